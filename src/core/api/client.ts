@@ -1,0 +1,394 @@
+/**
+ * The DocuTray Steps client. It knows the wire format and the rules; it knows nothing of VS Code.
+ * The transport is the `fetch` it is given: VS Code's global fetch in the extension host (which
+ * follows the user's proxy, PAC and certificate settings), undici in tests and benchmarks.
+ *
+ * Never a duplicate start. A start costs the user money and carries no idempotency key, so it is
+ * retried only when DocuTray cannot have accepted it:
+ *   1. the connection failed before the request could reach the server (refused, name not resolved,
+ *      host unreachable, TLS failure: see NOT_SENT_CODES), or
+ *   2. DocuTray answered 429, which refuses the request before it is processed.
+ * Anything else — a dropped connection once connected, a timeout, a 5xx, an unreadable answer —
+ * means the step may have started: the client stops and throws StartUncertainError. Status checks and
+ * the key check change nothing on the server and are retried on 429, 5xx and connection failures.
+ */
+import { DEFAULT_BASE_URL, apiUrl, validateBaseUrl } from './endpoint';
+import {
+  AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError,
+  InvalidInputError, InvalidResponseError, MissingApiKeyError, NotFoundError, NotFoundResource,
+  PayloadTooLargeError, PermissionError, RateLimitError, RateLimitInfo, ServerError, StartUncertainError,
+  TimeoutError, UnsupportedTypeError,
+} from './errors';
+import { Execution, normalizeExecution } from './execution';
+import { DEFAULT_RETRY, NOT_SENT_CODES, RetryPolicy, backoffDelay, errorCode, parseRetryAfter, sleep } from './retry';
+import { DocumentInput, DocumentMetadata, PreparedBody, prepareBody } from '../documents/input';
+import { MAX_UPLOAD_BYTES, SUPPORTED_LABELS } from '../documents/mime';
+import { WaitOptions, waitForExecution } from '../polling/wait';
+
+/** The part of `fetch` the client uses; `duplex` is needed to stream a request body. */
+export type FetchLike = (url: string, init: RequestInit & { duplex?: 'half' }) => Promise<Response>;
+
+export type ApiKeySource = string | undefined | (() => string | undefined | Promise<string | undefined>);
+
+export interface ClientOptions {
+  baseUrl?: string;
+  apiKey: ApiKeySource;
+  fetch: FetchLike;
+  userAgent?: string;
+  /** Per attempt, for status and key checks (default 60 s, as the SDKs). */
+  requestTimeoutMs?: number;
+  /** For a start: the whole upload and its answer (default 15 min). */
+  uploadTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** One line per request: method, path, status, request id, time. Never the key or the document. */
+  log?: (line: string) => void;
+  random?: () => number;
+}
+
+export interface StartOptions {
+  metadata?: DocumentMetadata;
+  signal?: AbortSignal;
+  /** Bytes of the request body sent so far, and the total when known. */
+  onUploadProgress?: (sent: number, total: number | undefined) => void;
+}
+
+export interface RunOptions extends StartOptions, Omit<WaitOptions, 'signal' | 'startedAt'> {
+  onStarted?: (execution: Execution) => void;
+}
+
+interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: PreparedBody;
+  signal?: AbortSignal;
+  idempotent: boolean;
+  timeoutMs: number;
+  notFound: NotFoundResource;
+  resourceId?: string;
+  onUploadProgress?: StartOptions['onUploadProgress'];
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+  requestId?: string;
+}
+
+const STEP_ID_MAX = 200;
+
+export class DocuTrayClient {
+  readonly baseUrl: URL;
+  private readonly opts: ClientOptions;
+  private readonly retry: RetryPolicy;
+
+  constructor(opts: ClientOptions) {
+    this.baseUrl = validateBaseUrl(opts.baseUrl ?? DEFAULT_BASE_URL);
+    this.opts = opts;
+    this.retry = { ...DEFAULT_RETRY, ...opts.retry };
+  }
+
+  /** Checks the key without spending credits (`GET /api/auth/ok`). Resolves when DocuTray accepts it. */
+  async checkKey(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.request({ method: 'GET', path: '/api/auth/ok', signal: opts.signal, idempotent: true, timeoutMs: this.requestTimeout, notFound: 'endpoint' });
+  }
+
+  /** Starts a step on one document. Resolves with the ENQUEUED execution DocuTray created. */
+  async startStep(stepId: string, input: DocumentInput, opts: StartOptions = {}): Promise<Execution> {
+    const id = checkStepId(stepId);
+    const body = await prepareBody(input, { metadata: opts.metadata });
+    const answer = await this.request({
+      method: 'POST', path: `/api/steps-async/${encodeURIComponent(id)}`, body, signal: opts.signal, idempotent: false,
+      timeoutMs: this.opts.uploadTimeoutMs ?? 15 * 60_000, notFound: 'step', resourceId: id, onUploadProgress: opts.onUploadProgress,
+    });
+    try {
+      return normalizeExecution(answer.body);
+    } catch (e) {
+      throw new StartUncertainError(`DocuTray's answer had no execution id: ${(e as Error).message}`, { status: answer.status, requestId: answer.requestId });
+    }
+  }
+
+  async getStatus(executionId: string, opts: { signal?: AbortSignal } = {}): Promise<Execution> {
+    const id = executionId.trim();
+    if (!id || id.length > STEP_ID_MAX || /[\s/\\?#]/.test(id)) {
+      throw new InvalidInputError('badExecutionId', `"${executionId}" is not an execution id.`);
+    }
+    const answer = await this.request({
+      method: 'GET', path: `/api/steps-async/status/${encodeURIComponent(id)}`, signal: opts.signal, idempotent: true,
+      timeoutMs: this.requestTimeout, notFound: 'execution', resourceId: id,
+    });
+    return normalizeExecution(answer.body, id);
+  }
+
+  /** Polls until the execution ends: SUCCESS resolves, ERROR throws StepFailedError. */
+  waitForCompletion(executionId: string, opts: WaitOptions = {}): Promise<Execution> {
+    return waitForExecution(executionId, signal => this.getStatus(executionId, { signal }), opts);
+  }
+
+  /** Start, then wait. */
+  async runStep(stepId: string, input: DocumentInput, opts: RunOptions = {}): Promise<Execution> {
+    const started = await this.startStep(stepId, input, opts);
+    const startedAt = Date.now();
+    opts.onStarted?.(started);
+    opts.onStatus?.(started);
+    return this.waitForCompletion(started.id, { ...opts, startedAt });
+  }
+
+  private get requestTimeout(): number {
+    return this.opts.requestTimeoutMs ?? 60_000;
+  }
+
+  private async apiKey(): Promise<string> {
+    const source = this.opts.apiKey;
+    const key = (typeof source === 'function' ? await source() : source)?.trim();
+    if (!key) {
+      throw new MissingApiKeyError();
+    }
+    if (!/^[\x21-\x7e]+$/.test(key)) {
+      throw new InvalidInputError('noInput', 'The DocuTray API key contains characters an API key cannot have (spaces or line breaks?). Set it again.');
+    }
+    return key;
+  }
+
+  private async request(spec: RequestSpec): Promise<Answer> {
+    const key = await this.apiKey();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.attempt(spec, key);
+      } catch (e) {
+        const retryAfterMs = this.retryDelay(spec, e, attempt);
+        if (retryAfterMs === undefined) {
+          throw e;
+        }
+        this.opts.log?.(`${spec.method} ${spec.path} retry ${attempt + 1}/${this.retry.maxRetries} in ${retryAfterMs} ms (${(e as DocuTrayError).kind ?? 'error'})`);
+        try {
+          await sleep(retryAfterMs, spec.signal);
+        } catch {
+          throw new CancelledError();
+        }
+      }
+    }
+  }
+
+  /** The delay before trying again, or undefined when this failure must not be retried. */
+  private retryDelay(spec: RequestSpec, e: unknown, attempt: number): number | undefined {
+    if (!(e instanceof DocuTrayError) || attempt >= this.retry.maxRetries) {
+      return undefined;
+    }
+    const retryable = spec.idempotent
+      ? e.kind === 'rateLimited' || e.kind === 'server' || e.kind === 'connection' || e.kind === 'timeout' || e.kind === 'invalidResponse'
+      // A start: only when DocuTray cannot have accepted it (see the top of this file).
+      : e.kind === 'rateLimited' || (e instanceof ConnectionError && e.code !== undefined && NOT_SENT_CODES.has(e.code));
+    if (!retryable || (e.kind === 'server' && e.status === 501)) {
+      return undefined;
+    }
+    const retryAfterMs = e instanceof RateLimitError && e.info.retryAfterSeconds !== undefined ? e.info.retryAfterSeconds * 1000 : (e as { retryAfterMs?: number }).retryAfterMs;
+    if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) {
+      return undefined;
+    }
+    return backoffDelay(attempt, this.retry, retryAfterMs, this.opts.random);
+  }
+
+  private async attempt(spec: RequestSpec, key: string): Promise<Answer> {
+    if (spec.signal?.aborted) {
+      throw new CancelledError();
+    }
+    const url = apiUrl(this.baseUrl, spec.path);
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, spec.timeoutMs);
+    const onAbort = () => controller.abort();
+    spec.signal?.addEventListener('abort', onAbort, { once: true });
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${key}`,
+      accept: 'application/json',
+      ...(this.opts.userAgent ? { 'user-agent': this.opts.userAgent } : {}),
+      ...spec.body?.headers,
+    };
+    let bodySent = !spec.body;
+    const total = spec.body?.length;
+    const onProgress = (sent: number) => {
+      if (total !== undefined && sent >= total) {
+        bodySent = true;
+      }
+      spec.onUploadProgress?.(sent, total);
+    };
+    const started = Date.now();
+    let response: Response;
+    let text: string;
+    try {
+      const body = spec.body?.open(onProgress);
+      response = await this.opts.fetch(url, {
+        method: spec.method,
+        headers,
+        body,
+        signal: controller.signal,
+        // The key goes to the configured origin only: never follow a redirect with it.
+        redirect: 'manual',
+        ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
+      });
+      bodySent = true;
+      text = await response.text();
+    } catch (e) {
+      throw this.transportError(spec, e, { timedOut, bodySent, cancelled: spec.signal?.aborted === true });
+    } finally {
+      clearTimeout(timer);
+      spec.signal?.removeEventListener('abort', onAbort);
+    }
+    const requestId = response.headers.get('x-request-id') ?? undefined;
+    this.opts.log?.(`${spec.method} ${spec.path} → ${response.status}${requestId ? ` [${requestId}]` : ''} in ${Date.now() - started} ms`);
+    const parsed = parseBody(text, response.headers.get('content-type'));
+    if (response.status >= 200 && response.status < 300) {
+      if (parsed.json === undefined) {
+        const err = new InvalidResponseError(`DocuTray's answer could not be read (${parsed.isHtml ? 'an HTML page, perhaps from a proxy' : 'not JSON'}).`, { status: response.status, requestId });
+        if (!spec.idempotent) {
+          throw new StartUncertainError('the answer could not be read', { status: response.status, requestId });
+        }
+        throw err;
+      }
+      return { status: response.status, body: parsed.json, requestId };
+    }
+    const err = this.httpError(spec, response, parsed, requestId, key);
+    if (!spec.idempotent && response.status >= 500) {
+      // A gateway or server error after the upload: DocuTray may have created the execution anyway.
+      const uncertain = new StartUncertainError(`DocuTray answered ${response.status}`, { status: response.status, requestId, serverMessage: err.serverMessage });
+      throw uncertain;
+    }
+    throw err;
+  }
+
+  private transportError(spec: RequestSpec, e: unknown, s: { timedOut: boolean; bodySent: boolean; cancelled: boolean }): DocuTrayError {
+    const mayHaveStarted = !spec.idempotent && s.bodySent;
+    if (s.cancelled) {
+      return new CancelledError({}, mayHaveStarted);
+    }
+    if (s.timedOut) {
+      if (!spec.idempotent) {
+        return new StartUncertainError(`no answer within ${Math.round(spec.timeoutMs / 1000)} s`);
+      }
+      return new TimeoutError(`DocuTray did not answer within ${Math.round(spec.timeoutMs / 1000)} s.`);
+    }
+    if (e instanceof DocuTrayError) {
+      return e; // e.g. a stream input that turned out too large while sending
+    }
+    const code = errorCode(e);
+    if (!spec.idempotent && !(code !== undefined && NOT_SENT_CODES.has(code))) {
+      return new StartUncertainError(`the connection failed${code ? ` (${code})` : ''}`, { cause: e });
+    }
+    return new ConnectionError(this.baseUrl.origin, code, { cause: e });
+  }
+
+  private httpError(spec: RequestSpec, response: Response, parsed: ParsedBody, requestId: string | undefined, key: string): DocuTrayError {
+    const status = response.status;
+    const body = (parsed.json ?? {}) as Record<string, unknown>;
+    const serverMessage = redact(extractMessage(body, parsed), key);
+    const d = { status, requestId, serverMessage };
+    if (status >= 300 && status < 400) {
+      return new HttpError({ ...d, serverMessage: `DocuTray redirected the request to ${response.headers.get('location') ?? 'another address'}; the API key is not sent there. Check the API base URL` });
+    }
+    switch (status) {
+      case 400:
+      case 422:
+        return new BadRequestError(extractErrors(body).map(m => redact(m, key) ?? m), d);
+      case 401:
+        return new AuthenticationError(d);
+      case 403:
+        return new PermissionError(d);
+      case 404:
+        return new NotFoundError(spec.notFound, spec.resourceId, d);
+      case 413:
+        return new PayloadTooLargeError(MAX_UPLOAD_BYTES, spec.body?.documentBytes, d);
+      case 415:
+        return new UnsupportedTypeError(spec.body?.contentType, SUPPORTED_LABELS, d);
+      case 429:
+        return new RateLimitError(rateLimitInfo(response.headers, body), d);
+    }
+    if (status >= 500) {
+      const err = new ServerError(d);
+      const ra = parseRetryAfter(response.headers.get('retry-after'));
+      if (ra !== undefined) {
+        Object.defineProperty(err, 'retryAfterMs', { value: ra, enumerable: false });
+      }
+      return err;
+    }
+    return new HttpError(d);
+  }
+}
+
+function checkStepId(stepId: string): string {
+  const id = (stepId ?? '').trim();
+  if (!id) {
+    throw new InvalidInputError('emptyStepId', 'The step ID is empty.');
+  }
+  // encodeURIComponent leaves dots alone: "." and ".." would walk up the API path.
+  if (id === '.' || id === '..' || id.length > STEP_ID_MAX || [...id].some(c => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+    throw new InvalidInputError('emptyStepId', `"${id}" is not a valid step ID.`);
+  }
+  return id;
+}
+
+interface ParsedBody {
+  json: unknown;
+  text: string;
+  isHtml: boolean;
+}
+
+function parseBody(text: string, contentType: string | null): ParsedBody {
+  const isHtml = /text\/html/i.test(contentType ?? '') || /^\s*<(!doctype|html)/i.test(text);
+  if (isHtml || text.trim() === '') {
+    return { json: undefined, text, isHtml };
+  }
+  try {
+    return { json: JSON.parse(text), text, isHtml };
+  } catch {
+    return { json: undefined, text, isHtml };
+  }
+}
+
+function extractMessage(body: Record<string, unknown>, parsed: ParsedBody): string | undefined {
+  const err = body.error;
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    return (err as { message: string }).message;
+  }
+  for (const v of [body.message, body.detail, err]) {
+    if (typeof v === 'string' && v) {
+      return v;
+    }
+  }
+  if (parsed.json === undefined && !parsed.isHtml && parsed.text.trim()) {
+    return parsed.text.trim().slice(0, 200);
+  }
+  return undefined;
+}
+
+function extractErrors(body: Record<string, unknown>): string[] {
+  const list = body.errors;
+  if (!Array.isArray(list)) {
+    return [];
+  }
+  return list.map(e => typeof e === 'string' ? e : (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string')
+    ? `${(e as { path?: unknown }).path ? `${String((e as { path?: unknown }).path)}: ` : ''}${(e as { message: string }).message}` : JSON.stringify(e));
+}
+
+function rateLimitInfo(headers: Headers, body: Record<string, unknown>): RateLimitInfo {
+  const num = (v: unknown) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const headerRetry = parseRetryAfter(headers.get('retry-after'));
+  const bodyRetry = num(body.retryAfter);
+  return {
+    retryAfterSeconds: headerRetry !== undefined ? headerRetry / 1000 : bodyRetry,
+    limitType: headers.get('x-ratelimit-limit-type') ?? (typeof body.limitType === 'string' ? body.limitType : undefined),
+    limit: num(headers.get('x-ratelimit-limit')) ?? num(body.limit),
+    remaining: num(headers.get('x-ratelimit-remaining')) ?? num(body.remaining),
+    resetAt: num(headers.get('x-ratelimit-reset')) ?? num(body.resetTime),
+  };
+}
+
+/** A server that echoes the request must not make us show the key. */
+function redact(text: string | undefined, key: string): string | undefined {
+  return text === undefined ? undefined : text.split(key).join('***');
+}

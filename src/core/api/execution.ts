@@ -1,0 +1,116 @@
+/**
+ * The execution record as DocuTray sends it, normalised. The service and its SDKs disagree on names
+ * (docutray-api.md §2.2): the id comes as `id`, `execution_id` or `conversion_id`; timestamps and the
+ * file name come in camelCase or snake_case; the body may sit in a `data` envelope; `error` is a string
+ * or an object. Everything else is kept in `raw`.
+ */
+import { ExecutionErrorInfo, InvalidResponseError } from './errors';
+
+export type ExecutionStatus = 'ENQUEUED' | 'PROCESSING' | 'SUCCESS' | 'ERROR';
+
+export interface Execution {
+  id: string;
+  /** One of {@link ExecutionStatus}; an unknown value from a newer service is kept as sent. */
+  status: ExecutionStatus | (string & {});
+  stepId?: string;
+  stepName?: string;
+  requestTimestamp?: string;
+  responseTimestamp?: string;
+  originalFilename?: string;
+  /** The step's result (on SUCCESS). */
+  data?: unknown;
+  /** Why it failed (on ERROR). */
+  error?: ExecutionErrorInfo;
+  /** 0–100 when the service reports progress. */
+  progress?: number;
+  /** The record as received (after unwrapping a `data` envelope). */
+  raw: Record<string, unknown>;
+}
+
+const TERMINAL = new Set(['SUCCESS', 'ERROR']);
+
+export function isTerminal(status: string): boolean {
+  return TERMINAL.has(status);
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(...values: unknown[]): string | undefined {
+  for (const v of values) {
+    if (typeof v === 'string' && v !== '') {
+      return v;
+    }
+    if (typeof v === 'number') {
+      return String(v);
+    }
+  }
+  return undefined;
+}
+
+/** True when `body` looks like an execution record rather than an envelope around one. */
+function looksLikeExecution(body: Json): boolean {
+  return typeof body.status === 'string' && (body.id !== undefined || body.execution_id !== undefined || body.conversion_id !== undefined);
+}
+
+export function normalizeExecutionError(error: unknown): ExecutionErrorInfo | undefined {
+  if (error === null || error === undefined || error === '') {
+    return undefined;
+  }
+  if (typeof error === 'string') {
+    return { message: error };
+  }
+  if (isObject(error)) {
+    const message = str(error.message, error.detail, error.error, error.code) ?? JSON.stringify(error);
+    return { message, code: str(error.code), step: str(error.step) };
+  }
+  return { message: String(error) };
+}
+
+/**
+ * @param body the parsed JSON response
+ * @param fallbackId the id the caller asked about (status responses may omit every id field)
+ */
+export function normalizeExecution(body: unknown, fallbackId?: string): Execution {
+  if (!isObject(body)) {
+    throw new InvalidResponseError('DocuTray sent a response that is not an execution record.');
+  }
+  let record: Json = body;
+  if (!looksLikeExecution(body) && isObject(body.data) && typeof body.data.status === 'string') {
+    record = body.data;
+  }
+  const id = str(record.id, record.execution_id, record.conversion_id, record.executionId) ?? fallbackId;
+  const status = str(record.status);
+  if (!id || !status) {
+    throw new InvalidResponseError(`DocuTray sent an execution record without ${id ? 'a status' : 'an id'}.`);
+  }
+  // SK's unverified shape nests the result as result.data; the SDKs' shape has data at the top.
+  const result = isObject(record.result) && 'data' in record.result ? record.result.data : record.data;
+  const progress = readProgress(record.progress);
+  return {
+    id,
+    status: status.toUpperCase(),
+    stepId: str(record.step_id, record.stepId),
+    stepName: str(record.step_name, record.stepName),
+    requestTimestamp: str(record.requestTimestamp, record.request_timestamp),
+    responseTimestamp: str(record.responseTimestamp, record.response_timestamp),
+    originalFilename: str(record.originalFilename, record.original_filename),
+    data: result === null ? undefined : result,
+    error: normalizeExecutionError(record.error),
+    progress,
+    raw: record,
+  };
+}
+
+function readProgress(p: unknown): number | undefined {
+  if (typeof p === 'number' && Number.isFinite(p)) {
+    return p;
+  }
+  if (isObject(p) && typeof p.percentage === 'number') {
+    return p.percentage;
+  }
+  return undefined;
+}

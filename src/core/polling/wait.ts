@@ -1,0 +1,58 @@
+/**
+ * Waits for an execution to end. SUCCESS resolves; ERROR rejects with {@link StepFailedError} (the
+ * official CLI prints an ERROR execution and exits 0 — we never treat it as a success); running out of
+ * time rejects with {@link TimeoutError}; the signal rejects with {@link CancelledError} at once.
+ */
+import { CancelledError, StepFailedError, TimeoutError } from '../api/errors';
+import { Execution, isTerminal } from '../api/execution';
+import { sleep } from '../api/retry';
+import { ADAPTIVE_SCHEDULE, PollSchedule, nextPollDelay } from './schedule';
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Give up after this long (default 300 s, as the SDKs). */
+  timeoutMs?: number;
+  /** Called with every status seen, the first one included. */
+  onStatus?: (execution: Execution) => void;
+  schedule?: PollSchedule;
+  /** When the execution started (ms epoch); defaults to now. Lets a resumed run keep its pace. */
+  startedAt?: number;
+  now?: () => number;
+}
+
+export const DEFAULT_WAIT_TIMEOUT_MS = 300_000;
+
+export async function waitForExecution(
+  executionId: string,
+  getStatus: (signal?: AbortSignal) => Promise<Execution>,
+  opts: WaitOptions = {},
+): Promise<Execution> {
+  const now = opts.now ?? Date.now;
+  const schedule = opts.schedule ?? ADAPTIVE_SCHEDULE;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
+  const startedAt = opts.startedAt ?? now();
+  const deadline = now() + timeoutMs;
+  const pause = async (ms: number) => {
+    try {
+      await sleep(ms, opts.signal);
+    } catch {
+      throw new CancelledError();
+    }
+  };
+  let delay = Math.max(0, startedAt + schedule.firstDelayMs - now());
+  for (; ;) {
+    if (now() + delay > deadline) {
+      throw new TimeoutError(`Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`);
+    }
+    await pause(delay);
+    const execution = await getStatus(opts.signal);
+    opts.onStatus?.(execution);
+    if (execution.status === 'ERROR') {
+      throw new StepFailedError(execution.id, execution.error ?? { message: 'DocuTray reported an error without details.' }, {}, execution);
+    }
+    if (isTerminal(execution.status)) {
+      return execution;
+    }
+    delay = nextPollDelay(schedule, now() - startedAt);
+  }
+}
