@@ -1,0 +1,61 @@
+import * as vscode from 'vscode';
+import { toStoredResult } from '../core/results/storedResult';
+import type { Services } from '../services';
+import { ensureApiKey } from './apiKey';
+
+/**
+ * `docutray.checkExecution`: asks for an execution id, shows its status; a finished one opens as a
+ * result, a running one is waited for (cancellable).
+ */
+export async function checkExecution(s: Services, arg?: unknown): Promise<string | undefined> {
+  const t = vscode.l10n.t;
+  const id = (typeof arg === 'string' ? arg : await vscode.window.showInputBox({
+    title: t('Check a DocuTray execution'),
+    prompt: t('The execution ID (shown in the DocuTray log for every run)'),
+    placeHolder: 'exec_…',
+    ignoreFocusOut: true,
+    validateInput: v => (v.trim() ? undefined : t('Enter an execution ID.')),
+  }))?.trim();
+  if (!id || !await ensureApiKey(s)) {
+    return undefined;
+  }
+  const client = s.clients.create();
+  const log = s.log.scoped('check');
+  const execution = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: t('DocuTray: execution {0}', id), cancellable: true },
+    async (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      const first = await client.getStatus(id, { signal: abort.signal });
+      log.info(`execution ${id} is ${first.status}`);
+      if (first.status === 'SUCCESS' || first.status === 'ERROR') {
+        return first;
+      }
+      progress.report({ message: first.status === 'ENQUEUED' ? t('queued') : t('processing') });
+      return client.waitForCompletion(id, {
+        signal: abort.signal,
+        onStatus: e => progress.report({ message: e.status === 'ENQUEUED' ? t('queued') : t('processing') }),
+      }).catch(async e => {
+        const failed = (e as { execution?: typeof first }).execution;
+        if (failed) {
+          return failed;
+        }
+        throw e;
+      });
+    });
+  const stepId = execution.stepId ?? 'step';
+  const result = toStoredResult(execution, {
+    stepId,
+    stepName: execution.stepName ?? stepId,
+    source: `docutray-execution:${execution.id}`,
+    sourceName: execution.originalFilename ?? execution.id,
+  });
+  await s.results.save(result);
+  if (execution.status === 'ERROR') {
+    void vscode.window.showErrorMessage(t('DocuTray execution {0} failed: {1}', execution.id, execution.error?.message ?? t('no details')),
+      t('Show Record')).then(c => c && s.runs.open(result, 'active').then(() => vscode.commands.executeCommand('docutray.showExecutionRecord')));
+    return execution.status;
+  }
+  await s.runs.open(result, 'active');
+  return execution.status;
+}

@@ -1,0 +1,121 @@
+import * as vscode from 'vscode';
+import type { StepDefinition } from '../core/runs/steps';
+import { SUPPORTED_TYPES } from '../core/documents/mime';
+import { activeFile, fileName, selectEligible } from '../runs/documentSource';
+import { RunOutcome, fileTarget, urlTarget } from '../runs/runService';
+import type { Services } from '../services';
+import * as settings from '../settings/settings';
+import { InvalidInputError } from '../core/api/errors';
+import { ensureApiKey } from './apiKey';
+
+/** Arguments a keybinding or another extension may pass instead of explorer URIs. */
+export interface RunStepArgs {
+  stepId?: string;
+  uris?: vscode.Uri[];
+  url?: string;
+}
+
+function asArgs(arg: unknown): RunStepArgs | undefined {
+  return arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && !Array.isArray(arg) ? arg as RunStepArgs : undefined;
+}
+
+async function chooseStep(s: Services, stepId: string | undefined, title: string): Promise<StepDefinition | undefined> {
+  if (stepId) {
+    const configured = settings.steps().steps.find(step => step.id === stepId);
+    return configured ?? { id: stepId, name: stepId };
+  }
+  return s.steps.pick(title);
+}
+
+/**
+ * `docutray.runStep`: from the explorer (clicked file + selection), the editor title (its file), the
+ * palette (the active editor's file, else an open dialog), or a keybinding with `{ stepId, uris }`.
+ */
+export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Promise<RunOutcome[] | undefined> {
+  const t = vscode.l10n.t;
+  const args = asArgs(arg0);
+  let candidates: vscode.Uri[];
+  if (args?.uris?.length) {
+    candidates = args.uris;
+  } else if (Array.isArray(arg1) && arg1.length) {
+    candidates = arg1.filter((u): u is vscode.Uri => u instanceof vscode.Uri);
+  } else if (arg0 instanceof vscode.Uri) {
+    candidates = [arg0];
+  } else {
+    const active = activeFile();
+    const activeSelection = active ? await selectEligible([active]) : undefined;
+    candidates = activeSelection?.eligible.length ? activeSelection.eligible : await askForFiles();
+  }
+  if (!candidates.length) {
+    return undefined;
+  }
+  const { eligible, skipped } = await selectEligible(candidates);
+  if (skipped.length) {
+    const names = skipped.map(fileName).join(', ');
+    void vscode.window.showWarningMessage(eligible.length
+      ? t('Skipped {0}: DocuTray processes PDFs and images only.', names)
+      : t('DocuTray processes PDFs and images only; nothing to run on {0}.', names));
+  }
+  if (!eligible.length) {
+    return undefined;
+  }
+  if (!await ensureApiKey(s)) {
+    return undefined;
+  }
+  const title = eligible.length === 1 ? t('Run a DocuTray step on {0}', fileName(eligible[0])) : t('Run a DocuTray step on {0} files', eligible.length);
+  const step = await chooseStep(s, args?.stepId, title);
+  if (!step) {
+    return undefined;
+  }
+  return s.runs.run(eligible.map(fileTarget), step);
+}
+
+async function askForFiles(): Promise<vscode.Uri[]> {
+  const picked = await vscode.window.showOpenDialog({
+    canSelectMany: true,
+    canSelectFiles: true,
+    canSelectFolders: false,
+    openLabel: vscode.l10n.t('Run DocuTray Step'),
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    filters: { [vscode.l10n.t('PDFs and images')]: SUPPORTED_TYPES.flatMap(type => type.extensions.map(e => e.slice(1))) },
+  });
+  return picked ?? [];
+}
+
+export function validateDocumentUrl(value: string): string | undefined {
+  try {
+    const u = new URL(value.trim());
+    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : vscode.l10n.t('Only http and https URLs can be processed.');
+  } catch {
+    return vscode.l10n.t('Enter the URL of a PDF or image, like https://example.com/invoice.pdf');
+  }
+}
+
+/** `docutray.runStepOnUrl`: DocuTray fetches the document itself; nothing is downloaded here. */
+export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutcome[] | undefined> {
+  const t = vscode.l10n.t;
+  const args = asArgs(arg0);
+  const url = args?.url ?? (await vscode.window.showInputBox({
+    title: t('Run a DocuTray step on a URL'),
+    prompt: t('The http(s) URL of a PDF or image. DocuTray downloads it itself.'),
+    placeHolder: 'https://example.com/invoice.pdf',
+    ignoreFocusOut: true,
+    validateInput: validateDocumentUrl,
+  }))?.trim();
+  if (!url) {
+    return undefined;
+  }
+  const problem = validateDocumentUrl(url);
+  if (problem) {
+    throw new InvalidInputError('badUrl', problem);
+  }
+  if (!await ensureApiKey(s)) {
+    return undefined;
+  }
+  const target = urlTarget(url);
+  const step = await chooseStep(s, args?.stepId, t('Run a DocuTray step on {0}', target.name));
+  if (!step) {
+    return undefined;
+  }
+  return s.runs.run([target], step);
+}

@@ -1,0 +1,123 @@
+import * as vscode from 'vscode';
+import { DocuTrayError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
+import { Log, ScopedLog } from '../logging/log';
+
+interface Action {
+  title: string;
+  run: () => unknown;
+}
+
+export interface Presentation {
+  message: string;
+  actions: Action[];
+  /** 'none' for a cancel: the user asked for it, nothing to tell. */
+  severity: 'error' | 'warning' | 'none';
+}
+
+/**
+ * The one place errors become messages. Every command runs through {@link ErrorPresenter.run}: the
+ * error is logged, and one message names the fix, with buttons that apply it.
+ */
+export class ErrorPresenter {
+  private readonly log: ScopedLog;
+
+  constructor(private readonly logRoot: Log) {
+    this.log = logRoot.scoped('error');
+  }
+
+  /** Runs a command body; on failure logs and shows one message. `retry` repeats the command. */
+  async run<T>(command: string, body: () => Promise<T>, retry?: () => unknown): Promise<T | undefined> {
+    try {
+      return await body();
+    } catch (e) {
+      this.report(e, command, retry);
+      return undefined;
+    }
+  }
+
+  report(e: unknown, context: string, retry?: () => unknown): void {
+    const p = this.present(e, retry);
+    const detail = e instanceof DocuTrayError
+      ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}${e.requestId ? ` request ${e.requestId}` : ''}: ${e.message}`
+      : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    if (p.severity === 'none') {
+      this.log.info(`${context}: ${detail}`);
+      return;
+    }
+    this.log.error(`${context}: ${detail}`);
+    const show = p.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+    // Not awaited: a command must not hang until someone dismisses its message.
+    void show(p.message, ...p.actions.map(a => a.title)).then(choice => p.actions.find(a => a.title === choice)?.run());
+  }
+
+  present(e: unknown, retry?: () => unknown): Presentation {
+    const t = vscode.l10n.t;
+    const setKey: Action = { title: t('Set API Key'), run: () => vscode.commands.executeCommand('docutray.setApiKey') };
+    const showLog: Action = { title: t('Show Log'), run: () => this.logRoot.show() };
+    const retryAction: Action[] = retry ? [{ title: t('Retry'), run: retry }] : [];
+    const openSettings: Action = { title: t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'docutray.apiBaseUrl') };
+    if (!(e instanceof DocuTrayError)) {
+      return { severity: 'error', message: t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)), actions: [showLog] };
+    }
+    switch (e.kind) {
+      case 'cancelled':
+        return { severity: 'none', message: '', actions: [] };
+      case 'missingApiKey':
+        return { severity: 'warning', message: t('No DocuTray API key is set. Set one to run steps.'), actions: [setKey] };
+      case 'authentication':
+        return { severity: 'error', message: t('DocuTray refused the API key (401). Set a valid API key.'), actions: [setKey, showLog] };
+      case 'permission':
+        return { severity: 'error', message: t('DocuTray did not allow this for your API key (403): {0}', e.serverMessage ?? t('permission denied')), actions: [setKey, showLog] };
+      case 'notFound': {
+        const nf = e as NotFoundError;
+        if (nf.resource === 'step') {
+          return { severity: 'error', message: t('DocuTray has no step "{0}" (404). Check the step ID.', nf.resourceId ?? ''), actions: [{ title: t('Configure Steps'), run: () => vscode.commands.executeCommand('docutray.configureSteps') }, showLog] };
+        }
+        if (nf.resource === 'execution') {
+          return { severity: 'error', message: t('DocuTray has no execution "{0}" (404).', nf.resourceId ?? ''), actions: [showLog] };
+        }
+        return { severity: 'error', message: t('The DocuTray API was not found at the configured base URL (404). Check docutray.apiBaseUrl.'), actions: [openSettings, showLog] };
+      }
+      case 'rateLimited': {
+        const s = (e as RateLimitError).info.retryAfterSeconds;
+        return {
+          severity: 'warning',
+          message: s !== undefined ? t('DocuTray\'s rate limit was reached (429). Try again in {0} s.', Math.ceil(s)) : t('DocuTray\'s rate limit was reached (429). Try again later.'),
+          actions: [...retryAction, showLog],
+        };
+      }
+      case 'server':
+        return { severity: 'error', message: t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500), actions: [...retryAction, showLog] };
+      case 'connection':
+        return {
+          severity: 'error',
+          message: t('Could not reach DocuTray. Check your network and proxy settings (http.proxy) and the API base URL. {0}', e.message),
+          actions: [...retryAction, { title: t('Proxy Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy') }, showLog],
+        };
+      case 'timeout': {
+        const executionId = /Execution (\S+) did not finish/.exec(e.message)?.[1];
+        return {
+          severity: 'warning',
+          message: e instanceof TimeoutError && executionId
+            ? t('DocuTray has not finished execution {0} yet. It may still finish: check it later.', executionId)
+            : t('DocuTray did not answer in time. Try again, or raise docutray.pollTimeoutSeconds.'),
+          actions: [...(executionId ? [{ title: t('Check Execution'), run: () => vscode.commands.executeCommand('docutray.checkExecution', executionId) }] : retryAction), showLog],
+        };
+      }
+      case 'stepFailed':
+        return { severity: 'error', message: t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message), actions: [showLog] };
+      case 'startUncertain':
+        return { severity: 'error', message: t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'), actions: [showLog] };
+      case 'payloadTooLarge':
+      case 'unsupportedType':
+      case 'badRequest':
+      case 'invalidInput':
+      case 'invalidResponse':
+      case 'http':
+        return { severity: 'error', message: e.message, actions: [showLog] };
+      case 'insecureBaseUrl':
+        return { severity: 'error', message: e.message, actions: [openSettings] };
+    }
+    return { severity: 'error', message: e.message, actions: [showLog] };
+  }
+}

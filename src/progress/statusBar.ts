@@ -1,0 +1,79 @@
+import * as vscode from 'vscode';
+
+export type StatusBarState = 'idle' | 'running' | 'succeeded' | 'failed';
+
+/**
+ * One status-bar item for every run in this window: a spinner with counts while anything runs, then a
+ * brief success or failure mark. Clicking it shows the log.
+ */
+export class RunStatusBar implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  private running = 0;
+  private done = 0;
+  private total = 0;
+  private failedSinceIdle = 0;
+  private hideTimer: ReturnType<typeof setTimeout> | undefined;
+  state: StatusBarState = 'idle';
+
+  constructor(private readonly lingerMs = 5000) {
+    this.item = vscode.window.createStatusBarItem('docutray.runs', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = vscode.l10n.t('DocuTray Runs');
+    this.item.command = 'docutray.showLog';
+  }
+
+  /** Registers `count` runs; returns a function to call as each one ends. */
+  begin(count: number): (ok: boolean) => void {
+    if (this.running === 0) {
+      this.done = 0;
+      this.total = 0;
+      this.failedSinceIdle = 0;
+    }
+    this.running += count;
+    this.total += count;
+    this.render();
+    return ok => {
+      this.running = Math.max(0, this.running - 1);
+      this.done++;
+      if (!ok) {
+        this.failedSinceIdle++;
+      }
+      this.render();
+    };
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  get tooltip(): string {
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? '';
+  }
+
+  private render(): void {
+    clearTimeout(this.hideTimer);
+    if (this.running > 0) {
+      this.state = 'running';
+      this.item.text = this.total > 1 ? `$(sync~spin) DocuTray ${this.done}/${this.total}` : '$(sync~spin) DocuTray';
+      this.item.tooltip = this.total > 1
+        ? vscode.l10n.t('DocuTray: {0} of {1} runs finished. Click to show the log.', this.done, this.total)
+        : vscode.l10n.t('DocuTray: a step is running. Click to show the log.');
+      this.item.show();
+      return;
+    }
+    this.state = this.failedSinceIdle > 0 ? 'failed' : 'succeeded';
+    this.item.text = this.failedSinceIdle > 0 ? '$(error) DocuTray' : '$(check) DocuTray';
+    this.item.tooltip = this.failedSinceIdle > 0
+      ? vscode.l10n.t('DocuTray: {0} of {1} runs failed. Click to show the log.', this.failedSinceIdle, this.total)
+      : vscode.l10n.t('DocuTray: done. Click to show the log.');
+    this.item.show();
+    this.hideTimer = setTimeout(() => {
+      this.state = 'idle';
+      this.item.hide();
+    }, this.lingerMs);
+  }
+
+  dispose(): void {
+    clearTimeout(this.hideTimer);
+    this.item.dispose();
+  }
+}
