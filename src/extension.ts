@@ -1,15 +1,25 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
 import { ResultFileSystem } from './results/resultFileSystem';
+import { StatusBarState } from './progress/statusBar';
 import { createServices } from './services';
 
+/** What the extension offers other extensions (and its own tests). */
+export interface DocuTrayApi {
+  /** The state of the runs status-bar item. */
+  status(): { state: StatusBarState; text: string; tooltip: string };
+}
+
 /** Builds the services and registers what the manifest promises. No network, no waiting. */
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   const services = createServices(context);
   context.subscriptions.push(ResultFileSystem.register(services.results));
   registerCommands(services);
   // The context key for menus and the walkthrough; read after activation, not during it.
   setTimeout(() => void services.apiKeys.refreshContext(), 0);
+  return {
+    status: () => ({ state: services.statusBar.state, text: services.statusBar.text, tooltip: services.statusBar.tooltip }),
+  };
 }
 
 export function deactivate(): void {

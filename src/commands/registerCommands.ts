@@ -22,6 +22,7 @@ export function registerCommands(s: Services): void {
   register('docutray.checkExecution', a => checkExecution(s, a));
   register('docutray.configureSteps', () => configureSteps());
   register('docutray.showLog', () => s.log.show());
+  register('docutray.cancelRuns', () => s.runs.cancelAll());
   register('docutray.showExecutionRecord', a => showExecutionRecord(s, a));
   register('docutray.saveResultCopy', a => saveResultCopy(s, a));
 }

@@ -51,6 +51,7 @@ export class RunStatusBar implements vscode.Disposable {
 
   private render(): void {
     clearTimeout(this.hideTimer);
+    void vscode.commands.executeCommand('setContext', 'docutray.isRunning', this.running > 0);
     if (this.running > 0) {
       this.state = 'running';
       this.item.text = this.total > 1 ? `$(sync~spin) DocuTray ${this.done}/${this.total}` : '$(sync~spin) DocuTray';

@@ -48,6 +48,8 @@ export function urlTarget(url: string): RunTarget {
  * summary at the end of a batch.
  */
 export class RunService {
+  private readonly active = new Set<AbortController>();
+
   constructor(
     private readonly clients: ClientFactory,
     private readonly store: ResultStore,
@@ -63,6 +65,7 @@ export class RunService {
     const ended = this.statusBar.begin(targets.length);
     const outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const abort = new AbortController();
+      this.active.add(abort);
       const cancel = token.onCancellationRequested(() => abort.abort());
       const stages = new Map<RunTarget, string>();
       let finished = 0;
@@ -96,6 +99,7 @@ export class RunService {
         });
       } finally {
         cancel.dispose();
+        this.active.delete(abort);
       }
     });
     await this.announce(outcomes, step);
@@ -187,6 +191,19 @@ export class RunService {
     const actions = [...(ok.length ? [openAll] : []), { title: t('Show Log'), run: () => vscode.commands.executeCommand('docutray.showLog') }];
     const show = realFailures.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(summary, ...actions.map(a => a.title)).then(choice => actions.find(a => a.title === choice)?.run());
+  }
+
+  /** Cancels every run in progress in this window (uploads and polling stop at once). */
+  cancelAll(): number {
+    const n = this.active.size;
+    for (const abort of this.active) {
+      abort.abort();
+    }
+    return n;
+  }
+
+  get running(): boolean {
+    return this.active.size > 0;
   }
 
   /** Opens a stored result, as `docutray.openResult` says (or as asked). */

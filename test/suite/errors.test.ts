@@ -1,0 +1,177 @@
+/**
+ * Failures: each gives one message that names the fix, with buttons; the key is asked for when
+ * missing; workspace settings cannot redirect the key; the key never reaches the log.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { RunOutcome } from '../../src/runs/runService';
+import { TEST_STEPS, activate, captureMessages, closeAllEditors, patch, sleep, standIn, waitFor, workspaceFile, writeWorkspaceFile } from './support';
+
+async function runAndCapture(stepId: string, uri: vscode.Uri) {
+  const messages = captureMessages();
+  try {
+    const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
+    // The message is shown without waiting for the user; give it a tick.
+    await sleep(50);
+    return { outcomes, shown: messages.shown };
+  } finally {
+    messages.restore();
+  }
+}
+
+function only(shown: Array<{ severity: string; message: string; items: string[] }>) {
+  const errors = shown.filter(m => m.severity !== 'info');
+  assert.strictEqual(errors.length, 1, `exactly one message: ${JSON.stringify(shown)}`);
+  return errors[0];
+}
+
+describe('errors and the API key', function () {
+  this.timeout(60000);
+  const key = process.env.DOCUTRAY_API_KEY;
+
+  before(async () => {
+    await activate();
+    await standIn.setSteps(TEST_STEPS);
+  });
+  beforeEach(async () => {
+    await standIn.clearFaults();
+  });
+  afterEach(async () => {
+    process.env.DOCUTRAY_API_KEY = key;
+    await standIn.clearFaults();
+    await closeAllEditors();
+  });
+
+  it('asks for a missing key in a password box, checks it, saves it, and continues the run', async () => {
+    delete process.env.DOCUTRAY_API_KEY;
+    const restoreInfo = patch(vscode.window, 'showInformationMessage', () => Promise.resolve(undefined));
+    await vscode.commands.executeCommand('docutray.clearApiKey');
+    const asked: vscode.InputBoxOptions[] = [];
+    const restoreInput = patch(vscode.window, 'showInputBox', (options: vscode.InputBoxOptions) => {
+      asked.push(options);
+      return Promise.resolve(key);
+    });
+    try {
+      const before = (await standIn.requests()).length;
+      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
+      assert.strictEqual(asked.length, 1, 'asked once');
+      assert.strictEqual(asked[0].password, true, 'in a password box');
+      assert.ok(outcomes?.[0].result, 'the run went on and succeeded');
+      const paths = (await standIn.requests()).slice(before).map(r => `${r.method} ${r.path}`);
+      assert.deepStrictEqual(paths.slice(0, 2), ['GET /api/auth/ok', 'POST /api/steps-async/it-fast'], 'checked the key, then started');
+    } finally {
+      restoreInput();
+      await vscode.commands.executeCommand('docutray.clearApiKey');
+      restoreInfo();
+    }
+  });
+
+  it('401: says the key was refused and offers Set API Key', async () => {
+    process.env.DOCUTRAY_API_KEY = 'dt_wrong_key_0123456789abcdef';
+    const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
+    assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'authentication');
+    const m = only(shown);
+    assert.match(m.message, /refused the API key \(401\)/);
+    assert.ok(m.items.includes('Set API Key'), JSON.stringify(m.items));
+  });
+
+  it('404 on start: says the step ID is unknown and offers Configure Steps', async () => {
+    const { shown } = await runAndCapture('no-such-step', workspaceFile('sample.pdf'));
+    const m = only(shown);
+    assert.match(m.message, /no step "no-such-step" \(404\)/);
+    assert.ok(m.items.includes('Configure Steps'));
+  });
+
+  it('413: names the size limit', async () => {
+    await standIn.configure({ maxUploadBytes: 64 });
+    try {
+      const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
+      assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'payloadTooLarge');
+      assert.match(only(shown).message, /too large.*limit is 100 MB/);
+    } finally {
+      await standIn.configure({ maxUploadBytes: 100 * 1024 * 1024 });
+    }
+  });
+
+  it('415: names the accepted types', async () => {
+    await standIn.configure({ allowTiff: false });
+    try {
+      const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00]), Buffer.alloc(60, 1)]);
+      const uri = await writeWorkspaceFile('scans/scan.tif', tiff);
+      const { outcomes, shown } = await runAndCapture('it-fast', uri);
+      assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'unsupportedType');
+      assert.match(only(shown).message, /does not accept.*PDF, PNG, JPEG/);
+    } finally {
+      await standIn.configure({ allowTiff: true });
+    }
+  });
+
+  it('refuses a text file named .pdf before uploading anything', async () => {
+    const uri = await writeWorkspaceFile('fake/not-really.pdf', 'just some text, not a PDF');
+    const before = (await standIn.requests()).length;
+    const { shown } = await runAndCapture('it-fast', uri);
+    assert.match(only(shown).message, /not-really\.pdf .*content is not/);
+    assert.strictEqual((await standIn.requests()).slice(before).filter(r => r.method === 'POST').length, 0, 'nothing uploaded');
+  });
+
+  it('429: says when to retry, offers Retry, and starts nothing', async () => {
+    await standIn.addFaults({ kind: 'rateLimit', retryAfter: 120, count: 5, match: { method: 'POST', path: '/api/steps-async/' } });
+    const since = Date.now();
+    const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('photo.jpg'));
+    assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'rateLimited');
+    const m = only(shown);
+    assert.match(m.message, /rate limit was reached \(429\)\. Try again in 120 s/);
+    assert.ok(m.items.includes('Retry'));
+    assert.strictEqual((await standIn.executions()).filter(e => e.createdAt >= since).length, 0);
+  });
+
+  it('an ERROR execution is a failure that shows the service\'s message', async () => {
+    const { outcomes, shown } = await runAndCapture('it-failing', workspaceFile('sample.pdf'));
+    assert.strictEqual(outcomes?.[0].result, undefined, 'never a success');
+    assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'stepFailed');
+    assert.match(only(shown).message, /step failed: No invoice found on page 1/);
+  });
+
+  it('ignores docutray.apiBaseUrl from a workspace\'s .vscode/settings.json', async () => {
+    const settingsFile = workspaceFile('.vscode/settings.json');
+    await writeWorkspaceFile('.vscode/settings.json', JSON.stringify({ 'docutray.apiBaseUrl': 'https://attacker.invalid' }));
+    try {
+      await waitFor('the workspace setting to load', () =>
+        vscode.workspace.getConfiguration('docutray').inspect('apiBaseUrl')?.workspaceValue !== undefined || undefined, 3000).catch(() => sleep(1000));
+      const before = (await standIn.requests()).length;
+      const { outcomes } = await runAndCapture('it-fast', workspaceFile('sample.png'));
+      assert.ok(outcomes?.[0].result, `still ran against the user's DocuTray: ${String(outcomes?.[0].error)}`);
+      assert.ok((await standIn.requests()).length > before, 'the stand-in got the run');
+    } finally {
+      await vscode.workspace.fs.delete(settingsFile);
+    }
+  });
+
+  it('never writes the key to the log', async () => {
+    await vscode.commands.executeCommand('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
+    const dir = process.env.DOCUTRAY_TEST_LOGS_DIR;
+    assert.ok(dir, 'DOCUTRAY_TEST_LOGS_DIR is set by the runner');
+    const found: string[] = [];
+    const walk = (d: string) => {
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+        const p = path.join(d, e.name);
+        if (e.isDirectory()) {
+          walk(p);
+        } else if (e.name === 'DocuTray.log') {
+          found.push(p);
+        }
+      }
+    };
+    await waitFor('the DocuTray log file', () => {
+      found.length = 0;
+      walk(dir);
+      return found.length > 0 && fs.readFileSync(found[0], 'utf8').includes('execution') ? true : undefined;
+    });
+    const text = found.map(f => fs.readFileSync(f, 'utf8')).join('\n');
+    assert.ok(key && key.length > 8);
+    assert.ok(!text.includes(key), 'the key is not in the log');
+    assert.match(text, /execution exec_\S+ succeeded/, 'the log has the run');
+  });
+});

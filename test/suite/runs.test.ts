@@ -1,0 +1,173 @@
+/** Running steps on workspace files and URLs against the DocuTray stand-in, in the real extension host. */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { RunOutcome } from '../../src/runs/runService';
+import {
+  TEST_STEPS, activate, captureMessages, closeAllEditors, pdfBytes, sha256, sleep, standIn, waitFor, workspaceFile, writeWorkspaceFile,
+} from './support';
+
+async function run(stepId: string, uris: vscode.Uri[]): Promise<RunOutcome[]> {
+  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris });
+  assert.ok(outcomes, 'the command returned outcomes');
+  return outcomes;
+}
+
+describe('runs', function () {
+  this.timeout(60000);
+
+  before(async () => {
+    await activate();
+    await standIn.setSteps(TEST_STEPS);
+  });
+  beforeEach(async () => {
+    await standIn.clearFaults();
+  });
+  afterEach(async () => {
+    await closeAllEditors();
+  });
+
+  for (const [name, mime] of [['sample.pdf', 'application/pdf'], ['sample.png', 'image/png'], ['photo.jpg', 'image/jpeg'], ['factura-ñandú 請求書.pdf', 'application/pdf']] as const) {
+    it(`runs a step on ${name} and sends exactly that file as multipart "image" (${mime})`, async () => {
+      const uri = workspaceFile(name);
+      const bytes = await vscode.workspace.fs.readFile(uri);
+      const before = (await standIn.requests()).length;
+      const [outcome] = await run('it-fast', [uri]);
+      assert.ok(outcome.result, `succeeded: ${String(outcome.error)}`);
+      const posts = (await standIn.requests()).slice(before).filter(r => r.method === 'POST');
+      assert.strictEqual(posts.length, 1, 'one start request');
+      const post = posts[0];
+      assert.strictEqual(post.path, '/api/steps-async/it-fast');
+      assert.match(post.headers['content-type'], /^multipart\/form-data; boundary=/);
+      assert.strictEqual(post.headers['authorization'], `Bearer ${process.env.DOCUTRAY_API_KEY}`);
+      assert.ok(post.multipart, 'parsed as multipart');
+      assert.deepStrictEqual(post.multipart.files.map(f => ({ ...f })), [{
+        field: 'image', filename: name, contentType: mime, size: bytes.byteLength, sha256: sha256(bytes),
+      }]);
+      assert.strictEqual(outcome.result.executionId, (await standIn.executions()).at(-1)?.id);
+    });
+  }
+
+  it('opens the result as a read-only JSON document beside the source, named after file and step', async () => {
+    const [outcome] = await run('it-fast', [workspaceFile('sample.pdf')]);
+    const editor = await waitFor('the result editor', () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.scheme === 'docutray-result' ? e : undefined;
+    });
+    assert.ok(editor.document.uri.path.endsWith('/sample.pdf.it-fast.json'), editor.document.uri.path);
+    assert.strictEqual(editor.document.languageId, 'json');
+    assert.deepStrictEqual(JSON.parse(editor.document.getText()), TEST_STEPS[0].outcome.data);
+    assert.strictEqual(outcome.result?.executionId !== undefined, true);
+    assert.strictEqual(vscode.workspace.fs.isWritableFileSystem('docutray-result'), false);
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(editor.document.uri, Buffer.from('{}'))), 'writing a result fails');
+    const before = editor.document.getText();
+    const edited = await Promise.resolve(editor.edit(b => b.insert(new vscode.Position(0, 0), 'XYZ'))).catch(() => false);
+    assert.strictEqual(edited, false, 'an edit is refused');
+    assert.strictEqual(editor.document.getText(), before);
+    // The whole execution record is one command away.
+    await vscode.commands.executeCommand('docutray.showExecutionRecord');
+    const record = await waitFor('the execution record', () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.path.endsWith('.execution.json') ? e : undefined;
+    });
+    const parsed = JSON.parse(record.document.getText());
+    assert.strictEqual(parsed.executionId, outcome.result?.executionId);
+    assert.strictEqual(parsed.execution.status, 'SUCCESS');
+  });
+
+  it('runs a step on a URL: DocuTray gets image_url, nothing is downloaded here', async () => {
+    const url = 'https://example.com/docs/invoice-42.pdf';
+    const before = (await standIn.requests()).length;
+    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStepOnUrl', { stepId: 'it-fast', url });
+    assert.ok(outcomes?.[0].result, 'succeeded');
+    assert.strictEqual(outcomes[0].result.sourceName, 'invoice-42.pdf');
+    const post = (await standIn.requests()).slice(before).find(r => r.method === 'POST');
+    assert.deepStrictEqual(post?.json, { image_url: url });
+    assert.match(post?.headers['content-type'] ?? '', /^application\/json/);
+  });
+
+  it('runs a batch of 5 with at most docutray.maxConcurrentRuns (2) in flight, and sums it up', async () => {
+    const config = vscode.workspace.getConfiguration('docutray');
+    await config.update('maxConcurrentRuns', 2, vscode.ConfigurationTarget.Global);
+    const messages = captureMessages();
+    try {
+      const uris = await Promise.all([1, 2, 3, 4, 5].map(i => writeWorkspaceFile(`batch/doc-${i}.pdf`, pdfBytes(`batch ${i}`))));
+      const since = Date.now();
+      const outcomes = await run('it-batch', [...uris, workspaceFile('notes.txt')]);
+      assert.strictEqual(outcomes.length, 5, 'notes.txt is skipped');
+      assert.ok(outcomes.every(o => o.result), 'all succeeded');
+      const executions = (await standIn.executions()).filter(e => e.stepId === 'it-batch' && e.createdAt >= since - 1000);
+      assert.strictEqual(executions.length, 5);
+      const events = executions.flatMap(e => [[e.createdAt, 1], [e.terminalServedAt ?? Infinity, -1]] as Array<[number, number]>)
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let inFlight = 0;
+      let most = 0;
+      for (const [, d] of events) {
+        inFlight += d;
+        most = Math.max(most, inFlight);
+      }
+      assert.strictEqual(most, 2, 'two in flight at the most, and two were used');
+      assert.ok(messages.shown.some(m => m.severity === 'warning' && m.message.includes('notes.txt')), `says notes.txt was skipped: ${JSON.stringify(messages.shown)}`);
+      assert.ok(messages.shown.some(m => /5 of 5 succeeded/.test(m.message)), `a summary: ${JSON.stringify(messages.shown)}`);
+    } finally {
+      messages.restore();
+      await config.update('maxConcurrentRuns', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('cancels during processing: no status request after the cancel, no error shown', async () => {
+    const api = await activate();
+    const messages = captureMessages();
+    try {
+      const since = Date.now();
+      const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-slow', uris: [workspaceFile('sample.png')] });
+      const execution = await waitFor('a status request', async () => {
+        const exec = (await standIn.executions()).find(e => e.stepId === 'it-slow' && e.createdAt >= since);
+        const polled = exec && (await standIn.requests()).some(r => r.path === `/api/steps-async/status/${exec.id}`);
+        return polled ? exec : undefined;
+      });
+      assert.strictEqual(api.status().state, 'running');
+      assert.match(api.status().text, /\$\(sync~spin\) DocuTray/);
+      await vscode.commands.executeCommand('docutray.cancelRuns');
+      const [outcome] = await pending;
+      assert.strictEqual((outcome.error as { kind?: string }).kind, 'cancelled');
+      const polls = async () => (await standIn.requests()).filter(r => r.path === `/api/steps-async/status/${execution.id}`).length;
+      const after = await polls();
+      await sleep(1500);
+      assert.strictEqual(await polls(), after, 'no status request after the cancel');
+      assert.deepStrictEqual(messages.shown.filter(m => m.severity !== 'info'), [], 'a cancel shows no error');
+    } finally {
+      messages.restore();
+    }
+  });
+
+  it('cancels during the upload: the stand-in never gets a whole request, nothing starts', async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024, 0x20);
+    pdfBytes('big').copy(big);
+    const uri = await writeWorkspaceFile('big/large.pdf', big);
+    await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 256 * 1024, count: 1, match: { method: 'POST', path: '/api/steps-async/it-fast' } });
+    const before = (await standIn.executions()).length;
+    const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [uri] });
+    await sleep(1500);
+    await vscode.commands.executeCommand('docutray.cancelRuns');
+    const [outcome] = await pending;
+    assert.strictEqual((outcome.error as { kind?: string }).kind, 'cancelled');
+    assert.strictEqual((outcome.error as { mayHaveStarted?: boolean }).mayHaveStarted, false);
+    await sleep(500);
+    assert.strictEqual((await standIn.executions()).length, before, 'no execution was created');
+  });
+
+  it('shows the run in the status bar, then its outcome', async () => {
+    const api = await activate();
+    await run('it-fast', [workspaceFile('sample.png')]);
+    assert.strictEqual(api.status().state, 'succeeded');
+    assert.strictEqual(api.status().text, '$(check) DocuTray');
+    const messages = captureMessages();
+    try {
+      await run('it-failing', [workspaceFile('sample.png')]);
+    } finally {
+      messages.restore();
+    }
+    assert.strictEqual(api.status().state, 'failed');
+    assert.strictEqual(api.status().text, '$(error) DocuTray');
+  });
+});
