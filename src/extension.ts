@@ -15,8 +15,11 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   const services = createServices(context);
   context.subscriptions.push(ResultFileSystem.register(services.results));
   registerCommands(services);
+  context.subscriptions.push(vscode.window.createTreeView('docutray.runs', { treeDataProvider: services.runsView, canSelectMany: true }));
   // The context key for menus and the walkthrough; read after activation, not during it.
   setTimeout(() => void services.apiKeys.refreshContext(), 0);
+  // Runs left in flight by a closed or reloaded window are picked up after activation, not during it.
+  setTimeout(() => void services.runs.resume().catch(e => services.errors.report(e, 'resume')), 500);
   return {
     status: () => ({ state: services.statusBar.state, text: services.statusBar.text, tooltip: services.statusBar.tooltip }),
   };

@@ -5,8 +5,12 @@ import { ErrorPresenter } from './errors/errorPresenter';
 import { Log } from './logging/log';
 import { RunStatusBar } from './progress/statusBar';
 import { ResultStore } from './results/resultStore';
+import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
+import { RunsView } from './runs/runsView';
+import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './steps/stepPicker';
+import * as settings from './settings/settings';
 
 /** Everything the commands need, built once at activation (cheaply: nothing here does I/O). */
 export interface Services {
@@ -19,6 +23,7 @@ export interface Services {
   errors: ErrorPresenter;
   runs: RunService;
   steps: StepPicker;
+  runsView: RunsView;
 }
 
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -28,7 +33,19 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
-  const runs = new RunService(clients, results, statusBar, errors, log.scoped('run'));
-  context.subscriptions.push(log, apiKeys, statusBar);
-  return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState) };
+  const history = new RunHistory(context.globalStorageUri, log.scoped('history'), settings.maxHistoryRuns, dropped => {
+    for (const run of dropped) {
+      if (run.executionId) {
+        void results.remove(run.executionId);
+      }
+    }
+  });
+  const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
+  const saver = new ResultSaver(log.scoped('save'));
+  runs.onResult(async result => {
+    await saver.save(result);
+  });
+  const runsView = new RunsView(history);
+  context.subscriptions.push(log, apiKeys, statusBar, history, runsView);
+  return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView };
 }

@@ -50,6 +50,28 @@ export function maxConcurrentRuns(): number {
   return Math.min(16, Math.max(1, Number.isFinite(n) ? n : 4));
 }
 
+export function maxHistoryRuns(): number {
+  const n = Math.floor(config().get<number>('history.maxRuns', 200));
+  return Math.min(10_000, Math.max(1, Number.isFinite(n) ? n : 200));
+}
+
+export type SaveResultsMode = 'never' | 'besideSource' | 'folder';
+export type OverwritePolicy = 'ask' | 'overwrite' | 'numbered';
+
+export function saveResultsMode(): SaveResultsMode {
+  const v = config().get<string>('saveResults', 'never');
+  return v === 'besideSource' || v === 'folder' ? v : 'never';
+}
+
+export function resultsFolder(): string {
+  return config().get<string>('resultsFolder', 'docutray-results').trim().replace(/^[/\\]+/, '') || 'docutray-results';
+}
+
+export function overwritePolicy(): OverwritePolicy {
+  const v = config().get<string>('saveResults.overwrite', 'ask');
+  return v === 'overwrite' || v === 'numbered' ? v : 'ask';
+}
+
 export function openResultMode(): OpenResultMode {
   const v = config().get<string>('openResult', 'beside');
   return v === 'active' || v === 'none' ? v : 'beside';

@@ -1,0 +1,130 @@
+/**
+ * The runs a user started, kept across windows and reloads. Pure: the VS Code layer stores it as one
+ * JSON file in global storage (small records only: results live in their own files).
+ *
+ * Bounded: past `maxRuns`, the oldest *finished* runs go first; a run still in flight is never
+ * dropped, so nothing a user started is lost.
+ */
+
+export type RunState =
+  /** The start request is being sent; no execution id yet. */
+  | 'starting'
+  | 'ENQUEUED'
+  | 'PROCESSING'
+  | 'SUCCESS'
+  | 'ERROR'
+  /** Failed before or without an execution (refused locally, 4xx, network…). */
+  | 'failed'
+  | 'cancelled'
+  /** The start was interrupted before DocuTray answered: it may be running, and is never restarted by itself. */
+  | 'mayHaveStarted';
+
+export interface RunRecord {
+  /** Local id, stable across reloads. */
+  id: string;
+  source: string;
+  sourceName: string;
+  stepId: string;
+  stepName: string;
+  executionId?: string;
+  state: RunState;
+  /** ms epoch */
+  startedAt: number;
+  updatedAt: number;
+  finishedAt?: number;
+  error?: { kind: string; message: string };
+  /** Live stage text while running (not persisted meaningfully). */
+  stage?: string;
+}
+
+export const IN_FLIGHT: ReadonlySet<RunState> = new Set(['starting', 'ENQUEUED', 'PROCESSING']);
+
+export function isInFlight(r: Pick<RunRecord, 'state'>): boolean {
+  return IN_FLIGHT.has(r.state);
+}
+
+export interface HistoryFile {
+  version: 1;
+  runs: RunRecord[];
+}
+
+const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted']);
+
+function validRecord(r: unknown): r is RunRecord {
+  const v = r as Partial<RunRecord> | null;
+  return !!v && typeof v.id === 'string' && typeof v.source === 'string' && typeof v.stepId === 'string'
+    && typeof v.state === 'string' && STATES.has(v.state) && typeof v.startedAt === 'number';
+}
+
+/**
+ * Reads the history file. A damaged file or damaged entries are recovered from — the good entries are
+ * kept — and described in `problem` so the caller can log it.
+ */
+export function parseHistory(text: string | undefined): { runs: RunRecord[]; problem?: string } {
+  if (text === undefined) {
+    return { runs: [] };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    return { runs: [], problem: `the runs history was not valid JSON (${(e as Error).message}); starting a new one` };
+  }
+  const list = (parsed as Partial<HistoryFile> | null)?.runs;
+  if (!Array.isArray(list)) {
+    return { runs: [], problem: 'the runs history had no list of runs; starting a new one' };
+  }
+  const runs = list.filter(validRecord).map(r => ({
+    ...r,
+    sourceName: typeof r.sourceName === 'string' ? r.sourceName : r.source,
+    stepName: typeof r.stepName === 'string' ? r.stepName : r.stepId,
+    updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.startedAt,
+    stage: undefined,
+  }));
+  const dropped = list.length - runs.length;
+  return { runs, problem: dropped ? `dropped ${dropped} damaged entr${dropped === 1 ? 'y' : 'ies'} from the runs history` : undefined };
+}
+
+export function serializeHistory(runs: readonly RunRecord[]): string {
+  const file: HistoryFile = { version: 1, runs: runs.map(({ stage: _stage, ...r }) => r) };
+  return JSON.stringify(file, null, 1);
+}
+
+/** Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight runs always stay. */
+export function boundHistory(runs: readonly RunRecord[], maxRuns: number): { kept: RunRecord[]; dropped: RunRecord[] } {
+  const sorted = [...runs].sort((a, b) => b.startedAt - a.startedAt);
+  const kept: RunRecord[] = [];
+  const dropped: RunRecord[] = [];
+  let finishedBudget = Math.max(0, maxRuns - sorted.filter(isInFlight).length);
+  for (const r of sorted) {
+    if (isInFlight(r)) {
+      kept.push(r);
+    } else if (finishedBudget > 0) {
+      kept.push(r);
+      finishedBudget--;
+    } else {
+      dropped.push(r);
+    }
+  }
+  return { kept, dropped };
+}
+
+/** What to do with a run found in flight when the window opens. */
+export function resumeAction(r: RunRecord): 'poll' | 'markMayHaveStarted' | 'none' {
+  if (!isInFlight(r)) {
+    return 'none';
+  }
+  return r.executionId ? 'poll' : 'markMayHaveStarted';
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) {
+    return `${ms} ms`;
+  }
+  const s = ms / 1000;
+  if (s < 60) {
+    return `${s < 10 ? s.toFixed(1) : Math.round(s)} s`;
+  }
+  const m = Math.floor(s / 60);
+  return `${m} min ${Math.round(s - m * 60)} s`;
+}

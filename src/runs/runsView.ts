@@ -1,0 +1,97 @@
+import * as vscode from 'vscode';
+import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
+import { RunHistory } from './runHistory';
+
+const ICONS: Record<RunState, [string, string?]> = {
+  starting: ['cloud-upload'],
+  ENQUEUED: ['clock'],
+  PROCESSING: ['sync~spin'],
+  SUCCESS: ['pass', 'testing.iconPassed'],
+  ERROR: ['error', 'testing.iconFailed'],
+  failed: ['error', 'testing.iconFailed'],
+  cancelled: ['circle-slash'],
+  mayHaveStarted: ['warning', 'list.warningForeground'],
+};
+
+/** True when a run has a stored result (or ERROR record) to open. */
+export function hasResult(r: RunRecord): boolean {
+  return !!r.executionId && (r.state === 'SUCCESS' || r.state === 'ERROR');
+}
+
+function canRerun(r: RunRecord): boolean {
+  return !r.source.startsWith('docutray-execution:');
+}
+
+/** "DocuTray Runs": newest first, with live stage text while a run is in flight. */
+export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunRecord | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly history: RunHistory) {
+    // Fires for the whole list: a run's stage changes also reorder nothing, but ids are stable.
+    this.subscription = history.onDidChange(() => this.emitter.fire(undefined));
+  }
+
+  refresh(): void {
+    this.emitter.fire(undefined);
+  }
+
+  async getChildren(element?: RunRecord): Promise<RunRecord[]> {
+    if (element) {
+      return [];
+    }
+    return [...await this.history.all()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  getTreeItem(r: RunRecord): vscode.TreeItem {
+    const t = vscode.l10n.t;
+    const item = new vscode.TreeItem(r.sourceName, vscode.TreeItemCollapsibleState.None);
+    item.id = r.id;
+    const [icon, color] = ICONS[r.state];
+    item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+    const took = r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : undefined;
+    const status = isInFlight(r) ? (r.stage ?? stateText(r.state)) : r.state === 'SUCCESS' ? took : stateText(r.state);
+    item.description = `${r.stepName}${status ? ` · ${status}` : ''}`;
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (\`${escape(r.stepId)}\`)\n\n`);
+    md.appendMarkdown(`${t('Status')}: ${stateText(r.state)}${took ? ` · ${took}` : ''}\n\n`);
+    md.appendMarkdown(`${t('Started')}: ${new Date(r.startedAt).toLocaleString()}\n\n`);
+    if (r.executionId) {
+      md.appendMarkdown(`${t('Execution')}: \`${escape(r.executionId)}\`\n\n`);
+    }
+    if (r.error) {
+      md.appendMarkdown(`${escape(r.error.message)}\n\n`);
+    }
+    item.tooltip = md;
+    const flags = ['run', isInFlight(r) ? 'running' : 'finished', hasResult(r) ? 'result' : '', r.executionId ? 'execution' : '', canRerun(r) ? 'rerunnable' : ''];
+    item.contextValue = flags.filter(Boolean).join(' ');
+    if (hasResult(r)) {
+      item.command = { command: 'docutray.runs.openResult', title: t('Open Result'), arguments: [r] };
+    }
+    return item;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
+function stateText(s: RunState): string {
+  const t = vscode.l10n.t;
+  switch (s) {
+    case 'starting': return t('starting');
+    case 'ENQUEUED': return t('queued');
+    case 'PROCESSING': return t('processing');
+    case 'SUCCESS': return t('succeeded');
+    case 'ERROR': return t('failed on DocuTray');
+    case 'failed': return t('failed');
+    case 'cancelled': return t('cancelled');
+    case 'mayHaveStarted': return t('may have started');
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, c => `\\${c}`);
+}
