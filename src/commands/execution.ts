@@ -1,4 +1,7 @@
 import * as vscode from 'vscode';
+import { randomUUID } from 'node:crypto';
+import type { Execution } from '../core/api/execution';
+import { RunRecord, RunState } from '../core/runs/history';
 import { toStoredResult } from '../core/results/storedResult';
 import type { Services } from '../services';
 import { ensureApiKey } from './apiKey';
@@ -43,6 +46,8 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
         throw e;
       });
     });
+  const run = await recordInRuns(s, execution);
+  await s.runs.history.update(run.id, { state: execution.status as RunState, finishedAt: Date.now(), error: execution.error ? { kind: 'stepFailed', message: execution.error.message } : undefined });
   const stepId = execution.stepId ?? 'step';
   const result = toStoredResult(execution, {
     stepId,
@@ -58,4 +63,21 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   }
   await s.runs.open(result, 'active');
   return execution.status;
+}
+
+/** `docutray.checkExecution` adds an execution it finds to the Runs view, once. */
+async function recordInRuns(s: Services, e: Execution): Promise<RunRecord> {
+  const known = await s.runs.history.findByExecution(e.id);
+  if (known) {
+    return known;
+  }
+  const now = Date.now();
+  const stepId = e.stepId ?? 'step';
+  const run: RunRecord = {
+    id: randomUUID(), source: `docutray-execution:${e.id}`, sourceName: e.originalFilename ?? e.id, stepId, stepName: e.stepName ?? stepId,
+    executionId: e.id, state: e.status === 'SUCCESS' || e.status === 'ERROR' ? e.status as RunState : 'PROCESSING',
+    startedAt: Date.parse(e.requestTimestamp ?? '') || now, updatedAt: now,
+  };
+  await s.runs.history.add(run);
+  return run;
 }
