@@ -141,7 +141,8 @@ describe('runs', function () {
   });
 
   it('cancels during the upload: the stand-in never gets a whole request, nothing starts', async () => {
-    const big = Buffer.alloc(4 * 1024 * 1024, 0x20);
+    // Larger than what loopback socket buffers can absorb, so the upload is really in progress at the cancel.
+    const big = Buffer.alloc(24 * 1024 * 1024, 0x20);
     pdfBytes('big').copy(big);
     const uri = await writeWorkspaceFile('big/large.pdf', big);
     await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 256 * 1024, count: 1, match: { method: 'POST', path: '/api/steps-async/it-fast' } });

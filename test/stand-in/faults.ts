@@ -1,0 +1,95 @@
+/**
+ * Injected faults: a queue of armed faults, each applying to its next `count` matching requests.
+ * The first armed fault that matches a request is used (one fault per request), so faults queued
+ * in order play out in order.
+ */
+import { errorReply, type Reply } from './replies';
+import type { ErrorStyle, FaultSpec } from './types';
+
+interface Armed {
+  spec: FaultSpec;
+  remaining: number;
+}
+
+export class FaultQueue {
+  private armed: Armed[] = [];
+
+  add(specs: FaultSpec[]): void {
+    this.armed.push(...specs.map(spec => ({ spec, remaining: spec.count ?? 1 })));
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  /** The faults still armed, with the uses they have left as `count`. */
+  pending(): FaultSpec[] {
+    return this.armed.map(a => ({ ...a.spec, count: a.remaining }));
+  }
+
+  /** Takes one use of the first fault matching this request. */
+  take(method: string, path: string): FaultSpec | undefined {
+    const index = this.armed.findIndex(a => matches(a.spec, method, path));
+    if (index < 0) {
+      return undefined;
+    }
+    const armed = this.armed[index];
+    if (--armed.remaining <= 0) {
+      this.armed.splice(index, 1);
+    }
+    return armed.spec;
+  }
+}
+
+function matches(spec: FaultSpec, method: string, path: string): boolean {
+  const m = spec.match;
+  return (!m?.method || m.method.toUpperCase() === method.toUpperCase()) && (!m?.path || path.startsWith(m.path));
+}
+
+/** Faults that answer instead of the route. */
+export type ReplacingFault = Extract<FaultSpec, { kind: 'rateLimit' | 'serverError' | 'html' | 'malformedJson' }>;
+
+export function isReplacing(spec: FaultSpec | undefined): spec is ReplacingFault {
+  return spec?.kind === 'rateLimit' || spec?.kind === 'serverError' || spec?.kind === 'html' || spec?.kind === 'malformedJson';
+}
+
+export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number): Reply {
+  switch (spec.kind) {
+    case 'rateLimit':
+      return rateLimitReply(spec, style, now);
+    case 'serverError': {
+      const headers: Record<string, string> = spec.retryAfter === undefined ? {} : { 'Retry-After': String(spec.retryAfter) };
+      return errorReply(style, 'serverError', { status: spec.status ?? 500, headers });
+    }
+    case 'html':
+      return { status: spec.status ?? 502, body: proxyPage(spec.status ?? 502), contentType: 'text/html' };
+    case 'malformedJson':
+      // Cut off mid-string, as a body truncated by a proxy or a crashed worker would be.
+      return { status: spec.status ?? 200, body: '{"id": "exec_', contentType: 'application/json' };
+  }
+}
+
+function rateLimitReply(spec: Extract<FaultSpec, { kind: 'rateLimit' }>, style: ErrorStyle, now: number): Reply {
+  const seconds = spec.retryAfterSeconds ?? (typeof spec.retryAfter === 'number' ? spec.retryAfter : 1);
+  const resetTime = Math.floor(now / 1000) + seconds;
+  const headers: Record<string, string> = {
+    'X-RateLimit-Limit': '60',
+    'X-RateLimit-Remaining': '0',
+    'X-RateLimit-Reset': String(resetTime),
+    'X-RateLimit-Limit-Type': 'minute',
+  };
+  if (spec.retryAfter === 'http-date') {
+    headers['Retry-After'] = new Date(now + seconds * 1000).toUTCString();
+  } else if (spec.retryAfter !== 'none') {
+    headers['Retry-After'] = String(seconds);
+  }
+  const fields = { limitType: 'minute', limit: 60, remaining: 0, resetTime, retryAfter: seconds };
+  return errorReply(style, 'rateLimited', { headers, fields });
+}
+
+const REASONS: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+
+function proxyPage(status: number): string {
+  const title = `${status} ${REASONS[status] ?? 'Error'}`;
+  return `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`;
+}

@@ -1,0 +1,108 @@
+/**
+ * Everything the stand-in remembers: settings, step scripts, armed faults, the request log, the
+ * executions and the start counts. Counters for request and execution ids never go back (not even
+ * on reset), so an id a client still holds can never name a newer execution.
+ */
+import { Execution, type DocumentInfo } from './executions';
+import { FaultQueue } from './faults';
+import type { ExecutionInfo, RequestLogEntry, StandInSettings, StartCount, StepScript } from './types';
+
+export class StandInState {
+  readonly steps = new Map<string, StepScript>();
+  readonly faults = new FaultQueue();
+  log: RequestLogEntry[] = [];
+  executions = new Map<string, Execution>();
+  private startCounts = new Map<string, StartCount>();
+  private nextRequest = 1;
+  private nextExecution = 1;
+  private nextSeq = 1;
+  private inFlight = 0;
+  private mostInFlight = 0;
+  private readonly timers = new Map<NodeJS.Timeout, (completed: boolean) => void>();
+  closed = false;
+
+  constructor(public settings: StandInSettings, steps: StepScript[]) {
+    this.setSteps(steps);
+  }
+
+  setSteps(steps: StepScript[]): void {
+    for (const step of steps) {
+      this.steps.set(step.id, step);
+    }
+  }
+
+  newRequestId(): string {
+    return `req_${this.nextRequest++}`;
+  }
+
+  newLogEntry(fields: Omit<RequestLogEntry, 'seq' | 'status'>): RequestLogEntry {
+    const entry: RequestLogEntry = { seq: this.nextSeq++, ...fields, status: 'pending' };
+    this.log.push(entry);
+    return entry;
+  }
+
+  createExecution(script: StepScript, document: DocumentInfo, now: number): Execution {
+    const execution = new Execution(`exec_${this.nextExecution++}`, structuredClone(script), now, document);
+    this.executions.set(execution.id, execution);
+    const key = `${script.id}\n${document.sha256}`;
+    const count = this.startCounts.get(key) ?? { stepId: script.id, hash: document.sha256, count: 0 };
+    count.count++;
+    this.startCounts.set(key, count);
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    return execution;
+  }
+
+  /** Records that a terminal status of `execution` reached the client (the first time counts). */
+  markTerminalServed(execution: Execution, at: number): void {
+    // An answer still in flight across a reset belongs to a forgotten execution: it must not count.
+    if (execution.terminalServedAt === undefined && this.executions.get(execution.id) === execution) {
+      execution.terminalServedAt = at;
+      this.inFlight--;
+    }
+  }
+
+  starts(): StartCount[] {
+    return [...this.startCounts.values()].map(s => ({ ...s }));
+  }
+
+  executionInfos(now: number): ExecutionInfo[] {
+    return [...this.executions.values()].map(e => e.info(now));
+  }
+
+  /** The most executions that were at once created but whose terminal status was not yet served. */
+  maxConcurrentExecutions(): number {
+    return this.mostInFlight;
+  }
+
+  reset(): void {
+    this.log = [];
+    this.executions = new Map();
+    this.startCounts = new Map();
+    this.faults.clear();
+    this.inFlight = 0;
+    this.mostInFlight = 0;
+  }
+
+  /** A timer that close() cancels; resolves false when cancelled so the waiter can give up. */
+  sleep(ms: number): Promise<boolean> {
+    if (this.closed) {
+      return Promise.resolve(false);
+    }
+    return new Promise(resolve => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve(true);
+      }, ms);
+      this.timers.set(timer, resolve);
+    });
+  }
+
+  cancelTimers(): void {
+    for (const [timer, resolve] of this.timers) {
+      clearTimeout(timer);
+      resolve(false);
+    }
+    this.timers.clear();
+  }
+}
