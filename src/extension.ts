@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { registerCommands } from './commands/registerCommands';
 import { ResultFileSystem } from './results/resultFileSystem';
+import type { RunRecord } from './core/runs/history';
 import { StatusBarState } from './progress/statusBar';
 import { createServices } from './services';
 
@@ -8,6 +9,10 @@ import { createServices } from './services';
 export interface DocuTrayApi {
   /** The state of the runs status-bar item. */
   status(): { state: StatusBarState; text: string; tooltip: string };
+  /** Every recorded run, newest first. */
+  runs(): Promise<RunRecord[]>;
+  /** Where runs (`runs.json`) and results (`results/<executionId>.json`) are kept. */
+  readonly storageUri: vscode.Uri;
 }
 
 /** Builds the services and registers what the manifest promises. No network, no waiting. */
@@ -22,6 +27,8 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   setTimeout(() => void services.runs.resume().catch(e => services.errors.report(e, 'resume')), 500);
   return {
     status: () => ({ state: services.statusBar.state, text: services.statusBar.text, tooltip: services.statusBar.tooltip }),
+    runs: async () => [...await services.runs.history.all()].sort((a, b) => b.startedAt - a.startedAt),
+    storageUri: context.globalStorageUri,
   };
 }
 

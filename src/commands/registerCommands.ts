@@ -39,7 +39,7 @@ export function registerCommands(s: Services): void {
   register('docutray.runs.cancel', a => cancelRun(s, a));
   register('docutray.runs.clearFinished', () => clearFinished(s));
   register('docutray.runs.refresh', async () => {
-    s.runsView.refresh();
+    await s.runs.history.reload();
     return s.runs.resume();
   });
 }

@@ -49,6 +49,16 @@ export class RunHistory implements vscode.Disposable {
     return runs;
   }
 
+  /** Reads the file again (the Refresh action): picks up another window's runs, or recovers a damaged file. */
+  async reload(): Promise<RunRecord[]> {
+    await this.writing;
+    this.runs = undefined;
+    this.loading = undefined;
+    const runs = await this.all();
+    this.changed.fire(undefined);
+    return runs;
+  }
+
   async get(id: string): Promise<RunRecord | undefined> {
     return (await this.all()).find(r => r.id === id);
   }

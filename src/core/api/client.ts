@@ -108,8 +108,9 @@ export class DocuTrayClient {
   }
 
   async getStatus(executionId: string, opts: { signal?: AbortSignal } = {}): Promise<Execution> {
-    const id = executionId.trim();
-    if (!id || id.length > STEP_ID_MAX || /[\s/\\?#]/.test(id)) {
+    const id = (executionId ?? '').trim();
+    // "." and ".." would walk up the API path (encodeURIComponent leaves dots alone).
+    if (!id || id === '.' || id === '..' || id.length > STEP_ID_MAX || /[\s/\\?#]/.test(id)) {
       throw new InvalidInputError('badExecutionId', `"${executionId}" is not an execution id.`);
     }
     const answer = await this.request({
@@ -173,6 +174,9 @@ export class DocuTrayClient {
   private retryDelay(spec: RequestSpec, e: unknown, attempt: number): number | undefined {
     if (!(e instanceof DocuTrayError) || attempt >= this.retry.maxRetries) {
       return undefined;
+    }
+    if (spec.body && !spec.body.reopenable()) {
+      return undefined; // a stream input already read: there is nothing left to send again
     }
     const retryable = spec.idempotent
       ? e.kind === 'rateLimited' || e.kind === 'server' || e.kind === 'connection' || e.kind === 'timeout' || e.kind === 'invalidResponse'
@@ -270,8 +274,11 @@ export class DocuTrayClient {
       }
       return new TimeoutError(`DocuTray did not answer within ${Math.round(spec.timeoutMs / 1000)} s.`);
     }
-    if (e instanceof DocuTrayError) {
-      return e; // e.g. a stream input that turned out too large while sending
+    // Our own error from inside the request body (a stream input that turned out too large while
+    // sending, say): fetch wraps it as the cause of its TypeError.
+    const own = ownError(e);
+    if (own) {
+      return own;
     }
     const code = errorCode(e);
     if (!spec.idempotent && !(code !== undefined && NOT_SENT_CODES.has(code))) {
@@ -327,6 +334,16 @@ function checkStepId(stepId: string): string {
     throw new InvalidInputError('emptyStepId', `"${id}" is not a valid step ID.`);
   }
   return id;
+}
+
+function ownError(e: unknown): DocuTrayError | undefined {
+  for (let depth = 0; depth < 5 && e; depth++) {
+    if (e instanceof DocuTrayError) {
+      return e;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 interface ParsedBody {

@@ -94,7 +94,12 @@ export class PayloadTooLargeError extends DocuTrayError {
   readonly limitBytes: number;
   readonly sizeBytes?: number;
   constructor(limitBytes: number, sizeBytes: number | undefined, d: ErrorDetails = {}) {
-    super('payloadTooLarge', `The file is too large for DocuTray${sizeBytes === undefined ? '' : ` (${formatBytes(sizeBytes)})`}: the limit is ${formatBytes(limitBytes)}.`, d);
+    const size = sizeBytes === undefined ? '' : ` (${formatBytes(sizeBytes)})`;
+    // A file within DocuTray's documented limit was refused by a lower one (a proxy's, say): naming
+    // DocuTray's limit would only confuse.
+    super('payloadTooLarge', sizeBytes !== undefined && sizeBytes <= limitBytes
+      ? `The file${size} was refused as too large (413)${d.serverMessage ? `: ${d.serverMessage}` : ''}. A proxy on the way may have a lower limit than DocuTray's ${formatBytes(limitBytes)}.`
+      : `The file is too large for DocuTray${size}: the limit is ${formatBytes(limitBytes)}.`, d);
     this.limitBytes = limitBytes;
     this.sizeBytes = sizeBytes;
   }

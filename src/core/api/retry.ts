@@ -28,7 +28,8 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
   if (/^\d+(\.\d+)?$/.test(v)) {
     return Math.round(Number(v) * 1000);
   }
-  const at = Date.parse(v);
+  // Date.parse is lenient ("-3" is the year 3 BC): only something shaped like an HTTP date counts.
+  const at = /^[A-Za-z]{3},? /.test(v) ? Date.parse(v) : NaN;
   if (Number.isNaN(at)) {
     return undefined;
   }

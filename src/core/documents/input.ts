@@ -28,6 +28,11 @@ export interface PreparedBody {
   headers: Record<string, string>;
   /** A fresh body each call: a start is sent at most once, but a refused connection may be tried again. */
   open(onProgress?: (sentBytes: number) => void): BodyInit;
+  /**
+   * False once a body that can be read only once (a stream input) has begun to be read: it cannot be
+   * sent again, so a failed attempt must not be retried.
+   */
+  reopenable(): boolean;
   /** Bytes of the whole body when known (multipart with a known size, or JSON). */
   length?: number;
   fileName?: string;
@@ -160,7 +165,8 @@ async function prepareStream(input: Extract<DocumentInput, { kind: 'stream' }>, 
   let used = false;
   async function* replay(): AsyncGenerator<Uint8Array> {
     if (used) {
-      throw new InvalidInputError('badBase64', 'A stream can be sent only once.');
+      // The client checks reopenable() before a retry; this guards against sending half a document.
+      throw new InvalidInputError('notAFile', `${input.fileName} was given as a stream, which can be sent only once.`);
     }
     used = true;
     let total = 0;
@@ -182,7 +188,7 @@ async function prepareStream(input: Extract<DocumentInput, { kind: 'stream' }>, 
       yield count(r.value);
     }
   }
-  return multipart(input.fileName, mime, input.size, metadata, replay);
+  return multipart(input.fileName, mime, input.size, metadata, replay, () => !used);
 }
 
 function toAsyncIterable(s: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
@@ -213,7 +219,7 @@ function quoteName(name: string): string {
 }
 
 function multipart(fileName: string, mime: string, size: number | undefined, metadata: DocumentMetadata | undefined,
-  content: () => AsyncIterable<Uint8Array>): PreparedBody {
+  content: () => AsyncIterable<Uint8Array>, reopenable: () => boolean = () => true): PreparedBody {
   const boundary = `----DocuTrayBoundary${randomBytes(12).toString('hex')}`;
   let head = '';
   if (metadata) {
@@ -234,6 +240,7 @@ function multipart(fileName: string, mime: string, size: number | undefined, met
     contentType: mime,
     documentBytes: size,
     encoding: 'multipart',
+    reopenable,
     open(onProgress) {
       async function* parts(): AsyncGenerator<Uint8Array> {
         yield headBytes;
@@ -275,6 +282,7 @@ function json(body: Record<string, unknown>, extra: Partial<PreparedBody>): Prep
     headers: { 'content-type': 'application/json' },
     length,
     encoding: 'json',
+    reopenable: () => true,
     ...extra,
     open(onProgress) {
       onProgress?.(length);
@@ -303,8 +311,17 @@ function prepareUrl(url: string, contentType: string | undefined, metadata: Docu
   if (metadata) {
     body.document_metadata = metadata;
   }
-  const name = decodeURIComponent(parsed.pathname.split('/').pop() ?? '') || undefined;
+  const name = safeDecode(parsed.pathname.split('/').pop() ?? '') || undefined;
   return json(body, { fileName: name, contentType });
+}
+
+/** A URL's last path segment for display; a malformed escape (`%zz`) is shown as written, not thrown. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function prepareBase64(input: Extract<DocumentInput, { kind: 'base64' }>, metadata: DocumentMetadata | undefined, maxBytes: number): PreparedBody {

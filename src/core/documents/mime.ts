@@ -59,6 +59,13 @@ export function isSupportedFileName(fileName: string): boolean {
 /** How many leading bytes {@link sniffMime} needs. */
 export const SNIFF_BYTES = 1024;
 
+/** BITMAPCOREHEADER, OS/2 1.x/2.x, BITMAPINFOHEADER and its V2–V5 successors. */
+const BMP_DIB_HEADER_SIZES: ReadonlySet<number> = new Set([12, 16, 40, 52, 56, 64, 108, 124]);
+
+function readUint32LE(b: Uint8Array, offset: number): number {
+  return (b[offset] | (b[offset + 1] << 8) | (b[offset + 2] << 16)) + b[offset + 3] * 0x1000000;
+}
+
 /** The type the bytes say, for the formats DocuTray accepts; undefined when they match none. */
 export function sniffMime(head: Uint8Array): string | undefined {
   const at = (offset: number, ...bytes: number[]) => bytes.every((b, i) => head[offset + i] === b);
@@ -75,7 +82,8 @@ export function sniffMime(head: Uint8Array): string | undefined {
   if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) {
     return 'image/gif';
   }
-  if (ascii(0, 'BM') && head.length >= 14) {
+  // "BM" alone is two letters any text may begin with: also require a known DIB header size.
+  if (ascii(0, 'BM') && head.length >= 18 && BMP_DIB_HEADER_SIZES.has(readUint32LE(head, 14))) {
     return 'image/bmp';
   }
   if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) {

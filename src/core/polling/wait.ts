@@ -39,10 +39,18 @@ export async function waitForExecution(
       throw new CancelledError();
     }
   };
+  const timedOut = () => new TimeoutError(`Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`);
   let delay = Math.max(0, startedAt + schedule.firstDelayMs - now());
   for (; ;) {
-    if (now() + delay > deadline) {
-      throw new TimeoutError(`Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`);
+    // When the next look would fall past the deadline, look once more at the deadline itself: with
+    // intervals of up to 10 s, giving up at once would cut the user's timeout short by that much.
+    const remaining = deadline - now();
+    const lastLook = delay >= remaining;
+    if (lastLook) {
+      if (remaining <= 0) {
+        throw timedOut();
+      }
+      delay = remaining;
     }
     await pause(delay);
     const execution = await getStatus(opts.signal);
@@ -52,6 +60,9 @@ export async function waitForExecution(
     }
     if (isTerminal(execution.status)) {
       return execution;
+    }
+    if (lastLook || now() >= deadline) {
+      throw timedOut();
     }
     delay = nextPollDelay(schedule, now() - startedAt);
   }
