@@ -3,11 +3,9 @@
  * missing; workspace settings cannot redirect the key; the key never reaches the log.
  */
 import * as assert from 'assert';
-import * as fs from 'fs';
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
-import { TEST_STEPS, activate, captureMessages, closeAllEditors, patch, sleep, standIn, waitFor, workspaceFile, writeWorkspaceFile } from './support';
+import { TEST_STEPS, activate, captureMessages, closeAllEditors, patch, readExtensionLog, sleep, standIn, waitFor, workspaceFile, writeWorkspaceFile } from './support';
 
 async function runAndCapture(stepId: string, uri: vscode.Uri) {
   const messages = captureMessages();
@@ -151,25 +149,10 @@ describe('errors and the API key', function () {
 
   it('never writes the key to the log', async () => {
     await vscode.commands.executeCommand('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
-    const dir = process.env.DOCUTRAY_TEST_LOGS_DIR;
-    assert.ok(dir, 'DOCUTRAY_TEST_LOGS_DIR is set by the runner');
-    const found: string[] = [];
-    const walk = (d: string) => {
-      for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-        const p = path.join(d, e.name);
-        if (e.isDirectory()) {
-          walk(p);
-        } else if (e.name === 'DocuTray.log') {
-          found.push(p);
-        }
-      }
-    };
-    await waitFor('the DocuTray log file', () => {
-      found.length = 0;
-      walk(dir);
-      return found.length > 0 && fs.readFileSync(found[0], 'utf8').includes('execution') ? true : undefined;
+    const text = await waitFor('the run in the DocuTray log', () => {
+      const log = readExtensionLog();
+      return /execution exec_\S+ succeeded/.test(log) ? log : undefined;
     });
-    const text = found.map(f => fs.readFileSync(f, 'utf8')).join('\n');
     assert.ok(key && key.length > 8);
     assert.ok(!text.includes(key), 'the key is not in the log');
     assert.match(text, /execution exec_\S+ succeeded/, 'the log has the run');

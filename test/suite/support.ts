@@ -4,6 +4,8 @@
  */
 import * as assert from 'assert';
 import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
 import * as vscode from 'vscode';
 
 export const EXTENSION_ID = 'docutray-community.docutray-steps';
@@ -120,7 +122,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-export interface Api { status(): { state: string; text: string; tooltip: string } }
+export interface RunInfo { id: string; source: string; sourceName: string; stepId: string; stepName: string; executionId?: string; state: string; startedAt: number }
+export interface Api {
+  status(): { state: string; text: string; tooltip: string };
+  runs(): Promise<RunInfo[]>;
+  storageUri: vscode.Uri;
+}
 
 export async function activate(): Promise<Api> {
   const ext = vscode.extensions.getExtension<Api>(EXTENSION_ID);
@@ -138,4 +145,23 @@ export const TEST_STEPS = [
 
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+/** The text of the extension's "DocuTray" log file(s), found under the runner's logs folder. */
+export function readExtensionLog(): string {
+  const dir = process.env.DOCUTRAY_TEST_LOGS_DIR;
+  assert.ok(dir, 'DOCUTRAY_TEST_LOGS_DIR is set by the runner');
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (e.name === 'DocuTray.log') {
+        found.push(p);
+      }
+    }
+  };
+  walk(dir);
+  return found.map(f => fs.readFileSync(f, 'utf8')).join('\n');
 }

@@ -1,0 +1,195 @@
+/**
+ * Runs that last: the history, resume, rerun, compare, saving results as files, the bound, and
+ * recovery from a damaged history file — in the real extension host, against the stand-in.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import type { RunOutcome } from '../../src/runs/runService';
+import {
+  Api, RunInfo, TEST_STEPS, activate, captureMessages, closeAllEditors, patch, pdfBytes, readExtensionLog, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
+} from './support';
+
+async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
+  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
+  assert.ok(outcomes?.[0], 'the command returned an outcome');
+  return outcomes[0];
+}
+
+async function exists(uri: vscode.Uri): Promise<boolean> {
+  try {
+    await vscode.workspace.fs.stat(uri);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readText(uri: vscode.Uri): Promise<string> {
+  return Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+}
+
+describe('runs that last', function () {
+  this.timeout(60000);
+  let api: Api;
+  const config = () => vscode.workspace.getConfiguration('docutray');
+
+  before(async () => {
+    api = await activate();
+    await standIn.setSteps(TEST_STEPS);
+  });
+  afterEach(async () => {
+    await closeAllEditors();
+    for (const key of ['saveResults', 'saveResults.overwrite', 'history.maxRuns', 'openResult']) {
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('records every run, and writes its result to storage before the editor opens it', async () => {
+    const seen: boolean[] = [];
+    const original = vscode.workspace.openTextDocument;
+    const undo = patch(vscode.workspace, 'openTextDocument', async (...args: unknown[]) => {
+      const uri = args[0];
+      if (uri instanceof vscode.Uri && uri.scheme === 'docutray-result') {
+        const executionId = decodeURIComponent(uri.path.split('/')[1]);
+        seen.push(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${executionId}.json`)));
+      }
+      return (original as (...a: unknown[]) => Promise<vscode.TextDocument>)(...args);
+    });
+    let outcome: RunOutcome;
+    try {
+      outcome = await run('it-fast', workspaceFile('sample.pdf'));
+    } finally {
+      undo();
+    }
+    assert.deepStrictEqual(seen, [true], 'the result file existed when the editor asked for it');
+    const [latest] = await api.runs();
+    assert.strictEqual(latest.executionId, outcome.result?.executionId);
+    assert.strictEqual(latest.state, 'SUCCESS');
+    assert.strictEqual(latest.stepId, 'it-fast');
+    assert.strictEqual(latest.sourceName, 'sample.pdf');
+    const history = JSON.parse(await readText(vscode.Uri.joinPath(api.storageUri, 'runs.json')));
+    assert.ok(history.runs.some((r: RunInfo) => r.executionId === latest.executionId), 'runs.json on disk has the run');
+  });
+
+  it('resumes a run left in flight by a closed window: polls it to the end, starts nothing again', async () => {
+    // A start made before "the reload", as the extension would have made it.
+    const res = await fetch(`${standInUrl()}/api/steps-async/it-batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ image_url: 'https://example.com/resume.pdf' }),
+    });
+    const started = await res.json() as { id: string };
+    const file = vscode.Uri.joinPath(api.storageUri, 'runs.json');
+    const history = JSON.parse(await readText(file));
+    const now = Date.now();
+    history.runs.unshift(
+      { id: 'resume-1', source: 'https://example.com/resume.pdf', sourceName: 'resume.pdf', stepId: 'it-batch', stepName: 'Batch (test)', executionId: started.id, state: 'PROCESSING', startedAt: now, updatedAt: now },
+      { id: 'resume-2', source: workspaceFile('sample.png').toString(), sourceName: 'sample.png', stepId: 'it-fast', stepName: 'Fast (test)', state: 'starting', startedAt: now - 1, updatedAt: now - 1 },
+    );
+    await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify(history)));
+    const before = (await standIn.starts()).reduce((n, s) => n + s.count, 0);
+    const messages = captureMessages();
+    try {
+      const resumed = await vscode.commands.executeCommand<number>('docutray.runs.refresh');
+      assert.strictEqual(resumed, 1, 'one run to poll');
+      const done = await waitFor('the resumed run to finish', async () => (await api.runs()).find(r => r.id === 'resume-1' && r.state === 'SUCCESS'));
+      assert.strictEqual(done.executionId, started.id);
+    } finally {
+      messages.restore();
+    }
+    const interrupted = (await api.runs()).find(r => r.id === 'resume-2');
+    assert.strictEqual(interrupted?.state, 'mayHaveStarted', 'a start cut off before DocuTray answered is never restarted');
+    assert.strictEqual((await standIn.starts()).reduce((n, s) => n + s.count, 0), before, 'no new start');
+  });
+
+  it('reruns a run, and reruns it with another step', async () => {
+    const first = await run('it-fast', workspaceFile('photo.jpg'));
+    const runInfo = (await api.runs()).find(r => r.executionId === first.result?.executionId);
+    assert.ok(runInfo);
+    const again = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runs.rerun', runInfo);
+    assert.ok(again?.[0].result, 'rerun succeeded');
+    assert.notStrictEqual(again[0].result.executionId, first.result?.executionId);
+    assert.strictEqual(again[0].result.stepId, 'it-fast');
+    assert.strictEqual(again[0].result.source, runInfo.source);
+    const undo = patch(vscode.window, 'showQuickPick', async (items: readonly (vscode.QuickPickItem & { step?: { id: string } })[]) =>
+      (await items).find(i => i.step?.id === 'example-receipt'));
+    let other: RunOutcome[] | undefined;
+    try {
+      other = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runs.rerunWithStep', runInfo);
+    } finally {
+      undo();
+    }
+    assert.strictEqual(other?.[0].result?.stepId, 'example-receipt');
+    assert.strictEqual(other?.[0].result?.source, runInfo.source);
+  });
+
+  it('compares two results in a diff editor', async () => {
+    const a = await run('it-fast', workspaceFile('sample.pdf'));
+    const b = await run('it-batch', workspaceFile('sample.pdf'));
+    const runs = await api.runs();
+    const ra = runs.find(r => r.executionId === a.result?.executionId);
+    const rb = runs.find(r => r.executionId === b.result?.executionId);
+    await vscode.commands.executeCommand('docutray.runs.compareWith', ra, rb);
+    const tab = await waitFor('a diff tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputTextDiff ? input : undefined;
+    });
+    assert.ok(tab.original.path.endsWith('sample.pdf.it-fast.json'), tab.original.path);
+    assert.ok(tab.modified.path.endsWith('sample.pdf.it-batch.json'), tab.modified.path);
+  });
+
+  it('saves results beside the source under each overwrite policy, never losing data under ask or numbered', async () => {
+    const src = await writeWorkspaceFile('saved/invoice.pdf', pdfBytes('save'));
+    const target = workspaceFile('saved/invoice.pdf.it-fast.json');
+    const numbered = workspaceFile('saved/invoice.pdf.it-fast (2).json');
+    await config().update('saveResults', 'besideSource', vscode.ConfigurationTarget.Global);
+    await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
+    await config().update('saveResults.overwrite', 'numbered', vscode.ConfigurationTarget.Global);
+    await run('it-fast', src);
+    assert.deepStrictEqual(JSON.parse(await readText(target)), TEST_STEPS[0].outcome.data);
+    await run('it-fast', src);
+    assert.ok(await exists(numbered), 'numbered: a second file');
+    await vscode.workspace.fs.writeFile(target, Buffer.from('{"mine": true}'));
+    await config().update('saveResults.overwrite', 'ask', vscode.ConfigurationTarget.Global);
+    const messages = captureMessages();
+    try {
+      await run('it-fast', src);
+    } finally {
+      messages.restore();
+    }
+    assert.ok(messages.shown.some(m => /exists already/.test(m.message)), 'asked');
+    assert.strictEqual(await readText(target), '{"mine": true}', 'ask, not answered: not overwritten');
+    await config().update('saveResults.overwrite', 'overwrite', vscode.ConfigurationTarget.Global);
+    await run('it-fast', src);
+    assert.deepStrictEqual(JSON.parse(await readText(target)), TEST_STEPS[0].outcome.data, 'overwrite: replaced');
+  });
+
+  it('keeps at most docutray.history.maxRuns runs, dropping the oldest finished first', async () => {
+    await config().update('history.maxRuns', 3, vscode.ConfigurationTarget.Global);
+    await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
+    const outcomes: RunOutcome[] = [];
+    for (let i = 0; i < 4; i++) {
+      outcomes.push(await run('it-fast', workspaceFile('sample.png')));
+    }
+    const runs = await api.runs();
+    assert.strictEqual(runs.length, 3);
+    assert.deepStrictEqual(runs.map(r => r.executionId), outcomes.slice(1).reverse().map(o => o.result?.executionId));
+    const dropped = outcomes[0].result?.executionId as string;
+    assert.strictEqual(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${dropped}.json`)), false, 'its stored result went too');
+  });
+
+  it('recovers from a damaged history file with a log line, not a broken view', async () => {
+    const file = vscode.Uri.joinPath(api.storageUri, 'runs.json');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('{"version": 1, "runs": [ {broken'));
+    await vscode.commands.executeCommand('docutray.runs.refresh');
+    assert.deepStrictEqual(await api.runs(), []);
+    await waitFor('a log line about the damaged history', () => /runs history was not valid JSON/.test(readExtensionLog()) || undefined);
+    await vscode.commands.executeCommand('workbench.view.extension.docutray');
+    const outcome = await run('it-fast', workspaceFile('sample.pdf'));
+    assert.ok(outcome.result, 'runs still work');
+    assert.strictEqual((await api.runs()).length, 1);
+    await vscode.workspace.fs.delete(file);
+    await vscode.commands.executeCommand('docutray.runs.refresh');
+    assert.deepStrictEqual(await api.runs(), [], 'a missing file is an empty history');
+  });
+});
