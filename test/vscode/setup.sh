@@ -16,6 +16,8 @@ t() { local s=$SECONDS; "$@"; say "'$*' took $((SECONDS - s)) s"; }
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+# a CJK font (1.6 MB), so screenshots show the fixture's non-ASCII file name instead of boxes
+dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
 command -v g++ >/dev/null || missing+=(build-essential)
 command -v python3 >/dev/null || missing+=(python3)
 command -v curl >/dev/null || missing+=(curl)
