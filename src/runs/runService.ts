@@ -89,8 +89,15 @@ export class RunService {
     const t = vscode.l10n.t;
     const single = targets.length === 1;
     const title = single ? t('DocuTray: {0} on {1}', step.name, targets[0].name) : t('DocuTray: {0} on {1} files', step.name, targets.length);
-    const ended = this.statusBar.begin(targets.length);
-    const outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+    const end = this.statusBar.begin(targets.length);
+    let pending = targets.length;
+    const ended = (ok: boolean) => {
+      pending--;
+      end(ok);
+    };
+    let outcomes: RunOutcome[];
+    try {
+      outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const batch = new AbortController();
       const cancel = token.onCancellationRequested(() => batch.abort());
       const stages = new Map<RunTarget, string>();
@@ -129,6 +136,12 @@ export class RunService {
         cancel.dispose();
       }
     });
+    } finally {
+      // A run that failed before it could report still leaves the status bar.
+      while (pending > 0) {
+        ended(false);
+      }
+    }
     await this.announce(outcomes, step);
     return outcomes;
   }
@@ -213,8 +226,9 @@ export class RunService {
     await this.store.save(result);
     await this.history.update(run.id, { state: 'SUCCESS', finishedAt: Date.now(), stage: undefined, executionId: execution.id });
     this.log.info(`${run.sourceName}: execution ${execution.id} succeeded (${timings.join(', ')})`);
+    // Hooks may ask the user something (overwrite?): they must not hold the run open meanwhile.
     for (const hook of this.hooks) {
-      await hook(result).catch(e => this.errors.report(e, `after ${run.sourceName}`));
+      void hook(result).catch(e => this.errors.report(e, `after ${run.sourceName}`));
     }
     return result;
   }

@@ -59,7 +59,7 @@ export type SaveResultsMode = 'never' | 'besideSource' | 'folder';
 export type OverwritePolicy = 'ask' | 'overwrite' | 'numbered';
 
 export function saveResultsMode(): SaveResultsMode {
-  const v = config().get<string>('saveResults', 'never');
+  const v = config().get<string>('saveResults.mode', 'never');
   return v === 'besideSource' || v === 'folder' ? v : 'never';
 }
 

@@ -87,7 +87,7 @@ describe('errors and the API key', function () {
     try {
       const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
       assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'payloadTooLarge');
-      assert.match(only(shown).message, /too large.*limit is 100 MB/);
+      assert.match(only(shown).message, /too large \(413\).*100 MB/);
     } finally {
       await standIn.configure({ maxUploadBytes: 100 * 1024 * 1024 });
     }

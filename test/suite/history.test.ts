@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
-  Api, RunInfo, TEST_STEPS, activate, captureMessages, closeAllEditors, patch, pdfBytes, readExtensionLog, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
+  Api, RunInfo, TEST_STEPS, activate, captureMessages, closeAllEditors, patch, pdfBytes, readExtensionLog, sleep, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
 } from './support';
 
 async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
@@ -39,7 +39,7 @@ describe('runs that last', function () {
   });
   afterEach(async () => {
     await closeAllEditors();
-    for (const key of ['saveResults', 'saveResults.overwrite', 'history.maxRuns', 'openResult']) {
+    for (const key of ['saveResults.mode', 'saveResults.overwrite', 'history.maxRuns', 'openResult']) {
       await config().update(key, undefined, vscode.ConfigurationTarget.Global);
     }
   });
@@ -142,26 +142,31 @@ describe('runs that last', function () {
     const src = await writeWorkspaceFile('saved/invoice.pdf', pdfBytes('save'));
     const target = workspaceFile('saved/invoice.pdf.it-fast.json');
     const numbered = workspaceFile('saved/invoice.pdf.it-fast (2).json');
-    await config().update('saveResults', 'besideSource', vscode.ConfigurationTarget.Global);
+    await config().update('saveResults.mode', 'besideSource', vscode.ConfigurationTarget.Global);
     await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
     await config().update('saveResults.overwrite', 'numbered', vscode.ConfigurationTarget.Global);
+    const expected = JSON.stringify(TEST_STEPS[0].outcome.data);
+    /** The file's JSON, compact, or undefined while it is missing. */
+    const content = async (uri: vscode.Uri) => (await exists(uri) ? JSON.stringify(JSON.parse(await readText(uri))) : undefined);
     await run('it-fast', src);
-    assert.deepStrictEqual(JSON.parse(await readText(target)), TEST_STEPS[0].outcome.data);
+    await waitFor('the saved result', async () => (await content(target)) === expected || undefined);
     await run('it-fast', src);
-    assert.ok(await exists(numbered), 'numbered: a second file');
+    await waitFor('numbered: a second file', async () => (await content(numbered)) === expected || undefined);
     await vscode.workspace.fs.writeFile(target, Buffer.from('{"mine": true}'));
     await config().update('saveResults.overwrite', 'ask', vscode.ConfigurationTarget.Global);
     const messages = captureMessages();
     try {
       await run('it-fast', src);
+      await waitFor('the overwrite question', () => messages.shown.some(m => /exists already/.test(m.message)) || undefined);
     } finally {
       messages.restore();
     }
-    assert.ok(messages.shown.some(m => /exists already/.test(m.message)), 'asked');
+    await sleep(300);
     assert.strictEqual(await readText(target), '{"mine": true}', 'ask, not answered: not overwritten');
+    assert.strictEqual(await exists(workspaceFile('saved/invoice.pdf.it-fast (3).json')), false, 'and no other copy made');
     await config().update('saveResults.overwrite', 'overwrite', vscode.ConfigurationTarget.Global);
     await run('it-fast', src);
-    assert.deepStrictEqual(JSON.parse(await readText(target)), TEST_STEPS[0].outcome.data, 'overwrite: replaced');
+    await waitFor('overwrite: replaced', async () => (await content(target)) === expected || undefined);
   });
 
   it('keeps at most docutray.history.maxRuns runs, dropping the oldest finished first', async () => {
