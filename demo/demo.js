@@ -1,0 +1,117 @@
+#!/usr/bin/env node
+// `npm run demo`: the whole flow in a real VS Code, against a local DocuTray stand-in, in one command.
+//   - starts the stand-in (example steps: an invoice, a receipt, a slow one, a failing one) with a demo key;
+//   - writes a sample workspace (PDFs, a PNG, a JPEG) into a temp folder;
+//   - opens the extension in a real VS Code already pointed at the stand-in
+//     (DOCUTRAY_BASE_URL / DOCUTRAY_API_KEY, the extension's documented fallbacks):
+//       desktop `code --extensionDevelopmentPath` when `code` is on PATH (and DOCUTRAY_DEMO_BROWSER is unset),
+//       otherwise code-server (VS Code 1.139's own server and web workbench) on 127.0.0.1 — open the printed URL.
+//   - Ctrl+C stops everything it started.
+// The first run on a machine installs code-server (test/vscode/setup.sh, ~3 min, cached).
+// usage: node demo/demo.js [--check]   (--check: start everything, verify, stop; for CI)
+'use strict';
+const { spawnSync, spawn } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const h = require('../test/vscode/code-server');
+const { createWorkspace, makePdf } = require('../test/vscode/workspace');
+
+const log = h.makeLog('demo');
+const argv = process.argv.slice(2);
+const CHECK = argv.includes('--check');
+const API_KEY = 'dt_demo_key_not_secret_0000';
+const STEPS = [
+  { id: 'example-invoice', name: 'Invoice', description: 'Vendor, customer, dates, line items and totals' },
+  { id: 'example-receipt', name: 'Receipt', description: 'Merchant, items, tax and payment' },
+  { id: 'example-slow', name: 'Slow step', description: 'Takes about 20 s: try cancelling it' },
+  { id: 'example-failing', name: 'Failing step', description: 'Always ends in ERROR: see how failures look' },
+];
+
+function haveDesktopCode() {
+  if (process.env.DOCUTRAY_DEMO_BROWSER || CHECK) { return false; }
+  return spawnSync('sh', ['-c', 'command -v code'], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureCodeServer() {
+  try {
+    return h.locateCache();
+  } catch {
+    log('first run: installing VS Code\'s server (code-server) and chromium into the cache (~3 min, once)…');
+    const r = spawnSync('bash', [path.join(h.REPO, 'test', 'vscode', 'setup.sh')], { stdio: 'inherit' });
+    if (r.status !== 0) { throw new Error('test/vscode/setup.sh failed'); }
+    return h.locateCache();
+  }
+}
+
+/** The extension as VS Code installs it: the manifest, the bundle, media, strings, docs. */
+function installUnpacked(profile) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
+  const dest = path.join(profile.extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  for (const f of ['package.json', 'package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'media', 'l10n']) {
+    const from = path.join(h.REPO, f);
+    if (fs.existsSync(from)) { fs.cpSync(from, path.join(dest, f), { recursive: true }); }
+  }
+  return dest;
+}
+
+function sampleWorkspace(dir) {
+  createWorkspace(dir);
+  fs.writeFileSync(path.join(dir, 'invoice-2024-0042.pdf'), makePdf('Invoice INV-2024-0042'));
+  fs.writeFileSync(path.join(dir, 'receipt-cafe.pdf'), makePdf('Receipt T-000981'));
+  fs.writeFileSync(path.join(dir, 'README.md'), [
+    '# DocuTray demo workspace', '',
+    'Right-click a PDF or image in the Explorer and pick **Run DocuTray Step…**.', '',
+    'The steps come from a local DocuTray stand-in: *Invoice* and *Receipt* return realistic JSON,',
+    '*Slow step* takes about 20 seconds (try cancelling it), *Failing step* always fails.', '',
+    'Every run is kept in the **DocuTray Runs** view (the tray icon in the activity bar).', '',
+  ].join('\n'));
+}
+
+async function main() {
+  h.installSignalHandlers();
+  h.requireBuilt(['dist/extension.js', 'out/test/stand-in/server.js']);
+  const run = h.createRunDir('docutray-demo-');
+  const ws = path.join(run, 'DocuTray demo');
+  fs.mkdirSync(ws, { recursive: true });
+  sampleWorkspace(ws);
+  const { url: standInUrl } = await h.startStandIn(API_KEY);
+  log(`DocuTray stand-in on ${standInUrl} (key ${API_KEY}); steps: ${STEPS.map(s => s.id).join(', ')}`);
+  const env = { DOCUTRAY_BASE_URL: standInUrl, DOCUTRAY_API_KEY: API_KEY };
+
+  if (haveDesktopCode()) {
+    const settingsDir = path.join(ws, '.vscode');
+    fs.mkdirSync(settingsDir, { recursive: true });
+    fs.writeFileSync(path.join(settingsDir, 'settings.json'), JSON.stringify({ 'docutray.steps': STEPS }, null, 2));
+    log('opening desktop VS Code with the extension under development…');
+    const child = spawn('code', ['--new-window', `--extensionDevelopmentPath=${h.REPO}`, ws], { env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.on('error', e => log(`could not start code: ${e.message}`));
+    log('the stand-in keeps running until you press Ctrl+C');
+    await new Promise(() => { });
+  }
+
+  const cache = ensureCodeServer();
+  const profile = h.createProfile(path.join(run, 'profile'), {
+    'docutray.steps': STEPS,
+    'workbench.startupEditor': 'readme',
+    'security.workspace.trust.enabled': false,
+  });
+  installUnpacked(profile);
+  const server = await h.startCodeServer({ cache, profile, folder: ws, env });
+  const url = h.workbenchUrl(server, ws);
+  if (CHECK) {
+    const ok = await h.httpStatus(url) === 200 && await h.httpStatus(`${standInUrl}/api/auth/ok`) === 401;
+    log(ok ? 'demo check passed: VS Code and the stand-in answer' : 'demo check FAILED');
+    await h.finish(ok ? 0 : 1);
+    return;
+  }
+  console.log('');
+  console.log(`  DocuTray demo is ready. Open this in your browser:\n\n    ${url}\n`);
+  console.log('  Right-click invoice-2024-0042.pdf → Run DocuTray Step… → Invoice.');
+  console.log('  Press Ctrl+C here to stop VS Code and the stand-in.\n');
+  await new Promise(() => { });
+}
+
+main().catch(async e => {
+  console.error(`[demo] ${e && e.stack || e}`);
+  await h.finish(1);
+});
