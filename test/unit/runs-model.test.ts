@@ -103,7 +103,8 @@ describe('core run models', () => {
     it('names results <source>.<step>.json, safe on every platform', () => {
       assert.strictEqual(resultFileName('factura-ñandú 請求書.pdf', 'invoice'), 'factura-ñandú 請求書.pdf.invoice.json');
       assert.strictEqual(safeFileNamePart('a/b:c*?.pdf'), 'a_b_c__.pdf');
-      assert.strictEqual(safeFileNamePart('..'), '_.');
+      assert.strictEqual(safeFileNamePart('..'), '_');
+      assert.strictEqual(safeFileNamePart('.hidden'), '_hidden');
     });
     it('numbers a name until it is free', async () => {
       const taken = new Set(['x.s.json', 'x.s (2).json']);
