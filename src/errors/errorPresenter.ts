@@ -95,10 +95,10 @@ export class ErrorPresenter {
           actions: [...retryAction, { title: t('Proxy Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy') }, showLog],
         };
       case 'timeout': {
-        const executionId = /Execution (\S+) did not finish/.exec(e.message)?.[1];
+        const executionId = e instanceof TimeoutError ? e.executionId : undefined;
         return {
           severity: 'warning',
-          message: e instanceof TimeoutError && executionId
+          message: executionId
             ? t('DocuTray has not finished execution {0} yet. It may still finish: check it later.', executionId)
             : t('DocuTray did not answer in time. Try again, or raise docutray.pollTimeoutSeconds.'),
           actions: [...(executionId ? [{ title: t('Check Execution'), run: () => vscode.commands.executeCommand('docutray.checkExecution', executionId) }] : retryAction), showLog],

@@ -155,8 +155,11 @@ export class ConnectionError extends DocuTrayError {
 }
 
 export class TimeoutError extends DocuTrayError {
-  constructor(message: string, d: ErrorDetails = {}) {
+  /** Set when waiting for an execution timed out: it may still finish and can be checked later. */
+  readonly executionId?: string;
+  constructor(message: string, d: ErrorDetails = {}, executionId?: string) {
     super('timeout', message, d);
+    this.executionId = executionId;
   }
 }
 

@@ -39,7 +39,7 @@ export async function waitForExecution(
       throw new CancelledError();
     }
   };
-  const timedOut = () => new TimeoutError(`Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`);
+  const timedOut = () => new TimeoutError(`Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`, {}, executionId);
   let delay = Math.max(0, startedAt + schedule.firstDelayMs - now());
   for (; ;) {
     // When the next look would fall past the deadline, look once more at the deadline itself: with
