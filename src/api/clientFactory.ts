@@ -20,7 +20,8 @@ export class ClientFactory {
       apiKey: apiKey ?? (() => this.apiKeys.get()),
       fetch: (url, init) => globalThis.fetch(url, init),
       userAgent: `docutray-vscode/${this.extensionVersion} vscode/${vscode.version}`,
-      log: line => this.log.trace(line),
+      // Starts (and their request ids) at info; the many status polls at trace.
+      log: line => (line.startsWith('POST') ? this.log.info(line) : this.log.trace(line)),
     });
   }
 }
