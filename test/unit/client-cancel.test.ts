@@ -56,6 +56,7 @@ describe('client timeouts and cancellation', () => {
     const took = Date.now() - t0;
     assert.ok(err instanceof TimeoutError, `${err?.name}: ${err?.message}`);
     assert.match(err.message, /exec_\d+ did not finish within 1 s/);
+    assert.equal(err.executionId, standIn.executions()[0].id);
     assert.ok(took >= 1100 && took < 2500, `took ${took} ms`);
     assert.ok(statusGets().length >= 4, `${statusGets().length} polls`);
     assert.equal(standIn.executions()[0].status, 'PROCESSING');

@@ -86,6 +86,7 @@ describe('waitForExecution', () => {
     assert.ok(err instanceof TimeoutError);
     assert.equal(err.kind, 'timeout');
     assert.match(err.message, /exec_1/);
+    assert.equal(err.executionId, 'exec_1');
     assert.ok(took >= 150 && took < 1000, `gave up after ${took} ms`);
     assert.ok(polls >= 5, `${polls} polls`);
   });
