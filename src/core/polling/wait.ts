@@ -40,7 +40,10 @@ export async function waitForExecution(
     }
   };
   const timedOut = () => new TimeoutError(`Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`, {}, executionId);
-  let delay = Math.max(0, startedAt + schedule.firstDelayMs - now());
+  // Polls are planned on the schedule's own instants, measured from the start, not from when the
+  // previous answer arrived: otherwise each round trip's lateness adds up over a long job.
+  let planned = schedule.firstDelayMs;
+  let delay = Math.max(0, startedAt + planned - now());
   for (; ;) {
     // When the next look would fall past the deadline, look once more at the deadline itself: with
     // intervals of up to 10 s, giving up at once would cut the user's timeout short by that much.
@@ -64,6 +67,12 @@ export async function waitForExecution(
     if (lastLook || now() >= deadline) {
       throw timedOut();
     }
-    delay = nextPollDelay(schedule, now() - startedAt);
+    const elapsed = now() - startedAt;
+    planned += nextPollDelay(schedule, planned);
+    if (planned <= elapsed) {
+      // Late by a whole interval (a slow answer, a suspended laptop): plan again from now.
+      planned = elapsed + nextPollDelay(schedule, elapsed);
+    }
+    delay = planned - elapsed;
   }
 }
