@@ -73,6 +73,11 @@ export async function copyExecutionId(s: Services, arg: unknown): Promise<string
 /** Opens a diff of this run's result and another's (same file with two steps, or two files with one). */
 export async function compareWith(s: Services, arg: unknown, other?: unknown): Promise<void> {
   const t = vscode.l10n.t;
+  // From the view with two runs selected, VS Code passes the clicked run and the selection.
+  if (Array.isArray(other)) {
+    const rest = other.filter(o => (o as RunRecord)?.id !== (arg as RunRecord)?.id);
+    other = other.length === 2 ? rest[0] : undefined;
+  }
   const run = await requireRun(s, arg);
   const left = await resultOf(s, run);
   let right: RunRecord | undefined = other ? await runFrom(s, other) : undefined;

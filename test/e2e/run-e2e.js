@@ -2,7 +2,11 @@
 // End-to-end test in the real VS Code 1.139 web workbench (code-server 4.139.1, cached by
 // test/vscode/setup.sh) and Debian's chromium, driven like a person: right-click a PDF → "Run DocuTray
 // Step…" → pick a step → progress notification → read-only JSON result tab; the same from the command
-// palette on an image; the menu is absent for a .txt; a status-bar item while a run is in progress.
+// palette on an image; the menu is absent for a .txt; a status-bar item while a run is in progress;
+// the "DocuTray" activity-bar container with its "Runs" view (welcome before any run, the runs newest
+// first, Compare with… → diff editor, Rerun); a window reload in the middle of a slow run (the run is
+// polled to its end after the reload, never started twice); and, when everything passed, the README's
+// screenshots copied to docs/images/.
 //
 // The extension is installed the way a user gets it: `vsce package` → `code-server --install-extension`.
 // The server runs WITHOUT the smoke-test driver (that driver hides notification toasts), with
@@ -28,6 +32,7 @@ const argVal = (name, def) => { const i = argv.indexOf(`--${name}`); return i >=
 const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '300'));
 const HEADED = argv.includes('--headed');
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e');
+const README_IMAGES = path.join(h.REPO, 'docs', 'images');
 const EXT_ID = 'docutray-community.docutray-steps';
 
 // The UI contract the extension implements (package.nls.json, docutray.steps from the test profile).
@@ -39,19 +44,72 @@ const UI = {
   slowStep: 'Slow (example)',
   resultTab: (file, stepId) => `${file}.${stepId}.json`,
   statusText: 'DocuTray',
+  // The activity-bar container and its view (package.json viewsContainers / views / viewsWelcome).
+  container: 'DocuTray',
+  explorer: 'Explorer',
+  welcomeText: 'No DocuTray runs yet',
+  welcomeButtons: ['Set API Key', 'Configure Steps', 'Run a Step…'],
+  compareWith: 'Compare with…',
+  rerun: 'Rerun',
+  openResult: 'Open Result',
+  diffSeparator: '↔',
+  reloadWindow: 'Developer: Reload Window',
+  // A run's row: "<step name> · <duration>" once it succeeded, "<step name> · <stage>" while in flight.
+  succeeded: (stepName) => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
+  inFlight: (stepName) => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
   // A value from the stand-in's example-invoice result (test/stand-in/server.ts).
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
   receiptField: /"receipt_number"\s*:\s*"T-000981"/,
+  slowField: /"invoice_number"\s*:\s*"INV-2024-SLOW"/,
+};
+
+// Screenshots (by their stage name) that become the README's images once the whole run passed.
+const README_SHOTS = {
+  'pdf-context-menu': 'context-menu.png',
+  'step-picker': 'step-picker.png',
+  'slow-run-progress': 'progress.png',
+  'receipt-result': 'result.png',
+  'reload-run-result': 'runs-view.png',
 };
 
 let stage = 'starting';
 let page; // for the failure screenshot
 let shotNo = 0;
-async function shot(name) {
+const shots = new Map(); // name → file
+/**
+ * A screenshot of the page as test-output/e2e/NN-name.png. `clean` (the README's pictures): first wait
+ * until the workbench is quiet (wb.isBusy), and take it again when something got busy meanwhile.
+ */
+async function shot(name, { clean = false } = {}) {
   shotNo++;
   const file = path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
-  await page.screenshot({ path: file });
+  for (let attempt = 1; ; attempt++) {
+    if (clean) { await wb.waitQuiet(page, { timeout: 5000 }); }
+    await page.screenshot({ path: file });
+    if (!clean || attempt >= 3 || !await wb.isBusy(page)) { break; }
+  }
+  shots.set(name, file);
   log(`  screenshot ${path.relative(h.REPO, file)}`);
+}
+
+/** Polls `fn` until it returns a truthy value; on timeout throws `message()` (called then, so it can say what it saw). */
+async function until(fn, { timeout = 15000, interval = 250, message }) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) { return v; }
+    if (Date.now() > end) { throw new Error(await message()); }
+    await page.waitForTimeout(interval);
+  }
+}
+
+const showRows = (rows) => rows.length ? rows.map(r => `"${r.label}" [${r.description}]${r.icon ? ` (${r.icon})` : ''}`).join(', ') : '(no rows)';
+
+/** GET <stand-in>/__stand-in/<route>: the control API, as an out-of-process test would read it. */
+async function standInControl(standIn, route) {
+  const res = await fetch(`${standIn.url}/__stand-in/${route}`);
+  if (!res.ok) { throw new Error(`stand-in control ${route}: HTTP ${res.status}`); }
+  return res.json();
 }
 async function step(name, fn) {
   stage = name;
@@ -139,17 +197,39 @@ async function main() {
     await shot('workbench');
   });
 
+  // 0. Before any run (a fresh profile): the DocuTray container shows the Runs view's welcome
+  await step(`before any run: the "${UI.container}" activity-bar view shows its welcome and buttons`, async () => {
+    const welcome = page.locator('.part.sidebar .welcome-view-content').filter({ hasText: UI.welcomeText });
+    await wb.showViewContainer(page, UI.container, welcome);
+    // Opening the view activates the extension (progress in the view): the welcome must still be there after.
+    await wb.waitQuiet(page);
+    await welcome.waitFor({ timeout: 5000 });
+    const buttons = (await welcome.locator('.monaco-button').allTextContents()).map(t => wb.norm(t).trim());
+    const missing = UI.welcomeButtons.filter(b => !buttons.includes(b));
+    if (missing.length) { throw new Error(`the welcome view lacks the button(s) ${missing.join(', ')}; it has: ${buttons.join(' | ') || '(none)'}`); }
+    const rows = await wb.treeRows(page);
+    if (rows.length) { throw new Error(`a fresh profile already lists runs: ${showRows(rows)}`); }
+    log(`  welcome buttons: ${buttons.join(' | ')}`);
+    // viewsWelcome renders links only: Markdown emphasis would show its asterisks.
+    const text = wb.norm(await welcome.locator('p').first().textContent()).trim();
+    if (/\*\*|__/.test(text)) { throw new Error(`the Runs view's welcome text shows raw Markdown: "${text}" (package.nls.json view.runs.welcome)`); }
+    await wb.parkMouse(page);
+    await shot('runs-welcome', { clean: true });
+    await wb.showViewContainer(page, UI.explorer, wb.explorerRow(page, FILES.pdf));
+    await wb.waitQuiet(page);
+  });
+
   // 1. Explorer → context menu → step picker → progress → read-only JSON result
   await step(`right-click ${FILES.pdf} → "${UI.menuItem}"`, async () => {
     const item = await wb.openExplorerMenu(page, FILES.pdf, { expect: UI.menuItem });
-    await shot('pdf-context-menu');
+    await shot('pdf-context-menu', { clean: true });
     await wb.clickMenuItem(page, item);
   });
   await step(`the step picker lists the configured steps; pick "${UI.invoiceStep}"`, async () => {
     await wb.quickPickRow(page, UI.invoiceStep).waitFor();
     for (const name of [UI.receiptStep, UI.slowStep]) { await wb.quickPickRow(page, name).waitFor({ timeout: 5000 }); }
     await page.waitForTimeout(300); // the quick input fades in
-    await shot('step-picker');
+    await shot('step-picker', { clean: true });
     await wb.pick(page, UI.invoiceStep);
   });
   await step(`a progress notification names ${FILES.pdf}`, async () => {
@@ -210,7 +290,7 @@ async function main() {
     await wb.tab(page, receiptTab).waitFor({ timeout: 30000 });
     const text = await wb.waitEditorText(page, receiptTab, UI.receiptField);
     log(`  ${text.replace(/\s+/g, ' ').slice(0, 160)}…`);
-    await shot('receipt-result');
+    await shot('receipt-result', { clean: true });
   });
 
   // 3. No DocuTray item for a text file
@@ -265,6 +345,202 @@ async function main() {
     await wb.tab(page, uniTab).waitFor({ timeout: 30000 });
     await wb.waitEditorText(page, uniTab, UI.invoiceField);
     await shot('unicode-name-result');
+  });
+
+  // 6. The Runs view: every run so far, newest first, with its step; Compare with…; Rerun
+  const sidebar = page.locator('.part.sidebar');
+  const runRows = () => wb.treeRows(page, sidebar);
+  const expectedRuns = [
+    [FILES.unicodePdf, UI.succeeded(UI.invoiceStep)],
+    [FILES.pdf, new RegExp(`^${wb.escapeRe(UI.slowStep)} · cancelled$`)],
+    [FILES.png, UI.succeeded(UI.receiptStep)],
+    [FILES.pdf, UI.succeeded(UI.invoiceStep)],
+  ];
+  await step(`the "${UI.container}" view lists the ${expectedRuns.length} runs newest first, with their steps`, async () => {
+    await wb.runFromPalette(page, 'View: Close All Editors');
+    await wb.showViewContainer(page, UI.container, wb.treeRow(page, FILES.unicodePdf, null, sidebar));
+    // Wide enough for "<file> <step> · <duration>" without an ellipsis (the width is kept for the rest of the run).
+    log(`  side bar widened to ${await wb.resizeSidebar(page, 440)} px`);
+    const matches = (rows) => rows.length === expectedRuns.length && expectedRuns.every(([label, re], i) => rows[i].label === label && re.test(rows[i].description));
+    const rows = await until(async () => { const r = await runRows(); return matches(r) && r; }, {
+      timeout: 10000,
+      message: async () => `the Runs view should list, newest first: ${expectedRuns.map(([l, re]) => `"${l}" [${re.source}]`).join(', ')}\n  it lists: ${showRows(await runRows())}`,
+    });
+    for (const r of rows) { log(`  ${r.label} — ${r.description} (${r.icon})`); }
+    await wb.parkMouse(page);
+    await page.waitForTimeout(300);
+    await shot('runs-view');
+  });
+
+  const diffTitle = `${FILES.pdf} (${UI.invoiceStep}) ${UI.diffSeparator} ${FILES.png} (${UI.receiptStep})`;
+  await step(`right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.compareWith}" → ${FILES.png} → a diff editor "…${UI.diffSeparator}…"`, async () => {
+    const row = wb.treeRow(page, FILES.pdf, UI.succeeded(UI.invoiceStep), sidebar);
+    const item = await wb.openRowMenu(page, row, UI.compareWith, { what: `the run ${FILES.pdf} (${UI.invoiceStep})` });
+    await wb.clickMenuItem(page, item);
+    await wb.quickPickRow(page, FILES.png).waitFor({ timeout: 10000 }).catch(async () => {
+      throw new Error(`"${UI.compareWith}" offers no ${FILES.png} result; the quick pick shows: ${(await wb.quickPickLabels(page)).join(' | ') || '(nothing)'}`);
+    });
+    await page.waitForTimeout(300);
+    await shot('compare-picker');
+    await wb.pick(page, FILES.png);
+    const tab = wb.tabWithText(page, UI.diffSeparator);
+    await tab.waitFor({ timeout: 15000 }).catch(async () => {
+      const tabs = await page.locator('.tabs-container .tab').allTextContents();
+      throw new Error(`no editor tab titled "…${UI.diffSeparator}…" opened; the tabs are: ${tabs.map(t => wb.norm(t).trim()).join(' | ') || '(none)'}`);
+    });
+    const title = wb.norm(await tab.textContent()).trim();
+    if (!title.includes(diffTitle)) { throw new Error(`the diff tab is titled "${title}", expected "${diffTitle}"`); }
+    await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 10000 });
+    // Both sides show their results: the invoice on the left, the receipt on the right.
+    const diff = page.locator('.editor-container .monaco-diff-editor').first();
+    await until(async () => {
+      const [left, right] = await Promise.all([
+        diff.locator('.editor.original .view-lines').textContent().catch(() => ''),
+        diff.locator('.editor.modified .view-lines').textContent().catch(() => ''),
+      ]);
+      return UI.invoiceField.test(wb.norm(left)) && UI.receiptField.test(wb.norm(right));
+    }, { timeout: 10000, message: () => 'the diff editor does not show the invoice result on the left and the receipt result on the right' });
+    log(`  diff tab: "${title}"`);
+    await wb.parkMouse(page);
+    await shot('compare-diff');
+  });
+
+  await step(`right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.rerun}" → a new run at the top, then its result`, async () => {
+    const before = (await runRows()).length;
+    const startsBefore = standIn.standIn.requests().filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-invoice').length;
+    const row = wb.treeRow(page, FILES.pdf, UI.succeeded(UI.invoiceStep), sidebar);
+    const item = await wb.openRowMenu(page, row, UI.rerun, { what: `the run ${FILES.pdf} (${UI.invoiceStep})` });
+    await wb.clickMenuItem(page, item);
+    await until(async () => (await runRows()).length === before + 1, {
+      timeout: 10000, message: async () => `no new run appeared after "${UI.rerun}": ${showRows(await runRows())}`,
+    });
+    const rows = await until(async () => {
+      const r = await runRows();
+      return r[0].label === FILES.pdf && UI.succeeded(UI.invoiceStep).test(r[0].description) && r;
+    }, { timeout: 30000, message: async () => `the rerun did not succeed at the top of the view within 30 s: ${showRows(await runRows())}` });
+    log(`  new run: ${rows[0].label} — ${rows[0].description}`);
+    const tabName = UI.resultTab(FILES.pdf, 'example-invoice');
+    await wb.tab(page, tabName).waitFor({ timeout: 15000 });
+    await wb.waitEditorText(page, tabName, UI.invoiceField);
+    const startsAfter = standIn.standIn.requests().filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-invoice').length;
+    if (startsAfter !== startsBefore + 1) { throw new Error(`the rerun sent ${startsAfter - startsBefore} start requests to the stand-in, expected 1`); }
+    await wb.parkMouse(page);
+    await shot('rerun');
+  });
+
+  // 7. A window reload in the middle of a slow run: the run is picked up and polled to its end, never started twice
+  const slowPath = '/api/steps-async/example-slow';
+  const reloadFile = FILES.jpg;
+  const reloadHash = crypto.createHash('sha256').update(fs.readFileSync(path.join(ws, reloadFile))).digest('hex');
+  const slowExecutions = async () => (await standInControl(standIn, 'executions')).filter(e => e.stepId === 'example-slow' && e.filename === reloadFile);
+  let seqBefore = 0;
+  // The stand-in's example-slow is ENQUEUED 2 s + PROCESSING 18 s; a reload takes ~9–11 s here (more on a
+  // busy machine), which would leave a few seconds to see the run in flight afterwards. For this one run
+  // PROCESSING lasts 28 s (restored once the execution exists: an execution keeps the script it started with).
+  const slowScript = standIn.standIn.steps().find(s => s.id === 'example-slow');
+  const PROCESSING_MS = 28000;
+  await step(`right-click ${reloadFile} → "${UI.slowStep}": the progress notification shows its stage`, async () => {
+    await wb.runFromPalette(page, 'View: Close All Editors');
+    await wb.showViewContainer(page, UI.explorer, wb.explorerRow(page, reloadFile));
+    await wb.waitQuiet(page);
+    seqBefore = Math.max(0, ...standIn.standIn.requests().map(r => r.seq));
+    standIn.standIn.setSteps({ ...slowScript, processingMs: PROCESSING_MS });
+    log(`  stand-in: example-slow PROCESSING ${slowScript.processingMs} → ${PROCESSING_MS} ms for this run`);
+    const item = await wb.openExplorerMenu(page, reloadFile, { expect: UI.menuItem });
+    await wb.clickMenuItem(page, item);
+    await wb.pick(page, UI.slowStep);
+    const message = async () => wb.norm(await wb.toast(page, reloadFile).locator('.notification-list-item-message').textContent().catch(() => '')).trim();
+    // "processing N%": N ≥ 5 makes a better picture and still leaves ~16 s of the run for the reload.
+    await until(async () => Number((/processing (\d+)%/.exec(await message()) || [])[1]) >= 5, {
+      timeout: 15000, message: async () => `the notification of the slow run never says "processing N%": "${await message() || '(no notification)'}"`,
+    });
+    log(`  notification: "${await message()}"`);
+    await wb.parkMouse(page);
+    await shot('slow-run-progress', { clean: true });
+  });
+
+  let execution;
+  await step(`the stand-in shows the execution PROCESSING; the "${UI.container}" view shows the run in flight`, async () => {
+    execution = await until(async () => (await slowExecutions()).find(e => e.status === 'PROCESSING'), {
+      timeout: 15000, message: async () => `the stand-in has no PROCESSING ${slowPath} execution for ${reloadFile}: ${JSON.stringify(await slowExecutions())}`,
+    });
+    log(`  stand-in: execution ${execution.id} ${execution.status} (${execution.polls} polls)`);
+    standIn.standIn.setSteps(slowScript);
+    await wb.showViewContainer(page, UI.container, wb.treeRow(page, reloadFile, UI.inFlight(UI.slowStep), sidebar));
+    await wb.parkMouse(page);
+    await shot('reload-before');
+  });
+
+  await step(`F1 → "${UI.reloadWindow}" mid-run: after the reload the view shows the run still in flight`, async () => {
+    await page.evaluate(() => { globalThis.__docutrayE2eBeforeReload = true; });
+    const reloaded = page.waitForEvent('load', { timeout: 30000 });
+    const t = Date.now();
+    await wb.runFromPalette(page, UI.reloadWindow);
+    await reloaded;
+    if (await page.evaluate(() => globalThis.__docutrayE2eBeforeReload === true)) { throw new Error('the window did not reload'); }
+    // The side bar comes back with the DocuTray container it showed (restored, not clicked: a click could hide it).
+    const row = wb.treeRow(page, reloadFile, null, sidebar);
+    await row.waitFor({ timeout: 45000 }).catch(async () => {
+      await wb.showViewContainer(page, UI.container, row);
+    });
+    const rows = await until(async () => {
+      const r = (await runRows()).find(x => x.label === reloadFile);
+      return r && (UI.inFlight(UI.slowStep).test(r.description) || UI.succeeded(UI.slowStep).test(r.description)) && r;
+    }, { timeout: 15000, message: async () => `after the reload the run on ${reloadFile} is neither in flight nor done: ${showRows(await runRows())}` });
+    log(`  reloaded in ${((Date.now() - t) / 1000).toFixed(1)} s; ${rows.label} — ${rows.description} (${rows.icon})`);
+    if (!UI.inFlight(UI.slowStep).test(rows.description)) {
+      throw new Error(`after the reload the run on ${reloadFile} is already "${rows.description}": the reload took too long to see it in flight (the stand-in execution is ${(await slowExecutions()).map(e => e.status).join(', ')})`);
+    }
+    await wb.parkMouse(page);
+    await shot('reload-after-processing');
+  });
+
+  await step(`after the reload the run on ${reloadFile} succeeds; the stand-in saw exactly one start`, async () => {
+    const row = await until(async () => {
+      const r = (await runRows()).find(x => x.label === reloadFile);
+      return r && !UI.inFlight(UI.slowStep).test(r.description) && r;
+    }, { timeout: 40000, message: async () => `the resumed run did not finish within 40 s: ${showRows(await runRows())}` });
+    if (!UI.succeeded(UI.slowStep).test(row.description)) { throw new Error(`the resumed run ended as "${row.description}", not succeeded`); }
+    log(`  ${row.label} — ${row.description} (${row.icon})`);
+    const done = wb.toast(page, reloadFile).locator('.notification-list-item-message');
+    const toastText = await done.waitFor({ timeout: 5000 }).then(() => done.textContent(), () => '');
+    log(`  notification: ${toastText ? `"${wb.norm(toastText).trim()}"` : '(none)'}`);
+    const posts = (await standInControl(standIn, `requests?since=${seqBefore}`)).filter(r => r.method === 'POST' && r.path === slowPath);
+    const starts = (await standInControl(standIn, 'starts')).filter(s => s.stepId === 'example-slow' && s.hash === reloadHash);
+    const execs = await slowExecutions();
+    log(`  stand-in: ${posts.length} POST ${slowPath} since the run began; starts of ${reloadFile}: ${starts.map(s => s.count).join(', ') || 0}; executions: ${execs.map(e => `${e.id} ${e.status} (${e.polls} polls)`).join(', ')}`);
+    if (posts.length !== 1 || starts.length !== 1 || starts[0].count !== 1 || execs.length !== 1) {
+      throw new Error(`the run on ${reloadFile} was started ${posts.length} times (POST ${slowPath}; start counts ${JSON.stringify(starts)}, executions ${execs.map(e => e.id).join(', ')}): expected exactly one start`);
+    }
+    if (execs[0].id !== execution.id || execs[0].status !== 'SUCCESS') { throw new Error(`the stand-in execution is ${execs[0].id} ${execs[0].status}, expected ${execution.id} SUCCESS`); }
+    await wb.parkMouse(page);
+    await shot('reload-run-done');
+  });
+
+  const slowTab = UI.resultTab(reloadFile, 'example-slow');
+  await step(`right-click the resumed run → "${UI.openResult}" → ${slowTab}`, async () => {
+    if (await wb.toast(page, reloadFile).count()) { // the "finished" notification: out of the way
+      await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
+      await wb.toast(page, reloadFile).waitFor({ state: 'detached', timeout: 5000 }).catch(() => { });
+    }
+    const row = wb.treeRow(page, reloadFile, UI.succeeded(UI.slowStep), sidebar);
+    const item = await wb.openRowMenu(page, row, UI.openResult, { what: `the run ${reloadFile} (${UI.slowStep})` });
+    await wb.clickMenuItem(page, item);
+    await wb.tab(page, slowTab).waitFor({ timeout: 15000 });
+    await wb.waitEditorText(page, slowTab, UI.slowField);
+    await wb.parkMouse(page);
+    await shot('reload-run-result', { clean: true }); // opening a JSON document activates the JSON language features
+  });
+
+  // 8. The README's screenshots: only a run that passed all of the above may replace them
+  await step(`copying the README screenshots to ${path.relative(h.REPO, README_IMAGES)}/`, async () => {
+    fs.mkdirSync(README_IMAGES, { recursive: true });
+    for (const [name, target] of Object.entries(README_SHOTS)) {
+      const from = shots.get(name);
+      if (!from) { throw new Error(`no "${name}" screenshot was taken for ${target}`); }
+      fs.copyFileSync(from, path.join(README_IMAGES, target));
+      log(`  ${path.relative(h.REPO, from)} → ${path.relative(h.REPO, path.join(README_IMAGES, target))}`);
+    }
   });
 
   if (browser.blocked.length) { log(`  (blocked ${browser.blocked.length} non-loopback request(s), e.g. ${browser.blocked[0]})`); }

@@ -148,7 +148,135 @@ function statusItem(page, text) {
   return page.locator('.statusbar .statusbar-item', { hasText: text }).first();
 }
 
+// ---------------------------------------------------------------------------------------------
+// The activity bar, the side bar and tree views contributed by extensions
+// ---------------------------------------------------------------------------------------------
+
+/** The activity-bar entry whose title starts with `title` ("Explorer (Ctrl+Shift+E)", "DocuTray"). */
+function activityItem(page, title) {
+  return page.locator('.part.activitybar .action-item').filter({
+    has: page.locator(`.action-label[aria-label^=${JSON.stringify(title)}]`),
+  }).first();
+}
+
+/**
+ * Shows the view container `title` in the side bar by clicking its activity-bar entry (not when it is
+ * showing already: a second click would hide the side bar). `ready` is a locator that must appear.
+ */
+async function showViewContainer(page, title, ready) {
+  const item = activityItem(page, title);
+  try {
+    await item.waitFor({ timeout: 30000 });
+  } catch {
+    const labels = await page.locator('.part.activitybar .action-item .action-label').evaluateAll(els => els.map(e => e.getAttribute('aria-label')));
+    throw new Error(`the activity bar has no "${title}" entry; it has: ${labels.filter(Boolean).join(' | ') || '(nothing)'}`);
+  }
+  const checked = /\bchecked\b/.test(await item.getAttribute('class') || '');
+  if (!checked || !await page.locator('.part.sidebar').isVisible()) { await item.click(); }
+  if (ready) { await ready.waitFor({ timeout: 20000 }); }
+}
+
+/** The rows of the tree in the side bar: [{ label, description, icon, selected }], top to bottom. */
+async function treeRows(page, scope = page.locator('.part.sidebar')) {
+  return scope.locator('.monaco-list-row').evaluateAll(rows => rows
+    .map(r => ({
+      top: parseFloat(r.style.top || '0'),
+      label: (r.querySelector('.label-name') || {}).textContent || '',
+      description: (r.querySelector('.label-description') || {}).textContent || '',
+      icon: ((r.querySelector('.custom-view-tree-node-item-icon') || {}).className || '').split(/\s+/).filter(c => /^codicon-/.test(c)).join(' '),
+    }))
+    .sort((a, b) => a.top - b.top)
+    .map(({ top: _top, ...r }) => r))
+    .then(rows => rows.map(r => ({ ...r, label: norm(r.label).trim(), description: norm(r.description).trim() })));
+}
+
+/** One tree row in the side bar with label `label` whose description matches `description` (a RegExp or text). */
+function treeRow(page, label, description, scope = page.locator('.part.sidebar')) {
+  let row = scope.locator('.monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }),
+  });
+  if (description) { row = row.filter({ has: page.locator('.label-description', { hasText: description }) }); }
+  return row.first();
+}
+
+/** Right-clicks a tree row and returns the context-menu item `expect` (reopening the menu if it is not there yet). */
+async function openRowMenu(page, row, expect, { attempts = 5, what = 'the row' } = {}) {
+  await row.waitFor({ timeout: 20000 });
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    await page.locator('.monaco-menu .action-item').first().waitFor({ timeout: 5000 });
+    const item = page.getByRole('menuitem', { name: expect, exact: true });
+    try {
+      await item.first().waitFor({ timeout: 2000 });
+      return item.first();
+    } catch {
+      if (attempt >= attempts) {
+        throw new Error(`the context menu of ${what} has no "${expect}" after ${attempts} tries; it has: ${(await menuLabels(page)).join(' | ')}`);
+      }
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(500);
+    }
+  }
+}
+
+/** Moves the mouse to a quiet spot (the activity bar's empty middle) so no hover sits in a screenshot. */
+async function parkMouse(page) {
+  const box = await page.locator('.part.activitybar').boundingBox().catch(() => null);
+  const vp = page.viewportSize() || { width: 1400, height: 850 };
+  await page.mouse.move(box ? box.x + box.width / 2 : 20, box ? box.y + box.height * 0.7 : vp.height * 0.7);
+  await page.waitForTimeout(400); // a hover that was showing fades out
+}
+
+/**
+ * True while the workbench shows a passing busy sign: a progress bar in the side bar, a progress badge on
+ * an activity-bar entry (switching view containers makes the explorer refresh), "Activating Extensions…"
+ * in the status bar (a context menu or a JSON editor activates some).
+ */
+async function isBusy(page) {
+  const busy = page.locator('.part.sidebar .monaco-progress-container.active, .part.activitybar .progress-badge')
+    .or(page.locator('.statusbar .statusbar-item', { hasText: 'Activating Extensions' }));
+  for (const el of await busy.all()) {
+    if (await el.isVisible().catch(() => false)) { return true; }
+  }
+  return false;
+}
+
+/** Waits (best effort, up to `timeout`) until isBusy() is false; returns false when still busy. */
+async function waitQuiet(page, { timeout = 10000 } = {}) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    if (!await isBusy(page)) { return true; }
+    await page.waitForTimeout(200);
+  }
+  return false;
+}
+
+/** Drags the sash on the side bar's right edge so the side bar is `width` px wide; returns the width it got. */
+async function resizeSidebar(page, width) {
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (!bar) { throw new Error('the side bar is not showing'); }
+  const edge = bar.x + bar.width;
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll(els => els.map(e => {
+    const r = e.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height };
+  }));
+  const sash = sashes.filter(s => Math.abs(s.x - edge) < 8 && s.h > bar.height / 2)[0];
+  if (!sash) { throw new Error(`no sash at the side bar's edge (x ${edge.toFixed(0)}); vertical sashes at x ${sashes.map(s => s.x.toFixed(0)).join(', ')}`); }
+  await page.mouse.move(sash.x, sash.y);
+  await page.mouse.down();
+  await page.mouse.move(sash.x + (width - bar.width), sash.y, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForTimeout(200);
+  return (await page.locator('.part.sidebar').boundingBox()).width;
+}
+
+/** A tab whose visible label contains `text` (a diff editor's tab shows its title, not a resource name). */
+function tabWithText(page, text) {
+  return page.locator('.tabs-container .tab', { hasText: text }).first();
+}
+
 module.exports = {
-  norm, explorerRow, openExplorerMenu, clickMenuItem, menuLabels, quickInput, quickPickRow, quickPickLabels, pick,
-  runFromPalette, toast, tab, editorFor, editorText, waitEditorText, statusItem,
+  norm, escapeRe, explorerRow, openExplorerMenu, clickMenuItem, menuLabels, quickInput, quickPickRow, quickPickLabels, pick,
+  runFromPalette, toast, tab, tabWithText, editorFor, editorText, waitEditorText, statusItem,
+  activityItem, showViewContainer, treeRows, treeRow, openRowMenu, parkMouse, resizeSidebar, isBusy, waitQuiet,
 };
