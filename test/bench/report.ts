@@ -202,7 +202,7 @@ function detectionTable(data: BenchData): Table | undefined {
       `Conditions: client event-loop lag p50 ${fmtNumber(c.eventLoopDelayMs.p50, 1)} ms, p99 ${fmtNumber(c.eventLoopDelayMs.p99, 1)} ms, max ${fmtNumber(c.eventLoopDelayMs.max)} ms; `
       + `terminal answer sent → seen by the client: median ${fmtNumber(c.answerLatencyMs.median)} ms, max ${fmtNumber(c.answerLatencyMs.max)} ms; `
       + `start request: median ${fmtNumber(c.startLatencyMs.median)} ms, max ${fmtNumber(c.startLatencyMs.max)} ms; load average ${data.environment.loadAverageAtStart[0]} → ${fmtNumber(d.loadAverageAtEnd, 2)}. `
-      + 'On a loaded machine these grow and the adaptive schedule\'s later polls drift late (each interval is a fraction of the time elapsed, so lateness compounds).',
+      + 'On a loaded machine these grow; the adaptive schedule plans polls on its own instants from the start, so a late answer delays one poll, not every later one.',
       'Requests: status requests per job, as the stand-in counted them.',
       `Ours = ADAPTIVE_SCHEDULE ${JSON.stringify(data.settings.schedules.adaptive)}; flat = FLAT_2S_SCHEDULE (the official SDKs: poll at once, then every 2 s).`,
     ],
