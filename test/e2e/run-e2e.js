@@ -532,16 +532,19 @@ async function main() {
     await shot('reload-run-result', { clean: true }); // opening a JSON document activates the JSON language features
   });
 
-  // 8. The README's screenshots: only a run that passed all of the above may replace them
-  await step(`copying the README screenshots to ${path.relative(h.REPO, README_IMAGES)}/`, async () => {
-    fs.mkdirSync(README_IMAGES, { recursive: true });
-    for (const [name, target] of Object.entries(README_SHOTS)) {
-      const from = shots.get(name);
-      if (!from) { throw new Error(`no "${name}" screenshot was taken for ${target}`); }
-      fs.copyFileSync(from, path.join(README_IMAGES, target));
-      log(`  ${path.relative(h.REPO, from)} → ${path.relative(h.REPO, path.join(README_IMAGES, target))}`);
-    }
-  });
+  // 8. The README's screenshots: only a run that passed all of the above may replace them, and only
+  // when asked (DOCUTRAY_UPDATE_DOCS=1), so an ordinary test run leaves the work tree clean.
+  if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {
+    await step(`copying the README screenshots to ${path.relative(h.REPO, README_IMAGES)}/`, async () => {
+      fs.mkdirSync(README_IMAGES, { recursive: true });
+      for (const [name, target] of Object.entries(README_SHOTS)) {
+        const from = shots.get(name);
+        if (!from) { throw new Error(`no "${name}" screenshot was taken for ${target}`); }
+        fs.copyFileSync(from, path.join(README_IMAGES, target));
+        log(`  ${path.relative(h.REPO, from)} → ${path.relative(h.REPO, path.join(README_IMAGES, target))}`);
+      }
+    });
+  }
 
   if (browser.blocked.length) { log(`  (blocked ${browser.blocked.length} non-loopback request(s), e.g. ${browser.blocked[0]})`); }
   return notes;
