@@ -48,9 +48,11 @@ if [ ! -f "$CSROOT/.complete" ]; then
   mkdir -p "$CSROOT" && cd "$CSROOT"
   [ -f package.json ] || echo '{"name":"cs","private":true}' > package.json
   say "installing code-server $CODE_SERVER_VERSION (about 3 minutes on 2 cores; log: $CSROOT/install.log)"
+  started=$SECONDS
   PATH="$N/bin:$PATH" npm_config_nodedir="$N" \
-    t npm install --no-audit --no-fund --foreground-scripts "code-server@$CODE_SERVER_VERSION" > "$CSROOT/install.log" 2>&1 \
+    npm install --no-audit --no-fund --foreground-scripts "code-server@$CODE_SERVER_VERSION" > "$CSROOT/install.log" 2>&1 \
     || { tail -40 "$CSROOT/install.log"; exit 1; }
+  say "installing code-server took $((SECONDS - started)) s"
   [ -f "$CS/lib/vscode/node_modules/@vscode/spdlog/build/Release/spdlog.node" ] || { echo "[setup] code-server native modules missing, see $CSROOT/install.log" >&2; exit 1; }
   touch "$CSROOT/.complete"
 fi
