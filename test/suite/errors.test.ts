@@ -19,6 +19,12 @@ async function runAndCapture(stepId: string, uri: vscode.Uri) {
   }
 }
 
+/** The error kind of a single-run outcome; fails readably when the command returned nothing. */
+function errorKind(outcomes: RunOutcome[] | undefined): string | undefined {
+  assert.ok(outcomes?.length, 'the command returned no outcome: it failed before running (see the message it showed)');
+  return (outcomes[0].error as { kind?: string } | undefined)?.kind;
+}
+
 function only(shown: Array<{ severity: string; message: string; items: string[] }>) {
   const errors = shown.filter(m => m.severity !== 'info');
   assert.strictEqual(errors.length, 1, `exactly one message: ${JSON.stringify(shown)}`);
@@ -69,7 +75,7 @@ describe('errors and the API key', function () {
   it('401: says the key was refused and offers Set API Key', async () => {
     process.env.DOCUTRAY_API_KEY = 'dt_wrong_key_0123456789abcdef';
     const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
-    assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'authentication');
+    assert.strictEqual(errorKind(outcomes), 'authentication');
     const m = only(shown);
     assert.match(m.message, /refused the API key \(401\)/);
     assert.ok(m.items.includes('Set API Key'), JSON.stringify(m.items));
@@ -86,7 +92,7 @@ describe('errors and the API key', function () {
     await standIn.configure({ maxUploadBytes: 64 });
     try {
       const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
-      assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'payloadTooLarge');
+      assert.strictEqual(errorKind(outcomes), 'payloadTooLarge');
       assert.match(only(shown).message, /too large \(413\).*100 MB/);
     } finally {
       await standIn.configure({ maxUploadBytes: 100 * 1024 * 1024 });
@@ -99,7 +105,7 @@ describe('errors and the API key', function () {
       const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00]), Buffer.alloc(60, 1)]);
       const uri = await writeWorkspaceFile('scans/scan.tif', tiff);
       const { outcomes, shown } = await runAndCapture('it-fast', uri);
-      assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'unsupportedType');
+      assert.strictEqual(errorKind(outcomes), 'unsupportedType');
       assert.match(only(shown).message, /does not accept.*PDF, PNG, JPEG/);
     } finally {
       await standIn.configure({ allowTiff: true });
@@ -118,7 +124,7 @@ describe('errors and the API key', function () {
     await standIn.addFaults({ kind: 'rateLimit', retryAfter: 120, count: 5, match: { method: 'POST', path: '/api/steps-async/' } });
     const since = Date.now();
     const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('photo.jpg'));
-    assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'rateLimited');
+    assert.strictEqual(errorKind(outcomes), 'rateLimited');
     const m = only(shown);
     assert.match(m.message, /rate limit was reached \(429\)\. Try again in 120 s/);
     assert.ok(m.items.includes('Retry'));
@@ -128,7 +134,7 @@ describe('errors and the API key', function () {
   it('an ERROR execution is a failure that shows the service\'s message', async () => {
     const { outcomes, shown } = await runAndCapture('it-failing', workspaceFile('sample.pdf'));
     assert.strictEqual(outcomes?.[0].result, undefined, 'never a success');
-    assert.strictEqual((outcomes?.[0].error as { kind?: string }).kind, 'stepFailed');
+    assert.strictEqual(errorKind(outcomes), 'stepFailed');
     assert.match(only(shown).message, /step failed: No invoice found on page 1/);
   });
 
