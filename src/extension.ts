@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { registerCommands } from './commands/registerCommands';
 import { ResultFileSystem } from './results/resultFileSystem';
 import type { RunRecord } from './core/runs/history';

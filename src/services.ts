@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { ApiKeyStore } from './apiKey/apiKeyStore';
 import { ClientFactory } from './api/clientFactory';
 import { ErrorPresenter } from './errors/errorPresenter';

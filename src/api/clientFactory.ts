@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { DocuTrayClient } from '../core/api/client';
 import { ApiKeyStore } from '../apiKey/apiKeyStore';
 import { ScopedLog } from '../logging/log';

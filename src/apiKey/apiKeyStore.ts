@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 const SECRET_KEY = 'docutray.apiKey';
 const CONTEXT_KEY = 'docutray.hasApiKey';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { Services } from '../services';
 import { clearApiKey, setApiKey } from './apiKey';
 import { checkExecution } from './execution';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { parseResultPath, resultDocumentText } from '../core/results/storedResult';
 import { RESULT_SCHEME, ResultFileSystem } from '../results/resultFileSystem';
 import type { Services } from '../services';

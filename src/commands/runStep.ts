@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import type { StepDefinition } from '../core/runs/steps';
 import { SUPPORTED_TYPES } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';

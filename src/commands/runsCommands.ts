@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { RunRecord, isInFlight } from '../core/runs/history';
 import { parseResultPath } from '../core/results/storedResult';
 import { ResultFileSystem, RESULT_SCHEME } from '../results/resultFileSystem';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { DocuTrayError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { Log, ScopedLog } from '../logging/log';
 

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 
 /**
  * The "DocuTray" log channel. Lines carry a [component] prefix; the level is the user's

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { ResultView, StoredResult, executionRecordText, parseResultPath, resultDocumentText, resultPath } from '../core/results/storedResult';
 import { ResultStore } from './resultStore';
 

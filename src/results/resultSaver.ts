@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { StoredResult, resultDocumentText } from '../core/results/storedResult';
 import { numberedName, savedResultName } from '../core/results/saveTarget';
 import { ScopedLog } from '../logging/log';

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { StoredResult, parseStoredResult } from '../core/results/storedResult';
 import { safeFileNamePart } from '../core/results/naming';
 

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { InvalidInputError, formatBytes } from '../core/api/errors';
 import type { DocumentInput } from '../core/documents/input';
 import { MAX_UPLOAD_BYTES, isSupportedFileName } from '../core/documents/mime';

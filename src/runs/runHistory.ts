@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { RunRecord, boundHistory, parseHistory, serializeHistory } from '../core/runs/history';
 import { ScopedLog } from '../logging/log';
 

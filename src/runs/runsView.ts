@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
 import { RunHistory } from './runHistory';
 

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { DEFAULT_BASE_URL } from '../core/api/endpoint';
 import { StepDefinition, parseSteps } from '../core/runs/steps';
 

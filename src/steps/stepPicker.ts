@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import vscode = require('vscode');
 import { StepDefinition, orderByLastUsed, upsertStep } from '../core/runs/steps';
 import * as settings from '../settings/settings';
 
