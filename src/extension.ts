@@ -1,9 +1,10 @@
 import vscode = require('vscode');
-import { registerCommands } from './commands/registerCommands';
-import { ResultFileSystem } from './results/resultFileSystem';
-import type { RunRecord } from './core/runs/history';
-import { StatusBarState } from './progress/statusBar';
-import { createServices } from './services';
+import { lazyTreeDataProvider, registerResultFileSystem } from './activation/lazyProviders';
+import { ApiKeyStore } from './apiKey/apiKeyStore';
+import { COMMAND_IDS } from './commands/commandIds';
+import { HISTORY_FILE, RunRecord, parseHistory, resumeAction } from './core/runs/history';
+import type { StatusBarState } from './progress/statusBar';
+import type { Runtime } from './runtime';
 
 /** What the extension offers other extensions (and its own tests). */
 export interface DocuTrayApi {
@@ -15,21 +16,53 @@ export interface DocuTrayApi {
   readonly storageUri: vscode.Uri;
 }
 
-/** Builds the services and registers what the manifest promises. No network, no waiting. */
+/**
+ * Registers what the manifest promises and nothing more: no network, no storage read, no waiting. The
+ * rest of the extension (dist/runtime.js: the API client, runs, results, the views' contents) loads on
+ * first use — a command, a result document, the runs view, or a run to resume.
+ */
 export function activate(context: vscode.ExtensionContext): DocuTrayApi {
-  const services = createServices(context);
-  context.subscriptions.push(ResultFileSystem.register(services.results));
-  registerCommands(services);
-  context.subscriptions.push(vscode.window.createTreeView('docutray.runs', { treeDataProvider: services.runsView, canSelectMany: true }));
+  const apiKeys = new ApiKeyStore(context.secrets);
+  const runsChanged = new vscode.EventEmitter<RunRecord | undefined>();
+  context.subscriptions.push(apiKeys, runsChanged);
+  let runtime: Runtime | undefined;
+  const load = (): Runtime => {
+    if (!runtime) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy half of the extension
+      const { createRuntime } = require('./runtime') as typeof import('./runtime');
+      runtime = createRuntime(context, apiKeys);
+      context.subscriptions.push(runtime.runsView.onDidChangeTreeData(e => runsChanged.fire(e ?? undefined)));
+    }
+    return runtime;
+  };
+  for (const id of COMMAND_IDS) {
+    context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().run(id, args)));
+  }
+  context.subscriptions.push(registerResultFileSystem(() => load().resultFileSystem));
+  const treeDataProvider = lazyTreeDataProvider(() => load().runsView, runsChanged.event);
+  context.subscriptions.push(vscode.window.createTreeView('docutray.runs', { treeDataProvider, canSelectMany: true }));
   // The context key for menus and the walkthrough; read after activation, not during it.
-  setTimeout(() => void services.apiKeys.refreshContext(), 0);
+  setTimeout(() => void apiKeys.refreshContext(), 0);
   // Runs left in flight by a closed or reloaded window are picked up after activation, not during it.
-  setTimeout(() => void services.runs.resume().catch(e => services.errors.report(e, 'resume')), 500);
+  setTimeout(() => void resumeIfAny(context.globalStorageUri, () => load().resume()), 500);
   return {
-    status: () => ({ state: services.statusBar.state, text: services.statusBar.text, tooltip: services.statusBar.tooltip }),
-    runs: async () => [...await services.runs.history.all()].sort((a, b) => b.startedAt - a.startedAt),
+    status: () => load().status(),
+    runs: () => load().runs(),
     storageUri: context.globalStorageUri,
   };
+}
+
+/** Loads the rest of the extension only when the stored history has a run to follow or mark. */
+async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>): Promise<void> {
+  let text: string | undefined;
+  try {
+    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(storageUri, HISTORY_FILE)));
+  } catch {
+    return; // no history yet
+  }
+  if (parseHistory(text).runs.some(r => resumeAction(r) !== 'none')) {
+    await resume();
+  }
 }
 
 export function deactivate(): void {

@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import { ApiKeyStore } from './apiKey/apiKeyStore';
+import type { ApiKeyStore } from './apiKey/apiKeyStore';
 import { ClientFactory } from './api/clientFactory';
 import { ErrorPresenter } from './errors/errorPresenter';
 import { Log } from './logging/log';
@@ -12,7 +12,7 @@ import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './steps/stepPicker';
 import * as settings from './settings/settings';
 
-/** Everything the commands need, built once at activation (cheaply: nothing here does I/O). */
+/** Everything the commands need, built once, on first use after activation (no I/O here). */
 export interface Services {
   context: vscode.ExtensionContext;
   log: Log;
@@ -26,9 +26,9 @@ export interface Services {
   runsView: RunsView;
 }
 
-export function createServices(context: vscode.ExtensionContext): Services {
+/** `apiKeys` comes from activation, which keeps the `docutray.hasApiKey` context key current. */
+export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKeyStore): Services {
   const log = new Log();
-  const apiKeys = new ApiKeyStore(context.secrets);
   const clients = new ClientFactory(apiKeys, log.scoped('http'), String(context.extension.packageJSON.version ?? '0.0.0'));
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
@@ -46,6 +46,6 @@ export function createServices(context: vscode.ExtensionContext): Services {
     await saver.save(result);
   });
   const runsView = new RunsView(history);
-  context.subscriptions.push(log, apiKeys, statusBar, history, runsView);
+  context.subscriptions.push(log, statusBar, history, runsView);
   return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView };
 }

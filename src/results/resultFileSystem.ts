@@ -1,25 +1,21 @@
 import vscode = require('vscode');
 import { ResultView, StoredResult, executionRecordText, parseResultPath, resultDocumentText, resultPath } from '../core/results/storedResult';
 import { ResultStore } from './resultStore';
+import { RESULT_SCHEME } from './resultScheme';
 
-export const RESULT_SCHEME = 'docutray-result';
+export { RESULT_SCHEME };
 
 /**
  * Serves results as read-only JSON documents under `docutray-result:`. A file system provider (not a
  * content provider) so VS Code shows our read-only message, with its link to save a copy, when someone
- * types into a result.
+ * types into a result. Activation registers the scheme (activation/lazyProviders.ts) and builds this
+ * on the first read.
  */
 export class ResultFileSystem implements vscode.FileSystemProvider {
   private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.emitter.event;
 
   constructor(private readonly store: ResultStore) { }
-
-  static register(store: ResultStore): vscode.Disposable {
-    const message = new vscode.MarkdownString(vscode.l10n.t('DocuTray results are read-only. [Save a copy](command:docutray.saveResultCopy) to edit one.'));
-    message.isTrusted = { enabledCommands: ['docutray.saveResultCopy'] };
-    return vscode.workspace.registerFileSystemProvider(RESULT_SCHEME, new ResultFileSystem(store), { isCaseSensitive: true, isReadonly: message });
-  }
 
   static uriFor(result: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>, view: ResultView = 'data'): vscode.Uri {
     return vscode.Uri.from({ scheme: RESULT_SCHEME, path: resultPath(result, view) });

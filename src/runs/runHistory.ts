@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import { RunRecord, boundHistory, parseHistory, serializeHistory } from '../core/runs/history';
+import { HISTORY_FILE, RunRecord, boundHistory, parseHistory, serializeHistory } from '../core/runs/history';
 import { ScopedLog } from '../logging/log';
 
 /**
@@ -23,7 +23,7 @@ export class RunHistory implements vscode.Disposable {
   ) { }
 
   private get file(): vscode.Uri {
-    return vscode.Uri.joinPath(this.storageUri, 'runs.json');
+    return vscode.Uri.joinPath(this.storageUri, HISTORY_FILE);
   }
 
   async all(): Promise<RunRecord[]> {
@@ -108,7 +108,7 @@ export class RunHistory implements vscode.Disposable {
     const text = serializeHistory(this.runs ?? []);
     const write = async () => {
       await vscode.workspace.fs.createDirectory(this.storageUri);
-      const tmp = vscode.Uri.joinPath(this.storageUri, 'runs.json.tmp');
+      const tmp = vscode.Uri.joinPath(this.storageUri, `${HISTORY_FILE}.tmp`);
       await vscode.workspace.fs.writeFile(tmp, Buffer.from(text, 'utf8'));
       await vscode.workspace.fs.rename(tmp, this.file, { overwrite: true });
     };

@@ -6,6 +6,9 @@
  * dropped, so nothing a user started is lost.
  */
 
+/** The file, in the extension's global storage, that holds the history. */
+export const HISTORY_FILE = 'runs.json';
+
 export type RunState =
   /** The start request is being sent; no execution id yet. */
   | 'starting'

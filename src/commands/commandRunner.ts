@@ -1,0 +1,49 @@
+import type { Services } from '../services';
+import type { CommandId } from './commandIds';
+import { clearApiKey, setApiKey } from './apiKey';
+import { checkExecution } from './execution';
+import { saveResultCopy, showExecutionRecord } from './results';
+import { runStep, runStepOnUrl } from './runStep';
+import { configureSteps } from '../steps/stepPicker';
+import {
+  cancelRun, clearFinished, compareWith, copyExecutionId, openRunResult, openRunSource, removeRuns, rerun, saveRunResultAs,
+} from './runsCommands';
+
+type Handler = (...args: unknown[]) => Promise<unknown> | unknown;
+
+/**
+ * What each command does, behind the one error wrapper: a failure is logged and shown once, naming the
+ * fix; Retry runs the same command with the same arguments. Activation registers the ids (see
+ * commandIds.ts); this runs them.
+ */
+export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => Promise<unknown> {
+  const handlers: Record<CommandId, Handler> = {
+    'docutray.runStep': (a, b) => runStep(s, a, b),
+    'docutray.runStepOnUrl': a => runStepOnUrl(s, a),
+    'docutray.setApiKey': () => setApiKey(s),
+    'docutray.clearApiKey': () => clearApiKey(s),
+    'docutray.checkExecution': a => checkExecution(s, a),
+    'docutray.configureSteps': () => configureSteps(),
+    'docutray.showLog': () => s.log.show(),
+    'docutray.cancelRuns': () => s.runs.cancel(),
+    'docutray.showExecutionRecord': a => showExecutionRecord(s, a),
+    'docutray.saveResultCopy': a => saveResultCopy(s, a),
+    'docutray.runs.openResult': a => openRunResult(s, a),
+    'docutray.runs.openSource': a => openRunSource(s, a),
+    'docutray.runs.rerun': a => rerun(s, a, false),
+    'docutray.runs.rerunWithStep': a => rerun(s, a, true),
+    'docutray.runs.saveResultAs': a => saveRunResultAs(s, a),
+    'docutray.runs.copyExecutionId': a => copyExecutionId(s, a),
+    'docutray.runs.compareWith': (a, b) => compareWith(s, a, b),
+    'docutray.runs.remove': (a, b) => removeRuns(s, a, b),
+    'docutray.runs.cancel': a => cancelRun(s, a),
+    'docutray.runs.clearFinished': () => clearFinished(s),
+    'docutray.runs.refresh': async () => {
+      await s.runs.history.reload();
+      return s.runs.resume();
+    },
+  };
+  const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
+    s.errors.run(id, async () => handlers[id](...args), () => run(id, args));
+  return run;
+}

@@ -1,0 +1,39 @@
+import vscode = require('vscode');
+import type { ApiKeyStore } from './apiKey/apiKeyStore';
+import { commandRunner } from './commands/commandRunner';
+import type { CommandId } from './commands/commandIds';
+import type { RunRecord } from './core/runs/history';
+import { StatusBarState } from './progress/statusBar';
+import { ResultFileSystem } from './results/resultFileSystem';
+import { RunsView } from './runs/runsView';
+import { createServices } from './services';
+
+/**
+ * Everything behind the commands, the results file system and the runs view. Its own bundle
+ * (dist/runtime.js), loaded on the first command, result read, runs-view visit or run to resume — not at
+ * activation, which only registers (see extension.ts).
+ */
+export interface Runtime {
+  run(id: CommandId, args: unknown[]): Promise<unknown>;
+  readonly resultFileSystem: vscode.FileSystemProvider;
+  readonly runsView: RunsView;
+  status(): { state: StatusBarState; text: string; tooltip: string };
+  /** Every recorded run, newest first. */
+  runs(): Promise<RunRecord[]>;
+  /** Follows runs a closed or reloaded window left in flight. */
+  resume(): Promise<void>;
+}
+
+export function createRuntime(context: vscode.ExtensionContext, apiKeys: ApiKeyStore): Runtime {
+  const services = createServices(context, apiKeys);
+  return {
+    run: commandRunner(services),
+    resultFileSystem: new ResultFileSystem(services.results),
+    runsView: services.runsView,
+    status: () => ({ state: services.statusBar.state, text: services.statusBar.text, tooltip: services.statusBar.tooltip }),
+    runs: async () => [...await services.runs.history.all()].sort((a, b) => b.startedAt - a.startedAt),
+    resume: async () => {
+      await services.runs.resume().catch(e => services.errors.report(e, 'resume'));
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { COMMAND_IDS } from '../../src/commands/commandIds';
+
+const REPO = path.resolve(__dirname, '..', '..', '..');
+
+interface Metafile { outputs: Record<string, { inputs: Record<string, unknown>; imports: Array<{ path: string; external?: boolean }> }> }
+
+describe('bundle: what activation loads', function () {
+  this.timeout(60000);
+  let dir: string;
+  let meta: Metafile;
+  const output = (name: string) => {
+    const key = Object.keys(meta.outputs).find(k => k.endsWith(`/${name}`));
+    assert.ok(key, `esbuild produced no ${name}: ${Object.keys(meta.outputs).join(', ')}`);
+    return { key, ...meta.outputs[key] };
+  };
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-bundle-'));
+    execFileSync(process.execPath, ['esbuild.mjs', '--production', `--outdir=${dir}`, `--metafile=${path.join(dir, 'meta.json')}`], { cwd: REPO, stdio: 'pipe' });
+    meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Metafile;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('builds an entry that requires the runtime bundle instead of inlining it', () => {
+    const entry = output('extension.js');
+    assert.ok(entry.imports.some(i => i.path === './runtime.js' && i.external), `extension.js imports: ${JSON.stringify(entry.imports)}`);
+    assert.ok(fs.existsSync(path.join(dir, 'runtime.js')));
+    assert.ok(Object.keys(output('runtime.js').inputs).includes('src/core/api/client.ts'));
+  });
+
+  it('keeps the HTTP client, polling, documents, runs and result storage out of the entry', () => {
+    const inputs = Object.keys(output('extension.js').inputs);
+    const heavy = inputs.filter(i => /^src\/(core\/(api|polling|documents|results)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errors\/)/.test(i));
+    assert.deepEqual(heavy, [], `the entry bundle includes ${heavy.join(', ')}`);
+  });
+
+  it('registers exactly the commands package.json contributes', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string }> } };
+    const contributed = pkg.contributes.commands.map(c => c.command).sort();
+    assert.deepEqual([...COMMAND_IDS].sort(), contributed);
+    assert.equal(new Set(COMMAND_IDS).size, COMMAND_IDS.length, 'a command id is listed twice');
+  });
+});
