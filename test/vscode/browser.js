@@ -30,6 +30,7 @@ async function launchBrowser(tmp, opts = {}) {
   const profile = path.join(tmp, 'chromium-profile');
   fs.mkdirSync(home, { recursive: true });
   fs.mkdirSync(profile, { recursive: true });
+  fs.mkdirSync(path.join(tmp, 't'), { recursive: true }); // chromium's TMPDIR: its socket directory goes there
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: opts.headless !== false,
