@@ -3,10 +3,13 @@
  * a child process through its CLI so that this process holds only the client:
  *   1. detection delay and status requests for jobs of 0.5–60 s, our adaptive schedule next to the
  *      SDKs' flat 2 s poll, all jobs at once;
- *   2. a 100 MB `path` upload by our client (peak RSS above idle, throughput) next to curl.
+ *   2. a 100 MB `path` upload by our client (peak RSS above idle, throughput) next to curl;
+ *   3. the production bundles' and the VSIX's sizes, and activation in the real extension host
+ *      (code-server, next to a Hello World extension), by activation-run.js in a child process.
  * Prints a table with the targets, and writes test-output/bench/bench.json and bench.md.
  *
- *   node out/test/bench/bench.js [--reps 7] [--upload-reps 3] [--seed N] [--only detection|upload]
+ *   node out/test/bench/bench.js [--reps 7] [--upload-reps 3] [--activation-samples 11] [--seed N]
+ *                                [--only detection|upload|activation]
  *                                [--fetch undici|global] [--upload-fetch undici,global] [--client-core <dir>]
  * `--client-core` measures a compiled copy of src/core instead of this tree's (a prototype fix, say).
  */
@@ -38,14 +41,15 @@ interface Args {
   reps: number;
   uploadReps: number;
   seed: number;
-  only?: 'detection' | 'upload';
+  only?: 'detection' | 'upload' | 'activation';
+  activationSamples: number;
   fetch: FetchName;
   uploadFetches: FetchName[];
   clientCore?: string;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { reps: 7, uploadReps: 3, seed: Date.now() % 1_000_000, fetch: 'undici', uploadFetches: ['undici', 'global'] };
+  const args: Args = { reps: 7, uploadReps: 3, activationSamples: 11, seed: Date.now() % 1_000_000, fetch: 'undici', uploadFetches: ['undici', 'global'] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => {
@@ -75,13 +79,16 @@ function parseArgs(argv: readonly string[]): Args {
       case '--upload-reps':
         args.uploadReps = int(1);
         break;
+      case '--activation-samples':
+        args.activationSamples = int(3);
+        break;
       case '--seed':
         args.seed = int(0);
         break;
       case '--only': {
         const v = value();
-        if (v !== 'detection' && v !== 'upload') {
-          throw new Error('--only must be detection or upload');
+        if (v !== 'detection' && v !== 'upload' && v !== 'activation') {
+          throw new Error('--only must be detection, upload or activation');
         }
         args.only = v;
         break;
@@ -165,7 +172,7 @@ async function main(): Promise<void> {
   let detection: BenchData['detection'];
   let upload: BenchData['upload'];
   try {
-    if (args.only !== 'upload') {
+    if (args.only === undefined || args.only === 'detection') {
       log(`part 1: ${jobs.length * 2} jobs at once (${args.reps} repetitions × ${JOB_LENGTHS_MS.length} lengths × 2 schedules), about ${Math.round(Math.max(...jobs.map(j => j.durationMs)) / 1000 + 10)} s`);
       const t0 = Date.now();
       let lastShown = 0;
@@ -184,7 +191,7 @@ async function main(): Promise<void> {
       }
       detection = { wallMs: Date.now() - t0, loadAverageAtEnd: loadavg()[0], conditions, summaries: summarize(runs), runs };
     }
-    if (args.only !== 'detection') {
+    if (args.only === undefined || args.only === 'upload') {
       log(`part 2: writing a ${UPLOAD_BYTES / 1e6} MB file in ${dir}`);
       const file = writeUploadFile(dir);
       const warmupFiles = [writeUploadFile(dir, 1_000_000, 'warmup-1MB.pdf'), writeUploadFile(dir, 16_000_000, 'warmup-16MB.pdf')];
@@ -203,6 +210,11 @@ async function main(): Promise<void> {
     await standIn.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  let activation: BenchData['activation'];
+  if (args.only === undefined || args.only === 'activation') {
+    log(`part 3: production bundles and VSIX, then ${args.activationSamples} window loads in code-server (about ${Math.round(40 + args.activationSamples * 12)} s)`);
+    activation = runActivation(args.activationSamples);
+  }
   const data: BenchData = {
     environment: env,
     settings: {
@@ -212,6 +224,7 @@ async function main(): Promise<void> {
     },
     detection,
     upload,
+    activation,
     targets: [],
   };
   data.targets = evaluateTargets(data);
@@ -221,6 +234,14 @@ async function main(): Promise<void> {
   writeFileSync(join(OUT_DIR, 'bench.md'), report.markdown);
   console.log(report.text);
   log(`wrote ${join(OUT_DIR, 'bench.json')} and bench.md`);
+}
+
+/** Runs activation-run.js (code-server and chromium, in their own process groups) and reads its JSON line. */
+function runActivation(samples: number): BenchData['activation'] {
+  const script = join(__dirname, '..', '..', '..', 'test', 'bench', 'activation-run.js');
+  const stdout = execFileSync(process.execPath, [script, '--samples', String(samples)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+  const last = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as BenchData['activation'];
 }
 
 async function fileSha256(path: string): Promise<string> {
