@@ -3,8 +3,9 @@
  * shape @vscode/test-electron expects: `run()` returns a promise that rejects when a test failed. Used by
  * test/vscode/run-integration.js (code-server's extension host) and test/vscode/run-desktop.js.
  *
- * It loads every out/test/suite/**\/*.test.js (harness.test.js first), reports with mocha's spec reporter
- * through console.log (forwarded to the runner) and ends with the line `N passed, N failed, N skipped`.
+ * It loads every out/test/suite/**\/*.test.js (harness.test.js, then activation.test.js first), reports
+ * with mocha's spec reporter through console.log (forwarded to the runner) and ends with the line
+ * `N passed, N failed, N skipped`.
  * Environment: DOCUTRAY_TEST_GREP (only tests matching this pattern), DOCUTRAY_TEST_TIMEOUT (ms per test,
  * default 30000).
  */
@@ -25,9 +26,14 @@ function findTests(dir: string): string[] {
   return found;
 }
 
-/** harness.test.js first (if the harness is broken nothing else means anything), then by path. */
+/**
+ * harness.test.js first (if the harness is broken nothing else means anything), then
+ * activation.test.js (it checks what activation alone loads, before other tests use the extension),
+ * then by path.
+ */
 function order(files: string[]): string[] {
-  const rank = (f: string) => (path.basename(f) === 'harness.test.js' ? 0 : 1);
+  const first = ['harness.test.js', 'activation.test.js'];
+  const rank = (f: string) => (first.includes(path.basename(f)) ? first.indexOf(path.basename(f)) : first.length);
   return [...files].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
