@@ -332,8 +332,11 @@ export class RunService {
       return undefined;
     }
     const doc = await vscode.workspace.openTextDocument(ResultFileSystem.uriFor(result));
+    // Beside what is open. With nothing open there is nothing to be beside, and Beside would leave an
+    // empty group on the left and the result in half the window.
+    const beside = mode === 'beside' && vscode.window.tabGroups.activeTabGroup.tabs.length > 0;
     return vscode.window.showTextDocument(doc, {
-      viewColumn: mode === 'beside' ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
+      viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
       preview: false,
       preserveFocus: false,
     });

@@ -72,6 +72,25 @@ describe('runs', function () {
     assert.strictEqual(parsed.execution.status, 'SUCCESS');
   });
 
+  it('opens the result beside an open editor, and in the only group when nothing is open', async () => {
+    const resultEditor = (name: string) => waitFor(`the ${name} result`, () => {
+      const e = vscode.window.activeTextEditor;
+      return e?.document.uri.scheme === 'docutray-result' && e.document.uri.path.endsWith(name) ? e : undefined;
+    });
+    await vscode.commands.executeCommand('workbench.action.closeAllGroups');
+    await run('it-fast', [workspaceFile('sample.png')]);
+    const alone = await resultEditor('/sample.png.it-fast.json');
+    assert.strictEqual(alone.viewColumn, vscode.ViewColumn.One, 'nothing was open: the result takes the window');
+    assert.strictEqual(vscode.window.tabGroups.all.length, 1, 'no empty group left beside it');
+
+    await vscode.commands.executeCommand('workbench.action.closeAllGroups');
+    await vscode.window.showTextDocument(workspaceFile('notes.txt'), { viewColumn: vscode.ViewColumn.One });
+    await run('it-fast', [workspaceFile('sample.pdf')]);
+    const beside = await resultEditor('/sample.pdf.it-fast.json');
+    assert.strictEqual(beside.viewColumn, vscode.ViewColumn.Two, 'the result opens beside the open editor');
+    assert.strictEqual(vscode.window.tabGroups.all.length, 2);
+  });
+
   it('runs a step on a URL: DocuTray gets image_url, nothing is downloaded here', async () => {
     const url = 'https://example.com/docs/invoice-42.pdf';
     const before = (await standIn.requests()).length;
