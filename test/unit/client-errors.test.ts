@@ -9,8 +9,8 @@ import {
   AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError, InvalidResponseError,
   NotFoundError, PayloadTooLargeError, PermissionError, RateLimitError, ServerError, StepFailedError, TimeoutError, UnsupportedTypeError,
 } from '../../src/core/api/errors';
-import { StandIn, startStandIn } from '../stand-in/server';
-import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection } from './client-support';
+import { StandIn } from '../stand-in/server';
+import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client-support';
 
 const STEP = 'step_errors';
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };
@@ -20,22 +20,17 @@ describe('client errors', () => {
   let client: DocuTrayClient;
   let logs: string[];
 
-  before(async () => {
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(() => standIn.close());
-  beforeEach(() => {
-    standIn.reset();
-    standIn.configure({ errorStyle: 'flat', maxUploadBytes: 100 * 1024 * 1024, allowTiff: true });
-    standIn.setSteps([
+  useStandInClient({
+    settings: { errorStyle: 'flat', maxUploadBytes: 100 * 1024 * 1024, allowTiff: true },
+    steps: [
       { id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } },
       { id: 'step_never', outcome: { status: 'NEVER' } },
       { id: 'step_fails', enqueuedPolls: 1, outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No total found' } } },
       { id: 'step_fails_text', outcome: { status: 'ERROR', error: 'The document is unreadable' } },
-    ]);
+    ],
     // No retries unless a test wants them: each error surfaces from one request.
-    ({ client, logs } = makeClient(standIn.url, { retry: { maxRetries: 0 } }));
-  });
+    client: { retry: { maxRetries: 0 } },
+  }, f => ({ standIn, client, logs } = f));
 
   /** The request id the stand-in gave the last request. */
   function lastRequestId(): string {

@@ -10,8 +10,8 @@ import { DocuTrayClient } from '../../src/core/api/client';
 import { InsecureBaseUrlError, InvalidInputError, InvalidInputReason, MissingApiKeyError } from '../../src/core/api/errors';
 import { DocumentInput } from '../../src/core/documents/input';
 import { MAX_UPLOAD_BYTES } from '../../src/core/documents/mime';
-import { StandIn, startStandIn } from '../stand-in/server';
-import { KEY, SAMPLES, TempDir, assertNoKey, loopbackFetch, makeClient, rejection } from './client-support';
+import { StandIn } from '../stand-in/server';
+import { KEY, SAMPLES, TempDir, assertNoKey, loopbackFetch, makeClient, rejection, useStandInClient } from './client-support';
 
 const STEP = 'step_ok';
 const PDF: DocumentInput = { kind: 'bytes', data: SAMPLES.pdf, fileName: 'a.pdf' };
@@ -22,18 +22,8 @@ describe('local refusals (nothing is sent)', () => {
   let logs: string[];
   const tmp = new TempDir();
 
-  before(async () => {
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(async () => {
-    await standIn.close();
-    tmp.remove();
-  });
-  beforeEach(() => {
-    standIn.reset();
-    standIn.setSteps([{ id: STEP, outcome: { status: 'SUCCESS', data: {} } }]);
-    ({ client, logs } = makeClient(standIn.url));
-  });
+  useStandInClient({ steps: [{ id: STEP, outcome: { status: 'SUCCESS', data: {} } }] }, f => ({ standIn, client, logs } = f));
+  after(() => tmp.remove());
   afterEach(function () {
     // Checked after every test, refusal or not: a refused request must not have reached the server.
     if (this.currentTest?.state === 'passed') {

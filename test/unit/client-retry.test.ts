@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DocuTrayClient, FetchLike } from '../../src/core/api/client';
 import { ConnectionError, RateLimitError, ServerError, StartUncertainError } from '../../src/core/api/errors';
-import { FaultSpec, StandIn, startStandIn } from '../stand-in/server';
-import { FAST_RETRY, KEY, SAMPLES, assertNoKey, closedPort, loopbackFetch, makeClient, mockFetch, newMockAgent, rejection } from './client-support';
+import { FaultSpec, StandIn } from '../stand-in/server';
+import { FAST_RETRY, SAMPLES, assertNoKey, closedPort, loopbackFetch, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client-support';
 
 const STEP = 'step_retry';
 const STATUS_PATH = '/api/steps-async/status/';
@@ -21,15 +21,7 @@ describe('client retries', () => {
   let client: DocuTrayClient;
   let logs: string[];
 
-  before(async () => {
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(() => standIn.close());
-  beforeEach(() => {
-    standIn.reset();
-    standIn.setSteps([{ id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } }]);
-    ({ client, logs } = makeClient(standIn.url));
-  });
+  useStandInClient({ steps: [{ id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } }] }, f => ({ standIn, client, logs } = f));
 
   const gets = (path = STATUS_PATH) => standIn.requests().filter(r => r.method === 'GET' && r.path.startsWith(path));
   const posts = () => standIn.requests().filter(r => r.method === 'POST' && r.path === START_PATH);

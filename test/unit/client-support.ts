@@ -12,6 +12,7 @@ import { inspect } from 'node:util';
 import { MockAgent, fetch as undiciFetch } from 'undici';
 import { ClientOptions, DocuTrayClient, FetchLike } from '../../src/core/api/client';
 import { DocuTrayError } from '../../src/core/api/errors';
+import { StandIn, StandInSettings, StepScript, startStandIn } from '../stand-in/server';
 
 /** A key distinctive enough that finding it anywhere is a leak, not a coincidence. */
 export const KEY = 'dtLEAKCHECK_k9Qz7Xw2Lm4Vr8Ty6Uj3Nb5Hc1';
@@ -49,6 +50,30 @@ export function makeClient(baseUrl: string, overrides: Partial<ClientOptions> = 
     ...overrides,
   });
   return { client, logs };
+}
+
+/**
+ * The fixture every client test file shares: one stand-in (accepting KEY) for the describe block,
+ * reset before each test to `steps` (and `settings`), with a fresh client from makeClient(`client`).
+ * `use` receives the stand-in, client and log lines each time they are (re)made.
+ */
+export function useStandInClient(
+  setup: { steps: StepScript[]; settings?: Partial<StandInSettings>; client?: Partial<ClientOptions> },
+  use: (fixture: TestClient & { standIn: StandIn }) => void,
+): void {
+  let standIn: StandIn;
+  before(async () => {
+    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
+  });
+  after(() => standIn.close());
+  beforeEach(() => {
+    standIn.reset();
+    if (setup.settings) {
+      standIn.configure(setup.settings);
+    }
+    standIn.setSteps(setup.steps);
+    use({ standIn, ...makeClient(standIn.url, setup.client) });
+  });
 }
 
 /** Awaits a rejection and returns the error, failing when the promise resolves. */

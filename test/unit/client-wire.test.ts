@@ -5,8 +5,8 @@ import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { DocuTrayClient } from '../../src/core/api/client';
-import { StandIn, startStandIn } from '../stand-in/server';
-import { KEY, MIMES, SAMPLES, TempDir, makeClient } from './client-support';
+import { StandIn } from '../stand-in/server';
+import { KEY, MIMES, SAMPLES, TempDir, makeClient, useStandInClient } from './client-support';
 
 const STEP = 'step_invoice';
 const NON_ASCII = 'factura-ñandú 請求書.pdf';
@@ -19,18 +19,11 @@ describe('client wire format (stand-in)', () => {
   let logs: string[];
   const tmp = new TempDir();
 
-  before(async () => {
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(async () => {
-    await standIn.close();
-    tmp.remove();
-  });
-  beforeEach(() => {
-    standIn.reset();
-    standIn.setSteps([{ id: STEP, name: 'Invoices', outcome: { status: 'SUCCESS', data: { total: 1160 } } }]);
-    ({ client, logs } = makeClient(standIn.url, { userAgent: 'docutray-vscode-tests/1' }));
-  });
+  useStandInClient({
+    steps: [{ id: STEP, name: 'Invoices', outcome: { status: 'SUCCESS', data: { total: 1160 } } }],
+    client: { userAgent: 'docutray-vscode-tests/1' },
+  }, f => ({ standIn, client, logs } = f));
+  after(() => tmp.remove());
 
   function onlyRequest() {
     const reqs = standIn.requests();

@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { DocuTrayClient } from '../../src/core/api/client';
 import { DocuTrayError } from '../../src/core/api/errors';
-import { FaultSpec, StandIn, startStandIn } from '../stand-in/server';
-import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection } from './client-support';
+import { FaultSpec, StandIn } from '../stand-in/server';
+import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client-support';
 
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };
 
@@ -17,19 +17,14 @@ describe('the API key never appears in errors or logs', () => {
   let client: DocuTrayClient;
   let logs: string[];
 
-  before(async () => {
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(() => standIn.close());
-  beforeEach(() => {
-    standIn.reset();
-    standIn.setSteps([
+  useStandInClient({
+    steps: [
       { id: 'step_ok', outcome: { status: 'SUCCESS', data: { echo: 'nothing secret' } } },
       { id: 'step_fails', outcome: { status: 'ERROR', error: { code: 'EXTRACTION_FAILED', message: 'No total' } } },
       { id: 'step_never', outcome: { status: 'NEVER' } },
-    ]);
-    ({ client, logs } = makeClient(standIn.url, { retry: { baseDelayMs: 1, maxDelayMs: 5, maxRetries: 1 }, requestTimeoutMs: 300, uploadTimeoutMs: 300 }));
-  });
+    ],
+    client: { retry: { baseDelayMs: 1, maxDelayMs: 5, maxRetries: 1 }, requestTimeoutMs: 300, uploadTimeoutMs: 300 },
+  }, f => ({ standIn, client, logs } = f));
 
   const faults: [string, FaultSpec][] = [
     ['429', { kind: 'rateLimit', retryAfter: 0, count: 9 }],
