@@ -106,9 +106,9 @@ describe('local refusals (nothing is sent)', () => {
   });
 
   describe('step and execution ids', () => {
-    for (const id of ['', '   ', '.', '..', 'a\nb', 'x'.repeat(201)]) {
+    for (const [id, reason] of [['', 'emptyStepId'], ['   ', 'emptyStepId'], ['.', 'badStepId'], ['..', 'badStepId'], ['a\nb', 'badStepId'], ['x'.repeat(201), 'badStepId']] as const) {
       it(`step id ${JSON.stringify(id.length > 20 ? `${id.slice(0, 5)}…(${id.length})` : id)}`, () =>
-        refused(client.startStep(id, PDF), 'emptyStepId'));
+        refused(client.startStep(id, PDF), reason));
     }
     for (const id of ['', '.', '..', 'a/b', 'a?b', 'a b', 'a#b', 'a\\b']) {
       it(`execution id ${JSON.stringify(id)}`, () => refused(client.getStatus(id), 'badExecutionId'));

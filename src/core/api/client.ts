@@ -331,7 +331,7 @@ function checkStepId(stepId: string): string {
   }
   // encodeURIComponent leaves dots alone: "." and ".." would walk up the API path.
   if (id === '.' || id === '..' || id.length > STEP_ID_MAX || [...id].some(c => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
-    throw new InvalidInputError('emptyStepId', `"${id}" is not a valid step ID.`);
+    throw new InvalidInputError('badStepId', `"${id}" is not a valid step ID.`);
   }
   return id;
 }

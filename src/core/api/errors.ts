@@ -208,6 +208,8 @@ export type InvalidInputReason =
   | 'tooLarge'
   | 'unsupportedType'
   | 'emptyStepId'
+  /** Not empty, but not a step ID either: `.`, `..`, control characters, over 200 characters. */
+  | 'badStepId'
   | 'badMetadata'
   | 'badUrl'
   | 'badBase64'
