@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import { DocuTrayError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
+import { DocuTrayError, InvalidInputError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { Log, ScopedLog } from '../logging/log';
 
 interface Action {
@@ -108,10 +108,11 @@ export class ErrorPresenter {
         return { severity: 'error', message: t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message), actions: [showLog] };
       case 'startUncertain':
         return { severity: 'error', message: t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'), actions: [showLog] };
+      case 'invalidInput':
+        return { severity: 'error', message: e.message, actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog] };
       case 'payloadTooLarge':
       case 'unsupportedType':
       case 'badRequest':
-      case 'invalidInput':
       case 'invalidResponse':
       case 'http':
         return { severity: 'error', message: e.message, actions: [showLog] };

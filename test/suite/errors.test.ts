@@ -81,6 +81,19 @@ describe('errors and the API key', function () {
     assert.ok(m.items.includes('Set API Key'), JSON.stringify(m.items));
   });
 
+  it('a key with a space in it: refused before sending, offers Set API Key, does not show the key', async () => {
+    const bad = 'dt_pasted key_0123456789';
+    process.env.DOCUTRAY_API_KEY = bad;
+    const before = (await standIn.requests()).length;
+    const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
+    assert.strictEqual(errorKind(outcomes), 'invalidInput');
+    const m = only(shown);
+    assert.match(m.message, /API key contains characters an API key cannot have/);
+    assert.ok(!m.message.includes('pasted'), 'the key is not in the message');
+    assert.ok(m.items.includes('Set API Key'), JSON.stringify(m.items));
+    assert.deepStrictEqual((await standIn.requests()).slice(before), [], 'nothing was sent');
+  });
+
   it('404 on start: says the step ID is unknown and offers Configure Steps', async () => {
     const { shown } = await runAndCapture('no-such-step', workspaceFile('sample.pdf'));
     const m = only(shown);

@@ -151,7 +151,8 @@ describe('local refusals (nothing is sent)', () => {
       const pasted = `${KEY}\nsecond line`;
       const { client: c, logs: l } = makeClient(standIn.url, { apiKey: pasted });
       const err = await rejection(c.checkKey());
-      assert.equal(err.kind, 'invalidInput');
+      assert.ok(err instanceof InvalidInputError);
+      assert.equal(err.reason, 'badApiKey');
       assertNoKey(err, l);
       assertNoKey(err, l, 'second line');
     });

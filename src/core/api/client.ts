@@ -145,7 +145,7 @@ export class DocuTrayClient {
       throw new MissingApiKeyError();
     }
     if (!/^[\x21-\x7e]+$/.test(key)) {
-      throw new InvalidInputError('noInput', 'The DocuTray API key contains characters an API key cannot have (spaces or line breaks?). Set it again.');
+      throw new InvalidInputError('badApiKey', 'The DocuTray API key contains characters an API key cannot have (spaces or line breaks?). Set it again.');
     }
     return key;
   }

@@ -214,6 +214,8 @@ export type InvalidInputReason =
   | 'badUrl'
   | 'badBase64'
   | 'badExecutionId'
+  /** The API key has characters no key has (a space, a line break…). */
+  | 'badApiKey'
   | 'notAFile';
 
 /** A local refusal: nothing was sent. */
