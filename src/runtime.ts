@@ -4,7 +4,7 @@ import { commandRunner } from './commands/commandRunner';
 import type { CommandId } from './commands/commandIds';
 import type { RunRecord } from './core/runs/history';
 import { StatusBarState } from './progress/statusBar';
-import { ResultFileSystem } from './results/resultFileSystem';
+import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSystem';
 import { RunsView } from './runs/runsView';
 import { createServices } from './services';
 
@@ -15,7 +15,7 @@ import { createServices } from './services';
  */
 export interface Runtime {
   run(id: CommandId, args: unknown[]): Promise<unknown>;
-  readonly resultFileSystem: vscode.FileSystemProvider;
+  readonly resultFileSystem: ResultFileSystemReads;
   readonly runsView: RunsView;
   status(): { state: StatusBarState; text: string; tooltip: string };
   /** Every recorded run, newest first. */

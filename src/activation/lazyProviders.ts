@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import type { ResultFileSystemReads } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
 
 /*
@@ -7,13 +8,13 @@ import { RESULT_SCHEME } from '../results/resultScheme';
  */
 
 /** Registers `docutray-result:` as read-only; `provider()` is built on the first stat or read. */
-export function registerResultFileSystem(provider: () => vscode.FileSystemProvider): vscode.Disposable {
+export function registerResultFileSystem(provider: () => ResultFileSystemReads): vscode.Disposable {
   const message = new vscode.MarkdownString(vscode.l10n.t('DocuTray results are read-only. [Save a copy](command:docutray.saveResultCopy) to edit one.'));
   message.isTrusted = { enabledCommands: ['docutray.saveResultCopy'] };
   const unchanging = new vscode.EventEmitter<vscode.FileChangeEvent[]>(); // a stored result never changes
   const lazy: vscode.FileSystemProvider = {
     onDidChangeFile: unchanging.event,
-    watch: (uri, options) => provider().watch(uri, options),
+    watch: () => new vscode.Disposable(() => undefined),
     stat: uri => provider().stat(uri),
     readDirectory: uri => provider().readDirectory(uri),
     createDirectory: uri => provider().createDirectory(uri),

@@ -6,15 +6,18 @@ import { RESULT_SCHEME } from './resultScheme';
 export { RESULT_SCHEME };
 
 /**
+ * A file system provider without its change side: a stored result never changes, so the provider
+ * activation registers answers onDidChangeFile and watch itself.
+ */
+export type ResultFileSystemReads = Omit<vscode.FileSystemProvider, 'onDidChangeFile' | 'watch'>;
+
+/**
  * Serves results as read-only JSON documents under `docutray-result:`. A file system provider (not a
  * content provider) so VS Code shows our read-only message, with its link to save a copy, when someone
  * types into a result. Activation registers the scheme (activation/lazyProviders.ts) and builds this
- * on the first read.
+ * on the first stat or read.
  */
-export class ResultFileSystem implements vscode.FileSystemProvider {
-  private readonly emitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
-  readonly onDidChangeFile = this.emitter.event;
-
+export class ResultFileSystem implements ResultFileSystemReads {
   constructor(private readonly store: ResultStore) { }
 
   static uriFor(result: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>, view: ResultView = 'data'): vscode.Uri {
@@ -47,10 +50,6 @@ export class ResultFileSystem implements vscode.FileSystemProvider {
 
   readDirectory(): [string, vscode.FileType][] {
     return [];
-  }
-
-  watch(): vscode.Disposable {
-    return new vscode.Disposable(() => undefined);
   }
 
   createDirectory(uri: vscode.Uri): void {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark child (part 3 of `npm run bench`, or alone): sizes, and activation in the real extension host.
-//   1. `node esbuild.mjs --production` → the sizes of dist/extension.js (what activation loads) and
-//      dist/runtime.js (loaded on first use); `vsce package` → the VSIX and its size.
+//   1. `vsce package` (which runs `node esbuild.mjs --production`) → the VSIX and its size, and the sizes
+//      of dist/extension.js (what activation loads) and dist/runtime.js (loaded on first use).
 //   2. code-server (VS Code 1.139) with that VSIX and a Hello World extension (the probe, below)
 //      installed, the fixture workspace, and DOCUTRAY_BASE_URL/DOCUTRAY_API_KEY at a stand-in; chromium
 //      opens the window, both extensions activate on onStartupFinished, the probe writes the host's
@@ -23,16 +23,15 @@ const SAMPLES = Number(argVal('samples', '11'));
 const SCREENSHOT = argVal('screenshot', path.join(h.REPO, 'test-output', 'bench', 'running-extensions.png'));
 const log = (...a) => process.stderr.write(`  [activation] ${a.join(' ')}\n`);
 
+const VSCE = path.join(h.REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
+
+/** `vsce package` (its vscode:prepublish runs `node esbuild.mjs --production`), then the sizes. */
 async function sizes(tmp) {
-  const build = await h.runGrouped(process.execPath, ['esbuild.mjs', '--production'], { cwd: h.REPO, logFile: path.join(tmp, 'esbuild.log'), timeoutMs: 120000 });
-  if (build.code !== 0) { throw new Error(`node esbuild.mjs --production exited ${build.code}:\n${build.output.slice(-2000)}`); }
-  const entryBytes = fs.statSync(path.join(h.REPO, 'dist', 'extension.js')).size;
-  const runtimeBytes = fs.statSync(path.join(h.REPO, 'dist', 'runtime.js')).size;
   const vsix = path.join(tmp, 'x.vsix');
-  const vsce = path.join(h.REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const pack = await h.runGrouped(process.execPath, [vsce, 'package', '--no-dependencies', '-o', vsix], { cwd: h.REPO, logFile: path.join(tmp, 'vsce.log'), timeoutMs: 240000 });
+  const pack = await h.runGrouped(process.execPath, [VSCE, 'package', '--no-dependencies', '-o', vsix], { cwd: h.REPO, logFile: path.join(tmp, 'vsce.log'), timeoutMs: 240000 });
   if (pack.code !== 0 || !fs.existsSync(vsix)) { throw new Error(`vsce package exited ${pack.code}:\n${pack.output.slice(-2000)}`); }
-  return { vsix, entryBytes, runtimeBytes, vsixBytes: fs.statSync(vsix).size };
+  const bytes = (name) => fs.statSync(path.join(h.REPO, 'dist', name)).size;
+  return { vsix, entryBytes: bytes('extension.js'), runtimeBytes: bytes('runtime.js'), vsixBytes: fs.statSync(vsix).size };
 }
 
 /**
@@ -43,10 +42,11 @@ async function sizes(tmp) {
  * It is also the probe. The time Running Extensions shows starts before an `await` (the host fetches
  * localized messages), so it includes whatever else the single-threaded host runs meanwhile — at
  * onStartupFinished that is Git, GitHub, Emmet… activating too. The host's own performance marks
- * (globalThis.MonacoPerformanceMarks, shared by everything in the host) bracket just the synchronous
- * parts: `willLoadExtensionCode`→`didLoadExtensionCode` is the require of the bundle (including the
- * `vscode` API object made for it), `willActivateExtension`→`didActivateExtension` the activate() call.
- * A few seconds after start-up the probe writes those marks to $ACTIVATION_PROBE_DIR.
+ * (globalThis.MonacoPerformanceMarks, shared by everything in the host) bracket just the require:
+ * `willLoadExtensionCode`→`didLoadExtensionCode` (including the `vscode` API object made for it). The
+ * activate() call is the host's activateCallTime, read from Developer: Startup Performance (its
+ * will/didActivateExtension marks span every extension activated in the same batch). A few seconds
+ * after start-up the probe writes both to $ACTIVATION_PROBE_DIR.
  */
 async function baselineVsix(tmp) {
   const dir = path.join(tmp, 'baseline');
@@ -64,7 +64,7 @@ async function baselineVsix(tmp) {
     '  const dir = process.env.ACTIVATION_PROBE_DIR;',
     '  if (!dir) { return; }',
     '  setTimeout(async () => {',
-    "    const marks = globalThis.MonacoPerformanceMarks.getMarks().filter(m => /^code\\/extHost\\/(will|did)(LoadExtensionCode|ActivateExtension)\\//.test(m.name));",
+    "    const marks = globalThis.MonacoPerformanceMarks.getMarks().filter(m => /^code\\/extHost\\/(will|did)LoadExtensionCode\\//.test(m.name));",
     "    let perf = '';",
     '    try {',
     "      await vscode.commands.executeCommand('perfview.show');",
@@ -82,8 +82,7 @@ async function baselineVsix(tmp) {
   ].join('\n'));
   fs.writeFileSync(path.join(dir, 'LICENSE'), 'MIT\n');
   const vsix = path.join(tmp, 'baseline.vsix');
-  const vsce = path.join(h.REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const pack = await h.runGrouped(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: dir, logFile: path.join(tmp, 'vsce-baseline.log'), timeoutMs: 120000 });
+  const pack = await h.runGrouped(process.execPath, [VSCE, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: dir, logFile: path.join(tmp, 'vsce-baseline.log'), timeoutMs: 120000 });
   if (pack.code !== 0 || !fs.existsSync(vsix)) { throw new Error(`vsce package (baseline) exited ${pack.code}:\n${pack.output.slice(-2000)}`); }
   return vsix;
 }
@@ -183,12 +182,11 @@ async function measureHost({ cache, tmp, ws, profile, env }) {
   fs.mkdirSync(probeDir);
   const server = await h.startCodeServer({ cache, profile, folder: ws, smokeTestDriver: false, env: { ...env, ACTIVATION_PROBE_DIR: probeDir } });
   log(`code-server ${server.url} (process group ${server.pid})`);
-  const pinned = CAN_PIN;
-  if (pinned) {
+  if (CAN_PIN) {
     taskset(0, server.pid);
     taskset(0, process.pid); // and so the browser it launches
   }
-  log(pinned ? 'pinned: code-server, the browser and this process to CPU 0; each extension host to CPUs 0-1' : 'not pinned (needs taskset and 2 CPUs)');
+  log(CAN_PIN ? 'pinned: code-server, the browser and this process to CPU 0; each extension host to CPUs 0-1' : 'not pinned (needs taskset and 2 CPUs)');
   const hosts = new Set();
   const { launchBrowser } = require('../vscode/browser');
   const wb = require('../e2e/workbench');
@@ -201,7 +199,7 @@ async function measureHost({ cache, tmp, ws, profile, env }) {
   for (let i = 0; i < SAMPLES; i++) {
     // A page reload gives the window a new extension host, as "Developer: Reload Window" does.
     const loaded = i === 0 ? page.goto(h.workbenchUrl(server, ws)) : page.reload({ waitUntil: 'load', timeout: 60000 });
-    if (pinned) { await pinNewExtensionHost(server.pid, hosts); }
+    if (CAN_PIN) { await pinNewExtensionHost(server.pid, hosts); }
     await loaded;
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60000 });
     const t = await probeTimes(probeDir, seen);
@@ -215,7 +213,7 @@ async function measureHost({ cache, tmp, ws, profile, env }) {
   log(`screenshot ${path.relative(h.REPO, SCREENSHOT)}`);
   await browser.close();
   await server.stop();
-  return { samples, pinned, blocked: browser.blocked.length };
+  return samples;
 }
 
 async function main() {
@@ -229,7 +227,7 @@ async function main() {
   const { CHROMIUM } = require('../vscode/browser');
   if (!fs.existsSync(CHROMIUM)) { return { skipped: true, reason: `${CHROMIUM} not found — run npm run setup:vscode` }; }
   const tmp = h.createRunDir('docutray-bench-activation-');
-  log('building the production bundle and the VSIX');
+  log('packaging the VSIX (production bundles)');
   const s = await sizes(tmp);
   log(`bundles ${s.entryBytes} B (activation) + ${s.runtimeBytes} B (on first use), VSIX ${s.vsixBytes} B`);
   const baseline = await baselineVsix(tmp);
@@ -241,12 +239,12 @@ async function main() {
   await h.installExtension(cache, profile, s.vsix);
   await h.installExtension(cache, profile, baseline);
   const env = { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey };
-  const host = await measureHost({ cache, tmp, ws, profile, env });
+  const samples = await measureHost({ cache, tmp, ws, profile, env });
   await standIn.close();
   return {
     sizes: { entryBytes: s.entryBytes, runtimeBytes: s.runtimeBytes, vsixBytes: s.vsixBytes },
-    samples: host.samples,
-    pinned: host.pinned,
+    samples,
+    pinned: CAN_PIN,
     vscode: `code-server ${cache.versions.codeServer}`,
     screenshot: path.relative(h.REPO, SCREENSHOT),
   };
