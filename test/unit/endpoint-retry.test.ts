@@ -1,8 +1,10 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { DocuTrayClient } from '../../src/core/api/client';
-import { apiUrl, isLoopbackHost, validateBaseUrl } from '../../src/core/api/endpoint';
+import { FETCH_BLOCKED_PORTS, apiUrl, isLoopbackHost, validateBaseUrl } from '../../src/core/api/endpoint';
 import { InsecureBaseUrlError } from '../../src/core/api/errors';
 import { DEFAULT_RETRY, NOT_SENT_CODES, backoffDelay, errorCode, parseRetryAfter, sleep } from '../../src/core/api/retry';
+import { fetch as undiciFetch } from 'undici';
 import { KEY, loopbackFetch } from './client-support';
 
 describe('base URL rules', () => {
@@ -16,6 +18,31 @@ describe('base URL rules', () => {
       assert.throws(() => validateBaseUrl(bad), (e: unknown) => e instanceof InsecureBaseUrlError && e.kind === 'insecureBaseUrl' && e.message.length > 0);
     });
   }
+  it('refuses the ports fetch blocks, naming the port, before any request', () => {
+    for (const url of ['http://127.0.0.1:6000', 'https://app.docutray.com:22/', 'http://localhost:10080/api']) {
+      assert.throws(() => validateBaseUrl(url), (e: unknown) => e instanceof InsecureBaseUrlError && /port \d+/.test(e.message));
+    }
+    assert.ok(validateBaseUrl('http://127.0.0.1:6001') instanceof URL);
+  });
+  it('blocks exactly the ports fetch blocks', async () => {
+    // undici's own list (internal, so read by path), and its behaviour for each of ours.
+    const constants = path.join(path.dirname(require.resolve('undici')), 'lib', 'web', 'fetch', 'constants.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a file outside the package's exports
+    const theirs = (require(constants) as { badPorts: readonly string[] }).badPorts;
+    assert.deepEqual([...FETCH_BLOCKED_PORTS].sort(), [...theirs].sort());
+    const badPort = async (port: string) => {
+      try {
+        await undiciFetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(2000) });
+        return false;
+      } catch (e) {
+        return (e as { cause?: { message?: string } }).cause?.message === 'bad port';
+      }
+    };
+    for (const port of FETCH_BLOCKED_PORTS) {
+      assert.equal(await badPort(port), true, `fetch blocks ${port}`);
+    }
+    assert.equal(await badPort('6001'), false);
+  });
   it('refuses an http base URL for a non-loopback host when the client is built', () => {
     assert.throws(() => new DocuTrayClient({ baseUrl: 'http://docutray.example.com', apiKey: KEY, fetch: loopbackFetch }), InsecureBaseUrlError);
   });
