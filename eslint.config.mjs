@@ -29,14 +29,19 @@ export default tseslint.config(
   {
     // Activation cost: esbuild turns every `import * as vscode from 'vscode'` into a copy of the whole API
     // object (one getter per export, ~300 of them, once per importing module): about 10 ms of our
-    // activation on the benchmark machine. `import vscode = require('vscode')` compiles to a plain require.
+    // activation on the benchmark machine. `import vscode = require('vscode')` compiles to a plain require,
+    // and so does a named import, which `l10n` uses: `l10n.t('…')` is the form `vscode-l10n-dev export`
+    // finds (it does not follow `import x = require`).
     files: ['src/**/*.ts'],
     ignores: ['src/core/**'],
     rules: {
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
       'no-restricted-syntax': ['error', {
-        selector: "ImportDeclaration[source.value='vscode'][importKind!='type']",
-        message: "Write `import vscode = require('vscode');` (esbuild copies the whole API for an ES import; see eslint.config.mjs).",
+        selector: "ImportDeclaration[source.value='vscode'][importKind!='type'] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)",
+        message: "Write `import vscode = require('vscode');` (esbuild copies the whole API for a namespace or default import; see eslint.config.mjs).",
+      }, {
+        selector: "MemberExpression[object.name='vscode'][property.name='l10n']",
+        message: "Write `import { l10n } from 'vscode';` and `l10n.t('…')`: `vscode-l10n-dev export` only finds that form.",
       }],
     },
   },

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import type { ResultFileSystemReads } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
 
@@ -9,7 +10,7 @@ import { RESULT_SCHEME } from '../results/resultScheme';
 
 /** Registers `docutray-result:` as read-only; `provider()` is built on the first stat or read. */
 export function registerResultFileSystem(provider: () => ResultFileSystemReads): vscode.Disposable {
-  const message = new vscode.MarkdownString(vscode.l10n.t('DocuTray results are read-only. [Save a copy](command:docutray.saveResultCopy) to edit one.'));
+  const message = new vscode.MarkdownString(l10n.t('DocuTray results are read-only. [Save a copy](command:docutray.saveResultCopy) to edit one.'));
   message.isTrusted = { enabledCommands: ['docutray.saveResultCopy'] };
   const unchanging = new vscode.EventEmitter<vscode.FileChangeEvent[]>(); // a stored result never changes
   const lazy: vscode.FileSystemProvider = {

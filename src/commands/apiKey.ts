@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { DocuTrayError } from '../core/api/errors';
 import type { Services } from '../services';
 
@@ -7,24 +8,23 @@ import type { Services } from '../services';
  * when DocuTray can't be reached, offers to save it anyway. Resolves true when a key was saved.
  */
 export async function setApiKey(s: Services): Promise<boolean> {
-  const t = vscode.l10n.t;
   const log = s.log.scoped('key');
   let value: string | undefined;
   for (; ;) {
     value = await vscode.window.showInputBox({
-      title: t('DocuTray API Key'),
-      prompt: t('Paste your DocuTray API key. It is kept in VS Code\'s secret storage, never in settings.'),
+      title: l10n.t('DocuTray API Key'),
+      prompt: l10n.t('Paste your DocuTray API key. It is kept in VS Code\'s secret storage, never in settings.'),
       password: true,
       ignoreFocusOut: true,
       value,
-      validateInput: v => (v.trim() ? (/\s/.test(v.trim()) ? t('An API key has no spaces.') : undefined) : t('Enter an API key.')),
+      validateInput: v => (v.trim() ? (/\s/.test(v.trim()) ? l10n.t('An API key has no spaces.') : undefined) : l10n.t('Enter an API key.')),
     });
     if (value === undefined) {
       return false;
     }
     const key = value.trim();
     const verdict = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: t('DocuTray: checking the API key…'), cancellable: true },
+      { location: vscode.ProgressLocation.Notification, title: l10n.t('DocuTray: checking the API key…'), cancellable: true },
       async (_p, token) => {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
@@ -38,7 +38,7 @@ export async function setApiKey(s: Services): Promise<boolean> {
     if (verdict === 'ok') {
       await s.apiKeys.store(key);
       log.info('API key checked and saved to secret storage');
-      void vscode.window.showInformationMessage(t('DocuTray API key saved.'));
+      void vscode.window.showInformationMessage(l10n.t('DocuTray API key saved.'));
       return true;
     }
     const kind = verdict instanceof DocuTrayError ? verdict.kind : 'error';
@@ -47,7 +47,7 @@ export async function setApiKey(s: Services): Promise<boolean> {
       return false;
     }
     if (kind === 'authentication' || kind === 'permission') {
-      const again = await vscode.window.showErrorMessage(t('DocuTray refused this API key. Check it and enter it again.'), t('Enter Again'));
+      const again = await vscode.window.showErrorMessage(l10n.t('DocuTray refused this API key. Check it and enter it again.'), l10n.t('Enter Again'));
       if (again) {
         continue;
       }
@@ -57,14 +57,14 @@ export async function setApiKey(s: Services): Promise<boolean> {
       throw verdict;
     }
     const save = await vscode.window.showWarningMessage(
-      t('Could not check the key with DocuTray ({0}). Save it anyway?', verdict instanceof Error ? verdict.message : String(verdict)),
-      t('Save Anyway'), t('Show Log'));
-    if (save === t('Save Anyway')) {
+      l10n.t('Could not check the key with DocuTray ({0}). Save it anyway?', verdict instanceof Error ? verdict.message : String(verdict)),
+      l10n.t('Save Anyway'), l10n.t('Show Log'));
+    if (save === l10n.t('Save Anyway')) {
       await s.apiKeys.store(key);
       log.info('API key saved to secret storage without a check');
       return true;
     }
-    if (save === t('Show Log')) {
+    if (save === l10n.t('Show Log')) {
       s.log.show();
     }
     return false;
@@ -72,13 +72,12 @@ export async function setApiKey(s: Services): Promise<boolean> {
 }
 
 export async function clearApiKey(s: Services): Promise<void> {
-  const t = vscode.l10n.t;
   await s.apiKeys.clear();
   s.log.scoped('key').info('API key removed from secret storage');
   const still = await s.apiKeys.getWithSource();
   void vscode.window.showInformationMessage(still?.source === 'environment'
-    ? t('DocuTray API key cleared. The DOCUTRAY_API_KEY environment variable still provides one.')
-    : t('DocuTray API key cleared.'));
+    ? l10n.t('DocuTray API key cleared. The DOCUTRAY_API_KEY environment variable still provides one.')
+    : l10n.t('DocuTray API key cleared.'));
 }
 
 /** A run without a key asks for one, then continues. Resolves false when the user gave none. */

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { Execution } from '../core/api/execution';
 import { RunRecord, RunState } from '../core/runs/history';
@@ -11,13 +12,12 @@ import { ensureApiKey } from './apiKey';
  * result, a running one is waited for (cancellable).
  */
 export async function checkExecution(s: Services, arg?: unknown): Promise<string | undefined> {
-  const t = vscode.l10n.t;
   const id = (typeof arg === 'string' ? arg : await vscode.window.showInputBox({
-    title: t('Check a DocuTray execution'),
-    prompt: t('The execution ID (shown in the DocuTray log for every run)'),
+    title: l10n.t('Check a DocuTray execution'),
+    prompt: l10n.t('The execution ID (shown in the DocuTray log for every run)'),
     placeHolder: 'exec_…',
     ignoreFocusOut: true,
-    validateInput: v => (v.trim() ? undefined : t('Enter an execution ID.')),
+    validateInput: v => (v.trim() ? undefined : l10n.t('Enter an execution ID.')),
   }))?.trim();
   if (!id || !await ensureApiKey(s)) {
     return undefined;
@@ -25,7 +25,7 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   const client = s.clients.create();
   const log = s.log.scoped('check');
   const execution = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: t('DocuTray: execution {0}', id), cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: l10n.t('DocuTray: execution {0}', id), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -34,10 +34,10 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
       if (first.status === 'SUCCESS' || first.status === 'ERROR') {
         return first;
       }
-      progress.report({ message: first.status === 'ENQUEUED' ? t('queued') : t('processing') });
+      progress.report({ message: first.status === 'ENQUEUED' ? l10n.t('queued') : l10n.t('processing') });
       return client.waitForCompletion(id, {
         signal: abort.signal,
-        onStatus: e => progress.report({ message: e.status === 'ENQUEUED' ? t('queued') : t('processing') }),
+        onStatus: e => progress.report({ message: e.status === 'ENQUEUED' ? l10n.t('queued') : l10n.t('processing') }),
       }).catch(async e => {
         const failed = (e as { execution?: typeof first }).execution;
         if (failed) {
@@ -57,8 +57,8 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   });
   await s.results.save(result);
   if (execution.status === 'ERROR') {
-    void vscode.window.showErrorMessage(t('DocuTray execution {0} failed: {1}', execution.id, execution.error?.message ?? t('no details')),
-      t('Show Record')).then(c => c && s.runs.open(result, 'active').then(() => vscode.commands.executeCommand('docutray.showExecutionRecord')));
+    void vscode.window.showErrorMessage(l10n.t('DocuTray execution {0} failed: {1}', execution.id, execution.error?.message ?? l10n.t('no details')),
+      l10n.t('Show Record')).then(c => c && s.runs.open(result, 'active').then(() => vscode.commands.executeCommand('docutray.showExecutionRecord')));
     return execution.status;
   }
   await s.runs.open(result, 'active');

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { parseResultPath, resultDocumentText } from '../core/results/storedResult';
 import { RESULT_SCHEME, ResultFileSystem } from '../results/resultFileSystem';
 import type { Services } from '../services';
@@ -16,7 +17,7 @@ async function storedFor(s: Services, arg: unknown) {
   const parsed = uri && parseResultPath(uri.path);
   const result = parsed && await s.results.get(parsed.executionId);
   if (!result) {
-    void vscode.window.showInformationMessage(vscode.l10n.t('Open a DocuTray result first.'));
+    void vscode.window.showInformationMessage(l10n.t('Open a DocuTray result first.'));
   }
   return result;
 }
@@ -41,7 +42,7 @@ export async function saveResultCopy(s: Services, arg?: unknown): Promise<vscode
   const target = await vscode.window.showSaveDialog({
     defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
     filters: { JSON: ['json'] },
-    saveLabel: vscode.l10n.t('Save Result'),
+    saveLabel: l10n.t('Save Result'),
   });
   if (!target) {
     return undefined;

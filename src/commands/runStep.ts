@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import type { StepDefinition } from '../core/runs/steps';
 import { SUPPORTED_TYPES } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';
@@ -32,7 +33,6 @@ async function chooseStep(s: Services, stepId: string | undefined, title: string
  * palette (the active editor's file, else an open dialog), or a keybinding with `{ stepId, uris }`.
  */
 export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Promise<RunOutcome[] | undefined> {
-  const t = vscode.l10n.t;
   const args = asArgs(arg0);
   let candidates: vscode.Uri[];
   if (args?.uris?.length) {
@@ -53,8 +53,8 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   if (skipped.length) {
     const names = skipped.map(fileName).join(', ');
     void vscode.window.showWarningMessage(eligible.length
-      ? t('Skipped {0}: DocuTray processes PDFs and images only.', names)
-      : t('DocuTray processes PDFs and images only; nothing to run on {0}.', names));
+      ? l10n.t('Skipped {0}: DocuTray processes PDFs and images only.', names)
+      : l10n.t('DocuTray processes PDFs and images only; nothing to run on {0}.', names));
   }
   if (!eligible.length) {
     return undefined;
@@ -62,7 +62,7 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   if (!await ensureApiKey(s)) {
     return undefined;
   }
-  const title = eligible.length === 1 ? t('Run a DocuTray step on {0}', fileName(eligible[0])) : t('Run a DocuTray step on {0} files', eligible.length);
+  const title = eligible.length === 1 ? l10n.t('Run a DocuTray step on {0}', fileName(eligible[0])) : l10n.t('Run a DocuTray step on {0} files', eligible.length);
   const step = await chooseStep(s, args?.stepId, title);
   if (!step) {
     return undefined;
@@ -75,9 +75,9 @@ async function askForFiles(): Promise<vscode.Uri[]> {
     canSelectMany: true,
     canSelectFiles: true,
     canSelectFolders: false,
-    openLabel: vscode.l10n.t('Run DocuTray Step'),
+    openLabel: l10n.t('Run DocuTray Step'),
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-    filters: { [vscode.l10n.t('PDFs and images')]: SUPPORTED_TYPES.flatMap(type => type.extensions.map(e => e.slice(1))) },
+    filters: { [l10n.t('PDFs and images')]: SUPPORTED_TYPES.flatMap(type => type.extensions.map(e => e.slice(1))) },
   });
   return picked ?? [];
 }
@@ -85,19 +85,18 @@ async function askForFiles(): Promise<vscode.Uri[]> {
 export function validateDocumentUrl(value: string): string | undefined {
   try {
     const u = new URL(value.trim());
-    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : vscode.l10n.t('Only http and https URLs can be processed.');
+    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : l10n.t('Only http and https URLs can be processed.');
   } catch {
-    return vscode.l10n.t('Enter the URL of a PDF or image, like https://example.com/invoice.pdf');
+    return l10n.t('Enter the URL of a PDF or image, like https://example.com/invoice.pdf');
   }
 }
 
 /** `docutray.runStepOnUrl`: DocuTray fetches the document itself; nothing is downloaded here. */
 export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutcome[] | undefined> {
-  const t = vscode.l10n.t;
   const args = asArgs(arg0);
   const url = args?.url ?? (await vscode.window.showInputBox({
-    title: t('Run a DocuTray step on a URL'),
-    prompt: t('The http(s) URL of a PDF or image. DocuTray downloads it itself.'),
+    title: l10n.t('Run a DocuTray step on a URL'),
+    prompt: l10n.t('The http(s) URL of a PDF or image. DocuTray downloads it itself.'),
     placeHolder: 'https://example.com/invoice.pdf',
     ignoreFocusOut: true,
     validateInput: validateDocumentUrl,
@@ -113,7 +112,7 @@ export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutc
     return undefined;
   }
   const target = urlTarget(url);
-  const step = await chooseStep(s, args?.stepId, t('Run a DocuTray step on {0}', target.name));
+  const step = await chooseStep(s, args?.stepId, l10n.t('Run a DocuTray step on {0}', target.name));
   if (!step) {
     return undefined;
   }

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { RunRecord, isInFlight } from '../core/runs/history';
 import { parseResultPath } from '../core/results/storedResult';
 import { ResultFileSystem, RESULT_SCHEME } from '../results/resultFileSystem';
@@ -20,7 +21,7 @@ async function runFrom(s: Services, arg: unknown): Promise<RunRecord | undefined
 async function requireRun(s: Services, arg: unknown): Promise<RunRecord> {
   const run = await runFrom(s, arg);
   if (!run) {
-    throw new Error(vscode.l10n.t('Pick a run in the DocuTray Runs view, or open a DocuTray result.'));
+    throw new Error(l10n.t('Pick a run in the DocuTray Runs view, or open a DocuTray result.'));
   }
   return run;
 }
@@ -28,7 +29,7 @@ async function requireRun(s: Services, arg: unknown): Promise<RunRecord> {
 async function resultOf(s: Services, run: RunRecord) {
   const result = run.executionId ? await s.results.get(run.executionId) : undefined;
   if (!result) {
-    throw new Error(vscode.l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', run.sourceName));
+    throw new Error(l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', run.sourceName));
   }
   return result;
 }
@@ -50,9 +51,9 @@ export async function rerun(s: Services, arg: unknown, pickStep: boolean) {
   const run = await requireRun(s, arg);
   const target = targetFromSource(run.source);
   if (!target) {
-    throw new Error(vscode.l10n.t('{0} has no source document to run again.', run.sourceName));
+    throw new Error(l10n.t('{0} has no source document to run again.', run.sourceName));
   }
-  const step = pickStep ? await s.steps.pick(vscode.l10n.t('Rerun {0} with another step', run.sourceName)) : { id: run.stepId, name: run.stepName };
+  const step = pickStep ? await s.steps.pick(l10n.t('Rerun {0} with another step', run.sourceName)) : { id: run.stepId, name: run.stepName };
   return step ? s.runs.run([target], step) : undefined;
 }
 
@@ -65,14 +66,13 @@ export async function copyExecutionId(s: Services, arg: unknown): Promise<string
   const run = await requireRun(s, arg);
   if (run.executionId) {
     await vscode.env.clipboard.writeText(run.executionId);
-    vscode.window.setStatusBarMessage(vscode.l10n.t('Copied execution ID {0}', run.executionId), 3000);
+    vscode.window.setStatusBarMessage(l10n.t('Copied execution ID {0}', run.executionId), 3000);
   }
   return run.executionId;
 }
 
 /** Opens a diff of this run's result and another's (same file with two steps, or two files with one). */
 export async function compareWith(s: Services, arg: unknown, other?: unknown): Promise<void> {
-  const t = vscode.l10n.t;
   // From the view with two runs selected, VS Code passes the clicked run and the selection.
   if (Array.isArray(other)) {
     const rest = other.filter(o => (o as RunRecord)?.id !== (arg as RunRecord)?.id);
@@ -84,7 +84,7 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
   if (!right) {
     const candidates = (await s.runs.history.all()).filter(r => r.id !== run.id && hasResult(r) && r.state === 'SUCCESS');
     if (!candidates.length) {
-      void vscode.window.showInformationMessage(t('There is no other result to compare with yet.'));
+      void vscode.window.showInformationMessage(l10n.t('There is no other result to compare with yet.'));
       return;
     }
     // Likely pairs first: the same file with another step, or another file with the same step.
@@ -92,7 +92,7 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
     candidates.sort((a, b) => score(a) - score(b) || b.startedAt - a.startedAt);
     const pick = await vscode.window.showQuickPick(candidates.map(r => ({
       label: r.sourceName, description: r.stepName, detail: new Date(r.startedAt).toLocaleString(), run: r,
-    })), { title: t('Compare {0} ({1}) with…', run.sourceName, run.stepName), matchOnDescription: true });
+    })), { title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName), matchOnDescription: true });
     right = pick?.run;
   }
   if (!right) {
@@ -100,7 +100,7 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
   }
   const rightResult = await resultOf(s, right);
   await vscode.commands.executeCommand('vscode.diff', ResultFileSystem.uriFor(left), ResultFileSystem.uriFor(rightResult),
-    t('{0} ({1}) ↔ {2} ({3})', left.sourceName, left.stepName, rightResult.sourceName, rightResult.stepName), { preview: false });
+    l10n.t('{0} ({1}) ↔ {2} ({3})', left.sourceName, left.stepName, rightResult.sourceName, rightResult.stepName), { preview: false });
 }
 
 export async function removeRuns(s: Services, arg: unknown, selection?: unknown): Promise<number> {
@@ -115,13 +115,12 @@ export async function removeRuns(s: Services, arg: unknown, selection?: unknown)
 }
 
 export async function clearFinished(s: Services): Promise<number> {
-  const t = vscode.l10n.t;
   const finished = (await s.runs.history.all()).filter(r => !isInFlight(r));
   if (!finished.length) {
     return 0;
   }
-  const clear = t('Clear');
-  const ok = await vscode.window.showWarningMessage(t('Remove {0} finished runs and their stored results?', finished.length), { modal: true }, clear);
+  const clear = l10n.t('Clear');
+  const ok = await vscode.window.showWarningMessage(l10n.t('Remove {0} finished runs and their stored results?', finished.length), { modal: true }, clear);
   if (ok !== clear) {
     return 0;
   }

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { DocuTrayError, InvalidInputError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { Log, ScopedLog } from '../logging/log';
 
@@ -51,63 +52,62 @@ export class ErrorPresenter {
   }
 
   present(e: unknown, retry?: () => unknown): Presentation {
-    const t = vscode.l10n.t;
-    const setKey: Action = { title: t('Set API Key'), run: () => vscode.commands.executeCommand('docutray.setApiKey') };
-    const showLog: Action = { title: t('Show Log'), run: () => this.logRoot.show() };
-    const retryAction: Action[] = retry ? [{ title: t('Retry'), run: retry }] : [];
-    const openSettings: Action = { title: t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'docutray.apiBaseUrl') };
+    const setKey: Action = { title: l10n.t('Set API Key'), run: () => vscode.commands.executeCommand('docutray.setApiKey') };
+    const showLog: Action = { title: l10n.t('Show Log'), run: () => this.logRoot.show() };
+    const retryAction: Action[] = retry ? [{ title: l10n.t('Retry'), run: retry }] : [];
+    const openSettings: Action = { title: l10n.t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'docutray.apiBaseUrl') };
     if (!(e instanceof DocuTrayError)) {
-      return { severity: 'error', message: t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)), actions: [showLog] };
+      return { severity: 'error', message: l10n.t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)), actions: [showLog] };
     }
     switch (e.kind) {
       case 'cancelled':
         return { severity: 'none', message: '', actions: [] };
       case 'missingApiKey':
-        return { severity: 'warning', message: t('No DocuTray API key is set. Set one to run steps.'), actions: [setKey] };
+        return { severity: 'warning', message: l10n.t('No DocuTray API key is set. Set one to run steps.'), actions: [setKey] };
       case 'authentication':
-        return { severity: 'error', message: t('DocuTray refused the API key (401). Set a valid API key.'), actions: [setKey, showLog] };
+        return { severity: 'error', message: l10n.t('DocuTray refused the API key (401). Set a valid API key.'), actions: [setKey, showLog] };
       case 'permission':
-        return { severity: 'error', message: t('DocuTray did not allow this for your API key (403): {0}', e.serverMessage ?? t('permission denied')), actions: [setKey, showLog] };
+        return { severity: 'error', message: l10n.t('DocuTray did not allow this for your API key (403): {0}', e.serverMessage ?? l10n.t('permission denied')), actions: [setKey, showLog] };
       case 'notFound': {
         const nf = e as NotFoundError;
         if (nf.resource === 'step') {
-          return { severity: 'error', message: t('DocuTray has no step "{0}" (404). Check the step ID.', nf.resourceId ?? ''), actions: [{ title: t('Configure Steps'), run: () => vscode.commands.executeCommand('docutray.configureSteps') }, showLog] };
+          return { severity: 'error', message: l10n.t('DocuTray has no step "{0}" (404). Check the step ID.', nf.resourceId ?? ''), actions: [{ title: l10n.t('Configure Steps'), run: () => vscode.commands.executeCommand('docutray.configureSteps') }, showLog] };
         }
         if (nf.resource === 'execution') {
-          return { severity: 'error', message: t('DocuTray has no execution "{0}" (404).', nf.resourceId ?? ''), actions: [showLog] };
+          return { severity: 'error', message: l10n.t('DocuTray has no execution "{0}" (404).', nf.resourceId ?? ''), actions: [showLog] };
         }
-        return { severity: 'error', message: t('The DocuTray API was not found at the configured base URL (404). Check docutray.apiBaseUrl.'), actions: [openSettings, showLog] };
+        return { severity: 'error', message: l10n.t('The DocuTray API was not found at the configured base URL (404). Check docutray.apiBaseUrl.'), actions: [openSettings, showLog] };
       }
       case 'rateLimited': {
         const s = (e as RateLimitError).info.retryAfterSeconds;
         return {
           severity: 'warning',
-          message: s !== undefined ? t('DocuTray\'s rate limit was reached (429). Try again in {0} s.', Math.ceil(s)) : t('DocuTray\'s rate limit was reached (429). Try again later.'),
+          message: s !== undefined ? l10n.t('DocuTray\'s rate limit was reached (429). Try again in {0} s.', Math.ceil(s)) : l10n.t('DocuTray\'s rate limit was reached (429). Try again later.'),
           actions: [...retryAction, showLog],
         };
       }
       case 'server':
-        return { severity: 'error', message: t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500), actions: [...retryAction, showLog] };
+        return { severity: 'error', message: l10n.t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500), actions: [...retryAction, showLog] };
       case 'connection':
         return {
           severity: 'error',
-          message: t('Could not reach DocuTray. Check your network and proxy settings (http.proxy) and the API base URL. {0}', e.message),
-          actions: [...retryAction, { title: t('Proxy Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy') }, showLog],
+          message: l10n.t('Could not reach DocuTray. Check your network and proxy settings (http.proxy) and the API base URL. {0}', e.message),
+          actions: [...retryAction, { title: l10n.t('Proxy Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy') }, showLog],
         };
       case 'timeout': {
         const executionId = e instanceof TimeoutError ? e.executionId : undefined;
         return {
           severity: 'warning',
           message: executionId
-            ? t('DocuTray has not finished execution {0} yet. It may still finish: check it later.', executionId)
-            : t('DocuTray did not answer in time. Try again, or raise docutray.pollTimeoutSeconds.'),
-          actions: [...(executionId ? [{ title: t('Check Execution'), run: () => vscode.commands.executeCommand('docutray.checkExecution', executionId) }] : retryAction), showLog],
+            ? l10n.t('DocuTray has not finished execution {0} yet. It may still finish: check it later.', executionId)
+            : l10n.t('DocuTray did not answer in time. Try again, or raise docutray.pollTimeoutSeconds.'),
+          actions: [...(executionId ? [{ title: l10n.t('Check Execution'), run: () => vscode.commands.executeCommand('docutray.checkExecution', executionId) }] : retryAction), showLog],
         };
       }
       case 'stepFailed':
-        return { severity: 'error', message: t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message), actions: [showLog] };
+        return { severity: 'error', message: l10n.t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message), actions: [showLog] };
       case 'startUncertain':
-        return { severity: 'error', message: t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'), actions: [showLog] };
+        return { severity: 'error', message: l10n.t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'), actions: [showLog] };
       case 'invalidInput':
         return { severity: 'error', message: e.message, actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog] };
       case 'payloadTooLarge':

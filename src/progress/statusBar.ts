@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 
 export type StatusBarState = 'idle' | 'running' | 'succeeded' | 'failed';
 
@@ -17,7 +18,7 @@ export class RunStatusBar implements vscode.Disposable {
 
   constructor(private readonly lingerMs = 5000) {
     this.item = vscode.window.createStatusBarItem('docutray.runs', vscode.StatusBarAlignment.Left, 50);
-    this.item.name = vscode.l10n.t('DocuTray Runs');
+    this.item.name = l10n.t('DocuTray Runs');
     this.item.command = 'docutray.runs.focus';
   }
 
@@ -56,16 +57,16 @@ export class RunStatusBar implements vscode.Disposable {
       this.state = 'running';
       this.item.text = this.total > 1 ? `$(sync~spin) DocuTray ${this.done}/${this.total}` : '$(sync~spin) DocuTray';
       this.item.tooltip = this.total > 1
-        ? vscode.l10n.t('DocuTray: {0} of {1} runs finished. Click to show the runs.', this.done, this.total)
-        : vscode.l10n.t('DocuTray: a step is running. Click to show the runs.');
+        ? l10n.t('DocuTray: {0} of {1} runs finished. Click to show the runs.', this.done, this.total)
+        : l10n.t('DocuTray: a step is running. Click to show the runs.');
       this.item.show();
       return;
     }
     this.state = this.failedSinceIdle > 0 ? 'failed' : 'succeeded';
     this.item.text = this.failedSinceIdle > 0 ? '$(error) DocuTray' : '$(check) DocuTray';
     this.item.tooltip = this.failedSinceIdle > 0
-      ? vscode.l10n.t('DocuTray: {0} of {1} runs failed. Click to show the runs.', this.failedSinceIdle, this.total)
-      : vscode.l10n.t('DocuTray: done. Click to show the runs.');
+      ? l10n.t('DocuTray: {0} of {1} runs failed. Click to show the runs.', this.failedSinceIdle, this.total)
+      : l10n.t('DocuTray: done. Click to show the runs.');
     this.item.show();
     this.hideTimer = setTimeout(() => {
       this.state = 'idle';

@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { StoredResult, resultDocumentText } from '../core/results/storedResult';
 import { numberedName, savedResultName } from '../core/results/saveTarget';
 import { ScopedLog } from '../logging/log';
@@ -45,7 +46,6 @@ export class ResultSaver {
     if (!folder) {
       return undefined;
     }
-    const t = vscode.l10n.t;
     const name = savedResultName(result.sourceName, result.stepId);
     let target = vscode.Uri.joinPath(folder, name);
     if (await exists(target)) {
@@ -53,9 +53,9 @@ export class ResultSaver {
       if (policy === 'numbered') {
         target = vscode.Uri.joinPath(folder, await numberedName(name, n => exists(vscode.Uri.joinPath(folder, n))));
       } else if (policy === 'ask') {
-        const overwrite = t('Overwrite');
-        const keepBoth = t('Keep Both');
-        const choice = await vscode.window.showWarningMessage(t('{0} exists already. Overwrite it with the new result?', vscode.workspace.asRelativePath(target)), overwrite, keepBoth);
+        const overwrite = l10n.t('Overwrite');
+        const keepBoth = l10n.t('Keep Both');
+        const choice = await vscode.window.showWarningMessage(l10n.t('{0} exists already. Overwrite it with the new result?', vscode.workspace.asRelativePath(target)), overwrite, keepBoth);
         if (choice === keepBoth) {
           target = vscode.Uri.joinPath(folder, await numberedName(name, n => exists(vscode.Uri.joinPath(folder, n))));
         } else if (choice !== overwrite) {

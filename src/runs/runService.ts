@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
 import { CancelledError, DocuTrayError, StepFailedError } from '../core/api/errors';
 import { Execution } from '../core/api/execution';
@@ -86,9 +87,8 @@ export class RunService {
   }
 
   async run(targets: RunTarget[], step: StepDefinition): Promise<RunOutcome[]> {
-    const t = vscode.l10n.t;
     const single = targets.length === 1;
-    const title = single ? t('DocuTray: {0} on {1}', step.name, targets[0].name) : t('DocuTray: {0} on {1} files', step.name, targets.length);
+    const title = single ? l10n.t('DocuTray: {0} on {1}', step.name, targets[0].name) : l10n.t('DocuTray: {0} on {1} files', step.name, targets.length);
     const end = this.statusBar.begin(targets.length);
     let pending = targets.length;
     const ended = (ok: boolean) => {
@@ -107,7 +107,7 @@ export class RunService {
           progress.report({ message: stages.get(targets[0]) });
         } else {
           const active = [...stages.entries()].map(([target, stage]) => `${target.name}: ${stage}`).join(' · ');
-          progress.report({ message: t('{0} of {1} done', finished, targets.length) + (active ? ` · ${active}` : '') });
+          progress.report({ message: l10n.t('{0} of {1} done', finished, targets.length) + (active ? ` · ${active}` : '') });
         }
       };
       try {
@@ -147,7 +147,6 @@ export class RunService {
   }
 
   private async runOne(client: DocuTrayClient, target: RunTarget, step: StepDefinition, batchSignal: AbortSignal, stage: (s: string) => void): Promise<RunOutcome> {
-    const t = vscode.l10n.t;
     const now = Date.now();
     const run: RunRecord = { id: randomUUID(), source: target.source, sourceName: target.name, stepId: step.id, stepName: step.name, state: 'starting', startedAt: now, updatedAt: now };
     const abort = new AbortController();
@@ -163,12 +162,12 @@ export class RunService {
     try {
       // On disk before the request leaves: a reload mid-upload then shows "may have started".
       await this.history.add(run);
-      show(t('reading'));
+      show(l10n.t('reading'));
       const input = await target.input();
       const template = target.metadataFor ? settings.documentMetadata(target.metadataFor) : undefined;
       const metadata = target.metadataFor ? expandMetadata(template, metadataVariables(target.metadataFor)) : undefined;
       this.log.info(`run ${run.id}: ${target.name} with step ${step.id}${metadata ? ` (metadata keys: ${Object.keys(metadata).join(', ')})` : ''}`);
-      show(t('uploading'));
+      show(l10n.t('uploading'));
       let lastPercent = -1;
       const started = await client.startStep(step.id, input, {
         metadata,
@@ -177,17 +176,17 @@ export class RunService {
           const percent = total ? Math.floor((sent / total) * 100) : undefined;
           if (percent !== undefined && percent !== lastPercent && percent % 5 === 0) {
             lastPercent = percent;
-            show(t('uploading {0}%', percent));
+            show(l10n.t('uploading {0}%', percent));
           }
         },
       });
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
       await this.history.update(run.id, { executionId: started.id, state: 'ENQUEUED' });
-      show(t('queued'));
+      show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
-      show(t('done'));
+      show(l10n.t('done'));
       return { target, run, result };
     } catch (e) {
       await this.fail(run, e, timings);
@@ -200,7 +199,6 @@ export class RunService {
 
   /** Polls an execution to its end, keeping the run's state and stage current. */
   private follow(client: DocuTrayClient, run: RunRecord, signal: AbortSignal, show: (s: string) => void, startedAt: number, mark: (n: string) => void): Promise<Execution> {
-    const t = vscode.l10n.t;
     let last = run.state as string;
     return client.waitForCompletion(run.executionId as string, {
       signal,
@@ -215,7 +213,7 @@ export class RunService {
             void this.history.update(run.id, { state: e.status as RunState });
           }
         }
-        show(e.status === 'ENQUEUED' ? t('queued') : e.progress !== undefined ? t('processing {0}%', Math.round(e.progress)) : t('processing'));
+        show(e.status === 'ENQUEUED' ? l10n.t('queued') : e.progress !== undefined ? l10n.t('processing {0}%', Math.round(e.progress)) : l10n.t('processing'));
       },
     });
   }
@@ -265,7 +263,7 @@ export class RunService {
     let resumed = 0;
     for (const run of runs) {
       if (resumeAction(run) === 'markMayHaveStarted') {
-        await this.history.update(run.id, { state: 'mayHaveStarted', finishedAt: Date.now(), error: { kind: 'startUncertain', message: vscode.l10n.t('The window closed while this run was starting: it may have started on DocuTray. It was not started again.') } });
+        await this.history.update(run.id, { state: 'mayHaveStarted', finishedAt: Date.now(), error: { kind: 'startUncertain', message: l10n.t('The window closed while this run was starting: it may have started on DocuTray. It was not started again.') } });
         this.log.warn(`run ${run.id} (${run.sourceName}) was interrupted while starting: marked "may have started"`);
         continue;
       }
@@ -279,7 +277,7 @@ export class RunService {
         .then(async execution => {
           const result = await this.finish(run, execution, timings);
           ended(true);
-          void vscode.window.showInformationMessage(vscode.l10n.t('DocuTray: {0} on {1} finished.', run.stepName, run.sourceName), vscode.l10n.t('Open Result'))
+          void vscode.window.showInformationMessage(l10n.t('DocuTray: {0} on {1} finished.', run.stepName, run.sourceName), l10n.t('Open Result'))
             .then(c => (c ? this.open(result, 'active') : undefined));
         }, async e => {
           await this.fail(run, e, timings);
@@ -291,7 +289,6 @@ export class RunService {
   }
 
   private async announce(outcomes: RunOutcome[], step: StepDefinition): Promise<void> {
-    const t = vscode.l10n.t;
     const ok = outcomes.filter(o => o.result);
     const failed = outcomes.filter(o => o.error !== undefined);
     if (outcomes.length === 1) {
@@ -305,12 +302,12 @@ export class RunService {
     }
     const cancelled = failed.filter(o => o.error instanceof DocuTrayError && o.error.kind === 'cancelled');
     const realFailures = failed.filter(o => !cancelled.includes(o));
-    const openAll = { title: t('Open Results'), run: async () => { for (const o of ok) { await this.open(o.result as StoredResult, 'active'); } } };
-    const retryFailed = { title: t('Retry Failed'), run: () => this.run(realFailures.map(o => o.target), step) };
-    const summary = t('DocuTray: {0} of {1} succeeded with {2}.', ok.length, outcomes.length, step.name)
-      + (realFailures.length ? ' ' + t('Failed: {0}.', realFailures.map(o => `${o.target.name} (${this.errors.present(o.error).message})`).join('; ')) : '')
-      + (cancelled.length ? ' ' + t('Cancelled: {0}.', cancelled.length) : '');
-    const actions = [...(ok.length ? [openAll] : []), ...(realFailures.length ? [retryFailed] : []), { title: t('Show Log'), run: () => vscode.commands.executeCommand('docutray.showLog') }];
+    const openAll = { title: l10n.t('Open Results'), run: async () => { for (const o of ok) { await this.open(o.result as StoredResult, 'active'); } } };
+    const retryFailed = { title: l10n.t('Retry Failed'), run: () => this.run(realFailures.map(o => o.target), step) };
+    const summary = l10n.t('DocuTray: {0} of {1} succeeded with {2}.', ok.length, outcomes.length, step.name)
+      + (realFailures.length ? ' ' + l10n.t('Failed: {0}.', realFailures.map(o => `${o.target.name} (${this.errors.present(o.error).message})`).join('; ')) : '')
+      + (cancelled.length ? ' ' + l10n.t('Cancelled: {0}.', cancelled.length) : '');
+    const actions = [...(ok.length ? [openAll] : []), ...(realFailures.length ? [retryFailed] : []), { title: l10n.t('Show Log'), run: () => vscode.commands.executeCommand('docutray.showLog') }];
     const show = realFailures.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(summary, ...actions.map(a => a.title)).then(choice => actions.find(a => a.title === choice)?.run());
   }

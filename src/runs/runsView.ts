@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
 import { RunHistory } from './runHistory';
 
@@ -45,7 +46,6 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
   }
 
   getTreeItem(r: RunRecord): vscode.TreeItem {
-    const t = vscode.l10n.t;
     const item = new vscode.TreeItem(r.sourceName, vscode.TreeItemCollapsibleState.None);
     item.id = r.id;
     const [icon, color] = ICONS[r.state];
@@ -55,10 +55,10 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     item.description = `${r.stepName}${status ? ` · ${status}` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (\`${escape(r.stepId)}\`)\n\n`);
-    md.appendMarkdown(`${t('Status')}: ${stateText(r.state)}${took ? ` · ${took}` : ''}\n\n`);
-    md.appendMarkdown(`${t('Started')}: ${new Date(r.startedAt).toLocaleString()}\n\n`);
+    md.appendMarkdown(`${l10n.t('Status')}: ${stateText(r.state)}${took ? ` · ${took}` : ''}\n\n`);
+    md.appendMarkdown(`${l10n.t('Started')}: ${new Date(r.startedAt).toLocaleString()}\n\n`);
     if (r.executionId) {
-      md.appendMarkdown(`${t('Execution')}: \`${escape(r.executionId)}\`\n\n`);
+      md.appendMarkdown(`${l10n.t('Execution')}: \`${escape(r.executionId)}\`\n\n`);
     }
     if (r.error) {
       md.appendMarkdown(`${escape(r.error.message)}\n\n`);
@@ -67,7 +67,7 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     const flags = ['run', isInFlight(r) ? 'running' : 'finished', hasResult(r) ? 'result' : '', r.executionId ? 'execution' : '', canRerun(r) ? 'rerunnable' : ''];
     item.contextValue = flags.filter(Boolean).join(' ');
     if (hasResult(r)) {
-      item.command = { command: 'docutray.runs.openResult', title: t('Open Result'), arguments: [r] };
+      item.command = { command: 'docutray.runs.openResult', title: l10n.t('Open Result'), arguments: [r] };
     }
     return item;
   }
@@ -79,16 +79,15 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
 }
 
 function stateText(s: RunState): string {
-  const t = vscode.l10n.t;
   switch (s) {
-    case 'starting': return t('starting');
-    case 'ENQUEUED': return t('queued');
-    case 'PROCESSING': return t('processing');
-    case 'SUCCESS': return t('succeeded');
-    case 'ERROR': return t('failed on DocuTray');
-    case 'failed': return t('failed');
-    case 'cancelled': return t('cancelled');
-    case 'mayHaveStarted': return t('may have started');
+    case 'starting': return l10n.t('starting');
+    case 'ENQUEUED': return l10n.t('queued');
+    case 'PROCESSING': return l10n.t('processing');
+    case 'SUCCESS': return l10n.t('succeeded');
+    case 'ERROR': return l10n.t('failed on DocuTray');
+    case 'failed': return l10n.t('failed');
+    case 'cancelled': return l10n.t('cancelled');
+    case 'mayHaveStarted': return l10n.t('may have started');
   }
 }
 

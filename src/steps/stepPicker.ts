@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { StepDefinition, orderByLastUsed, upsertStep } from '../core/runs/steps';
 import * as settings from '../settings/settings';
 
@@ -14,7 +15,6 @@ export class StepPicker {
   constructor(private readonly state: vscode.Memento) { }
 
   async pick(title: string): Promise<StepDefinition | undefined> {
-    const t = vscode.l10n.t;
     const { steps } = settings.steps();
     const ordered = orderByLastUsed(steps, this.state.get<string>(LAST_STEP_KEY));
     const items: PickItem[] = ordered.map(step => ({
@@ -27,14 +27,14 @@ export class StepPicker {
       items.push({ label: '', kind: vscode.QuickPickItemKind.Separator });
     }
     items.push(
-      { label: `$(edit) ${t('Enter a step ID…')}`, action: 'enter', alwaysShow: true },
-      { label: `$(gear) ${t('Configure steps…')}`, action: 'configure', alwaysShow: true },
+      { label: `$(edit) ${l10n.t('Enter a step ID…')}`, action: 'enter', alwaysShow: true },
+      { label: `$(gear) ${l10n.t('Configure steps…')}`, action: 'configure', alwaysShow: true },
     );
     const choice = await vscode.window.showQuickPick(items, {
       title,
       placeHolder: steps.length
-        ? t('Pick a DocuTray step')
-        : t('No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.'),
+        ? l10n.t('Pick a DocuTray step')
+        : l10n.t('No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.'),
       matchOnDescription: true,
       matchOnDetail: true,
     });
@@ -61,18 +61,18 @@ export class StepPicker {
 export function validateStepId(value: string): string | undefined {
   const v = value.trim();
   if (!v) {
-    return vscode.l10n.t('Enter the step ID from the DocuTray dashboard.');
+    return l10n.t('Enter the step ID from the DocuTray dashboard.');
   }
   if (v === '.' || v === '..' || v.length > 200) {
-    return vscode.l10n.t('This is not a valid step ID.');
+    return l10n.t('This is not a valid step ID.');
   }
   return undefined;
 }
 
 async function askStepId(value?: string): Promise<string | undefined> {
   const id = await vscode.window.showInputBox({
-    title: vscode.l10n.t('DocuTray step ID'),
-    prompt: vscode.l10n.t('The ID of a step configured in the DocuTray dashboard'),
+    title: l10n.t('DocuTray step ID'),
+    prompt: l10n.t('The ID of a step configured in the DocuTray dashboard'),
     value,
     ignoreFocusOut: true,
     validateInput: validateStepId,
@@ -85,15 +85,14 @@ async function askStepId(value?: string): Promise<string | undefined> {
  * cannot edit arrays of objects). Resolves with the step saved.
  */
 export async function configureSteps(): Promise<StepDefinition | undefined> {
-  const t = vscode.l10n.t;
   const { steps } = settings.steps();
   let editing: StepDefinition | undefined;
   if (steps.length) {
     const choice = await vscode.window.showQuickPick<vscode.QuickPickItem & { step?: StepDefinition }>([
-      { label: `$(add) ${t('Add a step…')}` },
+      { label: `$(add) ${l10n.t('Add a step…')}` },
       { label: '', kind: vscode.QuickPickItemKind.Separator },
       ...steps.map(step => ({ label: `$(edit) ${step.name}`, description: step.id, step })),
-    ], { title: t('Configure DocuTray steps'), placeHolder: t('Add a step, or pick one to edit') });
+    ], { title: l10n.t('Configure DocuTray steps'), placeHolder: l10n.t('Add a step, or pick one to edit') });
     if (!choice) {
       return undefined;
     }
@@ -104,8 +103,8 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
     return undefined;
   }
   const name = await vscode.window.showInputBox({
-    title: t('Name for step {0}', id),
-    prompt: t('How the step is listed in the step picker'),
+    title: l10n.t('Name for step {0}', id),
+    prompt: l10n.t('How the step is listed in the step picker'),
     value: editing?.name ?? id,
     ignoreFocusOut: true,
   });
@@ -113,7 +112,7 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
     return undefined;
   }
   const description = await vscode.window.showInputBox({
-    title: t('Description for step {0} (optional)', id),
+    title: l10n.t('Description for step {0} (optional)', id),
     value: editing?.description ?? '',
     ignoreFocusOut: true,
   });
@@ -122,6 +121,6 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
   await settings.saveSteps(upsertStep(steps, step, editing?.id));
-  void vscode.window.showInformationMessage(t('Saved the DocuTray step "{0}" in your settings.', step.name));
+  void vscode.window.showInformationMessage(l10n.t('Saved the DocuTray step "{0}" in your settings.', step.name));
   return step;
 }
