@@ -5,7 +5,8 @@ import { numberedName, savedResultName } from '../core/results/saveTarget';
 import { ScopedLog } from '../logging/log';
 import * as settings from '../settings/settings';
 
-async function exists(uri: vscode.Uri): Promise<boolean> {
+/** Whether anything is at `uri` (in any file system VS Code knows). */
+export async function exists(uri: vscode.Uri): Promise<boolean> {
   try {
     await vscode.workspace.fs.stat(uri);
     return true;

@@ -5,7 +5,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
-import { TEST_STEPS, activate, captureMessages, closeAllEditors, patch, readExtensionLog, sleep, standIn, waitFor, workspaceFile, writeWorkspaceFile } from './support';
+import { captureMessages, closeAllEditors, patch, readExtensionLog, sleep, standIn, useTestSteps, waitFor, workspaceFile, writeWorkspaceFile } from './support';
 
 async function runAndCapture(stepId: string, uri: vscode.Uri) {
   const messages = captureMessages();
@@ -35,13 +35,7 @@ describe('errors and the API key', function () {
   this.timeout(60000);
   const key = process.env.DOCUTRAY_API_KEY;
 
-  before(async () => {
-    await activate();
-    await standIn.setSteps(TEST_STEPS);
-  });
-  beforeEach(async () => {
-    await standIn.clearFaults();
-  });
+  useTestSteps();
   afterEach(async () => {
     process.env.DOCUTRAY_API_KEY = key;
     await standIn.clearFaults();

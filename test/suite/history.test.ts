@@ -4,6 +4,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { exists } from '../../src/results/resultSaver';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
   Api, RunInfo, TEST_STEPS, activate, captureMessages, closeAllEditors, patch, pdfBytes, readExtensionLog, sleep, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
@@ -13,15 +14,6 @@ async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
   const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
   assert.ok(outcomes?.[0], 'the command returned an outcome');
   return outcomes[0];
-}
-
-async function exists(uri: vscode.Uri): Promise<boolean> {
-  try {
-    await vscode.workspace.fs.stat(uri);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 async function readText(uri: vscode.Uri): Promise<string> {

@@ -3,7 +3,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
-  TEST_STEPS, activate, captureMessages, closeAllEditors, pdfBytes, sha256, sleep, standIn, waitFor, workspaceFile, writeWorkspaceFile,
+  TEST_STEPS, activate, captureMessages, closeAllEditors, pdfBytes, sha256, sleep, standIn, useTestSteps, waitFor, workspaceFile, writeWorkspaceFile,
 } from './support';
 
 async function run(stepId: string, uris: vscode.Uri[]): Promise<RunOutcome[]> {
@@ -15,13 +15,7 @@ async function run(stepId: string, uris: vscode.Uri[]): Promise<RunOutcome[]> {
 describe('runs', function () {
   this.timeout(60000);
 
-  before(async () => {
-    await activate();
-    await standIn.setSteps(TEST_STEPS);
-  });
-  beforeEach(async () => {
-    await standIn.clearFaults();
-  });
+  useTestSteps();
   afterEach(async () => {
     await closeAllEditors();
   });

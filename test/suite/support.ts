@@ -143,6 +143,17 @@ export const TEST_STEPS = [
   { id: 'it-failing', name: 'Failing (test)', enqueuedMs: 50, processingMs: 100, outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found on page 1' } } },
 ];
 
+/** The hooks most suites share: the extension active with the test steps, and no fault left from the last test. */
+export function useTestSteps(): void {
+  before(async () => {
+    await activate();
+    await standIn.setSteps(TEST_STEPS);
+  });
+  beforeEach(async () => {
+    await standIn.clearFaults();
+  });
+}
+
 export async function closeAllEditors(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
