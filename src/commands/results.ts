@@ -1,7 +1,8 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { parseResultPath, resultDocumentText } from '../core/results/storedResult';
-import { RESULT_SCHEME, ResultFileSystem } from '../results/resultFileSystem';
+import { ResultFileSystem } from '../results/resultFileSystem';
+import { RESULT_SCHEME } from '../results/resultScheme';
 import type { Services } from '../services';
 
 function resultUri(arg: unknown): vscode.Uri | undefined {

@@ -3,8 +3,6 @@ import { ResultView, StoredResult, executionRecordText, parseResultPath, resultD
 import { ResultStore } from './resultStore';
 import { RESULT_SCHEME } from './resultScheme';
 
-export { RESULT_SCHEME };
-
 /**
  * A file system provider without its change side: a stored result never changes, so the provider
  * activation registers answers onDidChangeFile and watch itself.

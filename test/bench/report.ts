@@ -100,7 +100,7 @@ export type ActivationData =
     skipped?: false;
     sizes: { entryBytes: number; runtimeBytes: number; vsixBytes: number };
     samples: Array<{ ours: ActivationFigures; baseline: ActivationFigures }>;
-    /** Whether code-server and the browser were confined to CPU 0, leaving CPU 1 to the extension host. */
+    /** Whether code-server (all its processes) and the browser were confined to CPU 0; each extension host may use both CPUs. */
     pinned: boolean;
     vscode: string;
     screenshot: string;
