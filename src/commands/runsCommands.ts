@@ -93,7 +93,7 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
     candidates.sort((a, b) => score(a) - score(b) || b.startedAt - a.startedAt);
     const pick = await vscode.window.showQuickPick(candidates.map(r => ({
       label: r.sourceName, description: r.stepName, detail: new Date(r.startedAt).toLocaleString(), run: r,
-    })), { title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName), matchOnDescription: true });
+    })), { title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName), matchOnDescription: true, ignoreFocusOut: true });
     right = pick?.run;
   }
   if (!right) {

@@ -37,6 +37,10 @@ export class StepPicker {
         : l10n.t('No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.'),
       matchOnDescription: true,
       matchOnDetail: true,
+      // Run from the palette over a webview editor (the image preview of a PNG or JPEG), the webview
+      // takes the focus back just after this opens (microsoft/vscode#93950) and would close it. Our
+      // other prompts stay open on focus loss too; Escape closes it.
+      ignoreFocusOut: true,
     });
     if (!choice) {
       return undefined;
@@ -92,7 +96,7 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
       { label: `$(add) ${l10n.t('Add a step…')}` },
       { label: '', kind: vscode.QuickPickItemKind.Separator },
       ...steps.map(step => ({ label: `$(edit) ${step.name}`, description: step.id, step })),
-    ], { title: l10n.t('Configure DocuTray steps'), placeHolder: l10n.t('Add a step, or pick one to edit') });
+    ], { title: l10n.t('Configure DocuTray steps'), placeHolder: l10n.t('Add a step, or pick one to edit'), ignoreFocusOut: true });
     if (!choice) {
       return undefined;
     }

@@ -84,9 +84,21 @@ async function pick(page, label, { timeout = 15000 } = {}) {
   try {
     await row.waitFor({ timeout });
   } catch {
-    throw new Error(`the quick pick has no "${label}"; it shows: ${(await quickPickLabels(page)).join(' | ') || '(nothing)'}`);
+    const labels = (await quickPickLabels(page)).join(' | ') || '(nothing)';
+    if (!await quickInput(page).isVisible()) {
+      throw new Error(`the quick pick closed before "${label}" was picked (focus is on ${await focused(page)}); it last showed: ${labels}`);
+    }
+    throw new Error(`the quick pick has no "${label}"; it shows: ${labels}`);
   }
   await row.click();
+}
+
+/** What has the keyboard focus, for error messages: tag and classes of document.activeElement. */
+async function focused(page) {
+  return page.evaluate(() => {
+    const a = globalThis.document.activeElement; // runs in the page
+    return a ? `<${a.tagName.toLowerCase()} class="${a.className}">` : 'nothing';
+  });
 }
 
 /** F1, type a command (">" is prefilled by F1), wait for it in the list, Enter. */
@@ -276,7 +288,7 @@ function tabWithText(page, text) {
 }
 
 module.exports = {
-  norm, escapeRe, explorerRow, openExplorerMenu, clickMenuItem, menuLabels, quickInput, quickPickRow, quickPickLabels, pick,
+  norm, escapeRe, explorerRow, openExplorerMenu, clickMenuItem, menuLabels, quickInput, quickPickRow, quickPickLabels, pick, focused,
   runFromPalette, toast, tab, tabWithText, editorFor, editorText, waitEditorText, statusItem,
   activityItem, showViewContainer, treeRows, treeRow, openRowMenu, parkMouse, resizeSidebar, isBusy, waitQuiet,
 };
