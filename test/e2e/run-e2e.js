@@ -2,7 +2,8 @@
 // End-to-end test in the real VS Code 1.139 web workbench (code-server 4.139.1, cached by
 // test/vscode/setup.sh) and Debian's chromium, driven like a person: right-click a PDF → "Run DocuTray
 // Step…" → pick a step → progress notification → read-only JSON result tab; the same from the command
-// palette on an image (the picker stays open when the image preview takes the focus); the menu is absent for a .txt; a status-bar item while a run is in progress;
+// palette on an image (the picker stays open when the image preview takes the focus); the menu is
+// absent for a .txt; a status-bar item while a run is in progress;
 // the "DocuTray" activity-bar container with its "Runs" view (welcome before any run, the runs newest
 // first, Compare with… → diff editor, Rerun); a window reload in the middle of a slow run (the run is
 // polled to its end after the reload, never started twice); and, when everything passed, the README's
