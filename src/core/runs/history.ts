@@ -6,7 +6,7 @@
  * dropped, so nothing a user started is lost.
  */
 
-/** The file, in the extension's global storage, that holds the history. */
+/** The file, in the extension's global storage, that held the whole history before the shared store (runStore.ts); migrated once. */
 export const HISTORY_FILE = 'runs.json';
 
 export type RunState =
@@ -38,6 +38,11 @@ export interface RunRecord {
   error?: { kind: string; message: string };
   /** Live stage text while running (not persisted meaningfully). */
   stage?: string;
+  /**
+   * The window (one extension host, see ownership.ts) that drives this run: only it polls, saves and
+   * announces it while it is in flight. Absent in records older than the shared store.
+   */
+  owner?: string;
 }
 
 export const IN_FLIGHT: ReadonlySet<RunState> = new Set(['starting', 'ENQUEUED', 'PROCESSING']);
@@ -52,6 +57,21 @@ export interface HistoryFile {
 }
 
 const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted']);
+
+/** One record as read from disk, normalized; undefined when it is not a run record. */
+export function parseRunRecord(r: unknown): RunRecord | undefined {
+  if (!validRecord(r)) {
+    return undefined;
+  }
+  return {
+    ...r,
+    sourceName: typeof r.sourceName === 'string' ? r.sourceName : r.source,
+    stepName: typeof r.stepName === 'string' ? r.stepName : r.stepId,
+    updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.startedAt,
+    owner: typeof r.owner === 'string' ? r.owner : undefined,
+    stage: undefined,
+  };
+}
 
 function validRecord(r: unknown): r is RunRecord {
   const v = r as Partial<RunRecord> | null;
@@ -77,13 +97,7 @@ export function parseHistory(text: string | undefined): { runs: RunRecord[]; pro
   if (!Array.isArray(list)) {
     return { runs: [], problem: 'the runs history had no list of runs; starting a new one' };
   }
-  const runs = list.filter(validRecord).map(r => ({
-    ...r,
-    sourceName: typeof r.sourceName === 'string' ? r.sourceName : r.source,
-    stepName: typeof r.stepName === 'string' ? r.stepName : r.stepId,
-    updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.startedAt,
-    stage: undefined,
-  }));
+  const runs = list.map(parseRunRecord).filter((r): r is RunRecord => !!r);
   const dropped = list.length - runs.length;
   return { runs, problem: dropped ? `dropped ${dropped} damaged entr${dropped === 1 ? 'y' : 'ies'} from the runs history` : undefined };
 }
@@ -93,14 +107,18 @@ export function serializeHistory(runs: readonly RunRecord[]): string {
   return JSON.stringify(file, null, 1);
 }
 
-/** Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight runs always stay. */
-export function boundHistory(runs: readonly RunRecord[], maxRuns: number): { kept: RunRecord[]; dropped: RunRecord[] } {
+/**
+ * Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight runs always stay, and so
+ * do runs `keep` protects (a result some window is showing).
+ */
+export function boundHistory(runs: readonly RunRecord[], maxRuns: number, keep: (r: RunRecord) => boolean = () => false): { kept: RunRecord[]; dropped: RunRecord[] } {
   const sorted = [...runs].sort((a, b) => b.startedAt - a.startedAt);
   const kept: RunRecord[] = [];
   const dropped: RunRecord[] = [];
-  let finishedBudget = Math.max(0, maxRuns - sorted.filter(isInFlight).length);
+  const always = (r: RunRecord) => isInFlight(r) || keep(r);
+  let finishedBudget = Math.max(0, maxRuns - sorted.filter(always).length);
   for (const r of sorted) {
-    if (isInFlight(r)) {
+    if (always(r)) {
       kept.push(r);
     } else if (finishedBudget > 0) {
       kept.push(r);
