@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { lazyTreeDataProvider, registerResultFileSystem } from './activation/lazyProviders';
 import { ApiKeyStore } from './apiKey/apiKeyStore';
 import { COMMAND_IDS } from './commands/commandIds';
-import { HISTORY_FILE, RunRecord, parseHistory, resumeAction } from './core/runs/history';
+import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } from './core/runs/history';
 import type { StatusBarState } from './progress/statusBar';
 import type { Runtime } from './runtime';
 
@@ -12,7 +12,7 @@ export interface DocuTrayApi {
   status(): { state: StatusBarState; text: string; tooltip: string };
   /** Every recorded run, newest first. */
   runs(): Promise<RunRecord[]>;
-  /** Where runs (`runs.json`) and results (`results/<executionId>.json`) are kept. */
+  /** Where runs (`runs/<run id>.json`) and results (`results/<executionId>.json`) are kept. */
   readonly storageUri: vscode.Uri;
 }
 
@@ -52,16 +52,31 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   };
 }
 
-/** Loads the rest of the extension only when the stored history has a run to follow or mark. */
+/**
+ * Loads the rest of the extension only when the shared store (or an older version's runs.json) has a
+ * run in flight: one to follow, to mark, or to take over should the window driving it close.
+ */
 async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>): Promise<void> {
-  let text: string | undefined;
-  try {
-    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(storageUri, HISTORY_FILE)));
-  } catch {
-    return; // no history yet
-  }
-  if (parseHistory(text).runs.some(r => resumeAction(r) !== 'none')) {
+  const decode = async (uri: vscode.Uri) => new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  const legacy = await decode(vscode.Uri.joinPath(storageUri, HISTORY_FILE)).catch(() => undefined);
+  if (legacy !== undefined && parseHistory(legacy).runs.some(isInFlight)) {
     await resume();
+    return;
+  }
+  const dir = vscode.Uri.joinPath(storageUri, 'runs');
+  const names = await vscode.workspace.fs.readDirectory(dir).then(entries => entries.map(([n]) => n).filter(n => n.endsWith('.json')), () => [] as string[]);
+  for (const name of names) {
+    const text = await decode(vscode.Uri.joinPath(dir, name)).catch(() => undefined);
+    let record: RunRecord | undefined;
+    try {
+      record = text === undefined ? undefined : parseRunRecord(JSON.parse(text));
+    } catch {
+      record = undefined; // damaged: the store moves it aside when it loads
+    }
+    if (record && isInFlight(record)) {
+      await resume();
+      return;
+    }
   }
 }
 

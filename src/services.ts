@@ -1,4 +1,7 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
+import { parseResultPath } from './core/results/storedResult';
+import { RESULT_SCHEME } from './results/resultScheme';
 import type { ApiKeyStore } from './apiKey/apiKeyStore';
 import { ClientFactory } from './api/clientFactory';
 import { ErrorPresenter } from './errors/errorPresenter';
@@ -33,14 +36,22 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
-  const history = new RunHistory(context.globalStorageUri, log.scoped('history'), settings.maxHistoryRuns, dropped => {
-    for (const run of dropped) {
+  const history = new RunHistory(context.globalStorageUri, log.scoped('history'), settings.maxHistoryRuns, removed => {
+    // The files are gone already (RunHistory.remove); this forgets what this window holds of them.
+    for (const run of removed) {
       if (run.executionId) {
         void results.remove(run.executionId);
       }
     }
+  }, {
+    showing: openResults,
+    onProblem: p => void vscode.window.showWarningMessage(p.movedTo
+      ? l10n.t('DocuTray: a damaged file in its storage was kept as {0} and left out. The other runs are fine.', p.movedTo)
+      : l10n.t('DocuTray: could not read {0} in its storage: {1}', p.file, p.message)),
   });
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
+  // A window that drove a run closed or crashed: this one takes it over (one window wins each run).
+  history.onDidFindOrphans(() => void runs.resume().catch(e => errors.report(e, 'take over runs')));
   const saver = new ResultSaver(log.scoped('save'));
   runs.onResult(async result => {
     await saver.save(result);
@@ -48,4 +59,19 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   const runsView = new RunsView(history);
   context.subscriptions.push(log, statusBar, history, runsView);
   return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView };
+}
+
+/** Execution ids of the results open in this window's editors (kept by the history bound of every window). */
+function openResults(): string[] {
+  const uris: vscode.Uri[] = vscode.workspace.textDocuments.map(d => d.uri);
+  for (const tab of vscode.window.tabGroups.all.flatMap(g => g.tabs)) {
+    const input = tab.input;
+    if (input instanceof vscode.TabInputText) {
+      uris.push(input.uri);
+    } else if (input instanceof vscode.TabInputTextDiff) {
+      uris.push(input.original, input.modified);
+    }
+  }
+  const ids = uris.filter(u => u.scheme === RESULT_SCHEME).map(u => parseResultPath(u.path)?.executionId).filter((id): id is string => !!id);
+  return [...new Set(ids)];
 }

@@ -110,9 +110,7 @@ export async function removeRuns(s: Services, arg: unknown, selection?: unknown)
   for (const r of runs.filter(isInFlight)) {
     s.runs.cancel(r.id);
   }
-  const removed = await s.runs.history.remove(runs.map(r => r.id));
-  await Promise.all(removed.filter(r => r.executionId).map(r => s.results.remove(r.executionId as string)));
-  return removed.length;
+  return (await s.runs.history.remove(runs.map(r => r.id))).length;
 }
 
 export async function clearFinished(s: Services): Promise<number> {
@@ -125,9 +123,7 @@ export async function clearFinished(s: Services): Promise<number> {
   if (ok !== clear) {
     return 0;
   }
-  const removed = await s.runs.history.remove(finished.map(r => r.id));
-  await Promise.all(removed.filter(r => r.executionId).map(r => s.results.remove(r.executionId as string)));
-  return removed.length;
+  return (await s.runs.history.remove(finished.map(r => r.id))).length;
 }
 
 export function cancelRun(s: Services, arg: unknown): number {

@@ -1,7 +1,8 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { StoredResult, resultDocumentText } from '../core/results/storedResult';
-import { numberedName, savedResultName } from '../core/results/saveTarget';
+import { join } from 'node:path';
+import { SaveRefusedError, ensureFolderInside, entryAt, numberedName, planSaveFolder, savedResultName, writeResultFile } from '../core/results/saveTarget';
 import { ScopedLog } from '../logging/log';
 import * as settings from '../settings/settings';
 
@@ -16,58 +17,91 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
 }
 
 /**
- * `docutray.saveResults`: writes each successful result as `<source name>.<step>.json` beside its
+ * `docutray.saveResults.mode`: writes each successful result as `<source name>.<step>.json` beside its
  * source or into `docutray.resultsFolder`, never overwriting without leave
- * (`docutray.saveResults.overwrite`: ask, overwrite, numbered).
+ * (`docutray.saveResults.overwrite`: ask, overwrite, numbered). Only inside the workspace folder, open
+ * in this window, that holds the source — never another window's folder, never the first folder for a
+ * source in none — on real paths, never through a symbolic link (core/results/saveTarget.ts).
  */
 export class ResultSaver {
   constructor(private readonly log: ScopedLog) { }
 
-  /** Where the result would go, or undefined when saving is off or the source is not a file. */
-  folderFor(result: StoredResult): vscode.Uri | undefined {
-    const mode = settings.saveResultsMode();
-    if (mode === 'never' || result.status !== 'SUCCESS') {
+  /** The workspace folder of this window that holds a file source, if any. */
+  private folderOf(result: StoredResult): vscode.WorkspaceFolder | undefined {
+    if (/^https?:/i.test(result.source)) {
       return undefined;
     }
-    let source: vscode.Uri | undefined;
     try {
-      source = /^https?:/i.test(result.source) ? undefined : vscode.Uri.parse(result.source, true);
+      const source = vscode.Uri.parse(result.source, true);
+      return source.scheme === 'file' ? vscode.workspace.getWorkspaceFolder(source) : undefined;
     } catch {
-      source = undefined;
+      return undefined;
     }
-    if (mode === 'besideSource') {
-      return source && source.scheme !== 'docutray-execution' ? vscode.Uri.joinPath(source, '..') : undefined;
-    }
-    const folder = (source && vscode.workspace.getWorkspaceFolder(source)) ?? vscode.workspace.workspaceFolders?.[0];
-    return folder ? vscode.Uri.joinPath(folder.uri, settings.resultsFolder()) : undefined;
   }
 
   async save(result: StoredResult): Promise<vscode.Uri | undefined> {
-    const folder = this.folderFor(result);
-    if (!folder) {
+    const workspaceFolder = this.folderOf(result);
+    const mode = settings.saveResultsMode(workspaceFolder?.uri);
+    if (mode === 'never' || result.status !== 'SUCCESS' || result.source.startsWith('docutray-execution:') || /^https?:/i.test(result.source)) {
       return undefined;
     }
+    const plan = planSaveFolder(mode, vscode.Uri.parse(result.source, true).fsPath, workspaceFolder?.uri.fsPath, settings.resultsFolder(workspaceFolder?.uri));
+    if ('refused' in plan) {
+      this.log.warn(`the result of ${result.executionId} was not saved as a file: ${plan.refused} (it is kept in DocuTray's storage)`);
+      if (workspaceFolder) { // a setting to fix, not a run from another window's folder
+        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: docutray.resultsFolder must be a folder inside the workspace folder.', result.sourceName));
+      }
+      return undefined;
+    }
+    try {
+      return await this.write(result, plan.folder, (workspaceFolder as vscode.WorkspaceFolder).uri.fsPath, settings.overwritePolicy(workspaceFolder?.uri));
+    } catch (e) {
+      if (e instanceof SaveRefusedError) {
+        this.log.warn(`the result of ${result.executionId} was not saved as a file: ${e.message}`);
+        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: the place it would go leads out of the workspace folder.', result.sourceName));
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  private async write(result: StoredResult, plannedFolder: string, root: string, policy: settings.OverwritePolicy): Promise<vscode.Uri | undefined> {
+    const folder = await ensureFolderInside(root, plannedFolder);
     const name = savedResultName(result.sourceName, result.stepId);
-    let target = vscode.Uri.joinPath(folder, name);
-    if (await exists(target)) {
-      const policy = settings.overwritePolicy();
+    const taken = async (n: string) => (await entryAt(join(folder, n))) !== 'none';
+    const numbered = async () => join(folder, await numberedName(name, taken));
+    let target = join(folder, name);
+    let how: 'create' | 'replace' = 'create';
+    const at = await entryAt(target);
+    if (at === 'link' || at === 'other') {
+      // Never followed, never replaced: the result goes under the next free name.
+      this.log.warn(`${target} is ${at === 'link' ? 'a symbolic link' : 'not a file'}: not followed or overwritten`);
+      target = await numbered();
+    } else if (at === 'file') {
       if (policy === 'numbered') {
-        target = vscode.Uri.joinPath(folder, await numberedName(name, n => exists(vscode.Uri.joinPath(folder, n))));
-      } else if (policy === 'ask') {
+        target = await numbered();
+      } else if (policy === 'overwrite') {
+        how = 'replace';
+      } else {
         const overwrite = l10n.t('Overwrite');
         const keepBoth = l10n.t('Keep Both');
-        const choice = await vscode.window.showWarningMessage(l10n.t('{0} exists already. Overwrite it with the new result?', vscode.workspace.asRelativePath(target)), overwrite, keepBoth);
+        const choice = await vscode.window.showWarningMessage(l10n.t('{0} exists already. Overwrite it with the new result?', vscode.workspace.asRelativePath(vscode.Uri.file(target))), overwrite, keepBoth);
         if (choice === keepBoth) {
-          target = vscode.Uri.joinPath(folder, await numberedName(name, n => exists(vscode.Uri.joinPath(folder, n))));
-        } else if (choice !== overwrite) {
-          this.log.info(`kept ${target.fsPath}: not overwritten`);
+          target = await numbered();
+        } else if (choice === overwrite) {
+          how = 'replace';
+        } else {
+          this.log.info(`kept ${target}: not overwritten`);
           return undefined;
         }
       }
     }
-    await vscode.workspace.fs.createDirectory(folder);
-    await vscode.workspace.fs.writeFile(target, Buffer.from(resultDocumentText(result), 'utf8'));
-    this.log.info(`saved the result of ${result.executionId} to ${vscode.workspace.asRelativePath(target)}`);
-    return target;
+    if (!await writeResultFile(target, resultDocumentText(result), how)) {
+      this.log.info(`kept ${target}: it appeared meanwhile, not overwritten`);
+      return undefined;
+    }
+    const uri = vscode.Uri.file(target);
+    this.log.info(`saved the result of ${result.executionId} to ${vscode.workspace.asRelativePath(uri)}`);
+    return uri;
   }
 }

@@ -46,9 +46,4 @@ export class ResultStore {
       // already gone
     }
   }
-
-  /** Where a result lives on disk (for tests and "reveal"). */
-  location(executionId: string): vscode.Uri {
-    return this.fileFor(executionId);
-  }
 }

@@ -1,122 +1,326 @@
 import vscode = require('vscode');
-import { HISTORY_FILE, RunRecord, boundHistory, parseHistory, serializeHistory } from '../core/runs/history';
+import { RunRecord, boundHistory, isInFlight } from '../core/runs/history';
+import { ResumeDecision, resumeDecision } from '../core/runs/ownership';
+import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
 import { ScopedLog } from '../logging/log';
+import { WindowPresenceKeeper } from './runOwnership';
+
+export interface RunHistoryOptions {
+  /** Execution ids whose results this window has open (the history bound keeps them). */
+  showing?: () => string[];
+  /** A store file that could not be read was moved aside (or could not be). */
+  onProblem?: (p: StoreProblem) => void;
+}
+
+/** A run this window may now drive, claimed from a window that is gone. */
+export interface Resumable {
+  run: RunRecord;
+  action: Extract<ResumeDecision, 'poll' | 'markMayHaveStarted'>;
+}
 
 /**
- * Every run, in `runs.json` in global storage (small records; results have their own files). Loaded
- * on first use, not at activation. Writes are serialized and atomic (a temp file, then a rename), so a
- * window closing mid-write leaves the previous history, never half of one.
+ * Every run of every window, in the store they share (core/runs/runStore.ts: one file per run in
+ * global storage). Loaded on first use, not at activation. This window keeps the records in memory
+ * (the Runs view reads them) and follows the store with a file watcher, so another window's runs
+ * appear here; a record this window is driving stays as this window has it (with its live stage)
+ * until it finishes. Only the records that change are written, so no window erases another's.
  */
 export class RunHistory implements vscode.Disposable {
-  private runs: RunRecord[] | undefined;
-  private loading: Promise<RunRecord[]> | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  readonly store: RunStore;
+  readonly presence: WindowPresenceKeeper;
+  private readonly runs = new Map<string, RunRecord>();
+  private loading: Promise<void> | undefined;
   private readonly changed = new vscode.EventEmitter<RunRecord | undefined>();
   /** Fires with the run that changed, or undefined when the whole list did. */
   readonly onDidChange = this.changed.event;
+  private readonly lost = new vscode.EventEmitter<string>();
+  /** Fires with the id of a run this window was driving and another window has taken over. */
+  readonly onDidLose = this.lost.event;
+  private readonly orphans = new vscode.EventEmitter<void>();
+  /** Fires when a run in flight has lost its window (closed, reloaded, crashed): someone should take it over. */
+  readonly onDidFindOrphans = this.orphans.event;
+  private watcher: vscode.Disposable | undefined;
+  private pendingFiles = new Set<string>();
+  private debounce: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly storageUri: vscode.Uri,
     private readonly log: ScopedLog,
     private readonly maxRuns: () => number,
-    private readonly onDropped: (dropped: RunRecord[]) => void = () => undefined,
-  ) { }
+    /** Told of runs removed by this window (Remove, Clear Finished, the bound), after their files went. */
+    private readonly onRemoved: (removed: RunRecord[]) => void = () => undefined,
+    private readonly options: RunHistoryOptions = {},
+  ) {
+    this.store = new RunStore(storageUri.fsPath, {
+      onProblem: p => {
+        this.log.warn(`${p.message}: ${p.movedTo ? `kept as ${p.movedTo}` : p.file}`);
+        this.options.onProblem?.(p);
+      },
+    });
+    this.presence = new WindowPresenceKeeper(this.store, log, () => this.options.showing?.() ?? [], () => this.checkOwners());
+  }
 
-  private get file(): vscode.Uri {
-    return vscode.Uri.joinPath(this.storageUri, HISTORY_FILE);
+  /** This window's id: the owner of the runs it starts. */
+  get me(): string {
+    return this.presence.id;
   }
 
   async all(): Promise<RunRecord[]> {
-    if (this.runs) {
-      return this.runs;
-    }
     this.loading ??= this.load();
-    return this.loading;
+    await this.loading;
+    return [...this.runs.values()];
   }
 
-  private async load(): Promise<RunRecord[]> {
-    let text: string | undefined;
+  private async load(): Promise<void> {
+    await this.presence.start();
     try {
-      text = Buffer.from(await vscode.workspace.fs.readFile(this.file)).toString('utf8');
-    } catch {
-      text = undefined; // no history yet
+      const migrated = await this.store.migrateLegacy();
+      if (migrated) {
+        this.log.info(`moved ${migrated} run(s) from runs.json into the shared store`);
+      }
+    } catch (e) {
+      this.log.warn(`could not migrate runs.json: ${(e as Error).message}`);
     }
-    const { runs, problem } = parseHistory(text);
-    if (problem) {
-      this.log.warn(`${problem} (${this.file.fsPath})`);
-    }
-    this.runs = runs;
-    return runs;
+    await this.readAll();
+    this.watch();
+    void this.store.sweep().then(swept => swept.length && this.log.info(`swept ${swept.length} orphaned file(s): ${swept.join(', ')}`), () => undefined);
   }
 
-  /** Reads the file again (the Refresh action): picks up another window's runs, or recovers a damaged file. */
-  async reload(): Promise<RunRecord[]> {
-    await this.writing;
-    this.runs = undefined;
-    this.loading = undefined;
-    const runs = await this.all();
+  /** Reads every record and merges it in. */
+  private async readAll(): Promise<void> {
+    const disk = await this.store.list().catch(e => {
+      this.log.error(`could not read the runs: ${(e as Error).message}`);
+      return undefined;
+    });
+    if (!disk) {
+      return;
+    }
+    const seen = new Set<string>();
+    for (const d of disk) {
+      seen.add(d.id);
+      this.merge(d);
+    }
+    for (const [id, r] of this.runs) {
+      if (!seen.has(id) && !this.drives(r)) {
+        this.runs.delete(id);
+      }
+    }
+  }
+
+  /** True while this window drives `r`: it is in flight and this window owns it. */
+  private drives(r: RunRecord): boolean {
+    return r.owner === this.me && isInFlight(r);
+  }
+
+  /** Takes a record read from disk, keeping the object the rest of the window holds. */
+  private merge(d: RunRecord): void {
+    const mine = this.runs.get(d.id);
+    if (!mine) {
+      this.runs.set(d.id, d);
+      return;
+    }
+    if (this.drives(mine)) {
+      if (d.owner === this.me) {
+        return; // this window's copy is the newer one
+      }
+      this.log.warn(`run ${d.id} (${d.sourceName}) was taken over by another window`);
+      this.lost.fire(d.id);
+    }
+    for (const key of Object.keys(mine) as (keyof RunRecord)[]) {
+      if (!(key in d)) {
+        delete mine[key];
+      }
+    }
+    Object.assign(mine, d);
+  }
+
+  private watch(): void {
+    if (this.watcher) {
+      return;
+    }
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(this.storageUri, RUNS_DIR), '*.json'));
+    const onFile = (uri: vscode.Uri) => {
+      this.pendingFiles.add(uri.fsPath);
+      if (this.debounce) {
+        clearTimeout(this.debounce);
+      }
+      this.debounce = setTimeout(() => void this.readPending(), 150);
+    };
+    this.watcher = vscode.Disposable.from(watcher, watcher.onDidCreate(onFile), watcher.onDidChange(onFile), watcher.onDidDelete(onFile));
+  }
+
+  /** Reads the files the watcher named: another window's new, changed or removed runs. */
+  private async readPending(): Promise<void> {
+    const files = [...this.pendingFiles];
+    this.pendingFiles.clear();
+    for (const file of files) {
+      const id = [...this.runs.values()].find(r => this.store.fileOf(r.id) === file)?.id;
+      const record = await this.store.readAt(file).catch(() => undefined);
+      if (record) {
+        this.merge(record);
+      } else if (id && !this.drives(this.runs.get(id) as RunRecord)) {
+        this.runs.delete(id);
+      }
+    }
     this.changed.fire(undefined);
-    return runs;
+  }
+
+  /** Reads the store again (the Refresh action): every window's runs, and damage moved aside. */
+  async reload(): Promise<RunRecord[]> {
+    await this.all();
+    await this.readAll();
+    this.changed.fire(undefined);
+    return [...this.runs.values()];
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    return (await this.all()).find(r => r.id === id);
+    await this.all();
+    return this.runs.get(id);
   }
 
   async findByExecution(executionId: string): Promise<RunRecord | undefined> {
     return (await this.all()).find(r => r.executionId === executionId);
   }
 
-  /** Adds a run and saves at once: a start must be on disk before its request leaves. */
-  async add(run: RunRecord): Promise<void> {
-    const runs = await this.all();
-    runs.unshift(run);
-    const { kept, dropped } = boundHistory(runs, this.maxRuns());
-    this.runs = kept;
-    if (dropped.length) {
-      this.log.info(`history bound (${this.maxRuns()}): dropped ${dropped.length} oldest finished run(s)`);
-      this.onDropped(dropped);
-    }
-    this.changed.fire(undefined);
-    await this.save();
+  /** Whether this window drives the run (after a takeover by another window, it no longer does). */
+  isMine(id: string): boolean {
+    const r = this.runs.get(id);
+    return !!r && r.owner === this.me;
   }
 
-  /** Updates a run; `persist: false` for live stage text that need not survive a reload. */
+  /**
+   * Adds a run and saves it at once (a start must be on disk before its request leaves); a run in
+   * flight is owned by this window. Then applies the history bound to the runs of all windows.
+   */
+  async add(run: RunRecord): Promise<void> {
+    await this.all();
+    if (isInFlight(run)) {
+      run.owner ??= this.me;
+    }
+    this.runs.set(run.id, run);
+    this.changed.fire(undefined);
+    await this.store.write(run);
+    await this.bound();
+  }
+
+  /**
+   * Past `docutray.history.maxRuns`, the oldest finished runs go, with their results; never a run in
+   * flight (some window is waiting for it) nor one whose result a live window has open.
+   */
+  private async bound(): Promise<void> {
+    const all = await this.store.list();
+    const showing = this.presence.showingAnywhere();
+    const { dropped } = boundHistory(all, this.maxRuns(), r => !!r.executionId && showing.has(r.executionId));
+    if (dropped.length) {
+      this.log.info(`history bound (${this.maxRuns()}): dropping ${dropped.length} oldest finished run(s)`);
+      await this.removeRecords(dropped);
+    }
+  }
+
+  /**
+   * Updates a run; `persist: false` for live stage text that need not survive a reload. Undefined when
+   * the change was not stored: the run is gone, or another window drives it (the record here is then
+   * set back to what the store holds).
+   */
   async update(id: string, change: Partial<RunRecord>, persist = true): Promise<RunRecord | undefined> {
-    const run = (await this.all()).find(r => r.id === id);
+    await this.all();
+    const run = this.runs.get(id);
     if (!run) {
       return undefined;
     }
-    Object.assign(run, change, { updatedAt: Date.now() });
-    this.changed.fire(run);
-    if (persist) {
-      await this.save();
+    const stamped = { ...change, updatedAt: Date.now() };
+    if (!persist) {
+      Object.assign(run, stamped);
+      this.changed.fire(run);
+      return run;
     }
+    const { stage: _stage, ...stored } = stamped;
+    const written = await this.store.update(id, stored, this.me).catch(e => {
+      this.log.error(`could not save run ${id}: ${(e as Error).message}`);
+      return null;
+    });
+    if (written === undefined) {
+      const now = await this.store.read(id).catch(() => undefined);
+      if (now) {
+        this.merge(now);
+      } else {
+        this.runs.delete(id);
+      }
+      this.changed.fire(undefined);
+      this.log.info(`run ${id} not updated here: ${now ? 'another window drives it' : 'it was removed'}`);
+      return undefined;
+    }
+    Object.assign(run, stamped);
+    this.changed.fire(run);
     return run;
   }
 
+  /** Removes runs with their stored results, in every window (the one delete operation). */
   async remove(ids: readonly string[]): Promise<RunRecord[]> {
-    const runs = await this.all();
-    const removed = runs.filter(r => ids.includes(r.id));
-    this.runs = runs.filter(r => !ids.includes(r.id));
-    this.changed.fire(undefined);
-    await this.save();
+    await this.all();
+    const removed = ids.map(id => this.runs.get(id)).filter((r): r is RunRecord => !!r);
+    await this.removeRecords(removed);
     return removed;
   }
 
-  private save(): Promise<void> {
-    const text = serializeHistory(this.runs ?? []);
-    const write = async () => {
-      await vscode.workspace.fs.createDirectory(this.storageUri);
-      const tmp = vscode.Uri.joinPath(this.storageUri, `${HISTORY_FILE}.tmp`);
-      await vscode.workspace.fs.writeFile(tmp, Buffer.from(text, 'utf8'));
-      await vscode.workspace.fs.rename(tmp, this.file, { overwrite: true });
-    };
-    this.writing = this.writing.then(write, write).catch(e => this.log.error(`could not save the runs history: ${(e as Error).message}`));
-    return this.writing;
+  private async removeRecords(records: RunRecord[]): Promise<void> {
+    await this.store.remove(records);
+    for (const r of records) {
+      this.runs.delete(r.id);
+    }
+    this.onRemoved(records);
+    this.changed.fire(undefined);
+  }
+
+  /**
+   * The runs in flight whose window is gone, each claimed for this window (exactly one window wins
+   * each): those with an execution id to poll, those cut off while starting to mark. Runs a live
+   * window drives are left to it; `active` ones this window drives already.
+   */
+  async takeOver(active: (id: string) => boolean): Promise<Resumable[]> {
+    await this.all();
+    await this.presence.refresh();
+    await this.readAll();
+    const found: Resumable[] = [];
+    for (const run of [...this.runs.values()]) {
+      const action = resumeDecision(run, this.me, this.presence.alive);
+      if ((action !== 'poll' && action !== 'markMayHaveStarted') || active(run.id)) {
+        continue;
+      }
+      if (await this.store.claim(run.id, this.me, run.owner, this.presence.alive).catch(() => false)) {
+        this.log.info(`took over run ${run.id} (${run.sourceName}) from ${run.owner ? `window ${run.owner}, gone` : 'a window of an older version'}`);
+        run.owner = this.me;
+        found.push({ run, action });
+      }
+    }
+    if (found.length) {
+      this.changed.fire(undefined);
+    }
+    return found;
+  }
+
+  /** Every heartbeat: notices a run this window lost, and runs whose window is gone. */
+  private async checkOwners(): Promise<void> {
+    for (const r of [...this.runs.values()].filter(x => this.drives(x))) {
+      const d = await this.store.read(r.id).catch(() => undefined);
+      if (d && d.owner !== this.me) {
+        this.merge(d);
+        this.changed.fire(undefined);
+      }
+    }
+    if ([...this.runs.values()].some(r => resumeDecision(r, this.me, this.presence.alive) === 'poll' || resumeDecision(r, this.me, this.presence.alive) === 'markMayHaveStarted')) {
+      this.orphans.fire();
+    }
   }
 
   dispose(): void {
+    if (this.debounce) {
+      clearTimeout(this.debounce);
+    }
+    this.watcher?.dispose();
+    this.presence.dispose();
     this.changed.dispose();
+    this.lost.dispose();
+    this.orphans.dispose();
   }
 }

@@ -5,7 +5,7 @@ import { CancelledError, DocuTrayError, StepFailedError } from '../core/api/erro
 import { Execution } from '../core/api/execution';
 import type { DocuTrayClient } from '../core/api/client';
 import type { DocumentInput } from '../core/documents/input';
-import { RunRecord, RunState, resumeAction } from '../core/runs/history';
+import { RunRecord, RunState } from '../core/runs/history';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
 import type { StepDefinition } from '../core/runs/steps';
@@ -80,7 +80,10 @@ export class RunService {
     private readonly statusBar: RunStatusBar,
     private readonly errors: ErrorPresenter,
     private readonly log: ScopedLog,
-  ) { }
+  ) {
+    // Another window took over a run this one was driving (this one was thought gone): stop polling it.
+    history.onDidLose(id => this.active.get(id)?.abort());
+  }
 
   onResult(hook: ResultHook): void {
     this.hooks.push(hook);
@@ -222,7 +225,11 @@ export class RunService {
   private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
     const result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName });
     await this.store.save(result);
-    await this.history.update(run.id, { state: 'SUCCESS', finishedAt: Date.now(), stage: undefined, executionId: execution.id });
+    if (!await this.history.update(run.id, { state: 'SUCCESS', finishedAt: Date.now(), stage: undefined, executionId: execution.id })) {
+      // Another window drives this run now (or it was removed): it saves and announces, not this one.
+      this.log.info(`${run.sourceName}: execution ${execution.id} succeeded; left to the window that drives it`);
+      return result;
+    }
     this.log.info(`${run.sourceName}: execution ${execution.id} succeeded (${timings.join(', ')})`);
     // Hooks may ask the user something (overwrite?): they must not hold the run open meanwhile.
     for (const hook of this.hooks) {
@@ -250,19 +257,20 @@ export class RunService {
   }
 
   /**
-   * Picks up runs that were in flight when the window closed: those with an execution id are polled
-   * to their end (nothing is started again); those whose start was cut off are marked "may have
-   * started", never restarted.
+   * Picks up runs in flight whose window is gone (closed, reloaded, crashed), each by exactly one
+   * window: those with an execution id are polled to their end (nothing is started again); those
+   * whose start was cut off are marked "may have started", never restarted. Runs a live window drives
+   * are left to it.
    */
   async resume(): Promise<number> {
-    const runs = (await this.history.all()).filter(r => resumeAction(r) !== 'none' && !this.active.has(r.id));
+    const runs = await this.history.takeOver(id => this.active.has(id));
     if (!runs.length) {
       return 0;
     }
     const client = this.clients.create();
     let resumed = 0;
-    for (const run of runs) {
-      if (resumeAction(run) === 'markMayHaveStarted') {
+    for (const { run, action } of runs) {
+      if (action === 'markMayHaveStarted') {
         await this.history.update(run.id, { state: 'mayHaveStarted', finishedAt: Date.now(), error: { kind: 'startUncertain', message: l10n.t('The window closed while this run was starting: it may have started on DocuTray. It was not started again.') } });
         this.log.warn(`run ${run.id} (${run.sourceName}) was interrupted while starting: marked "may have started"`);
         continue;
@@ -277,6 +285,9 @@ export class RunService {
         .then(async execution => {
           const result = await this.finish(run, execution, timings);
           ended(true);
+          if (!this.history.isMine(run.id)) {
+            return;
+          }
           void vscode.window.showInformationMessage(l10n.t('DocuTray: {0} on {1} finished.', run.stepName, run.sourceName), l10n.t('Open Result'))
             .then(c => (c ? this.open(result, 'active') : undefined));
         }, async e => {

@@ -34,10 +34,6 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     this.subscription = history.onDidChange(() => this.emitter.fire(undefined));
   }
 
-  refresh(): void {
-    this.emitter.fire(undefined);
-  }
-
   async getChildren(element?: RunRecord): Promise<RunRecord[]> {
     if (element) {
       return [];

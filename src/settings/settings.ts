@@ -58,17 +58,17 @@ export function maxHistoryRuns(): number {
 export type SaveResultsMode = 'never' | 'besideSource' | 'folder';
 export type OverwritePolicy = 'ask' | 'overwrite' | 'numbered';
 
-export function saveResultsMode(): SaveResultsMode {
-  const v = config().get<string>('saveResults.mode', 'never');
+export function saveResultsMode(scope?: vscode.ConfigurationScope): SaveResultsMode {
+  const v = config(scope).get<string>('saveResults.mode', 'never');
   return v === 'besideSource' || v === 'folder' ? v : 'never';
 }
 
-export function resultsFolder(): string {
-  return config().get<string>('resultsFolder', 'docutray-results').trim().replace(/^[/\\]+/, '') || 'docutray-results';
+export function resultsFolder(scope?: vscode.ConfigurationScope): string {
+  return config(scope).get<string>('resultsFolder', 'docutray-results').trim().replace(/^[/\\]+/, '') || 'docutray-results';
 }
 
-export function overwritePolicy(): OverwritePolicy {
-  const v = config().get<string>('saveResults.overwrite', 'ask');
+export function overwritePolicy(scope?: vscode.ConfigurationScope): OverwritePolicy {
+  const v = config(scope).get<string>('saveResults.overwrite', 'ask');
   return v === 'overwrite' || v === 'numbered' ? v : 'ask';
 }
 

@@ -147,7 +147,8 @@ export class RunStore {
     }
   }
 
-  private async readRecordFile(file: string): Promise<RunRecord | undefined> {
+  /** Reads one record file (as a watcher names it); a damaged one is moved aside. */
+  async readAt(file: string): Promise<RunRecord | undefined> {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -172,7 +173,7 @@ export class RunStore {
   }
 
   async read(id: string): Promise<RunRecord | undefined> {
-    return this.readRecordFile(this.fileOf(id));
+    return this.readAt(this.fileOf(id));
   }
 
   /** Every stored run, in no particular order. */
@@ -186,7 +187,7 @@ export class RunStore {
       }
       throw e;
     }
-    const records = await Promise.all(names.filter(n => n.endsWith('.json')).map(n => this.readRecordFile(join(this.runsDir, n))));
+    const records = await Promise.all(names.filter(n => n.endsWith('.json')).map(n => this.readAt(join(this.runsDir, n))));
     return records.filter((r): r is RunRecord => !!r);
   }
 
