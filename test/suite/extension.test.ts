@@ -55,7 +55,11 @@ describe('extension: manifest and activation', () => {
     const pkg = ext().packageJSON;
     const prop = pkg.contributes.configuration.properties['docutray.apiBaseUrl'];
     assert.strictEqual(prop.scope, 'application');
-    assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('docutray.apiBaseUrl'));
+    const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    // An untrusted workspace sets none of what sends data, names steps, or writes files.
+    for (const key of ['docutray.apiBaseUrl', 'docutray.documentMetadata', 'docutray.steps', 'docutray.saveResults.mode', 'docutray.saveResults.overwrite', 'docutray.resultsFolder']) {
+      assert.ok(restricted.includes(key), `${key} is restricted in an untrusted workspace`);
+    }
     for (const [key, value] of Object.entries<{ markdownDescription?: string }>(pkg.contributes.configuration.properties)) {
       assert.ok(value.markdownDescription, `${key} has a markdownDescription`);
     }
