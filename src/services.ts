@@ -61,9 +61,9 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView };
 }
 
-/** Execution ids of the results open in this window's editors (kept by the history bound of every window). */
+/** Execution ids of the results open in this window's editor tabs (kept by the history bound of every window). */
 function openResults(): string[] {
-  const uris: vscode.Uri[] = vscode.workspace.textDocuments.map(d => d.uri);
+  const uris: vscode.Uri[] = [];
   for (const tab of vscode.window.tabGroups.all.flatMap(g => g.tabs)) {
     const input = tab.input;
     if (input instanceof vscode.TabInputText) {

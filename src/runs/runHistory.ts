@@ -209,6 +209,7 @@ export class RunHistory implements vscode.Disposable {
    */
   private async bound(): Promise<void> {
     const all = await this.store.list();
+    await this.presence.refresh();
     const showing = this.presence.showingAnywhere();
     const { dropped } = boundHistory(all, this.maxRuns(), r => !!r.executionId && showing.has(r.executionId));
     if (dropped.length) {
