@@ -45,6 +45,14 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     }
   }, {
     showing: openResults,
+    holdsSource: run => {
+      try {
+        const uri = vscode.Uri.parse(run.source, true);
+        return uri.scheme !== 'file' || !!vscode.workspace.getWorkspaceFolder(uri);
+      } catch {
+        return true;
+      }
+    },
     onProblem: p => void vscode.window.showWarningMessage(p.movedTo
       ? l10n.t('DocuTray: a damaged file in its storage was kept as {0} and left out. The other runs are fine.', p.movedTo)
       : l10n.t('DocuTray: could not read {0} in its storage: {1}', p.file, p.message)),

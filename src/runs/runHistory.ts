@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { RunRecord, boundHistory, isInFlight } from '../core/runs/history';
-import { ResumeDecision, resumeDecision } from '../core/runs/ownership';
+import { ResumeDecision, mayClaimNow, resumeDecision } from '../core/runs/ownership';
 import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
 import { ScopedLog } from '../logging/log';
 import { WindowPresenceKeeper } from './runOwnership';
@@ -10,6 +10,8 @@ export interface RunHistoryOptions {
   showing?: () => string[];
   /** A store file that could not be read was moved aside (or could not be). */
   onProblem?: (p: StoreProblem) => void;
+  /** Whether a workspace folder of this window holds the run's source (such a window takes an orphan over first). */
+  holdsSource?: (run: RunRecord) => boolean;
 }
 
 /** A run this window may now drive, claimed from a window that is gone. */
@@ -40,6 +42,8 @@ export class RunHistory implements vscode.Disposable {
   /** Fires when a run in flight has lost its window (closed, reloaded, crashed): someone should take it over. */
   readonly onDidFindOrphans = this.orphans.event;
   private watcher: vscode.Disposable | undefined;
+  /** When this window first saw each orphaned run (for the grace left to a window holding its source). */
+  private readonly goneSince = new Map<string, number>();
   private pendingFiles = new Set<string>();
   private debounce: ReturnType<typeof setTimeout> | undefined;
 
@@ -286,8 +290,16 @@ export class RunHistory implements vscode.Disposable {
     for (const run of [...this.runs.values()]) {
       const action = resumeDecision(run, this.me, this.presence.alive);
       if ((action !== 'poll' && action !== 'markMayHaveStarted') || active(run.id)) {
+        this.goneSince.delete(run.id);
         continue;
       }
+      const now = Date.now();
+      const since = this.goneSince.get(run.id) ?? now;
+      this.goneSince.set(run.id, since);
+      if (!mayClaimNow(this.options.holdsSource?.(run) ?? true, !!run.owner, since, now)) {
+        continue; // a window that holds its source may take it first
+      }
+      this.goneSince.delete(run.id);
       if (await this.store.claim(run.id, this.me, run.owner, this.presence.alive).catch(() => false)) {
         this.log.info(`took over run ${run.id} (${run.sourceName}) from ${run.owner ? `window ${run.owner}, gone` : 'a window of an older version'}`);
         run.owner = this.me;

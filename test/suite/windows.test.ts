@@ -132,7 +132,8 @@ describe('several windows on one profile', function () {
     const messages = captureMessages();
     try {
       await vscode.commands.executeCommand('docutray.runs.refresh');
-      await waitFor('the resumed run to finish', async () => (await api.runs()).find(r => r.id === 'resumed-elsewhere' && r.state === 'SUCCESS'));
+      // No folder of this window holds the source: it waits a grace for a window that does, then takes it.
+      await waitFor('the resumed run to finish', async () => (await api.runs()).find(r => r.id === 'resumed-elsewhere' && r.state === 'SUCCESS'), 40000);
       await sleep(500);
     } finally {
       messages.restore();

@@ -1,6 +1,6 @@
 /** Who drives a run in flight (src/core/runs/ownership.ts): pure decisions from a record, a time, an id and liveness. */
 import * as assert from 'assert';
-import { LEASE_MS, WindowPresence, isAlive, mayWrite, parsePresence, resumeDecision } from '../../src/core/runs/ownership';
+import { HANDOVER_GRACE_MS, LEASE_MS, WindowPresence, isAlive, mayClaimNow, mayWrite, parsePresence, resumeDecision } from '../../src/core/runs/ownership';
 
 describe('one owner per run in flight', () => {
   const now = 1_000_000;
@@ -30,6 +30,13 @@ describe('one owner per run in flight', () => {
     assert.strictEqual(mayWrite({ state: 'PROCESSING', owner: 'A' }, 'A'), true);
     assert.strictEqual(mayWrite({ state: 'PROCESSING' }, 'B'), true);
     assert.strictEqual(mayWrite({ state: 'SUCCESS', owner: 'A' }, 'B'), true);
+  });
+
+  it('lets a window holding the source take an orphan first; the others after a grace', () => {
+    assert.strictEqual(mayClaimNow(true, true, now, now), true);
+    assert.strictEqual(mayClaimNow(false, true, now, now), false);
+    assert.strictEqual(mayClaimNow(false, true, now - HANDOVER_GRACE_MS, now), true, 'nobody holding it came: take it, kept in storage only');
+    assert.strictEqual(mayClaimNow(false, false, now, now), true, 'a record from before owners: no grace');
   });
 
   it('reads a presence file leniently', () => {

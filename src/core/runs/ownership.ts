@@ -15,6 +15,18 @@ export const HEARTBEAT_MS = 5_000;
 /** A presence whose heartbeat is older than this is gone, even if a process with its id exists. */
 export const LEASE_MS = 30_000;
 
+/**
+ * How long a window that does not hold a run's source waits, after it first sees the run's window
+ * gone, before taking it over: a window that holds the source (the same window reloading, or another
+ * on that folder) goes first, so the result can be saved where the source is.
+ */
+export const HANDOVER_GRACE_MS = 3 * HEARTBEAT_MS;
+
+/** Whether to claim a run whose window is gone now, or leave the first try to a window holding its source. */
+export function mayClaimNow(holdsSource: boolean, hadOwner: boolean, firstSeenGoneAt: number, now: number): boolean {
+  return holdsSource || !hadOwner || now - firstSeenGoneAt >= HANDOVER_GRACE_MS;
+}
+
 export interface WindowPresence {
   /** Random per extension host (a reload makes a new one). */
   id: string;
