@@ -149,6 +149,8 @@ async function main() {
     const logs = extensionLogs(profile.userDataDir);
     const tookOver = logs.filter(l => /took over run/.test(l.text));
     if (tookOver.length) { throw new Error(`a window took over a run whose window is alive: ${tookOver.map(l => l.file).join(', ')}`); }
+    const resumed = logs.filter(l => /resuming execution/.test(l.text));
+    if (resumed.length) { throw new Error(`a window polls the run another live window drives: ${resumed.map(l => l.file).join(', ')}`); }
     if (logs.some(l => /marked "may have started"/.test(l.text))) { throw new Error('a window marked a run "may have started"'); }
     log(`  ${logs.length} extension-host log(s), none took a run over`);
   });
