@@ -212,7 +212,9 @@ export class RunHistory implements vscode.Disposable {
    * flight (some window is waiting for it) nor one whose result a live window has open.
    */
   private async bound(): Promise<void> {
-    const all = await this.store.list();
+    // The runs of all windows as this window follows them: one it has not seen yet is kept, never
+    // dropped, and a removal of a run another window removed already is a no-op.
+    const all = [...this.runs.values()];
     await this.presence.refresh();
     const showing = this.presence.showingAnywhere();
     const { dropped } = boundHistory(all, this.maxRuns(), r => !!r.executionId && showing.has(r.executionId));
