@@ -122,6 +122,22 @@ describe('several windows on one profile', function () {
     assert.strictEqual((await api.runs()).find(r => r.id === 'owned-2')?.state, 'mayHaveStarted');
   });
 
+  it('a refresh (re-reading every window\'s runs) during an upload leaves the run this window drives intact', async () => {
+    await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
+    const src = await writeWorkspaceFile('refresh/big.pdf', Buffer.concat([pdfBytes('refresh'), Buffer.alloc(600 * 1024, 32)]));
+    await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 300 * 1024, count: 1, match: { method: 'POST', path: '/api/steps-async/it-fast' } });
+    const running = run('it-fast', src);
+    await waitFor('the run to be uploading', async () => (await api.runs()).find(r => r.sourceName === 'big.pdf' && r.state === 'starting'));
+    for (let i = 0; i < 3; i++) {
+      await vscode.commands.executeCommand('docutray.runs.refresh');
+      await sleep(150);
+    }
+    const outcome = await running;
+    assert.strictEqual(outcome.error, undefined, String(outcome.error));
+    assert.ok(outcome.result, 'the run finished with its result');
+    fs.rmSync(workspaceFile('refresh').fsPath, { recursive: true, force: true });
+  });
+
   it('saves a run resumed from another window only where its source is: not in this window\'s folder', async () => {
     await config().update('saveResults.mode', 'folder', vscode.ConfigurationTarget.Global);
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-other-workspace-'));
