@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { HEARTBEAT_MS, WindowPresence, isAlive } from '../core/runs/ownership';
+import { HEARTBEAT_MS, LEASE_MS, WindowPresence, isAlive } from '../core/runs/ownership';
 import type { RunStore } from '../core/runs/runStore';
 import { ScopedLog } from '../logging/log';
 
@@ -74,6 +74,13 @@ export class WindowPresenceKeeper implements vscode.Disposable {
   /** Reads every window's presence again. */
   async refresh(): Promise<void> {
     this.presences = await this.store.readPresences().catch(() => this.presences);
+    // A crashed window leaves its file behind: once long stale, it goes.
+    for (const p of this.presences.values()) {
+      if (!this.alive(p.id) && Date.now() - p.heartbeatAt > 10 * LEASE_MS) {
+        this.presences.delete(p.id);
+        void this.store.removePresence(p.id);
+      }
+    }
   }
 
   /** Whether the window `windowId` is alive, as of the last read. */
