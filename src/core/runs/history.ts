@@ -20,7 +20,12 @@ export type RunState =
   | 'failed'
   | 'cancelled'
   /** The start was interrupted before DocuTray answered: it may be running, and is never restarted by itself. */
-  | 'mayHaveStarted';
+  | 'mayHaveStarted'
+  /**
+   * Has an execution id but no result yet: DocuTray did not answer within pollTimeoutSeconds (an
+   * outage), refused a status check, or the result could not be stored. Check it later (same id).
+   */
+  | 'unavailable';
 
 export interface RunRecord {
   /** Local id, stable across reloads. */
@@ -36,6 +41,8 @@ export interface RunRecord {
   updatedAt: number;
   finishedAt?: number;
   error?: { kind: string; message: string };
+  /** DocuTray's request id of the start when it answered but the outcome stayed uncertain (a 5xx). */
+  requestId?: string;
   /** Live stage text while running (not persisted meaningfully). */
   stage?: string;
 }
@@ -51,7 +58,12 @@ export interface HistoryFile {
   runs: RunRecord[];
 }
 
-const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted']);
+const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted', 'unavailable']);
+
+/** Kept by the history bound whatever its age: still running, or its result still to fetch. */
+export function isKept(r: Pick<RunRecord, 'state'>): boolean {
+  return isInFlight(r) || r.state === 'unavailable';
+}
 
 function validRecord(r: unknown): r is RunRecord {
   const v = r as Partial<RunRecord> | null;
@@ -93,14 +105,14 @@ export function serializeHistory(runs: readonly RunRecord[]): string {
   return JSON.stringify(file, null, 1);
 }
 
-/** Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight runs always stay. */
+/** Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight and unavailable runs always stay. */
 export function boundHistory(runs: readonly RunRecord[], maxRuns: number): { kept: RunRecord[]; dropped: RunRecord[] } {
   const sorted = [...runs].sort((a, b) => b.startedAt - a.startedAt);
   const kept: RunRecord[] = [];
   const dropped: RunRecord[] = [];
-  let finishedBudget = Math.max(0, maxRuns - sorted.filter(isInFlight).length);
+  let finishedBudget = Math.max(0, maxRuns - sorted.filter(isKept).length);
   for (const r of sorted) {
-    if (isInFlight(r)) {
+    if (isKept(r)) {
       kept.push(r);
     } else if (finishedBudget > 0) {
       kept.push(r);
