@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { RunRecord, isInFlight } from '../core/runs/history';
+import { RunRecord, isInFlight, isKept } from '../core/runs/history';
 import { rerunMayDuplicate } from '../core/runs/lifecycle';
 import { plainText } from '../core/text/plainText';
 import { parseResultPath } from '../core/results/storedResult';
@@ -131,7 +131,8 @@ export async function removeRuns(s: Services, arg: unknown, selection?: unknown)
 }
 
 export async function clearFinished(s: Services): Promise<number> {
-  const finished = (await s.runs.history.all()).filter(r => !isInFlight(r));
+  // An unavailable run's result is still to fetch: clearing it would lose its execution id.
+  const finished = (await s.runs.history.all()).filter(r => !isKept(r));
   if (!finished.length) {
     return 0;
   }
