@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { CancelledError, DocuTrayError, StepFailedError } from '../core/api/errors';
+import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { Execution } from '../core/api/execution';
 import type { DocuTrayClient } from '../core/api/client';
 import { RunRecord, isInFlight } from '../core/runs/history';
@@ -221,7 +221,12 @@ export class RunService {
       // An ERROR execution is kept too, so its record can be looked at later.
       await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
     }
-    const message = e instanceof ResultNotStoredError ? e.message : this.errors.present(e).message || (e as Error).message;
+    const waitedS = Math.round(settings.pollTimeoutMs() / 1000);
+    const message = e instanceof ResultNotStoredError ? e.message
+      // Waited out with the id kept: say which way (an outage, or a step still running).
+      : e instanceof TimeoutError && e.executionId
+        ? (e.cause ? l10n.t('DocuTray did not answer for {0} s.', waitedS) : l10n.t('DocuTray had not finished it after {0} s.', waitedS))
+        : this.errors.present(e).message || (e as Error).message;
     await this.apply(run, { type: 'error', error: e, message });
     const kind = e instanceof DocuTrayError ? e.kind : 'error';
     const requestId = e instanceof DocuTrayError && e.requestId ? ` request ${e.requestId}` : '';

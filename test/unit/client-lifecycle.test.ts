@@ -89,6 +89,16 @@ describe('client: starts, outages and big answers', () => {
       assert.equal(standIn.executions().length, 1, 'nothing started again');
     });
 
+    it('a laptop that slept past the deadline: the checks after waking fail for a moment, then it succeeds', async () => {
+      const { id } = await client.startStep(STEP, PDF);
+      standIn.addFaults({ kind: 'statusOutage', ms: 800, mode: 'alternate' });
+      const t0 = Date.now();
+      // 100 ms in, the clock jumps an hour: the machine was suspended while the wait slept.
+      const now = () => Date.now() + (Date.now() - t0 > 100 ? 3_600_000 : 0);
+      const done = await client.waitForCompletion(id, { now, timeoutMs: 20_000, backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity } });
+      assert.equal(done.status, 'SUCCESS');
+    });
+
     it('an outage longer than the timeout ends as a timeout that keeps the id (never a failure)', async () => {
       const { id } = await client.startStep(STEP, PDF);
       standIn.addFaults({ kind: 'statusOutage', ms: 60_000, mode: '503' });

@@ -34,6 +34,9 @@ export interface WaitOptions {
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 300_000;
 
+/** Failed checks past the deadline are retried until they have lasted this long (30 s). */
+export const OUTAGE_GRACE_MS = 30_000;
+
 /** 1 s, doubling with jitter, at most 30 s between checks while DocuTray does not answer. */
 export const TRANSIENT_BACKOFF: RetryPolicy = { maxRetries: Infinity, baseDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: Infinity };
 
@@ -81,6 +84,12 @@ export async function waitForExecution(
   };
   let lastFailure: DocuTrayError | undefined;
   let failures = 0;
+  // When the current run of failed checks began. Past the deadline, failures are still retried until
+  // they have lasted OUTAGE_GRACE (or the whole timeout, if shorter): a laptop that slept through the
+  // deadline gets its network back before the run is given up, and an answer ends the outage.
+  let outageSince: number | undefined;
+  const grace = Math.min(timeoutMs, OUTAGE_GRACE_MS);
+  const inGrace = () => outageSince !== undefined && now() - outageSince < grace;
   const timedOut = () => new TimeoutError(lastFailure
     ? `DocuTray did not answer about execution ${executionId} for ${Math.round(timeoutMs / 1000)} s (last: ${lastFailure.message}). It may still finish: check it again later.`
     : `Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`, { cause: lastFailure }, executionId);
@@ -95,9 +104,12 @@ export async function waitForExecution(
     const lastLook = delay >= remaining;
     if (lastLook) {
       if (remaining <= 0) {
-        throw timedOut();
+        if (!inGrace()) {
+          throw timedOut();
+        }
+      } else {
+        delay = remaining;
       }
-      delay = remaining;
     }
     await pause(delay);
     let execution: Execution;
@@ -111,7 +123,8 @@ export async function waitForExecution(
         throw e;
       }
       lastFailure = e;
-      if (lastLook || now() >= deadline) {
+      outageSince ??= now();
+      if ((lastLook || now() >= deadline) && !inGrace()) {
         throw timedOut();
       }
       delay = backoffDelay(Math.min(failures++, 20), opts.backoff ?? TRANSIENT_BACKOFF, retryAfterOf(e), opts.random);
@@ -121,6 +134,7 @@ export async function waitForExecution(
       continue;
     }
     lastFailure = undefined;
+    outageSince = undefined;
     failures = 0;
     opts.onStatus?.(execution);
     if (execution.status === 'ERROR') {
