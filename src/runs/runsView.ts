@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
-import { inlineRerun } from '../core/runs/lifecycle';
+import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
 import { hasDocument, parseRunSource } from '../core/runs/source';
 import { escapeMarkdown } from '../core/text/plainText';
 import { RunHistory } from './runHistory';
@@ -69,9 +69,10 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     }
     item.tooltip = md;
     // `rerunnable`: Rerun is in the context menu (it asks first when the run may have started);
-    // `oneClickRerun`: also inline, only when a rerun cannot bill a step that may already be running.
+    // `oneClickRerun`: also inline, only when a rerun cannot bill a step that may already be running;
+    // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution.
     const flags = ['run', isInFlight(r) ? 'running' : 'finished', hasResult(r) ? 'result' : '', r.executionId ? 'execution' : '',
-      canRerun(r) ? 'rerunnable' : '', inlineRerun(r) ? 'oneClickRerun' : '', r.state === 'unavailable' ? 'checkable' : ''];
+      canRerun(r) ? 'rerunnable' : '', inlineRerun(r) ? 'oneClickRerun' : '', retryOffer(r).kind === 'poll' ? 'checkable' : ''];
     item.contextValue = flags.filter(Boolean).join(' ');
     if (hasResult(r)) {
       item.command = { command: 'docutray.runs.openResult', title: l10n.t('Open Result'), arguments: [r] };
