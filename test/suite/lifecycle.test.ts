@@ -188,7 +188,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     }
   });
 
-  it('a deeply nested result is stored and shown; a 3 MB result is stored once (item 8)', async () => {
+  it('a deeply nested result is stored and shown (item 8)', async () => {
     await standIn.addFaults({ kind: 'nestedResult', depth: 20_000 });
     const [deep] = await runStep('it-fast', [await writeWorkspaceFile('deep.pdf', pdfBytes(`deep-${Date.now()}`))]);
     assert.ok(deep.result, `succeeded: ${String(deep.error)}`);
@@ -197,13 +197,46 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
       return e?.document.uri.scheme === 'docutray-result' ? e : undefined;
     });
     assert.ok(editor.document.getText().startsWith('[[[['), 'shown as it came');
+  });
 
+  it('a 3 MB result is stored once, compactly (item 8)', async () => {
     await standIn.addFaults({ kind: 'hugeResult', bytes: 3_000_000 });
     const [big] = await runStep('it-fast', [await writeWorkspaceFile('big.pdf', pdfBytes(`big-${Date.now()}`))]);
     assert.ok(big.result, `succeeded: ${String(big.error)}`);
     const file = vscode.Uri.joinPath(api.storageUri, 'results', `${big.result.executionId}.json`);
     const size = (await vscode.workspace.fs.stat(file)).size;
     assert.ok(size > 3_000_000 && size < 3_300_000, `stored ${size} bytes for about 3 MB of data`);
+  });
+
+  it('a result that cannot be stored keeps its execution id: the run is unavailable, and checked again later (item 8)', async () => {
+    const bytes = pdfBytes(`nostore-${Date.now()}`);
+    const uri = await writeWorkspaceFile('nostore.pdf', bytes);
+    const results = vscode.Uri.joinPath(api.storageUri, 'results');
+    const aside = vscode.Uri.joinPath(api.storageUri, 'results.aside');
+    // A file where the results folder goes: writing any result fails.
+    await vscode.workspace.fs.rename(results, aside, { overwrite: true }).then(undefined, () => undefined);
+    await vscode.workspace.fs.writeFile(results, Buffer.from('not a folder'));
+    const messages = answering();
+    let outcome: RunOutcome;
+    try {
+      [outcome] = await runStep('it-fast', [uri]);
+    } finally {
+      messages.restore();
+      await vscode.workspace.fs.delete(results);
+      await vscode.workspace.fs.rename(aside, results, { overwrite: true }).then(undefined, () => undefined);
+    }
+    const run = await runOf(outcome);
+    assert.strictEqual(run.state, 'unavailable', JSON.stringify(messages.shown));
+    assert.ok(run.executionId);
+    assert.ok(messages.shown.some(m => m.items.includes('Check Execution') && /could not be stored/.test(m.message)), JSON.stringify(messages.shown));
+    const again = answering();
+    try {
+      await vscode.commands.executeCommand('docutray.checkExecution', run);
+    } finally {
+      again.restore();
+    }
+    assert.strictEqual((await runOf(outcome)).state, 'SUCCESS');
+    assert.strictEqual(await startsOf(bytes), 1);
   });
 
   it('Refresh during an upload leaves the run true: it gets its id and succeeds (item 10)', async () => {
