@@ -84,7 +84,7 @@ describe('run lifecycle', () => {
     it('no one-click inline Rerun on a run that may have started, is unavailable or in flight', () => {
       assert.ok(inlineRerun(rec('SUCCESS', 'e')));
       assert.ok(inlineRerun(rec('failed')));
-      for (const r of [rec('mayHaveStarted'), rec('unavailable', 'e'), rec('PROCESSING', 'e'), rec('starting')]) {
+      for (const r of [rec('mayHaveStarted'), rec('unavailable', 'e'), rec('PROCESSING', 'e'), rec('starting'), rec('cancelled', 'e'), rec('failed', 'e')]) {
         assert.ok(!inlineRerun(r), r.state);
         assert.ok(rerunMayDuplicate(r), r.state);
       }

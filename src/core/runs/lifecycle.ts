@@ -138,7 +138,9 @@ export function retryOffer(r: Pick<RunRecord, 'state' | 'executionId' | 'request
  * without its result reaching the user: then the rerun needs the modal, never one click.
  */
 export function rerunMayDuplicate(r: Pick<RunRecord, 'state' | 'executionId'>): boolean {
-  return r.state === 'mayHaveStarted' || r.state === 'unavailable' || isInFlight(r);
+  // An execution whose end we never saw (unavailable, cancelled while waiting, an older record that
+  // failed while waiting) may still be running: a rerun would be a second billed execution.
+  return r.state === 'mayHaveStarted' || isInFlight(r) || (!!r.executionId && r.state !== 'SUCCESS' && r.state !== 'ERROR');
 }
 
 /** Whether the Runs view may offer a one-click inline Rerun. */
