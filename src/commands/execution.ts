@@ -2,8 +2,10 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { Execution } from '../core/api/execution';
-import { RunRecord, RunState } from '../core/runs/history';
+import { RunRecord, RunState, isInFlight } from '../core/runs/history';
+import { executionSource, formatRunSource } from '../core/runs/source';
 import { toStoredResult } from '../core/results/storedResult';
+import { plainText } from '../core/text/plainText';
 import type { Services } from '../services';
 import { ensureApiKey } from './apiKey';
 
@@ -12,7 +14,9 @@ import { ensureApiKey } from './apiKey';
  * result, a running one is waited for (cancellable).
  */
 export async function checkExecution(s: Services, arg?: unknown): Promise<string | undefined> {
-  const id = (typeof arg === 'string' ? arg : await vscode.window.showInputBox({
+  // From the Runs view: the run's own execution.
+  const fromRun = arg && typeof arg === 'object' && typeof (arg as RunRecord).executionId === 'string' ? (arg as RunRecord).executionId : undefined;
+  const id = (typeof arg === 'string' ? arg : fromRun ?? await vscode.window.showInputBox({
     title: l10n.t('Check a DocuTray execution'),
     prompt: l10n.t('The execution ID (shown in the DocuTray log for every run)'),
     placeHolder: 'exec_…',
@@ -22,10 +26,17 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   if (!id || !await ensureApiKey(s)) {
     return undefined;
   }
+  // An execution one of our runs is waiting for (unavailable after an outage, say): that run is
+  // checked again, polled to its end and shown like any run; nothing is started.
+  const known = await s.runs.history.findByExecution(id);
+  if (known && (known.state === 'unavailable' || known.state === 'cancelled' || (isInFlight(known) && !s.runs.isActive(known.id)))) {
+    const outcome = await s.runs.checkAgain(known.id);
+    return outcome?.result?.status ?? outcome?.run?.state;
+  }
   const client = s.clients.create();
   const log = s.log.scoped('check');
   const execution = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: l10n.t('DocuTray: execution {0}', id), cancellable: true },
+    { location: vscode.ProgressLocation.Notification, title: l10n.t('DocuTray: execution {0}', plainText(id)), cancellable: true },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -52,12 +63,12 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   const result = toStoredResult(execution, {
     stepId,
     stepName: execution.stepName ?? stepId,
-    source: `docutray-execution:${execution.id}`,
+    source: formatRunSource(executionSource(execution.id)),
     sourceName: execution.originalFilename ?? execution.id,
   });
   await s.results.save(result);
   if (execution.status === 'ERROR') {
-    void vscode.window.showErrorMessage(l10n.t('DocuTray execution {0} failed: {1}', execution.id, execution.error?.message ?? l10n.t('no details')),
+    void vscode.window.showErrorMessage(l10n.t('DocuTray execution {0} failed: {1}', plainText(execution.id), plainText(execution.error?.message ?? l10n.t('no details'))),
       l10n.t('Show Record')).then(c => c && s.runs.open(result, 'active').then(() => vscode.commands.executeCommand('docutray.showExecutionRecord')));
     return execution.status;
   }
@@ -74,7 +85,7 @@ async function recordInRuns(s: Services, e: Execution): Promise<RunRecord> {
   const now = Date.now();
   const stepId = e.stepId ?? 'step';
   const run: RunRecord = {
-    id: randomUUID(), source: `docutray-execution:${e.id}`, sourceName: e.originalFilename ?? e.id, stepId, stepName: e.stepName ?? stepId,
+    id: randomUUID(), source: formatRunSource(executionSource(e.id)), sourceName: e.originalFilename ?? e.id, stepId, stepName: e.stepName ?? stepId,
     executionId: e.id, state: e.status === 'SUCCESS' || e.status === 'ERROR' ? e.status as RunState : 'PROCESSING',
     startedAt: Date.parse(e.requestTimestamp ?? '') || now, updatedAt: now,
   };

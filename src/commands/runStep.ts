@@ -3,7 +3,8 @@ import { l10n } from 'vscode';
 import type { StepDefinition } from '../core/runs/steps';
 import { SUPPORTED_TYPES } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';
-import { RunOutcome, fileTarget, urlTarget } from '../runs/runService';
+import { RunOutcome, fileTarget, urlTarget } from '../runs/runTargets';
+import { plainText } from '../core/text/plainText';
 import type { Services } from '../services';
 import * as settings from '../settings/settings';
 import { InvalidInputError } from '../core/api/errors';
@@ -51,7 +52,7 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   }
   const { eligible, skipped } = await selectEligible(candidates);
   if (skipped.length) {
-    const names = skipped.map(fileName).join(', ');
+    const names = skipped.map(u => plainText(fileName(u))).join(', ');
     void vscode.window.showWarningMessage(eligible.length
       ? l10n.t('Skipped {0}: DocuTray processes PDFs and images only.', names)
       : l10n.t('DocuTray processes PDFs and images only; nothing to run on {0}.', names));

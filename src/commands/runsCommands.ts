@@ -1,10 +1,12 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { RunRecord, isInFlight } from '../core/runs/history';
+import { RunRecord, isInFlight, isKept } from '../core/runs/history';
+import { rerunMayDuplicate } from '../core/runs/lifecycle';
+import { plainText } from '../core/text/plainText';
 import { parseResultPath } from '../core/results/storedResult';
 import { ResultFileSystem } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
-import { targetFromSource } from '../runs/runService';
+import { sourceUri, targetFromSource } from '../runs/runTargets';
 import { hasResult } from '../runs/runsView';
 import type { Services } from '../services';
 import { saveResultCopy } from './results';
@@ -30,7 +32,9 @@ async function requireRun(s: Services, arg: unknown): Promise<RunRecord> {
 async function resultOf(s: Services, run: RunRecord) {
   const result = run.executionId ? await s.results.get(run.executionId) : undefined;
   if (!result) {
-    throw new Error(l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', run.sourceName));
+    throw new Error(run.executionId && run.state !== 'SUCCESS' && run.state !== 'ERROR'
+      ? l10n.t('{0} has no result yet: check its execution {1} (Check Execution).', plainText(run.sourceName), plainText(run.executionId))
+      : l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', plainText(run.sourceName)));
   }
   return result;
 }
@@ -41,21 +45,32 @@ export async function openRunResult(s: Services, arg: unknown): Promise<void> {
 
 export async function openRunSource(s: Services, arg: unknown): Promise<void> {
   const run = await requireRun(s, arg);
-  if (/^https?:/i.test(run.source)) {
-    await vscode.env.openExternal(vscode.Uri.parse(run.source));
+  const source = sourceUri(run.source);
+  if (!source) {
+    throw new Error(l10n.t('{0} has no source document to open.', plainText(run.sourceName)));
+  }
+  if (source.external) {
+    await vscode.env.openExternal(source.uri);
     return;
   }
-  await vscode.commands.executeCommand('vscode.open', vscode.Uri.parse(run.source));
+  await vscode.commands.executeCommand('vscode.open', source.uri);
 }
 
 export async function rerun(s: Services, arg: unknown, pickStep: boolean) {
   const run = await requireRun(s, arg);
   const target = targetFromSource(run.source);
   if (!target) {
-    throw new Error(l10n.t('{0} has no source document to run again.', run.sourceName));
+    throw new Error(l10n.t('{0} has no source document to run again.', plainText(run.sourceName)));
   }
   const step = pickStep ? await s.steps.pick(l10n.t('Rerun {0} with another step', run.sourceName)) : { id: run.stepId, name: run.stepName };
-  return step ? s.runs.run([target], step) : undefined;
+  if (!step) {
+    return undefined;
+  }
+  // A run that may have started (or may still be running) is never started again with one click.
+  if (rerunMayDuplicate(run) && !await s.runs.confirmDuplicate(run)) {
+    return undefined;
+  }
+  return s.runs.run([target], step);
 }
 
 export async function saveRunResultAs(s: Services, arg: unknown): Promise<vscode.Uri | undefined> {
@@ -114,7 +129,8 @@ export async function removeRuns(s: Services, arg: unknown, selection?: unknown)
 }
 
 export async function clearFinished(s: Services): Promise<number> {
-  const finished = (await s.runs.history.all()).filter(r => !isInFlight(r));
+  // An unavailable run's result is still to fetch: clearing it would lose its execution id.
+  const finished = (await s.runs.history.all()).filter(r => !isKept(r));
   if (!finished.length) {
     return 0;
   }

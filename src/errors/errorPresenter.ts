@@ -1,6 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { DocuTrayError, InvalidInputError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
+import { plainText } from '../core/text/plainText';
 import { Log, ScopedLog } from '../logging/log';
 
 interface Action {
@@ -47,8 +48,9 @@ export class ErrorPresenter {
     }
     this.log.error(`${context}: ${detail}`);
     const show = p.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-    // Not awaited: a command must not hang until someone dismisses its message.
-    void show(p.message, ...p.actions.map(a => a.title)).then(choice => p.actions.find(a => a.title === choice)?.run());
+    // Not awaited: a command must not hang until someone dismisses its message. The message carries
+    // names and the service's own words: plain text, so none of it can render as a (command) link.
+    void show(plainText(p.message), ...p.actions.map(a => a.title)).then(choice => p.actions.find(a => a.title === choice)?.run());
   }
 
   present(e: unknown, retry?: () => unknown): Presentation {
@@ -107,7 +109,14 @@ export class ErrorPresenter {
       case 'stepFailed':
         return { severity: 'error', message: l10n.t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message), actions: [showLog] };
       case 'startUncertain':
-        return { severity: 'error', message: l10n.t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'), actions: [showLog] };
+        // "Run Again…" (when offered) asks first, in a modal that says it may be billed twice.
+        return {
+          severity: 'error',
+          message: e.requestId
+            ? l10n.t('The step may have started, but DocuTray\'s answer was lost (request {0}). It was not retried, so it does not run twice: see the log before running it again.', e.requestId)
+            : l10n.t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'),
+          actions: [...(retry ? [{ title: l10n.t('Run Again…'), run: retry }] : []), showLog],
+        };
       case 'invalidInput':
         return { severity: 'error', message: e.message, actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog] };
       case 'payloadTooLarge':

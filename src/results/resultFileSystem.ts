@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { ByteCache } from '../core/results/byteCache';
 import { ResultView, StoredResult, executionRecordText, parseResultPath, resultDocumentText, resultPath } from '../core/results/storedResult';
 import { ResultStore } from './resultStore';
 import { RESULT_SCHEME } from './resultScheme';
@@ -16,35 +17,58 @@ export type ResultFileSystemReads = Omit<vscode.FileSystemProvider, 'onDidChange
  * on the first stat or read.
  */
 export class ResultFileSystem implements ResultFileSystemReads {
+  /** Rendered documents, so a stat and the read that follows render once (bounded by bytes). */
+  private readonly rendered = new ByteCache<Uint8Array>(16 * 1024 * 1024);
+  /** The size of each document rendered (numbers only): stat never renders a result twice. */
+  private readonly sizes = new Map<string, { size: number; time: number }>();
+
   constructor(private readonly store: ResultStore) { }
 
   static uriFor(result: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>, view: ResultView = 'data'): vscode.Uri {
     return vscode.Uri.from({ scheme: RESULT_SCHEME, path: resultPath(result, view) });
   }
 
-  private async text(uri: vscode.Uri): Promise<string> {
+  /** The stored result behind a URI; its receivedAt tells one stored copy from a later one. */
+  private async resultFor(uri: vscode.Uri): Promise<{ result: StoredResult; view: ResultView; key: string }> {
     const parsed = parseResultPath(uri.path);
     const result = parsed && await this.store.get(parsed.executionId);
     if (!parsed || !result) {
       throw vscode.FileSystemError.FileNotFound(uri);
     }
-    return parsed.view === 'data' ? resultDocumentText(result) : executionRecordText(result);
+    return { result, view: parsed.view, key: `${uri.path}|${result.receivedAt}` };
+  }
+
+  private async render(uri: vscode.Uri): Promise<{ bytes: Uint8Array; key: string }> {
+    const { result, view, key } = await this.resultFor(uri);
+    const cached = this.rendered.get(key);
+    if (cached) {
+      return { bytes: cached, key };
+    }
+    const bytes = Buffer.from(view === 'data' ? resultDocumentText(result) : executionRecordText(result), 'utf8');
+    this.rendered.set(key, bytes, bytes.byteLength);
+    if (this.sizes.size >= 10_000) {
+      this.sizes.clear();
+    }
+    this.sizes.set(key, { size: bytes.byteLength, time: Date.parse(result.receivedAt) || 0 });
+    this.renders++;
+    return { bytes, key };
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     if (uri.path === '/' || /^\/[^/]+\/?$/.test(uri.path)) {
       return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     }
-    const text = await this.text(uri);
-    const parsed = parseResultPath(uri.path);
-    const result = parsed && await this.store.get(parsed.executionId);
-    const time = result ? Date.parse(result.receivedAt) || 0 : 0;
-    return { type: vscode.FileType.File, ctime: time, mtime: time, size: Buffer.byteLength(text), permissions: vscode.FilePermission.Readonly };
+    const { key } = await this.resultFor(uri);
+    const known = this.sizes.get(key) ?? this.sizes.get((await this.render(uri)).key) as { size: number; time: number };
+    return { type: vscode.FileType.File, ctime: known.time, mtime: known.time, size: known.size, permissions: vscode.FilePermission.Readonly };
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
-    return Buffer.from(await this.text(uri), 'utf8');
+    return (await this.render(uri)).bytes;
   }
+
+  /** How many times a document was rendered (for tests): a stat after the first costs nothing. */
+  renders = 0;
 
   readDirectory(): [string, vscode.FileType][] {
     return [];

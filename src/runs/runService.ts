@@ -1,75 +1,54 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { CancelledError, DocuTrayError, StepFailedError } from '../core/api/errors';
+import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { Execution } from '../core/api/execution';
 import type { DocuTrayClient } from '../core/api/client';
-import type { DocumentInput } from '../core/documents/input';
-import { RunRecord, RunState } from '../core/runs/history';
+import { RunRecord } from '../core/runs/history';
+import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
+import { formatRunSource } from '../core/runs/source';
 import type { StepDefinition } from '../core/runs/steps';
 import { StoredResult, toStoredResult } from '../core/results/storedResult';
+import { plainText } from '../core/text/plainText';
 import { ClientFactory } from '../api/clientFactory';
 import { ErrorPresenter } from '../errors/errorPresenter';
 import { ScopedLog } from '../logging/log';
 import { RunStatusBar } from '../progress/statusBar';
-import { ResultFileSystem } from '../results/resultFileSystem';
 import { ResultStore } from '../results/resultStore';
 import * as settings from '../settings/settings';
-import { documentInput, fileName, metadataVariables } from './documentSource';
+import { metadataVariables } from './documentSource';
+import { openResult } from './resultOpener';
 import { RunHistory } from './runHistory';
+import { announce, confirmDuplicate } from './runMessages';
+import { RunProgress, showMessage } from './runProgress';
+import { RunOutcome, RunTarget, targetFromSource } from './runTargets';
 
-/** One document to run a step on: a workspace file or a URL. */
-export interface RunTarget {
-  /** Shown to the user and used to name the result. */
-  name: string;
-  /** A workspace URI string or an http(s) URL. */
-  source: string;
-  input: () => Promise<DocumentInput>;
-  metadataFor?: vscode.Uri;
-}
-
-export interface RunOutcome {
-  target: RunTarget;
-  run?: RunRecord;
-  result?: StoredResult;
-  error?: unknown;
-}
-
-export function fileTarget(uri: vscode.Uri): RunTarget {
-  return { name: fileName(uri), source: uri.toString(), input: () => documentInput(uri), metadataFor: uri };
-}
-
-export function urlTarget(url: string): RunTarget {
-  const parsed = new URL(url);
-  const last = decodeURIComponent(parsed.pathname.split('/').filter(Boolean).pop() ?? '') || parsed.hostname;
-  return { name: last, source: url, input: async () => ({ kind: 'url', url }) };
-}
-
-/** The target a recorded run came from, for a rerun; undefined when it had no source to rerun. */
-export function targetFromSource(source: string): RunTarget | undefined {
-  if (/^https?:\/\//i.test(source)) {
-    return urlTarget(source);
-  }
-  try {
-    const uri = vscode.Uri.parse(source, true);
-    return uri.scheme === 'docutray-execution' ? undefined : fileTarget(uri);
-  } catch {
-    return undefined;
-  }
-}
+export type { RunOutcome, RunTarget } from './runTargets';
 
 /** Hooks other parts of the extension add to a finished result (saving it as a file, say). */
 export type ResultHook = (result: StoredResult) => Promise<void>;
 
+/** A result DocuTray sent that could not be written to storage: the run keeps its execution id. */
+class ResultNotStoredError extends Error {
+  constructor(executionId: string, cause: unknown) {
+    super(`The result of execution ${executionId} could not be stored (${cause instanceof Error ? cause.message : String(cause)}); the execution id is kept, check it again later.`);
+    this.name = 'ResultNotStoredError';
+  }
+}
+
 /**
- * Runs a step on one or more documents: one cancellable notification per batch with stage text, the
- * status-bar item, bounded concurrency, every run recorded before its request leaves, results written
- * to storage before they are shown, and a summary at the end of a batch.
+ * Drives runs through their lifecycle (core/runs/lifecycle.ts decides; this is the VS Code side):
+ * one cancellable notification per batch, the status bar, bounded concurrency, every run recorded
+ * before its request leaves, results written to storage before they are shown, and one message at
+ * the end whose buttons never start a paid step twice.
+ *
+ * Each run's record is held here while it runs, and changes are applied to it and then to the
+ * history: a Refresh (which reads the history again) can never leave a run without its execution id.
  */
 export class RunService {
-  /** Abort controllers of runs in flight, by run id. */
+  /** Abort controllers of runs in flight in this window, by run id. */
   private readonly active = new Map<string, AbortController>();
   private readonly hooks: ResultHook[] = [];
 
@@ -90,81 +69,70 @@ export class RunService {
   }
 
   async run(targets: RunTarget[], step: StepDefinition): Promise<RunOutcome[]> {
-    const single = targets.length === 1;
-    const title = single ? l10n.t('DocuTray: {0} on {1}', step.name, targets[0].name) : l10n.t('DocuTray: {0} on {1} files', step.name, targets.length);
-    const end = this.statusBar.begin(targets.length);
-    let pending = targets.length;
-    const ended = (ok: boolean) => {
-      pending--;
-      end(ok);
-    };
-    let outcomes: RunOutcome[];
-    try {
-      outcomes = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      const batch = new AbortController();
-      const cancel = token.onCancellationRequested(() => batch.abort());
-      const stages = new Map<RunTarget, string>();
-      let finished = 0;
-      const report = () => {
-        if (single) {
-          progress.report({ message: stages.get(targets[0]) });
-        } else {
-          const active = [...stages.entries()].map(([target, stage]) => `${target.name}: ${stage}`).join(' · ');
-          progress.report({ message: l10n.t('{0} of {1} done', finished, targets.length) + (active ? ` · ${active}` : '') });
-        }
-      };
-      try {
-        const client = this.clients.create();
-        const settled = await runPool(targets, settings.maxConcurrentRuns(), async target => {
-          try {
-            if (batch.signal.aborted) {
-              return { target, error: new CancelledError() };
-            }
-            return await this.runOne(client, target, step, batch.signal, stage => {
-              stages.set(target, stage);
-              report();
-            });
-          } finally {
-            stages.delete(target);
-            finished++;
-            report();
+    const outcomes = await this.tracked(targets.length, () => RunProgress.show(targets, step, async (progress, signal) => {
+      const client = this.clients.create();
+      const settled = await runPool(targets, settings.maxConcurrentRuns(), async target => {
+        try {
+          if (signal.aborted) {
+            return { target, error: new CancelledError() };
           }
-        });
-        return settled.map((s, i): RunOutcome => {
-          const outcome: RunOutcome = s.status === 'fulfilled' ? s.value : { target: targets[i], error: s.reason };
-          ended(outcome.result !== undefined);
-          return outcome;
-        });
-      } finally {
-        cancel.dispose();
-      }
-    });
-    } finally {
-      // A run that failed before it could report still leaves the status bar.
-      while (pending > 0) {
-        ended(false);
-      }
-    }
+          return await this.runOne(client, target, step, signal, s => progress.stage(target, s));
+        } finally {
+          progress.done(target);
+        }
+      });
+      return settled.map((s, i): RunOutcome => (s.status === 'fulfilled' ? s.value : { target: targets[i], error: s.reason }));
+    }));
     await this.announce(outcomes, step);
     return outcomes;
   }
 
+  /** Counts `n` runs on the status bar while `body` runs, each ended as it succeeded or not. */
+  private async tracked(n: number, body: () => Promise<RunOutcome[]>): Promise<RunOutcome[]> {
+    const end = this.statusBar.begin(n);
+    let pending = n;
+    try {
+      const outcomes = await body();
+      for (const o of outcomes) {
+        pending--;
+        end(o.result !== undefined);
+      }
+      return outcomes;
+    } finally {
+      // A run that failed before it could report still leaves the status bar.
+      while (pending-- > 0) {
+        end(false);
+      }
+    }
+  }
+
+  /**
+   * Applies a lifecycle event to the run held here, then to the history. False when the history did not
+   * take it: another window drives the run now (or it was removed).
+   */
+  private async apply(run: RunRecord, event: RunEvent): Promise<boolean> {
+    const change = transition(run, event);
+    if (!change) {
+      return true;
+    }
+    Object.assign(run, change, { updatedAt: Date.now() });
+    return (await this.history.update(run.id, change)) !== undefined;
+  }
+
   private async runOne(client: DocuTrayClient, target: RunTarget, step: StepDefinition, batchSignal: AbortSignal, stage: (s: string) => void): Promise<RunOutcome> {
     const now = Date.now();
-    const run: RunRecord = { id: randomUUID(), source: target.source, sourceName: target.name, stepId: step.id, stepName: step.name, state: 'starting', startedAt: now, updatedAt: now };
+    const run: RunRecord = { id: randomUUID(), source: formatRunSource(target.source), sourceName: target.name, stepId: step.id, stepName: step.name, state: 'starting', startedAt: now, updatedAt: now };
     const abort = new AbortController();
     const onBatchAbort = () => abort.abort();
     batchSignal.addEventListener('abort', onBatchAbort, { once: true });
     this.active.set(run.id, abort);
-    const show = (s: string) => {
-      stage(s);
-      void this.history.update(run.id, { stage: s }, false);
-    };
+    const show = this.stageReporter(run, stage);
     const timings: string[] = [];
     const mark = (name: string) => timings.push(`${name} ${Date.now() - now} ms`);
     try {
-      // On disk before the request leaves: a reload mid-upload then shows "may have started".
-      await this.history.add(run);
+      // On disk before the request leaves: a reload mid-upload then shows "may have started". A copy:
+      // the history's objects are replaced when it is read again; this one is the run's own.
+      await this.history.add({ ...run });
       show(l10n.t('reading'));
       const input = await target.input();
       const template = target.metadataFor ? settings.documentMetadata(target.metadataFor) : undefined;
@@ -185,7 +153,7 @@ export class RunService {
       });
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
-      await this.history.update(run.id, { executionId: started.id, state: 'ENQUEUED' });
+      await this.apply(run, { type: 'started', executionId: started.id });
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
@@ -200,10 +168,23 @@ export class RunService {
     }
   }
 
-  /** Polls an execution to its end, keeping the run's state and stage current. */
+  /** Live stage text: in the notification and the Runs view (not saved: it does not outlive the run). */
+  private stageReporter(run: RunRecord, stage: (s: string) => void = () => undefined): (s: string) => void {
+    return s => {
+      stage(s);
+      void this.history.update(run.id, { stage: s }, false);
+    };
+  }
+
+  /** Polls the run's execution to its end, keeping the run's state and stage current. */
   private follow(client: DocuTrayClient, run: RunRecord, signal: AbortSignal, show: (s: string) => void, startedAt: number, mark: (n: string) => void): Promise<Execution> {
+    const executionId = run.executionId;
+    if (!executionId) {
+      // Never reached: only a run with an id is followed. Kept as a guard, with the run's own words.
+      return Promise.reject(new Error(`run ${run.id} has no execution id to follow`));
+    }
     let last = run.state as string;
-    return client.waitForCompletion(run.executionId as string, {
+    return client.waitForCompletion(executionId, {
       signal,
       startedAt,
       timeoutMs: settings.pollTimeoutMs(),
@@ -212,20 +193,27 @@ export class RunService {
           last = e.status;
           mark(e.status);
           this.log.trace(`${run.sourceName}: execution ${e.id} is ${e.status}`);
-          if (e.status === 'ENQUEUED' || e.status === 'PROCESSING') {
-            void this.history.update(run.id, { state: e.status as RunState });
-          }
+          void this.apply(run, { type: 'status', status: e.status });
         }
         show(e.status === 'ENQUEUED' ? l10n.t('queued') : e.progress !== undefined ? l10n.t('processing {0}%', Math.round(e.progress)) : l10n.t('processing'));
+      },
+      onTransient: (e, retryInMs) => {
+        this.log.warn(`${run.sourceName}: status of execution ${executionId} failed (${e.kind}${e.status ? ` ${e.status}` : ''}); still waiting, next check in ${retryInMs} ms`);
+        show(l10n.t('DocuTray not answering, checking again in {0} s', Math.max(1, Math.round(retryInMs / 1000))));
       },
     });
   }
 
-  /** Saves the result, then records the run as done: a result is on disk before anyone sees it. */
+  /** Stores the result, then records the run as done: a result is on disk before anyone sees it. */
   private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
-    const result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName });
-    await this.store.save(result);
-    if (!await this.history.update(run.id, { state: 'SUCCESS', finishedAt: Date.now(), stage: undefined, executionId: execution.id })) {
+    let result: StoredResult;
+    try {
+      result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName });
+      await this.store.save(result);
+    } catch (e) {
+      throw new ResultNotStoredError(execution.id, e);
+    }
+    if (!await this.apply(run, { type: 'succeeded' })) {
       // Another window drives this run now (or it was removed): it saves and announces, not this one.
       this.log.info(`${run.sourceName}: execution ${execution.id} succeeded; left to the window that drives it`);
       return result;
@@ -244,16 +232,16 @@ export class RunService {
       // An ERROR execution is kept too, so its record can be looked at later.
       await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
     }
+    const waitedS = Math.round(settings.pollTimeoutMs() / 1000);
+    const message = e instanceof ResultNotStoredError ? e.message
+      // Waited out with the id kept: say which way (an outage, or a step still running).
+      : e instanceof TimeoutError && e.executionId
+        ? (e.cause ? l10n.t('DocuTray did not answer for {0} s.', waitedS) : l10n.t('DocuTray had not finished it after {0} s.', waitedS))
+        : this.errors.present(e).message || (e as Error).message;
+    await this.apply(run, { type: 'error', error: e, message });
     const kind = e instanceof DocuTrayError ? e.kind : 'error';
-    const state: RunState = e instanceof StepFailedError ? 'ERROR'
-      : kind === 'startUncertain' || (kind === 'cancelled' && !run.executionId && (e as { mayHaveStarted?: boolean }).mayHaveStarted) ? 'mayHaveStarted'
-        : kind === 'cancelled' ? 'cancelled' : 'failed';
-    await this.history.update(run.id, {
-      state, finishedAt: Date.now(), stage: undefined,
-      error: kind === 'cancelled' && state === 'cancelled' ? undefined : { kind, message: this.errors.present(e).message || (e as Error).message },
-    });
     const requestId = e instanceof DocuTrayError && e.requestId ? ` request ${e.requestId}` : '';
-    this.log.warn(`${run.sourceName}: ${kind}${run.executionId ? ` (execution ${run.executionId})` : ''}${requestId} after ${Date.now() - run.startedAt} ms (${timings.join(', ') || 'no stages'})`);
+    this.log.warn(`${run.sourceName}: ${kind} → ${run.state}${run.executionId ? ` (execution ${run.executionId})` : ''}${requestId} after ${Date.now() - run.startedAt} ms (${timings.join(', ') || 'no stages'})`);
   }
 
   /**
@@ -263,7 +251,7 @@ export class RunService {
    * are left to it.
    */
   async resume(): Promise<number> {
-    const runs = await this.history.takeOver(id => this.active.has(id));
+    const runs = (await this.history.takeOver(id => this.active.has(id))).map(({ run, action }) => ({ run: { ...run }, action }));
     if (!runs.length) {
       return 0;
     }
@@ -271,56 +259,88 @@ export class RunService {
     let resumed = 0;
     for (const { run, action } of runs) {
       if (action === 'markMayHaveStarted') {
-        await this.history.update(run.id, { state: 'mayHaveStarted', finishedAt: Date.now(), error: { kind: 'startUncertain', message: l10n.t('The window closed while this run was starting: it may have started on DocuTray. It was not started again.') } });
+        await this.apply(run, { type: 'interrupted' });
         this.log.warn(`run ${run.id} (${run.sourceName}) was interrupted while starting: marked "may have started"`);
         continue;
       }
       resumed++;
       this.log.info(`resuming execution ${run.executionId} (${run.sourceName}, step ${run.stepId})`);
-      const ended = this.statusBar.begin(1);
-      const abort = new AbortController();
-      this.active.set(run.id, abort);
-      const timings: string[] = [];
-      void this.follow(client, run, abort.signal, s => void this.history.update(run.id, { stage: s }, false), run.startedAt, n => timings.push(n))
-        .then(async execution => {
-          const result = await this.finish(run, execution, timings);
-          ended(true);
-          if (!this.history.isMine(run.id)) {
-            return;
-          }
-          void vscode.window.showInformationMessage(l10n.t('DocuTray: {0} on {1} finished.', run.stepName, run.sourceName), l10n.t('Open Result'))
-            .then(c => (c ? this.open(result, 'active') : undefined));
-        }, async e => {
-          await this.fail(run, e, timings);
-          ended(false);
-        })
-        .finally(() => this.active.delete(run.id));
+      void this.tracked(1, async () => [await this.pollToEnd(client, run)]).then(([o]) => {
+        if (o.result && this.history.isMine(run.id)) {
+          const result = o.result;
+          showMessage('info', l10n.t('DocuTray: {0} on {1} finished.', plainText(run.stepName), plainText(run.sourceName)), [{ title: l10n.t('Open Result'), run: () => this.open(result, 'active') }]);
+        }
+      });
     }
     return resumed;
   }
 
-  private async announce(outcomes: RunOutcome[], step: StepDefinition): Promise<void> {
-    const ok = outcomes.filter(o => o.result);
-    const failed = outcomes.filter(o => o.error !== undefined);
-    if (outcomes.length === 1) {
-      const [o] = outcomes;
-      if (o.result) {
-        await this.open(o.result);
-      } else {
-        this.errors.report(o.error, `run ${step.id} on ${o.target.name}`, () => this.run([o.target], step));
-      }
-      return;
+  /** Follows a run that has an execution id to its end (in the background of whoever awaits it). */
+  private async pollToEnd(client: DocuTrayClient, run: RunRecord, stage?: (s: string) => void): Promise<RunOutcome> {
+    const abort = new AbortController();
+    this.active.set(run.id, abort);
+    const timings: string[] = [];
+    const target = targetFromSource(run.source) ?? { name: run.sourceName, source: { kind: 'execution', executionId: run.executionId ?? '' }, input: () => Promise.reject(new Error('no document')) };
+    try {
+      const execution = await this.follow(client, run, abort.signal, this.stageReporter(run, stage), run.startedAt, n => timings.push(n));
+      return { target, run, result: await this.finish(run, execution, timings) };
+    } catch (e) {
+      await this.fail(run, e, timings);
+      return { target, run, error: e };
+    } finally {
+      this.active.delete(run.id);
     }
-    const cancelled = failed.filter(o => o.error instanceof DocuTrayError && o.error.kind === 'cancelled');
-    const realFailures = failed.filter(o => !cancelled.includes(o));
-    const openAll = { title: l10n.t('Open Results'), run: async () => { for (const o of ok) { await this.open(o.result as StoredResult, 'active'); } } };
-    const retryFailed = { title: l10n.t('Retry Failed'), run: () => this.run(realFailures.map(o => o.target), step) };
-    const summary = l10n.t('DocuTray: {0} of {1} succeeded with {2}.', ok.length, outcomes.length, step.name)
-      + (realFailures.length ? ' ' + l10n.t('Failed: {0}.', realFailures.map(o => `${o.target.name} (${this.errors.present(o.error).message})`).join('; ')) : '')
-      + (cancelled.length ? ' ' + l10n.t('Cancelled: {0}.', cancelled.length) : '');
-    const actions = [...(ok.length ? [openAll] : []), ...(realFailures.length ? [retryFailed] : []), { title: l10n.t('Show Log'), run: () => vscode.commands.executeCommand('docutray.showLog') }];
-    const show = realFailures.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
-    void show(summary, ...actions.map(a => a.title)).then(choice => actions.find(a => a.title === choice)?.run());
+  }
+
+  /**
+   * "Retry" or "Check Again" on a run that has an execution id: polls that same execution again (never
+   * a new start), with the run's notification, and says how it ended. Undefined when the run has no
+   * execution to check, or is already being followed in this window.
+   */
+  async checkAgain(runId: string): Promise<RunOutcome | undefined> {
+    const stored = await this.history.get(runId);
+    if (!stored?.executionId || this.active.has(runId)) {
+      return undefined;
+    }
+    const run = { ...stored };
+    const change = resumeChange(run);
+    if (!change) {
+      return undefined;
+    }
+    if (Object.keys(change).length) {
+      Object.assign(run, change, { updatedAt: Date.now() });
+      await this.history.update(run.id, change);
+    }
+    this.log.info(`checking execution ${run.executionId} again (${run.sourceName}, step ${run.stepId}); nothing is started`);
+    const client = this.clients.create();
+    const step = { id: run.stepId, name: run.stepName };
+    const [outcome] = await this.tracked(1, () => RunProgress.show([{ name: run.sourceName }], step, async (progress, signal) => {
+      const onCancel = () => this.cancel(run.id);
+      signal.addEventListener('abort', onCancel, { once: true });
+      try {
+        return [await this.pollToEnd(client, run, s => progress.stage({ name: run.sourceName }, s))];
+      } finally {
+        signal.removeEventListener('abort', onCancel);
+      }
+    }));
+    await this.announce([outcome], step);
+    return outcome;
+  }
+
+  /** The modal before starting again a document whose earlier run may have started: true to go ahead. */
+  confirmDuplicate(run: RunRecord): Promise<boolean> {
+    this.log.info(`asking before starting ${run.sourceName} again (run ${run.id}${run.requestId ? `, request ${run.requestId}` : ''}${run.executionId ? `, execution ${run.executionId}` : ''})`);
+    return confirmDuplicate(run);
+  }
+
+  private announce(outcomes: RunOutcome[], step: StepDefinition): Promise<void> {
+    return announce(outcomes, step, this.errors, {
+      open: result => this.open(result),
+      openActive: result => this.open(result, 'active'),
+      start: (targets, s) => this.run(targets, s),
+      checkAgain: runId => this.checkAgain(runId),
+      confirmDuplicate: run => this.confirmDuplicate(run),
+    });
   }
 
   /** Cancels one run, or every run in progress in this window (uploads and polling stop at once). */
@@ -335,18 +355,7 @@ export class RunService {
   }
 
   /** Opens a stored result, as `docutray.openResult` says (or as asked). */
-  async open(result: StoredResult, mode: settings.OpenResultMode = settings.openResultMode()): Promise<vscode.TextEditor | undefined> {
-    if (mode === 'none') {
-      return undefined;
-    }
-    const doc = await vscode.workspace.openTextDocument(ResultFileSystem.uriFor(result));
-    // Beside what is open. With nothing open there is nothing to be beside, and Beside would leave an
-    // empty group on the left and the result in half the window.
-    const beside = mode === 'beside' && vscode.window.tabGroups.activeTabGroup.tabs.length > 0;
-    return vscode.window.showTextDocument(doc, {
-      viewColumn: beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active,
-      preview: false,
-      preserveFocus: false,
-    });
+  open(result: StoredResult, mode?: settings.OpenResultMode): Promise<vscode.TextEditor | undefined> {
+    return openResult(result, mode);
   }
 }

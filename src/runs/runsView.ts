@@ -1,6 +1,9 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
+import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
+import { hasDocument, parseRunSource } from '../core/runs/source';
+import { escapeMarkdown } from '../core/text/plainText';
 import { RunHistory } from './runHistory';
 
 const ICONS: Record<RunState, [string, string?]> = {
@@ -12,6 +15,7 @@ const ICONS: Record<RunState, [string, string?]> = {
   failed: ['error', 'testing.iconFailed'],
   cancelled: ['circle-slash'],
   mayHaveStarted: ['warning', 'list.warningForeground'],
+  unavailable: ['debug-disconnect', 'list.warningForeground'],
 };
 
 /** True when a run has a stored result (or ERROR record) to open. */
@@ -20,7 +24,7 @@ export function hasResult(r: RunRecord): boolean {
 }
 
 function canRerun(r: RunRecord): boolean {
-  return !r.source.startsWith('docutray-execution:');
+  return hasDocument(parseRunSource(r.source));
 }
 
 /** "DocuTray Runs": newest first, with live stage text while a run is in flight. */
@@ -60,7 +64,11 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
       md.appendMarkdown(`${escape(r.error.message)}\n\n`);
     }
     item.tooltip = md;
-    const flags = ['run', isInFlight(r) ? 'running' : 'finished', hasResult(r) ? 'result' : '', r.executionId ? 'execution' : '', canRerun(r) ? 'rerunnable' : ''];
+    // `rerunnable`: Rerun is in the context menu (it asks first when the run may have started);
+    // `oneClickRerun`: also inline, only when a rerun cannot bill a step that may already be running;
+    // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution.
+    const flags = ['run', isInFlight(r) ? 'running' : 'finished', hasResult(r) ? 'result' : '', r.executionId ? 'execution' : '',
+      canRerun(r) ? 'rerunnable' : '', inlineRerun(r) ? 'oneClickRerun' : '', retryOffer(r).kind === 'poll' ? 'checkable' : ''];
     item.contextValue = flags.filter(Boolean).join(' ');
     if (hasResult(r)) {
       item.command = { command: 'docutray.runs.openResult', title: l10n.t('Open Result'), arguments: [r] };
@@ -84,9 +92,8 @@ function stateText(s: RunState): string {
     case 'failed': return l10n.t('failed');
     case 'cancelled': return l10n.t('cancelled');
     case 'mayHaveStarted': return l10n.t('may have started');
+    case 'unavailable': return l10n.t('unavailable — check later');
   }
 }
 
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, c => `\\${c}`);
-}
+const escape = escapeMarkdown;

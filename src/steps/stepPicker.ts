@@ -1,6 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { StepDefinition, orderByLastUsed, upsertStep } from '../core/runs/steps';
+import { plainText } from '../core/text/plainText';
 import * as settings from '../settings/settings';
 
 const LAST_STEP_KEY = 'docutray.lastStepId';
@@ -125,6 +126,6 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
   await settings.saveSteps(upsertStep(steps, step, editing?.id));
-  void vscode.window.showInformationMessage(l10n.t('Saved the DocuTray step "{0}" in your settings.', step.name));
+  void vscode.window.showInformationMessage(l10n.t('Saved the DocuTray step "{0}" in your settings.', plainText(step.name)));
   return step;
 }

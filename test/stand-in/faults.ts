@@ -9,13 +9,56 @@ import type { ErrorStyle, FaultSpec } from './types';
 interface Armed {
   spec: FaultSpec;
   remaining: number;
+  /** For a time-window fault: when it ends (ms epoch). */
+  until?: number;
 }
+
+/** Faults applied to a SUCCESS answer's data rather than to a request. */
+export type ResultFault = Extract<FaultSpec, { kind: 'hugeResult' | 'nestedResult' }>;
+
+function isResultFault(spec: FaultSpec): spec is ResultFault {
+  return spec.kind === 'hugeResult' || spec.kind === 'nestedResult';
+}
+
+/** Where a fault applies when it names no `match`. */
+const DEFAULT_MATCH: Partial<Record<FaultSpec['kind'], FaultSpec['match']>> = {
+  loseStartAnswer: { method: 'POST' },
+  statusOutage: { method: 'GET', path: '/api/steps-async/status/' },
+  hugeResult: { method: 'GET', path: '/api/steps-async/status/' },
+  nestedResult: { method: 'GET', path: '/api/steps-async/status/' },
+};
 
 export class FaultQueue {
   private armed: Armed[] = [];
+  private outageHits = 0;
+
+  constructor(private readonly now: () => number = Date.now) { }
 
   add(specs: FaultSpec[]): void {
-    this.armed.push(...specs.map(spec => ({ spec, remaining: spec.count ?? 1 })));
+    this.armed.push(...specs.map(spec => ({
+      spec: spec.match || !DEFAULT_MATCH[spec.kind] ? spec : { ...spec, match: DEFAULT_MATCH[spec.kind] },
+      remaining: spec.count ?? 1,
+      until: spec.kind === 'statusOutage' ? this.now() + spec.ms : undefined,
+    })));
+  }
+
+  /** Which way a status outage fails this request: 503 or a cut connection. */
+  outageMode(spec: Extract<FaultSpec, { kind: 'statusOutage' }>): 'drop' | '503' {
+    const mode = spec.mode ?? '503';
+    return mode === 'alternate' ? (this.outageHits++ % 2 === 0 ? '503' : 'drop') : mode;
+  }
+
+  /** Takes one use of the first result fault matching this (SUCCESS) answer. */
+  takeResult(method: string, path: string): ResultFault | undefined {
+    const index = this.armed.findIndex(a => isResultFault(a.spec) && matches(a.spec, method, path));
+    if (index < 0) {
+      return undefined;
+    }
+    const armed = this.armed[index];
+    if (--armed.remaining <= 0) {
+      this.armed.splice(index, 1);
+    }
+    return armed.spec as ResultFault;
   }
 
   clear(): void {
@@ -29,11 +72,16 @@ export class FaultQueue {
 
   /** Takes one use of the first fault matching this request. */
   take(method: string, path: string): FaultSpec | undefined {
-    const index = this.armed.findIndex(a => matches(a.spec, method, path));
+    const now = this.now();
+    this.armed = this.armed.filter(a => a.until === undefined || a.until > now);
+    const index = this.armed.findIndex(a => !isResultFault(a.spec) && matches(a.spec, method, path));
     if (index < 0) {
       return undefined;
     }
     const armed = this.armed[index];
+    if (armed.until !== undefined) {
+      return armed.spec; // a time window: every matching request until it ends
+    }
     if (--armed.remaining <= 0) {
       this.armed.splice(index, 1);
     }
@@ -44,6 +92,16 @@ export class FaultQueue {
 function matches(spec: FaultSpec, method: string, path: string): boolean {
   const m = spec.match;
   return (!m?.method || m.method.toUpperCase() === method.toUpperCase()) && (!m?.path || path.startsWith(m.path));
+}
+
+/** The data of a result fault, as JSON text (built as text: too deep for JSON.stringify). */
+export function resultFaultData(spec: ResultFault): string {
+  if (spec.kind === 'nestedResult') {
+    return `${'['.repeat(spec.depth)}${']'.repeat(spec.depth)}`;
+  }
+  const row = '{"line":"Lorem ipsum dolor sit amet, consectetur adipiscing elit","amount":1234.5},';
+  const rows = Math.max(1, Math.ceil(spec.bytes / row.length));
+  return `{"rows":[${row.repeat(rows).slice(0, -1)}]}`;
 }
 
 /** Faults that answer instead of the route. */

@@ -12,7 +12,8 @@ import { handleApi } from './api';
 import { BodyAborted, readBody, type ParsedBody } from './body';
 import { Control, handleControl } from './control';
 import { DEFAULT_STEPS } from './default-steps';
-import { faultReply, isReplacing } from './faults';
+import { faultReply, isReplacing, resultFaultData } from './faults';
+import { errorReply } from './replies';
 import type { Reply } from './replies';
 import { StandInState } from './state';
 import {
@@ -143,7 +144,8 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
   if (fault) {
     entry.fault = fault.kind;
   }
-  if (fault?.kind === 'dropBeforeBody') {
+  const outage = fault?.kind === 'statusOutage' ? state.faults.outageMode(fault) : undefined;
+  if (fault?.kind === 'dropBeforeBody' || outage === 'drop') {
     entry.status = 'dropped';
     req.socket.destroy();
     return;
@@ -155,9 +157,11 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
   }
   recordBody(entry, body);
   const now = Date.now();
-  const reply = isReplacing(fault)
-    ? faultReply(fault, state.settings.errorStyle, now)
-    : handleApi(state, { method, path, headers: req.headers, body, now });
+  let reply = outage === '503' ? errorReply(state.settings.errorStyle, 'serverError', { status: 503 })
+    : isReplacing(fault)
+      ? faultReply(fault, state.settings.errorStyle, now)
+      : handleApi(state, { method, path, headers: req.headers, body, now });
+  reply = withResultFault(state, method, path, reply, entry);
   await deliver(state, req, res, entry, reply, fault);
 }
 
@@ -186,7 +190,7 @@ async function deliver(state: StandInState, req: http.IncomingMessage, res: http
     entry.status = 'aborted';
     return;
   }
-  if (fault?.kind === 'dropAfterBody') {
+  if (fault?.kind === 'dropAfterBody' || fault?.kind === 'loseStartAnswer') {
     entry.status = 'dropped';
     req.socket.destroy();
     return;
@@ -200,6 +204,22 @@ async function deliver(state: StandInState, req: http.IncomingMessage, res: http
   entry.status = reply.status;
   delete entry.handledStatus;
   reply.onSent?.(Date.now());
+}
+
+/** A SUCCESS status answer with its data replaced by a result fault's (huge or deeply nested). */
+function withResultFault(state: StandInState, method: string, path: string, reply: Reply, entry: RequestLogEntry): Reply {
+  const body = reply.body as Record<string, unknown> | undefined;
+  if (reply.status !== 200 || !isPlainObject(body) || body.status !== 'SUCCESS') {
+    return reply;
+  }
+  const fault = state.faults.takeResult(method, path);
+  if (!fault) {
+    return reply;
+  }
+  entry.fault = fault.kind;
+  const marker = '"__stand_in_data__"';
+  const text = JSON.stringify({ ...body, data: '__stand_in_data__' }).replace(marker, resultFaultData(fault));
+  return { ...reply, body: text, contentType: 'application/json' };
 }
 
 function send(res: http.ServerResponse, reply: Reply, requestId: string): void {

@@ -52,6 +52,21 @@ export type FaultSpec = FaultBase & (
   | { kind: 'html'; status?: number }
   | { kind: 'malformedJson'; status?: number }
   | { kind: 'throttleBody'; bytesPerSecond: number }
+  /**
+   * The start is accepted and its execution runs, but the answer never arrives: the socket is
+   * destroyed after the body is read (dropAfterBody, matching starts only by default).
+   */
+  | { kind: 'loseStartAnswer' }
+  /**
+   * Status checks fail for `ms` from the moment the fault is armed (whatever `count` says): `503`
+   * answers 503, `drop` cuts the connection, `alternate` does one then the other. The executions
+   * go on running meanwhile.
+   */
+  | { kind: 'statusOutage'; ms: number; mode?: 'drop' | '503' | 'alternate' }
+  /** The next `count` SUCCESS status answers carry data of about `bytes` bytes instead of the script's. */
+  | { kind: 'hugeResult'; bytes: number }
+  /** The next `count` SUCCESS status answers carry data nested `depth` arrays deep (`[[[…]]]`). */
+  | { kind: 'nestedResult'; depth: number }
 );
 
 export type FaultKind = FaultSpec['kind'];
@@ -285,8 +300,22 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
       const rate = optNumber(v, 'bytesPerSecond', where, { min: 1 });
       return { kind: 'throttleBody', bytesPerSecond: rate ?? fail(`${where}.bytesPerSecond`, 'is required') };
     }
+    case 'loseStartAnswer':
+      return { kind: 'loseStartAnswer' };
+    case 'statusOutage': {
+      const ms = optNumber(v, 'ms', where, { min: 0 });
+      return { kind: 'statusOutage', ms: ms ?? fail(`${where}.ms`, 'is required'), mode: optEnum(v, 'mode', where, ['drop', '503', 'alternate'] as const) };
+    }
+    case 'hugeResult': {
+      const bytes = optNumber(v, 'bytes', where, { min: 1, integer: true });
+      return { kind: 'hugeResult', bytes: bytes ?? fail(`${where}.bytes`, 'is required') };
+    }
+    case 'nestedResult': {
+      const depth = optNumber(v, 'depth', where, { min: 1, integer: true });
+      return { kind: 'nestedResult', depth: depth ?? fail(`${where}.depth`, 'is required') };
+    }
     default:
-      return fail(`${where}.kind`, 'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody');
+      return fail(`${where}.kind`, 'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, loseStartAnswer, statusOutage, hugeResult, nestedResult');
   }
 }
 

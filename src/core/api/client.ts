@@ -5,8 +5,10 @@
  *
  * Never a duplicate start. A start costs the user money and carries no idempotency key, so it is
  * retried only when DocuTray cannot have accepted it:
- *   1. the connection failed before the request could reach the server (refused, name not resolved,
- *      host unreachable, TLS failure: see NOT_SENT_CODES), or
+ *   1. the connection failed before the request could reach the server: refused, name not resolved,
+ *      connect timeout, TLS failure (CONNECT_ONLY_CODES), or host/network unreachable *with not one
+ *      byte of the body handed to fetch* (an unreachable route can also cut a request already sent;
+ *      for a JSON body, sent in one write we cannot watch, unreachable never counts), or
  *   2. DocuTray answered 429, which refuses the request before it is processed.
  * Anything else — a dropped connection once connected, a timeout, a 5xx, an unreadable answer —
  * means the step may have started: the client stops and throws StartUncertainError. Status checks and
@@ -16,11 +18,11 @@ import { DEFAULT_BASE_URL, apiUrl, validateBaseUrl } from './endpoint';
 import {
   AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError,
   InvalidInputError, InvalidResponseError, MissingApiKeyError, NotFoundError, NotFoundResource,
-  PayloadTooLargeError, PermissionError, RateLimitError, RateLimitInfo, ServerError, StartUncertainError,
-  TimeoutError, UnsupportedTypeError,
+  PayloadTooLargeError, PermissionError, RateLimitError, RateLimitInfo, ResponseTooLargeError, ServerError, StartUncertainError,
+  TimeoutError, UnsupportedTypeError, formatBytes,
 } from './errors';
 import { Execution, normalizeExecution } from './execution';
-import { DEFAULT_RETRY, NOT_SENT_CODES, RetryPolicy, backoffDelay, errorCode, parseRetryAfter, sleep } from './retry';
+import { CONNECT_ONLY_CODES, DEFAULT_RETRY, NOT_SENT_CODES, RetryPolicy, backoffDelay, errorCode, parseRetryAfter, sleep } from './retry';
 import { DocumentInput, DocumentMetadata, PreparedBody, prepareBody } from '../documents/input';
 import { MAX_UPLOAD_BYTES, SUPPORTED_LABELS } from '../documents/mime';
 import { WaitOptions, waitForExecution } from '../polling/wait';
@@ -40,6 +42,8 @@ export interface ClientOptions {
   /** For a start: the whole upload and its answer (default 15 min). */
   uploadTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /** Answers larger than this are not read (default {@link DEFAULT_MAX_RESPONSE_BYTES}). */
+  maxResponseBytes?: number;
   /** One line per request: method, path, status, request id, time. Never the key or the document. */
   log?: (line: string) => void;
   random?: () => number;
@@ -75,6 +79,9 @@ interface Answer {
 }
 
 const STEP_ID_MAX = 200;
+
+/** 64 MB: far above any step result seen, far below what would hurt the extension host. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 export class DocuTrayClient {
   readonly baseUrl: URL;
@@ -178,6 +185,9 @@ export class DocuTrayClient {
     if (spec.body && !spec.body.reopenable()) {
       return undefined; // a stream input already read: there is nothing left to send again
     }
+    if (e instanceof ResponseTooLargeError) {
+      return undefined; // the same answer would come again
+    }
     const retryable = spec.idempotent
       ? e.kind === 'rateLimited' || e.kind === 'server' || e.kind === 'connection' || e.kind === 'timeout' || e.kind === 'invalidResponse'
       // A start: only when DocuTray cannot have accepted it (see the top of this file).
@@ -212,8 +222,11 @@ export class DocuTrayClient {
       ...spec.body?.headers,
     };
     let bodySent = !spec.body;
+    /** Body bytes handed to the connection so far: a start with any is never retried. */
+    let bytesSent = 0;
     const total = spec.body?.length;
     const onProgress = (sent: number) => {
+      bytesSent = sent;
       if (total !== undefined && sent >= total) {
         bodySent = true;
       }
@@ -234,9 +247,18 @@ export class DocuTrayClient {
         ...(body instanceof ReadableStream ? { duplex: 'half' as const } : {}),
       });
       bodySent = true;
-      text = await response.text();
+      if (spec.body?.encoding === 'json' && total !== undefined && bytesSent < total) {
+        onProgress(total);
+      }
+      text = await readCapped(response, this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (e) {
-      throw this.transportError(spec, e, { timedOut, bodySent, cancelled: spec.signal?.aborted === true });
+      if (e instanceof ResponseTooLargeError) {
+        const requestId = response!.headers.get('x-request-id') ?? undefined;
+        this.opts.log?.(`${spec.method} ${spec.path} → ${response!.status}${requestId ? ` [${requestId}]` : ''}: answer over ${formatBytes(e.limitBytes)}, not read`);
+        throw spec.idempotent ? new ResponseTooLargeError(e.limitBytes, { status: response!.status, requestId })
+          : new StartUncertainError(`the answer was over ${formatBytes(e.limitBytes)}`, { status: response!.status, requestId });
+      }
+      throw this.transportError(spec, e, { timedOut, bodySent, bytesSent, cancelled: spec.signal?.aborted === true });
     } finally {
       clearTimeout(timer);
       spec.signal?.removeEventListener('abort', onAbort);
@@ -263,7 +285,7 @@ export class DocuTrayClient {
     throw err;
   }
 
-  private transportError(spec: RequestSpec, e: unknown, s: { timedOut: boolean; bodySent: boolean; cancelled: boolean }): DocuTrayError {
+  private transportError(spec: RequestSpec, e: unknown, s: { timedOut: boolean; bodySent: boolean; bytesSent: number; cancelled: boolean }): DocuTrayError {
     const mayHaveStarted = !spec.idempotent && s.bodySent;
     if (s.cancelled) {
       return new CancelledError({}, mayHaveStarted);
@@ -281,7 +303,13 @@ export class DocuTrayClient {
       return own;
     }
     const code = errorCode(e);
-    if (!spec.idempotent && !(code !== undefined && NOT_SENT_CODES.has(code))) {
+    // A start is safe to try again only when nothing of it can have reached DocuTray: a code that says
+    // the connection failed, and no body byte handed over (or, for a body we cannot watch, a code only
+    // a connection attempt gives). EHOSTUNREACH after the upload went out is not "not sent".
+    // (fetch may pull the first chunk before it connects: a refused connection still sent nothing.)
+    const notSent = code !== undefined && (CONNECT_ONLY_CODES.has(code)
+      || (NOT_SENT_CODES.has(code) && s.bytesSent === 0 && spec.body?.encoding !== 'json'));
+    if (!spec.idempotent && !notSent) {
       return new StartUncertainError(`the connection failed${code ? ` (${code})` : ''}`, { cause: e });
     }
     return new ConnectionError(this.baseUrl.origin, code, { cause: e });
@@ -322,6 +350,36 @@ export class DocuTrayClient {
     }
     return new HttpError(d);
   }
+}
+
+/** The body as text, refusing (without reading further) one larger than `limit` bytes. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new ResponseTooLargeError(limit);
+  }
+  if (!response.body) {
+    return '';
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder('utf-8');
+  const parts: string[] = [];
+  let size = 0;
+  for (; ;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      throw new ResponseTooLargeError(limit);
+    }
+    parts.push(decoder.decode(value, { stream: true }));
+  }
+  parts.push(decoder.decode());
+  return parts.join('');
 }
 
 function checkStepId(stepId: string): string {

@@ -245,6 +245,15 @@ export class InvalidResponseError extends DocuTrayError {
   }
 }
 
+/** An answer larger than the client reads (`maxResponseBytes`): not read further, never retried. */
+export class ResponseTooLargeError extends InvalidResponseError {
+  readonly limitBytes: number;
+  constructor(limitBytes: number, d: ErrorDetails = {}) {
+    super(`DocuTray's answer is larger than ${formatBytes(limitBytes)}, more than this extension reads; it was not read. Look the execution up in the DocuTray dashboard.`, d);
+    this.limitBytes = limitBytes;
+  }
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) {
     return `${n} B`;

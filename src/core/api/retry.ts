@@ -57,6 +57,13 @@ export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
 ]);
 
+/**
+ * The codes of NOT_SENT_CODES that only a connection attempt can produce (refused, not resolved,
+ * connect timeout, TLS): with a body whose sending cannot be observed, only these prove nothing was
+ * sent. An unreachable host or network can also be reported after the request went out.
+ */
+export const CONNECT_ONLY_CODES: ReadonlySet<string> = new Set([...NOT_SENT_CODES].filter(c => !['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(c)));
+
 /** Digs the system error code out of a fetch failure (`TypeError: fetch failed` → cause.code). */
 export function errorCode(err: unknown): string | undefined {
   let e: unknown = err;

@@ -311,8 +311,9 @@ function json(body: Record<string, unknown>, extra: Partial<PreparedBody>): Prep
     encoding: 'json',
     reopenable: () => true,
     ...extra,
-    open(onProgress) {
-      onProgress?.(length);
+    // Sent with the headers in one write: the client cannot watch its bytes leave, and reports it
+    // sent once an answer arrives.
+    open() {
       return text;
     },
   };

@@ -10,20 +10,37 @@ export interface StoredResult {
   executionId: string;
   stepId: string;
   stepName: string;
-  /** The document: a workspace URI (as a string) or an http(s) URL. */
+  /** The document (see core/runs/source.ts): a workspace URI, an http(s) URL or an execution looked up by id. */
   source: string;
   /** A short name for the source: the file name, or the URL's last path segment. */
   sourceName: string;
   status: string;
+  /** The step's result: the one copy of it (the execution record below is kept without it). */
   data?: unknown;
+  /**
+   * The result as JSON text instead of `data`, when it is too deeply nested for JSON.stringify (it
+   * is still stored and shown, as it came, just not pretty-printed).
+   */
+  dataText?: string;
   error?: { message: string; code?: string; step?: string };
-  /** The execution record as DocuTray sent it. */
+  /** The execution record as DocuTray sent it, without its data (`data` holds that, once). */
   execution: Record<string, unknown>;
   receivedAt: string;
 }
 
+/** The record without the result in it (`data`, or SK's `result.data`). */
+function withoutData(raw: Record<string, unknown>): Record<string, unknown> {
+  const { data: _data, ...rest } = raw;
+  const result = rest.result;
+  if (result && typeof result === 'object' && !Array.isArray(result) && 'data' in result) {
+    const { data: _inner, ...r } = result as Record<string, unknown>;
+    rest.result = r;
+  }
+  return rest;
+}
+
 export function toStoredResult(execution: Execution, ctx: { stepId: string; stepName: string; source: string; sourceName: string }, now = new Date()): StoredResult {
-  return {
+  const stored: StoredResult = {
     version: 1,
     executionId: execution.id,
     stepId: ctx.stepId,
@@ -33,9 +50,25 @@ export function toStoredResult(execution: Execution, ctx: { stepId: string; step
     status: execution.status,
     data: execution.data,
     error: execution.error,
-    execution: execution.raw,
+    execution: withoutData(execution.raw),
     receivedAt: now.toISOString(),
   };
+  if (execution.data !== undefined && !fitsStringify(execution.data)) {
+    delete stored.data;
+    stored.dataText = deepJson(execution.data);
+  }
+  return stored;
+}
+
+/** The text a stored result is written as: compact, one copy of the data. */
+export function serializeStoredResult(r: StoredResult): string {
+  try {
+    return JSON.stringify(r);
+  } catch {
+    // A result built elsewhere with data too deep for JSON.stringify: store it as text.
+    const { data, ...rest } = r;
+    return JSON.stringify({ ...rest, dataText: deepJson(data) });
+  }
 }
 
 export function parseStoredResult(text: string): StoredResult | undefined {
@@ -50,14 +83,103 @@ export function parseStoredResult(text: string): StoredResult | undefined {
   return undefined;
 }
 
-/** What the result editor shows: the step's data, pretty-printed. */
+/** What the result editor shows: the step's data, pretty-printed (as it came when it cannot be). */
 export function resultDocumentText(r: StoredResult): string {
+  if (r.status === 'SUCCESS' && r.dataText !== undefined) {
+    return `${r.dataText}\n`;
+  }
   const body = r.status === 'SUCCESS' ? (r.data ?? null) : { status: r.status, error: r.error ?? null };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  try {
+    return `${JSON.stringify(body, null, 2)}\n`;
+  } catch {
+    return `${deepJson(body)}\n`;
+  }
 }
 
 export function executionRecordText(r: StoredResult): string {
-  return `${JSON.stringify({ executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, source: r.source, receivedAt: r.receivedAt, execution: r.execution }, null, 2)}\n`;
+  // The data goes back where DocuTray sent it, for this view only; the result document has it too.
+  const data = r.dataText !== undefined ? '(too deeply nested to show here: see the result document)' : r.data ?? null;
+  const record = { executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, source: r.source, receivedAt: r.receivedAt, execution: { ...r.execution, data } };
+  try {
+    return `${JSON.stringify(record, null, 2)}\n`;
+  } catch {
+    return `${JSON.stringify({ ...record, execution: { ...r.execution, data: '(too deeply nested to show here: see the result document)' } }, null, 2)}\n`;
+  }
+}
+
+/** Deeper than this, JSON.stringify may run out of stack in the extension host: serialize by hand. */
+export const MAX_STRINGIFY_DEPTH = 2000;
+
+/** True when `value` is shallow enough for JSON.stringify (its depth is counted without recursion). */
+export function fitsStringify(value: unknown, maxDepth = MAX_STRINGIFY_DEPTH): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v && typeof v === 'object') {
+      if (depth >= maxDepth) {
+        return false;
+      }
+      for (const child of Array.isArray(v) ? v : Object.values(v)) {
+        if (child && typeof child === 'object') {
+          stack.push([child, depth + 1]);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** JSON.stringify without recursion, for data nested deeper than the stack allows (compact). */
+export function deepJson(value: unknown): string {
+  const out: string[] = [];
+  type Frame = { kind: 'array'; items: unknown[]; i: number } | { kind: 'object'; entries: [string, unknown][]; i: number };
+  const stack: Frame[] = [];
+  const emit = (v: unknown, inArray: boolean): void => {
+    if (v === null || (v === undefined && inArray) || typeof v === 'function' || typeof v === 'symbol') {
+      out.push('null');
+    } else if (Array.isArray(v)) {
+      out.push('[');
+      stack.push({ kind: 'array', items: v, i: 0 });
+    } else if (typeof v === 'object') {
+      out.push('{');
+      stack.push({ kind: 'object', entries: Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && typeof x !== 'function'), i: 0 });
+    } else if (typeof v === 'number') {
+      out.push(Number.isFinite(v) ? String(v) : 'null');
+    } else if (typeof v === 'bigint') {
+      out.push(v.toString());
+    } else {
+      out.push(JSON.stringify(v));
+    }
+  };
+  if (value === undefined) {
+    return 'null';
+  }
+  emit(value, false);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.kind === 'array') {
+      if (top.i >= top.items.length) {
+        out.push(']');
+        stack.pop();
+        continue;
+      }
+      if (top.i > 0) {
+        out.push(',');
+      }
+      emit(top.items[top.i++], true);
+    } else {
+      if (top.i >= top.entries.length) {
+        out.push('}');
+        stack.pop();
+        continue;
+      }
+      const [k, v] = top.entries[top.i];
+      out.push(`${top.i > 0 ? ',' : ''}${JSON.stringify(k)}:`);
+      top.i++;
+      emit(v, false);
+    }
+  }
+  return out.join('');
 }
 
 export type ResultView = 'data' | 'execution';

@@ -20,7 +20,12 @@ export type RunState =
   | 'failed'
   | 'cancelled'
   /** The start was interrupted before DocuTray answered: it may be running, and is never restarted by itself. */
-  | 'mayHaveStarted';
+  | 'mayHaveStarted'
+  /**
+   * Has an execution id but no result yet: DocuTray did not answer within pollTimeoutSeconds (an
+   * outage), refused a status check, or the result could not be stored. Check it later (same id).
+   */
+  | 'unavailable';
 
 export interface RunRecord {
   /** Local id, stable across reloads. */
@@ -36,6 +41,8 @@ export interface RunRecord {
   updatedAt: number;
   finishedAt?: number;
   error?: { kind: string; message: string };
+  /** DocuTray's request id of the start when it answered but the outcome stayed uncertain (a 5xx). */
+  requestId?: string;
   /** Live stage text while running (not persisted meaningfully). */
   stage?: string;
   /**
@@ -56,7 +63,12 @@ export interface HistoryFile {
   runs: RunRecord[];
 }
 
-const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted']);
+const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted', 'unavailable']);
+
+/** Kept by the history bound whatever its age: still running, or its result still to fetch. */
+export function isKept(r: Pick<RunRecord, 'state'>): boolean {
+  return isInFlight(r) || r.state === 'unavailable';
+}
 
 /** One record as read from disk, normalized; undefined when it is not a run record. */
 export function parseRunRecord(r: unknown): RunRecord | undefined {
@@ -108,14 +120,14 @@ export function serializeHistory(runs: readonly RunRecord[]): string {
 }
 
 /**
- * Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight runs always stay, and so
- * do runs `keep` protects (a result some window is showing).
+ * Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight and unavailable runs
+ * always stay, and so do runs `keep` protects (a result some window is showing).
  */
 export function boundHistory(runs: readonly RunRecord[], maxRuns: number, keep: (r: RunRecord) => boolean = () => false): { kept: RunRecord[]; dropped: RunRecord[] } {
   const sorted = [...runs].sort((a, b) => b.startedAt - a.startedAt);
   const kept: RunRecord[] = [];
   const dropped: RunRecord[] = [];
-  const always = (r: RunRecord) => isInFlight(r) || keep(r);
+  const always = (r: RunRecord) => isKept(r) || keep(r);
   let finishedBudget = Math.max(0, maxRuns - sorted.filter(always).length);
   for (const r of sorted) {
     if (always(r)) {
