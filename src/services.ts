@@ -1,6 +1,8 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { parseResultPath } from './core/results/storedResult';
+import { parseRunSource } from './core/runs/source';
+import { plainText } from './core/text/plainText';
 import { RESULT_SCHEME } from './results/resultScheme';
 import type { ApiKeyStore } from './apiKey/apiKeyStore';
 import { ClientFactory } from './api/clientFactory';
@@ -46,16 +48,20 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   }, {
     showing: openResults,
     holdsSource: run => {
+      const source = parseRunSource(run.source);
+      if (source?.kind !== 'workspace') {
+        return true; // a URL or an execution: any window may take it
+      }
       try {
-        const uri = vscode.Uri.parse(run.source, true);
+        const uri = vscode.Uri.parse(source.uri, true);
         return uri.scheme !== 'file' || !!vscode.workspace.getWorkspaceFolder(uri);
       } catch {
         return true;
       }
     },
     onProblem: p => void vscode.window.showWarningMessage(p.movedTo
-      ? l10n.t('DocuTray: a damaged file in its storage was kept as {0} and left out. The other runs are fine.', p.movedTo)
-      : l10n.t('DocuTray: could not read {0} in its storage: {1}', p.file, p.message)),
+      ? l10n.t('DocuTray: a damaged file in its storage was kept as {0} and left out. The other runs are fine.', plainText(p.movedTo))
+      : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message))),
   });
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
   // A window that drove a run closed or crashed: this one takes it over (one window wins each run).

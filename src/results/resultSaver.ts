@@ -1,6 +1,8 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { StoredResult, resultDocumentText } from '../core/results/storedResult';
+import { parseRunSource } from '../core/runs/source';
+import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
 import { SaveRefusedError, ensureFolderInside, entryAt, numberedName, planSaveFolder, savedResultName, writeResultFile } from '../core/results/saveTarget';
 import { ScopedLog } from '../logging/log';
@@ -26,30 +28,32 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
 export class ResultSaver {
   constructor(private readonly log: ScopedLog) { }
 
-  /** The workspace folder of this window that holds a file source, if any. */
-  private folderOf(result: StoredResult): vscode.WorkspaceFolder | undefined {
-    if (/^https?:/i.test(result.source)) {
-      return undefined;
+  /** The workspace file a result came from and the folder of this window that holds it, if any. */
+  private placeOf(result: StoredResult): { source: vscode.Uri; folder?: vscode.WorkspaceFolder } | undefined {
+    const parsed = parseRunSource(result.source);
+    if (parsed?.kind !== 'workspace') {
+      return undefined; // a URL or an execution looked up by id: there is no file to save beside
     }
     try {
-      const source = vscode.Uri.parse(result.source, true);
-      return source.scheme === 'file' ? vscode.workspace.getWorkspaceFolder(source) : undefined;
+      const source = vscode.Uri.parse(parsed.uri, true);
+      return source.scheme === 'file' ? { source, folder: vscode.workspace.getWorkspaceFolder(source) } : undefined;
     } catch {
       return undefined;
     }
   }
 
   async save(result: StoredResult): Promise<vscode.Uri | undefined> {
-    const workspaceFolder = this.folderOf(result);
+    const place = this.placeOf(result);
+    const workspaceFolder = place?.folder;
     const mode = settings.saveResultsMode(workspaceFolder?.uri);
-    if (mode === 'never' || result.status !== 'SUCCESS' || result.source.startsWith('docutray-execution:') || /^https?:/i.test(result.source)) {
+    if (mode === 'never' || result.status !== 'SUCCESS' || !place) {
       return undefined;
     }
-    const plan = planSaveFolder(mode, vscode.Uri.parse(result.source, true).fsPath, workspaceFolder?.uri.fsPath, settings.resultsFolder(workspaceFolder?.uri));
+    const plan = planSaveFolder(mode, place.source.fsPath, workspaceFolder?.uri.fsPath, settings.resultsFolder(workspaceFolder?.uri));
     if ('refused' in plan) {
       this.log.warn(`the result of ${result.executionId} was not saved as a file: ${plan.refused} (it is kept in DocuTray's storage)`);
       if (workspaceFolder) { // a setting to fix, not a run from another window's folder
-        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: docutray.resultsFolder must be a folder inside the workspace folder.', result.sourceName));
+        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: docutray.resultsFolder must be a folder inside the workspace folder.', plainText(result.sourceName)));
       }
       return undefined;
     }
@@ -58,7 +62,7 @@ export class ResultSaver {
     } catch (e) {
       if (e instanceof SaveRefusedError) {
         this.log.warn(`the result of ${result.executionId} was not saved as a file: ${e.message}`);
-        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: the place it would go leads out of the workspace folder.', result.sourceName));
+        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: the place it would go leads out of the workspace folder.', plainText(result.sourceName)));
         return undefined;
       }
       throw e;
@@ -85,7 +89,7 @@ export class ResultSaver {
       } else {
         const overwrite = l10n.t('Overwrite');
         const keepBoth = l10n.t('Keep Both');
-        const choice = await vscode.window.showWarningMessage(l10n.t('{0} exists already. Overwrite it with the new result?', vscode.workspace.asRelativePath(vscode.Uri.file(target))), overwrite, keepBoth);
+        const choice = await vscode.window.showWarningMessage(l10n.t('{0} exists already. Overwrite it with the new result?', plainText(vscode.workspace.asRelativePath(vscode.Uri.file(target)))), overwrite, keepBoth);
         if (choice === keepBoth) {
           target = await numbered();
         } else if (choice === overwrite) {
