@@ -91,9 +91,9 @@ describe('several windows on one profile', function () {
       // Each window's list follows the other's changes without a Refresh.
       const now = Date.now();
       await windows[0].add({ id: 'late', source: 'file:///ws/late.pdf', sourceName: 'late.pdf', stepId: 's', stepName: 'S', state: 'SUCCESS', startedAt: now, updatedAt: now });
-      await waitFor('the other window to see the new run', async () => (await windows[1].get('late')) ?? undefined, 5000);
+      await waitFor('the other window to see the new run', async () => (await windows[1].get('late')) ?? undefined, 15000);
       await windows[1].remove(['w0-0']);
-      await waitFor('the other window to see the removal', async () => ((await windows[0].get('w0-0')) ? undefined : true), 5000);
+      await waitFor('the other window to see the removal', async () => ((await windows[0].get('w0-0')) ? undefined : true), 15000);
     } finally {
       windows.forEach(w => w.dispose());
       channel.dispose();
