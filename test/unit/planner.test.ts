@@ -50,7 +50,7 @@ describe('poll planner', () => {
       const [p2] = planPolls([{ ...j, polls: 1, lastPolledAt: T0 + instants[0] }], models, T0 + instants[0]);
       assert.equal(p2.at, T0 + instants[1]);
       // A short budget: it follows the prediction instead (still picked before the batch).
-      const [p3] = planPolls([j], models, T0, DEFAULT_PLANNER, false);
+      const [p3] = planPolls([j], models, T0, DEFAULT_PLANNER, { interactiveAffordable: false });
       assert.equal(p3.reason, 'predicted');
     });
 
@@ -65,6 +65,15 @@ describe('poll planner', () => {
       // A probe that takes suspiciously long lets the others poll on its schedule too.
       const late = planPolls([job('b', 500), job('a', 0)], none, T0 + DEFAULT_PLANNER.probePatienceMs);
       assert.ok(late.every(p => p.reason === 'probe' && Number.isFinite(p.at)));
+    });
+
+    it('when the budget is short and starts wait, a job is first looked at only when it is almost surely done', () => {
+      const [p] = planPolls([job('a', 0)], models, T0, DEFAULT_PLANNER, { budgetShort: true });
+      assert.equal(p.at, T0 + Math.max(model.p95Ms, model.medianMs * (1 + 0.1 / Math.sqrt(model.samples))));
+      assert.ok(p.at > T0 + model.p80Ms);
+      const one = durationModel([20_000]) as DurationModel;
+      const [q] = planPolls([job('a', 0)], () => one, T0, DEFAULT_PLANNER, { budgetShort: true });
+      assert.equal(q.at, T0 + 22_000, 'one sample: 10 % more');
     });
 
     it('costs about one status request per job when durations are steady', () => {

@@ -146,6 +146,7 @@ export class RequestBudget {
   private rateLimited = 0;
   private sawHeaders = false;
   private queue: Waiter[] = [];
+  private grantListeners: (() => void)[] = [];
   private seq = 0;
   private timer: unknown;
   private timerAt = Infinity;
@@ -185,6 +186,11 @@ export class RequestBudget {
    */
   async whenAvailable(opts: AcquireOptions = {}): Promise<void> {
     await this.enqueue('status', true, opts);
+  }
+
+  /** Resolves after the next request is granted (to anyone): lets a caller wait for its own request to take its turn. */
+  afterNextGrant(): Promise<void> {
+    return new Promise(resolve => this.grantListeners.push(resolve));
   }
 
   /** Milliseconds until a request at the front of the queue could go (0 = now). */
@@ -322,6 +328,13 @@ export class RequestBudget {
     this.remaining -= 1;
     this.inFlight++;
     this.granted++;
+    if (this.grantListeners.length) {
+      const listeners = this.grantListeners;
+      this.grantListeners = [];
+      for (const l of listeners) {
+        l();
+      }
+    }
   }
 
   private ticket(kind: RequestKind, counted: boolean): BudgetTicket {

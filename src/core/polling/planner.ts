@@ -98,10 +98,19 @@ export interface PollPlan {
 export type ModelLookup = (stepId: string) => DurationModel | undefined;
 
 /**
- * When each job should next be polled. `interactiveAffordable` false (the budget is short) makes an
- * interactive run follow its prediction like a batch job, still ahead of the batch.
+ * What the budget is like now. `interactiveAffordable` false (few requests left) makes an interactive
+ * run follow its prediction like a batch job (still ahead of the batch). `budgetShort` true (the
+ * budget is the bottleneck and there is other useful work, like starts, to spend it on) makes batch
+ * jobs wait until they are almost surely done — p95, and at least median × (1 + 0.1/√samples) — since
+ * a poll that finds a job running costs a whole request of the batch's time.
  */
-export function planPolls(jobs: readonly PlannedJob[], models: ModelLookup, now: number, opts: PlannerOptions = DEFAULT_PLANNER, interactiveAffordable = true): PollPlan[] {
+export interface PlanContext {
+  interactiveAffordable?: boolean;
+  budgetShort?: boolean;
+}
+
+/** When each job should next be polled. */
+export function planPolls(jobs: readonly PlannedJob[], models: ModelLookup, now: number, opts: PlannerOptions = DEFAULT_PLANNER, ctx: PlanContext = {}): PollPlan[] {
   // The probe of each step without history: its oldest job.
   const probes = new Map<string, PlannedJob>();
   for (const job of jobs) {
@@ -112,21 +121,22 @@ export function planPolls(jobs: readonly PlannedJob[], models: ModelLookup, now:
       }
     }
   }
-  return jobs.map(job => planOne(job, models(job.stepId), probes.get(job.stepId), now, opts, interactiveAffordable));
+  return jobs.map(job => planOne(job, models(job.stepId), probes.get(job.stepId), now, opts, ctx));
 }
 
-function planOne(job: PlannedJob, model: DurationModel | undefined, probe: PlannedJob | undefined, now: number, opts: PlannerOptions, interactiveAffordable: boolean): PollPlan {
+function planOne(job: PlannedJob, model: DurationModel | undefined, probe: PlannedJob | undefined, now: number, opts: PlannerOptions, ctx: PlanContext): PollPlan {
   const elapsed = now - job.startedAt;
   const sinceStart = (job.lastPolledAt ?? job.startedAt) - job.startedAt;
-  if (job.interactive && (interactiveAffordable || !model)) {
+  if (job.interactive && (ctx.interactiveAffordable !== false || !model)) {
     const at = job.polls === 0 || job.lastPolledAt === undefined
       ? job.startedAt + opts.interactive.firstDelayMs
       : job.lastPolledAt + nextPollDelay(opts.interactive, sinceStart);
     return { job, at, likelihood: 1, reason: 'interactive' };
   }
   if (model) {
-    const first = opts.firstQuantile === 'median' ? model.medianMs : Math.max(model.p80Ms, model.medianMs);
-    const second = Math.max(model.p95Ms, model.medianMs * 1.1, first + opts.minIntervalMs);
+    const sure = Math.max(model.p95Ms, model.medianMs * (1 + 0.1 / Math.sqrt(model.samples)));
+    const first = ctx.budgetShort && !job.interactive ? sure : opts.firstQuantile === 'median' ? model.medianMs : Math.max(model.p80Ms, model.medianMs);
+    const second = Math.max(ctx.budgetShort ? model.maxMs * 1.05 : 0, model.p95Ms, model.medianMs * 1.1, first + opts.minIntervalMs);
     let at: number;
     if (job.polls === 0 || job.lastPolledAt === undefined) {
       at = job.startedAt + first;
@@ -152,8 +162,8 @@ function planOne(job: PlannedJob, model: DurationModel | undefined, probe: Plann
  * the longest overdue); when none is due, the one due soonest (its `at` says when to wake up).
  * Undefined when every job waits for something else (a probe's answer).
  */
-export function pickNextPoll(jobs: readonly PlannedJob[], models: ModelLookup, now: number, opts: PlannerOptions = DEFAULT_PLANNER, interactiveAffordable = true): PollPlan | undefined {
-  const plans = planPolls(jobs, models, now, opts, interactiveAffordable);
+export function pickNextPoll(jobs: readonly PlannedJob[], models: ModelLookup, now: number, opts: PlannerOptions = DEFAULT_PLANNER, ctx: PlanContext = {}): PollPlan | undefined {
+  const plans = planPolls(jobs, models, now, opts, ctx);
   const due = plans.filter(p => p.at <= now);
   if (due.length) {
     return due.sort((a, b) => Number(!!b.job.interactive) - Number(!!a.job.interactive) || b.likelihood - a.likelihood || a.at - b.at)[0];
