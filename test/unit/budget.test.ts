@@ -52,12 +52,12 @@ describe('request budget', () => {
     const budget = new RequestBudget({ clock });
     const got = collect(budget, 10);
     await flush();
-    assert.equal(got.tickets.length, 5, 'burst of limit/6 = 5');
+    assert.equal(got.tickets.length, 8, 'burst of limit/4 = 8 (rounded)');
     await clock.advance(1999);
-    assert.equal(got.tickets.length, 5);
+    assert.equal(got.tickets.length, 8);
     await clock.advance(1);
-    assert.equal(got.tickets.length, 6);
-    await clock.advance(8000);
+    assert.equal(got.tickets.length, 9);
+    await clock.advance(2000);
     assert.equal(got.tickets.length, 10);
     assert.equal(budget.state().source, 'default');
   });

@@ -51,7 +51,7 @@ export interface BudgetOptions {
   defaultLimit?: number;
   /** Window assumed until the server says (default `minute`). */
   defaultLimitType?: string;
-  /** Requests that may go back to back before pacing starts; default limit/6, between 1 and 10. */
+  /** Requests that may go back to back before pacing starts; default limit/4, between 1 and 15. */
   burst?: number;
   /**
    * Added to the server's reset instant before a new window is trusted. An integer `X-RateLimit-Reset`
@@ -228,7 +228,7 @@ export class RequestBudget {
   }
 
   private get burst(): number {
-    return Math.max(1, this.opts.burst ?? Math.min(10, Math.max(1, Math.round(this.limit / 6))));
+    return Math.max(1, this.opts.burst ?? Math.min(15, Math.max(1, Math.round(this.limit / 4))));
   }
 
   private windowFor(type: string): number {

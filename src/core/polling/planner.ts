@@ -153,7 +153,9 @@ function planOne(job: PlannedJob, model: DurationModel | undefined, probe: Plann
   }
   const at = job.polls === 0 || job.lastPolledAt === undefined
     ? job.startedAt + opts.probe.firstDelayMs
-    : job.lastPolledAt + nextPollDelay(opts.probe, sinceStart);
+    // When the budget is short, the probe backs off twice as fast: its duration comes from the
+    // server's timestamps, exact however late it is seen, so its own detection matters little.
+    : job.lastPolledAt + nextPollDelay(ctx.budgetShort ? { ...opts.probe, growth: Math.max(1, opts.probe.growth) } : opts.probe, sinceStart);
   return { job, at, likelihood: 0.5, reason: 'probe' };
 }
 

@@ -13,6 +13,7 @@
  * The requests themselves are the caller's (`start`, `status`), made through a client that holds the
  * same budget, at priority `batch`.
  */
+import { setMaxListeners } from 'node:events';
 import type { RequestBudget } from '../api/budget';
 import { CancelledError, DocuTrayError, NotFoundError, StartUncertainError } from '../api/errors';
 import type { Execution } from '../api/execution';
@@ -20,7 +21,7 @@ import { DEFAULT_PLANNER, durationModel, pickNextPoll, type PlannedJob, type Pla
 import { updateFile, type BatchFile, type BatchRecord } from './batch';
 
 export interface BatchRunnerDeps {
-  budget: Pick<RequestBudget, 'whenAvailable' | 'afterNextGrant' | 'state'>;
+  budget: Pick<RequestBudget, 'whenAvailable' | 'afterNextGrant' | 'ratePerMs'>;
   /** Starts the step on one file (through a client with the same budget, priority `batch`). */
   start(file: BatchFile, signal: AbortSignal): Promise<Execution>;
   /** One status request (same client, priority `batch`). */
@@ -66,6 +67,8 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
   const onAbort = () => inner.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const signal = inner.signal;
+  // Every request under way listens to it (client, budget): many at once is normal here.
+  setMaxListeners(0, signal);
 
   const jobs = new Map<string, Job>();
   for (const f of batch.files) {
@@ -187,6 +190,18 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
     }
   };
 
+  /**
+   * Starts versus polls when the budget is the bottleneck: the batch ends when its last job is seen
+   * done, so the last start must leave room for a job's length of polls after it. A due poll goes
+   * before a start only while the polls still to come (waiting jobs + unsent files) cover that: a
+   * typical job length of requests, plus a quarter. Until then results keep coming in as they are due.
+   */
+  const endReserve = () => {
+    const rate = deps.budget.ratePerMs;
+    return model && Number.isFinite(rate) ? Math.ceil(model.p95Ms * rate * 1.25) + 1 : 0;
+  };
+  const pollsLeftAfter = (jobId: string) => jobs.size - (jobs.has(jobId) ? 1 : 0) + batch.files.filter(f => f.state === 'pending').length;
+
   try {
     for (; ;) {
       if (signal.aborted || fatal !== undefined) {
@@ -208,11 +223,14 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       }
       // Wait for the budget (or for a change), then choose at the last moment: time has passed.
       const iteration = new AbortController();
+      const endIteration = () => iteration.abort();
+      signal.addEventListener('abort', endIteration, { once: true });
       const woken = sleepUntil(plan && !pollDue ? plan.at : Infinity);
-      const available = deps.budget.whenAvailable({ priority: 'batch', signal: AbortSignal.any([signal, iteration.signal]) }).then(() => true, () => false);
+      const available = deps.budget.whenAvailable({ priority: 'batch', signal: iteration.signal }).then(() => true, () => false);
       const ready = await Promise.race([available, woken.promise.then(() => false)]);
       woken.cancel();
       iteration.abort();
+      signal.removeEventListener('abort', endIteration);
       if (!ready || signal.aborted) {
         continue;
       }
@@ -222,7 +240,7 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       const choice = pickNextPoll([...jobs.values()].filter(j => !j.busy), models, t, planner, { budgetShort: canStartNow });
       let launched: Promise<void> | undefined;
       const granted = deps.budget.afterNextGrant();
-      if (choice && choice.at <= t) {
+      if (choice && choice.at <= t && (!canStartNow || pollsLeftAfter(choice.job.id) >= endReserve())) {
         launched = poll(choice.job as Job);
       } else if (canStartNow && startNow) {
         launched = start(startNow);
