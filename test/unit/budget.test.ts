@@ -32,6 +32,12 @@ class FakeServer {
   }
 }
 
+/** A budget that has seen one answer (without limit headers). */
+async function primed(budget: RequestBudget): Promise<RequestBudget> {
+  (await budget.acquire('check')).observe({ status: 200, headers: {} });
+  return budget;
+}
+
 function collect(budget: RequestBudget, n: number, priority: 'interactive' | 'batch' = 'batch'): { times: number[]; tickets: BudgetTicket[]; clock?: FakeClock } {
   const out = { times: [] as number[], tickets: [] as BudgetTicket[] };
   for (let i = 0; i < n; i++) {
@@ -48,8 +54,23 @@ describe('request budget', () => {
     clock = new FakeClock();
   });
 
-  it('starts from a conservative default: a small burst, then the default rate (30/min = one per 2 s)', async () => {
+  it('knowing nothing, sends one request at a time until an answer comes', async () => {
     const budget = new RequestBudget({ clock });
+    const got = collect(budget, 3);
+    await clock.advance(10_000);
+    assert.equal(got.tickets.length, 1);
+    got.tickets[0].abandon();
+    await flush();
+    assert.equal(got.tickets.length, 2, 'an abandoned request lets the next one go, still alone');
+    got.tickets[1].observe({ status: 202, headers: new Headers({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '58', 'x-ratelimit-reset': String(Math.ceil(clock.now() / 1000) + 60) }) });
+    await flush();
+    assert.equal(got.tickets.length, 3);
+  });
+
+  it('answers without limit headers: a small burst, then the conservative default rate (30/min = one per 2 s)', async () => {
+    const budget = new RequestBudget({ clock });
+    await primed(budget);
+    await clock.advance(60_000);
     const got = collect(budget, 10);
     await flush();
     assert.equal(got.tickets.length, 8, 'burst of limit/4 = 8 (rounded)');
@@ -103,7 +124,8 @@ describe('request budget', () => {
   });
 
   it('gives the next request to an interactive poll before batch requests that queued earlier', async () => {
-    const budget = new RequestBudget({ clock, defaultLimit: 60, burst: 1 });
+    const budget = await primed(new RequestBudget({ clock, defaultLimit: 60, burst: 1 }));
+    await clock.advance(1000);
     await budget.acquire('status');
     const order: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -117,7 +139,8 @@ describe('request budget', () => {
   });
 
   it('a cancelled wait rejects with the signal reason and leaves the queue moving', async () => {
-    const budget = new RequestBudget({ clock, defaultLimit: 60, burst: 1 });
+    const budget = await primed(new RequestBudget({ clock, defaultLimit: 60, burst: 1 }));
+    await clock.advance(1000);
     await budget.acquire('status');
     const ac = new AbortController();
     const cancelled = budget.acquire('status', { signal: ac.signal });
@@ -135,10 +158,11 @@ describe('request budget', () => {
   });
 
   it('whenAvailable waits without taking a request', async () => {
-    const budget = new RequestBudget({ clock, defaultLimit: 60, burst: 1 });
+    const budget = await primed(new RequestBudget({ clock, defaultLimit: 60, burst: 1 }));
+    await clock.advance(1000);
     await budget.whenAvailable();
     await budget.whenAvailable();
-    assert.equal(budget.state().granted, 0);
+    assert.equal(budget.state().granted, 1);
     await budget.acquire('start');
     let ready = false;
     void budget.whenAvailable({ priority: 'batch' }).then(() => {
@@ -148,7 +172,7 @@ describe('request budget', () => {
     assert.equal(ready, false);
     await clock.advance(1);
     assert.equal(ready, true);
-    assert.equal(budget.state().granted, 1);
+    assert.equal(budget.state().granted, 2);
   });
 
   it('with unadvertised: "unlimited", stops pacing when answers carry no limit headers, until a 429', async () => {

@@ -145,6 +145,8 @@ export class RequestBudget {
   private granted = 0;
   private rateLimited = 0;
   private sawHeaders = false;
+  /** An answer (any) has arrived: until then one request at a time. */
+  private answered = false;
   private queue: Waiter[] = [];
   private grantListeners: (() => void)[] = [];
   private seq = 0;
@@ -286,6 +288,11 @@ export class RequestBudget {
     if (this.source === 'unlimited') {
       return 0;
     }
+    if (!this.answered && this.inFlight > 0) {
+      // Knowing nothing yet: one request at a time until an answer says what the limit is.
+      // (No timer: the answer, or its abandonment, pumps the queue.)
+      return Infinity;
+    }
     if (this.remaining < 1) {
       // Spent for this window: wait for its end (or, not knowing it, for a whole window).
       return Math.max(1, (this.windowEnd ?? now + this.windowMs) - now);
@@ -302,7 +309,11 @@ export class RequestBudget {
     while (this.queue.length) {
       const wait = this.blockedFor(now);
       if (wait > 0) {
-        this.schedule(now + wait);
+        if (Number.isFinite(wait)) {
+          this.schedule(now + wait);
+        } else {
+          this.unschedule();
+        }
         return;
       }
       const waiter = this.queue.shift() as Waiter;
@@ -365,6 +376,7 @@ export class RequestBudget {
   }
 
   private learn(answer: Observation): void {
+    this.answered = true;
     const now = this.clock.now();
     this.refresh(now);
     const h = readHeaders(answer.headers);
@@ -410,7 +422,10 @@ export class RequestBudget {
       this.rateLimited++;
       this.consecutive429++;
       const fromRetryAfter = retryAfterMs !== undefined ? now + retryAfterMs + this.opts.resetMarginMs : undefined;
-      const until = fromRetryAfter ?? resetAt ?? now + Math.min(this.opts.fallbackPauseMs * 2 ** (this.consecutive429 - 1), this.windowMs);
+      // Retry-After is relative (immune to clock skew) but whole seconds, rounded up; the reset is
+      // absolute and may be finer. Take the reset when the two agree (within the rounding).
+      const agree = resetAt !== undefined && fromRetryAfter !== undefined && resetAt <= fromRetryAfter && fromRetryAfter - resetAt <= 1000 + this.opts.integerResetMarginMs;
+      const until = (agree ? resetAt : fromRetryAfter) ?? resetAt ?? now + Math.min(this.opts.fallbackPauseMs * 2 ** (this.consecutive429 - 1), this.windowMs);
       this.pausedUntil = Math.max(this.pausedUntil, until);
       this.remaining = 0;
       // The server says when its window ends: our own guess of it no longer counts.
