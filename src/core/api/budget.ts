@@ -61,6 +61,8 @@ export interface BudgetOptions {
   integerResetMarginMs?: number;
   /** Pause after a 429 that says nothing about when to come back (default 5 s, doubling, up to a window). */
   fallbackPauseMs?: number;
+  /** Before the first answer, one request at a time — for at most this long (default 2 s). */
+  firstAnswerWaitMs?: number;
   /** Window lengths per limit type (a benchmark that scales time passes scaled ones). */
   windowMsByType?: Record<string, number>;
   /**
@@ -147,6 +149,7 @@ export class RequestBudget {
   private sawHeaders = false;
   /** An answer (any) has arrived: until then one request at a time. */
   private answered = false;
+  private firstGrantAt: number | undefined;
   private queue: Waiter[] = [];
   private grantListeners: (() => void)[] = [];
   private seq = 0;
@@ -162,6 +165,7 @@ export class RequestBudget {
       resetMarginMs: opts.resetMarginMs ?? 100,
       integerResetMarginMs: opts.integerResetMarginMs ?? 1000,
       fallbackPauseMs: opts.fallbackPauseMs ?? 5000,
+      firstAnswerWaitMs: opts.firstAnswerWaitMs ?? 2000,
       windowMsByType: { ...WINDOW_MS, ...opts.windowMsByType },
       unadvertised: opts.unadvertised ?? 'default',
     };
@@ -288,10 +292,13 @@ export class RequestBudget {
     if (this.source === 'unlimited') {
       return 0;
     }
-    if (!this.answered && this.inFlight > 0) {
-      // Knowing nothing yet: one request at a time until an answer says what the limit is.
-      // (No timer: the answer, or its abandonment, pumps the queue.)
-      return Infinity;
+    if (!this.answered && this.inFlight > 0 && this.firstGrantAt !== undefined) {
+      // Knowing nothing yet: one request at a time until an answer says what the limit is — but not
+      // for longer than `firstAnswerWaitMs` (a first upload of 100 MB must not hold up the rest).
+      const until = this.firstGrantAt + this.opts.firstAnswerWaitMs;
+      if (until > now) {
+        return until - now;
+      }
     }
     if (this.remaining < 1) {
       // Spent for this window: wait for its end (or, not knowing it, for a whole window).
@@ -309,11 +316,7 @@ export class RequestBudget {
     while (this.queue.length) {
       const wait = this.blockedFor(now);
       if (wait > 0) {
-        if (Number.isFinite(wait)) {
-          this.schedule(now + wait);
-        } else {
-          this.unschedule();
-        }
+        this.schedule(now + wait);
         return;
       }
       const waiter = this.queue.shift() as Waiter;
@@ -339,6 +342,7 @@ export class RequestBudget {
     this.remaining -= 1;
     this.inFlight++;
     this.granted++;
+    this.firstGrantAt ??= now;
     if (this.grantListeners.length) {
       const listeners = this.grantListeners;
       this.grantListeners = [];
