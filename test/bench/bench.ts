@@ -5,11 +5,13 @@
  *      SDKs' flat 2 s poll, all jobs at once;
  *   2. a 100 MB `path` upload by our client (peak RSS above idle, throughput) next to curl;
  *   3. the production bundles' and the VSIX's sizes, and activation in the real extension host
- *      (code-server, next to a Hello World extension), by activation-run.js in a child process.
+ *      (code-server, next to a Hello World extension), by activation-run.js in a child process;
+ *   4. a batch at the rate limit (batch.ts): 100 documents of 2 s and of 20 s jobs against a stand-in
+ *      limited to 60 requests a minute, our budget + planner + batch runner next to the SDKs' pattern.
  * Prints a table with the targets, and writes test-output/bench/bench.json and bench.md.
  *
  *   node out/test/bench/bench.js [--reps 7] [--upload-reps 3] [--activation-samples 11] [--seed N]
- *                                [--only detection|upload|activation]
+ *                                [--only detection|upload|activation|batch] [--time-scale 0.1] [--batch-docs 100]
  *                                [--fetch undici|global] [--upload-fetch undici,global] [--client-core <dir>]
  * `--client-core` measures a compiled copy of src/core instead of this tree's (a prototype fix, say).
  */
@@ -22,6 +24,7 @@ import { fetch as undiciFetch } from 'undici';
 import type { FetchLike } from '../../src/core/api/client';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE } from '../../src/core/polling/schedule';
 import { planJobs, runDetection, stepScripts, summarize } from './detection';
+import { runBatchPart } from './batch';
 import { buildReport, evaluateTargets, type BenchData, type UploadSummary } from './report';
 import { startStandInProcess } from './stand-in-process';
 import { seededRandom, median, max } from './stats';
@@ -35,13 +38,17 @@ const JITTER = 0.05;
 const STAGGER_MS = 1000;
 /** 100 MB uploads after the first in each client process, timed as warm; curl runs as many per repetition. */
 const WARM_REPEATS = 3;
+/** Part 4: requests per (scaled) minute per key. */
+const BATCH_LIMIT = 60;
 const OUT_DIR = join(__dirname, '..', '..', '..', 'test-output', 'bench');
 
 interface Args {
   reps: number;
   uploadReps: number;
   seed: number;
-  only?: 'detection' | 'upload' | 'activation';
+  only?: 'detection' | 'upload' | 'activation' | 'batch';
+  timeScale: number;
+  batchDocs: number;
   activationSamples: number;
   fetch: FetchName;
   uploadFetches: FetchName[];
@@ -49,7 +56,7 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { reps: 7, uploadReps: 3, activationSamples: 11, seed: Date.now() % 1_000_000, fetch: 'undici', uploadFetches: ['undici', 'global'] };
+  const args: Args = { timeScale: 0.1, batchDocs: 100, reps: 7, uploadReps: 3, activationSamples: 11, seed: Date.now() % 1_000_000, fetch: 'undici', uploadFetches: ['undici', 'global'] };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => {
@@ -87,12 +94,23 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--only': {
         const v = value();
-        if (v !== 'detection' && v !== 'upload' && v !== 'activation') {
-          throw new Error('--only must be detection, upload or activation');
+        if (v !== 'detection' && v !== 'upload' && v !== 'activation' && v !== 'batch') {
+          throw new Error('--only must be detection, upload, activation or batch');
         }
         args.only = v;
         break;
       }
+      case '--time-scale': {
+        const n = Number(value());
+        if (!(n > 0 && n <= 1)) {
+          throw new Error('--time-scale must be in (0, 1]');
+        }
+        args.timeScale = n;
+        break;
+      }
+      case '--batch-docs':
+        args.batchDocs = int(2);
+        break;
       case '--fetch':
         args.fetch = fetchName(value());
         break;
@@ -154,6 +172,16 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'docutray-bench-'));
   const env = environment();
   log(`DocuTray client benchmark — seed ${args.seed}, ${env.node}, ${env.cores} × ${env.cpu}`);
+  if (args.only === 'batch') {
+    // Part 4 alone: its own stand-in (rate limited), nothing else.
+    try {
+      const batch = await runBatchPart({ fetch: fetchFor(args.fetch), scale: args.timeScale, documents: args.batchDocs, limit: BATCH_LIMIT, seed: args.seed, dir, log });
+      finish(args, env, { batch });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const standIn = await startStandInProcess({
     apiKey: API_KEY,
     dir,
@@ -210,6 +238,15 @@ async function main(): Promise<void> {
     await standIn.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  let batch: BenchData['batch'];
+  if (args.only === undefined) {
+    const batchDir = mkdtempSync(join(tmpdir(), 'docutray-bench-batch-'));
+    try {
+      batch = await runBatchPart({ fetch: fetchFor(args.fetch), scale: args.timeScale, documents: args.batchDocs, limit: BATCH_LIMIT, seed: args.seed, dir: batchDir, log });
+    } finally {
+      rmSync(batchDir, { recursive: true, force: true });
+    }
+  }
   let activation: BenchData['activation'];
   if (args.only === undefined || args.only === 'activation') {
     log(`part 3: production bundles and VSIX, then ${args.activationSamples} window loads in code-server (about ${Math.round(40 + args.activationSamples * 12)} s)`);
@@ -217,16 +254,29 @@ async function main(): Promise<void> {
   }
   const data: BenchData = {
     environment: env,
-    settings: {
-      seed: args.seed, repetitions: args.reps, jitter: JITTER, staggerMs: STAGGER_MS, jobLengthsMs: JOB_LENGTHS_MS, detectionFetch: args.fetch,
-      schedules: { adaptive: ADAPTIVE_SCHEDULE, flat2s: FLAT_2S_SCHEDULE },
-      uploadBytes: UPLOAD_BYTES, uploadRepetitions: args.uploadReps, uploadWarmRepeats: WARM_REPEATS, uploadFetches: args.uploadFetches, clientCore: args.clientCore, rssSampleMs: 20,
-    },
+    settings: settingsOf(args),
     detection,
     upload,
     activation,
+    batch,
     targets: [],
   };
+  writeOut(data);
+}
+
+function finish(args: Args, env: BenchData['environment'], parts: Partial<BenchData>): void {
+  writeOut({ environment: env, settings: settingsOf(args), ...parts, targets: [] });
+}
+
+function settingsOf(args: Args): BenchData['settings'] {
+  return {
+    seed: args.seed, repetitions: args.reps, jitter: JITTER, staggerMs: STAGGER_MS, jobLengthsMs: JOB_LENGTHS_MS, detectionFetch: args.fetch,
+    schedules: { adaptive: ADAPTIVE_SCHEDULE, flat2s: FLAT_2S_SCHEDULE },
+    uploadBytes: UPLOAD_BYTES, uploadRepetitions: args.uploadReps, uploadWarmRepeats: WARM_REPEATS, uploadFetches: args.uploadFetches, clientCore: args.clientCore, rssSampleMs: 20,
+  };
+}
+
+function writeOut(data: BenchData): void {
   data.targets = evaluateTargets(data);
   const report = buildReport(data);
   mkdirSync(OUT_DIR, { recursive: true });

@@ -1,5 +1,6 @@
 /** The benchmark's figures, its targets (PASS/MISS) and their text and markdown tables. */
 import type { PollSchedule } from '../../src/core/polling/schedule';
+import type { BatchData, BatchScenario } from './batch';
 import type { DetectionSummary, JobRun, RunConditions, ScheduleName } from './detection';
 import { fmtNumber, fmtRatio, fmtSeconds, markdownTable, max, median, min, textTable, toMB } from './stats';
 import type { UploadRun } from './upload';
@@ -80,6 +81,8 @@ export interface BenchData {
   };
   /** Part 3: bundle and VSIX sizes, and activation in the real extension host (activation-run.js). */
   activation?: ActivationData;
+  /** Part 4: a batch at the rate limit (batch.ts). */
+  batch?: BatchData;
   targets: Target[];
 }
 
@@ -115,6 +118,8 @@ const MAX_PEAK_RSS_BYTES = 32e6;
 const MIN_CURL_FRACTION = 0.8;
 const MAX_BUNDLE_BYTES = 120e3;
 const MAX_ACTIVATION_MS = 15;
+const BATCH_MAX_RATIO = 1.15;
+const BATCH_MAX_REQUESTS_PER_DOC = 2.5;
 
 function delayLimitMs(nominalMs: number): number {
   return nominalMs <= SHORT_JOB_MS ? SHORT_JOB_DELAY_MS : nominalMs * LONG_JOB_FRACTION;
@@ -185,6 +190,15 @@ export function evaluateTargets(data: BenchData): Target[] {
       });
     }
   }
+  for (const s of data.batch?.scenarios.filter(x => x.client === 'ours') ?? []) {
+    const job = `${fmtJob(s.jobMs)} jobs${data.batch && data.batch.timeScale !== 1 ? ' (time scaled)' : ''}`;
+    targets.push({ name: `batch, ${job}: 429 answers (ours)`, figure: String(s.rateLimited), limit: '0', pass: s.rateLimited === 0 });
+    targets.push({ name: `batch, ${job}: wall time / lower bound (ours)`, figure: fmtRatio(s.wallMs / s.lowerBoundMs), limit: `≤ ${fmtRatio(BATCH_MAX_RATIO)}`, pass: s.wallMs <= s.lowerBoundMs * BATCH_MAX_RATIO && s.succeeded === s.documents });
+    if (s.jobMs >= 20_000) {
+      targets.push({ name: `batch, ${job}: requests per document (ours)`, figure: fmtNumber(s.requests / s.documents, 2), limit: `≤ ${BATCH_MAX_REQUESTS_PER_DOC}`, pass: s.requests / s.documents <= BATCH_MAX_REQUESTS_PER_DOC });
+    }
+    targets.push({ name: `batch, ${job}: documents started twice (ours)`, figure: String(s.duplicateStarts), limit: '0', pass: s.duplicateStarts === 0 });
+  }
   const a = data.activation;
   if (a && !a.skipped) {
     const bundles = a.sizes.entryBytes + a.sizes.runtimeBytes;
@@ -251,6 +265,41 @@ function detectionTable(data: BenchData): Table | undefined {
       + 'On a loaded machine these grow; the adaptive schedule plans polls on its own instants from the start, so a late answer delays one poll, not every later one.',
       'Requests: status requests per job, as the stand-in counted them.',
       `Ours = ADAPTIVE_SCHEDULE ${JSON.stringify(data.settings.schedules.adaptive)}; flat = FLAT_2S_SCHEDULE (the official SDKs: poll at once, then every 2 s).`,
+    ],
+  };
+}
+
+function batchTable(data: BenchData): Table | undefined {
+  const b = data.batch;
+  if (!b) {
+    return undefined;
+  }
+  const scaled = b.timeScale !== 1;
+  const secs = (ms: number) => (scaled ? `${fmtSeconds(ms)} (${fmtSeconds(ms / b.timeScale)})` : fmtSeconds(ms));
+  const rows = b.scenarios.map((s: BatchScenario) => [
+    `${fmtJob(s.jobMs)}`,
+    s.client === 'ours' ? 'ours (budget + planner)' : `SDKs' pattern (${b.sdkWorkers} workers, flat ${b.sdkPollMs / 1000} s)`,
+    `${s.succeeded} / ${s.documents}`,
+    secs(s.wallMs),
+    secs(s.lowerBoundMs),
+    fmtRatio(s.wallMs / s.lowerBoundMs),
+    String(s.rateLimited),
+    `${s.requests} (${s.starts} + ${s.statusRequests})`,
+    fmtNumber(s.requests / s.documents, 2),
+    String(s.duplicateStarts),
+  ]);
+  const m = b.memory;
+  return {
+    title: `4. A batch at the rate limit — ${b.documents} documents per job length, ${b.limitPerMinute} requests per minute per key${scaled ? `, TIME SCALED ×${b.timeScale}` : ''}`,
+    header: ['Job', 'Client', 'Done', scaled ? 'Wall time, scaled (unscaled)' : 'Wall time', 'Lower bound', 'Wall / bound', '429s', 'Requests (starts + status)', 'Req. / doc', 'Started twice'],
+    rows,
+    right: [false, false, true, true, true, true, true, true, true, true],
+    notes: [
+      `Each scenario on its own key (ours for both lengths at once, then the SDKs' pattern for both) against one stand-in (a child process) limiting every key to ${b.limitPerMinute} requests per fixed window, status requests included; job durations jittered ±${b.jitter * 100} % (seeded).`,
+      ...(scaled ? [`Time scaled ×${b.timeScale}: the window is ${fmtSeconds(60_000 * b.timeScale)}, jobs ${b.scenarios.map(s => fmtSeconds(s.jobMs * b.timeScale)).filter((v, i, a) => a.indexOf(v) === i).join(' and ')}, the SDKs' poll ${fmtSeconds(b.sdkPollMs * b.timeScale)}; unscaled equivalents in parentheses. X-RateLimit-Reset carries milliseconds at this scale; Retry-After stays in whole (real) seconds.`] : []),
+      'Lower bound: every document needs a start and a status request; with fixed windows the 2N-th request cannot go before ⌈2N / limit⌉ − 1 whole windows have passed.',
+      `Ours: the core client with one RequestBudget per key, the poll planner and the batch runner (${b.ourUploads} uploads at once, the waiting jobs unbounded up to 1,000). SDKs' pattern: ${b.sdkWorkers} workers over a shared queue, status at once and then every ${b.sdkPollMs / 1000} s, Retry-After slept on each 429 and the same request sent again (until it goes).`,
+      `Memory, extension side, for a ${m.documents.toLocaleString('en')}-document batch (the record with every file waiting, execution ids, hashes and run ids; the runner's planned jobs; 200 durations): ${fmtNumber(m.heapBytes / 1e3)} KB of V8 heap after a full GC; the record as JSON ${fmtNumber(m.jsonBytes / 1e3)} KB.`,
     ],
   };
 }
@@ -330,7 +379,7 @@ export function buildReport(data: BenchData): { text: string; markdown: string }
   const env = data.environment;
   const heading = `DocuTray client benchmark — ${env.date}`;
   const machine = `Node ${env.node} on ${env.platform}, ${env.cores} × ${env.cpu}, ${env.memoryGB} GB, load average ${env.loadAverageAtStart[0]} at start; ${env.curl.split(' ').slice(0, 2).join(' ')}; seed ${data.settings.seed}; stand-in in a child process.`;
-  const tables = [detectionTable(data), uploadTable(data), activationTable(data)].filter((t): t is Table => t !== undefined);
+  const tables = [detectionTable(data), uploadTable(data), activationTable(data), batchTable(data)].filter((t): t is Table => t !== undefined);
   const targetRows = data.targets.map(t => [t.pass ? 'PASS' : 'MISS', t.name, t.figure, t.limit]);
   const misses = data.targets.filter(t => !t.pass).length;
   const summary = `${data.targets.length - misses} of ${data.targets.length} targets met${misses ? `, ${misses} missed` : ''}.`;

@@ -4,6 +4,7 @@
  * test in the same process and one in an extension host see the same thing.
  */
 import type { IncomingMessage } from 'http';
+import type { RateLimitStats } from './ratelimit';
 import type { Reply } from './replies';
 import type { StandInState } from './state';
 import {
@@ -63,8 +64,17 @@ export class Control {
   }
 
   configure(options: unknown): StandInSettings {
-    this.state.settings = { ...this.state.settings, ...parseSettings(options) };
+    const parsed = parseSettings(options);
+    this.state.settings = { ...this.state.settings, ...parsed };
+    if (parsed.seed !== undefined) {
+      this.state.reseed();
+    }
     return this.config();
+  }
+
+  /** The rate limiter's counts: requests counted and refused, and each key's current windows. */
+  rateLimit(): RateLimitStats {
+    return this.state.limiter.stats(this.state.settings.apiKeys, this.state.settings.rateLimit);
   }
 
   config(): StandInSettings {
@@ -106,6 +116,7 @@ const ROUTES: Record<string, Handler> = {
   'GET config': c => c.config(),
   'POST config': (c, b) => c.configure(b),
   'GET stats': c => c.stats(),
+  'GET ratelimit': c => c.rateLimit(),
 };
 
 const MAX_CONTROL_BODY = 10 * 1024 * 1024;

@@ -13,8 +13,10 @@ import { BodyAborted, readBody, type ParsedBody } from './body';
 import { Control, handleControl } from './control';
 import { DEFAULT_STEPS } from './default-steps';
 import { faultReply, isReplacing, resultFaultData } from './faults';
+import { activeLimits } from './ratelimit';
 import { errorReply } from './replies';
 import type { Reply } from './replies';
+import type { RateLimitStats } from './ratelimit';
 import { StandInState } from './state';
 import {
   ConfigError, DEFAULT_SETTINGS, isPlainObject, parseConfig,
@@ -22,6 +24,7 @@ import {
 } from './types';
 
 export { DEFAULT_STEPS } from './default-steps';
+export type { RateLimitSettings, RateLimitStats } from './ratelimit';
 export type {
   ErrorStyle, ExecutionInfo, FaultKind, FaultMatch, FaultSpec, LoggedFile, ProgressStyle, RequestLogEntry, StandInConfig,
   StandInSettings, StartCount, StatusIdField, StepOutcome, StepScript, TimestampStyle,
@@ -55,6 +58,8 @@ export interface StandIn {
   reset(): void;
   configure(options: Partial<StandInSettings>): StandInSettings;
   config(): StandInSettings;
+  /** The rate limiter's counts (see ratelimit.ts). */
+  rateLimit(): RateLimitStats;
   /** The most executions that were at once created but whose terminal status had not yet been served. */
   maxConcurrentExecutions(): number;
 }
@@ -93,6 +98,7 @@ export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> 
     reset: () => control.reset(),
     configure: o => control.configure(o),
     config: () => control.config(),
+    rateLimit: () => control.rateLimit(),
     maxConcurrentExecutions: () => control.maxConcurrentExecutions(),
   };
 }
@@ -160,9 +166,27 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
   let reply = outage === '503' ? errorReply(state.settings.errorStyle, 'serverError', { status: 503 })
     : isReplacing(fault)
       ? faultReply(fault, state.settings.errorStyle, now)
-      : handleApi(state, { method, path, headers: req.headers, body, now });
+      : limited(state, path, req.headers.authorization, now, () => handleApi(state, { method, path, headers: req.headers, body, now }));
   reply = withResultFault(state, method, path, reply, entry);
   await deliver(state, req, res, entry, reply, fault);
+}
+
+/**
+ * The per-key rate limiter (ratelimit.ts), when configured: a request with a valid key is counted or
+ * refused with a 429, and its answer gets the `X-RateLimit-*` headers. `/api/usage` is never limited.
+ */
+function limited(state: StandInState, path: string, authorization: string | undefined, now: number, handle: () => Reply): Reply {
+  const settings = state.settings.rateLimit;
+  const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+  if (!activeLimits(settings).length || !settings || !path.startsWith('/api/') || path === '/api/usage' || key === undefined || !state.settings.apiKeys.includes(key)) {
+    return handle();
+  }
+  const decision = state.limiter.take(key, now, settings);
+  if (!decision.allowed) {
+    return decision.reply;
+  }
+  const reply = handle();
+  return { ...reply, headers: { ...reply.headers, ...decision.headers } };
 }
 
 /** The parsed body, or undefined when the client went away before it ended. */

@@ -5,11 +5,15 @@
  */
 import { Execution, type DocumentInfo } from './executions';
 import { FaultQueue } from './faults';
+import { RateLimiter } from './ratelimit';
 import type { ExecutionInfo, RequestLogEntry, StandInSettings, StartCount, StepScript } from './types';
 
 export class StandInState {
   readonly steps = new Map<string, StepScript>();
   readonly faults = new FaultQueue();
+  readonly limiter = new RateLimiter();
+  /** Behind step `jitter`; seeded by `settings.seed`, re-seeded when the seed is set or on reset. */
+  random: () => number;
   log: RequestLogEntry[] = [];
   executions = new Map<string, Execution>();
   private startCounts = new Map<string, StartCount>();
@@ -23,6 +27,11 @@ export class StandInState {
 
   constructor(public settings: StandInSettings, steps: StepScript[]) {
     this.setSteps(steps);
+    this.random = seededRandom(settings.seed ?? 1);
+  }
+
+  reseed(): void {
+    this.random = seededRandom(this.settings.seed ?? 1);
   }
 
   setSteps(steps: StepScript[]): void {
@@ -42,7 +51,17 @@ export class StandInState {
   }
 
   createExecution(script: StepScript, document: DocumentInfo, now: number): Execution {
-    const execution = new Execution(`exec_${this.nextExecution++}`, structuredClone(script), now, document);
+    const snapshot = structuredClone(script);
+    if (snapshot.jitter) {
+      const factor = 1 + snapshot.jitter * (2 * this.random() - 1);
+      if (snapshot.enqueuedMs !== undefined) {
+        snapshot.enqueuedMs = Math.round(snapshot.enqueuedMs * factor);
+      }
+      if (snapshot.processingMs !== undefined) {
+        snapshot.processingMs = Math.round(snapshot.processingMs * factor);
+      }
+    }
+    const execution = new Execution(`exec_${this.nextExecution++}`, snapshot, now, document);
     this.executions.set(execution.id, execution);
     const key = `${script.id}\n${document.sha256}`;
     const count = this.startCounts.get(key) ?? { stepId: script.id, hash: document.sha256, count: 0 };
@@ -80,6 +99,8 @@ export class StandInState {
     this.executions = new Map();
     this.startCounts = new Map();
     this.faults.clear();
+    this.limiter.reset();
+    this.reseed();
     this.inFlight = 0;
     this.mostInFlight = 0;
   }
@@ -105,4 +126,16 @@ export class StandInState {
     }
     this.timers.clear();
   }
+}
+
+/** mulberry32: small, seeded, good enough for jitter. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

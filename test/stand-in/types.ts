@@ -4,6 +4,8 @@
  * once and the rest of the stand-in can trust the types.
  */
 
+import type { RateLimitSettings } from './ratelimit';
+
 export type StatusIdField = 'both' | 'conversion_id' | 'execution_id';
 export type TimestampStyle = 'camel' | 'snake';
 export type ErrorStyle = 'flat' | 'nested';
@@ -28,6 +30,11 @@ export interface StepScript {
   processingMs?: number;
   processingPolls?: number;
   progress?: boolean | ProgressStyle;
+  /**
+   * Each execution's `…Ms` phases are multiplied by a factor drawn uniformly from [1 - jitter, 1 + jitter]
+   * (0–0.9), from the stand-in's seeded random source (`seed`), so a run can be replayed.
+   */
+  jitter?: number;
   outcome: StepOutcome;
 }
 
@@ -80,6 +87,10 @@ export interface StandInSettings {
   envelope: boolean;
   timestampStyle: TimestampStyle;
   errorStyle: ErrorStyle;
+  /** Per-key request limits (`ratelimit.ts`); absent = no limit and no `X-RateLimit-*` headers. */
+  rateLimit?: RateLimitSettings;
+  /** Seed of the random source behind step `jitter` (default 1). */
+  seed?: number;
 }
 
 export interface StandInConfig extends Partial<StandInSettings> {
@@ -163,14 +174,14 @@ function fail(where: string, what: string): never {
   throw new ConfigError(`${where} ${what}`);
 }
 
-function optNumber(o: Json, key: string, where: string, opts: { min?: number; integer?: boolean } = {}): number | undefined {
+function optNumber(o: Json, key: string, where: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
   const v = o[key];
   if (v === undefined) {
     return undefined;
   }
   const min = opts.min ?? 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (opts.integer && !Number.isInteger(v))) {
-    fail(`${where}.${key}`, `must be ${opts.integer ? 'an integer' : 'a number'} ≥ ${min}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (opts.max !== undefined && v > opts.max) || (opts.integer && !Number.isInteger(v))) {
+    fail(`${where}.${key}`, `must be ${opts.integer ? 'an integer' : 'a number'} ≥ ${min}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`);
   }
   return v;
 }
@@ -252,6 +263,7 @@ export function parseStep(v: unknown, where = 'step'): StepScript {
     processingMs: optNumber(v, 'processingMs', where),
     processingPolls: optNumber(v, 'processingPolls', where, { integer: true }),
     progress: parseProgress(v, where),
+    jitter: optNumber(v, 'jitter', where, { max: 0.9 }),
     outcome: parseOutcome(v.outcome, `${where}.outcome`),
   });
 }
@@ -352,6 +364,28 @@ export function parseSettings(v: unknown, where = 'config'): Partial<StandInSett
     envelope: optBoolean(v, 'envelope', where),
     timestampStyle: optEnum(v, 'timestampStyle', where, ['camel', 'snake'] as const),
     errorStyle: optEnum(v, 'errorStyle', where, ['flat', 'nested'] as const),
+    rateLimit: parseRateLimit(v.rateLimit, `${where}.rateLimit`),
+    seed: optNumber(v, 'seed', where, { integer: true }),
+  });
+}
+
+/** `{perMinute?, perHour?, perDay?, windowScale?, resetPrecision?}`; `false` or `null` turns the limiter off. */
+function parseRateLimit(v: unknown, where: string): RateLimitSettings | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (v === null || v === false) {
+    return {};
+  }
+  if (!isPlainObject(v)) {
+    fail(where, 'must be an object like {"perMinute":60} (or false to turn it off)');
+  }
+  return compact({
+    perMinute: optNumber(v, 'perMinute', where, { min: 1, integer: true }),
+    perHour: optNumber(v, 'perHour', where, { min: 1, integer: true }),
+    perDay: optNumber(v, 'perDay', where, { min: 1, integer: true }),
+    windowScale: optNumber(v, 'windowScale', where, { min: 0.001 }),
+    resetPrecision: optEnum(v, 'resetPrecision', where, ['seconds', 'milliseconds'] as const),
   });
 }
 

@@ -14,6 +14,7 @@
  * means the step may have started: the client stops and throws StartUncertainError. Status checks and
  * the key check change nothing on the server and are retried on 429, 5xx and connection failures.
  */
+import type { BudgetPriority, BudgetTicket, RequestBudget, RequestKind } from './budget';
 import { DEFAULT_BASE_URL, apiUrl, validateBaseUrl } from './endpoint';
 import {
   AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError,
@@ -47,11 +48,18 @@ export interface ClientOptions {
   /** One line per request: method, path, status, request id, time. Never the key or the document. */
   log?: (line: string) => void;
   random?: () => number;
+  /**
+   * The request budget of this key (issue 14), shared with every other client of the same key: each
+   * request waits for it before going out and reports its answer to it (see BUDGET HOOK below).
+   */
+  budget?: Pick<RequestBudget, 'acquire'>;
 }
 
 export interface StartOptions {
   metadata?: DocumentMetadata;
   signal?: AbortSignal;
+  /** Budget priority (default `interactive`; a batch passes `batch`). */
+  priority?: BudgetPriority;
   /** Bytes of the request body sent so far, and the total when known. */
   onUploadProgress?: (sent: number, total: number | undefined) => void;
 }
@@ -62,6 +70,8 @@ export interface RunOptions extends StartOptions, Omit<WaitOptions, 'signal' | '
 
 interface RequestSpec {
   method: 'GET' | 'POST';
+  kind: RequestKind;
+  priority?: BudgetPriority;
   path: string;
   body?: PreparedBody;
   signal?: AbortSignal;
@@ -96,7 +106,7 @@ export class DocuTrayClient {
 
   /** Checks the key without spending credits (`GET /api/auth/ok`). Resolves when DocuTray accepts it. */
   async checkKey(opts: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.request({ method: 'GET', path: '/api/auth/ok', signal: opts.signal, idempotent: true, timeoutMs: this.requestTimeout, notFound: 'endpoint' });
+    await this.request({ method: 'GET', kind: 'check', path: '/api/auth/ok', signal: opts.signal, idempotent: true, timeoutMs: this.requestTimeout, notFound: 'endpoint' });
   }
 
   /** Starts a step on one document. Resolves with the ENQUEUED execution DocuTray created. */
@@ -104,7 +114,7 @@ export class DocuTrayClient {
     const id = checkStepId(stepId);
     const body = await prepareBody(input, { metadata: opts.metadata });
     const answer = await this.request({
-      method: 'POST', path: `/api/steps-async/${encodeURIComponent(id)}`, body, signal: opts.signal, idempotent: false,
+      method: 'POST', kind: 'start', priority: opts.priority, path: `/api/steps-async/${encodeURIComponent(id)}`, body, signal: opts.signal, idempotent: false,
       timeoutMs: this.opts.uploadTimeoutMs ?? 15 * 60_000, notFound: 'step', resourceId: id, onUploadProgress: opts.onUploadProgress,
     });
     try {
@@ -114,22 +124,22 @@ export class DocuTrayClient {
     }
   }
 
-  async getStatus(executionId: string, opts: { signal?: AbortSignal } = {}): Promise<Execution> {
+  async getStatus(executionId: string, opts: { signal?: AbortSignal; priority?: BudgetPriority } = {}): Promise<Execution> {
     const id = (executionId ?? '').trim();
     // "." and ".." would walk up the API path (encodeURIComponent leaves dots alone).
     if (!id || id === '.' || id === '..' || id.length > STEP_ID_MAX || /[\s/\\?#]/.test(id)) {
       throw new InvalidInputError('badExecutionId', `"${executionId}" is not an execution id.`);
     }
     const answer = await this.request({
-      method: 'GET', path: `/api/steps-async/status/${encodeURIComponent(id)}`, signal: opts.signal, idempotent: true,
+      method: 'GET', kind: 'status', priority: opts.priority, path: `/api/steps-async/status/${encodeURIComponent(id)}`, signal: opts.signal, idempotent: true,
       timeoutMs: this.requestTimeout, notFound: 'execution', resourceId: id,
     });
     return normalizeExecution(answer.body, id);
   }
 
   /** Polls until the execution ends: SUCCESS resolves, ERROR throws StepFailedError. */
-  waitForCompletion(executionId: string, opts: WaitOptions = {}): Promise<Execution> {
-    return waitForExecution(executionId, signal => this.getStatus(executionId, { signal }), opts);
+  waitForCompletion(executionId: string, opts: WaitOptions & { priority?: BudgetPriority } = {}): Promise<Execution> {
+    return waitForExecution(executionId, signal => this.getStatus(executionId, { signal, priority: opts.priority }), opts);
   }
 
   /** Start, then wait. */
@@ -195,6 +205,10 @@ export class DocuTrayClient {
     if (!retryable || (e.kind === 'server' && e.status === 501)) {
       return undefined;
     }
+    if (e instanceof RateLimitError && this.opts.budget) {
+      // BUDGET HOOK: the budget saw the 429 and holds every request of the key until the reset.
+      return 0;
+    }
     const retryAfterMs = e instanceof RateLimitError && e.info.retryAfterSeconds !== undefined ? e.info.retryAfterSeconds * 1000 : (e as { retryAfterMs?: number }).retryAfterMs;
     if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) {
       return undefined;
@@ -205,6 +219,15 @@ export class DocuTrayClient {
   private async attempt(spec: RequestSpec, key: string): Promise<Answer> {
     if (spec.signal?.aborted) {
       throw new CancelledError();
+    }
+    // BUDGET HOOK 1: wait for the key's request budget before sending.
+    let ticket: BudgetTicket | undefined;
+    if (this.opts.budget) {
+      try {
+        ticket = await this.opts.budget.acquire(spec.kind, { priority: spec.priority ?? 'interactive', signal: spec.signal });
+      } catch {
+        throw new CancelledError();
+      }
     }
     const url = apiUrl(this.baseUrl, spec.path);
     const controller = new AbortController();
@@ -252,6 +275,7 @@ export class DocuTrayClient {
       }
       text = await readCapped(response, this.opts.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES);
     } catch (e) {
+      ticket?.abandon(); // BUDGET HOOK 2a: no answer; the request stays counted
       if (e instanceof ResponseTooLargeError) {
         const requestId = response!.headers.get('x-request-id') ?? undefined;
         this.opts.log?.(`${spec.method} ${spec.path} → ${response!.status}${requestId ? ` [${requestId}]` : ''}: answer over ${formatBytes(e.limitBytes)}, not read`);
@@ -266,6 +290,7 @@ export class DocuTrayClient {
     const requestId = response.headers.get('x-request-id') ?? undefined;
     this.opts.log?.(`${spec.method} ${spec.path} → ${response.status}${requestId ? ` [${requestId}]` : ''} in ${Date.now() - started} ms`);
     const parsed = parseBody(text, response.headers.get('content-type'));
+    ticket?.observe({ status: response.status, headers: response.headers, body: parsed.json }); // BUDGET HOOK 2b: learn from the answer
     if (response.status >= 200 && response.status < 300) {
       if (parsed.json === undefined) {
         const err = new InvalidResponseError(`DocuTray's answer could not be read (${parsed.isHtml ? 'an HTML page, perhaps from a proxy' : 'not JSON'}).`, { status: response.status, requestId });
