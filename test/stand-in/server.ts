@@ -21,6 +21,7 @@ import {
 } from './types';
 
 export { DEFAULT_STEPS } from './default-steps';
+export { LEGACY_WIRE } from './types';
 export type {
   ErrorStyle, ExecutionInfo, FaultKind, FaultMatch, FaultSpec, LoggedFile, ProgressStyle, RequestLogEntry, StandInConfig,
   StandInSettings, StartCount, StatusIdField, StepOutcome, StepScript, TimestampStyle,
@@ -157,7 +158,7 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
   const now = Date.now();
   const reply = isReplacing(fault)
     ? faultReply(fault, state.settings.errorStyle, now)
-    : handleApi(state, { method, path, headers: req.headers, body, now });
+    : handleApi(state, { method, path, query: rawQuery, headers: req.headers, body, now });
   await deliver(state, req, res, entry, reply, fault);
 }
 
