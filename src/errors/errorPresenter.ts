@@ -2,8 +2,9 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { DocuTrayError, InvalidInputError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { Log, ScopedLog } from '../logging/log';
+import { presentReferenceError } from './referencePresentation';
 
-interface Action {
+export interface Action {
   title: string;
   run: () => unknown;
 }
@@ -59,6 +60,10 @@ export class ErrorPresenter {
     if (!(e instanceof DocuTrayError)) {
       return { severity: 'error', message: l10n.t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)), actions: [showLog] };
     }
+    const byReference = presentReferenceError(e, { showLog, retry: retryAction });
+    if (byReference) {
+      return byReference;
+    }
     switch (e.kind) {
       case 'cancelled':
         return { severity: 'none', message: '', actions: [] };
@@ -111,7 +116,6 @@ export class ErrorPresenter {
       case 'invalidInput':
         return { severity: 'error', message: e.message, actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog] };
       case 'payloadTooLarge':
-      case 'unsupportedType':
       case 'badRequest':
       case 'invalidResponse':
       case 'http':

@@ -19,6 +19,7 @@ import { ResultStore } from '../results/resultStore';
 import * as settings from '../settings/settings';
 import { documentInput, fileName, metadataVariables } from './documentSource';
 import { RunHistory } from './runHistory';
+import { statusText, unknownStatusLogger } from './statusText';
 
 /** One document to run a step on: a workspace file or a URL. */
 export interface RunTarget {
@@ -182,7 +183,9 @@ export class RunService {
       });
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
-      await this.history.update(run.id, { executionId: started.id, state: 'ENQUEUED' });
+      // DocuTray names the step in its answer: the run and its result show that name.
+      run.stepName = started.stepName ?? run.stepName;
+      await this.history.update(run.id, { executionId: started.id, state: 'ENQUEUED', stepName: run.stepName });
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
@@ -200,11 +203,13 @@ export class RunService {
   /** Polls an execution to its end, keeping the run's state and stage current. */
   private follow(client: DocuTrayClient, run: RunRecord, signal: AbortSignal, show: (s: string) => void, startedAt: number, mark: (n: string) => void): Promise<Execution> {
     let last = run.state as string;
+    const unknown = unknownStatusLogger(this.log);
     return client.waitForCompletion(run.executionId as string, {
       signal,
       startedAt,
       timeoutMs: settings.pollTimeoutMs(),
       onStatus: e => {
+        unknown(e);
         if (e.status !== last) {
           last = e.status;
           mark(e.status);
@@ -213,7 +218,7 @@ export class RunService {
             void this.history.update(run.id, { state: e.status as RunState });
           }
         }
-        show(e.status === 'ENQUEUED' ? l10n.t('queued') : e.progress !== undefined ? l10n.t('processing {0}%', Math.round(e.progress)) : l10n.t('processing'));
+        show(statusText(e));
       },
     });
   }

@@ -1,10 +1,11 @@
 /**
- * Waits for an execution to end. SUCCESS resolves; ERROR rejects with {@link StepFailedError} (the
+ * Waits for an execution to end. SUCCESS (or `completed`) resolves; ERROR (or `failed`) rejects with {@link StepFailedError} (the
  * official CLI prints an ERROR execution and exits 0 — we never treat it as a success); running out of
- * time rejects with {@link TimeoutError}; the signal rejects with {@link CancelledError} at once.
+ * time rejects with {@link TimeoutError}; the signal rejects with {@link CancelledError} at once. An
+ * unknown status is reported through `onStatus` like any other and polled on until the timeout.
  */
 import { CancelledError, StepFailedError, TimeoutError } from '../api/errors';
-import { Execution, isTerminal } from '../api/execution';
+import { Execution, isTerminal, statusKind } from '../api/execution';
 import { sleep } from '../api/retry';
 import { ADAPTIVE_SCHEDULE, PollSchedule, nextPollDelay } from './schedule';
 
@@ -58,7 +59,7 @@ export async function waitForExecution(
     await pause(delay);
     const execution = await getStatus(opts.signal);
     opts.onStatus?.(execution);
-    if (execution.status === 'ERROR') {
+    if (statusKind(execution.status) === 'failed') {
       throw new StepFailedError(execution.id, execution.error ?? { message: 'DocuTray reported an error without details.' }, {}, execution);
     }
     if (isTerminal(execution.status)) {
