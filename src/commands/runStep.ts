@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import type { StepDefinition } from '../core/runs/steps';
-import { SUPPORTED_EXTENSIONS } from '../core/documents/mime';
+import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';
 import { RunOutcome, RunTarget, fileTarget, urlTarget } from '../runs/runService';
 import { offerToSaveStepName } from '../steps/stepNaming';
@@ -53,9 +53,10 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   const { eligible, skipped } = await selectEligible(candidates);
   if (skipped.length) {
     const names = skipped.map(fileName).join(', ');
+    const formats = SUPPORTED_LABELS.join(', ');
     void vscode.window.showWarningMessage(eligible.length
-      ? l10n.t('Skipped {0}: DocuTray processes PDFs and images only.', names)
-      : l10n.t('DocuTray processes PDFs and images only; nothing to run on {0}.', names));
+      ? l10n.t('Skipped {0}: DocuTray accepts {1} only.', names, formats)
+      : l10n.t('DocuTray accepts {0} only; nothing to run on {1}.', formats, names));
   }
   if (!eligible.length) {
     return undefined;
