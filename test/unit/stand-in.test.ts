@@ -550,6 +550,26 @@ describe('DocuTray stand-in', function () {
       assert.equal(refused.status, 400);
     });
 
+    it('control API: the reference switches (recordShape, quotaExceeded, urlDownloadTimeout, usageBase, step keys and status words) are checked', async () => {
+      const ok = await call('POST', '/__stand-in/config', { body: JSON.stringify({ recordShape: 'reference', errorStyle: 'reference', quotaExceeded: { quota: 10, used: 10 }, urlDownloadTimeout: true, usageBase: { successful_pages: 7 } }) });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(ok.body.quotaExceeded, { quota: 10, used: 10 });
+      assert.deepEqual(ok.body.usageBase, { successful_pages: 7, successful_conversions: 0 });
+      const quota = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
+      assert.equal(quota.status, 402);
+      assert.deepEqual(quota.body, { error: 'Quota exceeded', quota: 10, used: 10 });
+      si.configure({ quotaExceeded: false });
+      const slow = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
+      assert.deepEqual([slow.status, slow.body], [408, { message: 'URL download timeout (30000ms)' }]);
+      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).body.successful_pages, 7);
+      for (const bad of [{ recordShape: 'full' }, { errorStyle: 'pretty' }, { quotaExceeded: 'yes' }, { usageBase: 3 }]) {
+        assert.equal((await call('POST', '/__stand-in/config', { body: JSON.stringify(bad) })).status, 400, JSON.stringify(bad));
+      }
+      for (const bad of [{ id: 'k', keys: 'one', outcome: { status: 'NEVER' } }, { id: 'w', statusWords: { DONE: 'x' }, outcome: { status: 'NEVER' } }]) {
+        assert.equal((await call('POST', '/__stand-in/steps', { body: JSON.stringify(bad) })).status, 400, JSON.stringify(bad));
+      }
+    });
+
     it('streams a 100 MB upload: right size and hash, memory stays flat', async function () {
       this.timeout(60000);
       const { body: empty, type } = multipart([{ name: 'image', filename: 'huge.pdf', type: 'application/pdf', data: '' }]);
