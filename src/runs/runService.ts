@@ -8,7 +8,7 @@ import type { DocumentInput } from '../core/documents/input';
 import { RunRecord, RunState, resumeAction } from '../core/runs/history';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
-import type { StepDefinition } from '../core/runs/steps';
+import { type StepDefinition, displayStepName } from '../core/runs/steps';
 import { StoredResult, toStoredResult } from '../core/results/storedResult';
 import { ClientFactory } from '../api/clientFactory';
 import { ErrorPresenter } from '../errors/errorPresenter';
@@ -183,9 +183,10 @@ export class RunService {
       });
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
-      // DocuTray names the step in its answer: the run and its result show that name.
-      run.stepName = started.stepName ?? run.stepName;
-      await this.history.update(run.id, { executionId: started.id, state: 'ENQUEUED', stepName: run.stepName });
+      // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id typed by hand.
+      run.serviceStepName = started.stepName;
+      run.stepName = displayStepName(step, started.stepName);
+      await this.history.update(run.id, { executionId: started.id, state: 'ENQUEUED', stepName: run.stepName, serviceStepName: run.serviceStepName });
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
@@ -225,7 +226,7 @@ export class RunService {
 
   /** Saves the result, then records the run as done: a result is on disk before anyone sees it. */
   private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
-    const result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName });
+    const result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, serviceStepName: run.serviceStepName, source: run.source, sourceName: run.sourceName });
     await this.store.save(result);
     await this.history.update(run.id, { state: 'SUCCESS', finishedAt: Date.now(), stage: undefined, executionId: execution.id });
     this.log.info(`${run.sourceName}: execution ${execution.id} succeeded (${timings.join(', ')})`);
@@ -240,7 +241,7 @@ export class RunService {
     const failed = e instanceof StepFailedError ? e.execution : undefined;
     if (failed) {
       // An ERROR execution is kept too, so its record can be looked at later.
-      await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
+      await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, serviceStepName: run.serviceStepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
     }
     const kind = e instanceof DocuTrayError ? e.kind : 'error';
     const state: RunState = e instanceof StepFailedError ? 'ERROR'

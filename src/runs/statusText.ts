@@ -10,12 +10,12 @@ export function statusText(e: Pick<Execution, 'status' | 'progress'>): string {
   switch (statusKind(e.status)) {
     case 'queued':
       return l10n.t('queued');
+    // A terminal status is seen just before the run is recorded as ended (its own stage and state
+    // follow at once): until then it is still "processing", as the run's stage always said.
     case 'processing':
-      return e.progress !== undefined ? l10n.t('processing {0}%', Math.round(e.progress)) : l10n.t('processing');
     case 'succeeded':
-      return l10n.t('done');
     case 'failed':
-      return l10n.t('failed');
+      return e.progress !== undefined ? l10n.t('processing {0}%', Math.round(e.progress)) : l10n.t('processing');
     case 'unknown':
       return l10n.t('status "{0}", still waiting', e.status);
   }

@@ -10,7 +10,7 @@ import * as settings from '../settings/settings';
  * run; resolves with the step saved, if the user took the offer.
  */
 export async function offerToSaveStepName(step: StepDefinition, outcomes: readonly RunOutcome[]): Promise<StepDefinition | undefined> {
-  const serviceName = outcomes.map(o => o.run?.stepName).find(n => n && n !== step.id);
+  const serviceName = outcomes.map(o => o.run?.serviceStepName).find(n => n && n !== step.id);
   const toSave = stepToSave(settings.steps().steps, step.id, serviceName);
   if (!toSave) {
     return undefined;

@@ -1,6 +1,7 @@
 /**
- * DocuTray names the step in every start answer (`step_name`): the run and its result show that name,
- * and a step id typed by hand is offered, with one button, for docutray.steps under that name.
+ * DocuTray names the step in every start answer (`step_name`): the run and its result keep that name
+ * (and show it for a step id typed by hand, which has no other), and a step id typed by hand is
+ * offered, with one button, for docutray.steps under that name.
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
@@ -36,6 +37,13 @@ describe('the step name DocuTray gives', function () {
       const offer = offers.find(o => /DocuTray calls step/.test(o.message));
       assert.ok(offer, JSON.stringify(offers));
       assert.deepStrictEqual(offer.items, ['Add to My Steps'], 'one click');
+
+      assert.strictEqual((run as { serviceStepName?: string }).serviceStepName, 'Invoice Processing');
+
+      // A configured step keeps the name the user picked it by; DocuTray's is kept beside it.
+      const configured = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'example-receipt', uris: [workspaceFile('sample.pdf')] });
+      assert.strictEqual(configured?.[0].result?.stepName, 'Receipt (example)');
+      assert.strictEqual(configured[0].result.serviceStepName, 'Example: receipt extraction');
 
       // Configured now: no second offer.
       offers.length = 0;

@@ -16,7 +16,7 @@ import { parseUsage, usageQuery } from '../../src/core/api/usage';
 import { prepareBody } from '../../src/core/documents/input';
 import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS, isSupportedFileName, mimeFromName } from '../../src/core/documents/mime';
 import { describeType, typeOfName } from '../../src/core/documents/typeNames';
-import { stepToSave } from '../../src/core/runs/steps';
+import { displayStepName, stepToSave } from '../../src/core/runs/steps';
 import { StandIn } from '../stand-in/server';
 import { KEY, SAMPLES, makeClient, rejection, useStandInClient } from './client-support';
 
@@ -298,6 +298,13 @@ describe('DocuTray API reference', () => {
       const body = await res.json() as Record<string, unknown>;
       assert.deepEqual(Object.keys(body).sort(), ['conversion_id', 'data', 'error', 'original_filename', 'request_timestamp', 'response_timestamp', 'status']);
       assert.equal(body.conversion_id, id);
+    });
+
+    it('a run shows the user\'s name for a configured step, DocuTray\'s for an id typed by hand', () => {
+      assert.equal(displayStepName({ id: STEP, name: STEP }, 'Invoice Processing'), 'Invoice Processing');
+      assert.equal(displayStepName({ id: STEP, name: 'My invoices' }, 'Invoice Processing'), 'My invoices');
+      assert.equal(displayStepName({ id: STEP, name: STEP }, undefined), STEP);
+      assert.equal(displayStepName({ id: STEP, name: STEP }, '  '), STEP);
     });
 
     it('a hand-typed step id that DocuTray names is offered for docutray.steps under that name', () => {

@@ -10,6 +10,8 @@ export interface StoredResult {
   executionId: string;
   stepId: string;
   stepName: string;
+  /** The step's name as DocuTray gave it (`step_name` of the start answer). */
+  serviceStepName?: string;
   /** The document: a workspace URI (as a string) or an http(s) URL. */
   source: string;
   /** A short name for the source: the file name, or the URL's last path segment. */
@@ -22,12 +24,13 @@ export interface StoredResult {
   receivedAt: string;
 }
 
-export function toStoredResult(execution: Execution, ctx: { stepId: string; stepName: string; source: string; sourceName: string }, now = new Date()): StoredResult {
+export function toStoredResult(execution: Execution, ctx: { stepId: string; stepName: string; serviceStepName?: string; source: string; sourceName: string }, now = new Date()): StoredResult {
   return {
     version: 1,
     executionId: execution.id,
     stepId: ctx.stepId,
     stepName: ctx.stepName,
+    ...(ctx.serviceStepName ? { serviceStepName: ctx.serviceStepName } : {}),
     source: ctx.source,
     sourceName: ctx.sourceName,
     status: execution.status,
@@ -57,7 +60,7 @@ export function resultDocumentText(r: StoredResult): string {
 }
 
 export function executionRecordText(r: StoredResult): string {
-  return `${JSON.stringify({ executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, source: r.source, receivedAt: r.receivedAt, execution: r.execution }, null, 2)}\n`;
+  return `${JSON.stringify({ executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, serviceStepName: r.serviceStepName, source: r.source, receivedAt: r.receivedAt, execution: r.execution }, null, 2)}\n`;
 }
 
 export type ResultView = 'data' | 'execution';

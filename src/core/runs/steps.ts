@@ -65,3 +65,12 @@ export function stepToSave(configured: readonly StepDefinition[], stepId: string
   }
   return { id: stepId, name };
 }
+
+/**
+ * The name a run shows: the user's own for a configured step (the name they picked it by), else the
+ * name DocuTray gave (`step_name`) — what a step id typed by hand needs — else the id.
+ */
+export function displayStepName(step: StepDefinition, serviceName: string | undefined): string {
+  const service = serviceName?.trim();
+  return step.name !== step.id || !service ? step.name : service;
+}
