@@ -279,9 +279,10 @@ describe('DocuTray API reference', () => {
     });
 
     it('an unknown status that never changes is polled until the timeout', async () => {
-      const err = await rejection(client.runStep('unknown-forever', PDF, { ...fast, timeoutMs: 300 }));
+      const err = await rejection(client.runStep('unknown-forever', PDF, { ...fast, timeoutMs: 500 }));
       assert.ok(err instanceof TimeoutError);
-      assert.ok(standIn.executions()[0].polls > 3);
+      // Polled on (every 5 ms here), then one last look at the deadline; a loaded machine may manage few.
+      assert.ok(standIn.executions()[0].polls >= 2, `${standIn.executions()[0].polls} polls`);
     });
   });
 
