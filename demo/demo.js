@@ -99,7 +99,7 @@ async function main() {
   const server = await h.startCodeServer({ cache, profile, folder: ws, env });
   const url = h.workbenchUrl(server, ws);
   if (CHECK) {
-    const ok = await h.httpStatus(url) === 200 && await h.httpStatus(`${standInUrl}/api/auth/ok`) === 401;
+    const ok = await h.httpStatus(url) === 200 && await h.httpStatus(`${standInUrl}/api/usage`) === 401;
     log(ok ? 'demo check passed: VS Code and the stand-in answer' : 'demo check FAILED');
     await h.finish(ok ? 0 : 1);
     return;

@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     if (!runtime) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy half of the extension
       const { createRuntime } = require('./runtime') as typeof import('./runtime');
-      runtime = createRuntime(context, apiKeys);
+      runtime = createRuntime(context, apiKeys, tree);
       context.subscriptions.push(runtime.runsView.onDidChangeTreeData(e => runsChanged.fire(e ?? undefined)));
     }
     return runtime;
@@ -38,9 +38,10 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   for (const id of COMMAND_IDS) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().run(id, args)));
   }
-  context.subscriptions.push(registerResultFileSystem(() => load().resultFileSystem));
   const treeDataProvider = lazyTreeDataProvider(() => load().runsView, runsChanged.event);
-  context.subscriptions.push(vscode.window.createTreeView('docutray.runs', { treeDataProvider, canSelectMany: true }));
+  // The runtime shows this month's usage in the view's description.
+  const tree = vscode.window.createTreeView('docutray.runs', { treeDataProvider, canSelectMany: true });
+  context.subscriptions.push(registerResultFileSystem(() => load().resultFileSystem), tree);
   // The context key for menus and the walkthrough; read after activation, not during it.
   setTimeout(() => void apiKeys.refreshContext(), 0);
   // Runs left in flight by a closed or reloaded window are picked up after activation, not during it.

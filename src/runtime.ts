@@ -24,8 +24,14 @@ export interface Runtime {
   resume(): Promise<void>;
 }
 
-export function createRuntime(context: vscode.ExtensionContext, apiKeys: ApiKeyStore): Runtime {
+/** @param runsTree the Runs view, whose description shows this month's usage */
+export function createRuntime(context: vscode.ExtensionContext, apiKeys: ApiKeyStore, runsTree?: vscode.TreeView<RunRecord>): Runtime {
   const services = createServices(context, apiKeys);
+  if (runsTree) {
+    services.usage.onDidChange(() => {
+      runsTree.description = services.usage.describe();
+    });
+  }
   return {
     run: commandRunner(services),
     resultFileSystem: new ResultFileSystem(services.results),

@@ -15,6 +15,7 @@ import { RunService } from './runs/runService';
 import { RunsView } from './runs/runsView';
 import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './steps/stepPicker';
+import { UsageService } from './usage/usageService';
 import * as settings from './settings/settings';
 
 /** Everything the commands need, built once, on first use after activation (no I/O here). */
@@ -29,6 +30,7 @@ export interface Services {
   runs: RunService;
   steps: StepPicker;
   runsView: RunsView;
+  usage: UsageService;
 }
 
 /** `apiKeys` comes from activation, which keeps the `docutray.hasApiKey` context key current. */
@@ -71,8 +73,12 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     await saver.save(result);
   });
   const runsView = new RunsView(history);
-  context.subscriptions.push(log, statusBar, history, runsView);
-  return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView };
+  const usage = new UsageService(clients, apiKeys, log.scoped('usage'));
+  // After a run or a batch ends (once, however many files), this month's figures are fetched again.
+  statusBar.onDidBecomeIdle(() => void usage.refresh());
+  usage.onDidChange(() => statusBar.setUsage(usage.describe()));
+  context.subscriptions.push(log, statusBar, history, runsView, usage);
+  return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView, usage };
 }
 
 /** Execution ids of the results open in this window's editor tabs (kept by the history bound of every window). */

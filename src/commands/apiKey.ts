@@ -1,11 +1,20 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { DocuTrayError } from '../core/api/errors';
+import type { Usage } from '../core/api/usage';
+import { formatNumber } from '../errors/referencePresentation';
 import type { Services } from '../services';
+import { monthName } from '../usage/usageService';
+
+function isUsage(v: unknown): v is { usage: Usage } {
+  return typeof v === 'object' && v !== null && 'usage' in v;
+}
 
 /**
- * Asks for the key in a password box and checks it with DocuTray (no credits spent) before saving;
- * when DocuTray can't be reached, offers to save it anyway. Resolves true when a key was saved.
+ * Asks for the key in a password box and checks it with DocuTray (`GET /api/usage`: needs the key,
+ * spends nothing) before saving. A refused key is never stored (the previous one stays) and can be
+ * entered again; when DocuTray can't be reached, saving it unchecked is an explicit choice. Resolves
+ * true when a key was saved.
  */
 export async function setApiKey(s: Services): Promise<boolean> {
   const log = s.log.scoped('key');
@@ -29,16 +38,17 @@ export async function setApiKey(s: Services): Promise<boolean> {
         const abort = new AbortController();
         token.onCancellationRequested(() => abort.abort());
         try {
-          await s.clients.create(key).checkKey({ signal: abort.signal });
-          return 'ok' as const;
+          return { usage: await s.clients.create(key).checkKey({ signal: abort.signal }) };
         } catch (e) {
           return e;
         }
       });
-    if (verdict === 'ok') {
+    if (isUsage(verdict)) {
       await s.apiKeys.store(key);
-      log.info('API key checked and saved to secret storage');
-      void vscode.window.showInformationMessage(l10n.t('DocuTray API key saved.'));
+      s.usage.set(verdict.usage);
+      log.info('API key checked (GET /api/usage) and saved to secret storage');
+      void vscode.window.showInformationMessage(l10n.t('DocuTray API key accepted — {0} pages processed in {1}. It is saved in VS Code\'s secret storage.',
+        formatNumber(verdict.usage.successfulPages), monthName(verdict.usage)));
       return true;
     }
     const kind = verdict instanceof DocuTrayError ? verdict.kind : 'error';
@@ -47,7 +57,8 @@ export async function setApiKey(s: Services): Promise<boolean> {
       return false;
     }
     if (kind === 'authentication' || kind === 'permission') {
-      const again = await vscode.window.showErrorMessage(l10n.t('DocuTray refused this API key. Check it and enter it again.'), l10n.t('Enter Again'));
+      // Never stored: the key that worked before (if any) stays in use.
+      const again = await vscode.window.showErrorMessage(l10n.t('DocuTray refused this API key ({0}); it was not saved. Check it and enter it again.', (verdict as DocuTrayError).status ?? 401), l10n.t('Enter Again'));
       if (again) {
         continue;
       }
@@ -57,7 +68,7 @@ export async function setApiKey(s: Services): Promise<boolean> {
       throw verdict;
     }
     const save = await vscode.window.showWarningMessage(
-      l10n.t('Could not check the key with DocuTray ({0}). Save it anyway?', verdict instanceof Error ? verdict.message : String(verdict)),
+      l10n.t('Could not check the key with DocuTray, so it is not saved yet ({0}). Save it anyway, unchecked?', verdict instanceof Error ? verdict.message : String(verdict)),
       l10n.t('Save Anyway'), l10n.t('Show Log'));
     if (save === l10n.t('Save Anyway')) {
       await s.apiKeys.store(key);

@@ -1,11 +1,12 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
-import type { Execution } from '../core/api/execution';
+import { type Execution, isTerminal } from '../core/api/execution';
 import { RunRecord, RunState, isInFlight } from '../core/runs/history';
 import { executionSource, formatRunSource } from '../core/runs/source';
 import { toStoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
+import { statusText, unknownStatusLogger } from '../runs/statusText';
 import type { Services } from '../services';
 import { ensureApiKey } from './apiKey';
 
@@ -42,13 +43,18 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
       token.onCancellationRequested(() => abort.abort());
       const first = await client.getStatus(id, { signal: abort.signal });
       log.info(`execution ${id} is ${first.status}`);
-      if (first.status === 'SUCCESS' || first.status === 'ERROR') {
+      if (isTerminal(first.status)) {
         return first;
       }
-      progress.report({ message: first.status === 'ENQUEUED' ? l10n.t('queued') : l10n.t('processing') });
+      const unknown = unknownStatusLogger(log);
+      unknown(first);
+      progress.report({ message: statusText(first) });
       return client.waitForCompletion(id, {
         signal: abort.signal,
-        onStatus: e => progress.report({ message: e.status === 'ENQUEUED' ? l10n.t('queued') : l10n.t('processing') }),
+        onStatus: e => {
+          unknown(e);
+          progress.report({ message: statusText(e) });
+        },
       }).catch(async e => {
         const failed = (e as { execution?: typeof first }).execution;
         if (failed) {

@@ -1,10 +1,11 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import type { StepDefinition } from '../core/runs/steps';
-import { SUPPORTED_TYPES } from '../core/documents/mime';
+import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';
-import { RunOutcome, fileTarget, urlTarget } from '../runs/runTargets';
+import { RunOutcome, RunTarget, fileTarget, urlTarget } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
+import { offerToSaveStepName } from '../steps/stepNaming';
 import type { Services } from '../services';
 import * as settings from '../settings/settings';
 import { InvalidInputError } from '../core/api/errors';
@@ -53,9 +54,10 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   const { eligible, skipped } = await selectEligible(candidates);
   if (skipped.length) {
     const names = skipped.map(u => plainText(fileName(u))).join(', ');
+    const formats = SUPPORTED_LABELS.join(', ');
     void vscode.window.showWarningMessage(eligible.length
-      ? l10n.t('Skipped {0}: DocuTray processes PDFs and images only.', names)
-      : l10n.t('DocuTray processes PDFs and images only; nothing to run on {0}.', names));
+      ? l10n.t('Skipped {0}: DocuTray accepts {1} only.', names, formats)
+      : l10n.t('DocuTray accepts {0} only; nothing to run on {1}.', formats, names));
   }
   if (!eligible.length) {
     return undefined;
@@ -68,7 +70,14 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   if (!step) {
     return undefined;
   }
-  return s.runs.run(eligible.map(fileTarget), step);
+  return runAndOfferName(s, eligible.map(fileTarget), step);
+}
+
+/** Runs, then offers to save the name DocuTray gave a step id typed by hand (not awaited). */
+async function runAndOfferName(s: Services, targets: RunTarget[], step: StepDefinition): Promise<RunOutcome[]> {
+  const outcomes = await s.runs.run(targets, step);
+  void offerToSaveStepName(step, outcomes).catch(e => s.errors.report(e, 'save step name'));
+  return outcomes;
 }
 
 async function askForFiles(): Promise<vscode.Uri[]> {
@@ -78,7 +87,7 @@ async function askForFiles(): Promise<vscode.Uri[]> {
     canSelectFolders: false,
     openLabel: l10n.t('Run DocuTray Step'),
     defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
-    filters: { [l10n.t('PDFs and images')]: SUPPORTED_TYPES.flatMap(type => type.extensions.map(e => e.slice(1))) },
+    filters: { [l10n.t('PDFs and images')]: SUPPORTED_EXTENSIONS },
   });
   return picked ?? [];
 }
@@ -117,5 +126,5 @@ export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutc
   if (!step) {
     return undefined;
   }
-  return s.runs.run([target], step);
+  return runAndOfferName(s, [target], step);
 }

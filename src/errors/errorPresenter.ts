@@ -3,8 +3,9 @@ import { l10n } from 'vscode';
 import { DocuTrayError, InvalidInputError, NotFoundError, RateLimitError, StepFailedError, TimeoutError } from '../core/api/errors';
 import { plainText } from '../core/text/plainText';
 import { Log, ScopedLog } from '../logging/log';
+import { presentReferenceError } from './referencePresentation';
 
-interface Action {
+export interface Action {
   title: string;
   run: () => unknown;
 }
@@ -60,6 +61,10 @@ export class ErrorPresenter {
     const openSettings: Action = { title: l10n.t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'docutray.apiBaseUrl') };
     if (!(e instanceof DocuTrayError)) {
       return { severity: 'error', message: l10n.t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)), actions: [showLog] };
+    }
+    const byReference = presentReferenceError(e, { showLog, retry: retryAction });
+    if (byReference) {
+      return byReference;
     }
     switch (e.kind) {
       case 'cancelled':
@@ -120,7 +125,6 @@ export class ErrorPresenter {
       case 'invalidInput':
         return { severity: 'error', message: e.message, actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog] };
       case 'payloadTooLarge':
-      case 'unsupportedType':
       case 'badRequest':
       case 'invalidResponse':
       case 'http':

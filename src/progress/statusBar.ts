@@ -14,6 +14,11 @@ export class RunStatusBar implements vscode.Disposable {
   private total = 0;
   private failedSinceIdle = 0;
   private hideTimer: ReturnType<typeof setTimeout> | undefined;
+  private usageLine: string | undefined;
+  private baseTooltip = '';
+  private readonly idle = new vscode.EventEmitter<void>();
+  /** Fires when the last run in this window ends: once per batch (or per batches that overlap). */
+  readonly onDidBecomeIdle = this.idle.event;
   state: StatusBarState = 'idle';
 
   constructor(private readonly lingerMs = 5000) {
@@ -39,7 +44,21 @@ export class RunStatusBar implements vscode.Disposable {
         this.failedSinceIdle++;
       }
       this.render();
+      if (this.running === 0) {
+        this.idle.fire();
+      }
     };
+  }
+
+  /** A line about this month's usage under the tooltip's text (undefined removes it). */
+  setUsage(line: string | undefined): void {
+    this.usageLine = line;
+    this.setTooltip(this.baseTooltip);
+  }
+
+  private setTooltip(text: string): void {
+    this.baseTooltip = text;
+    this.item.tooltip = this.usageLine ? `${text}\n\n${this.usageLine}` : text;
   }
 
   get text(): string {
@@ -56,17 +75,17 @@ export class RunStatusBar implements vscode.Disposable {
     if (this.running > 0) {
       this.state = 'running';
       this.item.text = this.total > 1 ? `$(sync~spin) DocuTray ${this.done}/${this.total}` : '$(sync~spin) DocuTray';
-      this.item.tooltip = this.total > 1
+      this.setTooltip(this.total > 1
         ? l10n.t('DocuTray: {0} of {1} runs finished. Click to show the runs.', this.done, this.total)
-        : l10n.t('DocuTray: a step is running. Click to show the runs.');
+        : l10n.t('DocuTray: a step is running. Click to show the runs.'));
       this.item.show();
       return;
     }
     this.state = this.failedSinceIdle > 0 ? 'failed' : 'succeeded';
     this.item.text = this.failedSinceIdle > 0 ? '$(error) DocuTray' : '$(check) DocuTray';
-    this.item.tooltip = this.failedSinceIdle > 0
+    this.setTooltip(this.failedSinceIdle > 0
       ? l10n.t('DocuTray: {0} of {1} runs failed. Click to show the runs.', this.failedSinceIdle, this.total)
-      : l10n.t('DocuTray: done. Click to show the runs.');
+      : l10n.t('DocuTray: done. Click to show the runs.'));
     this.item.show();
     this.hideTimer = setTimeout(() => {
       this.state = 'idle';
@@ -76,6 +95,7 @@ export class RunStatusBar implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.hideTimer);
+    this.idle.dispose();
     this.item.dispose();
   }
 }

@@ -9,7 +9,7 @@ import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
 import { formatRunSource } from '../core/runs/source';
-import type { StepDefinition } from '../core/runs/steps';
+import { type StepDefinition, displayStepName } from '../core/runs/steps';
 import { StoredResult, toStoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
 import { ClientFactory } from '../api/clientFactory';
@@ -24,6 +24,7 @@ import { RunHistory } from './runHistory';
 import { announce, confirmDuplicate } from './runMessages';
 import { RunProgress, showMessage } from './runProgress';
 import { RunOutcome, RunTarget, targetFromSource } from './runTargets';
+import { statusText, unknownStatusLogger } from './statusText';
 
 export type { RunOutcome, RunTarget } from './runTargets';
 
@@ -110,8 +111,9 @@ export class RunService {
    * Applies a lifecycle event to the run held here, then to the history. False when the history did not
    * take it: another window drives the run now (or it was removed).
    */
-  private async apply(run: RunRecord, event: RunEvent): Promise<boolean> {
-    const change = transition(run, event);
+  private async apply(run: RunRecord, event: RunEvent, also: Partial<RunRecord> = {}): Promise<boolean> {
+    const transitioned = transition(run, event);
+    const change = transitioned && { ...transitioned, ...also };
     if (!change) {
       return true;
     }
@@ -153,7 +155,8 @@ export class RunService {
       });
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
-      await this.apply(run, { type: 'started', executionId: started.id });
+      // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id typed by hand.
+      await this.apply(run, { type: 'started', executionId: started.id }, { stepName: displayStepName(step, started.stepName), serviceStepName: started.stepName });
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
@@ -184,18 +187,20 @@ export class RunService {
       return Promise.reject(new Error(`run ${run.id} has no execution id to follow`));
     }
     let last = run.state as string;
+    const unknown = unknownStatusLogger(this.log);
     return client.waitForCompletion(executionId, {
       signal,
       startedAt,
       timeoutMs: settings.pollTimeoutMs(),
       onStatus: e => {
+        unknown(e);
         if (e.status !== last) {
           last = e.status;
           mark(e.status);
           this.log.trace(`${run.sourceName}: execution ${e.id} is ${e.status}`);
           void this.apply(run, { type: 'status', status: e.status });
         }
-        show(e.status === 'ENQUEUED' ? l10n.t('queued') : e.progress !== undefined ? l10n.t('processing {0}%', Math.round(e.progress)) : l10n.t('processing'));
+        show(statusText(e));
       },
       onTransient: (e, retryInMs) => {
         this.log.warn(`${run.sourceName}: status of execution ${executionId} failed (${e.kind}${e.status ? ` ${e.status}` : ''}); still waiting, next check in ${retryInMs} ms`);
@@ -208,7 +213,7 @@ export class RunService {
   private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
     let result: StoredResult;
     try {
-      result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName });
+      result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, serviceStepName: run.serviceStepName, source: run.source, sourceName: run.sourceName });
       await this.store.save(result);
     } catch (e) {
       throw new ResultNotStoredError(execution.id, e);
@@ -230,7 +235,7 @@ export class RunService {
     const failed = e instanceof StepFailedError ? e.execution : undefined;
     if (failed) {
       // An ERROR execution is kept too, so its record can be looked at later.
-      await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
+      await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, serviceStepName: run.serviceStepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
     }
     const waitedS = Math.round(settings.pollTimeoutMs() / 1000);
     const message = e instanceof ResultNotStoredError ? e.message

@@ -55,6 +55,9 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     item.description = `${r.stepName}${status ? ` · ${status}` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (\`${escape(r.stepId)}\`)\n\n`);
+    if (r.serviceStepName && r.serviceStepName !== r.stepName) {
+      md.appendMarkdown(`${l10n.t('Named by DocuTray')}: ${escape(r.serviceStepName)}\n\n`);
+    }
     md.appendMarkdown(`${l10n.t('Status')}: ${stateText(r.state)}${took ? ` · ${took}` : ''}\n\n`);
     md.appendMarkdown(`${l10n.t('Started')}: ${new Date(r.startedAt).toLocaleString()}\n\n`);
     if (r.executionId) {

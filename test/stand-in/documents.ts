@@ -6,8 +6,8 @@
 import { createHash } from 'crypto';
 import type { FilePart, ParsedBody } from './body';
 import type { DocumentInfo } from './executions';
-import { formatFromMime, formatFromName, isAllowed, isGenericMime, resolveFormat, SNIFF_BYTES, type DocumentFormat } from './formats';
-import { errorReply, validationError, type Reply } from './replies';
+import { FORMAT_MIME, formatFromMime, formatFromName, isAllowed, isGenericMime, resolveFormat, SNIFF_BYTES, type DocumentFormat } from './formats';
+import { errorReply, unsupportedFormatReply, validationError, type Reply } from './replies';
 import { isPlainObject, type StandInSettings } from './types';
 
 export type DocumentResult = { document: DocumentInfo } | { reply: Reply };
@@ -46,7 +46,7 @@ function checkFile(size: number, format: DocumentFormat | undefined, settings: S
   if (size === 0) {
     return validationError(settings.errorStyle, IMAGE_EMPTY);
   }
-  return isAllowed(format, settings.allowTiff) ? format : errorReply(settings.errorStyle, 'unsupportedFormat');
+  return isAllowed(format, settings.allowTiff) ? format : unsupportedFormatReply(settings.errorStyle, format ? FORMAT_MIME[format] : '');
 }
 
 function parseMetadataField(text: string | undefined): Record<string, unknown> | undefined | 'invalid' {
@@ -157,7 +157,7 @@ function fromUrl(text: string, declared: string | undefined, settings: Settings)
   const filename = safeDecode(last) || null;
   const format = urlFormat(filename, declared);
   if (!isAllowed(format, settings.allowTiff)) {
-    return { reply: errorReply(settings.errorStyle, 'unsupportedFormat') };
+    return { reply: unsupportedFormatReply(settings.errorStyle, format ? FORMAT_MIME[format] : '') };
   }
   // Size is unknown without fetching; 0 stands for "not known".
   return { document: { source: 'url', url: text, filename, sha256: sha256(text), size: 0, format } };

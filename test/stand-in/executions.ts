@@ -21,7 +21,7 @@ export interface DocumentInfo {
   wait?: string | boolean;
 }
 
-type WireOptions = Pick<StandInSettings, 'statusIdField' | 'timestampStyle'>;
+type WireOptions = Pick<StandInSettings, 'statusIdField' | 'timestampStyle' | 'recordShape'>;
 
 export function isTerminal(status: ExecutionStatus): boolean {
   return status === 'SUCCESS' || status === 'ERROR';
@@ -37,6 +37,8 @@ export class Execution {
   polls = 0;
   completedAt?: number;
   terminalServedAt?: number;
+  /** The key that started it: another key's status request gets 403. */
+  ownerKey?: string;
 
   constructor(
     readonly id: string,
@@ -128,13 +130,31 @@ export class Execution {
     return { current_step: current, total_steps: PROGRESS_STAGES.length, step_name: PROGRESS_STAGES[current - 1], percentage };
   }
 
-  /** The execution as the API shows it; `status` is what this response reports. */
+  /** True when it ended in SUCCESS by `now` (it counts in `GET /api/usage`). */
+  succeededBy(now: number): boolean {
+    return this.peek(now) === 'SUCCESS';
+  }
+
+  /**
+   * The execution as the API shows it; `status` is what this response reports. By default (the API
+   * reference) a start answers `{id, status, step_id, step_name}` and a status request
+   * `{conversion_id, status, request_timestamp, response_timestamp, data, error, original_filename}`;
+   * `recordShape: "record"` gives the older shape, where both carry the whole record with
+   * `step_id`/`step_name`; `statusIdField`, `timestampStyle` and `envelope` the older names.
+   */
   view(status: ExecutionStatus, now: number, wire: WireOptions, forStatusEndpoint: boolean): Record<string, unknown> {
     const snake = wire.timestampStyle === 'snake';
     const terminal = isTerminal(status);
-    const body: Record<string, unknown> = { ...this.idFields(wire, forStatusEndpoint), status };
-    body.step_id = this.script.id;
-    body.step_name = this.script.name ?? this.script.id;
+    const word = this.script.statusWords?.[status] ?? status;
+    const stepName = this.script.name ?? this.script.id;
+    if (!forStatusEndpoint && wire.recordShape === 'reference') {
+      return { id: this.id, status: word, step_id: this.script.id, step_name: stepName };
+    }
+    const body: Record<string, unknown> = { ...this.idFields(wire, forStatusEndpoint), status: word };
+    if (wire.recordShape === 'record') {
+      body.step_id = this.script.id;
+      body.step_name = stepName;
+    }
     body[snake ? 'request_timestamp' : 'requestTimestamp'] = new Date(this.createdAt).toISOString();
     body[snake ? 'response_timestamp' : 'responseTimestamp'] = terminal && this.completedAt !== undefined ? new Date(this.completedAt).toISOString() : null;
     body[snake ? 'original_filename' : 'originalFilename'] = this.document.filename;

@@ -105,10 +105,10 @@ export function resultFaultData(spec: ResultFault): string {
 }
 
 /** Faults that answer instead of the route. */
-export type ReplacingFault = Extract<FaultSpec, { kind: 'rateLimit' | 'serverError' | 'html' | 'malformedJson' }>;
+export type ReplacingFault = Extract<FaultSpec, { kind: 'rateLimit' | 'serverError' | 'html' | 'malformedJson' | 'unsupportedContentType' }>;
 
 export function isReplacing(spec: FaultSpec | undefined): spec is ReplacingFault {
-  return spec?.kind === 'rateLimit' || spec?.kind === 'serverError' || spec?.kind === 'html' || spec?.kind === 'malformedJson';
+  return spec?.kind === 'rateLimit' || spec?.kind === 'serverError' || spec?.kind === 'html' || spec?.kind === 'malformedJson' || spec?.kind === 'unsupportedContentType';
 }
 
 export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number): Reply {
@@ -124,6 +124,8 @@ export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number)
     case 'malformedJson':
       // Cut off mid-string, as a body truncated by a proxy or a crashed worker would be.
       return { status: spec.status ?? 200, body: '{"id": "exec_', contentType: 'application/json' };
+    case 'unsupportedContentType':
+      return errorReply(style, 'unsupportedContentType');
   }
 }
 

@@ -1,8 +1,12 @@
 /**
  * Document type detection, as the stand-in judges an upload: the file's first bytes decide when they
  * are a known signature; otherwise the declared type, otherwise the name. Clients differ here (the
- * Node SDK sends no part type, its CLI sends octet-stream), so generic declared types fall through.
+ * Node SDK sends no part type, its CLI sends octet-stream), so generic declared types fall through
+ * to the file name, which is looked up in the full MIME database (mime-types), as a server would.
+ * TIFF is known (so it can be refused by name) but not accepted unless `allowTiff` is set: DocuTray's
+ * API reference does not list it.
  */
+import { lookup } from 'mime-types';
 
 export type DocumentFormat = 'pdf' | 'jpeg' | 'png' | 'gif' | 'bmp' | 'webp' | 'tiff';
 
@@ -25,11 +29,6 @@ const MIME_FORMATS: Record<string, DocumentFormat> = {
   'image/png': 'png', 'image/gif': 'gif',
   'image/bmp': 'bmp', 'image/x-bmp': 'bmp', 'image/x-ms-bmp': 'bmp',
   'image/webp': 'webp', 'image/tiff': 'tiff', 'image/tif': 'tiff',
-};
-
-const EXTENSION_FORMATS: Record<string, DocumentFormat> = {
-  pdf: 'pdf', jpg: 'jpeg', jpeg: 'jpeg', jpe: 'jpeg', jfif: 'jpeg', png: 'png', gif: 'gif',
-  bmp: 'bmp', webp: 'webp', tif: 'tiff', tiff: 'tiff',
 };
 
 /** Declared types that say nothing about the content. */
@@ -80,11 +79,15 @@ export function formatFromMime(mime: string | null | undefined): DocumentFormat 
   return MIME_FORMATS[mimeEssence(mime)];
 }
 
+/** The MIME type a file name or URL path's extension says, from the full database. */
+export function mimeFromName(name: string | null | undefined): string | undefined {
+  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
+  return base.lastIndexOf('.') > 0 ? lookup(base) || undefined : undefined;
+}
+
 /** The format a file name or URL path's extension says. */
 export function formatFromName(name: string | null | undefined): DocumentFormat | undefined {
-  const base = (name ?? '').split(/[\\/]/).pop() ?? '';
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? EXTENSION_FORMATS[base.slice(dot + 1).toLowerCase()] : undefined;
+  return formatFromMime(mimeFromName(name));
 }
 
 /**

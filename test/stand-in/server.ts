@@ -25,6 +25,7 @@ import {
 
 export { DEFAULT_STEPS } from './default-steps';
 export type { RateLimitSettings, RateLimitStats } from './ratelimit';
+export { LEGACY_WIRE } from './types';
 export type {
   ErrorStyle, ExecutionInfo, FaultKind, FaultMatch, FaultSpec, LoggedFile, ProgressStyle, RequestLogEntry, StandInConfig,
   StandInSettings, StartCount, StatusIdField, StepOutcome, StepScript, TimestampStyle,
@@ -166,7 +167,7 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
   let reply = outage === '503' ? errorReply(state.settings.errorStyle, 'serverError', { status: 503 })
     : isReplacing(fault)
       ? faultReply(fault, state.settings.errorStyle, now)
-      : limited(state, path, req.headers.authorization, now, () => handleApi(state, { method, path, headers: req.headers, body, now }));
+      : limited(state, path, req.headers.authorization, now, () => handleApi(state, { method, path, query: rawQuery, headers: req.headers, body, now }));
   reply = withResultFault(state, method, path, reply, entry);
   await deliver(state, req, res, entry, reply, fault);
 }

@@ -8,7 +8,13 @@ import type { RateLimitSettings } from './ratelimit';
 
 export type StatusIdField = 'both' | 'conversion_id' | 'execution_id';
 export type TimestampStyle = 'camel' | 'snake';
-export type ErrorStyle = 'flat' | 'nested';
+/** `reference`: the bodies of DocuTray's API reference (§0), the default; `flat`/`nested`: the older shapes. */
+export type ErrorStyle = 'reference' | 'flat' | 'nested';
+/**
+ * `reference` (the default): a start answers `{id,status,step_id,step_name}` and a status the record
+ * without `step_id`/`step_name`, as the API reference shows them; `record`: both the whole record, as before.
+ */
+export type RecordShape = 'reference' | 'record';
 /** `number`: `"progress": 40`; `object`: the `{current_step,total_steps,step_name,percentage}` shape of the skills docs. */
 export type ProgressStyle = 'number' | 'object';
 
@@ -36,6 +42,14 @@ export interface StepScript {
    */
   jitter?: number;
   outcome: StepOutcome;
+  /** The keys that may use this step; any other accepted key gets 403 "Step not found or access denied". All when absent. */
+  keys?: string[];
+  /**
+   * The words the status endpoint reports instead of ENQUEUED/PROCESSING/SUCCESS/ERROR, e.g.
+   * `{"SUCCESS":"completed","ERROR":"failed"}` (the words of step webhooks) or an unknown
+   * `{"PROCESSING":"VALIDATING"}`.
+   */
+  statusWords?: Partial<Record<'ENQUEUED' | 'PROCESSING' | 'SUCCESS' | 'ERROR', string>>;
 }
 
 export interface FaultMatch {
@@ -74,6 +88,8 @@ export type FaultSpec = FaultBase & (
   | { kind: 'hugeResult'; bytes: number }
   /** The next `count` SUCCESS status answers carry data nested `depth` arrays deep (`[[[…]]]`). */
   | { kind: 'nestedResult'; depth: number }
+  /** 415 "Unsupported Content-Type…": what DocuTray answers when something on the way rewrote the request's Content-Type. */
+  | { kind: 'unsupportedContentType' }
 );
 
 export type FaultKind = FaultSpec['kind'];
@@ -91,6 +107,19 @@ export interface StandInSettings {
   rateLimit?: RateLimitSettings;
   /** Seed of the random source behind step `jitter` (default 1). */
   seed?: number;
+  recordShape: RecordShape;
+  /** When set, every start answers 402 with these figures (the SDKs' QuotaExceededInfo); `false` = off. */
+  quotaExceeded: QuotaInfo | false;
+  /** When true, a start on a URL answers 408 "URL download timeout (30000ms)". */
+  urlDownloadTimeout: boolean;
+  /** This month's figures before any execution of this stand-in is counted (`GET /api/usage`). */
+  usageBase: { successful_pages: number; successful_conversions: number };
+}
+
+export interface QuotaInfo {
+  quota?: number;
+  used?: number;
+  resetDate?: string;
 }
 
 export interface StandInConfig extends Partial<StandInSettings> {
@@ -100,14 +129,29 @@ export interface StandInConfig extends Partial<StandInSettings> {
   faults?: FaultSpec[];
 }
 
+/** The defaults speak DocuTray's API reference (docutray-api.md §0); the older variants are switches. */
 export const DEFAULT_SETTINGS: StandInSettings = {
   apiKeys: ['test-key'],
   maxUploadBytes: 100 * 1024 * 1024,
-  allowTiff: true,
+  allowTiff: false,
+  statusIdField: 'conversion_id',
+  envelope: false,
+  timestampStyle: 'snake',
+  errorStyle: 'reference',
+  recordShape: 'reference',
+  quotaExceeded: false,
+  urlDownloadTimeout: false,
+  usageBase: { successful_pages: 1234, successful_conversions: 89 },
+};
+
+/** The wire shapes the stand-in spoke before it followed the API reference, as one switch set (tests of those shapes). */
+export const LEGACY_WIRE: Partial<StandInSettings> = {
   statusIdField: 'both',
   envelope: false,
   timestampStyle: 'camel',
   errorStyle: 'flat',
+  recordShape: 'record',
+  allowTiff: true,
 };
 
 // ---- request log and control API shapes ----
@@ -265,7 +309,49 @@ export function parseStep(v: unknown, where = 'step'): StepScript {
     progress: parseProgress(v, where),
     jitter: optNumber(v, 'jitter', where, { max: 0.9 }),
     outcome: parseOutcome(v.outcome, `${where}.outcome`),
+    keys: parseStringList(v.keys, `${where}.keys`),
+    statusWords: parseStatusWords(v.statusWords, `${where}.statusWords`),
   });
+}
+
+function parseStringList(v: unknown, where: string): string[] | undefined {
+  if (v !== undefined && (!Array.isArray(v) || !v.every(k => typeof k === 'string' && k !== ''))) {
+    fail(where, 'must be an array of non-empty strings');
+  }
+  return v as string[] | undefined;
+}
+
+function parseStatusWords(v: unknown, where: string): StepScript['statusWords'] {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(v) || !Object.entries(v).every(([k, w]) => ['ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR'].includes(k) && typeof w === 'string' && w !== '')) {
+    fail(where, 'must map ENQUEUED, PROCESSING, SUCCESS or ERROR to a word');
+  }
+  return v as StepScript['statusWords'];
+}
+
+function parseQuota(v: unknown, where: string): QuotaInfo | false | undefined {
+  if (v === undefined || v === false) {
+    return v;
+  }
+  if (!isPlainObject(v)) {
+    fail(where, 'must be false or an object like {"quota":1000,"used":1000,"resetDate":"2026-12-01T00:00:00Z"}');
+  }
+  return compact({ quota: optNumber(v, 'quota', where, { integer: true }), used: optNumber(v, 'used', where, { integer: true }), resetDate: optString(v, 'resetDate', where) });
+}
+
+function parseUsageBase(v: unknown, where: string): StandInSettings['usageBase'] | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(v)) {
+    fail(where, 'must be an object like {"successful_pages":0,"successful_conversions":0}');
+  }
+  return {
+    successful_pages: optNumber(v, 'successful_pages', where, { integer: true }) ?? 0,
+    successful_conversions: optNumber(v, 'successful_conversions', where, { integer: true }) ?? 0,
+  };
 }
 
 /** Accepts one step, an array, or `{ "steps": [...] }`. */
@@ -304,6 +390,7 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
     }
     case 'dropBeforeBody':
     case 'dropAfterBody':
+    case 'unsupportedContentType':
       return { kind: v.kind };
     case 'html':
     case 'malformedJson':
@@ -327,7 +414,7 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
       return { kind: 'nestedResult', depth: depth ?? fail(`${where}.depth`, 'is required') };
     }
     default:
-      return fail(`${where}.kind`, 'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, loseStartAnswer, statusOutage, hugeResult, nestedResult');
+      return fail(`${where}.kind`, 'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult');
   }
 }
 
@@ -363,7 +450,11 @@ export function parseSettings(v: unknown, where = 'config'): Partial<StandInSett
     statusIdField: optEnum(v, 'statusIdField', where, ['both', 'conversion_id', 'execution_id'] as const),
     envelope: optBoolean(v, 'envelope', where),
     timestampStyle: optEnum(v, 'timestampStyle', where, ['camel', 'snake'] as const),
-    errorStyle: optEnum(v, 'errorStyle', where, ['flat', 'nested'] as const),
+    errorStyle: optEnum(v, 'errorStyle', where, ['reference', 'flat', 'nested'] as const),
+    recordShape: optEnum(v, 'recordShape', where, ['reference', 'record'] as const),
+    quotaExceeded: parseQuota(v.quotaExceeded, `${where}.quotaExceeded`),
+    urlDownloadTimeout: optBoolean(v, 'urlDownloadTimeout', where),
+    usageBase: parseUsageBase(v.usageBase, `${where}.usageBase`),
     rateLimit: parseRateLimit(v.rateLimit, `${where}.rateLimit`),
     seed: optNumber(v, 'seed', where, { integer: true }),
   });

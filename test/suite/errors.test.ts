@@ -58,11 +58,50 @@ describe('errors and the API key', function () {
       assert.strictEqual(asked[0].password, true, 'in a password box');
       assert.ok(outcomes?.[0].result, 'the run went on and succeeded');
       const paths = (await standIn.requests()).slice(before).map(r => `${r.method} ${r.path}`);
-      assert.deepStrictEqual(paths.slice(0, 2), ['GET /api/auth/ok', 'POST /api/steps-async/it-fast'], 'checked the key, then started');
+      assert.deepStrictEqual(paths.slice(0, 2), ['GET /api/usage', 'POST /api/steps-async/it-fast'], 'checked the key (GET /api/usage), then started');
     } finally {
       restoreInput();
       await vscode.commands.executeCommand('docutray.clearApiKey');
       restoreInfo();
+    }
+  });
+
+  it('a refused key is never stored, Enter Again is offered, and the next run still uses the working key', async () => {
+    delete process.env.DOCUTRAY_API_KEY;
+    const shown: Array<{ severity: string; message: string; items: string[] }> = [];
+    const record = (severity: string) => (message: string, ...items: unknown[]) => {
+      shown.push({ severity, message, items: items.filter((i): i is string => typeof i === 'string') });
+      return Promise.resolve(undefined); // dismissed: not entered again
+    };
+    const answers = [key, 'dtWRONG_0123456789abcdefghijklmnopqrstu'];
+    const undo = [
+      patch(vscode.window, 'showInputBox', () => Promise.resolve(answers.shift())),
+      patch(vscode.window, 'showInformationMessage', record('info')),
+      patch(vscode.window, 'showErrorMessage', record('error')),
+      patch(vscode.window, 'showWarningMessage', record('warning')),
+    ];
+    try {
+      await vscode.commands.executeCommand('docutray.clearApiKey');
+      assert.strictEqual(await vscode.commands.executeCommand('docutray.setApiKey'), true, 'the working key is saved');
+      const accepted = shown.find(m => m.severity === 'info' && /accepted/.test(m.message));
+      assert.ok(accepted, JSON.stringify(shown));
+      assert.match(accepted.message, /accepted — [\d,.\s]+ pages processed in \S+ \d{4}/, 'the key check reports this month\'s usage');
+      shown.length = 0;
+      assert.strictEqual(await vscode.commands.executeCommand('docutray.setApiKey'), false, 'the wrong key is not saved');
+      const refused = shown.find(m => m.severity === 'error');
+      assert.ok(refused, JSON.stringify(shown));
+      assert.match(refused.message, /refused this API key \(401\); it was not saved/);
+      assert.deepStrictEqual(refused.items, ['Enter Again']);
+      assert.ok(!shown.some(m => /saved|accepted/.test(m.message) && m.severity === 'info'), JSON.stringify(shown));
+
+      const before = (await standIn.requests()).length;
+      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
+      assert.ok(outcomes?.[0].result, 'the next run succeeds with the working key');
+      const start = (await standIn.requests()).slice(before).find(r => r.method === 'POST');
+      assert.strictEqual(start?.headers.authorization, `Bearer ${key}`, 'the run used the working key');
+    } finally {
+      undo.forEach(u => u());
+      await vscode.commands.executeCommand('docutray.clearApiKey');
     }
   });
 
@@ -91,8 +130,18 @@ describe('errors and the API key', function () {
   it('404 on start: says the step ID is unknown and offers Configure Steps', async () => {
     const { shown } = await runAndCapture('no-such-step', workspaceFile('sample.pdf'));
     const m = only(shown);
-    assert.match(m.message, /no step "no-such-step" \(404\)/);
+    assert.match(m.message, /no step "no-such-step" that this API key may use \(404: step not found or access denied\)/);
     assert.ok(m.items.includes('Configure Steps'));
+  });
+
+  it('403 on start: about the step id, not the key — offers Configure Steps, not Set API Key', async () => {
+    await standIn.setSteps([{ id: 'it-not-ours', name: 'Not ours', keys: ['some-other-organisations-key'], outcome: { status: 'SUCCESS', data: {} } }]);
+    const { outcomes, shown } = await runAndCapture('it-not-ours', workspaceFile('sample.pdf'));
+    assert.strictEqual(errorKind(outcomes), 'notFound');
+    const m = only(shown);
+    assert.match(m.message, /no step "it-not-ours" that this API key may use \(403/);
+    assert.ok(m.items.includes('Configure Steps'), JSON.stringify(m.items));
+    assert.ok(!m.items.includes('Set API Key'), JSON.stringify(m.items));
   });
 
   it('413: names the size limit', async () => {
@@ -106,16 +155,38 @@ describe('errors and the API key', function () {
     }
   });
 
-  it('415: names the accepted types', async () => {
-    await standIn.configure({ allowTiff: false });
+  it('a TIFF is refused before upload, like any other type, with the accepted list', async () => {
+    const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00]), Buffer.alloc(60, 1)]);
+    const uri = await writeWorkspaceFile('scans/scan.tif', tiff);
+    const before = (await standIn.requests()).length;
+    const { outcomes, shown } = await runAndCapture('it-fast', uri);
+    assert.strictEqual(outcomes, undefined, 'nothing to run');
+    assert.match(only(shown).message, /DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP only; nothing to run on scan\.tif/);
+    assert.strictEqual((await standIn.requests()).slice(before).filter(r => r.method === 'POST').length, 0, 'nothing uploaded');
+  });
+
+  it('415: the request\'s content type was refused (a proxy?), with the request id — not "this file type"', async () => {
+    await standIn.addFaults({ kind: 'unsupportedContentType', match: { method: 'POST' } });
+    const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
+    assert.strictEqual(errorKind(outcomes), 'contentTypeRefused');
+    const m = only(shown);
+    const requestId = (await standIn.requests()).filter(r => r.method === 'POST').at(-1)?.requestId;
+    assert.match(m.message, /refused the content type of the request \(multipart\/form-data, 415\).*proxy/);
+    assert.ok(requestId && m.message.includes(requestId), `${m.message} names ${requestId}`);
+  });
+
+  it('402: the quota is used up, with the figures and reset date, and no Retry', async () => {
+    await standIn.configure({ quotaExceeded: { quota: 500, used: 500, resetDate: '2026-12-01T00:00:00.000Z' } });
     try {
-      const tiff = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00]), Buffer.alloc(60, 1)]);
-      const uri = await writeWorkspaceFile('scans/scan.tif', tiff);
-      const { outcomes, shown } = await runAndCapture('it-fast', uri);
-      assert.strictEqual(errorKind(outcomes), 'unsupportedType');
-      assert.match(only(shown).message, /does not accept.*PDF, PNG, JPEG/);
+      const before = (await standIn.requests()).length;
+      const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.pdf'));
+      assert.strictEqual(errorKind(outcomes), 'quotaExceeded');
+      const m = only(shown);
+      assert.match(m.message, /quota is used up \(402\): 500 of 500 used\. It resets on .*2026/);
+      assert.ok(!m.items.includes('Retry'), JSON.stringify(m.items));
+      assert.strictEqual((await standIn.requests()).slice(before).filter(r => r.method === 'POST').length, 1, 'not retried');
     } finally {
-      await standIn.configure({ allowTiff: true });
+      await standIn.configure({ quotaExceeded: false });
     }
   });
 

@@ -40,10 +40,10 @@ describe('extension: manifest and activation', () => {
     const re = /resourceExtname =~ \/(.+)\/i/.exec(explorer.when);
     assert.ok(re, 'the when clause matches the extension with a regex');
     const matches = (ext: string) => new RegExp(re[1], 'i').test(ext);
-    for (const e of ['.pdf', '.PDF', '.png', '.jpg', '.jpeg', '.JPG', '.gif', '.bmp', '.webp', '.tif', '.tiff']) {
+    for (const e of ['.pdf', '.PDF', '.png', '.jpg', '.jpeg', '.JPG', '.jpe', '.jfif', '.gif', '.bmp', '.webp']) {
       assert.ok(matches(e), `${e} is offered`);
     }
-    for (const e of ['.txt', '.json', '.pdfx', '.svg', '.docx']) {
+    for (const e of ['.txt', '.json', '.pdfx', '.svg', '.docx', '.tif', '.tiff']) {
       assert.ok(!matches(e), `${e} is not offered`);
     }
     assert.ok(menus['editor/title'].some(m => m.command === 'docutray.runStep'), 'editor title entry');

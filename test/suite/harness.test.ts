@@ -59,11 +59,11 @@ describe('harness', () => {
     const standIn = env('DOCUTRAY_STAND_IN_URL');
     const key = env('DOCUTRAY_API_KEY');
     assert.strictEqual(env('DOCUTRAY_BASE_URL'), standIn, 'the extension is pointed at the stand-in');
-    const ok = await fetch(`${standIn}/api/auth/ok`, { headers: { authorization: `Bearer ${key}` } });
-    assert.ok(ok.ok, `GET /api/auth/ok with the key: HTTP ${ok.status}`);
+    const ok = await fetch(`${standIn}/api/usage`, { headers: { authorization: `Bearer ${key}` } });
+    assert.ok(ok.ok, `GET /api/usage with the key: HTTP ${ok.status}`);
     await ok.arrayBuffer();
-    const bad = await fetch(`${standIn}/api/auth/ok`, { headers: { authorization: 'Bearer not-the-key' } });
-    assert.ok(bad.status === 401 || bad.status === 403, `GET /api/auth/ok with a wrong key is refused (HTTP ${bad.status})`);
+    const bad = await fetch(`${standIn}/api/usage`, { headers: { authorization: 'Bearer not-the-key' } });
+    assert.ok(bad.status === 401 || bad.status === 403, `GET /api/usage with a wrong key is refused (HTTP ${bad.status})`);
     await bad.arrayBuffer();
   });
 

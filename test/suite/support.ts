@@ -23,6 +23,7 @@ export interface LoggedRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
+  requestId: string;
   status: number | string;
   json?: Record<string, unknown>;
   multipart?: { fields: Record<string, string>; files: LoggedFile[] };

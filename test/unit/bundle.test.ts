@@ -39,6 +39,31 @@ describe('bundle: what activation loads', function () {
     assert.deepEqual(heavy, [], `the entry bundle includes ${heavy.join(', ')}`);
   });
 
+  it('keeps the MIME database (mime-types, mime-db) in its own bundle, required only when a file is refused', () => {
+    const runtime = output('runtime.js');
+    assert.ok(runtime.imports.some(i => i.path === './mime-types.js' && i.external), `runtime.js imports: ${JSON.stringify(runtime.imports)}`);
+    for (const name of ['extension.js', 'runtime.js']) {
+      const db = Object.keys(output(name).inputs).filter(i => i.includes('node_modules/mime-'));
+      assert.deepEqual(db, [], `${name} includes ${db.join(', ')}`);
+    }
+    const mime = output('mime-types.js');
+    assert.ok(Object.keys(mime.inputs).some(i => i.endsWith('mime-db/db.json')));
+    // Trimmed to the types that have extensions (160 KB → under 80 KB).
+    assert.ok(fs.statSync(path.join(dir, 'mime-types.js')).size < 80_000);
+    // It works as the runtime uses it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lookup = (require(path.join(dir, 'mime-types.js')) as { lookup(n: string): string | false }).lookup;
+    assert.equal(lookup('notes.docx'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    assert.equal(lookup('scan.tif'), 'image/tiff');
+    // …and ships in the VSIX.
+    assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/mime-types\.js$/m);
+  });
+
+  it('stays within the size budget: both first bundles together at most 120 KB minified', () => {
+    const total = fs.statSync(path.join(dir, 'extension.js')).size + fs.statSync(path.join(dir, 'runtime.js')).size;
+    assert.ok(total <= 120 * 1024, `extension.js + runtime.js = ${total} bytes`);
+  });
+
   it('registers exactly the commands package.json contributes', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string }> } };
     const contributed = pkg.contributes.commands.map(c => c.command).sort();

@@ -7,7 +7,7 @@ import { MockAgent } from 'undici';
 import { DocuTrayClient } from '../../src/core/api/client';
 import {
   AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError, InvalidResponseError,
-  NotFoundError, PayloadTooLargeError, PermissionError, RateLimitError, ServerError, StepFailedError, TimeoutError, UnsupportedTypeError,
+  NotFoundError, PayloadTooLargeError, PermissionError, RateLimitError, ServerError, StepFailedError, TimeoutError, QuotaExceededError,
 } from '../../src/core/api/errors';
 import { StandIn } from '../stand-in/server';
 import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client-support';
@@ -21,7 +21,7 @@ describe('client errors', () => {
   let logs: string[];
 
   useStandInClient({
-    settings: { errorStyle: 'flat', maxUploadBytes: 100 * 1024 * 1024, allowTiff: true },
+    settings: { maxUploadBytes: 100 * 1024 * 1024 },
     steps: [
       { id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } },
       { id: 'step_never', outcome: { status: 'NEVER' } },
@@ -55,7 +55,7 @@ describe('client errors', () => {
       const err = await rejection(wrong.checkKey());
       assert.ok(err instanceof AuthenticationError);
       assert.equal(err.kind, 'authentication');
-      assert.equal(err.serverMessage, 'Invalid API key');
+      assert.equal(err.serverMessage, 'Unauthorized', 'GET /api/usage answers {"error":"Unauthorized"}');
       checkCommon(err, 401, lastRequestId());
       assertNoKey(err, wrongLogs, other);
       assert.equal(standIn.requests().length, 1, '401 is not retried');
@@ -95,25 +95,15 @@ describe('client errors', () => {
       assert.equal(err.sizeBytes, SAMPLES.pdf.length);
       // The server's own limit was lower than DocuTray's documented 100 MB: don't claim 100 MB.
       assert.doesNotMatch(err.message, /the limit is 100 MB/);
-      assert.match(err.message, /too large \(413\): File too large/);
+      assert.match(err.message, /too large \(413\): File exceeds maximum allowed size \(100MB\)/);
       checkCommon(err, 413, lastRequestId());
     });
 
-    it('415 on a URL → UnsupportedTypeError', async () => {
+    it('a format DocuTray does not read (URL) → 400 with the reason, shown in full', async () => {
       const err = await rejection(client.startStep(STEP, { kind: 'url', url: 'https://files.example.com/notes.txt' }));
-      assert.ok(err instanceof UnsupportedTypeError);
-      assert.equal(err.kind, 'unsupportedType');
-      assert.match(err.message, /PDF, PNG, JPEG/);
-      checkCommon(err, 415, lastRequestId());
-    });
-
-    it('415 on a file → UnsupportedTypeError naming its type', async () => {
-      standIn.configure({ allowTiff: false });
-      const err = await rejection(client.startStep(STEP, { kind: 'bytes', data: SAMPLES.tiffLE, fileName: 'fax.tif' }));
-      assert.ok(err instanceof UnsupportedTypeError);
-      assert.equal(err.contentType, 'image/tiff');
-      assert.match(err.message, /image\/tiff/);
-      checkCommon(err, 415, lastRequestId());
+      assert.ok(err instanceof BadRequestError);
+      assert.match(err.message, /\(400\): Validation error: Unsupported file type\. Supported types: PDF, JPEG/);
+      checkCommon(err, 400, lastRequestId());
     });
 
     it('nested error bodies ({error:{code,message}}) give the server message', async () => {
@@ -124,7 +114,7 @@ describe('client errors', () => {
     });
 
     it('429 → RateLimitError with Retry-After seconds and the rate-limit headers', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 7, count: 1, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 7, count: 1, match: { path: '/api/usage' } });
       const before = Math.floor(Date.now() / 1000);
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof RateLimitError);
@@ -139,7 +129,7 @@ describe('client errors', () => {
     });
 
     it('429 with an HTTP-date Retry-After', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 5, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 5, match: { path: '/api/usage' } });
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof RateLimitError);
       const s = err.info.retryAfterSeconds ?? -1;
@@ -149,7 +139,7 @@ describe('client errors', () => {
     });
 
     it('429 without Retry-After reads the body (retryAfter, limitType)', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'none', retryAfterSeconds: 3, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'none', retryAfterSeconds: 3, match: { path: '/api/usage' } });
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof RateLimitError);
       assert.equal(err.info.retryAfterSeconds, 3);
@@ -169,7 +159,7 @@ describe('client errors', () => {
     }
 
     it('an HTML proxy page with 502 → ServerError without the page in the message', async () => {
-      standIn.addFaults({ kind: 'html', status: 502, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'html', status: 502, match: { path: '/api/usage' } });
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof ServerError);
       assert.doesNotMatch(err.message, /<html|nginx/i);
@@ -177,7 +167,7 @@ describe('client errors', () => {
     });
 
     it('an HTML page with 200 → InvalidResponseError', async () => {
-      standIn.addFaults({ kind: 'html', status: 200, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'html', status: 200, match: { path: '/api/usage' } });
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof InvalidResponseError);
       assert.equal(err.kind, 'invalidResponse');
@@ -209,7 +199,7 @@ describe('client errors', () => {
 
     it('no answer within requestTimeoutMs → TimeoutError', async () => {
       const { client: c, logs: l } = makeClient(standIn.url, { requestTimeoutMs: 150, retry: { maxRetries: 0 } });
-      standIn.addFaults({ kind: 'delay', ms: 2000, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'delay', ms: 2000, match: { path: '/api/usage' } });
       const t0 = Date.now();
       const err = await rejection(c.checkKey());
       assert.ok(err instanceof TimeoutError);
@@ -219,7 +209,7 @@ describe('client errors', () => {
     });
 
     it('an abort → CancelledError, at once', async () => {
-      standIn.addFaults({ kind: 'delay', ms: 5000, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'delay', ms: 5000, match: { path: '/api/usage' } });
       const controller = new AbortController();
       const p = client.checkKey({ signal: controller.signal });
       setTimeout(() => controller.abort(), 50);
@@ -298,18 +288,27 @@ describe('client errors', () => {
       checkCommonMock(err, 422, 'req_m422');
     });
 
-    it('403 → PermissionError with the server message', async () => {
+    it('403 on a start → the step id, not the key (as the reference answers an unknown step)', async () => {
       agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
-        .reply(403, { message: 'You do not have permission to use this step' }, json('req_m403'));
+        .reply(403, { message: 'Step not found or access denied' }, json('req_m403'));
       const err = await rejection(mocked.startStep(STEP, PDF));
-      assert.ok(err instanceof PermissionError);
-      assert.equal(err.kind, 'permission');
-      assert.match(err.message, /403.*You do not have permission to use this step/);
+      assert.ok(err instanceof NotFoundError);
+      assert.equal(err.resource, 'step');
+      assert.equal(err.resourceId, STEP);
+      assert.match(err.message, /no step "step_errors" that this API key may use \(403: Step not found or access denied\)/);
       checkCommonMock(err, 403, 'req_m403');
     });
 
+    it('403 on the key check → PermissionError with the server message', async () => {
+      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(403, { message: 'Forbidden for this key' }, json('req_k403'));
+      const err = await rejection(mocked.checkKey());
+      assert.ok(err instanceof PermissionError);
+      assert.match(err.message, /403.*Forbidden for this key/);
+      checkCommonMock(err, 403, 'req_k403');
+    });
+
     it('404 on the key check → NotFoundError for the endpoint', async () => {
-      agent.get(BASE).intercept({ path: '/api/auth/ok', method: 'GET' }).reply(404, 'Not Found', { headers: { 'x-request-id': 'req_m404' } });
+      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(404, 'Not Found', { headers: { 'x-request-id': 'req_m404' } });
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof NotFoundError);
       assert.equal(err.resource, 'endpoint');
@@ -317,17 +316,25 @@ describe('client errors', () => {
       checkCommonMock(err, 404, 'req_m404');
     });
 
-    it('another status (402) → HttpError with a plain-text server message', async () => {
-      agent.get(BASE).intercept({ path: '/api/auth/ok', method: 'GET' }).reply(402, 'Quota exceeded for this month', { headers: { 'x-request-id': 'req_m402' } });
+    it('another status (409) → HttpError with a plain-text server message', async () => {
+      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(409, 'Conflicting request', { headers: { 'x-request-id': 'req_m409' } });
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof HttpError);
       assert.equal(err.kind, 'http');
-      assert.match(err.message, /402: Quota exceeded for this month/);
+      assert.match(err.message, /409: Conflicting request/);
+      checkCommonMock(err, 409, 'req_m409');
+    });
+
+    it('402 as plain text → QuotaExceededError without figures', async () => {
+      agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' }).reply(402, 'Quota exceeded for this month', { headers: { 'x-request-id': 'req_m402' } });
+      const err = await rejection(mocked.startStep(STEP, PDF));
+      assert.ok(err instanceof QuotaExceededError);
+      assert.deepEqual(err.info, { quota: undefined, used: undefined, resetDate: undefined });
       checkCommonMock(err, 402, 'req_m402');
     });
 
     it('a redirect is not followed with the key', async () => {
-      agent.get(BASE).intercept({ path: '/api/auth/ok', method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example/steal', 'x-request-id': 'req_m302' } });
+      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example/steal', 'x-request-id': 'req_m302' } });
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof HttpError);
       assert.match(err.message, /evil\.example.*not sent there/);

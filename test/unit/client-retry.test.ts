@@ -42,18 +42,18 @@ describe('client retries', () => {
     });
 
     it('give up after maxRetries with the last error', async () => {
-      standIn.addFaults({ kind: 'serverError', status: 500, count: 10, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'serverError', status: 500, count: 10, match: { path: '/api/usage' } });
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof ServerError);
-      assert.equal(gets('/api/auth/ok').length, 4, 'one attempt and three retries');
+      assert.equal(gets('/api/usage').length, 4, 'one attempt and three retries');
       assertNoKey(err, logs);
     });
 
     it('back off between attempts, growing', async () => {
       const { client: c } = makeClient(standIn.url, { retry: { baseDelayMs: 40, maxDelayMs: 1000 }, random: () => 0 });
-      standIn.addFaults({ kind: 'serverError', status: 502, count: 3, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'serverError', status: 502, count: 3, match: { path: '/api/usage' } });
       await c.checkKey();
-      const t = gets('/api/auth/ok').map(r => r.time);
+      const t = gets('/api/usage').map(r => r.time);
       const gaps = t.slice(1).map((x, i) => x - t[i]);
       // 40·2^n·1.25 → 50, 100, 200 ms.
       assert.ok(gaps[0] >= 45 && gaps[1] >= 95 && gaps[2] >= 195, `gaps ${gaps.join(', ')}`);
@@ -73,24 +73,24 @@ describe('client retries', () => {
 
     it('retry an attempt that timed out', async () => {
       const { client: c } = makeClient(standIn.url, { requestTimeoutMs: 150 });
-      standIn.addFaults({ kind: 'delay', ms: 1000, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'delay', ms: 1000, match: { path: '/api/usage' } });
       await c.checkKey();
-      assert.equal(gets('/api/auth/ok').length, 2);
+      assert.equal(gets('/api/usage').length, 2);
     });
 
     it('honour Retry-After in seconds (the measured gap is at least the header)', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 1, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 1, match: { path: '/api/usage' } });
       await client.checkKey();
-      const [first, second] = gets('/api/auth/ok');
+      const [first, second] = gets('/api/usage');
       assert.equal(first.status, 429);
       assert.equal(second.status, 200);
       assert.ok(second.time - first.time >= 1000, `gap ${second.time - first.time} ms`);
     });
 
     it('honour Retry-After as an HTTP date', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 2, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 2, match: { path: '/api/usage' } });
       await client.checkKey();
-      const [first, second] = gets('/api/auth/ok');
+      const [first, second] = gets('/api/usage');
       // The date the stand-in sent: its clock at the request plus 2 s, to the second.
       const sentDate = Math.floor((first.time + 2000) / 1000) * 1000;
       assert.ok(second.time >= sentDate - 5, `retried at ${second.time}, Retry-After was ${sentDate}`);
@@ -99,32 +99,32 @@ describe('client retries', () => {
 
     it('give up at once when Retry-After is longer than maxRetryAfterMs', async () => {
       const { client: c } = makeClient(standIn.url, { retry: { ...FAST_RETRY, maxRetryAfterMs: 500 } });
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 30, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 30, match: { path: '/api/usage' } });
       const t0 = Date.now();
       const err = await rejection(c.checkKey());
       assert.ok(err instanceof RateLimitError);
       assert.equal(err.info.retryAfterSeconds, 30);
-      assert.equal(gets('/api/auth/ok').length, 1);
+      assert.equal(gets('/api/usage').length, 1);
       assert.ok(Date.now() - t0 < 500);
     });
 
     it('do not retry a 501 or a 4xx', async () => {
-      standIn.addFaults({ kind: 'serverError', status: 501, count: 5, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'serverError', status: 501, count: 5, match: { path: '/api/usage' } });
       await assert.rejects(client.checkKey(), ServerError);
-      assert.equal(gets('/api/auth/ok').length, 1);
+      assert.equal(gets('/api/usage').length, 1);
       standIn.reset();
       await assert.rejects(client.getStatus('exec_missing'));
       assert.equal(gets().length, 1);
     });
 
     it('cancel during the wait between retries', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 10, match: { path: '/api/auth/ok' } });
+      standIn.addFaults({ kind: 'rateLimit', retryAfter: 10, match: { path: '/api/usage' } });
       const controller = new AbortController();
       const p = client.checkKey({ signal: controller.signal });
       setTimeout(() => controller.abort(), 100);
       const err = await rejection(p);
       assert.equal(err.kind, 'cancelled');
-      assert.equal(gets('/api/auth/ok').length, 1);
+      assert.equal(gets('/api/usage').length, 1);
     });
   });
 

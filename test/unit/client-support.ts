@@ -13,6 +13,7 @@ import { MockAgent, fetch as undiciFetch } from 'undici';
 import { ClientOptions, DocuTrayClient, FetchLike } from '../../src/core/api/client';
 import { DocuTrayError } from '../../src/core/api/errors';
 import { StandIn, StandInSettings, StepScript, startStandIn } from '../stand-in/server';
+import { DEFAULT_SETTINGS } from '../stand-in/types';
 
 /** A key distinctive enough that finding it anywhere is a leak, not a coincidence. */
 export const KEY = 'dtLEAKCHECK_k9Qz7Xw2Lm4Vr8Ty6Uj3Nb5Hc1';
@@ -68,9 +69,9 @@ export function useStandInClient(
   after(() => standIn.close());
   beforeEach(() => {
     standIn.reset();
-    if (setup.settings) {
-      standIn.configure(setup.settings);
-    }
+    // The stand-in's defaults (the API reference's shapes) unless the file asks otherwise; a test's own change does not leak into the next.
+    const { apiKeys: _keys, ...defaults } = DEFAULT_SETTINGS;
+    standIn.configure({ ...defaults, ...setup.settings });
     standIn.setSteps(setup.steps);
     use({ standIn, ...makeClient(standIn.url, setup.client) });
   });
@@ -138,9 +139,10 @@ export const SAMPLES = {
   text: Buffer.from('Just a text file, not a document DocuTray accepts.\n'),
 };
 
-export const MIMES: Record<Exclude<keyof typeof SAMPLES, 'text'>, string> = {
+/** The samples of the formats DocuTray accepts (TIFF is not one: its samples are for refusals). */
+export const MIMES: Record<Exclude<keyof typeof SAMPLES, 'text' | 'tiffLE' | 'tiffBE'>, string> = {
   pdf: 'application/pdf', png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', bmp: 'image/bmp',
-  webp: 'image/webp', tiffLE: 'image/tiff', tiffBE: 'image/tiff',
+  webp: 'image/webp',
 };
 
 /** A temp directory removed after the suite. */

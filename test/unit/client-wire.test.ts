@@ -31,16 +31,16 @@ describe('client wire format (stand-in)', () => {
     return reqs[0];
   }
 
-  it('checks the key with GET /api/auth/ok, Bearer auth and Accept: application/json', async () => {
+  it('checks the key with GET /api/usage, Bearer auth and Accept: application/json', async () => {
     await client.checkKey();
     const r = onlyRequest();
     assert.equal(r.method, 'GET');
-    assert.equal(r.path, '/api/auth/ok');
+    assert.equal(r.path, '/api/usage');
     assert.equal(r.headers.authorization, `Bearer ${KEY}`);
     assert.equal(r.headers.accept, 'application/json');
     assert.equal(r.headers['user-agent'], 'docutray-vscode-tests/1');
     assert.equal(logs.length, 1);
-    assert.match(logs[0], /^GET \/api\/auth\/ok → 200 \[req_\d+\] in \d+ ms$/);
+    assert.match(logs[0], /^GET \/api\/usage → 200 \[req_\d+\] in \d+ ms$/);
   });
 
   it('uploads a path as multipart: part "image", real MIME type, UTF-8 file name, metadata as JSON text, content-length', async () => {
@@ -67,7 +67,9 @@ describe('client wire format (stand-in)', () => {
     assert.equal(started.status, 'ENQUEUED');
     assert.match(started.id, /^exec_\d+$/);
     assert.equal(started.stepId, STEP);
-    assert.equal(started.originalFilename, NON_ASCII);
+    // The reference's start answer: {id, status, step_id, step_name}.
+    assert.equal(started.stepName, 'Invoices');
+    assert.deepEqual(Object.keys(started.raw).sort(), ['id', 'status', 'step_id', 'step_name']);
     assert.deepEqual(standIn.starts(), [{ stepId: STEP, hash: sha(SAMPLES.pdf), count: 1 }]);
 
     // Progress reaches the whole body, whose size was known up front.
@@ -195,7 +197,7 @@ describe('client wire format (stand-in)', () => {
     // The stand-in serves /api at its root, so a prefix shows up as a 404 for that path.
     const { client: prefixed } = makeClient(`${standIn.url}/proxy/`);
     await assert.rejects(prefixed.checkKey());
-    assert.equal(onlyRequest().path, '/proxy/api/auth/ok');
+    assert.equal(onlyRequest().path, '/proxy/api/usage');
   });
 
   it('trims white space around the key (a pasted key)', async () => {
@@ -222,7 +224,7 @@ describe('client wire format (stand-in)', () => {
     }
 
     it('a status in a data envelope with snake_case timestamps', async () => {
-      standIn.configure({ envelope: true, timestampStyle: 'snake' });
+      standIn.configure({ envelope: true, timestampStyle: 'snake', recordShape: 'record' });
       const { id, e } = await statusOf();
       assert.equal(e.id, id);
       assert.equal(e.status, 'SUCCESS');

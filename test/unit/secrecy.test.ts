@@ -71,7 +71,7 @@ describe('the API key never appears in errors or logs', () => {
   it('401 with the key echoed back', async () => {
     const agent = newMockAgent();
     const { client: c, logs: l } = makeClient('https://app.docutray.com', { fetch: mockFetch(agent), retry: { maxRetries: 0 } });
-    agent.get('https://app.docutray.com').intercept({ path: '/api/auth/ok', method: 'GET' })
+    agent.get('https://app.docutray.com').intercept({ path: '/api/usage', method: 'GET' })
       .reply(401, { message: `Invalid API key: ${KEY}`, error: { message: `token ${KEY} revoked` } }, { headers: { 'content-type': 'application/json' } });
     const err = await rejection(c.checkKey());
     assert.equal(err.kind, 'authentication');
@@ -82,7 +82,7 @@ describe('the API key never appears in errors or logs', () => {
   it('a plain-text error page quoting the request headers', async () => {
     const agent = newMockAgent();
     const { client: c, logs: l } = makeClient('https://app.docutray.com', { fetch: mockFetch(agent), retry: { maxRetries: 0 } });
-    agent.get('https://app.docutray.com').intercept({ path: '/api/auth/ok', method: 'GET' })
+    agent.get('https://app.docutray.com').intercept({ path: '/api/usage', method: 'GET' })
       .reply(418, `Teapot. Your headers: Authorization: Bearer ${KEY}`);
     const err = await rejection(c.checkKey());
     assert.equal(err.kind, 'http');

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { MultipartParser, type PartInfo } from '../stand-in/multipart';
-import { DEFAULT_STEPS, startStandIn, type StandIn, type StepScript } from '../stand-in/server';
+import { DEFAULT_STEPS, LEGACY_WIRE, startStandIn, type StandIn, type StepScript } from '../stand-in/server';
 
 type Json = Record<string, unknown>;
 
@@ -121,27 +121,30 @@ describe('DocuTray stand-in', function () {
   });
   beforeEach(() => {
     si.reset();
-    si.configure({ statusIdField: 'both', envelope: false, timestampStyle: 'camel', errorStyle: 'flat', maxUploadBytes: 100 * 1024 * 1024, allowTiff: true });
+    // These tests pin the older wire shapes, which stay as switches (the reference's are tested in stand-in-reference.test.ts).
+    si.configure({ ...LEGACY_WIRE, maxUploadBytes: 100 * 1024 * 1024 });
   });
 
   describe('auth', () => {
     it('refuses a missing or wrong key with 401, accepts every configured key', async () => {
-      const none = await call('GET', '/api/auth/ok');
+      const none = await call('GET', '/api/usage');
       assert.equal(none.status, 401);
-      assert.deepEqual(none.body, { message: 'Invalid API key', error: 'Invalid API key' });
-      const wrong = await call('GET', '/api/auth/ok', { headers: { authorization: 'Bearer nope' } });
+      assert.deepEqual(none.body, { message: 'Unauthorized', error: 'Unauthorized' });
+      const wrong = await call('GET', '/api/usage', { headers: { authorization: 'Bearer nope' } });
       assert.equal(wrong.status, 401);
       for (const key of [KEY, 'second-key']) {
-        const ok = await call('GET', '/api/auth/ok', { headers: { authorization: `Bearer ${key}` } });
+        const ok = await call('GET', '/api/usage', { headers: { authorization: `Bearer ${key}` } });
         assert.equal(ok.status, 200);
-        assert.deepEqual(ok.body, { ok: true });
+        assert.deepEqual(Object.keys(ok.body).sort(), ['month', 'successful_conversions', 'successful_pages', 'year']);
       }
       assert.equal((await startJson('instant', { image_url: 'https://x.test/a.pdf' })).status, 202);
-      assert.equal((await call('POST', '/api/steps-async/instant', { body: '{}', headers: { 'content-type': 'application/json' } })).status, 401);
+      const noKey = await call('POST', '/api/steps-async/instant', { body: '{}', headers: { 'content-type': 'application/json' } });
+      assert.equal(noKey.status, 401);
+      assert.deepEqual(noKey.body, { message: 'Invalid API key', error: 'Invalid API key' });
     });
 
     it('labels every response: application/json and X-Request-ID req_<n>', async () => {
-      const a = await call('GET', '/api/auth/ok', { headers: AUTH });
+      const a = await call('GET', '/api/usage', { headers: AUTH });
       const b = await call('GET', '/api/nothing-here', { headers: AUTH });
       assert.equal(a.headers.get('content-type'), 'application/json');
       assert.match(a.headers.get('x-request-id') ?? '', /^req_\d+$/);
@@ -152,7 +155,7 @@ describe('DocuTray stand-in', function () {
 
     it('answers nested error bodies with errorStyle "nested"', async () => {
       si.configure({ errorStyle: 'nested' });
-      const res = await call('GET', '/api/auth/ok');
+      const res = await call('POST', '/api/steps-async/instant', { body: '{}', headers: { 'content-type': 'application/json' } });
       assert.deepEqual(res.body, { error: { code: 'INVALID_API_KEY', message: 'Invalid API key' } });
       const missing = await startRaw('instant', multipart([{ name: 'file', filename: 'a.pdf', data: pdf('n') }]));
       assert.deepEqual(missing.body, { error: { code: 'INVALID_REQUEST', message: 'Validation error', errors: ['Image file is required'] } });
@@ -383,7 +386,7 @@ describe('DocuTray stand-in', function () {
     it('rateLimit: 429 with Retry-After and the X-RateLimit headers and body', async () => {
       si.addFaults({ kind: 'rateLimit', retryAfter: 7 });
       const before = Math.floor(Date.now() / 1000);
-      const res = await call('GET', '/api/auth/ok', { headers: AUTH });
+      const res = await call('GET', '/api/usage', { headers: AUTH });
       assert.equal(res.status, 429);
       assert.equal(res.headers.get('retry-after'), '7');
       assert.equal(res.headers.get('x-ratelimit-limit'), '60');
@@ -392,10 +395,10 @@ describe('DocuTray stand-in', function () {
       const reset = Number(res.headers.get('x-ratelimit-reset'));
       assert.ok(reset >= before + 7 && reset <= before + 9);
       assert.deepEqual(res.body, { message: 'Rate limit exceeded', error: 'Rate limit exceeded', limitType: 'minute', limit: 60, remaining: 0, resetTime: reset, retryAfter: 7 });
-      assert.equal((await call('GET', '/api/auth/ok', { headers: AUTH })).status, 200, 'count 1: the next request is normal');
+      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 200, 'count 1: the next request is normal');
 
       si.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 30 });
-      const dated = await call('GET', '/api/auth/ok', { headers: AUTH });
+      const dated = await call('GET', '/api/usage', { headers: AUTH });
       const at = Date.parse(dated.headers.get('retry-after') ?? '');
       assert.ok(Math.abs(at - (Date.now() + 30000)) < 2000, dated.headers.get('retry-after') ?? '');
       assert.equal(si.requests()[0].fault, 'rateLimit');
@@ -403,7 +406,7 @@ describe('DocuTray stand-in', function () {
 
     it('serverError: that status count times, only for matching requests, then normal', async () => {
       si.addFaults({ kind: 'serverError', status: 503, retryAfter: 2, count: 2, match: { method: 'POST', path: '/api/steps-async/' } });
-      assert.equal((await call('GET', '/api/auth/ok', { headers: AUTH })).status, 200, 'a GET does not match');
+      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 200, 'a GET does not match');
       for (let i = 0; i < 2; i++) {
         const res = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
         assert.equal(res.status, 503);
@@ -413,7 +416,7 @@ describe('DocuTray stand-in', function () {
       assert.equal((await startJson('instant', { image_url: 'https://x.test/a.pdf' })).status, 202);
       assert.equal(si.executions().length, 1, 'the failed starts created nothing');
       si.addFaults({ kind: 'serverError', status: 501 });
-      assert.equal((await call('GET', '/api/auth/ok', { headers: AUTH })).status, 501);
+      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 501);
     });
 
     it('delay: the request is handled (execution created) but answered late', async () => {
@@ -446,11 +449,11 @@ describe('DocuTray stand-in', function () {
 
     it('html and malformedJson: bodies a JSON parser chokes on', async () => {
       si.addFaults([{ kind: 'html' }, { kind: 'malformedJson' }]);
-      const html = await call('GET', '/api/auth/ok', { headers: AUTH });
+      const html = await call('GET', '/api/usage', { headers: AUTH });
       assert.equal(html.status, 502);
       assert.equal(html.headers.get('content-type'), 'text/html');
       assert.match(html.text, /<title>502 Bad Gateway<\/title>/);
-      const bad = await call('GET', '/api/auth/ok', { headers: AUTH });
+      const bad = await call('GET', '/api/usage', { headers: AUTH });
       assert.equal(bad.status, 200);
       assert.equal(bad.headers.get('content-type'), 'application/json');
       assert.throws(() => JSON.parse(bad.text));
@@ -486,7 +489,7 @@ describe('DocuTray stand-in', function () {
       assert.equal(added.status, 200);
       const pending = await call('GET', '/__stand-in/faults');
       assert.deepEqual(JSON.parse(pending.text), [{ kind: 'serverError', count: 3 }, { kind: 'delay', ms: 5, count: 1 }]);
-      assert.equal((await call('GET', '/api/auth/ok', { headers: AUTH })).status, 500);
+      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 500);
       assert.equal(si.pendingFaults()[0].count, 2);
       assert.equal((await call('DELETE', '/__stand-in/faults')).status, 200);
       assert.deepEqual(si.pendingFaults(), []);
@@ -545,6 +548,26 @@ describe('DocuTray stand-in', function () {
       assert.ok(si.steps().some(s => s.id === 'added'), 'reset keeps steps');
       const refused = await call('POST', '/__stand-in/config', { body: JSON.stringify({ statusIdField: 'nope' }) });
       assert.equal(refused.status, 400);
+    });
+
+    it('control API: the reference switches (recordShape, quotaExceeded, urlDownloadTimeout, usageBase, step keys and status words) are checked', async () => {
+      const ok = await call('POST', '/__stand-in/config', { body: JSON.stringify({ recordShape: 'reference', errorStyle: 'reference', quotaExceeded: { quota: 10, used: 10 }, urlDownloadTimeout: true, usageBase: { successful_pages: 7 } }) });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(ok.body.quotaExceeded, { quota: 10, used: 10 });
+      assert.deepEqual(ok.body.usageBase, { successful_pages: 7, successful_conversions: 0 });
+      const quota = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
+      assert.equal(quota.status, 402);
+      assert.deepEqual(quota.body, { error: 'Quota exceeded', quota: 10, used: 10 });
+      si.configure({ quotaExceeded: false });
+      const slow = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
+      assert.deepEqual([slow.status, slow.body], [408, { message: 'URL download timeout (30000ms)' }]);
+      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).body.successful_pages, 7);
+      for (const bad of [{ recordShape: 'full' }, { errorStyle: 'pretty' }, { quotaExceeded: 'yes' }, { usageBase: 3 }]) {
+        assert.equal((await call('POST', '/__stand-in/config', { body: JSON.stringify(bad) })).status, 400, JSON.stringify(bad));
+      }
+      for (const bad of [{ id: 'k', keys: 'one', outcome: { status: 'NEVER' } }, { id: 'w', statusWords: { DONE: 'x' }, outcome: { status: 'NEVER' } }]) {
+        assert.equal((await call('POST', '/__stand-in/steps', { body: JSON.stringify(bad) })).status, 400, JSON.stringify(bad));
+      }
     });
 
     it('streams a 100 MB upload: right size and hash, memory stays flat', async function () {
@@ -636,7 +659,7 @@ describe('DocuTray stand-in startup', function () {
       assert.match(si.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.deepEqual(si.steps().map(s => s.id), ['example-invoice', 'example-receipt', 'example-slow', 'example-failing', 'example-failing-text', 'example-never']);
       assert.deepEqual(si.steps(), DEFAULT_STEPS);
-      const res = await fetch(`${si.url}/api/auth/ok`, { headers: { authorization: 'Bearer test-key' } });
+      const res = await fetch(`${si.url}/api/usage`, { headers: { authorization: 'Bearer test-key' } });
       assert.equal(res.status, 200);
       await res.arrayBuffer();
     } finally {
@@ -667,7 +690,7 @@ describe('DocuTray stand-in startup', function () {
 
   it('close() does not wait for delayed answers', async () => {
     const si = await startStandIn({ config: { faults: [{ kind: 'delay', ms: 30000 }] } });
-    const pending = fetch(`${si.url}/api/auth/ok`, { headers: { authorization: 'Bearer test-key' } });
+    const pending = fetch(`${si.url}/api/usage`, { headers: { authorization: 'Bearer test-key' } });
     await sleep(100);
     const t0 = Date.now();
     await si.close();
@@ -686,7 +709,7 @@ describe('DocuTray stand-in startup', function () {
       });
       const m = /^DocuTray stand-in listening on (http:\/\/127\.0\.0\.1:\d+)$/.exec(first);
       assert.ok(m, first);
-      const res = await fetch(`${m[1]}/api/auth/ok`, { headers: { authorization: 'Bearer cli-key' } });
+      const res = await fetch(`${m[1]}/api/usage`, { headers: { authorization: 'Bearer cli-key' } });
       assert.equal(res.status, 200);
       await res.arrayBuffer();
       const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)));

@@ -20,12 +20,13 @@ import {
   AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError,
   InvalidInputError, InvalidResponseError, MissingApiKeyError, NotFoundError, NotFoundResource,
   PayloadTooLargeError, PermissionError, RateLimitError, RateLimitInfo, ResponseTooLargeError, ServerError, StartUncertainError,
-  TimeoutError, UnsupportedTypeError, formatBytes,
+  TimeoutError, formatBytes, referenceHttpError,
 } from './errors';
 import { Execution, normalizeExecution } from './execution';
+import { Usage, parseUsage, usageQuery } from './usage';
 import { CONNECT_ONLY_CODES, DEFAULT_RETRY, NOT_SENT_CODES, RetryPolicy, backoffDelay, errorCode, parseRetryAfter, sleep } from './retry';
 import { DocumentInput, DocumentMetadata, PreparedBody, prepareBody } from '../documents/input';
-import { MAX_UPLOAD_BYTES, SUPPORTED_LABELS } from '../documents/mime';
+import { MAX_UPLOAD_BYTES } from '../documents/mime';
 import { WaitOptions, waitForExecution } from '../polling/wait';
 
 /** The part of `fetch` the client uses; `duplex` is needed to stream a request body. */
@@ -104,9 +105,19 @@ export class DocuTrayClient {
     this.retry = { ...DEFAULT_RETRY, ...opts.retry };
   }
 
-  /** Checks the key without spending credits (`GET /api/auth/ok`). Resolves when DocuTray accepts it. */
-  async checkKey(opts: { signal?: AbortSignal } = {}): Promise<void> {
-    await this.request({ method: 'GET', kind: 'check', path: '/api/auth/ok', signal: opts.signal, idempotent: true, timeoutMs: this.requestTimeout, notFound: 'endpoint' });
+  /**
+   * Checks the key with `GET /api/usage`, which needs a valid key (401 otherwise), spends nothing and
+   * is never refused for quota or rate (docutray-api.md §0). Resolves with this month's usage.
+   * (`GET /api/auth/ok` belongs to the sign-in library and answers anyone: it proves nothing.)
+   */
+  checkKey(opts: { signal?: AbortSignal } = {}): Promise<Usage> {
+    return this.getUsage(opts);
+  }
+
+  /** This month's usage, or the given month's (year and month together). Outside the request budget. */
+  async getUsage(opts: { year?: number; month?: number; signal?: AbortSignal } = {}): Promise<Usage> {
+    const answer = await this.request({ method: 'GET', kind: 'usage', path: `/api/usage${usageQuery(opts)}`, signal: opts.signal, idempotent: true, timeoutMs: this.requestTimeout, notFound: 'endpoint' });
+    return parseUsage(answer.body);
   }
 
   /** Starts a step on one document. Resolves with the ENQUEUED execution DocuTray created. */
@@ -348,6 +359,11 @@ export class DocuTrayClient {
     if (status >= 300 && status < 400) {
       return new HttpError({ ...d, serverMessage: `DocuTray redirected the request to ${response.headers.get('location') ?? 'another address'}; the API key is not sent there. Check the API base URL` });
     }
+    const operation = spec.notFound === 'step' ? 'start' : spec.notFound === 'execution' ? 'status' : 'other';
+    const byReference = referenceHttpError(status, { operation, resourceId: spec.resourceId, requestContentType: spec.body?.headers['content-type'], url: spec.body?.url }, body, d);
+    if (byReference) {
+      return byReference;
+    }
     switch (status) {
       case 400:
       case 422:
@@ -360,8 +376,6 @@ export class DocuTrayClient {
         return new NotFoundError(spec.notFound, spec.resourceId, d);
       case 413:
         return new PayloadTooLargeError(MAX_UPLOAD_BYTES, spec.body?.documentBytes, d);
-      case 415:
-        return new UnsupportedTypeError(spec.body?.contentType, SUPPORTED_LABELS, d);
       case 429:
         return new RateLimitError(rateLimitInfo(response.headers, body), d);
     }

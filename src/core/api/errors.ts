@@ -11,7 +11,9 @@ export type DocuTrayErrorKind =
   | 'notFound'
   | 'badRequest'
   | 'payloadTooLarge'
-  | 'unsupportedType'
+  | 'contentTypeRefused'
+  | 'quotaExceeded'
+  | 'urlDownloadTimeout'
   | 'rateLimited'
   | 'server'
   | 'http'
@@ -60,8 +62,17 @@ export class AuthenticationError extends DocuTrayError {
 }
 
 export class PermissionError extends DocuTrayError {
-  constructor(d: ErrorDetails = {}) {
-    super('permission', `The API key is not allowed to do this (403)${d.serverMessage ? `: ${d.serverMessage}` : '.'}`, d);
+  constructor(d: ErrorDetails = {}, message?: string) {
+    super('permission', message ?? `The API key is not allowed to do this (403)${d.serverMessage ? `: ${d.serverMessage}` : '.'}`, d);
+  }
+}
+
+/** A status request's 403: the execution exists, but belongs to another key or organisation. */
+export class ExecutionAccessError extends PermissionError {
+  readonly executionId: string;
+  constructor(executionId: string, d: ErrorDetails = {}) {
+    super(d, `Execution "${executionId}" belongs to another API key or organisation (403)${d.serverMessage ? `: ${d.serverMessage}` : ''}. Check it with the key that started it.`);
+    this.executionId = executionId;
   }
 }
 
@@ -71,7 +82,8 @@ export class NotFoundError extends DocuTrayError {
   readonly resource: NotFoundResource;
   readonly resourceId?: string;
   constructor(resource: NotFoundResource, resourceId: string | undefined, d: ErrorDetails = {}) {
-    const what = resource === 'step' ? `DocuTray has no step "${resourceId}" (404). Check the step ID.`
+    // DocuTray answers an unknown step and one this key may not use alike: 403 or 404, "Step not found or access denied".
+    const what = resource === 'step' ? `DocuTray has no step "${resourceId}" that this API key may use (${d.status ?? 404}${d.serverMessage ? `: ${d.serverMessage}` : ''}). Check the step ID.`
       : resource === 'execution' ? `DocuTray has no execution "${resourceId}" (404).`
         : 'The DocuTray endpoint was not found (404). Check the API base URL.';
     super('notFound', what, d);
@@ -81,13 +93,21 @@ export class NotFoundError extends DocuTrayError {
 }
 
 export class BadRequestError extends DocuTrayError {
-  /** The server's validation messages (`errors: [...]`), if any. */
+  /** The server's validation messages (`errors: [...]`), if any, every one of them. */
   readonly errors: string[];
   constructor(errors: string[], d: ErrorDetails = {}) {
-    const detail = errors.length ? errors.join('; ') : d.serverMessage ?? 'the request was rejected';
-    super('badRequest', `DocuTray rejected the request (${d.status ?? 400}): ${detail}`, d);
+    super('badRequest', `DocuTray rejected the request (${d.status ?? 400}): ${badRequestDetail(errors, d.serverMessage)}`, d);
     this.errors = errors;
   }
+}
+
+/** "Validation error: Image file is required; document_metadata must be a JSON object" — all of them. */
+export function badRequestDetail(errors: readonly string[], serverMessage: string | undefined): string {
+  if (!errors.length) {
+    return serverMessage ?? 'the request was rejected';
+  }
+  const list = errors.join('; ');
+  return serverMessage && !errors.includes(serverMessage) ? `${serverMessage}: ${list}` : list;
 }
 
 export class PayloadTooLargeError extends DocuTrayError {
@@ -105,12 +125,86 @@ export class PayloadTooLargeError extends DocuTrayError {
   }
 }
 
-export class UnsupportedTypeError extends DocuTrayError {
-  readonly contentType?: string;
-  constructor(contentType: string | undefined, supported: readonly string[], d: ErrorDetails = {}) {
-    super('unsupportedType', `DocuTray does not accept ${contentType ? `"${contentType}"` : 'this file type'}: use ${supported.join(', ')}.`, d);
-    this.contentType = contentType;
+/**
+ * 415: DocuTray refused the Content-Type of our request itself (it takes multipart/form-data or
+ * application/json) — never the document's format, which is checked before upload. Something on the
+ * way (a proxy rewriting requests) changed it; the request id lets the vendor find the request.
+ */
+export class ContentTypeRefusedError extends DocuTrayError {
+  /** The Content-Type we sent (without the multipart boundary). */
+  readonly requestContentType?: string;
+  constructor(requestContentType: string | undefined, d: ErrorDetails = {}) {
+    super('contentTypeRefused', `DocuTray refused the request's content type${requestContentType ? ` (${requestContentType})` : ''} (415)${d.serverMessage ? `: ${d.serverMessage}` : ''}. It was sent correctly: a proxy on the way may have rewritten it${d.requestId ? `. Request id ${d.requestId}` : ''}.`, d);
+    this.requestContentType = requestContentType;
   }
+}
+
+export interface QuotaInfo {
+  quota?: number;
+  used?: number;
+  /** As DocuTray sent it (an ISO date). */
+  resetDate?: string;
+}
+
+/** 402: the organisation's quota is used up. Never retried: it stays so until the reset date. */
+export class QuotaExceededError extends DocuTrayError {
+  readonly info: QuotaInfo;
+  constructor(info: QuotaInfo, d: ErrorDetails = {}) {
+    const figures = info.used !== undefined && info.quota !== undefined ? ` (${info.used} of ${info.quota} used)` : '';
+    super('quotaExceeded', `DocuTray's quota is used up${figures} (402).${info.resetDate ? ` It resets on ${info.resetDate}.` : ''}`, d);
+    this.info = info;
+  }
+}
+
+/** 408 on a URL run: DocuTray could not download the document within its 30 s. */
+export class UrlDownloadTimeoutError extends DocuTrayError {
+  readonly url: string;
+  constructor(url: string, d: ErrorDetails = {}) {
+    super('urlDownloadTimeout', `DocuTray could not download ${url} within 30 s (408). Check that the URL is reachable from the internet and answers quickly, or run the step on a downloaded copy.`, d);
+    this.url = url;
+  }
+}
+
+/** What {@link referenceHttpError} needs to know of the request DocuTray refused. */
+export interface RefusedRequest {
+  /** What was asked: a start, a status, or another call (the key check). */
+  operation: 'start' | 'status' | 'other';
+  /** The step id of a start, the execution id of a status. */
+  resourceId?: string;
+  /** The Content-Type header we sent. */
+  requestContentType?: string;
+  /** The document URL of a URL start. */
+  url?: string;
+}
+
+function num(v: unknown): number | undefined {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/**
+ * The statuses DocuTray's API reference gives a meaning of their own (docutray-api.md §0): a start's
+ * 403 is about the step id, like its 404; a status's 403 about who owns the execution; 402 the quota;
+ * 408 the URL download; 415 our request's Content-Type. Undefined for every other status.
+ */
+export function referenceHttpError(status: number, req: RefusedRequest, body: Record<string, unknown>, d: ErrorDetails): DocuTrayError | undefined {
+  switch (status) {
+    case 402: {
+      const inner = body.error && typeof body.error === 'object' ? body.error as Record<string, unknown> : body;
+      const resetDate = inner.resetDate ?? inner.reset_date;
+      return new QuotaExceededError({ quota: num(inner.quota), used: num(inner.used), resetDate: typeof resetDate === 'string' && resetDate ? resetDate : undefined }, d);
+    }
+    case 403:
+      if (req.operation === 'start') {
+        return new NotFoundError('step', req.resourceId, d);
+      }
+      return req.operation === 'status' && req.resourceId !== undefined ? new ExecutionAccessError(req.resourceId, d) : undefined;
+    case 408:
+      return req.operation === 'start' && req.url ? new UrlDownloadTimeoutError(req.url, d) : undefined;
+    case 415:
+      return new ContentTypeRefusedError(req.requestContentType?.split(';')[0].trim(), d);
+  }
+  return undefined;
 }
 
 export interface RateLimitInfo {
@@ -216,6 +310,8 @@ export type InvalidInputReason =
   | 'badExecutionId'
   /** The API key has characters no key has (a space, a line break…). */
   | 'badApiKey'
+  /** A usage request with only one of year and month. */
+  | 'badUsagePeriod'
   | 'notAFile';
 
 /** A local refusal: nothing was sent. */

@@ -27,10 +27,39 @@ export interface Execution {
   raw: Record<string, unknown>;
 }
 
-const TERMINAL = new Set(['SUCCESS', 'ERROR']);
+/**
+ * What a status means. The API reference has ENQUEUED, PROCESSING, SUCCESS and ERROR; step webhooks
+ * (and the CLI's agent guide) say `completed` and `failed`, so those end an execution too, in any
+ * case. Anything else is `unknown`: shown as sent and polled on until the timeout — never taken for
+ * an end, which could drop a result still to come.
+ */
+export type StatusKind = 'queued' | 'processing' | 'succeeded' | 'failed' | 'unknown';
+
+const KINDS: Record<string, StatusKind> = {
+  ENQUEUED: 'queued',
+  PROCESSING: 'processing',
+  SUCCESS: 'succeeded',
+  COMPLETED: 'succeeded',
+  ERROR: 'failed',
+  FAILED: 'failed',
+};
+
+export function statusKind(status: string): StatusKind {
+  return KINDS[status.trim().toUpperCase()] ?? 'unknown';
+}
+
+/**
+ * The status as the rest of the extension reads it: upper case, with the webhook words mapped to the
+ * API's (`completed` → SUCCESS, `failed` → ERROR). The word DocuTray sent stays in `raw`.
+ */
+export function canonicalStatus(status: string): string {
+  const kind = statusKind(status);
+  return kind === 'succeeded' ? 'SUCCESS' : kind === 'failed' ? 'ERROR' : status.trim().toUpperCase();
+}
 
 export function isTerminal(status: string): boolean {
-  return TERMINAL.has(status);
+  const kind = statusKind(status);
+  return kind === 'succeeded' || kind === 'failed';
 }
 
 type Json = Record<string, unknown>;
@@ -92,7 +121,7 @@ export function normalizeExecution(body: unknown, fallbackId?: string): Executio
   const progress = readProgress(record.progress);
   return {
     id,
-    status: status.toUpperCase(),
+    status: canonicalStatus(status),
     stepId: str(record.step_id, record.stepId),
     stepName: str(record.step_name, record.stepName),
     requestTimestamp: str(record.requestTimestamp, record.request_timestamp),

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InvalidInputError, formatBytes } from '../api/errors';
 import { MAX_UPLOAD_BYTES, SNIFF_BYTES, SUPPORTED_LABELS, detectMime, isSupportedMime } from './mime';
+import { describeType } from './typeNames';
 
 export type DocumentInput =
   /** A local file, streamed from disk (never read whole into memory). */
@@ -40,6 +41,8 @@ export interface PreparedBody {
   documentBytes?: number;
   /** 'multipart' for files, 'json' for URL/base64. */
   encoding: 'multipart' | 'json';
+  /** The document's URL, for a URL input (DocuTray downloads it). */
+  url?: string;
 }
 
 export interface PrepareOptions {
@@ -100,7 +103,7 @@ function checkSize(fileName: string, size: number, maxBytes: number): void {
 function checkType(fileName: string, head: Uint8Array, declared?: string): string {
   const { mime, confirmed } = detectMime(fileName, head, declared);
   if (!isSupportedMime(mime)) {
-    throw new InvalidInputError('unsupportedType', `${fileName} is ${mime ? `"${mime}"` : 'of an unknown type'}; DocuTray accepts ${SUPPORTED_LABELS.join(', ')}.`);
+    throw new InvalidInputError('unsupportedType', `${fileName} is ${describeType(mime, fileName)}; DocuTray accepts ${SUPPORTED_LABELS.join(', ')}.`);
   }
   if (!confirmed) {
     throw new InvalidInputError('unsupportedType', `${fileName} is named like a ${mime} file, but its content is not one of ${SUPPORTED_LABELS.join(', ')}.`);
@@ -340,7 +343,7 @@ function prepareUrl(url: string, contentType: string | undefined, metadata: Docu
     body.document_metadata = metadata;
   }
   const name = safeDecode(parsed.pathname.split('/').pop() ?? '') || undefined;
-  return json(body, { fileName: name, contentType });
+  return json(body, { fileName: name, contentType, url: parsed.href });
 }
 
 /** A URL's last path segment for display; a malformed escape (`%zz`) is shown as written, not thrown. */

@@ -1,8 +1,9 @@
 /**
- * Waits for an execution to end. SUCCESS resolves; ERROR rejects with {@link StepFailedError} (the
+ * Waits for an execution to end. SUCCESS (or `completed`) resolves; ERROR (or `failed`) rejects with {@link StepFailedError} (the
  * official CLI prints an ERROR execution and exits 0 — we never treat it as a success); running out of
  * time rejects with {@link TimeoutError} carrying the execution id; the signal rejects with
- * {@link CancelledError} at once.
+ * {@link CancelledError} at once. An unknown status is reported through `onStatus` like any other and
+ * polled on until the timeout.
  *
  * Transient failures never end the wait: a 5xx, a 429, a lost network, an unreadable answer (a proxy's
  * page), or a laptop waking up keep it waiting, backing off (exponential with jitter, capped, never
@@ -11,7 +12,7 @@
  * at once: waiting would not change them.
  */
 import { CancelledError, DocuTrayError, RateLimitError, ResponseTooLargeError, StepFailedError, TimeoutError } from '../api/errors';
-import { Execution, isTerminal } from '../api/execution';
+import { Execution, isTerminal, statusKind } from '../api/execution';
 import { RetryPolicy, backoffDelay, sleep } from '../api/retry';
 import { ADAPTIVE_SCHEDULE, PollSchedule, nextPollDelay } from './schedule';
 
@@ -137,7 +138,7 @@ export async function waitForExecution(
     outageSince = undefined;
     failures = 0;
     opts.onStatus?.(execution);
-    if (execution.status === 'ERROR') {
+    if (statusKind(execution.status) === 'failed') {
       throw new StepFailedError(execution.id, execution.error ?? { message: 'DocuTray reported an error without details.' }, {}, execution);
     }
     if (isTerminal(execution.status)) {

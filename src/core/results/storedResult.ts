@@ -10,6 +10,8 @@ export interface StoredResult {
   executionId: string;
   stepId: string;
   stepName: string;
+  /** The step's name as DocuTray gave it (`step_name` of the start answer). */
+  serviceStepName?: string;
   /** The document (see core/runs/source.ts): a workspace URI, an http(s) URL or an execution looked up by id. */
   source: string;
   /** A short name for the source: the file name, or the URL's last path segment. */
@@ -39,12 +41,13 @@ function withoutData(raw: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-export function toStoredResult(execution: Execution, ctx: { stepId: string; stepName: string; source: string; sourceName: string }, now = new Date()): StoredResult {
+export function toStoredResult(execution: Execution, ctx: { stepId: string; stepName: string; serviceStepName?: string; source: string; sourceName: string }, now = new Date()): StoredResult {
   const stored: StoredResult = {
     version: 1,
     executionId: execution.id,
     stepId: ctx.stepId,
     stepName: ctx.stepName,
+    ...(ctx.serviceStepName ? { serviceStepName: ctx.serviceStepName } : {}),
     source: ctx.source,
     sourceName: ctx.sourceName,
     status: execution.status,
@@ -99,7 +102,7 @@ export function resultDocumentText(r: StoredResult): string {
 export function executionRecordText(r: StoredResult): string {
   // The data goes back where DocuTray sent it, for this view only; the result document has it too.
   const data = r.dataText !== undefined ? '(too deeply nested to show here: see the result document)' : r.data ?? null;
-  const record = { executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, source: r.source, receivedAt: r.receivedAt, execution: { ...r.execution, data } };
+  const record = { executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, serviceStepName: r.serviceStepName, source: r.source, receivedAt: r.receivedAt, execution: { ...r.execution, data } };
   try {
     return `${JSON.stringify(record, null, 2)}\n`;
   } catch {

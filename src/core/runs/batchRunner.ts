@@ -53,7 +53,7 @@ interface Job extends PlannedJob {
 }
 
 /** Errors that make every other file fail the same way: stop the batch (the rest stays resumable). */
-const FATAL_KINDS = new Set(['authentication', 'missingApiKey', 'insecureBaseUrl']);
+const FATAL_KINDS = new Set(['authentication', 'missingApiKey', 'insecureBaseUrl', 'quotaExceeded']);
 
 export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: BatchRunOptions = {}): Promise<void> {
   const now = deps.now ?? Date.now;
@@ -176,7 +176,7 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       } else if (err instanceof DocuTrayError && err.kind === 'rateLimited') {
         // Refused before processing: it can go again.
         change(updateFile(batch, file.uri, { state: 'pending' }, now()));
-      } else if (err instanceof DocuTrayError && (err.kind === 'invalidInput' || err.kind === 'payloadTooLarge' || err.kind === 'unsupportedType') && err.status === undefined) {
+      } else if (err instanceof DocuTrayError && (err.kind === 'invalidInput' || err.kind === 'payloadTooLarge') && err.status === undefined) {
         change(updateFile(batch, file.uri, { state: 'unavailable', error: err.message }, now()));
       } else if (err instanceof DocuTrayError) {
         change(updateFile(batch, file.uri, { state: 'failed', error: err.message }, now()));

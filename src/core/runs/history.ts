@@ -33,7 +33,10 @@ export interface RunRecord {
   source: string;
   sourceName: string;
   stepId: string;
+  /** The name shown: the user's own for a configured step, else DocuTray's (see displayStepName). */
   stepName: string;
+  /** The step's name as DocuTray gave it in the start answer (`step_name`). */
+  serviceStepName?: string;
   executionId?: string;
   state: RunState;
   /** ms epoch */

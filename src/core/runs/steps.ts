@@ -52,3 +52,25 @@ export function upsertStep(steps: StepDefinition[], step: StepDefinition, replac
   out[out.findIndex(s => s.id === key)] = step;
   return out;
 }
+
+/**
+ * The step to add to `docutray.steps` when a step id typed by hand (not among `configured`) came back
+ * from DocuTray with a name of its own (a start answers `step_name`); undefined when there is nothing
+ * to offer: the id is configured already, or DocuTray gave no name other than the id.
+ */
+export function stepToSave(configured: readonly StepDefinition[], stepId: string, serviceName: string | undefined): StepDefinition | undefined {
+  const name = serviceName?.trim();
+  if (!name || name === stepId || configured.some(s => s.id === stepId)) {
+    return undefined;
+  }
+  return { id: stepId, name };
+}
+
+/**
+ * The name a run shows: the user's own for a configured step (the name they picked it by), else the
+ * name DocuTray gave (`step_name`) — what a step id typed by hand needs — else the id.
+ */
+export function displayStepName(step: StepDefinition, serviceName: string | undefined): string {
+  const service = serviceName?.trim();
+  return step.name !== step.id || !service ? step.name : service;
+}
