@@ -2,9 +2,8 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { DocuTrayError } from '../core/api/errors';
 import type { Usage } from '../core/api/usage';
-import { formatNumber } from '../errors/referencePresentation';
 import type { Services } from '../services';
-import { monthName } from '../usage/usageService';
+import { formatNumber, monthName } from '../usage/usageService';
 
 function isUsage(v: unknown): v is { usage: Usage } {
   return typeof v === 'object' && v !== null && 'usage' in v;

@@ -4,7 +4,6 @@ import type { ApiKeyStore } from '../apiKey/apiKeyStore';
 import type { ClientFactory } from '../api/clientFactory';
 import { DocuTrayError } from '../core/api/errors';
 import type { Usage } from '../core/api/usage';
-import { formatNumber } from '../errors/referencePresentation';
 import type { ScopedLog } from '../logging/log';
 
 /**
@@ -75,4 +74,8 @@ export class UsageService implements vscode.Disposable {
 /** "November 2026", in the display language. */
 export function monthName(u: Pick<Usage, 'year' | 'month'>): string {
   return new Intl.DateTimeFormat(vscode.env.language, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(u.year, u.month - 1, 1));
+}
+
+export function formatNumber(n: number): string {
+  return new Intl.NumberFormat(vscode.env.language).format(n);
 }
