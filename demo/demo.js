@@ -7,14 +7,14 @@
 //       desktop `code --extensionDevelopmentPath` when `code` is on PATH (and DOCUTRAY_DEMO_BROWSER is unset),
 //       otherwise code-server (VS Code 1.139's own server and web workbench) on 127.0.0.1 — open the printed URL.
 //   - Ctrl+C stops everything it started.
-// The first run on a machine installs code-server (test/vscode/setup.sh, ~3 min, cached).
+// The first run on a machine installs code-server (real-vscode/setup.sh, ~3 min, cached).
 // usage: node demo/demo.js [--check]   (--check: start everything, verify, stop; for CI)
 'use strict';
 const { spawnSync, spawn } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const h = require('../test/vscode/code-server');
-const { createWorkspace, makePdf } = require('../test/vscode/workspace');
+const h = require('../real-vscode/code-server');
+const { createWorkspace, makePdf } = require('../real-vscode/workspace');
 
 const log = h.makeLog('demo');
 const argv = process.argv.slice(2);
@@ -30,17 +30,6 @@ const STEPS = [
 function haveDesktopCode() {
   if (process.env.DOCUTRAY_DEMO_BROWSER || CHECK) { return false; }
   return spawnSync('sh', ['-c', 'command -v code'], { stdio: 'ignore' }).status === 0;
-}
-
-function ensureCodeServer() {
-  try {
-    return h.locateCache();
-  } catch {
-    log('first run: installing VS Code\'s server (code-server) and chromium into the cache (~3 min, once)…');
-    const r = spawnSync('bash', [path.join(h.REPO, 'test', 'vscode', 'setup.sh')], { stdio: 'inherit' });
-    if (r.status !== 0) { throw new Error('test/vscode/setup.sh failed'); }
-    return h.locateCache();
-  }
 }
 
 /** The extension as VS Code installs it: the manifest, the bundle, media, strings, docs. */
@@ -69,7 +58,7 @@ function sampleWorkspace(dir) {
 
 async function main() {
   h.installSignalHandlers();
-  h.requireBuilt(['dist/extension.js', 'out/test/stand-in/server.js']);
+  h.requireBuilt(['dist/extension.js', 'out/stand-in/server.js']);
   const run = h.createRunDir('docutray-demo-');
   const ws = path.join(run, 'DocuTray demo');
   fs.mkdirSync(ws, { recursive: true });
@@ -89,7 +78,7 @@ async function main() {
     await new Promise(() => { });
   }
 
-  const cache = ensureCodeServer();
+  const cache = h.ensureInstalled(log);
   const profile = h.createProfile(path.join(run, 'profile'), {
     'docutray.steps': STEPS,
     'workbench.startupEditor': 'readme',

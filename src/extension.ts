@@ -1,9 +1,9 @@
 import vscode = require('vscode');
-import { lazyTreeDataProvider, registerResultFileSystem } from './activation/lazyProviders';
-import { ApiKeyStore } from './apiKey/apiKeyStore';
+import { lazyTreeDataProvider, registerResultFileSystem } from './lazyProviders';
+import { ApiKeyStore } from './api/apiKeyStore';
 import { COMMAND_IDS } from './commands/commandIds';
 import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } from './core/runs/history';
-import type { StatusBarState } from './progress/statusBar';
+import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
 
 /** What the extension offers other extensions (and its own tests). */

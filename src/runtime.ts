@@ -1,9 +1,9 @@
 import vscode = require('vscode');
-import type { ApiKeyStore } from './apiKey/apiKeyStore';
+import type { ApiKeyStore } from './api/apiKeyStore';
 import { commandRunner } from './commands/commandRunner';
 import type { CommandId } from './commands/commandIds';
 import type { RunRecord } from './core/runs/history';
-import { StatusBarState } from './progress/statusBar';
+import { StatusBarState } from './runs/statusBar';
 import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSystem';
 import { RunsView } from './runs/runsView';
 import { createServices } from './services';

@@ -4,19 +4,19 @@ import { parseResultPath } from './core/results/storedResult';
 import { parseRunSource } from './core/runs/source';
 import { plainText } from './core/text/plainText';
 import { RESULT_SCHEME } from './results/resultScheme';
-import type { ApiKeyStore } from './apiKey/apiKeyStore';
+import type { ApiKeyStore } from './api/apiKeyStore';
 import { ClientFactory } from './api/clientFactory';
-import { ErrorPresenter } from './errors/errorPresenter';
-import { Log } from './logging/log';
-import { RunStatusBar } from './progress/statusBar';
+import { ErrorPresenter } from './errorPresenter';
+import { Log } from './log';
+import { RunStatusBar } from './runs/statusBar';
 import { ResultStore } from './results/resultStore';
 import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
 import { RunsView } from './runs/runsView';
 import { ResultSaver } from './results/resultSaver';
-import { StepPicker } from './steps/stepPicker';
-import { UsageService } from './usage/usageService';
-import * as settings from './settings/settings';
+import { StepPicker } from './runs/stepPicker';
+import { UsageService } from './api/usage';
+import * as settings from './settings';
 
 /** Everything the commands need, built once, on first use after activation (no I/O here). */
 export interface Services {

@@ -1,8 +1,8 @@
 import vscode = require('vscode');
 import { DocuTrayClient } from '../core/api/client';
-import { ApiKeyStore } from '../apiKey/apiKeyStore';
-import { ScopedLog } from '../logging/log';
-import * as settings from '../settings/settings';
+import { ApiKeyStore } from './apiKeyStore';
+import { ScopedLog } from '../log';
+import * as settings from '../settings';
 
 /**
  * Builds a client for the current settings. HTTP goes through VS Code's global `fetch`, which the

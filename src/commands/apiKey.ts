@@ -3,7 +3,7 @@ import { l10n } from 'vscode';
 import { DocuTrayError } from '../core/api/errors';
 import type { Usage } from '../core/api/usage';
 import type { Services } from '../services';
-import { formatNumber, monthName } from '../usage/usageService';
+import { formatNumber, monthName } from '../api/usage';
 
 function isUsage(v: unknown): v is { usage: Usage } {
   return typeof v === 'object' && v !== null && 'usage' in v;

@@ -1,13 +1,13 @@
 import type { Services } from '../services';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from './apiKey';
-import { checkExecution } from './execution';
-import { saveResultCopy, showExecutionRecord } from './results';
+import { checkExecution } from './checkExecution';
+import { saveResultCopy, showExecutionRecord } from './resultCommands';
 import { runStep, runStepOnUrl } from './runStep';
-import { configureSteps } from '../steps/stepPicker';
+import { configureSteps } from '../runs/stepPicker';
 import {
   cancelRun, clearFinished, compareWith, copyExecutionId, openRunResult, openRunSource, removeRuns, rerun, saveRunResultAs,
-} from './runsCommands';
+} from './runCommands';
 
 type Handler = (...args: unknown[]) => Promise<unknown> | unknown;
 

@@ -5,9 +5,9 @@ import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';
 import { RunOutcome, RunTarget, fileTarget, urlTarget } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
-import { offerToSaveStepName } from '../steps/stepNaming';
+import { offerToSaveStepName } from '../runs/stepNaming';
 import type { Services } from '../services';
-import * as settings from '../settings/settings';
+import * as settings from '../settings';
 import { InvalidInputError } from '../core/api/errors';
 import { ensureApiKey } from './apiKey';
 

@@ -13,7 +13,7 @@ export type ResultFileSystemReads = Omit<vscode.FileSystemProvider, 'onDidChange
 /**
  * Serves results as read-only JSON documents under `docutray-result:`. A file system provider (not a
  * content provider) so VS Code shows our read-only message, with its link to save a copy, when someone
- * types into a result. Activation registers the scheme (activation/lazyProviders.ts) and builds this
+ * types into a result. Activation registers the scheme (lazyProviders.ts) and builds this
  * on the first stat or read.
  */
 export class ResultFileSystem implements ResultFileSystemReads {

@@ -5,8 +5,8 @@ import { parseRunSource } from '../core/runs/source';
 import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
 import { SaveRefusedError, ensureFolderInside, entryAt, numberedName, planSaveFolder, savedResultName, writeResultFile } from '../core/results/saveTarget';
-import { ScopedLog } from '../logging/log';
-import * as settings from '../settings/settings';
+import { ScopedLog } from '../log';
+import * as settings from '../settings';
 
 /** Whether anything is at `uri` (in any file system VS Code knows). */
 export async function exists(uri: vscode.Uri): Promise<boolean> {

@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { RunRecord, boundHistory, isInFlight } from '../core/runs/history';
 import { ResumeDecision, mayClaimNow, resumeDecision } from '../core/runs/ownership';
 import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
-import { ScopedLog } from '../logging/log';
+import { ScopedLog } from '../log';
 import { WindowPresenceKeeper } from './runOwnership';
 
 export interface RunHistoryOptions {

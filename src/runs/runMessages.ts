@@ -6,7 +6,7 @@ import { planRetry, retryOffer } from '../core/runs/lifecycle';
 import type { StepDefinition } from '../core/runs/steps';
 import type { StoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
-import type { ErrorPresenter } from '../errors/errorPresenter';
+import type { ErrorPresenter } from '../errorPresenter';
 import { MessageAction, showMessage } from './runProgress';
 import type { RunOutcome, RunTarget } from './runTargets';
 

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { HEARTBEAT_MS, LEASE_MS, WindowPresence, isAlive } from '../core/runs/ownership';
 import type { RunStore } from '../core/runs/runStore';
-import { ScopedLog } from '../logging/log';
+import { ScopedLog } from '../log';
 
 /** Whether a process with this id runs on this machine (EPERM: it does, as another user). */
 function pidAlive(pid: number): boolean {

@@ -1,7 +1,7 @@
 import { l10n } from 'vscode';
 import { Execution, statusKind } from '../core/api/execution';
 import { plainText } from '../core/text/plainText';
-import type { ScopedLog } from '../logging/log';
+import type { ScopedLog } from '../log';
 
 /**
  * The progress text for an execution's status: "queued", "processing 40%", or, for a status

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // End-to-end test in the real VS Code 1.139 web workbench (code-server 4.139.1, cached by
-// test/vscode/setup.sh) and Debian's chromium, driven like a person: right-click a PDF → "Run DocuTray
+// real-vscode/setup.sh) and Debian's chromium, driven like a person: right-click a PDF → "Run DocuTray
 // Step…" → pick a step → progress notification → read-only JSON result tab; the same from the command
 // palette on an image (the picker stays open when the image preview takes the focus); the menu is
 // absent for a .txt; a status-bar item while a run is in progress;
@@ -23,8 +23,8 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const h = require('../vscode/code-server');
-const { createWorkspace, FILES } = require('../vscode/workspace');
+const h = require('../../real-vscode/code-server');
+const { createWorkspace, FILES } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 
 const log = h.makeLog('e2e');
@@ -58,7 +58,7 @@ const UI = {
   // A run's row: "<step name> · <duration>" once it succeeded, "<step name> · <stage>" while in flight.
   succeeded: (stepName) => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
   inFlight: (stepName) => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
-  // A value from the stand-in's example-invoice result (test/stand-in/server.ts).
+  // A value from the stand-in's example-invoice result (stand-in/server.ts).
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
   receiptField: /"receipt_number"\s*:\s*"T-000981"/,
   slowField: /"invoice_number"\s*:\s*"INV-2024-SLOW"/,
@@ -184,7 +184,7 @@ async function main() {
   }));
   log(`  ${server.url} (process group ${server.pid})`);
 
-  const { launchBrowser } = require('../vscode/browser');
+  const { launchBrowser } = require('../../real-vscode/browser');
   const browser = await step('launching chromium', () => launchBrowser(tmp, { headless: !HEADED }));
   h.onCleanup('chromium', () => browser.close());
   page = browser.page;
@@ -561,6 +561,7 @@ async function main() {
 
 (async () => {
   let code = 0;
+  h.ensureInstalled(log); // before the timer: a first install takes minutes
   const timer = new Promise(r => setTimeout(() => r('timeout'), TIMEOUT_S * 1000).unref());
   const t0 = Date.now();
   try {

@@ -18,8 +18,8 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
-const h = require('../vscode/code-server');
-const { createWorkspace, FILES } = require('../vscode/workspace');
+const h = require('../../real-vscode/code-server');
+const { createWorkspace, FILES } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 
 const log = h.makeLog('two-windows');
@@ -99,7 +99,7 @@ async function main() {
     cache, profile, folder: wsA, smokeTestDriver: false,
     env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
   }));
-  const { launchBrowser } = require('../vscode/browser');
+  const { launchBrowser } = require('../../real-vscode/browser');
   const browser = await step('launching chromium', () => launchBrowser(tmp, { headless: !HEADED, viewport: { width: 1100, height: 760 } }));
   h.onCleanup('chromium', () => browser.close());
   pages.A = browser.page;

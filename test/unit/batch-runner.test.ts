@@ -6,8 +6,8 @@ import { CancelledError } from '../../src/core/api/errors';
 import { DEFAULT_PLANNER, scalePlanner } from '../../src/core/polling/planner';
 import { createBatch, prepareResume, updateFile, type BatchFile } from '../../src/core/runs/batch';
 import { runBatch, type BatchRunnerDeps } from '../../src/core/runs/batchRunner';
-import { startStandIn, type StandIn } from '../stand-in/server';
-import { KEY, makeClient } from './client-support';
+import { startStandIn, type StandIn } from '../../stand-in/server';
+import { KEY, makeClient } from './client/support';
 
 const SCALE = 0.02; // a "minute" of 1.2 s
 const LIMIT = 10;

@@ -5,7 +5,7 @@ import { FETCH_BLOCKED_PORTS, apiUrl, isLoopbackHost, validateBaseUrl } from '..
 import { InsecureBaseUrlError } from '../../src/core/api/errors';
 import { DEFAULT_RETRY, NOT_SENT_CODES, backoffDelay, errorCode, parseRetryAfter, sleep } from '../../src/core/api/retry';
 import { fetch as undiciFetch } from 'undici';
-import { KEY, loopbackFetch } from './client-support';
+import { KEY, loopbackFetch } from './client/support';
 
 describe('base URL rules', () => {
   for (const ok of ['https://app.docutray.com', 'https://app.docutray.com/', 'https://proxy.example/docutray/', 'http://localhost:8080',

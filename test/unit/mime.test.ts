@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { InvalidInputError } from '../../src/core/api/errors';
 import { prepareBody } from '../../src/core/documents/input';
 import { detectMime, isSupportedFileName, isSupportedMime, mimeFromName, sniffMime } from '../../src/core/documents/mime';
-import { MIMES, SAMPLES, rejection } from './client-support';
+import { MIMES, SAMPLES, rejection } from './client/support';
 
 describe('MIME detection', () => {
   describe('by name', () => {

@@ -17,8 +17,8 @@ import { prepareBody } from '../../src/core/documents/input';
 import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS, isSupportedFileName, mimeFromName } from '../../src/core/documents/mime';
 import { describeType, typeOfName } from '../../src/core/documents/typeNames';
 import { displayStepName, stepToSave } from '../../src/core/runs/steps';
-import { StandIn } from '../stand-in/server';
-import { KEY, SAMPLES, makeClient, rejection, useStandInClient } from './client-support';
+import { StandIn } from '../../stand-in/server';
+import { KEY, SAMPLES, makeClient, rejection, useStandInClient } from './client/support';
 
 const REPO = join(__dirname, '..', '..', '..');
 const STEP = 'cm5vm9hx30001m5cgh0p9v8qa';

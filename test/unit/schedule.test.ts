@@ -3,7 +3,7 @@ import { CancelledError, StepFailedError, TimeoutError } from '../../src/core/ap
 import { Execution } from '../../src/core/api/execution';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE, PollSchedule, nextPollDelay, pollInstants } from '../../src/core/polling/schedule';
 import { waitForExecution } from '../../src/core/polling/wait';
-import { rejection } from './client-support';
+import { rejection } from './client/support';
 
 function exec(status: string, extra: Partial<Execution> = {}): Execution {
   return { id: 'exec_1', status, raw: { id: 'exec_1', status }, ...extra };

@@ -7,8 +7,8 @@ import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { DocuTrayClient } from '../../src/core/api/client';
 import { DocuTrayError } from '../../src/core/api/errors';
-import { FaultSpec, StandIn } from '../stand-in/server';
-import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client-support';
+import { FaultSpec, StandIn } from '../../stand-in/server';
+import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client/support';
 
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };
 

@@ -1,6 +1,6 @@
 /** The stand-in's per-key rate limiter and its duration jitter, over real HTTP. */
 import * as assert from 'node:assert/strict';
-import { startStandIn, type StandIn } from '../stand-in/server';
+import { startStandIn, type StandIn } from '../../stand-in/server';
 
 const KEY = 'rl-key';
 const OTHER = 'rl-other';

@@ -14,8 +14,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MultipartParser, type PartInfo } from '../stand-in/multipart';
-import { DEFAULT_STEPS, LEGACY_WIRE, startStandIn, type StandIn, type StepScript } from '../stand-in/server';
+import { MultipartParser, type PartInfo } from '../../stand-in/multipart';
+import { DEFAULT_STEPS, LEGACY_WIRE, startStandIn, type StandIn, type StepScript } from '../../stand-in/server';
 
 type Json = Record<string, unknown>;
 
@@ -700,7 +700,7 @@ describe('DocuTray stand-in startup', function () {
   });
 
   it('runs from the CLI: one listening line, then stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(__dirname, '..', 'stand-in', 'cli.js'), '--port', '0', '--api-key', 'cli-key'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'stand-in', 'cli.js'), '--port', '0', '--api-key', 'cli-key'], { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       const lines = createInterface({ input: child.stdout });
       const first = await new Promise<string>((resolve, reject) => {

@@ -1,0 +1,230 @@
+/**
+ * Part 4 (`--only batch`): a batch at the rate limit. The stand-in (a child process) limits each key
+ * to 60 requests a "minute", status requests included; four scenarios run side by side, each on its
+ * own key (ours at once, then the SDKs' at once): 100 documents of 2 s jobs and 100 of 20 s jobs, by
+ *   - ours: the core client with one request budget (api/budget.ts), the poll planner and the batch
+ *     runner (runs/batchRunner.ts), 4 uploads at once;
+ *   - the SDKs' pattern: N workers (Promise.all over a shared queue), each starting a document, asking
+ *     for its status at once and then every 2 s, and sleeping Retry-After on a 429 before trying the
+ *     same request again (the SDKs give up after 2 retries; here they retry until it goes, so both
+ *     finish every document and the comparison is time, 429s and requests).
+ * Time can be scaled (`--time-scale 0.1`: a "minute" of 6 s, jobs of 0.2 s and 2 s, the SDKs' poll
+ * every 0.2 s): the report says so, and gives the figures in both scaled and unscaled seconds. At a
+ * scale below 1 the stand-in sends `X-RateLimit-Reset` with milliseconds (the real API's whole seconds
+ * would be a sixth of a scaled window); Retry-After stays in whole seconds, as HTTP has it.
+ *
+ * Lower bound: every document needs a start and at least one status request, 2N requests at L per
+ * window; windows are fixed and begin with the first request, so the 2N-th request cannot go before
+ * (⌈2N / L⌉ − 1) windows have passed (and no document is seen done before its job's length).
+ *
+ * Memory: the extension-side state of a 1,000-document batch (the record with its files' states,
+ * execution ids and hashes, the runner's planned jobs and 200 durations), V8 heap after a full GC.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { RequestBudget } from '../src/core/api/budget';
+import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
+import { DEFAULT_PLANNER, durationModel, scalePlanner, type PlannedJob } from '../src/core/polling/planner';
+import { createBatch, updateFile } from '../src/core/runs/batch';
+import { runBatch } from '../src/core/runs/batchRunner';
+import type { RequestLogEntry } from '../stand-in/server';
+import { startStandInProcess } from './stand-in-process';
+
+export interface BatchScenario {
+  client: 'ours' | 'sdk';
+  jobMs: number;
+  documents: number;
+  succeeded: number;
+  /** Scaled (measured) milliseconds: first request to the last document seen done. */
+  wallMs: number;
+  lowerBoundMs: number;
+  requests: number;
+  starts: number;
+  statusRequests: number;
+  rateLimited: number;
+  /** Starts DocuTray accepted more than once for one document (must be 0). */
+  duplicateStarts: number;
+}
+
+export interface BatchData {
+  timeScale: number;
+  limitPerMinute: number;
+  documents: number;
+  jitter: number;
+  sdkWorkers: number;
+  sdkPollMs: number;
+  ourUploads: number;
+  scenarios: BatchScenario[];
+  memory: { documents: number; heapBytes: number; jsonBytes: number };
+}
+
+const JOB_LENGTHS_MS = [2000, 20_000];
+const JITTER = 0.05;
+const SDK_WORKERS = 10;
+const SDK_POLL_MS = 2000;
+const OUR_UPLOADS = 4;
+
+function pdf(i: number): Buffer {
+  return Buffer.from(`%PDF-1.4\n% document ${i}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+}
+
+export async function runBatchPart(opts: { fetch: FetchLike; scale: number; documents: number; limit: number; seed: number; dir: string; log: (l: string) => void }): Promise<BatchData> {
+  const { scale, documents, limit } = opts;
+  const keys = { ours: JOB_LENGTHS_MS.map(ms => `ours-${ms}`), sdk: JOB_LENGTHS_MS.map(ms => `sdk-${ms}`) };
+  const standIn = await startStandInProcess({
+    apiKey: [...keys.ours, ...keys.sdk],
+    dir: opts.dir,
+    config: {
+      seed: opts.seed,
+      rateLimit: { perMinute: limit, windowScale: scale, resetPrecision: scale < 1 ? 'milliseconds' : 'seconds' },
+      steps: JOB_LENGTHS_MS.map(ms => ({ id: `batch-${ms}`, name: `${ms / 1000} s job`, processingMs: ms * scale, jitter: JITTER, outcome: { status: 'SUCCESS' as const, data: { total: 1, vendor: { name: 'ACME' } } } })),
+    },
+  });
+  opts.log(`part 4: ${documents} documents × ${JOB_LENGTHS_MS.map(ms => `${ms / 1000} s`).join(' and ')} jobs, ours and the SDKs' pattern side by side, ${limit} requests per${scale === 1 ? '' : ` scaled (×${scale})`} minute per key`);
+  try {
+    const t0 = Date.now();
+    // Ours (both lengths at once), then the SDKs' pattern (both at once): the SDKs' 429 storm would
+    // otherwise load the stand-in while ours is timed (the machine has few cores).
+    const results = [
+      ...await Promise.all(JOB_LENGTHS_MS.map((ms, i) => ours(standIn.url, keys.ours[i], ms, opts).then(r => log(opts, 'ours', ms, r, t0)))),
+      ...await Promise.all(JOB_LENGTHS_MS.map((ms, i) => sdk(standIn.url, keys.sdk[i], ms, opts).then(r => log(opts, 'sdk', ms, r, t0)))),
+    ];
+    const log2 = await (await fetch(`${standIn.url}/__stand-in/requests`)).json() as RequestLogEntry[];
+    const windowMs = 60_000 * scale;
+    const scenarios = results.map(r => {
+      const mine = log2.filter(e => e.headers.authorization === `Bearer ${r.key}`);
+      const startsByDoc = new Map<string, number>();
+      for (const e of mine) {
+        if (e.method === 'POST' && e.status === 202) {
+          const h = e.multipart?.files[0]?.sha256 ?? '';
+          startsByDoc.set(h, (startsByDoc.get(h) ?? 0) + 1);
+        }
+      }
+      const lowerBoundMs = Math.max((Math.ceil((2 * documents) / limit) - 1) * windowMs, r.jobMs * scale * (1 - JITTER));
+      const scenario: BatchScenario = {
+        client: r.client, jobMs: r.jobMs, documents, succeeded: r.succeeded, wallMs: r.wallMs, lowerBoundMs,
+        requests: mine.length,
+        starts: mine.filter(e => e.method === 'POST').length,
+        statusRequests: mine.filter(e => e.method === 'GET').length,
+        rateLimited: mine.filter(e => e.status === 429).length,
+        duplicateStarts: [...startsByDoc.values()].reduce((n, c) => n + c - 1, 0),
+      };
+      return scenario;
+    });
+    return {
+      timeScale: scale, limitPerMinute: limit, documents, jitter: JITTER, sdkWorkers: SDK_WORKERS, sdkPollMs: SDK_POLL_MS, ourUploads: OUR_UPLOADS,
+      scenarios, memory: batchMemory(1000),
+    };
+  } finally {
+    await standIn.stop();
+  }
+}
+
+interface RunResult { client: 'ours' | 'sdk'; key: string; jobMs: number; wallMs: number; succeeded: number }
+
+function log(opts: { log: (l: string) => void }, client: string, ms: number, r: RunResult, t0: number): RunResult {
+  opts.log(`  ${client}, ${ms / 1000} s jobs: ${r.succeeded} done in ${(r.wallMs / 1000).toFixed(1)} s (finished ${((Date.now() - t0) / 1000).toFixed(0)} s into the part)`);
+  return r;
+}
+
+async function ours(url: string, key: string, jobMs: number, opts: { fetch: FetchLike; scale: number; documents: number }): Promise<RunResult> {
+  const budget = new RequestBudget({ windowMsByType: { minute: 60_000 * opts.scale, hour: 3_600_000 * opts.scale, day: 86_400_000 * opts.scale } });
+  const client = new DocuTrayClient({ baseUrl: url, apiKey: key, fetch: opts.fetch, budget });
+  const stepId = `batch-${jobMs}`;
+  const batch = createBatch({ stepId, files: Array.from({ length: opts.documents }, (_, i) => ({ uri: `file:///bench/${i}.pdf` })), now: Date.now() });
+  const index = new Map(batch.files.map((f, i) => [f.uri, i]));
+  const t0 = Date.now();
+  let last = t0;
+  await runBatch(batch, {
+    budget,
+    start: (f, signal) => client.startStep(stepId, { kind: 'bytes', data: pdf(index.get(f.uri) as number), fileName: 'doc.pdf' }, { signal, priority: 'batch' }),
+    status: (id, signal) => client.getStatus(id, { signal, priority: 'batch' }),
+    durations: [],
+    onChange: f => {
+      if (f.state === 'succeeded') {
+        last = Date.now();
+      }
+    },
+  }, { maxUploads: OUR_UPLOADS, maxWaiting: 1000, planner: scalePlanner(DEFAULT_PLANNER, opts.scale) });
+  return { client: 'ours', key, jobMs, wallMs: last - t0, succeeded: batch.files.filter(f => f.state === 'succeeded').length };
+}
+
+/** The SDKs' pattern, with Node's own fetch and FormData, as the Node SDK has it. */
+async function sdk(url: string, key: string, jobMs: number, opts: { scale: number; documents: number }): Promise<RunResult> {
+  const headers = { authorization: `Bearer ${key}` };
+  const stepId = `batch-${jobMs}`;
+  const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+  /** One request, again after Retry-After for as long as it is refused. */
+  const call = async (method: 'GET' | 'POST', path: string, body?: () => FormData): Promise<Record<string, unknown>> => {
+    for (; ;) {
+      const res = await globalThis.fetch(`${url}${path}`, { method, headers, body: body?.() });
+      const json = await res.json() as Record<string, unknown>;
+      if (res.status !== 429) {
+        if (res.status >= 400) {
+          throw new Error(`HTTP ${res.status}`);
+        }
+        return json;
+      }
+      await sleep(Number(res.headers.get('retry-after') ?? '1') * 1000);
+    }
+  };
+  const queue = Array.from({ length: opts.documents }, (_, i) => i);
+  const t0 = Date.now();
+  let last = t0;
+  let succeeded = 0;
+  const worker = async () => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      const doc = i;
+      const started = await call('POST', `/api/steps-async/${stepId}`, () => {
+        const form = new FormData();
+        form.append('image', new Blob([new Uint8Array(pdf(doc))]), 'doc.pdf');
+        return form;
+      });
+      for (; ;) {
+        const s = await call('GET', `/api/steps-async/status/${String(started.id)}`);
+        if (s.status === 'SUCCESS' || s.status === 'ERROR') {
+          succeeded += s.status === 'SUCCESS' ? 1 : 0;
+          last = Date.now();
+          break;
+        }
+        await sleep(SDK_POLL_MS * opts.scale);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: SDK_WORKERS }, worker));
+  return { client: 'sdk', key, jobMs, wallMs: last - t0, succeeded };
+}
+
+/**
+ * The V8 heap a 1,000-document batch's state takes, after a full GC, and its JSON size: the median of
+ * five builds, after one untimed build (so compiled code and inline caches are not counted).
+ */
+export function batchMemory(documents: number): { documents: number; heapBytes: number; jsonBytes: number } {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  buildBatchState(documents, gc);
+  const samples = Array.from({ length: 5 }, () => buildBatchState(documents, gc));
+  const heap = samples.map(s => s.heapBytes).sort((a, b) => a - b)[2];
+  return { documents, heapBytes: heap, jsonBytes: samples[0].jsonBytes };
+}
+
+function buildBatchState(documents: number, gc: () => void): { heapBytes: number; jsonBytes: number } {
+  const hold: unknown[] = [];
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const now = Date.now();
+  const batch = createBatch({ stepId: 'invoice-extraction', stepName: 'Invoices', files: Array.from({ length: documents }, (_, i) => ({ uri: `file:///home/user/invoices/2026-11/invoice-${String(i).padStart(6, '0')}.pdf`, label: `invoices/2026-11/invoice-${String(i).padStart(6, '0')}.pdf` })), now });
+  const jobs: PlannedJob[] = [];
+  batch.files.forEach((f, i) => {
+    const executionId = `exec_${(now + i).toString(36)}${i}`;
+    updateFile(batch, f.uri, { state: 'waiting', executionId, sha256: (i.toString(16).padStart(8, '0')).repeat(8), runId: `run_${i}` }, now + i);
+    jobs.push({ id: executionId, stepId: batch.stepId, startedAt: now + i, polls: 1, lastPolledAt: now + i + 1000 });
+  });
+  const durations = Array.from({ length: 200 }, (_, i) => 20_000 + i);
+  hold.push(batch, jobs, durations, durationModel(durations));
+  gc();
+  const heapBytes = process.memoryUsage().heapUsed - before;
+  const jsonBytes = Buffer.byteLength(JSON.stringify(batch));
+  hold.length = 0;
+  return { heapBytes, jsonBytes };
+}

@@ -1,0 +1,148 @@
+import vscode = require('vscode');
+import { l10n } from 'vscode';
+import { RunRecord, isInFlight, isKept } from '../core/runs/history';
+import { rerunMayDuplicate } from '../core/runs/lifecycle';
+import { plainText } from '../core/text/plainText';
+import { parseResultPath } from '../core/results/storedResult';
+import { ResultFileSystem } from '../results/resultFileSystem';
+import { RESULT_SCHEME } from '../results/resultScheme';
+import { sourceUri, targetFromSource } from '../runs/runTargets';
+import { hasResult } from '../runs/runsView';
+import type { Services } from '../services';
+import { saveResultCopy } from './resultCommands';
+
+/** A run from a view item, a result editor's URI, or the active result editor. */
+async function runFrom(s: Services, arg: unknown): Promise<RunRecord | undefined> {
+  if (arg && typeof arg === 'object' && 'id' in arg && 'state' in arg) {
+    return s.runs.history.get((arg as RunRecord).id);
+  }
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  const parsed = uri?.scheme === RESULT_SCHEME ? parseResultPath(uri.path) : undefined;
+  return parsed ? s.runs.history.findByExecution(parsed.executionId) : undefined;
+}
+
+async function requireRun(s: Services, arg: unknown): Promise<RunRecord> {
+  const run = await runFrom(s, arg);
+  if (!run) {
+    throw new Error(l10n.t('Pick a run in the DocuTray Runs view, or open a DocuTray result.'));
+  }
+  return run;
+}
+
+async function resultOf(s: Services, run: RunRecord) {
+  const result = run.executionId ? await s.results.get(run.executionId) : undefined;
+  if (!result) {
+    throw new Error(run.executionId && run.state !== 'SUCCESS' && run.state !== 'ERROR'
+      ? l10n.t('{0} has no result yet: check its execution {1} (Check Execution).', plainText(run.sourceName), plainText(run.executionId))
+      : l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', plainText(run.sourceName)));
+  }
+  return result;
+}
+
+export async function openRunResult(s: Services, arg: unknown): Promise<void> {
+  await s.runs.open(await resultOf(s, await requireRun(s, arg)), 'active');
+}
+
+export async function openRunSource(s: Services, arg: unknown): Promise<void> {
+  const run = await requireRun(s, arg);
+  const source = sourceUri(run.source);
+  if (!source) {
+    throw new Error(l10n.t('{0} has no source document to open.', plainText(run.sourceName)));
+  }
+  if (source.external) {
+    await vscode.env.openExternal(source.uri);
+    return;
+  }
+  await vscode.commands.executeCommand('vscode.open', source.uri);
+}
+
+export async function rerun(s: Services, arg: unknown, pickStep: boolean) {
+  const run = await requireRun(s, arg);
+  const target = targetFromSource(run.source);
+  if (!target) {
+    throw new Error(l10n.t('{0} has no source document to run again.', plainText(run.sourceName)));
+  }
+  const step = pickStep ? await s.steps.pick(l10n.t('Rerun {0} with another step', run.sourceName)) : { id: run.stepId, name: run.stepName };
+  if (!step) {
+    return undefined;
+  }
+  // A run that may have started (or may still be running) is never started again with one click.
+  if (rerunMayDuplicate(run) && !await s.runs.confirmDuplicate(run)) {
+    return undefined;
+  }
+  return s.runs.run([target], step);
+}
+
+export async function saveRunResultAs(s: Services, arg: unknown): Promise<vscode.Uri | undefined> {
+  const result = await resultOf(s, await requireRun(s, arg));
+  return saveResultCopy(s, ResultFileSystem.uriFor(result));
+}
+
+export async function copyExecutionId(s: Services, arg: unknown): Promise<string | undefined> {
+  const run = await requireRun(s, arg);
+  if (run.executionId) {
+    await vscode.env.clipboard.writeText(run.executionId);
+    vscode.window.setStatusBarMessage(l10n.t('Copied execution ID {0}', run.executionId), 3000);
+  }
+  return run.executionId;
+}
+
+/** Opens a diff of this run's result and another's (same file with two steps, or two files with one). */
+export async function compareWith(s: Services, arg: unknown, other?: unknown): Promise<void> {
+  // From the view with two runs selected, VS Code passes the clicked run and the selection.
+  if (Array.isArray(other)) {
+    const rest = other.filter(o => (o as RunRecord)?.id !== (arg as RunRecord)?.id);
+    other = other.length === 2 ? rest[0] : undefined;
+  }
+  const run = await requireRun(s, arg);
+  const left = await resultOf(s, run);
+  let right: RunRecord | undefined = other ? await runFrom(s, other) : undefined;
+  if (!right) {
+    const candidates = (await s.runs.history.all()).filter(r => r.id !== run.id && hasResult(r) && r.state === 'SUCCESS');
+    if (!candidates.length) {
+      void vscode.window.showInformationMessage(l10n.t('There is no other result to compare with yet.'));
+      return;
+    }
+    // Likely pairs first: the same file with another step, or another file with the same step.
+    const score = (r: RunRecord) => (r.source === run.source ? 0 : r.stepId === run.stepId ? 1 : 2);
+    candidates.sort((a, b) => score(a) - score(b) || b.startedAt - a.startedAt);
+    const pick = await vscode.window.showQuickPick(candidates.map(r => ({
+      label: r.sourceName, description: r.stepName, detail: new Date(r.startedAt).toLocaleString(), run: r,
+    })), { title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName), matchOnDescription: true, ignoreFocusOut: true });
+    right = pick?.run;
+  }
+  if (!right) {
+    return;
+  }
+  const rightResult = await resultOf(s, right);
+  await vscode.commands.executeCommand('vscode.diff', ResultFileSystem.uriFor(left), ResultFileSystem.uriFor(rightResult),
+    l10n.t('{0} ({1}) ↔ {2} ({3})', left.sourceName, left.stepName, rightResult.sourceName, rightResult.stepName), { preview: false });
+}
+
+export async function removeRuns(s: Services, arg: unknown, selection?: unknown): Promise<number> {
+  const picked = Array.isArray(selection) && selection.length ? selection : [arg];
+  const runs = (await Promise.all(picked.map(a => runFrom(s, a)))).filter((r): r is RunRecord => !!r);
+  for (const r of runs.filter(isInFlight)) {
+    s.runs.cancel(r.id);
+  }
+  return (await s.runs.history.remove(runs.map(r => r.id))).length;
+}
+
+export async function clearFinished(s: Services): Promise<number> {
+  // An unavailable run's result is still to fetch: clearing it would lose its execution id.
+  const finished = (await s.runs.history.all()).filter(r => !isKept(r));
+  if (!finished.length) {
+    return 0;
+  }
+  const clear = l10n.t('Clear');
+  const ok = await vscode.window.showWarningMessage(l10n.t('Remove {0} finished runs and their stored results?', finished.length), { modal: true }, clear);
+  if (ok !== clear) {
+    return 0;
+  }
+  return (await s.runs.history.remove(finished.map(r => r.id))).length;
+}
+
+export function cancelRun(s: Services, arg: unknown): number {
+  const id = arg && typeof arg === 'object' && 'id' in arg ? String((arg as RunRecord).id) : undefined;
+  return s.runs.cancel(id);
+}

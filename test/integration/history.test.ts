@@ -1,0 +1,204 @@
+/**
+ * Runs that last: the history, resume, rerun, compare, saving results as files, the bound, and
+ * recovery from a damaged history file — in the real extension host, against the stand-in.
+ */
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { ScopedLog } from '../../src/log';
+import { exists } from '../../src/results/resultSaver';
+import { RunHistory } from '../../src/runs/runHistory';
+import type { RunOutcome } from '../../src/runs/runService';
+import {
+  Api, RunInfo, TEST_STEPS, activate, captureMessages, closeAllEditors, patch, pdfBytes, sleep, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
+} from './support';
+
+async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
+  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
+  assert.ok(outcomes?.[0], 'the command returned an outcome');
+  return outcomes[0];
+}
+
+async function readText(uri: vscode.Uri): Promise<string> {
+  return Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+}
+
+describe('runs that last', function () {
+  this.timeout(60000);
+  let api: Api;
+  const config = () => vscode.workspace.getConfiguration('docutray');
+
+  before(async () => {
+    api = await activate();
+    await standIn.setSteps(TEST_STEPS);
+  });
+  afterEach(async () => {
+    await closeAllEditors();
+    for (const key of ['saveResults.mode', 'saveResults.overwrite', 'history.maxRuns', 'openResult']) {
+      await config().update(key, undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('records every run, and writes its result to storage before the editor opens it', async () => {
+    const seen: boolean[] = [];
+    const original = vscode.workspace.openTextDocument;
+    const undo = patch(vscode.workspace, 'openTextDocument', async (...args: unknown[]) => {
+      const uri = args[0];
+      if (uri instanceof vscode.Uri && uri.scheme === 'docutray-result') {
+        const executionId = decodeURIComponent(uri.path.split('/')[1]);
+        seen.push(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${executionId}.json`)));
+      }
+      return (original as (...a: unknown[]) => Promise<vscode.TextDocument>)(...args);
+    });
+    let outcome: RunOutcome;
+    try {
+      outcome = await run('it-fast', workspaceFile('sample.pdf'));
+    } finally {
+      undo();
+    }
+    assert.deepStrictEqual(seen, [true], 'the result file existed when the editor asked for it');
+    const [latest] = await api.runs();
+    assert.strictEqual(latest.executionId, outcome.result?.executionId);
+    assert.strictEqual(latest.state, 'SUCCESS');
+    assert.strictEqual(latest.stepId, 'it-fast');
+    assert.strictEqual(latest.sourceName, 'sample.pdf');
+    const stored = JSON.parse(await readText(vscode.Uri.joinPath(api.storageUri, 'runs', `${latest.id}.json`))) as RunInfo;
+    assert.strictEqual(stored.executionId, latest.executionId, 'the run is on disk, in its own file');
+  });
+
+  it('resumes a run left in flight by a closed window: polls it to the end, starts nothing again', async () => {
+    // A start made before "the reload", as the extension would have made it.
+    const res = await fetch(`${standInUrl()}/api/steps-async/it-batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ image_url: 'https://example.com/resume.pdf' }),
+    });
+    const started = await res.json() as { id: string };
+    const now = Date.now();
+    // Recorded by a window since closed (no presence file: it is gone).
+    for (const r of [
+      { id: 'resume-1', source: 'https://example.com/resume.pdf', sourceName: 'resume.pdf', stepId: 'it-batch', stepName: 'Batch (test)', executionId: started.id, state: 'PROCESSING', startedAt: now, updatedAt: now, owner: 'closed-window' },
+      { id: 'resume-2', source: workspaceFile('sample.png').toString(), sourceName: 'sample.png', stepId: 'it-fast', stepName: 'Fast (test)', state: 'starting', startedAt: now - 1, updatedAt: now - 1, owner: 'closed-window' },
+    ]) {
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`), Buffer.from(JSON.stringify(r)));
+    }
+    const before = (await standIn.starts()).reduce((n, s) => n + s.count, 0);
+    const messages = captureMessages();
+    try {
+      const resumed = await vscode.commands.executeCommand<number>('docutray.runs.refresh');
+      assert.strictEqual(resumed, 1, 'one run to poll');
+      const done = await waitFor('the resumed run to finish', async () => (await api.runs()).find(r => r.id === 'resume-1' && r.state === 'SUCCESS'));
+      assert.strictEqual(done.executionId, started.id);
+    } finally {
+      messages.restore();
+    }
+    const interrupted = (await api.runs()).find(r => r.id === 'resume-2');
+    assert.strictEqual(interrupted?.state, 'mayHaveStarted', 'a start cut off before DocuTray answered is never restarted');
+    assert.strictEqual((await standIn.starts()).reduce((n, s) => n + s.count, 0), before, 'no new start');
+  });
+
+  it('reruns a run, and reruns it with another step', async () => {
+    const first = await run('it-fast', workspaceFile('photo.jpg'));
+    const runInfo = (await api.runs()).find(r => r.executionId === first.result?.executionId);
+    assert.ok(runInfo);
+    const again = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runs.rerun', runInfo);
+    assert.ok(again?.[0].result, 'rerun succeeded');
+    assert.notStrictEqual(again[0].result.executionId, first.result?.executionId);
+    assert.strictEqual(again[0].result.stepId, 'it-fast');
+    assert.strictEqual(again[0].result.source, runInfo.source);
+    const undo = patch(vscode.window, 'showQuickPick', async (items: readonly (vscode.QuickPickItem & { step?: { id: string } })[]) =>
+      (await items).find(i => i.step?.id === 'example-receipt'));
+    let other: RunOutcome[] | undefined;
+    try {
+      other = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runs.rerunWithStep', runInfo);
+    } finally {
+      undo();
+    }
+    assert.strictEqual(other?.[0].result?.stepId, 'example-receipt');
+    assert.strictEqual(other?.[0].result?.source, runInfo.source);
+  });
+
+  it('compares two results in a diff editor', async () => {
+    const a = await run('it-fast', workspaceFile('sample.pdf'));
+    const b = await run('it-batch', workspaceFile('sample.pdf'));
+    const runs = await api.runs();
+    const ra = runs.find(r => r.executionId === a.result?.executionId);
+    const rb = runs.find(r => r.executionId === b.result?.executionId);
+    await vscode.commands.executeCommand('docutray.runs.compareWith', ra, rb);
+    const tab = await waitFor('a diff tab', () => {
+      const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+      return input instanceof vscode.TabInputTextDiff ? input : undefined;
+    });
+    assert.ok(tab.original.path.endsWith('sample.pdf.it-fast.json'), tab.original.path);
+    assert.ok(tab.modified.path.endsWith('sample.pdf.it-batch.json'), tab.modified.path);
+  });
+
+  it('saves results beside the source under each overwrite policy, never losing data under ask or numbered', async () => {
+    const src = await writeWorkspaceFile('saved/invoice.pdf', pdfBytes('save'));
+    const target = workspaceFile('saved/invoice.pdf.it-fast.json');
+    const numbered = workspaceFile('saved/invoice.pdf.it-fast (2).json');
+    await config().update('saveResults.mode', 'besideSource', vscode.ConfigurationTarget.Global);
+    await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
+    await config().update('saveResults.overwrite', 'numbered', vscode.ConfigurationTarget.Global);
+    const expected = JSON.stringify(TEST_STEPS[0].outcome.data);
+    /** The file's JSON, compact, or undefined while it is missing. */
+    const content = async (uri: vscode.Uri) => (await exists(uri) ? JSON.stringify(JSON.parse(await readText(uri))) : undefined);
+    await run('it-fast', src);
+    await waitFor('the saved result', async () => (await content(target)) === expected || undefined);
+    await run('it-fast', src);
+    await waitFor('numbered: a second file', async () => (await content(numbered)) === expected || undefined);
+    await vscode.workspace.fs.writeFile(target, Buffer.from('{"mine": true}'));
+    await config().update('saveResults.overwrite', 'ask', vscode.ConfigurationTarget.Global);
+    const messages = captureMessages();
+    try {
+      await run('it-fast', src);
+      await waitFor('the overwrite question', () => messages.shown.some(m => /exists already/.test(m.message)) || undefined);
+    } finally {
+      messages.restore();
+    }
+    await sleep(300);
+    assert.strictEqual(await readText(target), '{"mine": true}', 'ask, not answered: not overwritten');
+    assert.strictEqual(await exists(workspaceFile('saved/invoice.pdf.it-fast (3).json')), false, 'and no other copy made');
+    await config().update('saveResults.overwrite', 'overwrite', vscode.ConfigurationTarget.Global);
+    await run('it-fast', src);
+    await waitFor('overwrite: replaced', async () => (await content(target)) === expected || undefined);
+  });
+
+  it('keeps at most docutray.history.maxRuns runs, dropping the oldest finished first', async () => {
+    await config().update('history.maxRuns', 3, vscode.ConfigurationTarget.Global);
+    await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
+    const outcomes: RunOutcome[] = [];
+    for (let i = 0; i < 4; i++) {
+      outcomes.push(await run('it-fast', workspaceFile('sample.png')));
+    }
+    const runs = await api.runs();
+    assert.strictEqual(runs.length, 3);
+    assert.deepStrictEqual(runs.map(r => r.executionId), outcomes.slice(1).reverse().map(o => o.result?.executionId));
+    const dropped = outcomes[0].result?.executionId as string;
+    assert.strictEqual(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${dropped}.json`)), false, 'its stored result went too');
+  });
+
+  it('migrates an older version\'s runs.json, and keeps a damaged one aside instead of overwriting it', async () => {
+    const file = vscode.Uri.joinPath(api.storageUri, 'runs.json');
+    const now = Date.now();
+    await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify({ version: 1, runs: [
+      { id: 'legacy-1', source: 'https://example.com/old.pdf', sourceName: 'old.pdf', stepId: 'it-fast', stepName: 'Fast (test)', state: 'failed', startedAt: now, updatedAt: now },
+    ] })));
+    // The store migrates when a window loads it; a fresh one stands for the next window.
+    const channel = vscode.window.createOutputChannel('DocuTray migration (test)', { log: true });
+    const next = new RunHistory(api.storageUri, new ScopedLog(channel, 'h'), () => 200);
+    try {
+      assert.ok((await next.all()).some(r => r.id === 'legacy-1'), 'the old run is in the shared store');
+      assert.strictEqual(await exists(file), false, 'runs.json was renamed (kept as runs.json.migrated-…)');
+      await vscode.workspace.fs.writeFile(file, Buffer.from('{"version": 1, "runs": [ {broken'));
+      await next.store.migrateLegacy();
+      const kept = (await vscode.workspace.fs.readDirectory(api.storageUri)).map(([n]) => n);
+      assert.ok(kept.some(n => n.startsWith('runs.json.bad-')), `a damaged runs.json is kept aside: ${kept.join(', ')}`);
+    } finally {
+      next.dispose();
+      channel.dispose();
+    }
+    await vscode.commands.executeCommand('docutray.runs.refresh');
+    const outcome = await run('it-fast', workspaceFile('sample.pdf'));
+    assert.ok(outcome.result, 'runs still work');
+  });
+});

@@ -1,0 +1,72 @@
+/** The client's budget hooks, against the stand-in's real limiter. */
+import * as assert from 'node:assert/strict';
+import { RequestBudget } from '../../../src/core/api/budget';
+import { CancelledError } from '../../../src/core/api/errors';
+import { startStandIn, type StandIn } from '../../../stand-in/server';
+import { KEY, makeClient } from './support';
+
+const SCALE = 0.01; // a "minute" of 600 ms
+const doc = (i: number) => ({ kind: 'bytes' as const, data: Buffer.from(`%PDF-1.4\n% ${i}\n%%EOF\n`, 'latin1'), fileName: `${i}.pdf` });
+
+describe('client with a request budget (stand-in limiter)', function () {
+  this.timeout(20_000);
+  let si: StandIn;
+  beforeEach(async () => {
+    si = await startStandIn({
+      apiKeys: [KEY],
+      config: { steps: [{ id: 'quick', processingMs: 50, outcome: { status: 'SUCCESS', data: { ok: 1 } } }], rateLimit: { perMinute: 5, windowScale: SCALE, resetPrecision: 'milliseconds' } },
+    });
+  });
+  afterEach(() => si.close());
+
+  const budgetFor = () => new RequestBudget({ windowMsByType: { minute: 60_000 * SCALE } });
+
+  it('twenty requests at once through one budget: no 429, all answered', async () => {
+    const budget = budgetFor();
+    const { client } = makeClient(si.url, { budget });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => client.startStep('quick', doc(i), { priority: 'batch' })));
+    assert.equal(results.length, 20);
+    assert.equal(si.rateLimit().refused, 0);
+    assert.equal(budget.state().source, 'server');
+    assert.equal(budget.state().limit, 5);
+    assert.equal(si.starts().length, 20);
+  });
+
+  it('a 429 (the limit spent elsewhere) pauses every request of the key until the reset, then they go once', async () => {
+    const budget = budgetFor();
+    const { client } = makeClient(si.url, { budget, retry: { maxRetries: 3, baseDelayMs: 1, maxDelayMs: 2 } });
+    // Another tool spends the window.
+    const other = makeClient(si.url).client;
+    for (let i = 0; i < 5; i++) {
+      await other.startStep('quick', doc(100 + i));
+    }
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => client.startStep('quick', doc(i))));
+    assert.equal(results.length, 6);
+    // The first of ours learned the limit the hard way; the others waited for the reset with it.
+    assert.ok(si.rateLimit().refused <= 1, `${si.rateLimit().refused} refused`);
+    assert.equal(budget.state().rateLimited, si.rateLimit().refused);
+    assert.deepEqual(si.starts().map(s => s.count), Array(11).fill(1), 'nothing started twice');
+  });
+
+  it('a single interactive run keeps its fast polls while the budget allows', async () => {
+    si.configure({ rateLimit: { perMinute: 100, windowScale: 1 } });
+    const budget = budgetFor();
+    const { client } = makeClient(si.url, { budget });
+    const t0 = Date.now();
+    const e = await client.runStep('quick', doc(1));
+    assert.equal(e.status, 'SUCCESS');
+    assert.ok(Date.now() - t0 < 1000, `${Date.now() - t0} ms`);
+  });
+
+  it('a request waiting for the budget is cancelled by its signal, nothing sent', async () => {
+    const budget = new RequestBudget({ defaultLimit: 1, burst: 1 });
+    const { client } = makeClient(si.url, { budget });
+    await client.startStep('quick', doc(1));
+    const before = si.requests().length;
+    const ac = new AbortController();
+    const waiting = client.startStep('quick', doc(2), { signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(waiting, (e: unknown) => e instanceof CancelledError && !e.mayHaveStarted);
+    assert.equal(si.requests().length, before);
+  });
+});
