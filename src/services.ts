@@ -20,7 +20,6 @@ import * as settings from './settings';
 
 /** Everything the commands need, built once, on first use after activation (no I/O here). */
 export interface Services {
-  context: vscode.ExtensionContext;
   log: Log;
   apiKeys: ApiKeyStore;
   clients: ClientFactory;
@@ -78,7 +77,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   statusBar.onDidBecomeIdle(() => void usage.refresh());
   usage.onDidChange(() => statusBar.setUsage(usage.describe()));
   context.subscriptions.push(log, statusBar, history, runsView, usage);
-  return { context, log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView, usage };
+  return { log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView, usage };
 }
 
 /** Execution ids of the results open in this window's editor tabs (kept by the history bound of every window). */

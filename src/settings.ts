@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import type { OverwritePolicy, SaveMode } from './core/results/saveTarget';
 import { DEFAULT_BASE_URL } from './core/api/endpoint';
 import { StepDefinition, parseSteps } from './core/runs/steps';
 
@@ -55,10 +56,8 @@ export function maxHistoryRuns(): number {
   return Math.min(10_000, Math.max(1, Number.isFinite(n) ? n : 200));
 }
 
-export type SaveResultsMode = 'never' | 'besideSource' | 'folder';
-export type OverwritePolicy = 'ask' | 'overwrite' | 'numbered';
 
-export function saveResultsMode(scope?: vscode.ConfigurationScope): SaveResultsMode {
+export function saveResultsMode(scope?: vscode.ConfigurationScope): SaveMode {
   const v = config(scope).get<string>('saveResults.mode', 'never');
   return v === 'besideSource' || v === 'folder' ? v : 'never';
 }

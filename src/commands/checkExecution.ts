@@ -1,7 +1,8 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
-import { type Execution, isTerminal } from '../core/api/execution';
+import { isTerminal } from '../core/api/execution';
+import type { Execution } from '../core/api/types';
 import { RunRecord, RunState, isInFlight } from '../core/runs/history';
 import { executionSource, formatRunSource } from '../core/runs/source';
 import { toStoredResult } from '../core/results/storedResult';

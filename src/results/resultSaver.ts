@@ -4,7 +4,7 @@ import { StoredResult, resultDocumentText } from '../core/results/storedResult';
 import { parseRunSource } from '../core/runs/source';
 import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
-import { SaveRefusedError, ensureFolderInside, entryAt, numberedName, planSaveFolder, savedResultName, writeResultFile } from '../core/results/saveTarget';
+import { OverwritePolicy, SaveRefusedError, ensureFolderInside, entryAt, numberedName, planSaveFolder, savedResultName, writeResultFile } from '../core/results/saveTarget';
 import { ScopedLog } from '../log';
 import * as settings from '../settings';
 
@@ -69,7 +69,7 @@ export class ResultSaver {
     }
   }
 
-  private async write(result: StoredResult, plannedFolder: string, root: string, policy: settings.OverwritePolicy): Promise<vscode.Uri | undefined> {
+  private async write(result: StoredResult, plannedFolder: string, root: string, policy: OverwritePolicy): Promise<vscode.Uri | undefined> {
     const folder = await ensureFolderInside(root, plannedFolder);
     const name = savedResultName(result.sourceName, result.stepId);
     const taken = async (n: string) => (await entryAt(join(folder, n))) !== 'none';

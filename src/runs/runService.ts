@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { randomUUID } from 'node:crypto';
 import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '../core/api/errors';
-import { Execution } from '../core/api/execution';
+import type { Execution } from '../core/api/types';
 import type { DocuTrayClient } from '../core/api/client';
 import { RunRecord } from '../core/runs/history';
 import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';

@@ -1,5 +1,6 @@
 import { l10n } from 'vscode';
-import { Execution, statusKind } from '../core/api/execution';
+import { statusKind } from '../core/api/execution';
+import type { Execution } from '../core/api/types';
 import { plainText } from '../core/text/plainText';
 import type { ScopedLog } from '../log';
 

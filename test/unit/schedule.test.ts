@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { CancelledError, StepFailedError, TimeoutError } from '../../src/core/api/errors';
-import { Execution } from '../../src/core/api/execution';
+import type { Execution } from '../../src/core/api/types';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE, PollSchedule, nextPollDelay, pollInstants } from '../../src/core/polling/schedule';
 import { waitForExecution } from '../../src/core/polling/wait';
 import { rejection } from './client/support';

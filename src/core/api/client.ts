@@ -22,7 +22,8 @@ import {
   PayloadTooLargeError, PermissionError, RateLimitError, RateLimitInfo, ResponseTooLargeError, ServerError, StartUncertainError,
   TimeoutError, formatBytes, referenceHttpError,
 } from './errors';
-import { Execution, normalizeExecution } from './execution';
+import { normalizeExecution } from './execution';
+import type { Execution } from './types';
 import { Usage, parseUsage, usageQuery } from './usage';
 import { CONNECT_ONLY_CODES, DEFAULT_RETRY, NOT_SENT_CODES, RetryPolicy, backoffDelay, errorCode, parseRetryAfter, sleep } from './retry';
 import { DocumentInput, DocumentMetadata, PreparedBody, prepareBody } from '../documents/input';

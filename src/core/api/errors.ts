@@ -3,7 +3,7 @@
  * act on; the VS Code layer localises by `kind`. None of them ever holds the API key: only the HTTP
  * status, the server's request id and the server's own (key-free) message travel with them.
  */
-import type { Execution } from './execution';
+import type { Execution, ExecutionErrorInfo } from './types';
 
 export type DocuTrayErrorKind =
   | 'authentication'
@@ -264,12 +264,6 @@ export class CancelledError extends DocuTrayError {
     super('cancelled', mayHaveStarted ? 'Cancelled. The step may have started on DocuTray before the cancel.' : 'Cancelled.', d);
     this.mayHaveStarted = mayHaveStarted;
   }
-}
-
-export interface ExecutionErrorInfo {
-  message: string;
-  code?: string;
-  step?: string;
 }
 
 export class StepFailedError extends DocuTrayError {

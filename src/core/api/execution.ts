@@ -4,28 +4,8 @@
  * file name come in camelCase or snake_case; the body may sit in a `data` envelope; `error` is a string
  * or an object. Everything else is kept in `raw`.
  */
-import { ExecutionErrorInfo, InvalidResponseError } from './errors';
-
-export type ExecutionStatus = 'ENQUEUED' | 'PROCESSING' | 'SUCCESS' | 'ERROR';
-
-export interface Execution {
-  id: string;
-  /** One of {@link ExecutionStatus}; an unknown value from a newer service is kept as sent. */
-  status: ExecutionStatus | (string & {});
-  stepId?: string;
-  stepName?: string;
-  requestTimestamp?: string;
-  responseTimestamp?: string;
-  originalFilename?: string;
-  /** The step's result (on SUCCESS). */
-  data?: unknown;
-  /** Why it failed (on ERROR). */
-  error?: ExecutionErrorInfo;
-  /** 0–100 when the service reports progress. */
-  progress?: number;
-  /** The record as received (after unwrapping a `data` envelope). */
-  raw: Record<string, unknown>;
-}
+import { InvalidResponseError } from './errors';
+import type { Execution, ExecutionErrorInfo } from './types';
 
 /**
  * What a status means. The API reference has ENQUEUED, PROCESSING, SUCCESS and ERROR; step webhooks

@@ -12,7 +12,8 @@
  * at once: waiting would not change them.
  */
 import { CancelledError, DocuTrayError, RateLimitError, ResponseTooLargeError, StepFailedError, TimeoutError } from '../api/errors';
-import { Execution, isTerminal, statusKind } from '../api/execution';
+import { isTerminal, statusKind } from '../api/execution';
+import type { Execution } from '../api/types';
 import { RetryPolicy, backoffDelay, sleep } from '../api/retry';
 import { ADAPTIVE_SCHEDULE, PollSchedule, nextPollDelay } from './schedule';
 

@@ -2,7 +2,7 @@
  * A result as kept on disk: written before it is shown, so nothing a user received is lost when the
  * window closes. One JSON file per execution.
  */
-import type { Execution } from '../api/execution';
+import type { Execution } from '../api/types';
 import { executionRecordFileName, resultFileName } from './naming';
 
 export interface StoredResult {

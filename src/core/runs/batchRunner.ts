@@ -16,7 +16,7 @@
 import { setMaxListeners } from 'node:events';
 import type { RequestBudget } from '../api/budget';
 import { CancelledError, DocuTrayError, NotFoundError, StartUncertainError } from '../api/errors';
-import type { Execution } from '../api/execution';
+import type { Execution } from '../api/types';
 import { DEFAULT_PLANNER, durationModel, pickNextPoll, type PlannedJob, type PlannerOptions } from '../polling/planner';
 import { updateFile, type BatchFile, type BatchRecord } from './batch';
 
