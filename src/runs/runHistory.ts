@@ -86,6 +86,9 @@ export class RunHistory implements vscode.Disposable {
       this.log.warn(`could not migrate runs.json: ${(e as Error).message}`);
     }
     await this.readAll();
+    // The folder must exist before it is watched: a watcher set on a missing folder never reports
+    // anything, and a fresh profile has no runs/ until its first run.
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(this.storageUri, RUNS_DIR)).then(undefined, e => this.log.warn(`could not create the runs folder: ${(e as Error).message}`));
     this.watch();
     void this.store.sweep().then(swept => swept.length && this.log.info(`swept ${swept.length} orphaned file(s): ${swept.join(', ')}`), () => undefined);
   }
