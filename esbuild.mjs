@@ -8,7 +8,7 @@ import path from 'node:path';
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 /** `--outdir=<dir>` builds elsewhere than dist/; `--metafile=<file>` writes esbuild's metafile (tests read it). */
-const option = (name) => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const option = name => process.argv.find(a => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const outdir = option('outdir') ?? 'dist';
 const metafile = option('metafile');
 
@@ -19,7 +19,7 @@ const esbuildProblemMatcherPlugin = {
     build.onStart(() => {
       console.log('[watch] build started');
     });
-    build.onEnd((result) => {
+    build.onEnd(result => {
       for (const { text, location } of result.errors) {
         console.error(`✘ [ERROR] ${text}`);
         if (location) {
@@ -40,8 +40,9 @@ const esbuildProblemMatcherPlugin = {
 const lazyRuntimePlugin = {
   name: 'lazy-runtime',
   setup(build) {
-    build.onResolve({ filter: /^\.\/runtime$/ }, (args) =>
-      args.importer.endsWith(path.join('src', 'extension.ts')) ? { path: './runtime.js', external: true } : undefined);
+    build.onResolve({ filter: /^\.\/runtime$/ }, args =>
+      args.importer.endsWith(path.join('src', 'extension.ts')) ? { path: './runtime.js', external: true } : undefined,
+    );
   },
 };
 
@@ -59,18 +60,24 @@ const lazyMimeTypesPlugin = {
     // mime-types reads each type's `extensions` (and `source`, to choose between types sharing an
     // extension) and `charset` (which we never call): the rest of mime-db — compressible flags and
     // the types no extension maps to — is dropped, 160 KB → 68 KB.
-    build.onLoad({ filter: /[\\/]mime-db[\\/]db\.json$/ }, async (args) => {
+    build.onLoad({ filter: /[\\/]mime-db[\\/]db\.json$/ }, async args => {
       const db = JSON.parse(await fs.promises.readFile(args.path, 'utf8'));
-      const trimmed = Object.fromEntries(Object.entries(db)
-        .filter(([, v]) => v.extensions)
-        .map(([k, v]) => [k, { extensions: v.extensions, ...(v.source ? { source: v.source } : {}) }]));
+      const trimmed = Object.fromEntries(
+        Object.entries(db)
+          .filter(([, v]) => v.extensions)
+          .map(([k, v]) => [k, { extensions: v.extensions, ...(v.source ? { source: v.source } : {}) }]),
+      );
       return { contents: JSON.stringify(trimmed), loader: 'json' };
     });
   },
 };
 
 const ctx = await esbuild.context({
-  entryPoints: { extension: 'src/extension.ts', runtime: 'src/runtime.ts', 'mime-types': 'node_modules/mime-types/index.js' },
+  entryPoints: {
+    extension: 'src/extension.ts',
+    runtime: 'src/runtime.ts',
+    'mime-types': 'node_modules/mime-types/index.js',
+  },
   bundle: true,
   format: 'cjs',
   minify: production,

@@ -13,7 +13,10 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
       'no-throw-literal': 'error',
       semi: 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
   {
@@ -21,9 +24,12 @@ export default tseslint.config(
     files: ['src/core/**/*.ts'],
     rules: {
       // The typescript-eslint rule also sees `import x = require('vscode')`, which the core rule misses.
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/core/ must not depend on VS Code; put VS Code glue beside it.' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core/ must not depend on VS Code; put VS Code glue beside it.' }],
+        },
+      ],
     },
   },
   {
@@ -36,13 +42,20 @@ export default tseslint.config(
     ignores: ['src/core/**'],
     rules: {
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
-      'no-restricted-syntax': ['error', {
-        selector: "ImportDeclaration[source.value='vscode'][importKind!='type'] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)",
-        message: "Write `import vscode = require('vscode');` (esbuild copies the whole API for a namespace or default import; see eslint.config.mjs).",
-      }, {
-        selector: "MemberExpression[object.name='vscode'][property.name='l10n']",
-        message: "Write `import { l10n } from 'vscode';` and `l10n.t('…')`: `vscode-l10n-dev export` only finds that form.",
-      }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "ImportDeclaration[source.value='vscode'][importKind!='type'] > :matches(ImportNamespaceSpecifier, ImportDefaultSpecifier)",
+          message:
+            "Write `import vscode = require('vscode');` (esbuild copies the whole API for a namespace or default import; see eslint.config.mjs).",
+        },
+        {
+          selector: "MemberExpression[object.name='vscode'][property.name='l10n']",
+          message:
+            "Write `import { l10n } from 'vscode';` and `l10n.t('…')`: `vscode-l10n-dev export` only finds that form.",
+        },
+      ],
     },
   },
   {

@@ -65,10 +65,21 @@ const SDK_POLL_MS = 2000;
 const OUR_UPLOADS = 4;
 
 function pdf(i: number): Buffer {
-  return Buffer.from(`%PDF-1.4\n% document ${i}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+  return Buffer.from(
+    `%PDF-1.4\n% document ${i}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`,
+    'latin1',
+  );
 }
 
-export async function runBatchPart(opts: { fetch: FetchLike; scale: number; documents: number; limit: number; seed: number; dir: string; log: (l: string) => void }): Promise<BatchData> {
+export async function runBatchPart(opts: {
+  fetch: FetchLike;
+  scale: number;
+  documents: number;
+  limit: number;
+  seed: number;
+  dir: string;
+  log: (l: string) => void;
+}): Promise<BatchData> {
   const { scale, documents, limit } = opts;
   const keys = { ours: JOB_LENGTHS_MS.map(ms => `ours-${ms}`), sdk: JOB_LENGTHS_MS.map(ms => `sdk-${ms}`) };
   const standIn = await startStandInProcess({
@@ -77,19 +88,33 @@ export async function runBatchPart(opts: { fetch: FetchLike; scale: number; docu
     config: {
       seed: opts.seed,
       rateLimit: { perMinute: limit, windowScale: scale, resetPrecision: scale < 1 ? 'milliseconds' : 'seconds' },
-      steps: JOB_LENGTHS_MS.map(ms => ({ id: `batch-${ms}`, name: `${ms / 1000} s job`, processingMs: ms * scale, jitter: JITTER, outcome: { status: 'SUCCESS' as const, data: { total: 1, vendor: { name: 'ACME' } } } })),
+      steps: JOB_LENGTHS_MS.map(ms => ({
+        id: `batch-${ms}`,
+        name: `${ms / 1000} s job`,
+        processingMs: ms * scale,
+        jitter: JITTER,
+        outcome: { status: 'SUCCESS' as const, data: { total: 1, vendor: { name: 'ACME' } } },
+      })),
     },
   });
-  opts.log(`part 4: ${documents} documents × ${JOB_LENGTHS_MS.map(ms => `${ms / 1000} s`).join(' and ')} jobs, ours and the SDKs' pattern side by side, ${limit} requests per${scale === 1 ? '' : ` scaled (×${scale})`} minute per key`);
+  opts.log(
+    `part 4: ${documents} documents × ${JOB_LENGTHS_MS.map(ms => `${ms / 1000} s`).join(' and ')} jobs, ours and the SDKs' pattern side by side, ${limit} requests per${scale === 1 ? '' : ` scaled (×${scale})`} minute per key`,
+  );
   try {
     const t0 = Date.now();
     // Ours (both lengths at once), then the SDKs' pattern (both at once): the SDKs' 429 storm would
     // otherwise load the stand-in while ours is timed (the machine has few cores).
     const results = [
-      ...await Promise.all(JOB_LENGTHS_MS.map((ms, i) => ours(standIn.url, keys.ours[i], ms, opts).then(r => log(opts, 'ours', ms, r, t0)))),
-      ...await Promise.all(JOB_LENGTHS_MS.map((ms, i) => sdk(standIn.url, keys.sdk[i], ms, opts).then(r => log(opts, 'sdk', ms, r, t0)))),
+      ...(await Promise.all(
+        JOB_LENGTHS_MS.map((ms, i) =>
+          ours(standIn.url, keys.ours[i], ms, opts).then(r => log(opts, 'ours', ms, r, t0)),
+        ),
+      )),
+      ...(await Promise.all(
+        JOB_LENGTHS_MS.map((ms, i) => sdk(standIn.url, keys.sdk[i], ms, opts).then(r => log(opts, 'sdk', ms, r, t0))),
+      )),
     ];
-    const log2 = await (await fetch(`${standIn.url}/__stand-in/requests`)).json() as RequestLogEntry[];
+    const log2 = (await (await fetch(`${standIn.url}/__stand-in/requests`)).json()) as RequestLogEntry[];
     const windowMs = 60_000 * scale;
     const scenarios = results.map(r => {
       const mine = log2.filter(e => e.headers.authorization === `Bearer ${r.key}`);
@@ -100,9 +125,17 @@ export async function runBatchPart(opts: { fetch: FetchLike; scale: number; docu
           startsByDoc.set(h, (startsByDoc.get(h) ?? 0) + 1);
         }
       }
-      const lowerBoundMs = Math.max((Math.ceil((2 * documents) / limit) - 1) * windowMs, r.jobMs * scale * (1 - JITTER));
+      const lowerBoundMs = Math.max(
+        (Math.ceil((2 * documents) / limit) - 1) * windowMs,
+        r.jobMs * scale * (1 - JITTER),
+      );
       const scenario: BatchScenario = {
-        client: r.client, jobMs: r.jobMs, documents, succeeded: r.succeeded, wallMs: r.wallMs, lowerBoundMs,
+        client: r.client,
+        jobMs: r.jobMs,
+        documents,
+        succeeded: r.succeeded,
+        wallMs: r.wallMs,
+        lowerBoundMs,
         requests: mine.length,
         starts: mine.filter(e => e.method === 'POST').length,
         statusRequests: mine.filter(e => e.method === 'GET').length,
@@ -112,53 +145,103 @@ export async function runBatchPart(opts: { fetch: FetchLike; scale: number; docu
       return scenario;
     });
     return {
-      timeScale: scale, limitPerMinute: limit, documents, jitter: JITTER, sdkWorkers: SDK_WORKERS, sdkPollMs: SDK_POLL_MS, ourUploads: OUR_UPLOADS,
-      scenarios, memory: batchMemory(1000),
+      timeScale: scale,
+      limitPerMinute: limit,
+      documents,
+      jitter: JITTER,
+      sdkWorkers: SDK_WORKERS,
+      sdkPollMs: SDK_POLL_MS,
+      ourUploads: OUR_UPLOADS,
+      scenarios,
+      memory: batchMemory(1000),
     };
   } finally {
     await standIn.stop();
   }
 }
 
-interface RunResult { client: 'ours' | 'sdk'; key: string; jobMs: number; wallMs: number; succeeded: number }
+interface RunResult {
+  client: 'ours' | 'sdk';
+  key: string;
+  jobMs: number;
+  wallMs: number;
+  succeeded: number;
+}
 
 function log(opts: { log: (l: string) => void }, client: string, ms: number, r: RunResult, t0: number): RunResult {
-  opts.log(`  ${client}, ${ms / 1000} s jobs: ${r.succeeded} done in ${(r.wallMs / 1000).toFixed(1)} s (finished ${((Date.now() - t0) / 1000).toFixed(0)} s into the part)`);
+  opts.log(
+    `  ${client}, ${ms / 1000} s jobs: ${r.succeeded} done in ${(r.wallMs / 1000).toFixed(1)} s (finished ${((Date.now() - t0) / 1000).toFixed(0)} s into the part)`,
+  );
   return r;
 }
 
-async function ours(url: string, key: string, jobMs: number, opts: { fetch: FetchLike; scale: number; documents: number }): Promise<RunResult> {
-  const budget = new RequestBudget({ windowMsByType: { minute: 60_000 * opts.scale, hour: 3_600_000 * opts.scale, day: 86_400_000 * opts.scale } });
+async function ours(
+  url: string,
+  key: string,
+  jobMs: number,
+  opts: { fetch: FetchLike; scale: number; documents: number },
+): Promise<RunResult> {
+  const budget = new RequestBudget({
+    windowMsByType: { minute: 60_000 * opts.scale, hour: 3_600_000 * opts.scale, day: 86_400_000 * opts.scale },
+  });
   const client = new DocuTrayClient({ baseUrl: url, apiKey: key, fetch: opts.fetch, budget });
   const stepId = `batch-${jobMs}`;
-  const batch = createBatch({ stepId, files: Array.from({ length: opts.documents }, (_, i) => ({ uri: `file:///bench/${i}.pdf` })), now: Date.now() });
+  const batch = createBatch({
+    stepId,
+    files: Array.from({ length: opts.documents }, (_, i) => ({ uri: `file:///bench/${i}.pdf` })),
+    now: Date.now(),
+  });
   const index = new Map(batch.files.map((f, i) => [f.uri, i]));
   const t0 = Date.now();
   let last = t0;
-  await runBatch(batch, {
-    budget,
-    start: (f, signal) => client.startStep(stepId, { kind: 'bytes', data: pdf(index.get(f.uri) as number), fileName: 'doc.pdf' }, { signal, priority: 'batch' }),
-    status: (id, signal) => client.getStatus(id, { signal, priority: 'batch' }),
-    durations: [],
-    onChange: f => {
-      if (f.state === 'succeeded') {
-        last = Date.now();
-      }
+  await runBatch(
+    batch,
+    {
+      budget,
+      start: (f, signal) =>
+        client.startStep(
+          stepId,
+          { kind: 'bytes', data: pdf(index.get(f.uri) as number), fileName: 'doc.pdf' },
+          { signal, priority: 'batch' },
+        ),
+      status: (id, signal) => client.getStatus(id, { signal, priority: 'batch' }),
+      durations: [],
+      onChange: f => {
+        if (f.state === 'succeeded') {
+          last = Date.now();
+        }
+      },
     },
-  }, { maxUploads: OUR_UPLOADS, maxWaiting: 1000, planner: scalePlanner(DEFAULT_PLANNER, opts.scale) });
-  return { client: 'ours', key, jobMs, wallMs: last - t0, succeeded: batch.files.filter(f => f.state === 'succeeded').length };
+    { maxUploads: OUR_UPLOADS, maxWaiting: 1000, planner: scalePlanner(DEFAULT_PLANNER, opts.scale) },
+  );
+  return {
+    client: 'ours',
+    key,
+    jobMs,
+    wallMs: last - t0,
+    succeeded: batch.files.filter(f => f.state === 'succeeded').length,
+  };
 }
 
 /** The SDKs' pattern, with Node's own fetch and FormData, as the Node SDK has it. */
-async function sdk(url: string, key: string, jobMs: number, opts: { scale: number; documents: number }): Promise<RunResult> {
+async function sdk(
+  url: string,
+  key: string,
+  jobMs: number,
+  opts: { scale: number; documents: number },
+): Promise<RunResult> {
   const headers = { authorization: `Bearer ${key}` };
   const stepId = `batch-${jobMs}`;
   const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
   /** One request, again after Retry-After for as long as it is refused. */
-  const call = async (method: 'GET' | 'POST', path: string, body?: () => FormData): Promise<Record<string, unknown>> => {
-    for (; ;) {
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body?: () => FormData,
+  ): Promise<Record<string, unknown>> => {
+    for (;;) {
       const res = await globalThis.fetch(`${url}${path}`, { method, headers, body: body?.() });
-      const json = await res.json() as Record<string, unknown>;
+      const json = (await res.json()) as Record<string, unknown>;
       if (res.status !== 429) {
         if (res.status >= 400) {
           throw new Error(`HTTP ${res.status}`);
@@ -180,7 +263,7 @@ async function sdk(url: string, key: string, jobMs: number, opts: { scale: numbe
         form.append('image', new Blob([new Uint8Array(pdf(doc))]), 'doc.pdf');
         return form;
       });
-      for (; ;) {
+      for (;;) {
         const s = await call('GET', `/api/steps-async/status/${String(started.id)}`);
         if (s.status === 'SUCCESS' || s.status === 'ERROR') {
           succeeded += s.status === 'SUCCESS' ? 1 : 0;
@@ -213,11 +296,24 @@ function buildBatchState(documents: number, gc: () => void): { heapBytes: number
   gc();
   const before = process.memoryUsage().heapUsed;
   const now = Date.now();
-  const batch = createBatch({ stepId: 'invoice-extraction', stepName: 'Invoices', files: Array.from({ length: documents }, (_, i) => ({ uri: `file:///home/user/invoices/2026-11/invoice-${String(i).padStart(6, '0')}.pdf`, label: `invoices/2026-11/invoice-${String(i).padStart(6, '0')}.pdf` })), now });
+  const batch = createBatch({
+    stepId: 'invoice-extraction',
+    stepName: 'Invoices',
+    files: Array.from({ length: documents }, (_, i) => ({
+      uri: `file:///home/user/invoices/2026-11/invoice-${String(i).padStart(6, '0')}.pdf`,
+      label: `invoices/2026-11/invoice-${String(i).padStart(6, '0')}.pdf`,
+    })),
+    now,
+  });
   const jobs: PlannedJob[] = [];
   batch.files.forEach((f, i) => {
     const executionId = `exec_${(now + i).toString(36)}${i}`;
-    updateFile(batch, f.uri, { state: 'waiting', executionId, sha256: (i.toString(16).padStart(8, '0')).repeat(8), runId: `run_${i}` }, now + i);
+    updateFile(
+      batch,
+      f.uri,
+      { state: 'waiting', executionId, sha256: i.toString(16).padStart(8, '0').repeat(8), runId: `run_${i}` },
+      now + i,
+    );
     jobs.push({ id: executionId, stepId: batch.stepId, startedAt: now + i, polls: 1, lastPolledAt: now + i + 1000 });
   });
   const durations = Array.from({ length: 200 }, (_, i) => 20_000 + i);

@@ -56,7 +56,16 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { timeScale: 0.1, batchDocs: 100, reps: 7, uploadReps: 3, activationSamples: 11, seed: Date.now() % 1_000_000, fetch: 'undici', uploadFetches: ['undici', 'global'] };
+  const args: Args = {
+    timeScale: 0.1,
+    batchDocs: 100,
+    reps: 7,
+    uploadReps: 3,
+    activationSamples: 11,
+    seed: Date.now() % 1_000_000,
+    fetch: 'undici',
+    uploadFetches: ['undici', 'global'],
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s, 2) : [argv[i], undefined];
     const value = () => {
@@ -143,7 +152,11 @@ function environment(): BenchData['environment'] {
   }
   let undici = 'unknown';
   try {
-    undici = (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'node_modules', 'undici', 'package.json'), 'utf8')) as { version: string }).version;
+    undici = (
+      JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'node_modules', 'undici', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
   } catch {
     // reported as unknown
   }
@@ -175,7 +188,15 @@ async function main(): Promise<void> {
   if (args.only === 'batch') {
     // Part 4 alone: its own stand-in (rate limited), nothing else.
     try {
-      const batch = await runBatchPart({ fetch: fetchFor(args.fetch), scale: args.timeScale, documents: args.batchDocs, limit: BATCH_LIMIT, seed: args.seed, dir, log });
+      const batch = await runBatchPart({
+        fetch: fetchFor(args.fetch),
+        scale: args.timeScale,
+        documents: args.batchDocs,
+        limit: BATCH_LIMIT,
+        seed: args.seed,
+        dir,
+        log,
+      });
       finish(args, env, { batch });
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -186,7 +207,10 @@ async function main(): Promise<void> {
     apiKey: API_KEY,
     dir,
     config: {
-      steps: [...stepScripts(jobs), { id: UPLOAD_STEP, name: 'upload', enqueuedMs: 0, processingMs: 0, outcome: { status: 'SUCCESS', data: {} } }],
+      steps: [
+        ...stepScripts(jobs),
+        { id: UPLOAD_STEP, name: 'upload', enqueuedMs: 0, processingMs: 0, outcome: { status: 'SUCCESS', data: {} } },
+      ],
     },
   });
   log(`stand-in (pid ${standIn.pid}) at ${standIn.url}`);
@@ -201,11 +225,19 @@ async function main(): Promise<void> {
   let upload: BenchData['upload'];
   try {
     if (args.only === undefined || args.only === 'detection') {
-      log(`part 1: ${jobs.length * 2} jobs at once (${args.reps} repetitions × ${JOB_LENGTHS_MS.length} lengths × 2 schedules), about ${Math.round(Math.max(...jobs.map(j => j.durationMs)) / 1000 + 10)} s`);
+      log(
+        `part 1: ${jobs.length * 2} jobs at once (${args.reps} repetitions × ${JOB_LENGTHS_MS.length} lengths × 2 schedules), about ${Math.round(Math.max(...jobs.map(j => j.durationMs)) / 1000 + 10)} s`,
+      );
       const t0 = Date.now();
       let lastShown = 0;
       const { runs, conditions } = await runDetection({
-        standIn, apiKey: API_KEY, fetch: fetchFor(args.fetch), jobs, staggerMs: STAGGER_MS, random, clientCore: args.clientCore,
+        standIn,
+        apiKey: API_KEY,
+        fetch: fetchFor(args.fetch),
+        jobs,
+        staggerMs: STAGGER_MS,
+        random,
+        clientCore: args.clientCore,
         onProgress: (done, total) => {
           if (Date.now() - lastShown > 5000 || done === total) {
             lastShown = Date.now();
@@ -215,18 +247,42 @@ async function main(): Promise<void> {
       });
       const mismatched = runs.filter(r => r.statusAnswers !== r.statusRequests);
       if (mismatched.length) {
-        log(`  note: ${mismatched.length} jobs saw a different number of status answers than the stand-in counted requests`);
+        log(
+          `  note: ${mismatched.length} jobs saw a different number of status answers than the stand-in counted requests`,
+        );
       }
-      detection = { wallMs: Date.now() - t0, loadAverageAtEnd: loadavg()[0], conditions, summaries: summarize(runs), runs };
+      detection = {
+        wallMs: Date.now() - t0,
+        loadAverageAtEnd: loadavg()[0],
+        conditions,
+        summaries: summarize(runs),
+        runs,
+      };
     }
     if (args.only === undefined || args.only === 'upload') {
       log(`part 2: writing a ${UPLOAD_BYTES / 1e6} MB file in ${dir}`);
       const file = writeUploadFile(dir);
-      const warmupFiles = [writeUploadFile(dir, 1_000_000, 'warmup-1MB.pdf'), writeUploadFile(dir, 16_000_000, 'warmup-16MB.pdf')];
-      log(`part 2: ${args.uploadReps} × (ours with ${args.uploadFetches.join(' and ')} fetch, each in a fresh process: 1 MB and 16 MB warm-ups, the measured first 100 MB upload, ${WARM_REPEATS} more timed warm; curl ${WARM_REPEATS} times), alternating, after one untimed curl upload`);
+      const warmupFiles = [
+        writeUploadFile(dir, 1_000_000, 'warmup-1MB.pdf'),
+        writeUploadFile(dir, 16_000_000, 'warmup-16MB.pdf'),
+      ];
+      log(
+        `part 2: ${args.uploadReps} × (ours with ${args.uploadFetches.join(' and ')} fetch, each in a fresh process: 1 MB and 16 MB warm-ups, the measured first 100 MB upload, ${WARM_REPEATS} more timed warm; curl ${WARM_REPEATS} times), alternating, after one untimed curl upload`,
+      );
       const runs = await runUploads({
-        url: standIn.url, apiKey: API_KEY, stepId: UPLOAD_STEP, file, warmupFiles, warmRepeats: WARM_REPEATS, repetitions: args.uploadReps, fetches: args.uploadFetches, clientCore: args.clientCore,
-        onRun: r => log(`  ${r.client}${r.fetch ? ` (${r.fetch})` : ''} #${r.repetition + 1}: ${r.ok ? `${r.timesMs.map(ms => (ms / 1000).toFixed(2)).join(', ')} s${r.first ? ` warm; first upload ${(r.first.ms / 1000).toFixed(2)} s, peak RSS +${((r.first.peak.rss - r.first.idle.rss) / 1e6).toFixed(1)} MB` : ''}` : `FAILED ${r.error}`}`),
+        url: standIn.url,
+        apiKey: API_KEY,
+        stepId: UPLOAD_STEP,
+        file,
+        warmupFiles,
+        warmRepeats: WARM_REPEATS,
+        repetitions: args.uploadReps,
+        fetches: args.uploadFetches,
+        clientCore: args.clientCore,
+        onRun: r =>
+          log(
+            `  ${r.client}${r.fetch ? ` (${r.fetch})` : ''} #${r.repetition + 1}: ${r.ok ? `${r.timesMs.map(ms => (ms / 1000).toFixed(2)).join(', ')} s${r.first ? ` warm; first upload ${(r.first.ms / 1000).toFixed(2)} s, peak RSS +${((r.first.peak.rss - r.first.idle.rss) / 1e6).toFixed(1)} MB` : ''}` : `FAILED ${r.error}`}`,
+          ),
       });
       // Every byte arrived as sent: the stand-in hashed each document as it streamed in.
       const sha256 = await fileSha256(file);
@@ -242,14 +298,24 @@ async function main(): Promise<void> {
   if (args.only === undefined) {
     const batchDir = mkdtempSync(join(tmpdir(), 'docutray-bench-batch-'));
     try {
-      batch = await runBatchPart({ fetch: fetchFor(args.fetch), scale: args.timeScale, documents: args.batchDocs, limit: BATCH_LIMIT, seed: args.seed, dir: batchDir, log });
+      batch = await runBatchPart({
+        fetch: fetchFor(args.fetch),
+        scale: args.timeScale,
+        documents: args.batchDocs,
+        limit: BATCH_LIMIT,
+        seed: args.seed,
+        dir: batchDir,
+        log,
+      });
     } finally {
       rmSync(batchDir, { recursive: true, force: true });
     }
   }
   let activation: BenchData['activation'];
   if (args.only === undefined || args.only === 'activation') {
-    log(`part 3: production bundles and VSIX, then ${args.activationSamples} window loads in code-server (about ${Math.round(40 + args.activationSamples * 12)} s)`);
+    log(
+      `part 3: production bundles and VSIX, then ${args.activationSamples} window loads in code-server (about ${Math.round(40 + args.activationSamples * 12)} s)`,
+    );
     activation = runActivation(args.activationSamples);
   }
   const data: BenchData = {
@@ -270,9 +336,19 @@ function finish(args: Args, env: BenchData['environment'], parts: Partial<BenchD
 
 function settingsOf(args: Args): BenchData['settings'] {
   return {
-    seed: args.seed, repetitions: args.reps, jitter: JITTER, staggerMs: STAGGER_MS, jobLengthsMs: JOB_LENGTHS_MS, detectionFetch: args.fetch,
+    seed: args.seed,
+    repetitions: args.reps,
+    jitter: JITTER,
+    staggerMs: STAGGER_MS,
+    jobLengthsMs: JOB_LENGTHS_MS,
+    detectionFetch: args.fetch,
     schedules: { adaptive: ADAPTIVE_SCHEDULE, flat2s: FLAT_2S_SCHEDULE },
-    uploadBytes: UPLOAD_BYTES, uploadRepetitions: args.uploadReps, uploadWarmRepeats: WARM_REPEATS, uploadFetches: args.uploadFetches, clientCore: args.clientCore, rssSampleMs: 20,
+    uploadBytes: UPLOAD_BYTES,
+    uploadRepetitions: args.uploadReps,
+    uploadWarmRepeats: WARM_REPEATS,
+    uploadFetches: args.uploadFetches,
+    clientCore: args.clientCore,
+    rssSampleMs: 20,
   };
 }
 
@@ -289,7 +365,11 @@ function writeOut(data: BenchData): void {
 /** Runs activation-run.js (code-server and chromium, in their own process groups) and reads its JSON line. */
 function runActivation(samples: number): BenchData['activation'] {
   const script = join(__dirname, '..', '..', 'bench', 'activation-run.js');
-  const stdout = execFileSync(process.execPath, [script, '--samples', String(samples)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 15 * 60_000 });
+  const stdout = execFileSync(process.execPath, [script, '--samples', String(samples)], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 15 * 60_000,
+  });
   const last = stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(last) as BenchData['activation'];
 }
@@ -308,7 +388,8 @@ function summarizeUploads(runs: readonly UploadRun[]): UploadSummary[] {
     const key = r.client === 'curl' ? 'curl' : `ours:${r.fetch}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const finite = (values: (number | undefined)[]) => values.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  const finite = (values: (number | undefined)[]) =>
+    values.filter((x): x is number => x !== undefined && Number.isFinite(x));
   const med = (values: (number | undefined)[]) => (finite(values).length ? median(finite(values)) : undefined);
   const top = (values: (number | undefined)[]) => (finite(values).length ? max(finite(values)) : undefined);
   const cpu = (m: Measurement) => m.cpuUserMs + m.cpuSystemMs;
@@ -320,12 +401,21 @@ function summarizeUploads(runs: readonly UploadRun[]): UploadSummary[] {
     const warms = ok.flatMap(r => r.warm ?? []);
     const medianMs = median(times);
     return {
-      client: rs[0].client, fetch: rs[0].fetch, key, runs: rs.length, failures: rs.length - ok.length, timedUploads: times.length,
-      medianMs, medianMbPerS: UPLOAD_BYTES / 1e3 / medianMs,
+      client: rs[0].client,
+      fetch: rs[0].fetch,
+      key,
+      runs: rs.length,
+      failures: rs.length - ok.length,
+      timedUploads: times.length,
+      medianMs,
+      medianMbPerS: UPLOAD_BYTES / 1e3 / medianMs,
       medianFirstMs: med(firsts.map(m => m.ms)),
-      medianPeakAboveIdle: med(firsts.map(above)), maxPeakAboveIdle: top(firsts.map(above)),
-      medianHwmAboveIdle: med(firsts.map(m => m.hwmAboveIdle)), maxHwmAboveIdle: top(firsts.map(m => m.hwmAboveIdle)),
-      medianWarmPeakAboveIdle: med(warms.map(above)), maxWarmPeakAboveIdle: top(warms.map(above)),
+      medianPeakAboveIdle: med(firsts.map(above)),
+      maxPeakAboveIdle: top(firsts.map(above)),
+      medianHwmAboveIdle: med(firsts.map(m => m.hwmAboveIdle)),
+      maxHwmAboveIdle: top(firsts.map(m => m.hwmAboveIdle)),
+      medianWarmPeakAboveIdle: med(warms.map(above)),
+      maxWarmPeakAboveIdle: top(warms.map(above)),
       medianArrayBuffersAboveIdle: med(firsts.map(m => m.peak.arrayBuffers - m.idle.arrayBuffers)),
       medianFirstCpuMs: med(firsts.map(cpu)),
       medianWarmCpuMs: med(warms.map(cpu)),
@@ -335,6 +425,6 @@ function summarizeUploads(runs: readonly UploadRun[]): UploadSummary[] {
 }
 
 main().catch(e => {
-  console.error(e instanceof Error ? e.stack ?? e.message : String(e));
+  console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
   process.exit(1);
 });

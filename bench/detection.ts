@@ -60,15 +60,28 @@ export interface DetectionSummary {
 }
 
 /** A tiny but real PDF: the client checks the signature before sending. */
-const TINY_PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+const TINY_PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n',
+  'latin1',
+);
 
 /** The jobs to script, one step per (length, repetition). Half the time ENQUEUED, half PROCESSING. */
-export function planJobs(lengthsMs: readonly number[], repetitions: number, spread: number, random: () => number): DetectionJob[] {
+export function planJobs(
+  lengthsMs: readonly number[],
+  repetitions: number,
+  spread: number,
+  random: () => number,
+): DetectionJob[] {
   const jobs: DetectionJob[] = [];
   for (const nominalMs of lengthsMs) {
     const factors = stratifiedJitter(repetitions, spread, random);
     factors.forEach((f, repetition) => {
-      jobs.push({ stepId: `bench-${nominalMs}ms-r${repetition}`, nominalMs, repetition, durationMs: Math.round(nominalMs * f) });
+      jobs.push({
+        stepId: `bench-${nominalMs}ms-r${repetition}`,
+        nominalMs,
+        repetition,
+        durationMs: Math.round(nominalMs * f),
+      });
     });
   }
   return jobs;
@@ -80,11 +93,26 @@ const LAG_RESOLUTION_MS = 10;
 export const WARMUP_STEP = 'bench-warmup';
 
 export function stepScripts(jobs: readonly DetectionJob[]): StepScript[] {
-  const warmup: StepScript = { id: WARMUP_STEP, name: 'warm-up', enqueuedMs: 50, processingMs: 50, outcome: { status: 'SUCCESS', data: { ok: true } } };
-  return [warmup, ...jobs.map((j): StepScript => {
-    const enqueuedMs = Math.round(j.durationMs / 2);
-    return { id: j.stepId, name: `${j.nominalMs} ms job, repetition ${j.repetition}`, enqueuedMs, processingMs: j.durationMs - enqueuedMs, outcome: { status: 'SUCCESS', data: { ok: true } } };
-  })];
+  const warmup: StepScript = {
+    id: WARMUP_STEP,
+    name: 'warm-up',
+    enqueuedMs: 50,
+    processingMs: 50,
+    outcome: { status: 'SUCCESS', data: { ok: true } },
+  };
+  return [
+    warmup,
+    ...jobs.map((j): StepScript => {
+      const enqueuedMs = Math.round(j.durationMs / 2);
+      return {
+        id: j.stepId,
+        name: `${j.nominalMs} ms job, repetition ${j.repetition}`,
+        enqueuedMs,
+        processingMs: j.durationMs - enqueuedMs,
+        outcome: { status: 'SUCCESS', data: { ok: true } },
+      };
+    }),
+  ];
 }
 
 export async function runDetection(opts: {
@@ -101,22 +129,40 @@ export async function runDetection(opts: {
 }): Promise<{ runs: JobRun[]; conditions: RunConditions }> {
   const Client = opts.clientCore ? loadCore(opts.clientCore).DocuTrayClient : DocuTrayClient;
   const schedules = opts.clientCore ? loadCore(opts.clientCore).schedules : SCHEDULES;
-  const client = new Client({ baseUrl: opts.standIn.url, apiKey: opts.apiKey, fetch: opts.fetch, retry: { maxRetries: 0 } });
+  const client = new Client({
+    baseUrl: opts.standIn.url,
+    apiKey: opts.apiKey,
+    fetch: opts.fetch,
+    retry: { maxRetries: 0 },
+  });
   // Untimed: one short job per schedule first, so the measured jobs do not pay for loading and
   // compiling the client and its fetch (a host that has run a step before has that behind it).
   for (const name of Object.keys(SCHEDULES) as ScheduleName[]) {
-    await runOne(client, { stepId: WARMUP_STEP, nominalMs: 0, repetition: -1, durationMs: 0 }, name, schedules[name], 0, 30_000);
+    await runOne(
+      client,
+      { stepId: WARMUP_STEP, nominalMs: 0, repetition: -1, durationMs: 0 },
+      name,
+      schedules[name],
+      0,
+      30_000,
+    );
   }
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
   const longest = Math.max(...opts.jobs.map(j => j.durationMs));
-  const pending: Promise<Omit<JobRun, 'createdAt' | 'completedAt' | 'terminalServedAt' | 'delayMs' | 'statusRequests'>>[] = [];
+  const pending: Promise<
+    Omit<JobRun, 'createdAt' | 'completedAt' | 'terminalServedAt' | 'delayMs' | 'statusRequests'>
+  >[] = [];
   let done = 0;
   const total = opts.jobs.length * Object.keys(SCHEDULES).length;
   for (const job of opts.jobs) {
     for (const schedule of Object.keys(SCHEDULES) as ScheduleName[]) {
       const offset = Math.floor(opts.random() * opts.staggerMs);
-      pending.push(runOne(client, job, schedule, schedules[schedule], offset, longest * 2 + 30_000).finally(() => opts.onProgress?.(++done, total)));
+      pending.push(
+        runOne(client, job, schedule, schedules[schedule], offset, longest * 2 + 30_000).finally(() =>
+          opts.onProgress?.(++done, total),
+        ),
+      );
     }
   }
   const results = await Promise.all(pending);
@@ -130,7 +176,14 @@ export async function runDetection(opts: {
     if (!e || e.completedAt === undefined) {
       throw new Error(`the stand-in has no completion time for ${r.executionId}`);
     }
-    return { ...r, createdAt: e.createdAt, completedAt: e.completedAt, terminalServedAt: e.terminalServedAt, delayMs: r.seenAt - e.completedAt, statusRequests: e.polls };
+    return {
+      ...r,
+      createdAt: e.createdAt,
+      completedAt: e.completedAt,
+      terminalServedAt: e.terminalServedAt,
+      delayMs: r.seenAt - e.completedAt,
+      statusRequests: e.polls,
+    };
   });
   return { runs, conditions: conditionsOf(runs, eventLoopDelayMs) };
 }
@@ -156,40 +209,65 @@ function conditionsOf(runs: readonly JobRun[], eventLoopDelayMs: RunConditions['
   };
 }
 
-function loadCore(dir: string): { DocuTrayClient: typeof DocuTrayClient; schedules: Record<ScheduleName, PollSchedule> } {
+function loadCore(dir: string): {
+  DocuTrayClient: typeof DocuTrayClient;
+  schedules: Record<ScheduleName, PollSchedule>;
+} {
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { DocuTrayClient: Client } = require(`${resolve(dir)}/api/client`) as { DocuTrayClient: typeof DocuTrayClient };
-  const s = require(`${resolve(dir)}/polling/schedule`) as { ADAPTIVE_SCHEDULE: PollSchedule; FLAT_2S_SCHEDULE: PollSchedule };
+  const s = require(`${resolve(dir)}/polling/schedule`) as {
+    ADAPTIVE_SCHEDULE: PollSchedule;
+    FLAT_2S_SCHEDULE: PollSchedule;
+  };
   /* eslint-enable @typescript-eslint/no-require-imports */
   return { DocuTrayClient: Client, schedules: { adaptive: s.ADAPTIVE_SCHEDULE, flat2s: s.FLAT_2S_SCHEDULE } };
 }
 
-async function runOne(client: DocuTrayClient, job: DetectionJob, schedule: ScheduleName, pollSchedule: PollSchedule, offsetMs: number, timeoutMs: number) {
+async function runOne(
+  client: DocuTrayClient,
+  job: DetectionJob,
+  schedule: ScheduleName,
+  pollSchedule: PollSchedule,
+  offsetMs: number,
+  timeoutMs: number,
+) {
   await new Promise(resolve => setTimeout(resolve, offsetMs));
   const startSentAt = Date.now();
   let startAnsweredAt = 0;
   let seenAt: number | undefined;
   let answers = -1; // runStep reports the start's own ENQUEUED answer first
-  const execution = await client.runStep(job.stepId, { kind: 'bytes', data: TINY_PDF, fileName: 'bench.pdf' }, {
-    schedule: pollSchedule,
-    timeoutMs,
-    onStarted: () => {
-      startAnsweredAt = Date.now();
+  const execution = await client.runStep(
+    job.stepId,
+    { kind: 'bytes', data: TINY_PDF, fileName: 'bench.pdf' },
+    {
+      schedule: pollSchedule,
+      timeoutMs,
+      onStarted: () => {
+        startAnsweredAt = Date.now();
+      },
+      onStatus: e => {
+        const at = Date.now();
+        answers++;
+        if (seenAt === undefined && answers > 0 && isTerminal(e.status)) {
+          seenAt = at;
+        }
+      },
     },
-    onStatus: e => {
-      const at = Date.now();
-      answers++;
-      if (seenAt === undefined && answers > 0 && isTerminal(e.status)) {
-        seenAt = at;
-      }
-    },
-  });
+  );
   if (seenAt === undefined) {
     throw new Error(`${execution.id} ended without a terminal status being seen`);
   }
   return {
-    stepId: job.stepId, schedule, nominalMs: job.nominalMs, repetition: job.repetition, durationMs: job.durationMs,
-    executionId: execution.id, startSentAt, startAnsweredAt, seenAt, statusAnswers: answers,
+    stepId: job.stepId,
+    schedule,
+    nominalMs: job.nominalMs,
+    repetition: job.repetition,
+    durationMs: job.durationMs,
+    executionId: execution.id,
+    startSentAt,
+    startAnsweredAt,
+    seenAt,
+    statusAnswers: answers,
   };
 }
 
@@ -202,9 +280,14 @@ export function summarize(runs: readonly JobRun[]): DetectionSummary[] {
       const delays = rs.map(r => r.delayMs);
       const requests = rs.map(r => r.statusRequests);
       out.push({
-        nominalMs, schedule, runs: rs.length,
-        medianDelayMs: median(delays), maxDelayMs: max(delays), minDelayMs: Math.min(...delays),
-        medianRequests: median(requests), maxRequests: max(requests),
+        nominalMs,
+        schedule,
+        runs: rs.length,
+        medianDelayMs: median(delays),
+        maxDelayMs: max(delays),
+        minDelayMs: Math.min(...delays),
+        medianRequests: median(requests),
+        maxRequests: max(requests),
       });
     }
   }

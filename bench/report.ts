@@ -71,7 +71,13 @@ export interface BenchData {
     clientCore?: string;
     rssSampleMs: number;
   };
-  detection?: { wallMs: number; loadAverageAtEnd: number; conditions: RunConditions; summaries: DetectionSummary[]; runs: JobRun[] };
+  detection?: {
+    wallMs: number;
+    loadAverageAtEnd: number;
+    conditions: RunConditions;
+    summaries: DetectionSummary[];
+    runs: JobRun[];
+  };
   upload?: {
     loadAverageAtEnd: number;
     runs: UploadRun[];
@@ -100,14 +106,14 @@ export interface ActivationFigures {
 export type ActivationData =
   | { skipped: true; reason: string }
   | {
-    skipped?: false;
-    sizes: { entryBytes: number; runtimeBytes: number; vsixBytes: number };
-    samples: Array<{ ours: ActivationFigures; baseline: ActivationFigures }>;
-    /** Whether code-server (all its processes) and the browser were confined to CPU 0; each extension host may use both CPUs. */
-    pinned: boolean;
-    vscode: string;
-    screenshot: string;
-  };
+      skipped?: false;
+      sizes: { entryBytes: number; runtimeBytes: number; vsixBytes: number };
+      samples: Array<{ ours: ActivationFigures; baseline: ActivationFigures }>;
+      /** Whether code-server (all its processes) and the browser were confined to CPU 0; each extension host may use both CPUs. */
+      pinned: boolean;
+      vscode: string;
+      screenshot: string;
+    };
 
 /** Jobs up to this long must be seen within SHORT_JOB_DELAY_MS; longer ones within LONG_JOB_FRACTION of their length. */
 const SHORT_JOB_MS = 3000;
@@ -130,7 +136,9 @@ function summaryOf(data: BenchData, nominalMs: number, schedule: ScheduleName): 
 }
 
 function fetchLabel(data: BenchData, fetch: FetchName | undefined): string {
-  return fetch === 'global' ? `Node fetch, undici ${data.environment.nodeBundledUndici}` : `undici ${data.environment.undici}`;
+  return fetch === 'global'
+    ? `Node fetch, undici ${data.environment.nodeBundledUndici}`
+    : `undici ${data.environment.undici}`;
 }
 
 function curlSummary(data: BenchData): UploadSummary | undefined {
@@ -165,12 +173,22 @@ export function evaluateTargets(data: BenchData): Target[] {
   const curl = curlSummary(data);
   if (data.upload) {
     const { uploads, corrupted } = data.upload.intact;
-    targets.push({ name: 'uploads arrive intact (the stand-in\'s SHA-256 of each 100 MB document)', figure: `${uploads - corrupted} of ${uploads}`, limit: 'all', pass: corrupted === 0 && uploads > 0 });
+    targets.push({
+      name: "uploads arrive intact (the stand-in's SHA-256 of each 100 MB document)",
+      figure: `${uploads - corrupted} of ${uploads}`,
+      limit: 'all',
+      pass: corrupted === 0 && uploads > 0,
+    });
   }
   for (const s of data.upload?.summaries.filter(u => u.client === 'ours') ?? []) {
     const label = fetchLabel(data, s.fetch);
     if (s.failures) {
-      targets.push({ name: `100 MB upload (${label})`, figure: `${s.failures} of ${s.runs} failed`, limit: 'no failure', pass: false });
+      targets.push({
+        name: `100 MB upload (${label})`,
+        figure: `${s.failures} of ${s.runs} failed`,
+        limit: 'no failure',
+        pass: false,
+      });
     }
     if (s.medianPeakAboveIdle !== undefined) {
       targets.push({
@@ -192,12 +210,32 @@ export function evaluateTargets(data: BenchData): Target[] {
   }
   for (const s of data.batch?.scenarios.filter(x => x.client === 'ours') ?? []) {
     const job = `${fmtJob(s.jobMs)} jobs${data.batch && data.batch.timeScale !== 1 ? ' (time scaled)' : ''}`;
-    targets.push({ name: `batch, ${job}: 429 answers (ours)`, figure: String(s.rateLimited), limit: '0', pass: s.rateLimited === 0 });
-    targets.push({ name: `batch, ${job}: wall time / lower bound (ours)`, figure: fmtRatio(s.wallMs / s.lowerBoundMs), limit: `≤ ${fmtRatio(BATCH_MAX_RATIO)}`, pass: s.wallMs <= s.lowerBoundMs * BATCH_MAX_RATIO && s.succeeded === s.documents });
+    targets.push({
+      name: `batch, ${job}: 429 answers (ours)`,
+      figure: String(s.rateLimited),
+      limit: '0',
+      pass: s.rateLimited === 0,
+    });
+    targets.push({
+      name: `batch, ${job}: wall time / lower bound (ours)`,
+      figure: fmtRatio(s.wallMs / s.lowerBoundMs),
+      limit: `≤ ${fmtRatio(BATCH_MAX_RATIO)}`,
+      pass: s.wallMs <= s.lowerBoundMs * BATCH_MAX_RATIO && s.succeeded === s.documents,
+    });
     if (s.jobMs >= 20_000) {
-      targets.push({ name: `batch, ${job}: requests per document (ours)`, figure: fmtNumber(s.requests / s.documents, 2), limit: `≤ ${BATCH_MAX_REQUESTS_PER_DOC}`, pass: s.requests / s.documents <= BATCH_MAX_REQUESTS_PER_DOC });
+      targets.push({
+        name: `batch, ${job}: requests per document (ours)`,
+        figure: fmtNumber(s.requests / s.documents, 2),
+        limit: `≤ ${BATCH_MAX_REQUESTS_PER_DOC}`,
+        pass: s.requests / s.documents <= BATCH_MAX_REQUESTS_PER_DOC,
+      });
     }
-    targets.push({ name: `batch, ${job}: documents started twice (ours)`, figure: String(s.duplicateStarts), limit: '0', pass: s.duplicateStarts === 0 });
+    targets.push({
+      name: `batch, ${job}: documents started twice (ours)`,
+      figure: String(s.duplicateStarts),
+      limit: '0',
+      pass: s.duplicateStarts === 0,
+    });
   }
   const a = data.activation;
   if (a && !a.skipped) {
@@ -244,9 +282,14 @@ function detectionTable(data: BenchData): Table | undefined {
     const limit = delayLimitMs(nominalMs);
     return [
       fmtJob(nominalMs),
-      fmtSeconds(a.medianDelayMs), fmtSeconds(a.maxDelayMs), fmtNumber(a.medianRequests, Number.isInteger(a.medianRequests) ? 0 : 1),
-      fmtSeconds(f.medianDelayMs), fmtSeconds(f.maxDelayMs), fmtNumber(f.medianRequests, Number.isInteger(f.medianRequests) ? 0 : 1),
-      fmtRatio(a.medianDelayMs / f.medianDelayMs), fmtRatio(a.medianRequests / f.medianRequests),
+      fmtSeconds(a.medianDelayMs),
+      fmtSeconds(a.maxDelayMs),
+      fmtNumber(a.medianRequests, Number.isInteger(a.medianRequests) ? 0 : 1),
+      fmtSeconds(f.medianDelayMs),
+      fmtSeconds(f.maxDelayMs),
+      fmtNumber(f.medianRequests, Number.isInteger(f.medianRequests) ? 0 : 1),
+      fmtRatio(a.medianDelayMs / f.medianDelayMs),
+      fmtRatio(a.medianRequests / f.medianRequests),
       `≤ ${fmtSeconds(limit)} ${a.medianDelayMs <= limit ? 'PASS' : 'MISS'}`,
     ];
   });
@@ -254,15 +297,26 @@ function detectionTable(data: BenchData): Table | undefined {
   const c = d.conditions;
   return {
     title: `1. Detection delay and status requests — ${data.settings.repetitions} repetitions per job length, server-side durations jittered ±${data.settings.jitter * 100} %, all ${runs} jobs at once (${fmtSeconds(d.wallMs)})`,
-    header: ['Job', 'Ours: median delay', 'max delay', 'median req.', 'Flat 2 s: median delay', 'max delay', 'median req.', 'Delay ours/flat', 'Req. ours/flat', 'Target (ours, median)'],
+    header: [
+      'Job',
+      'Ours: median delay',
+      'max delay',
+      'median req.',
+      'Flat 2 s: median delay',
+      'max delay',
+      'median req.',
+      'Delay ours/flat',
+      'Req. ours/flat',
+      'Target (ours, median)',
+    ],
     rows,
     right: [false, true, true, true, true, true, true, true, true, false],
     notes: [
       'Delay: the instant the client saw the terminal status minus the instant the stand-in completed the job (one machine, one clock).',
-      `Conditions: client event-loop lag p50 ${fmtNumber(c.eventLoopDelayMs.p50, 1)} ms, p99 ${fmtNumber(c.eventLoopDelayMs.p99, 1)} ms, max ${fmtNumber(c.eventLoopDelayMs.max)} ms; `
-      + `terminal answer sent → seen by the client: median ${fmtNumber(c.answerLatencyMs.median)} ms, max ${fmtNumber(c.answerLatencyMs.max)} ms; `
-      + `start request: median ${fmtNumber(c.startLatencyMs.median)} ms, max ${fmtNumber(c.startLatencyMs.max)} ms; load average ${data.environment.loadAverageAtStart[0]} → ${fmtNumber(d.loadAverageAtEnd, 2)}. `
-      + 'On a loaded machine these grow; the adaptive schedule plans polls on its own instants from the start, so a late answer delays one poll, not every later one.',
+      `Conditions: client event-loop lag p50 ${fmtNumber(c.eventLoopDelayMs.p50, 1)} ms, p99 ${fmtNumber(c.eventLoopDelayMs.p99, 1)} ms, max ${fmtNumber(c.eventLoopDelayMs.max)} ms; ` +
+        `terminal answer sent → seen by the client: median ${fmtNumber(c.answerLatencyMs.median)} ms, max ${fmtNumber(c.answerLatencyMs.max)} ms; ` +
+        `start request: median ${fmtNumber(c.startLatencyMs.median)} ms, max ${fmtNumber(c.startLatencyMs.max)} ms; load average ${data.environment.loadAverageAtStart[0]} → ${fmtNumber(d.loadAverageAtEnd, 2)}. ` +
+        'On a loaded machine these grow; the adaptive schedule plans polls on its own instants from the start, so a late answer delays one poll, not every later one.',
       'Requests: status requests per job, as the stand-in counted them.',
       `Ours = ADAPTIVE_SCHEDULE ${JSON.stringify(data.settings.schedules.adaptive)}; flat = FLAT_2S_SCHEDULE (the official SDKs: poll at once, then every 2 s).`,
     ],
@@ -278,7 +332,9 @@ function batchTable(data: BenchData): Table | undefined {
   const secs = (ms: number) => (scaled ? `${fmtSeconds(ms)} (${fmtSeconds(ms / b.timeScale)})` : fmtSeconds(ms));
   const rows = b.scenarios.map((s: BatchScenario) => [
     `${fmtJob(s.jobMs)}`,
-    s.client === 'ours' ? 'ours (budget + planner)' : `SDKs' pattern (${b.sdkWorkers} workers, flat ${b.sdkPollMs / 1000} s)`,
+    s.client === 'ours'
+      ? 'ours (budget + planner)'
+      : `SDKs' pattern (${b.sdkWorkers} workers, flat ${b.sdkPollMs / 1000} s)`,
     `${s.succeeded} / ${s.documents}`,
     secs(s.wallMs),
     secs(s.lowerBoundMs),
@@ -291,12 +347,32 @@ function batchTable(data: BenchData): Table | undefined {
   const m = b.memory;
   return {
     title: `4. A batch at the rate limit — ${b.documents} documents per job length, ${b.limitPerMinute} requests per minute per key${scaled ? `, TIME SCALED ×${b.timeScale}` : ''}`,
-    header: ['Job', 'Client', 'Done', scaled ? 'Wall time, scaled (unscaled)' : 'Wall time', 'Lower bound', 'Wall / bound', '429s', 'Requests (starts + status)', 'Req. / doc', 'Started twice'],
+    header: [
+      'Job',
+      'Client',
+      'Done',
+      scaled ? 'Wall time, scaled (unscaled)' : 'Wall time',
+      'Lower bound',
+      'Wall / bound',
+      '429s',
+      'Requests (starts + status)',
+      'Req. / doc',
+      'Started twice',
+    ],
     rows,
     right: [false, false, true, true, true, true, true, true, true, true],
     notes: [
       `Each scenario on its own key (ours for both lengths at once, then the SDKs' pattern for both) against one stand-in (a child process) limiting every key to ${b.limitPerMinute} requests per fixed window, status requests included; job durations jittered ±${b.jitter * 100} % (seeded).`,
-      ...(scaled ? [`Time scaled ×${b.timeScale}: the window is ${fmtSeconds(60_000 * b.timeScale)}, jobs ${b.scenarios.map(s => fmtSeconds(s.jobMs * b.timeScale)).filter((v, i, a) => a.indexOf(v) === i).join(' and ')}, the SDKs' poll ${fmtSeconds(b.sdkPollMs * b.timeScale)}; unscaled equivalents in parentheses. X-RateLimit-Reset carries milliseconds at this scale; Retry-After stays in whole (real) seconds.`] : []),
+      ...(scaled
+        ? [
+            `Time scaled ×${b.timeScale}: the window is ${fmtSeconds(60_000 * b.timeScale)}, jobs ${b.scenarios
+              .map(s => fmtSeconds(s.jobMs * b.timeScale))
+              .filter((v, i, a) => a.indexOf(v) === i)
+              .join(
+                ' and ',
+              )}, the SDKs' poll ${fmtSeconds(b.sdkPollMs * b.timeScale)}; unscaled equivalents in parentheses. X-RateLimit-Reset carries milliseconds at this scale; Retry-After stays in whole (real) seconds.`,
+          ]
+        : []),
       'Lower bound: every document needs a start and a status request; with fixed windows the 2N-th request cannot go before ⌈2N / limit⌉ − 1 whole windows have passed.',
       `Ours: the core client with one RequestBudget per key, the poll planner and the batch runner (${b.ourUploads} uploads at once, the waiting jobs unbounded up to 1,000). SDKs' pattern: ${b.sdkWorkers} workers over a shared queue, status at once and then every ${b.sdkPollMs / 1000} s, Retry-After slept on each 429 and the same request sent again (until it goes).`,
       `Memory, extension side, for a ${m.documents.toLocaleString('en')}-document batch (the record with every file waiting, execution ids, hashes and run ids; the runner's planned jobs; 200 durations): ${fmtNumber(m.heapBytes / 1e3)} KB of V8 heap after a full GC; the record as JSON ${fmtNumber(m.jsonBytes / 1e3)} KB.`,
@@ -311,11 +387,15 @@ function uploadTable(data: BenchData): Table | undefined {
   }
   const curl = curlSummary(data);
   const mb = (b: number | undefined) => (b === undefined ? '—' : `${fmtNumber(toMB(b), 1)} MB`);
-  const mbPair = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? '—' : `${fmtNumber(toMB(a), 1)} / ${fmtNumber(toMB(b), 1)} MB`);
-  const rate = (ms: number | undefined) => (ms === undefined ? '—' : `${fmtNumber(data.settings.uploadBytes / 1e3 / ms)} MB/s`);
+  const mbPair = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? '—' : `${fmtNumber(toMB(a), 1)} / ${fmtNumber(toMB(b), 1)} MB`;
+  const rate = (ms: number | undefined) =>
+    ms === undefined ? '—' : `${fmtNumber(data.settings.uploadBytes / 1e3 / ms)} MB/s`;
   const ours = (s: UploadSummary, text: string) => (s.client === 'curl' ? '—' : text);
   const rows = u.summaries.map(s => [
-    s.client === 'curl' ? data.environment.curl.split(' ').slice(0, 2).join(' ') : `ours (${fetchLabel(data, s.fetch)})`,
+    s.client === 'curl'
+      ? data.environment.curl.split(' ').slice(0, 2).join(' ')
+      : `ours (${fetchLabel(data, s.fetch)})`,
     `${s.timedUploads}${s.failures ? ` (${s.failures} failed)` : ''}`,
     fmtSeconds(s.medianMs),
     `${fmtNumber(s.medianMbPerS)} MB/s`,
@@ -331,8 +411,17 @@ function uploadTable(data: BenchData): Table | undefined {
   return {
     title: `2. ${toMB(data.settings.uploadBytes)} MB upload (\`path\` input) to the stand-in — ${data.settings.uploadRepetitions} repetitions, alternating, medians`,
     header: [
-      'Client', 'Uploads', 'Time', 'Throughput', 'Ours/curl', 'RSS peak − idle, 1st (med / max)', 'VmHWM − idle, 1st', 'ArrayBuffers, 1st',
-      'RSS peak − idle, warm', '1st upload', 'CPU 1st / warm',
+      'Client',
+      'Uploads',
+      'Time',
+      'Throughput',
+      'Ours/curl',
+      'RSS peak − idle, 1st (med / max)',
+      'VmHWM − idle, 1st',
+      'ArrayBuffers, 1st',
+      'RSS peak − idle, warm',
+      '1st upload',
+      'CPU 1st / warm',
     ],
     rows,
     right: [false, true, true, true, true, true, true, true, true, true, true],
@@ -340,7 +429,7 @@ function uploadTable(data: BenchData): Table | undefined {
       'Uploads: timed uploads behind the medians. Time, throughput: request start to the 202 (ours: startStep() call to its return; curl: its time_total), MB = 10^6 bytes.',
       `Ours: each repetition is a fresh forked client process: untimed 1 MB and 16 MB warm-ups, the 1st 100 MB upload (memory figure, cold time), then ${w} warm uploads (time figure). curl: ${w} runs per repetition.`,
       `Peak RSS: process.memoryUsage().rss sampled every ${data.settings.rssSampleMs} ms during the upload, minus the RSS right before it (after GC). A fresh process matters: memory an earlier upload left resident would absorb the growth.`,
-      'VmHWM − idle: the kernel\'s peak RSS over the 1st upload (reset through /proc/self/clear_refs) minus the same idle RSS, medians / max: a check no sampling interval can miss.',
+      "VmHWM − idle: the kernel's peak RSS over the 1st upload (reset through /proc/self/clear_refs) minus the same idle RSS, medians / max: a check no sampling interval can miss.",
       'ArrayBuffers: process.memoryUsage().arrayBuffers in the peak sample minus idle, median: document bytes held in memory (read, not yet collected).',
       'CPU: user + system time of the client process during the 1st and the warm uploads, medians. The stand-in is warmed by one untimed curl upload first.',
     ],
@@ -352,10 +441,21 @@ function activationTable(data: BenchData): Table | undefined {
   if (!a || a.skipped) {
     return undefined;
   }
-  const row = (label: string, pick: (s: { ours: ActivationFigures; baseline: ActivationFigures }) => ActivationFigures) => {
+  const row = (
+    label: string,
+    pick: (s: { ours: ActivationFigures; baseline: ActivationFigures }) => ActivationFigures,
+  ) => {
     const f = a.samples.map(pick);
     const med = (k: keyof ActivationFigures) => fmtNumber(median(f.map(x => x[k])), 1);
-    return [label, med('load'), med('call'), med('total'), fmtNumber(min(f.map(x => x.total))), fmtNumber(max(f.map(x => x.total))), med('shown')];
+    return [
+      label,
+      med('load'),
+      med('call'),
+      med('total'),
+      fmtNumber(min(f.map(x => x.total))),
+      fmtNumber(max(f.map(x => x.total))),
+      med('shown'),
+    ];
   };
   const diff = a.samples.map(s => s.ours.total - s.baseline.total);
   const kb = (b: number) => `${fmtNumber(b / 1e3, 1)} KB`;
@@ -365,11 +465,13 @@ function activationTable(data: BenchData): Table | undefined {
     rows: [row('DocuTray Steps', s => s.ours), row('Hello World (yo code)', s => s.baseline)],
     right: [false, true, true, true, true, true, true],
     notes: [
-      'Medians in ms (min, max: of load + call). Load code: the host\'s willLoadExtensionCode → didLoadExtensionCode marks (the synchronous require of dist/extension.js, with the `vscode` API object the host makes for it). '
-      + 'Activate call: the host\'s activateCallTime (the synchronous activate()), from Developer: Startup Performance. Both extensions activate in the same window each time.',
-      `DocuTray Steps minus Hello World, per window: median ${fmtNumber(median(diff), 1)} ms, max ${fmtNumber(max(diff))} ms. `
-      + (a.pinned ? 'code-server (all its processes) and the browser were confined to CPU 0 (taskset) and each extension host could use both. What noise remains is start-up itself: at onStartupFinished the host\'s own compiler and I/O threads, the VS Code server and the renderer are all busy, and the host\'s main thread waits its turn for a CPU; a few milliseconds of work is stretched into tens at random, and the longer activate() is, the more often it is hit. (Checked with a diagnostic build: no garbage collection falls inside activate(); confining the host to CPU 1 alone made it worse.)' : 'Not pinned to CPUs (no taskset or one CPU): the browser and code-server compete with the host.'),
-      'Running Extensions shows the host\'s codeLoadingTime, which starts before the host awaits localized messages and so includes the time spent behind Git, GitHub, Emmet… activating at the same moment; it is given for comparison, not as our cost.',
+      "Medians in ms (min, max: of load + call). Load code: the host's willLoadExtensionCode → didLoadExtensionCode marks (the synchronous require of dist/extension.js, with the `vscode` API object the host makes for it). " +
+        "Activate call: the host's activateCallTime (the synchronous activate()), from Developer: Startup Performance. Both extensions activate in the same window each time.",
+      `DocuTray Steps minus Hello World, per window: median ${fmtNumber(median(diff), 1)} ms, max ${fmtNumber(max(diff))} ms. ` +
+        (a.pinned
+          ? "code-server (all its processes) and the browser were confined to CPU 0 (taskset) and each extension host could use both. What noise remains is start-up itself: at onStartupFinished the host's own compiler and I/O threads, the VS Code server and the renderer are all busy, and the host's main thread waits its turn for a CPU; a few milliseconds of work is stretched into tens at random, and the longer activate() is, the more often it is hit. (Checked with a diagnostic build: no garbage collection falls inside activate(); confining the host to CPU 1 alone made it worse.)"
+          : 'Not pinned to CPUs (no taskset or one CPU): the browser and code-server compete with the host.'),
+      "Running Extensions shows the host's codeLoadingTime, which starts before the host awaits localized messages and so includes the time spent behind Git, GitHub, Emmet… activating at the same moment; it is given for comparison, not as our cost.",
       `Sizes: dist/extension.js ${kb(a.sizes.entryBytes)} (what activation loads), dist/runtime.js ${kb(a.sizes.runtimeBytes)} (loaded on the first command, result, runs view or run to resume), VSIX ${kb(a.sizes.vsixBytes)}. Screenshot: ${a.screenshot}.`,
     ],
   };
@@ -379,7 +481,9 @@ export function buildReport(data: BenchData): { text: string; markdown: string }
   const env = data.environment;
   const heading = `DocuTray client benchmark — ${env.date}`;
   const machine = `Node ${env.node} on ${env.platform}, ${env.cores} × ${env.cpu}, ${env.memoryGB} GB, load average ${env.loadAverageAtStart[0]} at start; ${env.curl.split(' ').slice(0, 2).join(' ')}; seed ${data.settings.seed}; stand-in in a child process.`;
-  const tables = [detectionTable(data), uploadTable(data), activationTable(data), batchTable(data)].filter((t): t is Table => t !== undefined);
+  const tables = [detectionTable(data), uploadTable(data), activationTable(data), batchTable(data)].filter(
+    (t): t is Table => t !== undefined,
+  );
   const targetRows = data.targets.map(t => [t.pass ? 'PASS' : 'MISS', t.name, t.figure, t.limit]);
   const misses = data.targets.filter(t => !t.pass).length;
   const summary = `${data.targets.length - misses} of ${data.targets.length} targets met${misses ? `, ${misses} missed` : ''}.`;
@@ -391,10 +495,33 @@ export function buildReport(data: BenchData): { text: string; markdown: string }
   }
   text.push('Targets', '', textTable(['', 'Target', 'Figure', 'Limit'], targetRows), '', summary);
 
-  const md: string[] = [`## Benchmark`, '', `_${machine} ${env.date.slice(0, 10)}._`, '', ...core.map(c => `**${c}**\n`)];
+  const md: string[] = [
+    `## Benchmark`,
+    '',
+    `_${machine} ${env.date.slice(0, 10)}._`,
+    '',
+    ...core.map(c => `**${c}**\n`),
+  ];
   for (const t of tables) {
-    md.push(`### ${t.title.replace(/^\d+\. /, '')}`, '', markdownTable(t.header, t.rows, t.right), '', ...t.notes.map(n => `- ${n}`), '');
+    md.push(
+      `### ${t.title.replace(/^\d+\. /, '')}`,
+      '',
+      markdownTable(t.header, t.rows, t.right),
+      '',
+      ...t.notes.map(n => `- ${n}`),
+      '',
+    );
   }
-  md.push('### Targets', '', markdownTable(['Result', 'Target', 'Figure', 'Limit'], targetRows.map(([r, ...rest]) => [r === 'PASS' ? '✅ PASS' : '❌ MISS', ...rest])), '', summary, '');
+  md.push(
+    '### Targets',
+    '',
+    markdownTable(
+      ['Result', 'Target', 'Figure', 'Limit'],
+      targetRows.map(([r, ...rest]) => [r === 'PASS' ? '✅ PASS' : '❌ MISS', ...rest]),
+    ),
+    '',
+    summary,
+    '',
+  );
   return { text: text.join('\n'), markdown: md.join('\n') };
 }

@@ -17,7 +17,11 @@ export interface StandInProcess {
 const CLI = join(__dirname, '..', 'stand-in', 'cli.js');
 const LISTENING = /DocuTray stand-in listening on (http:\/\/\S+)/;
 
-export async function startStandInProcess(opts: { apiKey: string | string[]; config: StandInConfig; dir: string }): Promise<StandInProcess> {
+export async function startStandInProcess(opts: {
+  apiKey: string | string[];
+  config: StandInConfig;
+  dir: string;
+}): Promise<StandInProcess> {
   const configFile = join(opts.dir, 'stand-in.json');
   writeFileSync(configFile, JSON.stringify(opts.config));
   const keys = (Array.isArray(opts.apiKey) ? opts.apiKey : [opts.apiKey]).flatMap(k => ['--api-key', k]);

@@ -69,13 +69,25 @@ export function toMB(bytes: number): number {
 }
 
 /** A plain-text table: columns padded to their widest cell, numbers right-aligned. */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[], rightAlign: readonly boolean[] = []): string {
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAlign: readonly boolean[] = [],
+): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map(r => width(r[i] ?? ''))));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (rightAlign[i] ? padStart(c, widths[i]) : padEnd(c, widths[i]))).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (rightAlign[i] ? padStart(c, widths[i]) : padEnd(c, widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map(w => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], rightAlign: readonly boolean[] = []): string {
+export function markdownTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  rightAlign: readonly boolean[] = [],
+): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|');
   return [
     `| ${header.map(esc).join(' | ')} |`,

@@ -18,8 +18,10 @@ import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
  * prototype fix) whose api/client.js is measured instead of this tree's.
  */
 const CLIENT_CORE = process.env.DOCUTRAY_BENCH_CLIENT_CORE;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const Client: typeof DocuTrayClient = CLIENT_CORE ? (require(`${CLIENT_CORE}/api/client`) as { DocuTrayClient: typeof DocuTrayClient }).DocuTrayClient : DocuTrayClient;
+const Client: typeof DocuTrayClient = CLIENT_CORE
+  ? // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require(`${CLIENT_CORE}/api/client`) as { DocuTrayClient: typeof DocuTrayClient }).DocuTrayClient
+  : DocuTrayClient;
 
 export type FetchName = 'undici' | 'global';
 
@@ -76,12 +78,19 @@ export interface UploadResult {
   warm: Measurement[];
 }
 
-const undiciAsFetch: FetchLike = (url, init) => undiciFetch(url, init as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+const undiciAsFetch: FetchLike = (url, init) =>
+  undiciFetch(url, init as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 const globalAsFetch: FetchLike = (url, init) => globalThis.fetch(url, init);
 
 function memory(): MemorySample {
   const m = process.memoryUsage();
-  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  return {
+    rss: m.rss,
+    heapTotal: m.heapTotal,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  };
 }
 
 async function settle(): Promise<void> {
@@ -116,7 +125,12 @@ function highWaterMark(): number | undefined {
  * timed as warm uploads (the hot paths compiled, as in a long-lived host).
  */
 export async function upload(req: UploadRequest): Promise<UploadResult> {
-  const client = new Client({ baseUrl: req.url, apiKey: req.apiKey, fetch: req.fetch === 'global' ? globalAsFetch : undiciAsFetch, retry: { maxRetries: 0 } });
+  const client = new Client({
+    baseUrl: req.url,
+    apiKey: req.apiKey,
+    fetch: req.fetch === 'global' ? globalAsFetch : undiciAsFetch,
+    retry: { maxRetries: 0 },
+  });
   for (const file of req.warmupFiles ?? []) {
     await client.startStep(req.stepId, { kind: 'path', path: file });
   }
@@ -161,16 +175,28 @@ async function measure(client: DocuTrayClient, req: UploadRequest): Promise<Meas
     clearInterval(timer);
     const hwm = hwmReset ? highWaterMark() : undefined;
     return {
-      ...fields, bytes, ms, idle, peak, samples, hwmAboveIdle: hwm === undefined ? undefined : hwm - idle.rss, maxSampleGapMs: maxGap,
-      cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000,
+      ...fields,
+      bytes,
+      ms,
+      idle,
+      peak,
+      samples,
+      hwmAboveIdle: hwm === undefined ? undefined : hwm - idle.rss,
+      maxSampleGapMs: maxGap,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
     };
   };
   try {
-    const execution = await client.startStep(req.stepId, { kind: 'path', path: req.file }, {
-      onUploadProgress: sent => {
-        bytes = sent;
+    const execution = await client.startStep(
+      req.stepId,
+      { kind: 'path', path: req.file },
+      {
+        onUploadProgress: sent => {
+          bytes = sent;
+        },
       },
-    });
+    );
     return done({ ok: true, executionId: execution.id });
   } catch (e) {
     return done({ ok: false, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });

@@ -48,7 +48,11 @@ export class UploadProbe {
     if (clientCore) {
       env.DOCUTRAY_BENCH_CLIENT_CORE = resolve(clientCore);
     }
-    const child = fork(join(__dirname, 'upload-probe.js'), [], { execArgv: ['--expose-gc'], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(__dirname, 'upload-probe.js'), [], {
+      execArgv: ['--expose-gc'],
+      env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     await new Promise<void>((resolve, reject) => {
       child.once('message', m => (m === 'ready' ? resolve() : reject(new Error(`upload probe said ${String(m)}`))));
       child.once('exit', code => reject(new Error(`upload probe exited (${code})`)));
@@ -90,10 +94,15 @@ export class UploadProbe {
 
 export function curlUpload(opts: { url: string; apiKey: string; stepId: string; file: string }): Promise<CurlResult> {
   const args = [
-    '-s', '-o', '/dev/null',
-    '-w', '%{http_code} %{time_total} %{size_upload}',
-    '-F', `image=@${opts.file};type=application/pdf`,
-    '-H', `Authorization: Bearer ${opts.apiKey}`,
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{time_total} %{size_upload}',
+    '-F',
+    `image=@${opts.file};type=application/pdf`,
+    '-H',
+    `Authorization: Bearer ${opts.apiKey}`,
     `${opts.url}/api/steps-async/${opts.stepId}`,
   ];
   const t0 = performance.now();
@@ -104,7 +113,11 @@ export function curlUpload(opts: { url: string; apiKey: string; stepId: string; 
       const httpCode = Number(code) || 0;
       const ok = !err && httpCode === 202;
       resolve({
-        ok, httpCode, ms: Number(total) * 1000, wallMs, bytesUploaded: Number(size) || 0,
+        ok,
+        httpCode,
+        ms: Number(total) * 1000,
+        wallMs,
+        bytesUploaded: Number(size) || 0,
         error: ok ? undefined : `${err ? err.message : `HTTP ${httpCode}`}${stderr ? `: ${stderr.trim()}` : ''}`,
       });
     });
@@ -160,18 +173,41 @@ export async function runUploads(opts: {
           cs.push(await curlUpload(opts));
         }
         const failed = cs.find(c => !c.ok);
-        record({ client: 'curl', repetition, ok: !failed, error: failed?.error, timesMs: cs.filter(c => c.ok).map(c => c.ms), wallMs: cs.map(c => c.wallMs) });
+        record({
+          client: 'curl',
+          repetition,
+          ok: !failed,
+          error: failed?.error,
+          timesMs: cs.filter(c => c.ok).map(c => c.ms),
+          wallMs: cs.map(c => c.wallMs),
+        });
         continue;
       }
       for (const fetch of opts.fetches) {
         const probe = await UploadProbe.start(opts.clientCore);
         try {
           const { first, warm } = await probe.upload({
-            url: opts.url, apiKey: opts.apiKey, stepId: opts.stepId, file: opts.file, warmupFiles: opts.warmupFiles, warmRepeats: opts.warmRepeats, fetch, sampleMs: 20,
+            url: opts.url,
+            apiKey: opts.apiKey,
+            stepId: opts.stepId,
+            file: opts.file,
+            warmupFiles: opts.warmupFiles,
+            warmRepeats: opts.warmRepeats,
+            fetch,
+            sampleMs: 20,
           });
           const failed = [first, ...warm].find(m => !m.ok);
           const timed = opts.warmRepeats > 0 ? warm : [first];
-          record({ client: 'ours', fetch, repetition, ok: !failed && timed.length > 0, error: failed?.error, timesMs: timed.filter(m => m.ok).map(m => m.ms), first, warm });
+          record({
+            client: 'ours',
+            fetch,
+            repetition,
+            ok: !failed && timed.length > 0,
+            error: failed?.error,
+            timesMs: timed.filter(m => m.ok).map(m => m.ms),
+            first,
+            warm,
+          });
         } finally {
           await probe.stop();
         }

@@ -28,7 +28,9 @@ const STEPS = [
 ];
 
 function haveDesktopCode() {
-  if (process.env.DOCUTRAY_DEMO_BROWSER || CHECK) { return false; }
+  if (process.env.DOCUTRAY_DEMO_BROWSER || CHECK) {
+    return false;
+  }
   return spawnSync('sh', ['-c', 'command -v code'], { stdio: 'ignore' }).status === 0;
 }
 
@@ -36,9 +38,20 @@ function haveDesktopCode() {
 function installUnpacked(profile) {
   const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
   const dest = path.join(profile.extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  for (const f of ['package.json', 'package.nls.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist', 'media', 'l10n']) {
+  for (const f of [
+    'package.json',
+    'package.nls.json',
+    'README.md',
+    'CHANGELOG.md',
+    'LICENSE',
+    'dist',
+    'media',
+    'l10n',
+  ]) {
     const from = path.join(h.REPO, f);
-    if (fs.existsSync(from)) { fs.cpSync(from, path.join(dest, f), { recursive: true }); }
+    if (fs.existsSync(from)) {
+      fs.cpSync(from, path.join(dest, f), { recursive: true });
+    }
   }
   return dest;
 }
@@ -47,13 +60,20 @@ function sampleWorkspace(dir) {
   createWorkspace(dir);
   fs.writeFileSync(path.join(dir, 'invoice-2024-0042.pdf'), makePdf('Invoice INV-2024-0042'));
   fs.writeFileSync(path.join(dir, 'receipt-cafe.pdf'), makePdf('Receipt T-000981'));
-  fs.writeFileSync(path.join(dir, 'README.md'), [
-    '# DocuTray demo workspace', '',
-    'Right-click a PDF or image in the Explorer and pick **Run DocuTray Step…**.', '',
-    'The steps come from a local DocuTray stand-in: *Invoice* and *Receipt* return realistic JSON,',
-    '*Slow step* takes about 20 seconds (try cancelling it), *Failing step* always fails.', '',
-    'Every run is kept in the **DocuTray Runs** view (the tray icon in the activity bar).', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'README.md'),
+    [
+      '# DocuTray demo workspace',
+      '',
+      'Right-click a PDF or image in the Explorer and pick **Run DocuTray Step…**.',
+      '',
+      'The steps come from a local DocuTray stand-in: *Invoice* and *Receipt* return realistic JSON,',
+      '*Slow step* takes about 20 seconds (try cancelling it), *Failing step* always fails.',
+      '',
+      'Every run is kept in the **DocuTray Runs** view (the tray icon in the activity bar).',
+      '',
+    ].join('\n'),
+  );
 }
 
 async function main() {
@@ -72,10 +92,13 @@ async function main() {
     fs.mkdirSync(settingsDir, { recursive: true });
     fs.writeFileSync(path.join(settingsDir, 'settings.json'), JSON.stringify({ 'docutray.steps': STEPS }, null, 2));
     log('opening desktop VS Code with the extension under development…');
-    const child = spawn('code', ['--new-window', `--extensionDevelopmentPath=${h.REPO}`, ws], { env: { ...process.env, ...env }, stdio: 'inherit' });
+    const child = spawn('code', ['--new-window', `--extensionDevelopmentPath=${h.REPO}`, ws], {
+      env: { ...process.env, ...env },
+      stdio: 'inherit',
+    });
     child.on('error', e => log(`could not start code: ${e.message}`));
     log('the stand-in keeps running until you press Ctrl+C');
-    await new Promise(() => { });
+    await new Promise(() => {});
   }
 
   const cache = h.ensureInstalled(log);
@@ -88,7 +111,7 @@ async function main() {
   const server = await h.startCodeServer({ cache, profile, folder: ws, env });
   const url = h.workbenchUrl(server, ws);
   if (CHECK) {
-    const ok = await h.httpStatus(url) === 200 && await h.httpStatus(`${standInUrl}/api/usage`) === 401;
+    const ok = (await h.httpStatus(url)) === 200 && (await h.httpStatus(`${standInUrl}/api/usage`)) === 401;
     log(ok ? 'demo check passed: VS Code and the stand-in answer' : 'demo check FAILED');
     await h.finish(ok ? 0 : 1);
     return;
@@ -97,10 +120,10 @@ async function main() {
   console.log(`  DocuTray demo is ready. Open this in your browser:\n\n    ${url}\n`);
   console.log('  Right-click invoice-2024-0042.pdf → Run DocuTray Step… → Invoice.');
   console.log('  Press Ctrl+C here to stop VS Code and the stand-in.\n');
-  await new Promise(() => { });
+  await new Promise(() => {});
 }
 
 main().catch(async e => {
-  console.error(`[demo] ${e && e.stack || e}`);
+  console.error(`[demo] ${(e && e.stack) || e}`);
   await h.finish(1);
 });

@@ -7,12 +7,23 @@ const path = require('path');
 const { chromium } = require('playwright-core');
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-dev-shm-usage', '--disable-features=Translate,MediaRouter', '--password-store=basic'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--disable-features=Translate,MediaRouter',
+  '--password-store=basic',
+];
 
 function isLoopback(u) {
-  if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') { return true; }
+  if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') {
+    return true;
+  }
   const h = u.hostname.replace(/^\[|\]$/g, '');
   return h === '127.0.0.1' || h === 'localhost' || h === '::1' || h.endsWith('.localhost');
 }
@@ -24,7 +35,9 @@ function isLoopback(u) {
  */
 async function launchBrowser(tmp, opts = {}) {
   if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: run real-vscode/setup.sh (installs Debian's chromium), or set CHROMIUM=/path/to/chromium`);
+    throw new Error(
+      `${CHROMIUM} not found: run real-vscode/setup.sh (installs Debian's chromium), or set CHROMIUM=/path/to/chromium`,
+    );
   }
   const home = path.join(tmp, 'chromium-home');
   const profile = path.join(tmp, 'chromium-profile');
@@ -50,18 +63,25 @@ async function launchBrowser(tmp, opts = {}) {
     handleSIGHUP: false,
   });
   const blocked = [];
-  await context.route(url => !isLoopback(url), route => {
-    const u = route.request().url();
-    blocked.push(u);
-    if (opts.onBlocked) { opts.onBlocked(u); }
-    return route.abort('blockedbyclient');
-  });
-  const page = context.pages()[0] || await context.newPage();
+  await context.route(
+    url => !isLoopback(url),
+    route => {
+      const u = route.request().url();
+      blocked.push(u);
+      if (opts.onBlocked) {
+        opts.onBlocked(u);
+      }
+      return route.abort('blockedbyclient');
+    },
+  );
+  const page = context.pages()[0] || (await context.newPage());
   let closed = false;
   const close = async () => {
-    if (closed) { return; }
+    if (closed) {
+      return;
+    }
     closed = true;
-    await context.close().catch(() => { });
+    await context.close().catch(() => {});
   };
   return { context, page, close, blocked };
 }

@@ -26,9 +26,11 @@ function makeLog(name) {
 // ---------------------------------------------------------------------------------------------
 function pinnedVersions() {
   const text = fs.readFileSync(SETUP, 'utf8');
-  const pick = (name) => {
+  const pick = name => {
     const m = new RegExp(`^${name}=(\\S+)`, 'm').exec(text);
-    if (!m) { throw new Error(`${SETUP}: no ${name}=… line`); }
+    if (!m) {
+      throw new Error(`${SETUP}: no ${name}=… line`);
+    }
     return m[1];
   };
   return { node24: pick('NODE24_VERSION'), codeServer: pick('CODE_SERVER_VERSION') };
@@ -43,12 +45,18 @@ function locateCache() {
   const csRoot = path.join(cache, `code-server-${v.codeServer}`);
   const entry = path.join(csRoot, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
   const missing = [];
-  if (!fs.existsSync(node24)) { missing.push(`Node ${v.node24} (${node24})`); }
-  if (!fs.existsSync(path.join(csRoot, '.complete')) || !fs.existsSync(entry)) { missing.push(`code-server ${v.codeServer} (${csRoot})`); }
+  if (!fs.existsSync(node24)) {
+    missing.push(`Node ${v.node24} (${node24})`);
+  }
+  if (!fs.existsSync(path.join(csRoot, '.complete')) || !fs.existsSync(entry)) {
+    missing.push(`code-server ${v.codeServer} (${csRoot})`);
+  }
   if (missing.length) {
-    throw new Error(`The real-VS-Code test harness is not installed: missing ${missing.join(' and ')}.\n` +
-      '  Run real-vscode/setup.sh first (npm run setup:vscode; ~4 min once, cached in ' +
-      `${cache}${process.env.DOCUTRAY_VSCODE_CACHE ? '' : ', override with DOCUTRAY_VSCODE_CACHE'}).`);
+    throw new Error(
+      `The real-VS-Code test harness is not installed: missing ${missing.join(' and ')}.\n` +
+        '  Run real-vscode/setup.sh first (npm run setup:vscode; ~4 min once, cached in ' +
+        `${cache}${process.env.DOCUTRAY_VSCODE_CACHE ? '' : ', override with DOCUTRAY_VSCODE_CACHE'}).`,
+    );
   }
   return { cache, node24, entry, versions: v };
 }
@@ -62,11 +70,17 @@ function ensureInstalled(log = makeLog('setup')) {
   const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
   try {
     const found = locateCache();
-    if (fs.existsSync(chromium)) { return found; }
-  } catch { /* installed below */ }
-  log('first run: installing VS Code\'s server (code-server) and chromium into the cache (~3 min, once)…');
+    if (fs.existsSync(chromium)) {
+      return found;
+    }
+  } catch {
+    /* installed below */
+  }
+  log("first run: installing VS Code's server (code-server) and chromium into the cache (~3 min, once)…");
   const r = spawnSync('bash', [SETUP], { stdio: 'inherit' });
-  if (r.status !== 0) { throw new Error(`${path.relative(REPO, SETUP)} failed (exit ${r.status})`); }
+  if (r.status !== 0) {
+    throw new Error(`${path.relative(REPO, SETUP)} failed (exit ${r.status})`);
+  }
   return locateCache();
 }
 
@@ -82,61 +96,101 @@ let exiting = false; // set by the first SIGINT/SIGTERM/SIGHUP
 function onCleanup(name, fn) {
   const entry = { name, fn };
   cleanups.push(entry);
-  return () => { const i = cleanups.indexOf(entry); if (i >= 0) { cleanups.splice(i, 1); } };
+  return () => {
+    const i = cleanups.indexOf(entry);
+    if (i >= 0) {
+      cleanups.splice(i, 1);
+    }
+  };
 }
 
 /** Runs (and clears) every registered cleanup, newest first. Never throws. */
 async function runCleanups() {
   while (cleanups.length) {
     const { name, fn } = cleanups.pop();
-    try { await fn(); } catch (e) { console.error(`[cleanup] ${name}: ${e && e.message}`); }
+    try {
+      await fn();
+    } catch (e) {
+      console.error(`[cleanup] ${name}: ${e && e.message}`);
+    }
   }
 }
 
 function groupAlive(pgid) {
-  try { process.kill(-pgid, 0); return true; } catch (e) { return e.code === 'EPERM'; }
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (e) {
+    return e.code === 'EPERM';
+  }
 }
 function killGroup(pgid, signal) {
-  try { process.kill(-pgid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
 }
-const delay = (ms) => new Promise(r => setTimeout(r, ms));
+const delay = ms => new Promise(r => setTimeout(r, ms));
 
 /** TERM the process group, wait up to graceMs for it to end, then KILL it. */
 async function stopGroup(pgid, graceMs = 5000) {
-  if (!pgid) { return; }
+  if (!pgid) {
+    return;
+  }
   killGroup(pgid, 'SIGTERM');
   const until = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < until) { await delay(100); }
+  while (groupAlive(pgid) && Date.now() < until) {
+    await delay(100);
+  }
   if (groupAlive(pgid)) {
     killGroup(pgid, 'SIGKILL');
     const until2 = Date.now() + 3000;
-    while (groupAlive(pgid) && Date.now() < until2) { await delay(50); }
+    while (groupAlive(pgid) && Date.now() < until2) {
+      await delay(50);
+    }
   }
   groups.delete(pgid);
 }
 
 function removeTempRoot(dir) {
-  if (process.env.KEEP_TMP === '1') { return; }
-  try { fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 }); } catch { /* best effort */ }
+  if (process.env.KEEP_TMP === '1') {
+    return;
+  }
+  try {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+  } catch {
+    /* best effort */
+  }
   tempRoots.delete(dir);
 }
 
 process.on('exit', () => {
   // Last resort, synchronous: whatever is still running dies now, temp dirs go.
-  for (const pgid of groups) { killGroup(pgid, 'SIGKILL'); }
-  for (const dir of tempRoots) { removeTempRoot(dir); }
-  if (process.env.KEEP_TMP === '1' && tempRoots.size) { console.log(`[cleanup] KEEP_TMP=1: kept ${[...tempRoots].join(', ')}`); }
+  for (const pgid of groups) {
+    killGroup(pgid, 'SIGKILL');
+  }
+  for (const dir of tempRoots) {
+    removeTempRoot(dir);
+  }
+  if (process.env.KEEP_TMP === '1' && tempRoots.size) {
+    console.log(`[cleanup] KEEP_TMP=1: kept ${[...tempRoots].join(', ')}`);
+  }
 });
 
 let signalsInstalled = false;
 /** SIGINT/SIGTERM/SIGHUP: run the cleanups (at most ~20 s), then exit 130/143/129. */
 function installSignalHandlers() {
-  if (signalsInstalled) { return; }
+  if (signalsInstalled) {
+    return;
+  }
   signalsInstalled = true;
   const codes = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 };
   for (const sig of Object.keys(codes)) {
     process.on(sig, () => {
-      if (exiting) { process.exit(codes[sig]); } // second signal: exit now ('exit' handler still kills)
+      if (exiting) {
+        process.exit(codes[sig]);
+      } // second signal: exit now ('exit' handler still kills)
       exiting = sig;
       console.error(`\n[cleanup] ${sig}: stopping everything this run started…`);
       Promise.race([runCleanups(), delay(20000)]).finally(() => process.exit(codes[sig]));
@@ -145,16 +199,22 @@ function installSignalHandlers() {
 }
 
 /** The signal being handled, or false: a runner's main flow then stays quiet and lets the handler exit. */
-function signalled() { return exiting; }
+function signalled() {
+  return exiting;
+}
 
 /**
  * Ends the run: cleanups, then exit with `code`. While a signal is being handled it waits instead (the
  * signal handler exits with 128+n once its cleanups are done).
  */
 async function finish(code) {
-  if (exiting) { return new Promise(() => { }); }
+  if (exiting) {
+    return new Promise(() => {});
+  }
   await runCleanups();
-  if (exiting) { return new Promise(() => { }); }
+  if (exiting) {
+    return new Promise(() => {});
+  }
   process.exit(code);
 }
 
@@ -208,7 +268,10 @@ function createProfile(dir, extraSettings = {}) {
   for (const d of [path.join(p.userDataDir, 'User'), p.extensionsDir, p.home, p.xdgConfig, p.xdgData, p.tmp]) {
     fs.mkdirSync(d, { recursive: true });
   }
-  fs.writeFileSync(path.join(p.userDataDir, 'User', 'settings.json'), JSON.stringify({ ...BASE_SETTINGS, ...extraSettings }, null, 2) + '\n');
+  fs.writeFileSync(
+    path.join(p.userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...BASE_SETTINGS, ...extraSettings }, null, 2) + '\n',
+  );
   fs.writeFileSync(p.configFile, 'auth: none\ncert: false\n');
   return p;
 }
@@ -218,15 +281,24 @@ function freePort() {
     const s = net.createServer();
     s.unref();
     s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
 function httpStatus(url) {
-  return new Promise((resolve) => {
-    const req = http.get(url, r => { r.resume(); resolve(r.statusCode); });
+  return new Promise(resolve => {
+    const req = http.get(url, r => {
+      r.resume();
+      resolve(r.statusCode);
+    });
     req.on('error', () => resolve(0));
-    req.setTimeout(2000, () => { req.destroy(); resolve(0); });
+    req.setTimeout(2000, () => {
+      req.destroy();
+      resolve(0);
+    });
   });
 }
 
@@ -235,7 +307,9 @@ function serverEnv(cache, profile, extraEnv) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
     // Don't let an enclosing VS Code (integrated terminal, extension host) leak into ours.
-    if (/^(VSCODE_|ELECTRON_)/.test(k)) { continue; }
+    if (/^(VSCODE_|ELECTRON_)/.test(k)) {
+      continue;
+    }
     env[k] = v;
   }
   return {
@@ -253,20 +327,42 @@ function serverEnv(cache, profile, extraEnv) {
 /** Spawns `node24 entry.js args` detached (own process group), tracked for cleanup; output to logFile. */
 function spawnCodeServer(cache, profile, args, { env = {}, logFile }) {
   const fd = fs.openSync(logFile, 'a');
-  const child = spawn(cache.node24, [cache.entry, '--config', profile.configFile,
-    '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir, ...args], {
-    detached: true, // own process group: we end exactly what we started, extension hosts included
-    env: serverEnv(cache, profile, env),
-    stdio: ['ignore', fd, fd],
-  });
+  const child = spawn(
+    cache.node24,
+    [
+      cache.entry,
+      '--config',
+      profile.configFile,
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+      ...args,
+    ],
+    {
+      detached: true, // own process group: we end exactly what we started, extension hosts included
+      env: serverEnv(cache, profile, env),
+      stdio: ['ignore', fd, fd],
+    },
+  );
   fs.closeSync(fd);
-  if (child.pid) { groups.add(child.pid); }
-  child.on('exit', () => { if (!groupAlive(child.pid)) { groups.delete(child.pid); } });
+  if (child.pid) {
+    groups.add(child.pid);
+  }
+  child.on('exit', () => {
+    if (!groupAlive(child.pid)) {
+      groups.delete(child.pid);
+    }
+  });
   return child;
 }
 
 function tail(file, lines = 30) {
-  try { return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n'); } catch { return '(no log)'; }
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 /**
@@ -277,9 +373,14 @@ async function runGrouped(cmd, args, { cwd, env = process.env, logFile, timeoutM
   const fd = fs.openSync(logFile, 'a');
   const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
   fs.closeSync(fd);
-  if (child.pid) { groups.add(child.pid); }
+  if (child.pid) {
+    groups.add(child.pid);
+  }
   const code = await Promise.race([
-    new Promise(r => { child.on('exit', (c, sig) => r(c === null ? sig : c)); child.on('error', e => r(e.message)); }),
+    new Promise(r => {
+      child.on('exit', (c, sig) => r(c === null ? sig : c));
+      child.on('error', e => r(e.message));
+    }),
     delay(timeoutMs).then(() => 'timeout'),
   ]);
   await stopGroup(child.pid, 1000); // whatever it left behind in its group
@@ -316,26 +417,49 @@ async function startCodeServer({ cache, profile, folder, smokeTestDriver = false
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const logFile = path.join(profile.dir, 'code-server.log');
-  const child = spawnCodeServer(cache, profile, [
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--disable-getting-started-override', '--ignore-last-opened',
-    // The built web workbench honours the `payload` URL parameter (extensionDevelopmentPath,
-    // extensionTestsPath) only with the smoke-test driver enabled.
-    ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
-    folder,
-  ], { env, logFile });
+  const child = spawnCodeServer(
+    cache,
+    profile,
+    [
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+      // The built web workbench honours the `payload` URL parameter (extensionDevelopmentPath,
+      // extensionTestsPath) only with the smoke-test driver enabled.
+      ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+      folder,
+    ],
+    { env, logFile },
+  );
   const pid = child.pid;
   let stopped = false;
-  const stop = async () => { if (!stopped) { stopped = true; await stopGroup(pid); } };
+  const stop = async () => {
+    if (!stopped) {
+      stopped = true;
+      await stopGroup(pid);
+    }
+  };
   const unregister = onCleanup(`code-server (pgid ${pid})`, stop);
-  const stopAndUnregister = async () => { unregister(); await stop(); };
+  const stopAndUnregister = async () => {
+    unregister();
+    await stop();
+  };
   const until = Date.now() + startTimeoutMs;
   for (;;) {
-    if (await httpStatus(`${url}/healthz`) === 200) { break; }
+    if ((await httpStatus(`${url}/healthz`)) === 200) {
+      break;
+    }
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > until) {
       await stopAndUnregister();
-      throw new Error(`code-server did not come up on ${url} (${child.exitCode !== null ? `exit ${child.exitCode}` : 'no /healthz'}); log ${logFile}:\n${tail(logFile)}`);
+      throw new Error(
+        `code-server did not come up on ${url} (${child.exitCode !== null ? `exit ${child.exitCode}` : 'no /healthz'}); log ${logFile}:\n${tail(logFile)}`,
+      );
     }
     await delay(100);
   }
@@ -347,7 +471,7 @@ function workbenchUrl(server, folder, payload) {
   let u = `${server.url}/?folder=${encodeURIComponent(folder)}`;
   if (payload) {
     const authority = `127.0.0.1:${server.port}`;
-    const remote = (p) => `vscode-remote://${authority}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
+    const remote = p => `vscode-remote://${authority}${p.split(path.sep).map(encodeURIComponent).join('/')}`;
     const pairs = Object.entries(payload).map(([k, v]) => [k, remote(v)]);
     u += `&payload=${encodeURIComponent(JSON.stringify(pairs))}`;
   }
@@ -358,26 +482,63 @@ function workbenchUrl(server, folder, payload) {
 async function startStandIn(apiKey) {
   const file = path.join(REPO, 'out', 'stand-in', 'server.js');
   if (!fs.existsSync(file)) {
-    throw new Error(`${path.relative(REPO, file)} not found: run \`npm run compile-tests\` first (the npm test:* scripts do).`);
+    throw new Error(
+      `${path.relative(REPO, file)} not found: run \`npm run compile-tests\` first (the npm test:* scripts do).`,
+    );
   }
   const { startStandIn: start } = require(file);
   const standIn = await start({ port: 0, apiKeys: [apiKey] });
   let closed = false;
-  const close = async () => { if (!closed) { closed = true; await standIn.close(); } };
+  const close = async () => {
+    if (!closed) {
+      closed = true;
+      await standIn.close();
+    }
+  };
   const unregister = onCleanup('stand-in', close);
-  return { standIn, url: standIn.url, close: async () => { unregister(); await close(); } };
+  return {
+    standIn,
+    url: standIn.url,
+    close: async () => {
+      unregister();
+      await close();
+    },
+  };
 }
 
 /** Fails early, with the command to run, when the build outputs the runners need are missing. */
 function requireBuilt(files) {
   const missing = files.filter(f => !fs.existsSync(path.join(REPO, f)));
   if (missing.length) {
-    throw new Error(`missing build output: ${missing.join(', ')} — run \`npm run compile-tests && node esbuild.mjs\` (the npm test:* scripts do).`);
+    throw new Error(
+      `missing build output: ${missing.join(', ')} — run \`npm run compile-tests && node esbuild.mjs\` (the npm test:* scripts do).`,
+    );
   }
 }
 
 module.exports = {
-  REPO, BASE_SETTINGS, makeLog, locateCache, ensureInstalled, pinnedVersions, createRunDir, createProfile, freePort,
-  startCodeServer, installExtension, runGrouped, stopGroup, onCleanup, runCleanups, installSignalHandlers, signalled, finish,
-  workbenchUrl, startStandIn, requireBuilt, httpStatus, tail, delay,
+  REPO,
+  BASE_SETTINGS,
+  makeLog,
+  locateCache,
+  ensureInstalled,
+  pinnedVersions,
+  createRunDir,
+  createProfile,
+  freePort,
+  startCodeServer,
+  installExtension,
+  runGrouped,
+  stopGroup,
+  onCleanup,
+  runCleanups,
+  installSignalHandlers,
+  signalled,
+  finish,
+  workbenchUrl,
+  startStandIn,
+  requireBuilt,
+  httpStatus,
+  tail,
+  delay,
 };

@@ -27,7 +27,9 @@ function makePdf(text) {
   const objs = [
     Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
     Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
-    Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>'),
+    Buffer.from(
+      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    ),
     Buffer.concat([Buffer.from(`<< /Length ${stream.length} >>\nstream\n`), stream, Buffer.from('\nendstream')]),
     Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
   ];
@@ -42,7 +44,9 @@ function makePdf(text) {
   });
   const xref = len;
   let tail = `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
-  for (const o of offsets) { tail += `${String(o).padStart(10, '0')} 00000 n \n`; }
+  for (const o of offsets) {
+    tail += `${String(o).padStart(10, '0')} 00000 n \n`;
+  }
   tail += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   parts.push(Buffer.from(tail));
   return Buffer.concat(parts);
@@ -52,20 +56,25 @@ const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
-    for (let k = 0; k < 8; k++) { c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; }
+    for (let k = 0; k < 8; k++) {
+      c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
     t[n] = c >>> 0;
   }
   return t;
 })();
 function crc32(buf) {
   let c = 0xffffffff;
-  for (const b of buf) { c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8); }
+  for (const b of buf) {
+    c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  }
   return (c ^ 0xffffffff) >>> 0;
 }
 
 /** 200×120 RGB PNG: sky-blue background with a navy rectangle. */
 function makePng() {
-  const w = 200, h = 120;
+  const w = 200,
+    h = 120;
   const raw = Buffer.alloc(h * (1 + w * 3));
   let p = 0;
   for (let y = 0; y < h; y++) {
@@ -73,21 +82,29 @@ function makePng() {
     for (let x = 0; x < w; x++) {
       const inner = x >= 20 && x < 180 && y >= 20 && y < 100;
       const [r, g, b] = inner ? [0x00, 0x00, 0x80] : [0x87, 0xce, 0xeb];
-      raw[p++] = r; raw[p++] = g; raw[p++] = b;
+      raw[p++] = r;
+      raw[p++] = g;
+      raw[p++] = b;
     }
   }
   const chunk = (type, data) => {
-    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
     const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
     return Buffer.concat([len, td, crc]);
   };
   const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; ihdr[9] = 2; // 8-bit RGB
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 2; // 8-bit RGB
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0)),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
   ]);
 }
 
@@ -98,9 +115,11 @@ function makePng() {
  * `blocks` is rows of [r, g, b] colours; the image is 8·columns × 8·rows pixels.
  */
 function makeJpeg(blocks) {
-  const rows = blocks.length, cols = blocks[0].length;
+  const rows = blocks.length,
+    cols = blocks[0].length;
   const seg = (marker, data) => {
-    const len = Buffer.alloc(2); len.writeUInt16BE(data.length + 2);
+    const len = Buffer.alloc(2);
+    len.writeUInt16BE(data.length + 2);
     return Buffer.concat([Buffer.from([0xff, marker]), len, Buffer.from(data)]);
   };
   // Huffman tables: DC = the standard luminance DC table (categories 0..11); AC = { EOB: '0' }.
@@ -108,23 +127,38 @@ function makeJpeg(blocks) {
   const dcVals = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
   const acBits = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   const acVals = [0x00];
-  const codes = (bits, vals) => { // canonical Huffman codes (JPEG Annex C)
+  const codes = (bits, vals) => {
+    // canonical Huffman codes (JPEG Annex C)
     const out = new Map();
-    let code = 0, k = 0;
+    let code = 0,
+      k = 0;
     for (let len = 1; len <= 16; len++) {
-      for (let i = 0; i < bits[len - 1]; i++) { out.set(vals[k++], { code, len }); code++; }
+      for (let i = 0; i < bits[len - 1]; i++) {
+        out.set(vals[k++], { code, len });
+        code++;
+      }
       code <<= 1;
     }
     return out;
   };
-  const dc = codes(dcBits, dcVals), ac = codes(acBits, acVals);
+  const dc = codes(dcBits, dcVals),
+    ac = codes(acBits, acVals);
 
   const bytes = [];
-  let acc = 0, nbits = 0;
+  let acc = 0,
+    nbits = 0;
   const put = (value, len) => {
     for (let i = len - 1; i >= 0; i--) {
-      acc = (acc << 1) | ((value >> i) & 1); nbits++;
-      if (nbits === 8) { bytes.push(acc); if (acc === 0xff) { bytes.push(0x00); } acc = 0; nbits = 0; }
+      acc = (acc << 1) | ((value >> i) & 1);
+      nbits++;
+      if (nbits === 8) {
+        bytes.push(acc);
+        if (acc === 0xff) {
+          bytes.push(0x00);
+        }
+        acc = 0;
+        nbits = 0;
+      }
     }
   };
   const pred = [0, 0, 0];
@@ -144,15 +178,20 @@ function makeJpeg(blocks) {
         const cat = mag === 0 ? 0 : Math.floor(Math.log2(mag)) + 1;
         const h = dc.get(cat);
         put(h.code, h.len);
-        if (cat > 0) { put(diff >= 0 ? diff : diff + (1 << cat) - 1, cat); }
+        if (cat > 0) {
+          put(diff >= 0 ? diff : diff + (1 << cat) - 1, cat);
+        }
         const eob = ac.get(0x00);
         put(eob.code, eob.len);
       });
     }
   }
-  if (nbits > 0) { put((1 << (8 - nbits)) - 1, 8 - nbits); } // pad with 1 bits
+  if (nbits > 0) {
+    put((1 << (8 - nbits)) - 1, 8 - nbits);
+  } // pad with 1 bits
 
-  const h = rows * 8, w = cols * 8;
+  const h = rows * 8,
+    w = cols * 8;
   return Buffer.concat([
     Buffer.from([0xff, 0xd8]), // SOI
     seg(0xe0, [0x4a, 0x46, 0x49, 0x46, 0x00, 1, 1, 0, 0, 1, 0, 1, 0, 0]), // APP0 JFIF 1.1, 1:1, no thumbnail
@@ -167,8 +206,18 @@ function makeJpeg(blocks) {
 }
 
 const JPEG_BLOCKS = [
-  [[220, 40, 40], [240, 160, 30], [240, 220, 40], [60, 180, 75]],
-  [[40, 120, 220], [90, 60, 180], [250, 250, 250], [30, 30, 30]],
+  [
+    [220, 40, 40],
+    [240, 160, 30],
+    [240, 220, 40],
+    [60, 180, 75],
+  ],
+  [
+    [40, 120, 220],
+    [90, 60, 180],
+    [250, 250, 250],
+    [30, 30, 30],
+  ],
 ];
 
 /** Writes the fixture files into `folder` (created if needed). Returns { dir, files }. */

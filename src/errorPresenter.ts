@@ -1,8 +1,18 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import {
-  BadRequestError, ContentTypeRefusedError, DocuTrayError, ExecutionAccessError, InvalidInputError, NotFoundError, QuotaExceededError,
-  RateLimitError, StepFailedError, TimeoutError, UrlDownloadTimeoutError, badRequestDetail,
+  BadRequestError,
+  ContentTypeRefusedError,
+  DocuTrayError,
+  ExecutionAccessError,
+  InvalidInputError,
+  NotFoundError,
+  QuotaExceededError,
+  RateLimitError,
+  StepFailedError,
+  TimeoutError,
+  UrlDownloadTimeoutError,
+  badRequestDetail,
 } from './core/api/errors';
 import { formatNumber } from './api/usage';
 import { plainText } from './core/text/plainText';
@@ -43,9 +53,12 @@ export class ErrorPresenter {
 
   report(e: unknown, context: string, retry?: () => unknown): void {
     const p = this.present(e, retry);
-    const detail = e instanceof DocuTrayError
-      ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}${e.requestId ? ` request ${e.requestId}` : ''}: ${e.message}`
-      : e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    const detail =
+      e instanceof DocuTrayError
+        ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}${e.requestId ? ` request ${e.requestId}` : ''}: ${e.message}`
+        : e instanceof Error
+          ? `${e.name}: ${e.message}`
+          : String(e);
     if (p.severity === 'none') {
       this.log.info(`${context}: ${detail}`);
       return;
@@ -54,16 +67,28 @@ export class ErrorPresenter {
     const show = p.severity === 'error' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
     // Not awaited: a command must not hang until someone dismisses its message. The message carries
     // names and the service's own words: plain text, so none of it can render as a (command) link.
-    void show(plainText(p.message), ...p.actions.map(a => a.title)).then(choice => p.actions.find(a => a.title === choice)?.run());
+    void show(plainText(p.message), ...p.actions.map(a => a.title)).then(choice =>
+      p.actions.find(a => a.title === choice)?.run(),
+    );
   }
 
   present(e: unknown, retry?: () => unknown): Presentation {
-    const setKey: Action = { title: l10n.t('Set API Key'), run: () => vscode.commands.executeCommand('docutray.setApiKey') };
+    const setKey: Action = {
+      title: l10n.t('Set API Key'),
+      run: () => vscode.commands.executeCommand('docutray.setApiKey'),
+    };
     const showLog: Action = { title: l10n.t('Show Log'), run: () => this.logRoot.show() };
     const retryAction: Action[] = retry ? [{ title: l10n.t('Retry'), run: retry }] : [];
-    const openSettings: Action = { title: l10n.t('Open Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'docutray.apiBaseUrl') };
+    const openSettings: Action = {
+      title: l10n.t('Open Settings'),
+      run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'docutray.apiBaseUrl'),
+    };
     if (!(e instanceof DocuTrayError)) {
-      return { severity: 'error', message: l10n.t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)), actions: [showLog] };
+      return {
+        severity: 'error',
+        message: l10n.t('DocuTray: something went wrong: {0}', e instanceof Error ? e.message : String(e)),
+        actions: [showLog],
+      };
     }
     const byReference = presentReferenceError(e, { showLog, retry: retryAction });
     if (byReference) {
@@ -73,36 +98,88 @@ export class ErrorPresenter {
       case 'cancelled':
         return { severity: 'none', message: '', actions: [] };
       case 'missingApiKey':
-        return { severity: 'warning', message: l10n.t('No DocuTray API key is set. Set one to run steps.'), actions: [setKey] };
+        return {
+          severity: 'warning',
+          message: l10n.t('No DocuTray API key is set. Set one to run steps.'),
+          actions: [setKey],
+        };
       case 'authentication':
-        return { severity: 'error', message: l10n.t('DocuTray refused the API key (401). Set a valid API key.'), actions: [setKey, showLog] };
+        return {
+          severity: 'error',
+          message: l10n.t('DocuTray refused the API key (401). Set a valid API key.'),
+          actions: [setKey, showLog],
+        };
       case 'permission':
-        return { severity: 'error', message: l10n.t('DocuTray did not allow this for your API key (403): {0}', e.serverMessage ?? l10n.t('permission denied')), actions: [setKey, showLog] };
+        return {
+          severity: 'error',
+          message: l10n.t(
+            'DocuTray did not allow this for your API key (403): {0}',
+            e.serverMessage ?? l10n.t('permission denied'),
+          ),
+          actions: [setKey, showLog],
+        };
       case 'notFound': {
         const nf = e as NotFoundError;
         if (nf.resource === 'step') {
-          return { severity: 'error', message: l10n.t('DocuTray has no step "{0}" (404). Check the step ID.', nf.resourceId ?? ''), actions: [{ title: l10n.t('Configure Steps'), run: () => vscode.commands.executeCommand('docutray.configureSteps') }, showLog] };
+          return {
+            severity: 'error',
+            message: l10n.t('DocuTray has no step "{0}" (404). Check the step ID.', nf.resourceId ?? ''),
+            actions: [
+              {
+                title: l10n.t('Configure Steps'),
+                run: () => vscode.commands.executeCommand('docutray.configureSteps'),
+              },
+              showLog,
+            ],
+          };
         }
         if (nf.resource === 'execution') {
-          return { severity: 'error', message: l10n.t('DocuTray has no execution "{0}" (404).', nf.resourceId ?? ''), actions: [showLog] };
+          return {
+            severity: 'error',
+            message: l10n.t('DocuTray has no execution "{0}" (404).', nf.resourceId ?? ''),
+            actions: [showLog],
+          };
         }
-        return { severity: 'error', message: l10n.t('The DocuTray API was not found at the configured base URL (404). Check docutray.apiBaseUrl.'), actions: [openSettings, showLog] };
+        return {
+          severity: 'error',
+          message: l10n.t(
+            'The DocuTray API was not found at the configured base URL (404). Check docutray.apiBaseUrl.',
+          ),
+          actions: [openSettings, showLog],
+        };
       }
       case 'rateLimited': {
         const s = (e as RateLimitError).info.retryAfterSeconds;
         return {
           severity: 'warning',
-          message: s !== undefined ? l10n.t('DocuTray\'s rate limit was reached (429). Try again in {0} s.', Math.ceil(s)) : l10n.t('DocuTray\'s rate limit was reached (429). Try again later.'),
+          message:
+            s !== undefined
+              ? l10n.t("DocuTray's rate limit was reached (429). Try again in {0} s.", Math.ceil(s))
+              : l10n.t("DocuTray's rate limit was reached (429). Try again later."),
           actions: [...retryAction, showLog],
         };
       }
       case 'server':
-        return { severity: 'error', message: l10n.t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500), actions: [...retryAction, showLog] };
+        return {
+          severity: 'error',
+          message: l10n.t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500),
+          actions: [...retryAction, showLog],
+        };
       case 'connection':
         return {
           severity: 'error',
-          message: l10n.t('Could not reach DocuTray. Check your network and proxy settings (http.proxy) and the API base URL. {0}', e.message),
-          actions: [...retryAction, { title: l10n.t('Proxy Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy') }, showLog],
+          message: l10n.t(
+            'Could not reach DocuTray. Check your network and proxy settings (http.proxy) and the API base URL. {0}',
+            e.message,
+          ),
+          actions: [
+            ...retryAction,
+            {
+              title: l10n.t('Proxy Settings'),
+              run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy'),
+            },
+            showLog,
+          ],
         };
       case 'timeout': {
         const executionId = e instanceof TimeoutError ? e.executionId : undefined;
@@ -111,22 +188,45 @@ export class ErrorPresenter {
           message: executionId
             ? l10n.t('DocuTray has not finished execution {0} yet. It may still finish: check it later.', executionId)
             : l10n.t('DocuTray did not answer in time. Try again, or raise docutray.pollTimeoutSeconds.'),
-          actions: [...(executionId ? [{ title: l10n.t('Check Execution'), run: () => vscode.commands.executeCommand('docutray.checkExecution', executionId) }] : retryAction), showLog],
+          actions: [
+            ...(executionId
+              ? [
+                  {
+                    title: l10n.t('Check Execution'),
+                    run: () => vscode.commands.executeCommand('docutray.checkExecution', executionId),
+                  },
+                ]
+              : retryAction),
+            showLog,
+          ],
         };
       }
       case 'stepFailed':
-        return { severity: 'error', message: l10n.t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message), actions: [showLog] };
+        return {
+          severity: 'error',
+          message: l10n.t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message),
+          actions: [showLog],
+        };
       case 'startUncertain':
         // "Run Again…" (when offered) asks first, in a modal that says it may be billed twice.
         return {
           severity: 'error',
           message: e.requestId
-            ? l10n.t('The step may have started, but DocuTray\'s answer was lost (request {0}). It was not retried, so it does not run twice: see the log before running it again.', e.requestId)
-            : l10n.t('The step may have started, but DocuTray\'s answer was lost. It was not retried, so it does not run twice: see the log before running it again.'),
+            ? l10n.t(
+                "The step may have started, but DocuTray's answer was lost (request {0}). It was not retried, so it does not run twice: see the log before running it again.",
+                e.requestId,
+              )
+            : l10n.t(
+                "The step may have started, but DocuTray's answer was lost. It was not retried, so it does not run twice: see the log before running it again.",
+              ),
           actions: [...(retry ? [{ title: l10n.t('Run Again…'), run: retry }] : []), showLog],
         };
       case 'invalidInput':
-        return { severity: 'error', message: e.message, actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog] };
+        return {
+          severity: 'error',
+          message: e.message,
+          actions: (e as InvalidInputError).reason === 'badApiKey' ? [setKey, showLog] : [showLog],
+        };
       case 'payloadTooLarge':
       case 'badRequest':
       case 'invalidResponse':
@@ -143,21 +243,37 @@ export class ErrorPresenter {
  * The messages for the statuses DocuTray's API reference gives a meaning of their own
  * (docutray-api.md §0); undefined for every other error, which ErrorPresenter words as before.
  */
-function presentReferenceError(e: DocuTrayError, actions: { showLog: Action; retry: Action[] }): Presentation | undefined {
+function presentReferenceError(
+  e: DocuTrayError,
+  actions: { showLog: Action; retry: Action[] },
+): Presentation | undefined {
   const { showLog, retry } = actions;
   if (e instanceof NotFoundError && e.resource === 'step') {
     // A start's 403 and 404 alike: "Step not found or access denied" is about the step id, not the key.
     return {
       severity: 'error',
-      message: l10n.t('DocuTray has no step "{0}" that this API key may use ({1}: step not found or access denied). Check the step ID.', e.resourceId ?? '', e.status ?? 404),
-      actions: [{ title: l10n.t('Configure Steps'), run: () => vscode.commands.executeCommand('docutray.configureSteps') }, showLog],
+      message: l10n.t(
+        'DocuTray has no step "{0}" that this API key may use ({1}: step not found or access denied). Check the step ID.',
+        e.resourceId ?? '',
+        e.status ?? 404,
+      ),
+      actions: [
+        { title: l10n.t('Configure Steps'), run: () => vscode.commands.executeCommand('docutray.configureSteps') },
+        showLog,
+      ],
     };
   }
   if (e instanceof ExecutionAccessError) {
     return {
       severity: 'error',
-      message: l10n.t('Execution {0} belongs to another API key or organisation (403). Check it with the key that started it.', e.executionId),
-      actions: [{ title: l10n.t('Set API Key'), run: () => vscode.commands.executeCommand('docutray.setApiKey') }, showLog],
+      message: l10n.t(
+        'Execution {0} belongs to another API key or organisation (403). Check it with the key that started it.',
+        e.executionId,
+      ),
+      actions: [
+        { title: l10n.t('Set API Key'), run: () => vscode.commands.executeCommand('docutray.setApiKey') },
+        showLog,
+      ],
     };
   }
   if (e instanceof QuotaExceededError) {
@@ -167,19 +283,40 @@ function presentReferenceError(e: DocuTrayError, actions: { showLog: Action; ret
   if (e instanceof UrlDownloadTimeoutError) {
     return {
       severity: 'error',
-      message: l10n.t('DocuTray could not download {0} within 30 seconds (408). Check that the URL is reachable from the internet and answers quickly, or run the step on a downloaded copy.', e.url),
+      message: l10n.t(
+        'DocuTray could not download {0} within 30 seconds (408). Check that the URL is reachable from the internet and answers quickly, or run the step on a downloaded copy.',
+        e.url,
+      ),
       actions: [...retry, showLog],
     };
   }
   if (e instanceof ContentTypeRefusedError) {
     return {
       severity: 'error',
-      message: l10n.t('DocuTray refused the content type of the request ({0}, 415). The extension sends it correctly: a proxy on the way may be rewriting requests. Request id: {1}.', e.requestContentType ?? l10n.t('unknown'), e.requestId ?? l10n.t('none')),
-      actions: [{ title: l10n.t('Proxy Settings'), run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy') }, showLog],
+      message: l10n.t(
+        'DocuTray refused the content type of the request ({0}, 415). The extension sends it correctly: a proxy on the way may be rewriting requests. Request id: {1}.',
+        e.requestContentType ?? l10n.t('unknown'),
+        e.requestId ?? l10n.t('none'),
+      ),
+      actions: [
+        {
+          title: l10n.t('Proxy Settings'),
+          run: () => vscode.commands.executeCommand('workbench.action.openSettings', 'http.proxy'),
+        },
+        showLog,
+      ],
     };
   }
   if (e instanceof BadRequestError) {
-    return { severity: 'error', message: l10n.t('DocuTray rejected the request ({0}): {1}', e.status ?? 400, badRequestDetail(e.errors, e.serverMessage)), actions: [showLog] };
+    return {
+      severity: 'error',
+      message: l10n.t(
+        'DocuTray rejected the request ({0}): {1}',
+        e.status ?? 400,
+        badRequestDetail(e.errors, e.serverMessage),
+      ),
+      actions: [showLog],
+    };
   }
   return undefined;
 }
@@ -187,21 +324,27 @@ function presentReferenceError(e: DocuTrayError, actions: { showLog: Action; ret
 function quotaMessage(e: QuotaExceededError): string {
   const { used, quota, resetDate } = e.info;
   const reset = resetDate ? formatDate(resetDate) : undefined;
-  const figures = used !== undefined && quota !== undefined ? l10n.t('{0} of {1} used', formatNumber(used), formatNumber(quota)) : undefined;
+  const figures =
+    used !== undefined && quota !== undefined
+      ? l10n.t('{0} of {1} used', formatNumber(used), formatNumber(quota))
+      : undefined;
   if (figures && reset) {
-    return l10n.t('DocuTray\'s quota is used up (402): {0}. It resets on {1}.', figures, reset);
+    return l10n.t("DocuTray's quota is used up (402): {0}. It resets on {1}.", figures, reset);
   }
   if (figures) {
-    return l10n.t('DocuTray\'s quota is used up (402): {0}.', figures);
+    return l10n.t("DocuTray's quota is used up (402): {0}.", figures);
   }
   if (reset) {
-    return l10n.t('DocuTray\'s quota is used up (402). It resets on {0}.', reset);
+    return l10n.t("DocuTray's quota is used up (402). It resets on {0}.", reset);
   }
-  return l10n.t('DocuTray\'s quota is used up (402). Runs are refused until it resets: see your plan in the DocuTray dashboard.');
+  return l10n.t(
+    "DocuTray's quota is used up (402). Runs are refused until it resets: see your plan in the DocuTray dashboard.",
+  );
 }
-
 
 function formatDate(text: string): string {
   const d = new Date(text);
-  return Number.isNaN(d.getTime()) ? text : new Intl.DateTimeFormat(vscode.env.language, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+  return Number.isNaN(d.getTime())
+    ? text
+    : new Intl.DateTimeFormat(vscode.env.language, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
 }

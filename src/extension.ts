@@ -41,7 +41,10 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   const treeDataProvider = lazyTreeDataProvider(() => load().runsView, runsChanged.event);
   // The runtime shows this month's usage in the view's description.
   const tree = vscode.window.createTreeView('docutray.runs', { treeDataProvider, canSelectMany: true });
-  context.subscriptions.push(registerResultFileSystem(() => load().resultFileSystem), tree);
+  context.subscriptions.push(
+    registerResultFileSystem(() => load().resultFileSystem),
+    tree,
+  );
   // The context key for menus and the walkthrough; read after activation, not during it.
   setTimeout(() => void apiKeys.refreshContext(), 0);
   // Runs left in flight by a closed or reloaded window are picked up after activation, not during it.
@@ -65,7 +68,10 @@ async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>):
     return;
   }
   const dir = vscode.Uri.joinPath(storageUri, 'runs');
-  const names = await vscode.workspace.fs.readDirectory(dir).then(entries => entries.map(([n]) => n).filter(n => n.endsWith('.json')), () => [] as string[]);
+  const names = await vscode.workspace.fs.readDirectory(dir).then(
+    entries => entries.map(([n]) => n).filter(n => n.endsWith('.json')),
+    () => [] as string[],
+  );
   for (const name of names) {
     const text = await decode(vscode.Uri.joinPath(dir, name)).catch(() => undefined);
     let record: RunRecord | undefined;

@@ -10,7 +10,9 @@ import { RESULT_SCHEME } from './results/resultScheme';
 
 /** Registers `docutray-result:` as read-only; `provider()` is built on the first stat or read. */
 export function registerResultFileSystem(provider: () => ResultFileSystemReads): vscode.Disposable {
-  const message = new vscode.MarkdownString(l10n.t('DocuTray results are read-only. [Save a copy](command:docutray.saveResultCopy) to edit one.'));
+  const message = new vscode.MarkdownString(
+    l10n.t('DocuTray results are read-only. [Save a copy](command:docutray.saveResultCopy) to edit one.'),
+  );
   message.isTrusted = { enabledCommands: ['docutray.saveResultCopy'] };
   const unchanging = new vscode.EventEmitter<vscode.FileChangeEvent[]>(); // a stored result never changes
   const lazy: vscode.FileSystemProvider = {
@@ -31,7 +33,10 @@ export function registerResultFileSystem(provider: () => ResultFileSystemReads):
 }
 
 /** A tree data provider that builds `provider()` when the view first asks for its items. */
-export function lazyTreeDataProvider<T>(provider: () => vscode.TreeDataProvider<T>, changed: vscode.Event<T | undefined>): vscode.TreeDataProvider<T> {
+export function lazyTreeDataProvider<T>(
+  provider: () => vscode.TreeDataProvider<T>,
+  changed: vscode.Event<T | undefined>,
+): vscode.TreeDataProvider<T> {
   return {
     onDidChangeTreeData: changed,
     getChildren: element => provider().getChildren(element),

@@ -25,7 +25,10 @@ export class Log implements vscode.Disposable {
 }
 
 export class ScopedLog {
-  constructor(private readonly channel: vscode.LogOutputChannel, private readonly component: string) { }
+  constructor(
+    private readonly channel: vscode.LogOutputChannel,
+    private readonly component: string,
+  ) {}
   trace(msg: string): void {
     this.channel.trace(`[${this.component}] ${msg}`);
   }

@@ -25,7 +25,11 @@ export interface Runtime {
 }
 
 /** @param runsTree the Runs view, whose description shows this month's usage */
-export function createRuntime(context: vscode.ExtensionContext, apiKeys: ApiKeyStore, runsTree?: vscode.TreeView<RunRecord>): Runtime {
+export function createRuntime(
+  context: vscode.ExtensionContext,
+  apiKeys: ApiKeyStore,
+  runsTree?: vscode.TreeView<RunRecord>,
+): Runtime {
   const services = createServices(context, apiKeys);
   if (runsTree) {
     services.usage.onDidChange(() => {
@@ -36,8 +40,12 @@ export function createRuntime(context: vscode.ExtensionContext, apiKeys: ApiKeyS
     run: commandRunner(services),
     resultFileSystem: new ResultFileSystem(services.results),
     runsView: services.runsView,
-    status: () => ({ state: services.statusBar.state, text: services.statusBar.text, tooltip: services.statusBar.tooltip }),
-    runs: async () => [...await services.runs.history.all()].sort((a, b) => b.startedAt - a.startedAt),
+    status: () => ({
+      state: services.statusBar.state,
+      text: services.statusBar.text,
+      tooltip: services.statusBar.tooltip,
+    }),
+    runs: async () => [...(await services.runs.history.all())].sort((a, b) => b.startedAt - a.startedAt),
     resume: async () => {
       await services.runs.resume().catch(e => services.errors.report(e, 'resume'));
     },

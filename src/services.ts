@@ -35,35 +35,51 @@ export interface Services {
 /** `apiKeys` comes from activation, which keeps the `docutray.hasApiKey` context key current. */
 export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKeyStore): Services {
   const log = new Log();
-  const clients = new ClientFactory(apiKeys, log.scoped('http'), String(context.extension.packageJSON.version ?? '0.0.0'));
+  const clients = new ClientFactory(
+    apiKeys,
+    log.scoped('http'),
+    String(context.extension.packageJSON.version ?? '0.0.0'),
+  );
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
-  const history = new RunHistory(context.globalStorageUri, log.scoped('history'), settings.maxHistoryRuns, removed => {
-    // The files are gone already (RunHistory.remove); this forgets what this window holds of them.
-    for (const run of removed) {
-      if (run.executionId) {
-        void results.remove(run.executionId);
-      }
-    }
-  }, {
-    showing: openResults,
-    holdsSource: run => {
-      const source = parseRunSource(run.source);
-      if (source?.kind !== 'workspace') {
-        return true; // a URL or an execution: any window may take it
-      }
-      try {
-        const uri = vscode.Uri.parse(source.uri, true);
-        return uri.scheme !== 'file' || !!vscode.workspace.getWorkspaceFolder(uri);
-      } catch {
-        return true;
+  const history = new RunHistory(
+    context.globalStorageUri,
+    log.scoped('history'),
+    settings.maxHistoryRuns,
+    removed => {
+      // The files are gone already (RunHistory.remove); this forgets what this window holds of them.
+      for (const run of removed) {
+        if (run.executionId) {
+          void results.remove(run.executionId);
+        }
       }
     },
-    onProblem: p => void vscode.window.showWarningMessage(p.movedTo
-      ? l10n.t('DocuTray: a damaged file in its storage was kept as {0} and left out. The other runs are fine.', plainText(p.movedTo))
-      : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message))),
-  });
+    {
+      showing: openResults,
+      holdsSource: run => {
+        const source = parseRunSource(run.source);
+        if (source?.kind !== 'workspace') {
+          return true; // a URL or an execution: any window may take it
+        }
+        try {
+          const uri = vscode.Uri.parse(source.uri, true);
+          return uri.scheme !== 'file' || !!vscode.workspace.getWorkspaceFolder(uri);
+        } catch {
+          return true;
+        }
+      },
+      onProblem: p =>
+        void vscode.window.showWarningMessage(
+          p.movedTo
+            ? l10n.t(
+                'DocuTray: a damaged file in its storage was kept as {0} and left out. The other runs are fine.',
+                plainText(p.movedTo),
+              )
+            : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message)),
+        ),
+    },
+  );
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
   // A window that drove a run closed or crashed: this one takes it over (one window wins each run).
   history.onDidFindOrphans(() => void runs.resume().catch(e => errors.report(e, 'take over runs')));
@@ -77,7 +93,18 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   statusBar.onDidBecomeIdle(() => void usage.refresh());
   usage.onDidChange(() => statusBar.setUsage(usage.describe()));
   context.subscriptions.push(log, statusBar, history, runsView, usage);
-  return { log, apiKeys, clients, results, statusBar, errors, runs, steps: new StepPicker(context.globalState), runsView, usage };
+  return {
+    log,
+    apiKeys,
+    clients,
+    results,
+    statusBar,
+    errors,
+    runs,
+    steps: new StepPicker(context.globalState),
+    runsView,
+    usage,
+  };
 }
 
 /** Execution ids of the results open in this window's editor tabs (kept by the history bound of every window). */
@@ -91,6 +118,9 @@ function openResults(): string[] {
       uris.push(input.original, input.modified);
     }
   }
-  const ids = uris.filter(u => u.scheme === RESULT_SCHEME).map(u => parseResultPath(u.path)?.executionId).filter((id): id is string => !!id);
+  const ids = uris
+    .filter(u => u.scheme === RESULT_SCHEME)
+    .map(u => parseResultPath(u.path)?.executionId)
+    .filter((id): id is string => !!id);
   return [...new Set(ids)];
 }

@@ -56,14 +56,18 @@ export function maxHistoryRuns(): number {
   return Math.min(10_000, Math.max(1, Number.isFinite(n) ? n : 200));
 }
 
-
 export function saveResultsMode(scope?: vscode.ConfigurationScope): SaveMode {
   const v = config(scope).get<string>('saveResults.mode', 'never');
   return v === 'besideSource' || v === 'folder' ? v : 'never';
 }
 
 export function resultsFolder(scope?: vscode.ConfigurationScope): string {
-  return config(scope).get<string>('resultsFolder', 'docutray-results').trim().replace(/^[/\\]+/, '') || 'docutray-results';
+  return (
+    config(scope)
+      .get<string>('resultsFolder', 'docutray-results')
+      .trim()
+      .replace(/^[/\\]+/, '') || 'docutray-results'
+  );
 }
 
 export function overwritePolicy(scope?: vscode.ConfigurationScope): OverwritePolicy {
@@ -79,8 +83,13 @@ export function openResultMode(): OpenResultMode {
 /** Saves where the list comes from: the workspace's settings when it sets steps, else the user's. */
 export async function saveSteps(list: StepDefinition[]): Promise<void> {
   const inspected = config().inspect<unknown>('steps');
-  const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await config().update('steps', list.map(s => ({ id: s.id, name: s.name, ...(s.description ? { description: s.description } : {}) })), target);
+  const target =
+    inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await config().update(
+    'steps',
+    list.map(s => ({ id: s.id, name: s.name, ...(s.description ? { description: s.description } : {}) })),
+    target,
+  );
 }
 
 export function openSettings(query = '@ext:docutray-community.docutray-steps'): Thenable<unknown> {

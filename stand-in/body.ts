@@ -86,7 +86,9 @@ async function pace(req: IncomingMessage, due: number, opts: ReadOptions): Promi
 function sinkFor(contentType: string, maxJsonBytes: number): Sink {
   const { value, params } = parseHeaderParams(contentType);
   if (value === 'multipart/form-data') {
-    return params.boundary ? new MultipartSink(params.boundary) : new FailedMultipartSink('Malformed multipart body: no boundary');
+    return params.boundary
+      ? new MultipartSink(params.boundary)
+      : new FailedMultipartSink('Malformed multipart body: no boundary');
   }
   if (value === 'application/json' || value.endsWith('+json')) {
     return new JsonSink(maxJsonBytes);
@@ -101,7 +103,9 @@ class OtherSink implements Sink {
     this.bytes += chunk.length;
   }
   finish(): ParsedBody {
-    return this.bytes === 0 && this.contentType === '' ? { kind: 'empty' } : { kind: 'other', bytes: this.bytes, contentType: this.contentType };
+    return this.bytes === 0 && this.contentType === ''
+      ? { kind: 'empty' }
+      : { kind: 'other', bytes: this.bytes, contentType: this.contentType };
   }
 }
 

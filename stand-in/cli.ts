@@ -6,7 +6,8 @@
  */
 import { startStandIn, type StandInOptions } from './server';
 
-const USAGE = 'usage: node out/stand-in/cli.js [--port <port>] [--host <host>] [--api-key <key>]... [--config <file.json>]';
+const USAGE =
+  'usage: node out/stand-in/cli.js [--port <port>] [--host <host>] [--api-key <key>]... [--config <file.json>]';
 
 class UsageError extends Error {}
 
@@ -64,7 +65,10 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     // stderr: stdout carries only the listening line and the step list, for scripts that read it.
     console.error(`DocuTray stand-in: ${signal}, stopping`);
-    standIn.close().then(() => process.exit(0), () => process.exit(1));
+    standIn.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -72,7 +76,11 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch(e => {
-    console.error(e instanceof UsageError ? `${e.message}\n${USAGE}` : `DocuTray stand-in: ${e instanceof Error ? e.message : String(e)}`);
+    console.error(
+      e instanceof UsageError
+        ? `${e.message}\n${USAGE}`
+        : `DocuTray stand-in: ${e instanceof Error ? e.message : String(e)}`,
+    );
     process.exit(2);
   });
 }

@@ -8,8 +8,16 @@ import type { RateLimitStats } from './ratelimit';
 import type { Reply } from './replies';
 import type { StandInState } from './state';
 import {
-  ConfigError, parseFaults, parseSettings, parseSteps,
-  type ExecutionInfo, type FaultSpec, type RequestLogEntry, type StandInSettings, type StartCount, type StepScript,
+  ConfigError,
+  parseFaults,
+  parseSettings,
+  parseSteps,
+  type ExecutionInfo,
+  type FaultSpec,
+  type RequestLogEntry,
+  type StandInSettings,
+  type StartCount,
+  type StepScript,
 } from './types';
 
 export interface StandInStats {
@@ -121,11 +129,23 @@ const ROUTES: Record<string, Handler> = {
 
 const MAX_CONTROL_BODY = 10 * 1024 * 1024;
 
-export async function handleControl(control: Control, req: IncomingMessage, route: string, query: URLSearchParams): Promise<Reply> {
+export async function handleControl(
+  control: Control,
+  req: IncomingMessage,
+  route: string,
+  query: URLSearchParams,
+): Promise<Reply> {
   const handler = ROUTES[`${req.method ?? 'GET'} ${route}`];
   const text = await readText(req);
   if (!handler) {
-    return { status: 404, body: { message: `No control route ${req.method} /__stand-in/${route}`, error: 'NOT_FOUND', routes: Object.keys(ROUTES) } };
+    return {
+      status: 404,
+      body: {
+        message: `No control route ${req.method} /__stand-in/${route}`,
+        error: 'NOT_FOUND',
+        routes: Object.keys(ROUTES),
+      },
+    };
   }
   try {
     const body: unknown = text.trim() === '' ? undefined : JSON.parse(text);

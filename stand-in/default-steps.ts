@@ -79,7 +79,10 @@ export const DEFAULT_STEPS: StepScript[] = [
     name: 'Example: failing step',
     enqueuedMs: 300,
     processingMs: 1200,
-    outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found on page 1' } },
+    outcome: {
+      status: 'ERROR',
+      error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found on page 1' },
+    },
   },
   {
     id: 'example-failing-text',

@@ -6,7 +6,16 @@
 import { createHash } from 'crypto';
 import type { FilePart, ParsedBody } from './body';
 import type { DocumentInfo } from './executions';
-import { FORMAT_MIME, formatFromMime, formatFromName, isAllowed, isGenericMime, resolveFormat, SNIFF_BYTES, type DocumentFormat } from './formats';
+import {
+  FORMAT_MIME,
+  formatFromMime,
+  formatFromName,
+  isAllowed,
+  isGenericMime,
+  resolveFormat,
+  SNIFF_BYTES,
+  type DocumentFormat,
+} from './formats';
 import { errorReply, unsupportedFormatReply, validationError, type Reply } from './replies';
 import { isPlainObject, type StandInSettings } from './types';
 
@@ -19,7 +28,24 @@ const IMAGE_EMPTY = 'Image file is empty';
 const METADATA_NOT_OBJECT = 'document_metadata must be a JSON object';
 
 /** Extensions of things that are clearly not documents DocuTray reads, for URLs (anything else defaults to PDF). */
-const NON_DOCUMENT_EXTENSIONS = new Set(['txt', 'md', 'json', 'csv', 'html', 'htm', 'xml', 'svg', 'doc', 'docx', 'xls', 'xlsx', 'zip', 'heic', 'heif', 'avif']);
+const NON_DOCUMENT_EXTENSIONS = new Set([
+  'txt',
+  'md',
+  'json',
+  'csv',
+  'html',
+  'htm',
+  'xml',
+  'svg',
+  'doc',
+  'docx',
+  'xls',
+  'xlsx',
+  'zip',
+  'heic',
+  'heif',
+  'avif',
+]);
 
 export function documentFrom(body: ParsedBody, settings: Settings): DocumentResult {
   switch (body.kind) {
@@ -46,7 +72,9 @@ function checkFile(size: number, format: DocumentFormat | undefined, settings: S
   if (size === 0) {
     return validationError(settings.errorStyle, IMAGE_EMPTY);
   }
-  return isAllowed(format, settings.allowTiff) ? format : unsupportedFormatReply(settings.errorStyle, format ? FORMAT_MIME[format] : '');
+  return isAllowed(format, settings.allowTiff)
+    ? format
+    : unsupportedFormatReply(settings.errorStyle, format ? FORMAT_MIME[format] : '');
 }
 
 function parseMetadataField(text: string | undefined): Record<string, unknown> | undefined | 'invalid' {
@@ -80,8 +108,14 @@ function fromMultipart(body: Extract<ParsedBody, { kind: 'multipart' }>, setting
   }
   return {
     document: {
-      source: 'multipart', filename: image.filename, sha256: image.sha256, size: image.size, format,
-      metadata, webhookUrl: body.fields.webhook_url, wait: body.fields.wait,
+      source: 'multipart',
+      filename: image.filename,
+      sha256: image.sha256,
+      size: image.size,
+      format,
+      metadata,
+      webhookUrl: body.fields.webhook_url,
+      wait: body.fields.wait,
     },
   };
 }
@@ -100,7 +134,10 @@ function fromJson(body: Extract<ParsedBody, { kind: 'json' }>, settings: Setting
     return { reply: validationError(style, problem) };
   }
   const declared = value.image_content_type as string | undefined;
-  const result = value.image_url !== undefined ? fromUrl(value.image_url as string, declared, settings) : fromBase64(value.image_base64 as string, declared, settings);
+  const result =
+    value.image_url !== undefined
+      ? fromUrl(value.image_url as string, declared, settings)
+      : fromBase64(value.image_base64 as string, declared, settings);
   if ('reply' in result) {
     return result;
   }
@@ -194,7 +231,11 @@ function fromBase64(text: string, declared: string | undefined, settings: Settin
     return { reply: errorReply(settings.errorStyle, 'tooLarge') };
   }
   const bytes = Buffer.from(clean, 'base64');
-  const format = checkFile(bytes.length, resolveFormat(bytes.subarray(0, SNIFF_BYTES), declared ?? prefix?.[1] ?? null, null), settings);
+  const format = checkFile(
+    bytes.length,
+    resolveFormat(bytes.subarray(0, SNIFF_BYTES), declared ?? prefix?.[1] ?? null, null),
+    settings,
+  );
   if (typeof format !== 'string') {
     return { reply: format };
   }

@@ -65,7 +65,7 @@ export class Execution {
   }
 
   private advance(now: number, isPoll: boolean): void {
-    for (; ;) {
+    for (;;) {
       const next = this.nextPhase();
       const end = next && this.phaseEnd(now, isPoll);
       if (!next || end === undefined) {
@@ -127,7 +127,12 @@ export class Execution {
       return percentage;
     }
     const current = Math.min(PROGRESS_STAGES.length, Math.floor((percentage * PROGRESS_STAGES.length) / 100) + 1);
-    return { current_step: current, total_steps: PROGRESS_STAGES.length, step_name: PROGRESS_STAGES[current - 1], percentage };
+    return {
+      current_step: current,
+      total_steps: PROGRESS_STAGES.length,
+      step_name: PROGRESS_STAGES[current - 1],
+      percentage,
+    };
   }
 
   /** True when it ended in SUCCESS by `now` (it counts in `GET /api/usage`). */
@@ -156,7 +161,8 @@ export class Execution {
       body.step_name = stepName;
     }
     body[snake ? 'request_timestamp' : 'requestTimestamp'] = new Date(this.createdAt).toISOString();
-    body[snake ? 'response_timestamp' : 'responseTimestamp'] = terminal && this.completedAt !== undefined ? new Date(this.completedAt).toISOString() : null;
+    body[snake ? 'response_timestamp' : 'responseTimestamp'] =
+      terminal && this.completedAt !== undefined ? new Date(this.completedAt).toISOString() : null;
     body[snake ? 'original_filename' : 'originalFilename'] = this.document.filename;
     const outcome = this.script.outcome;
     body.data = status === 'SUCCESS' && outcome.status === 'SUCCESS' ? outcome.data : null;

@@ -32,14 +32,16 @@ export class FaultQueue {
   private armed: Armed[] = [];
   private outageHits = 0;
 
-  constructor(private readonly now: () => number = Date.now) { }
+  constructor(private readonly now: () => number = Date.now) {}
 
   add(specs: FaultSpec[]): void {
-    this.armed.push(...specs.map(spec => ({
-      spec: spec.match || !DEFAULT_MATCH[spec.kind] ? spec : { ...spec, match: DEFAULT_MATCH[spec.kind] },
-      remaining: spec.count ?? 1,
-      until: spec.kind === 'statusOutage' ? this.now() + spec.ms : undefined,
-    })));
+    this.armed.push(
+      ...specs.map(spec => ({
+        spec: spec.match || !DEFAULT_MATCH[spec.kind] ? spec : { ...spec, match: DEFAULT_MATCH[spec.kind] },
+        remaining: spec.count ?? 1,
+        until: spec.kind === 'statusOutage' ? this.now() + spec.ms : undefined,
+      })),
+    );
   }
 
   /** Which way a status outage fails this request: 503 or a cut connection. */
@@ -105,10 +107,19 @@ export function resultFaultData(spec: ResultFault): string {
 }
 
 /** Faults that answer instead of the route. */
-export type ReplacingFault = Extract<FaultSpec, { kind: 'rateLimit' | 'serverError' | 'html' | 'malformedJson' | 'unsupportedContentType' }>;
+export type ReplacingFault = Extract<
+  FaultSpec,
+  { kind: 'rateLimit' | 'serverError' | 'html' | 'malformedJson' | 'unsupportedContentType' }
+>;
 
 export function isReplacing(spec: FaultSpec | undefined): spec is ReplacingFault {
-  return spec?.kind === 'rateLimit' || spec?.kind === 'serverError' || spec?.kind === 'html' || spec?.kind === 'malformedJson' || spec?.kind === 'unsupportedContentType';
+  return (
+    spec?.kind === 'rateLimit' ||
+    spec?.kind === 'serverError' ||
+    spec?.kind === 'html' ||
+    spec?.kind === 'malformedJson' ||
+    spec?.kind === 'unsupportedContentType'
+  );
 }
 
 export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number): Reply {
@@ -116,7 +127,8 @@ export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number)
     case 'rateLimit':
       return rateLimitReply(spec, style, now);
     case 'serverError': {
-      const headers: Record<string, string> = spec.retryAfter === undefined ? {} : { 'Retry-After': String(spec.retryAfter) };
+      const headers: Record<string, string> =
+        spec.retryAfter === undefined ? {} : { 'Retry-After': String(spec.retryAfter) };
       return errorReply(style, 'serverError', { status: spec.status ?? 500, headers });
     }
     case 'html':
@@ -147,7 +159,12 @@ function rateLimitReply(spec: Extract<FaultSpec, { kind: 'rateLimit' }>, style: 
   return errorReply(style, 'rateLimited', { headers, fields });
 }
 
-const REASONS: Record<number, string> = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable', 504: 'Gateway Time-out' };
+const REASONS: Record<number, string> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Temporarily Unavailable',
+  504: 'Gateway Time-out',
+};
 
 function proxyPage(status: number): string {
   const title = `${status} ${REASONS[status] ?? 'Error'}`;

@@ -24,11 +24,19 @@ export const FORMAT_MIME: Record<DocumentFormat, string> = {
 export const SNIFF_BYTES = 16;
 
 const MIME_FORMATS: Record<string, DocumentFormat> = {
-  'application/pdf': 'pdf', 'application/x-pdf': 'pdf',
-  'image/jpeg': 'jpeg', 'image/jpg': 'jpeg', 'image/pjpeg': 'jpeg',
-  'image/png': 'png', 'image/gif': 'gif',
-  'image/bmp': 'bmp', 'image/x-bmp': 'bmp', 'image/x-ms-bmp': 'bmp',
-  'image/webp': 'webp', 'image/tiff': 'tiff', 'image/tif': 'tiff',
+  'application/pdf': 'pdf',
+  'application/x-pdf': 'pdf',
+  'image/jpeg': 'jpeg',
+  'image/jpg': 'jpeg',
+  'image/pjpeg': 'jpeg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/bmp': 'bmp',
+  'image/x-bmp': 'bmp',
+  'image/x-ms-bmp': 'bmp',
+  'image/webp': 'webp',
+  'image/tiff': 'tiff',
+  'image/tif': 'tiff',
 };
 
 /** Declared types that say nothing about the content. */
@@ -94,7 +102,11 @@ export function formatFromName(name: string | null | undefined): DocumentFormat 
  * The format of an upload, or undefined when it is not one the stand-in knows. A specific declared
  * type (say text/plain) is believed over the name; a generic one (octet-stream) is not.
  */
-export function resolveFormat(head: Uint8Array, declared: string | null | undefined, name: string | null | undefined): DocumentFormat | undefined {
+export function resolveFormat(
+  head: Uint8Array,
+  declared: string | null | undefined,
+  name: string | null | undefined,
+): DocumentFormat | undefined {
   const sniffed = sniff(head);
   if (sniffed) {
     return sniffed;

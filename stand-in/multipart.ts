@@ -35,7 +35,10 @@ export class MultipartParser {
   // The first delimiter may open the body without a preceding CRLF; a virtual CRLF lets one search find both.
   private carry: Buffer = Buffer.from(CRLF);
 
-  constructor(boundary: string, private readonly handler: PartHandler) {
+  constructor(
+    boundary: string,
+    private readonly handler: PartHandler,
+  ) {
     this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
   }
 
@@ -229,7 +232,10 @@ function decodeExtValue(value: string): string | undefined {
       return decodeURIComponent(m[2]);
     }
     if (charset === 'iso-8859-1' || charset === 'latin1') {
-      return Buffer.from(m[2].replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('latin1');
+      return Buffer.from(
+        m[2].replace(/%([0-9a-f]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      ).toString('latin1');
     }
   } catch {
     return undefined;

@@ -71,13 +71,23 @@ export class RateLimiter {
       this.refused++;
       const retryAfter = Math.max(1, Math.ceil((over.w.end - now) / 1000));
       const resetTime = Math.ceil(over.w.end / 1000);
-      const headers = { ...limitHeaders(over.type, over.limit, 0, over.w.end, settings), 'Retry-After': String(retryAfter) };
+      const headers = {
+        ...limitHeaders(over.type, over.limit, 0, over.w.end, settings),
+        'Retry-After': String(retryAfter),
+      };
       return {
         allowed: false,
         reply: {
           status: 429,
           headers,
-          body: { error: 'Rate limit exceeded', limitType: over.type, limit: over.limit, remaining: 0, resetTime, retryAfter },
+          body: {
+            error: 'Rate limit exceeded',
+            limitType: over.type,
+            limit: over.limit,
+            remaining: 0,
+            resetTime,
+            retryAfter,
+          },
         },
       };
     }
@@ -86,8 +96,13 @@ export class RateLimiter {
     }
     this.counted++;
     // The tightest limit: fewest left, then the shortest window.
-    const tight = current.sort((a, b) => (a.limit - a.w.count) - (b.limit - b.w.count) || WINDOW_MS[a.type] - WINDOW_MS[b.type])[0];
-    return { allowed: true, headers: tight ? limitHeaders(tight.type, tight.limit, tight.limit - tight.w.count, tight.w.end, settings) : {} };
+    const tight = current.sort(
+      (a, b) => a.limit - a.w.count - (b.limit - b.w.count) || WINDOW_MS[a.type] - WINDOW_MS[b.type],
+    )[0];
+    return {
+      allowed: true,
+      headers: tight ? limitHeaders(tight.type, tight.limit, tight.limit - tight.w.count, tight.w.end, settings) : {},
+    };
   }
 
   stats(keys: readonly string[], settings: RateLimitSettings | undefined): RateLimitStats {
@@ -95,7 +110,9 @@ export class RateLimiter {
     const limits = new Map(activeLimits(settings));
     for (const [key, perKey] of this.windows) {
       const name = keys.includes(key) ? `key#${keys.indexOf(key)}` : 'key#?';
-      out.keys[name] = Object.fromEntries([...perKey].map(([type, w]) => [type, { count: w.count, limit: limits.get(type) ?? 0, resetAt: w.end }]));
+      out.keys[name] = Object.fromEntries(
+        [...perKey].map(([type, w]) => [type, { count: w.count, limit: limits.get(type) ?? 0, resetAt: w.end }]),
+      );
     }
     return out;
   }
@@ -116,7 +133,13 @@ export function activeLimits(settings: RateLimitSettings | undefined): [LimitTyp
     .filter((e): e is [LimitType, number] => typeof e[1] === 'number' && e[1] >= 1);
 }
 
-function limitHeaders(type: LimitType, limit: number, remaining: number, end: number, settings: RateLimitSettings): Record<string, string> {
+function limitHeaders(
+  type: LimitType,
+  limit: number,
+  remaining: number,
+  end: number,
+  settings: RateLimitSettings,
+): Record<string, string> {
   const reset = settings.resetPrecision === 'milliseconds' ? (end / 1000).toFixed(3) : String(Math.ceil(end / 1000));
   return {
     'X-RateLimit-Limit': String(limit),

@@ -30,25 +30,93 @@ interface ErrorDef {
 }
 
 export const ERRORS = {
-  unauthorized: { status: 401, message: 'Invalid API key', code: 'INVALID_API_KEY', flat: 'Invalid API key', reference: { error: 'Invalid API key' } },
+  unauthorized: {
+    status: 401,
+    message: 'Invalid API key',
+    code: 'INVALID_API_KEY',
+    flat: 'Invalid API key',
+    reference: { error: 'Invalid API key' },
+  },
   /** `GET /api/usage` without a valid key. */
-  usageUnauthorized: { status: 401, message: 'Unauthorized', code: 'UNAUTHORIZED', flat: 'Unauthorized', reference: { error: 'Unauthorized' } },
+  usageUnauthorized: {
+    status: 401,
+    message: 'Unauthorized',
+    code: 'UNAUTHORIZED',
+    flat: 'Unauthorized',
+    reference: { error: 'Unauthorized' },
+  },
   validation: { status: 400, message: 'Validation error', code: 'INVALID_REQUEST' },
   /** The reference answers an unknown step and one the key may not use alike (404 or 403). */
-  stepNotFound: { status: 404, message: 'Step not found', code: 'STEP_NOT_FOUND', flat: 'STEP_NOT_FOUND', reference: { message: 'Step not found or access denied' } },
-  stepForbidden: { status: 403, message: 'Step not found or access denied', code: 'FORBIDDEN', flat: 'FORBIDDEN', reference: { message: 'Step not found or access denied' } },
-  executionNotFound: { status: 404, message: 'Execution not found', code: 'EXECUTION_NOT_FOUND', flat: 'EXECUTION_NOT_FOUND' },
+  stepNotFound: {
+    status: 404,
+    message: 'Step not found',
+    code: 'STEP_NOT_FOUND',
+    flat: 'STEP_NOT_FOUND',
+    reference: { message: 'Step not found or access denied' },
+  },
+  stepForbidden: {
+    status: 403,
+    message: 'Step not found or access denied',
+    code: 'FORBIDDEN',
+    flat: 'FORBIDDEN',
+    reference: { message: 'Step not found or access denied' },
+  },
+  executionNotFound: {
+    status: 404,
+    message: 'Execution not found',
+    code: 'EXECUTION_NOT_FOUND',
+    flat: 'EXECUTION_NOT_FOUND',
+  },
   executionForbidden: { status: 403, message: 'Access denied to this execution', code: 'FORBIDDEN', flat: 'FORBIDDEN' },
-  quotaExceeded: { status: 402, message: 'Quota exceeded', code: 'QUOTA_EXCEEDED', flat: 'Quota exceeded', reference: { error: 'Quota exceeded' } },
+  quotaExceeded: {
+    status: 402,
+    message: 'Quota exceeded',
+    code: 'QUOTA_EXCEEDED',
+    flat: 'Quota exceeded',
+    reference: { error: 'Quota exceeded' },
+  },
   urlTimeout: { status: 408, message: 'URL download timeout (30000ms)', code: 'TIMEOUT', flat: 'TIMEOUT' },
   notFound: { status: 404, message: 'Not found', code: 'NOT_FOUND', flat: 'NOT_FOUND' },
-  methodNotAllowed: { status: 405, message: 'Method not allowed', code: 'METHOD_NOT_ALLOWED', flat: 'METHOD_NOT_ALLOWED' },
-  tooLarge: { status: 413, message: 'File too large', code: 'FILE_TOO_LARGE', flat: 'FILE_TOO_LARGE', reference: { message: 'File exceeds maximum allowed size (100MB)' } },
+  methodNotAllowed: {
+    status: 405,
+    message: 'Method not allowed',
+    code: 'METHOD_NOT_ALLOWED',
+    flat: 'METHOD_NOT_ALLOWED',
+  },
+  tooLarge: {
+    status: 413,
+    message: 'File too large',
+    code: 'FILE_TOO_LARGE',
+    flat: 'FILE_TOO_LARGE',
+    reference: { message: 'File exceeds maximum allowed size (100MB)' },
+  },
   /** Flat and nested styles only: the reference refuses a document's format with a 400 (see unsupportedFormatReply). */
-  unsupportedFormat: { status: 415, message: 'Unsupported format', code: 'UNSUPPORTED_FORMAT', flat: 'UNSUPPORTED_FORMAT' },
-  unsupportedContentType: { status: 415, message: 'Content-Type not supported', code: 'UNSUPPORTED_CONTENT_TYPE', flat: 'UNSUPPORTED_CONTENT_TYPE', reference: { message: 'Unsupported Content-Type. Use multipart/form-data or application/json.' } },
-  rateLimited: { status: 429, message: 'Rate limit exceeded', code: 'RATE_LIMITED', flat: 'Rate limit exceeded', reference: { error: 'Rate limit exceeded' } },
-  serverError: { status: 500, message: 'Error processing request', code: 'INTERNAL_ERROR', flat: 'Error processing request' },
+  unsupportedFormat: {
+    status: 415,
+    message: 'Unsupported format',
+    code: 'UNSUPPORTED_FORMAT',
+    flat: 'UNSUPPORTED_FORMAT',
+  },
+  unsupportedContentType: {
+    status: 415,
+    message: 'Content-Type not supported',
+    code: 'UNSUPPORTED_CONTENT_TYPE',
+    flat: 'UNSUPPORTED_CONTENT_TYPE',
+    reference: { message: 'Unsupported Content-Type. Use multipart/form-data or application/json.' },
+  },
+  rateLimited: {
+    status: 429,
+    message: 'Rate limit exceeded',
+    code: 'RATE_LIMITED',
+    flat: 'Rate limit exceeded',
+    reference: { error: 'Rate limit exceeded' },
+  },
+  serverError: {
+    status: 500,
+    message: 'Error processing request',
+    code: 'INTERNAL_ERROR',
+    flat: 'Error processing request',
+  },
 } satisfies Record<string, ErrorDef>;
 
 export type ErrorKind = keyof typeof ERRORS;
@@ -62,11 +130,12 @@ export interface ErrorExtras {
 
 export function errorReply(style: ErrorStyle, kind: ErrorKind, extras: ErrorExtras = {}): Reply {
   const def: ErrorDef = ERRORS[kind];
-  const body = style === 'nested'
-    ? { error: { code: def.code, message: def.message, ...extras.fields } }
-    : style === 'reference'
-      ? { ...(def.reference ?? { message: def.message }), ...extras.fields }
-      : { message: def.message, ...(def.flat === undefined ? {} : { error: def.flat }), ...extras.fields };
+  const body =
+    style === 'nested'
+      ? { error: { code: def.code, message: def.message, ...extras.fields } }
+      : style === 'reference'
+        ? { ...(def.reference ?? { message: def.message }), ...extras.fields }
+        : { message: def.message, ...(def.flat === undefined ? {} : { error: def.flat }), ...extras.fields };
   return { status: extras.status ?? def.status, body, headers: extras.headers };
 }
 
@@ -82,6 +151,9 @@ export function validationError(style: ErrorStyle, ...errors: string[]): Reply {
  */
 export function unsupportedFormatReply(style: ErrorStyle, what: string): Reply {
   return style === 'reference'
-    ? validationError(style, `Unsupported file type${what ? `: ${what}` : ''}. Supported types: PDF, JPEG, PNG, GIF, BMP, WebP`)
+    ? validationError(
+        style,
+        `Unsupported file type${what ? `: ${what}` : ''}. Supported types: PDF, JPEG, PNG, GIF, BMP, WebP`,
+      )
     : errorReply(style, 'unsupportedFormat');
 }

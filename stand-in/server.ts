@@ -19,16 +19,38 @@ import type { Reply } from './replies';
 import type { RateLimitStats } from './ratelimit';
 import { StandInState } from './state';
 import {
-  ConfigError, DEFAULT_SETTINGS, isPlainObject, parseConfig,
-  type ExecutionInfo, type FaultSpec, type RequestLogEntry, type StandInConfig, type StandInSettings, type StartCount, type StepScript,
+  ConfigError,
+  DEFAULT_SETTINGS,
+  isPlainObject,
+  parseConfig,
+  type ExecutionInfo,
+  type FaultSpec,
+  type RequestLogEntry,
+  type StandInConfig,
+  type StandInSettings,
+  type StartCount,
+  type StepScript,
 } from './types';
 
 export { DEFAULT_STEPS } from './default-steps';
 export type { RateLimitSettings, RateLimitStats } from './ratelimit';
 export { LEGACY_WIRE } from './types';
 export type {
-  ErrorStyle, ExecutionInfo, FaultKind, FaultMatch, FaultSpec, LoggedFile, ProgressStyle, RequestLogEntry, StandInConfig,
-  StandInSettings, StartCount, StatusIdField, StepOutcome, StepScript, TimestampStyle,
+  ErrorStyle,
+  ExecutionInfo,
+  FaultKind,
+  FaultMatch,
+  FaultSpec,
+  LoggedFile,
+  ProgressStyle,
+  RequestLogEntry,
+  StandInConfig,
+  StandInSettings,
+  StartCount,
+  StatusIdField,
+  StepOutcome,
+  StepScript,
+  TimestampStyle,
 } from './types';
 
 export interface StandInOptions {
@@ -72,7 +94,11 @@ const MAX_LOGGED_STRING = 64 * 1024;
 
 export async function startStandIn(opts: StandInOptions = {}): Promise<StandIn> {
   const { steps, faults, ...configured } = await loadConfig(opts);
-  const settings: StandInSettings = { ...DEFAULT_SETTINGS, ...configured, apiKeys: opts.apiKeys ?? configured.apiKeys ?? DEFAULT_SETTINGS.apiKeys };
+  const settings: StandInSettings = {
+    ...DEFAULT_SETTINGS,
+    ...configured,
+    apiKeys: opts.apiKeys ?? configured.apiKeys ?? DEFAULT_SETTINGS.apiKeys,
+  };
   const state = new StandInState(settings, steps ?? DEFAULT_STEPS);
   state.faults.add(faults ?? []);
   const control = new Control(state);
@@ -137,7 +163,12 @@ function shutdown(server: http.Server, state: StandInState): Promise<void> {
   });
 }
 
-async function dispatch(state: StandInState, control: Control, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+async function dispatch(
+  state: StandInState,
+  control: Control,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): Promise<void> {
   const method = req.method ?? 'GET';
   const [path, rawQuery] = splitUrl(req.url ?? '/');
   const query = new URLSearchParams(rawQuery);
@@ -146,7 +177,14 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
     send(res, await handleControl(control, req, path.slice(CONTROL_PREFIX.length), query), requestId);
     return;
   }
-  const entry = state.newLogEntry({ time: Date.now(), method, path, query: Object.fromEntries(query), headers: flattenHeaders(req.headers), requestId });
+  const entry = state.newLogEntry({
+    time: Date.now(),
+    method,
+    path,
+    query: Object.fromEntries(query),
+    headers: flattenHeaders(req.headers),
+    requestId,
+  });
   const fault = state.faults.take(method, path);
   if (fault) {
     entry.fault = fault.kind;
@@ -164,10 +202,14 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
   }
   recordBody(entry, body);
   const now = Date.now();
-  let reply = outage === '503' ? errorReply(state.settings.errorStyle, 'serverError', { status: 503 })
-    : isReplacing(fault)
-      ? faultReply(fault, state.settings.errorStyle, now)
-      : limited(state, path, req.headers.authorization, now, () => handleApi(state, { method, path, query: rawQuery, headers: req.headers, body, now }));
+  let reply =
+    outage === '503'
+      ? errorReply(state.settings.errorStyle, 'serverError', { status: 503 })
+      : isReplacing(fault)
+        ? faultReply(fault, state.settings.errorStyle, now)
+        : limited(state, path, req.headers.authorization, now, () =>
+            handleApi(state, { method, path, query: rawQuery, headers: req.headers, body, now }),
+          );
   reply = withResultFault(state, method, path, reply, entry);
   await deliver(state, req, res, entry, reply, fault);
 }
@@ -176,10 +218,23 @@ async function dispatch(state: StandInState, control: Control, req: http.Incomin
  * The per-key rate limiter (ratelimit.ts), when configured: a request with a valid key is counted or
  * refused with a 429, and its answer gets the `X-RateLimit-*` headers. `/api/usage` is never limited.
  */
-function limited(state: StandInState, path: string, authorization: string | undefined, now: number, handle: () => Reply): Reply {
+function limited(
+  state: StandInState,
+  path: string,
+  authorization: string | undefined,
+  now: number,
+  handle: () => Reply,
+): Reply {
   const settings = state.settings.rateLimit;
   const key = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-  if (!activeLimits(settings).length || !settings || !path.startsWith('/api/') || path === '/api/usage' || key === undefined || !state.settings.apiKeys.includes(key)) {
+  if (
+    !activeLimits(settings).length ||
+    !settings ||
+    !path.startsWith('/api/') ||
+    path === '/api/usage' ||
+    key === undefined ||
+    !state.settings.apiKeys.includes(key)
+  ) {
     return handle();
   }
   const decision = state.limiter.take(key, now, settings);
@@ -191,7 +246,11 @@ function limited(state: StandInState, path: string, authorization: string | unde
 }
 
 /** The parsed body, or undefined when the client went away before it ended. */
-async function readOrAbort(state: StandInState, req: http.IncomingMessage, fault: FaultSpec | undefined): Promise<ParsedBody | undefined> {
+async function readOrAbort(
+  state: StandInState,
+  req: http.IncomingMessage,
+  fault: FaultSpec | undefined,
+): Promise<ParsedBody | undefined> {
   const { maxUploadBytes } = state.settings;
   try {
     return await readBody(req, {
@@ -209,7 +268,14 @@ async function readOrAbort(state: StandInState, req: http.IncomingMessage, fault
 }
 
 /** Sends `reply`, unless a delay or drop fault (or the client) says otherwise, and records the outcome. */
-async function deliver(state: StandInState, req: http.IncomingMessage, res: http.ServerResponse, entry: RequestLogEntry, reply: Reply, fault: FaultSpec | undefined): Promise<void> {
+async function deliver(
+  state: StandInState,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  entry: RequestLogEntry,
+  reply: Reply,
+  fault: FaultSpec | undefined,
+): Promise<void> {
   entry.handledStatus = reply.status;
   if (fault?.kind === 'delay' && !(await state.sleep(fault.ms))) {
     entry.status = 'aborted';
@@ -232,7 +298,13 @@ async function deliver(state: StandInState, req: http.IncomingMessage, res: http
 }
 
 /** A SUCCESS status answer with its data replaced by a result fault's (huge or deeply nested). */
-function withResultFault(state: StandInState, method: string, path: string, reply: Reply, entry: RequestLogEntry): Reply {
+function withResultFault(
+  state: StandInState,
+  method: string,
+  path: string,
+  reply: Reply,
+  entry: RequestLogEntry,
+): Reply {
   const body = reply.body as Record<string, unknown> | undefined;
   if (reply.status !== 200 || !isPlainObject(body) || body.status !== 'SUCCESS') {
     return reply;
@@ -294,7 +366,13 @@ function recordBody(entry: RequestLogEntry, body: ParsedBody): void {
   } else if (body.kind === 'multipart') {
     entry.multipart = {
       fields: { ...body.fields },
-      files: body.files.map(({ field, filename, contentType, size, sha256 }) => ({ field, filename, contentType, size, sha256 })),
+      files: body.files.map(({ field, filename, contentType, size, sha256 }) => ({
+        field,
+        filename,
+        contentType,
+        size,
+        sha256,
+      })),
     };
   }
 }
@@ -304,6 +382,10 @@ function summarise(value: unknown): unknown {
   if (!isPlainObject(value)) {
     return value;
   }
-  return Object.fromEntries(Object.entries(value).map(([k, v]) =>
-    [k, typeof v === 'string' && v.length > MAX_LOGGED_STRING ? `<${v.length} characters, not logged>` : v]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      typeof v === 'string' && v.length > MAX_LOGGED_STRING ? `<${v.length} characters, not logged>` : v,
+    ]),
+  );
 }

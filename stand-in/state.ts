@@ -25,7 +25,10 @@ export class StandInState {
   private readonly timers = new Map<NodeJS.Timeout, (completed: boolean) => void>();
   closed = false;
 
-  constructor(public settings: StandInSettings, steps: StepScript[]) {
+  constructor(
+    public settings: StandInSettings,
+    steps: StepScript[],
+  ) {
     this.setSteps(steps);
     this.random = seededRandom(settings.seed ?? 1);
   }

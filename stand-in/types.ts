@@ -64,33 +64,34 @@ interface FaultBase {
   match?: FaultMatch;
 }
 
-export type FaultSpec = FaultBase & (
-  | { kind: 'rateLimit'; retryAfter?: number | 'http-date' | 'none'; retryAfterSeconds?: number }
-  | { kind: 'serverError'; status?: 500 | 501 | 502 | 503 | 504; retryAfter?: number }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'dropBeforeBody' }
-  | { kind: 'dropAfterBody' }
-  | { kind: 'html'; status?: number }
-  | { kind: 'malformedJson'; status?: number }
-  | { kind: 'throttleBody'; bytesPerSecond: number }
-  /**
-   * The start is accepted and its execution runs, but the answer never arrives: the socket is
-   * destroyed after the body is read (dropAfterBody, matching starts only by default).
-   */
-  | { kind: 'loseStartAnswer' }
-  /**
-   * Status checks fail for `ms` from the moment the fault is armed (whatever `count` says): `503`
-   * answers 503, `drop` cuts the connection, `alternate` does one then the other. The executions
-   * go on running meanwhile.
-   */
-  | { kind: 'statusOutage'; ms: number; mode?: 'drop' | '503' | 'alternate' }
-  /** The next `count` SUCCESS status answers carry data of about `bytes` bytes instead of the script's. */
-  | { kind: 'hugeResult'; bytes: number }
-  /** The next `count` SUCCESS status answers carry data nested `depth` arrays deep (`[[[…]]]`). */
-  | { kind: 'nestedResult'; depth: number }
-  /** 415 "Unsupported Content-Type…": what DocuTray answers when something on the way rewrote the request's Content-Type. */
-  | { kind: 'unsupportedContentType' }
-);
+export type FaultSpec = FaultBase &
+  (
+    | { kind: 'rateLimit'; retryAfter?: number | 'http-date' | 'none'; retryAfterSeconds?: number }
+    | { kind: 'serverError'; status?: 500 | 501 | 502 | 503 | 504; retryAfter?: number }
+    | { kind: 'delay'; ms: number }
+    | { kind: 'dropBeforeBody' }
+    | { kind: 'dropAfterBody' }
+    | { kind: 'html'; status?: number }
+    | { kind: 'malformedJson'; status?: number }
+    | { kind: 'throttleBody'; bytesPerSecond: number }
+    /**
+     * The start is accepted and its execution runs, but the answer never arrives: the socket is
+     * destroyed after the body is read (dropAfterBody, matching starts only by default).
+     */
+    | { kind: 'loseStartAnswer' }
+    /**
+     * Status checks fail for `ms` from the moment the fault is armed (whatever `count` says): `503`
+     * answers 503, `drop` cuts the connection, `alternate` does one then the other. The executions
+     * go on running meanwhile.
+     */
+    | { kind: 'statusOutage'; ms: number; mode?: 'drop' | '503' | 'alternate' }
+    /** The next `count` SUCCESS status answers carry data of about `bytes` bytes instead of the script's. */
+    | { kind: 'hugeResult'; bytes: number }
+    /** The next `count` SUCCESS status answers carry data nested `depth` arrays deep (`[[[…]]]`). */
+    | { kind: 'nestedResult'; depth: number }
+    /** 415 "Unsupported Content-Type…": what DocuTray answers when something on the way rewrote the request's Content-Type. */
+    | { kind: 'unsupportedContentType' }
+  );
 
 export type FaultKind = FaultSpec['kind'];
 
@@ -218,14 +219,28 @@ function fail(where: string, what: string): never {
   throw new ConfigError(`${where} ${what}`);
 }
 
-function optNumber(o: Json, key: string, where: string, opts: { min?: number; max?: number; integer?: boolean } = {}): number | undefined {
+function optNumber(
+  o: Json,
+  key: string,
+  where: string,
+  opts: { min?: number; max?: number; integer?: boolean } = {},
+): number | undefined {
   const v = o[key];
   if (v === undefined) {
     return undefined;
   }
   const min = opts.min ?? 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || (opts.max !== undefined && v > opts.max) || (opts.integer && !Number.isInteger(v))) {
-    fail(`${where}.${key}`, `must be ${opts.integer ? 'an integer' : 'a number'} ≥ ${min}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`);
+  if (
+    typeof v !== 'number' ||
+    !Number.isFinite(v) ||
+    v < min ||
+    (opts.max !== undefined && v > opts.max) ||
+    (opts.integer && !Number.isInteger(v))
+  ) {
+    fail(
+      `${where}.${key}`,
+      `must be ${opts.integer ? 'an integer' : 'a number'} ≥ ${min}${opts.max !== undefined ? ` and ≤ ${opts.max}` : ''}`,
+    );
   }
   return v;
 }
@@ -325,7 +340,12 @@ function parseStatusWords(v: unknown, where: string): StepScript['statusWords'] 
   if (v === undefined) {
     return undefined;
   }
-  if (!isPlainObject(v) || !Object.entries(v).every(([k, w]) => ['ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR'].includes(k) && typeof w === 'string' && w !== '')) {
+  if (
+    !isPlainObject(v) ||
+    !Object.entries(v).every(
+      ([k, w]) => ['ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR'].includes(k) && typeof w === 'string' && w !== '',
+    )
+  ) {
     fail(where, 'must map ENQUEUED, PROCESSING, SUCCESS or ERROR to a word');
   }
   return v as StepScript['statusWords'];
@@ -338,7 +358,11 @@ function parseQuota(v: unknown, where: string): QuotaInfo | false | undefined {
   if (!isPlainObject(v)) {
     fail(where, 'must be false or an object like {"quota":1000,"used":1000,"resetDate":"2026-12-01T00:00:00Z"}');
   }
-  return compact({ quota: optNumber(v, 'quota', where, { integer: true }), used: optNumber(v, 'used', where, { integer: true }), resetDate: optString(v, 'resetDate', where) });
+  return compact({
+    quota: optNumber(v, 'quota', where, { integer: true }),
+    used: optNumber(v, 'used', where, { integer: true }),
+    resetDate: optString(v, 'resetDate', where),
+  });
 }
 
 function parseUsageBase(v: unknown, where: string): StandInSettings['usageBase'] | undefined {
@@ -381,9 +405,17 @@ function parseRetryAfter(o: Json, where: string): number | 'http-date' | 'none' 
 function parseFaultBody(v: Json, where: string): FaultSpec {
   switch (v.kind) {
     case 'rateLimit':
-      return { kind: 'rateLimit', retryAfter: parseRetryAfter(v, where), retryAfterSeconds: optNumber(v, 'retryAfterSeconds', where, { integer: true }) };
+      return {
+        kind: 'rateLimit',
+        retryAfter: parseRetryAfter(v, where),
+        retryAfterSeconds: optNumber(v, 'retryAfterSeconds', where, { integer: true }),
+      };
     case 'serverError':
-      return { kind: 'serverError', status: optEnum(v, 'status', where, [500, 501, 502, 503, 504] as const), retryAfter: optNumber(v, 'retryAfter', where, { integer: true }) };
+      return {
+        kind: 'serverError',
+        status: optEnum(v, 'status', where, [500, 501, 502, 503, 504] as const),
+        retryAfter: optNumber(v, 'retryAfter', where, { integer: true }),
+      };
     case 'delay': {
       const ms = optNumber(v, 'ms', where);
       return { kind: 'delay', ms: ms ?? fail(`${where}.ms`, 'is required') };
@@ -403,7 +435,11 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
       return { kind: 'loseStartAnswer' };
     case 'statusOutage': {
       const ms = optNumber(v, 'ms', where, { min: 0 });
-      return { kind: 'statusOutage', ms: ms ?? fail(`${where}.ms`, 'is required'), mode: optEnum(v, 'mode', where, ['drop', '503', 'alternate'] as const) };
+      return {
+        kind: 'statusOutage',
+        ms: ms ?? fail(`${where}.ms`, 'is required'),
+        mode: optEnum(v, 'mode', where, ['drop', '503', 'alternate'] as const),
+      };
     }
     case 'hugeResult': {
       const bytes = optNumber(v, 'bytes', where, { min: 1, integer: true });
@@ -414,7 +450,10 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
       return { kind: 'nestedResult', depth: depth ?? fail(`${where}.depth`, 'is required') };
     }
     default:
-      return fail(`${where}.kind`, 'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult');
+      return fail(
+        `${where}.kind`,
+        'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult',
+      );
   }
 }
 

@@ -10,7 +10,11 @@ import * as settings from '../settings';
  * HTTP client would bypass them.
  */
 export class ClientFactory {
-  constructor(private readonly apiKeys: ApiKeyStore, private readonly log: ScopedLog, private readonly extensionVersion: string) { }
+  constructor(
+    private readonly apiKeys: ApiKeyStore,
+    private readonly log: ScopedLog,
+    private readonly extensionVersion: string,
+  ) {}
 
   /** @param apiKey a key to use instead of the stored one (to check a key before saving it) */
   create(apiKey?: string): DocuTrayClient {

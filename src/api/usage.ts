@@ -20,13 +20,20 @@ export class UsageService implements vscode.Disposable {
   readonly onDidChange = this.changed.event;
   private readonly subscription: vscode.Disposable;
 
-  constructor(private readonly clients: ClientFactory, private readonly apiKeys: ApiKeyStore, private readonly log: ScopedLog) {
+  constructor(
+    private readonly clients: ClientFactory,
+    private readonly apiKeys: ApiKeyStore,
+    private readonly log: ScopedLog,
+  ) {
     // Figures belong to a key: without one, there are none to show. (A new key brings its own, from its check.)
-    this.subscription = apiKeys.onDidChange(() => void apiKeys.get().then(key => {
-      if (!key) {
-        this.set(undefined);
-      }
-    }));
+    this.subscription = apiKeys.onDidChange(
+      () =>
+        void apiKeys.get().then(key => {
+          if (!key) {
+            this.set(undefined);
+          }
+        }),
+    );
   }
 
   get usage(): Usage | undefined {
@@ -47,15 +54,19 @@ export class UsageService implements vscode.Disposable {
   }
 
   private async fetch(): Promise<void> {
-    if (!await this.apiKeys.get()) {
+    if (!(await this.apiKeys.get())) {
       return;
     }
     try {
       const usage = await this.clients.create().getUsage();
-      this.log.info(`usage ${usage.year}-${String(usage.month).padStart(2, '0')}: ${usage.successfulPages} pages, ${usage.successfulConversions} conversions`);
+      this.log.info(
+        `usage ${usage.year}-${String(usage.month).padStart(2, '0')}: ${usage.successfulPages} pages, ${usage.successfulConversions} conversions`,
+      );
       this.set(usage);
     } catch (e) {
-      this.log.info(`usage not refreshed: ${e instanceof DocuTrayError ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}` : String(e)}`);
+      this.log.info(
+        `usage not refreshed: ${e instanceof DocuTrayError ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}` : String(e)}`,
+      );
     }
   }
 
@@ -73,7 +84,9 @@ export class UsageService implements vscode.Disposable {
 
 /** "November 2026", in the display language. */
 export function monthName(u: Pick<Usage, 'year' | 'month'>): string {
-  return new Intl.DateTimeFormat(vscode.env.language, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(Date.UTC(u.year, u.month - 1, 1));
+  return new Intl.DateTimeFormat(vscode.env.language, { month: 'long', year: 'numeric', timeZone: 'UTC' }).format(
+    Date.UTC(u.year, u.month - 1, 1),
+  );
 }
 
 export function formatNumber(n: number): string {

@@ -17,28 +17,43 @@ import { ensureApiKey } from './apiKey';
  */
 export async function checkExecution(s: Services, arg?: unknown): Promise<string | undefined> {
   // From the Runs view: the run's own execution.
-  const fromRun = arg && typeof arg === 'object' && typeof (arg as RunRecord).executionId === 'string' ? (arg as RunRecord).executionId : undefined;
-  const id = (typeof arg === 'string' ? arg : fromRun ?? await vscode.window.showInputBox({
-    title: l10n.t('Check a DocuTray execution'),
-    prompt: l10n.t('The execution ID (shown in the DocuTray log for every run)'),
-    placeHolder: 'exec_…',
-    ignoreFocusOut: true,
-    validateInput: v => (v.trim() ? undefined : l10n.t('Enter an execution ID.')),
-  }))?.trim();
-  if (!id || !await ensureApiKey(s)) {
+  const fromRun =
+    arg && typeof arg === 'object' && typeof (arg as RunRecord).executionId === 'string'
+      ? (arg as RunRecord).executionId
+      : undefined;
+  const id = (
+    typeof arg === 'string'
+      ? arg
+      : (fromRun ??
+        (await vscode.window.showInputBox({
+          title: l10n.t('Check a DocuTray execution'),
+          prompt: l10n.t('The execution ID (shown in the DocuTray log for every run)'),
+          placeHolder: 'exec_…',
+          ignoreFocusOut: true,
+          validateInput: v => (v.trim() ? undefined : l10n.t('Enter an execution ID.')),
+        })))
+  )?.trim();
+  if (!id || !(await ensureApiKey(s))) {
     return undefined;
   }
   // An execution one of our runs is waiting for (unavailable after an outage, say): that run is
   // checked again, polled to its end and shown like any run; nothing is started.
   const known = await s.runs.history.findByExecution(id);
-  if (known && (known.state === 'unavailable' || known.state === 'cancelled' || (isInFlight(known) && !s.runs.isActive(known.id)))) {
+  if (
+    known &&
+    (known.state === 'unavailable' || known.state === 'cancelled' || (isInFlight(known) && !s.runs.isActive(known.id)))
+  ) {
     const outcome = await s.runs.checkAgain(known.id);
     return outcome?.result?.status ?? outcome?.run?.state;
   }
   const client = s.clients.create();
   const log = s.log.scoped('check');
   const execution = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: l10n.t('DocuTray: execution {0}', plainText(id)), cancellable: true },
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: l10n.t('DocuTray: execution {0}', plainText(id)),
+      cancellable: true,
+    },
     async (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
@@ -50,22 +65,29 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
       const unknown = unknownStatusLogger(log);
       unknown(first);
       progress.report({ message: statusText(first) });
-      return client.waitForCompletion(id, {
-        signal: abort.signal,
-        onStatus: e => {
-          unknown(e);
-          progress.report({ message: statusText(e) });
-        },
-      }).catch(async e => {
-        const failed = (e as { execution?: typeof first }).execution;
-        if (failed) {
-          return failed;
-        }
-        throw e;
-      });
-    });
+      return client
+        .waitForCompletion(id, {
+          signal: abort.signal,
+          onStatus: e => {
+            unknown(e);
+            progress.report({ message: statusText(e) });
+          },
+        })
+        .catch(async e => {
+          const failed = (e as { execution?: typeof first }).execution;
+          if (failed) {
+            return failed;
+          }
+          throw e;
+        });
+    },
+  );
   const run = await recordInRuns(s, execution);
-  await s.runs.history.update(run.id, { state: execution.status as RunState, finishedAt: Date.now(), error: execution.error ? { kind: 'stepFailed', message: execution.error.message } : undefined });
+  await s.runs.history.update(run.id, {
+    state: execution.status as RunState,
+    finishedAt: Date.now(),
+    error: execution.error ? { kind: 'stepFailed', message: execution.error.message } : undefined,
+  });
   const stepId = execution.stepId ?? 'step';
   const result = toStoredResult(execution, {
     stepId,
@@ -75,8 +97,19 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   });
   await s.results.save(result);
   if (execution.status === 'ERROR') {
-    void vscode.window.showErrorMessage(l10n.t('DocuTray execution {0} failed: {1}', plainText(execution.id), plainText(execution.error?.message ?? l10n.t('no details'))),
-      l10n.t('Show Record')).then(c => c && s.runs.open(result, 'active').then(() => vscode.commands.executeCommand('docutray.showExecutionRecord')));
+    void vscode.window
+      .showErrorMessage(
+        l10n.t(
+          'DocuTray execution {0} failed: {1}',
+          plainText(execution.id),
+          plainText(execution.error?.message ?? l10n.t('no details')),
+        ),
+        l10n.t('Show Record'),
+      )
+      .then(
+        c =>
+          c && s.runs.open(result, 'active').then(() => vscode.commands.executeCommand('docutray.showExecutionRecord')),
+      );
     return execution.status;
   }
   await s.runs.open(result, 'active');
@@ -92,9 +125,15 @@ async function recordInRuns(s: Services, e: Execution): Promise<RunRecord> {
   const now = Date.now();
   const stepId = e.stepId ?? 'step';
   const run: RunRecord = {
-    id: randomUUID(), source: formatRunSource(executionSource(e.id)), sourceName: e.originalFilename ?? e.id, stepId, stepName: e.stepName ?? stepId,
-    executionId: e.id, state: e.status === 'SUCCESS' || e.status === 'ERROR' ? e.status as RunState : 'PROCESSING',
-    startedAt: Date.parse(e.requestTimestamp ?? '') || now, updatedAt: now,
+    id: randomUUID(),
+    source: formatRunSource(executionSource(e.id)),
+    sourceName: e.originalFilename ?? e.id,
+    stepId,
+    stepName: e.stepName ?? stepId,
+    executionId: e.id,
+    state: e.status === 'SUCCESS' || e.status === 'ERROR' ? (e.status as RunState) : 'PROCESSING',
+    startedAt: Date.parse(e.requestTimestamp ?? '') || now,
+    updatedAt: now,
   };
   await s.runs.history.add(run);
   return run;

@@ -28,4 +28,4 @@ export const COMMAND_IDS = [
   'docutray.runs.refresh',
 ] as const;
 
-export type CommandId = typeof COMMAND_IDS[number];
+export type CommandId = (typeof COMMAND_IDS)[number];

@@ -6,7 +6,15 @@ import { saveResultCopy, showExecutionRecord } from './resultCommands';
 import { runStep, runStepOnUrl } from './runStep';
 import { configureSteps } from '../runs/stepPicker';
 import {
-  cancelRun, clearFinished, compareWith, copyExecutionId, openRunResult, openRunSource, removeRuns, rerun, saveRunResultAs,
+  cancelRun,
+  clearFinished,
+  compareWith,
+  copyExecutionId,
+  openRunResult,
+  openRunSource,
+  removeRuns,
+  rerun,
+  saveRunResultAs,
 } from './runCommands';
 
 type Handler = (...args: unknown[]) => Promise<unknown> | unknown;
@@ -44,6 +52,10 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     },
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
-    s.errors.run(id, async () => handlers[id](...args), () => run(id, args));
+    s.errors.run(
+      id,
+      async () => handlers[id](...args),
+      () => run(id, args),
+    );
   return run;
 }

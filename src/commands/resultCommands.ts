@@ -16,7 +16,7 @@ function resultUri(arg: unknown): vscode.Uri | undefined {
 async function storedFor(s: Services, arg: unknown) {
   const uri = resultUri(arg);
   const parsed = uri && parseResultPath(uri.path);
-  const result = parsed && await s.results.get(parsed.executionId);
+  const result = parsed && (await s.results.get(parsed.executionId));
   if (!result) {
     void vscode.window.showInformationMessage(l10n.t('Open a DocuTray result first.'));
   }

@@ -32,9 +32,15 @@ async function requireRun(s: Services, arg: unknown): Promise<RunRecord> {
 async function resultOf(s: Services, run: RunRecord) {
   const result = run.executionId ? await s.results.get(run.executionId) : undefined;
   if (!result) {
-    throw new Error(run.executionId && run.state !== 'SUCCESS' && run.state !== 'ERROR'
-      ? l10n.t('{0} has no result yet: check its execution {1} (Check Execution).', plainText(run.sourceName), plainText(run.executionId))
-      : l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', plainText(run.sourceName)));
+    throw new Error(
+      run.executionId && run.state !== 'SUCCESS' && run.state !== 'ERROR'
+        ? l10n.t(
+            '{0} has no result yet: check its execution {1} (Check Execution).',
+            plainText(run.sourceName),
+            plainText(run.executionId),
+          )
+        : l10n.t('The result of {0} is no longer stored. Rerun it to get it again.', plainText(run.sourceName)),
+    );
   }
   return result;
 }
@@ -62,12 +68,14 @@ export async function rerun(s: Services, arg: unknown, pickStep: boolean) {
   if (!target) {
     throw new Error(l10n.t('{0} has no source document to run again.', plainText(run.sourceName)));
   }
-  const step = pickStep ? await s.steps.pick(l10n.t('Rerun {0} with another step', run.sourceName)) : { id: run.stepId, name: run.stepName };
+  const step = pickStep
+    ? await s.steps.pick(l10n.t('Rerun {0} with another step', run.sourceName))
+    : { id: run.stepId, name: run.stepName };
   if (!step) {
     return undefined;
   }
   // A run that may have started (or may still be running) is never started again with one click.
-  if (rerunMayDuplicate(run) && !await s.runs.confirmDuplicate(run)) {
+  if (rerunMayDuplicate(run) && !(await s.runs.confirmDuplicate(run))) {
     return undefined;
   }
   return s.runs.run([target], step);
@@ -98,7 +106,9 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
   const left = await resultOf(s, run);
   let right: RunRecord | undefined = other ? await runFrom(s, other) : undefined;
   if (!right) {
-    const candidates = (await s.runs.history.all()).filter(r => r.id !== run.id && hasResult(r) && r.state === 'SUCCESS');
+    const candidates = (await s.runs.history.all()).filter(
+      r => r.id !== run.id && hasResult(r) && r.state === 'SUCCESS',
+    );
     if (!candidates.length) {
       void vscode.window.showInformationMessage(l10n.t('There is no other result to compare with yet.'));
       return;
@@ -106,17 +116,32 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
     // Likely pairs first: the same file with another step, or another file with the same step.
     const score = (r: RunRecord) => (r.source === run.source ? 0 : r.stepId === run.stepId ? 1 : 2);
     candidates.sort((a, b) => score(a) - score(b) || b.startedAt - a.startedAt);
-    const pick = await vscode.window.showQuickPick(candidates.map(r => ({
-      label: r.sourceName, description: r.stepName, detail: new Date(r.startedAt).toLocaleString(), run: r,
-    })), { title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName), matchOnDescription: true, ignoreFocusOut: true });
+    const pick = await vscode.window.showQuickPick(
+      candidates.map(r => ({
+        label: r.sourceName,
+        description: r.stepName,
+        detail: new Date(r.startedAt).toLocaleString(),
+        run: r,
+      })),
+      {
+        title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName),
+        matchOnDescription: true,
+        ignoreFocusOut: true,
+      },
+    );
     right = pick?.run;
   }
   if (!right) {
     return;
   }
   const rightResult = await resultOf(s, right);
-  await vscode.commands.executeCommand('vscode.diff', ResultFileSystem.uriFor(left), ResultFileSystem.uriFor(rightResult),
-    l10n.t('{0} ({1}) ↔ {2} ({3})', left.sourceName, left.stepName, rightResult.sourceName, rightResult.stepName), { preview: false });
+  await vscode.commands.executeCommand(
+    'vscode.diff',
+    ResultFileSystem.uriFor(left),
+    ResultFileSystem.uriFor(rightResult),
+    l10n.t('{0} ({1}) ↔ {2} ({3})', left.sourceName, left.stepName, rightResult.sourceName, rightResult.stepName),
+    { preview: false },
+  );
 }
 
 export async function removeRuns(s: Services, arg: unknown, selection?: unknown): Promise<number> {
@@ -135,7 +160,11 @@ export async function clearFinished(s: Services): Promise<number> {
     return 0;
   }
   const clear = l10n.t('Clear');
-  const ok = await vscode.window.showWarningMessage(l10n.t('Remove {0} finished runs and their stored results?', finished.length), { modal: true }, clear);
+  const ok = await vscode.window.showWarningMessage(
+    l10n.t('Remove {0} finished runs and their stored results?', finished.length),
+    { modal: true },
+    clear,
+  );
   if (ok !== clear) {
     return 0;
   }

@@ -19,7 +19,9 @@ export interface RunStepArgs {
 }
 
 function asArgs(arg: unknown): RunStepArgs | undefined {
-  return arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && !Array.isArray(arg) ? arg as RunStepArgs : undefined;
+  return arg && typeof arg === 'object' && !(arg instanceof vscode.Uri) && !Array.isArray(arg)
+    ? (arg as RunStepArgs)
+    : undefined;
 }
 
 async function chooseStep(s: Services, stepId: string | undefined, title: string): Promise<StepDefinition | undefined> {
@@ -55,17 +57,22 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   if (skipped.length) {
     const names = skipped.map(u => plainText(fileName(u))).join(', ');
     const formats = SUPPORTED_LABELS.join(', ');
-    void vscode.window.showWarningMessage(eligible.length
-      ? l10n.t('Skipped {0}: DocuTray accepts {1} only.', names, formats)
-      : l10n.t('DocuTray accepts {0} only; nothing to run on {1}.', formats, names));
+    void vscode.window.showWarningMessage(
+      eligible.length
+        ? l10n.t('Skipped {0}: DocuTray accepts {1} only.', names, formats)
+        : l10n.t('DocuTray accepts {0} only; nothing to run on {1}.', formats, names),
+    );
   }
   if (!eligible.length) {
     return undefined;
   }
-  if (!await ensureApiKey(s)) {
+  if (!(await ensureApiKey(s))) {
     return undefined;
   }
-  const title = eligible.length === 1 ? l10n.t('Run a DocuTray step on {0}', fileName(eligible[0])) : l10n.t('Run a DocuTray step on {0} files', eligible.length);
+  const title =
+    eligible.length === 1
+      ? l10n.t('Run a DocuTray step on {0}', fileName(eligible[0]))
+      : l10n.t('Run a DocuTray step on {0} files', eligible.length);
   const step = await chooseStep(s, args?.stepId, title);
   if (!step) {
     return undefined;
@@ -95,7 +102,9 @@ async function askForFiles(): Promise<vscode.Uri[]> {
 export function validateDocumentUrl(value: string): string | undefined {
   try {
     const u = new URL(value.trim());
-    return u.protocol === 'http:' || u.protocol === 'https:' ? undefined : l10n.t('Only http and https URLs can be processed.');
+    return u.protocol === 'http:' || u.protocol === 'https:'
+      ? undefined
+      : l10n.t('Only http and https URLs can be processed.');
   } catch {
     return l10n.t('Enter the URL of a PDF or image, like https://example.com/invoice.pdf');
   }
@@ -104,13 +113,17 @@ export function validateDocumentUrl(value: string): string | undefined {
 /** `docutray.runStepOnUrl`: DocuTray fetches the document itself; nothing is downloaded here. */
 export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutcome[] | undefined> {
   const args = asArgs(arg0);
-  const url = args?.url ?? (await vscode.window.showInputBox({
-    title: l10n.t('Run a DocuTray step on a URL'),
-    prompt: l10n.t('The http(s) URL of a PDF or image. DocuTray downloads it itself.'),
-    placeHolder: 'https://example.com/invoice.pdf',
-    ignoreFocusOut: true,
-    validateInput: validateDocumentUrl,
-  }))?.trim();
+  const url =
+    args?.url ??
+    (
+      await vscode.window.showInputBox({
+        title: l10n.t('Run a DocuTray step on a URL'),
+        prompt: l10n.t('The http(s) URL of a PDF or image. DocuTray downloads it itself.'),
+        placeHolder: 'https://example.com/invoice.pdf',
+        ignoreFocusOut: true,
+        validateInput: validateDocumentUrl,
+      })
+    )?.trim();
   if (!url) {
     return undefined;
   }
@@ -118,7 +131,7 @@ export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutc
   if (problem) {
     throw new InvalidInputError('badUrl', problem);
   }
-  if (!await ensureApiKey(s)) {
+  if (!(await ensureApiKey(s))) {
     return undefined;
   }
   const target = urlTarget(url);

@@ -1,6 +1,13 @@
 import vscode = require('vscode');
 import { ByteCache } from '../core/results/byteCache';
-import { ResultView, StoredResult, executionRecordText, parseResultPath, resultDocumentText, resultPath } from '../core/results/storedResult';
+import {
+  ResultView,
+  StoredResult,
+  executionRecordText,
+  parseResultPath,
+  resultDocumentText,
+  resultPath,
+} from '../core/results/storedResult';
 import { ResultStore } from './resultStore';
 import { RESULT_SCHEME } from './resultScheme';
 
@@ -22,16 +29,19 @@ export class ResultFileSystem implements ResultFileSystemReads {
   /** The size of each document rendered (numbers only): stat never renders a result twice. */
   private readonly sizes = new Map<string, { size: number; time: number }>();
 
-  constructor(private readonly store: ResultStore) { }
+  constructor(private readonly store: ResultStore) {}
 
-  static uriFor(result: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>, view: ResultView = 'data'): vscode.Uri {
+  static uriFor(
+    result: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>,
+    view: ResultView = 'data',
+  ): vscode.Uri {
     return vscode.Uri.from({ scheme: RESULT_SCHEME, path: resultPath(result, view) });
   }
 
   /** The stored result behind a URI; its receivedAt tells one stored copy from a later one. */
   private async resultFor(uri: vscode.Uri): Promise<{ result: StoredResult; view: ResultView; key: string }> {
     const parsed = parseResultPath(uri.path);
-    const result = parsed && await this.store.get(parsed.executionId);
+    const result = parsed && (await this.store.get(parsed.executionId));
     if (!parsed || !result) {
       throw vscode.FileSystemError.FileNotFound(uri);
     }
@@ -59,8 +69,15 @@ export class ResultFileSystem implements ResultFileSystemReads {
       return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     }
     const { key } = await this.resultFor(uri);
-    const known = this.sizes.get(key) ?? this.sizes.get((await this.render(uri)).key) as { size: number; time: number };
-    return { type: vscode.FileType.File, ctime: known.time, mtime: known.time, size: known.size, permissions: vscode.FilePermission.Readonly };
+    const known =
+      this.sizes.get(key) ?? (this.sizes.get((await this.render(uri)).key) as { size: number; time: number });
+    return {
+      type: vscode.FileType.File,
+      ctime: known.time,
+      mtime: known.time,
+      size: known.size,
+      permissions: vscode.FilePermission.Readonly,
+    };
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {

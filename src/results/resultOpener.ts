@@ -4,7 +4,10 @@ import { ResultFileSystem } from './resultFileSystem';
 import * as settings from '../settings';
 
 /** Opens a stored result, as `docutray.openResult` says (or as asked). */
-export async function openResult(result: StoredResult, mode: settings.OpenResultMode = settings.openResultMode()): Promise<vscode.TextEditor | undefined> {
+export async function openResult(
+  result: StoredResult,
+  mode: settings.OpenResultMode = settings.openResultMode(),
+): Promise<vscode.TextEditor | undefined> {
   if (mode === 'none') {
     return undefined;
   }

@@ -4,7 +4,16 @@ import { StoredResult, resultDocumentText } from '../core/results/storedResult';
 import { parseRunSource } from '../core/runs/source';
 import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
-import { OverwritePolicy, SaveRefusedError, ensureFolderInside, entryAt, numberedName, planSaveFolder, savedResultName, writeResultFile } from '../core/results/saveTarget';
+import {
+  OverwritePolicy,
+  SaveRefusedError,
+  ensureFolderInside,
+  entryAt,
+  numberedName,
+  planSaveFolder,
+  savedResultName,
+  writeResultFile,
+} from '../core/results/saveTarget';
 import { ScopedLog } from '../log';
 import * as settings from '../settings';
 
@@ -26,7 +35,7 @@ export async function exists(uri: vscode.Uri): Promise<boolean> {
  * source in none — on real paths, never through a symbolic link (core/results/saveTarget.ts).
  */
 export class ResultSaver {
-  constructor(private readonly log: ScopedLog) { }
+  constructor(private readonly log: ScopedLog) {}
 
   /** The workspace file a result came from and the folder of this window that holds it, if any. */
   private placeOf(result: StoredResult): { source: vscode.Uri; folder?: vscode.WorkspaceFolder } | undefined {
@@ -49,27 +58,55 @@ export class ResultSaver {
     if (mode === 'never' || result.status !== 'SUCCESS' || !place) {
       return undefined;
     }
-    const plan = planSaveFolder(mode, place.source.fsPath, workspaceFolder?.uri.fsPath, settings.resultsFolder(workspaceFolder?.uri));
+    const plan = planSaveFolder(
+      mode,
+      place.source.fsPath,
+      workspaceFolder?.uri.fsPath,
+      settings.resultsFolder(workspaceFolder?.uri),
+    );
     if ('refused' in plan) {
-      this.log.warn(`the result of ${result.executionId} was not saved as a file: ${plan.refused} (it is kept in DocuTray's storage)`);
-      if (workspaceFolder) { // a setting to fix, not a run from another window's folder
-        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: docutray.resultsFolder must be a folder inside the workspace folder.', plainText(result.sourceName)));
+      this.log.warn(
+        `the result of ${result.executionId} was not saved as a file: ${plan.refused} (it is kept in DocuTray's storage)`,
+      );
+      if (workspaceFolder) {
+        // a setting to fix, not a run from another window's folder
+        void vscode.window.showWarningMessage(
+          l10n.t(
+            'DocuTray: the result of {0} was not saved as a file: docutray.resultsFolder must be a folder inside the workspace folder.',
+            plainText(result.sourceName),
+          ),
+        );
       }
       return undefined;
     }
     try {
-      return await this.write(result, plan.folder, (workspaceFolder as vscode.WorkspaceFolder).uri.fsPath, settings.overwritePolicy(workspaceFolder?.uri));
+      return await this.write(
+        result,
+        plan.folder,
+        (workspaceFolder as vscode.WorkspaceFolder).uri.fsPath,
+        settings.overwritePolicy(workspaceFolder?.uri),
+      );
     } catch (e) {
       if (e instanceof SaveRefusedError) {
         this.log.warn(`the result of ${result.executionId} was not saved as a file: ${e.message}`);
-        void vscode.window.showWarningMessage(l10n.t('DocuTray: the result of {0} was not saved as a file: the place it would go leads out of the workspace folder.', plainText(result.sourceName)));
+        void vscode.window.showWarningMessage(
+          l10n.t(
+            'DocuTray: the result of {0} was not saved as a file: the place it would go leads out of the workspace folder.',
+            plainText(result.sourceName),
+          ),
+        );
         return undefined;
       }
       throw e;
     }
   }
 
-  private async write(result: StoredResult, plannedFolder: string, root: string, policy: OverwritePolicy): Promise<vscode.Uri | undefined> {
+  private async write(
+    result: StoredResult,
+    plannedFolder: string,
+    root: string,
+    policy: OverwritePolicy,
+  ): Promise<vscode.Uri | undefined> {
     const folder = await ensureFolderInside(root, plannedFolder);
     const name = savedResultName(result.sourceName, result.stepId);
     const taken = async (n: string) => (await entryAt(join(folder, n))) !== 'none';
@@ -89,7 +126,14 @@ export class ResultSaver {
       } else {
         const overwrite = l10n.t('Overwrite');
         const keepBoth = l10n.t('Keep Both');
-        const choice = await vscode.window.showWarningMessage(l10n.t('{0} exists already. Overwrite it with the new result?', plainText(vscode.workspace.asRelativePath(vscode.Uri.file(target)))), overwrite, keepBoth);
+        const choice = await vscode.window.showWarningMessage(
+          l10n.t(
+            '{0} exists already. Overwrite it with the new result?',
+            plainText(vscode.workspace.asRelativePath(vscode.Uri.file(target))),
+          ),
+          overwrite,
+          keepBoth,
+        );
         if (choice === keepBoth) {
           target = await numbered();
         } else if (choice === overwrite) {
@@ -100,7 +144,7 @@ export class ResultSaver {
         }
       }
     }
-    if (!await writeResultFile(target, resultDocumentText(result), how)) {
+    if (!(await writeResultFile(target, resultDocumentText(result), how))) {
       this.log.info(`kept ${target}: it appeared meanwhile, not overwritten`);
       return undefined;
     }

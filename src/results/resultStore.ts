@@ -14,7 +14,10 @@ export const RESULT_CACHE_BYTES = 32 * 1024 * 1024;
 export class ResultStore {
   private readonly cache: ByteCache<StoredResult>;
 
-  constructor(private readonly storageUri: vscode.Uri, cacheBytes = RESULT_CACHE_BYTES) {
+  constructor(
+    private readonly storageUri: vscode.Uri,
+    cacheBytes = RESULT_CACHE_BYTES,
+  ) {
     this.cache = new ByteCache(cacheBytes);
   }
 

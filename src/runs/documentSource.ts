@@ -20,7 +20,10 @@ export async function documentInput(uri: vscode.Uri): Promise<DocumentInput> {
   }
   const stat = await vscode.workspace.fs.stat(uri);
   if (stat.size > MAX_UPLOAD_BYTES) {
-    throw new InvalidInputError('tooLarge', `${name} is ${formatBytes(stat.size)}; DocuTray accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}.`);
+    throw new InvalidInputError(
+      'tooLarge',
+      `${name} is ${formatBytes(stat.size)}; DocuTray accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}.`,
+    );
   }
   return { kind: 'bytes', data: await vscode.workspace.fs.readFile(uri), fileName: name };
 }

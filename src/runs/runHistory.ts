@@ -61,7 +61,12 @@ export class RunHistory implements vscode.Disposable {
         this.options.onProblem?.(p);
       },
     });
-    this.presence = new WindowPresenceKeeper(this.store, log, () => this.options.showing?.() ?? [], () => this.checkOwners());
+    this.presence = new WindowPresenceKeeper(
+      this.store,
+      log,
+      () => this.options.showing?.() ?? [],
+      () => this.checkOwners(),
+    );
   }
 
   /** This window's id: the owner of the runs it starts. */
@@ -88,9 +93,14 @@ export class RunHistory implements vscode.Disposable {
     await this.readAll();
     // The folder must exist before it is watched: a watcher set on a missing folder never reports
     // anything, and a fresh profile has no runs/ until its first run.
-    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(this.storageUri, RUNS_DIR)).then(undefined, e => this.log.warn(`could not create the runs folder: ${(e as Error).message}`));
+    await vscode.workspace.fs
+      .createDirectory(vscode.Uri.joinPath(this.storageUri, RUNS_DIR))
+      .then(undefined, e => this.log.warn(`could not create the runs folder: ${(e as Error).message}`));
     this.watch();
-    void this.store.sweep().then(swept => swept.length && this.log.info(`swept ${swept.length} orphaned file(s): ${swept.join(', ')}`), () => undefined);
+    void this.store.sweep().then(
+      swept => swept.length && this.log.info(`swept ${swept.length} orphaned file(s): ${swept.join(', ')}`),
+      () => undefined,
+    );
   }
 
   /** Reads every record and merges it in. */
@@ -145,7 +155,9 @@ export class RunHistory implements vscode.Disposable {
     if (this.watcher) {
       return;
     }
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(this.storageUri, RUNS_DIR), '*.json'));
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.joinPath(this.storageUri, RUNS_DIR), '*.json'),
+    );
     const onFile = (uri: vscode.Uri) => {
       this.pendingFiles.add(uri.fsPath);
       if (this.debounce) {
@@ -153,7 +165,12 @@ export class RunHistory implements vscode.Disposable {
       }
       this.debounce = setTimeout(() => void this.readPending(), 150);
     };
-    this.watcher = vscode.Disposable.from(watcher, watcher.onDidCreate(onFile), watcher.onDidChange(onFile), watcher.onDidDelete(onFile));
+    this.watcher = vscode.Disposable.from(
+      watcher,
+      watcher.onDidCreate(onFile),
+      watcher.onDidChange(onFile),
+      watcher.onDidDelete(onFile),
+    );
   }
 
   /** Reads the files the watcher named: another window's new, changed or removed runs. */
@@ -306,7 +323,9 @@ export class RunHistory implements vscode.Disposable {
       }
       this.goneSince.delete(run.id);
       if (await this.store.claim(run.id, this.me, run.owner, this.presence.alive).catch(() => false)) {
-        this.log.info(`took over run ${run.id} (${run.sourceName}) from ${run.owner ? `window ${run.owner}, gone` : 'a window of an older version'}`);
+        this.log.info(
+          `took over run ${run.id} (${run.sourceName}) from ${run.owner ? `window ${run.owner}, gone` : 'a window of an older version'}`,
+        );
         run.owner = this.me;
         found.push({ run, action });
       }
@@ -326,7 +345,13 @@ export class RunHistory implements vscode.Disposable {
         this.changed.fire(undefined);
       }
     }
-    if ([...this.runs.values()].some(r => resumeDecision(r, this.me, this.presence.alive) === 'poll' || resumeDecision(r, this.me, this.presence.alive) === 'markMayHaveStarted')) {
+    if (
+      [...this.runs.values()].some(
+        r =>
+          resumeDecision(r, this.me, this.presence.alive) === 'poll' ||
+          resumeDecision(r, this.me, this.presence.alive) === 'markMayHaveStarted',
+      )
+    ) {
       this.orphans.fire();
     }
   }

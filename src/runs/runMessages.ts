@@ -27,7 +27,12 @@ export interface RunActions {
 }
 
 /** What "Retry" does for a run that did not succeed, as the lifecycle allows; undefined for none. */
-function retryFor(run: RunRecord | undefined, target: RunTarget, step: StepDefinition, d: RunActions): (() => unknown) | undefined {
+function retryFor(
+  run: RunRecord | undefined,
+  target: RunTarget,
+  step: StepDefinition,
+  d: RunActions,
+): (() => unknown) | undefined {
   const offer = run ? retryOffer(run) : { kind: 'start' as const };
   switch (offer.kind) {
     case 'poll':
@@ -49,58 +54,125 @@ export async function confirmDuplicate(run: RunRecord): Promise<boolean> {
   const again = l10n.t('Start Again');
   const name = plainText(run.sourceName);
   const message = run.executionId
-    ? l10n.t('{0} has an execution on DocuTray ({1}) that may still be running. Starting it again will be billed again.', name, plainText(run.executionId))
-    : l10n.t('{0} may already have started on DocuTray: its answer was lost. Starting it again may bill it twice.', name);
+    ? l10n.t(
+        '{0} has an execution on DocuTray ({1}) that may still be running. Starting it again will be billed again.',
+        name,
+        plainText(run.executionId),
+      )
+    : l10n.t(
+        '{0} may already have started on DocuTray: its answer was lost. Starting it again may bill it twice.',
+        name,
+      );
   const detail = run.requestId
-    ? l10n.t('Request id of the first start: {0}. Look it up in the DocuTray dashboard (or the DocuTray log) before starting again.', plainText(run.requestId))
+    ? l10n.t(
+        'Request id of the first start: {0}. Look it up in the DocuTray dashboard (or the DocuTray log) before starting again.',
+        plainText(run.requestId),
+      )
     : run.executionId
       ? l10n.t('Check Execution looks the first one up without starting anything.')
-      : l10n.t('DocuTray sent no request id (its answer never arrived); the first start was sent at {0}. Look for it in the DocuTray dashboard before starting again.', new Date(run.startedAt).toLocaleString());
+      : l10n.t(
+          'DocuTray sent no request id (its answer never arrived); the first start was sent at {0}. Look for it in the DocuTray dashboard before starting again.',
+          new Date(run.startedAt).toLocaleString(),
+        );
   return (await vscode.window.showWarningMessage(message, { modal: true, detail }, again)) === again;
 }
 
 /** One message at the end: the result, or what went wrong with buttons the lifecycle allows. */
-export async function announce(outcomes: RunOutcome[], step: StepDefinition, errors: ErrorPresenter, d: RunActions): Promise<void> {
+export async function announce(
+  outcomes: RunOutcome[],
+  step: StepDefinition,
+  errors: ErrorPresenter,
+  d: RunActions,
+): Promise<void> {
   const ok = outcomes.filter(o => o.result);
-  const showLog: MessageAction = { title: l10n.t('Show Log'), run: () => vscode.commands.executeCommand('docutray.showLog') };
+  const showLog: MessageAction = {
+    title: l10n.t('Show Log'),
+    run: () => vscode.commands.executeCommand('docutray.showLog'),
+  };
   if (outcomes.length === 1) {
     const [o] = outcomes;
     if (o.result) {
       await d.open(o.result);
     } else if (o.run?.state === 'unavailable') {
       const run = o.run;
-      showMessage('warning', l10n.t('DocuTray: the result of {0} ({1}) is not here yet: {2} Its execution {3} is kept and nothing was started again: check it later.',
-        plainText(run.sourceName), plainText(run.stepName), plainText(run.error?.message ?? ''), plainText(run.executionId ?? '')),
-      [{ title: l10n.t('Check Execution'), run: () => d.checkAgain(run.id) }, showLog]);
+      showMessage(
+        'warning',
+        l10n.t(
+          'DocuTray: the result of {0} ({1}) is not here yet: {2} Its execution {3} is kept and nothing was started again: check it later.',
+          plainText(run.sourceName),
+          plainText(run.stepName),
+          plainText(run.error?.message ?? ''),
+          plainText(run.executionId ?? ''),
+        ),
+        [{ title: l10n.t('Check Execution'), run: () => d.checkAgain(run.id) }, showLog],
+      );
     } else {
       errors.report(o.error, `run ${step.id} on ${o.target.name}`, retryFor(o.run, o.target, step, d));
     }
     return;
   }
   const notOk = outcomes.filter(o => !o.result);
-  const cancelled = notOk.filter(o => o.run?.state === 'cancelled' || (o.error instanceof DocuTrayError && o.error.kind === 'cancelled' && !o.run));
+  const cancelled = notOk.filter(
+    o => o.run?.state === 'cancelled' || (o.error instanceof DocuTrayError && o.error.kind === 'cancelled' && !o.run),
+  );
   const unavailable = notOk.filter(o => o.run?.state === 'unavailable');
   const uncertain = notOk.filter(o => o.run?.state === 'mayHaveStarted');
   const failures = notOk.filter(o => !cancelled.includes(o) && !unavailable.includes(o) && !uncertain.includes(o));
-  const plan = planRetry(failures.concat(unavailable).map(o => o.run).filter((r): r is RunRecord => !!r));
+  const plan = planRetry(
+    failures
+      .concat(unavailable)
+      .map(o => o.run)
+      .filter((r): r is RunRecord => !!r),
+  );
   const toStart = failures.filter(o => !o.run || plan.start.includes(o.run));
   const name = (o: RunOutcome) => plainText(o.target.name);
-  const summary = l10n.t('DocuTray: {0} of {1} succeeded with {2}.', ok.length, outcomes.length, plainText(step.name))
-    + (failures.length ? ' ' + l10n.t('Failed: {0}.', failures.map(o => `${name(o)} (${plainText(errors.present(o.error).message)})`).join('; ')) : '')
-    + (uncertain.length ? ' ' + l10n.t('May have started, so not retried (it would be billed twice): {0}; see the log before running them again.', uncertain.map(name).join(', ')) : '')
-    + (unavailable.length ? ' ' + l10n.t('Not here yet, executions kept (check later): {0}.', unavailable.map(name).join(', ')) : '')
-    + (cancelled.length ? ' ' + l10n.t('Cancelled: {0}.', cancelled.length) : '');
+  const summary =
+    l10n.t('DocuTray: {0} of {1} succeeded with {2}.', ok.length, outcomes.length, plainText(step.name)) +
+    (failures.length
+      ? ' ' +
+        l10n.t(
+          'Failed: {0}.',
+          failures.map(o => `${name(o)} (${plainText(errors.present(o.error).message)})`).join('; '),
+        )
+      : '') +
+    (uncertain.length
+      ? ' ' +
+        l10n.t(
+          'May have started, so not retried (it would be billed twice): {0}; see the log before running them again.',
+          uncertain.map(name).join(', '),
+        )
+      : '') +
+    (unavailable.length
+      ? ' ' + l10n.t('Not here yet, executions kept (check later): {0}.', unavailable.map(name).join(', '))
+      : '') +
+    (cancelled.length ? ' ' + l10n.t('Cancelled: {0}.', cancelled.length) : '');
   const actions: MessageAction[] = [];
   if (ok.length) {
-    actions.push({ title: l10n.t('Open Results'), run: async () => { for (const o of ok) { await d.openActive(o.result as StoredResult); } } });
+    actions.push({
+      title: l10n.t('Open Results'),
+      run: async () => {
+        for (const o of ok) {
+          await d.openActive(o.result as StoredResult);
+        }
+      },
+    });
   }
   if (toStart.length || plan.poll.length) {
     // Starts again only what certainly never started; checks again what has an execution id.
     actions.push({
-      title: l10n.t('Retry Failed'), run: () => Promise.all([
-        ...(toStart.length ? [d.start(toStart.map(o => o.target), step)] : []),
-        ...plan.poll.map(r => d.checkAgain(r.id)),
-      ]),
+      title: l10n.t('Retry Failed'),
+      run: () =>
+        Promise.all([
+          ...(toStart.length
+            ? [
+                d.start(
+                  toStart.map(o => o.target),
+                  step,
+                ),
+              ]
+            : []),
+          ...plan.poll.map(r => d.checkAgain(r.id)),
+        ]),
     });
   }
   actions.push(showLog);

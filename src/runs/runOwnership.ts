@@ -35,7 +35,7 @@ export class WindowPresenceKeeper implements vscode.Disposable {
     private readonly log: ScopedLog,
     private readonly showing: () => string[],
     private readonly onTick: () => Promise<void>,
-  ) { }
+  ) {}
 
   /** Writes the presence and starts the heartbeat, once. */
   start(): Promise<void> {
@@ -49,7 +49,13 @@ export class WindowPresenceKeeper implements vscode.Disposable {
 
   private async beat(): Promise<void> {
     try {
-      await this.store.writePresence({ id: this.id, pid: process.pid, host: this.host, heartbeatAt: Date.now(), showing: this.showing() });
+      await this.store.writePresence({
+        id: this.id,
+        pid: process.pid,
+        host: this.host,
+        heartbeatAt: Date.now(),
+        showing: this.showing(),
+      });
     } catch (e) {
       this.log.warn(`could not write this window's presence: ${(e as Error).message}`);
     }
@@ -84,7 +90,8 @@ export class WindowPresenceKeeper implements vscode.Disposable {
   }
 
   /** Whether the window `windowId` is alive, as of the last read. */
-  alive = (windowId: string): boolean => windowId === this.id || isAlive(this.presences.get(windowId), Date.now(), this.host, pidAlive);
+  alive = (windowId: string): boolean =>
+    windowId === this.id || isAlive(this.presences.get(windowId), Date.now(), this.host, pidAlive);
 
   /** Execution ids whose results any live window has open (this one included). */
   showingAnywhere(): Set<string> {

@@ -17,7 +17,10 @@ export class RunProgress {
   private readonly stages = new Map<Named, string>();
   private finished = 0;
 
-  private constructor(private readonly progress: vscode.Progress<{ message?: string }>, private readonly targets: readonly Named[]) { }
+  private constructor(
+    private readonly progress: vscode.Progress<{ message?: string }>,
+    private readonly targets: readonly Named[],
+  ) {}
 
   static title(targets: readonly Named[], step: Pick<StepDefinition, 'name'>): string {
     return targets.length === 1
@@ -26,16 +29,23 @@ export class RunProgress {
   }
 
   /** Runs `work` under the notification; its signal aborts when the user cancels the notification. */
-  static async show<T>(targets: readonly Named[], step: Pick<StepDefinition, 'name'>, work: (p: RunProgress, signal: AbortSignal) => Promise<T>): Promise<T> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: RunProgress.title(targets, step), cancellable: true }, async (progress, token) => {
-      const batch = new AbortController();
-      const cancel = token.onCancellationRequested(() => batch.abort());
-      try {
-        return await work(new RunProgress(progress, targets), batch.signal);
-      } finally {
-        cancel.dispose();
-      }
-    });
+  static async show<T>(
+    targets: readonly Named[],
+    step: Pick<StepDefinition, 'name'>,
+    work: (p: RunProgress, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: RunProgress.title(targets, step), cancellable: true },
+      async (progress, token) => {
+        const batch = new AbortController();
+        const cancel = token.onCancellationRequested(() => batch.abort());
+        try {
+          return await work(new RunProgress(progress, targets), batch.signal);
+        } finally {
+          cancel.dispose();
+        }
+      },
+    );
   }
 
   stage(target: Named, stage: string): void {
@@ -54,8 +64,12 @@ export class RunProgress {
       this.progress.report({ message: this.stages.get(this.targets[0]) });
       return;
     }
-    const active = [...this.stages.entries()].map(([target, stage]) => `${plainText(target.name)}: ${stage}`).join(' · ');
-    this.progress.report({ message: l10n.t('{0} of {1} done', this.finished, this.targets.length) + (active ? ` · ${active}` : '') });
+    const active = [...this.stages.entries()]
+      .map(([target, stage]) => `${plainText(target.name)}: ${stage}`)
+      .join(' · ');
+    this.progress.report({
+      message: l10n.t('{0} of {1} done', this.finished, this.targets.length) + (active ? ` · ${active}` : ''),
+    });
   }
 }
 
@@ -66,7 +80,16 @@ export interface MessageAction {
 }
 
 /** Shows a message (not awaited: a command must not wait for someone to dismiss it) and runs the chosen action. */
-export function showMessage(severity: 'info' | 'warning' | 'error', message: string, actions: readonly MessageAction[]): void {
-  const show = severity === 'error' ? vscode.window.showErrorMessage : severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+export function showMessage(
+  severity: 'info' | 'warning' | 'error',
+  message: string,
+  actions: readonly MessageAction[],
+): void {
+  const show =
+    severity === 'error'
+      ? vscode.window.showErrorMessage
+      : severity === 'warning'
+        ? vscode.window.showWarningMessage
+        : vscode.window.showInformationMessage;
   void show(message, ...actions.map(a => a.title)).then(choice => actions.find(a => a.title === choice)?.run());
 }

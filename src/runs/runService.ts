@@ -34,7 +34,9 @@ export type ResultHook = (result: StoredResult) => Promise<void>;
 /** A result DocuTray sent that could not be written to storage: the run keeps its execution id. */
 class ResultNotStoredError extends Error {
   constructor(executionId: string, cause: unknown) {
-    super(`The result of execution ${executionId} could not be stored (${cause instanceof Error ? cause.message : String(cause)}); the execution id is kept, check it again later.`);
+    super(
+      `The result of execution ${executionId} could not be stored (${cause instanceof Error ? cause.message : String(cause)}); the execution id is kept, check it again later.`,
+    );
     this.name = 'ResultNotStoredError';
   }
 }
@@ -70,20 +72,24 @@ export class RunService {
   }
 
   async run(targets: RunTarget[], step: StepDefinition): Promise<RunOutcome[]> {
-    const outcomes = await this.tracked(targets.length, () => RunProgress.show(targets, step, async (progress, signal) => {
-      const client = this.clients.create();
-      const settled = await runPool(targets, settings.maxConcurrentRuns(), async target => {
-        try {
-          if (signal.aborted) {
-            return { target, error: new CancelledError() };
+    const outcomes = await this.tracked(targets.length, () =>
+      RunProgress.show(targets, step, async (progress, signal) => {
+        const client = this.clients.create();
+        const settled = await runPool(targets, settings.maxConcurrentRuns(), async target => {
+          try {
+            if (signal.aborted) {
+              return { target, error: new CancelledError() };
+            }
+            return await this.runOne(client, target, step, signal, s => progress.stage(target, s));
+          } finally {
+            progress.done(target);
           }
-          return await this.runOne(client, target, step, signal, s => progress.stage(target, s));
-        } finally {
-          progress.done(target);
-        }
-      });
-      return settled.map((s, i): RunOutcome => (s.status === 'fulfilled' ? s.value : { target: targets[i], error: s.reason }));
-    }));
+        });
+        return settled.map((s, i): RunOutcome =>
+          s.status === 'fulfilled' ? s.value : { target: targets[i], error: s.reason },
+        );
+      }),
+    );
     await this.announce(outcomes, step);
     return outcomes;
   }
@@ -121,9 +127,24 @@ export class RunService {
     return (await this.history.update(run.id, change)) !== undefined;
   }
 
-  private async runOne(client: DocuTrayClient, target: RunTarget, step: StepDefinition, batchSignal: AbortSignal, stage: (s: string) => void): Promise<RunOutcome> {
+  private async runOne(
+    client: DocuTrayClient,
+    target: RunTarget,
+    step: StepDefinition,
+    batchSignal: AbortSignal,
+    stage: (s: string) => void,
+  ): Promise<RunOutcome> {
     const now = Date.now();
-    const run: RunRecord = { id: randomUUID(), source: formatRunSource(target.source), sourceName: target.name, stepId: step.id, stepName: step.name, state: 'starting', startedAt: now, updatedAt: now };
+    const run: RunRecord = {
+      id: randomUUID(),
+      source: formatRunSource(target.source),
+      sourceName: target.name,
+      stepId: step.id,
+      stepName: step.name,
+      state: 'starting',
+      startedAt: now,
+      updatedAt: now,
+    };
     const abort = new AbortController();
     const onBatchAbort = () => abort.abort();
     batchSignal.addEventListener('abort', onBatchAbort, { once: true });
@@ -139,7 +160,9 @@ export class RunService {
       const input = await target.input();
       const template = target.metadataFor ? settings.documentMetadata(target.metadataFor) : undefined;
       const metadata = target.metadataFor ? expandMetadata(template, metadataVariables(target.metadataFor)) : undefined;
-      this.log.info(`run ${run.id}: ${target.name} with step ${step.id}${metadata ? ` (metadata keys: ${Object.keys(metadata).join(', ')})` : ''}`);
+      this.log.info(
+        `run ${run.id}: ${target.name} with step ${step.id}${metadata ? ` (metadata keys: ${Object.keys(metadata).join(', ')})` : ''}`,
+      );
       show(l10n.t('uploading'));
       let lastPercent = -1;
       const started = await client.startStep(step.id, input, {
@@ -156,7 +179,11 @@ export class RunService {
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
       // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id typed by hand.
-      await this.apply(run, { type: 'started', executionId: started.id }, { stepName: displayStepName(step, started.stepName), serviceStepName: started.stepName });
+      await this.apply(
+        run,
+        { type: 'started', executionId: started.id },
+        { stepName: displayStepName(step, started.stepName), serviceStepName: started.stepName },
+      );
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
@@ -180,7 +207,14 @@ export class RunService {
   }
 
   /** Polls the run's execution to its end, keeping the run's state and stage current. */
-  private follow(client: DocuTrayClient, run: RunRecord, signal: AbortSignal, show: (s: string) => void, startedAt: number, mark: (n: string) => void): Promise<Execution> {
+  private follow(
+    client: DocuTrayClient,
+    run: RunRecord,
+    signal: AbortSignal,
+    show: (s: string) => void,
+    startedAt: number,
+    mark: (n: string) => void,
+  ): Promise<Execution> {
     const executionId = run.executionId;
     if (!executionId) {
       // Never reached: only a run with an id is followed. Kept as a guard, with the run's own words.
@@ -203,7 +237,9 @@ export class RunService {
         show(statusText(e));
       },
       onTransient: (e, retryInMs) => {
-        this.log.warn(`${run.sourceName}: status of execution ${executionId} failed (${e.kind}${e.status ? ` ${e.status}` : ''}); still waiting, next check in ${retryInMs} ms`);
+        this.log.warn(
+          `${run.sourceName}: status of execution ${executionId} failed (${e.kind}${e.status ? ` ${e.status}` : ''}); still waiting, next check in ${retryInMs} ms`,
+        );
         show(l10n.t('DocuTray not answering, checking again in {0} s', Math.max(1, Math.round(retryInMs / 1000))));
       },
     });
@@ -213,12 +249,18 @@ export class RunService {
   private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
     let result: StoredResult;
     try {
-      result = toStoredResult(execution, { stepId: run.stepId, stepName: run.stepName, serviceStepName: run.serviceStepName, source: run.source, sourceName: run.sourceName });
+      result = toStoredResult(execution, {
+        stepId: run.stepId,
+        stepName: run.stepName,
+        serviceStepName: run.serviceStepName,
+        source: run.source,
+        sourceName: run.sourceName,
+      });
       await this.store.save(result);
     } catch (e) {
       throw new ResultNotStoredError(execution.id, e);
     }
-    if (!await this.apply(run, { type: 'succeeded' })) {
+    if (!(await this.apply(run, { type: 'succeeded' }))) {
       // Another window drives this run now (or it was removed): it saves and announces, not this one.
       this.log.info(`${run.sourceName}: execution ${execution.id} succeeded; left to the window that drives it`);
       return result;
@@ -235,18 +277,34 @@ export class RunService {
     const failed = e instanceof StepFailedError ? e.execution : undefined;
     if (failed) {
       // An ERROR execution is kept too, so its record can be looked at later.
-      await this.store.save(toStoredResult(failed, { stepId: run.stepId, stepName: run.stepName, serviceStepName: run.serviceStepName, source: run.source, sourceName: run.sourceName })).catch(() => undefined);
+      await this.store
+        .save(
+          toStoredResult(failed, {
+            stepId: run.stepId,
+            stepName: run.stepName,
+            serviceStepName: run.serviceStepName,
+            source: run.source,
+            sourceName: run.sourceName,
+          }),
+        )
+        .catch(() => undefined);
     }
     const waitedS = Math.round(settings.pollTimeoutMs() / 1000);
-    const message = e instanceof ResultNotStoredError ? e.message
-      // Waited out with the id kept: say which way (an outage, or a step still running).
-      : e instanceof TimeoutError && e.executionId
-        ? (e.cause ? l10n.t('DocuTray did not answer for {0} s.', waitedS) : l10n.t('DocuTray had not finished it after {0} s.', waitedS))
-        : this.errors.present(e).message || (e as Error).message;
+    const message =
+      e instanceof ResultNotStoredError
+        ? e.message
+        : // Waited out with the id kept: say which way (an outage, or a step still running).
+          e instanceof TimeoutError && e.executionId
+          ? e.cause
+            ? l10n.t('DocuTray did not answer for {0} s.', waitedS)
+            : l10n.t('DocuTray had not finished it after {0} s.', waitedS)
+          : this.errors.present(e).message || (e as Error).message;
     await this.apply(run, { type: 'error', error: e, message });
     const kind = e instanceof DocuTrayError ? e.kind : 'error';
     const requestId = e instanceof DocuTrayError && e.requestId ? ` request ${e.requestId}` : '';
-    this.log.warn(`${run.sourceName}: ${kind} → ${run.state}${run.executionId ? ` (execution ${run.executionId})` : ''}${requestId} after ${Date.now() - run.startedAt} ms (${timings.join(', ') || 'no stages'})`);
+    this.log.warn(
+      `${run.sourceName}: ${kind} → ${run.state}${run.executionId ? ` (execution ${run.executionId})` : ''}${requestId} after ${Date.now() - run.startedAt} ms (${timings.join(', ') || 'no stages'})`,
+    );
   }
 
   /**
@@ -256,7 +314,10 @@ export class RunService {
    * are left to it.
    */
   async resume(): Promise<number> {
-    const runs = (await this.history.takeOver(id => this.active.has(id))).map(({ run, action }) => ({ run: { ...run }, action }));
+    const runs = (await this.history.takeOver(id => this.active.has(id))).map(({ run, action }) => ({
+      run: { ...run },
+      action,
+    }));
     if (!runs.length) {
       return 0;
     }
@@ -273,7 +334,11 @@ export class RunService {
       void this.tracked(1, async () => [await this.pollToEnd(client, run)]).then(([o]) => {
         if (o.result && this.history.isMine(run.id)) {
           const result = o.result;
-          showMessage('info', l10n.t('DocuTray: {0} on {1} finished.', plainText(run.stepName), plainText(run.sourceName)), [{ title: l10n.t('Open Result'), run: () => this.open(result, 'active') }]);
+          showMessage(
+            'info',
+            l10n.t('DocuTray: {0} on {1} finished.', plainText(run.stepName), plainText(run.sourceName)),
+            [{ title: l10n.t('Open Result'), run: () => this.open(result, 'active') }],
+          );
         }
       });
     }
@@ -285,9 +350,15 @@ export class RunService {
     const abort = new AbortController();
     this.active.set(run.id, abort);
     const timings: string[] = [];
-    const target = targetFromSource(run.source) ?? { name: run.sourceName, source: { kind: 'execution', executionId: run.executionId ?? '' }, input: () => Promise.reject(new Error('no document')) };
+    const target = targetFromSource(run.source) ?? {
+      name: run.sourceName,
+      source: { kind: 'execution', executionId: run.executionId ?? '' },
+      input: () => Promise.reject(new Error('no document')),
+    };
     try {
-      const execution = await this.follow(client, run, abort.signal, this.stageReporter(run, stage), run.startedAt, n => timings.push(n));
+      const execution = await this.follow(client, run, abort.signal, this.stageReporter(run, stage), run.startedAt, n =>
+        timings.push(n),
+      );
       return { target, run, result: await this.finish(run, execution, timings) };
     } catch (e) {
       await this.fail(run, e, timings);
@@ -316,25 +387,31 @@ export class RunService {
       Object.assign(run, change, { updatedAt: Date.now() });
       await this.history.update(run.id, change);
     }
-    this.log.info(`checking execution ${run.executionId} again (${run.sourceName}, step ${run.stepId}); nothing is started`);
+    this.log.info(
+      `checking execution ${run.executionId} again (${run.sourceName}, step ${run.stepId}); nothing is started`,
+    );
     const client = this.clients.create();
     const step = { id: run.stepId, name: run.stepName };
-    const [outcome] = await this.tracked(1, () => RunProgress.show([{ name: run.sourceName }], step, async (progress, signal) => {
-      const onCancel = () => this.cancel(run.id);
-      signal.addEventListener('abort', onCancel, { once: true });
-      try {
-        return [await this.pollToEnd(client, run, s => progress.stage({ name: run.sourceName }, s))];
-      } finally {
-        signal.removeEventListener('abort', onCancel);
-      }
-    }));
+    const [outcome] = await this.tracked(1, () =>
+      RunProgress.show([{ name: run.sourceName }], step, async (progress, signal) => {
+        const onCancel = () => this.cancel(run.id);
+        signal.addEventListener('abort', onCancel, { once: true });
+        try {
+          return [await this.pollToEnd(client, run, s => progress.stage({ name: run.sourceName }, s))];
+        } finally {
+          signal.removeEventListener('abort', onCancel);
+        }
+      }),
+    );
     await this.announce([outcome], step);
     return outcome;
   }
 
   /** The modal before starting again a document whose earlier run may have started: true to go ahead. */
   confirmDuplicate(run: RunRecord): Promise<boolean> {
-    this.log.info(`asking before starting ${run.sourceName} again (run ${run.id}${run.requestId ? `, request ${run.requestId}` : ''}${run.executionId ? `, execution ${run.executionId}` : ''})`);
+    this.log.info(
+      `asking before starting ${run.sourceName} again (run ${run.id}${run.requestId ? `, request ${run.requestId}` : ''}${run.executionId ? `, execution ${run.executionId}` : ''})`,
+    );
     return confirmDuplicate(run);
   }
 
@@ -350,7 +427,9 @@ export class RunService {
 
   /** Cancels one run, or every run in progress in this window (uploads and polling stop at once). */
   cancel(runId?: string): number {
-    const targets = runId ? [this.active.get(runId)].filter((a): a is AbortController => !!a) : [...this.active.values()];
+    const targets = runId
+      ? [this.active.get(runId)].filter((a): a is AbortController => !!a)
+      : [...this.active.values()];
     targets.forEach(a => a.abort());
     return targets.length;
   }

@@ -23,7 +23,12 @@ export interface RunOutcome {
 }
 
 export function fileTarget(uri: vscode.Uri): RunTarget {
-  return { name: fileName(uri), source: workspaceSource(uri.toString()), input: () => documentInput(uri), metadataFor: uri };
+  return {
+    name: fileName(uri),
+    source: workspaceSource(uri.toString()),
+    input: () => documentInput(uri),
+    metadataFor: uri,
+  };
 }
 
 export function urlTarget(url: string): RunTarget {

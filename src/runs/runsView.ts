@@ -42,7 +42,7 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     if (element) {
       return [];
     }
-    return [...await this.history.all()].sort((a, b) => b.startedAt - a.startedAt);
+    return [...(await this.history.all())].sort((a, b) => b.startedAt - a.startedAt);
   }
 
   getTreeItem(r: RunRecord): vscode.TreeItem {
@@ -70,8 +70,15 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
     // `rerunnable`: Rerun is in the context menu (it asks first when the run may have started);
     // `oneClickRerun`: also inline, only when a rerun cannot bill a step that may already be running;
     // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution.
-    const flags = ['run', isInFlight(r) ? 'running' : 'finished', hasResult(r) ? 'result' : '', r.executionId ? 'execution' : '',
-      canRerun(r) ? 'rerunnable' : '', inlineRerun(r) ? 'oneClickRerun' : '', retryOffer(r).kind === 'poll' ? 'checkable' : ''];
+    const flags = [
+      'run',
+      isInFlight(r) ? 'running' : 'finished',
+      hasResult(r) ? 'result' : '',
+      r.executionId ? 'execution' : '',
+      canRerun(r) ? 'rerunnable' : '',
+      inlineRerun(r) ? 'oneClickRerun' : '',
+      retryOffer(r).kind === 'poll' ? 'checkable' : '',
+    ];
     item.contextValue = flags.filter(Boolean).join(' ');
     if (hasResult(r)) {
       item.command = { command: 'docutray.runs.openResult', title: l10n.t('Open Result'), arguments: [r] };
@@ -87,15 +94,24 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
 
 function stateText(s: RunState): string {
   switch (s) {
-    case 'starting': return l10n.t('starting');
-    case 'ENQUEUED': return l10n.t('queued');
-    case 'PROCESSING': return l10n.t('processing');
-    case 'SUCCESS': return l10n.t('succeeded');
-    case 'ERROR': return l10n.t('failed on DocuTray');
-    case 'failed': return l10n.t('failed');
-    case 'cancelled': return l10n.t('cancelled');
-    case 'mayHaveStarted': return l10n.t('may have started');
-    case 'unavailable': return l10n.t('unavailable — check later');
+    case 'starting':
+      return l10n.t('starting');
+    case 'ENQUEUED':
+      return l10n.t('queued');
+    case 'PROCESSING':
+      return l10n.t('processing');
+    case 'SUCCESS':
+      return l10n.t('succeeded');
+    case 'ERROR':
+      return l10n.t('failed on DocuTray');
+    case 'failed':
+      return l10n.t('failed');
+    case 'cancelled':
+      return l10n.t('cancelled');
+    case 'mayHaveStarted':
+      return l10n.t('may have started');
+    case 'unavailable':
+      return l10n.t('unavailable — check later');
   }
 }
 

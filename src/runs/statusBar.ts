@@ -66,7 +66,7 @@ export class RunStatusBar implements vscode.Disposable {
   }
 
   get tooltip(): string {
-    return typeof this.item.tooltip === 'string' ? this.item.tooltip : this.item.tooltip?.value ?? '';
+    return typeof this.item.tooltip === 'string' ? this.item.tooltip : (this.item.tooltip?.value ?? '');
   }
 
   private render(): void {
@@ -75,17 +75,21 @@ export class RunStatusBar implements vscode.Disposable {
     if (this.running > 0) {
       this.state = 'running';
       this.item.text = this.total > 1 ? `$(sync~spin) DocuTray ${this.done}/${this.total}` : '$(sync~spin) DocuTray';
-      this.setTooltip(this.total > 1
-        ? l10n.t('DocuTray: {0} of {1} runs finished. Click to show the runs.', this.done, this.total)
-        : l10n.t('DocuTray: a step is running. Click to show the runs.'));
+      this.setTooltip(
+        this.total > 1
+          ? l10n.t('DocuTray: {0} of {1} runs finished. Click to show the runs.', this.done, this.total)
+          : l10n.t('DocuTray: a step is running. Click to show the runs.'),
+      );
       this.item.show();
       return;
     }
     this.state = this.failedSinceIdle > 0 ? 'failed' : 'succeeded';
     this.item.text = this.failedSinceIdle > 0 ? '$(error) DocuTray' : '$(check) DocuTray';
-    this.setTooltip(this.failedSinceIdle > 0
-      ? l10n.t('DocuTray: {0} of {1} runs failed. Click to show the runs.', this.failedSinceIdle, this.total)
-      : l10n.t('DocuTray: done. Click to show the runs.'));
+    this.setTooltip(
+      this.failedSinceIdle > 0
+        ? l10n.t('DocuTray: {0} of {1} runs failed. Click to show the runs.', this.failedSinceIdle, this.total)
+        : l10n.t('DocuTray: done. Click to show the runs.'),
+    );
     this.item.show();
     this.hideTimer = setTimeout(() => {
       this.state = 'idle';

@@ -30,7 +30,9 @@ export function unknownStatusLogger(log: ScopedLog): (e: Execution) => void {
     const key = `${e.id}\n${e.status}`;
     if (statusKind(e.status) === 'unknown' && !seen.has(key)) {
       seen.add(key);
-      log.warn(`execution ${e.id} reported the status "${e.status}", which DocuTray's API reference does not list: still polling until it ends or the timeout`);
+      log.warn(
+        `execution ${e.id} reported the status "${e.status}", which DocuTray's API reference does not list: still polling until it ends or the timeout`,
+      );
     }
   };
 }

@@ -13,7 +13,7 @@ type PickItem = vscode.QuickPickItem & { step?: StepDefinition; action?: 'enter'
  * to configure one. DocuTray has no endpoint that lists steps, so the list comes from the settings.
  */
 export class StepPicker {
-  constructor(private readonly state: vscode.Memento) { }
+  constructor(private readonly state: vscode.Memento) {}
 
   async pick(title: string): Promise<StepDefinition | undefined> {
     const { steps } = settings.steps();
@@ -35,7 +35,9 @@ export class StepPicker {
       title,
       placeHolder: steps.length
         ? l10n.t('Pick a DocuTray step')
-        : l10n.t('No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.'),
+        : l10n.t(
+            'No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.',
+          ),
       matchOnDescription: true,
       matchOnDetail: true,
       // Run from the palette over a webview editor (the image preview of a PNG or JPEG), the webview
@@ -93,11 +95,18 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   const { steps } = settings.steps();
   let editing: StepDefinition | undefined;
   if (steps.length) {
-    const choice = await vscode.window.showQuickPick<vscode.QuickPickItem & { step?: StepDefinition }>([
-      { label: `$(add) ${l10n.t('Add a step…')}` },
-      { label: '', kind: vscode.QuickPickItemKind.Separator },
-      ...steps.map(step => ({ label: `$(edit) ${step.name}`, description: step.id, step })),
-    ], { title: l10n.t('Configure DocuTray steps'), placeHolder: l10n.t('Add a step, or pick one to edit'), ignoreFocusOut: true });
+    const choice = await vscode.window.showQuickPick<vscode.QuickPickItem & { step?: StepDefinition }>(
+      [
+        { label: `$(add) ${l10n.t('Add a step…')}` },
+        { label: '', kind: vscode.QuickPickItemKind.Separator },
+        ...steps.map(step => ({ label: `$(edit) ${step.name}`, description: step.id, step })),
+      ],
+      {
+        title: l10n.t('Configure DocuTray steps'),
+        placeHolder: l10n.t('Add a step, or pick one to edit'),
+        ignoreFocusOut: true,
+      },
+    );
     if (!choice) {
       return undefined;
     }
@@ -126,6 +135,8 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
   await settings.saveSteps(upsertStep(steps, step, editing?.id));
-  void vscode.window.showInformationMessage(l10n.t('Saved the DocuTray step "{0}" in your settings.', plainText(step.name)));
+  void vscode.window.showInformationMessage(
+    l10n.t('Saved the DocuTray step "{0}" in your settings.', plainText(step.name)),
+  );
   return step;
 }

@@ -29,7 +29,10 @@ const wb = require('./workbench');
 
 const log = h.makeLog('e2e');
 const argv = process.argv.slice(2);
-const argVal = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
+const argVal = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
 const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '300'));
 const HEADED = argv.includes('--headed');
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e');
@@ -56,8 +59,8 @@ const UI = {
   diffSeparator: '↔',
   reloadWindow: 'Developer: Reload Window',
   // A run's row: "<step name> · <duration>" once it succeeded, "<step name> · <stage>" while in flight.
-  succeeded: (stepName) => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
-  inFlight: (stepName) => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
+  succeeded: stepName => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
+  inFlight: stepName => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
   // A value from the stand-in's example-invoice result (stand-in/server.ts).
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
   receiptField: /"receipt_number"\s*:\s*"T-000981"/,
@@ -85,9 +88,13 @@ async function shot(name, { clean = false } = {}) {
   shotNo++;
   const file = path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
   for (let attempt = 1; ; attempt++) {
-    if (clean) { await wb.waitQuiet(page, { timeout: 5000 }); }
+    if (clean) {
+      await wb.waitQuiet(page, { timeout: 5000 });
+    }
     await page.screenshot({ path: file });
-    if (!clean || attempt >= 3 || !await wb.isBusy(page)) { break; }
+    if (!clean || attempt >= 3 || !(await wb.isBusy(page))) {
+      break;
+    }
   }
   shots.set(name, file);
   log(`  screenshot ${path.relative(h.REPO, file)}`);
@@ -98,18 +105,27 @@ async function until(fn, { timeout = 15000, interval = 250, message }) {
   const end = Date.now() + timeout;
   for (;;) {
     const v = await fn();
-    if (v) { return v; }
-    if (Date.now() > end) { throw new Error(await message()); }
+    if (v) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(await message());
+    }
     await page.waitForTimeout(interval);
   }
 }
 
-const showRows = (rows) => rows.length ? rows.map(r => `"${r.label}" [${r.description}]${r.icon ? ` (${r.icon})` : ''}`).join(', ') : '(no rows)';
+const showRows = rows =>
+  rows.length
+    ? rows.map(r => `"${r.label}" [${r.description}]${r.icon ? ` (${r.icon})` : ''}`).join(', ')
+    : '(no rows)';
 
 /** GET <stand-in>/__stand-in/<route>: the control API, as an out-of-process test would read it. */
 async function standInControl(standIn, route) {
   const res = await fetch(`${standIn.url}/__stand-in/${route}`);
-  if (!res.ok) { throw new Error(`stand-in control ${route}: HTTP ${res.status}`); }
+  if (!res.ok) {
+    throw new Error(`stand-in control ${route}: HTTP ${res.status}`);
+  }
   return res.json();
 }
 async function step(name, fn) {
@@ -126,10 +142,18 @@ async function packageVsix(tmp) {
   const vsix = path.join(tmp, 'docutray-steps.vsix');
   const vsce = path.join(h.REPO, 'node_modules', '@vscode', 'vsce', 'vsce');
   const { code, output } = await h.runGrouped(process.execPath, [vsce, 'package', '--no-dependencies', '-o', vsix], {
-    cwd: h.REPO, logFile: path.join(tmp, 'vsce.log'), timeoutMs: 240000,
+    cwd: h.REPO,
+    logFile: path.join(tmp, 'vsce.log'),
+    timeoutMs: 240000,
   });
-  if (code === 0 && fs.existsSync(vsix)) { return { vsix, output }; }
-  const complaint = output.split('\n').filter(l => /ERROR|error|WARNING|missing|Make sure|not found|Do you want/i.test(l)).join('\n') || output.slice(-2000);
+  if (code === 0 && fs.existsSync(vsix)) {
+    return { vsix, output };
+  }
+  const complaint =
+    output
+      .split('\n')
+      .filter(l => /ERROR|error|WARNING|missing|Make sure|not found|Do you want/i.test(l))
+      .join('\n') || output.slice(-2000);
   return { error: `vsce package exited ${code}:\n${complaint}` };
 }
 
@@ -138,9 +162,16 @@ function copyInstall(extensionsDir) {
   const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
   const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
   fs.mkdirSync(dest, { recursive: true });
-  const entries = fs.readdirSync(h.REPO).filter(f =>
-    ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', 'LICENSE.md'].includes(f) || /^package\.nls.*\.json$/.test(f));
-  for (const f of entries) { fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true }); }
+  const entries = fs
+    .readdirSync(h.REPO)
+    .filter(
+      f =>
+        ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE', 'LICENSE.md'].includes(f) ||
+        /^package\.nls.*\.json$/.test(f),
+    );
+  for (const f of entries) {
+    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
+  }
   return { dest, entries };
 }
 
@@ -149,7 +180,11 @@ async function main() {
   const cache = h.locateCache();
   h.requireBuilt(['dist/extension.js']);
   fs.mkdirSync(SHOTS, { recursive: true });
-  for (const f of fs.readdirSync(SHOTS)) { if (/\.png$/.test(f)) { fs.rmSync(path.join(SHOTS, f)); } }
+  for (const f of fs.readdirSync(SHOTS)) {
+    if (/\.png$/.test(f)) {
+      fs.rmSync(path.join(SHOTS, f));
+    }
+  }
 
   const tmp = h.createRunDir('docutray-e2e-');
   log(`temp dir ${tmp}; screenshots in ${path.relative(h.REPO, SHOTS)}/`);
@@ -166,7 +201,14 @@ async function main() {
       if (p.vsix) {
         log(`  packaged ${path.basename(p.vsix)} (${(fs.statSync(p.vsix).size / 1024).toFixed(0)} KiB)`);
         const out = await h.installExtension(cache, profile, p.vsix);
-        log(`  ${out.split('\n').filter(l => /install/i.test(l)).pop() || 'installed'}`);
+        log(
+          `  ${
+            out
+              .split('\n')
+              .filter(l => /install/i.test(l))
+              .pop() || 'installed'
+          }`,
+        );
         return;
       }
       notes.push(`VSIX packaging refused — installed by copying the folder instead.\n${p.error}`);
@@ -176,12 +218,21 @@ async function main() {
     log(`  copied ${c.entries.join(', ')} → ${path.relative(tmp, c.dest)}`);
   });
   const installed = fs.readdirSync(profile.extensionsDir).filter(d => d.startsWith(`${EXT_ID}-`));
-  if (installed.length !== 1) { throw new Error(`expected one ${EXT_ID}-* in the extensions dir, found: ${fs.readdirSync(profile.extensionsDir).join(', ') || 'nothing'}`); }
+  if (installed.length !== 1) {
+    throw new Error(
+      `expected one ${EXT_ID}-* in the extensions dir, found: ${fs.readdirSync(profile.extensionsDir).join(', ') || 'nothing'}`,
+    );
+  }
 
-  const server = await step('starting code-server (no smoke-test driver)', () => h.startCodeServer({
-    cache, profile, folder: ws, smokeTestDriver: false,
-    env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
-  }));
+  const server = await step('starting code-server (no smoke-test driver)', () =>
+    h.startCodeServer({
+      cache,
+      profile,
+      folder: ws,
+      smokeTestDriver: false,
+      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
+    }),
+  );
   log(`  ${server.url} (process group ${server.pid})`);
 
   const { launchBrowser } = require('../../real-vscode/browser');
@@ -207,13 +258,23 @@ async function main() {
     await welcome.waitFor({ timeout: 5000 });
     const buttons = (await welcome.locator('.monaco-button').allTextContents()).map(t => wb.norm(t).trim());
     const missing = UI.welcomeButtons.filter(b => !buttons.includes(b));
-    if (missing.length) { throw new Error(`the welcome view lacks the button(s) ${missing.join(', ')}; it has: ${buttons.join(' | ') || '(none)'}`); }
+    if (missing.length) {
+      throw new Error(
+        `the welcome view lacks the button(s) ${missing.join(', ')}; it has: ${buttons.join(' | ') || '(none)'}`,
+      );
+    }
     const rows = await wb.treeRows(page);
-    if (rows.length) { throw new Error(`a fresh profile already lists runs: ${showRows(rows)}`); }
+    if (rows.length) {
+      throw new Error(`a fresh profile already lists runs: ${showRows(rows)}`);
+    }
     log(`  welcome buttons: ${buttons.join(' | ')}`);
     // viewsWelcome renders links only: Markdown emphasis would show its asterisks.
     const text = wb.norm(await welcome.locator('p').first().textContent()).trim();
-    if (/\*\*|__/.test(text)) { throw new Error(`the Runs view's welcome text shows raw Markdown: "${text}" (package.nls.json view.runs.welcome)`); }
+    if (/\*\*|__/.test(text)) {
+      throw new Error(
+        `the Runs view's welcome text shows raw Markdown: "${text}" (package.nls.json view.runs.welcome)`,
+      );
+    }
     await wb.parkMouse(page);
     await shot('runs-welcome', { clean: true });
     await wb.showViewContainer(page, UI.explorer, wb.explorerRow(page, FILES.pdf));
@@ -228,7 +289,9 @@ async function main() {
   });
   await step(`the step picker lists the configured steps; pick "${UI.invoiceStep}"`, async () => {
     await wb.quickPickRow(page, UI.invoiceStep).waitFor();
-    for (const name of [UI.receiptStep, UI.slowStep]) { await wb.quickPickRow(page, name).waitFor({ timeout: 5000 }); }
+    for (const name of [UI.receiptStep, UI.slowStep]) {
+      await wb.quickPickRow(page, name).waitFor({ timeout: 5000 });
+    }
     await page.waitForTimeout(300); // the quick input fades in
     await shot('step-picker', { clean: true });
     await wb.pick(page, UI.invoiceStep);
@@ -253,8 +316,13 @@ async function main() {
     await page.keyboard.press('Enter');
     await page.waitForTimeout(700);
     const after = await wb.editorText(page, invoiceTab);
-    if (after.includes('XYZ') || after !== before) { throw new Error(`the result editor accepted typing: ${after.slice(0, 200)}`); }
-    const msg = await page.locator('.monaco-editor-overlaymessage').filter({ hasText: /read-only/i }).count();
+    if (after.includes('XYZ') || after !== before) {
+      throw new Error(`the result editor accepted typing: ${after.slice(0, 200)}`);
+    }
+    const msg = await page
+      .locator('.monaco-editor-overlaymessage')
+      .filter({ hasText: /read-only/i })
+      .count();
     log(`  typing refused${msg ? ' ("Cannot edit in read-only editor" shown)' : ''}`);
     await shot('read-only');
     await page.keyboard.press('Escape');
@@ -281,7 +349,10 @@ async function main() {
   await step(`F1 → "${UI.paletteCommand}" → pick "${UI.receiptStep}"`, async () => {
     await wb.runFromPalette(page, UI.paletteCommand, { beforeEnter: () => shot('command-palette') });
     await wb.quickPickRow(page, UI.receiptStep).waitFor();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: FILES.png }).waitFor({ timeout: 5000 }).catch(() => { });
+    await page
+      .locator('.quick-input-widget .quick-input-title', { hasText: FILES.png })
+      .waitFor({ timeout: 5000 })
+      .catch(() => {});
     await page.waitForTimeout(300);
     await shot('receipt-picker');
     // The image preview is a webview: after the palette closes it takes the focus back a moment later,
@@ -289,8 +360,10 @@ async function main() {
     // give the preview the focus on purpose (Ctrl+1, focus the first editor group; a click would zoom).
     await page.keyboard.press('Control+1');
     await page.waitForTimeout(500);
-    if (!await wb.quickPickRow(page, UI.receiptStep).isVisible()) {
-      throw new Error(`the step picker closed when the image preview took the focus (focus on ${await wb.focused(page)})`);
+    if (!(await wb.quickPickRow(page, UI.receiptStep).isVisible())) {
+      throw new Error(
+        `the step picker closed when the image preview took the focus (focus on ${await wb.focused(page)})`,
+      );
     }
     await wb.pick(page, UI.receiptStep);
   });
@@ -307,7 +380,9 @@ async function main() {
     await page.keyboard.press('Escape');
     await wb.openExplorerMenu(page, FILES.txt, { expect: 'Copy Path' });
     const labels = await wb.menuLabels(page);
-    if (labels.some(l => l.includes(UI.menuItem.replace('…', '')))) { throw new Error(`the context menu of ${FILES.txt} offers "${UI.menuItem}": ${labels.join(' | ')}`); }
+    if (labels.some(l => l.includes(UI.menuItem.replace('…', '')))) {
+      throw new Error(`the context menu of ${FILES.txt} offers "${UI.menuItem}": ${labels.join(' | ')}`);
+    }
     await shot('txt-context-menu');
     await page.keyboard.press('Escape');
   });
@@ -328,16 +403,23 @@ async function main() {
   });
   await step('cancel the slow run from its notification', async () => {
     const t = wb.toast(page, FILES.pdf);
-    const cancel = t.locator('.monaco-button, .action-label').filter({ hasText: /^Cancel$/ }).first();
+    const cancel = t
+      .locator('.monaco-button, .action-label')
+      .filter({ hasText: /^Cancel$/ })
+      .first();
     await cancel.click({ timeout: 10000 });
     await t.waitFor({ state: 'detached', timeout: 15000 });
     // The status-bar item no longer shows the run in progress: it changes (e.g. the spinner goes) or goes away.
     const until = Date.now() + 15000;
     for (;;) {
       const item = wb.statusItem(page, UI.statusText);
-      const now = await item.count() ? await item.innerHTML().catch(() => '') : '';
-      if (now !== runningStatus) { break; }
-      if (Date.now() > until) { throw new Error('the status-bar item still shows the run in progress 15 s after the cancel'); }
+      const now = (await item.count()) ? await item.innerHTML().catch(() => '') : '';
+      if (now !== runningStatus) {
+        break;
+      }
+      if (Date.now() > until) {
+        throw new Error('the status-bar item still shows the run in progress 15 s after the cancel');
+      }
       await page.waitForTimeout(250);
     }
     await page.waitForTimeout(500);
@@ -365,83 +447,145 @@ async function main() {
     [FILES.png, UI.succeeded(UI.receiptStep)],
     [FILES.pdf, UI.succeeded(UI.invoiceStep)],
   ];
-  await step(`the "${UI.container}" view lists the ${expectedRuns.length} runs newest first, with their steps`, async () => {
-    await wb.runFromPalette(page, 'View: Close All Editors');
-    await wb.showViewContainer(page, UI.container, wb.treeRow(page, FILES.unicodePdf, null, sidebar));
-    // Wide enough for "<file> <step> · <duration>" without an ellipsis (the width is kept for the rest of the run).
-    log(`  side bar widened to ${await wb.resizeSidebar(page, 440)} px`);
-    const matches = (rows) => rows.length === expectedRuns.length && expectedRuns.every(([label, re], i) => rows[i].label === label && re.test(rows[i].description));
-    const rows = await until(async () => { const r = await runRows(); return matches(r) && r; }, {
-      timeout: 10000,
-      message: async () => `the Runs view should list, newest first: ${expectedRuns.map(([l, re]) => `"${l}" [${re.source}]`).join(', ')}\n  it lists: ${showRows(await runRows())}`,
-    });
-    for (const r of rows) { log(`  ${r.label} — ${r.description} (${r.icon})`); }
-    await wb.parkMouse(page);
-    await page.waitForTimeout(300);
-    await shot('runs-view');
-  });
+  await step(
+    `the "${UI.container}" view lists the ${expectedRuns.length} runs newest first, with their steps`,
+    async () => {
+      await wb.runFromPalette(page, 'View: Close All Editors');
+      await wb.showViewContainer(page, UI.container, wb.treeRow(page, FILES.unicodePdf, null, sidebar));
+      // Wide enough for "<file> <step> · <duration>" without an ellipsis (the width is kept for the rest of the run).
+      log(`  side bar widened to ${await wb.resizeSidebar(page, 440)} px`);
+      const matches = rows =>
+        rows.length === expectedRuns.length &&
+        expectedRuns.every(([label, re], i) => rows[i].label === label && re.test(rows[i].description));
+      const rows = await until(
+        async () => {
+          const r = await runRows();
+          return matches(r) && r;
+        },
+        {
+          timeout: 10000,
+          message: async () =>
+            `the Runs view should list, newest first: ${expectedRuns.map(([l, re]) => `"${l}" [${re.source}]`).join(', ')}\n  it lists: ${showRows(await runRows())}`,
+        },
+      );
+      for (const r of rows) {
+        log(`  ${r.label} — ${r.description} (${r.icon})`);
+      }
+      await wb.parkMouse(page);
+      await page.waitForTimeout(300);
+      await shot('runs-view');
+    },
+  );
 
   const diffTitle = `${FILES.pdf} (${UI.invoiceStep}) ${UI.diffSeparator} ${FILES.png} (${UI.receiptStep})`;
-  await step(`right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.compareWith}" → ${FILES.png} → a diff editor "…${UI.diffSeparator}…"`, async () => {
-    const row = wb.treeRow(page, FILES.pdf, UI.succeeded(UI.invoiceStep), sidebar);
-    const item = await wb.openRowMenu(page, row, UI.compareWith, { what: `the run ${FILES.pdf} (${UI.invoiceStep})` });
-    await wb.clickMenuItem(page, item);
-    await wb.quickPickRow(page, FILES.png).waitFor({ timeout: 10000 }).catch(async () => {
-      throw new Error(`"${UI.compareWith}" offers no ${FILES.png} result; the quick pick shows: ${(await wb.quickPickLabels(page)).join(' | ') || '(nothing)'}`);
-    });
-    await page.waitForTimeout(300);
-    await shot('compare-picker');
-    await wb.pick(page, FILES.png);
-    const tab = wb.tabWithText(page, UI.diffSeparator);
-    await tab.waitFor({ timeout: 15000 }).catch(async () => {
-      const tabs = await page.locator('.tabs-container .tab').allTextContents();
-      throw new Error(`no editor tab titled "…${UI.diffSeparator}…" opened; the tabs are: ${tabs.map(t => wb.norm(t).trim()).join(' | ') || '(none)'}`);
-    });
-    const title = wb.norm(await tab.textContent()).trim();
-    if (!title.includes(diffTitle)) { throw new Error(`the diff tab is titled "${title}", expected "${diffTitle}"`); }
-    await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 10000 });
-    // Both sides show their results: the invoice on the left, the receipt on the right.
-    const diff = page.locator('.editor-container .monaco-diff-editor').first();
-    await until(async () => {
-      const [left, right] = await Promise.all([
-        diff.locator('.editor.original .view-lines').textContent().catch(() => ''),
-        diff.locator('.editor.modified .view-lines').textContent().catch(() => ''),
-      ]);
-      return UI.invoiceField.test(wb.norm(left)) && UI.receiptField.test(wb.norm(right));
-    }, { timeout: 10000, message: () => 'the diff editor does not show the invoice result on the left and the receipt result on the right' });
-    log(`  diff tab: "${title}"`);
-    await wb.parkMouse(page);
-    await shot('compare-diff');
-  });
+  await step(
+    `right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.compareWith}" → ${FILES.png} → a diff editor "…${UI.diffSeparator}…"`,
+    async () => {
+      const row = wb.treeRow(page, FILES.pdf, UI.succeeded(UI.invoiceStep), sidebar);
+      const item = await wb.openRowMenu(page, row, UI.compareWith, {
+        what: `the run ${FILES.pdf} (${UI.invoiceStep})`,
+      });
+      await wb.clickMenuItem(page, item);
+      await wb
+        .quickPickRow(page, FILES.png)
+        .waitFor({ timeout: 10000 })
+        .catch(async () => {
+          throw new Error(
+            `"${UI.compareWith}" offers no ${FILES.png} result; the quick pick shows: ${(await wb.quickPickLabels(page)).join(' | ') || '(nothing)'}`,
+          );
+        });
+      await page.waitForTimeout(300);
+      await shot('compare-picker');
+      await wb.pick(page, FILES.png);
+      const tab = wb.tabWithText(page, UI.diffSeparator);
+      await tab.waitFor({ timeout: 15000 }).catch(async () => {
+        const tabs = await page.locator('.tabs-container .tab').allTextContents();
+        throw new Error(
+          `no editor tab titled "…${UI.diffSeparator}…" opened; the tabs are: ${tabs.map(t => wb.norm(t).trim()).join(' | ') || '(none)'}`,
+        );
+      });
+      const title = wb.norm(await tab.textContent()).trim();
+      if (!title.includes(diffTitle)) {
+        throw new Error(`the diff tab is titled "${title}", expected "${diffTitle}"`);
+      }
+      await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 10000 });
+      // Both sides show their results: the invoice on the left, the receipt on the right.
+      const diff = page.locator('.editor-container .monaco-diff-editor').first();
+      await until(
+        async () => {
+          const [left, right] = await Promise.all([
+            diff
+              .locator('.editor.original .view-lines')
+              .textContent()
+              .catch(() => ''),
+            diff
+              .locator('.editor.modified .view-lines')
+              .textContent()
+              .catch(() => ''),
+          ]);
+          return UI.invoiceField.test(wb.norm(left)) && UI.receiptField.test(wb.norm(right));
+        },
+        {
+          timeout: 10000,
+          message: () =>
+            'the diff editor does not show the invoice result on the left and the receipt result on the right',
+        },
+      );
+      log(`  diff tab: "${title}"`);
+      await wb.parkMouse(page);
+      await shot('compare-diff');
+    },
+  );
 
-  await step(`right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.rerun}" → a new run at the top, then its result`, async () => {
-    const before = (await runRows()).length;
-    const startsBefore = standIn.standIn.requests().filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-invoice').length;
-    const row = wb.treeRow(page, FILES.pdf, UI.succeeded(UI.invoiceStep), sidebar);
-    const item = await wb.openRowMenu(page, row, UI.rerun, { what: `the run ${FILES.pdf} (${UI.invoiceStep})` });
-    await wb.clickMenuItem(page, item);
-    await until(async () => (await runRows()).length === before + 1, {
-      timeout: 10000, message: async () => `no new run appeared after "${UI.rerun}": ${showRows(await runRows())}`,
-    });
-    const rows = await until(async () => {
-      const r = await runRows();
-      return r[0].label === FILES.pdf && UI.succeeded(UI.invoiceStep).test(r[0].description) && r;
-    }, { timeout: 30000, message: async () => `the rerun did not succeed at the top of the view within 30 s: ${showRows(await runRows())}` });
-    log(`  new run: ${rows[0].label} — ${rows[0].description}`);
-    const tabName = UI.resultTab(FILES.pdf, 'example-invoice');
-    await wb.tab(page, tabName).waitFor({ timeout: 15000 });
-    await wb.waitEditorText(page, tabName, UI.invoiceField);
-    const startsAfter = standIn.standIn.requests().filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-invoice').length;
-    if (startsAfter !== startsBefore + 1) { throw new Error(`the rerun sent ${startsAfter - startsBefore} start requests to the stand-in, expected 1`); }
-    await wb.parkMouse(page);
-    await shot('rerun');
-  });
+  await step(
+    `right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.rerun}" → a new run at the top, then its result`,
+    async () => {
+      const before = (await runRows()).length;
+      const startsBefore = standIn.standIn
+        .requests()
+        .filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-invoice').length;
+      const row = wb.treeRow(page, FILES.pdf, UI.succeeded(UI.invoiceStep), sidebar);
+      const item = await wb.openRowMenu(page, row, UI.rerun, { what: `the run ${FILES.pdf} (${UI.invoiceStep})` });
+      await wb.clickMenuItem(page, item);
+      await until(async () => (await runRows()).length === before + 1, {
+        timeout: 10000,
+        message: async () => `no new run appeared after "${UI.rerun}": ${showRows(await runRows())}`,
+      });
+      const rows = await until(
+        async () => {
+          const r = await runRows();
+          return r[0].label === FILES.pdf && UI.succeeded(UI.invoiceStep).test(r[0].description) && r;
+        },
+        {
+          timeout: 30000,
+          message: async () =>
+            `the rerun did not succeed at the top of the view within 30 s: ${showRows(await runRows())}`,
+        },
+      );
+      log(`  new run: ${rows[0].label} — ${rows[0].description}`);
+      const tabName = UI.resultTab(FILES.pdf, 'example-invoice');
+      await wb.tab(page, tabName).waitFor({ timeout: 15000 });
+      await wb.waitEditorText(page, tabName, UI.invoiceField);
+      const startsAfter = standIn.standIn
+        .requests()
+        .filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-invoice').length;
+      if (startsAfter !== startsBefore + 1) {
+        throw new Error(`the rerun sent ${startsAfter - startsBefore} start requests to the stand-in, expected 1`);
+      }
+      await wb.parkMouse(page);
+      await shot('rerun');
+    },
+  );
 
   // 7. A window reload in the middle of a slow run: the run is picked up and polled to its end, never started twice
   const slowPath = '/api/steps-async/example-slow';
   const reloadFile = FILES.jpg;
-  const reloadHash = crypto.createHash('sha256').update(fs.readFileSync(path.join(ws, reloadFile))).digest('hex');
-  const slowExecutions = async () => (await standInControl(standIn, 'executions')).filter(e => e.stepId === 'example-slow' && e.filename === reloadFile);
+  const reloadHash = crypto
+    .createHash('sha256')
+    .update(fs.readFileSync(path.join(ws, reloadFile)))
+    .digest('hex');
+  const slowExecutions = async () =>
+    (await standInControl(standIn, 'executions')).filter(e => e.stepId === 'example-slow' && e.filename === reloadFile);
   let seqBefore = 0;
   // The stand-in's example-slow is ENQUEUED 2 s + PROCESSING 18 s; a reload takes ~9–11 s here (more on a
   // busy machine), which would leave a few seconds to see the run in flight afterwards. For this one run
@@ -458,10 +602,21 @@ async function main() {
     const item = await wb.openExplorerMenu(page, reloadFile, { expect: UI.menuItem });
     await wb.clickMenuItem(page, item);
     await wb.pick(page, UI.slowStep);
-    const message = async () => wb.norm(await wb.toast(page, reloadFile).locator('.notification-list-item-message').textContent().catch(() => '')).trim();
+    const message = async () =>
+      wb
+        .norm(
+          await wb
+            .toast(page, reloadFile)
+            .locator('.notification-list-item-message')
+            .textContent()
+            .catch(() => ''),
+        )
+        .trim();
     // "processing N%": N ≥ 5 makes a better picture and still leaves ~16 s of the run for the reload.
     await until(async () => Number((/processing (\d+)%/.exec(await message()) || [])[1]) >= 5, {
-      timeout: 15000, message: async () => `the notification of the slow run never says "processing N%": "${await message() || '(no notification)'}"`,
+      timeout: 15000,
+      message: async () =>
+        `the notification of the slow run never says "processing N%": "${(await message()) || '(no notification)'}"`,
     });
     log(`  notification: "${await message()}"`);
     await wb.parkMouse(page);
@@ -469,68 +624,113 @@ async function main() {
   });
 
   let execution;
-  await step(`the stand-in shows the execution PROCESSING; the "${UI.container}" view shows the run in flight`, async () => {
-    execution = await until(async () => (await slowExecutions()).find(e => e.status === 'PROCESSING'), {
-      timeout: 15000, message: async () => `the stand-in has no PROCESSING ${slowPath} execution for ${reloadFile}: ${JSON.stringify(await slowExecutions())}`,
-    });
-    log(`  stand-in: execution ${execution.id} ${execution.status} (${execution.polls} polls)`);
-    standIn.standIn.setSteps(slowScript);
-    await wb.showViewContainer(page, UI.container, wb.treeRow(page, reloadFile, UI.inFlight(UI.slowStep), sidebar));
-    await wb.parkMouse(page);
-    await shot('reload-before');
-  });
+  await step(
+    `the stand-in shows the execution PROCESSING; the "${UI.container}" view shows the run in flight`,
+    async () => {
+      execution = await until(async () => (await slowExecutions()).find(e => e.status === 'PROCESSING'), {
+        timeout: 15000,
+        message: async () =>
+          `the stand-in has no PROCESSING ${slowPath} execution for ${reloadFile}: ${JSON.stringify(await slowExecutions())}`,
+      });
+      log(`  stand-in: execution ${execution.id} ${execution.status} (${execution.polls} polls)`);
+      standIn.standIn.setSteps(slowScript);
+      await wb.showViewContainer(page, UI.container, wb.treeRow(page, reloadFile, UI.inFlight(UI.slowStep), sidebar));
+      await wb.parkMouse(page);
+      await shot('reload-before');
+    },
+  );
 
   await step(`F1 → "${UI.reloadWindow}" mid-run: after the reload the view shows the run still in flight`, async () => {
-    await page.evaluate(() => { globalThis.__docutrayE2eBeforeReload = true; });
+    await page.evaluate(() => {
+      globalThis.__docutrayE2eBeforeReload = true;
+    });
     const reloaded = page.waitForEvent('load', { timeout: 30000 });
     const t = Date.now();
     await wb.runFromPalette(page, UI.reloadWindow);
     await reloaded;
-    if (await page.evaluate(() => globalThis.__docutrayE2eBeforeReload === true)) { throw new Error('the window did not reload'); }
+    if (await page.evaluate(() => globalThis.__docutrayE2eBeforeReload === true)) {
+      throw new Error('the window did not reload');
+    }
     // The side bar comes back with the DocuTray container it showed (restored, not clicked: a click could hide it).
     const row = wb.treeRow(page, reloadFile, null, sidebar);
     await row.waitFor({ timeout: 45000 }).catch(async () => {
       await wb.showViewContainer(page, UI.container, row);
     });
-    const rows = await until(async () => {
-      const r = (await runRows()).find(x => x.label === reloadFile);
-      return r && (UI.inFlight(UI.slowStep).test(r.description) || UI.succeeded(UI.slowStep).test(r.description)) && r;
-    }, { timeout: 15000, message: async () => `after the reload the run on ${reloadFile} is neither in flight nor done: ${showRows(await runRows())}` });
+    const rows = await until(
+      async () => {
+        const r = (await runRows()).find(x => x.label === reloadFile);
+        return (
+          r && (UI.inFlight(UI.slowStep).test(r.description) || UI.succeeded(UI.slowStep).test(r.description)) && r
+        );
+      },
+      {
+        timeout: 15000,
+        message: async () =>
+          `after the reload the run on ${reloadFile} is neither in flight nor done: ${showRows(await runRows())}`,
+      },
+    );
     log(`  reloaded in ${((Date.now() - t) / 1000).toFixed(1)} s; ${rows.label} — ${rows.description} (${rows.icon})`);
     if (!UI.inFlight(UI.slowStep).test(rows.description)) {
-      throw new Error(`after the reload the run on ${reloadFile} is already "${rows.description}": the reload took too long to see it in flight (the stand-in execution is ${(await slowExecutions()).map(e => e.status).join(', ')})`);
+      throw new Error(
+        `after the reload the run on ${reloadFile} is already "${rows.description}": the reload took too long to see it in flight (the stand-in execution is ${(await slowExecutions()).map(e => e.status).join(', ')})`,
+      );
     }
     await wb.parkMouse(page);
     await shot('reload-after-processing');
   });
 
   await step(`after the reload the run on ${reloadFile} succeeds; the stand-in saw exactly one start`, async () => {
-    const row = await until(async () => {
-      const r = (await runRows()).find(x => x.label === reloadFile);
-      return r && !UI.inFlight(UI.slowStep).test(r.description) && r;
-    }, { timeout: 40000, message: async () => `the resumed run did not finish within 40 s: ${showRows(await runRows())}` });
-    if (!UI.succeeded(UI.slowStep).test(row.description)) { throw new Error(`the resumed run ended as "${row.description}", not succeeded`); }
+    const row = await until(
+      async () => {
+        const r = (await runRows()).find(x => x.label === reloadFile);
+        return r && !UI.inFlight(UI.slowStep).test(r.description) && r;
+      },
+      {
+        timeout: 40000,
+        message: async () => `the resumed run did not finish within 40 s: ${showRows(await runRows())}`,
+      },
+    );
+    if (!UI.succeeded(UI.slowStep).test(row.description)) {
+      throw new Error(`the resumed run ended as "${row.description}", not succeeded`);
+    }
     log(`  ${row.label} — ${row.description} (${row.icon})`);
     const done = wb.toast(page, reloadFile).locator('.notification-list-item-message');
-    const toastText = await done.waitFor({ timeout: 5000 }).then(() => done.textContent(), () => '');
+    const toastText = await done.waitFor({ timeout: 5000 }).then(
+      () => done.textContent(),
+      () => '',
+    );
     log(`  notification: ${toastText ? `"${wb.norm(toastText).trim()}"` : '(none)'}`);
-    const posts = (await standInControl(standIn, `requests?since=${seqBefore}`)).filter(r => r.method === 'POST' && r.path === slowPath);
-    const starts = (await standInControl(standIn, 'starts')).filter(s => s.stepId === 'example-slow' && s.hash === reloadHash);
+    const posts = (await standInControl(standIn, `requests?since=${seqBefore}`)).filter(
+      r => r.method === 'POST' && r.path === slowPath,
+    );
+    const starts = (await standInControl(standIn, 'starts')).filter(
+      s => s.stepId === 'example-slow' && s.hash === reloadHash,
+    );
     const execs = await slowExecutions();
-    log(`  stand-in: ${posts.length} POST ${slowPath} since the run began; starts of ${reloadFile}: ${starts.map(s => s.count).join(', ') || 0}; executions: ${execs.map(e => `${e.id} ${e.status} (${e.polls} polls)`).join(', ')}`);
+    log(
+      `  stand-in: ${posts.length} POST ${slowPath} since the run began; starts of ${reloadFile}: ${starts.map(s => s.count).join(', ') || 0}; executions: ${execs.map(e => `${e.id} ${e.status} (${e.polls} polls)`).join(', ')}`,
+    );
     if (posts.length !== 1 || starts.length !== 1 || starts[0].count !== 1 || execs.length !== 1) {
-      throw new Error(`the run on ${reloadFile} was started ${posts.length} times (POST ${slowPath}; start counts ${JSON.stringify(starts)}, executions ${execs.map(e => e.id).join(', ')}): expected exactly one start`);
+      throw new Error(
+        `the run on ${reloadFile} was started ${posts.length} times (POST ${slowPath}; start counts ${JSON.stringify(starts)}, executions ${execs.map(e => e.id).join(', ')}): expected exactly one start`,
+      );
     }
-    if (execs[0].id !== execution.id || execs[0].status !== 'SUCCESS') { throw new Error(`the stand-in execution is ${execs[0].id} ${execs[0].status}, expected ${execution.id} SUCCESS`); }
+    if (execs[0].id !== execution.id || execs[0].status !== 'SUCCESS') {
+      throw new Error(`the stand-in execution is ${execs[0].id} ${execs[0].status}, expected ${execution.id} SUCCESS`);
+    }
     await wb.parkMouse(page);
     await shot('reload-run-done');
   });
 
   const slowTab = UI.resultTab(reloadFile, 'example-slow');
   await step(`right-click the resumed run → "${UI.openResult}" → ${slowTab}`, async () => {
-    if (await wb.toast(page, reloadFile).count()) { // the "finished" notification: out of the way
+    if (await wb.toast(page, reloadFile).count()) {
+      // the "finished" notification: out of the way
       await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
-      await wb.toast(page, reloadFile).waitFor({ state: 'detached', timeout: 5000 }).catch(() => { });
+      await wb
+        .toast(page, reloadFile)
+        .waitFor({ state: 'detached', timeout: 5000 })
+        .catch(() => {});
     }
     const row = wb.treeRow(page, reloadFile, UI.succeeded(UI.slowStep), sidebar);
     const item = await wb.openRowMenu(page, row, UI.openResult, { what: `the run ${reloadFile} (${UI.slowStep})` });
@@ -548,14 +748,18 @@ async function main() {
       fs.mkdirSync(README_IMAGES, { recursive: true });
       for (const [name, target] of Object.entries(README_SHOTS)) {
         const from = shots.get(name);
-        if (!from) { throw new Error(`no "${name}" screenshot was taken for ${target}`); }
+        if (!from) {
+          throw new Error(`no "${name}" screenshot was taken for ${target}`);
+        }
         fs.copyFileSync(from, path.join(README_IMAGES, target));
         log(`  ${path.relative(h.REPO, from)} → ${path.relative(h.REPO, path.join(README_IMAGES, target))}`);
       }
     });
   }
 
-  if (browser.blocked.length) { log(`  (blocked ${browser.blocked.length} non-loopback request(s), e.g. ${browser.blocked[0]})`); }
+  if (browser.blocked.length) {
+    log(`  (blocked ${browser.blocked.length} non-loopback request(s), e.g. ${browser.blocked[0]})`);
+  }
   return notes;
 }
 
@@ -567,25 +771,38 @@ async function main() {
   try {
     const r = await Promise.race([main(), timer]);
     if (r === 'timeout') {
-      console.error(`\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}". Raise it with --timeout SEC or DOCUTRAY_E2E_TIMEOUT.`);
+      console.error(
+        `\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}". Raise it with --timeout SEC or DOCUTRAY_E2E_TIMEOUT.`,
+      );
       code = 2;
     } else if (r.length) {
       log(`notes:\n${r.join('\n')}`);
     }
   } catch (e) {
     if (!h.signalled()) {
-      console.error(`\nE2E FAILED at stage "${stage}":\n  ${(e && e.message || String(e)).split('\n').slice(0, 8).join('\n  ')}`);
-      if (process.env.VERBOSE && e && e.stack) { console.error(e.stack); }
+      console.error(
+        `\nE2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
+      );
+      if (process.env.VERBOSE && e && e.stack) {
+        console.error(e.stack);
+      }
     }
     code = 1;
   }
   if (code !== 0 && page && !h.signalled()) {
     const f = path.join(SHOTS, 'zz-failure.png');
-    await page.screenshot({ path: f }).then(() => log(`failure screenshot: ${path.relative(h.REPO, f)}`), () => { });
+    await page.screenshot({ path: f }).then(
+      () => log(`failure screenshot: ${path.relative(h.REPO, f)}`),
+      () => {},
+    );
   }
   if (!h.signalled()) {
-    log(`${code === 0 ? 'E2E PASSED' : `E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${path.relative(h.REPO, SHOTS)}/`);
-    if (code !== 0 && process.env.KEEP_TMP !== '1') { log('rerun with KEEP_TMP=1 to keep the code-server log and the profile'); }
+    log(
+      `${code === 0 ? 'E2E PASSED' : `E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${path.relative(h.REPO, SHOTS)}/`,
+    );
+    if (code !== 0 && process.env.KEEP_TMP !== '1') {
+      log('rerun with KEEP_TMP=1 to keep the code-server log and the profile');
+    }
   }
   await h.finish(code);
 })();

@@ -24,7 +24,10 @@ const wb = require('./workbench');
 
 const log = h.makeLog('two-windows');
 const argv = process.argv.slice(2);
-const argVal = (name, def) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? argv[i + 1] : def; };
+const argVal = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
 const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '360'));
 const HEADED = argv.includes('--headed');
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e-two-windows');
@@ -46,8 +49,12 @@ async function until(fn, { timeout = 15000, interval = 250, message }) {
   const end = Date.now() + timeout;
   for (;;) {
     const v = await fn();
-    if (v) { return v; }
-    if (Date.now() > end) { throw new Error(await message()); }
+    if (v) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(await message());
+    }
     await new Promise(r => setTimeout(r, interval));
   }
 }
@@ -57,7 +64,13 @@ function copyInstall(extensionsDir) {
   const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
   const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
   fs.mkdirSync(dest, { recursive: true });
-  for (const f of fs.readdirSync(h.REPO).filter(f => ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f) || /^package\.nls.*\.json$/.test(f))) {
+  for (const f of fs
+    .readdirSync(h.REPO)
+    .filter(
+      f =>
+        ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(f) ||
+        /^package\.nls.*\.json$/.test(f),
+    )) {
     fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
   }
 }
@@ -65,17 +78,21 @@ function copyInstall(extensionsDir) {
 /** Every window's DocuTray log, joined (each extension host writes its own). */
 function extensionLogs(userDataDir) {
   const found = [];
-  const walk = (d) => {
+  const walk = d => {
     for (const e of fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }) : []) {
       const p = path.join(d, e.name);
-      if (e.isDirectory()) { walk(p); } else if (e.name === 'DocuTray.log') { found.push(p); }
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (e.name === 'DocuTray.log') {
+        found.push(p);
+      }
     }
   };
   walk(path.join(userDataDir, 'logs'));
   return found.map(f => ({ file: f, text: fs.readFileSync(f, 'utf8') }));
 }
 
-const showRows = (rows) => rows.length ? rows.map(r => `"${r.label}" [${r.description}]`).join(', ') : '(no rows)';
+const showRows = rows => (rows.length ? rows.map(r => `"${r.label}" [${r.description}]`).join(', ') : '(no rows)');
 
 async function main() {
   h.installSignalHandlers();
@@ -95,12 +112,19 @@ async function main() {
   copyInstall(profile.extensionsDir);
   const storage = path.join(profile.userDataDir, 'User', 'globalStorage', EXT_ID);
 
-  const server = await step('starting code-server', () => h.startCodeServer({
-    cache, profile, folder: wsA, smokeTestDriver: false,
-    env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
-  }));
+  const server = await step('starting code-server', () =>
+    h.startCodeServer({
+      cache,
+      profile,
+      folder: wsA,
+      smokeTestDriver: false,
+      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
+    }),
+  );
   const { launchBrowser } = require('../../real-vscode/browser');
-  const browser = await step('launching chromium', () => launchBrowser(tmp, { headless: !HEADED, viewport: { width: 1100, height: 760 } }));
+  const browser = await step('launching chromium', () =>
+    launchBrowser(tmp, { headless: !HEADED, viewport: { width: 1100, height: 760 } }),
+  );
   h.onCleanup('chromium', () => browser.close());
   pages.A = browser.page;
   pages.A.setDefaultTimeout(20000);
@@ -116,7 +140,7 @@ async function main() {
     await wb.pick(page, stepName);
   };
   const slowScript = standIn.standIn.steps().find(s => s.id === 'example-slow');
-  const executions = () => standIn.standIn.executions ? standIn.standIn.executions() : [];
+  const executions = () => (standIn.standIn.executions ? standIn.standIn.executions() : []);
 
   await step('window A opens workspace A', () => openWindow(pages.A, wsA));
 
@@ -125,13 +149,15 @@ async function main() {
     standIn.standIn.setSteps({ ...slowScript, processingMs: 100000 }); // long enough to outlast the steps up to the reload
     await runFromExplorer(pages.A, FILES.pdf, 'Slow (example)');
     slow = await until(() => executions().find(e => e.stepId === 'example-slow' && e.status === 'PROCESSING'), {
-      timeout: 30000, message: () => `no PROCESSING example-slow execution: ${JSON.stringify(executions().map(e => [e.stepId, e.status]))}`,
+      timeout: 30000,
+      message: () =>
+        `no PROCESSING example-slow execution: ${JSON.stringify(executions().map(e => [e.stepId, e.status]))}`,
     });
     standIn.standIn.setSteps(slowScript);
     log(`  execution ${slow.id}`);
   });
 
-  await step('window B opens workspace B while A\'s run is in flight', async () => {
+  await step("window B opens workspace B while A's run is in flight", async () => {
     pages.B = await browser.context.newPage();
     pages.B.setDefaultTimeout(20000);
     await openWindow(pages.B, wsB);
@@ -141,78 +167,148 @@ async function main() {
     await runFromExplorer(pages.B, FILES.png, 'Invoice (example)');
     const saved = path.join(wsB, 'docutray-results', `${FILES.png}.example-invoice.json`);
     await until(() => fs.existsSync(saved), { timeout: 30000, message: () => `${saved} was not written` });
-    if (fs.existsSync(path.join(wsA, 'docutray-results', `${FILES.png}.example-invoice.json`))) { throw new Error('B\'s result was saved in workspace A'); }
+    if (fs.existsSync(path.join(wsA, 'docutray-results', `${FILES.png}.example-invoice.json`))) {
+      throw new Error("B's result was saved in workspace A");
+    }
   });
 
-  await step('neither window took A\'s run over while A is alive (B did not poll it nor mark it)', async () => {
+  await step("neither window took A's run over while A is alive (B did not poll it nor mark it)", async () => {
     await new Promise(r => setTimeout(r, 6000)); // more than a heartbeat
     const logs = extensionLogs(profile.userDataDir);
     const tookOver = logs.filter(l => /took over run/.test(l.text));
-    if (tookOver.length) { throw new Error(`a window took over a run whose window is alive: ${tookOver.map(l => l.file).join(', ')}`); }
+    if (tookOver.length) {
+      throw new Error(`a window took over a run whose window is alive: ${tookOver.map(l => l.file).join(', ')}`);
+    }
     const resumed = logs.filter(l => /resuming execution/.test(l.text));
-    if (resumed.length) { throw new Error(`a window polls the run another live window drives: ${resumed.map(l => l.file).join(', ')}`); }
-    if (logs.some(l => /marked "may have started"/.test(l.text))) { throw new Error('a window marked a run "may have started"'); }
+    if (resumed.length) {
+      throw new Error(`a window polls the run another live window drives: ${resumed.map(l => l.file).join(', ')}`);
+    }
+    if (logs.some(l => /marked "may have started"/.test(l.text))) {
+      throw new Error('a window marked a run "may have started"');
+    }
     log(`  ${logs.length} extension-host log(s), none took a run over`);
   });
 
-  await step('both windows\' Runs views list both runs; the store holds both records', async () => {
+  await step("both windows' Runs views list both runs; the store holds both records", async () => {
     for (const name of ['A', 'B']) {
       const page = pages[name];
       await wb.showViewContainer(page, 'DocuTray', wb.treeRow(page, FILES.png, null));
-      await until(async () => {
-        const rows = await wb.treeRows(page);
-        return rows.some(r => r.label === FILES.pdf && /Slow \(example\)/.test(r.description)) && rows.some(r => r.label === FILES.png && /Invoice \(example\)/.test(r.description));
-      }, { timeout: 15000, message: async () => `window ${name}'s Runs view lacks a run: ${showRows(await wb.treeRows(page))}` });
+      await until(
+        async () => {
+          const rows = await wb.treeRows(page);
+          return (
+            rows.some(r => r.label === FILES.pdf && /Slow \(example\)/.test(r.description)) &&
+            rows.some(r => r.label === FILES.png && /Invoice \(example\)/.test(r.description))
+          );
+        },
+        {
+          timeout: 15000,
+          message: async () => `window ${name}'s Runs view lacks a run: ${showRows(await wb.treeRows(page))}`,
+        },
+      );
       await page.screenshot({ path: path.join(SHOTS, `runs-view-${name}.png`) });
     }
-    const records = fs.readdirSync(path.join(storage, 'runs')).filter(n => n.endsWith('.json')).map(n => JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8')));
-    if (records.length !== 2) { throw new Error(`the store holds ${records.length} run records, expected 2`); }
+    const records = fs
+      .readdirSync(path.join(storage, 'runs'))
+      .filter(n => n.endsWith('.json'))
+      .map(n => JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8')));
+    if (records.length !== 2) {
+      throw new Error(`the store holds ${records.length} run records, expected 2`);
+    }
   });
 
   const seqBefore = Math.max(0, ...standIn.standIn.requests().map(r => r.seq));
   await step('A reloads mid-run: exactly one window takes the run over and polls it to its end', async () => {
     const now = executions().find(e => e.id === slow.id);
-    if (!now || now.status !== 'PROCESSING') { throw new Error(`the slow execution is no longer in flight before the reload (${now && now.status}): the machine was too slow for this test`); }
+    if (!now || now.status !== 'PROCESSING') {
+      throw new Error(
+        `the slow execution is no longer in flight before the reload (${now && now.status}): the machine was too slow for this test`,
+      );
+    }
     await pages.A.bringToFront();
     const reloaded = pages.A.waitForEvent('load', { timeout: 30000 });
     await wb.runFromPalette(pages.A, 'Developer: Reload Window');
     await reloaded;
-    const done = await until(() => executions().find(e => e.id === slow.id && e.status === 'SUCCESS' && e.terminalServedAt), {
-      timeout: 150000, message: () => `the slow execution was not followed to its end: ${JSON.stringify(executions().find(e => e.id === slow.id))}`,
-    });
-    await until(() => {
-      const rec = fs.readdirSync(path.join(storage, 'runs')).filter(n => n.endsWith('.json')).map(n => JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8'))).find(r => r.executionId === slow.id);
-      return rec && rec.state === 'SUCCESS';
-    }, { timeout: 15000, message: () => 'the run record did not become SUCCESS' });
+    const done = await until(
+      () => executions().find(e => e.id === slow.id && e.status === 'SUCCESS' && e.terminalServedAt),
+      {
+        timeout: 150000,
+        message: () =>
+          `the slow execution was not followed to its end: ${JSON.stringify(executions().find(e => e.id === slow.id))}`,
+      },
+    );
+    await until(
+      () => {
+        const rec = fs
+          .readdirSync(path.join(storage, 'runs'))
+          .filter(n => n.endsWith('.json'))
+          .map(n => JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8')))
+          .find(r => r.executionId === slow.id);
+        return rec && rec.state === 'SUCCESS';
+      },
+      { timeout: 15000, message: () => 'the run record did not become SUCCESS' },
+    );
     const logs = extensionLogs(profile.userDataDir);
-    const takeovers = logs.flatMap(l => (l.text.match(/took over run [^\n]*/g) || []).map(m => `${path.relative(profile.userDataDir, l.file)}: ${m}`));
+    const takeovers = logs.flatMap(l =>
+      (l.text.match(/took over run [^\n]*/g) || []).map(m => `${path.relative(profile.userDataDir, l.file)}: ${m}`),
+    );
     log(`  ${takeovers.join('\n  ') || '(no takeover)'}`);
     for (const l of logs) {
-      log(`  ${path.relative(profile.userDataDir, l.file)}:\n    ${l.text.split('\n').filter(x => /sample\.pdf|took over|resum|execution exec/.test(x)).join('\n    ')}`);
+      log(
+        `  ${path.relative(profile.userDataDir, l.file)}:\n    ${l.text
+          .split('\n')
+          .filter(x => /sample\.pdf|took over|resum|execution exec/.test(x))
+          .join('\n    ')}`,
+      );
     }
-    if (takeovers.length !== 1) { throw new Error(`${takeovers.length} windows took the run over, expected exactly 1`); }
-    const starts = standIn.standIn.requests().filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-slow').length;
-    if (starts !== 1) { throw new Error(`DocuTray saw ${starts} starts of the slow step, expected 1`); }
-    const polls = standIn.standIn.requests().filter(r => r.seq > seqBefore && r.method === 'GET' && r.path.includes(slow.id)).length;
-    log(`  ${polls} status request(s) after the reload; terminal answer served at ${new Date(done.terminalServedAt).toISOString()}`);
+    if (takeovers.length !== 1) {
+      throw new Error(`${takeovers.length} windows took the run over, expected exactly 1`);
+    }
+    const starts = standIn.standIn
+      .requests()
+      .filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-slow').length;
+    if (starts !== 1) {
+      throw new Error(`DocuTray saw ${starts} starts of the slow step, expected 1`);
+    }
+    const polls = standIn.standIn
+      .requests()
+      .filter(r => r.seq > seqBefore && r.method === 'GET' && r.path.includes(slow.id)).length;
+    log(
+      `  ${polls} status request(s) after the reload; terminal answer served at ${new Date(done.terminalServedAt).toISOString()}`,
+    );
   });
 
-  await step('A\'s result is saved only in workspace A, once (or nowhere when B took it over: B holds no folder of A)', async () => {
-    await new Promise(r => setTimeout(r, 2000));
-    const inA = fs.existsSync(path.join(wsA, 'docutray-results')) ? fs.readdirSync(path.join(wsA, 'docutray-results')) : [];
-    const inB = fs.readdirSync(path.join(wsB, 'docutray-results'));
-    log(`  workspace A: ${inA.join(', ') || '(nothing)'}; workspace B: ${inB.join(', ')}`);
-    if (inB.some(n => n.startsWith(FILES.pdf))) { throw new Error(`A's result was saved in workspace B: ${inB.join(', ')}`); }
-    const slowSaved = inA.filter(n => n.startsWith(`${FILES.pdf}.example-slow`));
-    if (slowSaved.length > 1) { throw new Error(`A's result was saved more than once: ${inA.join(', ')}`); }
-    // Who took it over: B's log is the one with B's own run on sample.png.
-    const logs = extensionLogs(profile.userDataDir);
-    const bLog = logs.find(l => /started for step example-invoice/.test(l.text));
-    const byB = !!bLog && /took over run/.test(bLog.text);
-    log(`  taken over by ${byB ? 'B (no folder of B holds sample.pdf: kept in storage only)' : 'A after its reload (saved in workspace A)'}`);
-    if (!byB && slowSaved.length !== 1) { throw new Error(`A took its run over but its result is not in workspace A: ${inA.join(', ') || '(nothing)'}`); }
-    if (inA.some(n => n.startsWith(FILES.png))) { throw new Error(`B's result was saved in workspace A: ${inA.join(', ')}`); }
-  });
+  await step(
+    "A's result is saved only in workspace A, once (or nowhere when B took it over: B holds no folder of A)",
+    async () => {
+      await new Promise(r => setTimeout(r, 2000));
+      const inA = fs.existsSync(path.join(wsA, 'docutray-results'))
+        ? fs.readdirSync(path.join(wsA, 'docutray-results'))
+        : [];
+      const inB = fs.readdirSync(path.join(wsB, 'docutray-results'));
+      log(`  workspace A: ${inA.join(', ') || '(nothing)'}; workspace B: ${inB.join(', ')}`);
+      if (inB.some(n => n.startsWith(FILES.pdf))) {
+        throw new Error(`A's result was saved in workspace B: ${inB.join(', ')}`);
+      }
+      const slowSaved = inA.filter(n => n.startsWith(`${FILES.pdf}.example-slow`));
+      if (slowSaved.length > 1) {
+        throw new Error(`A's result was saved more than once: ${inA.join(', ')}`);
+      }
+      // Who took it over: B's log is the one with B's own run on sample.png.
+      const logs = extensionLogs(profile.userDataDir);
+      const bLog = logs.find(l => /started for step example-invoice/.test(l.text));
+      const byB = !!bLog && /took over run/.test(bLog.text);
+      log(
+        `  taken over by ${byB ? 'B (no folder of B holds sample.pdf: kept in storage only)' : 'A after its reload (saved in workspace A)'}`,
+      );
+      if (!byB && slowSaved.length !== 1) {
+        throw new Error(`A took its run over but its result is not in workspace A: ${inA.join(', ') || '(nothing)'}`);
+      }
+      if (inA.some(n => n.startsWith(FILES.png))) {
+        throw new Error(`B's result was saved in workspace A: ${inA.join(', ')}`);
+      }
+    },
+  );
   return [];
 }
 
@@ -228,16 +324,24 @@ async function main() {
     }
   } catch (e) {
     if (!h.signalled()) {
-      console.error(`\nTWO-WINDOWS E2E FAILED at stage "${stage}":\n  ${(e && e.message || String(e)).split('\n').slice(0, 8).join('\n  ')}`);
-      if (process.env.VERBOSE && e && e.stack) { console.error(e.stack); }
+      console.error(
+        `\nTWO-WINDOWS E2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
+      );
+      if (process.env.VERBOSE && e && e.stack) {
+        console.error(e.stack);
+      }
     }
     code = 1;
   }
   if (code !== 0 && !h.signalled()) {
     for (const [name, page] of Object.entries(pages)) {
-      await page.screenshot({ path: path.join(SHOTS, `zz-failure-${name}.png`) }).catch(() => { });
+      await page.screenshot({ path: path.join(SHOTS, `zz-failure-${name}.png`) }).catch(() => {});
     }
   }
-  if (!h.signalled()) { log(`${code === 0 ? 'TWO-WINDOWS E2E PASSED' : `TWO-WINDOWS E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`); }
+  if (!h.signalled()) {
+    log(
+      `${code === 0 ? 'TWO-WINDOWS E2E PASSED' : `TWO-WINDOWS E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
   await h.finish(code);
 })();

@@ -3,7 +3,7 @@
 'use strict';
 
 /** Monaco renders spaces in editors as U+00A0. */
-const norm = (s) => (s || '').replace(/\u00a0/g, ' ');
+const norm = s => (s || '').replace(/\u00a0/g, ' ');
 
 function explorerRow(page, name) {
   // The row whose label is exactly `name` (hasText alone would also match "sample.pdf.x.json").
@@ -12,7 +12,9 @@ function explorerRow(page, name) {
   });
 }
 
-function escapeRe(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'); }
+function escapeRe(s) {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 /** All menu item labels of the open context menu. */
 async function menuLabels(page) {
@@ -31,14 +33,18 @@ async function openExplorerMenu(page, name, { expect, attempts = 10 } = {}) {
   for (let attempt = 1; ; attempt++) {
     await row.click({ button: 'right' });
     await page.locator('.monaco-menu .action-item').first().waitFor({ timeout: 5000 });
-    if (!expect) { return null; }
+    if (!expect) {
+      return null;
+    }
     const item = page.getByRole('menuitem', { name: expect });
     try {
       await item.first().waitFor({ timeout: 2000 });
       return item.first();
     } catch (e) {
       if (attempt >= attempts) {
-        throw new Error(`the context menu of ${name} has no "${expect}" after ${attempts} tries; it has: ${(await menuLabels(page)).join(' | ')}`);
+        throw new Error(
+          `the context menu of ${name} has no "${expect}" after ${attempts} tries; it has: ${(await menuLabels(page)).join(' | ')}`,
+        );
       }
       await page.keyboard.press('Escape');
       await page.waitForTimeout(1000);
@@ -60,13 +66,17 @@ async function clickMenuItem(page, item, { attempts = 3 } = {}) {
       await menu.waitFor({ state: 'hidden', timeout: 2000 });
       return;
     } catch (e) {
-      if (attempt >= attempts) { throw new Error(`the context menu stayed open after clicking its item ${attempts} times`); }
+      if (attempt >= attempts) {
+        throw new Error(`the context menu stayed open after clicking its item ${attempts} times`);
+      }
     }
   }
 }
 
 /** The open quick input (quick pick / palette). */
-function quickInput(page) { return page.locator('.quick-input-widget'); }
+function quickInput(page) {
+  return page.locator('.quick-input-widget');
+}
 
 /** A row of the open quick pick whose label contains `text`. */
 function quickPickRow(page, text) {
@@ -74,8 +84,15 @@ function quickPickRow(page, text) {
 }
 
 async function quickPickLabels(page) {
-  return (await page.locator('.quick-input-widget .quick-input-list .monaco-list-row .label-name, .quick-input-widget .quick-input-list .monaco-list-row .monaco-highlighted-label').allTextContents())
-    .map(t => norm(t).trim()).filter(Boolean);
+  return (
+    await page
+      .locator(
+        '.quick-input-widget .quick-input-list .monaco-list-row .label-name, .quick-input-widget .quick-input-list .monaco-list-row .monaco-highlighted-label',
+      )
+      .allTextContents()
+  )
+    .map(t => norm(t).trim())
+    .filter(Boolean);
 }
 
 /** Waits for the quick pick to show `label`, then picks it (click). */
@@ -85,8 +102,10 @@ async function pick(page, label, { timeout = 15000 } = {}) {
     await row.waitFor({ timeout });
   } catch {
     const labels = (await quickPickLabels(page)).join(' | ') || '(nothing)';
-    if (!await quickInput(page).isVisible()) {
-      throw new Error(`the quick pick closed before "${label}" was picked (focus is on ${await focused(page)}); it last showed: ${labels}`);
+    if (!(await quickInput(page).isVisible())) {
+      throw new Error(
+        `the quick pick closed before "${label}" was picked (focus is on ${await focused(page)}); it last showed: ${labels}`,
+      );
     }
     throw new Error(`the quick pick has no "${label}"; it shows: ${labels}`);
   }
@@ -111,9 +130,13 @@ async function runFromPalette(page, command, { beforeEnter } = {}) {
   try {
     await row.waitFor({ timeout: 10000 });
   } catch {
-    throw new Error(`the command palette has no "${command}"; it shows: ${(await quickPickLabels(page)).join(' | ') || '(nothing)'}`);
+    throw new Error(
+      `the command palette has no "${command}"; it shows: ${(await quickPickLabels(page)).join(' | ') || '(nothing)'}`,
+    );
   }
-  if (beforeEnter) { await beforeEnter(); }
+  if (beforeEnter) {
+    await beforeEnter();
+  }
   await page.keyboard.press('Enter');
 }
 
@@ -123,7 +146,7 @@ function toast(page, text) {
 }
 
 /** CSS attribute selector for a tab of resource `name` (VS Code 1.139 renders "a.json" as "a" + suffix ".json"). */
-const tabSel = (name) => `.tab[data-resource-name=${JSON.stringify(name)}]`;
+const tabSel = name => `.tab[data-resource-name=${JSON.stringify(name)}]`;
 
 /** The tab whose resource name is `name`. */
 function tab(page, name) {
@@ -132,9 +155,13 @@ function tab(page, name) {
 
 /** The text editor shown in the editor group whose active tab is `name`. */
 function editorFor(page, name) {
-  return page.locator('.editor-group-container').filter({
-    has: page.locator(`.tabs-container ${tabSel(name)}.active`),
-  }).locator('.editor-container .monaco-editor').first();
+  return page
+    .locator('.editor-group-container')
+    .filter({
+      has: page.locator(`.tabs-container ${tabSel(name)}.active`),
+    })
+    .locator('.editor-container .monaco-editor')
+    .first();
 }
 
 async function editorText(page, name) {
@@ -147,9 +174,13 @@ async function waitEditorText(page, name, re, { timeout = 20000 } = {}) {
   let text = '';
   for (;;) {
     text = await editorText(page, name).catch(() => '');
-    if (re.test(text)) { return text; }
+    if (re.test(text)) {
+      return text;
+    }
     if (Date.now() > until) {
-      throw new Error(`the editor ${name} does not show ${re} within ${timeout / 1000} s; it shows: ${text.slice(0, 300) || '(nothing)'}`);
+      throw new Error(
+        `the editor ${name} does not show ${re} within ${timeout / 1000} s; it shows: ${text.slice(0, 300) || '(nothing)'}`,
+      );
     }
     await page.waitForTimeout(250);
   }
@@ -166,9 +197,12 @@ function statusItem(page, text) {
 
 /** The activity-bar entry whose title starts with `title` ("Explorer (Ctrl+Shift+E)", "DocuTray"). */
 function activityItem(page, title) {
-  return page.locator('.part.activitybar .action-item').filter({
-    has: page.locator(`.action-label[aria-label^=${JSON.stringify(title)}]`),
-  }).first();
+  return page
+    .locator('.part.activitybar .action-item')
+    .filter({
+      has: page.locator(`.action-label[aria-label^=${JSON.stringify(title)}]`),
+    })
+    .first();
 }
 
 /**
@@ -180,25 +214,40 @@ async function showViewContainer(page, title, ready) {
   try {
     await item.waitFor({ timeout: 30000 });
   } catch {
-    const labels = await page.locator('.part.activitybar .action-item .action-label').evaluateAll(els => els.map(e => e.getAttribute('aria-label')));
-    throw new Error(`the activity bar has no "${title}" entry; it has: ${labels.filter(Boolean).join(' | ') || '(nothing)'}`);
+    const labels = await page
+      .locator('.part.activitybar .action-item .action-label')
+      .evaluateAll(els => els.map(e => e.getAttribute('aria-label')));
+    throw new Error(
+      `the activity bar has no "${title}" entry; it has: ${labels.filter(Boolean).join(' | ') || '(nothing)'}`,
+    );
   }
-  const checked = /\bchecked\b/.test(await item.getAttribute('class') || '');
-  if (!checked || !await page.locator('.part.sidebar').isVisible()) { await item.click(); }
-  if (ready) { await ready.waitFor({ timeout: 20000 }); }
+  const checked = /\bchecked\b/.test((await item.getAttribute('class')) || '');
+  if (!checked || !(await page.locator('.part.sidebar').isVisible())) {
+    await item.click();
+  }
+  if (ready) {
+    await ready.waitFor({ timeout: 20000 });
+  }
 }
 
 /** The rows of the tree in the side bar: [{ label, description, icon, selected }], top to bottom. */
 async function treeRows(page, scope = page.locator('.part.sidebar')) {
-  return scope.locator('.monaco-list-row').evaluateAll(rows => rows
-    .map(r => ({
-      top: parseFloat(r.style.top || '0'),
-      label: (r.querySelector('.label-name') || {}).textContent || '',
-      description: (r.querySelector('.label-description') || {}).textContent || '',
-      icon: ((r.querySelector('.custom-view-tree-node-item-icon') || {}).className || '').split(/\s+/).filter(c => /^codicon-/.test(c)).join(' '),
-    }))
-    .sort((a, b) => a.top - b.top)
-    .map(({ top: _top, ...r }) => r))
+  return scope
+    .locator('.monaco-list-row')
+    .evaluateAll(rows =>
+      rows
+        .map(r => ({
+          top: parseFloat(r.style.top || '0'),
+          label: (r.querySelector('.label-name') || {}).textContent || '',
+          description: (r.querySelector('.label-description') || {}).textContent || '',
+          icon: ((r.querySelector('.custom-view-tree-node-item-icon') || {}).className || '')
+            .split(/\s+/)
+            .filter(c => /^codicon-/.test(c))
+            .join(' '),
+        }))
+        .sort((a, b) => a.top - b.top)
+        .map(({ top: _top, ...r }) => r),
+    )
     .then(rows => rows.map(r => ({ ...r, label: norm(r.label).trim(), description: norm(r.description).trim() })));
 }
 
@@ -207,7 +256,9 @@ function treeRow(page, label, description, scope = page.locator('.part.sidebar')
   let row = scope.locator('.monaco-list-row').filter({
     has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }),
   });
-  if (description) { row = row.filter({ has: page.locator('.label-description', { hasText: description }) }); }
+  if (description) {
+    row = row.filter({ has: page.locator('.label-description', { hasText: description }) });
+  }
   return row.first();
 }
 
@@ -223,7 +274,9 @@ async function openRowMenu(page, row, expect, { attempts = 5, what = 'the row' }
       return item.first();
     } catch {
       if (attempt >= attempts) {
-        throw new Error(`the context menu of ${what} has no "${expect}" after ${attempts} tries; it has: ${(await menuLabels(page)).join(' | ')}`);
+        throw new Error(
+          `the context menu of ${what} has no "${expect}" after ${attempts} tries; it has: ${(await menuLabels(page)).join(' | ')}`,
+        );
       }
       await page.keyboard.press('Escape');
       await page.waitForTimeout(500);
@@ -233,7 +286,10 @@ async function openRowMenu(page, row, expect, { attempts = 5, what = 'the row' }
 
 /** Moves the mouse to a quiet spot (the activity bar's empty middle) so no hover sits in a screenshot. */
 async function parkMouse(page) {
-  const box = await page.locator('.part.activitybar').boundingBox().catch(() => null);
+  const box = await page
+    .locator('.part.activitybar')
+    .boundingBox()
+    .catch(() => null);
   const vp = page.viewportSize() || { width: 1400, height: 850 };
   await page.mouse.move(box ? box.x + box.width / 2 : 20, box ? box.y + box.height * 0.7 : vp.height * 0.7);
   await page.waitForTimeout(400); // a hover that was showing fades out
@@ -245,10 +301,13 @@ async function parkMouse(page) {
  * in the status bar (a context menu or a JSON editor activates some).
  */
 async function isBusy(page) {
-  const busy = page.locator('.part.sidebar .monaco-progress-container.active, .part.activitybar .progress-badge')
+  const busy = page
+    .locator('.part.sidebar .monaco-progress-container.active, .part.activitybar .progress-badge')
     .or(page.locator('.statusbar .statusbar-item', { hasText: 'Activating Extensions' }));
   for (const el of await busy.all()) {
-    if (await el.isVisible().catch(() => false)) { return true; }
+    if (await el.isVisible().catch(() => false)) {
+      return true;
+    }
   }
   return false;
 }
@@ -257,7 +316,9 @@ async function isBusy(page) {
 async function waitQuiet(page, { timeout = 10000 } = {}) {
   const until = Date.now() + timeout;
   while (Date.now() < until) {
-    if (!await isBusy(page)) { return true; }
+    if (!(await isBusy(page))) {
+      return true;
+    }
     await page.waitForTimeout(200);
   }
   return false;
@@ -266,14 +327,22 @@ async function waitQuiet(page, { timeout = 10000 } = {}) {
 /** Drags the sash on the side bar's right edge so the side bar is `width` px wide; returns the width it got. */
 async function resizeSidebar(page, width) {
   const bar = await page.locator('.part.sidebar').boundingBox();
-  if (!bar) { throw new Error('the side bar is not showing'); }
+  if (!bar) {
+    throw new Error('the side bar is not showing');
+  }
   const edge = bar.x + bar.width;
-  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll(els => els.map(e => {
-    const r = e.getBoundingClientRect();
-    return { x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height };
-  }));
+  const sashes = await page.locator('.monaco-sash.vertical').evaluateAll(els =>
+    els.map(e => {
+      const r = e.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2, h: r.height };
+    }),
+  );
   const sash = sashes.filter(s => Math.abs(s.x - edge) < 8 && s.h > bar.height / 2)[0];
-  if (!sash) { throw new Error(`no sash at the side bar's edge (x ${edge.toFixed(0)}); vertical sashes at x ${sashes.map(s => s.x.toFixed(0)).join(', ')}`); }
+  if (!sash) {
+    throw new Error(
+      `no sash at the side bar's edge (x ${edge.toFixed(0)}); vertical sashes at x ${sashes.map(s => s.x.toFixed(0)).join(', ')}`,
+    );
+  }
   await page.mouse.move(sash.x, sash.y);
   await page.mouse.down();
   await page.mouse.move(sash.x + (width - bar.width), sash.y, { steps: 8 });
@@ -288,7 +357,32 @@ function tabWithText(page, text) {
 }
 
 module.exports = {
-  norm, escapeRe, explorerRow, openExplorerMenu, clickMenuItem, menuLabels, quickInput, quickPickRow, quickPickLabels, pick, focused,
-  runFromPalette, toast, tab, tabWithText, editorFor, editorText, waitEditorText, statusItem,
-  activityItem, showViewContainer, treeRows, treeRow, openRowMenu, parkMouse, resizeSidebar, isBusy, waitQuiet,
+  norm,
+  escapeRe,
+  explorerRow,
+  openExplorerMenu,
+  clickMenuItem,
+  menuLabels,
+  quickInput,
+  quickPickRow,
+  quickPickLabels,
+  pick,
+  focused,
+  runFromPalette,
+  toast,
+  tab,
+  tabWithText,
+  editorFor,
+  editorText,
+  waitEditorText,
+  statusItem,
+  activityItem,
+  showViewContainer,
+  treeRows,
+  treeRow,
+  openRowMenu,
+  parkMouse,
+  resizeSidebar,
+  isBusy,
+  waitQuiet,
 };

@@ -33,7 +33,9 @@ function cacheDir() {
 /** True when the error comes from fetching VS Code (release list or archive) rather than from the tests. */
 function isDownloadFailure(e) {
   const text = `${e && e.message} ${e && e.code} ${e && e.cause && (e.cause.code || e.cause.message)}`;
-  return /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|getaddrinfo|socket hang up|Failed to get|download|update\.code\.visualstudio\.com|No downloaded version|TimeoutError|timed out/i.test(text);
+  return /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|getaddrinfo|socket hang up|Failed to get|download|update\.code\.visualstudio\.com|No downloaded version|TimeoutError|timed out/i.test(
+    text,
+  );
 }
 
 async function main() {
@@ -53,7 +55,14 @@ async function main() {
   const options = {
     extensionDevelopmentPath: h.REPO,
     extensionTestsPath: path.join(h.REPO, 'out', 'test', 'integration', 'index.js'),
-    launchArgs: [ws, '--disable-extensions', '--user-data-dir', profile.userDataDir, '--extensions-dir', profile.extensionsDir],
+    launchArgs: [
+      ws,
+      '--disable-extensions',
+      '--user-data-dir',
+      profile.userDataDir,
+      '--extensions-dir',
+      profile.extensionsDir,
+    ],
     extensionTestsEnv: {
       DOCUTRAY_BASE_URL: standIn.url,
       DOCUTRAY_API_KEY: apiKey,
@@ -71,21 +80,29 @@ async function main() {
   } else if (arg('vscode-version')) {
     options.version = arg('vscode-version');
   }
-  log(options.vscodeExecutablePath ? `using ${options.vscodeExecutablePath}` : `getting VS Code ${options.version || 'stable'} (cache ${cachePath})`);
+  log(
+    options.vscodeExecutablePath
+      ? `using ${options.vscodeExecutablePath}`
+      : `getting VS Code ${options.version || 'stable'} (cache ${cachePath})`,
+  );
   try {
     await runTests(options);
     return 0;
   } catch (e) {
-    if (h.signalled()) { return 130; }
-    if (e && e.name === 'TestRunFailedError' || /Test run (failed|terminated)/.test(e && e.message)) {
+    if (h.signalled()) {
+      return 130;
+    }
+    if ((e && e.name === 'TestRunFailedError') || /Test run (failed|terminated)/.test(e && e.message)) {
       log(`the suite failed: ${e.message}`);
       return 1;
     }
     if (!options.vscodeExecutablePath && isDownloadFailure(e)) {
-      console.error(`\nVS Code desktop could not be downloaded (${e && e.message}).\n` +
-        '  This is expected on an offline machine: @vscode/test-electron fetches VS Code from update.code.visualstudio.com.\n' +
-        '  Run the same suite offline in VS Code 1.139 (code-server) with `npm run test:integration`,\n' +
-        '  or point VSCODE_EXECUTABLE_PATH at an installed VS Code.');
+      console.error(
+        `\nVS Code desktop could not be downloaded (${e && e.message}).\n` +
+          '  This is expected on an offline machine: @vscode/test-electron fetches VS Code from update.code.visualstudio.com.\n' +
+          '  Run the same suite offline in VS Code 1.139 (code-server) with `npm run test:integration`,\n' +
+          '  or point VSCODE_EXECUTABLE_PATH at an installed VS Code.',
+      );
       return 3;
     }
     throw e;
@@ -98,9 +115,13 @@ async function main() {
   try {
     code = await main();
   } catch (e) {
-    if (!h.signalled()) { console.error(`\nERROR: ${e && e.stack || e}`); }
+    if (!h.signalled()) {
+      console.error(`\nERROR: ${(e && e.stack) || e}`);
+    }
     code = 1;
   }
-  if (!h.signalled()) { log(code === 0 ? 'DESKTOP TESTS PASSED' : `DESKTOP TESTS FAILED (exit ${code})`); }
+  if (!h.signalled()) {
+    log(code === 0 ? 'DESKTOP TESTS PASSED' : `DESKTOP TESTS FAILED (exit ${code})`);
+  }
   await h.finish(code);
 })();

@@ -29,7 +29,9 @@ const log = h.makeLog('integration');
 const argv = process.argv.slice(2);
 function arg(name, def) {
   const i = argv.indexOf(`--${name}`);
-  if (i >= 0) { return argv[i + 1]; }
+  if (i >= 0) {
+    return argv[i + 1];
+  }
   const eq = argv.find(a => a.startsWith(`--${name}=`));
   return eq ? eq.slice(name.length + 3) : def;
 }
@@ -41,18 +43,29 @@ const STAND_IN_MODULE = arg('stand-in', '');
 
 // Offline noise in the workbench's log that says nothing about the extension under test.
 // The workbench's own start-up chatter (it shares the log channel with the extension host).
-const CHATTER = /^(Creation of workbench contribution|Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Updating additional builtin extensions cache|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\])/;
-const NOISE = /open-vsx\.org|authentication provider 'github'|vsda|marketplace|ERR_BLOCKED_BY_CLIENT|Failed to fetch|update\.code\.visualstudio\.com|default\.extensionGallery/i;
+const CHATTER =
+  /^(Creation of workbench contribution|Resolving connection token|Resolved connection token|Creating a socket|\[reconnection-grace-time\]|Updating additional builtin extensions cache|\[Service Worker\]|\[AgentHost|\[AccountPolicyGate\])/;
+const NOISE =
+  /open-vsx\.org|authentication provider 'github'|vsda|marketplace|ERR_BLOCKED_BY_CLIENT|Failed to fetch|update\.code\.visualstudio\.com|default\.extensionGallery/i;
 
 let stage = 'starting';
-const setStage = (s) => { stage = s; log(s); };
+const setStage = s => {
+  stage = s;
+  log(s);
+};
 
 async function main() {
   h.installSignalHandlers();
-  if (!Number.isFinite(TIMEOUT_S) || TIMEOUT_S <= 0) { throw new Error(`bad --timeout ${TIMEOUT_S}`); }
+  if (!Number.isFinite(TIMEOUT_S) || TIMEOUT_S <= 0) {
+    throw new Error(`bad --timeout ${TIMEOUT_S}`);
+  }
   const cache = h.locateCache();
-  if (!arg('ext') && !arg('tests')) { h.requireBuilt(['dist/extension.js', 'out/test/integration/index.js']); }
-  if (!fs.existsSync(TESTS)) { throw new Error(`${TESTS} not found (npm run compile-tests)`); }
+  if (!arg('ext') && !arg('tests')) {
+    h.requireBuilt(['dist/extension.js', 'out/test/integration/index.js']);
+  }
+  if (!fs.existsSync(TESTS)) {
+    throw new Error(`${TESTS} not found (npm run compile-tests)`);
+  }
 
   const tmp = h.createRunDir('docutray-it-');
   log(`temp dir ${tmp}${process.env.KEEP_TMP === '1' ? ' (kept: KEEP_TMP=1)' : ''}`);
@@ -61,10 +74,10 @@ async function main() {
   const apiKey = `dt-test-${crypto.randomBytes(6).toString('hex')}`;
   const standIn = STAND_IN_MODULE
     ? await (async () => {
-      const s = await require(path.resolve(STAND_IN_MODULE)).startStandIn({ port: 0, apiKeys: [apiKey] });
-      h.onCleanup('stand-in', () => s.close());
-      return { url: s.url };
-    })()
+        const s = await require(path.resolve(STAND_IN_MODULE)).startStandIn({ port: 0, apiKeys: [apiKey] });
+        h.onCleanup('stand-in', () => s.close());
+        return { url: s.url };
+      })()
     : await h.startStandIn(apiKey);
   log(`stand-in at ${standIn.url}`);
 
@@ -73,7 +86,10 @@ async function main() {
 
   setStage(`starting code-server ${cache.versions.codeServer} with the smoke-test driver`);
   const server = await h.startCodeServer({
-    cache, profile, folder: ws, smokeTestDriver: true,
+    cache,
+    profile,
+    folder: ws,
+    smokeTestDriver: true,
     env: {
       DOCUTRAY_BASE_URL: standIn.url,
       DOCUTRAY_API_KEY: apiKey,
@@ -94,20 +110,34 @@ async function main() {
   const page = browser.page;
 
   let resolveExit;
-  const exited = new Promise(r => { resolveExit = r; });
-  await page.exposeFunction('codeAutomationExit', (code) => resolveExit(Number(code)));
+  const exited = new Promise(r => {
+    resolveExit = r;
+  });
+  await page.exposeFunction('codeAutomationExit', code => resolveExit(Number(code)));
   // With the smoke-test driver on, the workbench forwards its log, including the extension host's
   // console (mocha's spec reporter), to window.codeAutomationLog(type, args).
   let hostLines = 0;
   await page.exposeFunction('codeAutomationLog', (type, args) => {
     const text = util.format(...(args || []));
-    if (!process.env.VERBOSE && (NOISE.test(text) || CHATTER.test(text))) { return; }
-    if (type !== 'error') { hostLines++; }
+    if (!process.env.VERBOSE && (NOISE.test(text) || CHATTER.test(text))) {
+      return;
+    }
+    if (type !== 'error') {
+      hostLines++;
+    }
     (type === 'error' ? console.error : console.log)(text.trimEnd());
   });
-  page.on('pageerror', e => { if (process.env.VERBOSE) { console.log('[pageerror]', e.message); } });
+  page.on('pageerror', e => {
+    if (process.env.VERBOSE) {
+      console.log('[pageerror]', e.message);
+    }
+  });
   if (process.env.VERBOSE) {
-    page.on('console', m => { if (m.type() === 'error') { console.log('[page console]', m.text().slice(0, 500)); } });
+    page.on('console', m => {
+      if (m.type() === 'error') {
+        console.log('[page console]', m.text().slice(0, 500));
+      }
+    });
   }
 
   setStage('opening the workbench with the extension test payload');
@@ -116,9 +146,15 @@ async function main() {
   await page.goto(url);
   setStage('running the suite in the extension host');
   const code = await exited;
-  log(`the extension host's test run finished with exit code ${code} after ${((Date.now() - tOpen) / 1000).toFixed(1)} s`);
-  if (hostLines === 0) { log('warning: no output came back from the extension host'); }
-  if (process.env.SHOT) { await page.screenshot({ path: process.env.SHOT }).catch(() => { }); }
+  log(
+    `the extension host's test run finished with exit code ${code} after ${((Date.now() - tOpen) / 1000).toFixed(1)} s`,
+  );
+  if (hostLines === 0) {
+    log('warning: no output came back from the extension host');
+  }
+  if (process.env.SHOT) {
+    await page.screenshot({ path: process.env.SHOT }).catch(() => {});
+  }
   return code;
 }
 
@@ -129,16 +165,22 @@ async function main() {
   try {
     const result = await Promise.race([main(), timer]);
     if (result === 'timeout') {
-      console.error(`\nTIMEOUT: ${TIMEOUT_S} s passed while ${stage} — no result from the extension host. ` +
-        'Rerun with KEEP_TMP=1 VERBOSE=1 to keep the code-server log and see the workbench errors; raise the limit with --timeout SEC or DOCUTRAY_IT_TIMEOUT.');
+      console.error(
+        `\nTIMEOUT: ${TIMEOUT_S} s passed while ${stage} — no result from the extension host. ` +
+          'Rerun with KEEP_TMP=1 VERBOSE=1 to keep the code-server log and see the workbench errors; raise the limit with --timeout SEC or DOCUTRAY_IT_TIMEOUT.',
+      );
       code = 2;
     } else {
       code = result;
     }
   } catch (e) {
-    if (!h.signalled()) { console.error(`\nERROR while ${stage}: ${e && e.stack || e}`); }
+    if (!h.signalled()) {
+      console.error(`\nERROR while ${stage}: ${(e && e.stack) || e}`);
+    }
     code = 1;
   }
-  if (!h.signalled()) { log(code === 0 ? 'INTEGRATION PASSED' : `INTEGRATION FAILED (exit ${code})`); }
+  if (!h.signalled()) {
+    log(code === 0 ? 'INTEGRATION PASSED' : `INTEGRATION FAILED (exit ${code})`);
+  }
   await h.finish(code);
 })();

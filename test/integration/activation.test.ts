@@ -16,7 +16,10 @@ describe('activation: registers only, loads the rest on first use', () => {
     await activate();
     const all = new Set(await vscode.commands.getCommands(true));
     assert.ok(all.has('docutray.runStep') && all.has('docutray.runs.refresh'), 'commands registered at activation');
-    assert.ok(Object.keys(require.cache).some(k => k.endsWith(path.join('dist', 'extension.js'))), 'dist/extension.js is in the module cache (the check looks in the right place)');
+    assert.ok(
+      Object.keys(require.cache).some(k => k.endsWith(path.join('dist', 'extension.js'))),
+      'dist/extension.js is in the module cache (the check looks in the right place)',
+    );
     assert.strictEqual(runtimeLoaded(), false, 'dist/runtime.js was loaded at activation');
   });
 

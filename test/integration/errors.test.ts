@@ -5,12 +5,26 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
-import { captureMessages, closeAllEditors, patch, readExtensionLog, sleep, standIn, useTestSteps, waitFor, workspaceFile, writeWorkspaceFile } from './support';
+import {
+  captureMessages,
+  closeAllEditors,
+  patch,
+  readExtensionLog,
+  sleep,
+  standIn,
+  useTestSteps,
+  waitFor,
+  workspaceFile,
+  writeWorkspaceFile,
+} from './support';
 
 async function runAndCapture(stepId: string, uri: vscode.Uri) {
   const messages = captureMessages();
   try {
-    const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
+    const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', {
+      stepId,
+      uris: [uri],
+    });
     // The message is shown without waiting for the user; give it a tick.
     await sleep(50);
     return { outcomes, shown: messages.shown };
@@ -53,12 +67,19 @@ describe('errors and the API key', function () {
     });
     try {
       const before = (await standIn.requests()).length;
-      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
+      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+        stepId: 'it-fast',
+        uris: [workspaceFile('sample.pdf')],
+      });
       assert.strictEqual(asked.length, 1, 'asked once');
       assert.strictEqual(asked[0].password, true, 'in a password box');
       assert.ok(outcomes?.[0].result, 'the run went on and succeeded');
       const paths = (await standIn.requests()).slice(before).map(r => `${r.method} ${r.path}`);
-      assert.deepStrictEqual(paths.slice(0, 2), ['GET /api/usage', 'POST /api/steps-async/it-fast'], 'checked the key (GET /api/usage), then started');
+      assert.deepStrictEqual(
+        paths.slice(0, 2),
+        ['GET /api/usage', 'POST /api/steps-async/it-fast'],
+        'checked the key (GET /api/usage), then started',
+      );
     } finally {
       restoreInput();
       await vscode.commands.executeCommand('docutray.clearApiKey');
@@ -69,10 +90,12 @@ describe('errors and the API key', function () {
   it('a refused key is never stored, Enter Again is offered, and the next run still uses the working key', async () => {
     delete process.env.DOCUTRAY_API_KEY;
     const shown: Array<{ severity: string; message: string; items: string[] }> = [];
-    const record = (severity: string) => (message: string, ...items: unknown[]) => {
-      shown.push({ severity, message, items: items.filter((i): i is string => typeof i === 'string') });
-      return Promise.resolve(undefined); // dismissed: not entered again
-    };
+    const record =
+      (severity: string) =>
+      (message: string, ...items: unknown[]) => {
+        shown.push({ severity, message, items: items.filter((i): i is string => typeof i === 'string') });
+        return Promise.resolve(undefined); // dismissed: not entered again
+      };
     const answers = [key, 'dtWRONG_0123456789abcdefghijklmnopqrstu'];
     const undo = [
       patch(vscode.window, 'showInputBox', () => Promise.resolve(answers.shift())),
@@ -85,9 +108,17 @@ describe('errors and the API key', function () {
       assert.strictEqual(await vscode.commands.executeCommand('docutray.setApiKey'), true, 'the working key is saved');
       const accepted = shown.find(m => m.severity === 'info' && /accepted/.test(m.message));
       assert.ok(accepted, JSON.stringify(shown));
-      assert.match(accepted.message, /accepted — [\d,.\s]+ pages processed in \S+ \d{4}/, 'the key check reports this month\'s usage');
+      assert.match(
+        accepted.message,
+        /accepted — [\d,.\s]+ pages processed in \S+ \d{4}/,
+        "the key check reports this month's usage",
+      );
       shown.length = 0;
-      assert.strictEqual(await vscode.commands.executeCommand('docutray.setApiKey'), false, 'the wrong key is not saved');
+      assert.strictEqual(
+        await vscode.commands.executeCommand('docutray.setApiKey'),
+        false,
+        'the wrong key is not saved',
+      );
       const refused = shown.find(m => m.severity === 'error');
       assert.ok(refused, JSON.stringify(shown));
       assert.match(refused.message, /refused this API key \(401\); it was not saved/);
@@ -95,7 +126,10 @@ describe('errors and the API key', function () {
       assert.ok(!shown.some(m => /saved|accepted/.test(m.message) && m.severity === 'info'), JSON.stringify(shown));
 
       const before = (await standIn.requests()).length;
-      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
+      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+        stepId: 'it-fast',
+        uris: [workspaceFile('sample.pdf')],
+      });
       assert.ok(outcomes?.[0].result, 'the next run succeeds with the working key');
       const start = (await standIn.requests()).slice(before).find(r => r.method === 'POST');
       assert.strictEqual(start?.headers.authorization, `Bearer ${key}`, 'the run used the working key');
@@ -130,12 +164,22 @@ describe('errors and the API key', function () {
   it('404 on start: says the step ID is unknown and offers Configure Steps', async () => {
     const { shown } = await runAndCapture('no-such-step', workspaceFile('sample.pdf'));
     const m = only(shown);
-    assert.match(m.message, /no step "no-such-step" that this API key may use \(404: step not found or access denied\)/);
+    assert.match(
+      m.message,
+      /no step "no-such-step" that this API key may use \(404: step not found or access denied\)/,
+    );
     assert.ok(m.items.includes('Configure Steps'));
   });
 
   it('403 on start: about the step id, not the key — offers Configure Steps, not Set API Key', async () => {
-    await standIn.setSteps([{ id: 'it-not-ours', name: 'Not ours', keys: ['some-other-organisations-key'], outcome: { status: 'SUCCESS', data: {} } }]);
+    await standIn.setSteps([
+      {
+        id: 'it-not-ours',
+        name: 'Not ours',
+        keys: ['some-other-organisations-key'],
+        outcome: { status: 'SUCCESS', data: {} },
+      },
+    ]);
     const { outcomes, shown } = await runAndCapture('it-not-ours', workspaceFile('sample.pdf'));
     assert.strictEqual(errorKind(outcomes), 'notFound');
     const m = only(shown);
@@ -161,8 +205,15 @@ describe('errors and the API key', function () {
     const before = (await standIn.requests()).length;
     const { outcomes, shown } = await runAndCapture('it-fast', uri);
     assert.strictEqual(outcomes, undefined, 'nothing to run');
-    assert.match(only(shown).message, /DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP only; nothing to run on scan\.tif/);
-    assert.strictEqual((await standIn.requests()).slice(before).filter(r => r.method === 'POST').length, 0, 'nothing uploaded');
+    assert.match(
+      only(shown).message,
+      /DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP only; nothing to run on scan\.tif/,
+    );
+    assert.strictEqual(
+      (await standIn.requests()).slice(before).filter(r => r.method === 'POST').length,
+      0,
+      'nothing uploaded',
+    );
   });
 
   it('415: the request\'s content type was refused (a proxy?), with the request id — not "this file type"', async () => {
@@ -184,7 +235,11 @@ describe('errors and the API key', function () {
       const m = only(shown);
       assert.match(m.message, /quota is used up \(402\): 500 of 500 used\. It resets on .*2026/);
       assert.ok(!m.items.includes('Retry'), JSON.stringify(m.items));
-      assert.strictEqual((await standIn.requests()).slice(before).filter(r => r.method === 'POST').length, 1, 'not retried');
+      assert.strictEqual(
+        (await standIn.requests()).slice(before).filter(r => r.method === 'POST').length,
+        1,
+        'not retried',
+      );
     } finally {
       await standIn.configure({ quotaExceeded: false });
     }
@@ -195,11 +250,20 @@ describe('errors and the API key', function () {
     const before = (await standIn.requests()).length;
     const { shown } = await runAndCapture('it-fast', uri);
     assert.match(only(shown).message, /not-really\.pdf .*content is not/);
-    assert.strictEqual((await standIn.requests()).slice(before).filter(r => r.method === 'POST').length, 0, 'nothing uploaded');
+    assert.strictEqual(
+      (await standIn.requests()).slice(before).filter(r => r.method === 'POST').length,
+      0,
+      'nothing uploaded',
+    );
   });
 
   it('429: says when to retry, offers Retry, and starts nothing', async () => {
-    await standIn.addFaults({ kind: 'rateLimit', retryAfter: 120, count: 5, match: { method: 'POST', path: '/api/steps-async/' } });
+    await standIn.addFaults({
+      kind: 'rateLimit',
+      retryAfter: 120,
+      count: 5,
+      match: { method: 'POST', path: '/api/steps-async/' },
+    });
     const since = Date.now();
     const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('photo.jpg'));
     assert.strictEqual(errorKind(outcomes), 'rateLimited');
@@ -209,19 +273,27 @@ describe('errors and the API key', function () {
     assert.strictEqual((await standIn.executions()).filter(e => e.createdAt >= since).length, 0);
   });
 
-  it('an ERROR execution is a failure that shows the service\'s message', async () => {
+  it("an ERROR execution is a failure that shows the service's message", async () => {
     const { outcomes, shown } = await runAndCapture('it-failing', workspaceFile('sample.pdf'));
     assert.strictEqual(outcomes?.[0].result, undefined, 'never a success');
     assert.strictEqual(errorKind(outcomes), 'stepFailed');
     assert.match(only(shown).message, /step failed: No invoice found on page 1/);
   });
 
-  it('ignores docutray.apiBaseUrl from a workspace\'s .vscode/settings.json', async () => {
+  it("ignores docutray.apiBaseUrl from a workspace's .vscode/settings.json", async () => {
     const settingsFile = workspaceFile('.vscode/settings.json');
-    await writeWorkspaceFile('.vscode/settings.json', JSON.stringify({ 'docutray.apiBaseUrl': 'https://attacker.invalid' }));
+    await writeWorkspaceFile(
+      '.vscode/settings.json',
+      JSON.stringify({ 'docutray.apiBaseUrl': 'https://attacker.invalid' }),
+    );
     try {
-      await waitFor('the workspace setting to load', () =>
-        vscode.workspace.getConfiguration('docutray').inspect('apiBaseUrl')?.workspaceValue !== undefined || undefined, 3000).catch(() => sleep(1000));
+      await waitFor(
+        'the workspace setting to load',
+        () =>
+          vscode.workspace.getConfiguration('docutray').inspect('apiBaseUrl')?.workspaceValue !== undefined ||
+          undefined,
+        3000,
+      ).catch(() => sleep(1000));
       const before = (await standIn.requests()).length;
       const { outcomes } = await runAndCapture('it-fast', workspaceFile('sample.png'));
       assert.ok(outcomes?.[0].result, `still ran against the user's DocuTray: ${String(outcomes?.[0].error)}`);
@@ -232,7 +304,10 @@ describe('errors and the API key', function () {
   });
 
   it('never writes the key to the log', async () => {
-    await vscode.commands.executeCommand('docutray.runStep', { stepId: 'it-fast', uris: [workspaceFile('sample.pdf')] });
+    await vscode.commands.executeCommand('docutray.runStep', {
+      stepId: 'it-fast',
+      uris: [workspaceFile('sample.pdf')],
+    });
     const text = await waitFor('the run in the DocuTray log', () => {
       const log = readExtensionLog();
       return /execution exec_\S+ succeeded/.test(log) ? log : undefined;

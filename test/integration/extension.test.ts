@@ -3,7 +3,11 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { EXTENSION_ID, activate } from './support';
 
-interface MenuItem { command: string; when?: string; group?: string }
+interface MenuItem {
+  command: string;
+  when?: string;
+  group?: string;
+}
 
 describe('extension: manifest and activation', () => {
   const ext = () => {
@@ -22,8 +26,15 @@ describe('extension: manifest and activation', () => {
     await activate();
     const all = new Set(await vscode.commands.getCommands(true));
     const contributed = (ext().packageJSON.contributes.commands as Array<{ command: string }>).map(c => c.command);
-    for (const id of ['docutray.runStep', 'docutray.runStepOnUrl', 'docutray.setApiKey', 'docutray.clearApiKey',
-      'docutray.checkExecution', 'docutray.configureSteps', 'docutray.showLog']) {
+    for (const id of [
+      'docutray.runStep',
+      'docutray.runStepOnUrl',
+      'docutray.setApiKey',
+      'docutray.clearApiKey',
+      'docutray.checkExecution',
+      'docutray.configureSteps',
+      'docutray.showLog',
+    ]) {
       assert.ok(contributed.includes(id), `${id} is contributed`);
     }
     for (const id of contributed) {
@@ -46,7 +57,10 @@ describe('extension: manifest and activation', () => {
     for (const e of ['.txt', '.json', '.pdfx', '.svg', '.docx', '.tif', '.tiff']) {
       assert.ok(!matches(e), `${e} is not offered`);
     }
-    assert.ok(menus['editor/title'].some(m => m.command === 'docutray.runStep'), 'editor title entry');
+    assert.ok(
+      menus['editor/title'].some(m => m.command === 'docutray.runStep'),
+      'editor title entry',
+    );
     const nls = pkg.contributes.commands.find((c: { command: string }) => c.command === 'docutray.runStep');
     assert.strictEqual(nls.category, 'DocuTray');
   });
@@ -57,10 +71,19 @@ describe('extension: manifest and activation', () => {
     assert.strictEqual(prop.scope, 'application');
     const restricted: string[] = pkg.capabilities.untrustedWorkspaces.restrictedConfigurations;
     // An untrusted workspace sets none of what sends data, names steps, or writes files.
-    for (const key of ['docutray.apiBaseUrl', 'docutray.documentMetadata', 'docutray.steps', 'docutray.saveResults.mode', 'docutray.saveResults.overwrite', 'docutray.resultsFolder']) {
+    for (const key of [
+      'docutray.apiBaseUrl',
+      'docutray.documentMetadata',
+      'docutray.steps',
+      'docutray.saveResults.mode',
+      'docutray.saveResults.overwrite',
+      'docutray.resultsFolder',
+    ]) {
       assert.ok(restricted.includes(key), `${key} is restricted in an untrusted workspace`);
     }
-    for (const [key, value] of Object.entries<{ markdownDescription?: string }>(pkg.contributes.configuration.properties)) {
+    for (const [key, value] of Object.entries<{ markdownDescription?: string }>(
+      pkg.contributes.configuration.properties,
+    )) {
       assert.ok(value.markdownDescription, `${key} has a markdownDescription`);
     }
   });

@@ -18,8 +18,10 @@ describe('harness', () => {
   it('runs in a Node extension host', () => {
     assert.ok(process.versions.node, 'process.versions.node');
     assert.strictEqual(typeof require, 'function');
-    console.log(`      host: ${process.env.DOCUTRAY_TEST_HOST ?? '?'}, VS Code ${vscode.version}, Node ${process.version}, ` +
-      `uiKind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remoteName ${vscode.env.remoteName ?? '-'}`);
+    console.log(
+      `      host: ${process.env.DOCUTRAY_TEST_HOST ?? '?'}, VS Code ${vscode.version}, Node ${process.version}, ` +
+        `uiKind ${vscode.env.uiKind === vscode.UIKind.Web ? 'web' : 'desktop'}, remoteName ${vscode.env.remoteName ?? '-'}`,
+    );
   });
 
   it('is VS Code 1.139 (code-server 4.139) with a web UI when run by run-integration.js', function () {
@@ -40,14 +42,15 @@ describe('harness', () => {
       assert.strictEqual(stat.type, vscode.FileType.File, name);
       assert.ok(stat.size > 0, `${name} is not empty`);
     }
-    const head = async (name: string, n: number) => Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, name))).subarray(0, n);
+    const head = async (name: string, n: number) =>
+      Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(root, name))).subarray(0, n);
     assert.strictEqual((await head('sample.pdf', 5)).toString('latin1'), '%PDF-');
     assert.strictEqual((await head('factura-ñandú 請求書.pdf', 5)).toString('latin1'), '%PDF-');
-    assert.deepStrictEqual([...await head('sample.png', 4)], [0x89, 0x50, 0x4e, 0x47]);
-    assert.deepStrictEqual([...await head('photo.jpg', 3)], [0xff, 0xd8, 0xff]);
+    assert.deepStrictEqual([...(await head('sample.png', 4))], [0x89, 0x50, 0x4e, 0x47]);
+    assert.deepStrictEqual([...(await head('photo.jpg', 3))], [0xff, 0xd8, 0xff]);
   });
 
-  it('has the test profile\'s user settings (docutray.steps)', () => {
+  it("has the test profile's user settings (docutray.steps)", () => {
     const steps = vscode.workspace.getConfiguration('docutray').get<Array<{ id: string; name: string }>>('steps') ?? [];
     const ids = steps.map(s => s.id);
     for (const id of ['example-invoice', 'example-receipt', 'example-slow', 'example-failing']) {
@@ -63,7 +66,10 @@ describe('harness', () => {
     assert.ok(ok.ok, `GET /api/usage with the key: HTTP ${ok.status}`);
     await ok.arrayBuffer();
     const bad = await fetch(`${standIn}/api/usage`, { headers: { authorization: 'Bearer not-the-key' } });
-    assert.ok(bad.status === 401 || bad.status === 403, `GET /api/usage with a wrong key is refused (HTTP ${bad.status})`);
+    assert.ok(
+      bad.status === 401 || bad.status === 403,
+      `GET /api/usage with a wrong key is refused (HTTP ${bad.status})`,
+    );
     await bad.arrayBuffer();
   });
 

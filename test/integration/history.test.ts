@@ -10,11 +10,27 @@ import { exists } from '../../src/results/resultSaver';
 import { RunHistory } from '../../src/runs/runHistory';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
-  Api, RunInfo, TEST_STEPS, activate, captureMessages, closeAllEditors, patch, pdfBytes, sleep, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
+  Api,
+  RunInfo,
+  TEST_STEPS,
+  activate,
+  captureMessages,
+  closeAllEditors,
+  patch,
+  pdfBytes,
+  sleep,
+  standIn,
+  standInUrl,
+  waitFor,
+  workspaceFile,
+  writeWorkspaceFile,
 } from './support';
 
 async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
-  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
+  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', {
+    stepId,
+    uris: [uri],
+  });
   assert.ok(outcomes?.[0], 'the command returned an outcome');
   return outcomes[0];
 }
@@ -62,7 +78,9 @@ describe('runs that last', function () {
     assert.strictEqual(latest.state, 'SUCCESS');
     assert.strictEqual(latest.stepId, 'it-fast');
     assert.strictEqual(latest.sourceName, 'sample.pdf');
-    const stored = JSON.parse(await readText(vscode.Uri.joinPath(api.storageUri, 'runs', `${latest.id}.json`))) as RunInfo;
+    const stored = JSON.parse(
+      await readText(vscode.Uri.joinPath(api.storageUri, 'runs', `${latest.id}.json`)),
+    ) as RunInfo;
     assert.strictEqual(stored.executionId, latest.executionId, 'the run is on disk, in its own file');
   });
 
@@ -73,28 +91,62 @@ describe('runs that last', function () {
       headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ image_url: 'https://example.com/resume.pdf' }),
     });
-    const started = await res.json() as { id: string };
+    const started = (await res.json()) as { id: string };
     const now = Date.now();
     // Recorded by a window since closed (no presence file: it is gone).
     for (const r of [
-      { id: 'resume-1', source: 'https://example.com/resume.pdf', sourceName: 'resume.pdf', stepId: 'it-batch', stepName: 'Batch (test)', executionId: started.id, state: 'PROCESSING', startedAt: now, updatedAt: now, owner: 'closed-window' },
-      { id: 'resume-2', source: workspaceFile('sample.png').toString(), sourceName: 'sample.png', stepId: 'it-fast', stepName: 'Fast (test)', state: 'starting', startedAt: now - 1, updatedAt: now - 1, owner: 'closed-window' },
+      {
+        id: 'resume-1',
+        source: 'https://example.com/resume.pdf',
+        sourceName: 'resume.pdf',
+        stepId: 'it-batch',
+        stepName: 'Batch (test)',
+        executionId: started.id,
+        state: 'PROCESSING',
+        startedAt: now,
+        updatedAt: now,
+        owner: 'closed-window',
+      },
+      {
+        id: 'resume-2',
+        source: workspaceFile('sample.png').toString(),
+        sourceName: 'sample.png',
+        stepId: 'it-fast',
+        stepName: 'Fast (test)',
+        state: 'starting',
+        startedAt: now - 1,
+        updatedAt: now - 1,
+        owner: 'closed-window',
+      },
     ]) {
-      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`), Buffer.from(JSON.stringify(r)));
+      await vscode.workspace.fs.writeFile(
+        vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`),
+        Buffer.from(JSON.stringify(r)),
+      );
     }
     const before = (await standIn.starts()).reduce((n, s) => n + s.count, 0);
     const messages = captureMessages();
     try {
       const resumed = await vscode.commands.executeCommand<number>('docutray.runs.refresh');
       assert.strictEqual(resumed, 1, 'one run to poll');
-      const done = await waitFor('the resumed run to finish', async () => (await api.runs()).find(r => r.id === 'resume-1' && r.state === 'SUCCESS'));
+      const done = await waitFor('the resumed run to finish', async () =>
+        (await api.runs()).find(r => r.id === 'resume-1' && r.state === 'SUCCESS'),
+      );
       assert.strictEqual(done.executionId, started.id);
     } finally {
       messages.restore();
     }
     const interrupted = (await api.runs()).find(r => r.id === 'resume-2');
-    assert.strictEqual(interrupted?.state, 'mayHaveStarted', 'a start cut off before DocuTray answered is never restarted');
-    assert.strictEqual((await standIn.starts()).reduce((n, s) => n + s.count, 0), before, 'no new start');
+    assert.strictEqual(
+      interrupted?.state,
+      'mayHaveStarted',
+      'a start cut off before DocuTray answered is never restarted',
+    );
+    assert.strictEqual(
+      (await standIn.starts()).reduce((n, s) => n + s.count, 0),
+      before,
+      'no new start',
+    );
   });
 
   it('reruns a run, and reruns it with another step', async () => {
@@ -106,8 +158,12 @@ describe('runs that last', function () {
     assert.notStrictEqual(again[0].result.executionId, first.result?.executionId);
     assert.strictEqual(again[0].result.stepId, 'it-fast');
     assert.strictEqual(again[0].result.source, runInfo.source);
-    const undo = patch(vscode.window, 'showQuickPick', async (items: readonly (vscode.QuickPickItem & { step?: { id: string } })[]) =>
-      (await items).find(i => i.step?.id === 'example-receipt'));
+    const undo = patch(
+      vscode.window,
+      'showQuickPick',
+      async (items: readonly (vscode.QuickPickItem & { step?: { id: string } })[]) =>
+        (await items).find(i => i.step?.id === 'example-receipt'),
+    );
     let other: RunOutcome[] | undefined;
     try {
       other = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runs.rerunWithStep', runInfo);
@@ -142,7 +198,8 @@ describe('runs that last', function () {
     await config().update('saveResults.overwrite', 'numbered', vscode.ConfigurationTarget.Global);
     const expected = JSON.stringify(TEST_STEPS[0].outcome.data);
     /** The file's JSON, compact, or undefined while it is missing. */
-    const content = async (uri: vscode.Uri) => (await exists(uri) ? JSON.stringify(JSON.parse(await readText(uri))) : undefined);
+    const content = async (uri: vscode.Uri) =>
+      (await exists(uri)) ? JSON.stringify(JSON.parse(await readText(uri))) : undefined;
     await run('it-fast', src);
     await waitFor('the saved result', async () => (await content(target)) === expected || undefined);
     await run('it-fast', src);
@@ -152,13 +209,20 @@ describe('runs that last', function () {
     const messages = captureMessages();
     try {
       await run('it-fast', src);
-      await waitFor('the overwrite question', () => messages.shown.some(m => /exists already/.test(m.message)) || undefined);
+      await waitFor(
+        'the overwrite question',
+        () => messages.shown.some(m => /exists already/.test(m.message)) || undefined,
+      );
     } finally {
       messages.restore();
     }
     await sleep(300);
     assert.strictEqual(await readText(target), '{"mine": true}', 'ask, not answered: not overwritten');
-    assert.strictEqual(await exists(workspaceFile('saved/invoice.pdf.it-fast (3).json')), false, 'and no other copy made');
+    assert.strictEqual(
+      await exists(workspaceFile('saved/invoice.pdf.it-fast (3).json')),
+      false,
+      'and no other copy made',
+    );
     await config().update('saveResults.overwrite', 'overwrite', vscode.ConfigurationTarget.Global);
     await run('it-fast', src);
     await waitFor('overwrite: replaced', async () => (await content(target)) === expected || undefined);
@@ -177,27 +241,60 @@ describe('runs that last', function () {
     const kept = runs.filter(bound);
     assert.ok(kept.length < 2, `this test needs room: ${kept.length} runs the bound keeps`);
     assert.strictEqual(runs.length, 3);
-    assert.deepStrictEqual(runs.filter(r => !bound(r)).map(r => r.executionId), outcomes.slice(1 + kept.length).reverse().map(o => o.result?.executionId));
+    assert.deepStrictEqual(
+      runs.filter(r => !bound(r)).map(r => r.executionId),
+      outcomes
+        .slice(1 + kept.length)
+        .reverse()
+        .map(o => o.result?.executionId),
+    );
     const dropped = outcomes[0].result?.executionId as string;
-    assert.strictEqual(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${dropped}.json`)), false, 'its stored result went too');
+    assert.strictEqual(
+      await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${dropped}.json`)),
+      false,
+      'its stored result went too',
+    );
   });
 
-  it('migrates an older version\'s runs.json, and keeps a damaged one aside instead of overwriting it', async () => {
+  it("migrates an older version's runs.json, and keeps a damaged one aside instead of overwriting it", async () => {
     const file = vscode.Uri.joinPath(api.storageUri, 'runs.json');
     const now = Date.now();
-    await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify({ version: 1, runs: [
-      { id: 'legacy-1', source: 'https://example.com/old.pdf', sourceName: 'old.pdf', stepId: 'it-fast', stepName: 'Fast (test)', state: 'failed', startedAt: now, updatedAt: now },
-    ] })));
+    await vscode.workspace.fs.writeFile(
+      file,
+      Buffer.from(
+        JSON.stringify({
+          version: 1,
+          runs: [
+            {
+              id: 'legacy-1',
+              source: 'https://example.com/old.pdf',
+              sourceName: 'old.pdf',
+              stepId: 'it-fast',
+              stepName: 'Fast (test)',
+              state: 'failed',
+              startedAt: now,
+              updatedAt: now,
+            },
+          ],
+        }),
+      ),
+    );
     // The store migrates when a window loads it; a fresh one stands for the next window.
     const channel = vscode.window.createOutputChannel('DocuTray migration (test)', { log: true });
     const next = new RunHistory(api.storageUri, new ScopedLog(channel, 'h'), () => 200);
     try {
-      assert.ok((await next.all()).some(r => r.id === 'legacy-1'), 'the old run is in the shared store');
+      assert.ok(
+        (await next.all()).some(r => r.id === 'legacy-1'),
+        'the old run is in the shared store',
+      );
       assert.strictEqual(await exists(file), false, 'runs.json was renamed (kept as runs.json.migrated-…)');
       await vscode.workspace.fs.writeFile(file, Buffer.from('{"version": 1, "runs": [ {broken'));
       await next.store.migrateLegacy();
       const kept = (await vscode.workspace.fs.readDirectory(api.storageUri)).map(([n]) => n);
-      assert.ok(kept.some(n => n.startsWith('runs.json.bad-')), `a damaged runs.json is kept aside: ${kept.join(', ')}`);
+      assert.ok(
+        kept.some(n => n.startsWith('runs.json.bad-')),
+        `a damaged runs.json is kept aside: ${kept.join(', ')}`,
+      );
     } finally {
       next.dispose();
       channel.dispose();

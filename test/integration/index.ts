@@ -49,7 +49,7 @@ export function run(): Promise<void> {
   }
   return new Promise<void>((resolve, reject) => {
     try {
-      const runner = mocha.run((failures) => {
+      const runner = mocha.run(failures => {
         const stats = runner.stats;
         console.log(`${stats?.passes ?? 0} passed, ${failures} failed, ${stats?.pending ?? 0} skipped`);
         if (failures > 0) {

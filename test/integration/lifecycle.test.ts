@@ -7,19 +7,49 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
 import { hasNotificationLink } from '../../src/core/text/plainText';
-import { Api, RunInfo, activate, closeAllEditors, patch, pdfBytes, sha256, sleep, standIn, useTestSteps, waitFor, writeWorkspaceFile } from './support';
+import {
+  Api,
+  RunInfo,
+  activate,
+  closeAllEditors,
+  patch,
+  pdfBytes,
+  sha256,
+  sleep,
+  standIn,
+  useTestSteps,
+  waitFor,
+  writeWorkspaceFile,
+} from './support';
 
-interface Message { severity: string; message: string; items: string[]; modal?: boolean; detail?: string }
+interface Message {
+  severity: string;
+  message: string;
+  items: string[];
+  modal?: boolean;
+  detail?: string;
+}
 
 /** Records every message and answers it with `pick` (undefined = dismissed). */
-function answering(pick: (m: Message) => string | undefined = () => undefined): { shown: Message[]; restore: () => void } {
+function answering(pick: (m: Message) => string | undefined = () => undefined): {
+  shown: Message[];
+  restore: () => void;
+} {
   const shown: Message[] = [];
-  const fake = (severity: string) => (message: string, ...rest: unknown[]) => {
-    const options = rest.find((r): r is vscode.MessageOptions => !!r && typeof r === 'object' && !Array.isArray(r));
-    const m: Message = { severity, message, items: rest.filter((r): r is string => typeof r === 'string'), modal: options?.modal, detail: options?.detail };
-    shown.push(m);
-    return Promise.resolve(pick(m));
-  };
+  const fake =
+    (severity: string) =>
+    (message: string, ...rest: unknown[]) => {
+      const options = rest.find((r): r is vscode.MessageOptions => !!r && typeof r === 'object' && !Array.isArray(r));
+      const m: Message = {
+        severity,
+        message,
+        items: rest.filter((r): r is string => typeof r === 'string'),
+        modal: options?.modal,
+        detail: options?.detail,
+      };
+      shown.push(m);
+      return Promise.resolve(pick(m));
+    };
   const undo = [
     patch(vscode.window, 'showErrorMessage', fake('error')),
     patch(vscode.window, 'showWarningMessage', fake('warning')),
@@ -32,10 +62,27 @@ function answering(pick: (m: Message) => string | undefined = () => undefined): 
 function captureProgress(): { texts: string[]; restore: () => void } {
   const texts: string[] = [];
   const original = vscode.window.withProgress;
-  const restore = patch(vscode.window, 'withProgress', (options: vscode.ProgressOptions, task: (p: vscode.Progress<{ message?: string }>, t: vscode.CancellationToken) => Thenable<unknown>) => {
-    texts.push(options.title ?? '');
-    return original(options, (progress, token) => task({ report: v => { texts.push(v.message ?? ''); progress.report(v); } }, token));
-  });
+  const restore = patch(
+    vscode.window,
+    'withProgress',
+    (
+      options: vscode.ProgressOptions,
+      task: (p: vscode.Progress<{ message?: string }>, t: vscode.CancellationToken) => Thenable<unknown>,
+    ) => {
+      texts.push(options.title ?? '');
+      return original(options, (progress, token) =>
+        task(
+          {
+            report: v => {
+              texts.push(v.message ?? '');
+              progress.report(v);
+            },
+          },
+          token,
+        ),
+      );
+    },
+  );
   return { texts, restore };
 }
 
@@ -86,7 +133,11 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
       assert.strictEqual((await runOf(lost)).state, 'mayHaveStarted');
       // Whatever the summary offered was taken; give a restart time to happen.
       await sleep(1500);
-      assert.strictEqual(await startsOf(a) + await startsOf(b), 2, 'each document started once, the lost one never again');
+      assert.strictEqual(
+        (await startsOf(a)) + (await startsOf(b)),
+        2,
+        'each document started once, the lost one never again',
+      );
       const summary = messages.shown.find(m => /succeeded with/.test(m.message));
       assert.ok(summary, JSON.stringify(messages.shown));
       assert.match(summary.message, /May have started, so not retried/);
@@ -181,8 +232,15 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
       messages.restore();
       progress.restore();
     }
-    const texts = [...messages.shown.map(m => m.message), ...messages.shown.map(m => m.detail ?? ''), ...progress.texts];
-    assert.ok(messages.shown.some(m => m.message.includes('Open') && m.message.includes('command:workbench.action.quit')), `the name is in a message: ${JSON.stringify(messages.shown)}`);
+    const texts = [
+      ...messages.shown.map(m => m.message),
+      ...messages.shown.map(m => m.detail ?? ''),
+      ...progress.texts,
+    ];
+    assert.ok(
+      messages.shown.some(m => m.message.includes('Open') && m.message.includes('command:workbench.action.quit')),
+      `the name is in a message: ${JSON.stringify(messages.shown)}`,
+    );
     for (const t of texts) {
       assert.ok(!hasNotificationLink(t), `rendered as a link: ${JSON.stringify(t)}`);
     }
@@ -228,7 +286,10 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const run = await runOf(outcome);
     assert.strictEqual(run.state, 'unavailable', JSON.stringify(messages.shown));
     assert.ok(run.executionId);
-    assert.ok(messages.shown.some(m => m.items.includes('Check Execution') && /could not be stored/.test(m.message)), JSON.stringify(messages.shown));
+    assert.ok(
+      messages.shown.some(m => m.items.includes('Check Execution') && /could not be stored/.test(m.message)),
+      JSON.stringify(messages.shown),
+    );
     const again = answering();
     try {
       await vscode.commands.executeCommand('docutray.checkExecution', run);
@@ -243,8 +304,13 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const bytes = Buffer.concat([pdfBytes(`refresh-${Date.now()}`), Buffer.alloc(30_000, 0x20)]);
     const uri = await writeWorkspaceFile('refresh.pdf', bytes);
     await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 15_000, match: { method: 'POST' } });
-    const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [uri] });
-    await waitFor('the upload to begin', async () => (await api.runs()).find(r => r.sourceName === 'refresh.pdf' && r.state === 'starting'));
+    const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+      stepId: 'it-fast',
+      uris: [uri],
+    });
+    await waitFor('the upload to begin', async () =>
+      (await api.runs()).find(r => r.sourceName === 'refresh.pdf' && r.state === 'starting'),
+    );
     await vscode.commands.executeCommand('docutray.runs.refresh');
     await sleep(300);
     await vscode.commands.executeCommand('docutray.runs.refresh');

@@ -3,7 +3,18 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
-  TEST_STEPS, activate, captureMessages, closeAllEditors, pdfBytes, sha256, sleep, standIn, useTestSteps, waitFor, workspaceFile, writeWorkspaceFile,
+  TEST_STEPS,
+  activate,
+  captureMessages,
+  closeAllEditors,
+  pdfBytes,
+  sha256,
+  sleep,
+  standIn,
+  useTestSteps,
+  waitFor,
+  workspaceFile,
+  writeWorkspaceFile,
 } from './support';
 
 async function run(stepId: string, uris: vscode.Uri[]): Promise<RunOutcome[]> {
@@ -20,7 +31,12 @@ describe('runs', function () {
     await closeAllEditors();
   });
 
-  for (const [name, mime] of [['sample.pdf', 'application/pdf'], ['sample.png', 'image/png'], ['photo.jpg', 'image/jpeg'], ['factura-ñandú 請求書.pdf', 'application/pdf']] as const) {
+  for (const [name, mime] of [
+    ['sample.pdf', 'application/pdf'],
+    ['sample.png', 'image/png'],
+    ['photo.jpg', 'image/jpeg'],
+    ['factura-ñandú 請求書.pdf', 'application/pdf'],
+  ] as const) {
     it(`runs a step on ${name} and sends exactly that file as multipart "image" (${mime})`, async () => {
       const uri = workspaceFile(name);
       const bytes = await vscode.workspace.fs.readFile(uri);
@@ -34,9 +50,18 @@ describe('runs', function () {
       assert.match(post.headers['content-type'], /^multipart\/form-data; boundary=/);
       assert.strictEqual(post.headers['authorization'], `Bearer ${process.env.DOCUTRAY_API_KEY}`);
       assert.ok(post.multipart, 'parsed as multipart');
-      assert.deepStrictEqual(post.multipart.files.map(f => ({ ...f })), [{
-        field: 'image', filename: name, contentType: mime, size: bytes.byteLength, sha256: sha256(bytes),
-      }]);
+      assert.deepStrictEqual(
+        post.multipart.files.map(f => ({ ...f })),
+        [
+          {
+            field: 'image',
+            filename: name,
+            contentType: mime,
+            size: bytes.byteLength,
+            sha256: sha256(bytes),
+          },
+        ],
+      );
       assert.strictEqual(outcome.result.executionId, (await standIn.executions()).at(-1)?.id);
     });
   }
@@ -52,9 +77,16 @@ describe('runs', function () {
     assert.deepStrictEqual(JSON.parse(editor.document.getText()), TEST_STEPS[0].outcome.data);
     assert.strictEqual(outcome.result?.executionId !== undefined, true);
     assert.strictEqual(vscode.workspace.fs.isWritableFileSystem('docutray-result'), false);
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(editor.document.uri, Buffer.from('{}'))), 'writing a result fails');
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.writeFile(editor.document.uri, Buffer.from('{}'))),
+      'writing a result fails',
+    );
     const stat = await vscode.workspace.fs.stat(editor.document.uri);
-    assert.strictEqual(stat.permissions, vscode.FilePermission.Readonly, 'the file system says read-only (the browser test types into it)');
+    assert.strictEqual(
+      stat.permissions,
+      vscode.FilePermission.Readonly,
+      'the file system says read-only (the browser test types into it)',
+    );
     // The whole execution record is one command away.
     await vscode.commands.executeCommand('docutray.showExecutionRecord');
     const record = await waitFor('the execution record', () => {
@@ -67,10 +99,11 @@ describe('runs', function () {
   });
 
   it('opens the result beside an open editor, and in the only group when nothing is open', async () => {
-    const resultEditor = (name: string) => waitFor(`the ${name} result`, () => {
-      const e = vscode.window.activeTextEditor;
-      return e?.document.uri.scheme === 'docutray-result' && e.document.uri.path.endsWith(name) ? e : undefined;
-    });
+    const resultEditor = (name: string) =>
+      waitFor(`the ${name} result`, () => {
+        const e = vscode.window.activeTextEditor;
+        return e?.document.uri.scheme === 'docutray-result' && e.document.uri.path.endsWith(name) ? e : undefined;
+      });
     await vscode.commands.executeCommand('workbench.action.closeAllGroups');
     await run('it-fast', [workspaceFile('sample.png')]);
     const alone = await resultEditor('/sample.png.it-fast.json');
@@ -88,7 +121,10 @@ describe('runs', function () {
   it('runs a step on a URL: DocuTray gets image_url, nothing is downloaded here', async () => {
     const url = 'https://example.com/docs/invoice-42.pdf';
     const before = (await standIn.requests()).length;
-    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStepOnUrl', { stepId: 'it-fast', url });
+    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStepOnUrl', {
+      stepId: 'it-fast',
+      url,
+    });
     assert.ok(outcomes?.[0].result, 'succeeded');
     assert.strictEqual(outcomes[0].result.sourceName, 'invoice-42.pdf');
     const post = (await standIn.requests()).slice(before).find(r => r.method === 'POST');
@@ -101,14 +137,28 @@ describe('runs', function () {
     await config.update('maxConcurrentRuns', 2, vscode.ConfigurationTarget.Global);
     const messages = captureMessages();
     try {
-      const uris = await Promise.all([1, 2, 3, 4, 5].map(i => writeWorkspaceFile(`batch/doc-${i}.pdf`, pdfBytes(`batch ${i}`))));
+      const uris = await Promise.all(
+        [1, 2, 3, 4, 5].map(i => writeWorkspaceFile(`batch/doc-${i}.pdf`, pdfBytes(`batch ${i}`))),
+      );
       const since = Date.now();
       const outcomes = await run('it-batch', [...uris, workspaceFile('notes.txt')]);
       assert.strictEqual(outcomes.length, 5, 'notes.txt is skipped');
-      assert.ok(outcomes.every(o => o.result), 'all succeeded');
-      const executions = (await standIn.executions()).filter(e => e.stepId === 'it-batch' && e.createdAt >= since - 1000);
+      assert.ok(
+        outcomes.every(o => o.result),
+        'all succeeded',
+      );
+      const executions = (await standIn.executions()).filter(
+        e => e.stepId === 'it-batch' && e.createdAt >= since - 1000,
+      );
       assert.strictEqual(executions.length, 5);
-      const events = executions.flatMap(e => [[e.createdAt, 1], [e.terminalServedAt ?? Infinity, -1]] as Array<[number, number]>)
+      const events = executions
+        .flatMap(
+          e =>
+            [
+              [e.createdAt, 1],
+              [e.terminalServedAt ?? Infinity, -1],
+            ] as Array<[number, number]>,
+        )
         .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
       let inFlight = 0;
       let most = 0;
@@ -117,8 +167,14 @@ describe('runs', function () {
         most = Math.max(most, inFlight);
       }
       assert.strictEqual(most, 2, 'two in flight at the most, and two were used');
-      assert.ok(messages.shown.some(m => m.severity === 'warning' && m.message.includes('notes.txt')), `says notes.txt was skipped: ${JSON.stringify(messages.shown)}`);
-      assert.ok(messages.shown.some(m => /5 of 5 succeeded/.test(m.message)), `a summary: ${JSON.stringify(messages.shown)}`);
+      assert.ok(
+        messages.shown.some(m => m.severity === 'warning' && m.message.includes('notes.txt')),
+        `says notes.txt was skipped: ${JSON.stringify(messages.shown)}`,
+      );
+      assert.ok(
+        messages.shown.some(m => /5 of 5 succeeded/.test(m.message)),
+        `a summary: ${JSON.stringify(messages.shown)}`,
+      );
     } finally {
       messages.restore();
       await config.update('maxConcurrentRuns', undefined, vscode.ConfigurationTarget.Global);
@@ -130,7 +186,10 @@ describe('runs', function () {
     const messages = captureMessages();
     try {
       const since = Date.now();
-      const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-slow', uris: [workspaceFile('sample.png')] });
+      const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+        stepId: 'it-slow',
+        uris: [workspaceFile('sample.png')],
+      });
       const execution = await waitFor('a status request', async () => {
         const exec = (await standIn.executions()).find(e => e.stepId === 'it-slow' && e.createdAt >= since);
         const polled = exec && (await standIn.requests()).some(r => r.path === `/api/steps-async/status/${exec.id}`);
@@ -141,11 +200,16 @@ describe('runs', function () {
       await vscode.commands.executeCommand('docutray.cancelRuns');
       const [outcome] = await pending;
       assert.strictEqual((outcome.error as { kind?: string }).kind, 'cancelled');
-      const polls = async () => (await standIn.requests()).filter(r => r.path === `/api/steps-async/status/${execution.id}`).length;
+      const polls = async () =>
+        (await standIn.requests()).filter(r => r.path === `/api/steps-async/status/${execution.id}`).length;
       const after = await polls();
       await sleep(1500);
       assert.strictEqual(await polls(), after, 'no status request after the cancel');
-      assert.deepStrictEqual(messages.shown.filter(m => m.severity !== 'info'), [], 'a cancel shows no error');
+      assert.deepStrictEqual(
+        messages.shown.filter(m => m.severity !== 'info'),
+        [],
+        'a cancel shows no error',
+      );
     } finally {
       messages.restore();
     }
@@ -156,9 +220,17 @@ describe('runs', function () {
     const big = Buffer.alloc(24 * 1024 * 1024, 0x20);
     pdfBytes('big').copy(big);
     const uri = await writeWorkspaceFile('big/large.pdf', big);
-    await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 256 * 1024, count: 1, match: { method: 'POST', path: '/api/steps-async/it-fast' } });
+    await standIn.addFaults({
+      kind: 'throttleBody',
+      bytesPerSecond: 256 * 1024,
+      count: 1,
+      match: { method: 'POST', path: '/api/steps-async/it-fast' },
+    });
     const before = (await standIn.executions()).length;
-    const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', { stepId: 'it-fast', uris: [uri] });
+    const pending = vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+      stepId: 'it-fast',
+      uris: [uri],
+    });
     await sleep(1500);
     await vscode.commands.executeCommand('docutray.cancelRuns');
     const [outcome] = await pending;

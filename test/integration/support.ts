@@ -16,7 +16,13 @@ export function standInUrl(): string {
   return url;
 }
 
-export interface LoggedFile { field: string; filename: string; contentType: string; size: number; sha256: string }
+export interface LoggedFile {
+  field: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+}
 export interface LoggedRequest {
   seq: number;
   time: number;
@@ -28,7 +34,14 @@ export interface LoggedRequest {
   json?: Record<string, unknown>;
   multipart?: { fields: Record<string, string>; files: LoggedFile[] };
 }
-export interface LoggedExecution { id: string; stepId: string; createdAt: number; completedAt?: number; terminalServedAt?: number; status: string }
+export interface LoggedExecution {
+  id: string;
+  stepId: string;
+  createdAt: number;
+  completedAt?: number;
+  terminalServedAt?: number;
+  status: string;
+}
 
 async function control<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(`${standInUrl()}/__stand-in/${path}`, {
@@ -70,10 +83,17 @@ export async function writeWorkspaceFile(name: string, bytes: Uint8Array | strin
 
 /** A small valid PDF whose bytes differ by `tag` (so each has its own hash). */
 export function pdfBytes(tag: string): Buffer {
-  return Buffer.from(`%PDF-1.4\n% ${tag}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+  return Buffer.from(
+    `%PDF-1.4\n% ${tag}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`,
+    'latin1',
+  );
 }
 
-export interface Shown { severity: 'error' | 'warning' | 'info'; message: string; items: string[] }
+export interface Shown {
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+  items: string[];
+}
 
 type Patchable = Record<string, unknown>;
 
@@ -93,10 +113,12 @@ export function patch<T extends object>(obj: T, key: keyof T & string, value: un
  */
 export function captureMessages(): { shown: Shown[]; restore: () => void } {
   const shown: Shown[] = [];
-  const fake = (severity: Shown['severity']) => (message: string, ...rest: unknown[]) => {
-    shown.push({ severity, message, items: rest.filter((r): r is string => typeof r === 'string') });
-    return Promise.resolve(undefined);
-  };
+  const fake =
+    (severity: Shown['severity']) =>
+    (message: string, ...rest: unknown[]) => {
+      shown.push({ severity, message, items: rest.filter((r): r is string => typeof r === 'string') });
+      return Promise.resolve(undefined);
+    };
   const undo = [
     patch(vscode.window, 'showErrorMessage', fake('error')),
     patch(vscode.window, 'showWarningMessage', fake('warning')),
@@ -109,9 +131,13 @@ export function sleep(ms: number): Promise<void> {
   return new Promise(r => setTimeout(r, ms));
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (; ;) {
+  for (;;) {
     const v = await probe();
     if (v !== undefined && v !== false) {
       return v;
@@ -123,7 +149,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-export interface RunInfo { id: string; source: string; sourceName: string; stepId: string; stepName: string; executionId?: string; state: string; startedAt: number }
+export interface RunInfo {
+  id: string;
+  source: string;
+  sourceName: string;
+  stepId: string;
+  stepName: string;
+  executionId?: string;
+  state: string;
+  startedAt: number;
+}
 export interface Api {
   status(): { state: string; text: string; tooltip: string };
   runs(): Promise<RunInfo[]>;
@@ -138,10 +173,40 @@ export async function activate(): Promise<Api> {
 
 /** Quick test steps, so the suite doesn't wait on the 2 s example steps. */
 export const TEST_STEPS = [
-  { id: 'it-fast', name: 'Fast (test)', enqueuedMs: 50, processingMs: 150, outcome: { status: 'SUCCESS', data: { invoice_number: 'INV-IT-1', total: 42.5, currency: 'EUR', vendor: { name: 'Ñandú S.A.' } } } },
-  { id: 'it-batch', name: 'Batch (test)', enqueuedMs: 100, processingMs: 500, outcome: { status: 'SUCCESS', data: { ok: true } } },
-  { id: 'it-slow', name: 'Slow (test)', enqueuedMs: 100, processingMs: 60000, outcome: { status: 'SUCCESS', data: { late: true } } },
-  { id: 'it-failing', name: 'Failing (test)', enqueuedMs: 50, processingMs: 100, outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found on page 1' } } },
+  {
+    id: 'it-fast',
+    name: 'Fast (test)',
+    enqueuedMs: 50,
+    processingMs: 150,
+    outcome: {
+      status: 'SUCCESS',
+      data: { invoice_number: 'INV-IT-1', total: 42.5, currency: 'EUR', vendor: { name: 'Ñandú S.A.' } },
+    },
+  },
+  {
+    id: 'it-batch',
+    name: 'Batch (test)',
+    enqueuedMs: 100,
+    processingMs: 500,
+    outcome: { status: 'SUCCESS', data: { ok: true } },
+  },
+  {
+    id: 'it-slow',
+    name: 'Slow (test)',
+    enqueuedMs: 100,
+    processingMs: 60000,
+    outcome: { status: 'SUCCESS', data: { late: true } },
+  },
+  {
+    id: 'it-failing',
+    name: 'Failing (test)',
+    enqueuedMs: 50,
+    processingMs: 100,
+    outcome: {
+      status: 'ERROR',
+      error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found on page 1' },
+    },
+  },
 ];
 
 /** The hooks most suites share: the extension active with the test steps, and no fault left from the last test. */

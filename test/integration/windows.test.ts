@@ -12,13 +12,38 @@ import { ScopedLog } from '../../src/log';
 import { RunHistory } from '../../src/runs/runHistory';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
-  Api, TEST_STEPS, activate, captureMessages, closeAllEditors, pdfBytes, sleep, standIn, standInUrl, waitFor, workspaceFile, writeWorkspaceFile,
+  Api,
+  TEST_STEPS,
+  activate,
+  captureMessages,
+  closeAllEditors,
+  pdfBytes,
+  sleep,
+  standIn,
+  standInUrl,
+  waitFor,
+  workspaceFile,
+  writeWorkspaceFile,
 } from './support';
 
-type Rec = { id: string; source: string; sourceName: string; stepId: string; stepName: string; state: string; startedAt: number; updatedAt: number; executionId?: string; owner?: string };
+type Rec = {
+  id: string;
+  source: string;
+  sourceName: string;
+  stepId: string;
+  stepName: string;
+  state: string;
+  startedAt: number;
+  updatedAt: number;
+  executionId?: string;
+  owner?: string;
+};
 
 async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
-  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris: [uri] });
+  const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', {
+    stepId,
+    uris: [uri],
+  });
   assert.ok(outcomes?.[0], 'the command returned an outcome');
   return outcomes[0];
 }
@@ -30,12 +55,22 @@ async function startElsewhere(stepId: string): Promise<string> {
     headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify({ image_url: 'https://example.com/elsewhere.pdf' }),
   });
-  return (await res.json() as { id: string }).id;
+  return ((await res.json()) as { id: string }).id;
 }
 
 function record(id: string, over: Partial<Rec>): Rec {
   const now = Date.now();
-  return { id, source: 'https://example.com/elsewhere.pdf', sourceName: 'elsewhere.pdf', stepId: 'it-batch', stepName: 'Batch (test)', state: 'PROCESSING', startedAt: now, updatedAt: now, ...over };
+  return {
+    id,
+    source: 'https://example.com/elsewhere.pdf',
+    sourceName: 'elsewhere.pdf',
+    stepId: 'it-batch',
+    stepName: 'Batch (test)',
+    state: 'PROCESSING',
+    startedAt: now,
+    updatedAt: now,
+    ...over,
+  };
 }
 
 describe('several windows on one profile', function () {
@@ -52,10 +87,14 @@ describe('several windows on one profile', function () {
   const otherWindow = (id: string, showing: string[] = []) => {
     fs.mkdirSync(windowsDir(), { recursive: true });
     const file = path.join(windowsDir(), `${id}.json`);
-    fs.writeFileSync(file, JSON.stringify({ id, pid: process.pid, host: os.hostname(), heartbeatAt: Date.now(), showing }));
+    fs.writeFileSync(
+      file,
+      JSON.stringify({ id, pid: process.pid, host: os.hostname(), heartbeatAt: Date.now(), showing }),
+    );
     return { file, close: () => fs.rmSync(file, { force: true }) };
   };
-  const statusRequestsFor = async (executionId: string) => (await standIn.requests()).filter(r => r.method === 'GET' && r.path.includes(executionId)).length;
+  const statusRequestsFor = async (executionId: string) =>
+    (await standIn.requests()).filter(r => r.method === 'GET' && r.path.includes(executionId)).length;
 
   before(async () => {
     api = await activate();
@@ -74,14 +113,32 @@ describe('several windows on one profile', function () {
     const windows = [0, 1].map(() => new RunHistory(vscode.Uri.file(dir), new ScopedLog(channel, 'w'), () => 200));
     const errors: string[] = [];
     const logError = channel.error.bind(channel);
-    channel.error = (m: string | Error) => { errors.push(String(m)); logError(m as string); };
+    channel.error = (m: string | Error) => {
+      errors.push(String(m));
+      logError(m as string);
+    };
     try {
-      await Promise.all(windows.map((w, i) => Promise.all(Array.from({ length: 15 }, async (_, n) => {
-        const now = Date.now();
-        const id = `w${i}-${n}`;
-        await w.add({ id, source: `file:///ws/${id}.pdf`, sourceName: `${id}.pdf`, stepId: 's', stepName: 'S', state: 'starting', startedAt: now, updatedAt: now });
-        await w.update(id, { state: 'SUCCESS', executionId: `e-${id}`, finishedAt: Date.now() });
-      }))));
+      await Promise.all(
+        windows.map((w, i) =>
+          Promise.all(
+            Array.from({ length: 15 }, async (_, n) => {
+              const now = Date.now();
+              const id = `w${i}-${n}`;
+              await w.add({
+                id,
+                source: `file:///ws/${id}.pdf`,
+                sourceName: `${id}.pdf`,
+                stepId: 's',
+                stepName: 'S',
+                state: 'starting',
+                startedAt: now,
+                updatedAt: now,
+              });
+              await w.update(id, { state: 'SUCCESS', executionId: `e-${id}`, finishedAt: Date.now() });
+            }),
+          ),
+        ),
+      );
       for (const w of windows) {
         const runs = await w.reload();
         assert.strictEqual(runs.length, 30, 'each window sees the 30 runs of both');
@@ -90,10 +147,27 @@ describe('several windows on one profile', function () {
       assert.deepStrictEqual(errors, [], 'no "could not save"');
       // Each window's list follows the other's changes without a Refresh.
       const now = Date.now();
-      await windows[0].add({ id: 'late', source: 'file:///ws/late.pdf', sourceName: 'late.pdf', stepId: 's', stepName: 'S', state: 'SUCCESS', startedAt: now, updatedAt: now });
-      await waitFor('the other window to see the new run', async () => (await windows[1].get('late')) ?? undefined, 15000);
+      await windows[0].add({
+        id: 'late',
+        source: 'file:///ws/late.pdf',
+        sourceName: 'late.pdf',
+        stepId: 's',
+        stepName: 'S',
+        state: 'SUCCESS',
+        startedAt: now,
+        updatedAt: now,
+      });
+      await waitFor(
+        'the other window to see the new run',
+        async () => (await windows[1].get('late')) ?? undefined,
+        15000,
+      );
       await windows[1].remove(['w0-0']);
-      await waitFor('the other window to see the removal', async () => ((await windows[0].get('w0-0')) ? undefined : true), 15000);
+      await waitFor(
+        'the other window to see the removal',
+        async () => ((await windows[0].get('w0-0')) ? undefined : true),
+        15000,
+      );
     } finally {
       windows.forEach(w => w.dispose());
       channel.dispose();
@@ -111,25 +185,47 @@ describe('several windows on one profile', function () {
       const resumed = await vscode.commands.executeCommand<number>('docutray.runs.refresh');
       assert.strictEqual(resumed, 0, 'nothing to resume: a live window drives both');
       await sleep(1500);
-      assert.strictEqual(await statusRequestsFor(executionId), 0, 'this window never polled the other window\'s run');
+      assert.strictEqual(await statusRequestsFor(executionId), 0, "this window never polled the other window's run");
       const runs = await api.runs();
-      assert.strictEqual(runs.find(r => r.id === 'owned-2')?.state, 'starting', 'a run being uploaded by another window is not marked "may have started"');
-      assert.strictEqual(runs.find(r => r.id === 'owned-1')?.state, 'PROCESSING', 'the other window\'s run is listed here');
+      assert.strictEqual(
+        runs.find(r => r.id === 'owned-2')?.state,
+        'starting',
+        'a run being uploaded by another window is not marked "may have started"',
+      );
+      assert.strictEqual(
+        runs.find(r => r.id === 'owned-1')?.state,
+        'PROCESSING',
+        "the other window's run is listed here",
+      );
     } finally {
       other.close();
     }
     // The window closes: within a heartbeat, this one takes both over.
-    const done = await waitFor('the run to be taken over and finished', async () => (await api.runs()).find(r => r.id === 'owned-1' && r.state === 'SUCCESS'), 20000);
+    const done = await waitFor(
+      'the run to be taken over and finished',
+      async () => (await api.runs()).find(r => r.id === 'owned-1' && r.state === 'SUCCESS'),
+      20000,
+    );
     assert.strictEqual(done.executionId, executionId);
     assert.strictEqual((await api.runs()).find(r => r.id === 'owned-2')?.state, 'mayHaveStarted');
   });
 
-  it('a refresh (re-reading every window\'s runs) during an upload leaves the run this window drives intact', async () => {
+  it("a refresh (re-reading every window's runs) during an upload leaves the run this window drives intact", async () => {
     await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
-    const src = await writeWorkspaceFile('refresh/big.pdf', Buffer.concat([pdfBytes('refresh'), Buffer.alloc(600 * 1024, 32)]));
-    await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 300 * 1024, count: 1, match: { method: 'POST', path: '/api/steps-async/it-fast' } });
+    const src = await writeWorkspaceFile(
+      'refresh/big.pdf',
+      Buffer.concat([pdfBytes('refresh'), Buffer.alloc(600 * 1024, 32)]),
+    );
+    await standIn.addFaults({
+      kind: 'throttleBody',
+      bytesPerSecond: 300 * 1024,
+      count: 1,
+      match: { method: 'POST', path: '/api/steps-async/it-fast' },
+    });
     const running = run('it-fast', src);
-    await waitFor('the run to be uploading', async () => (await api.runs()).find(r => r.sourceName === 'big.pdf' && r.state === 'starting'));
+    await waitFor('the run to be uploading', async () =>
+      (await api.runs()).find(r => r.sourceName === 'big.pdf' && r.state === 'starting'),
+    );
     for (let i = 0; i < 3; i++) {
       await vscode.commands.executeCommand('docutray.runs.refresh');
       await sleep(150);
@@ -140,28 +236,45 @@ describe('several windows on one profile', function () {
     fs.rmSync(workspaceFile('refresh').fsPath, { recursive: true, force: true });
   });
 
-  it('saves a run resumed from another window only where its source is: not in this window\'s folder', async () => {
+  it("saves a run resumed from another window only where its source is: not in this window's folder", async () => {
     await config().update('saveResults.mode', 'folder', vscode.ConfigurationTarget.Global);
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-other-workspace-'));
     const source = vscode.Uri.file(path.join(elsewhere, 'salary.pdf'));
     fs.writeFileSync(source.fsPath, pdfBytes('salary'));
     const executionId = await startElsewhere('it-fast');
-    writeRecord(record('resumed-elsewhere', { executionId, owner: 'window-closed', source: source.toString(), sourceName: 'salary.pdf', stepId: 'it-fast', stepName: 'Fast (test)' }));
+    writeRecord(
+      record('resumed-elsewhere', {
+        executionId,
+        owner: 'window-closed',
+        source: source.toString(),
+        sourceName: 'salary.pdf',
+        stepId: 'it-fast',
+        stepName: 'Fast (test)',
+      }),
+    );
     const messages = captureMessages();
     try {
       await vscode.commands.executeCommand('docutray.runs.refresh');
       // No folder of this window holds the source: it waits a grace for a window that does, then takes it.
-      await waitFor('the resumed run to finish', async () => (await api.runs()).find(r => r.id === 'resumed-elsewhere' && r.state === 'SUCCESS'), 40000);
+      await waitFor(
+        'the resumed run to finish',
+        async () => (await api.runs()).find(r => r.id === 'resumed-elsewhere' && r.state === 'SUCCESS'),
+        40000,
+      );
       await sleep(500);
     } finally {
       messages.restore();
     }
-    assert.strictEqual(fs.existsSync(workspaceFile('docutray-results/salary.pdf.it-fast.json').fsPath), false, 'not in this window\'s folder');
+    assert.strictEqual(
+      fs.existsSync(workspaceFile('docutray-results/salary.pdf.it-fast.json').fsPath),
+      false,
+      "not in this window's folder",
+    );
     assert.deepStrictEqual(fs.readdirSync(elsewhere), ['salary.pdf'], 'nor anywhere else');
     fs.rmSync(elsewhere, { recursive: true, force: true });
   });
 
-  it('never writes through a symbolic link at the result\'s name, nor outside through docutray.resultsFolder', async function () {
+  it("never writes through a symbolic link at the result's name, nor outside through docutray.resultsFolder", async function () {
     if (process.platform === 'win32') {
       this.skip();
     }
@@ -178,7 +291,10 @@ describe('several windows on one profile', function () {
     const messages = captureMessages();
     try {
       await run('it-fast', src);
-      await waitFor('the result saved under another name', () => fs.existsSync(workspaceFile('linked/inv.pdf.it-fast (2).json').fsPath) || undefined);
+      await waitFor(
+        'the result saved under another name',
+        () => fs.existsSync(workspaceFile('linked/inv.pdf.it-fast (2).json').fsPath) || undefined,
+      );
       assert.strictEqual(fs.readFileSync(victim, 'utf8'), 'not yours', 'the link was not followed');
       assert.ok(fs.lstatSync(link).isSymbolicLink(), 'nor replaced');
 
@@ -186,7 +302,10 @@ describe('several windows on one profile', function () {
       await config().update('resultsFolder', '../escaped', vscode.ConfigurationTarget.Global);
       const parent = path.dirname(workspaceFile('').fsPath);
       await run('it-fast', src);
-      await waitFor('a warning that nothing was saved', () => messages.shown.some(m => /not saved as a file/.test(m.message)) || undefined);
+      await waitFor(
+        'a warning that nothing was saved',
+        () => messages.shown.some(m => /not saved as a file/.test(m.message)) || undefined,
+      );
       assert.strictEqual(fs.existsSync(path.join(parent, 'escaped')), false, 'nothing written outside the workspace');
 
       // A folder inside the workspace that is a link to outside is refused too.
@@ -194,7 +313,10 @@ describe('several windows on one profile', function () {
       await config().update('resultsFolder', 'out-link/results', vscode.ConfigurationTarget.Global);
       messages.shown.length = 0;
       await run('it-fast', src);
-      await waitFor('a warning that nothing was saved', () => messages.shown.some(m => /not saved as a file/.test(m.message)) || undefined);
+      await waitFor(
+        'a warning that nothing was saved',
+        () => messages.shown.some(m => /not saved as a file/.test(m.message)) || undefined,
+      );
       assert.deepStrictEqual(fs.readdirSync(outside), ['elsewhere.json'], 'nothing created through the link');
     } finally {
       messages.restore();
@@ -209,7 +331,14 @@ describe('several windows on one profile', function () {
     const first = await run('it-fast', workspaceFile('sample.pdf'));
     const shownHere = await run('it-fast', workspaceFile('sample.png'));
     const shownThere = first.result?.executionId as string;
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: 'docutray-result', path: `/${encodeURIComponent(shownHere.result?.executionId as string)}/sample.png.it-fast.json` })));
+    await vscode.window.showTextDocument(
+      await vscode.workspace.openTextDocument(
+        vscode.Uri.from({
+          scheme: 'docutray-result',
+          path: `/${encodeURIComponent(shownHere.result?.executionId as string)}/sample.png.it-fast.json`,
+        }),
+      ),
+    );
     const other = otherWindow('window-showing', [shownThere]);
     try {
       await config().update('history.maxRuns', 1, vscode.ConfigurationTarget.Global);
@@ -218,7 +347,10 @@ describe('several windows on one profile', function () {
       const ids = (await api.runs()).map(r => r.executionId);
       assert.ok(ids.includes(shownThere), 'kept: another window shows it');
       assert.ok(ids.includes(shownHere.result?.executionId), 'kept: this window shows it');
-      assert.ok(fs.existsSync(path.join(api.storageUri.fsPath, 'results', `${shownThere}.json`)), 'with its stored result');
+      assert.ok(
+        fs.existsSync(path.join(api.storageUri.fsPath, 'results', `${shownThere}.json`)),
+        'with its stored result',
+      );
     } finally {
       other.close();
     }
@@ -230,14 +362,20 @@ describe('several windows on one profile', function () {
     const messages = captureMessages();
     try {
       await vscode.commands.executeCommand('docutray.runs.refresh');
-      const warning = await waitFor('a warning naming the kept file', () => messages.shown.find(m => /damaged\.json\.bad-/.test(m.message)));
+      const warning = await waitFor('a warning naming the kept file', () =>
+        messages.shown.find(m => /damaged\.json\.bad-/.test(m.message)),
+      );
       assert.strictEqual(warning.severity, 'warning');
     } finally {
       messages.restore();
     }
     const kept = fs.readdirSync(runsDir()).filter(n => n.startsWith('damaged.json.bad-'));
     assert.strictEqual(kept.length, 1);
-    assert.strictEqual(fs.readFileSync(path.join(runsDir(), kept[0]), 'utf8'), '{"id": "damaged", "sta', 'the bytes are kept');
+    assert.strictEqual(
+      fs.readFileSync(path.join(runsDir(), kept[0]), 'utf8'),
+      '{"id": "damaged", "sta',
+      'the bytes are kept',
+    );
     const outcome = await run('it-fast', workspaceFile('sample.pdf'));
     assert.ok(outcome.result, 'runs still work');
   });

@@ -1,27 +1,53 @@
 import * as assert from 'node:assert/strict';
 import {
-  batchKeepsRun, cancelBatch, createBatch, estimateBatch, etaParts, isBatchAlive, newBatchId, prepareResume, resolveUncertain,
-  resumeCancelled, summarizeBatch, updateFile, type BatchRecord,
+  batchKeepsRun,
+  cancelBatch,
+  createBatch,
+  estimateBatch,
+  etaParts,
+  isBatchAlive,
+  newBatchId,
+  prepareResume,
+  resolveUncertain,
+  resumeCancelled,
+  summarizeBatch,
+  updateFile,
+  type BatchRecord,
 } from '../../src/core/runs/batch';
 
 const T0 = 1_700_000_000_000;
 
 function batchOf(n: number): BatchRecord {
-  return createBatch({ stepId: 'invoice', stepName: 'Invoices', files: Array.from({ length: n }, (_, i) => ({ uri: `file:///w/${i}.pdf`, label: `${i}.pdf` })), now: T0 });
+  return createBatch({
+    stepId: 'invoice',
+    stepName: 'Invoices',
+    files: Array.from({ length: n }, (_, i) => ({ uri: `file:///w/${i}.pdf`, label: `${i}.pdf` })),
+    now: T0,
+  });
 }
 
 describe('batch record', () => {
   it('has an id, the step, the files (each once, pending) and no start/end yet', () => {
-    const b = createBatch({ stepId: 's', files: [{ uri: 'file:///a.pdf' }, { uri: 'file:///b.pdf' }, { uri: 'file:///a.pdf' }], now: T0 });
+    const b = createBatch({
+      stepId: 's',
+      files: [{ uri: 'file:///a.pdf' }, { uri: 'file:///b.pdf' }, { uri: 'file:///a.pdf' }],
+      now: T0,
+    });
     assert.match(b.id, /^batch_[0-9a-z]+_[0-9a-z]{6}$/);
     assert.notEqual(newBatchId(T0), newBatchId(T0));
-    assert.deepEqual(b.files.map(f => [f.uri, f.state]), [['file:///a.pdf', 'pending'], ['file:///b.pdf', 'pending']]);
+    assert.deepEqual(
+      b.files.map(f => [f.uri, f.state]),
+      [
+        ['file:///a.pdf', 'pending'],
+        ['file:///b.pdf', 'pending'],
+      ],
+    );
     assert.equal(b.startedAt, undefined);
     assert.equal(b.endedAt, undefined);
     assert.deepEqual(JSON.parse(JSON.stringify(b)), b, 'plain JSON');
   });
 
-  it('records each file\'s start and end, and the batch\'s', () => {
+  it("records each file's start and end, and the batch's", () => {
     const b = batchOf(2);
     updateFile(b, 'file:///w/0.pdf', { state: 'uploading' }, T0 + 10);
     assert.equal(b.startedAt, T0 + 10);
@@ -90,12 +116,22 @@ describe('batch record', () => {
     it('sends what was never sent, polls what waits, and never re-sends an uncertain start', () => {
       const b = midway();
       const plan = prepareResume(b, T0 + 1);
-      assert.deepEqual(plan.send.map(f => f.uri), ['file:///w/4.pdf']);
-      assert.deepEqual(plan.poll.map(f => f.executionId), ['e1']);
-      assert.deepEqual(plan.uncertain.map(f => f.uri), ['file:///w/2.pdf', 'file:///w/3.pdf']);
+      assert.deepEqual(
+        plan.send.map(f => f.uri),
+        ['file:///w/4.pdf'],
+      );
+      assert.deepEqual(
+        plan.poll.map(f => f.executionId),
+        ['e1'],
+      );
+      assert.deepEqual(
+        plan.uncertain.map(f => f.uri),
+        ['file:///w/2.pdf', 'file:///w/3.pdf'],
+      );
       assert.equal(b.files[2].state, 'uncertain', 'an unanswered upload becomes uncertain');
       // Nothing is lost: every file is in exactly one list or terminal.
-      const listed = [...plan.send, ...plan.poll, ...plan.uncertain].length + b.files.filter(f => f.state === 'succeeded').length;
+      const listed =
+        [...plan.send, ...plan.poll, ...plan.uncertain].length + b.files.filter(f => f.state === 'succeeded').length;
       assert.equal(listed, b.files.length);
     });
 
@@ -112,12 +148,21 @@ describe('batch record', () => {
       const b = midway();
       cancelBatch(b, T0 + 5);
       assert.equal(isBatchAlive(b), false);
-      assert.deepEqual(b.files.map(f => f.state), ['succeeded', 'cancelled', 'uncertain', 'uncertain', 'cancelled']);
+      assert.deepEqual(
+        b.files.map(f => f.state),
+        ['succeeded', 'cancelled', 'uncertain', 'uncertain', 'cancelled'],
+      );
       assert.deepEqual(prepareResume(b, T0 + 6).send, []);
       resumeCancelled(b);
       const plan = prepareResume(b, T0 + 7);
-      assert.deepEqual(plan.poll.map(f => f.executionId), ['e1']);
-      assert.deepEqual(plan.send.map(f => f.uri), ['file:///w/4.pdf']);
+      assert.deepEqual(
+        plan.poll.map(f => f.executionId),
+        ['e1'],
+      );
+      assert.deepEqual(
+        plan.send.map(f => f.uri),
+        ['file:///w/4.pdf'],
+      );
       assert.equal(isBatchAlive(b), true);
     });
   });
@@ -134,7 +179,11 @@ describe('batch record', () => {
   });
 
   it('estimates requests and time for the confirmation', () => {
-    assert.deepEqual(estimateBatch(120, { limit: 60, windowMs: 60_000 }, 5000, 2), { documents: 120, requests: 240, durationMs: 245_000 });
+    assert.deepEqual(estimateBatch(120, { limit: 60, windowMs: 60_000 }, 5000, 2), {
+      documents: 120,
+      requests: 240,
+      durationMs: 245_000,
+    });
     assert.equal(estimateBatch(120).durationMs, undefined);
     assert.equal(estimateBatch(10).requests, 22);
   });

@@ -8,7 +8,11 @@ class FakeServer {
   private count = 0;
   served = 0;
   refused = 0;
-  constructor(private clock: FakeClock, readonly limit: number, readonly windowMs: number) {}
+  constructor(
+    private clock: FakeClock,
+    readonly limit: number,
+    readonly windowMs: number,
+  ) {}
 
   answer(): { status: number; headers: Record<string, string>; body?: unknown } {
     const now = this.clock.now();
@@ -22,13 +26,33 @@ class FakeServer {
       const retryAfter = Math.ceil((this.windowEnd - now) / 1000);
       return {
         status: 429,
-        headers: { 'x-ratelimit-limit': String(this.limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(resetS), 'retry-after': String(retryAfter) },
-        body: { error: 'Rate limit exceeded', limitType: 'minute', limit: this.limit, remaining: 0, resetTime: resetS, retryAfter },
+        headers: {
+          'x-ratelimit-limit': String(this.limit),
+          'x-ratelimit-remaining': '0',
+          'x-ratelimit-reset': String(resetS),
+          'retry-after': String(retryAfter),
+        },
+        body: {
+          error: 'Rate limit exceeded',
+          limitType: 'minute',
+          limit: this.limit,
+          remaining: 0,
+          resetTime: resetS,
+          retryAfter,
+        },
       };
     }
     this.count++;
     this.served++;
-    return { status: 200, headers: { 'x-ratelimit-limit': String(this.limit), 'x-ratelimit-remaining': String(this.limit - this.count), 'x-ratelimit-reset': String(resetS), 'x-ratelimit-limit-type': 'minute' } };
+    return {
+      status: 200,
+      headers: {
+        'x-ratelimit-limit': String(this.limit),
+        'x-ratelimit-remaining': String(this.limit - this.count),
+        'x-ratelimit-reset': String(resetS),
+        'x-ratelimit-limit-type': 'minute',
+      },
+    };
   }
 }
 
@@ -38,7 +62,11 @@ async function primed(budget: RequestBudget): Promise<RequestBudget> {
   return budget;
 }
 
-function collect(budget: RequestBudget, n: number, priority: 'interactive' | 'batch' = 'batch'): { times: number[]; tickets: BudgetTicket[]; clock?: FakeClock } {
+function collect(
+  budget: RequestBudget,
+  n: number,
+  priority: 'interactive' | 'batch' = 'batch',
+): { times: number[]; tickets: BudgetTicket[]; clock?: FakeClock } {
   const out = { times: [] as number[], tickets: [] as BudgetTicket[] };
   for (let i = 0; i < n; i++) {
     void budget.acquire('status', { priority }).then(t => {
@@ -68,7 +96,14 @@ describe('request budget', () => {
     got.tickets[0].abandon();
     await flush();
     assert.equal(got.tickets.length, 2, 'an abandoned request lets the next one go, still alone');
-    got.tickets[1].observe({ status: 202, headers: new Headers({ 'x-ratelimit-limit': '60', 'x-ratelimit-remaining': '58', 'x-ratelimit-reset': String(Math.ceil(clock.now() / 1000) + 60) }) });
+    got.tickets[1].observe({
+      status: 202,
+      headers: new Headers({
+        'x-ratelimit-limit': '60',
+        'x-ratelimit-remaining': '58',
+        'x-ratelimit-reset': String(Math.ceil(clock.now() / 1000) + 60),
+      }),
+    });
     await flush();
     assert.equal(got.tickets.length, 3);
   });
@@ -93,7 +128,15 @@ describe('request budget', () => {
     const budget = new RequestBudget({ clock });
     const first = await budget.acquire('start');
     const reset = Math.floor(clock.now() / 1000) + 60;
-    first.observe({ status: 202, headers: new Headers({ 'X-RateLimit-Limit': '600', 'X-RateLimit-Remaining': '3', 'X-RateLimit-Reset': String(reset), 'X-RateLimit-Limit-Type': 'minute' }) });
+    first.observe({
+      status: 202,
+      headers: new Headers({
+        'X-RateLimit-Limit': '600',
+        'X-RateLimit-Remaining': '3',
+        'X-RateLimit-Reset': String(reset),
+        'X-RateLimit-Limit-Type': 'minute',
+      }),
+    });
     const s = budget.state();
     assert.equal(s.source, 'server');
     assert.equal(s.limit, 600);
@@ -111,7 +154,10 @@ describe('request budget', () => {
     const budget = new RequestBudget({ clock, defaultLimit: 600 });
     const t = await budget.acquire('status');
     const resetTime = Math.floor(clock.now() / 1000) + 20;
-    t.observe({ status: 429, body: { error: 'Rate limit exceeded', limitType: 'hour', limit: 1000, remaining: 0, resetTime, retryAfter: 20 } });
+    t.observe({
+      status: 429,
+      body: { error: 'Rate limit exceeded', limitType: 'hour', limit: 1000, remaining: 0, resetTime, retryAfter: 20 },
+    });
     const s = budget.state();
     assert.equal(s.limit, 1000);
     assert.equal(s.limitType, 'hour');
@@ -263,8 +309,18 @@ describe('request budget', () => {
     assert.equal(readHeaders({ 'Retry-After': '7' }, now).retryAfterMs, 7000);
     assert.equal(readHeaders(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:09 GMT' }), now).retryAfterMs, 9000);
     assert.equal(readHeaders({ 'retry-after': '-3' }, now).retryAfterMs, undefined);
-    assert.deepEqual(readHeaders(new Headers({ 'X-RateLimit-Limit': '60', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': '1767225660', 'X-RateLimit-Limit-Type': 'Minute' }), now),
-      { limit: 60, remaining: 0, reset: 1767225660, limitType: 'minute', retryAfterMs: undefined });
+    assert.deepEqual(
+      readHeaders(
+        new Headers({
+          'X-RateLimit-Limit': '60',
+          'X-RateLimit-Remaining': '0',
+          'X-RateLimit-Reset': '1767225660',
+          'X-RateLimit-Limit-Type': 'Minute',
+        }),
+        now,
+      ),
+      { limit: 60, remaining: 0, reset: 1767225660, limitType: 'minute', retryAfterMs: undefined },
+    );
   });
 
   it('one budget per key', () => {

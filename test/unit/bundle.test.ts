@@ -7,7 +7,9 @@ import { COMMAND_IDS } from '../../src/commands/commandIds';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
-interface Metafile { outputs: Record<string, { inputs: Record<string, unknown>; imports: Array<{ path: string; external?: boolean }> }> }
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, unknown>; imports: Array<{ path: string; external?: boolean }> }>;
+}
 
 describe('bundle: what activation loads', function () {
   this.timeout(60000);
@@ -21,27 +23,41 @@ describe('bundle: what activation loads', function () {
 
   before(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-bundle-'));
-    execFileSync(process.execPath, ['esbuild.mjs', '--production', `--outdir=${dir}`, `--metafile=${path.join(dir, 'meta.json')}`], { cwd: REPO, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      ['esbuild.mjs', '--production', `--outdir=${dir}`, `--metafile=${path.join(dir, 'meta.json')}`],
+      { cwd: REPO, stdio: 'pipe' },
+    );
     meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Metafile;
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it('builds an entry that requires the runtime bundle instead of inlining it', () => {
     const entry = output('extension.js');
-    assert.ok(entry.imports.some(i => i.path === './runtime.js' && i.external), `extension.js imports: ${JSON.stringify(entry.imports)}`);
+    assert.ok(
+      entry.imports.some(i => i.path === './runtime.js' && i.external),
+      `extension.js imports: ${JSON.stringify(entry.imports)}`,
+    );
     assert.ok(fs.existsSync(path.join(dir, 'runtime.js')));
     assert.ok(Object.keys(output('runtime.js').inputs).includes('src/core/api/client.ts'));
   });
 
   it('keeps the HTTP client, polling, documents, runs and result storage out of the entry', () => {
     const inputs = Object.keys(output('extension.js').inputs);
-    const heavy = inputs.filter(i => /^src\/(core\/(api|polling|documents|results)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(i));
+    const heavy = inputs.filter(i =>
+      /^src\/(core\/(api|polling|documents|results)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(
+        i,
+      ),
+    );
     assert.deepEqual(heavy, [], `the entry bundle includes ${heavy.join(', ')}`);
   });
 
   it('keeps the MIME database (mime-types, mime-db) in its own bundle, required only when a file is refused', () => {
     const runtime = output('runtime.js');
-    assert.ok(runtime.imports.some(i => i.path === './mime-types.js' && i.external), `runtime.js imports: ${JSON.stringify(runtime.imports)}`);
+    assert.ok(
+      runtime.imports.some(i => i.path === './mime-types.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
     for (const name of ['extension.js', 'runtime.js']) {
       const db = Object.keys(output(name).inputs).filter(i => i.includes('node_modules/mime-'));
       assert.deepEqual(db, [], `${name} includes ${db.join(', ')}`);
@@ -65,7 +81,9 @@ describe('bundle: what activation loads', function () {
   });
 
   it('registers exactly the commands package.json contributes', () => {
-    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string }> } };
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      contributes: { commands: Array<{ command: string }> };
+    };
     const contributed = pkg.contributes.commands.map(c => c.command).sort();
     assert.deepEqual([...COMMAND_IDS].sort(), contributed);
     assert.equal(new Set(COMMAND_IDS).size, COMMAND_IDS.length, 'a command id is listed twice');

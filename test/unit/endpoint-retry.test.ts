@@ -3,24 +3,54 @@ import * as path from 'node:path';
 import { DocuTrayClient } from '../../src/core/api/client';
 import { FETCH_BLOCKED_PORTS, apiUrl, isLoopbackHost, validateBaseUrl } from '../../src/core/api/endpoint';
 import { InsecureBaseUrlError } from '../../src/core/api/errors';
-import { DEFAULT_RETRY, NOT_SENT_CODES, backoffDelay, errorCode, parseRetryAfter, sleep } from '../../src/core/api/retry';
+import {
+  DEFAULT_RETRY,
+  NOT_SENT_CODES,
+  backoffDelay,
+  errorCode,
+  parseRetryAfter,
+  sleep,
+} from '../../src/core/api/retry';
 import { fetch as undiciFetch } from 'undici';
 import { KEY, loopbackFetch } from './client/support';
 
 describe('base URL rules', () => {
-  for (const ok of ['https://app.docutray.com', 'https://app.docutray.com/', 'https://proxy.example/docutray/', 'http://localhost:8080',
-    'http://127.0.0.1:3000', 'http://127.1.2.3', 'http://[::1]:9000', 'http://api.localhost']) {
+  for (const ok of [
+    'https://app.docutray.com',
+    'https://app.docutray.com/',
+    'https://proxy.example/docutray/',
+    'http://localhost:8080',
+    'http://127.0.0.1:3000',
+    'http://127.1.2.3',
+    'http://[::1]:9000',
+    'http://api.localhost',
+  ]) {
     it(`accepts ${ok}`, () => assert.ok(validateBaseUrl(ok) instanceof URL));
   }
-  for (const bad of ['http://app.docutray.com', 'http://localhost.example.com', 'http://127.0.0.1.nip.io', 'ftp://app.docutray.com',
-    'https://user:pw@app.docutray.com', 'https://app.docutray.com/?x=1', 'https://app.docutray.com/#x', 'not a url', '']) {
+  for (const bad of [
+    'http://app.docutray.com',
+    'http://localhost.example.com',
+    'http://127.0.0.1.nip.io',
+    'ftp://app.docutray.com',
+    'https://user:pw@app.docutray.com',
+    'https://app.docutray.com/?x=1',
+    'https://app.docutray.com/#x',
+    'not a url',
+    '',
+  ]) {
     it(`refuses ${JSON.stringify(bad)}`, () => {
-      assert.throws(() => validateBaseUrl(bad), (e: unknown) => e instanceof InsecureBaseUrlError && e.kind === 'insecureBaseUrl' && e.message.length > 0);
+      assert.throws(
+        () => validateBaseUrl(bad),
+        (e: unknown) => e instanceof InsecureBaseUrlError && e.kind === 'insecureBaseUrl' && e.message.length > 0,
+      );
     });
   }
   it('refuses the ports fetch blocks, naming the port, before any request', () => {
     for (const url of ['http://127.0.0.1:6000', 'https://app.docutray.com:22/', 'http://localhost:10080/api']) {
-      assert.throws(() => validateBaseUrl(url), (e: unknown) => e instanceof InsecureBaseUrlError && /port \d+/.test(e.message));
+      assert.throws(
+        () => validateBaseUrl(url),
+        (e: unknown) => e instanceof InsecureBaseUrlError && /port \d+/.test(e.message),
+      );
     }
     assert.ok(validateBaseUrl('http://127.0.0.1:6001') instanceof URL);
   });
@@ -44,14 +74,23 @@ describe('base URL rules', () => {
     assert.equal(await badPort('6001'), false);
   });
   it('refuses an http base URL for a non-loopback host when the client is built', () => {
-    assert.throws(() => new DocuTrayClient({ baseUrl: 'http://docutray.example.com', apiKey: KEY, fetch: loopbackFetch }), InsecureBaseUrlError);
+    assert.throws(
+      () => new DocuTrayClient({ baseUrl: 'http://docutray.example.com', apiKey: KEY, fetch: loopbackFetch }),
+      InsecureBaseUrlError,
+    );
   });
   it('defaults to https://app.docutray.com', () => {
     assert.equal(new DocuTrayClient({ apiKey: KEY, fetch: loopbackFetch }).baseUrl.origin, 'https://app.docutray.com');
   });
   it('keeps a path prefix and drops trailing slashes', () => {
-    assert.equal(apiUrl(validateBaseUrl('https://proxy.example/docutray//'), '/api/auth/ok'), 'https://proxy.example/docutray/api/auth/ok');
-    assert.equal(apiUrl(validateBaseUrl('https://app.docutray.com'), '/api/auth/ok'), 'https://app.docutray.com/api/auth/ok');
+    assert.equal(
+      apiUrl(validateBaseUrl('https://proxy.example/docutray//'), '/api/auth/ok'),
+      'https://proxy.example/docutray/api/auth/ok',
+    );
+    assert.equal(
+      apiUrl(validateBaseUrl('https://app.docutray.com'), '/api/auth/ok'),
+      'https://app.docutray.com/api/auth/ok',
+    );
   });
   it('knows loopback hosts', () => {
     assert.equal(isLoopbackHost('LOCALHOST'), true);
@@ -80,15 +119,33 @@ describe('retry timing', () => {
   });
   it('backs off exponentially with 25–50 % jitter, capped', () => {
     const p = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffDelay(0, p, undefined, () => 0), 125);
-    assert.equal(backoffDelay(0, p, undefined, () => 1), 150);
-    assert.equal(backoffDelay(2, p, undefined, () => 0), 500);
-    assert.equal(backoffDelay(10, p, undefined, () => 1), 1000);
+    assert.equal(
+      backoffDelay(0, p, undefined, () => 0),
+      125,
+    );
+    assert.equal(
+      backoffDelay(0, p, undefined, () => 1),
+      150,
+    );
+    assert.equal(
+      backoffDelay(2, p, undefined, () => 0),
+      500,
+    );
+    assert.equal(
+      backoffDelay(10, p, undefined, () => 1),
+      1000,
+    );
   });
   it('never retries sooner than Retry-After, even past the cap', () => {
     const p = { ...DEFAULT_RETRY, baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffDelay(0, p, 3000, () => 0), 3000);
-    assert.equal(backoffDelay(3, p, 10, () => 0), 1000);
+    assert.equal(
+      backoffDelay(0, p, 3000, () => 0),
+      3000,
+    );
+    assert.equal(
+      backoffDelay(3, p, 10, () => 0),
+      1000,
+    );
   });
   it('digs the system code out of a fetch failure', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });

@@ -5,8 +5,15 @@ import { isTerminal, normalizeExecution, normalizeExecutionError } from '../../s
 describe('execution normalisation', () => {
   it('reads the Node SDK shape (id, camelCase timestamps, flat)', () => {
     const e = normalizeExecution({
-      id: 'exec_1', status: 'SUCCESS', step_id: 'step_a', step_name: 'Invoices', requestTimestamp: '2024-01-15T10:30:00.000Z',
-      responseTimestamp: '2024-01-15T10:30:45.000Z', originalFilename: 'a.pdf', data: { total: 1160 }, error: null,
+      id: 'exec_1',
+      status: 'SUCCESS',
+      step_id: 'step_a',
+      step_name: 'Invoices',
+      requestTimestamp: '2024-01-15T10:30:00.000Z',
+      responseTimestamp: '2024-01-15T10:30:45.000Z',
+      originalFilename: 'a.pdf',
+      data: { total: 1160 },
+      error: null,
     });
     assert.equal(e.id, 'exec_1');
     assert.equal(e.status, 'SUCCESS');
@@ -21,7 +28,12 @@ describe('execution normalisation', () => {
 
   it('reads the Python SDK shape (execution_id, snake_case)', () => {
     const e = normalizeExecution({
-      execution_id: 'exec_2', status: 'PROCESSING', request_timestamp: 't0', response_timestamp: null, original_filename: 'b.png', stepId: 's',
+      execution_id: 'exec_2',
+      status: 'PROCESSING',
+      request_timestamp: 't0',
+      response_timestamp: null,
+      original_filename: 'b.png',
+      stepId: 's',
     });
     assert.equal(e.id, 'exec_2');
     assert.equal(e.status, 'PROCESSING');
@@ -48,7 +60,12 @@ describe('execution normalisation', () => {
   });
 
   it('unwraps a data envelope, and keeps the inner record as raw', () => {
-    const inner = { execution_id: 'exec_4', status: 'SUCCESS', result: { data: { n: 1 } }, progress: { percentage: 100, current_step: 3 } };
+    const inner = {
+      execution_id: 'exec_4',
+      status: 'SUCCESS',
+      result: { data: { n: 1 } },
+      progress: { percentage: 100, current_step: 3 },
+    };
     const e = normalizeExecution({ data: inner });
     assert.equal(e.id, 'exec_4');
     assert.deepEqual(e.data, { n: 1 });
@@ -93,12 +110,24 @@ describe('execution normalisation', () => {
       assert.equal(e.data, undefined);
     });
     it('as an object with code and step', () => {
-      const e = normalizeExecution({ id: 'x', status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No total' } });
+      const e = normalizeExecution({
+        id: 'x',
+        status: 'ERROR',
+        error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No total' },
+      });
       assert.deepEqual(e.error, { message: 'No total', code: 'EXTRACTION_FAILED', step: 'extract' });
     });
     it('as an object without a message', () => {
-      assert.deepEqual(normalizeExecutionError({ code: 'TIMEOUT' }), { message: 'TIMEOUT', code: 'TIMEOUT', step: undefined });
-      assert.deepEqual(normalizeExecutionError({ detail: 'It broke' }), { message: 'It broke', code: undefined, step: undefined });
+      assert.deepEqual(normalizeExecutionError({ code: 'TIMEOUT' }), {
+        message: 'TIMEOUT',
+        code: 'TIMEOUT',
+        step: undefined,
+      });
+      assert.deepEqual(normalizeExecutionError({ detail: 'It broke' }), {
+        message: 'It broke',
+        code: undefined,
+        step: undefined,
+      });
       assert.equal(normalizeExecutionError({ foo: 1 })?.message, '{"foo":1}');
     });
     it('absent', () => {
@@ -108,7 +137,13 @@ describe('execution normalisation', () => {
   });
 
   describe('refusals', () => {
-    for (const [what, body] of [['an array', []], ['a string', 'ok'], ['null', null], ['no status', { id: 'x' }], ['no id', { status: 'ENQUEUED' }]] as const) {
+    for (const [what, body] of [
+      ['an array', []],
+      ['a string', 'ok'],
+      ['null', null],
+      ['no status', { id: 'x' }],
+      ['no id', { status: 'ENQUEUED' }],
+    ] as const) {
       it(`refuses ${what}`, () => {
         assert.throws(() => normalizeExecution(body), InvalidResponseError);
       });

@@ -24,10 +24,22 @@ const invoice: ExportRun = {
   },
 };
 const receipt: ExportRun = {
-  file: 'receipts/café.png', stepId: 'invoice', executionId: 'exec_2', status: 'SUCCESS', startedAt: T, finishedAt: T + 1000,
+  file: 'receipts/café.png',
+  stepId: 'invoice',
+  executionId: 'exec_2',
+  status: 'SUCCESS',
+  startedAt: T,
+  finishedAt: T + 1000,
   result: { total: 12.5, vendor: { name: 'Café Zürich' }, currency: 'CHF' },
 };
-const failed: ExportRun = { file: 'broken.pdf', stepId: 'invoice', executionId: 'exec_3', status: 'ERROR', startedAt: T, error: 'No invoice found' };
+const failed: ExportRun = {
+  file: 'broken.pdf',
+  stepId: 'invoice',
+  executionId: 'exec_3',
+  status: 'ERROR',
+  startedAt: T,
+  error: 'No invoice found',
+};
 
 /** A tiny RFC 4180 reader, to check what a spreadsheet would see. */
 function parseCsv(text: string): string[][] {
@@ -69,20 +81,46 @@ function parseCsv(text: string): string[][] {
 describe('export', () => {
   it('flattens nested objects to dotted paths, keeps arrays whole, marks an empty object', () => {
     const f = flatten({ a: { b: { c: 1 } }, list: [1, { x: 2 }], e: {}, n: null });
-    assert.deepEqual([...f], [['a.b.c', 1], ['list', [1, { x: 2 }]], ['e', '{}'], ['n', null]]);
+    assert.deepEqual(
+      [...f],
+      [
+        ['a.b.c', 1],
+        ['list', [1, { x: 2 }]],
+        ['e', '{}'],
+        ['n', null],
+      ],
+    );
     assert.deepEqual([...flatten('plain text')], [['result', 'plain text']]);
   });
 
   it('one row per document, base columns first, result columns in first-met order, the same for every row', () => {
     const t = exportTable([invoice, receipt, failed]);
     assert.deepEqual(t.columns, [
-      'file', 'step', 'execution_id', 'status', 'started_at', 'finished_at', 'error', 'reused_from',
-      'vendor.name', 'vendor.address', 'total', 'paid', 'notes', 'line_items', 'empty', 'data.status', 'currency',
+      'file',
+      'step',
+      'execution_id',
+      'status',
+      'started_at',
+      'finished_at',
+      'error',
+      'reused_from',
+      'vendor.name',
+      'vendor.address',
+      'total',
+      'paid',
+      'notes',
+      'line_items',
+      'empty',
+      'data.status',
+      'currency',
     ]);
     assert.equal(t.rows.length, 3);
     const rows = parseCsv(toCsv(t));
     assert.equal(rows.length, 4);
-    assert.ok(rows.every(r => r.length === t.columns.length), 'every row has every column');
+    assert.ok(
+      rows.every(r => r.length === t.columns.length),
+      'every row has every column',
+    );
     const [header, inv, rec, bad] = rows;
     const col = (name: string) => header.indexOf(name);
     assert.equal(inv[col('file')], 'facturas/Ñandú, "abril".pdf');
@@ -116,19 +154,38 @@ describe('export', () => {
   });
 
   it('a text cell that would be a spreadsheet formula is defused (on by default), numbers are not', () => {
-    const run: ExportRun = { file: '=cmd.pdf', stepId: 's', status: 'SUCCESS', result: { a: '=HYPERLINK("x")', b: -5, c: '+1', d: '@SUM(1)', e: 'plain' } };
+    const run: ExportRun = {
+      file: '=cmd.pdf',
+      stepId: 's',
+      status: 'SUCCESS',
+      result: { a: '=HYPERLINK("x")', b: -5, c: '+1', d: '@SUM(1)', e: 'plain' },
+    };
     const rows = parseCsv(exportRuns([run], { format: 'csv' }));
     assert.deepEqual(rows[1].slice(0, 1), ["'=cmd.pdf"]);
-    assert.deepEqual(rows[1].slice(-5), ["'=HYPERLINK(\"x\")", '-5', "'+1", "'@SUM(1)", 'plain']);
+    assert.deepEqual(rows[1].slice(-5), ['\'=HYPERLINK("x")', '-5', "'+1", "'@SUM(1)", 'plain']);
     const raw = parseCsv(exportRuns([run], { format: 'csv', escapeFormulas: false }));
     assert.equal(raw[1].at(-5), '=HYPERLINK("x")');
   });
 
-  it('one row per item of a chosen array, the parent\'s fields repeated', () => {
+  it("one row per item of a chosen array, the parent's fields repeated", () => {
     const t = exportTable([invoice, receipt], { explode: 'line_items' });
     assert.equal(t.rows.length, 3, 'two items + a document without the array');
     assert.ok(!t.columns.includes('line_items'));
-    assert.deepEqual(t.columns.slice(8), ['vendor.name', 'vendor.address', 'total', 'paid', 'notes', 'empty', 'data.status', 'line_items#', 'line_items.description', 'line_items.quantity', 'line_items.amount', 'line_items.tags', 'currency']);
+    assert.deepEqual(t.columns.slice(8), [
+      'vendor.name',
+      'vendor.address',
+      'total',
+      'paid',
+      'notes',
+      'empty',
+      'data.status',
+      'line_items#',
+      'line_items.description',
+      'line_items.quantity',
+      'line_items.amount',
+      'line_items.tags',
+      'currency',
+    ]);
     const [a, b, c] = t.rows;
     assert.equal(a.get('vendor.name'), 'Ñandú Servicios Gráficos S.A.');
     assert.equal(b.get('vendor.name'), 'Ñandú Servicios Gráficos S.A.');
@@ -144,7 +201,10 @@ describe('export', () => {
   });
 
   it('JSON Lines and JSON: one object per row, every column, arrays as arrays, nulls for missing', () => {
-    const lines = exportRuns([invoice, failed], { format: 'jsonl' }).trimEnd().split('\n').map(l => JSON.parse(l) as Record<string, unknown>);
+    const lines = exportRuns([invoice, failed], { format: 'jsonl' })
+      .trimEnd()
+      .split('\n')
+      .map(l => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2);
     assert.deepEqual(Object.keys(lines[0]), Object.keys(lines[1]), 'same keys, same order');
     assert.ok(Array.isArray(lines[0].line_items));
@@ -153,10 +213,16 @@ describe('export', () => {
     const json = JSON.parse(exportRuns([invoice, failed], { format: 'json' })) as unknown[];
     assert.deepEqual(json, lines);
     assert.equal(exportRuns([], { format: 'jsonl' }), '');
-    assert.equal(exportRuns([], { format: 'csv' }).split('\r\n')[0], 'file,step,execution_id,status,started_at,finished_at,error,reused_from');
+    assert.equal(
+      exportRuns([], { format: 'csv' }).split('\r\n')[0],
+      'file,step,execution_id,status,started_at,finished_at,error,reused_from',
+    );
   });
 
   it('lists the arrays one could spread into rows, most common first', () => {
-    assert.deepEqual(arrayPaths([invoice.result, { line_items: [], taxes: { lines: [] } }, receipt.result]), ['line_items', 'taxes.lines']);
+    assert.deepEqual(arrayPaths([invoice.result, { line_items: [], taxes: { lines: [] } }, receipt.result]), [
+      'line_items',
+      'taxes.lines',
+    ]);
   });
 });

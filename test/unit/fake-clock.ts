@@ -1,7 +1,11 @@
 /** A deterministic clock for the budget and the batch runner: timers fire only when a test advances time. */
 import type { BudgetClock } from '../../src/core/api/budget';
 
-interface Timer { id: number; at: number; fn: () => void }
+interface Timer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
 
 export class FakeClock implements BudgetClock {
   private t: number;
@@ -27,27 +31,28 @@ export class FakeClock implements BudgetClock {
   }
 
   /** A sleep on this clock (for code that takes a sleep function). */
-  sleep = (ms: number, signal?: AbortSignal): Promise<void> => new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const id = this.setTimer(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      this.clearTimer(id);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const id = this.setTimer(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        this.clearTimer(id);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
 
   /** Moves time forward by `ms`, firing due timers in order and letting promise callbacks run between them. */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
     await flush();
-    for (; ;) {
+    for (;;) {
       const due = this.timers.filter(t => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
       if (!due) {
         break;

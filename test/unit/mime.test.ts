@@ -1,17 +1,36 @@
 import * as assert from 'node:assert/strict';
 import { InvalidInputError } from '../../src/core/api/errors';
 import { prepareBody } from '../../src/core/documents/input';
-import { detectMime, isSupportedFileName, isSupportedMime, mimeFromName, sniffMime } from '../../src/core/documents/mime';
+import {
+  detectMime,
+  isSupportedFileName,
+  isSupportedMime,
+  mimeFromName,
+  sniffMime,
+} from '../../src/core/documents/mime';
 import { MIMES, SAMPLES, rejection } from './client/support';
 
 describe('MIME detection', () => {
   describe('by name', () => {
     const cases: [string, string | undefined][] = [
-      ['invoice.pdf', 'application/pdf'], ['SCAN.PDF', 'application/pdf'], ['a.png', 'image/png'],
-      ['a.jpg', 'image/jpeg'], ['a.JPEG', 'image/jpeg'], ['a.jpe', 'image/jpeg'], ['a.jfif', 'image/jpeg'],
-      ['a.gif', 'image/gif'], ['a.bmp', 'image/bmp'], ['a.webp', 'image/webp'], ['a.tif', 'image/tiff'],
-      ['a.tiff', 'image/tiff'], ['notes.txt', 'text/plain'], ['report.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
-      ['no-extension', undefined], ['.pdf', undefined], ['dir.pdf/file', undefined], ['factura-ñandú 請求書.pdf', 'application/pdf'],
+      ['invoice.pdf', 'application/pdf'],
+      ['SCAN.PDF', 'application/pdf'],
+      ['a.png', 'image/png'],
+      ['a.jpg', 'image/jpeg'],
+      ['a.JPEG', 'image/jpeg'],
+      ['a.jpe', 'image/jpeg'],
+      ['a.jfif', 'image/jpeg'],
+      ['a.gif', 'image/gif'],
+      ['a.bmp', 'image/bmp'],
+      ['a.webp', 'image/webp'],
+      ['a.tif', 'image/tiff'],
+      ['a.tiff', 'image/tiff'],
+      ['notes.txt', 'text/plain'],
+      ['report.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+      ['no-extension', undefined],
+      ['.pdf', undefined],
+      ['dir.pdf/file', undefined],
+      ['factura-ñandú 請求書.pdf', 'application/pdf'],
     ];
     for (const [name, mime] of cases) {
       it(`${name} → ${mime}`, () => assert.equal(mimeFromName(name), mime));

@@ -17,7 +17,12 @@ describe('plain text in messages', () => {
     assert.ok(!hasNotificationLink(out));
     assert.ok(!hasNotificationLink(`Skipped ${out}: DocuTray processes PDFs and images only.`));
     assert.strictEqual(out.split(ZERO_WIDTH_SPACE).join(''), hostile, 'only invisible characters added');
-    for (const s of ['[a](https://evil.example)', '[x](file:///etc/passwd)', '[y](command:a?%5B%5D "t")', '[[z]](command:q)']) {
+    for (const s of [
+      '[a](https://evil.example)',
+      '[x](file:///etc/passwd)',
+      '[y](command:a?%5B%5D "t")',
+      '[[z]](command:q)',
+    ]) {
       assert.ok(!hasNotificationLink(plainText(s)), s);
     }
     // Pieces that only form a link together: data that ends in "]" before a template's "(".

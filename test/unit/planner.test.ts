@@ -1,6 +1,13 @@
 import * as assert from 'node:assert/strict';
 import {
-  DEFAULT_PLANNER, adaptiveAffordable, durationModel, pickNextPoll, planPolls, scalePlanner, type DurationModel, type PlannedJob,
+  DEFAULT_PLANNER,
+  adaptiveAffordable,
+  durationModel,
+  pickNextPoll,
+  planPolls,
+  scalePlanner,
+  type DurationModel,
+  type PlannedJob,
 } from '../../src/core/polling/planner';
 import { ADAPTIVE_SCHEDULE, pollInstants } from '../../src/core/polling/schedule';
 
@@ -78,11 +85,11 @@ describe('poll planner', () => {
 
     it('costs about one status request per job when durations are steady', () => {
       // 100 jobs with durations inside the model's spread, each polled when planned until done.
-      const durations = Array.from({ length: 100 }, (_, i) => 19_000 + (i * 37) % 2000);
+      const durations = Array.from({ length: 100 }, (_, i) => 19_000 + ((i * 37) % 2000));
       let polls = 0;
       for (const d of durations) {
         let j = job('x', 0);
-        for (; ;) {
+        for (;;) {
           const [p] = planPolls([j], models, j.lastPolledAt ?? T0);
           polls++;
           if (p.at - T0 >= d) {

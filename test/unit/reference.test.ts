@@ -8,13 +8,26 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DocuTrayClient } from '../../src/core/api/client';
 import {
-  AuthenticationError, BadRequestError, ContentTypeRefusedError, ExecutionAccessError, InvalidInputError, NotFoundError,
-  QuotaExceededError, StepFailedError, TimeoutError, UrlDownloadTimeoutError,
+  AuthenticationError,
+  BadRequestError,
+  ContentTypeRefusedError,
+  ExecutionAccessError,
+  InvalidInputError,
+  NotFoundError,
+  QuotaExceededError,
+  StepFailedError,
+  TimeoutError,
+  UrlDownloadTimeoutError,
 } from '../../src/core/api/errors';
 import { canonicalStatus, isTerminal, statusKind } from '../../src/core/api/execution';
 import { parseUsage, usageQuery } from '../../src/core/api/usage';
 import { prepareBody } from '../../src/core/documents/input';
-import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS, isSupportedFileName, mimeFromName } from '../../src/core/documents/mime';
+import {
+  SUPPORTED_EXTENSIONS,
+  SUPPORTED_LABELS,
+  isSupportedFileName,
+  mimeFromName,
+} from '../../src/core/documents/mime';
 import { describeType, typeOfName } from '../../src/core/documents/typeNames';
 import { displayStepName, stepToSave } from '../../src/core/runs/steps';
 import { StandIn } from '../../stand-in/server';
@@ -29,25 +42,43 @@ describe('DocuTray API reference', () => {
   let standIn: StandIn;
   let client: DocuTrayClient;
 
-  useStandInClient({
-    steps: [
-      { id: STEP, name: 'Invoice Processing', outcome: { status: 'SUCCESS', data: { total: 1 } } },
-      { id: 'only-mine', name: 'Mine', keys: [KEY], outcome: { status: 'SUCCESS', data: {} } },
-      { id: 'webhook-words', enqueuedPolls: 1, statusWords: { SUCCESS: 'completed' }, outcome: { status: 'SUCCESS', data: { ok: 1 } } },
-      { id: 'webhook-failed', statusWords: { ERROR: 'Failed' }, outcome: { status: 'ERROR', error: 'Broken scan' } },
-      { id: 'unknown-then-done', processingPolls: 2, statusWords: { PROCESSING: 'VALIDATING' }, outcome: { status: 'SUCCESS', data: {} } },
-      { id: 'unknown-forever', statusWords: { PROCESSING: 'VALIDATING' }, outcome: { status: 'NEVER' } },
-    ],
-    client: { retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 } },
-  }, f => ({ standIn, client } = f));
+  useStandInClient(
+    {
+      steps: [
+        { id: STEP, name: 'Invoice Processing', outcome: { status: 'SUCCESS', data: { total: 1 } } },
+        { id: 'only-mine', name: 'Mine', keys: [KEY], outcome: { status: 'SUCCESS', data: {} } },
+        {
+          id: 'webhook-words',
+          enqueuedPolls: 1,
+          statusWords: { SUCCESS: 'completed' },
+          outcome: { status: 'SUCCESS', data: { ok: 1 } },
+        },
+        { id: 'webhook-failed', statusWords: { ERROR: 'Failed' }, outcome: { status: 'ERROR', error: 'Broken scan' } },
+        {
+          id: 'unknown-then-done',
+          processingPolls: 2,
+          statusWords: { PROCESSING: 'VALIDATING' },
+          outcome: { status: 'SUCCESS', data: {} },
+        },
+        { id: 'unknown-forever', statusWords: { PROCESSING: 'VALIDATING' }, outcome: { status: 'NEVER' } },
+      ],
+      client: { retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 10 } },
+    },
+    f => ({ standIn, client } = f),
+  );
 
   const paths = () => standIn.requests().map(r => `${r.method} ${r.path}`);
 
   describe('1. the key check is GET /api/usage', () => {
-    it('a working key is accepted with this month\'s figures', async () => {
+    it("a working key is accepted with this month's figures", async () => {
       const usage = await client.checkKey();
       const now = new Date();
-      assert.deepEqual(usage, { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, successfulPages: 1234, successfulConversions: 89 });
+      assert.deepEqual(usage, {
+        year: now.getUTCFullYear(),
+        month: now.getUTCMonth() + 1,
+        successfulPages: 1234,
+        successfulConversions: 89,
+      });
       assert.deepEqual(paths(), ['GET /api/usage']);
     });
 
@@ -75,7 +106,12 @@ describe('DocuTray API reference', () => {
     });
 
     it('reads the usage answer strictly', () => {
-      assert.deepEqual(parseUsage({ year: 2026, month: 4, successful_pages: 1234, successful_conversions: 89 }), { year: 2026, month: 4, successfulPages: 1234, successfulConversions: 89 });
+      assert.deepEqual(parseUsage({ year: 2026, month: 4, successful_pages: 1234, successful_conversions: 89 }), {
+        year: 2026,
+        month: 4,
+        successfulPages: 1234,
+        successfulConversions: 89,
+      });
       assert.throws(() => parseUsage({ ok: true }), /usage answer/);
       assert.equal(usageQuery(), '');
       assert.equal(usageQuery({ year: 2026, month: 4 }), '?year=2026&month=4');
@@ -91,9 +127,13 @@ describe('DocuTray API reference', () => {
       assert.equal(isSupportedFileName('scan.TIFF'), false);
     });
 
-    it('the explorer menu and editor title offer exactly the table\'s extensions', () => {
-      const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
-      const clauses = Object.values(pkg.contributes.menus).flat().filter(m => m.command === 'docutray.runStep' && m.when?.includes('resourceExtname'));
+    it("the explorer menu and editor title offer exactly the table's extensions", () => {
+      const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+        contributes: { menus: Record<string, Array<{ command: string; when?: string }>> };
+      };
+      const clauses = Object.values(pkg.contributes.menus)
+        .flat()
+        .filter(m => m.command === 'docutray.runStep' && m.when?.includes('resourceExtname'));
       assert.ok(clauses.length >= 2, 'the run command appears where files are');
       for (const { when } of clauses) {
         const source = /resourceExtname =~ \/(.+)\/i/.exec(when ?? '')?.[1];
@@ -112,21 +152,29 @@ describe('DocuTray API reference', () => {
       const err = await rejection(prepareBody({ kind: 'bytes', data: SAMPLES.tiffLE, fileName: 'fax.tif' }));
       assert.ok(err instanceof InvalidInputError);
       assert.equal(err.reason, 'unsupportedType');
-      assert.equal(err.message, 'fax.tif is a TIFF image (image/tiff); DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP.');
+      assert.equal(
+        err.message,
+        'fax.tif is a TIFF image (image/tiff); DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP.',
+      );
     });
 
     it('the stand-in refuses a TIFF by default (the allowTiff switch keeps the old behaviour)', async () => {
       const tiff = { kind: 'base64' as const, data: SAMPLES.tiffLE.toString('base64'), contentType: 'image/tiff' };
       // The client would refuse it first; ask the stand-in directly.
       const res = await fetch(`${standIn.url}/api/steps-async/${STEP}`, {
-        method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ image_base64: tiff.data, image_content_type: tiff.contentType }),
       });
       assert.equal(res.status, 400);
-      assert.deepEqual(await res.json(), { message: 'Validation error', errors: ['Unsupported file type: image/tiff. Supported types: PDF, JPEG, PNG, GIF, BMP, WebP'] });
+      assert.deepEqual(await res.json(), {
+        message: 'Validation error',
+        errors: ['Unsupported file type: image/tiff. Supported types: PDF, JPEG, PNG, GIF, BMP, WebP'],
+      });
       standIn.configure({ allowTiff: true });
       const allowed = await fetch(`${standIn.url}/api/steps-async/${STEP}`, {
-        method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ image_base64: tiff.data, image_content_type: tiff.contentType }),
       });
       assert.equal(allowed.status, 202);
@@ -135,15 +183,23 @@ describe('DocuTray API reference', () => {
 
   describe('8. mime-types names what a refused file is', () => {
     it('from the full database, not a hand-written list', async () => {
-      assert.equal(mimeFromName('notes.docx'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+      assert.equal(
+        mimeFromName('notes.docx'),
+        'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      );
       assert.equal(mimeFromName('clip.mkv'), 'video/x-matroska');
       assert.equal(mimeFromName('model.stl'), 'model/stl');
       assert.equal(mimeFromName('invoice.pdf'), 'application/pdf', 'the supported table answers first');
       assert.equal(typeOfName('mail.eml')?.description, 'an e-mail message');
       assert.equal(describeType('video/x-matroska', 'clip.mkv'), 'a video (video/x-matroska)');
       assert.equal(describeType('model/stl', 'model.stl'), '"model/stl"');
-      const err = await rejection(prepareBody({ kind: 'bytes', data: Buffer.from('PK\x03\x04 a zip'), fileName: 'notes.docx' }));
-      assert.equal(err.message, 'notes.docx is a Word document (application/vnd.openxmlformats-officedocument.wordprocessingml.document); DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP.');
+      const err = await rejection(
+        prepareBody({ kind: 'bytes', data: Buffer.from('PK\x03\x04 a zip'), fileName: 'notes.docx' }),
+      );
+      assert.equal(
+        err.message,
+        'notes.docx is a Word document (application/vnd.openxmlformats-officedocument.wordprocessingml.document); DocuTray accepts PDF, PNG, JPEG, GIF, BMP, WebP.',
+      );
     });
 
     it('the magic bytes stay the authority: a PNG named .docx is sent as a PNG', async () => {
@@ -153,13 +209,25 @@ describe('DocuTray API reference', () => {
 
     it('the stand-in types an octet-stream part by its name from the full database (.dib is a bitmap)', async () => {
       const form = new FormData();
-      form.append('image', new Blob([Buffer.from('no signature at all, just bytes')], { type: 'application/octet-stream' }), 'scan.dib');
-      const res = await fetch(`${standIn.url}/api/steps-async/${STEP}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: form });
+      form.append(
+        'image',
+        new Blob([Buffer.from('no signature at all, just bytes')], { type: 'application/octet-stream' }),
+        'scan.dib',
+      );
+      const res = await fetch(`${standIn.url}/api/steps-async/${STEP}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}` },
+        body: form,
+      });
       assert.equal(res.status, 202);
       assert.equal(standIn.executions()[0].contentType, 'image/bmp');
       const word = new FormData();
       word.append('image', new Blob([Buffer.from('PK\x03\x04')], { type: 'application/octet-stream' }), 'notes.docx');
-      const refused = await fetch(`${standIn.url}/api/steps-async/${STEP}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: word });
+      const refused = await fetch(`${standIn.url}/api/steps-async/${STEP}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}` },
+        body: word,
+      });
       assert.equal(refused.status, 400);
     });
   });
@@ -177,12 +245,15 @@ describe('DocuTray API reference', () => {
       assert.equal(forbidden.resource, 'step');
       assert.equal(forbidden.resourceId, 'only-mine');
       assert.equal(forbidden.status, 403);
-      assert.match(forbidden.message, /no step "only-mine" that this API key may use \(403: Step not found or access denied\)/);
+      assert.match(
+        forbidden.message,
+        /no step "only-mine" that this API key may use \(403: Step not found or access denied\)/,
+      );
       assert.doesNotMatch(forbidden.message, /not allowed for your API key/);
       assert.deepEqual(standIn.starts(), []);
     });
 
-    it('a status\'s 403: the execution belongs to another key or organisation', async () => {
+    it("a status's 403: the execution belongs to another key or organisation", async () => {
       standIn.configure({ apiKeys: [KEY, OTHER_KEY] });
       const { id } = await client.startStep(STEP, PDF);
       const { client: other } = makeClient(standIn.url, { apiKey: OTHER_KEY });
@@ -217,7 +288,7 @@ describe('DocuTray API reference', () => {
       await client.startStep(STEP, PDF);
     });
 
-    it('415: our request\'s content type was refused (a proxy rewriting it?), with the request id', async () => {
+    it("415: our request's content type was refused (a proxy rewriting it?), with the request id", async () => {
       standIn.addFaults({ kind: 'unsupportedContentType', match: { method: 'POST' } });
       const err = await rejection(client.startStep(STEP, PDF));
       assert.ok(err instanceof ContentTypeRefusedError);
@@ -225,18 +296,31 @@ describe('DocuTray API reference', () => {
       const requestId = standIn.requests()[0].requestId;
       assert.equal(err.requestId, requestId);
       assert.equal(err.serverMessage, 'Unsupported Content-Type. Use multipart/form-data or application/json.');
-      assert.match(err.message, new RegExp(`content type \\(multipart/form-data\\) \\(415\\).*proxy.*Request id ${requestId}`));
+      assert.match(
+        err.message,
+        new RegExp(`content type \\(multipart/form-data\\) \\(415\\).*proxy.*Request id ${requestId}`),
+      );
       assert.doesNotMatch(err.message, /file type|accepts PDF/);
     });
 
     it('400 errors[] are shown in full, with the message', async () => {
       const res = await fetch(`${standIn.url}/api/steps-async/${STEP}`, {
-        method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
         body: JSON.stringify({ image_url: 'https://x.test/a.pdf', image_base64: 'AAAA' }),
       });
-      assert.deepEqual(await res.json(), { message: 'Validation error', errors: ['Provide only one of image_url and image_base64'] });
-      const err = new BadRequestError(['Image file is required', 'document_metadata must be a JSON object'], { status: 400, serverMessage: 'Validation error' });
-      assert.equal(err.message, 'DocuTray rejected the request (400): Validation error: Image file is required; document_metadata must be a JSON object');
+      assert.deepEqual(await res.json(), {
+        message: 'Validation error',
+        errors: ['Provide only one of image_url and image_base64'],
+      });
+      const err = new BadRequestError(['Image file is required', 'document_metadata must be a JSON object'], {
+        status: 400,
+        serverMessage: 'Validation error',
+      });
+      assert.equal(
+        err.message,
+        'DocuTray rejected the request (400): Validation error: Image file is required; document_metadata must be a JSON object',
+      );
     });
   });
 
@@ -289,19 +373,34 @@ describe('DocuTray API reference', () => {
   describe('6. step_name', () => {
     it('a start answers {id, status, step_id, step_name}; the client keeps the name', async () => {
       const started = await client.startStep(STEP, PDF);
-      assert.deepEqual(started.raw, { id: started.id, status: 'ENQUEUED', step_id: STEP, step_name: 'Invoice Processing' });
+      assert.deepEqual(started.raw, {
+        id: started.id,
+        status: 'ENQUEUED',
+        step_id: STEP,
+        step_name: 'Invoice Processing',
+      });
       assert.equal(started.stepName, 'Invoice Processing');
     });
 
-    it('the status answers the reference\'s snake_case record with conversion_id', async () => {
+    it("the status answers the reference's snake_case record with conversion_id", async () => {
       const { id } = await client.startStep(STEP, PDF);
-      const res = await fetch(`${standIn.url}/api/steps-async/status/${id}`, { headers: { authorization: `Bearer ${KEY}` } });
-      const body = await res.json() as Record<string, unknown>;
-      assert.deepEqual(Object.keys(body).sort(), ['conversion_id', 'data', 'error', 'original_filename', 'request_timestamp', 'response_timestamp', 'status']);
+      const res = await fetch(`${standIn.url}/api/steps-async/status/${id}`, {
+        headers: { authorization: `Bearer ${KEY}` },
+      });
+      const body = (await res.json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(body).sort(), [
+        'conversion_id',
+        'data',
+        'error',
+        'original_filename',
+        'request_timestamp',
+        'response_timestamp',
+        'status',
+      ]);
       assert.equal(body.conversion_id, id);
     });
 
-    it('a run shows the user\'s name for a configured step, DocuTray\'s for an id typed by hand', () => {
+    it("a run shows the user's name for a configured step, DocuTray's for an id typed by hand", () => {
       assert.equal(displayStepName({ id: STEP, name: STEP }, 'Invoice Processing'), 'Invoice Processing');
       assert.equal(displayStepName({ id: STEP, name: 'My invoices' }, 'Invoice Processing'), 'My invoices');
       assert.equal(displayStepName({ id: STEP, name: STEP }, undefined), STEP);
@@ -310,7 +409,11 @@ describe('DocuTray API reference', () => {
 
     it('a hand-typed step id that DocuTray names is offered for docutray.steps under that name', () => {
       assert.deepEqual(stepToSave([], STEP, 'Invoice Processing'), { id: STEP, name: 'Invoice Processing' });
-      assert.equal(stepToSave([{ id: STEP, name: 'Mine' }], STEP, 'Invoice Processing'), undefined, 'configured already');
+      assert.equal(
+        stepToSave([{ id: STEP, name: 'Mine' }], STEP, 'Invoice Processing'),
+        undefined,
+        'configured already',
+      );
       assert.equal(stepToSave([], STEP, STEP), undefined, 'no name of its own');
       assert.equal(stepToSave([], STEP, undefined), undefined);
     });

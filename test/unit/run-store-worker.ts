@@ -12,7 +12,17 @@ async function main(): Promise<void> {
   for (let i = 0; i < count; i++) {
     const now = Date.now();
     const id = `${who}-${i}`;
-    await store.write({ id, source: `file:///ws/${id}.pdf`, sourceName: `${id}.pdf`, stepId: 's', stepName: 'S', state: 'starting', startedAt: now, updatedAt: now, owner: who });
+    await store.write({
+      id,
+      source: `file:///ws/${id}.pdf`,
+      sourceName: `${id}.pdf`,
+      stepId: 's',
+      stepName: 'S',
+      state: 'starting',
+      startedAt: now,
+      updatedAt: now,
+      owner: who,
+    });
     await store.update(id, { state: 'ENQUEUED', executionId: `exec-${id}` }, who);
     // Reads everything the other process is writing, as a window refreshing its view does.
     if (i % 5 === 0) {

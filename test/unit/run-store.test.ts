@@ -5,7 +5,16 @@
  */
 import * as assert from 'assert';
 import { fork } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunRecord } from '../../src/core/runs/history';
@@ -13,7 +22,17 @@ import { RunStore, StoreProblem } from '../../src/core/runs/runStore';
 
 function rec(id: string, state: RunRecord['state'], extra: Partial<RunRecord> = {}): RunRecord {
   const now = Date.now();
-  return { id, source: `file:///ws/${id}.pdf`, sourceName: `${id}.pdf`, stepId: 's', stepName: 'S', state, startedAt: now, updatedAt: now, ...extra };
+  return {
+    id,
+    source: `file:///ws/${id}.pdf`,
+    sourceName: `${id}.pdf`,
+    stepId: 's',
+    stepName: 'S',
+    state,
+    startedAt: now,
+    updatedAt: now,
+    ...extra,
+  };
 }
 
 describe('the shared run store', () => {
@@ -42,19 +61,24 @@ describe('the shared run store', () => {
       assert.strictEqual(all.length, 80);
       assert.ok(all.every(r => r.state === 'SUCCESS'));
     }
-    assert.deepStrictEqual(readdirSync(join(dir, 'runs')).filter(n => !n.endsWith('.json')), [], 'no temporary file left');
+    assert.deepStrictEqual(
+      readdirSync(join(dir, 'runs')).filter(n => !n.endsWith('.json')),
+      [],
+      'no temporary file left',
+    );
   });
 
   it('two processes hammering the same directory lose nothing and damage nothing', async function () {
     this.timeout(60000);
     const worker = join(__dirname, 'run-store-worker.js');
-    const spawnOne = (who: string) => new Promise<{ who?: string; problems?: string[]; error?: string }>((resolve, reject) => {
-      const child = fork(worker, [dir, who, '60'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-      let out = '';
-      child.stdout?.on('data', d => (out += String(d)));
-      child.on('error', reject);
-      child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() || '{}')));
-    });
+    const spawnOne = (who: string) =>
+      new Promise<{ who?: string; problems?: string[]; error?: string }>((resolve, reject) => {
+        const child = fork(worker, [dir, who, '60'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+        let out = '';
+        child.stdout?.on('data', d => (out += String(d)));
+        child.on('error', reject);
+        child.on('exit', () => resolve(JSON.parse(out.trim().split('\n').pop() || '{}')));
+      });
     const reader = new RunStore(dir, { onProblem: p => assert.fail(`${p.file}: ${p.message}`) });
     let reading = true;
     const reads = (async () => {
@@ -67,22 +91,32 @@ describe('the shared run store', () => {
     })();
     const results = await Promise.all([spawnOne('P1'), spawnOne('P2')]);
     reading = false;
-    assert.ok(await reads > 0);
+    assert.ok((await reads) > 0);
     for (const r of results) {
       assert.strictEqual(r.error, undefined, r.error);
       assert.deepStrictEqual(r.problems, []);
     }
     const all = await new RunStore(dir).list();
     assert.strictEqual(all.length, 120);
-    assert.ok(all.every(r => r.state === 'SUCCESS' && r.executionId === `exec-${r.id}`), 'every update of both processes is there');
-    assert.deepStrictEqual(readdirSync(join(dir, 'runs')).filter(n => !n.endsWith('.json')), []);
+    assert.ok(
+      all.every(r => r.state === 'SUCCESS' && r.executionId === `exec-${r.id}`),
+      'every update of both processes is there',
+    );
+    assert.deepStrictEqual(
+      readdirSync(join(dir, 'runs')).filter(n => !n.endsWith('.json')),
+      [],
+    );
   });
 
   it('never brings back a run another window removed, and never lets a window change a run another drives', async () => {
     const a = new RunStore(dir);
     const b = new RunStore(dir);
     await a.write(rec('r1', 'PROCESSING', { owner: 'A', executionId: 'e1' }));
-    assert.strictEqual(await b.update('r1', { state: 'cancelled' }, 'B'), undefined, 'B may not change A\'s run in flight');
+    assert.strictEqual(
+      await b.update('r1', { state: 'cancelled' }, 'B'),
+      undefined,
+      "B may not change A's run in flight",
+    );
     assert.strictEqual((await a.read('r1'))?.state, 'PROCESSING');
     await b.remove([{ id: 'r1', executionId: 'e1' }]);
     assert.strictEqual(await a.update('r1', { state: 'SUCCESS' }, 'A'), undefined);
@@ -90,7 +124,11 @@ describe('the shared run store', () => {
   });
 
   it('migrates an old runs.json once, safely when two windows migrate at the same moment', async () => {
-    const old = [rec('m1', 'SUCCESS', { executionId: 'x1' }), rec('m2', 'PROCESSING', { executionId: 'x2' }), rec('m3', 'starting')];
+    const old = [
+      rec('m1', 'SUCCESS', { executionId: 'x1' }),
+      rec('m2', 'PROCESSING', { executionId: 'x2' }),
+      rec('m3', 'starting'),
+    ];
     writeFileSync(join(dir, 'runs.json'), JSON.stringify({ version: 1, runs: old }));
     const a = new RunStore(dir);
     const b = new RunStore(dir);
@@ -98,7 +136,11 @@ describe('the shared run store', () => {
     assert.strictEqual(counts[0] + counts[1], 3, 'each record created by exactly one window');
     assert.deepStrictEqual((await a.list()).map(r => r.id).sort(), ['m1', 'm2', 'm3']);
     assert.ok(!existsSync(join(dir, 'runs.json')));
-    assert.strictEqual(readdirSync(dir).filter(n => n.startsWith('runs.json.migrated-')).length, 1, 'the old file is kept, renamed');
+    assert.strictEqual(
+      readdirSync(dir).filter(n => n.startsWith('runs.json.migrated-')).length,
+      1,
+      'the old file is kept, renamed',
+    );
     // A record changed after migration is not replaced by a late migration of the same old file.
     await a.update('m2', { state: 'SUCCESS' }, 'A');
     writeFileSync(join(dir, 'runs.json'), JSON.stringify({ version: 1, runs: old }));
@@ -112,16 +154,26 @@ describe('the shared run store', () => {
     await s.write(rec('good', 'SUCCESS'));
     writeFileSync(join(dir, 'runs', 'broken.json'), '{"id": "broken", "sta');
     writeFileSync(join(dir, 'runs', 'notarun.json'), '{"hello": 1}');
-    assert.deepStrictEqual((await s.list()).map(r => r.id), ['good']);
+    assert.deepStrictEqual(
+      (await s.list()).map(r => r.id),
+      ['good'],
+    );
     assert.strictEqual(problems.length, 2);
     for (const p of problems) {
       assert.ok(p.movedTo && existsSync(p.movedTo), `${p.file} kept at ${p.movedTo}`);
       assert.match(p.movedTo, /\.json\.bad-\d{4}-/);
     }
-    assert.strictEqual(readFileSync(problems.find(p => p.file.endsWith('broken.json'))?.movedTo as string, 'utf8'), '{"id": "broken", "sta', 'the bytes are kept');
+    assert.strictEqual(
+      readFileSync(problems.find(p => p.file.endsWith('broken.json'))?.movedTo as string, 'utf8'),
+      '{"id": "broken", "sta',
+      'the bytes are kept',
+    );
     writeFileSync(join(dir, 'runs.json'), '{"version": 1, "runs": [ {broken');
     assert.strictEqual(await s.migrateLegacy(), 0);
-    assert.ok(readdirSync(dir).some(n => n.startsWith('runs.json.bad-')), 'a damaged runs.json is kept aside, not overwritten');
+    assert.ok(
+      readdirSync(dir).some(n => n.startsWith('runs.json.bad-')),
+      'a damaged runs.json is kept aside, not overwritten',
+    );
   });
 
   it('sweeps stored results no run refers to (old ones only) and removes a run with its result', async () => {
@@ -138,7 +190,10 @@ describe('the shared run store', () => {
     await s.write(rec('r-removed', 'SUCCESS', { executionId: 'removed' }));
     await s.remove([{ id: 'r-removed', executionId: 'removed' }]);
     const swept = await s.sweep();
-    assert.deepStrictEqual(swept.map(f => f.split(/[/\\]/).pop()), ['orphan.json']);
+    assert.deepStrictEqual(
+      swept.map(f => f.split(/[/\\]/).pop()),
+      ['orphan.json'],
+    );
     assert.deepStrictEqual(readdirSync(join(dir, 'results')).sort(), ['fresh-orphan.json', 'kept.json']);
   });
 

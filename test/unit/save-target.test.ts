@@ -3,10 +3,27 @@
  * symbolic links: only inside the workspace folder that holds the source, never through a link.
  */
 import * as assert from 'assert';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  lstatSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SaveRefusedError, ensureFolderInside, entryAt, isInside, planSaveFolder, writeResultFile } from '../../src/core/results/saveTarget';
+import {
+  SaveRefusedError,
+  ensureFolderInside,
+  entryAt,
+  isInside,
+  planSaveFolder,
+  writeResultFile,
+} from '../../src/core/results/saveTarget';
 
 const posixOnly = process.platform === 'win32' ? it.skip : it;
 
@@ -24,10 +41,20 @@ describe('saving results only where they belong', () => {
   afterEach(() => rmSync(base, { recursive: true, force: true }));
 
   it('plans inside the folder that holds the source, and nowhere for a source in no open folder', () => {
-    assert.deepStrictEqual(planSaveFolder('besideSource', join(ws, 'docs', 'a.pdf'), ws, 'r'), { folder: join(ws, 'docs') });
-    assert.deepStrictEqual(planSaveFolder('folder', join(ws, 'docs', 'a.pdf'), ws, 'docutray-results'), { folder: join(ws, 'docutray-results') });
-    assert.ok('refused' in planSaveFolder('folder', join(base, 'other', 'a.pdf'), undefined, 'docutray-results'), 'no folder of this window holds it');
-    assert.ok('refused' in planSaveFolder('folder', join(base, 'other', 'a.pdf'), ws, 'docutray-results'), 'a folder that does not hold it');
+    assert.deepStrictEqual(planSaveFolder('besideSource', join(ws, 'docs', 'a.pdf'), ws, 'r'), {
+      folder: join(ws, 'docs'),
+    });
+    assert.deepStrictEqual(planSaveFolder('folder', join(ws, 'docs', 'a.pdf'), ws, 'docutray-results'), {
+      folder: join(ws, 'docutray-results'),
+    });
+    assert.ok(
+      'refused' in planSaveFolder('folder', join(base, 'other', 'a.pdf'), undefined, 'docutray-results'),
+      'no folder of this window holds it',
+    );
+    assert.ok(
+      'refused' in planSaveFolder('folder', join(base, 'other', 'a.pdf'), ws, 'docutray-results'),
+      'a folder that does not hold it',
+    );
   });
 
   it('refuses a results folder that leaves the workspace folder', () => {
@@ -42,7 +69,10 @@ describe('saving results only where they belong', () => {
     symlinkSync(outside, join(ws, 'out'));
     await assert.rejects(ensureFolderInside(ws, join(ws, 'out', 'results')), SaveRefusedError);
     assert.deepStrictEqual(readdirSync(outside), []);
-    assert.strictEqual(await ensureFolderInside(ws, join(ws, 'docutray-results', 'deep')), join(ws, 'docutray-results', 'deep'));
+    assert.strictEqual(
+      await ensureFolderInside(ws, join(ws, 'docutray-results', 'deep')),
+      join(ws, 'docutray-results', 'deep'),
+    );
   });
 
   posixOnly('never writes through a link at the file name, nor replaces it', async () => {
@@ -51,7 +81,11 @@ describe('saving results only where they belong', () => {
     const link = join(ws, 'docs', 'inv.pdf.step.json');
     symlinkSync(victim, link);
     assert.strictEqual(await entryAt(link), 'link');
-    assert.strictEqual(await writeResultFile(link, '{}', 'create'), false, 'an exclusive create does not follow a link');
+    assert.strictEqual(
+      await writeResultFile(link, '{}', 'create'),
+      false,
+      'an exclusive create does not follow a link',
+    );
     await assert.rejects(writeResultFile(link, '{}', 'replace'), SaveRefusedError);
     assert.strictEqual(readFileSync(victim, 'utf8'), 'not yours');
     assert.ok(lstatSync(link).isSymbolicLink());

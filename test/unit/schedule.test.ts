@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
 import { CancelledError, StepFailedError, TimeoutError } from '../../src/core/api/errors';
 import type { Execution } from '../../src/core/api/types';
-import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE, PollSchedule, nextPollDelay, pollInstants } from '../../src/core/polling/schedule';
+import {
+  ADAPTIVE_SCHEDULE,
+  FLAT_2S_SCHEDULE,
+  PollSchedule,
+  nextPollDelay,
+  pollInstants,
+} from '../../src/core/polling/schedule';
 import { waitForExecution } from '../../src/core/polling/wait';
 import { rejection } from './client/support';
 
@@ -46,7 +52,8 @@ describe('waitForExecution', () => {
     const script = ['ENQUEUED', 'PROCESSING', 'PROCESSING', 'SUCCESS'];
     const seen: string[] = [];
     const result = await waitForExecution('exec_1', async () => exec(script.shift() as string, { data: { ok: 1 } }), {
-      schedule: FAST, onStatus: e => seen.push(e.status),
+      schedule: FAST,
+      onStatus: e => seen.push(e.status),
     });
     assert.equal(result.status, 'SUCCESS');
     assert.deepEqual(seen, ['ENQUEUED', 'PROCESSING', 'PROCESSING', 'SUCCESS']);
@@ -78,10 +85,16 @@ describe('waitForExecution', () => {
   it('gives up with TimeoutError after timeoutMs, having polled until then', async () => {
     let polls = 0;
     const t0 = Date.now();
-    const err = await rejection(waitForExecution('exec_1', async () => {
-      polls++;
-      return exec('PROCESSING');
-    }, { schedule: FAST, timeoutMs: 200 }));
+    const err = await rejection(
+      waitForExecution(
+        'exec_1',
+        async () => {
+          polls++;
+          return exec('PROCESSING');
+        },
+        { schedule: FAST, timeoutMs: 200 },
+      ),
+    );
     const took = Date.now() - t0;
     assert.ok(err instanceof TimeoutError);
     assert.equal(err.kind, 'timeout');
@@ -97,10 +110,16 @@ describe('waitForExecution', () => {
     const slow: PollSchedule = { firstDelayMs: 10, minIntervalMs: 400, growth: 0, maxIntervalMs: 400 };
     const t0 = Date.now();
     const times: number[] = [];
-    const err = await rejection(waitForExecution('exec_1', async () => {
-      times.push(Date.now() - t0);
-      return exec('PROCESSING');
-    }, { schedule: slow, timeoutMs: 500 }));
+    const err = await rejection(
+      waitForExecution(
+        'exec_1',
+        async () => {
+          times.push(Date.now() - t0);
+          return exec('PROCESSING');
+        },
+        { schedule: slow, timeoutMs: 500 },
+      ),
+    );
     assert.ok(err instanceof TimeoutError);
     assert.equal(times.length, 3, `polled at ${times.join(', ')} ms`);
     assert.ok(times[2] >= 450 && times[2] < 700, `last poll at ${times[2]} ms`);
@@ -109,8 +128,11 @@ describe('waitForExecution', () => {
   it('finds a result that lands just before the deadline', async () => {
     const slow: PollSchedule = { firstDelayMs: 10, minIntervalMs: 400, growth: 0, maxIntervalMs: 400 };
     const t0 = Date.now();
-    const result = await waitForExecution('exec_1', async () => exec(Date.now() - t0 > 450 ? 'SUCCESS' : 'PROCESSING'),
-      { schedule: slow, timeoutMs: 500 });
+    const result = await waitForExecution(
+      'exec_1',
+      async () => exec(Date.now() - t0 > 450 ? 'SUCCESS' : 'PROCESSING'),
+      { schedule: slow, timeoutMs: 500 },
+    );
     assert.equal(result.status, 'SUCCESS');
   });
 
@@ -118,10 +140,14 @@ describe('waitForExecution', () => {
     const controller = new AbortController();
     let polls = 0;
     const slow: PollSchedule = { firstDelayMs: 10, minIntervalMs: 5000, growth: 0, maxIntervalMs: 5000 };
-    const p = waitForExecution('exec_1', async () => {
-      polls++;
-      return exec('PROCESSING');
-    }, { schedule: slow, signal: controller.signal });
+    const p = waitForExecution(
+      'exec_1',
+      async () => {
+        polls++;
+        return exec('PROCESSING');
+      },
+      { schedule: slow, signal: controller.signal },
+    );
     await new Promise(r => setTimeout(r, 100));
     const t0 = Date.now();
     controller.abort();
@@ -135,10 +161,14 @@ describe('waitForExecution', () => {
   it('keeps the pace of a resumed run (startedAt in the past)', async () => {
     const t0 = Date.now();
     let first = -1;
-    await waitForExecution('exec_1', async () => {
-      first = Date.now() - t0;
-      return exec('SUCCESS');
-    }, { schedule: { ...FAST, firstDelayMs: 1000 }, startedAt: Date.now() - 5000 });
+    await waitForExecution(
+      'exec_1',
+      async () => {
+        first = Date.now() - t0;
+        return exec('SUCCESS');
+      },
+      { schedule: { ...FAST, firstDelayMs: 1000 }, startedAt: Date.now() - 5000 },
+    );
     assert.ok(first < 100, `first poll after ${first} ms`);
   });
 });

@@ -8,7 +8,17 @@ import { Readable } from 'node:stream';
 import { DocuTrayClient } from '../../src/core/api/client';
 import { DocuTrayError } from '../../src/core/api/errors';
 import { FaultSpec, StandIn } from '../../stand-in/server';
-import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './client/support';
+import {
+  KEY,
+  SAMPLES,
+  assertNoKey,
+  closedPort,
+  makeClient,
+  mockFetch,
+  newMockAgent,
+  rejection,
+  useStandInClient,
+} from './client/support';
 
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };
 
@@ -17,14 +27,17 @@ describe('the API key never appears in errors or logs', () => {
   let client: DocuTrayClient;
   let logs: string[];
 
-  useStandInClient({
-    steps: [
-      { id: 'step_ok', outcome: { status: 'SUCCESS', data: { echo: 'nothing secret' } } },
-      { id: 'step_fails', outcome: { status: 'ERROR', error: { code: 'EXTRACTION_FAILED', message: 'No total' } } },
-      { id: 'step_never', outcome: { status: 'NEVER' } },
-    ],
-    client: { retry: { baseDelayMs: 1, maxDelayMs: 5, maxRetries: 1 }, requestTimeoutMs: 300, uploadTimeoutMs: 300 },
-  }, f => ({ standIn, client, logs } = f));
+  useStandInClient(
+    {
+      steps: [
+        { id: 'step_ok', outcome: { status: 'SUCCESS', data: { echo: 'nothing secret' } } },
+        { id: 'step_fails', outcome: { status: 'ERROR', error: { code: 'EXTRACTION_FAILED', message: 'No total' } } },
+        { id: 'step_never', outcome: { status: 'NEVER' } },
+      ],
+      client: { retry: { baseDelayMs: 1, maxDelayMs: 5, maxRetries: 1 }, requestTimeoutMs: 300, uploadTimeoutMs: 300 },
+    },
+    f => ({ standIn, client, logs } = f),
+  );
 
   const faults: [string, FaultSpec][] = [
     ['429', { kind: 'rateLimit', retryAfter: 0, count: 9 }],
@@ -42,7 +55,12 @@ describe('the API key never appears in errors or logs', () => {
       it(`${what} on ${op}`, async () => {
         const id = op === 'getStatus' ? (await client.startStep('step_ok', PDF)).id : '';
         standIn.addFaults(fault);
-        const p = op === 'checkKey' ? client.checkKey() : op === 'startStep' ? client.startStep('step_ok', PDF) : client.getStatus(id);
+        const p =
+          op === 'checkKey'
+            ? client.checkKey()
+            : op === 'startStep'
+              ? client.startStep('step_ok', PDF)
+              : client.getStatus(id);
         const err = await rejection(p);
         assert.ok(err instanceof DocuTrayError, String(err));
         assertNoKey(err, logs);
@@ -58,7 +76,10 @@ describe('the API key never appears in errors or logs', () => {
     ['polling timeout', c => c.runStep('step_never', PDF, { timeoutMs: 400 })],
     ['cancel', c => c.runStep('step_never', PDF, { signal: AbortSignal.timeout(300) })],
     ['local refusal', c => c.startStep('step_ok', { kind: 'bytes', data: SAMPLES.text, fileName: 'x.txt' })],
-    ['a bad step id with a stream', c => c.startStep('..', { kind: 'stream', stream: Readable.from([SAMPLES.pdf]), fileName: 'a.pdf' })],
+    [
+      'a bad step id with a stream',
+      c => c.startStep('..', { kind: 'stream', stream: Readable.from([SAMPLES.pdf]), fileName: 'a.pdf' }),
+    ],
   ];
   for (const [what, run] of cases) {
     it(what, async () => {
@@ -70,9 +91,18 @@ describe('the API key never appears in errors or logs', () => {
 
   it('401 with the key echoed back', async () => {
     const agent = newMockAgent();
-    const { client: c, logs: l } = makeClient('https://app.docutray.com', { fetch: mockFetch(agent), retry: { maxRetries: 0 } });
-    agent.get('https://app.docutray.com').intercept({ path: '/api/usage', method: 'GET' })
-      .reply(401, { message: `Invalid API key: ${KEY}`, error: { message: `token ${KEY} revoked` } }, { headers: { 'content-type': 'application/json' } });
+    const { client: c, logs: l } = makeClient('https://app.docutray.com', {
+      fetch: mockFetch(agent),
+      retry: { maxRetries: 0 },
+    });
+    agent
+      .get('https://app.docutray.com')
+      .intercept({ path: '/api/usage', method: 'GET' })
+      .reply(
+        401,
+        { message: `Invalid API key: ${KEY}`, error: { message: `token ${KEY} revoked` } },
+        { headers: { 'content-type': 'application/json' } },
+      );
     const err = await rejection(c.checkKey());
     assert.equal(err.kind, 'authentication');
     assertNoKey(err, l);
@@ -81,8 +111,13 @@ describe('the API key never appears in errors or logs', () => {
 
   it('a plain-text error page quoting the request headers', async () => {
     const agent = newMockAgent();
-    const { client: c, logs: l } = makeClient('https://app.docutray.com', { fetch: mockFetch(agent), retry: { maxRetries: 0 } });
-    agent.get('https://app.docutray.com').intercept({ path: '/api/usage', method: 'GET' })
+    const { client: c, logs: l } = makeClient('https://app.docutray.com', {
+      fetch: mockFetch(agent),
+      retry: { maxRetries: 0 },
+    });
+    agent
+      .get('https://app.docutray.com')
+      .intercept({ path: '/api/usage', method: 'GET' })
       .reply(418, `Teapot. Your headers: Authorization: Bearer ${KEY}`);
     const err = await rejection(c.checkKey());
     assert.equal(err.kind, 'http');
@@ -91,7 +126,9 @@ describe('the API key never appears in errors or logs', () => {
   });
 
   it('connection refused', async () => {
-    const { client: c, logs: l } = makeClient(`http://127.0.0.1:${await closedPort()}`, { retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 } });
+    const { client: c, logs: l } = makeClient(`http://127.0.0.1:${await closedPort()}`, {
+      retry: { maxRetries: 1, baseDelayMs: 1, maxDelayMs: 2 },
+    });
     for (const run of [() => c.checkKey(), () => c.startStep('step_ok', PDF), () => c.getStatus('exec_1')]) {
       assertNoKey(await rejection(run()), l);
     }

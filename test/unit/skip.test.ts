@@ -19,13 +19,24 @@ describe('skip what is done', () => {
     { sha256: H('c'), stepId: 'receipt', executionId: 'e-other-step', status: 'SUCCESS', finishedAt: 3 },
   ];
   const index = buildDoneIndex(runs);
-  const files = [{ uri: 'a.pdf', sha256: H('a') }, { uri: 'b.pdf', sha256: H('b') }, { uri: 'c.pdf', sha256: H('c') }, { uri: 'unhashed.pdf' }];
+  const files = [
+    { uri: 'a.pdf', sha256: H('a') },
+    { uri: 'b.pdf', sha256: H('b') },
+    { uri: 'c.pdf', sha256: H('c') },
+    { uri: 'unhashed.pdf' },
+  ];
 
   it('only a success by the same step counts, the newest one', () => {
     const d = decideSkips(files, 'invoice', index, 'skip');
-    assert.deepEqual(d.alreadyDone.map(x => [x.uri, x.run.executionId]), [['a.pdf', 'e-new']]);
+    assert.deepEqual(
+      d.alreadyDone.map(x => [x.uri, x.run.executionId]),
+      [['a.pdf', 'e-new']],
+    );
     assert.deepEqual(d.run, ['b.pdf', 'c.pdf', 'unhashed.pdf']);
-    assert.deepEqual(d.skip.map(s => s.uri), ['a.pdf']);
+    assert.deepEqual(
+      d.skip.map(s => s.uri),
+      ['a.pdf'],
+    );
     assert.equal(d.needsAnswer, false);
   });
 
@@ -47,13 +58,19 @@ describe('skip what is done', () => {
   });
 
   it('hash case does not matter', () => {
-    assert.equal(decideSkips([{ uri: 'a.pdf', sha256: H('a').toUpperCase() }], 'invoice', index, 'skip').skip.length, 1);
+    assert.equal(
+      decideSkips([{ uri: 'a.pdf', sha256: H('a').toUpperCase() }], 'invoice', index, 'skip').skip.length,
+      1,
+    );
   });
 
   it('marks skipped files in the batch with the reused execution', () => {
     const b = createBatch({ stepId: 'invoice', files: files.map(f => ({ uri: f.uri })), now: 0 });
     markSkipped(b, decideSkips(files, 'invoice', index, 'skip'), 10);
-    assert.deepEqual(b.files.map(f => f.state), ['skipped', 'pending', 'pending', 'pending']);
+    assert.deepEqual(
+      b.files.map(f => f.state),
+      ['skipped', 'pending', 'pending', 'pending'],
+    );
     assert.equal(b.files[0].reusedExecutionId, 'e-new');
   });
 

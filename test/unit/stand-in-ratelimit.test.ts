@@ -5,7 +5,12 @@ import { startStandIn, type StandIn } from '../../stand-in/server';
 const KEY = 'rl-key';
 const OTHER = 'rl-other';
 
-async function call(si: StandIn, method: 'GET' | 'POST', path: string, key = KEY): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
+async function call(
+  si: StandIn,
+  method: 'GET' | 'POST',
+  path: string,
+  key = KEY,
+): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
   const res = await fetch(`${si.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
@@ -21,7 +26,12 @@ describe('stand-in rate limiter', () => {
   beforeEach(async () => {
     si = await startStandIn({
       apiKeys: [KEY, OTHER],
-      config: { steps: [{ id: 'quick', outcome: { status: 'SUCCESS', data: {} } }, { id: 'jittery', processingMs: 1000, jitter: 0.5, outcome: { status: 'SUCCESS', data: {} } }] },
+      config: {
+        steps: [
+          { id: 'quick', outcome: { status: 'SUCCESS', data: {} } },
+          { id: 'jittery', processingMs: 1000, jitter: 0.5, outcome: { status: 'SUCCESS', data: {} } },
+        ],
+      },
     });
   });
   afterEach(() => si.close());
@@ -43,7 +53,10 @@ describe('stand-in rate limiter', () => {
     assert.equal(a.headers.get('x-ratelimit-remaining'), '2');
     assert.equal(a.headers.get('x-ratelimit-limit-type'), 'minute');
     const reset = Number(a.headers.get('x-ratelimit-reset'));
-    assert.ok(Number.isInteger(reset) && reset * 1000 >= t0 + 60_000 && reset * 1000 <= Date.now() + 61_000, `reset ${reset}`);
+    assert.ok(
+      Number.isInteger(reset) && reset * 1000 >= t0 + 60_000 && reset * 1000 <= Date.now() + 61_000,
+      `reset ${reset}`,
+    );
     const s = await call(si, 'GET', `/api/steps-async/status/${String(a.body.id)}`);
     assert.equal(s.status, 200);
     assert.equal(s.headers.get('x-ratelimit-remaining'), '1');
@@ -53,13 +66,22 @@ describe('stand-in rate limiter', () => {
     assert.equal(nf.headers.get('x-ratelimit-remaining'), '0');
     const refused = await start(si);
     assert.equal(refused.status, 429);
-    assert.deepEqual(Object.keys(refused.body), ['error', 'limitType', 'limit', 'remaining', 'resetTime', 'retryAfter']);
+    assert.deepEqual(Object.keys(refused.body), [
+      'error',
+      'limitType',
+      'limit',
+      'remaining',
+      'resetTime',
+      'retryAfter',
+    ]);
     assert.equal(refused.body.error, 'Rate limit exceeded');
     assert.equal(refused.body.limitType, 'minute');
     assert.equal(refused.body.limit, 3);
     assert.equal(refused.body.remaining, 0);
     assert.equal(refused.body.resetTime, reset);
-    assert.ok(typeof refused.body.retryAfter === 'number' && refused.body.retryAfter >= 59 && refused.body.retryAfter <= 60);
+    assert.ok(
+      typeof refused.body.retryAfter === 'number' && refused.body.retryAfter >= 59 && refused.body.retryAfter <= 60,
+    );
     assert.equal(refused.headers.get('retry-after'), String(refused.body.retryAfter));
     assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
     // The refused request started nothing and was not counted.
@@ -101,12 +123,17 @@ describe('stand-in rate limiter', () => {
   });
 
   it('is configured and read over the control API, and turned off with false', async () => {
-    const post = (route: string, body: unknown) => fetch(`${si.url}/__stand-in/${route}`, { method: 'POST', body: JSON.stringify(body) });
+    const post = (route: string, body: unknown) =>
+      fetch(`${si.url}/__stand-in/${route}`, { method: 'POST', body: JSON.stringify(body) });
     assert.equal((await post('config', { rateLimit: { perMinute: 0 } })).status, 400);
     assert.equal((await post('config', { rateLimit: { perMinute: 1 } })).status, 200);
     await start(si);
     assert.equal((await start(si)).status, 429);
-    const stats = (await (await fetch(`${si.url}/__stand-in/ratelimit`)).json()) as { counted: number; refused: number; keys: Record<string, { minute: { count: number; limit: number } }> };
+    const stats = (await (await fetch(`${si.url}/__stand-in/ratelimit`)).json()) as {
+      counted: number;
+      refused: number;
+      keys: Record<string, { minute: { count: number; limit: number } }>;
+    };
     assert.equal(stats.counted, 1);
     assert.equal(stats.refused, 1);
     assert.deepEqual(Object.keys(stats.keys), ['key#0']);
@@ -117,7 +144,7 @@ describe('stand-in rate limiter', () => {
     assert.equal(r.headers.get('x-ratelimit-limit'), null);
   });
 
-  it('jitters a step\'s durations within ±jitter, the same way again for the same seed', async () => {
+  it("jitters a step's durations within ±jitter, the same way again for the same seed", async () => {
     si.configure({ seed: 42 });
     // Starts 20 executions, waits past the longest possible one, and reads how long each took.
     const durations = async () => {
@@ -129,7 +156,10 @@ describe('stand-in rate limiter', () => {
       return si.executions().map(e => (e.completedAt as number) - e.createdAt);
     };
     const first = await durations();
-    assert.ok(first.every(d => d >= 500 && d <= 1500), first.join(','));
+    assert.ok(
+      first.every(d => d >= 500 && d <= 1500),
+      first.join(','),
+    );
     assert.ok(Math.max(...first) - Math.min(...first) > 200, 'they vary');
     const second = await durations();
     assert.deepEqual(second, first);

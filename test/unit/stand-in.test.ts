@@ -23,17 +23,30 @@ const KEY = 'unit-key';
 const AUTH = { authorization: `Bearer ${KEY}` };
 
 const STEPS: StepScript[] = [
-  { id: 'polls', name: 'Poll-scripted', enqueuedPolls: 1, processingPolls: 2, progress: true, outcome: { status: 'SUCCESS', data: { total: 42, currency: 'EUR' } } },
+  {
+    id: 'polls',
+    name: 'Poll-scripted',
+    enqueuedPolls: 1,
+    processingPolls: 2,
+    progress: true,
+    outcome: { status: 'SUCCESS', data: { total: 42, currency: 'EUR' } },
+  },
   { id: 'instant', outcome: { status: 'SUCCESS', data: { ok: true } } },
   { id: 'timed', enqueuedMs: 200, processingMs: 200, outcome: { status: 'SUCCESS', data: { timed: true } } },
-  { id: 'fails', outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found' } } },
+  {
+    id: 'fails',
+    outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found' } },
+  },
   { id: 'fails-text', outcome: { status: 'ERROR', error: 'The document could not be processed' } },
   { id: 'never', processingMs: 1000, progress: 'object', outcome: { status: 'NEVER' } },
   { id: 'a b/c', name: 'Odd id', outcome: { status: 'SUCCESS', data: {} } },
 ];
 
 function pdf(tag: string): Buffer {
-  return Buffer.from(`%PDF-1.4\n% ${tag}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`, 'latin1');
+  return Buffer.from(
+    `%PDF-1.4\n% ${tag}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`,
+    'latin1',
+  );
 }
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32, 7)]);
 const TIFF = Buffer.concat([Buffer.from([0x49, 0x49, 0x2a, 0x00]), Buffer.alloc(32, 1)]);
@@ -46,7 +59,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise(r => setTimeout(r, ms));
 }
 
-interface RawPart { name: string; data: Buffer | string; filename?: string; filenameStar?: string; type?: string }
+interface RawPart {
+  name: string;
+  data: Buffer | string;
+  filename?: string;
+  filenameStar?: string;
+  type?: string;
+}
 
 /** A multipart body built by hand, for what FormData cannot express (no part type, RFC 5987 names). */
 function multipart(parts: RawPart[]): { body: Buffer; type: string } {
@@ -76,16 +95,30 @@ function form(file: Buffer, filename: string, type = 'application/pdf', fields: 
   return f;
 }
 
-interface Answer { status: number; headers: Headers; body: Json; text: string }
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Json;
+  text: string;
+}
 
-function uploadStream(url: string, contentType: string, length: number, source: AsyncIterable<Buffer>): Promise<{ status: number; text: string }> {
+function uploadStream(
+  url: string,
+  contentType: string,
+  length: number,
+  source: AsyncIterable<Buffer>,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...AUTH, 'content-type': contentType, 'content-length': String(length) } }, res => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...AUTH, 'content-type': contentType, 'content-length': String(length) } },
+      res => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(parts).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     pipeline(Readable.from(source), req).catch(reject);
   });
 }
@@ -94,7 +127,11 @@ describe('DocuTray stand-in', function () {
   this.timeout(20000);
   let si: StandIn;
 
-  async function call(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}): Promise<Answer> {
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: BodyInit; headers?: Record<string, string> } = {},
+  ): Promise<Answer> {
     const res = await fetch(`${si.url}${path}`, { method, body: init.body, headers: init.headers });
     const text = await res.text();
     let body: Json = {};
@@ -106,11 +143,18 @@ describe('DocuTray stand-in', function () {
     return { status: res.status, headers: res.headers, body, text };
   }
 
-  const startForm = (stepId: string, f: FormData) => call('POST', `/api/steps-async/${stepId}`, { body: f, headers: AUTH });
+  const startForm = (stepId: string, f: FormData) =>
+    call('POST', `/api/steps-async/${stepId}`, { body: f, headers: AUTH });
   const startRaw = (stepId: string, m: { body: Buffer; type: string }) =>
-    call('POST', `/api/steps-async/${stepId}`, { body: new Uint8Array(m.body), headers: { ...AUTH, 'content-type': m.type } });
+    call('POST', `/api/steps-async/${stepId}`, {
+      body: new Uint8Array(m.body),
+      headers: { ...AUTH, 'content-type': m.type },
+    });
   const startJson = (stepId: string, json: unknown) =>
-    call('POST', `/api/steps-async/${encodeURIComponent(stepId)}`, { body: JSON.stringify(json), headers: { ...AUTH, 'content-type': 'application/json' } });
+    call('POST', `/api/steps-async/${encodeURIComponent(stepId)}`, {
+      body: JSON.stringify(json),
+      headers: { ...AUTH, 'content-type': 'application/json' },
+    });
   const status = (id: string) => call('GET', `/api/steps-async/status/${id}`, { headers: AUTH });
 
   before(async () => {
@@ -138,7 +182,10 @@ describe('DocuTray stand-in', function () {
         assert.deepEqual(Object.keys(ok.body).sort(), ['month', 'successful_conversions', 'successful_pages', 'year']);
       }
       assert.equal((await startJson('instant', { image_url: 'https://x.test/a.pdf' })).status, 202);
-      const noKey = await call('POST', '/api/steps-async/instant', { body: '{}', headers: { 'content-type': 'application/json' } });
+      const noKey = await call('POST', '/api/steps-async/instant', {
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(noKey.status, 401);
       assert.deepEqual(noKey.body, { message: 'Invalid API key', error: 'Invalid API key' });
     });
@@ -150,29 +197,54 @@ describe('DocuTray stand-in', function () {
       assert.match(a.headers.get('x-request-id') ?? '', /^req_\d+$/);
       assert.equal(b.status, 404);
       assert.notEqual(a.headers.get('x-request-id'), b.headers.get('x-request-id'));
-      assert.deepEqual(si.requests().map(r => r.requestId), [a.headers.get('x-request-id'), b.headers.get('x-request-id')]);
+      assert.deepEqual(
+        si.requests().map(r => r.requestId),
+        [a.headers.get('x-request-id'), b.headers.get('x-request-id')],
+      );
     });
 
     it('answers nested error bodies with errorStyle "nested"', async () => {
       si.configure({ errorStyle: 'nested' });
-      const res = await call('POST', '/api/steps-async/instant', { body: '{}', headers: { 'content-type': 'application/json' } });
+      const res = await call('POST', '/api/steps-async/instant', {
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.deepEqual(res.body, { error: { code: 'INVALID_API_KEY', message: 'Invalid API key' } });
       const missing = await startRaw('instant', multipart([{ name: 'file', filename: 'a.pdf', data: pdf('n') }]));
-      assert.deepEqual(missing.body, { error: { code: 'INVALID_REQUEST', message: 'Validation error', errors: ['Image file is required'] } });
+      assert.deepEqual(missing.body, {
+        error: { code: 'INVALID_REQUEST', message: 'Validation error', errors: ['Image file is required'] },
+      });
     });
   });
 
   describe('starting and polling', () => {
     it('starts from multipart (202), then plays ENQUEUED → PROCESSING → SUCCESS poll by poll', async () => {
       const file = pdf('flow');
-      const started = await startForm('polls', form(file, 'factura-ñandú 請求書.pdf', 'application/pdf', { document_metadata: '{"source":"unit"}', webhook_url: 'https://hook.test/x', wait: 'false' }));
+      const started = await startForm(
+        'polls',
+        form(file, 'factura-ñandú 請求書.pdf', 'application/pdf', {
+          document_metadata: '{"source":"unit"}',
+          webhook_url: 'https://hook.test/x',
+          wait: 'false',
+        }),
+      );
       assert.equal(started.status, 202);
       const id = started.body.id as string;
       assert.match(id, /^exec_\d+$/);
-      assert.deepEqual({ ...started.body, requestTimestamp: undefined }, {
-        id, status: 'ENQUEUED', step_id: 'polls', step_name: 'Poll-scripted', requestTimestamp: undefined,
-        responseTimestamp: null, originalFilename: 'factura-ñandú 請求書.pdf', data: null, error: null,
-      });
+      assert.deepEqual(
+        { ...started.body, requestTimestamp: undefined },
+        {
+          id,
+          status: 'ENQUEUED',
+          step_id: 'polls',
+          step_name: 'Poll-scripted',
+          requestTimestamp: undefined,
+          responseTimestamp: null,
+          originalFilename: 'factura-ñandú 請求書.pdf',
+          data: null,
+          error: null,
+        },
+      );
       assert.ok(!Number.isNaN(Date.parse(started.body.requestTimestamp as string)));
 
       const seen = [];
@@ -188,13 +260,23 @@ describe('DocuTray stand-in', function () {
           assert.ok(typeof s.body.responseTimestamp === 'string');
         }
       }
-      assert.deepEqual(seen, [['ENQUEUED', 0], ['PROCESSING', 50], ['PROCESSING', 99], ['SUCCESS', 100], ['SUCCESS', 100]]);
+      assert.deepEqual(seen, [
+        ['ENQUEUED', 0],
+        ['PROCESSING', 50],
+        ['PROCESSING', 99],
+        ['SUCCESS', 100],
+        ['SUCCESS', 100],
+      ]);
 
       const [exec] = si.executions();
       assert.equal(exec.id, id);
       assert.equal(exec.status, 'SUCCESS');
       assert.equal(exec.polls, 5);
-      assert.ok(exec.completedAt !== undefined && exec.terminalServedAt !== undefined && exec.terminalServedAt >= exec.completedAt);
+      assert.ok(
+        exec.completedAt !== undefined &&
+          exec.terminalServedAt !== undefined &&
+          exec.terminalServedAt >= exec.completedAt,
+      );
       assert.equal(exec.sha256, sha256(file));
 
       const post = si.requests()[0];
@@ -204,7 +286,15 @@ describe('DocuTray stand-in', function () {
       assert.match(post.headers['content-type'], /^multipart\/form-data; boundary=/);
       assert.deepEqual(post.multipart, {
         fields: { document_metadata: '{"source":"unit"}', webhook_url: 'https://hook.test/x', wait: 'false' },
-        files: [{ field: 'image', filename: 'factura-ñandú 請求書.pdf', contentType: 'application/pdf', size: file.length, sha256: sha256(file) }],
+        files: [
+          {
+            field: 'image',
+            filename: 'factura-ñandú 請求書.pdf',
+            contentType: 'application/pdf',
+            size: file.length,
+            sha256: sha256(file),
+          },
+        ],
       });
     });
 
@@ -231,14 +321,21 @@ describe('DocuTray stand-in', function () {
       assert.deepEqual(failed.body.error, { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No invoice found' });
       assert.equal(failed.body.data, null);
       assert.ok(typeof failed.body.responseTimestamp === 'string');
-      const text = await status((await startJson('fails-text', { image_url: 'https://x.test/a.pdf' })).body.id as string);
+      const text = await status(
+        (await startJson('fails-text', { image_url: 'https://x.test/a.pdf' })).body.id as string,
+      );
       assert.equal(text.body.error, 'The document could not be processed');
       const never = (await startJson('never', { image_url: 'https://x.test/a.pdf' })).body.id as string;
       for (let i = 0; i < 3; i++) {
         const s = await status(never);
         assert.equal(s.body.status, 'PROCESSING');
         assert.equal(s.body.responseTimestamp, null);
-        assert.deepEqual(Object.keys(s.body.progress as Json), ['current_step', 'total_steps', 'step_name', 'percentage']);
+        assert.deepEqual(Object.keys(s.body.progress as Json), [
+          'current_step',
+          'total_steps',
+          'step_name',
+          'percentage',
+        ]);
       }
     });
 
@@ -250,7 +347,10 @@ describe('DocuTray stand-in', function () {
       assert.deepEqual(si.starts(), [{ stepId: 'instant', hash: sha256(url), count: 1 }]);
       assert.deepEqual(si.requests()[0].json, { image_url: url, document_metadata: { a: 1 } });
       assert.equal(si.executions()[0].contentType, 'application/pdf');
-      const png = await startJson('instant', { image_url: 'https://example.com/scan', image_content_type: 'image/png' });
+      const png = await startJson('instant', {
+        image_url: 'https://example.com/scan',
+        image_content_type: 'image/png',
+      });
       assert.equal(png.status, 202);
       assert.equal(si.executions()[1].contentType, 'image/png');
       assert.equal((await startJson('instant', { image_url: 'ftp://example.com/a.pdf' })).status, 400);
@@ -265,7 +365,11 @@ describe('DocuTray stand-in', function () {
         assert.equal(res.body.originalFilename, null);
       }
       assert.deepEqual(si.starts(), [{ stepId: 'instant', hash: sha256(file), count: 2 }]);
-      assert.equal((await startJson('instant', { image_base64: PNG.toString('base64'), image_content_type: 'application/pdf' })).status, 202);
+      assert.equal(
+        (await startJson('instant', { image_base64: PNG.toString('base64'), image_content_type: 'application/pdf' }))
+          .status,
+        202,
+      );
       assert.equal(si.executions()[2].contentType, 'image/png', 'magic bytes win over the declared type');
       const bad = await startJson('instant', { image_base64: 'not base64!!' });
       assert.deepEqual(bad.body, { message: 'Validation error', errors: ['image_base64 is not valid base64'] });
@@ -300,7 +404,10 @@ describe('DocuTray stand-in', function () {
 
   describe('refusals', () => {
     it('400 when there is no image part (a part named "file")', async () => {
-      const res = await startRaw('instant', multipart([{ name: 'file', filename: 'a.pdf', type: 'application/pdf', data: pdf('f') }]));
+      const res = await startRaw(
+        'instant',
+        multipart([{ name: 'file', filename: 'a.pdf', type: 'application/pdf', data: pdf('f') }]),
+      );
       assert.equal(res.status, 400);
       assert.deepEqual(res.body, { message: 'Validation error', errors: ['Image file is required'] });
       assert.equal(si.executions().length, 0);
@@ -310,7 +417,10 @@ describe('DocuTray stand-in', function () {
     it('400 for document_metadata that is not a JSON object, and for an empty file', async () => {
       for (const meta of ['[1,2]', 'not json', '"text"']) {
         const res = await startForm('instant', form(pdf('m'), 'a.pdf', 'application/pdf', { document_metadata: meta }));
-        assert.deepEqual(res.body, { message: 'Validation error', errors: ['document_metadata must be a JSON object'] });
+        assert.deepEqual(res.body, {
+          message: 'Validation error',
+          errors: ['document_metadata must be a JSON object'],
+        });
       }
       const json = await startJson('instant', { image_url: 'https://x.test/a.pdf', document_metadata: 'x' });
       assert.deepEqual(json.body, { message: 'Validation error', errors: ['document_metadata must be a JSON object'] });
@@ -349,7 +459,10 @@ describe('DocuTray stand-in', function () {
       assert.equal((await startForm('instant', form(TIFF, 'scan.tiff', 'image/tiff'))).status, 202);
       si.configure({ allowTiff: false });
       assert.equal((await startForm('instant', form(TIFF, 'scan.tiff', 'image/tiff'))).status, 415);
-      const other = await call('POST', '/api/steps-async/instant', { body: 'x', headers: { ...AUTH, 'content-type': 'text/plain' } });
+      const other = await call('POST', '/api/steps-async/instant', {
+        body: 'x',
+        headers: { ...AUTH, 'content-type': 'text/plain' },
+      });
       assert.equal(other.status, 415);
     });
 
@@ -357,7 +470,15 @@ describe('DocuTray stand-in', function () {
       // No part Content-Type, and octet-stream (what the Node SDK and CLI send): bytes or name decide.
       const cases: Array<[RawPart, number]> = [
         [{ name: 'image', filename: 'x.bin', data: PNG }, 202],
-        [{ name: 'image', filename: 'doc.pdf', type: 'application/octet-stream', data: Buffer.from('not really a pdf') }, 202],
+        [
+          {
+            name: 'image',
+            filename: 'doc.pdf',
+            type: 'application/octet-stream',
+            data: Buffer.from('not really a pdf'),
+          },
+          202,
+        ],
         [{ name: 'image', filename: 'doc.pdf', type: 'text/plain', data: Buffer.from('not really a pdf') }, 415],
         [{ name: 'image', filename: 'doc', type: 'application/octet-stream', data: Buffer.from('???') }, 415],
       ];
@@ -368,7 +489,18 @@ describe('DocuTray stand-in', function () {
     });
 
     it('reads RFC 5987 filename*= (it wins over filename=)', async () => {
-      const res = await startRaw('instant', multipart([{ name: 'image', filename: 'fallback.pdf', filenameStar: 'résumé 履歴書.pdf', type: 'application/pdf', data: pdf('r') }]));
+      const res = await startRaw(
+        'instant',
+        multipart([
+          {
+            name: 'image',
+            filename: 'fallback.pdf',
+            filenameStar: 'résumé 履歴書.pdf',
+            type: 'application/pdf',
+            data: pdf('r'),
+          },
+        ]),
+      );
       assert.equal(res.status, 202);
       assert.equal(res.body.originalFilename, 'résumé 履歴書.pdf');
       assert.equal(si.requests()[0].multipart?.files[0].filename, 'résumé 履歴書.pdf');
@@ -394,8 +526,20 @@ describe('DocuTray stand-in', function () {
       assert.equal(res.headers.get('x-ratelimit-limit-type'), 'minute');
       const reset = Number(res.headers.get('x-ratelimit-reset'));
       assert.ok(reset >= before + 7 && reset <= before + 9);
-      assert.deepEqual(res.body, { message: 'Rate limit exceeded', error: 'Rate limit exceeded', limitType: 'minute', limit: 60, remaining: 0, resetTime: reset, retryAfter: 7 });
-      assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 200, 'count 1: the next request is normal');
+      assert.deepEqual(res.body, {
+        message: 'Rate limit exceeded',
+        error: 'Rate limit exceeded',
+        limitType: 'minute',
+        limit: 60,
+        remaining: 0,
+        resetTime: reset,
+        retryAfter: 7,
+      });
+      assert.equal(
+        (await call('GET', '/api/usage', { headers: AUTH })).status,
+        200,
+        'count 1: the next request is normal',
+      );
 
       si.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 30 });
       const dated = await call('GET', '/api/usage', { headers: AUTH });
@@ -405,7 +549,13 @@ describe('DocuTray stand-in', function () {
     });
 
     it('serverError: that status count times, only for matching requests, then normal', async () => {
-      si.addFaults({ kind: 'serverError', status: 503, retryAfter: 2, count: 2, match: { method: 'POST', path: '/api/steps-async/' } });
+      si.addFaults({
+        kind: 'serverError',
+        status: 503,
+        retryAfter: 2,
+        count: 2,
+        match: { method: 'POST', path: '/api/steps-async/' },
+      });
       assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 200, 'a GET does not match');
       for (let i = 0; i < 2; i++) {
         const res = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
@@ -470,8 +620,18 @@ describe('DocuTray stand-in', function () {
     });
 
     it('a client that gives up mid-upload starts nothing (logged as aborted)', async () => {
-      const { body, type } = multipart([{ name: 'image', filename: 'a.pdf', type: 'application/pdf', data: Buffer.concat([pdf('cut'), Buffer.alloc(64 * 1024)]) }]);
-      const req = request(`${si.url}/api/steps-async/instant`, { method: 'POST', headers: { ...AUTH, 'content-type': type, 'content-length': String(body.length) } });
+      const { body, type } = multipart([
+        {
+          name: 'image',
+          filename: 'a.pdf',
+          type: 'application/pdf',
+          data: Buffer.concat([pdf('cut'), Buffer.alloc(64 * 1024)]),
+        },
+      ]);
+      const req = request(`${si.url}/api/steps-async/instant`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': type, 'content-length': String(body.length) },
+      });
       req.on('error', () => undefined);
       req.write(body.subarray(0, body.length / 2));
       await sleep(50);
@@ -485,10 +645,18 @@ describe('DocuTray stand-in', function () {
     });
 
     it('arms, lists and clears faults over the control API; bad ones are refused', async () => {
-      const added = await call('POST', '/__stand-in/faults', { body: JSON.stringify([{ kind: 'serverError', count: 3 }, { kind: 'delay', ms: 5 }]) });
+      const added = await call('POST', '/__stand-in/faults', {
+        body: JSON.stringify([
+          { kind: 'serverError', count: 3 },
+          { kind: 'delay', ms: 5 },
+        ]),
+      });
       assert.equal(added.status, 200);
       const pending = await call('GET', '/__stand-in/faults');
-      assert.deepEqual(JSON.parse(pending.text), [{ kind: 'serverError', count: 3 }, { kind: 'delay', ms: 5, count: 1 }]);
+      assert.deepEqual(JSON.parse(pending.text), [
+        { kind: 'serverError', count: 3 },
+        { kind: 'delay', ms: 5, count: 1 },
+      ]);
       assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 500);
       assert.equal(si.pendingFaults()[0].count, 2);
       assert.equal((await call('DELETE', '/__stand-in/faults')).status, 200);
@@ -530,28 +698,52 @@ describe('DocuTray stand-in', function () {
     });
 
     it('control API: steps, executions, requests (control calls not logged), config, reset', async () => {
-      const steps = await call('POST', '/__stand-in/steps', { body: JSON.stringify([{ id: 'added', outcome: { status: 'SUCCESS', data: { x: 1 } } }]) });
+      const steps = await call('POST', '/__stand-in/steps', {
+        body: JSON.stringify([{ id: 'added', outcome: { status: 'SUCCESS', data: { x: 1 } } }]),
+      });
       assert.equal(steps.status, 200);
-      assert.ok(si.steps().some(s => s.id === 'added') && si.steps().some(s => s.id === 'instant'), 'added, not replaced all');
+      assert.ok(
+        si.steps().some(s => s.id === 'added') && si.steps().some(s => s.id === 'instant'),
+        'added, not replaced all',
+      );
       const id = (await startJson('added', { image_url: 'https://x.test/a.pdf' })).body.id as string;
       const execs = await call('GET', '/__stand-in/executions');
-      assert.deepEqual((JSON.parse(execs.text) as Json[]).map(e => [e.id, e.stepId, e.status]), [[id, 'added', 'SUCCESS']]);
-      const config = await call('POST', '/__stand-in/config', { body: JSON.stringify({ statusIdField: 'conversion_id' }) });
+      assert.deepEqual(
+        (JSON.parse(execs.text) as Json[]).map(e => [e.id, e.stepId, e.status]),
+        [[id, 'added', 'SUCCESS']],
+      );
+      const config = await call('POST', '/__stand-in/config', {
+        body: JSON.stringify({ statusIdField: 'conversion_id' }),
+      });
       assert.equal(config.body.statusIdField, 'conversion_id');
       assert.equal((await status(id)).body.id, undefined);
       const log = JSON.parse((await call('GET', '/__stand-in/requests')).text) as Json[];
-      assert.deepEqual(log.map(r => r.path), ['/api/steps-async/added', `/api/steps-async/status/${id}`]);
+      assert.deepEqual(
+        log.map(r => r.path),
+        ['/api/steps-async/added', `/api/steps-async/status/${id}`],
+      );
       assert.equal((await call('POST', '/__stand-in/reset')).status, 200);
       assert.deepEqual(si.requests(), []);
       assert.deepEqual(si.executions(), []);
       assert.deepEqual(si.starts(), []);
-      assert.ok(si.steps().some(s => s.id === 'added'), 'reset keeps steps');
+      assert.ok(
+        si.steps().some(s => s.id === 'added'),
+        'reset keeps steps',
+      );
       const refused = await call('POST', '/__stand-in/config', { body: JSON.stringify({ statusIdField: 'nope' }) });
       assert.equal(refused.status, 400);
     });
 
     it('control API: the reference switches (recordShape, quotaExceeded, urlDownloadTimeout, usageBase, step keys and status words) are checked', async () => {
-      const ok = await call('POST', '/__stand-in/config', { body: JSON.stringify({ recordShape: 'reference', errorStyle: 'reference', quotaExceeded: { quota: 10, used: 10 }, urlDownloadTimeout: true, usageBase: { successful_pages: 7 } }) });
+      const ok = await call('POST', '/__stand-in/config', {
+        body: JSON.stringify({
+          recordShape: 'reference',
+          errorStyle: 'reference',
+          quotaExceeded: { quota: 10, used: 10 },
+          urlDownloadTimeout: true,
+          usageBase: { successful_pages: 7 },
+        }),
+      });
       assert.equal(ok.status, 200);
       assert.deepEqual(ok.body.quotaExceeded, { quota: 10, used: 10 });
       assert.deepEqual(ok.body.usageBase, { successful_pages: 7, successful_conversions: 0 });
@@ -562,17 +754,35 @@ describe('DocuTray stand-in', function () {
       const slow = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
       assert.deepEqual([slow.status, slow.body], [408, { message: 'URL download timeout (30000ms)' }]);
       assert.equal((await call('GET', '/api/usage', { headers: AUTH })).body.successful_pages, 7);
-      for (const bad of [{ recordShape: 'full' }, { errorStyle: 'pretty' }, { quotaExceeded: 'yes' }, { usageBase: 3 }]) {
-        assert.equal((await call('POST', '/__stand-in/config', { body: JSON.stringify(bad) })).status, 400, JSON.stringify(bad));
+      for (const bad of [
+        { recordShape: 'full' },
+        { errorStyle: 'pretty' },
+        { quotaExceeded: 'yes' },
+        { usageBase: 3 },
+      ]) {
+        assert.equal(
+          (await call('POST', '/__stand-in/config', { body: JSON.stringify(bad) })).status,
+          400,
+          JSON.stringify(bad),
+        );
       }
-      for (const bad of [{ id: 'k', keys: 'one', outcome: { status: 'NEVER' } }, { id: 'w', statusWords: { DONE: 'x' }, outcome: { status: 'NEVER' } }]) {
-        assert.equal((await call('POST', '/__stand-in/steps', { body: JSON.stringify(bad) })).status, 400, JSON.stringify(bad));
+      for (const bad of [
+        { id: 'k', keys: 'one', outcome: { status: 'NEVER' } },
+        { id: 'w', statusWords: { DONE: 'x' }, outcome: { status: 'NEVER' } },
+      ]) {
+        assert.equal(
+          (await call('POST', '/__stand-in/steps', { body: JSON.stringify(bad) })).status,
+          400,
+          JSON.stringify(bad),
+        );
       }
     });
 
     it('streams a 100 MB upload: right size and hash, memory stays flat', async function () {
       this.timeout(60000);
-      const { body: empty, type } = multipart([{ name: 'image', filename: 'huge.pdf', type: 'application/pdf', data: '' }]);
+      const { body: empty, type } = multipart([
+        { name: 'image', filename: 'huge.pdf', type: 'application/pdf', data: '' },
+      ]);
       // The hand-built body ends "<data>\r\n--b--\r\n": split it around the (empty) data.
       const tail = Buffer.from(`\r\n--${/boundary=(.*)$/.exec(type)?.[1]}--\r\n`);
       const head = empty.subarray(0, empty.length - tail.length);
@@ -597,13 +807,18 @@ describe('DocuTray stand-in', function () {
       try {
         // node:http with a piped stream: the client side keeps to backpressure too, so what is
         // measured is the stand-in (fetch with a stream body buffers ahead on its own).
-        const res = await uploadStream(`${si.url}/api/steps-async/instant`, type, head.length + chunks * chunk.length + tail.length, (async function* () {
-          yield head;
-          for (let i = 0; i < chunks; i++) {
-            yield chunk;
-          }
-          yield tail;
-        })());
+        const res = await uploadStream(
+          `${si.url}/api/steps-async/instant`,
+          type,
+          head.length + chunks * chunk.length + tail.length,
+          (async function* () {
+            yield head;
+            for (let i = 0; i < chunks; i++) {
+              yield chunk;
+            }
+            yield tail;
+          })(),
+        );
         assert.equal(res.status, 202, res.text);
       } finally {
         clearInterval(sampler);
@@ -619,7 +834,12 @@ describe('DocuTray stand-in', function () {
     it('gives the same parts however the body is split into chunks', () => {
       const { body, type } = multipart([
         { name: 'document_metadata', data: '{"k":"v"}' },
-        { name: 'image', filename: 'x.pdf', type: 'application/pdf', data: Buffer.concat([pdf('split'), Buffer.from('\r\n--unitBoundary7MA4 not a boundary\r\n')]) },
+        {
+          name: 'image',
+          filename: 'x.pdf',
+          type: 'application/pdf',
+          data: Buffer.concat([pdf('split'), Buffer.from('\r\n--unitBoundary7MA4 not a boundary\r\n')]),
+        },
       ]);
       const boundary = /boundary=(.*)$/.exec(type)?.[1] ?? '';
       const parse = (sizes: number): Array<[string | null, string]> => {
@@ -632,7 +852,8 @@ describe('DocuTray stand-in', function () {
             data = [];
           },
           onPartData: c => data.push(Buffer.from(c)),
-          onPartEnd: () => parts.push([current?.filename ?? current?.name ?? null, Buffer.concat(data).toString('latin1')]),
+          onPartEnd: () =>
+            parts.push([current?.filename ?? current?.name ?? null, Buffer.concat(data).toString('latin1')]),
         });
         for (let at = 0; at < body.length; at += sizes) {
           parser.write(body.subarray(at, at + sizes));
@@ -657,7 +878,17 @@ describe('DocuTray stand-in startup', function () {
     const si = await startStandIn();
     try {
       assert.match(si.url, /^http:\/\/127\.0\.0\.1:\d+$/);
-      assert.deepEqual(si.steps().map(s => s.id), ['example-invoice', 'example-receipt', 'example-slow', 'example-failing', 'example-failing-text', 'example-never']);
+      assert.deepEqual(
+        si.steps().map(s => s.id),
+        [
+          'example-invoice',
+          'example-receipt',
+          'example-slow',
+          'example-failing',
+          'example-failing-text',
+          'example-never',
+        ],
+      );
       assert.deepEqual(si.steps(), DEFAULT_STEPS);
       const res = await fetch(`${si.url}/api/usage`, { headers: { authorization: 'Bearer test-key' } });
       assert.equal(res.status, 200);
@@ -671,9 +902,19 @@ describe('DocuTray stand-in startup', function () {
     const dir = mkdtempSync(join(tmpdir(), 'stand-in-'));
     try {
       const file = join(dir, 'config.json');
-      writeFileSync(file, JSON.stringify({ steps: [{ id: 'only', outcome: { status: 'NEVER' } }], statusIdField: 'conversion_id', faults: [{ kind: 'serverError' }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({
+          steps: [{ id: 'only', outcome: { status: 'NEVER' } }],
+          statusIdField: 'conversion_id',
+          faults: [{ kind: 'serverError' }],
+        }),
+      );
       const si = await startStandIn({ configFile: file, apiKeys: ['k'] });
-      assert.deepEqual(si.steps().map(s => s.id), ['only']);
+      assert.deepEqual(
+        si.steps().map(s => s.id),
+        ['only'],
+      );
       assert.equal(si.config().statusIdField, 'conversion_id');
       assert.equal(si.pendingFaults().length, 1);
       // A keep-alive connection must not keep the server up.
@@ -700,7 +941,11 @@ describe('DocuTray stand-in startup', function () {
   });
 
   it('runs from the CLI: one listening line, then stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'stand-in', 'cli.js'), '--port', '0', '--api-key', 'cli-key'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [join(__dirname, '..', '..', 'stand-in', 'cli.js'), '--port', '0', '--api-key', 'cli-key'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const lines = createInterface({ input: child.stdout });
       const first = await new Promise<string>((resolve, reject) => {

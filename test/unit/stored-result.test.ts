@@ -2,7 +2,15 @@
 import * as assert from 'assert';
 import { normalizeExecution } from '../../src/core/api/execution';
 import { ByteCache } from '../../src/core/results/byteCache';
-import { deepJson, executionRecordText, fitsStringify, parseStoredResult, resultDocumentText, serializeStoredResult, toStoredResult } from '../../src/core/results/storedResult';
+import {
+  deepJson,
+  executionRecordText,
+  fitsStringify,
+  parseStoredResult,
+  resultDocumentText,
+  serializeStoredResult,
+  toStoredResult,
+} from '../../src/core/results/storedResult';
 
 const CTX = { stepId: 's', stepName: 'S', source: 'file:///ws/a.pdf', sourceName: 'a.pdf' };
 
@@ -43,7 +51,15 @@ describe('stored results', () => {
   });
 
   it('deepJson matches JSON.stringify where both work', () => {
-    for (const v of [null, 1, 'a"b\n', [1, undefined, 'x'], { a: undefined, b: [true, { c: NaN }], 'd"': {} }, [], {}]) {
+    for (const v of [
+      null,
+      1,
+      'a"b\n',
+      [1, undefined, 'x'],
+      { a: undefined, b: [true, { c: NaN }], 'd"': {} },
+      [],
+      {},
+    ]) {
       assert.strictEqual(deepJson(v), JSON.stringify(v));
     }
     assert.ok(fitsStringify({ a: [[1]] }));

@@ -44,7 +44,12 @@ export const SYSTEM_CLOCK: BudgetClock = {
 };
 
 /** The length of each `X-RateLimit-Limit-Type` window. */
-export const WINDOW_MS: Readonly<Record<string, number>> = { second: 1000, minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+export const WINDOW_MS: Readonly<Record<string, number>> = {
+  second: 1000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+};
 
 export interface BudgetOptions {
   /** Requests per window assumed until the server says (default 30). */
@@ -130,7 +135,10 @@ interface Waiter {
 
 export class RequestBudget {
   private readonly clock: BudgetClock;
-  private readonly opts: Required<Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType'>> & { burst?: number; windowMsByType: Record<string, number> };
+  private readonly opts: Required<Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType'>> & {
+    burst?: number;
+    windowMsByType: Record<string, number>;
+  };
   private limit: number;
   private limitType: string;
   private windowMs: number;
@@ -248,7 +256,12 @@ export class RequestBudget {
     }
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
-        rank: PRIORITY_RANK[opts.priority ?? 'interactive'], seq: this.seq++, peek, kind, resolve, reject,
+        rank: PRIORITY_RANK[opts.priority ?? 'interactive'],
+        seq: this.seq++,
+        peek,
+        kind,
+        resolve,
+        reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       };
       const onAbort = () => {
@@ -262,7 +275,7 @@ export class RequestBudget {
       signal?.addEventListener('abort', onAbort, { once: true });
       // Sorted insert: by priority, then arrival.
       let i = this.queue.length;
-      while (i > 0 && (this.queue[i - 1].rank > waiter.rank)) {
+      while (i > 0 && this.queue[i - 1].rank > waiter.rank) {
         i--;
       }
       this.queue.splice(i, 0, waiter);
@@ -389,14 +402,20 @@ export class RequestBudget {
     const limitType = h.limitType ?? (typeof body.limitType === 'string' ? body.limitType : undefined);
     const remaining = h.remaining ?? num(body.remaining);
     const reset = h.reset ?? num(body.resetTime);
-    const retryAfterMs = h.retryAfterMs ?? (num(body.retryAfter) !== undefined ? (num(body.retryAfter) as number) * 1000 : undefined);
+    const retryAfterMs =
+      h.retryAfterMs ?? (num(body.retryAfter) !== undefined ? (num(body.retryAfter) as number) * 1000 : undefined);
     const advertised = limit !== undefined || remaining !== undefined || reset !== undefined;
     if (advertised) {
       this.sawHeaders = true;
       if (this.source !== 'server') {
         this.source = 'server';
       }
-    } else if (answer.status !== 429 && !this.sawHeaders && this.opts.unadvertised === 'unlimited' && this.source === 'default') {
+    } else if (
+      answer.status !== 429 &&
+      !this.sawHeaders &&
+      this.opts.unadvertised === 'unlimited' &&
+      this.source === 'default'
+    ) {
       this.source = 'unlimited';
     }
     if (limitType) {
@@ -406,9 +425,16 @@ export class RequestBudget {
     if (limit !== undefined && limit >= 1) {
       this.limit = limit;
     }
-    const resetAt = reset === undefined ? undefined : reset * 1000 + this.opts.resetMarginMs + (Number.isInteger(reset) ? this.opts.integerResetMarginMs : 0);
+    const resetAt =
+      reset === undefined
+        ? undefined
+        : reset * 1000 + this.opts.resetMarginMs + (Number.isInteger(reset) ? this.opts.integerResetMarginMs : 0);
     if (resetAt !== undefined && remaining !== undefined && answer.status !== 429) {
-      if (this.windowEnd === undefined || !this.windowFromServer || resetAt > this.windowEnd + this.opts.integerResetMarginMs) {
+      if (
+        this.windowEnd === undefined ||
+        !this.windowFromServer ||
+        resetAt > this.windowEnd + this.opts.integerResetMarginMs
+      ) {
         // A window newer than the one we counted in: trust its count, minus our requests still in the air.
         // (or than our own guess of it, whose count the server's includes).
         this.windowEnd = resetAt;
@@ -428,8 +454,15 @@ export class RequestBudget {
       const fromRetryAfter = retryAfterMs !== undefined ? now + retryAfterMs + this.opts.resetMarginMs : undefined;
       // Retry-After is relative (immune to clock skew) but whole seconds, rounded up; the reset is
       // absolute and may be finer. Take the reset when the two agree (within the rounding).
-      const agree = resetAt !== undefined && fromRetryAfter !== undefined && resetAt <= fromRetryAfter && fromRetryAfter - resetAt <= 1000 + this.opts.integerResetMarginMs;
-      const until = (agree ? resetAt : fromRetryAfter) ?? resetAt ?? now + Math.min(this.opts.fallbackPauseMs * 2 ** (this.consecutive429 - 1), this.windowMs);
+      const agree =
+        resetAt !== undefined &&
+        fromRetryAfter !== undefined &&
+        resetAt <= fromRetryAfter &&
+        fromRetryAfter - resetAt <= 1000 + this.opts.integerResetMarginMs;
+      const until =
+        (agree ? resetAt : fromRetryAfter) ??
+        resetAt ??
+        now + Math.min(this.opts.fallbackPauseMs * 2 ** (this.consecutive429 - 1), this.windowMs);
       this.pausedUntil = Math.max(this.pausedUntil, until);
       this.remaining = 0;
       // The server says when its window ends: our own guess of it no longer counts.
@@ -451,11 +484,14 @@ export class RequestBudget {
     }
     this.unschedule();
     this.timerAt = at;
-    this.timer = this.clock.setTimer(() => {
-      this.timer = undefined;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(0, at - this.clock.now()));
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Infinity;
+        this.pump();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
   }
 
   private unschedule(): void {
@@ -508,7 +544,10 @@ function header(h: HeaderSource | undefined, name: string): string | undefined {
 }
 
 /** `X-RateLimit-*` and `Retry-After` (seconds or an HTTP date) from an answer's headers. */
-export function readHeaders(h: HeaderSource | undefined, now = Date.now()): { limit?: number; remaining?: number; reset?: number; limitType?: string; retryAfterMs?: number } {
+export function readHeaders(
+  h: HeaderSource | undefined,
+  now = Date.now(),
+): { limit?: number; remaining?: number; reset?: number; limitType?: string; retryAfterMs?: number } {
   const ra = header(h, 'retry-after')?.trim();
   let retryAfterMs: number | undefined;
   if (ra) {

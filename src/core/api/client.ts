@@ -17,15 +17,41 @@
 import type { BudgetPriority, BudgetTicket, RequestBudget, RequestKind } from './budget';
 import { DEFAULT_BASE_URL, apiUrl, validateBaseUrl } from './endpoint';
 import {
-  AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError,
-  InvalidInputError, InvalidResponseError, MissingApiKeyError, NotFoundError, NotFoundResource,
-  PayloadTooLargeError, PermissionError, RateLimitError, RateLimitInfo, ResponseTooLargeError, ServerError, StartUncertainError,
-  TimeoutError, formatBytes, referenceHttpError,
+  AuthenticationError,
+  BadRequestError,
+  CancelledError,
+  ConnectionError,
+  DocuTrayError,
+  HttpError,
+  InvalidInputError,
+  InvalidResponseError,
+  MissingApiKeyError,
+  NotFoundError,
+  NotFoundResource,
+  PayloadTooLargeError,
+  PermissionError,
+  RateLimitError,
+  RateLimitInfo,
+  ResponseTooLargeError,
+  ServerError,
+  StartUncertainError,
+  TimeoutError,
+  formatBytes,
+  referenceHttpError,
 } from './errors';
 import { normalizeExecution } from './execution';
 import type { Execution } from './types';
 import { Usage, parseUsage, usageQuery } from './usage';
-import { CONNECT_ONLY_CODES, DEFAULT_RETRY, NOT_SENT_CODES, RetryPolicy, backoffDelay, errorCode, parseRetryAfter, sleep } from './retry';
+import {
+  CONNECT_ONLY_CODES,
+  DEFAULT_RETRY,
+  NOT_SENT_CODES,
+  RetryPolicy,
+  backoffDelay,
+  errorCode,
+  parseRetryAfter,
+  sleep,
+} from './retry';
 import { DocumentInput, DocumentMetadata, PreparedBody, prepareBody } from '../documents/input';
 import { MAX_UPLOAD_BYTES } from '../documents/mime';
 import { WaitOptions, waitForExecution } from '../polling/wait';
@@ -117,7 +143,15 @@ export class DocuTrayClient {
 
   /** This month's usage, or the given month's (year and month together). Outside the request budget. */
   async getUsage(opts: { year?: number; month?: number; signal?: AbortSignal } = {}): Promise<Usage> {
-    const answer = await this.request({ method: 'GET', kind: 'usage', path: `/api/usage${usageQuery(opts)}`, signal: opts.signal, idempotent: true, timeoutMs: this.requestTimeout, notFound: 'endpoint' });
+    const answer = await this.request({
+      method: 'GET',
+      kind: 'usage',
+      path: `/api/usage${usageQuery(opts)}`,
+      signal: opts.signal,
+      idempotent: true,
+      timeoutMs: this.requestTimeout,
+      notFound: 'endpoint',
+    });
     return parseUsage(answer.body);
   }
 
@@ -126,32 +160,58 @@ export class DocuTrayClient {
     const id = checkStepId(stepId);
     const body = await prepareBody(input, { metadata: opts.metadata });
     const answer = await this.request({
-      method: 'POST', kind: 'start', priority: opts.priority, path: `/api/steps-async/${encodeURIComponent(id)}`, body, signal: opts.signal, idempotent: false,
-      timeoutMs: this.opts.uploadTimeoutMs ?? 15 * 60_000, notFound: 'step', resourceId: id, onUploadProgress: opts.onUploadProgress,
+      method: 'POST',
+      kind: 'start',
+      priority: opts.priority,
+      path: `/api/steps-async/${encodeURIComponent(id)}`,
+      body,
+      signal: opts.signal,
+      idempotent: false,
+      timeoutMs: this.opts.uploadTimeoutMs ?? 15 * 60_000,
+      notFound: 'step',
+      resourceId: id,
+      onUploadProgress: opts.onUploadProgress,
     });
     try {
       return normalizeExecution(answer.body);
     } catch (e) {
-      throw new StartUncertainError(`DocuTray's answer had no execution id: ${(e as Error).message}`, { status: answer.status, requestId: answer.requestId });
+      throw new StartUncertainError(`DocuTray's answer had no execution id: ${(e as Error).message}`, {
+        status: answer.status,
+        requestId: answer.requestId,
+      });
     }
   }
 
-  async getStatus(executionId: string, opts: { signal?: AbortSignal; priority?: BudgetPriority } = {}): Promise<Execution> {
+  async getStatus(
+    executionId: string,
+    opts: { signal?: AbortSignal; priority?: BudgetPriority } = {},
+  ): Promise<Execution> {
     const id = (executionId ?? '').trim();
     // "." and ".." would walk up the API path (encodeURIComponent leaves dots alone).
     if (!id || id === '.' || id === '..' || id.length > STEP_ID_MAX || /[\s/\\?#]/.test(id)) {
       throw new InvalidInputError('badExecutionId', `"${executionId}" is not an execution id.`);
     }
     const answer = await this.request({
-      method: 'GET', kind: 'status', priority: opts.priority, path: `/api/steps-async/status/${encodeURIComponent(id)}`, signal: opts.signal, idempotent: true,
-      timeoutMs: this.requestTimeout, notFound: 'execution', resourceId: id,
+      method: 'GET',
+      kind: 'status',
+      priority: opts.priority,
+      path: `/api/steps-async/status/${encodeURIComponent(id)}`,
+      signal: opts.signal,
+      idempotent: true,
+      timeoutMs: this.requestTimeout,
+      notFound: 'execution',
+      resourceId: id,
     });
     return normalizeExecution(answer.body, id);
   }
 
   /** Polls until the execution ends: SUCCESS resolves, ERROR throws StepFailedError. */
   waitForCompletion(executionId: string, opts: WaitOptions & { priority?: BudgetPriority } = {}): Promise<Execution> {
-    return waitForExecution(executionId, signal => this.getStatus(executionId, { signal, priority: opts.priority }), opts);
+    return waitForExecution(
+      executionId,
+      signal => this.getStatus(executionId, { signal, priority: opts.priority }),
+      opts,
+    );
   }
 
   /** Start, then wait. */
@@ -174,7 +234,10 @@ export class DocuTrayClient {
       throw new MissingApiKeyError();
     }
     if (!/^[\x21-\x7e]+$/.test(key)) {
-      throw new InvalidInputError('badApiKey', 'The DocuTray API key contains characters an API key cannot have (spaces or line breaks?). Set it again.');
+      throw new InvalidInputError(
+        'badApiKey',
+        'The DocuTray API key contains characters an API key cannot have (spaces or line breaks?). Set it again.',
+      );
     }
     return key;
   }
@@ -189,7 +252,9 @@ export class DocuTrayClient {
         if (retryAfterMs === undefined) {
           throw e;
         }
-        this.opts.log?.(`${spec.method} ${spec.path} retry ${attempt + 1}/${this.retry.maxRetries} in ${retryAfterMs} ms (${(e as DocuTrayError).kind ?? 'error'})`);
+        this.opts.log?.(
+          `${spec.method} ${spec.path} retry ${attempt + 1}/${this.retry.maxRetries} in ${retryAfterMs} ms (${(e as DocuTrayError).kind ?? 'error'})`,
+        );
         try {
           await sleep(retryAfterMs, spec.signal);
         } catch {
@@ -211,9 +276,14 @@ export class DocuTrayClient {
       return undefined; // the same answer would come again
     }
     const retryable = spec.idempotent
-      ? e.kind === 'rateLimited' || e.kind === 'server' || e.kind === 'connection' || e.kind === 'timeout' || e.kind === 'invalidResponse'
-      // A start: only when DocuTray cannot have accepted it (see the top of this file).
-      : e.kind === 'rateLimited' || (e instanceof ConnectionError && e.code !== undefined && NOT_SENT_CODES.has(e.code));
+      ? e.kind === 'rateLimited' ||
+        e.kind === 'server' ||
+        e.kind === 'connection' ||
+        e.kind === 'timeout' ||
+        e.kind === 'invalidResponse'
+      : // A start: only when DocuTray cannot have accepted it (see the top of this file).
+        e.kind === 'rateLimited' ||
+        (e instanceof ConnectionError && e.code !== undefined && NOT_SENT_CODES.has(e.code));
     if (!retryable || (e.kind === 'server' && e.status === 501)) {
       return undefined;
     }
@@ -221,7 +291,10 @@ export class DocuTrayClient {
       // BUDGET HOOK: the budget saw the 429 and holds every request of the key until the reset.
       return 0;
     }
-    const retryAfterMs = e instanceof RateLimitError && e.info.retryAfterSeconds !== undefined ? e.info.retryAfterSeconds * 1000 : (e as { retryAfterMs?: number }).retryAfterMs;
+    const retryAfterMs =
+      e instanceof RateLimitError && e.info.retryAfterSeconds !== undefined
+        ? e.info.retryAfterSeconds * 1000
+        : (e as { retryAfterMs?: number }).retryAfterMs;
     if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) {
       return undefined;
     }
@@ -236,7 +309,10 @@ export class DocuTrayClient {
     let ticket: BudgetTicket | undefined;
     if (this.opts.budget) {
       try {
-        ticket = await this.opts.budget.acquire(spec.kind, { priority: spec.priority ?? 'interactive', signal: spec.signal });
+        ticket = await this.opts.budget.acquire(spec.kind, {
+          priority: spec.priority ?? 'interactive',
+          signal: spec.signal,
+        });
       } catch {
         throw new CancelledError();
       }
@@ -290,9 +366,15 @@ export class DocuTrayClient {
       ticket?.abandon(); // BUDGET HOOK 2a: no answer; the request stays counted
       if (e instanceof ResponseTooLargeError) {
         const requestId = response!.headers.get('x-request-id') ?? undefined;
-        this.opts.log?.(`${spec.method} ${spec.path} → ${response!.status}${requestId ? ` [${requestId}]` : ''}: answer over ${formatBytes(e.limitBytes)}, not read`);
-        throw spec.idempotent ? new ResponseTooLargeError(e.limitBytes, { status: response!.status, requestId })
-          : new StartUncertainError(`the answer was over ${formatBytes(e.limitBytes)}`, { status: response!.status, requestId });
+        this.opts.log?.(
+          `${spec.method} ${spec.path} → ${response!.status}${requestId ? ` [${requestId}]` : ''}: answer over ${formatBytes(e.limitBytes)}, not read`,
+        );
+        throw spec.idempotent
+          ? new ResponseTooLargeError(e.limitBytes, { status: response!.status, requestId })
+          : new StartUncertainError(`the answer was over ${formatBytes(e.limitBytes)}`, {
+              status: response!.status,
+              requestId,
+            });
       }
       throw this.transportError(spec, e, { timedOut, bodySent, bytesSent, cancelled: spec.signal?.aborted === true });
     } finally {
@@ -300,12 +382,17 @@ export class DocuTrayClient {
       spec.signal?.removeEventListener('abort', onAbort);
     }
     const requestId = response.headers.get('x-request-id') ?? undefined;
-    this.opts.log?.(`${spec.method} ${spec.path} → ${response.status}${requestId ? ` [${requestId}]` : ''} in ${Date.now() - started} ms`);
+    this.opts.log?.(
+      `${spec.method} ${spec.path} → ${response.status}${requestId ? ` [${requestId}]` : ''} in ${Date.now() - started} ms`,
+    );
     const parsed = parseBody(text, response.headers.get('content-type'));
     ticket?.observe({ status: response.status, headers: response.headers, body: parsed.json }); // BUDGET HOOK 2b: learn from the answer
     if (response.status >= 200 && response.status < 300) {
       if (parsed.json === undefined) {
-        const err = new InvalidResponseError(`DocuTray's answer could not be read (${parsed.isHtml ? 'an HTML page, perhaps from a proxy' : 'not JSON'}).`, { status: response.status, requestId });
+        const err = new InvalidResponseError(
+          `DocuTray's answer could not be read (${parsed.isHtml ? 'an HTML page, perhaps from a proxy' : 'not JSON'}).`,
+          { status: response.status, requestId },
+        );
         if (!spec.idempotent) {
           throw new StartUncertainError('the answer could not be read', { status: response.status, requestId });
         }
@@ -316,13 +403,21 @@ export class DocuTrayClient {
     const err = this.httpError(spec, response, parsed, requestId, key);
     if (!spec.idempotent && response.status >= 500) {
       // A gateway or server error after the upload: DocuTray may have created the execution anyway.
-      const uncertain = new StartUncertainError(`DocuTray answered ${response.status}`, { status: response.status, requestId, serverMessage: err.serverMessage });
+      const uncertain = new StartUncertainError(`DocuTray answered ${response.status}`, {
+        status: response.status,
+        requestId,
+        serverMessage: err.serverMessage,
+      });
       throw uncertain;
     }
     throw err;
   }
 
-  private transportError(spec: RequestSpec, e: unknown, s: { timedOut: boolean; bodySent: boolean; bytesSent: number; cancelled: boolean }): DocuTrayError {
+  private transportError(
+    spec: RequestSpec,
+    e: unknown,
+    s: { timedOut: boolean; bodySent: boolean; bytesSent: number; cancelled: boolean },
+  ): DocuTrayError {
     const mayHaveStarted = !spec.idempotent && s.bodySent;
     if (s.cancelled) {
       return new CancelledError({}, mayHaveStarted);
@@ -344,31 +439,55 @@ export class DocuTrayClient {
     // the connection failed, and no body byte handed over (or, for a body we cannot watch, a code only
     // a connection attempt gives). EHOSTUNREACH after the upload went out is not "not sent".
     // (fetch may pull the first chunk before it connects: a refused connection still sent nothing.)
-    const notSent = code !== undefined && (CONNECT_ONLY_CODES.has(code)
-      || (NOT_SENT_CODES.has(code) && s.bytesSent === 0 && spec.body?.encoding !== 'json'));
+    const notSent =
+      code !== undefined &&
+      (CONNECT_ONLY_CODES.has(code) ||
+        (NOT_SENT_CODES.has(code) && s.bytesSent === 0 && spec.body?.encoding !== 'json'));
     if (!spec.idempotent && !notSent) {
       return new StartUncertainError(`the connection failed${code ? ` (${code})` : ''}`, { cause: e });
     }
     return new ConnectionError(this.baseUrl.origin, code, { cause: e });
   }
 
-  private httpError(spec: RequestSpec, response: Response, parsed: ParsedBody, requestId: string | undefined, key: string): DocuTrayError {
+  private httpError(
+    spec: RequestSpec,
+    response: Response,
+    parsed: ParsedBody,
+    requestId: string | undefined,
+    key: string,
+  ): DocuTrayError {
     const status = response.status;
     const body = (parsed.json ?? {}) as Record<string, unknown>;
     const serverMessage = redact(extractMessage(body, parsed), key);
     const d = { status, requestId, serverMessage };
     if (status >= 300 && status < 400) {
-      return new HttpError({ ...d, serverMessage: `DocuTray redirected the request to ${response.headers.get('location') ?? 'another address'}; the API key is not sent there. Check the API base URL` });
+      return new HttpError({
+        ...d,
+        serverMessage: `DocuTray redirected the request to ${response.headers.get('location') ?? 'another address'}; the API key is not sent there. Check the API base URL`,
+      });
     }
     const operation = spec.notFound === 'step' ? 'start' : spec.notFound === 'execution' ? 'status' : 'other';
-    const byReference = referenceHttpError(status, { operation, resourceId: spec.resourceId, requestContentType: spec.body?.headers['content-type'], url: spec.body?.url }, body, d);
+    const byReference = referenceHttpError(
+      status,
+      {
+        operation,
+        resourceId: spec.resourceId,
+        requestContentType: spec.body?.headers['content-type'],
+        url: spec.body?.url,
+      },
+      body,
+      d,
+    );
     if (byReference) {
       return byReference;
     }
     switch (status) {
       case 400:
       case 422:
-        return new BadRequestError(extractErrors(body).map(m => redact(m, key) ?? m), d);
+        return new BadRequestError(
+          extractErrors(body).map(m => redact(m, key) ?? m),
+          d,
+        );
       case 401:
         return new AuthenticationError(d);
       case 403:
@@ -406,7 +525,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   const decoder = new TextDecoder('utf-8');
   const parts: string[] = [];
   let size = 0;
-  for (; ;) {
+  for (;;) {
     const { done, value } = await reader.read();
     if (done) {
       break;
@@ -428,7 +547,12 @@ function checkStepId(stepId: string): string {
     throw new InvalidInputError('emptyStepId', 'The step ID is empty.');
   }
   // encodeURIComponent leaves dots alone: "." and ".." would walk up the API path.
-  if (id === '.' || id === '..' || id.length > STEP_ID_MAX || [...id].some(c => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+  if (
+    id === '.' ||
+    id === '..' ||
+    id.length > STEP_ID_MAX ||
+    [...id].some(c => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+  ) {
     throw new InvalidInputError('badStepId', `"${id}" is not a valid step ID.`);
   }
   return id;
@@ -483,8 +607,13 @@ function extractErrors(body: Record<string, unknown>): string[] {
   if (!Array.isArray(list)) {
     return [];
   }
-  return list.map(e => typeof e === 'string' ? e : (e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string')
-    ? `${(e as { path?: unknown }).path ? `${String((e as { path?: unknown }).path)}: ` : ''}${(e as { message: string }).message}` : JSON.stringify(e));
+  return list.map(e =>
+    typeof e === 'string'
+      ? e
+      : e && typeof e === 'object' && typeof (e as { message?: unknown }).message === 'string'
+        ? `${(e as { path?: unknown }).path ? `${String((e as { path?: unknown }).path)}: ` : ''}${(e as { message: string }).message}`
+        : JSON.stringify(e),
+  );
 }
 
 function rateLimitInfo(headers: Headers, body: Record<string, unknown>): RateLimitInfo {
@@ -496,7 +625,8 @@ function rateLimitInfo(headers: Headers, body: Record<string, unknown>): RateLim
   const bodyRetry = num(body.retryAfter);
   return {
     retryAfterSeconds: headerRetry !== undefined ? headerRetry / 1000 : bodyRetry,
-    limitType: headers.get('x-ratelimit-limit-type') ?? (typeof body.limitType === 'string' ? body.limitType : undefined),
+    limitType:
+      headers.get('x-ratelimit-limit-type') ?? (typeof body.limitType === 'string' ? body.limitType : undefined),
     limit: num(headers.get('x-ratelimit-limit')) ?? num(body.limit),
     remaining: num(headers.get('x-ratelimit-remaining')) ?? num(body.remaining),
     resetAt: num(headers.get('x-ratelimit-reset')) ?? num(body.resetTime),

@@ -18,12 +18,88 @@ export function isLoopbackHost(hostname: string): boolean {
  * VS Code's, Node's, undici's — refuses them before connecting, with only "bad port" to say why.
  */
 export const FETCH_BLOCKED_PORTS: ReadonlySet<string> = new Set([
-  '1', '7', '9', '11', '13', '15', '17', '19', '20', '21', '22', '23', '25', '37', '42', '43', '53', '69', '77', '79',
-  '87', '95', '101', '102', '103', '104', '109', '110', '111', '113', '115', '117', '119', '123', '135', '137',
-  '139', '143', '161', '179', '389', '427', '465', '512', '513', '514', '515', '526', '530', '531', '532',
-  '540', '548', '554', '556', '563', '587', '601', '636', '989', '990', '993', '995', '1719', '1720', '1723',
-  '2049', '3659', '4045', '4190', '5060', '5061', '6000', '6566', '6665', '6666', '6667', '6668', '6669', '6679',
-  '6697', '10080',
+  '1',
+  '7',
+  '9',
+  '11',
+  '13',
+  '15',
+  '17',
+  '19',
+  '20',
+  '21',
+  '22',
+  '23',
+  '25',
+  '37',
+  '42',
+  '43',
+  '53',
+  '69',
+  '77',
+  '79',
+  '87',
+  '95',
+  '101',
+  '102',
+  '103',
+  '104',
+  '109',
+  '110',
+  '111',
+  '113',
+  '115',
+  '117',
+  '119',
+  '123',
+  '135',
+  '137',
+  '139',
+  '143',
+  '161',
+  '179',
+  '389',
+  '427',
+  '465',
+  '512',
+  '513',
+  '514',
+  '515',
+  '526',
+  '530',
+  '531',
+  '532',
+  '540',
+  '548',
+  '554',
+  '556',
+  '563',
+  '587',
+  '601',
+  '636',
+  '989',
+  '990',
+  '993',
+  '995',
+  '1719',
+  '1720',
+  '1723',
+  '2049',
+  '3659',
+  '4045',
+  '4190',
+  '5060',
+  '5061',
+  '6000',
+  '6566',
+  '6665',
+  '6666',
+  '6667',
+  '6668',
+  '6669',
+  '6679',
+  '6697',
+  '10080',
 ]);
 
 /**
@@ -44,7 +120,9 @@ export function validateBaseUrl(baseUrl: string): URL {
     throw new InsecureBaseUrlError('The DocuTray API base URL must not contain a query or fragment.');
   }
   if (FETCH_BLOCKED_PORTS.has(url.port)) {
-    throw new InsecureBaseUrlError(`The DocuTray API base URL uses port ${url.port}, which fetch refuses to connect to (a blocked port in the Fetch standard). Use another port: ${url.origin}`);
+    throw new InsecureBaseUrlError(
+      `The DocuTray API base URL uses port ${url.port}, which fetch refuses to connect to (a blocked port in the Fetch standard). Use another port: ${url.origin}`,
+    );
   }
   if (url.protocol === 'https:') {
     return url;
@@ -52,9 +130,11 @@ export function validateBaseUrl(baseUrl: string): URL {
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) {
     return url;
   }
-  throw new InsecureBaseUrlError(url.protocol === 'http:'
-    ? `The DocuTray API base URL must use https (http is allowed only for localhost): ${url.origin}`
-    : `The DocuTray API base URL must be an https URL: ${url.origin}`);
+  throw new InsecureBaseUrlError(
+    url.protocol === 'http:'
+      ? `The DocuTray API base URL must use https (http is allowed only for localhost): ${url.origin}`
+      : `The DocuTray API base URL must be an https URL: ${url.origin}`,
+  );
 }
 
 /** Joins the base URL's path with an API path that starts with `/api/`. */

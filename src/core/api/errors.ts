@@ -50,7 +50,12 @@ export class DocuTrayError extends Error {
     this.serverMessage = details.serverMessage;
     // `cause` may be a transport error with request internals: keep it out of enumerable fields.
     if (details.cause !== undefined) {
-      Object.defineProperty(this, 'cause', { value: details.cause, enumerable: false, writable: true, configurable: true });
+      Object.defineProperty(this, 'cause', {
+        value: details.cause,
+        enumerable: false,
+        writable: true,
+        configurable: true,
+      });
     }
   }
 }
@@ -63,7 +68,11 @@ export class AuthenticationError extends DocuTrayError {
 
 export class PermissionError extends DocuTrayError {
   constructor(d: ErrorDetails = {}, message?: string) {
-    super('permission', message ?? `The API key is not allowed to do this (403)${d.serverMessage ? `: ${d.serverMessage}` : '.'}`, d);
+    super(
+      'permission',
+      message ?? `The API key is not allowed to do this (403)${d.serverMessage ? `: ${d.serverMessage}` : '.'}`,
+      d,
+    );
   }
 }
 
@@ -71,7 +80,10 @@ export class PermissionError extends DocuTrayError {
 export class ExecutionAccessError extends PermissionError {
   readonly executionId: string;
   constructor(executionId: string, d: ErrorDetails = {}) {
-    super(d, `Execution "${executionId}" belongs to another API key or organisation (403)${d.serverMessage ? `: ${d.serverMessage}` : ''}. Check it with the key that started it.`);
+    super(
+      d,
+      `Execution "${executionId}" belongs to another API key or organisation (403)${d.serverMessage ? `: ${d.serverMessage}` : ''}. Check it with the key that started it.`,
+    );
     this.executionId = executionId;
   }
 }
@@ -83,9 +95,12 @@ export class NotFoundError extends DocuTrayError {
   readonly resourceId?: string;
   constructor(resource: NotFoundResource, resourceId: string | undefined, d: ErrorDetails = {}) {
     // DocuTray answers an unknown step and one this key may not use alike: 403 or 404, "Step not found or access denied".
-    const what = resource === 'step' ? `DocuTray has no step "${resourceId}" that this API key may use (${d.status ?? 404}${d.serverMessage ? `: ${d.serverMessage}` : ''}). Check the step ID.`
-      : resource === 'execution' ? `DocuTray has no execution "${resourceId}" (404).`
-        : 'The DocuTray endpoint was not found (404). Check the API base URL.';
+    const what =
+      resource === 'step'
+        ? `DocuTray has no step "${resourceId}" that this API key may use (${d.status ?? 404}${d.serverMessage ? `: ${d.serverMessage}` : ''}). Check the step ID.`
+        : resource === 'execution'
+          ? `DocuTray has no execution "${resourceId}" (404).`
+          : 'The DocuTray endpoint was not found (404). Check the API base URL.';
     super('notFound', what, d);
     this.resource = resource;
     this.resourceId = resourceId;
@@ -96,7 +111,11 @@ export class BadRequestError extends DocuTrayError {
   /** The server's validation messages (`errors: [...]`), if any, every one of them. */
   readonly errors: string[];
   constructor(errors: string[], d: ErrorDetails = {}) {
-    super('badRequest', `DocuTray rejected the request (${d.status ?? 400}): ${badRequestDetail(errors, d.serverMessage)}`, d);
+    super(
+      'badRequest',
+      `DocuTray rejected the request (${d.status ?? 400}): ${badRequestDetail(errors, d.serverMessage)}`,
+      d,
+    );
     this.errors = errors;
   }
 }
@@ -117,9 +136,13 @@ export class PayloadTooLargeError extends DocuTrayError {
     const size = sizeBytes === undefined ? '' : ` (${formatBytes(sizeBytes)})`;
     // A file within DocuTray's documented limit was refused by a lower one (a proxy's, say): naming
     // DocuTray's limit would only confuse.
-    super('payloadTooLarge', sizeBytes !== undefined && sizeBytes <= limitBytes
-      ? `The file${size} was refused as too large (413)${d.serverMessage ? `: ${d.serverMessage}` : ''}. A proxy on the way may have a lower limit than DocuTray's ${formatBytes(limitBytes)}.`
-      : `The file is too large for DocuTray${size}: the limit is ${formatBytes(limitBytes)}.`, d);
+    super(
+      'payloadTooLarge',
+      sizeBytes !== undefined && sizeBytes <= limitBytes
+        ? `The file${size} was refused as too large (413)${d.serverMessage ? `: ${d.serverMessage}` : ''}. A proxy on the way may have a lower limit than DocuTray's ${formatBytes(limitBytes)}.`
+        : `The file is too large for DocuTray${size}: the limit is ${formatBytes(limitBytes)}.`,
+      d,
+    );
     this.limitBytes = limitBytes;
     this.sizeBytes = sizeBytes;
   }
@@ -134,7 +157,11 @@ export class ContentTypeRefusedError extends DocuTrayError {
   /** The Content-Type we sent (without the multipart boundary). */
   readonly requestContentType?: string;
   constructor(requestContentType: string | undefined, d: ErrorDetails = {}) {
-    super('contentTypeRefused', `DocuTray refused the request's content type${requestContentType ? ` (${requestContentType})` : ''} (415)${d.serverMessage ? `: ${d.serverMessage}` : ''}. It was sent correctly: a proxy on the way may have rewritten it${d.requestId ? `. Request id ${d.requestId}` : ''}.`, d);
+    super(
+      'contentTypeRefused',
+      `DocuTray refused the request's content type${requestContentType ? ` (${requestContentType})` : ''} (415)${d.serverMessage ? `: ${d.serverMessage}` : ''}. It was sent correctly: a proxy on the way may have rewritten it${d.requestId ? `. Request id ${d.requestId}` : ''}.`,
+      d,
+    );
     this.requestContentType = requestContentType;
   }
 }
@@ -151,7 +178,11 @@ export class QuotaExceededError extends DocuTrayError {
   readonly info: QuotaInfo;
   constructor(info: QuotaInfo, d: ErrorDetails = {}) {
     const figures = info.used !== undefined && info.quota !== undefined ? ` (${info.used} of ${info.quota} used)` : '';
-    super('quotaExceeded', `DocuTray's quota is used up${figures} (402).${info.resetDate ? ` It resets on ${info.resetDate}.` : ''}`, d);
+    super(
+      'quotaExceeded',
+      `DocuTray's quota is used up${figures} (402).${info.resetDate ? ` It resets on ${info.resetDate}.` : ''}`,
+      d,
+    );
     this.info = info;
   }
 }
@@ -160,7 +191,11 @@ export class QuotaExceededError extends DocuTrayError {
 export class UrlDownloadTimeoutError extends DocuTrayError {
   readonly url: string;
   constructor(url: string, d: ErrorDetails = {}) {
-    super('urlDownloadTimeout', `DocuTray could not download ${url} within 30 s (408). Check that the URL is reachable from the internet and answers quickly, or run the step on a downloaded copy.`, d);
+    super(
+      'urlDownloadTimeout',
+      `DocuTray could not download ${url} within 30 s (408). Check that the URL is reachable from the internet and answers quickly, or run the step on a downloaded copy.`,
+      d,
+    );
     this.url = url;
   }
 }
@@ -187,18 +222,32 @@ function num(v: unknown): number | undefined {
  * 403 is about the step id, like its 404; a status's 403 about who owns the execution; 402 the quota;
  * 408 the URL download; 415 our request's Content-Type. Undefined for every other status.
  */
-export function referenceHttpError(status: number, req: RefusedRequest, body: Record<string, unknown>, d: ErrorDetails): DocuTrayError | undefined {
+export function referenceHttpError(
+  status: number,
+  req: RefusedRequest,
+  body: Record<string, unknown>,
+  d: ErrorDetails,
+): DocuTrayError | undefined {
   switch (status) {
     case 402: {
-      const inner = body.error && typeof body.error === 'object' ? body.error as Record<string, unknown> : body;
+      const inner = body.error && typeof body.error === 'object' ? (body.error as Record<string, unknown>) : body;
       const resetDate = inner.resetDate ?? inner.reset_date;
-      return new QuotaExceededError({ quota: num(inner.quota), used: num(inner.used), resetDate: typeof resetDate === 'string' && resetDate ? resetDate : undefined }, d);
+      return new QuotaExceededError(
+        {
+          quota: num(inner.quota),
+          used: num(inner.used),
+          resetDate: typeof resetDate === 'string' && resetDate ? resetDate : undefined,
+        },
+        d,
+      );
     }
     case 403:
       if (req.operation === 'start') {
         return new NotFoundError('step', req.resourceId, d);
       }
-      return req.operation === 'status' && req.resourceId !== undefined ? new ExecutionAccessError(req.resourceId, d) : undefined;
+      return req.operation === 'status' && req.resourceId !== undefined
+        ? new ExecutionAccessError(req.resourceId, d)
+        : undefined;
     case 408:
       return req.operation === 'start' && req.url ? new UrlDownloadTimeoutError(req.url, d) : undefined;
     case 415:
@@ -220,15 +269,26 @@ export interface RateLimitInfo {
 export class RateLimitError extends DocuTrayError {
   readonly info: RateLimitInfo;
   constructor(info: RateLimitInfo, d: ErrorDetails = {}) {
-    const when = info.retryAfterSeconds !== undefined ? ` Try again in ${Math.ceil(info.retryAfterSeconds)} s.` : ' Try again later.';
-    super('rateLimited', `DocuTray's rate limit was reached (429${info.limitType ? `, per ${info.limitType}` : ''}).${when}`, d);
+    const when =
+      info.retryAfterSeconds !== undefined
+        ? ` Try again in ${Math.ceil(info.retryAfterSeconds)} s.`
+        : ' Try again later.';
+    super(
+      'rateLimited',
+      `DocuTray's rate limit was reached (429${info.limitType ? `, per ${info.limitType}` : ''}).${when}`,
+      d,
+    );
     this.info = info;
   }
 }
 
 export class ServerError extends DocuTrayError {
   constructor(d: ErrorDetails = {}) {
-    super('server', `DocuTray had a server error (${d.status ?? 500})${d.serverMessage ? `: ${d.serverMessage}` : ''}. Try again later.`, d);
+    super(
+      'server',
+      `DocuTray had a server error (${d.status ?? 500})${d.serverMessage ? `: ${d.serverMessage}` : ''}. Try again later.`,
+      d,
+    );
   }
 }
 
@@ -243,7 +303,11 @@ export class ConnectionError extends DocuTrayError {
   /** The system error code (ECONNREFUSED, ENOTFOUND, …) when there was one. */
   readonly code?: string;
   constructor(origin: string, code: string | undefined, d: ErrorDetails = {}) {
-    super('connection', `Could not reach DocuTray at ${origin}${code ? ` (${code})` : ''}. Check the network, the proxy settings and the API base URL.`, d);
+    super(
+      'connection',
+      `Could not reach DocuTray at ${origin}${code ? ` (${code})` : ''}. Check the network, the proxy settings and the API base URL.`,
+      d,
+    );
     this.code = code;
   }
 }
@@ -261,7 +325,11 @@ export class CancelledError extends DocuTrayError {
   /** True when the start request had been fully sent: DocuTray may have accepted it. */
   readonly mayHaveStarted: boolean;
   constructor(d: ErrorDetails = {}, mayHaveStarted = false) {
-    super('cancelled', mayHaveStarted ? 'Cancelled. The step may have started on DocuTray before the cancel.' : 'Cancelled.', d);
+    super(
+      'cancelled',
+      mayHaveStarted ? 'Cancelled. The step may have started on DocuTray before the cancel.' : 'Cancelled.',
+      d,
+    );
     this.mayHaveStarted = mayHaveStarted;
   }
 }
@@ -285,7 +353,11 @@ export class StepFailedError extends DocuTrayError {
  */
 export class StartUncertainError extends DocuTrayError {
   constructor(reason: string, d: ErrorDetails = {}) {
-    super('startUncertain', `The step may have started, but DocuTray's answer was lost (${reason}). It was not retried, to avoid running it twice.`, d);
+    super(
+      'startUncertain',
+      `The step may have started, but DocuTray's answer was lost (${reason}). It was not retried, to avoid running it twice.`,
+      d,
+    );
   }
 }
 
@@ -339,7 +411,10 @@ export class InvalidResponseError extends DocuTrayError {
 export class ResponseTooLargeError extends InvalidResponseError {
   readonly limitBytes: number;
   constructor(limitBytes: number, d: ErrorDetails = {}) {
-    super(`DocuTray's answer is larger than ${formatBytes(limitBytes)}, more than this extension reads; it was not read. Look the execution up in the DocuTray dashboard.`, d);
+    super(
+      `DocuTray's answer is larger than ${formatBytes(limitBytes)}, more than this extension reads; it was not read. Look the execution up in the DocuTray dashboard.`,
+      d,
+    );
     this.limitBytes = limitBytes;
   }
 }

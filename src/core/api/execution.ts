@@ -62,7 +62,10 @@ function str(...values: unknown[]): string | undefined {
 
 /** True when `body` looks like an execution record rather than an envelope around one. */
 function looksLikeExecution(body: Json): boolean {
-  return typeof body.status === 'string' && (body.id !== undefined || body.execution_id !== undefined || body.conversion_id !== undefined);
+  return (
+    typeof body.status === 'string' &&
+    (body.id !== undefined || body.execution_id !== undefined || body.conversion_id !== undefined)
+  );
 }
 
 export function normalizeExecutionError(error: unknown): ExecutionErrorInfo | undefined {

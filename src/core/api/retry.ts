@@ -12,7 +12,12 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 8000, maxRetryAfterMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 3,
+  baseDelayMs: 500,
+  maxDelayMs: 8000,
+  maxRetryAfterMs: 60_000,
+};
 
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
@@ -40,7 +45,12 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
  * Delay before retry number `attempt` (0-based): base·2^attempt with 25–50 % jitter, capped at
  * maxDelayMs; at least the server's Retry-After when it sent one.
  */
-export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  policy: RetryPolicy,
+  retryAfterMs?: number,
+  random: () => number = Math.random,
+): number {
   const exp = policy.baseDelayMs * 2 ** attempt;
   const jittered = Math.min(exp * (1 + 0.25 + 0.25 * random()), policy.maxDelayMs);
   return Math.round(retryAfterMs === undefined ? jittered : Math.max(jittered, retryAfterMs));
@@ -52,9 +62,19 @@ export function backoffDelay(attempt: number, policy: RetryPolicy, retryAfterMs?
  * says the request was refused) make a start safe to retry.
  */
 export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
 ]);
 
 /**
@@ -62,7 +82,9 @@ export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
  * connect timeout, TLS): with a body whose sending cannot be observed, only these prove nothing was
  * sent. An unreachable host or network can also be reported after the request went out.
  */
-export const CONNECT_ONLY_CODES: ReadonlySet<string> = new Set([...NOT_SENT_CODES].filter(c => !['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(c)));
+export const CONNECT_ONLY_CODES: ReadonlySet<string> = new Set(
+  [...NOT_SENT_CODES].filter(c => !['EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'].includes(c)),
+);
 
 /** Digs the system error code out of a fetch failure (`TypeError: fetch failed` → cause.code). */
 export function errorCode(err: unknown): string | undefined {

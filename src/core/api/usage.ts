@@ -24,7 +24,7 @@ export function parseUsage(body: unknown): Usage {
   const pages = count(b.successful_pages ?? b.successfulPages);
   const conversions = count(b.successful_conversions ?? b.successfulConversions);
   if (year === undefined || month === undefined || month < 1 || month > 12 || pages === undefined) {
-    throw new InvalidResponseError('DocuTray\'s usage answer could not be read (no year, month or successful_pages).');
+    throw new InvalidResponseError("DocuTray's usage answer could not be read (no year, month or successful_pages).");
   }
   return { year, month, successfulPages: pages, successfulConversions: conversions ?? 0 };
 }
@@ -35,8 +35,18 @@ export function usageQuery(period?: { year?: number; month?: number }): string {
   if (year === undefined && month === undefined) {
     return '';
   }
-  if (year === undefined || month === undefined || !Number.isInteger(year) || !Number.isInteger(month) || month < 1 || month > 12) {
-    throw new InvalidInputError('badUsagePeriod', 'Ask for the usage of a year and a month (1–12) together, or of neither (this month).');
+  if (
+    year === undefined ||
+    month === undefined ||
+    !Number.isInteger(year) ||
+    !Number.isInteger(month) ||
+    month < 1 ||
+    month > 12
+  ) {
+    throw new InvalidInputError(
+      'badUsagePeriod',
+      'Ask for the usage of a year and a month (1–12) together, or of neither (this month).',
+    );
   }
   return `?year=${year}&month=${month}`;
 }

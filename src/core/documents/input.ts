@@ -16,7 +16,13 @@ export type DocumentInput =
   | { kind: 'path'; path: string; fileName?: string; contentType?: string }
   | { kind: 'bytes'; data: Uint8Array; fileName: string; contentType?: string }
   /** A Node or web stream; give `size` when known (it is then checked before sending). */
-  | { kind: 'stream'; stream: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>; fileName: string; size?: number; contentType?: string }
+  | {
+      kind: 'stream';
+      stream: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+      fileName: string;
+      size?: number;
+      contentType?: string;
+    }
   | { kind: 'url'; url: string; contentType?: string }
   /** Base64 content, with or without a `data:<mime>;base64,` prefix. */
   | { kind: 'base64'; data: string; contentType?: string; fileName?: string };
@@ -96,22 +102,37 @@ function checkSize(fileName: string, size: number, maxBytes: number): void {
     throw new InvalidInputError('emptyFile', `${fileName} is empty.`);
   }
   if (size > maxBytes) {
-    throw new InvalidInputError('tooLarge', `${fileName} is ${formatBytes(size)}; DocuTray accepts files up to ${formatBytes(maxBytes)}.`);
+    throw new InvalidInputError(
+      'tooLarge',
+      `${fileName} is ${formatBytes(size)}; DocuTray accepts files up to ${formatBytes(maxBytes)}.`,
+    );
   }
 }
 
 function checkType(fileName: string, head: Uint8Array, declared?: string): string {
   const { mime, confirmed } = detectMime(fileName, head, declared);
   if (!isSupportedMime(mime)) {
-    throw new InvalidInputError('unsupportedType', `${fileName} is ${describeType(mime, fileName)}; DocuTray accepts ${SUPPORTED_LABELS.join(', ')}.`);
+    throw new InvalidInputError(
+      'unsupportedType',
+      `${fileName} is ${describeType(mime, fileName)}; DocuTray accepts ${SUPPORTED_LABELS.join(', ')}.`,
+    );
   }
   if (!confirmed) {
-    throw new InvalidInputError('unsupportedType', `${fileName} is named like a ${mime} file, but its content is not one of ${SUPPORTED_LABELS.join(', ')}.`);
+    throw new InvalidInputError(
+      'unsupportedType',
+      `${fileName} is named like a ${mime} file, but its content is not one of ${SUPPORTED_LABELS.join(', ')}.`,
+    );
   }
   return mime as string;
 }
 
-async function prepareFile(path: string, fileName: string, declared: string | undefined, metadata: DocumentMetadata | undefined, maxBytes: number): Promise<PreparedBody> {
+async function prepareFile(
+  path: string,
+  fileName: string,
+  declared: string | undefined,
+  metadata: DocumentMetadata | undefined,
+  maxBytes: number,
+): Promise<PreparedBody> {
   let size: number;
   try {
     const st = await stat(path);
@@ -123,7 +144,10 @@ async function prepareFile(path: string, fileName: string, declared: string | un
     if (e instanceof InvalidInputError) {
       throw e;
     }
-    throw new InvalidInputError('notAFile', `${fileName} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+    throw new InvalidInputError(
+      'notAFile',
+      `${fileName} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`,
+    );
   }
   checkSize(fileName, size, maxBytes);
   const head = await readHead(path);
@@ -170,7 +194,11 @@ async function readHead(path: string): Promise<Uint8Array> {
   }
 }
 
-async function prepareStream(input: Extract<DocumentInput, { kind: 'stream' }>, metadata: DocumentMetadata | undefined, maxBytes: number): Promise<PreparedBody> {
+async function prepareStream(
+  input: Extract<DocumentInput, { kind: 'stream' }>,
+  metadata: DocumentMetadata | undefined,
+  maxBytes: number,
+): Promise<PreparedBody> {
   if (input.size !== undefined) {
     checkSize(input.fileName, input.size, maxBytes);
   }
@@ -203,7 +231,10 @@ async function prepareStream(input: Extract<DocumentInput, { kind: 'stream' }>, 
     const count = (c: Uint8Array) => {
       total += c.byteLength;
       if (total > maxBytes) {
-        throw new InvalidInputError('tooLarge', `${input.fileName} is larger than DocuTray's limit of ${formatBytes(maxBytes)}.`);
+        throw new InvalidInputError(
+          'tooLarge',
+          `${input.fileName} is larger than DocuTray's limit of ${formatBytes(maxBytes)}.`,
+        );
       }
       return c;
     };
@@ -221,14 +252,16 @@ async function prepareStream(input: Extract<DocumentInput, { kind: 'stream' }>, 
   return multipart(input.fileName, mime, input.size, metadata, replay, () => !used);
 }
 
-function toAsyncIterable(s: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+function toAsyncIterable(
+  s: Readable | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+): AsyncIterable<Uint8Array> {
   if (Symbol.asyncIterator in s) {
     return s as AsyncIterable<Uint8Array>;
   }
   const reader = (s as ReadableStream<Uint8Array>).getReader();
   return {
     async *[Symbol.asyncIterator]() {
-      for (; ;) {
+      for (;;) {
         const r = await reader.read();
         if (r.done) {
           return;
@@ -248,8 +281,14 @@ function quoteName(name: string): string {
   return name.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
 }
 
-function multipart(fileName: string, mime: string, size: number | undefined, metadata: DocumentMetadata | undefined,
-  content: () => AsyncIterable<Uint8Array>, reopenable: () => boolean = () => true): PreparedBody {
+function multipart(
+  fileName: string,
+  mime: string,
+  size: number | undefined,
+  metadata: DocumentMetadata | undefined,
+  content: () => AsyncIterable<Uint8Array>,
+  reopenable: () => boolean = () => true,
+): PreparedBody {
   const boundary = `----DocuTrayBoundary${randomBytes(12).toString('hex')}`;
   let head = '';
   if (metadata) {
@@ -285,24 +324,31 @@ function multipart(fileName: string, mime: string, size: number | undefined, met
 }
 
 /** A pull-based web stream: the file is read only as fast as the socket takes it. */
-function toWebStream(source: AsyncGenerator<Uint8Array>, onProgress?: (sent: number) => void): ReadableStream<Uint8Array> {
+function toWebStream(
+  source: AsyncGenerator<Uint8Array>,
+  onProgress?: (sent: number) => void,
+): ReadableStream<Uint8Array> {
   let sent = 0;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const r = await source.next();
-      if (r.done) {
-        controller.close();
-        return;
-      }
-      const chunk = r.value instanceof Buffer ? new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength) : r.value;
-      sent += chunk.byteLength;
-      onProgress?.(sent);
-      controller.enqueue(chunk);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = await source.next();
+        if (r.done) {
+          controller.close();
+          return;
+        }
+        const chunk =
+          r.value instanceof Buffer ? new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength) : r.value;
+        sent += chunk.byteLength;
+        onProgress?.(sent);
+        controller.enqueue(chunk);
+      },
+      async cancel() {
+        await source.return(undefined);
+      },
     },
-    async cancel() {
-      await source.return(undefined);
-    },
-  }, { highWaterMark: 0 });
+    { highWaterMark: 0 },
+  );
 }
 
 function json(body: Record<string, unknown>, extra: Partial<PreparedBody>): PreparedBody {
@@ -322,7 +368,11 @@ function json(body: Record<string, unknown>, extra: Partial<PreparedBody>): Prep
   };
 }
 
-function prepareUrl(url: string, contentType: string | undefined, metadata: DocumentMetadata | undefined): PreparedBody {
+function prepareUrl(
+  url: string,
+  contentType: string | undefined,
+  metadata: DocumentMetadata | undefined,
+): PreparedBody {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -333,7 +383,10 @@ function prepareUrl(url: string, contentType: string | undefined, metadata: Docu
     throw new InvalidInputError('badUrl', `Only http and https URLs can be processed, not ${parsed.protocol}`);
   }
   if (contentType !== undefined && !isSupportedMime(contentType)) {
-    throw new InvalidInputError('unsupportedType', `"${contentType}" is not a type DocuTray accepts (${SUPPORTED_LABELS.join(', ')}).`);
+    throw new InvalidInputError(
+      'unsupportedType',
+      `"${contentType}" is not a type DocuTray accepts (${SUPPORTED_LABELS.join(', ')}).`,
+    );
   }
   const body: Record<string, unknown> = { image_url: parsed.href };
   if (contentType) {
@@ -355,7 +408,11 @@ function safeDecode(segment: string): string {
   }
 }
 
-function prepareBase64(input: Extract<DocumentInput, { kind: 'base64' }>, metadata: DocumentMetadata | undefined, maxBytes: number): PreparedBody {
+function prepareBase64(
+  input: Extract<DocumentInput, { kind: 'base64' }>,
+  metadata: DocumentMetadata | undefined,
+  maxBytes: number,
+): PreparedBody {
   let data = input.data.trim();
   let declared = input.contentType;
   const prefix = /^data:([^;,]+)?(?:;[^,]*)?;base64,/i.exec(data);
@@ -370,7 +427,7 @@ function prepareBase64(input: Extract<DocumentInput, { kind: 'base64' }>, metada
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(data) || data.replace(/=+$/, '').length % 4 === 1) {
     throw new InvalidInputError('badBase64', 'The document is not valid base64.');
   }
-  const decodedBytes = Math.floor(data.replace(/=+$/, '').length * 3 / 4);
+  const decodedBytes = Math.floor((data.replace(/=+$/, '').length * 3) / 4);
   const name = input.fileName ?? 'document';
   checkSize(name, decodedBytes, maxBytes);
   const head = Buffer.from(data.slice(0, Math.ceil(SNIFF_BYTES / 3) * 4), 'base64');

@@ -33,11 +33,26 @@ function readUint32LE(b: Uint8Array, offset: number): number {
 
 export const SUPPORTED_TYPES: readonly DocumentType[] = [
   { mime: 'application/pdf', label: 'PDF', extensions: ['.pdf'], sniff: h => ascii(h, 0, '%PDF-') },
-  { mime: 'image/png', label: 'PNG', extensions: ['.png'], sniff: h => at(h, 0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a) },
-  { mime: 'image/jpeg', label: 'JPEG', extensions: ['.jpg', '.jpeg', '.jpe', '.jfif'], sniff: h => at(h, 0, 0xff, 0xd8, 0xff) },
+  {
+    mime: 'image/png',
+    label: 'PNG',
+    extensions: ['.png'],
+    sniff: h => at(h, 0, 0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
+  },
+  {
+    mime: 'image/jpeg',
+    label: 'JPEG',
+    extensions: ['.jpg', '.jpeg', '.jpe', '.jfif'],
+    sniff: h => at(h, 0, 0xff, 0xd8, 0xff),
+  },
   { mime: 'image/gif', label: 'GIF', extensions: ['.gif'], sniff: h => ascii(h, 0, 'GIF87a') || ascii(h, 0, 'GIF89a') },
   // "BM" alone is two letters any text may begin with: also require a known DIB header size.
-  { mime: 'image/bmp', label: 'BMP', extensions: ['.bmp'], sniff: h => ascii(h, 0, 'BM') && h.length >= 18 && BMP_DIB_HEADER_SIZES.has(readUint32LE(h, 14)) },
+  {
+    mime: 'image/bmp',
+    label: 'BMP',
+    extensions: ['.bmp'],
+    sniff: h => ascii(h, 0, 'BM') && h.length >= 18 && BMP_DIB_HEADER_SIZES.has(readUint32LE(h, 14)),
+  },
   { mime: 'image/webp', label: 'WebP', extensions: ['.webp'], sniff: h => ascii(h, 0, 'RIFF') && ascii(h, 8, 'WEBP') },
 ];
 
@@ -47,7 +62,11 @@ export const SUPPORTED_LABELS = SUPPORTED_TYPES.map(t => t.label);
 export const SUPPORTED_EXTENSIONS = SUPPORTED_TYPES.flatMap(t => t.extensions.map(e => e.slice(1)));
 
 function extensionOf(fileName: string): string {
-  const base = fileName.replace(/[?#].*$/, '').split(/[\\/]/).pop() ?? '';
+  const base =
+    fileName
+      .replace(/[?#].*$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
   const dot = base.lastIndexOf('.');
   return dot > 0 ? base.slice(dot).toLowerCase() : '';
 }

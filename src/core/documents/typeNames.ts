@@ -53,7 +53,11 @@ const DESCRIPTIONS: Record<string, string> = {
 
 /** The type the file's name says, from the full database; undefined when the name says nothing. */
 export function typeOfName(fileName: string): NamedType | undefined {
-  const base = fileName.replace(/[?#].*$/, '').split(/[\\/]/).pop() ?? '';
+  const base =
+    fileName
+      .replace(/[?#].*$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
   if (base.lastIndexOf('.') <= 0) {
     return undefined;
   }
@@ -62,7 +66,9 @@ export function typeOfName(fileName: string): NamedType | undefined {
     return undefined;
   }
   const family = mime.split('/')[0];
-  const description = DESCRIPTIONS[mime] ?? (family === 'video' ? 'a video' : family === 'audio' ? 'an audio file' : family === 'font' ? 'a font' : undefined);
+  const description =
+    DESCRIPTIONS[mime] ??
+    (family === 'video' ? 'a video' : family === 'audio' ? 'an audio file' : family === 'font' ? 'a font' : undefined);
   return { mime, description };
 }
 

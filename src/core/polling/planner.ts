@@ -28,11 +28,20 @@ export interface DurationModel {
  * undefined without any. Non-finite and negative values are ignored.
  */
 export function durationModel(samplesMs: readonly number[], maxSamples = 50): DurationModel | undefined {
-  const recent = samplesMs.filter(d => Number.isFinite(d) && d >= 0).slice(-maxSamples).sort((a, b) => a - b);
+  const recent = samplesMs
+    .filter(d => Number.isFinite(d) && d >= 0)
+    .slice(-maxSamples)
+    .sort((a, b) => a - b);
   if (!recent.length) {
     return undefined;
   }
-  return { samples: recent.length, medianMs: quantile(recent, 0.5), p80Ms: quantile(recent, 0.8), p95Ms: quantile(recent, 0.95), maxMs: recent[recent.length - 1] };
+  return {
+    samples: recent.length,
+    medianMs: quantile(recent, 0.5),
+    p80Ms: quantile(recent, 0.8),
+    p95Ms: quantile(recent, 0.95),
+    maxMs: recent[recent.length - 1],
+  };
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -82,8 +91,20 @@ export const DEFAULT_PLANNER: PlannerOptions = {
 
 /** The same options with every duration multiplied by `factor` (a benchmark that scales time). */
 export function scalePlanner(opts: PlannerOptions, factor: number): PlannerOptions {
-  const s = (p: PollSchedule): PollSchedule => ({ ...p, firstDelayMs: p.firstDelayMs * factor, minIntervalMs: p.minIntervalMs * factor, maxIntervalMs: p.maxIntervalMs * factor });
-  return { ...opts, interactive: s(opts.interactive), probe: s(opts.probe), minIntervalMs: opts.minIntervalMs * factor, maxIntervalMs: opts.maxIntervalMs * factor, probePatienceMs: opts.probePatienceMs * factor };
+  const s = (p: PollSchedule): PollSchedule => ({
+    ...p,
+    firstDelayMs: p.firstDelayMs * factor,
+    minIntervalMs: p.minIntervalMs * factor,
+    maxIntervalMs: p.maxIntervalMs * factor,
+  });
+  return {
+    ...opts,
+    interactive: s(opts.interactive),
+    probe: s(opts.probe),
+    minIntervalMs: opts.minIntervalMs * factor,
+    maxIntervalMs: opts.maxIntervalMs * factor,
+    probePatienceMs: opts.probePatienceMs * factor,
+  };
 }
 
 export interface PollPlan {
@@ -110,7 +131,13 @@ export interface PlanContext {
 }
 
 /** When each job should next be polled. */
-export function planPolls(jobs: readonly PlannedJob[], models: ModelLookup, now: number, opts: PlannerOptions = DEFAULT_PLANNER, ctx: PlanContext = {}): PollPlan[] {
+export function planPolls(
+  jobs: readonly PlannedJob[],
+  models: ModelLookup,
+  now: number,
+  opts: PlannerOptions = DEFAULT_PLANNER,
+  ctx: PlanContext = {},
+): PollPlan[] {
   // The probe of each step without history: its oldest job.
   const probes = new Map<string, PlannedJob>();
   for (const job of jobs) {
@@ -124,19 +151,37 @@ export function planPolls(jobs: readonly PlannedJob[], models: ModelLookup, now:
   return jobs.map(job => planOne(job, models(job.stepId), probes.get(job.stepId), now, opts, ctx));
 }
 
-function planOne(job: PlannedJob, model: DurationModel | undefined, probe: PlannedJob | undefined, now: number, opts: PlannerOptions, ctx: PlanContext): PollPlan {
+function planOne(
+  job: PlannedJob,
+  model: DurationModel | undefined,
+  probe: PlannedJob | undefined,
+  now: number,
+  opts: PlannerOptions,
+  ctx: PlanContext,
+): PollPlan {
   const elapsed = now - job.startedAt;
   const sinceStart = (job.lastPolledAt ?? job.startedAt) - job.startedAt;
   if (job.interactive && (ctx.interactiveAffordable !== false || !model)) {
-    const at = job.polls === 0 || job.lastPolledAt === undefined
-      ? job.startedAt + opts.interactive.firstDelayMs
-      : job.lastPolledAt + nextPollDelay(opts.interactive, sinceStart);
+    const at =
+      job.polls === 0 || job.lastPolledAt === undefined
+        ? job.startedAt + opts.interactive.firstDelayMs
+        : job.lastPolledAt + nextPollDelay(opts.interactive, sinceStart);
     return { job, at, likelihood: 1, reason: 'interactive' };
   }
   if (model) {
     const sure = Math.max(model.p95Ms, model.medianMs * (1 + 0.1 / Math.sqrt(model.samples)));
-    const first = ctx.budgetShort && !job.interactive ? sure : opts.firstQuantile === 'median' ? model.medianMs : Math.max(model.p80Ms, model.medianMs);
-    const second = Math.max(ctx.budgetShort ? model.maxMs * 1.05 : 0, model.p95Ms, model.medianMs * 1.1, first + opts.minIntervalMs);
+    const first =
+      ctx.budgetShort && !job.interactive
+        ? sure
+        : opts.firstQuantile === 'median'
+          ? model.medianMs
+          : Math.max(model.p80Ms, model.medianMs);
+    const second = Math.max(
+      ctx.budgetShort ? model.maxMs * 1.05 : 0,
+      model.p95Ms,
+      model.medianMs * 1.1,
+      first + opts.minIntervalMs,
+    );
     let at: number;
     if (job.polls === 0 || job.lastPolledAt === undefined) {
       at = job.startedAt + first;
@@ -145,17 +190,27 @@ function planOne(job: PlannedJob, model: DurationModel | undefined, probe: Plann
     } else {
       at = job.lastPolledAt + clamp(sinceStart * opts.growth, opts.minIntervalMs, opts.maxIntervalMs);
     }
-    return { job, at, likelihood: clamp(model.medianMs > 0 ? elapsed / (model.medianMs * 2) : 1, 0, 1), reason: 'predicted' };
+    return {
+      job,
+      at,
+      likelihood: clamp(model.medianMs > 0 ? elapsed / (model.medianMs * 2) : 1, 0, 1),
+      reason: 'predicted',
+    };
   }
   const isProbe = !probe || probe === job || now - probe.startedAt >= opts.probePatienceMs;
   if (!isProbe) {
     return { job, at: Infinity, likelihood: 0, reason: 'waitingForProbe' };
   }
-  const at = job.polls === 0 || job.lastPolledAt === undefined
-    ? job.startedAt + opts.probe.firstDelayMs
-    // When the budget is short, the probe backs off twice as fast: its duration comes from the
-    // server's timestamps, exact however late it is seen, so its own detection matters little.
-    : job.lastPolledAt + nextPollDelay(ctx.budgetShort ? { ...opts.probe, growth: Math.max(1, opts.probe.growth) } : opts.probe, sinceStart);
+  const at =
+    job.polls === 0 || job.lastPolledAt === undefined
+      ? job.startedAt + opts.probe.firstDelayMs
+      : // When the budget is short, the probe backs off twice as fast: its duration comes from the
+        // server's timestamps, exact however late it is seen, so its own detection matters little.
+        job.lastPolledAt +
+        nextPollDelay(
+          ctx.budgetShort ? { ...opts.probe, growth: Math.max(1, opts.probe.growth) } : opts.probe,
+          sinceStart,
+        );
   return { job, at, likelihood: 0.5, reason: 'probe' };
 }
 
@@ -164,11 +219,19 @@ function planOne(job: PlannedJob, model: DurationModel | undefined, probe: Plann
  * the longest overdue); when none is due, the one due soonest (its `at` says when to wake up).
  * Undefined when every job waits for something else (a probe's answer).
  */
-export function pickNextPoll(jobs: readonly PlannedJob[], models: ModelLookup, now: number, opts: PlannerOptions = DEFAULT_PLANNER, ctx: PlanContext = {}): PollPlan | undefined {
+export function pickNextPoll(
+  jobs: readonly PlannedJob[],
+  models: ModelLookup,
+  now: number,
+  opts: PlannerOptions = DEFAULT_PLANNER,
+  ctx: PlanContext = {},
+): PollPlan | undefined {
   const plans = planPolls(jobs, models, now, opts, ctx);
   const due = plans.filter(p => p.at <= now);
   if (due.length) {
-    return due.sort((a, b) => Number(!!b.job.interactive) - Number(!!a.job.interactive) || b.likelihood - a.likelihood || a.at - b.at)[0];
+    return due.sort(
+      (a, b) => Number(!!b.job.interactive) - Number(!!a.job.interactive) || b.likelihood - a.likelihood || a.at - b.at,
+    )[0];
   }
   const next = plans.filter(p => Number.isFinite(p.at)).sort((a, b) => a.at - b.at)[0];
   return next;

@@ -18,7 +18,12 @@ export interface PollSchedule {
   maxIntervalMs: number;
 }
 
-export const ADAPTIVE_SCHEDULE: PollSchedule = { firstDelayMs: 200, minIntervalMs: 300, growth: 0.17, maxIntervalMs: 10_000 };
+export const ADAPTIVE_SCHEDULE: PollSchedule = {
+  firstDelayMs: 200,
+  minIntervalMs: 300,
+  growth: 0.17,
+  maxIntervalMs: 10_000,
+};
 
 /** What the official SDKs do: ask at once, then every 2 s. Kept for the benchmark's comparison. */
 export const FLAT_2S_SCHEDULE: PollSchedule = { firstDelayMs: 0, minIntervalMs: 2000, growth: 0, maxIntervalMs: 2000 };

@@ -11,7 +11,14 @@
  * execution can be checked later. Other refusals (401, 403, 404, an answer too large to read) end it
  * at once: waiting would not change them.
  */
-import { CancelledError, DocuTrayError, RateLimitError, ResponseTooLargeError, StepFailedError, TimeoutError } from '../api/errors';
+import {
+  CancelledError,
+  DocuTrayError,
+  RateLimitError,
+  ResponseTooLargeError,
+  StepFailedError,
+  TimeoutError,
+} from '../api/errors';
 import { isTerminal, statusKind } from '../api/execution';
 import type { Execution } from '../api/types';
 import { RetryPolicy, backoffDelay, sleep } from '../api/retry';
@@ -40,7 +47,12 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 300_000;
 export const OUTAGE_GRACE_MS = 30_000;
 
 /** 1 s, doubling with jitter, at most 30 s between checks while DocuTray does not answer. */
-export const TRANSIENT_BACKOFF: RetryPolicy = { maxRetries: Infinity, baseDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: Infinity };
+export const TRANSIENT_BACKOFF: RetryPolicy = {
+  maxRetries: Infinity,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: Infinity,
+};
 
 /** A status-check failure that says nothing about the execution: try again later. */
 export function isTransientStatusError(e: unknown): e is DocuTrayError {
@@ -92,14 +104,19 @@ export async function waitForExecution(
   let outageSince: number | undefined;
   const grace = Math.min(timeoutMs, OUTAGE_GRACE_MS);
   const inGrace = () => outageSince !== undefined && now() - outageSince < grace;
-  const timedOut = () => new TimeoutError(lastFailure
-    ? `DocuTray did not answer about execution ${executionId} for ${Math.round(timeoutMs / 1000)} s (last: ${lastFailure.message}). It may still finish: check it again later.`
-    : `Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`, { cause: lastFailure }, executionId);
+  const timedOut = () =>
+    new TimeoutError(
+      lastFailure
+        ? `DocuTray did not answer about execution ${executionId} for ${Math.round(timeoutMs / 1000)} s (last: ${lastFailure.message}). It may still finish: check it again later.`
+        : `Execution ${executionId} did not finish within ${Math.round(timeoutMs / 1000)} s. It may still finish: check it again later.`,
+      { cause: lastFailure },
+      executionId,
+    );
   // Polls are planned on the schedule's own instants, measured from the start, not from when the
   // previous answer arrived: otherwise each round trip's lateness adds up over a long job.
   let planned = schedule.firstDelayMs;
   let delay = Math.max(0, startedAt + planned - now());
-  for (; ;) {
+  for (;;) {
     // When the next look would fall past the deadline, look once more at the deadline itself: with
     // intervals of up to 10 s, giving up at once would cut the user's timeout short by that much.
     const remaining = deadline - now();
@@ -140,7 +157,12 @@ export async function waitForExecution(
     failures = 0;
     opts.onStatus?.(execution);
     if (statusKind(execution.status) === 'failed') {
-      throw new StepFailedError(execution.id, execution.error ?? { message: 'DocuTray reported an error without details.' }, {}, execution);
+      throw new StepFailedError(
+        execution.id,
+        execution.error ?? { message: 'DocuTray reported an error without details.' },
+        {},
+        execution,
+      );
     }
     if (isTerminal(execution.status)) {
       return execution;

@@ -6,7 +6,7 @@ export class ByteCache<V> {
   private readonly entries = new Map<string, { value: V; bytes: number }>();
   private total = 0;
 
-  constructor(readonly maxBytes: number) { }
+  constructor(readonly maxBytes: number) {}
 
   get(key: string): V | undefined {
     const e = this.entries.get(key);

@@ -54,7 +54,16 @@ export interface ExportTable {
   rows: Map<string, Cell>[];
 }
 
-export const BASE_COLUMNS = ['file', 'step', 'execution_id', 'status', 'started_at', 'finished_at', 'error', 'reused_from'] as const;
+export const BASE_COLUMNS = [
+  'file',
+  'step',
+  'execution_id',
+  'status',
+  'started_at',
+  'finished_at',
+  'error',
+  'reused_from',
+] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -189,7 +198,9 @@ function csvField(v: Cell, delimiter: string, escapeFormulas: boolean): string {
   } else {
     s = String(v);
   }
-  return s.includes('"') || s.includes(delimiter) || s.includes('\r') || s.includes('\n') ? `"${s.replace(/"/g, '""')}"` : s;
+  return s.includes('"') || s.includes(delimiter) || s.includes('\r') || s.includes('\n')
+    ? `"${s.replace(/"/g, '""')}"`
+    : s;
 }
 
 export function toCsv(table: ExportTable, opts: Omit<ExportOptions, 'format' | 'explode'> = {}): string {
@@ -215,7 +226,11 @@ export function toJsonl(table: ExportTable): string {
 }
 
 export function toJson(table: ExportTable): string {
-  return `${JSON.stringify(table.rows.map(r => rowObject(table, r)), null, 2)}\n`;
+  return `${JSON.stringify(
+    table.rows.map(r => rowObject(table, r)),
+    null,
+    2,
+  )}\n`;
 }
 
 /** The whole export as text, in the chosen format. */

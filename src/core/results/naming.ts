@@ -1,8 +1,11 @@
 /** Names for results: `<source file name>.<step id>.json`, safe as a file name on every platform. */
 
 export function safeFileNamePart(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  const cleaned = s.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/^\.+/, '_').trim();
+  const cleaned = s
+    // eslint-disable-next-line no-control-regex
+    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
+    .replace(/^\.+/, '_')
+    .trim();
   return cleaned.slice(0, 120) || '_';
 }
 

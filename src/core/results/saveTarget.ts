@@ -11,15 +11,19 @@ export type SaveMode = 'never' | 'besideSource' | 'folder';
 export type OverwritePolicy = 'ask' | 'overwrite' | 'numbered';
 
 /** `invoice.pdf.extract.json` → `invoice.pdf.extract (2).json`, `(3)`… the first that `exists` denies. */
-export async function numberedName(name: string, exists: (candidate: string) => Promise<boolean>, max = 999): Promise<string> {
-  if (!await exists(name)) {
+export async function numberedName(
+  name: string,
+  exists: (candidate: string) => Promise<boolean>,
+  max = 999,
+): Promise<string> {
+  if (!(await exists(name))) {
     return name;
   }
   const dot = name.lastIndexOf('.json');
   const stem = dot > 0 ? name.slice(0, dot) : name;
   for (let i = 2; i <= max; i++) {
     const candidate = `${stem} (${i}).json`;
-    if (!await exists(candidate)) {
+    if (!(await exists(candidate))) {
       return candidate;
     }
   }
@@ -57,7 +61,12 @@ export type SavePlan = { folder: string } | { refused: string };
  * `resultsFolder` under `root`, the workspace folder that holds the source (undefined when no folder
  * open in this window holds it: then nowhere). `resultsFolder` must stay inside: no `..`, not absolute.
  */
-export function planSaveFolder(mode: Exclude<SaveMode, 'never'>, sourcePath: string, root: string | undefined, resultsFolder: string): SavePlan {
+export function planSaveFolder(
+  mode: Exclude<SaveMode, 'never'>,
+  sourcePath: string,
+  root: string | undefined,
+  resultsFolder: string,
+): SavePlan {
   if (root === undefined || !isInside(root, sourcePath)) {
     return { refused: 'the source is in no workspace folder open in this window' };
   }
@@ -69,7 +78,9 @@ export function planSaveFolder(mode: Exclude<SaveMode, 'never'>, sourcePath: str
     return { refused: `docutray.resultsFolder "${rf}" is not a folder inside the workspace folder` };
   }
   const folder = resolve(root, rf);
-  return isInside(root, folder) ? { folder } : { refused: `docutray.resultsFolder "${rf}" is not a folder inside the workspace folder` };
+  return isInside(root, folder)
+    ? { folder }
+    : { refused: `docutray.resultsFolder "${rf}" is not a folder inside the workspace folder` };
 }
 
 function errno(e: unknown): string | undefined {

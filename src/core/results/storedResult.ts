@@ -41,7 +41,11 @@ function withoutData(raw: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
-export function toStoredResult(execution: Execution, ctx: { stepId: string; stepName: string; serviceStepName?: string; source: string; sourceName: string }, now = new Date()): StoredResult {
+export function toStoredResult(
+  execution: Execution,
+  ctx: { stepId: string; stepName: string; serviceStepName?: string; source: string; sourceName: string },
+  now = new Date(),
+): StoredResult {
   const stored: StoredResult = {
     version: 1,
     executionId: execution.id,
@@ -77,7 +81,13 @@ export function serializeStoredResult(r: StoredResult): string {
 export function parseStoredResult(text: string): StoredResult | undefined {
   try {
     const v = JSON.parse(text) as Partial<StoredResult>;
-    if (v && v.version === 1 && typeof v.executionId === 'string' && typeof v.stepId === 'string' && typeof v.source === 'string') {
+    if (
+      v &&
+      v.version === 1 &&
+      typeof v.executionId === 'string' &&
+      typeof v.stepId === 'string' &&
+      typeof v.source === 'string'
+    ) {
       return v as StoredResult;
     }
   } catch {
@@ -101,8 +111,17 @@ export function resultDocumentText(r: StoredResult): string {
 
 export function executionRecordText(r: StoredResult): string {
   // The data goes back where DocuTray sent it, for this view only; the result document has it too.
-  const data = r.dataText !== undefined ? '(too deeply nested to show here: see the result document)' : r.data ?? null;
-  const record = { executionId: r.executionId, stepId: r.stepId, stepName: r.stepName, serviceStepName: r.serviceStepName, source: r.source, receivedAt: r.receivedAt, execution: { ...r.execution, data } };
+  const data =
+    r.dataText !== undefined ? '(too deeply nested to show here: see the result document)' : (r.data ?? null);
+  const record = {
+    executionId: r.executionId,
+    stepId: r.stepId,
+    stepName: r.stepName,
+    serviceStepName: r.serviceStepName,
+    source: r.source,
+    receivedAt: r.receivedAt,
+    execution: { ...r.execution, data },
+  };
   try {
     return `${JSON.stringify(record, null, 2)}\n`;
   } catch {
@@ -135,7 +154,8 @@ export function fitsStringify(value: unknown, maxDepth = MAX_STRINGIFY_DEPTH): b
 /** JSON.stringify without recursion, for data nested deeper than the stack allows (compact). */
 export function deepJson(value: unknown): string {
   const out: string[] = [];
-  type Frame = { kind: 'array'; items: unknown[]; i: number } | { kind: 'object'; entries: [string, unknown][]; i: number };
+  type Frame =
+    { kind: 'array'; items: unknown[]; i: number } | { kind: 'object'; entries: [string, unknown][]; i: number };
   const stack: Frame[] = [];
   const emit = (v: unknown, inArray: boolean): void => {
     if (v === null || (v === undefined && inArray) || typeof v === 'function' || typeof v === 'symbol') {
@@ -145,7 +165,13 @@ export function deepJson(value: unknown): string {
       stack.push({ kind: 'array', items: v, i: 0 });
     } else if (typeof v === 'object') {
       out.push('{');
-      stack.push({ kind: 'object', entries: Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined && typeof x !== 'function'), i: 0 });
+      stack.push({
+        kind: 'object',
+        entries: Object.entries(v as Record<string, unknown>).filter(
+          ([, x]) => x !== undefined && typeof x !== 'function',
+        ),
+        i: 0,
+      });
     } else if (typeof v === 'number') {
       out.push(Number.isFinite(v) ? String(v) : 'null');
     } else if (typeof v === 'bigint') {
@@ -188,8 +214,12 @@ export function deepJson(value: unknown): string {
 export type ResultView = 'data' | 'execution';
 
 /** The path of a result in the `docutray-result` scheme: `/<executionId>/<source>.<step>[.execution].json`. */
-export function resultPath(r: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>, view: ResultView = 'data'): string {
-  const name = view === 'data' ? resultFileName(r.sourceName, r.stepId) : executionRecordFileName(r.sourceName, r.stepId);
+export function resultPath(
+  r: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>,
+  view: ResultView = 'data',
+): string {
+  const name =
+    view === 'data' ? resultFileName(r.sourceName, r.stepId) : executionRecordFileName(r.sourceName, r.stepId);
   return `/${encodeURIComponent(r.executionId)}/${name}`;
 }
 

@@ -20,9 +20,16 @@
  * those that say they update it.
  */
 
-export type BatchFileState = 'pending' | 'uploading' | 'uncertain' | 'waiting' | 'succeeded' | 'failed' | 'unavailable' | 'cancelled' | 'skipped';
+export type BatchFileState =
+  'pending' | 'uploading' | 'uncertain' | 'waiting' | 'succeeded' | 'failed' | 'unavailable' | 'cancelled' | 'skipped';
 
-export const TERMINAL_FILE_STATES: ReadonlySet<BatchFileState> = new Set(['succeeded', 'failed', 'unavailable', 'cancelled', 'skipped']);
+export const TERMINAL_FILE_STATES: ReadonlySet<BatchFileState> = new Set([
+  'succeeded',
+  'failed',
+  'unavailable',
+  'cancelled',
+  'skipped',
+]);
 
 export interface BatchFile {
   /** The document's URI as a string: its identity in the batch. */
@@ -59,19 +66,35 @@ export interface BatchRecord {
 
 /** A batch id: `batch_` + time + randomness, unique enough across windows. */
 export function newBatchId(now: number, random: () => number = Math.random): string {
-  return `batch_${now.toString(36)}_${Math.floor(random() * 36 ** 6).toString(36).padStart(6, '0')}`;
+  return `batch_${now.toString(36)}_${Math.floor(random() * 36 ** 6)
+    .toString(36)
+    .padStart(6, '0')}`;
 }
 
-export function createBatch(opts: { id?: string; stepId: string; stepName?: string; files: readonly { uri: string; label?: string }[]; now: number }): BatchRecord {
+export function createBatch(opts: {
+  id?: string;
+  stepId: string;
+  stepName?: string;
+  files: readonly { uri: string; label?: string }[];
+  now: number;
+}): BatchRecord {
   const seen = new Set<string>();
   const files: BatchFile[] = [];
   for (const f of opts.files) {
     if (!seen.has(f.uri)) {
       seen.add(f.uri);
-      files.push(f.label === undefined ? { uri: f.uri, state: 'pending' } : { uri: f.uri, label: f.label, state: 'pending' });
+      files.push(
+        f.label === undefined ? { uri: f.uri, state: 'pending' } : { uri: f.uri, label: f.label, state: 'pending' },
+      );
     }
   }
-  const batch: BatchRecord = { version: 1, id: opts.id ?? newBatchId(opts.now), stepId: opts.stepId, createdAt: opts.now, files };
+  const batch: BatchRecord = {
+    version: 1,
+    id: opts.id ?? newBatchId(opts.now),
+    stepId: opts.stepId,
+    createdAt: opts.now,
+    files,
+  };
   if (opts.stepName !== undefined) {
     batch.stepName = opts.stepName;
   }
@@ -82,7 +105,12 @@ export function createBatch(opts: { id?: string; stepId: string; stepName?: stri
  * Updates one file (by URI) and the batch's own start/end; returns the file, or undefined when the
  * batch has no such file. Updates the record.
  */
-export function updateFile(batch: BatchRecord, uri: string, patch: Partial<Omit<BatchFile, 'uri'>>, now: number): BatchFile | undefined {
+export function updateFile(
+  batch: BatchRecord,
+  uri: string,
+  patch: Partial<Omit<BatchFile, 'uri'>>,
+  now: number,
+): BatchFile | undefined {
   const file = batch.files.find(f => f.uri === uri);
   if (!file) {
     return undefined;
@@ -159,7 +187,9 @@ export function summarizeBatch(batch: BatchRecord, now: number, eta: EtaInputs =
   if (batch.cancelledAt !== undefined) {
     return s;
   }
-  const ran = batch.files.filter(f => f.startedAt !== undefined && f.endedAt !== undefined && (f.state === 'succeeded' || f.state === 'failed'));
+  const ran = batch.files.filter(
+    f => f.startedAt !== undefined && f.endedAt !== undefined && (f.state === 'succeeded' || f.state === 'failed'),
+  );
   const elapsed = batch.startedAt === undefined ? 0 : now - batch.startedAt;
   if (ran.length >= 3 && elapsed > 0) {
     s.etaMs = Math.round((left * elapsed) / ran.length);
@@ -197,7 +227,12 @@ export interface ResumePlan {
 export function prepareResume(batch: BatchRecord, now: number): ResumePlan {
   for (const f of batch.files) {
     if (f.state === 'uploading') {
-      updateFile(batch, f.uri, { state: 'uncertain', error: f.error ?? 'The window closed while the start request was unanswered.' }, now);
+      updateFile(
+        batch,
+        f.uri,
+        { state: 'uncertain', error: f.error ?? 'The window closed while the start request was unanswered.' },
+        now,
+      );
     }
   }
   if (batch.cancelledAt !== undefined) {
@@ -264,7 +299,9 @@ export function isBatchAlive(batch: BatchRecord): boolean {
  * For the history bound: a predicate that is true for a run the bound must keep, because it belongs
  * to a batch that is still alive (matched by run id or execution id).
  */
-export function batchKeepsRun(batches: readonly BatchRecord[]): (run: { id?: string; executionId?: string }) => boolean {
+export function batchKeepsRun(
+  batches: readonly BatchRecord[],
+): (run: { id?: string; executionId?: string }) => boolean {
   const ids = new Set<string>();
   for (const b of batches) {
     if (isBatchAlive(b)) {
@@ -278,7 +315,9 @@ export function batchKeepsRun(batches: readonly BatchRecord[]): (run: { id?: str
       }
     }
   }
-  return run => (run.id !== undefined && ids.has(`r:${run.id}`)) || (run.executionId !== undefined && ids.has(`e:${run.executionId}`));
+  return run =>
+    (run.id !== undefined && ids.has(`r:${run.id}`)) ||
+    (run.executionId !== undefined && ids.has(`e:${run.executionId}`));
 }
 
 export interface BatchEstimate {
@@ -293,10 +332,19 @@ export interface BatchEstimate {
  * For the confirmation before a folder run: "120 documents, about 260 requests, roughly 4 min at the
  * known limit of 60 a minute". `requestsPerDocument` defaults to 2.2 (a start, one poll, a few seconds).
  */
-export function estimateBatch(documents: number, limit?: { limit: number; windowMs: number }, expectedDurationMs = 0, requestsPerDocument = 2.2): BatchEstimate {
+export function estimateBatch(
+  documents: number,
+  limit?: { limit: number; windowMs: number },
+  expectedDurationMs = 0,
+  requestsPerDocument = 2.2,
+): BatchEstimate {
   const requests = Math.ceil(documents * requestsPerDocument);
   if (!limit || limit.limit <= 0 || documents === 0) {
     return { documents, requests, durationMs: documents === 0 ? 0 : undefined };
   }
-  return { documents, requests, durationMs: Math.round((requests / limit.limit) * limit.windowMs + expectedDurationMs) };
+  return {
+    documents,
+    requests,
+    durationMs: Math.round((requests / limit.limit) * limit.windowMs + expectedDurationMs),
+  };
 }

@@ -73,7 +73,14 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
   const jobs = new Map<string, Job>();
   for (const f of batch.files) {
     if (f.state === 'waiting' && f.executionId !== undefined) {
-      jobs.set(f.executionId, { id: f.executionId, uri: f.uri, stepId: batch.stepId, startedAt: f.startedAt ?? now(), polls: 0, busy: false });
+      jobs.set(f.executionId, {
+        id: f.executionId,
+        uri: f.uri,
+        stepId: batch.stepId,
+        startedAt: f.startedAt ?? now(),
+        polls: 0,
+        busy: false,
+      });
     }
   }
   let uploads = 0;
@@ -135,7 +142,16 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       if (e.status === 'SUCCESS' || e.status === 'ERROR') {
         learn(e, job);
         jobs.delete(job.id);
-        change(updateFile(batch, job.uri, e.status === 'SUCCESS' ? { state: 'succeeded' } : { state: 'failed', error: e.error?.message ?? 'DocuTray reported an error.' }, now()));
+        change(
+          updateFile(
+            batch,
+            job.uri,
+            e.status === 'SUCCESS'
+              ? { state: 'succeeded' }
+              : { state: 'failed', error: e.error?.message ?? 'DocuTray reported an error.' },
+            now(),
+          ),
+        );
       } else {
         job.polls++;
         job.lastPolledAt = now();
@@ -176,13 +192,24 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       } else if (err instanceof DocuTrayError && err.kind === 'rateLimited') {
         // Refused before processing: it can go again.
         change(updateFile(batch, file.uri, { state: 'pending' }, now()));
-      } else if (err instanceof DocuTrayError && (err.kind === 'invalidInput' || err.kind === 'payloadTooLarge') && err.status === undefined) {
+      } else if (
+        err instanceof DocuTrayError &&
+        (err.kind === 'invalidInput' || err.kind === 'payloadTooLarge') &&
+        err.status === undefined
+      ) {
         change(updateFile(batch, file.uri, { state: 'unavailable', error: err.message }, now()));
       } else if (err instanceof DocuTrayError) {
         change(updateFile(batch, file.uri, { state: 'failed', error: err.message }, now()));
       } else {
         // Not the API's: the file could not be read.
-        change(updateFile(batch, file.uri, { state: 'unavailable', error: err instanceof Error ? err.message : String(err) }, now()));
+        change(
+          updateFile(
+            batch,
+            file.uri,
+            { state: 'unavailable', error: err instanceof Error ? err.message : String(err) },
+            now(),
+          ),
+        );
       }
     } finally {
       uploads--;
@@ -200,10 +227,11 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
     const rate = deps.budget.ratePerMs;
     return model && Number.isFinite(rate) ? Math.ceil(model.p95Ms * rate * 1.25) + 1 : 0;
   };
-  const pollsLeftAfter = (jobId: string) => jobs.size - (jobs.has(jobId) ? 1 : 0) + batch.files.filter(f => f.state === 'pending').length;
+  const pollsLeftAfter = (jobId: string) =>
+    jobs.size - (jobs.has(jobId) ? 1 : 0) + batch.files.filter(f => f.state === 'pending').length;
 
   try {
-    for (; ;) {
+    for (;;) {
       if (signal.aborted || fatal !== undefined) {
         break;
       }
@@ -226,7 +254,10 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       const endIteration = () => iteration.abort();
       signal.addEventListener('abort', endIteration, { once: true });
       const woken = sleepUntil(plan && !pollDue ? plan.at : Infinity);
-      const available = deps.budget.whenAvailable({ priority: 'batch', signal: iteration.signal }).then(() => true, () => false);
+      const available = deps.budget.whenAvailable({ priority: 'batch', signal: iteration.signal }).then(
+        () => true,
+        () => false,
+      );
       const ready = await Promise.race([available, woken.promise.then(() => false)]);
       woken.cancel();
       iteration.abort();
@@ -237,7 +268,13 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
       const t = now();
       const startNow = batch.files.find(f => f.state === 'pending');
       const canStartNow = startNow !== undefined && uploads < maxUploads && jobs.size + uploads < maxWaiting;
-      const choice = pickNextPoll([...jobs.values()].filter(j => !j.busy), models, t, planner, { budgetShort: canStartNow });
+      const choice = pickNextPoll(
+        [...jobs.values()].filter(j => !j.busy),
+        models,
+        t,
+        planner,
+        { budgetShort: canStartNow },
+      );
       let launched: Promise<void> | undefined;
       const granted = deps.budget.afterNextGrant();
       if (choice && choice.at <= t && (!canStartNow || pollsLeftAfter(choice.job.id) >= endReserve())) {
@@ -271,5 +308,8 @@ export async function runBatch(batch: BatchRecord, deps: BatchRunnerDeps, opts: 
 }
 
 function isFatal(err: unknown): boolean {
-  return err instanceof DocuTrayError && (FATAL_KINDS.has(err.kind) || (err instanceof NotFoundError && err.resource === 'step'));
+  return (
+    err instanceof DocuTrayError &&
+    (FATAL_KINDS.has(err.kind) || (err instanceof NotFoundError && err.resource === 'step'))
+  );
 }

@@ -66,7 +66,17 @@ export interface HistoryFile {
   runs: RunRecord[];
 }
 
-const STATES: ReadonlySet<string> = new Set(['starting', 'ENQUEUED', 'PROCESSING', 'SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted', 'unavailable']);
+const STATES: ReadonlySet<string> = new Set([
+  'starting',
+  'ENQUEUED',
+  'PROCESSING',
+  'SUCCESS',
+  'ERROR',
+  'failed',
+  'cancelled',
+  'mayHaveStarted',
+  'unavailable',
+]);
 
 /** Kept by the history bound whatever its age: still running, or its result still to fetch. */
 export function isKept(r: Pick<RunRecord, 'state'>): boolean {
@@ -90,8 +100,15 @@ export function parseRunRecord(r: unknown): RunRecord | undefined {
 
 function validRecord(r: unknown): r is RunRecord {
   const v = r as Partial<RunRecord> | null;
-  return !!v && typeof v.id === 'string' && typeof v.source === 'string' && typeof v.stepId === 'string'
-    && typeof v.state === 'string' && STATES.has(v.state) && typeof v.startedAt === 'number';
+  return (
+    !!v &&
+    typeof v.id === 'string' &&
+    typeof v.source === 'string' &&
+    typeof v.stepId === 'string' &&
+    typeof v.state === 'string' &&
+    STATES.has(v.state) &&
+    typeof v.startedAt === 'number'
+  );
 }
 
 /**
@@ -114,7 +131,12 @@ export function parseHistory(text: string | undefined): { runs: RunRecord[]; pro
   }
   const runs = list.map(parseRunRecord).filter((r): r is RunRecord => !!r);
   const dropped = list.length - runs.length;
-  return { runs, problem: dropped ? `dropped ${dropped} damaged entr${dropped === 1 ? 'y' : 'ies'} from the runs history` : undefined };
+  return {
+    runs,
+    problem: dropped
+      ? `dropped ${dropped} damaged entr${dropped === 1 ? 'y' : 'ies'} from the runs history`
+      : undefined,
+  };
 }
 
 export function serializeHistory(runs: readonly RunRecord[]): string {
@@ -126,7 +148,11 @@ export function serializeHistory(runs: readonly RunRecord[]): string {
  * Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight and unavailable runs
  * always stay, and so do runs `keep` protects (a result some window is showing).
  */
-export function boundHistory(runs: readonly RunRecord[], maxRuns: number, keep: (r: RunRecord) => boolean = () => false): { kept: RunRecord[]; dropped: RunRecord[] } {
+export function boundHistory(
+  runs: readonly RunRecord[],
+  maxRuns: number,
+  keep: (r: RunRecord) => boolean = () => false,
+): { kept: RunRecord[]; dropped: RunRecord[] } {
   const sorted = [...runs].sort((a, b) => b.startedAt - a.startedAt);
   const kept: RunRecord[] = [];
   const dropped: RunRecord[] = [];

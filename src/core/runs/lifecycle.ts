@@ -39,9 +39,18 @@ export type RunEvent =
   | { type: 'interrupted' };
 
 /** The change an event makes to a run record (to merge into it), or undefined when it changes nothing. */
-export type RunChange = Partial<Pick<RunRecord, 'state' | 'executionId' | 'finishedAt' | 'error' | 'requestId'>> & { stage?: undefined };
+export type RunChange = Partial<Pick<RunRecord, 'state' | 'executionId' | 'finishedAt' | 'error' | 'requestId'>> & {
+  stage?: undefined;
+};
 
-const ENDED: ReadonlySet<RunState> = new Set(['SUCCESS', 'ERROR', 'failed', 'cancelled', 'mayHaveStarted', 'unavailable']);
+const ENDED: ReadonlySet<RunState> = new Set([
+  'SUCCESS',
+  'ERROR',
+  'failed',
+  'cancelled',
+  'mayHaveStarted',
+  'unavailable',
+]);
 
 export function hasEnded(r: Pick<RunRecord, 'state'>): boolean {
   return ENDED.has(r.state);
@@ -51,7 +60,11 @@ export function hasEnded(r: Pick<RunRecord, 'state'>): boolean {
  * The next state of a run. A run that has ended changes only when it is resumed (see
  * {@link resumeChange}); a run with an execution id never loses it and never becomes `failed`.
  */
-export function transition(run: Pick<RunRecord, 'state' | 'executionId'>, event: RunEvent, now = Date.now()): RunChange | undefined {
+export function transition(
+  run: Pick<RunRecord, 'state' | 'executionId'>,
+  event: RunEvent,
+  now = Date.now(),
+): RunChange | undefined {
   const waiting = !hasEnded(run);
   switch (event.type) {
     case 'started':
@@ -60,23 +73,38 @@ export function transition(run: Pick<RunRecord, 'state' | 'executionId'>, event:
       if (!waiting || !run.executionId) {
         return undefined;
       }
-      return (event.status === 'ENQUEUED' || event.status === 'PROCESSING') && event.status !== run.state ? { state: event.status } : undefined;
+      return (event.status === 'ENQUEUED' || event.status === 'PROCESSING') && event.status !== run.state
+        ? { state: event.status }
+        : undefined;
     case 'succeeded':
       return run.executionId ? { state: 'SUCCESS', finishedAt: now, error: undefined, stage: undefined } : undefined;
     case 'interrupted':
       if (!waiting) {
         return undefined;
       }
-      return run.executionId ? undefined /* polled again: still waiting */ : {
-        state: 'mayHaveStarted', finishedAt: now, stage: undefined,
-        error: { kind: 'startUncertain', message: 'The window closed while this run was starting: it may have started on DocuTray. It was not started again.' },
-      };
+      return run.executionId
+        ? undefined /* polled again: still waiting */
+        : {
+            state: 'mayHaveStarted',
+            finishedAt: now,
+            stage: undefined,
+            error: {
+              kind: 'startUncertain',
+              message:
+                'The window closed while this run was starting: it may have started on DocuTray. It was not started again.',
+            },
+          };
     case 'error':
       return settle(run, event.error, event.message, now);
   }
 }
 
-function settle(run: Pick<RunRecord, 'state' | 'executionId'>, e: unknown, message: string | undefined, now: number): RunChange {
+function settle(
+  run: Pick<RunRecord, 'state' | 'executionId'>,
+  e: unknown,
+  message: string | undefined,
+  now: number,
+): RunChange {
   const kind = e instanceof DocuTrayError ? e.kind : 'error';
   const text = message ?? (e instanceof Error ? e.message : String(e));
   const requestId = e instanceof DocuTrayError ? e.requestId : undefined;
@@ -106,7 +134,9 @@ export function resumeChange(run: Pick<RunRecord, 'state' | 'executionId'>): Run
   if (!run.executionId || run.state === 'SUCCESS' || run.state === 'ERROR') {
     return undefined;
   }
-  return run.state === 'ENQUEUED' || run.state === 'PROCESSING' ? {} : { state: 'PROCESSING', finishedAt: undefined, error: undefined };
+  return run.state === 'ENQUEUED' || run.state === 'PROCESSING'
+    ? {}
+    : { state: 'PROCESSING', finishedAt: undefined, error: undefined };
 }
 
 /** What "Retry" on a run that did not succeed means. */
@@ -140,7 +170,9 @@ export function retryOffer(r: Pick<RunRecord, 'state' | 'executionId' | 'request
 export function rerunMayDuplicate(r: Pick<RunRecord, 'state' | 'executionId'>): boolean {
   // An execution whose end we never saw (unavailable, cancelled while waiting, an older record that
   // failed while waiting) may still be running: a rerun would be a second billed execution.
-  return r.state === 'mayHaveStarted' || isInFlight(r) || (!!r.executionId && r.state !== 'SUCCESS' && r.state !== 'ERROR');
+  return (
+    r.state === 'mayHaveStarted' || isInFlight(r) || (!!r.executionId && r.state !== 'SUCCESS' && r.state !== 'ERROR')
+  );
 }
 
 /** Whether the Runs view may offer a one-click inline Rerun. */
@@ -157,7 +189,9 @@ export function mayRetryStart(bytesSent: number): boolean {
  * "Retry Failed" on a batch: which runs start again, which are polled again, which are left alone
  * (they may have started: each needs its own confirmed rerun).
  */
-export function planRetry<R extends Pick<RunRecord, 'state' | 'executionId' | 'requestId' | 'source'>>(runs: readonly R[]): { start: R[]; poll: R[]; uncertain: R[] } {
+export function planRetry<R extends Pick<RunRecord, 'state' | 'executionId' | 'requestId' | 'source'>>(
+  runs: readonly R[],
+): { start: R[]; poll: R[]; uncertain: R[] } {
   const plan = { start: [] as R[], poll: [] as R[], uncertain: [] as R[] };
   for (const r of runs) {
     const offer = retryOffer(r);

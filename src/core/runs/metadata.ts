@@ -16,7 +16,10 @@ export function expandMetadata(template: unknown, vars: MetadataVariables): Docu
     return undefined;
   }
   if (typeof template !== 'object' || Array.isArray(template)) {
-    throw new InvalidInputError('badMetadata', 'The setting docutray.documentMetadata must be a JSON object, like {"source": "${relativePath}"}.');
+    throw new InvalidInputError(
+      'badMetadata',
+      'The setting docutray.documentMetadata must be a JSON object, like {"source": "${relativePath}"}.',
+    );
   }
   if (Object.keys(template).length === 0) {
     return undefined;
@@ -26,7 +29,10 @@ export function expandMetadata(template: unknown, vars: MetadataVariables): Docu
 
 function expand(value: unknown, vars: MetadataVariables): unknown {
   if (typeof value === 'string') {
-    return value.replace(/\$\{(fileName|relativePath|workspaceFolder)\}/g, (_, name: keyof MetadataVariables) => vars[name]);
+    return value.replace(
+      /\$\{(fileName|relativePath|workspaceFolder)\}/g,
+      (_, name: keyof MetadataVariables) => vars[name],
+    );
   }
   if (Array.isArray(value)) {
     return value.map(v => expand(v, vars));

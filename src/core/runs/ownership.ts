@@ -40,8 +40,20 @@ export interface WindowPresence {
 export function parsePresence(text: string): WindowPresence | undefined {
   try {
     const v = JSON.parse(text) as Partial<WindowPresence> | null;
-    if (v && typeof v.id === 'string' && typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.heartbeatAt === 'number') {
-      return { id: v.id, pid: v.pid, host: v.host, heartbeatAt: v.heartbeatAt, showing: Array.isArray(v.showing) ? v.showing.filter((s): s is string => typeof s === 'string') : [] };
+    if (
+      v &&
+      typeof v.id === 'string' &&
+      typeof v.pid === 'number' &&
+      typeof v.host === 'string' &&
+      typeof v.heartbeatAt === 'number'
+    ) {
+      return {
+        id: v.id,
+        pid: v.pid,
+        host: v.host,
+        heartbeatAt: v.heartbeatAt,
+        showing: Array.isArray(v.showing) ? v.showing.filter((s): s is string => typeof s === 'string') : [],
+      };
     }
   } catch {
     // a presence being written is replaced atomically; anything else unreadable counts as gone
@@ -53,7 +65,12 @@ export function parsePresence(text: string): WindowPresence | undefined {
  * Whether the window behind `presence` is alive. `pidAlive` is asked only for a presence on this host
  * (a process id means nothing on another machine).
  */
-export function isAlive(presence: WindowPresence | undefined, now: number, myHost: string, pidAlive: (pid: number) => boolean): boolean {
+export function isAlive(
+  presence: WindowPresence | undefined,
+  now: number,
+  myHost: string,
+  pidAlive: (pid: number) => boolean,
+): boolean {
   if (!presence) {
     return false; // closed or reloaded: it removed its file
   }
@@ -80,7 +97,11 @@ export type ResumeDecision =
  * alive (`ownerAlive(ownerId)`). A record without an owner is from before owners existed: its window
  * is gone.
  */
-export function resumeDecision(run: Pick<RunRecord, 'state' | 'owner' | 'executionId'>, me: string, ownerAlive: (owner: string) => boolean): ResumeDecision {
+export function resumeDecision(
+  run: Pick<RunRecord, 'state' | 'owner' | 'executionId'>,
+  me: string,
+  ownerAlive: (owner: string) => boolean,
+): ResumeDecision {
   if (!isInFlight(run)) {
     return 'none';
   }

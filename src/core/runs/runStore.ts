@@ -119,7 +119,10 @@ export class RunStore {
   readonly resultsDir: string;
   private readonly now: () => number;
 
-  constructor(readonly root: string, private readonly options: RunStoreOptions = {}) {
+  constructor(
+    readonly root: string,
+    private readonly options: RunStoreOptions = {},
+  ) {
     this.runsDir = join(root, RUNS_DIR);
     this.windowsDir = join(root, WINDOWS_DIR);
     this.resultsDir = join(root, RESULTS_DIR);
@@ -141,8 +144,12 @@ export class RunStore {
       await rename(file, movedTo);
       this.options.onProblem?.({ file, movedTo, message });
     } catch (e) {
-      if (code(e) !== 'ENOENT') { // ENOENT: another window moved it first and told its user
-        this.options.onProblem?.({ file, message: `${message}; it could not be moved aside (${(e as Error).message})` });
+      if (code(e) !== 'ENOENT') {
+        // ENOENT: another window moved it first and told its user
+        this.options.onProblem?.({
+          file,
+          message: `${message}; it could not be moved aside (${(e as Error).message})`,
+        });
       }
     }
   }
@@ -187,7 +194,9 @@ export class RunStore {
       }
       throw e;
     }
-    const records = await Promise.all(names.filter(n => n.endsWith('.json')).map(n => this.readAt(join(this.runsDir, n))));
+    const records = await Promise.all(
+      names.filter(n => n.endsWith('.json')).map(n => this.readAt(join(this.runsDir, n))),
+    );
     return records.filter((r): r is RunRecord => !!r);
   }
 
@@ -217,7 +226,12 @@ export class RunStore {
    * file created exclusively (`runs/<id>.takeover-<from>`). A token whose claimer is itself gone
    * (`claimerAlive`) is broken once. True when `me` now owns the run.
    */
-  async claim(id: string, me: string, from: string | undefined, claimerAlive: (windowId: string) => boolean): Promise<boolean> {
+  async claim(
+    id: string,
+    me: string,
+    from: string | undefined,
+    claimerAlive: (windowId: string) => boolean,
+  ): Promise<boolean> {
     await mkdir(this.runsDir, { recursive: true });
     const token = `${this.fileOf(id)}.takeover-${safeFileNamePart(from ?? 'none')}`;
     let won = await createExclusive(token, me);
@@ -252,14 +266,18 @@ export class RunStore {
     } catch {
       // nothing stored
     }
-    await Promise.all(runs.map(async r => {
-      const base = `${safeFileNamePart(r.id)}.json`;
-      await rm(join(this.runsDir, base), { force: true });
-      await Promise.all(names.filter(n => n.startsWith(`${base}.takeover-`)).map(n => rm(join(this.runsDir, n), { force: true })));
-      if (r.executionId) {
-        await rm(this.resultFileOf(r.executionId), { force: true });
-      }
-    }));
+    await Promise.all(
+      runs.map(async r => {
+        const base = `${safeFileNamePart(r.id)}.json`;
+        await rm(join(this.runsDir, base), { force: true });
+        await Promise.all(
+          names.filter(n => n.startsWith(`${base}.takeover-`)).map(n => rm(join(this.runsDir, n), { force: true })),
+        );
+        if (r.executionId) {
+          await rm(this.resultFileOf(r.executionId), { force: true });
+        }
+      }),
+    );
   }
 
   /**
@@ -310,7 +328,9 @@ export class RunStore {
    * `minAgeMs`, so a result being stored right now, before its run is written, is never touched.
    */
   async sweep(minAgeMs = 10 * 60_000): Promise<string[]> {
-    const referenced = new Set((await this.list()).filter(r => r.executionId).map(r => `${safeFileNamePart(r.executionId as string)}.json`));
+    const referenced = new Set(
+      (await this.list()).filter(r => r.executionId).map(r => `${safeFileNamePart(r.executionId as string)}.json`),
+    );
     const swept: string[] = [];
     const old = async (file: string) => {
       try {
@@ -322,14 +342,14 @@ export class RunStore {
     const names = await readdir(this.resultsDir).catch(() => [] as string[]);
     for (const n of names) {
       const file = join(this.resultsDir, n);
-      if (((n.endsWith('.json') && !referenced.has(n)) || n.endsWith('.tmp')) && await old(file)) {
+      if (((n.endsWith('.json') && !referenced.has(n)) || n.endsWith('.tmp')) && (await old(file))) {
         await unlink(file).catch(() => undefined);
         swept.push(file);
       }
     }
     for (const n of await readdir(this.runsDir).catch(() => [] as string[])) {
       const file = join(this.runsDir, n);
-      if (n.endsWith('.tmp') && await old(file)) {
+      if (n.endsWith('.tmp') && (await old(file))) {
         await unlink(file).catch(() => undefined);
         swept.push(file);
       }
@@ -351,12 +371,16 @@ export class RunStore {
   async readPresences(): Promise<Map<string, WindowPresence>> {
     const found = new Map<string, WindowPresence>();
     const names = await readdir(this.windowsDir).catch(() => [] as string[]);
-    await Promise.all(names.filter(n => n.endsWith('.json')).map(async n => {
-      const p = parsePresence(await readFile(join(this.windowsDir, n), 'utf8').catch(() => ''));
-      if (p) {
-        found.set(p.id, p);
-      }
-    }));
+    await Promise.all(
+      names
+        .filter(n => n.endsWith('.json'))
+        .map(async n => {
+          const p = parsePresence(await readFile(join(this.windowsDir, n), 'utf8').catch(() => ''));
+          if (p) {
+            found.set(p.id, p);
+          }
+        }),
+    );
     return found;
   }
 

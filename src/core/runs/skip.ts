@@ -60,7 +60,13 @@ export interface SkipDecision {
   needsAnswer: boolean;
 }
 
-export function decideSkips(files: readonly SkipCandidate[], stepId: string, index: ReadonlyMap<string, DoneRun>, mode: ReprocessMode, opts: { explicitSingle?: boolean } = {}): SkipDecision {
+export function decideSkips(
+  files: readonly SkipCandidate[],
+  stepId: string,
+  index: ReadonlyMap<string, DoneRun>,
+  mode: ReprocessMode,
+  opts: { explicitSingle?: boolean } = {},
+): SkipDecision {
   const alreadyDone: SkipDecision['alreadyDone'] = [];
   for (const f of files) {
     const run = f.sha256 ? index.get(doneKey(f.sha256, stepId)) : undefined;

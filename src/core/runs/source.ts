@@ -9,9 +9,7 @@ export const EXECUTION_SOURCE_SCHEME = 'docutray-execution';
 
 export type RunSource =
   /** A URI string (`file:`, `vscode-remote:`, `vscode-vfs:`…). */
-  | { kind: 'workspace'; uri: string }
-  | { kind: 'url'; url: string }
-  | { kind: 'execution'; executionId: string };
+  { kind: 'workspace'; uri: string } | { kind: 'url'; url: string } | { kind: 'execution'; executionId: string };
 
 export function workspaceSource(uri: string): RunSource {
   return { kind: 'workspace', uri };

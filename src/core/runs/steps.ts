@@ -29,7 +29,8 @@ export function parseSteps(value: unknown): { steps: StepDefinition[]; problems:
     }
     seen.add(id);
     const name = typeof item?.name === 'string' && item.name.trim() ? item.name.trim() : id;
-    const description = typeof item?.description === 'string' && item.description.trim() ? item.description.trim() : undefined;
+    const description =
+      typeof item?.description === 'string' && item.description.trim() ? item.description.trim() : undefined;
     steps.push({ id, name, description });
   });
   return { steps, problems };
@@ -58,7 +59,11 @@ export function upsertStep(steps: StepDefinition[], step: StepDefinition, replac
  * from DocuTray with a name of its own (a start answers `step_name`); undefined when there is nothing
  * to offer: the id is configured already, or DocuTray gave no name other than the id.
  */
-export function stepToSave(configured: readonly StepDefinition[], stepId: string, serviceName: string | undefined): StepDefinition | undefined {
+export function stepToSave(
+  configured: readonly StepDefinition[],
+  stepId: string,
+  serviceName: string | undefined,
+): StepDefinition | undefined {
   const name = serviceName?.trim();
   if (!name || name === stepId || configured.some(s => s.id === stepId)) {
     return undefined;

@@ -29,7 +29,9 @@ export function plainText(value: unknown): string {
 
 /** For markdown (a MarkdownString): every character markdown or HTML could give a meaning, escaped. */
 export function escapeMarkdown(value: string): string {
-  return value.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, c => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`));
+  return value.replace(/[\\`*_{}[\]()#+\-.!|<>~&]/g, c =>
+    c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '&' ? '&amp;' : `\\${c}`,
+  );
 }
 
 /** What VS Code's notification renderer makes a link of (a copy of its regex, for tests and checks). */

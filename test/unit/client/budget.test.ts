@@ -6,7 +6,11 @@ import { startStandIn, type StandIn } from '../../../stand-in/server';
 import { KEY, makeClient } from './support';
 
 const SCALE = 0.01; // a "minute" of 600 ms
-const doc = (i: number) => ({ kind: 'bytes' as const, data: Buffer.from(`%PDF-1.4\n% ${i}\n%%EOF\n`, 'latin1'), fileName: `${i}.pdf` });
+const doc = (i: number) => ({
+  kind: 'bytes' as const,
+  data: Buffer.from(`%PDF-1.4\n% ${i}\n%%EOF\n`, 'latin1'),
+  fileName: `${i}.pdf`,
+});
 
 describe('client with a request budget (stand-in limiter)', function () {
   this.timeout(20_000);
@@ -14,7 +18,10 @@ describe('client with a request budget (stand-in limiter)', function () {
   beforeEach(async () => {
     si = await startStandIn({
       apiKeys: [KEY],
-      config: { steps: [{ id: 'quick', processingMs: 50, outcome: { status: 'SUCCESS', data: { ok: 1 } } }], rateLimit: { perMinute: 5, windowScale: SCALE, resetPrecision: 'milliseconds' } },
+      config: {
+        steps: [{ id: 'quick', processingMs: 50, outcome: { status: 'SUCCESS', data: { ok: 1 } } }],
+        rateLimit: { perMinute: 5, windowScale: SCALE, resetPrecision: 'milliseconds' },
+      },
     });
   });
   afterEach(() => si.close());
@@ -24,7 +31,9 @@ describe('client with a request budget (stand-in limiter)', function () {
   it('twenty requests at once through one budget: no 429, all answered', async () => {
     const budget = budgetFor();
     const { client } = makeClient(si.url, { budget });
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => client.startStep('quick', doc(i), { priority: 'batch' })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.startStep('quick', doc(i), { priority: 'batch' })),
+    );
     assert.equal(results.length, 20);
     assert.equal(si.rateLimit().refused, 0);
     assert.equal(budget.state().source, 'server');
@@ -45,7 +54,11 @@ describe('client with a request budget (stand-in limiter)', function () {
     // The first of ours learned the limit the hard way; the others waited for the reset with it.
     assert.ok(si.rateLimit().refused <= 1, `${si.rateLimit().refused} refused`);
     assert.equal(budget.state().rateLimited, si.rateLimit().refused);
-    assert.deepEqual(si.starts().map(s => s.count), Array(11).fill(1), 'nothing started twice');
+    assert.deepEqual(
+      si.starts().map(s => s.count),
+      Array(11).fill(1),
+      'nothing started twice',
+    );
   });
 
   it('a single interactive run keeps its fast polls while the budget allows', async () => {

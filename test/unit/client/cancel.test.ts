@@ -66,13 +66,19 @@ describe('client timeouts and cancellation', () => {
   it('cancels during the upload: the stand-in never creates an execution', async () => {
     const controller = new AbortController();
     let progressCalls = 0;
-    const err = await rejection(client.startStep('step_ok', { kind: 'path', path: bigFile }, {
-      signal: controller.signal,
-      onUploadProgress: () => {
-        progressCalls++;
-        controller.abort();
-      },
-    }));
+    const err = await rejection(
+      client.startStep(
+        'step_ok',
+        { kind: 'path', path: bigFile },
+        {
+          signal: controller.signal,
+          onUploadProgress: () => {
+            progressCalls++;
+            controller.abort();
+          },
+        },
+      ),
+    );
     assert.ok(err instanceof CancelledError, `${err?.name}: ${err?.message}`);
     assert.equal(err.mayHaveStarted, false);
     assert.ok(progressCalls >= 1 && progressCalls <= 3, `${progressCalls} progress calls`);
@@ -81,11 +87,14 @@ describe('client timeouts and cancellation', () => {
     assert.deepEqual(standIn.starts(), []);
     const posts = standIn.requests().filter(r => r.method === 'POST');
     assert.ok(posts.length <= 1);
-    assert.ok(posts.every(r => r.status === 'aborted'), JSON.stringify(posts.map(r => r.status)));
+    assert.ok(
+      posts.every(r => r.status === 'aborted'),
+      JSON.stringify(posts.map(r => r.status)),
+    );
     assertNoKey(err, logs);
   });
 
-  it('cancels while waiting for the start\'s answer: CancelledError says the step may have started', async () => {
+  it("cancels while waiting for the start's answer: CancelledError says the step may have started", async () => {
     standIn.addFaults({ kind: 'delay', ms: 3000, match: { method: 'POST' } });
     const controller = new AbortController();
     const p = client.startStep('step_ok', PDF, { signal: controller.signal });
@@ -116,7 +125,7 @@ describe('client timeouts and cancellation', () => {
     const count = statusGets().length;
     await delay(800);
     assert.equal(statusGets().length, count, 'no further status requests');
-    assert.equal(count, 2, 'the start\'s status, then two polls');
+    assert.equal(count, 2, "the start's status, then two polls");
   });
 
   it('cancels a status request in flight', async () => {
@@ -145,7 +154,9 @@ describe('client timeouts and cancellation', () => {
         yield chunk;
       }
     }
-    const err = await rejection(client.startStep('step_ok', { kind: 'stream', stream: Readable.from(source()), fileName: 'endless.pdf' }));
+    const err = await rejection(
+      client.startStep('step_ok', { kind: 'stream', stream: Readable.from(source()), fileName: 'endless.pdf' }),
+    );
     assert.ok(err instanceof InvalidInputError, `${err?.name}: ${err?.message}`);
     assert.equal(err.reason, 'tooLarge');
     assert.match(err.message, /endless\.pdf.*100 MB/);

@@ -6,11 +6,34 @@ import * as assert from 'node:assert/strict';
 import { MockAgent } from 'undici';
 import { DocuTrayClient } from '../../../src/core/api/client';
 import {
-  AuthenticationError, BadRequestError, CancelledError, ConnectionError, DocuTrayError, HttpError, InvalidResponseError,
-  NotFoundError, PayloadTooLargeError, PermissionError, RateLimitError, ServerError, StepFailedError, TimeoutError, QuotaExceededError,
+  AuthenticationError,
+  BadRequestError,
+  CancelledError,
+  ConnectionError,
+  DocuTrayError,
+  HttpError,
+  InvalidResponseError,
+  NotFoundError,
+  PayloadTooLargeError,
+  PermissionError,
+  RateLimitError,
+  ServerError,
+  StepFailedError,
+  TimeoutError,
+  QuotaExceededError,
 } from '../../../src/core/api/errors';
 import { StandIn } from '../../../stand-in/server';
-import { KEY, SAMPLES, assertNoKey, closedPort, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './support';
+import {
+  KEY,
+  SAMPLES,
+  assertNoKey,
+  closedPort,
+  makeClient,
+  mockFetch,
+  newMockAgent,
+  rejection,
+  useStandInClient,
+} from './support';
 
 const STEP = 'step_errors';
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };
@@ -20,17 +43,27 @@ describe('client errors', () => {
   let client: DocuTrayClient;
   let logs: string[];
 
-  useStandInClient({
-    settings: { maxUploadBytes: 100 * 1024 * 1024 },
-    steps: [
-      { id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } },
-      { id: 'step_never', outcome: { status: 'NEVER' } },
-      { id: 'step_fails', enqueuedPolls: 1, outcome: { status: 'ERROR', error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No total found' } } },
-      { id: 'step_fails_text', outcome: { status: 'ERROR', error: 'The document is unreadable' } },
-    ],
-    // No retries unless a test wants them: each error surfaces from one request.
-    client: { retry: { maxRetries: 0 } },
-  }, f => ({ standIn, client, logs } = f));
+  useStandInClient(
+    {
+      settings: { maxUploadBytes: 100 * 1024 * 1024 },
+      steps: [
+        { id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } },
+        { id: 'step_never', outcome: { status: 'NEVER' } },
+        {
+          id: 'step_fails',
+          enqueuedPolls: 1,
+          outcome: {
+            status: 'ERROR',
+            error: { step: 'extract', code: 'EXTRACTION_FAILED', message: 'No total found' },
+          },
+        },
+        { id: 'step_fails_text', outcome: { status: 'ERROR', error: 'The document is unreadable' } },
+      ],
+      // No retries unless a test wants them: each error surfaces from one request.
+      client: { retry: { maxRetries: 0 } },
+    },
+    f => ({ standIn, client, logs } = f),
+  );
 
   /** The request id the stand-in gave the last request. */
   function lastRequestId(): string {
@@ -44,7 +77,10 @@ describe('client errors', () => {
     if (requestId !== undefined) {
       assert.equal(err.requestId, requestId);
     }
-    assert.ok(err.message.length > 10 && !/undefined|\[object/.test(err.message), `a message fit to show: ${err.message}`);
+    assert.ok(
+      err.message.length > 10 && !/undefined|\[object/.test(err.message),
+      `a message fit to show: ${err.message}`,
+    );
     assertNoKey(err, logs);
   }
 
@@ -129,7 +165,12 @@ describe('client errors', () => {
     });
 
     it('429 with an HTTP-date Retry-After', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 5, match: { path: '/api/usage' } });
+      standIn.addFaults({
+        kind: 'rateLimit',
+        retryAfter: 'http-date',
+        retryAfterSeconds: 5,
+        match: { path: '/api/usage' },
+      });
       const err = await rejection(client.checkKey());
       assert.ok(err instanceof RateLimitError);
       const s = err.info.retryAfterSeconds ?? -1;
@@ -186,7 +227,9 @@ describe('client errors', () => {
   describe('transport errors', () => {
     it('connection refused → ConnectionError with the code, after retries', async () => {
       const port = await closedPort();
-      const { client: c, logs: l } = makeClient(`http://127.0.0.1:${port}`, { retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 2 } });
+      const { client: c, logs: l } = makeClient(`http://127.0.0.1:${port}`, {
+        retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 2 },
+      });
       const err = await rejection(c.checkKey());
       assert.ok(err instanceof ConnectionError);
       assert.equal(err.kind, 'connection');
@@ -265,11 +308,22 @@ describe('client errors', () => {
     });
     afterEach(() => agent.close());
 
-    const json = (requestId: string, extra: Record<string, string> = {}) => ({ headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...extra } });
+    const json = (requestId: string, extra: Record<string, string> = {}) => ({
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId, ...extra },
+    });
 
-    it('400 with the server\'s validation messages → BadRequestError', async () => {
-      agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
-        .reply(400, { message: 'Validation error', errors: ['Image file is required', { path: 'document_metadata', message: 'must be an object' }] }, json('req_m400'));
+    it("400 with the server's validation messages → BadRequestError", async () => {
+      agent
+        .get(BASE)
+        .intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
+        .reply(
+          400,
+          {
+            message: 'Validation error',
+            errors: ['Image file is required', { path: 'document_metadata', message: 'must be an object' }],
+          },
+          json('req_m400'),
+        );
       const err = await rejection(mocked.startStep(STEP, PDF));
       assert.ok(err instanceof BadRequestError);
       assert.equal(err.kind, 'badRequest');
@@ -280,7 +334,9 @@ describe('client errors', () => {
     });
 
     it('422 with only a message → BadRequestError with that message', async () => {
-      agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
+      agent
+        .get(BASE)
+        .intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
         .reply(422, { error: { code: 'INVALID_REQUEST', message: 'The step is disabled' } }, json('req_m422'));
       const err = await rejection(mocked.startStep(STEP, PDF));
       assert.ok(err instanceof BadRequestError);
@@ -289,18 +345,26 @@ describe('client errors', () => {
     });
 
     it('403 on a start → the step id, not the key (as the reference answers an unknown step)', async () => {
-      agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
+      agent
+        .get(BASE)
+        .intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
         .reply(403, { message: 'Step not found or access denied' }, json('req_m403'));
       const err = await rejection(mocked.startStep(STEP, PDF));
       assert.ok(err instanceof NotFoundError);
       assert.equal(err.resource, 'step');
       assert.equal(err.resourceId, STEP);
-      assert.match(err.message, /no step "step_errors" that this API key may use \(403: Step not found or access denied\)/);
+      assert.match(
+        err.message,
+        /no step "step_errors" that this API key may use \(403: Step not found or access denied\)/,
+      );
       checkCommonMock(err, 403, 'req_m403');
     });
 
     it('403 on the key check → PermissionError with the server message', async () => {
-      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(403, { message: 'Forbidden for this key' }, json('req_k403'));
+      agent
+        .get(BASE)
+        .intercept({ path: '/api/usage', method: 'GET' })
+        .reply(403, { message: 'Forbidden for this key' }, json('req_k403'));
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof PermissionError);
       assert.match(err.message, /403.*Forbidden for this key/);
@@ -308,7 +372,10 @@ describe('client errors', () => {
     });
 
     it('404 on the key check → NotFoundError for the endpoint', async () => {
-      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(404, 'Not Found', { headers: { 'x-request-id': 'req_m404' } });
+      agent
+        .get(BASE)
+        .intercept({ path: '/api/usage', method: 'GET' })
+        .reply(404, 'Not Found', { headers: { 'x-request-id': 'req_m404' } });
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof NotFoundError);
       assert.equal(err.resource, 'endpoint');
@@ -317,7 +384,10 @@ describe('client errors', () => {
     });
 
     it('another status (409) → HttpError with a plain-text server message', async () => {
-      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(409, 'Conflicting request', { headers: { 'x-request-id': 'req_m409' } });
+      agent
+        .get(BASE)
+        .intercept({ path: '/api/usage', method: 'GET' })
+        .reply(409, 'Conflicting request', { headers: { 'x-request-id': 'req_m409' } });
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof HttpError);
       assert.equal(err.kind, 'http');
@@ -326,7 +396,10 @@ describe('client errors', () => {
     });
 
     it('402 as plain text → QuotaExceededError without figures', async () => {
-      agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' }).reply(402, 'Quota exceeded for this month', { headers: { 'x-request-id': 'req_m402' } });
+      agent
+        .get(BASE)
+        .intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
+        .reply(402, 'Quota exceeded for this month', { headers: { 'x-request-id': 'req_m402' } });
       const err = await rejection(mocked.startStep(STEP, PDF));
       assert.ok(err instanceof QuotaExceededError);
       assert.deepEqual(err.info, { quota: undefined, used: undefined, resetDate: undefined });
@@ -334,7 +407,10 @@ describe('client errors', () => {
     });
 
     it('a redirect is not followed with the key', async () => {
-      agent.get(BASE).intercept({ path: '/api/usage', method: 'GET' }).reply(302, '', { headers: { location: 'https://evil.example/steal', 'x-request-id': 'req_m302' } });
+      agent
+        .get(BASE)
+        .intercept({ path: '/api/usage', method: 'GET' })
+        .reply(302, '', { headers: { location: 'https://evil.example/steal', 'x-request-id': 'req_m302' } });
       const err = await rejection(mocked.checkKey());
       assert.ok(err instanceof HttpError);
       assert.match(err.message, /evil\.example.*not sent there/);
@@ -342,8 +418,14 @@ describe('client errors', () => {
     });
 
     it('a server that echoes the key in its messages does not make us show it', async () => {
-      agent.get(BASE).intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
-        .reply(400, { message: `Bad token Bearer ${KEY}`, errors: [`key ${KEY} is not allowed here`] }, json('req_echo'));
+      agent
+        .get(BASE)
+        .intercept({ path: `/api/steps-async/${STEP}`, method: 'POST' })
+        .reply(
+          400,
+          { message: `Bad token Bearer ${KEY}`, errors: [`key ${KEY} is not allowed here`] },
+          json('req_echo'),
+        );
       const err = await rejection(mocked.startStep(STEP, PDF));
       assert.ok(err instanceof BadRequestError);
       assert.match(err.message, /key \*\*\* is not allowed here/);
@@ -352,7 +434,9 @@ describe('client errors', () => {
     });
 
     it('a status answer without any id uses the id asked for', async () => {
-      agent.get(BASE).intercept({ path: '/api/steps-async/status/exec_77', method: 'GET' })
+      agent
+        .get(BASE)
+        .intercept({ path: '/api/steps-async/status/exec_77', method: 'GET' })
         .reply(200, { status: 'PROCESSING', progress: 40 }, json('req_noid'));
       const e = await mocked.getStatus('exec_77');
       assert.equal(e.id, 'exec_77');

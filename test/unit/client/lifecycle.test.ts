@@ -6,10 +6,14 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { DocuTrayClient, FetchLike } from '../../../src/core/api/client';
-import { ConnectionError, ResponseTooLargeError, StartUncertainError, TimeoutError } from '../../../src/core/api/errors';
+import {
+  ConnectionError,
+  ResponseTooLargeError,
+  StartUncertainError,
+  TimeoutError,
+} from '../../../src/core/api/errors';
 import { StandIn } from '../../../stand-in/server';
 import { FAST_RETRY, SAMPLES, closedPort, loopbackFetch, makeClient, rejection, useStandInClient } from './support';
-
 
 const STEP = 'step_life';
 const START_PATH = `/api/steps-async/${STEP}`;
@@ -23,7 +27,9 @@ function failingAs(code: string): FetchLike {
     try {
       return await loopbackFetch(url, init);
     } catch (e) {
-      throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(`connect ${code}`), { code }) });
+      throw Object.assign(new TypeError('fetch failed'), {
+        cause: Object.assign(new Error(`connect ${code}`), { code }),
+      });
     }
   };
 }
@@ -32,8 +38,15 @@ describe('client: starts, outages and big answers', () => {
   let standIn: StandIn;
   let client: DocuTrayClient;
 
-  useStandInClient({ steps: [{ id: STEP, enqueuedMs: 20, processingMs: 50, outcome: { status: 'SUCCESS', data: { ok: true } } }] }, f => ({ standIn, client } = f));
-  const startsOfPdf = () => standIn.starts().filter(s => s.hash === PDF_HASH).reduce((n, s) => n + s.count, 0);
+  useStandInClient(
+    { steps: [{ id: STEP, enqueuedMs: 20, processingMs: 50, outcome: { status: 'SUCCESS', data: { ok: true } } }] },
+    f => ({ standIn, client } = f),
+  );
+  const startsOfPdf = () =>
+    standIn
+      .starts()
+      .filter(s => s.hash === PDF_HASH)
+      .reduce((n, s) => n + s.count, 0);
   const posts = () => standIn.requests().filter(r => r.method === 'POST' && r.path === START_PATH);
 
   describe('a start is retried only when no byte was sent (issue 11, item 11)', () => {
@@ -51,7 +64,9 @@ describe('client: starts, outages and big answers', () => {
       // The route is gone before the connection opens: fetch fails without reading the body.
       const unreachable: FetchLike = async () => {
         calls++;
-        throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' }) });
+        throw Object.assign(new TypeError('fetch failed'), {
+          cause: Object.assign(new Error('connect EHOSTUNREACH'), { code: 'EHOSTUNREACH' }),
+        });
       };
       const { client: c } = makeClient(standIn.url, { fetch: unreachable, retry: { ...FAST_RETRY, maxRetries: 2 } });
       const err = await rejection(c.startStep(STEP, PDF));
@@ -68,8 +83,14 @@ describe('client: starts, outages and big answers', () => {
       assert.ok(err instanceof StartUncertainError, `${err.name}: ${err.message}`);
       assert.equal(calls, 1);
       let refused = 0;
-      const { client: c2 } = makeClient(`http://127.0.0.1:${port}`, { fetch: (u, i) => (refused++, loopbackFetch(u, i)), retry: { ...FAST_RETRY, maxRetries: 2 } });
-      assert.ok(await rejection(c2.startStep(STEP, { kind: 'url', url: 'https://example.com/a.pdf' })) instanceof ConnectionError);
+      const { client: c2 } = makeClient(`http://127.0.0.1:${port}`, {
+        fetch: (u, i) => (refused++, loopbackFetch(u, i)),
+        retry: { ...FAST_RETRY, maxRetries: 2 },
+      });
+      assert.ok(
+        (await rejection(c2.startStep(STEP, { kind: 'url', url: 'https://example.com/a.pdf' }))) instanceof
+          ConnectionError,
+      );
       assert.equal(refused, 3);
     });
   });
@@ -80,7 +101,8 @@ describe('client: starts, outages and big answers', () => {
       standIn.addFaults({ kind: 'statusOutage', ms: 1500, mode: 'alternate' });
       const transient: string[] = [];
       const done = await client.waitForCompletion(id, {
-        timeoutMs: 20_000, backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity },
+        timeoutMs: 20_000,
+        backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity },
         onTransient: e => transient.push(e.kind),
       });
       assert.equal(done.status, 'SUCCESS');
@@ -95,14 +117,23 @@ describe('client: starts, outages and big answers', () => {
       const t0 = Date.now();
       // 100 ms in, the clock jumps an hour: the machine was suspended while the wait slept.
       const now = () => Date.now() + (Date.now() - t0 > 100 ? 3_600_000 : 0);
-      const done = await client.waitForCompletion(id, { now, timeoutMs: 20_000, backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity } });
+      const done = await client.waitForCompletion(id, {
+        now,
+        timeoutMs: 20_000,
+        backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity },
+      });
       assert.equal(done.status, 'SUCCESS');
     });
 
     it('an outage longer than the timeout ends as a timeout that keeps the id (never a failure)', async () => {
       const { id } = await client.startStep(STEP, PDF);
       standIn.addFaults({ kind: 'statusOutage', ms: 60_000, mode: '503' });
-      const err = await rejection(client.waitForCompletion(id, { timeoutMs: 800, backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity } }));
+      const err = await rejection(
+        client.waitForCompletion(id, {
+          timeoutMs: 800,
+          backoff: { maxRetries: Infinity, baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: Infinity },
+        }),
+      );
       assert.ok(err instanceof TimeoutError, `${err.name}: ${err.message}`);
       assert.equal(err.executionId, id);
       assert.match(err.message, /did not answer/);
@@ -125,7 +156,10 @@ describe('client: starts, outages and big answers', () => {
     it('a huge and a deeply nested result within the cap are read', async () => {
       const { id } = await client.startStep(STEP, PDF);
       await new Promise(r => setTimeout(r, 120));
-      standIn.addFaults([{ kind: 'hugeResult', bytes: 2_000_000 }, { kind: 'nestedResult', depth: 50_000 }]);
+      standIn.addFaults([
+        { kind: 'hugeResult', bytes: 2_000_000 },
+        { kind: 'nestedResult', depth: 50_000 },
+      ]);
       const big = await client.getStatus(id);
       assert.ok(JSON.stringify(big.data).length >= 2_000_000);
       const deep = await client.getStatus(id);

@@ -7,7 +7,12 @@ import { mkdirSync, openSync, closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DocuTrayClient } from '../../../src/core/api/client';
-import { InsecureBaseUrlError, InvalidInputError, InvalidInputReason, MissingApiKeyError } from '../../../src/core/api/errors';
+import {
+  InsecureBaseUrlError,
+  InvalidInputError,
+  InvalidInputReason,
+  MissingApiKeyError,
+} from '../../../src/core/api/errors';
 import { DocumentInput } from '../../../src/core/documents/input';
 import { MAX_UPLOAD_BYTES } from '../../../src/core/documents/mime';
 import { StandIn } from '../../../stand-in/server';
@@ -22,16 +27,27 @@ describe('local refusals (nothing is sent)', () => {
   let logs: string[];
   const tmp = new TempDir();
 
-  useStandInClient({ steps: [{ id: STEP, outcome: { status: 'SUCCESS', data: {} } }] }, f => ({ standIn, client, logs } = f));
+  useStandInClient(
+    { steps: [{ id: STEP, outcome: { status: 'SUCCESS', data: {} } }] },
+    f => ({ standIn, client, logs } = f),
+  );
   after(() => tmp.remove());
   afterEach(function () {
     // Checked after every test, refusal or not: a refused request must not have reached the server.
     if (this.currentTest?.state === 'passed') {
-      assert.deepEqual(standIn.requests().map(r => `${r.method} ${r.path}`), [], 'nothing reached the stand-in');
+      assert.deepEqual(
+        standIn.requests().map(r => `${r.method} ${r.path}`),
+        [],
+        'nothing reached the stand-in',
+      );
     }
   });
 
-  async function refused(p: Promise<unknown>, reason: InvalidInputReason, pattern?: RegExp): Promise<InvalidInputError> {
+  async function refused(
+    p: Promise<unknown>,
+    reason: InvalidInputReason,
+    pattern?: RegExp,
+  ): Promise<InvalidInputError> {
     const err = await rejection(p);
     assert.ok(err instanceof InvalidInputError, `${err?.name}: ${err?.message}`);
     assert.equal(err.kind, 'invalidInput');
@@ -47,25 +63,43 @@ describe('local refusals (nothing is sent)', () => {
 
   describe('documents', () => {
     it('an unsupported type (by name)', () =>
-      refused(client.startStep(STEP, { kind: 'path', path: tmp.file('notes.txt', SAMPLES.text) }), 'unsupportedType', /notes\.txt.*text\/plain/));
+      refused(
+        client.startStep(STEP, { kind: 'path', path: tmp.file('notes.txt', SAMPLES.text) }),
+        'unsupportedType',
+        /notes\.txt.*text\/plain/,
+      ));
     it('a text file named .pdf', () =>
-      refused(client.startStep(STEP, { kind: 'path', path: tmp.file('fake.pdf', SAMPLES.text) }), 'unsupportedType', /fake\.pdf/));
+      refused(
+        client.startStep(STEP, { kind: 'path', path: tmp.file('fake.pdf', SAMPLES.text) }),
+        'unsupportedType',
+        /fake\.pdf/,
+      ));
     it('a file of an unknown type', () =>
       refused(client.startStep(STEP, { kind: 'bytes', data: SAMPLES.text, fileName: 'README' }), 'unsupportedType'));
     it('an empty file', () =>
-      refused(client.startStep(STEP, { kind: 'path', path: tmp.file('empty.pdf', '') }), 'emptyFile', /empty\.pdf is empty/));
+      refused(
+        client.startStep(STEP, { kind: 'path', path: tmp.file('empty.pdf', '') }),
+        'emptyFile',
+        /empty\.pdf is empty/,
+      ));
     it('empty bytes', () =>
       refused(client.startStep(STEP, { kind: 'bytes', data: new Uint8Array(0), fileName: 'e.png' }), 'emptyFile'));
     it('an empty stream', () =>
       refused(client.startStep(STEP, { kind: 'stream', stream: Readable.from([]), fileName: 'e.pdf' }), 'emptyFile'));
     it('a stream declared empty', () =>
-      refused(client.startStep(STEP, { kind: 'stream', stream: Readable.from([SAMPLES.pdf]), fileName: 'e.pdf', size: 0 }), 'emptyFile'));
+      refused(
+        client.startStep(STEP, { kind: 'stream', stream: Readable.from([SAMPLES.pdf]), fileName: 'e.pdf', size: 0 }),
+        'emptyFile',
+      ));
     it('empty base64', () =>
       refused(client.startStep(STEP, { kind: 'base64', data: 'data:application/pdf;base64,' }), 'emptyFile'));
     it('invalid base64', () =>
       refused(client.startStep(STEP, { kind: 'base64', data: 'not base64 at all!' }), 'badBase64'));
     it('base64 of a text document', () =>
-      refused(client.startStep(STEP, { kind: 'base64', data: SAMPLES.text.toString('base64'), fileName: 'x.pdf' }), 'unsupportedType'));
+      refused(
+        client.startStep(STEP, { kind: 'base64', data: SAMPLES.text.toString('base64'), fileName: 'x.pdf' }),
+        'unsupportedType',
+      ));
 
     it('a file over 100 MB (sparse)', async () => {
       const path = join(tmp.path, 'huge.pdf');
@@ -75,7 +109,15 @@ describe('local refusals (nothing is sent)', () => {
       await refused(client.startStep(STEP, { kind: 'path', path }), 'tooLarge', /huge\.pdf is 100(\.0)? MB.*100 MB/);
     });
     it('a stream declared over 100 MB', async () => {
-      await refused(client.startStep(STEP, { kind: 'stream', stream: Readable.from([SAMPLES.pdf]), fileName: 'big.pdf', size: MAX_UPLOAD_BYTES + 1 }), 'tooLarge');
+      await refused(
+        client.startStep(STEP, {
+          kind: 'stream',
+          stream: Readable.from([SAMPLES.pdf]),
+          fileName: 'big.pdf',
+          size: MAX_UPLOAD_BYTES + 1,
+        }),
+        'tooLarge',
+      );
     });
     it('base64 over 100 MB', async () => {
       const b64 = 'A'.repeat(Math.ceil((MAX_UPLOAD_BYTES + 3) / 3) * 4);
@@ -95,7 +137,10 @@ describe('local refusals (nothing is sent)', () => {
     it('something that is not a URL', () =>
       refused(client.startStep(STEP, { kind: 'url', url: 'documents/a.pdf' }), 'badUrl'));
     it('a URL declared as an unsupported type', () =>
-      refused(client.startStep(STEP, { kind: 'url', url: 'https://x.example/a', contentType: 'text/html' }), 'unsupportedType'));
+      refused(
+        client.startStep(STEP, { kind: 'url', url: 'https://x.example/a', contentType: 'text/html' }),
+        'unsupportedType',
+      ));
     it('a URL with a malformed escape is not a crash', async () => {
       // Accepted and sent: only checked here for not throwing a URIError while naming it.
       await client.startStep(STEP, { kind: 'url', url: 'https://x.example/file%zz.pdf' });
@@ -106,7 +151,14 @@ describe('local refusals (nothing is sent)', () => {
   });
 
   describe('step and execution ids', () => {
-    for (const [id, reason] of [['', 'emptyStepId'], ['   ', 'emptyStepId'], ['.', 'badStepId'], ['..', 'badStepId'], ['a\nb', 'badStepId'], ['x'.repeat(201), 'badStepId']] as const) {
+    for (const [id, reason] of [
+      ['', 'emptyStepId'],
+      ['   ', 'emptyStepId'],
+      ['.', 'badStepId'],
+      ['..', 'badStepId'],
+      ['a\nb', 'badStepId'],
+      ['x'.repeat(201), 'badStepId'],
+    ] as const) {
       it(`step id ${JSON.stringify(id.length > 20 ? `${id.slice(0, 5)}…(${id.length})` : id)}`, () =>
         refused(client.startStep(id, PDF), reason));
     }
@@ -116,9 +168,18 @@ describe('local refusals (nothing is sent)', () => {
   });
 
   describe('metadata', () => {
-    for (const [what, metadata] of [['an array', [1, 2]], ['a string', '{"a":1}'], ['a number', 42], ['a boolean', true]] as const) {
+    for (const [what, metadata] of [
+      ['an array', [1, 2]],
+      ['a string', '{"a":1}'],
+      ['a number', 42],
+      ['a boolean', true],
+    ] as const) {
       it(`${what}`, () =>
-        refused(client.startStep(STEP, PDF, { metadata: metadata as unknown as Record<string, unknown> }), 'badMetadata', /JSON object/));
+        refused(
+          client.startStep(STEP, PDF, { metadata: metadata as unknown as Record<string, unknown> }),
+          'badMetadata',
+          /JSON object/,
+        ));
     }
     it('an object with a cycle', () => {
       const cyclic: Record<string, unknown> = { a: 1 };
@@ -129,16 +190,27 @@ describe('local refusals (nothing is sent)', () => {
 
   describe('configuration', () => {
     it('an http base URL for a non-loopback host', () => {
-      assert.throws(() => makeClient('http://app.docutray.com'), (e: unknown) => e instanceof InsecureBaseUrlError && /https/.test(e.message));
+      assert.throws(
+        () => makeClient('http://app.docutray.com'),
+        (e: unknown) => e instanceof InsecureBaseUrlError && /https/.test(e.message),
+      );
     });
 
     for (const [what, apiKey] of [
-      ['absent', undefined], ['empty', ''], ['blank', '  \n'], ['a function returning nothing', () => undefined],
+      ['absent', undefined],
+      ['empty', ''],
+      ['blank', '  \n'],
+      ['a function returning nothing', () => undefined],
       ['an async function returning nothing', async () => undefined],
     ] as const) {
       it(`an API key that is ${what}`, async () => {
         const { client: c, logs: l } = makeClient(standIn.url, { apiKey });
-        for (const run of [() => c.checkKey(), () => c.startStep(STEP, PDF), () => c.getStatus('exec_1'), () => c.runStep(STEP, PDF)]) {
+        for (const run of [
+          () => c.checkKey(),
+          () => c.startStep(STEP, PDF),
+          () => c.getStatus('exec_1'),
+          () => c.runStep(STEP, PDF),
+        ]) {
           const err = await rejection(run());
           assert.ok(err instanceof MissingApiKeyError, `${err?.name}: ${err?.message}`);
           assert.equal(err.kind, 'missingApiKey');
@@ -159,7 +231,12 @@ describe('local refusals (nothing is sent)', () => {
 
     it('reads the key from a function on every request (a changed key is used)', async () => {
       let key = 'dtOLDKEY_000000000000000000000000';
-      const c = new DocuTrayClient({ baseUrl: standIn.url, apiKey: () => key, fetch: loopbackFetch, retry: { maxRetries: 0 } });
+      const c = new DocuTrayClient({
+        baseUrl: standIn.url,
+        apiKey: () => key,
+        fetch: loopbackFetch,
+        retry: { maxRetries: 0 },
+      });
       await assert.rejects(c.checkKey(), { kind: 'authentication' });
       key = KEY;
       await c.checkKey();

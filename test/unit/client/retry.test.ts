@@ -8,7 +8,18 @@ import { Readable } from 'node:stream';
 import { DocuTrayClient, FetchLike } from '../../../src/core/api/client';
 import { ConnectionError, RateLimitError, ServerError, StartUncertainError } from '../../../src/core/api/errors';
 import { FaultSpec, StandIn } from '../../../stand-in/server';
-import { FAST_RETRY, SAMPLES, assertNoKey, closedPort, loopbackFetch, makeClient, mockFetch, newMockAgent, rejection, useStandInClient } from './support';
+import {
+  FAST_RETRY,
+  SAMPLES,
+  assertNoKey,
+  closedPort,
+  loopbackFetch,
+  makeClient,
+  mockFetch,
+  newMockAgent,
+  rejection,
+  useStandInClient,
+} from './support';
 
 const STEP = 'step_retry';
 const STATUS_PATH = '/api/steps-async/status/';
@@ -21,11 +32,18 @@ describe('client retries', () => {
   let client: DocuTrayClient;
   let logs: string[];
 
-  useStandInClient({ steps: [{ id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } }] }, f => ({ standIn, client, logs } = f));
+  useStandInClient(
+    { steps: [{ id: STEP, outcome: { status: 'SUCCESS', data: { ok: true } } }] },
+    f => ({ standIn, client, logs } = f),
+  );
 
   const gets = (path = STATUS_PATH) => standIn.requests().filter(r => r.method === 'GET' && r.path.startsWith(path));
   const posts = () => standIn.requests().filter(r => r.method === 'POST' && r.path === START_PATH);
-  const startsOfPdf = () => standIn.starts().filter(s => s.hash === PDF_HASH).reduce((n, s) => n + s.count, 0);
+  const startsOfPdf = () =>
+    standIn
+      .starts()
+      .filter(s => s.hash === PDF_HASH)
+      .reduce((n, s) => n + s.count, 0);
 
   async function startedExecution(): Promise<string> {
     return (await client.startStep(STEP, PDF)).id;
@@ -37,7 +55,10 @@ describe('client retries', () => {
       standIn.addFaults({ kind: 'serverError', status: 503, count: 2, match: { path: STATUS_PATH } });
       const e = await client.getStatus(id);
       assert.equal(e.id, id);
-      assert.deepEqual(gets().map(r => r.status), [503, 503, 200]);
+      assert.deepEqual(
+        gets().map(r => r.status),
+        [503, 503, 200],
+      );
       assert.equal(logs.filter(l => / retry \d\/3 in \d+ ms \(server\)/.test(l)).length, 2, logs.join('\n'));
     });
 
@@ -68,7 +89,10 @@ describe('client retries', () => {
       ]);
       const e = await client.getStatus(id);
       assert.equal(e.id, id);
-      assert.deepEqual(gets().map(r => r.fault ?? r.status), ['dropAfterBody', 'html', 'malformedJson', 200]);
+      assert.deepEqual(
+        gets().map(r => r.fault ?? r.status),
+        ['dropAfterBody', 'html', 'malformedJson', 200],
+      );
     });
 
     it('retry an attempt that timed out', async () => {
@@ -88,7 +112,12 @@ describe('client retries', () => {
     });
 
     it('honour Retry-After as an HTTP date', async () => {
-      standIn.addFaults({ kind: 'rateLimit', retryAfter: 'http-date', retryAfterSeconds: 2, match: { path: '/api/usage' } });
+      standIn.addFaults({
+        kind: 'rateLimit',
+        retryAfter: 'http-date',
+        retryAfterSeconds: 2,
+        match: { path: '/api/usage' },
+      });
       await client.checkKey();
       const [first, second] = gets('/api/usage');
       // The date the stand-in sent: its clock at the request plus 2 s, to the second.
@@ -134,7 +163,10 @@ describe('client retries', () => {
       const started = await client.startStep(STEP, PDF);
       assert.equal(started.status, 'ENQUEUED');
       const p = posts();
-      assert.deepEqual(p.map(r => r.status), [429, 202]);
+      assert.deepEqual(
+        p.map(r => r.status),
+        [429, 202],
+      );
       assert.ok(p[1].time - p[0].time >= 1000, `gap ${p[1].time - p[0].time} ms`);
       assert.equal(startsOfPdf(), 1);
       assert.equal(standIn.executions().length, 1);
@@ -143,7 +175,9 @@ describe('client retries', () => {
     it('a 429 after a stream was read is not retried (it cannot be sent again): RateLimitError, nothing started', async () => {
       standIn.addFaults({ kind: 'rateLimit', retryAfter: 0, match: { method: 'POST', path: START_PATH } });
       const data = Buffer.concat([SAMPLES.pdf, Buffer.alloc(200_000, 0x42)]);
-      const err = await rejection(client.startStep(STEP, { kind: 'stream', stream: Readable.from([data]), fileName: 'a.pdf', size: data.length }));
+      const err = await rejection(
+        client.startStep(STEP, { kind: 'stream', stream: Readable.from([data]), fileName: 'a.pdf', size: data.length }),
+      );
       assert.ok(err instanceof RateLimitError, `${err?.name}: ${err?.message}`);
       assert.equal(posts().length, 1);
       assert.equal(standIn.executions().length, 0);
@@ -155,7 +189,10 @@ describe('client retries', () => {
       const data = Buffer.concat([SAMPLES.pdf, Buffer.alloc(200_000, 0x42)]);
       await client.startStep(STEP, { kind: 'bytes', data, fileName: 'a.pdf' });
       const p = posts();
-      assert.deepEqual(p.map(r => r.status), [429, 202]);
+      assert.deepEqual(
+        p.map(r => r.status),
+        [429, 202],
+      );
       assert.equal(p[1].multipart?.files[0].size, data.length);
       assert.equal(standIn.executions().length, 1);
     });
@@ -197,8 +234,14 @@ describe('client retries', () => {
     it('a 2xx without an execution id → StartUncertainError', async () => {
       const agent = newMockAgent();
       const { client: c, logs: l } = makeClient('https://app.docutray.com', { fetch: mockFetch(agent) });
-      agent.get('https://app.docutray.com').intercept({ path: START_PATH, method: 'POST' })
-        .reply(202, { status: 'ENQUEUED' }, { headers: { 'content-type': 'application/json', 'x-request-id': 'req_noid' } });
+      agent
+        .get('https://app.docutray.com')
+        .intercept({ path: START_PATH, method: 'POST' })
+        .reply(
+          202,
+          { status: 'ENQUEUED' },
+          { headers: { 'content-type': 'application/json', 'x-request-id': 'req_noid' } },
+        );
       const err = await rejection(c.startStep(STEP, PDF));
       assert.ok(err instanceof StartUncertainError);
       assert.equal(err.requestId, 'req_noid');
@@ -213,7 +256,10 @@ describe('client retries', () => {
         calls++;
         return loopbackFetch(url, init);
       };
-      const { client: c, logs: l } = makeClient(`http://127.0.0.1:${port}`, { fetch: counting, retry: { ...FAST_RETRY, maxRetries: 2 } });
+      const { client: c, logs: l } = makeClient(`http://127.0.0.1:${port}`, {
+        fetch: counting,
+        retry: { ...FAST_RETRY, maxRetries: 2 },
+      });
       const err = await rejection(c.startStep(STEP, PDF));
       assert.ok(err instanceof ConnectionError, `${err?.name}: ${err?.message}`);
       assert.equal(err.code, 'ECONNREFUSED');
@@ -228,9 +274,14 @@ describe('client retries', () => {
         calls++;
         return loopbackFetch(url, init);
       };
-      const { client: c } = makeClient(`http://127.0.0.1:${port}`, { fetch: counting, retry: { ...FAST_RETRY, maxRetries: 2 } });
+      const { client: c } = makeClient(`http://127.0.0.1:${port}`, {
+        fetch: counting,
+        retry: { ...FAST_RETRY, maxRetries: 2 },
+      });
       const data = Buffer.concat([SAMPLES.pdf, Buffer.alloc(100_000, 0x43)]);
-      const err = await rejection(c.startStep(STEP, { kind: 'stream', stream: Readable.from([data]), fileName: 'a.pdf', size: data.length }));
+      const err = await rejection(
+        c.startStep(STEP, { kind: 'stream', stream: Readable.from([data]), fileName: 'a.pdf', size: data.length }),
+      );
       assert.ok(err instanceof ConnectionError, `${err?.name}: ${err?.message}`);
       assert.equal(calls, 3);
     });

@@ -19,11 +19,16 @@ import { DEFAULT_SETTINGS } from '../../../stand-in/types';
 export const KEY = 'dtLEAKCHECK_k9Qz7Xw2Lm4Vr8Ty6Uj3Nb5Hc1';
 
 /** Loopback fetch through undici, typed as the client wants it. */
-export const loopbackFetch: FetchLike = (url, init) => undiciFetch(url, init as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
+export const loopbackFetch: FetchLike = (url, init) =>
+  undiciFetch(url, init as Parameters<typeof undiciFetch>[1]) as unknown as Promise<Response>;
 
 /** A fetch that goes through a MockAgent instead of the network. */
 export function mockFetch(agent: MockAgent): FetchLike {
-  return (url, init) => undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent }) as unknown as Promise<Response>;
+  return (url, init) =>
+    undiciFetch(url, {
+      ...(init as Parameters<typeof undiciFetch>[1]),
+      dispatcher: agent,
+    }) as unknown as Promise<Response>;
 }
 
 export function newMockAgent(): MockAgent {
@@ -102,7 +107,7 @@ export function assertNoKey(err: unknown, logs: readonly string[] = [], key = KE
   ];
   for (const k of Object.keys(e)) {
     const v = e[k];
-    views.push([`field ${k}`, typeof v === 'string' ? v : JSON.stringify(v) ?? String(v)]);
+    views.push([`field ${k}`, typeof v === 'string' ? v : (JSON.stringify(v) ?? String(v))]);
   }
   for (const [where, text] of views) {
     assert.ok(!text.includes(key), `the API key appears in the error's ${where}: ${text}`);
@@ -141,7 +146,11 @@ export const SAMPLES = {
 
 /** The samples of the formats DocuTray accepts (TIFF is not one: its samples are for refusals). */
 export const MIMES: Record<Exclude<keyof typeof SAMPLES, 'text' | 'tiffLE' | 'tiffBE'>, string> = {
-  pdf: 'application/pdf', png: 'image/png', jpeg: 'image/jpeg', gif: 'image/gif', bmp: 'image/bmp',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  bmp: 'image/bmp',
   webp: 'image/webp',
 };
 

@@ -19,10 +19,13 @@ describe('client wire format (stand-in)', () => {
   let logs: string[];
   const tmp = new TempDir();
 
-  useStandInClient({
-    steps: [{ id: STEP, name: 'Invoices', outcome: { status: 'SUCCESS', data: { total: 1160 } } }],
-    client: { userAgent: 'docutray-vscode-tests/1' },
-  }, f => ({ standIn, client, logs } = f));
+  useStandInClient(
+    {
+      steps: [{ id: STEP, name: 'Invoices', outcome: { status: 'SUCCESS', data: { total: 1160 } } }],
+      client: { userAgent: 'docutray-vscode-tests/1' },
+    },
+    f => ({ standIn, client, logs } = f),
+  );
   after(() => tmp.remove());
 
   function onlyRequest() {
@@ -47,7 +50,11 @@ describe('client wire format (stand-in)', () => {
     const path = tmp.file(NON_ASCII, SAMPLES.pdf);
     const metadata = { source: 'email', customer: { id: 'cust_456', name: 'Ñandú & Co "quoted"' }, tags: ['a', 'b'] };
     const progress: [number, number | undefined][] = [];
-    const started = await client.startStep(STEP, { kind: 'path', path }, { metadata, onUploadProgress: (s, t) => progress.push([s, t]) });
+    const started = await client.startStep(
+      STEP,
+      { kind: 'path', path },
+      { metadata, onUploadProgress: (s, t) => progress.push([s, t]) },
+    );
 
     const r = onlyRequest();
     assert.equal(r.method, 'POST');
@@ -57,9 +64,15 @@ describe('client wire format (stand-in)', () => {
     assert.equal(r.headers['content-length'], String(r.bodyBytes));
     assert.equal(r.headers['transfer-encoding'], undefined);
     assert.ok(r.multipart, 'a multipart body');
-    assert.deepEqual(r.multipart.files, [{
-      field: 'image', filename: NON_ASCII, contentType: 'application/pdf', size: SAMPLES.pdf.length, sha256: sha(SAMPLES.pdf),
-    }]);
+    assert.deepEqual(r.multipart.files, [
+      {
+        field: 'image',
+        filename: NON_ASCII,
+        contentType: 'application/pdf',
+        size: SAMPLES.pdf.length,
+        sha256: sha(SAMPLES.pdf),
+      },
+    ]);
     assert.equal(typeof r.multipart.fields.document_metadata, 'string');
     assert.deepEqual(JSON.parse(r.multipart.fields.document_metadata), metadata);
     assert.equal(r.status, 202);
@@ -109,8 +122,12 @@ describe('client wire format (stand-in)', () => {
     assert.equal(f?.contentType, 'image/png');
   });
 
-  it('uses the given file name over the path\'s', async () => {
-    await client.startStep(STEP, { kind: 'path', path: tmp.file('tmp-1234.bin', SAMPLES.jpeg), fileName: 'receipt.jpg' });
+  it("uses the given file name over the path's", async () => {
+    await client.startStep(STEP, {
+      kind: 'path',
+      path: tmp.file('tmp-1234.bin', SAMPLES.jpeg),
+      fileName: 'receipt.jpg',
+    });
     const f = onlyRequest().multipart?.files[0];
     assert.equal(f?.filename, 'receipt.jpg');
     assert.equal(f?.contentType, 'image/jpeg');
@@ -122,7 +139,9 @@ describe('client wire format (stand-in)', () => {
     await client.startStep(STEP, { kind: 'stream', stream, fileName: NON_ASCII, size: data.length });
     const r = onlyRequest();
     assert.equal(r.headers['content-length'], String(r.bodyBytes));
-    assert.deepEqual(r.multipart?.files, [{ field: 'image', filename: NON_ASCII, contentType: 'application/pdf', size: data.length, sha256: sha(data) }]);
+    assert.deepEqual(r.multipart?.files, [
+      { field: 'image', filename: NON_ASCII, contentType: 'application/pdf', size: data.length, sha256: sha(data) },
+    ]);
   });
 
   it('streams a web stream of unknown size (chunked)', async () => {
@@ -145,10 +164,18 @@ describe('client wire format (stand-in)', () => {
     const chunks = [SAMPLES.webp.subarray(0, 6), SAMPLES.webp.subarray(6)];
     const readerOnly = {
       getReader: () => ({
-        read: async () => (chunks.length ? { done: false as const, value: new Uint8Array(chunks.shift() as Buffer) } : { done: true as const, value: undefined }),
+        read: async () =>
+          chunks.length
+            ? { done: false as const, value: new Uint8Array(chunks.shift() as Buffer) }
+            : { done: true as const, value: undefined },
       }),
     } as unknown as ReadableStream<Uint8Array>;
-    await client.startStep(STEP, { kind: 'stream', stream: readerOnly, fileName: 'pic.webp', size: SAMPLES.webp.length });
+    await client.startStep(STEP, {
+      kind: 'stream',
+      stream: readerOnly,
+      fileName: 'pic.webp',
+      size: SAMPLES.webp.length,
+    });
     const f = onlyRequest().multipart?.files[0];
     assert.equal(f?.sha256, sha(SAMPLES.webp));
     assert.equal(f?.contentType, 'image/webp');
@@ -156,16 +183,30 @@ describe('client wire format (stand-in)', () => {
 
   it('sends a URL as JSON image_url with metadata as an object', async () => {
     const metadata = { source: 'crm', n: 3 };
-    const started = await client.startStep(STEP, { kind: 'url', url: 'https://files.example.com/docs/factura%20ma%C3%B1ana.pdf?sig=abc' }, { metadata });
+    const started = await client.startStep(
+      STEP,
+      { kind: 'url', url: 'https://files.example.com/docs/factura%20ma%C3%B1ana.pdf?sig=abc' },
+      { metadata },
+    );
     const r = onlyRequest();
     assert.match(r.headers['content-type'], /^application\/json/);
-    assert.deepEqual(r.json, { image_url: 'https://files.example.com/docs/factura%20ma%C3%B1ana.pdf?sig=abc', document_metadata: metadata });
+    assert.deepEqual(r.json, {
+      image_url: 'https://files.example.com/docs/factura%20ma%C3%B1ana.pdf?sig=abc',
+      document_metadata: metadata,
+    });
     assert.equal(started.status, 'ENQUEUED');
   });
 
   it('sends image_content_type with a URL when one is given', async () => {
-    await client.startStep(STEP, { kind: 'url', url: 'https://files.example.com/download?id=7', contentType: 'image/png' });
-    assert.deepEqual(onlyRequest().json, { image_url: 'https://files.example.com/download?id=7', image_content_type: 'image/png' });
+    await client.startStep(STEP, {
+      kind: 'url',
+      url: 'https://files.example.com/download?id=7',
+      contentType: 'image/png',
+    });
+    assert.deepEqual(onlyRequest().json, {
+      image_url: 'https://files.example.com/download?id=7',
+      image_content_type: 'image/png',
+    });
   });
 
   it('sends base64 with the data-URI prefix stripped and image_content_type set', async () => {
@@ -237,7 +278,9 @@ describe('client wire format (stand-in)', () => {
     });
 
     it('progress as a number and as the object of the skills docs', async () => {
-      standIn.setSteps([{ id: STEP, processingPolls: 4, progress: 'object', outcome: { status: 'SUCCESS', data: {} } }]);
+      standIn.setSteps([
+        { id: STEP, processingPolls: 4, progress: 'object', outcome: { status: 'SUCCESS', data: {} } },
+      ]);
       const { id } = await client.startStep(STEP, { kind: 'bytes', data: SAMPLES.pdf, fileName: 'a.pdf' });
       await client.getStatus(id);
       const e = await client.getStatus(id);
@@ -248,12 +291,19 @@ describe('client wire format (stand-in)', () => {
   });
 
   it('runs a step end to end: start, polls, SUCCESS data', async () => {
-    standIn.setSteps([{ id: STEP, enqueuedPolls: 1, processingPolls: 2, outcome: { status: 'SUCCESS', data: { total: 1160 } } }]);
+    standIn.setSteps([
+      { id: STEP, enqueuedPolls: 1, processingPolls: 2, outcome: { status: 'SUCCESS', data: { total: 1160 } } },
+    ]);
     const statuses: string[] = [];
     let startedId = '';
-    const result = await client.runStep(STEP, { kind: 'bytes', data: SAMPLES.pdf, fileName: 'a.pdf' }, {
-      onStarted: e => (startedId = e.id), onStatus: e => statuses.push(e.status),
-    });
+    const result = await client.runStep(
+      STEP,
+      { kind: 'bytes', data: SAMPLES.pdf, fileName: 'a.pdf' },
+      {
+        onStarted: e => (startedId = e.id),
+        onStatus: e => statuses.push(e.status),
+      },
+    );
     assert.equal(result.status, 'SUCCESS');
     assert.equal(result.id, startedId);
     assert.deepEqual(result.data, { total: 1160 });
