@@ -6,6 +6,10 @@
 # The cache is $DOCUTRAY_VSCODE_CACHE (default ~/.cache/docutray-vscode-test).
 # Never downloads a browser or anything outside the npm registry and Debian's packages.
 set -euo pipefail
+# Run from `npm test` or `npm run demo`, this script inherits the outer npm's npm_* variables (Node 20's
+# user agent, node-gyp, prefix…), which the npm below would take as its own config: code-server's
+# postinstall then reads "node/v20" from npm_config_user_agent and refuses to install. Start clean.
+while IFS= read -r v; do unset "$v"; done < <(compgen -e | grep -i '^npm_' || true)
 CACHE=${DOCUTRAY_VSCODE_CACHE:-$HOME/.cache/docutray-vscode-test}
 NODE24_VERSION=24.22.3
 CODE_SERVER_VERSION=4.139.1
