@@ -44,6 +44,14 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
     (known.state === 'unavailable' || known.state === 'cancelled' || (isInFlight(known) && !s.runs.isActive(known.id)))
   ) {
     const outcome = await s.runs.checkAgain(known.id);
+    if (!outcome) {
+      void vscode.window.showInformationMessage(
+        l10n.t(
+          'DocuTray: {0} is being followed already (here or in another window); its result will appear in the Runs view.',
+          plainText(known.sourceName),
+        ),
+      );
+    }
     return outcome?.result?.status ?? outcome?.run?.state;
   }
   const client = s.clients.create();

@@ -383,10 +383,14 @@ export class RunService {
     if (!change) {
       return undefined;
     }
-    if (Object.keys(change).length) {
-      Object.assign(run, change, { updatedAt: Date.now() });
-      await this.history.update(run.id, change);
+    // This window takes the run: the store refuses when another live window drives it, and then only
+    // that window polls, saves and announces it.
+    const claimed = { ...change, owner: this.history.me };
+    if (!(await this.history.update(run.id, claimed))) {
+      this.log.info(`execution ${run.executionId} (${run.sourceName}) is followed by another window: not checked here`);
+      return undefined;
     }
+    Object.assign(run, claimed, { updatedAt: Date.now() });
     this.log.info(
       `checking execution ${run.executionId} again (${run.sourceName}, step ${run.stepId}); nothing is started`,
     );
