@@ -27,7 +27,8 @@ import { planJobs, runDetection, stepScripts, summarize } from './detection';
 import { runBatchPart } from './batch';
 import { buildReport, evaluateTargets, type BenchData, type UploadSummary } from './report';
 import { startStandInProcess } from './stand-in-process';
-import { seededRandom, median, max } from './stats';
+import { seededRandom } from '../stand-in/state';
+import { median, max } from './stats';
 import { UPLOAD_BYTES, runUploads, writeUploadFile, type UploadRun } from './upload';
 import type { FetchName, Measurement } from './upload-probe';
 

@@ -17,18 +17,6 @@ export function min(values: readonly number[]): number {
   return values.length ? Math.min(...values) : NaN;
 }
 
-/** mulberry32: a tiny seeded generator, so a run's jitter and stagger can be replayed with `--seed`. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `n` jitter factors in [1 - spread, 1 + spread], one drawn uniformly inside each of n equal strata
  * and then shuffled: random, but covering the whole range, so the median job sits near the nominal
