@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { basename } from 'node:path';
 import { RunRecord, boundHistory, isInFlight } from '../core/runs/history';
 import { ResumeDecision, mayClaimNow, resumeDecision } from '../core/runs/ownership';
 import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
@@ -338,6 +339,14 @@ export class RunHistory implements vscode.Disposable {
 
   /** Every heartbeat: notices a run this window lost, and runs whose window is gone. */
   private async checkOwners(): Promise<void> {
+    // The watcher is the fast path, but watchers drop events (seen in the extension host's test runs):
+    // when the run files on disk are not the runs held here, read them again.
+    const files = await this.store.fileNames().catch(() => undefined);
+    const held = new Set([...this.runs.keys()].map(id => basename(this.store.fileOf(id))));
+    if (files && (files.length !== held.size || files.some(f => !held.has(f)))) {
+      await this.readAll();
+      this.changed.fire(undefined);
+    }
     for (const r of [...this.runs.values()].filter(x => this.drives(x))) {
       const d = await this.store.read(r.id).catch(() => undefined);
       if (d && d.owner !== this.me) {

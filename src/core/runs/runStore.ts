@@ -185,19 +185,14 @@ export class RunStore {
 
   /** Every stored run, in no particular order. */
   async list(): Promise<RunRecord[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.runsDir);
-    } catch (e) {
-      if (code(e) === 'ENOENT') {
-        return [];
-      }
-      throw e;
-    }
-    const records = await Promise.all(
-      names.filter(n => n.endsWith('.json')).map(n => this.readAt(join(this.runsDir, n))),
-    );
+    const records = await Promise.all((await this.fileNames()).map(n => this.readAt(join(this.runsDir, n))));
     return records.filter((r): r is RunRecord => !!r);
+  }
+
+  /** The names of the run files (`<id>.json`), without reading them. */
+  async fileNames(): Promise<string[]> {
+    const names = await readdir(this.runsDir).catch(e => (code(e) === 'ENOENT' ? [] : Promise.reject(e)));
+    return names.filter(n => n.endsWith('.json'));
   }
 
   /** Writes a run whole (the window that creates it, or its owner). */
