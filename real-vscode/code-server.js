@@ -478,8 +478,15 @@ function workbenchUrl(server, folder, payload) {
   return u;
 }
 
+/**
+ * The stand-in's rate limit for the tests and the demo. DocuTray sends `X-RateLimit-*` on every answer;
+ * with the limiter on, the stand-in does too, and the extension's request budget paces to this
+ * (generous) limit instead of its conservative default for a server that says nothing.
+ */
+const STAND_IN_RATE_LIMIT = { perMinute: 600 };
+
 /** Loads the DocuTray stand-in (compiled by `npm run compile-tests`) and starts it, registered for cleanup. */
-async function startStandIn(apiKey) {
+async function startStandIn(apiKey, config = { rateLimit: STAND_IN_RATE_LIMIT }) {
   const file = path.join(REPO, 'out', 'stand-in', 'server.js');
   if (!fs.existsSync(file)) {
     throw new Error(
@@ -487,7 +494,7 @@ async function startStandIn(apiKey) {
     );
   }
   const { startStandIn: start } = require(file);
-  const standIn = await start({ port: 0, apiKeys: [apiKey] });
+  const standIn = await start({ port: 0, apiKeys: [apiKey], config });
   let closed = false;
   const close = async () => {
     if (!closed) {

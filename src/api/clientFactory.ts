@@ -1,5 +1,7 @@
 import vscode = require('vscode');
+import { createHash } from 'node:crypto';
 import { DocuTrayClient } from '../core/api/client';
+import { BudgetRegistry, type RequestBudget } from '../core/api/budget';
 import { ApiKeyStore } from './apiKeyStore';
 import { ScopedLog } from '../log';
 import * as settings from '../settings';
@@ -8,8 +10,13 @@ import * as settings from '../settings';
  * Builds a client for the current settings. HTTP goes through VS Code's global `fetch`, which the
  * extension host routes through the user's proxy settings, PAC and system certificates; a bundled
  * HTTP client would bypass them.
+ *
+ * Every client of one API key (and base URL) shares one request budget: starts, status polls and key
+ * checks of every run in this window are paced together by what DocuTray's rate-limit headers say.
  */
 export class ClientFactory {
+  private readonly budgets = new BudgetRegistry();
+
   constructor(
     private readonly apiKeys: ApiKeyStore,
     private readonly log: ScopedLog,
@@ -26,6 +33,18 @@ export class ClientFactory {
       userAgent: `docutray-vscode/${this.extensionVersion} vscode/${vscode.version}`,
       // Starts (and their request ids) at info; the many status polls at trace.
       log: line => (line.startsWith('POST') ? this.log.info(line) : this.log.trace(line)),
+      budget: key => this.budget(base.url, key),
     });
+  }
+
+  /** The request budget of a key at a base URL; undefined when no key is set. */
+  async currentBudget(): Promise<RequestBudget | undefined> {
+    const key = await this.apiKeys.get();
+    return key === undefined ? undefined : this.budget(settings.baseUrl().url, key);
+  }
+
+  private budget(baseUrl: string, key: string): RequestBudget {
+    // The registry is keyed by a digest: the key itself is held only by SecretStorage and the request.
+    return this.budgets.forKey(createHash('sha256').update(`${baseUrl}\n${key}`).digest('hex'));
   }
 }

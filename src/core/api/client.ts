@@ -78,9 +78,10 @@ export interface ClientOptions {
   random?: () => number;
   /**
    * The request budget of this key (issue 14), shared with every other client of the same key: each
-   * request waits for it before going out and reports its answer to it (see BUDGET HOOK below).
+   * request waits for it before going out and reports its answer to it (see BUDGET HOOK below). A
+   * function gets the key each request is sent with (the stored key can change between requests).
    */
-  budget?: Pick<RequestBudget, 'acquire'>;
+  budget?: Pick<RequestBudget, 'acquire'> | ((apiKey: string) => Pick<RequestBudget, 'acquire'>);
 }
 
 export interface StartOptions {
@@ -307,9 +308,10 @@ export class DocuTrayClient {
     }
     // BUDGET HOOK 1: wait for the key's request budget before sending.
     let ticket: BudgetTicket | undefined;
-    if (this.opts.budget) {
+    const budget = typeof this.opts.budget === 'function' ? this.opts.budget(key) : this.opts.budget;
+    if (budget) {
       try {
-        ticket = await this.opts.budget.acquire(spec.kind, {
+        ticket = await budget.acquire(spec.kind, {
           priority: spec.priority ?? 'interactive',
           signal: spec.signal,
         });
