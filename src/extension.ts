@@ -5,6 +5,9 @@ import { COMMAND_IDS } from './commands/commandIds';
 import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } from './core/runs/history';
 import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
+import type { RunsNode } from './runs/runsView';
+import { BATCHES_DIR, parseBatch } from './core/runs/batchFiles';
+import { isBatchAlive } from './core/runs/batch';
 
 /** What the extension offers other extensions (and its own tests). */
 export interface DocuTrayApi {
@@ -23,7 +26,7 @@ export interface DocuTrayApi {
  */
 export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   const apiKeys = new ApiKeyStore(context.secrets);
-  const runsChanged = new vscode.EventEmitter<RunRecord | undefined>();
+  const runsChanged = new vscode.EventEmitter<RunsNode | undefined>();
   context.subscriptions.push(apiKeys, runsChanged);
   let runtime: Runtime | undefined;
   const load = (): Runtime => {
@@ -72,6 +75,26 @@ async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>):
     entries => entries.map(([n]) => n).filter(n => n.endsWith('.json')),
     () => [] as string[],
   );
+  // A batch still alive (files to send, runs to poll, or starts that may have happened to list).
+  const batchDir = vscode.Uri.joinPath(storageUri, BATCHES_DIR);
+  const batchNames = await vscode.workspace.fs.readDirectory(batchDir).then(
+    entries => entries.map(([n]) => n).filter(n => n.endsWith('.json')),
+    () => [] as string[],
+  );
+  for (const name of batchNames) {
+    const text = await decode(vscode.Uri.joinPath(batchDir, name)).catch(() => undefined);
+    let alive = false;
+    try {
+      const batch = text === undefined ? undefined : parseBatch(JSON.parse(text));
+      alive = !!batch && isBatchAlive(batch);
+    } catch {
+      alive = false; // damaged: the store moves it aside when it loads
+    }
+    if (alive) {
+      await resume();
+      return;
+    }
+  }
   for (const name of names) {
     const text = await decode(vscode.Uri.joinPath(dir, name)).catch(() => undefined);
     let record: RunRecord | undefined;

@@ -5,7 +5,7 @@ import type { CommandId } from './commands/commandIds';
 import type { RunRecord } from './core/runs/history';
 import { StatusBarState } from './runs/statusBar';
 import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSystem';
-import { RunsView } from './runs/runsView';
+import { RunsNode, RunsView } from './runs/runsView';
 import { createServices } from './services';
 
 /**
@@ -28,7 +28,7 @@ export interface Runtime {
 export function createRuntime(
   context: vscode.ExtensionContext,
   apiKeys: ApiKeyStore,
-  runsTree?: vscode.TreeView<RunRecord>,
+  runsTree?: vscode.TreeView<RunsNode>,
 ): Runtime {
   const services = createServices(context, apiKeys);
   if (runsTree) {
@@ -48,6 +48,7 @@ export function createRuntime(
     runs: async () => [...(await services.runs.history.all())].sort((a, b) => b.startedAt - a.startedAt),
     resume: async () => {
       await services.runs.resume().catch(e => services.errors.report(e, 'resume'));
+      await services.batches.resume().catch(e => services.errors.report(e, 'resume batches'));
     },
   };
 }

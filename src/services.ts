@@ -12,6 +12,8 @@ import { RunStatusBar } from './runs/statusBar';
 import { ResultStore } from './results/resultStore';
 import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
+import { BatchService } from './runs/batchService';
+import { BatchRecord, batchKeepsRun } from './core/runs/batch';
 import { RunsView } from './runs/runsView';
 import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
@@ -27,6 +29,7 @@ export interface Services {
   statusBar: RunStatusBar;
   errors: ErrorPresenter;
   runs: RunService;
+  batches: BatchService;
   steps: StepPicker;
   runsView: RunsView;
   usage: UsageService;
@@ -43,6 +46,8 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
+  // The batches this window knows, for the history bound (set once the batch service exists).
+  const known: { batches: () => BatchRecord[] } = { batches: () => [] };
   const history = new RunHistory(
     context.globalStorageUri,
     log.scoped('history'),
@@ -78,21 +83,28 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
               )
             : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message)),
         ),
+      // The runs of a batch still alive stay whatever the bound says.
+      keeps: run => batchKeepsRun(known.batches())(run),
     },
   );
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
-  // A window that drove a run closed or crashed: this one takes it over (one window wins each run).
-  history.onDidFindOrphans(() => void runs.resume().catch(e => errors.report(e, 'take over runs')));
+  const batches = new BatchService(context.globalStorageUri, clients, runs, statusBar, errors, log.scoped('batch'));
+  known.batches = () => batches.known();
+  // A window that drove a run or a batch closed or crashed: this one takes it over (one window wins each).
+  history.onDidFindOrphans(() => {
+    void runs.resume().catch(e => errors.report(e, 'take over runs'));
+    void batches.resume().catch(e => errors.report(e, 'take over batches'));
+  });
   const saver = new ResultSaver(log.scoped('save'));
   runs.onResult(async result => {
     await saver.save(result);
   });
-  const runsView = new RunsView(history);
+  const runsView = new RunsView(history, batches);
   const usage = new UsageService(clients, apiKeys, log.scoped('usage'));
   // After a run or a batch ends (once, however many files), this month's figures are fetched again.
   statusBar.onDidBecomeIdle(() => void usage.refresh());
   usage.onDidChange(() => statusBar.setUsage(usage.describe()));
-  context.subscriptions.push(log, statusBar, history, runsView, usage);
+  context.subscriptions.push(log, statusBar, history, batches, runsView, usage);
   return {
     log,
     apiKeys,
@@ -101,6 +113,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     statusBar,
     errors,
     runs,
+    batches,
     steps: new StepPicker(context.globalState),
     runsView,
     usage,

@@ -2,6 +2,7 @@ import vscode = require('vscode');
 import type { OverwritePolicy, SaveMode } from './core/results/saveTarget';
 import { DEFAULT_BASE_URL } from './core/api/endpoint';
 import { StepDefinition, parseSteps } from './core/runs/steps';
+import type { ReprocessMode } from './core/runs/skip';
 
 export const SECTION = 'docutray';
 export const BASE_URL_ENV = 'DOCUTRAY_BASE_URL';
@@ -73,6 +74,23 @@ export function resultsFolder(scope?: vscode.ConfigurationScope): string {
 export function overwritePolicy(scope?: vscode.ConfigurationScope): OverwritePolicy {
   const v = config(scope).get<string>('saveResults.overwrite', 'ask');
   return v === 'overwrite' || v === 'numbered' ? v : 'ask';
+}
+
+/** `docutray.batch.exclude`: globs a folder run leaves out, besides `files.exclude`. */
+export function batchExclude(scope?: vscode.ConfigurationScope): string[] {
+  const v = config(scope).get<unknown>('batch.exclude', ['**/node_modules/**', '**/.git/**']);
+  return Array.isArray(v) ? v.filter((p): p is string => typeof p === 'string') : [];
+}
+
+/** `files.exclude` of the scope (the patterns set to true are left out of a folder run). */
+export function filesExclude(scope?: vscode.ConfigurationScope): unknown {
+  return vscode.workspace.getConfiguration('files', scope).get<unknown>('exclude');
+}
+
+/** `docutray.batch.reprocess`: what a folder or batch run does with documents this step already processed. */
+export function batchReprocess(scope?: vscode.ConfigurationScope): ReprocessMode {
+  const v = config(scope).get<string>('batch.reprocess', 'ask');
+  return v === 'skip' || v === 'always' ? v : 'ask';
 }
 
 export function openResultMode(): OpenResultMode {

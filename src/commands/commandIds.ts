@@ -26,6 +26,9 @@ export const COMMAND_IDS = [
   'docutray.runs.cancel',
   'docutray.runs.clearFinished',
   'docutray.runs.refresh',
+  'docutray.runStepOnWorkspace',
+  'docutray.batches.cancel',
+  'docutray.batches.resume',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

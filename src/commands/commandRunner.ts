@@ -4,6 +4,7 @@ import { clearApiKey, setApiKey } from './apiKey';
 import { checkExecution } from './checkExecution';
 import { saveResultCopy, showExecutionRecord } from './resultCommands';
 import { runStep, runStepOnUrl } from './runStep';
+import { cancelBatchCommand, resumeBatchCommand, runStepOnWorkspace } from './batchCommands';
 import { configureSteps } from '../runs/stepPicker';
 import {
   cancelRun,
@@ -33,7 +34,7 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.checkExecution': a => checkExecution(s, a),
     'docutray.configureSteps': () => configureSteps(),
     'docutray.showLog': () => s.log.show(),
-    'docutray.cancelRuns': () => s.runs.cancel(),
+    'docutray.cancelRuns': () => s.runs.cancel() + s.batches.cancelAll(),
     'docutray.showExecutionRecord': a => showExecutionRecord(s, a),
     'docutray.saveResultCopy': a => saveResultCopy(s, a),
     'docutray.runs.openResult': a => openRunResult(s, a),
@@ -48,8 +49,14 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.runs.clearFinished': () => clearFinished(s),
     'docutray.runs.refresh': async () => {
       await s.runs.history.reload();
-      return s.runs.resume();
+      await s.batches.reload();
+      const resumed = await s.runs.resume();
+      await s.batches.resume();
+      return resumed;
     },
+    'docutray.runStepOnWorkspace': a => runStepOnWorkspace(s, a),
+    'docutray.batches.cancel': a => cancelBatchCommand(s, a),
+    'docutray.batches.resume': a => resumeBatchCommand(s, a),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(

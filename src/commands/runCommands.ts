@@ -7,7 +7,7 @@ import { parseResultPath } from '../core/results/storedResult';
 import { ResultFileSystem } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import { sourceUri, targetFromSource } from '../runs/runTargets';
-import { hasResult } from '../runs/runsView';
+import { hasResult, isBatchNode } from '../runs/runsView';
 import type { Services } from '../services';
 import { saveResultCopy } from './resultCommands';
 
@@ -146,6 +146,11 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
 
 export async function removeRuns(s: Services, arg: unknown, selection?: unknown): Promise<number> {
   const picked = Array.isArray(selection) && selection.length ? selection : [arg];
+  // A batch node: the batch goes with its runs (cancelled first when it runs here).
+  const batches = picked.filter(isBatchNode).map(b => b.batch.id);
+  if (batches.length) {
+    await s.batches.remove(batches);
+  }
   const runs = (await Promise.all(picked.map(a => runFrom(s, a)))).filter((r): r is RunRecord => !!r);
   for (const r of runs.filter(isInFlight)) {
     s.runs.cancel(r.id);

@@ -10,12 +10,26 @@ import type { Services } from '../services';
 import * as settings from '../settings';
 import { InvalidInputError } from '../core/api/errors';
 import { ensureApiKey } from './apiKey';
+import { runFilesAsBatch, runStepOnFolder } from './batchCommands';
+import type { StoredBatch } from '../core/runs/batchFiles';
 
 /** Arguments a keybinding or another extension may pass instead of explorer URIs. */
 export interface RunStepArgs {
   stepId?: string;
   uris?: vscode.Uri[];
   url?: string;
+  /** A folder: every document under it, as one batch. */
+  folder?: vscode.Uri;
+  /** Run `uris` as one batch (as the explorer's multi-selection does) instead of separate runs. */
+  batch?: boolean;
+}
+
+async function isFolder(uri: vscode.Uri): Promise<boolean> {
+  try {
+    return ((await vscode.workspace.fs.stat(uri)).type & vscode.FileType.Directory) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 function asArgs(arg: unknown): RunStepArgs | undefined {
@@ -36,8 +50,20 @@ async function chooseStep(s: Services, stepId: string | undefined, title: string
  * `docutray.runStep`: from the explorer (clicked file + selection), the editor title (its file), the
  * palette (the active editor's file, else an open dialog), or a keybinding with `{ stepId, uris }`.
  */
-export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Promise<RunOutcome[] | undefined> {
+export async function runStep(
+  s: Services,
+  arg0?: unknown,
+  arg1?: unknown,
+): Promise<RunOutcome[] | StoredBatch | undefined> {
   const args = asArgs(arg0);
+  if (args?.folder) {
+    return runStepOnFolder(s, args.folder, args.stepId);
+  }
+  // The explorer: a folder runs on every document under it (one folder clicked, nothing else selected).
+  const selection = Array.isArray(arg1) ? arg1.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
+  if (arg0 instanceof vscode.Uri && selection.length <= 1 && (await isFolder(arg0))) {
+    return runStepOnFolder(s, arg0);
+  }
   let candidates: vscode.Uri[];
   if (args?.uris?.length) {
     candidates = args.uris;
@@ -76,6 +102,10 @@ export async function runStep(s: Services, arg0?: unknown, arg1?: unknown): Prom
   const step = await chooseStep(s, args?.stepId, title);
   if (!step) {
     return undefined;
+  }
+  // Several files picked together in the explorer are one batch; a single file is a single run (never skipped).
+  if (eligible.length > 1 && (args?.batch || selection.length > 1)) {
+    return runFilesAsBatch(s, eligible, step);
   }
   return runAndOfferName(s, eligible.map(fileTarget), step);
 }

@@ -13,6 +13,8 @@ export interface RunHistoryOptions {
   onProblem?: (p: StoreProblem) => void;
   /** Whether a workspace folder of this window holds the run's source (such a window takes an orphan over first). */
   holdsSource?: (run: RunRecord) => boolean;
+  /** Runs the history bound must keep besides its own rules (the runs of batches still alive). */
+  keeps?: (run: RunRecord) => boolean;
 }
 
 /** A run this window may now drive, claimed from a window that is gone. */
@@ -238,7 +240,12 @@ export class RunHistory implements vscode.Disposable {
     const all = [...this.runs.values()];
     await this.presence.refresh();
     const showing = this.presence.showingAnywhere();
-    const { dropped } = boundHistory(all, this.maxRuns(), r => !!r.executionId && showing.has(r.executionId));
+    const keeps = this.options.keeps ?? (() => false);
+    const { dropped } = boundHistory(
+      all,
+      this.maxRuns(),
+      r => (!!r.executionId && showing.has(r.executionId)) || keeps(r),
+    );
     if (dropped.length) {
       this.log.info(`history bound (${this.maxRuns()}): dropping ${dropped.length} oldest finished run(s)`);
       await this.removeRecords(dropped);
@@ -311,6 +318,9 @@ export class RunHistory implements vscode.Disposable {
     await this.readAll();
     const found: Resumable[] = [];
     for (const run of [...this.runs.values()]) {
+      if (run.batchId) {
+        continue; // a batch's runs belong to the batch: the window that takes the batch over takes them
+      }
       const action = resumeDecision(run, this.me, this.presence.alive);
       if ((action !== 'poll' && action !== 'markMayHaveStarted') || active(run.id)) {
         this.goneSince.delete(run.id);
@@ -335,6 +345,32 @@ export class RunHistory implements vscode.Disposable {
       this.changed.fire(undefined);
     }
     return found;
+  }
+
+  /**
+   * Claims runs in flight for this window (their batch was taken over: its window is gone), so this
+   * window may update them. Returns the runs now this window's.
+   */
+  async claimRuns(runs: readonly RunRecord[]): Promise<RunRecord[]> {
+    await this.presence.refresh();
+    const claimed: RunRecord[] = [];
+    for (const run of runs) {
+      if (run.owner === this.me || !isInFlight(run)) {
+        claimed.push(run);
+        continue;
+      }
+      if (run.owner && this.presence.alive(run.owner)) {
+        continue;
+      }
+      if (await this.store.claim(run.id, this.me, run.owner, this.presence.alive).catch(() => false)) {
+        const held = this.runs.get(run.id);
+        if (held) {
+          held.owner = this.me;
+        }
+        claimed.push(run);
+      }
+    }
+    return claimed;
   }
 
   /** Every heartbeat: notices a run this window lost, and runs whose window is gone. */

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '../core/api/errors';
 import type { Execution } from '../core/api/types';
 import type { DocuTrayClient } from '../core/api/client';
-import { RunRecord } from '../core/runs/history';
+import { RunRecord, executionDurationMs } from '../core/runs/history';
+import { sha256OfFile } from '../core/documents/hash';
 import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
@@ -153,6 +154,11 @@ export class RunService {
     const timings: string[] = [];
     const mark = (name: string) => timings.push(`${name} ${Date.now() - now} ms`);
     try {
+      // The document's hash, so a later folder run knows this step processed it (workspace files on disk).
+      if (target.metadataFor?.scheme === 'file') {
+        show(l10n.t('reading'));
+        run.sha256 = await sha256OfFile(target.metadataFor.fsPath, { signal: abort.signal }).catch(() => undefined);
+      }
       // On disk before the request leaves: a reload mid-upload then shows "may have started". A copy:
       // the history's objects are replaced when it is read again; this one is the run's own.
       await this.history.add({ ...run });
@@ -245,11 +251,16 @@ export class RunService {
     });
   }
 
-  /** Stores the result, then records the run as done: a result is on disk before anyone sees it. */
-  private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
-    let result: StoredResult;
+  /**
+   * Writes a finished execution's result to storage (before its run is marked done and anything is
+   * shown). Shared by single runs and batches; throws when it could not be stored.
+   */
+  async storeResult(
+    run: Pick<RunRecord, 'stepId' | 'stepName' | 'serviceStepName' | 'source' | 'sourceName'>,
+    execution: Execution,
+  ): Promise<StoredResult> {
     try {
-      result = toStoredResult(execution, {
+      const result = toStoredResult(execution, {
         stepId: run.stepId,
         stepName: run.stepName,
         serviceStepName: run.serviceStepName,
@@ -257,19 +268,31 @@ export class RunService {
         sourceName: run.sourceName,
       });
       await this.store.save(result);
+      return result;
     } catch (e) {
       throw new ResultNotStoredError(execution.id, e);
     }
-    if (!(await this.apply(run, { type: 'succeeded' }))) {
+  }
+
+  /** Runs the hooks on a stored result (saving it as a file, say); not awaited by the run. */
+  afterResult(result: StoredResult, label: string): void {
+    // Hooks may ask the user something (overwrite?): they must not hold the run open meanwhile.
+    for (const hook of this.hooks) {
+      void hook(result).catch(e => this.errors.report(e, `after ${label}`));
+    }
+  }
+
+  /** Stores the result, then records the run as done: a result is on disk before anyone sees it. */
+  private async finish(run: RunRecord, execution: Execution, timings: string[]): Promise<StoredResult> {
+    const result = await this.storeResult(run, execution);
+    const durationMs = executionDurationMs(execution);
+    if (!(await this.apply(run, { type: 'succeeded' }, durationMs === undefined ? {} : { durationMs }))) {
       // Another window drives this run now (or it was removed): it saves and announces, not this one.
       this.log.info(`${run.sourceName}: execution ${execution.id} succeeded; left to the window that drives it`);
       return result;
     }
     this.log.info(`${run.sourceName}: execution ${execution.id} succeeded (${timings.join(', ')})`);
-    // Hooks may ask the user something (overwrite?): they must not hold the run open meanwhile.
-    for (const hook of this.hooks) {
-      void hook(result).catch(e => this.errors.report(e, `after ${run.sourceName}`));
-    }
+    this.afterResult(result, run.sourceName);
     return result;
   }
 

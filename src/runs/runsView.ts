@@ -4,7 +4,38 @@ import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/hi
 import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
 import { hasDocument, parseRunSource } from '../core/runs/source';
 import { escapeMarkdown } from '../core/text/plainText';
+import type { BatchFile, BatchRecord } from '../core/runs/batch';
+import { isBatchAlive } from '../core/runs/batch';
 import { RunHistory } from './runHistory';
+import type { BatchService } from './batchService';
+
+/** A batch in the Runs view (exactly this shape: commands on it take `{ kind: 'batch', batch }`). */
+export interface BatchNode {
+  kind: 'batch';
+  batch: BatchRecord;
+}
+
+/** A file of a batch that reused an earlier result (skipped: this step already processed the same content). */
+export interface ReusedNode {
+  kind: 'reused';
+  batch: BatchRecord;
+  file: BatchFile;
+  /** The earlier run whose result is reused, when the history still holds it. */
+  run?: RunRecord;
+}
+
+export type RunsNode = RunRecord | BatchNode | ReusedNode;
+
+export function isBatchNode(v: unknown): v is BatchNode {
+  return !!v && typeof v === 'object' && (v as BatchNode).kind === 'batch' && !!(v as BatchNode).batch;
+}
+
+function isReusedNode(v: unknown): v is ReusedNode {
+  return !!v && typeof v === 'object' && (v as ReusedNode).kind === 'reused';
+}
+
+/** What the view needs of the batches (BatchService). */
+type BatchSource = Pick<BatchService, 'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere'>;
 
 const ICONS: Record<RunState, [string, string?]> = {
   starting: ['cloud-upload'],
@@ -27,25 +58,103 @@ function canRerun(r: RunRecord): boolean {
   return hasDocument(parseRunSource(r.source));
 }
 
-/** "DocuTray Runs": newest first, with live stage text while a run is in flight. */
-export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<RunRecord | undefined>();
+/**
+ * "DocuTray Runs": newest first, with live stage text while a run is in flight. A batch is one node
+ * ("37 of 120 done · 2 failed · about 3 min left") with its files' runs under it.
+ */
+export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly history: RunHistory) {
-    // Fires for the whole list: a run's stage changes also reorder nothing, but ids are stable.
-    this.subscription = history.onDidChange(() => this.emitter.fire(undefined));
+  constructor(
+    private readonly history: RunHistory,
+    private readonly batches?: BatchSource,
+  ) {
+    // Fires for the whole list (at most every 100 ms: a batch changes often); ids are stable.
+    const refresh = () => {
+      this.refreshTimer ??= setTimeout(() => {
+        this.refreshTimer = undefined;
+        this.emitter.fire(undefined);
+      }, 100);
+    };
+    this.subscription = vscode.Disposable.from(
+      history.onDidChange(refresh),
+      ...(batches ? [batches.onDidChange(refresh)] : []),
+    );
   }
 
-  async getChildren(element?: RunRecord): Promise<RunRecord[]> {
+  async getChildren(element?: RunsNode): Promise<RunsNode[]> {
+    const runs = await this.history.all();
+    if (isBatchNode(element)) {
+      return this.batchChildren(element.batch, runs);
+    }
     if (element) {
       return [];
     }
-    return [...(await this.history.all())].sort((a, b) => b.startedAt - a.startedAt);
+    const batches = this.batches ? await this.batches.all() : [];
+    const known = new Set(batches.map(b => b.id));
+    const top: { at: number; node: RunsNode }[] = [
+      ...batches.map(b => ({ at: b.createdAt, node: { kind: 'batch', batch: b } as BatchNode })),
+      ...runs.filter(r => !r.batchId || !known.has(r.batchId)).map(r => ({ at: r.startedAt, node: r })),
+    ];
+    return top.sort((a, b) => b.at - a.at).map(t => t.node);
   }
 
-  getTreeItem(r: RunRecord): vscode.TreeItem {
+  /** A batch's files that have a run (or reuse one), in the batch's order. */
+  private batchChildren(batch: BatchRecord, runs: RunRecord[]): RunsNode[] {
+    const byId = new Map(runs.filter(r => r.batchId === batch.id).map(r => [r.id, r]));
+    const children: RunsNode[] = [];
+    for (const f of batch.files) {
+      if (f.state === 'skipped') {
+        const run = f.reusedExecutionId ? runs.find(r => r.executionId === f.reusedExecutionId) : undefined;
+        children.push({ kind: 'reused', batch, file: f, ...(run ? { run } : {}) });
+      } else if (f.runId && byId.has(f.runId)) {
+        children.push(byId.get(f.runId) as RunRecord);
+      }
+    }
+    return children;
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (isBatchNode(node)) {
+      return this.batchItem(node.batch);
+    }
+    if (isReusedNode(node)) {
+      return reusedItem(node);
+    }
+    return this.runItem(node);
+  }
+
+  private batchItem(b: BatchRecord): vscode.TreeItem {
+    const item = new vscode.TreeItem(b.stepName ?? b.stepId, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `batch:${b.id}`;
+    const driving = this.batches?.isDriving(b.id) ?? false;
+    const elsewhere = this.batches?.drivenElsewhere(b) ?? false;
+    item.description = this.batches?.describe(b) ?? '';
+    const state = driving
+      ? 'running'
+      : b.cancelledAt !== undefined
+        ? 'cancelled resumable'
+        : isBatchAlive(b)
+          ? elsewhere
+            ? 'elsewhere'
+            : 'resumable'
+          : 'finished';
+    item.contextValue = `batch ${state}`;
+    item.iconPath = new vscode.ThemeIcon(
+      driving || elsewhere ? 'sync~spin' : b.cancelledAt !== undefined ? 'circle-slash' : 'files',
+    );
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown(`**${escape(b.stepName ?? b.stepId)}** (\`${escape(b.stepId)}\`)\n\n`);
+    md.appendMarkdown(`${escape(item.description)}\n\n`);
+    md.appendMarkdown(`${l10n.t('Started')}: ${new Date(b.startedAt ?? b.createdAt).toLocaleString()}\n\n`);
+    item.tooltip = md;
+    return item;
+  }
+
+  private runItem(r: RunRecord): vscode.TreeItem {
     const item = new vscode.TreeItem(r.sourceName, vscode.TreeItemCollapsibleState.None);
     item.id = r.id;
     const [icon, color] = ICONS[r.state];
@@ -87,6 +196,7 @@ export class RunsView implements vscode.TreeDataProvider<RunRecord>, vscode.Disp
   }
 
   dispose(): void {
+    clearTimeout(this.refreshTimer);
     this.subscription.dispose();
     this.emitter.dispose();
   }
@@ -116,3 +226,26 @@ function stateText(s: RunState): string {
 }
 
 const escape = escapeMarkdown;
+
+/** A skipped file: "reused from <date>", opening the earlier result. */
+function reusedItem(n: ReusedNode): vscode.TreeItem {
+  const name = n.file.label ?? n.file.uri.split('/').pop() ?? n.file.uri;
+  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
+  item.id = `reused:${n.batch.id}:${n.file.uri}`;
+  item.iconPath = new vscode.ThemeIcon('history', new vscode.ThemeColor('testing.iconPassed'));
+  const when = n.run ? new Date(n.run.finishedAt ?? n.run.startedAt).toLocaleString() : undefined;
+  item.description = when ? l10n.t('reused from {0}', when) : l10n.t('reused');
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(
+    `**${escape(name)}** · ${escape(l10n.t('already processed by this step (same content): its earlier result is reused'))}\n\n`,
+  );
+  if (n.file.reusedExecutionId) {
+    md.appendMarkdown(`${l10n.t('Execution')}: \`${escape(n.file.reusedExecutionId)}\`\n\n`);
+  }
+  item.tooltip = md;
+  item.contextValue = n.run && hasResult(n.run) ? 'reused result' : 'reused';
+  if (n.run && hasResult(n.run)) {
+    item.command = { command: 'docutray.runs.openResult', title: l10n.t('Open Result'), arguments: [n.run] };
+  }
+  return item;
+}

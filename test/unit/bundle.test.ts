@@ -75,9 +75,12 @@ describe('bundle: what activation loads', function () {
     assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/mime-types\.js$/m);
   });
 
-  it('stays within the size budget: both first bundles together at most 120 KB minified', () => {
+  // 120 KB until issue 14's batch glue (batch service, runner, planner, skip rule, folder runs: some
+  // 32 KB minified) joined the runtime; splitting it into its own lazy bundle would duplicate the
+  // error classes the runner tells apart with instanceof (esbuild cannot share modules between CJS bundles).
+  it('stays within the size budget: both first bundles together at most 160 KB minified', () => {
     const total = fs.statSync(path.join(dir, 'extension.js')).size + fs.statSync(path.join(dir, 'runtime.js')).size;
-    assert.ok(total <= 120 * 1024, `extension.js + runtime.js = ${total} bytes`);
+    assert.ok(total <= 160 * 1024, `extension.js + runtime.js = ${total} bytes`);
   });
 
   it('registers exactly the commands package.json contributes', () => {

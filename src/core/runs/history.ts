@@ -53,6 +53,12 @@ export interface RunRecord {
    * announces it while it is in flight. Absent in records older than the shared store.
    */
   owner?: string;
+  /** SHA-256 of the document when the run started (workspace `file:` documents): a later folder run skips it. */
+  sha256?: string;
+  /** How long DocuTray took (`responseTimestamp − requestTimestamp`, ms) once the execution finished. */
+  durationMs?: number;
+  /** The batch (core/runs/batch.ts) this run belongs to: the batch drives it, the Runs view shows it under it. */
+  batchId?: string;
 }
 
 export const IN_FLIGHT: ReadonlySet<RunState> = new Set(['starting', 'ENQUEUED', 'PROCESSING']);
@@ -94,8 +100,28 @@ export function parseRunRecord(r: unknown): RunRecord | undefined {
     stepName: typeof r.stepName === 'string' ? r.stepName : r.stepId,
     updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.startedAt,
     owner: typeof r.owner === 'string' ? r.owner : undefined,
+    sha256: typeof r.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(r.sha256) ? r.sha256.toLowerCase() : undefined,
+    durationMs:
+      typeof r.durationMs === 'number' && Number.isFinite(r.durationMs) && r.durationMs >= 0 ? r.durationMs : undefined,
+    batchId: typeof r.batchId === 'string' && r.batchId ? r.batchId : undefined,
     stage: undefined,
   };
+}
+
+/** DocuTray's own duration of a finished execution (`responseTimestamp − requestTimestamp`), when it gave both. */
+export function executionDurationMs(e: { requestTimestamp?: string; responseTimestamp?: string }): number | undefined {
+  const a = e.requestTimestamp ? Date.parse(e.requestTimestamp) : NaN;
+  const b = e.responseTimestamp ? Date.parse(e.responseTimestamp) : NaN;
+  return Number.isFinite(a) && Number.isFinite(b) && b >= a ? b - a : undefined;
+}
+
+/** The last `max` known durations of a step's finished runs, oldest first (for the poll planner). */
+export function recentDurations(runs: readonly RunRecord[], stepId: string, max = 50): number[] {
+  return runs
+    .filter(r => r.stepId === stepId && typeof r.durationMs === 'number')
+    .sort((a, b) => (a.finishedAt ?? a.updatedAt) - (b.finishedAt ?? b.updatedAt))
+    .slice(-max)
+    .map(r => r.durationMs as number);
 }
 
 function validRecord(r: unknown): r is RunRecord {

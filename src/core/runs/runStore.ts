@@ -77,7 +77,7 @@ export async function writeAtomic(file: string, text: string): Promise<void> {
 }
 
 /** Creates `file` with `text` only if nothing is there; false when something was. Atomic. */
-async function createExclusive(file: string, text: string): Promise<boolean> {
+export async function createExclusive(file: string, text: string): Promise<boolean> {
   const tmp = uniqueTemp(file);
   await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
   try {
