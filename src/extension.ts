@@ -17,6 +17,8 @@ export interface DocuTrayApi {
   runs(): Promise<RunRecord[]>;
   /** Where runs (`runs/<run id>.json`) and results (`results/<executionId>.json`) are kept. */
   readonly storageUri: vscode.Uri;
+  /** The Runs view's contents, as the tree shows them (runs, batches and their files). */
+  readonly runsTree: Pick<vscode.TreeDataProvider<RunsNode>, 'getChildren' | 'getTreeItem'>;
 }
 
 /**
@@ -56,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     status: () => load().status(),
     runs: () => load().runs(),
     storageUri: context.globalStorageUri,
+    runsTree: {
+      getChildren: e => load().runsView.getChildren(e),
+      getTreeItem: e => load().runsView.getTreeItem(e),
+    },
   };
 }
 

@@ -31,13 +31,21 @@ export interface BatchArgs {
  */
 export async function findDocuments(folder: vscode.Uri, token?: vscode.CancellationToken): Promise<vscode.Uri[]> {
   const exclude = buildExcludeGlob(settings.filesExclude(folder), settings.batchExclude(folder));
-  const found = await vscode.workspace.findFiles(
-    new vscode.RelativePattern(folder, documentGlob(SUPPORTED_EXTENSIONS)),
-    exclude ?? null,
-    undefined,
-    token,
-  );
+  // The exclude is matched against paths relative to the include's base: search from the workspace
+  // folder (its subfolder as a prefix) so workspace-relative patterns of files.exclude apply.
+  const root = vscode.workspace.getWorkspaceFolder(folder);
+  const sub = root ? vscode.workspace.asRelativePath(folder, false) : '';
+  const include =
+    root && sub && sub !== folder.fsPath && folder.toString() !== root.uri.toString()
+      ? new vscode.RelativePattern(root, `${escapeGlob(sub)}/${documentGlob(SUPPORTED_EXTENSIONS)}`)
+      : new vscode.RelativePattern(folder, documentGlob(SUPPORTED_EXTENSIONS));
+  const found = await vscode.workspace.findFiles(include, exclude ?? null, undefined, token);
   return found.filter(u => isSupportedFileName(fileName(u))).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** A path as a glob that matches only itself (glob characters in folder names taken literally). */
+function escapeGlob(path: string): string {
+  return path.replace(/[[\]{}*?]/g, c => `[${c}]`);
 }
 
 /** `docutray.runStepOnWorkspace`: the workspace folder (picked when there are several) as a batch. */

@@ -69,6 +69,7 @@ export class BatchService implements vscode.Disposable {
   /** Per file (uri in a batch): the run-record work in order. */
   private readonly fileChains = new Map<string, Promise<void>>();
   private budget: RequestBudget | undefined;
+  private resuming: Promise<number> = Promise.resolve(0);
 
   constructor(
     storageUri: vscode.Uri,
@@ -215,6 +216,7 @@ export class BatchService implements vscode.Disposable {
    */
   async resumeBatch(id: string): Promise<boolean> {
     await this.all();
+    await this.resuming;
     const b = this.batches.get(id);
     if (!b || this.driving.has(id)) {
       return false;
@@ -244,7 +246,17 @@ export class BatchService implements vscode.Disposable {
    * unsent files are sent, started ones polled, and files whose start may have happened are listed
    * for the user (never sent again by themselves). Runs in the background; returns how many.
    */
-  async resume(): Promise<number> {
+  resume(): Promise<number> {
+    // One at a time: the heartbeat, the activation and Refresh may all ask at once.
+    const next = this.resuming.then(
+      () => this.resumeOnce(),
+      () => this.resumeOnce(),
+    );
+    this.resuming = next.catch(() => 0);
+    return next;
+  }
+
+  private async resumeOnce(): Promise<number> {
     await this.all();
     await this.reload();
     await this.history.all();
