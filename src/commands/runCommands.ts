@@ -8,6 +8,7 @@ import { ResultFileSystem } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import { sourceUri, targetFromSource } from '../runs/runTargets';
 import { hasResult, isBatchNode } from '../runs/runsView';
+import { isBatchAlive } from '../core/runs/batch';
 import type { Services } from '../services';
 import { saveResultCopy } from './resultCommands';
 
@@ -173,7 +174,13 @@ export async function clearFinished(s: Services): Promise<number> {
   if (ok !== clear) {
     return 0;
   }
-  return (await s.runs.history.remove(finished.map(r => r.id))).length;
+  const removed = (await s.runs.history.remove(finished.map(r => r.id))).length;
+  // Batches that are over go too (a batch still alive keeps its node: it has files to send or to decide on).
+  const over = (await s.batches.all()).filter(b => !isBatchAlive(b) && !s.batches.isDriving(b.id)).map(b => b.id);
+  if (over.length) {
+    await s.batches.remove(over);
+  }
+  return removed;
 }
 
 export function cancelRun(s: Services, arg: unknown): number {

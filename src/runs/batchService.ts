@@ -393,7 +393,7 @@ export class BatchService implements vscode.Disposable {
     const step: StepDefinition = { id: batch.stepId, name: batch.stepName ?? batch.stepId };
     const counted = new Set<string>();
     const open = batch.files.filter(f => !TERMINAL_FILE_STATES.has(f.state) && f.state !== 'uncertain');
-    const end = this.statusBar.begin(open.length);
+    const end = open.length ? this.statusBar.begin(open.length) : () => undefined;
     const ended = (f: BatchFile) => {
       if (open.some(o => o.uri === f.uri) && !counted.has(f.uri) && TERMINAL_FILE_STATES.has(f.state)) {
         counted.add(f.uri);

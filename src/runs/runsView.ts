@@ -181,7 +181,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution.
     const flags = [
       'run',
-      isInFlight(r) ? 'running' : 'finished',
+      // A batch's file is cancelled with its batch (Cancel Batch), not on its own.
+      isInFlight(r) ? (r.batchId ? 'inBatch' : 'running') : 'finished',
       hasResult(r) ? 'result' : '',
       r.executionId ? 'execution' : '',
       canRerun(r) ? 'rerunnable' : '',
