@@ -30,6 +30,8 @@ export interface Services {
   steps: StepPicker;
   runsView: RunsView;
   usage: UsageService;
+  /** The extension's global state (remembered choices). */
+  globalState: vscode.Memento;
 }
 
 /** `apiKeys` comes from activation, which keeps the `docutray.hasApiKey` context key current. */
@@ -104,6 +106,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     steps: new StepPicker(context.globalState),
     runsView,
     usage,
+    globalState: context.globalState,
   };
 }
 

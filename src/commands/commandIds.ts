@@ -26,6 +26,7 @@ export const COMMAND_IDS = [
   'docutray.runs.cancel',
   'docutray.runs.clearFinished',
   'docutray.runs.refresh',
+  'docutray.runs.export',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

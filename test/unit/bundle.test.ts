@@ -75,6 +75,23 @@ describe('bundle: what activation loads', function () {
     assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/mime-types\.js$/m);
   });
 
+  it('keeps Export Results as Table… in its own bundle, required on the first export', () => {
+    const runtime = output('runtime.js');
+    assert.ok(
+      runtime.imports.some(i => i.path === './export.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
+    for (const name of ['extension.js', 'runtime.js']) {
+      const inputs = Object.keys(output(name).inputs).filter(i =>
+        /^src\/(commands\/exportCommand|core\/results\/export(Rows)?)\.ts$/.test(i),
+      );
+      assert.deepEqual(inputs, [], `${name} includes ${inputs.join(', ')}`);
+    }
+    const exported = Object.keys(output('export.js').inputs);
+    assert.ok(exported.includes('src/core/results/export.ts'), exported.join(', '));
+    assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/export\.js$/m);
+  });
+
   it('stays within the size budget: both first bundles together at most 120 KB minified', () => {
     const total = fs.statSync(path.join(dir, 'extension.js')).size + fs.statSync(path.join(dir, 'runtime.js')).size;
     assert.ok(total <= 120 * 1024, `extension.js + runtime.js = ${total} bytes`);
