@@ -1,4 +1,5 @@
 import type { Services } from '../services';
+import { lazyBatches } from '../lazyBatches';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from './apiKey';
 import { checkExecution } from './checkExecution';
@@ -18,12 +19,6 @@ import {
 } from './runCommands';
 
 type Handler = (...args: unknown[]) => Promise<unknown> | unknown;
-
-/** Export Results as Table… is its own bundle (dist/export.js, see esbuild.mjs), loaded on the first export. */
-function exportCommand(): typeof import('./exportCommand') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- its own bundle, loaded on first use
-  return require('./exportCommand') as typeof import('./exportCommand');
-}
 
 /**
  * What each command does, behind the one error wrapper: a failure is logged and shown once, naming the
@@ -56,7 +51,7 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
       await s.runs.history.reload();
       return s.runs.resume();
     },
-    'docutray.runs.export': (...a) => exportCommand().exportResults(s, ...a),
+    'docutray.runs.export': (...a) => lazyBatches().exportResults(s, ...a),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(
