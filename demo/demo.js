@@ -60,6 +60,13 @@ function sampleWorkspace(dir) {
   createWorkspace(dir);
   fs.writeFileSync(path.join(dir, 'invoice-2024-0042.pdf'), makePdf('Invoice INV-2024-0042'));
   fs.writeFileSync(path.join(dir, 'receipt-cafe.pdf'), makePdf('Receipt T-000981'));
+  // A month of invoices, to try a folder run (a batch at the rate limit) and the table export.
+  const month = path.join(dir, 'invoices-2024-11');
+  fs.mkdirSync(month, { recursive: true });
+  for (let i = 1; i <= 24; i++) {
+    const n = String(1000 + i);
+    fs.writeFileSync(path.join(month, `INV-${n}.pdf`), makePdf(`Invoice INV-${n}`));
+  }
   fs.writeFileSync(
     path.join(dir, 'README.md'),
     [
@@ -71,6 +78,9 @@ function sampleWorkspace(dir) {
       '*Slow step* takes about 20 seconds (try cancelling it), *Failing step* always fails.',
       '',
       'Every run is kept in the **DocuTray Runs** view (the tray icon in the activity bar).',
+      '',
+      'Right-click the folder `invoices-2024-11` for a batch: 24 invoices, paced to the rate limit,',
+      'with one progress notification. Then export the batch as a table from its node in the Runs view.',
       '',
     ].join('\n'),
   );

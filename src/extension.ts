@@ -6,8 +6,6 @@ import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } fro
 import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
 import type { RunsNode } from './runs/runsView';
-import { BATCHES_DIR, parseBatch } from './core/runs/batchFiles';
-import { isBatchAlive } from './core/runs/batch';
 
 /** What the extension offers other extensions (and its own tests). */
 export interface DocuTrayApi {
@@ -82,21 +80,14 @@ async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>):
     () => [] as string[],
   );
   // A batch still alive (files to send, runs to poll, or starts that may have happened to list).
-  const batchDir = vscode.Uri.joinPath(storageUri, BATCHES_DIR);
+  const batchDir = vscode.Uri.joinPath(storageUri, 'batches');
   const batchNames = await vscode.workspace.fs.readDirectory(batchDir).then(
     entries => entries.map(([n]) => n).filter(n => n.endsWith('.json')),
     () => [] as string[],
   );
   for (const name of batchNames) {
     const text = await decode(vscode.Uri.joinPath(batchDir, name)).catch(() => undefined);
-    let alive = false;
-    try {
-      const batch = text === undefined ? undefined : parseBatch(JSON.parse(text));
-      alive = !!batch && isBatchAlive(batch);
-    } catch {
-      alive = false; // damaged: the store moves it aside when it loads
-    }
-    if (alive) {
+    if (batchAlive(text)) {
       await resume();
       return;
     }
@@ -113,6 +104,22 @@ async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>):
       await resume();
       return;
     }
+  }
+}
+
+/** A stored batch not cancelled with a file not terminal (as core/runs/batch.ts isBatchAlive, without loading it). */
+function batchAlive(text: string | undefined): boolean {
+  try {
+    const b = text === undefined ? undefined : (JSON.parse(text) as { cancelledAt?: unknown; files?: unknown });
+    const terminal = ['succeeded', 'failed', 'unavailable', 'cancelled', 'skipped'];
+    return (
+      !!b &&
+      b.cancelledAt === undefined &&
+      Array.isArray(b.files) &&
+      b.files.some(f => !terminal.includes((f as { state?: string } | null)?.state ?? ''))
+    );
+  } catch {
+    return false; // damaged: the store moves it aside when it loads
   }
 }
 

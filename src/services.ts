@@ -12,8 +12,9 @@ import { RunStatusBar } from './runs/statusBar';
 import { ResultStore } from './results/resultStore';
 import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
-import { BatchService } from './runs/batchService';
-import { BatchRecord, batchKeepsRun } from './core/runs/batch';
+import { Batches } from './runs/batches';
+import { lazyBatches } from './lazyBatches';
+import type { BatchRecord } from './core/runs/batch';
 import { RunsView } from './runs/runsView';
 import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
@@ -29,10 +30,13 @@ export interface Services {
   statusBar: RunStatusBar;
   errors: ErrorPresenter;
   runs: RunService;
-  batches: BatchService;
+  /** Batches (their service loads with dist/batches.js, on first need). */
+  batches: Batches;
   steps: StepPicker;
   runsView: RunsView;
   usage: UsageService;
+  /** The extension's global state (remembered choices). */
+  globalState: vscode.Memento;
 }
 
 /** `apiKeys` comes from activation, which keeps the `docutray.hasApiKey` context key current. */
@@ -84,11 +88,18 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
             : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message)),
         ),
       // The runs of a batch still alive stay whatever the bound says.
-      keeps: run => batchKeepsRun(known.batches())(run),
+      keeps: run => {
+        const alive = known.batches();
+        return alive.length > 0 && lazyBatches().batchKeepsRun(alive)(run);
+      },
     },
   );
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
-  const batches = new BatchService(context.globalStorageUri, clients, runs, statusBar, errors, log.scoped('batch'));
+  const batches = new Batches(
+    context.globalStorageUri.fsPath,
+    () =>
+      new (lazyBatches().BatchService)(context.globalStorageUri, clients, runs, statusBar, errors, log.scoped('batch')),
+  );
   known.batches = () => batches.known();
   // A window that drove a run or a batch closed or crashed: this one takes it over (one window wins each).
   history.onDidFindOrphans(() => {
@@ -117,6 +128,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     steps: new StepPicker(context.globalState),
     runsView,
     usage,
+    globalState: context.globalState,
   };
 }
 

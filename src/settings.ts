@@ -113,3 +113,13 @@ export async function saveSteps(list: StepDefinition[]): Promise<void> {
 export function openSettings(query = '@ext:docutray-community.docutray-steps'): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', query);
 }
+
+/** CSV exports start with a UTF-8 byte order mark (so Excel reads accented text right). */
+export function exportCsvBom(): boolean {
+  return config().get<boolean>('export.csvBom', true) !== false;
+}
+
+/** The CSV delimiter: `,` or `;` (spreadsheets in locales with a decimal comma). */
+export function exportCsvDelimiter(): ',' | ';' {
+  return config().get<string>('export.csvDelimiter', ',') === ';' ? ';' : ',';
+}

@@ -11,7 +11,7 @@ import { SkipDecision, applySkipAnswer, buildDoneIndex, decideSkips } from '../c
 import type { StepDefinition } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
 import { fileName } from '../runs/documentSource';
-import { isBatchNode } from '../runs/runsView';
+import { isBatchNode } from '../runs/batchNode';
 import type { Services } from '../services';
 import * as settings from '../settings';
 import { ensureApiKey } from './apiKey';
@@ -158,7 +158,7 @@ async function runAsBatch(
   if (!skip) {
     return undefined;
   }
-  return s.batches.run({ step, files, skip });
+  return s.batches.load().run({ step, files, skip });
 }
 
 /** SHA-256 of each file (`file:` only; others stay unhashed and simply run), a few at a time; undefined when cancelled. */
@@ -256,7 +256,7 @@ function batchIdOf(arg: unknown): string | undefined {
 /** `docutray.batches.cancel` on a batch node (or its id). */
 export function cancelBatchCommand(s: Services, arg: unknown): boolean {
   const id = batchIdOf(arg);
-  return id ? s.batches.cancel(id) : s.batches.cancelAll() > 0;
+  return id ? s.batches.load().cancel(id) : s.batches.cancelAll() > 0;
 }
 
 /** `docutray.batches.resume` on a batch node (or its id). */
@@ -268,5 +268,5 @@ export async function resumeBatchCommand(s: Services, arg: unknown): Promise<boo
   if (!(await ensureApiKey(s))) {
     return false;
   }
-  return s.batches.resumeBatch(id);
+  return s.batches.load().resumeBatch(id);
 }

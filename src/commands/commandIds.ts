@@ -29,6 +29,7 @@ export const COMMAND_IDS = [
   'docutray.runStepOnWorkspace',
   'docutray.batches.cancel',
   'docutray.batches.resume',
+  'docutray.runs.export',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

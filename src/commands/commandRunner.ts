@@ -1,10 +1,10 @@
 import type { Services } from '../services';
+import { lazyBatches } from '../lazyBatches';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from './apiKey';
 import { checkExecution } from './checkExecution';
 import { saveResultCopy, showExecutionRecord } from './resultCommands';
 import { runStep, runStepOnUrl } from './runStep';
-import { cancelBatchCommand, resumeBatchCommand, runStepOnWorkspace } from './batchCommands';
 import { configureSteps } from '../runs/stepPicker';
 import {
   cancelRun,
@@ -49,14 +49,15 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.runs.clearFinished': () => clearFinished(s),
     'docutray.runs.refresh': async () => {
       await s.runs.history.reload();
-      await s.batches.reload();
       const resumed = await s.runs.resume();
+      // Reads the stored batches again, and takes over those whose window is gone.
       await s.batches.resume();
       return resumed;
     },
-    'docutray.runStepOnWorkspace': a => runStepOnWorkspace(s, a),
-    'docutray.batches.cancel': a => cancelBatchCommand(s, a),
-    'docutray.batches.resume': a => resumeBatchCommand(s, a),
+    'docutray.runStepOnWorkspace': a => lazyBatches().runStepOnWorkspace(s, a),
+    'docutray.batches.cancel': a => lazyBatches().cancelBatchCommand(s, a),
+    'docutray.batches.resume': a => lazyBatches().resumeBatchCommand(s, a),
+    'docutray.runs.export': (...a) => lazyBatches().exportResults(s, ...a),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(

@@ -8,7 +8,6 @@ import { ResultFileSystem } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import { sourceUri, targetFromSource } from '../runs/runTargets';
 import { hasResult, isBatchNode } from '../runs/runsView';
-import { isBatchAlive } from '../core/runs/batch';
 import type { Services } from '../services';
 import { saveResultCopy } from './resultCommands';
 
@@ -150,7 +149,7 @@ export async function removeRuns(s: Services, arg: unknown, selection?: unknown)
   // A batch node: the batch goes with its runs (cancelled first when it runs here).
   const batches = picked.filter(isBatchNode).map(b => b.batch.id);
   if (batches.length) {
-    await s.batches.remove(batches);
+    await s.batches.load().remove(batches);
   }
   const runs = (await Promise.all(picked.map(a => runFrom(s, a)))).filter((r): r is RunRecord => !!r);
   for (const r of runs.filter(isInFlight)) {
@@ -176,9 +175,10 @@ export async function clearFinished(s: Services): Promise<number> {
   }
   const removed = (await s.runs.history.remove(finished.map(r => r.id))).length;
   // Batches that are over go too (a batch still alive keeps its node: it has files to send or to decide on).
-  const over = (await s.batches.all()).filter(b => !isBatchAlive(b) && !s.batches.isDriving(b.id)).map(b => b.id);
-  if (over.length) {
-    await s.batches.remove(over);
+  const impl = s.batches.loaded;
+  const over = impl ? (await impl.all()).filter(b => !impl.isAlive(b) && !impl.isDriving(b.id)).map(b => b.id) : [];
+  if (impl && over.length) {
+    await impl.remove(over);
   }
   return removed;
 }

@@ -10,7 +10,7 @@ import type { Services } from '../services';
 import * as settings from '../settings';
 import { InvalidInputError } from '../core/api/errors';
 import { ensureApiKey } from './apiKey';
-import { runFilesAsBatch, runStepOnFolder } from './batchCommands';
+import { lazyBatches } from '../lazyBatches';
 import type { StoredBatch } from '../core/runs/batchFiles';
 
 /** Arguments a keybinding or another extension may pass instead of explorer URIs. */
@@ -57,12 +57,12 @@ export async function runStep(
 ): Promise<RunOutcome[] | StoredBatch | undefined> {
   const args = asArgs(arg0);
   if (args?.folder) {
-    return runStepOnFolder(s, args.folder, args.stepId);
+    return lazyBatches().runStepOnFolder(s, args.folder, args.stepId);
   }
   // The explorer: a folder runs on every document under it (one folder clicked, nothing else selected).
   const selection = Array.isArray(arg1) ? arg1.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
   if (arg0 instanceof vscode.Uri && selection.length <= 1 && (await isFolder(arg0))) {
-    return runStepOnFolder(s, arg0);
+    return lazyBatches().runStepOnFolder(s, arg0);
   }
   let candidates: vscode.Uri[];
   if (args?.uris?.length) {
@@ -105,7 +105,7 @@ export async function runStep(
   }
   // Several files picked together in the explorer are one batch; a single file is a single run (never skipped).
   if (eligible.length > 1 && (args?.batch || selection.length > 1)) {
-    return runFilesAsBatch(s, eligible, step);
+    return lazyBatches().runFilesAsBatch(s, eligible, step);
   }
   return runAndOfferName(s, eligible.map(fileTarget), step);
 }

@@ -128,6 +128,11 @@ export class BatchService implements vscode.Disposable {
     return this.batches.get(id);
   }
 
+  /** Not cancelled and some file not terminal (core/runs/batch.ts). */
+  isAlive(b: StoredBatch): boolean {
+    return isBatchAlive(b);
+  }
+
   isDriving(id: string): boolean {
     return this.driving.has(id);
   }
@@ -297,7 +302,12 @@ export class BatchService implements vscode.Disposable {
     Object.assign(b, fresh, { owner: this.history.me });
     this.batches.set(b.id, b);
     const runs = (await this.history.all()).filter(r => r.batchId === b.id);
-    await this.history.claimRuns(runs.filter(isInFlight));
+    // Its runs in flight become this window's too (one window wins each, as for the batch), so it may update them.
+    const alive = this.history.presence.alive;
+    for (const run of runs.filter(r => isInFlight(r) && r.owner !== this.history.me && !(r.owner && alive(r.owner)))) {
+      await this.history.store.claim(run.id, this.history.me, run.owner, alive).catch(() => false);
+    }
+    await this.history.reload();
     // The batch file is written debounced; its runs are written before each start leaves. Trust the runs.
     const byId = new Map(runs.map(r => [r.id, r]));
     for (const f of b.files) {

@@ -347,32 +347,6 @@ export class RunHistory implements vscode.Disposable {
     return found;
   }
 
-  /**
-   * Claims runs in flight for this window (their batch was taken over: its window is gone), so this
-   * window may update them. Returns the runs now this window's.
-   */
-  async claimRuns(runs: readonly RunRecord[]): Promise<RunRecord[]> {
-    await this.presence.refresh();
-    const claimed: RunRecord[] = [];
-    for (const run of runs) {
-      if (run.owner === this.me || !isInFlight(run)) {
-        claimed.push(run);
-        continue;
-      }
-      if (run.owner && this.presence.alive(run.owner)) {
-        continue;
-      }
-      if (await this.store.claim(run.id, this.me, run.owner, this.presence.alive).catch(() => false)) {
-        const held = this.runs.get(run.id);
-        if (held) {
-          held.owner = this.me;
-        }
-        claimed.push(run);
-      }
-    }
-    return claimed;
-  }
-
   /** Every heartbeat: notices a run this window lost, and runs whose window is gone. */
   private async checkOwners(): Promise<void> {
     // The watcher is the fast path, but watchers drop events (seen in the extension host's test runs):

@@ -5,7 +5,7 @@ import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '..
 import type { Execution } from '../core/api/types';
 import type { DocuTrayClient } from '../core/api/client';
 import { RunRecord, executionDurationMs } from '../core/runs/history';
-import { sha256OfFile } from '../core/documents/hash';
+import { lazyBatches } from '../lazyBatches';
 import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
@@ -157,7 +157,9 @@ export class RunService {
       // The document's hash, so a later folder run knows this step processed it (workspace files on disk).
       if (target.metadataFor?.scheme === 'file') {
         show(l10n.t('reading'));
-        run.sha256 = await sha256OfFile(target.metadataFor.fsPath, { signal: abort.signal }).catch(() => undefined);
+        run.sha256 = await lazyBatches()
+          .sha256OfFile(target.metadataFor.fsPath, { signal: abort.signal })
+          .catch(() => undefined);
       }
       // On disk before the request leaves: a reload mid-upload then shows "may have started". A copy:
       // the history's objects are replaced when it is read again; this one is the run's own.

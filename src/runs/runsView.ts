@@ -4,38 +4,19 @@ import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/hi
 import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
 import { hasDocument, parseRunSource } from '../core/runs/source';
 import { escapeMarkdown } from '../core/text/plainText';
-import type { BatchFile, BatchRecord } from '../core/runs/batch';
-import { isBatchAlive } from '../core/runs/batch';
+import type { StoredBatch } from '../core/runs/batchFiles';
 import { RunHistory } from './runHistory';
-import type { BatchService } from './batchService';
+import type { Batches } from './batches';
+import { BatchNode, ReusedNode, isBatchNode, isReusedNode } from './batchNode';
+import { lazyBatches } from '../lazyBatches';
 
-/** A batch in the Runs view (exactly this shape: commands on it take `{ kind: 'batch', batch }`). */
-export interface BatchNode {
-  kind: 'batch';
-  batch: BatchRecord;
-}
-
-/** A file of a batch that reused an earlier result (skipped: this step already processed the same content). */
-export interface ReusedNode {
-  kind: 'reused';
-  batch: BatchRecord;
-  file: BatchFile;
-  /** The earlier run whose result is reused, when the history still holds it. */
-  run?: RunRecord;
-}
+export type { BatchNode, ReusedNode } from './batchNode';
+export { isBatchNode } from './batchNode';
 
 export type RunsNode = RunRecord | BatchNode | ReusedNode;
 
-export function isBatchNode(v: unknown): v is BatchNode {
-  return !!v && typeof v === 'object' && (v as BatchNode).kind === 'batch' && !!(v as BatchNode).batch;
-}
-
-function isReusedNode(v: unknown): v is ReusedNode {
-  return !!v && typeof v === 'object' && (v as ReusedNode).kind === 'reused';
-}
-
-/** What the view needs of the batches (BatchService). */
-type BatchSource = Pick<BatchService, 'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere'>;
+/** What the view needs of the batches. */
+type BatchSource = Pick<Batches, 'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere' | 'isAlive'>;
 
 const ICONS: Record<RunState, [string, string?]> = {
   starting: ['cloud-upload'],
@@ -70,7 +51,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   constructor(
     private readonly history: RunHistory,
-    private readonly batches?: BatchSource,
+    private readonly batches: BatchSource,
   ) {
     // Fires for the whole list (at most every 100 ms: a batch changes often); ids are stable.
     const refresh = () => {
@@ -79,21 +60,18 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
         this.emitter.fire(undefined);
       }, 100);
     };
-    this.subscription = vscode.Disposable.from(
-      history.onDidChange(refresh),
-      ...(batches ? [batches.onDidChange(refresh)] : []),
-    );
+    this.subscription = vscode.Disposable.from(history.onDidChange(refresh), batches.onDidChange(refresh));
   }
 
   async getChildren(element?: RunsNode): Promise<RunsNode[]> {
     const runs = await this.history.all();
     if (isBatchNode(element)) {
-      return this.batchChildren(element.batch, runs);
+      return lazyBatches().batchChildren(element.batch, runs);
     }
     if (element) {
       return [];
     }
-    const batches = this.batches ? await this.batches.all() : [];
+    const batches = await this.batches.all();
     const known = new Set(batches.map(b => b.id));
     const top: { at: number; node: RunsNode }[] = [
       ...batches.map(b => ({ at: b.createdAt, node: { kind: 'batch', batch: b } as BatchNode })),
@@ -102,56 +80,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     return top.sort((a, b) => b.at - a.at).map(t => t.node);
   }
 
-  /** A batch's files that have a run (or reuse one), in the batch's order. */
-  private batchChildren(batch: BatchRecord, runs: RunRecord[]): RunsNode[] {
-    const byId = new Map(runs.filter(r => r.batchId === batch.id).map(r => [r.id, r]));
-    const children: RunsNode[] = [];
-    for (const f of batch.files) {
-      if (f.state === 'skipped') {
-        const run = f.reusedExecutionId ? runs.find(r => r.executionId === f.reusedExecutionId) : undefined;
-        children.push({ kind: 'reused', batch, file: f, ...(run ? { run } : {}) });
-      } else if (f.runId && byId.has(f.runId)) {
-        children.push(byId.get(f.runId) as RunRecord);
-      }
-    }
-    return children;
-  }
-
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (isBatchNode(node)) {
-      return this.batchItem(node.batch);
+      return lazyBatches().batchItem(node.batch as StoredBatch, this.batches);
     }
     if (isReusedNode(node)) {
-      return reusedItem(node);
+      return lazyBatches().reusedItem(node, hasResult);
     }
     return this.runItem(node);
-  }
-
-  private batchItem(b: BatchRecord): vscode.TreeItem {
-    const item = new vscode.TreeItem(b.stepName ?? b.stepId, vscode.TreeItemCollapsibleState.Collapsed);
-    item.id = `batch:${b.id}`;
-    const driving = this.batches?.isDriving(b.id) ?? false;
-    const elsewhere = this.batches?.drivenElsewhere(b) ?? false;
-    item.description = this.batches?.describe(b) ?? '';
-    const state = driving
-      ? 'running'
-      : b.cancelledAt !== undefined
-        ? 'cancelled resumable'
-        : isBatchAlive(b)
-          ? elsewhere
-            ? 'elsewhere'
-            : 'resumable'
-          : 'finished';
-    item.contextValue = `batch ${state}`;
-    item.iconPath = new vscode.ThemeIcon(
-      driving || elsewhere ? 'sync~spin' : b.cancelledAt !== undefined ? 'circle-slash' : 'files',
-    );
-    const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(b.stepName ?? b.stepId)}** (\`${escape(b.stepId)}\`)\n\n`);
-    md.appendMarkdown(`${escape(item.description)}\n\n`);
-    md.appendMarkdown(`${l10n.t('Started')}: ${new Date(b.startedAt ?? b.createdAt).toLocaleString()}\n\n`);
-    item.tooltip = md;
-    return item;
   }
 
   private runItem(r: RunRecord): vscode.TreeItem {
@@ -227,26 +163,3 @@ function stateText(s: RunState): string {
 }
 
 const escape = escapeMarkdown;
-
-/** A skipped file: "reused from <date>", opening the earlier result. */
-function reusedItem(n: ReusedNode): vscode.TreeItem {
-  const name = n.file.label ?? n.file.uri.split('/').pop() ?? n.file.uri;
-  const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
-  item.id = `reused:${n.batch.id}:${n.file.uri}`;
-  item.iconPath = new vscode.ThemeIcon('history', new vscode.ThemeColor('testing.iconPassed'));
-  const when = n.run ? new Date(n.run.finishedAt ?? n.run.startedAt).toLocaleString() : undefined;
-  item.description = when ? l10n.t('reused from {0}', when) : l10n.t('reused');
-  const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(
-    `**${escape(name)}** · ${escape(l10n.t('already processed by this step (same content): its earlier result is reused'))}\n\n`,
-  );
-  if (n.file.reusedExecutionId) {
-    md.appendMarkdown(`${l10n.t('Execution')}: \`${escape(n.file.reusedExecutionId)}\`\n\n`);
-  }
-  item.tooltip = md;
-  item.contextValue = n.run && hasResult(n.run) ? 'reused result' : 'reused';
-  if (n.run && hasResult(n.run)) {
-    item.command = { command: 'docutray.runs.openResult', title: l10n.t('Open Result'), arguments: [n.run] };
-  }
-  return item;
-}

@@ -13,7 +13,7 @@
 // usage: node test/harness/run-integration.js [--timeout SEC] [--grep PATTERN] [--ext DIR] [--tests FILE]
 //                                            [--stand-in MODULE]
 // It also sets DOCUTRAY_TEST_HOST=code-server and DOCUTRAY_TEST_LOGS_DIR (VS Code's log folder) for the suite.
-// env:   DOCUTRAY_IT_TIMEOUT (s, default 240), DOCUTRAY_TEST_GREP, DOCUTRAY_TEST_TIMEOUT (ms per test),
+// env:   DOCUTRAY_IT_TIMEOUT (s, default 600), DOCUTRAY_TEST_GREP, DOCUTRAY_TEST_TIMEOUT (ms per test),
 //        DOCUTRAY_VSCODE_CACHE, CHROMIUM, KEEP_TMP=1 (keep the temp dir and its logs), VERBOSE=1 (page
 //        errors and offline noise too), SHOT=file.png (screenshot of the workbench at the end)
 // exit:  0 passed, 1 failed or harness error, 2 timeout (no result from the extension host), 130 SIGINT
@@ -35,7 +35,7 @@ function arg(name, def) {
   const eq = argv.find(a => a.startsWith(`--${name}=`));
   return eq ? eq.slice(name.length + 3) : def;
 }
-const TIMEOUT_S = Number(arg('timeout', process.env.DOCUTRAY_IT_TIMEOUT || '240'));
+const TIMEOUT_S = Number(arg('timeout', process.env.DOCUTRAY_IT_TIMEOUT || '600'));
 const GREP = arg('grep', process.env.DOCUTRAY_TEST_GREP || '');
 const EXT = path.resolve(arg('ext', h.REPO));
 const TESTS = path.resolve(arg('tests', path.join(h.REPO, 'out', 'test', 'integration', 'index.js')));

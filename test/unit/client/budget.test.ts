@@ -82,4 +82,24 @@ describe('client with a request budget (stand-in limiter)', function () {
     await assert.rejects(waiting, (e: unknown) => e instanceof CancelledError && !e.mayHaveStarted);
     assert.equal(si.requests().length, before);
   });
+  it('a budget chosen per key: each request takes the budget of the key it is sent with', async () => {
+    const budgets = new Map<string, RequestBudget>();
+    const seen: string[] = [];
+    const { client } = makeClient(si.url, {
+      budget: key => {
+        seen.push(key);
+        let b = budgets.get(key);
+        if (!b) {
+          b = budgetFor();
+          budgets.set(key, b);
+        }
+        return b;
+      },
+    });
+    await client.startStep('quick', doc(1));
+    await client.startStep('quick', doc(2));
+    assert.deepEqual(seen, [KEY, KEY]);
+    assert.equal(budgets.size, 1);
+    assert.equal(budgets.get(KEY)?.state().limit, 5, 'the budget learned from the answers it was given');
+  });
 });
