@@ -1,6 +1,5 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { CancelledError } from '../core/api/errors';
 import { sha256OfFile } from '../core/documents/hash';
 import { SUPPORTED_EXTENSIONS, isSupportedFileName } from '../core/documents/mime';
 import { estimateBatch } from '../core/runs/batch';
@@ -138,66 +137,57 @@ async function confirmBatch(s: Services, step: StepDefinition, n: number): Promi
   return (await vscode.window.showInformationMessage(message, { modal: true }, run)) === run;
 }
 
-/** Hashes, applies the skip rule (asking when `docutray.batch.reprocess` says so), then runs the batch. */
+/** Hashes and applies the skip rule (asking when `docutray.batch.reprocess` says so) inside the batch's notification, then runs it. */
 async function runAsBatch(
   s: Services,
   step: StepDefinition,
   uris: vscode.Uri[],
   scope: vscode.Uri,
 ): Promise<StoredBatch | undefined> {
-  const hashes = await hashAll(uris);
-  if (!hashes) {
-    return undefined; // cancelled
-  }
-  const files = uris.map((uri, i) => ({
-    uri,
-    label: vscode.workspace.asRelativePath(uri, false),
-    ...(hashes[i] ? { sha256: hashes[i] } : {}),
-  }));
-  const skip = await decide(s, step, files, scope);
-  if (!skip) {
-    return undefined;
-  }
-  return s.batches.load().run({ step, files, skip });
+  return s.batches.load().run({
+    step,
+    files: uris.map(uri => ({ uri, label: vscode.workspace.asRelativePath(uri, false) })),
+    prepare: async (report, signal) => {
+      const hashes = await hashAll(uris, report, signal);
+      if (!hashes) {
+        return undefined; // cancelled
+      }
+      const skip = await decide(
+        s,
+        step,
+        uris.map((uri, i) => ({ uri, sha256: hashes[i] })),
+        scope,
+      );
+      return skip && { hashes, skip };
+    },
+  });
 }
 
 /** SHA-256 of each file (`file:` only; others stay unhashed and simply run), a few at a time; undefined when cancelled. */
-async function hashAll(uris: vscode.Uri[]): Promise<(string | undefined)[] | undefined> {
+async function hashAll(
+  uris: vscode.Uri[],
+  report: (message: string) => void,
+  signal: AbortSignal,
+): Promise<(string | undefined)[] | undefined> {
   const hashes: (string | undefined)[] = new Array(uris.length);
-  return vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: l10n.t('DocuTray: reading {0} documents', uris.length),
-      cancellable: true,
-    },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort(new CancelledError()));
-      let next = 0;
-      let done = 0;
-      try {
-        await Promise.all(
-          Array.from({ length: Math.min(HASH_CONCURRENCY, uris.length) }, async () => {
-            while (next < uris.length && !abort.signal.aborted) {
-              const i = next++;
-              const uri = uris[i];
-              hashes[i] =
-                uri.scheme === 'file'
-                  ? await sha256OfFile(uri.fsPath, { signal: abort.signal }).catch(() => undefined)
-                  : undefined;
-              done++;
-              if (done % 10 === 0 || done === uris.length) {
-                progress.report({ message: l10n.t('{0} of {1} read', done, uris.length) });
-              }
-            }
-          }),
-        );
-      } finally {
-        sub.dispose();
+  let next = 0;
+  let done = 0;
+  report(l10n.t('reading {0} documents', uris.length));
+  await Promise.all(
+    Array.from({ length: Math.min(HASH_CONCURRENCY, uris.length) }, async () => {
+      while (next < uris.length && !signal.aborted) {
+        const i = next++;
+        const uri = uris[i];
+        hashes[i] =
+          uri.scheme === 'file' ? await sha256OfFile(uri.fsPath, { signal }).catch(() => undefined) : undefined;
+        done++;
+        if (done % 10 === 0 || done === uris.length) {
+          report(l10n.t('{0} of {1} read', done, uris.length));
+        }
       }
-      return abort.signal.aborted ? undefined : hashes;
-    },
+    }),
   );
+  return signal.aborted ? undefined : hashes;
 }
 
 /** The skip rule: files this step already processed (same SHA-256, a SUCCESS) are skipped, run, or asked about. */

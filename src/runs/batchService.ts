@@ -40,6 +40,20 @@ export interface BatchRunRequest {
   files: { uri: vscode.Uri; label: string; sha256?: string }[];
   /** The skip rule's decision (core/runs/skip.ts): its `skip` files reuse earlier results. */
   skip?: SkipDecision;
+  /**
+   * Work before the batch exists, inside its notification (cancellable): hashing the files and the
+   * skip rule. Gives each file's hash (in `files` order) and the decision, or undefined to stop.
+   */
+  prepare?: (
+    report: (message: string) => void,
+    signal: AbortSignal,
+  ) => Promise<{ hashes: (string | undefined)[]; skip?: SkipDecision } | undefined>;
+}
+
+/** The batch's one notification, when the caller opened it already. */
+interface BatchUi {
+  progress: vscode.Progress<{ message?: string }>;
+  token: vscode.CancellationToken;
 }
 
 /** How long the batch's record may wait before it is written (a 1,000-file batch changes often). */
@@ -169,35 +183,63 @@ export class BatchService implements vscode.Disposable {
     return parts.join(' · ');
   }
 
-  /** Starts a batch in this window: recorded first, then run to its end (resolves when it ends). */
-  async run(request: BatchRunRequest): Promise<StoredBatch> {
+  /**
+   * Starts a batch in this window, under one notification: `prepare` (hashing, the skip rule), then the
+   * batch is recorded, then run to its end (resolves when it ends; undefined when stopped before).
+   */
+  async run(request: BatchRunRequest): Promise<StoredBatch | undefined> {
     await this.all();
     await this.history.all();
-    const now = Date.now();
-    const batch: StoredBatch = createBatch({
-      stepId: request.step.id,
-      stepName: request.step.name,
-      files: request.files.map(f => ({ uri: f.uri.toString(), label: f.label })),
-      now,
-    });
-    batch.owner = this.history.me;
-    for (const f of request.files) {
-      const file = batch.files.find(x => x.uri === f.uri.toString());
-      if (file && f.sha256) {
-        file.sha256 = f.sha256;
-      }
-    }
-    if (request.skip) {
-      markSkipped(batch, request.skip, now);
-    }
-    this.batches.set(batch.id, batch);
-    await this.store.write(batch);
-    this.log.info(
-      `batch ${batch.id}: step ${batch.stepId} on ${batch.files.length} file(s), ${request.skip?.skip.length ?? 0} skipped`,
+    return vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: l10n.t('DocuTray: {0} on {1} files', plainText(request.step.name), request.files.length),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        let skip = request.skip;
+        const hashes = request.files.map(f => f.sha256);
+        if (request.prepare) {
+          const abort = new AbortController();
+          const sub = token.onCancellationRequested(() => abort.abort());
+          try {
+            const prepared = await request.prepare(message => progress.report({ message }), abort.signal);
+            if (!prepared || abort.signal.aborted) {
+              return undefined;
+            }
+            prepared.hashes.forEach((h, i) => (hashes[i] = h ?? hashes[i]));
+            skip = prepared.skip;
+          } finally {
+            sub.dispose();
+          }
+        }
+        const now = Date.now();
+        const batch: StoredBatch = createBatch({
+          stepId: request.step.id,
+          stepName: request.step.name,
+          files: request.files.map(f => ({ uri: f.uri.toString(), label: f.label })),
+          now,
+        });
+        batch.owner = this.history.me;
+        request.files.forEach((f, i) => {
+          const file = batch.files.find(x => x.uri === f.uri.toString());
+          if (file && hashes[i]) {
+            file.sha256 = hashes[i];
+          }
+        });
+        if (skip) {
+          markSkipped(batch, skip, now);
+        }
+        this.batches.set(batch.id, batch);
+        await this.store.write(batch);
+        this.log.info(
+          `batch ${batch.id}: step ${batch.stepId} on ${batch.files.length} file(s), ${skip?.skip.length ?? 0} skipped`,
+        );
+        this.changed.fire(batch);
+        await this.drive(batch, { progress, token });
+        return batch;
+      },
     );
-    this.changed.fire(batch);
-    await this.drive(batch);
-    return batch;
   }
 
   /** Cancels a batch this window drives (its requests under way settle first). */
@@ -393,8 +435,8 @@ export class BatchService implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
-  /** Runs a batch this window owns to its end, under one notification. */
-  private async drive(batch: StoredBatch): Promise<void> {
+  /** Runs a batch this window owns to its end, under one notification (`ui`'s, or its own). */
+  private async drive(batch: StoredBatch, ui?: BatchUi): Promise<void> {
     if (this.driving.has(batch.id)) {
       return;
     }
@@ -421,59 +463,62 @@ export class BatchService implements vscode.Disposable {
       const durations = recentDurations(await this.history.all(), batch.stepId);
       const results = new Map<string, { result: StoredResult; durationMs?: number }>();
       const serviceNames = new Map<string, string | undefined>();
-      await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: l10n.t('DocuTray: {0} on {1} files', plainText(step.name), batch.files.length),
-          cancellable: true,
-        },
-        async (progress, token) => {
-          const cancel = token.onCancellationRequested(() => abort.abort());
-          const report = () => progress.report({ message: this.describe(batch) });
-          report();
-          try {
-            await runBatch(
-              batch,
-              {
-                budget,
-                start: async (file, signal) => {
-                  // The run is on disk (state `starting`) and the batch says `uploading` before the request leaves.
-                  await this.fileChains.get(this.chainKey(batch, file));
-                  await this.flush(batch);
-                  const uri = vscode.Uri.parse(file.uri, true);
-                  const input = await documentInput(uri);
-                  const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));
-                  const e = await client.startStep(batch.stepId, input, { signal, priority: 'batch', metadata });
-                  serviceNames.set(e.id, e.stepName);
-                  return e;
-                },
-                status: async (id, signal) => {
-                  const e = await client.getStatus(id, { signal, priority: 'batch' });
-                  if (e.status === 'SUCCESS' || e.status === 'ERROR') {
-                    // Stored before the runner marks the file done (a failure here: looked at again later).
-                    const file = batch.files.find(f => f.executionId === id);
-                    const run = file?.runId ? await this.history.get(file.runId) : undefined;
-                    const result = await this.runs.storeResult(run ?? this.runShape(batch, file, id), e);
-                    results.set(id, { result, durationMs: executionDurationMs(e) });
-                  }
-                  return e;
-                },
-                durations,
-                onChange: file => {
-                  ended(file);
-                  report();
-                  this.schedulePersist(batch);
-                  this.recordFile(batch, file, results, serviceNames);
-                  this.changed.fire(batch);
-                },
+      const work = async (progress: BatchUi['progress'], token: vscode.CancellationToken) => {
+        const cancel = token.onCancellationRequested(() => abort.abort());
+        const report = () => progress.report({ message: this.describe(batch) });
+        report();
+        try {
+          await runBatch(
+            batch,
+            {
+              budget,
+              start: async (file, signal) => {
+                // The run is on disk (state `starting`) and the batch says `uploading` before the request leaves.
+                await this.fileChains.get(this.chainKey(batch, file));
+                await this.flush(batch);
+                const uri = vscode.Uri.parse(file.uri, true);
+                const input = await documentInput(uri);
+                const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));
+                const e = await client.startStep(batch.stepId, input, { signal, priority: 'batch', metadata });
+                serviceNames.set(e.id, e.stepName);
+                return e;
               },
-              { maxUploads: settings.maxConcurrentRuns(), signal: abort.signal },
-            );
-          } finally {
-            cancel.dispose();
-          }
-        },
-      );
+              status: async (id, signal) => {
+                const e = await client.getStatus(id, { signal, priority: 'batch' });
+                if (e.status === 'SUCCESS' || e.status === 'ERROR') {
+                  // Stored before the runner marks the file done (a failure here: looked at again later).
+                  const file = batch.files.find(f => f.executionId === id);
+                  const run = file?.runId ? await this.history.get(file.runId) : undefined;
+                  const result = await this.runs.storeResult(run ?? this.runShape(batch, file, id), e);
+                  results.set(id, { result, durationMs: executionDurationMs(e) });
+                }
+                return e;
+              },
+              durations,
+              onChange: file => {
+                ended(file);
+                report();
+                this.schedulePersist(batch);
+                this.recordFile(batch, file, results, serviceNames);
+                this.changed.fire(batch);
+              },
+            },
+            { maxUploads: settings.maxConcurrentRuns(), signal: abort.signal },
+          );
+        } finally {
+          cancel.dispose();
+        }
+      };
+      await (ui
+        ? work(ui.progress, ui.token)
+        : vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: l10n.t('DocuTray: {0} on {1} files', plainText(step.name), batch.files.length),
+              cancellable: true,
+            },
+            work,
+          ));
     } catch (e) {
       if (e instanceof CancelledError || abort.signal.aborted) {
         cancelBatch(batch, Date.now());
