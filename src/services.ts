@@ -14,7 +14,7 @@ import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
 import { Batches } from './runs/batches';
 import { lazyBatches } from './lazyBatches';
-import type { BatchRecord } from './core/runs/batch';
+import type { RunRecord } from './core/runs/history';
 import { RunsView } from './runs/runsView';
 import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
@@ -50,8 +50,8 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
-  // The batches this window knows, for the history bound (set once the batch service exists).
-  const known: { batches: () => BatchRecord[] } = { batches: () => [] };
+  // The runs of batches still alive, for the history bound (set once the batches exist).
+  const known: { keeps: () => (run: RunRecord) => boolean } = { keeps: () => () => false };
   const history = new RunHistory(
     context.globalStorageUri,
     log.scoped('history'),
@@ -87,11 +87,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
               )
             : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message)),
         ),
-      // The runs of a batch still alive stay whatever the bound says.
-      keeps: run => {
-        const alive = known.batches();
-        return alive.length > 0 && lazyBatches().batchKeepsRun(alive)(run);
-      },
+      keeps: () => known.keeps(),
     },
   );
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
@@ -100,7 +96,8 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     () =>
       new (lazyBatches().BatchService)(context.globalStorageUri, clients, runs, statusBar, errors, log.scoped('batch')),
   );
-  known.batches = () => batches.known();
+  // A batch's runs stay while it is alive; before this window read the batches, every batch's run stays.
+  known.keeps = () => (batches.loaded ? lazyBatches().batchKeepsRun(batches.known()) : run => !!run.batchId);
   // A window that drove a run or a batch closed or crashed: this one takes it over (one window wins each).
   history.onDidFindOrphans(() => {
     void runs.resume().catch(e => errors.report(e, 'take over runs'));

@@ -13,8 +13,8 @@ export interface RunHistoryOptions {
   onProblem?: (p: StoreProblem) => void;
   /** Whether a workspace folder of this window holds the run's source (such a window takes an orphan over first). */
   holdsSource?: (run: RunRecord) => boolean;
-  /** Runs the history bound must keep besides its own rules (the runs of batches still alive). */
-  keeps?: (run: RunRecord) => boolean;
+  /** Runs the history bound must keep besides its own rules (the runs of batches still alive); asked once per bound. */
+  keeps?: () => (run: RunRecord) => boolean;
 }
 
 /** A run this window may now drive, claimed from a window that is gone. */
@@ -240,7 +240,7 @@ export class RunHistory implements vscode.Disposable {
     const all = [...this.runs.values()];
     await this.presence.refresh();
     const showing = this.presence.showingAnywhere();
-    const keeps = this.options.keeps ?? (() => false);
+    const keeps = this.options.keeps?.() ?? (() => false);
     const { dropped } = boundHistory(
       all,
       this.maxRuns(),

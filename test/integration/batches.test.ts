@@ -148,6 +148,7 @@ describe('batches', function () {
 
   const expected = [`${FOLDER}/a.pdf`, `${FOLDER}/b.png`, `${FOLDER}/sub/c.PDF`];
   let firstBatch: BatchInfo;
+  let resumed: { id: string; uris: Record<string, vscode.Uri> } | undefined;
 
   it('runs a folder: every document once, leaving out files.exclude, docutray.batch.exclude and non-documents', async () => {
     await config().update('docutray.batch.reprocess', 'always', vscode.ConfigurationTarget.Workspace);
@@ -310,7 +311,7 @@ describe('batches', function () {
 
   it('resumes a batch after a reload: sends the unsent, polls the started, lists the uncertain, sends nothing twice', async () => {
     await removeFolder(RESUME_FOLDER);
-    const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'w1.pdf', 'w2.pdf'];
+    const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'u2.pdf', 'w1.pdf', 'w2.pdf'];
     const uris: Record<string, vscode.Uri> = {};
     for (const n of names) {
       uris[n] = await pdfVariant(`${RESUME_FOLDER}/${n}`, `resume-${n}`);
@@ -360,13 +361,13 @@ describe('batches', function () {
       files: [
         { uri: uris['p1.pdf'].toString(), label: `${RESUME_FOLDER}/p1.pdf`, state: 'pending' },
         { uri: uris['p2.pdf'].toString(), label: `${RESUME_FOLDER}/p2.pdf`, state: 'pending' },
-        {
-          uri: uris['u1.pdf'].toString(),
-          label: `${RESUME_FOLDER}/u1.pdf`,
+        ...['u1.pdf', 'u2.pdf'].map(n => ({
+          uri: uris[n].toString(),
+          label: `${RESUME_FOLDER}/${n}`,
           state: 'uploading',
-          runId: runId('u1.pdf'),
+          runId: runId(n),
           startedAt: now - 1000,
-        },
+        })),
         ...['w1.pdf', 'w2.pdf'].map(n => ({
           uri: uris[n].toString(),
           label: `${RESUME_FOLDER}/${n}`,
@@ -381,6 +382,7 @@ describe('batches', function () {
     const write = (path: string, value: unknown) =>
       vscode.workspace.fs.writeFile(vscode.Uri.joinPath(storage, path), Buffer.from(JSON.stringify(value), 'utf8'));
     await write(`runs/${runId('u1.pdf')}.json`, run('u1.pdf', 'starting'));
+    await write(`runs/${runId('u2.pdf')}.json`, run('u2.pdf', 'starting'));
     await write(`runs/${runId('w1.pdf')}.json`, run('w1.pdf', 'ENQUEUED', started['w1.pdf']));
     await write(`runs/${runId('w2.pdf')}.json`, run('w2.pdf', 'ENQUEUED', started['w2.pdf']));
     await write(`batches/${batchId}.json`, batch);
@@ -406,6 +408,7 @@ describe('batches', function () {
       assert.strictEqual(state('w1.pdf'), 'succeeded');
       assert.strictEqual(state('w2.pdf'), 'succeeded');
       assert.strictEqual(state('u1.pdf'), 'uncertain', 'a start that may have happened is not sent again');
+      assert.strictEqual(state('u2.pdf'), 'uncertain');
       assert.notStrictEqual(stored.owner, gone, 'this window took it over');
 
       // Nothing sent twice: only the two unsent documents were started, once each.
@@ -422,10 +425,11 @@ describe('batches', function () {
       // Nothing lost: each file's run ended; the uncertain one is listed for the user.
       await waitFor('the runs to be recorded', async () => {
         const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batchId);
-        return runs.length === 5 && runs.filter(r => r.state === 'SUCCESS').length === 4 ? runs : undefined;
+        return runs.length === 6 && runs.filter(r => r.state === 'SUCCESS').length === 4 ? runs : undefined;
       });
       const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batchId);
       assert.strictEqual(runs.find(r => r.sourceName === 'u1.pdf')?.state, 'mayHaveStarted');
+      assert.strictEqual(runs.find(r => r.sourceName === 'u2.pdf')?.state, 'mayHaveStarted');
       const listed = messages.shown.find(m => m.severity === 'warning' && m.message.includes('u1.pdf'));
       assert.ok(listed, `the uncertain file is listed: ${JSON.stringify(messages.shown)}`);
       assert.ok(
@@ -437,8 +441,51 @@ describe('batches', function () {
       await vscode.commands.executeCommand('docutray.runs.refresh');
       await new Promise(r => setTimeout(r, 1500));
       assert.deepStrictEqual(postsSince(await standIn.requests(), seq2), []);
+      resumed = { id: batchId, uris };
     } finally {
       messages.restore();
     }
+  });
+
+  it('Resume Batch asks about each uncertain file: the one picked is sent once, the other is marked failed', async () => {
+    assert.ok(resumed, 'the resume test ran');
+    const { id, uris } = resumed;
+    const node = (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === id);
+    assert.ok(node, 'the batch node');
+    const before = await api.runsTree.getTreeItem(node);
+    assert.match(before.contextValue ?? '', /\bbatch\b.*\bresumable\b/, 'uncertain files left: resumable');
+    const seq = await lastSeq();
+    const picks: string[][] = [];
+    const undo = patch(vscode.window, 'showQuickPick', (items: Array<{ label: string }>) => {
+      picks.push(items.map(i => i.label));
+      return Promise.resolve(items.filter(i => i.label.endsWith('u1.pdf')));
+    });
+    const messages = answerMessages(() => undefined);
+    try {
+      await vscode.commands.executeCommand('docutray.batches.resume', node);
+      const stored = await waitFor(
+        'u1 to run and u2 to be dismissed',
+        async () => {
+          const text = Buffer.from(
+            await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.storageUri, `batches/${id}.json`)),
+          ).toString('utf8');
+          const b = JSON.parse(text) as BatchInfo;
+          const st = (n: string) => b.files.find(f => f.uri === uris[n].toString())?.state;
+          return st('u1.pdf') === 'succeeded' && st('u2.pdf') === 'failed' ? b : undefined;
+        },
+        30000,
+      );
+      assert.ok(stored.files.every(f => f.state === 'succeeded' || f.state === 'failed'));
+    } finally {
+      undo();
+      messages.restore();
+    }
+    assert.deepStrictEqual(picks, [[`${RESUME_FOLDER}/u1.pdf`, `${RESUME_FOLDER}/u2.pdf`]], 'both offered, once');
+    const posts = postsSince(await standIn.requests(), seq).map(p => p.multipart?.files[0]?.filename);
+    assert.deepStrictEqual(posts, ['u1.pdf'], 'only the picked one was sent, once');
+    const after = await api.runsTree.getTreeItem(
+      (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === id),
+    );
+    assert.match(after.contextValue ?? '', /\bfinished\b/);
   });
 });
