@@ -309,6 +309,65 @@ describe('batches', function () {
     assert.strictEqual(postsSince(await standIn.requests(), seq).length, 3);
   });
 
+  it('Cancel Batch stops it: nothing more is sent or polled, its files say cancelled, and Resume is offered', async () => {
+    const folder = `${FOLDER}-cancel`;
+    await removeFolder(folder);
+    try {
+      await pdfVariant(`${folder}/s1.pdf`, `cancel-1-${Date.now()}`);
+      await pdfVariant(`${folder}/s2.pdf`, `cancel-2-${Date.now()}`);
+      const answers = confirming();
+      let batch: BatchInfo | undefined;
+      try {
+        const pending = runFolder(workspaceFile(folder), 'it-slow');
+        const node = await waitFor(
+          'the running batch node with both files started',
+          async () => {
+            for (const n of await api.runsTree.getChildren()) {
+              const b = (n as { batch?: BatchInfo }).batch;
+              if (b?.stepId === 'it-slow' && b.files.every(f => f.state === 'waiting')) {
+                const item = await api.runsTree.getTreeItem(n);
+                return /\brunning\b/.test(item.contextValue ?? '') ? n : undefined;
+              }
+            }
+            return undefined;
+          },
+          20000,
+        );
+        await vscode.commands.executeCommand('docutray.batches.cancel', node);
+        batch = await pending;
+      } finally {
+        answers.restore();
+      }
+      assert.ok(batch);
+      assert.ok(batch.cancelledAt, 'cancelled');
+      assert.deepStrictEqual(
+        batch.files.map(f => f.state),
+        ['cancelled', 'cancelled'],
+      );
+      assert.ok(
+        batch.files.every(f => f.executionId),
+        'their execution ids are kept (a resume polls them)',
+      );
+      const seq = await lastSeq();
+      await new Promise(r => setTimeout(r, 1500));
+      const after = (await standIn.requests()).filter(r => r.seq > seq && r.path.startsWith('/api/steps-async/'));
+      assert.deepStrictEqual(after, [], 'nothing sent or polled after the cancel');
+      const summary = answers.shown.find(m => /cancelled, 0 of 2 done/.test(m.message));
+      assert.ok(summary, JSON.stringify(answers.shown));
+      assert.ok(summary.items.includes('Resume'));
+      const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batch?.id);
+      assert.deepStrictEqual(
+        runs.map(r => r.state),
+        ['cancelled', 'cancelled'],
+      );
+      const node = (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === batch?.id);
+      const item = await api.runsTree.getTreeItem(node);
+      assert.match(item.contextValue ?? '', /\bbatch\b.*\bcancelled\b.*\bresumable\b/);
+    } finally {
+      await removeFolder(folder);
+    }
+  });
+
   it('resumes a batch after a reload: sends the unsent, polls the started, lists the uncertain, sends nothing twice', async () => {
     await removeFolder(RESUME_FOLDER);
     const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'u2.pdf', 'w1.pdf', 'w2.pdf'];
