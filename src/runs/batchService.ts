@@ -15,7 +15,7 @@ import {
   resumeCancelled,
   summarizeBatch,
 } from '../core/runs/batch';
-import { StoredBatch, runStateOf } from '../core/runs/batchFiles';
+import { StoredBatch, fileStateOf, runStateOf } from '../core/runs/batchFiles';
 import { runBatch } from '../core/runs/batchRunner';
 import { BatchStore } from '../core/runs/batchStore';
 import { RunRecord, executionDurationMs, isInFlight, recentDurations } from '../core/runs/history';
@@ -350,18 +350,27 @@ export class BatchService implements vscode.Disposable {
       await this.history.store.claim(run.id, this.history.me, run.owner, alive).catch(() => false);
     }
     await this.history.reload();
-    // The batch file is written debounced; its runs are written before each start leaves. Trust the runs.
+    // The batch file is written debounced; its runs are written before each start leaves. Trust the runs
+    // (found by id, or by document when the batch file did not get the run's id before the window went).
     const byId = new Map(runs.map(r => [r.id, r]));
+    const bySource = new Map(runs.map(r => [r.source, r]));
     for (const f of b.files) {
-      const run = f.runId ? byId.get(f.runId) : undefined;
+      const run = f.runId ? byId.get(f.runId) : bySource.get(formatRunSource(workspaceSource(f.uri)));
+      if (run && !f.runId) {
+        f.runId = run.id;
+      }
       if (!run || TERMINAL_FILE_STATES.has(f.state) || f.state === 'uncertain') {
         continue;
       }
-      if (run.state === 'starting') {
-        f.state = 'uploading';
-      } else if ((run.state === 'ENQUEUED' || run.state === 'PROCESSING') && run.executionId) {
-        f.state = 'waiting';
-        f.executionId = run.executionId;
+      const fromRun = fileStateOf(run);
+      if (fromRun) {
+        f.state = fromRun;
+        if (run.executionId) {
+          f.executionId = run.executionId;
+        }
+        if (TERMINAL_FILE_STATES.has(fromRun)) {
+          f.endedAt ??= run.finishedAt ?? Date.now();
+        }
       }
     }
     this.log.info(`took over batch ${b.id} from ${from ? `window ${from}, gone` : 'a window'}`);
@@ -473,9 +482,9 @@ export class BatchService implements vscode.Disposable {
             {
               budget,
               start: async (file, signal) => {
-                // The run is on disk (state `starting`) and the batch says `uploading` before the request leaves.
+                // The run is on disk (state `starting`) before the request leaves: after a reload it says the
+                // start may have happened, whatever the batch file (written debounced) says.
                 await this.fileChains.get(this.chainKey(batch, file));
-                await this.flush(batch);
                 const uri = vscode.Uri.parse(file.uri, true);
                 const input = await documentInput(uri);
                 const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));

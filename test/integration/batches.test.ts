@@ -370,14 +370,16 @@ describe('batches', function () {
 
   it('resumes a batch after a reload: sends the unsent, polls the started, lists the uncertain, sends nothing twice', async () => {
     await removeFolder(RESUME_FOLDER);
-    const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'u2.pdf', 'w1.pdf', 'w2.pdf'];
+    // r1, r2: the batch file (written debounced) still says pending, but their runs were written before
+    // their starts left: r1 was starting (uncertain), r2 had started (polled).
+    const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'u2.pdf', 'w1.pdf', 'w2.pdf', 'r1.pdf', 'r2.pdf'];
     const uris: Record<string, vscode.Uri> = {};
     for (const n of names) {
       uris[n] = await pdfVariant(`${RESUME_FOLDER}/${n}`, `resume-${n}`);
     }
     // Two documents started directly on DocuTray: the batch's record knows their execution ids.
     const started: Record<string, string> = {};
-    for (const n of ['w1.pdf', 'w2.pdf']) {
+    for (const n of ['w1.pdf', 'w2.pdf', 'r2.pdf']) {
       const form = new FormData();
       const bytes = await vscode.workspace.fs.readFile(uris[n]);
       form.append('image', new Blob([Buffer.from(bytes)], { type: 'application/pdf' }), n);
@@ -435,6 +437,11 @@ describe('batches', function () {
           executionId: started[n],
           startedAt: now - 1000,
         })),
+        ...['r1.pdf', 'r2.pdf'].map(n => ({
+          uri: uris[n].toString(),
+          label: `${RESUME_FOLDER}/${n}`,
+          state: 'pending',
+        })),
       ],
     };
     const storage = api.storageUri;
@@ -442,6 +449,8 @@ describe('batches', function () {
       vscode.workspace.fs.writeFile(vscode.Uri.joinPath(storage, path), Buffer.from(JSON.stringify(value), 'utf8'));
     await write(`runs/${runId('u1.pdf')}.json`, run('u1.pdf', 'starting'));
     await write(`runs/${runId('u2.pdf')}.json`, run('u2.pdf', 'starting'));
+    await write(`runs/${runId('r1.pdf')}.json`, run('r1.pdf', 'starting'));
+    await write(`runs/${runId('r2.pdf')}.json`, run('r2.pdf', 'ENQUEUED', started['r2.pdf']));
     await write(`runs/${runId('w1.pdf')}.json`, run('w1.pdf', 'ENQUEUED', started['w1.pdf']));
     await write(`runs/${runId('w2.pdf')}.json`, run('w2.pdf', 'ENQUEUED', started['w2.pdf']));
     await write(`batches/${batchId}.json`, batch);
@@ -468,6 +477,8 @@ describe('batches', function () {
       assert.strictEqual(state('w2.pdf'), 'succeeded');
       assert.strictEqual(state('u1.pdf'), 'uncertain', 'a start that may have happened is not sent again');
       assert.strictEqual(state('u2.pdf'), 'uncertain');
+      assert.strictEqual(state('r1.pdf'), 'uncertain', 'its run was starting: not sent again');
+      assert.strictEqual(state('r2.pdf'), 'succeeded', 'its run had an execution: polled');
       assert.notStrictEqual(stored.owner, gone, 'this window took it over');
 
       // Nothing sent twice: only the two unsent documents were started, once each.
@@ -475,7 +486,7 @@ describe('batches', function () {
       const posts = postsSince(requests, seq).map(p => p.multipart?.files[0]?.filename);
       assert.deepStrictEqual(posts.sort(), ['p1.pdf', 'p2.pdf']);
       // The started ones were polled (not started again).
-      for (const n of ['w1.pdf', 'w2.pdf']) {
+      for (const n of ['w1.pdf', 'w2.pdf', 'r2.pdf']) {
         assert.ok(
           requests.some(r => r.seq > seq && r.method === 'GET' && r.path.endsWith(`/status/${started[n]}`)),
           `${n} polled`,
@@ -484,7 +495,7 @@ describe('batches', function () {
       // Nothing lost: each file's run ended; the uncertain one is listed for the user.
       await waitFor('the runs to be recorded', async () => {
         const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batchId);
-        return runs.length === 6 && runs.filter(r => r.state === 'SUCCESS').length === 4 ? runs : undefined;
+        return runs.length === 8 && runs.filter(r => r.state === 'SUCCESS').length === 5 ? runs : undefined;
       });
       const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batchId);
       assert.strictEqual(runs.find(r => r.sourceName === 'u1.pdf')?.state, 'mayHaveStarted');
@@ -506,7 +517,7 @@ describe('batches', function () {
     }
   });
 
-  it('Resume Batch asks about each uncertain file: the one picked is sent once, the other is marked failed', async () => {
+  it('Resume Batch asks about each uncertain file: the one picked is sent once, the others are marked failed', async () => {
     assert.ok(resumed, 'the resume test ran');
     const { id, uris } = resumed;
     const node = (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === id);
@@ -530,7 +541,7 @@ describe('batches', function () {
           ).toString('utf8');
           const b = JSON.parse(text) as BatchInfo;
           const st = (n: string) => b.files.find(f => f.uri === uris[n].toString())?.state;
-          return st('u1.pdf') === 'succeeded' && st('u2.pdf') === 'failed' ? b : undefined;
+          return st('u1.pdf') === 'succeeded' && st('u2.pdf') === 'failed' && st('r1.pdf') === 'failed' ? b : undefined;
         },
         30000,
       );
@@ -539,7 +550,11 @@ describe('batches', function () {
       undo();
       messages.restore();
     }
-    assert.deepStrictEqual(picks, [[`${RESUME_FOLDER}/u1.pdf`, `${RESUME_FOLDER}/u2.pdf`]], 'both offered, once');
+    assert.deepStrictEqual(
+      picks,
+      [[`${RESUME_FOLDER}/u1.pdf`, `${RESUME_FOLDER}/u2.pdf`, `${RESUME_FOLDER}/r1.pdf`]],
+      'each offered, once',
+    );
     const posts = postsSince(await standIn.requests(), seq).map(p => p.multipart?.files[0]?.filename);
     assert.deepStrictEqual(posts, ['u1.pdf'], 'only the picked one was sent, once');
     const after = await api.runsTree.getTreeItem(

@@ -9,7 +9,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { batchKeepsRun, createBatch, updateFile } from '../../src/core/runs/batch';
-import { BATCHES_DIR, buildExcludeGlob, documentGlob, parseBatch, runStateOf } from '../../src/core/runs/batchFiles';
+import {
+  BATCHES_DIR,
+  buildExcludeGlob,
+  documentGlob,
+  fileStateOf,
+  parseBatch,
+  runStateOf,
+} from '../../src/core/runs/batchFiles';
 import { BatchStore } from '../../src/core/runs/batchStore';
 import {
   RunRecord,
@@ -150,6 +157,32 @@ describe('batch files', () => {
     assert.strictEqual(runStateOf({ state: 'failed' }), 'failed');
     assert.strictEqual(runStateOf({ state: 'unavailable' }), 'failed');
     assert.strictEqual(runStateOf({ state: 'cancelled', executionId: 'e' }), 'cancelled');
+  });
+});
+
+describe('a batch file from its run (the batch file may be older)', () => {
+  it('a start under way becomes uploading (uncertain after prepareResume), never pending', () => {
+    assert.strictEqual(fileStateOf({ state: 'starting' }), 'uploading');
+    assert.strictEqual(fileStateOf({ state: 'mayHaveStarted' }), 'uncertain');
+  });
+  it('a started one is polled; a finished one keeps its end', () => {
+    assert.strictEqual(fileStateOf({ state: 'ENQUEUED', executionId: 'e' }), 'waiting');
+    assert.strictEqual(fileStateOf({ state: 'PROCESSING', executionId: 'e' }), 'waiting');
+    assert.strictEqual(fileStateOf({ state: 'unavailable', executionId: 'e' }), 'waiting');
+    assert.strictEqual(fileStateOf({ state: 'SUCCESS', executionId: 'e' }), 'succeeded');
+    assert.strictEqual(fileStateOf({ state: 'ERROR', executionId: 'e' }), 'failed');
+    assert.strictEqual(fileStateOf({ state: 'failed' }), 'failed');
+  });
+  it('a cancelled start that never left says nothing (the file is sent); one with an execution is polled', () => {
+    assert.strictEqual(fileStateOf({ state: 'cancelled' }), undefined);
+    assert.strictEqual(fileStateOf({ state: 'cancelled', executionId: 'e' }), 'waiting');
+  });
+  it('round-trips with runStateOf for every state a run of a batch file takes', () => {
+    for (const state of ['uploading', 'uncertain', 'succeeded'] as const) {
+      const run = runStateOf({ state, executionId: 'e' });
+      assert.ok(run);
+      assert.strictEqual(fileStateOf({ state: run, executionId: 'e' }), state);
+    }
   });
 });
 

@@ -4,7 +4,7 @@
  * (activation reads batches with these to decide whether anything is to resume).
  */
 import { BatchFile, BatchFileState, BatchRecord } from './batch';
-import type { RunState } from './history';
+import type { RunRecord, RunState } from './history';
 
 export const BATCHES_DIR = 'batches';
 
@@ -115,6 +115,31 @@ export function runStateOf(file: Pick<BatchFile, 'state' | 'executionId'>): RunS
       return 'failed';
     case 'cancelled':
       return 'cancelled';
+  }
+}
+
+/**
+ * What a batch file's run says of it, when the batch file may be older than the run (it is written
+ * debounced; a run is written before its start leaves): undefined when the run says nothing new.
+ */
+export function fileStateOf(run: Pick<RunRecord, 'state' | 'executionId'>): BatchFileState | undefined {
+  switch (run.state) {
+    case 'starting':
+      return 'uploading';
+    case 'ENQUEUED':
+    case 'PROCESSING':
+    case 'unavailable':
+      return run.executionId ? 'waiting' : undefined;
+    case 'SUCCESS':
+      return 'succeeded';
+    case 'ERROR':
+    case 'failed':
+      return 'failed';
+    case 'mayHaveStarted':
+      return 'uncertain';
+    case 'cancelled':
+      // Cancelled with an execution: it may still finish, so it is polled; without one it never started.
+      return run.executionId ? 'waiting' : undefined;
   }
 }
 
