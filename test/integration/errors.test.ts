@@ -257,20 +257,35 @@ describe('errors and the API key', function () {
     );
   });
 
-  it('429: says when to retry, offers Retry, and starts nothing', async () => {
-    await standIn.addFaults({
-      kind: 'rateLimit',
-      retryAfter: 120,
-      count: 5,
-      match: { method: 'POST', path: '/api/steps-async/' },
-    });
-    const since = Date.now();
-    const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('photo.jpg'));
-    assert.strictEqual(errorKind(outcomes), 'rateLimited');
-    const m = only(shown);
-    assert.match(m.message, /rate limit was reached \(429\)\. Try again in 120 s/);
-    assert.ok(m.items.includes('Retry'));
-    assert.strictEqual((await standIn.executions()).filter(e => e.createdAt >= since).length, 0);
+  it('429 with a long Retry-After: says when to retry, offers Retry, starts nothing, and sends nothing more meanwhile', async () => {
+    // A key of its own: the 429 pauses every request of the key it was sent with for 120 s.
+    const pausedKey = 'dt_rate_limited_key_0123456789';
+    await standIn.configure({ apiKeys: [key, pausedKey] });
+    process.env.DOCUTRAY_API_KEY = pausedKey;
+    try {
+      await standIn.addFaults({
+        kind: 'rateLimit',
+        retryAfter: 120,
+        count: 5,
+        match: { method: 'POST', path: '/api/steps-async/' },
+      });
+      const since = Date.now();
+      const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('photo.jpg'));
+      assert.strictEqual(errorKind(outcomes), 'rateLimited');
+      const m = only(shown);
+      assert.match(m.message, /rate limit was reached \(429\)\. Try again in 120 s/);
+      assert.ok(m.items.includes('Retry'));
+      assert.strictEqual((await standIn.executions()).filter(e => e.createdAt >= since).length, 0);
+      // The next run on that key says the same at once, without sending a request.
+      const starts = async () => (await standIn.requests()).filter(r => r.method === 'POST').length;
+      const before = await starts();
+      const again = await runAndCapture('it-fast', workspaceFile('sample.png'));
+      assert.strictEqual(errorKind(again.outcomes), 'rateLimited');
+      assert.match(only(again.shown).message, /Try again in 1[01]\d s/);
+      assert.strictEqual(await starts(), before, 'nothing sent during the pause');
+    } finally {
+      await standIn.configure({ apiKeys: [key] });
+    }
   });
 
   it("an ERROR execution is a failure that shows the service's message", async () => {

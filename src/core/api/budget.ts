@@ -207,6 +207,11 @@ export class RequestBudget {
     return new Promise(resolve => this.grantListeners.push(resolve));
   }
 
+  /** Milliseconds left of the pause a 429 started (0 = not paused). */
+  pausedForMs(): number {
+    return Math.max(0, this.pausedUntil - this.clock.now());
+  }
+
   /** Milliseconds until a request at the front of the queue could go (0 = now). */
   delayUntilAvailable(): number {
     this.refresh(this.clock.now());

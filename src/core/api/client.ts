@@ -81,8 +81,11 @@ export interface ClientOptions {
    * request waits for it before going out and reports its answer to it (see BUDGET HOOK below). A
    * function gets the key each request is sent with (the stored key can change between requests).
    */
-  budget?: Pick<RequestBudget, 'acquire'> | ((apiKey: string) => Pick<RequestBudget, 'acquire'>);
+  budget?: ClientBudget | ((apiKey: string) => ClientBudget);
 }
+
+/** What the client needs of a request budget. */
+export type ClientBudget = Pick<RequestBudget, 'acquire' | 'pausedForMs'>;
 
 export interface StartOptions {
   metadata?: DocumentMetadata;
@@ -288,14 +291,14 @@ export class DocuTrayClient {
     if (!retryable || (e.kind === 'server' && e.status === 501)) {
       return undefined;
     }
-    if (e instanceof RateLimitError && this.opts.budget) {
-      // BUDGET HOOK: the budget saw the 429 and holds every request of the key until the reset.
-      return 0;
-    }
     const retryAfterMs =
       e instanceof RateLimitError && e.info.retryAfterSeconds !== undefined
         ? e.info.retryAfterSeconds * 1000
         : (e as { retryAfterMs?: number }).retryAfterMs;
+    if (e instanceof RateLimitError && this.opts.budget && !outlasts(spec, retryAfterMs, this.retry.maxRetryAfterMs)) {
+      // BUDGET HOOK: the budget saw the 429 and holds every request of the key until the reset.
+      return 0;
+    }
     if (retryAfterMs !== undefined && retryAfterMs > this.retry.maxRetryAfterMs) {
       return undefined;
     }
@@ -310,6 +313,11 @@ export class DocuTrayClient {
     let ticket: BudgetTicket | undefined;
     const budget = typeof this.opts.budget === 'function' ? this.opts.budget(key) : this.opts.budget;
     if (budget) {
+      const pausedMs = budget.pausedForMs();
+      if (outlasts(spec, pausedMs, this.retry.maxRetryAfterMs)) {
+        // A person waits on this: say when to try again rather than sit through a long pause. Nothing is sent.
+        throw new RateLimitError({ retryAfterSeconds: Math.ceil(pausedMs / 1000) });
+      }
       try {
         ticket = await budget.acquire(spec.kind, {
           priority: spec.priority ?? 'interactive',
@@ -638,4 +646,19 @@ function rateLimitInfo(headers: Headers, body: Record<string, unknown>): RateLim
 /** A server that echoes the request must not make us show the key. */
 function redact(text: string | undefined, key: string): string | undefined {
   return text === undefined ? undefined : text.split(key).join('***');
+}
+
+/**
+ * True when a wait for the rate limit is longer than a person should sit through: an interactive
+ * request then gives up with the 429 (a start was refused, so nothing can have started); a batch's
+ * requests wait for the reset, however long.
+ */
+function outlasts(spec: Pick<RequestSpec, 'priority' | 'kind'>, waitMs: number | undefined, maxMs: number): boolean {
+  // Usage requests are outside the budget: never paused.
+  return (
+    spec.kind !== 'usage' &&
+    (spec.priority ?? 'interactive') === 'interactive' &&
+    waitMs !== undefined &&
+    waitMs > maxMs
+  );
 }

@@ -1,7 +1,7 @@
 /** The client's budget hooks, against the stand-in's real limiter. */
 import * as assert from 'node:assert/strict';
 import { RequestBudget } from '../../../src/core/api/budget';
-import { CancelledError } from '../../../src/core/api/errors';
+import { CancelledError, RateLimitError } from '../../../src/core/api/errors';
 import { startStandIn, type StandIn } from '../../../stand-in/server';
 import { KEY, makeClient } from './support';
 
@@ -101,5 +101,32 @@ describe('client with a request budget (stand-in limiter)', function () {
     assert.deepEqual(seen, [KEY, KEY]);
     assert.equal(budgets.size, 1);
     assert.equal(budgets.get(KEY)?.state().limit, 5, 'the budget learned from the answers it was given');
+  });
+  it('a 429 with a long Retry-After: a start a person waits on gives up at once and says when; a batch start waits', async () => {
+    const budget = budgetFor();
+    const { client } = makeClient(si.url, { budget, retry: { maxRetries: 3, maxRetryAfterMs: 500 } });
+    si.addFaults({ kind: 'rateLimit', retryAfter: 2, count: 1, match: { method: 'POST' } });
+    const t0 = Date.now();
+    const refused = await client.startStep('quick', doc(1)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof RateLimitError, String(refused));
+    assert.equal(refused.info.retryAfterSeconds, 2);
+    assert.ok(Date.now() - t0 < 1500, 'it did not sit through the pause');
+    // The next interactive start is not even sent while the pause lasts.
+    const before = si.requests().length;
+    const again = await client.startStep('quick', doc(2)).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(again instanceof RateLimitError, String(again));
+    assert.ok((again.info.retryAfterSeconds ?? 0) >= 1);
+    assert.equal(si.requests().length, before, 'nothing was sent during the pause');
+    // A batch's start waits for the reset, then goes once.
+    const started = await client.startStep('quick', doc(3), { priority: 'batch' });
+    assert.ok(started.id);
+    assert.ok(Date.now() - t0 >= 1900, `it waited for the reset (${Date.now() - t0} ms)`);
+    assert.equal(si.starts().length, 1);
   });
 });
