@@ -1,6 +1,7 @@
 /**
- * Entry of dist/batches.js (see lazyBatches.ts): what only a batch or an export needs. The runtime
- * reaches these through lazyBatches(), never by a static import.
+ * Entry of dist/batches.js (see lazyBatches.ts): what only a batch, an export or saving a result as a
+ * file needs — not the first command, which pays for the runtime bundle. The runtime reaches these
+ * through lazyBatches(), never by a static import.
  */
 export { runBatch } from './core/runs/batchRunner';
 export { exportResults } from './commands/exportCommand';
@@ -15,3 +16,4 @@ export {
   runStepOnWorkspace,
 } from './commands/batchCommands';
 export { batchChildren, batchItem, reusedItem } from './runs/batchTree';
+export { ResultSaver } from './results/resultSaver';

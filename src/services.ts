@@ -16,7 +16,7 @@ import { Batches } from './runs/batches';
 import { lazyBatches } from './lazyBatches';
 import type { RunRecord } from './core/runs/history';
 import { RunsView } from './runs/runsView';
-import { ResultSaver } from './results/resultSaver';
+import type { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
 import { UsageService } from './api/usage';
 import * as settings from './settings';
@@ -103,8 +103,10 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     void runs.resume().catch(e => errors.report(e, 'take over runs'));
     void batches.resume().catch(e => errors.report(e, 'take over batches'));
   });
-  const saver = new ResultSaver(log.scoped('save'));
+  // Saving results as files (docutray.saveResults.mode) is in dist/batches.js too: most runs never need it.
+  let saver: ResultSaver | undefined;
   runs.onResult(async result => {
+    saver ??= new (lazyBatches().ResultSaver)(log.scoped('save'));
     await saver.save(result);
   });
   const runsView = new RunsView(history, batches);
