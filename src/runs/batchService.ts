@@ -438,7 +438,7 @@ export class BatchService implements vscode.Disposable {
       this.cancel(id);
       const runIds = (await this.history.all()).filter(r => r.batchId === id).map(r => r.id);
       await this.history.remove(runIds);
-      await this.store.remove(id);
+      await this.store.remove([id]);
       this.batches.delete(id);
     }
     this.changed.fire(undefined);

@@ -276,7 +276,7 @@ describe('the batch store', () => {
     const b = { ...createBatch({ stepId: 's', files: [{ uri: 'file:///a' }], now: 1 }), owner: 'gone' };
     await store.write(b);
     await store.claim(b.id, 'A', 'gone', () => true);
-    await store.remove(b.id);
+    await store.remove([b.id]);
     assert.deepStrictEqual(readdirSync(join(dir, BATCHES_DIR)), []);
   });
 });

@@ -14,93 +14,18 @@
  *
  * Node's fs only (global storage is always a local folder for a Node extension host); no `vscode`.
  */
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord } from './history';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
+import { RecordFolder, StoreProblem, code, stamp, writeAtomic } from './recordFolder';
 import { safeFileNamePart } from '../results/naming';
+
+export type { StoreProblem } from './recordFolder';
 
 export const RUNS_DIR = 'runs';
 export const WINDOWS_DIR = 'windows';
 export const RESULTS_DIR = 'results';
-
-export interface StoreProblem {
-  /** The file that could not be read. */
-  file: string;
-  /** Where it was moved (kept for the user to look at), when it could be moved. */
-  movedTo?: string;
-  message: string;
-}
-
-function code(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | null)?.code;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise(r => setTimeout(r, ms));
-}
-
-function stamp(now: number): string {
-  return new Date(now).toISOString().replace(/[:.]/g, '-');
-}
-
-function uniqueTemp(file: string): string {
-  return `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-}
-
-/** Renames, retrying briefly where Windows refuses to replace a file another process is reading. */
-async function renameRetrying(from: string, to: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await rename(from, to);
-      return;
-    } catch (e) {
-      if (attempt >= 20 || !['EPERM', 'EBUSY', 'EACCES'].includes(code(e) ?? '')) {
-        throw e;
-      }
-      await sleep(10 + attempt * 5);
-    }
-  }
-}
-
-/** Writes `text` to `file` atomically: a unique temporary file beside it, then a rename over it. */
-export async function writeAtomic(file: string, text: string): Promise<void> {
-  const tmp = uniqueTemp(file);
-  await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
-  try {
-    await renameRetrying(tmp, file);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-}
-
-/** Creates `file` with `text` only if nothing is there; false when something was. Atomic. */
-export async function createExclusive(file: string, text: string): Promise<boolean> {
-  const tmp = uniqueTemp(file);
-  await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
-  try {
-    await link(tmp, file); // fails with EEXIST when the name is taken, whoever took it
-    return true;
-  } catch (e) {
-    if (code(e) === 'EEXIST') {
-      return false;
-    }
-    // A file system without hard links: an exclusive create (the content lands after the name does).
-    try {
-      await writeFile(file, text, { encoding: 'utf8', flag: 'wx' });
-      return true;
-    } catch (e2) {
-      if (code(e2) === 'EEXIST') {
-        return false;
-      }
-      throw e2;
-    }
-  } finally {
-    await rm(tmp, { force: true });
-  }
-}
 
 function serialize(r: RunRecord): string {
   const { stage: _stage, ...rest } = r;
@@ -118,6 +43,7 @@ export class RunStore {
   readonly windowsDir: string;
   readonly resultsDir: string;
   private readonly now: () => number;
+  private readonly records: RecordFolder<RunRecord>;
 
   constructor(
     readonly root: string,
@@ -127,78 +53,39 @@ export class RunStore {
     this.windowsDir = join(root, WINDOWS_DIR);
     this.resultsDir = join(root, RESULTS_DIR);
     this.now = options.now ?? Date.now;
+    this.records = new RecordFolder(this.runsDir, { noun: 'run', parse: parseRunRecord, serialize }, options);
   }
 
   fileOf(id: string): string {
-    return join(this.runsDir, `${safeFileNamePart(id)}.json`);
+    return this.records.fileOf(id);
   }
 
   resultFileOf(executionId: string): string {
     return join(this.resultsDir, `${safeFileNamePart(executionId)}.json`);
   }
 
-  /** Keeps a damaged file as `<name>.bad-<time>` and says so. */
-  private async moveAside(file: string, message: string): Promise<void> {
-    const movedTo = `${file}.bad-${stamp(this.now())}`;
-    try {
-      await rename(file, movedTo);
-      this.options.onProblem?.({ file, movedTo, message });
-    } catch (e) {
-      if (code(e) !== 'ENOENT') {
-        // ENOENT: another window moved it first and told its user
-        this.options.onProblem?.({
-          file,
-          message: `${message}; it could not be moved aside (${(e as Error).message})`,
-        });
-      }
-    }
-  }
-
   /** Reads one record file (as a watcher names it); a damaged one is moved aside. */
-  async readAt(file: string): Promise<RunRecord | undefined> {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      if (code(e) === 'ENOENT') {
-        return undefined; // removed meanwhile
-      }
-      throw e;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (e) {
-      await this.moveAside(file, `a run record was not valid JSON (${(e as Error).message})`);
-      return undefined;
-    }
-    const record = parseRunRecord(parsed);
-    if (!record) {
-      await this.moveAside(file, 'a run record was not a run');
-    }
-    return record;
+  readAt(file: string): Promise<RunRecord | undefined> {
+    return this.records.readAt(file);
   }
 
-  async read(id: string): Promise<RunRecord | undefined> {
-    return this.readAt(this.fileOf(id));
+  read(id: string): Promise<RunRecord | undefined> {
+    return this.records.read(id);
   }
 
   /** Every stored run, in no particular order. */
-  async list(): Promise<RunRecord[]> {
-    const records = await Promise.all((await this.fileNames()).map(n => this.readAt(join(this.runsDir, n))));
-    return records.filter((r): r is RunRecord => !!r);
+  list(): Promise<RunRecord[]> {
+    return this.records.list();
   }
 
   /** The names of the run files (`<id>.json`), without reading them. */
-  async fileNames(): Promise<string[]> {
-    const names = await readdir(this.runsDir).catch(e => (code(e) === 'ENOENT' ? [] : Promise.reject(e)));
-    return names.filter(n => n.endsWith('.json'));
+  fileNames(): Promise<string[]> {
+    return this.records.fileNames();
   }
 
   /** Writes a run whole (the window that creates it, or its owner). */
-  async write(run: RunRecord): Promise<void> {
-    await mkdir(this.runsDir, { recursive: true });
-    await writeAtomic(this.fileOf(run.id), serialize(run));
+  write(run: RunRecord): Promise<void> {
+    return this.records.write(run);
   }
 
   /**
@@ -216,38 +103,14 @@ export class RunStore {
     return next;
   }
 
-  /**
-   * Takes over a run whose owner `from` is gone: exactly one window wins per owner, through a token
-   * file created exclusively (`runs/<id>.takeover-<from>`). A token whose claimer is itself gone
-   * (`claimerAlive`) is broken once. True when `me` now owns the run.
-   */
-  async claim(
+  /** Takes over a run whose owner `from` is gone: exactly one window wins (RecordFolder.claim). */
+  claim(
     id: string,
     me: string,
     from: string | undefined,
     claimerAlive: (windowId: string) => boolean,
   ): Promise<boolean> {
-    await mkdir(this.runsDir, { recursive: true });
-    const token = `${this.fileOf(id)}.takeover-${safeFileNamePart(from ?? 'none')}`;
-    let won = await createExclusive(token, me);
-    if (!won) {
-      const claimer = (await readFile(token, 'utf8').catch(() => '')).trim();
-      if (claimer === me) {
-        won = true;
-      } else if (claimer && !claimerAlive(claimer)) {
-        await rm(token, { force: true });
-        won = await createExclusive(token, me);
-      }
-    }
-    if (!won) {
-      return false;
-    }
-    const stored = await this.read(id);
-    if (!stored || stored.owner !== from) {
-      return stored?.owner === me; // gone, or someone already moved it on
-    }
-    await this.write({ ...stored, owner: me });
-    return true;
+    return this.records.claim(id, me, from, claimerAlive);
   }
 
   /**
@@ -255,23 +118,9 @@ export class RunStore {
    * tokens. The one place runs are deleted (Remove, Clear Finished, the history bound).
    */
   async remove(runs: readonly Pick<RunRecord, 'id' | 'executionId'>[]): Promise<void> {
-    let names: string[] = [];
-    try {
-      names = await readdir(this.runsDir);
-    } catch {
-      // nothing stored
-    }
+    await this.records.remove(runs.map(r => r.id));
     await Promise.all(
-      runs.map(async r => {
-        const base = `${safeFileNamePart(r.id)}.json`;
-        await rm(join(this.runsDir, base), { force: true });
-        await Promise.all(
-          names.filter(n => n.startsWith(`${base}.takeover-`)).map(n => rm(join(this.runsDir, n), { force: true })),
-        );
-        if (r.executionId) {
-          await rm(this.resultFileOf(r.executionId), { force: true });
-        }
-      }),
+      runs.filter(r => r.executionId).map(r => rm(this.resultFileOf(r.executionId as string), { force: true })),
     );
   }
 
@@ -294,16 +143,15 @@ export class RunStore {
     }
     const { runs, problem } = parseHistory(text);
     if (problem && !runs.length) {
-      await this.moveAside(legacy, problem);
+      await this.records.moveAside(legacy, problem);
       return 0;
     }
     if (problem) {
       this.options.onProblem?.({ file: legacy, message: problem });
     }
-    await mkdir(this.runsDir, { recursive: true });
     let migrated = 0;
     for (const r of runs) {
-      if (await createExclusive(this.fileOf(r.id), serialize(r))) {
+      if (await this.records.create(r)) {
         migrated++;
       }
     }
