@@ -6,8 +6,10 @@
 // absent for a .txt; a status-bar item while a run is in progress;
 // the "DocuTray" activity-bar container with its "Runs" view (welcome before any run, the runs newest
 // first, Compare with… → diff editor, Rerun); a window reload in the middle of a slow run (the run is
-// polled to its end after the reload, never started twice); and, when everything passed, the README's
-// screenshots copied to docs/images/.
+// polled to its end after the reload, never started twice); a folder run (right-click invoices/ → a
+// modal naming the number of documents → one batch node "N of N done" with the PDFs under it, each
+// started once, the .txt left out); and, when everything passed, the README's screenshots copied to
+// docs/images/.
 //
 // The extension is installed the way a user gets it: `vsce package` → `code-server --install-extension`.
 // The server runs WITHOUT the smoke-test driver (that driver hides notification toasts), with
@@ -24,7 +26,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const h = require('../../real-vscode/code-server');
-const { createWorkspace, FILES } = require('../../real-vscode/workspace');
+const { createWorkspace, FILES, makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 
 const log = h.makeLog('e2e');
@@ -61,6 +63,10 @@ const UI = {
   // A run's row: "<step name> · <duration>" once it succeeded, "<step name> · <stage>" while in flight.
   succeeded: stepName => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
   inFlight: stepName => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
+  // A folder run: the modal before it (src/commands/batchCommands.ts confirmBatch), the batch node's description.
+  batchConfirm: /Run (.+?) on (\d+) documents\? About \d+ requests/,
+  batchRun: 'Run',
+  batchDone: n => new RegExp(`^${n} of ${n} done$`),
   // A value from the stand-in's example-invoice result (stand-in/server.ts).
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
   receiptField: /"receipt_number"\s*:\s*"T-000981"/,
@@ -74,6 +80,19 @@ const README_SHOTS = {
   'slow-run-progress': 'progress.png',
   'receipt-result': 'result.png',
   'reload-run-result': 'runs-view.png',
+  'batch-runs-view': 'batch.png',
+};
+
+// The folder a batch runs on (written next to the fixture workspace's files): its PDFs, and a .txt a
+// folder run must leave out.
+const BATCH = {
+  folder: 'invoices',
+  pdfs: {
+    'invoice-0101.pdf': 'Invoice 0101 Acme Tools',
+    'invoice-0102.pdf': 'Invoice 0102 Northwind',
+    'invoice-0103.pdf': 'Invoice 0103 Contoso Ltd',
+  },
+  txt: 'read-me.txt',
 };
 
 let stage = 'starting';
@@ -192,6 +211,11 @@ async function main() {
   const standIn = await step('starting the DocuTray stand-in', () => h.startStandIn(apiKey));
   log(`  stand-in at ${standIn.url}`);
   const ws = createWorkspace(path.join(tmp, 'workspace')).dir;
+  fs.mkdirSync(path.join(ws, BATCH.folder));
+  for (const [name, text] of Object.entries(BATCH.pdfs)) {
+    fs.writeFileSync(path.join(ws, BATCH.folder, name), makePdf(text));
+  }
+  fs.writeFileSync(path.join(ws, BATCH.folder, BATCH.txt), 'Not a document: a folder run leaves it out.\n');
   const profile = h.createProfile(path.join(tmp, 'profile'));
 
   const notes = [];
@@ -741,7 +765,153 @@ async function main() {
     await shot('reload-run-result', { clean: true }); // opening a JSON document activates the JSON language features
   });
 
-  // 8. The README's screenshots: only a run that passed all of the above may replace them, and only
+  // 8. A folder run: right-click invoices/ → step → the modal names the PDFs' number → one batch node
+  const batchPdfs = Object.keys(BATCH.pdfs);
+  const invoiceStarts = async () =>
+    (await standInControl(standIn, 'starts')).filter(s => s.stepId === 'example-invoice');
+  const batchHashes = new Map(
+    batchPdfs.map(f => [
+      f,
+      crypto
+        .createHash('sha256')
+        .update(fs.readFileSync(path.join(ws, BATCH.folder, f)))
+        .digest('hex'),
+    ]),
+  );
+  await step(`right-click the folder ${BATCH.folder}/ → "${UI.menuItem}" → "${UI.invoiceStep}"`, async () => {
+    const before = (await invoiceStarts()).filter(s => [...batchHashes.values()].includes(s.hash));
+    if (before.length) {
+      throw new Error(
+        `the stand-in saw starts of the ${BATCH.folder}/ PDFs before the batch: ${JSON.stringify(before)}`,
+      );
+    }
+    await wb.runFromPalette(page, 'View: Close All Editors');
+    await wb.showViewContainer(page, UI.explorer, wb.explorerRow(page, BATCH.folder));
+    await wb.waitQuiet(page);
+    const item = await wb.openExplorerMenu(page, BATCH.folder, { expect: UI.menuItem });
+    await shot('folder-context-menu', { clean: true });
+    await wb.clickMenuItem(page, item);
+    await wb.quickPickRow(page, UI.invoiceStep).waitFor();
+    const title = wb
+      .norm(
+        await page
+          .locator('.quick-input-widget .quick-input-title')
+          .textContent()
+          .catch(() => ''),
+      )
+      .trim();
+    log(`  step picker: "${title}"`);
+    await page.waitForTimeout(300);
+    await shot('folder-step-picker');
+    await wb.pick(page, UI.invoiceStep);
+  });
+
+  await step(
+    `a modal asks "Run ${UI.invoiceStep} on ${batchPdfs.length} documents? …" (the PDFs, not ${BATCH.txt}) → "${UI.batchRun}"`,
+    async () => {
+      const dialog = page.locator('.monaco-dialog-box').filter({ hasText: UI.batchConfirm });
+      await dialog.waitFor({ timeout: 15000 }).catch(async () => {
+        const any = await page
+          .locator('.monaco-dialog-box')
+          .allTextContents()
+          .catch(() => []);
+        throw new Error(
+          `no modal "Run … on N documents? About … requests" appeared; dialogs: ${any.map(t => wb.norm(t).trim()).join(' | ') || '(none)'}`,
+        );
+      });
+      // The whole box: the message, then the buttons' labels.
+      const text = wb.norm(await dialog.textContent()).trim();
+      const m = UI.batchConfirm.exec(text);
+      log(`  modal: "${m ? text.slice(m.index) : text}"`);
+      if (!m || m[1] !== UI.invoiceStep || Number(m[2]) !== batchPdfs.length) {
+        throw new Error(
+          `the modal should name "${UI.invoiceStep}" and ${batchPdfs.length} documents (the PDFs of ${BATCH.folder}/, not ${BATCH.txt}): "${text}"`,
+        );
+      }
+      await wb.parkMouse(page);
+      await shot('batch-confirm');
+      await dialog.getByRole('button', { name: UI.batchRun, exact: true }).click();
+      await dialog.waitFor({ state: 'detached', timeout: 10000 });
+    },
+  );
+
+  await step(
+    `the "${UI.container}" view shows the batch "${batchPdfs.length} of ${batchPdfs.length} done" with the ${batchPdfs.length} PDFs under it, each started once`,
+    async () => {
+      await wb.showViewContainer(page, UI.container, wb.treeRow(page, UI.invoiceStep, null, sidebar));
+      const batchRow = wb.treeRow(page, UI.invoiceStep, UI.batchDone(batchPdfs.length), sidebar);
+      await until(async () => (await batchRow.count()) > 0, {
+        timeout: 60000,
+        message: async () =>
+          `no batch node "${UI.invoiceStep}" [${batchPdfs.length} of ${batchPdfs.length} done] within 60 s: ${showRows(await runRows())}`,
+      });
+      const top = (await runRows())[0];
+      if (top.label !== UI.invoiceStep || !UI.batchDone(batchPdfs.length).test(top.description)) {
+        throw new Error(`the batch is not the newest node of the view: ${showRows(await runRows())}`);
+      }
+      log(`  batch: ${top.label} — ${top.description} (${top.icon})`);
+      if ((await batchRow.getAttribute('aria-expanded')) !== 'true') {
+        await batchRow.locator('.monaco-tl-twistie').click();
+      }
+      // The batch's children: the rows one level below it (aria-level 2), in the order shown.
+      const childRows = async () =>
+        sidebar.locator('.monaco-list-row[aria-level="2"]').evaluateAll(rows =>
+          rows
+            .map(r => ({
+              top: parseFloat(r.style.top || '0'),
+              label: ((r.querySelector('.label-name') || {}).textContent || '').replace(/\u00a0/g, ' ').trim(),
+              description: ((r.querySelector('.label-description') || {}).textContent || '')
+                .replace(/\u00a0/g, ' ')
+                .trim(),
+            }))
+            .sort((a, b) => a.top - b.top),
+        );
+      const children = await until(
+        async () => {
+          const c = await childRows();
+          return c.length >= batchPdfs.length && c;
+        },
+        {
+          timeout: 10000,
+          message: async () => `the expanded batch shows the children ${showRows(await childRows())}`,
+        },
+      );
+      for (const c of children) {
+        log(`    ${c.label} — ${c.description}`);
+      }
+      const names = children.map(c => c.label.split('/').pop());
+      if (
+        children.length !== batchPdfs.length ||
+        [...names].sort().join('|') !== [...batchPdfs].sort().join('|') ||
+        !children.every(c => UI.succeeded(UI.invoiceStep).test(c.description))
+      ) {
+        throw new Error(
+          `the batch's children should be the ${batchPdfs.length} PDFs of ${BATCH.folder}/ (${batchPdfs.join(', ')}; not ${BATCH.txt}), each "${UI.invoiceStep} · <duration>": ${showRows(children)}`,
+        );
+      }
+      const starts = await invoiceStarts();
+      const counts = batchPdfs.map(f => {
+        const s = starts.find(x => x.hash === batchHashes.get(f));
+        return [f, s ? s.count : 0];
+      });
+      log(`  stand-in starts: ${counts.map(([f, n]) => `${f} ×${n}`).join(', ')}`);
+      const wrong = counts.filter(([, n]) => n !== 1);
+      if (wrong.length) {
+        throw new Error(
+          `each PDF of the batch must be started exactly once; the stand-in counted ${wrong.map(([f, n]) => `${f} ×${n}`).join(', ')}`,
+        );
+      }
+      if (await page.locator('.notifications-toasts .notification-toast').count()) {
+        // the batch's summary message: out of the picture
+        await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
+      }
+      await wb.parkMouse(page);
+      await page.waitForTimeout(300);
+      await shot('batch-runs-view', { clean: true });
+    },
+  );
+
+  // 9. The README's screenshots: only a run that passed all of the above may replace them, and only
   // when asked (DOCUTRAY_UPDATE_DOCS=1), so an ordinary test run leaves the work tree clean.
   if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {
     await step(`copying the README screenshots to ${path.relative(h.REPO, README_IMAGES)}/`, async () => {

@@ -120,7 +120,7 @@ async function focused(page) {
   });
 }
 
-/** F1, type a command (">" is prefilled by F1), wait for it in the list, Enter. */
+/** F1, type a command (">" is prefilled by F1), wait for it in the list, move to it, Enter. */
 async function runFromPalette(page, command, { beforeEnter } = {}) {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
@@ -133,6 +133,21 @@ async function runFromPalette(page, command, { beforeEnter } = {}) {
     throw new Error(
       `the command palette has no "${command}"; it shows: ${(await quickPickLabels(page)).join(' | ') || '(nothing)'}`,
     );
+  }
+  // Several commands may contain the text ("Run DocuTray Step" and "Run DocuTray Step on Workspace
+  // Folder…"), the other one listed first: move down to the command named exactly (an ellipsis allowed).
+  const exact = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRe(command)}…?\\s*$`) }),
+  });
+  if (await exact.count()) {
+    for (let i = 0; i < 10 && !/\bfocused\b/.test((await exact.first().getAttribute('class')) || ''); i++) {
+      await page.keyboard.press('ArrowDown');
+    }
+    if (!/\bfocused\b/.test((await exact.first().getAttribute('class')) || '')) {
+      throw new Error(
+        `the command palette does not get to "${command}"; it shows: ${(await quickPickLabels(page)).join(' | ')}`,
+      );
+    }
   }
   if (beforeEnter) {
     await beforeEnter();
