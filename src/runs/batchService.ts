@@ -750,10 +750,26 @@ export class BatchService implements vscode.Disposable {
       parts.push(l10n.t('May have started (not sent again): {0}.', listNames(uncertain.map(name))));
     }
     const actions: MessageAction[] = [show];
+    if (failed.length) {
+      // A new batch of the files that failed (refused, or ERROR on DocuTray): never the uncertain ones.
+      actions.push({ title: l10n.t('Retry Failed'), run: () => this.retryFailed(batch, failed) });
+    }
     if (uncertain.length) {
       actions.push({ title: l10n.t('Review…'), run: () => this.reviewUncertain(batch.id) });
     }
     showMessage('warning', parts.join(' '), actions);
+  }
+
+  /** "Retry Failed": the failed files of a batch as a new batch, with the same step (hashes kept). */
+  retryFailed(batch: StoredBatch, failed: readonly BatchFile[]): Promise<StoredBatch | undefined> {
+    this.log.info(`retrying ${failed.length} failed files of batch ${batch.id} as a new batch`);
+    return this.run({
+      step: { id: batch.stepId, name: batch.stepName ?? batch.stepId },
+      files: failed.map(f => {
+        const uri = vscode.Uri.parse(f.uri);
+        return { uri, label: f.label ?? fileName(uri), sha256: f.sha256 };
+      }),
+    });
   }
 
   dispose(): void {

@@ -562,4 +562,44 @@ describe('batches', function () {
     );
     assert.match(after.contextValue ?? '', /\bfinished\b/);
   });
+  it('Retry Failed in the summary runs the failed files again as a new batch, each once more', async () => {
+    const folder = 'batch-retry-it';
+    await removeFolder(folder);
+    await pdfVariant(`${folder}/f1.pdf`, 'retry-1');
+    await pdfVariant(`${folder}/f2.pdf`, 'retry-2');
+    const seq = await lastSeq();
+    let retried = 0;
+    const answers = answerMessages((message, items) => {
+      if (/^Run .* on \d+ documents\?/.test(message)) {
+        return 'Run';
+      }
+      if (/Failed: /.test(message) && items.includes('Retry Failed') && retried++ === 0) {
+        return 'Retry Failed';
+      }
+      return undefined;
+    });
+    try {
+      const first = await runFolder(workspaceFile(folder), 'it-failing');
+      assert.deepStrictEqual(
+        first?.files.map(f => f.state),
+        ['failed', 'failed'],
+      );
+      // The retry is a batch of its own: wait for its summary.
+      await waitFor(
+        'the retried batch to end',
+        () => answers.shown.filter(m => /Failed: /.test(m.message)).length >= 2 || undefined,
+        30000,
+      );
+    } finally {
+      answers.restore();
+      await removeFolder(folder);
+    }
+    const summaries = answers.shown.filter(m => /Failed: /.test(m.message));
+    assert.ok(summaries[0].items.includes('Retry Failed'), JSON.stringify(summaries[0]));
+    const sent = postsSince(await standIn.requests(), seq).map(p => p.multipart?.files[0]?.filename);
+    assert.deepStrictEqual(sent.sort(), ['f1.pdf', 'f1.pdf', 'f2.pdf', 'f2.pdf'], 'each started once per batch');
+    const batches = (await api.runsTree.getChildren()).filter(n => (n as { kind?: string }).kind === 'batch');
+    const forStep = batches.filter(n => (n as { batch: BatchInfo }).batch.stepId === 'it-failing');
+    assert.ok(forStep.length >= 2, 'two batches in the Runs view');
+  });
 });
