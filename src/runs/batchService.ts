@@ -15,7 +15,7 @@ import {
   resumeCancelled,
   summarizeBatch,
 } from '../core/runs/batch';
-import { StoredBatch, fileStateOf, runStateOf } from '../core/runs/batchFiles';
+import { BATCHES_DIR, StoredBatch, fileStateOf, runStateOf } from '../core/runs/batchFiles';
 import { runBatch } from '../core/runs/batchRunner';
 import { BatchStore } from '../core/runs/batchStore';
 import { RunRecord, executionDurationMs, isInFlight, recentDurations } from '../core/runs/history';
@@ -84,6 +84,8 @@ export class BatchService implements vscode.Disposable {
   private readonly fileChains = new Map<string, Promise<void>>();
   private budget: RequestBudget | undefined;
   private resuming: Promise<number> = Promise.resolve(0);
+  private watching: vscode.Disposable | undefined;
+  private disposed = false;
 
   constructor(
     storageUri: vscode.Uri,
@@ -96,6 +98,44 @@ export class BatchService implements vscode.Disposable {
     this.store = new BatchStore(storageUri.fsPath, {
       onProblem: p => this.log.warn(`${p.message}: ${p.movedTo ? `kept as ${p.movedTo}` : p.file}`),
     });
+    void this.watch(storageUri);
+  }
+
+  /**
+   * Other windows' batches, as they write them: a change in `batches/` reads the batches again
+   * (debounced; the ones this window drives stay as held here). The folder is made first: a watcher on
+   * a folder that does not exist yet hears nothing.
+   */
+  private async watch(storageUri: vscode.Uri): Promise<void> {
+    const dir = vscode.Uri.joinPath(storageUri, BATCHES_DIR);
+    await Promise.resolve(vscode.workspace.fs.createDirectory(dir)).catch(e =>
+      this.log.warn(`could not create the batches folder: ${(e as Error).message}`),
+    );
+    if (this.disposed) {
+      return;
+    }
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(dir, '*.json'));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const changed = new Set<string>();
+    const onFile = (uri: vscode.Uri) => {
+      changed.add(uri.path.slice(uri.path.lastIndexOf('/') + 1, -'.json'.length));
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        // This window's own writes of the batches it drives change nothing here.
+        const others = [...changed].some(id => !this.driving.has(id));
+        changed.clear();
+        if (others) {
+          this.loading = this.reload();
+        }
+      }, 150);
+    };
+    this.watching = vscode.Disposable.from(
+      watcher,
+      watcher.onDidCreate(onFile),
+      watcher.onDidChange(onFile),
+      watcher.onDidDelete(onFile),
+      { dispose: () => clearTimeout(timer) },
+    );
   }
 
   private get history() {
@@ -783,6 +823,8 @@ export class BatchService implements vscode.Disposable {
       }
     }
     this.persistTimers.clear();
+    this.disposed = true;
+    this.watching?.dispose();
     this.changed.dispose();
   }
 }

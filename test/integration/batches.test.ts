@@ -602,4 +602,30 @@ describe('batches', function () {
     const forStep = batches.filter(n => (n as { batch: BatchInfo }).batch.stepId === 'it-failing');
     assert.ok(forStep.length >= 2, 'two batches in the Runs view');
   });
+  it("shows another window's batch as it writes it, and drops it when that window removes it", async () => {
+    const id = `batch_other_${Date.now().toString(36)}`;
+    const file = vscode.Uri.joinPath(api.storageUri, 'batches', `${id}.json`);
+    const other = {
+      version: 1,
+      id,
+      stepId: 'it-fast',
+      stepName: 'Fast (other window)',
+      createdAt: Date.now(),
+      startedAt: Date.now(),
+      endedAt: Date.now(),
+      owner: 'another-window',
+      files: [
+        { uri: workspaceFile('sample.pdf').toString(), label: 'sample.pdf', state: 'succeeded', endedAt: Date.now() },
+      ],
+    };
+    const shown = async () =>
+      (await api.runsTree.getChildren()).some(n => (n as { batch?: BatchInfo }).batch?.id === id);
+    await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify(other), 'utf8'));
+    try {
+      await waitFor("the other window's batch in the Runs view", async () => (await shown()) || undefined, 10000);
+    } finally {
+      await vscode.workspace.fs.delete(file);
+    }
+    await waitFor('the batch to leave the Runs view', async () => !(await shown()) || undefined, 10000);
+  });
 });
