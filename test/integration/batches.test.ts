@@ -109,6 +109,25 @@ async function runFolder(folder: vscode.Uri, stepId = 'it-fast'): Promise<BatchI
   return vscode.commands.executeCommand<BatchInfo | undefined>('docutray.runStep', { stepId, folder });
 }
 
+/** The fixture folder run with `docutray.batch.reprocess` set: the batch, what was shown, and the last request before it. */
+async function runFixtureFolder(
+  reprocess: 'ask' | 'skip' | 'always',
+  skipAnswer?: 'Skip' | 'Process Again',
+): Promise<{ batch: BatchInfo; shown: Shown[]; seq: number }> {
+  await vscode.workspace
+    .getConfiguration()
+    .update('docutray.batch.reprocess', reprocess, vscode.ConfigurationTarget.Workspace);
+  const seq = await lastSeq();
+  const answers = confirming(skipAnswer);
+  try {
+    const batch = await runFolder(workspaceFile(FOLDER));
+    assert.ok(batch, 'the command returned the batch');
+    return { batch, shown: answers.shown, seq };
+  } finally {
+    answers.restore();
+  }
+}
+
 describe('batches', function () {
   this.timeout(90000);
   useTestSteps();
@@ -151,19 +170,10 @@ describe('batches', function () {
   let resumed: { id: string; uris: Record<string, vscode.Uri> } | undefined;
 
   it('runs a folder: every document once, leaving out files.exclude, docutray.batch.exclude and non-documents', async () => {
-    await config().update('docutray.batch.reprocess', 'always', vscode.ConfigurationTarget.Workspace);
-    const seq = await lastSeq();
-    const answers = confirming();
-    let batch: BatchInfo | undefined;
-    try {
-      batch = await runFolder(workspaceFile(FOLDER));
-    } finally {
-      answers.restore();
-    }
-    assert.ok(batch, 'the command returned the batch');
+    const { batch, shown, seq } = await runFixtureFolder('always');
     assert.deepStrictEqual(batch.files.map(f => f.label).sort(), [...expected].sort());
-    const confirm = answers.shown.find(m => /^Run .* on 3 documents\?/.test(m.message));
-    assert.ok(confirm, `the confirmation names 3 documents: ${JSON.stringify(answers.shown)}`);
+    const confirm = shown.find(m => /^Run .* on 3 documents\?/.test(m.message));
+    assert.ok(confirm, `the confirmation names 3 documents: ${JSON.stringify(shown)}`);
     assert.match(confirm.message, /About 7 requests/);
     assert.deepStrictEqual(
       batch.files.map(f => f.state),
@@ -179,8 +189,8 @@ describe('batches', function () {
       assert.strictEqual(p.multipart?.files[0]?.sha256, sha256(bytes), `${name} sent whole`);
     }
     // One summary at the end, naming no failure.
-    const summary = answers.shown.filter(m => /finished on 3 documents/.test(m.message));
-    assert.strictEqual(summary.length, 1, JSON.stringify(answers.shown));
+    const summary = shown.filter(m => /finished on 3 documents/.test(m.message));
+    assert.strictEqual(summary.length, 1, JSON.stringify(shown));
     // Each file's run is recorded, with the batch id, the document's hash and DocuTray's duration.
     const runs = (await api.runs()) as unknown as Array<{
       batchId?: string;
@@ -223,16 +233,7 @@ describe('batches', function () {
   });
 
   it('skips what this step already processed with reprocess: skip, and the skipped files say "reused"', async () => {
-    await config().update('docutray.batch.reprocess', 'skip', vscode.ConfigurationTarget.Workspace);
-    const seq = await lastSeq();
-    const answers = confirming();
-    let batch: BatchInfo | undefined;
-    try {
-      batch = await runFolder(workspaceFile(FOLDER));
-    } finally {
-      answers.restore();
-    }
-    assert.ok(batch);
+    const { batch, seq } = await runFixtureFolder('skip');
     assert.deepStrictEqual(
       batch.files.map(f => f.state),
       ['skipped', 'skipped', 'skipped'],
@@ -266,18 +267,10 @@ describe('batches', function () {
   });
 
   it('runs everything again with reprocess: always', async () => {
-    await config().update('docutray.batch.reprocess', 'always', vscode.ConfigurationTarget.Workspace);
-    const seq = await lastSeq();
-    const answers = confirming();
-    try {
-      const batch = await runFolder(workspaceFile(FOLDER));
-      assert.ok(batch);
-      assert.ok(batch.files.every(f => f.state === 'succeeded'));
-    } finally {
-      answers.restore();
-    }
+    const { batch, seq, shown } = await runFixtureFolder('always');
+    assert.ok(batch.files.every(f => f.state === 'succeeded'));
     assert.strictEqual(postsSince(await standIn.requests(), seq).length, 3);
-    assert.ok(!answers.shown.some(m => /already processed/.test(m.message)), 'not asked');
+    assert.ok(!shown.some(m => /already processed/.test(m.message)), 'not asked');
   });
 
   it('asks with reprocess: ask — Skip reuses, Process Again starts', async () => {

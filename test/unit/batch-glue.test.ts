@@ -18,31 +18,14 @@ import {
   runStateOf,
 } from '../../src/core/runs/batchFiles';
 import { BatchStore } from '../../src/core/runs/batchStore';
-import {
-  RunRecord,
-  boundHistory,
-  executionDurationMs,
-  parseRunRecord,
-  recentDurations,
-} from '../../src/core/runs/history';
+import { boundHistory, executionDurationMs, parseRunRecord, recentDurations } from '../../src/core/runs/history';
 import { StoreProblem } from '../../src/core/runs/runStore';
 import { SUPPORTED_EXTENSIONS } from '../../src/core/documents/mime';
+import { runRecord } from './run-records';
 
 const HASH = 'a'.repeat(64);
 
-function rec(id: string, state: RunRecord['state'], extra: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id,
-    source: `file:///ws/${id}.pdf`,
-    sourceName: `${id}.pdf`,
-    stepId: 's',
-    stepName: 'S',
-    state,
-    startedAt: 1000,
-    updatedAt: 1000,
-    ...extra,
-  };
-}
+const rec = runRecord;
 
 describe('run records: sha256, durationMs, batchId', () => {
   it('keeps valid values', () => {

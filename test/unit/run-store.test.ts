@@ -19,20 +19,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RunRecord } from '../../src/core/runs/history';
 import { RunStore, StoreProblem } from '../../src/core/runs/runStore';
+import { runRecord } from './run-records';
 
 function rec(id: string, state: RunRecord['state'], extra: Partial<RunRecord> = {}): RunRecord {
-  const now = Date.now();
-  return {
-    id,
-    source: `file:///ws/${id}.pdf`,
-    sourceName: `${id}.pdf`,
-    stepId: 's',
-    stepName: 'S',
-    state,
-    startedAt: now,
-    updatedAt: now,
-    ...extra,
-  };
+  return runRecord(id, state, { startedAt: Date.now(), ...extra });
 }
 
 describe('the shared run store', () => {

@@ -21,19 +21,10 @@ import {
   toStoredResult,
 } from '../../src/core/results/storedResult';
 import { InvalidInputError } from '../../src/core/api/errors';
+import { runRecord } from './run-records';
 
 function rec(id: string, state: RunRecord['state'], startedAt: number, executionId?: string): RunRecord {
-  return {
-    id,
-    source: `file:///ws/${id}.pdf`,
-    sourceName: `${id}.pdf`,
-    stepId: 's',
-    stepName: 'S',
-    state,
-    startedAt,
-    updatedAt: startedAt,
-    executionId,
-  };
+  return runRecord(id, state, { startedAt, executionId });
 }
 
 describe('core run models', () => {

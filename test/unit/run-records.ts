@@ -1,0 +1,17 @@
+/** A run record for unit tests: a file under /ws, step `s`; `extra` overrides anything. */
+import type { RunRecord } from '../../src/core/runs/history';
+
+export function runRecord(id: string, state: RunRecord['state'], extra: Partial<RunRecord> = {}): RunRecord {
+  const startedAt = extra.startedAt ?? 1000;
+  return {
+    id,
+    source: `file:///ws/${id}.pdf`,
+    sourceName: `${id}.pdf`,
+    stepId: 's',
+    stepName: 'S',
+    state,
+    startedAt,
+    updatedAt: startedAt,
+    ...extra,
+  };
+}
