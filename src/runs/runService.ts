@@ -154,13 +154,14 @@ export class RunService {
     const timings: string[] = [];
     const mark = (name: string) => timings.push(`${name} ${Date.now() - now} ms`);
     try {
-      // The document's hash, so a later folder run knows this step processed it (workspace files on disk).
-      if (target.metadataFor?.scheme === 'file') {
-        show(l10n.t('reading'));
-        run.sha256 = await lazyBatches()
-          .sha256OfFile(target.metadataFor.fsPath, { signal: abort.signal })
-          .catch(() => undefined);
-      }
+      // The document's hash, so a later folder run knows this step processed it (workspace files on
+      // disk): read beside the upload, not before it, and kept with the execution id.
+      const hashing =
+        target.metadataFor?.scheme === 'file'
+          ? lazyBatches()
+              .sha256OfFile(target.metadataFor.fsPath, { signal: abort.signal })
+              .catch(() => undefined)
+          : Promise.resolve(undefined);
       // On disk before the request leaves: a reload mid-upload then shows "may have started". A copy:
       // the history's objects are replaced when it is read again; this one is the run's own.
       await this.history.add({ ...run });
@@ -190,7 +191,11 @@ export class RunService {
       await this.apply(
         run,
         { type: 'started', executionId: started.id },
-        { stepName: displayStepName(step, started.stepName), serviceStepName: started.stepName },
+        {
+          stepName: displayStepName(step, started.stepName),
+          serviceStepName: started.stepName,
+          sha256: await hashing,
+        },
       );
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
