@@ -23,7 +23,7 @@
  *  - a run that has an execution id never becomes `failed` or `mayHaveStarted`: its id is never lost.
  */
 import { DocuTrayError, StepFailedError } from '../api/errors';
-import { RunRecord, RunState, isInFlight } from './history';
+import { RunRecord, isInFlight } from './history';
 import { hasDocument, parseRunSource } from './source';
 
 export type RunEvent =
@@ -43,19 +43,6 @@ export type RunChange = Partial<Pick<RunRecord, 'state' | 'executionId' | 'finis
   stage?: undefined;
 };
 
-const ENDED: ReadonlySet<RunState> = new Set([
-  'SUCCESS',
-  'ERROR',
-  'failed',
-  'cancelled',
-  'mayHaveStarted',
-  'unavailable',
-]);
-
-export function hasEnded(r: Pick<RunRecord, 'state'>): boolean {
-  return ENDED.has(r.state);
-}
-
 /**
  * The next state of a run. A run that has ended changes only when it is resumed (see
  * {@link resumeChange}); a run with an execution id never loses it and never becomes `failed`.
@@ -65,7 +52,7 @@ export function transition(
   event: RunEvent,
   now = Date.now(),
 ): RunChange | undefined {
-  const waiting = !hasEnded(run);
+  const waiting = isInFlight(run);
   switch (event.type) {
     case 'started':
       return waiting && run.state === 'starting' ? { state: 'ENQUEUED', executionId: event.executionId } : undefined;
