@@ -442,6 +442,12 @@ export class BatchService implements vscode.Disposable {
     if (!b || !uncertain.length) {
       return 0;
     }
+    if (b.owner !== this.history.me && !this.driving.has(id)) {
+      // Answered after another window took the batch over (or its window went): Resume claims it
+      // first and then asks here, or says another window runs it. Never a write over its record.
+      await this.resumeBatch(id);
+      return 0;
+    }
     const picked = await vscode.window.showQuickPick(
       uncertain.map(f => ({
         label: f.label ?? fileName(vscode.Uri.parse(f.uri)),
