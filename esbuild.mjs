@@ -1,6 +1,6 @@
 // The official extension bundling recipe (vscode-extension-samples/esbuild-sample): CommonJS
-// bundles for Node with `vscode` external, minified without sourcemaps for production — split in four
-// (see lazyRuntimePlugin, lazyMimeTypesPlugin and lazyBatchesPlugin).
+// bundles for Node with `vscode` external, minified without sourcemaps for production — split in three
+// (see lazyRuntimePlugin and lazyMimeTypesPlugin).
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,46 +72,6 @@ const lazyMimeTypesPlugin = {
   },
 };
 
-/**
- * The runtime's `require('./batches')` (src/lazyBatches.ts) stays a require of a fourth bundle,
- * dist/batches.js: folder runs, the batch runner, its poll planner, the skip rule, hashing and the
- * table export. Only a batch or an export needs them, and inlined they would break the size budget of
- * the first bundles.
- * @type {import('esbuild').Plugin}
- */
-const lazyBatchesPlugin = {
-  name: 'lazy-batches',
-  setup(build) {
-    build.onResolve({ filter: /^\.\/batches$/ }, args =>
-      args.importer.endsWith(path.join('src', 'lazyBatches.ts')) ? { path: './batches.js', external: true } : undefined,
-    );
-  },
-};
-
-/**
- * In dist/batches.js, the API errors are the runtime's own classes, not a second copy: the batch runner
- * tells a start that may have happened (StartUncertainError) from a refusal by `instanceof`, and the
- * errors it passes on are presented by the runtime, which does the same. runtime.ts exports them as
- * `errorClasses`; the runtime is loaded (it is what requires dist/batches.js) before this runs.
- * @type {import('esbuild').Plugin}
- */
-const sharedErrorsPlugin = {
-  name: 'shared-errors',
-  setup(build) {
-    const errors = path.resolve('src', 'core', 'api', 'errors.ts');
-    build.onResolve({ filter: /[\\/]errors$/ }, args =>
-      path.resolve(args.resolveDir, `${args.path}.ts`) === errors
-        ? { path: errors, namespace: 'runtime-errors' }
-        : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'runtime-errors' }, () => ({
-      contents: "module.exports = require('./runtime.js').errorClasses;",
-      loader: 'js',
-    }));
-    build.onResolve({ filter: /^\.\/runtime\.js$/ }, () => ({ path: './runtime.js', external: true }));
-  },
-};
-
 const common = {
   bundle: true,
   format: 'cjs',
@@ -133,12 +93,7 @@ const contexts = [
       runtime: 'src/runtime.ts',
       'mime-types': 'node_modules/mime-types/index.js',
     },
-    plugins: [lazyRuntimePlugin, lazyMimeTypesPlugin, lazyBatchesPlugin, esbuildProblemMatcherPlugin],
-  }),
-  await esbuild.context({
-    ...common,
-    entryPoints: { batches: 'src/batches.ts' },
-    plugins: [sharedErrorsPlugin, lazyMimeTypesPlugin, esbuildProblemMatcherPlugin],
+    plugins: [lazyRuntimePlugin, lazyMimeTypesPlugin, esbuildProblemMatcherPlugin],
   }),
 ];
 if (watch) {

@@ -107,16 +107,22 @@ async function resumeIfAny(storageUri: vscode.Uri, resume: () => Promise<void>):
   }
 }
 
-/** A stored batch not cancelled with a file not terminal (as core/runs/batch.ts isBatchAlive, without loading it). */
+/**
+ * A stored batch that may have work left, without loading it: not cancelled and not seen to end by the
+ * window that drove it (its runs say the rest, once loaded). A file of the older layout: a file not ended.
+ */
 function batchAlive(text: string | undefined): boolean {
   try {
-    const b = text === undefined ? undefined : (JSON.parse(text) as { cancelledAt?: unknown; files?: unknown });
+    const b = text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown> | null);
+    if (!b || b.cancelledAt !== undefined) {
+      return false;
+    }
+    if (b.version !== 1) {
+      return b.endedAt === undefined;
+    }
     const terminal = ['succeeded', 'failed', 'unavailable', 'cancelled', 'skipped'];
     return (
-      !!b &&
-      b.cancelledAt === undefined &&
-      Array.isArray(b.files) &&
-      b.files.some(f => !terminal.includes((f as { state?: string } | null)?.state ?? ''))
+      Array.isArray(b.files) && b.files.some(f => !terminal.includes((f as { state?: string } | null)?.state ?? ''))
     );
   } catch {
     return false; // damaged: the store moves it aside when it loads

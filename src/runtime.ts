@@ -8,9 +8,6 @@ import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSys
 import { RunsNode, RunsView } from './runs/runsView';
 import { createServices } from './services';
 
-/** The API error classes, for dist/batches.js to share rather than copy (see esbuild.mjs). */
-export * as errorClasses from './core/api/errors';
-
 /**
  * Everything behind the commands, the results file system and the runs view. Its own bundle
  * (dist/runtime.js), loaded on the first command, result read, runs-view visit or run to resume — not at

@@ -12,11 +12,10 @@ import { RunStatusBar } from './runs/statusBar';
 import { ResultStore } from './results/resultStore';
 import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
-import { Batches } from './runs/batches';
-import { lazyBatches } from './lazyBatches';
-import type { RunRecord } from './core/runs/history';
+import { BatchRecords } from './batches/batchRecords';
+import { BatchService } from './batches/batchService';
 import { RunsView } from './runs/runsView';
-import type { ResultSaver } from './results/resultSaver';
+import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
 import { UsageService } from './api/usage';
 import * as settings from './settings';
@@ -30,8 +29,7 @@ export interface Services {
   statusBar: RunStatusBar;
   errors: ErrorPresenter;
   runs: RunService;
-  /** Batches (their service loads with dist/batches.js, on first need). */
-  batches: Batches;
+  batches: BatchService;
   steps: StepPicker;
   runsView: RunsView;
   usage: UsageService;
@@ -50,8 +48,8 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
-  // The runs of batches still alive, for the history bound (set once the batches exist).
-  const known: { keeps: () => (run: RunRecord) => boolean } = { keeps: () => () => false };
+  // The batches, whose runs the history bound keeps or drops together (set once the batches exist).
+  const batchesOf: { service?: BatchService } = {};
   const history = new RunHistory(
     context.globalStorageUri,
     log.scoped('history'),
@@ -87,26 +85,27 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
               )
             : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message)),
         ),
-      keeps: () => known.keeps(),
+      groups: () => batchesOf.service?.groups(),
+      removeGroups: async ids => batchesOf.service?.removeRecords(ids),
     },
   );
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
-  const batches = new Batches(
-    context.globalStorageUri.fsPath,
-    () =>
-      new (lazyBatches().BatchService)(context.globalStorageUri, clients, runs, statusBar, errors, log.scoped('batch')),
+  const batches = new BatchService(
+    new BatchRecords(context.globalStorageUri, history, log.scoped('batch')),
+    clients,
+    runs,
+    statusBar,
+    errors,
+    log.scoped('batch'),
   );
-  // A batch's runs stay while it is alive; before this window read the batches, every batch's run stays.
-  known.keeps = () => (batches.loaded ? lazyBatches().batchKeepsRun(batches.known()) : run => !!run.batchId);
+  batchesOf.service = batches;
   // A window that drove a run or a batch closed or crashed: this one takes it over (one window wins each).
   history.onDidFindOrphans(() => {
     void runs.resume().catch(e => errors.report(e, 'take over runs'));
     void batches.resume().catch(e => errors.report(e, 'take over batches'));
   });
-  // Saving results as files (docutray.saveResults.mode) is in dist/batches.js too: most runs never need it.
-  let saver: ResultSaver | undefined;
+  const saver = new ResultSaver(log.scoped('save'));
   runs.onResult(async result => {
-    saver ??= new (lazyBatches().ResultSaver)(log.scoped('save'));
     await saver.save(result);
   });
   const runsView = new RunsView(history, batches);
@@ -114,7 +113,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   // After a run or a batch ends (once, however many files), this month's figures are fetched again.
   statusBar.onDidBecomeIdle(() => void usage.refresh());
   usage.onDidChange(() => statusBar.setUsage(usage.describe()));
-  context.subscriptions.push(log, statusBar, history, batches, runsView, usage);
+  context.subscriptions.push(log, statusBar, history, batches.records, batches, runsView, usage);
   return {
     log,
     apiKeys,

@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import type { OverwritePolicy, SaveMode } from './core/results/saveTarget';
 import { DEFAULT_BASE_URL } from './core/api/endpoint';
 import { StepDefinition, parseSteps } from './core/runs/steps';
-import type { ReprocessMode } from './core/runs/skip';
+import type { ReprocessMode } from './core/batches/skip';
 
 export const SECTION = 'docutray';
 export const BASE_URL_ENV = 'DOCUTRAY_BASE_URL';

@@ -29,6 +29,9 @@ export const COMMAND_IDS = [
   'docutray.runStepOnWorkspace',
   'docutray.batches.cancel',
   'docutray.batches.resume',
+  'docutray.batches.review',
+  'docutray.batches.retryFailed',
+  'docutray.batches.revealFolder',
   'docutray.runs.export',
 ] as const;
 

@@ -1,5 +1,13 @@
 import type { Services } from '../services';
-import { lazyBatches } from '../lazyBatches';
+import {
+  cancelBatchCommand,
+  resumeBatchCommand,
+  retryFailedCommand,
+  revealBatchFolder,
+  reviewBatchCommand,
+  runStepOnWorkspace,
+} from '../batches/batchCommands';
+import { exportResults } from './exportCommand';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from './apiKey';
 import { checkExecution } from './checkExecution';
@@ -54,10 +62,13 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
       await s.batches.resume();
       return resumed;
     },
-    'docutray.runStepOnWorkspace': a => lazyBatches().runStepOnWorkspace(s, a),
-    'docutray.batches.cancel': a => lazyBatches().cancelBatchCommand(s, a),
-    'docutray.batches.resume': a => lazyBatches().resumeBatchCommand(s, a),
-    'docutray.runs.export': (...a) => lazyBatches().exportResults(s, ...a),
+    'docutray.runStepOnWorkspace': a => runStepOnWorkspace(s, a),
+    'docutray.batches.cancel': a => cancelBatchCommand(s, a),
+    'docutray.batches.resume': a => resumeBatchCommand(s, a),
+    'docutray.batches.review': a => reviewBatchCommand(s, a),
+    'docutray.batches.retryFailed': a => retryFailedCommand(s, a),
+    'docutray.batches.revealFolder': a => revealBatchFolder(s, a),
+    'docutray.runs.export': (...a) => exportResults(s, ...a),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(

@@ -146,12 +146,15 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
 
 export async function removeRuns(s: Services, arg: unknown, selection?: unknown): Promise<number> {
   const picked = Array.isArray(selection) && selection.length ? selection : [arg];
-  // A batch node: the batch goes with its runs (cancelled first when it runs here).
+  // A batch node: the batch goes with its runs (cancelled first when it runs here). A batch's own run goes
+  // only with its batch: without it, its document would look never sent.
   const batches = picked.filter(isBatchNode).map(b => b.batch.id);
   if (batches.length) {
-    await s.batches.load().remove(batches);
+    await s.batches.remove(batches);
   }
-  const runs = (await Promise.all(picked.map(a => runFrom(s, a)))).filter((r): r is RunRecord => !!r);
+  const runs = (await Promise.all(picked.map(a => runFrom(s, a)))).filter(
+    (r): r is RunRecord => !!r && (!r.batchId || !s.batches.records.get(r.batchId)),
+  );
   for (const r of runs.filter(isInFlight)) {
     s.runs.cancel(r.id);
   }
@@ -159,9 +162,14 @@ export async function removeRuns(s: Services, arg: unknown, selection?: unknown)
 }
 
 export async function clearFinished(s: Services): Promise<number> {
-  // An unavailable run's result is still to fetch: clearing it would lose its execution id.
-  const finished = (await s.runs.history.all()).filter(r => !isKept(r));
-  if (!finished.length) {
+  // An unavailable run's result is still to fetch, and a run that may have started waits for a decision:
+  // clearing either would lose what only its record knows. A batch goes whole, once it is over.
+  const batches = (await s.batches.all()).filter(b => !s.batches.isAlive(b) && !s.batches.isDriving(b.id));
+  const over = new Set(batches.map(b => b.id));
+  const finished = (await s.runs.history.all()).filter(
+    r => !isKept(r) && (!r.batchId || over.has(r.batchId) || !s.batches.records.get(r.batchId)),
+  );
+  if (!finished.length && !batches.length) {
     return 0;
   }
   const clear = l10n.t('Clear');
@@ -173,14 +181,9 @@ export async function clearFinished(s: Services): Promise<number> {
   if (ok !== clear) {
     return 0;
   }
-  const removed = (await s.runs.history.remove(finished.map(r => r.id))).length;
-  // Batches that are over go too (a batch still alive keeps its node: it has files to send or to decide on).
-  const impl = s.batches.loaded;
-  const over = impl ? (await impl.all()).filter(b => !impl.isAlive(b) && !impl.isDriving(b.id)).map(b => b.id) : [];
-  if (impl && over.length) {
-    await impl.remove(over);
-  }
-  return removed;
+  // The batches first: a batch must never be left without its runs.
+  await s.batches.removeRecords([...over]);
+  return (await s.runs.history.remove(finished.map(r => r.id))).length;
 }
 
 export function cancelRun(s: Services, arg: unknown): number {

@@ -7,11 +7,10 @@ import { RunOutcome, RunTarget, fileTarget, urlTarget } from '../runs/runTargets
 import { plainText } from '../core/text/plainText';
 import { offerToSaveStepName } from '../runs/stepNaming';
 import type { Services } from '../services';
-import * as settings from '../settings';
 import { InvalidInputError } from '../core/api/errors';
 import { ensureApiKey } from './apiKey';
-import { lazyBatches } from '../lazyBatches';
-import type { StoredBatch } from '../core/runs/batchFiles';
+import { runFilesAsBatch, runStepOnFolder } from '../batches/batchCommands';
+import type { BatchRecord } from '../core/batches/record';
 
 /** Arguments a keybinding or another extension may pass instead of explorer URIs. */
 export interface RunStepArgs {
@@ -38,14 +37,6 @@ function asArgs(arg: unknown): RunStepArgs | undefined {
     : undefined;
 }
 
-async function chooseStep(s: Services, stepId: string | undefined, title: string): Promise<StepDefinition | undefined> {
-  if (stepId) {
-    const configured = settings.steps().steps.find(step => step.id === stepId);
-    return configured ?? { id: stepId, name: stepId };
-  }
-  return s.steps.pick(title);
-}
-
 /**
  * `docutray.runStep`: from the explorer (clicked file + selection), the editor title (its file), the
  * palette (the active editor's file, else an open dialog), or a keybinding with `{ stepId, uris }`.
@@ -54,15 +45,15 @@ export async function runStep(
   s: Services,
   arg0?: unknown,
   arg1?: unknown,
-): Promise<RunOutcome[] | StoredBatch | undefined> {
+): Promise<RunOutcome[] | BatchRecord | undefined> {
   const args = asArgs(arg0);
   if (args?.folder) {
-    return lazyBatches().runStepOnFolder(s, args.folder, args.stepId);
+    return runStepOnFolder(s, args.folder, args.stepId);
   }
   // The explorer: a folder runs on every document under it (one folder clicked, nothing else selected).
   const selection = Array.isArray(arg1) ? arg1.filter((u): u is vscode.Uri => u instanceof vscode.Uri) : [];
   if (arg0 instanceof vscode.Uri && selection.length <= 1 && (await isFolder(arg0))) {
-    return lazyBatches().runStepOnFolder(s, arg0);
+    return runStepOnFolder(s, arg0);
   }
   let candidates: vscode.Uri[];
   if (args?.uris?.length) {
@@ -99,13 +90,13 @@ export async function runStep(
     eligible.length === 1
       ? l10n.t('Run a DocuTray step on {0}', fileName(eligible[0]))
       : l10n.t('Run a DocuTray step on {0} files', eligible.length);
-  const step = await chooseStep(s, args?.stepId, title);
+  const step = await s.steps.choose(args?.stepId, title);
   if (!step) {
     return undefined;
   }
   // Several files picked together in the explorer are one batch; a single file is a single run (never skipped).
   if (eligible.length > 1 && (args?.batch || selection.length > 1)) {
-    return lazyBatches().runFilesAsBatch(s, eligible, step);
+    return runFilesAsBatch(s, eligible, step);
   }
   return runAndOfferName(s, eligible.map(fileTarget), step);
 }
@@ -165,7 +156,7 @@ export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutc
     return undefined;
   }
   const target = urlTarget(url);
-  const step = await chooseStep(s, args?.stepId, l10n.t('Run a DocuTray step on {0}', target.name));
+  const step = await s.steps.choose(args?.stepId, l10n.t('Run a DocuTray step on {0}', target.name));
   if (!step) {
     return undefined;
   }

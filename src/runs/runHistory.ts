@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { basename } from 'node:path';
-import { RunRecord, boundHistory, isInFlight } from '../core/runs/history';
+import { RunGroup, RunRecord, boundHistory, isInFlight } from '../core/runs/history';
 import { ResumeDecision, mayClaimNow, resumeDecision } from '../core/runs/ownership';
 import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
 import { ScopedLog } from '../log';
@@ -13,8 +13,13 @@ export interface RunHistoryOptions {
   onProblem?: (p: StoreProblem) => void;
   /** Whether a workspace folder of this window holds the run's source (such a window takes an orphan over first). */
   holdsSource?: (run: RunRecord) => boolean;
-  /** Runs the history bound must keep besides its own rules (the runs of batches still alive); asked once per bound. */
-  keeps?: () => (run: RunRecord) => boolean;
+  /**
+   * The batches, whose runs the bound keeps or drops together; undefined while they have not been read (then
+   * every run of a batch stays). Asked once per bound.
+   */
+  groups?: () => RunGroup[] | undefined;
+  /** Removes the batches the bound drops, before their runs go (a batch must never outlive its runs). */
+  removeGroups?: (ids: string[]) => Promise<void>;
 }
 
 /** A run this window may now drive, claimed from a window that is gone. */
@@ -71,6 +76,9 @@ export class RunHistory implements vscode.Disposable {
       () => this.checkOwners(),
     );
   }
+
+  /** Whether this window follows a run (polls it) now: a run it owns that nobody follows is taken up again. */
+  following: (id: string) => boolean = () => true;
 
   /** This window's id: the owner of the runs it starts. */
   get me(): string {
@@ -200,6 +208,11 @@ export class RunHistory implements vscode.Disposable {
     return [...this.runs.values()];
   }
 
+  /** The runs as this window holds them now (empty before the first read): for views and bounds that must not wait. */
+  snapshot(): RunRecord[] {
+    return [...this.runs.values()];
+  }
+
   async get(id: string): Promise<RunRecord | undefined> {
     await this.all();
     return this.runs.get(id);
@@ -231,8 +244,95 @@ export class RunHistory implements vscode.Disposable {
   }
 
   /**
+   * Creates a run only where none is (the fence before a batch's start: exactly one window, once, may send
+   * it); false when a record with that id exists already. The bound is applied later, when the batch ends.
+   */
+  async create(run: RunRecord): Promise<boolean> {
+    await this.all();
+    if (isInFlight(run)) {
+      run.owner ??= this.me;
+    }
+    if (!(await this.store.create(run))) {
+      const there = await this.store.read(run.id).catch(() => undefined);
+      if (there) {
+        this.merge(there);
+        this.changed.fire(undefined);
+      }
+      return false;
+    }
+    this.runs.set(run.id, run);
+    this.changed.fire(run);
+    return true;
+  }
+
+  /**
+   * Records the execution id of a start DocuTray answered, even when another window owns the run by now
+   * (RunStore.recordStart): the answer of a start that was on the wire is never lost.
+   */
+  async recordStart(id: string, change: Partial<RunRecord> & { executionId: string }): Promise<RunRecord | undefined> {
+    await this.all();
+    const written = await this.store.recordStart(id, change).catch(e => {
+      this.log.error(`could not record execution ${change.executionId} of run ${id}: ${(e as Error).message}`);
+      return undefined;
+    });
+    if (written) {
+      this.merge(written);
+      this.changed.fire(this.runs.get(id));
+    }
+    return written;
+  }
+
+  /**
+   * Updates a run this window may write, with the change worked out from the record as stored now;
+   * undefined when the store did not take it (gone, or another window drives it).
+   */
+  async updateWith(
+    id: string,
+    change: (stored: RunRecord) => Partial<RunRecord> | undefined,
+  ): Promise<RunRecord | undefined> {
+    await this.all();
+    const written = await this.store
+      .updateWith(id, this.me, stored => {
+        const c = change(stored);
+        return c && { ...c, updatedAt: Date.now() };
+      })
+      .catch(e => {
+        this.log.error(`could not save run ${id}: ${(e as Error).message}`);
+        return undefined;
+      });
+    const now = written ?? (await this.store.read(id).catch(() => undefined));
+    if (now) {
+      this.merge(now);
+    }
+    this.changed.fire(now ? this.runs.get(id) : undefined);
+    return written;
+  }
+
+  /**
+   * Whether this window still owns a run before it sends anything for it: certain while its lease is fresh;
+   * after a freeze, the heartbeat is written again and the stored record says.
+   */
+  async stillOwns(id: string): Promise<boolean> {
+    if (this.presence.leaseFresh()) {
+      return this.runs.get(id)?.owner === this.me;
+    }
+    await this.presence.renew();
+    const stored = await this.store.read(id).catch(() => undefined);
+    if (stored) {
+      this.merge(stored);
+    }
+    return stored?.owner === this.me;
+  }
+
+  /** Applies the history bound now (a batch applies it once it ends, not at each of its runs). */
+  applyBound(): Promise<void> {
+    return this.bound();
+  }
+
+  /**
    * Past `docutray.history.maxRuns`, the oldest finished runs go, with their results; never a run in
-   * flight (some window is waiting for it) nor one whose result a live window has open.
+   * flight (some window is waiting for it) nor one whose result a live window has open. A batch goes whole,
+   * its record first (see boundHistory).
    */
   private async bound(): Promise<void> {
     // The runs of all windows as this window follows them: one it has not seen yet is kept, never
@@ -240,12 +340,22 @@ export class RunHistory implements vscode.Disposable {
     const all = [...this.runs.values()];
     await this.presence.refresh();
     const showing = this.presence.showingAnywhere();
-    const keeps = this.options.keeps?.() ?? (() => false);
-    const { dropped } = boundHistory(
+    const groups = this.options.groups?.();
+    const { dropped, droppedGroups } = boundHistory(
       all,
       this.maxRuns(),
-      r => (!!r.executionId && showing.has(r.executionId)) || keeps(r),
+      // Before the batches were read, every batch's run stays: its batch may still need it.
+      r => (!!r.executionId && showing.has(r.executionId)) || (!groups && !!r.batchId),
+      groups ?? [],
     );
+    if (droppedGroups.length) {
+      try {
+        await this.options.removeGroups?.(droppedGroups);
+      } catch (e) {
+        this.log.warn(`history bound: could not remove batches ${droppedGroups.join(', ')}: ${(e as Error).message}`);
+        return; // their runs stay: a batch must never be left without them
+      }
+    }
     if (dropped.length) {
       this.log.info(`history bound (${this.maxRuns()}): dropping ${dropped.length} oldest finished run(s)`);
       await this.removeRecords(dropped);
@@ -321,6 +431,11 @@ export class RunHistory implements vscode.Disposable {
       if (run.batchId) {
         continue; // a batch's runs belong to the batch: the window that takes the batch over takes them
       }
+      if (run.owner === this.me && isInFlight(run) && run.executionId && !active(run.id)) {
+        // Taken over while it was starting, and its start answered since (in the window that sent it): poll it.
+        found.push({ run, action: 'poll' });
+        continue;
+      }
       const action = resumeDecision(run, this.me, this.presence.alive);
       if ((action !== 'poll' && action !== 'markMayHaveStarted') || active(run.id)) {
         this.goneSince.delete(run.id);
@@ -368,7 +483,9 @@ export class RunHistory implements vscode.Disposable {
       [...this.runs.values()].some(
         r =>
           resumeDecision(r, this.me, this.presence.alive) === 'poll' ||
-          resumeDecision(r, this.me, this.presence.alive) === 'markMayHaveStarted',
+          resumeDecision(r, this.me, this.presence.alive) === 'markMayHaveStarted' ||
+          // Its start answered in the window that sent it after this one had taken it over: poll it here.
+          (!r.batchId && r.owner === this.me && isInFlight(r) && !!r.executionId && !this.following(r.id)),
       )
     ) {
       this.orphans.fire();

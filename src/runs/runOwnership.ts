@@ -29,6 +29,8 @@ export class WindowPresenceKeeper implements vscode.Disposable {
   private started: Promise<void> | undefined;
   private presences = new Map<string, WindowPresence>();
   private ticking = false;
+  /** When this window's presence was last written (its lease runs from then). */
+  private lastBeatAt: number | undefined;
 
   constructor(
     private readonly store: RunStore,
@@ -47,15 +49,31 @@ export class WindowPresenceKeeper implements vscode.Disposable {
     return this.started;
   }
 
+  /**
+   * Whether this window's lease is surely still its own: its heartbeat was written well within LEASE_MS.
+   * False after a freeze (a debugger pause, a stopped process, a busy machine): another window may have
+   * taken its runs and batches over meanwhile, so it must look before it sends anything.
+   */
+  leaseFresh(): boolean {
+    return this.lastBeatAt !== undefined && Date.now() - this.lastBeatAt < LEASE_MS / 2;
+  }
+
+  /** Writes the heartbeat now (after a freeze, before looking at what this window still owns). */
+  async renew(): Promise<void> {
+    await this.beat();
+  }
+
   private async beat(): Promise<void> {
+    const at = Date.now();
     try {
       await this.store.writePresence({
         id: this.id,
         pid: process.pid,
         host: this.host,
-        heartbeatAt: Date.now(),
+        heartbeatAt: at,
         showing: this.showing(),
       });
+      this.lastBeatAt = at;
     } catch (e) {
       this.log.warn(`could not write this window's presence: ${(e as Error).message}`);
     }

@@ -5,7 +5,6 @@ import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '..
 import type { Execution } from '../core/api/types';
 import type { DocuTrayClient } from '../core/api/client';
 import { RunRecord, executionDurationMs } from '../core/runs/history';
-import { lazyBatches } from '../lazyBatches';
 import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
@@ -66,6 +65,7 @@ export class RunService {
   ) {
     // Another window took over a run this one was driving (this one was thought gone): stop polling it.
     history.onDidLose(id => this.active.get(id)?.abort());
+    history.following = id => this.active.has(id);
   }
 
   onResult(hook: ResultHook): void {
@@ -154,14 +154,6 @@ export class RunService {
     const timings: string[] = [];
     const mark = (name: string) => timings.push(`${name} ${Date.now() - now} ms`);
     try {
-      // The document's hash, so a later folder run knows this step processed it (workspace files on
-      // disk): read beside the upload, not before it, and kept with the execution id.
-      const hashing =
-        target.metadataFor?.scheme === 'file'
-          ? lazyBatches()
-              .sha256OfFile(target.metadataFor.fsPath, { signal: abort.signal })
-              .catch(() => undefined)
-          : Promise.resolve(undefined);
       // On disk before the request leaves: a reload mid-upload then shows "may have started". A copy:
       // the history's objects are replaced when it is read again; this one is the run's own.
       await this.history.add({ ...run });
@@ -172,6 +164,12 @@ export class RunService {
       this.log.info(
         `run ${run.id}: ${target.name} with step ${step.id}${metadata ? ` (metadata keys: ${Object.keys(metadata).join(', ')})` : ''}`,
       );
+      // A window frozen past its lease (a debugger pause, a busy machine) may have lost the run meanwhile:
+      // it looks before it sends anything.
+      if (!(await this.history.stillOwns(run.id))) {
+        this.log.warn(`run ${run.id} (${target.name}) was taken over by another window before it was sent: not sent`);
+        throw new CancelledError();
+      }
       show(l10n.t('uploading'));
       let lastPercent = -1;
       const started = await client.startStep(step.id, input, {
@@ -187,16 +185,20 @@ export class RunService {
       });
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
-      // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id typed by hand.
-      await this.apply(
-        run,
-        { type: 'started', executionId: started.id },
-        {
-          stepName: displayStepName(step, started.stepName),
-          serviceStepName: started.stepName,
-          sha256: await hashing,
-        },
-      );
+      // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id typed
+      // by hand. The hash is of the bytes sent (a later folder run skips only content that was processed).
+      // Recorded whoever owns the run by now: a start that was on the wire is never lost.
+      const also = {
+        stepName: displayStepName(step, started.stepName),
+        serviceStepName: started.stepName,
+        ...(started.documentSha256 ? { sha256: started.documentSha256 } : {}),
+      };
+      Object.assign(run, transition(run, { type: 'started', executionId: started.id }), also);
+      const recorded = await this.history.recordStart(run.id, { executionId: started.id, ...also });
+      if (recorded && recorded.owner !== this.history.me) {
+        this.log.info(`${target.name}: execution ${started.id} recorded; another window follows it now`);
+        return { target, run, error: new CancelledError() };
+      }
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);

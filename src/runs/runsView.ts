@@ -3,20 +3,22 @@ import { l10n } from 'vscode';
 import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
 import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
 import { hasDocument, parseRunSource } from '../core/runs/source';
-import { escapeMarkdown } from '../core/text/plainText';
-import type { StoredBatch } from '../core/runs/batchFiles';
+import { escapeMarkdown, markdownCode } from '../core/text/plainText';
+import { lookupIn } from '../core/batches/record';
 import { RunHistory } from './runHistory';
-import type { Batches } from './batches';
-import { BatchNode, ReusedNode, isBatchNode, isReusedNode } from './batchNode';
-import { lazyBatches } from '../lazyBatches';
+import type { BatchService } from '../batches/batchService';
+import { BatchNode, ReusedNode, batchItem, isBatchNode, isReusedNode, reusedItem } from '../batches/batchTree';
 
-export type { BatchNode, ReusedNode } from './batchNode';
-export { isBatchNode } from './batchNode';
+export type { BatchNode, ReusedNode } from '../batches/batchTree';
+export { isBatchNode } from '../batches/batchTree';
 
 export type RunsNode = RunRecord | BatchNode | ReusedNode;
 
 /** What the view needs of the batches. */
-type BatchSource = Pick<Batches, 'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere' | 'isAlive'>;
+type BatchSource = Pick<
+  BatchService,
+  'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere' | 'isAlive' | 'children'
+>;
 
 const ICONS: Record<RunState, [string, string?]> = {
   starting: ['cloud-upload'],
@@ -66,7 +68,17 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   async getChildren(element?: RunsNode): Promise<RunsNode[]> {
     const runs = await this.history.all();
     if (isBatchNode(element)) {
-      return lazyBatches().batchChildren(element.batch, runs);
+      const batch = element.batch;
+      return this.batches.children(batch).map(c =>
+        'state' in c
+          ? c
+          : ({
+              kind: 'reused',
+              batch,
+              doc: c,
+              run: runs.find(r => r.executionId === c.reused?.executionId),
+            } as ReusedNode),
+      );
     }
     if (element) {
       return [];
@@ -82,10 +94,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (isBatchNode(node)) {
-      return lazyBatches().batchItem(node.batch as StoredBatch, this.batches);
+      return batchItem(node.batch, lookupIn(this.history.snapshot()), this.batches);
     }
     if (isReusedNode(node)) {
-      return lazyBatches().reusedItem(node, hasResult);
+      return reusedItem(node, hasResult);
     }
     return this.runItem(node);
   }
@@ -99,14 +111,14 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const status = isInFlight(r) ? (r.stage ?? stateText(r.state)) : r.state === 'SUCCESS' ? took : stateText(r.state);
     item.description = `${r.stepName}${status ? ` · ${status}` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
-    md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (\`${escape(r.stepId)}\`)\n\n`);
+    md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (${markdownCode(r.stepId)})\n\n`);
     if (r.serviceStepName && r.serviceStepName !== r.stepName) {
       md.appendMarkdown(`${l10n.t('Named by DocuTray')}: ${escape(r.serviceStepName)}\n\n`);
     }
     md.appendMarkdown(`${l10n.t('Status')}: ${stateText(r.state)}${took ? ` · ${took}` : ''}\n\n`);
     md.appendMarkdown(`${l10n.t('Started')}: ${new Date(r.startedAt).toLocaleString()}\n\n`);
     if (r.executionId) {
-      md.appendMarkdown(`${l10n.t('Execution')}: \`${escape(r.executionId)}\`\n\n`);
+      md.appendMarkdown(`${escape(l10n.t('Execution'))}: ${markdownCode(r.executionId)}\n\n`);
     }
     if (r.error) {
       md.appendMarkdown(`${escape(r.error.message)}\n\n`);

@@ -15,6 +15,17 @@ type PickItem = vscode.QuickPickItem & { step?: StepDefinition; action?: 'enter'
 export class StepPicker {
   constructor(private readonly state: vscode.Memento) {}
 
+  /**
+   * The step a command was given (by id: a keybinding, another extension, a test), as configured when it is,
+   * else the picker.
+   */
+  async choose(stepId: string | undefined, title: string): Promise<StepDefinition | undefined> {
+    if (stepId) {
+      return settings.steps().steps.find(step => step.id === stepId) ?? { id: stepId, name: stepId };
+    }
+    return this.pick(title);
+  }
+
   async pick(title: string): Promise<StepDefinition | undefined> {
     const { steps } = settings.steps();
     const ordered = orderByLastUsed(steps, this.state.get<string>(LAST_STEP_KEY));

@@ -75,94 +75,20 @@ describe('bundle: what activation loads', function () {
     assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/mime-types\.js$/m);
   });
 
-  it('keeps batches and exports in their own bundle, required only by lazyBatches()', () => {
-    const runtime = output('runtime.js');
-    assert.ok(
-      runtime.imports.some(i => i.path === './batches.js' && i.external),
-      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
-    );
-    const batchOnly =
-      /^src\/(core\/(runs\/(batchRunner|skip)|polling\/planner|documents\/hash|results\/export(Rows)?)|commands\/exportCommand)\.ts$/;
-    for (const name of ['extension.js', 'runtime.js']) {
-      const inputs = Object.keys(output(name).inputs).filter(i => batchOnly.test(i));
-      assert.deepEqual(inputs, [], `${name} includes ${inputs.join(', ')}`);
-    }
-    const batches = Object.keys(output('batches.js').inputs);
+  it('stays within the size budget: activation at most 8 KB, first use (entry + runtime) at most 250 KB', () => {
+    const entry = fs.statSync(path.join(dir, 'extension.js')).size;
+    const total = entry + fs.statSync(path.join(dir, 'runtime.js')).size;
+    assert.ok(entry <= 8 * 1024, `extension.js = ${entry} bytes`);
+    assert.ok(total <= 250 * 1024, `extension.js + runtime.js = ${total} bytes`);
+    // Batches and exports are part of the runtime: no loader threaded through the code for them.
+    const runtime = Object.keys(output('runtime.js').inputs);
     for (const needed of [
-      'src/core/runs/batchRunner.ts',
+      'src/batches/batchService.ts',
+      'src/core/batches/runner.ts',
       'src/commands/exportCommand.ts',
-      'src/core/results/export.ts',
     ]) {
-      assert.ok(batches.includes(needed), `batches.js lacks ${needed}: ${batches.join(', ')}`);
+      assert.ok(runtime.includes(needed), `runtime.js lacks ${needed}`);
     }
-    // The API errors are the runtime's classes, not a second copy (instanceof must agree).
-    assert.ok(!batches.includes('src/core/api/errors.ts'), 'batches.js has its own copy of the API errors');
-    assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/batches\.js$/m);
-  });
-
-  it("the batch bundle's runner tells the runtime's errors apart: an uncertain start is kept, a refused key stops the batch", async () => {
-    // Load both bundles as VS Code would (with a stand-in `vscode` module: nothing here calls it).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Module = require('node:module') as { _load: (request: string, ...rest: unknown[]) => unknown };
-    const load = Module._load;
-    const inert: object = new Proxy(function () {}, {
-      get: (_t, k) => (k === '__esModule' ? false : inert),
-      apply: () => inert,
-      construct: () => inert,
-    });
-    Module._load = function (this: unknown, request: string, ...rest: unknown[]) {
-      return request === 'vscode' ? inert : load.call(this, request, ...rest);
-    };
-    try {
-      /* eslint-disable @typescript-eslint/no-require-imports */
-      const runtime = require(path.join(dir, 'runtime.js')) as {
-        errorClasses: typeof import('../../src/core/api/errors');
-      };
-      const batches = require(path.join(dir, 'batches.js')) as typeof import('../../src/batches');
-      /* eslint-enable @typescript-eslint/no-require-imports */
-      const { StartUncertainError, AuthenticationError } = runtime.errorClasses;
-      const budget = {
-        whenAvailable: async () => undefined,
-        afterNextGrant: () => new Promise<void>(() => undefined),
-        ratePerMs: Infinity,
-      };
-      const batch = {
-        version: 1 as const,
-        id: 'batch_test',
-        stepId: 'invoice',
-        createdAt: 0,
-        files: [
-          { uri: 'file:///a.pdf', state: 'pending' as const },
-          { uri: 'file:///b.pdf', state: 'pending' as const },
-        ],
-      };
-      const refused = new AuthenticationError();
-      const outcome = await batches
-        .runBatch(
-          batch,
-          {
-            budget,
-            start: async f => {
-              throw f.uri.endsWith('a.pdf') ? new StartUncertainError('connection reset') : refused;
-            },
-            status: () => Promise.reject(new Error('no status expected')),
-          },
-          { maxUploads: 1 },
-        )
-        .then(
-          () => undefined,
-          (e: unknown) => e,
-        );
-      assert.equal(outcome, refused, 'a refused key stops the batch with that error');
-      assert.equal(batch.files[0].state, 'uncertain', 'the start that may have happened is kept as uncertain');
-    } finally {
-      Module._load = load;
-    }
-  });
-
-  it('stays within the size budget: both first bundles together at most 120 KB minified', () => {
-    const total = fs.statSync(path.join(dir, 'extension.js')).size + fs.statSync(path.join(dir, 'runtime.js')).size;
-    assert.ok(total <= 120 * 1024, `extension.js + runtime.js = ${total} bytes`);
   });
 
   it('registers exactly the commands package.json contributes', () => {

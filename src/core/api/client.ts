@@ -34,13 +34,15 @@ import {
   RateLimitInfo,
   ResponseTooLargeError,
   ServerError,
+  StartNotInitiatedError,
   StartUncertainError,
+  isNotInitiated,
   TimeoutError,
   formatBytes,
   referenceHttpError,
 } from './errors';
 import { normalizeExecution } from './execution';
-import type { Execution } from './types';
+import type { Execution, StartedExecution } from './types';
 import { Usage, parseUsage, usageQuery } from './usage';
 import {
   CONNECT_ONLY_CODES,
@@ -160,7 +162,7 @@ export class DocuTrayClient {
   }
 
   /** Starts a step on one document. Resolves with the ENQUEUED execution DocuTray created. */
-  async startStep(stepId: string, input: DocumentInput, opts: StartOptions = {}): Promise<Execution> {
+  async startStep(stepId: string, input: DocumentInput, opts: StartOptions = {}): Promise<StartedExecution> {
     const id = checkStepId(stepId);
     const body = await prepareBody(input, { metadata: opts.metadata });
     const answer = await this.request({
@@ -177,7 +179,12 @@ export class DocuTrayClient {
       onUploadProgress: opts.onUploadProgress,
     });
     try {
-      return normalizeExecution(answer.body);
+      const started: StartedExecution = normalizeExecution(answer.body);
+      const sha256 = body.sha256?.();
+      if (sha256) {
+        started.documentSha256 = sha256;
+      }
+      return started;
     } catch (e) {
       throw new StartUncertainError(`DocuTray's answer had no execution id: ${(e as Error).message}`, {
         status: answer.status,
@@ -411,6 +418,10 @@ export class DocuTrayClient {
       return { status: response.status, body: parsed.json, requestId };
     }
     const err = this.httpError(spec, response, parsed, requestId, key);
+    if (!spec.idempotent && response.status === 500 && isNotInitiated(err.serverMessage)) {
+      // DocuTray's own answer when it could not create the execution (its API reference): nothing started.
+      throw new StartNotInitiatedError({ status: 500, requestId, serverMessage: err.serverMessage });
+    }
     if (!spec.idempotent && response.status >= 500) {
       // A gateway or server error after the upload: DocuTray may have created the execution anyway.
       const uncertain = new StartUncertainError(`DocuTray answered ${response.status}`, {

@@ -361,6 +361,25 @@ export class StartUncertainError extends DocuTrayError {
   }
 }
 
+/**
+ * DocuTray's own 500 when it could not create the execution (its API reference: "Internal server error:
+ * Failed to initiate step processing"): the start did not happen, so running it again bills it once.
+ */
+export class StartNotInitiatedError extends DocuTrayError {
+  constructor(d: ErrorDetails = {}) {
+    super(
+      'server',
+      `DocuTray could not start the step (${d.status ?? 500}${d.serverMessage ? `: ${d.serverMessage}` : ''}). Nothing started: run it again.`,
+      d,
+    );
+  }
+}
+
+/** Whether a 500's message is DocuTray's "Failed to initiate step processing" (nothing started). */
+export function isNotInitiated(serverMessage: string | undefined): boolean {
+  return !!serverMessage && /failed to initiate step processing/i.test(serverMessage);
+}
+
 export type InvalidInputReason =
   | 'noInput'
   | 'multipleInputs'

@@ -30,3 +30,9 @@ export interface ExecutionErrorInfo {
   code?: string;
   step?: string;
 }
+
+/** A start's answer, with what the client learnt of the document on the way out. */
+export interface StartedExecution extends Execution {
+  /** SHA-256 of the bytes sent (a file or bytes; not a URL): the content DocuTray processes. */
+  documentSha256?: string;
+}

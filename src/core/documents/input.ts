@@ -5,7 +5,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { InvalidInputError, formatBytes } from '../api/errors';
 import { MAX_UPLOAD_BYTES, SNIFF_BYTES, SUPPORTED_LABELS, detectMime, isSupportedMime } from './mime';
@@ -47,6 +47,11 @@ export interface PreparedBody {
   documentBytes?: number;
   /** 'multipart' for files, 'json' for URL/base64. */
   encoding: 'multipart' | 'json';
+  /**
+   * SHA-256 (hex) of the document's bytes as the last body opened read them to the end: exactly the content
+   * sent, hashed on the way out (undefined before that, and for a URL, which DocuTray reads itself).
+   */
+  sha256?(): string | undefined;
   /** The document's URL, for a URL input (DocuTray downloads it). */
   url?: string;
 }
@@ -302,6 +307,7 @@ function multipart(
   if (length !== undefined) {
     headers['content-length'] = String(length);
   }
+  let digest: string | undefined;
   return {
     headers,
     length,
@@ -310,12 +316,17 @@ function multipart(
     documentBytes: size,
     encoding: 'multipart',
     reopenable,
+    sha256: () => digest,
     open(onProgress) {
       async function* parts(): AsyncGenerator<Uint8Array> {
         yield headBytes;
+        // Hashed as it goes out (a chunk's buffer is reused later: update copies it now).
+        const hash = createHash('sha256');
         for await (const chunk of content()) {
+          hash.update(chunk);
           yield chunk;
         }
+        digest = hash.digest('hex');
         yield tailBytes;
       }
       return toWebStream(parts(), onProgress);

@@ -84,9 +84,12 @@ const STATES: ReadonlySet<string> = new Set([
   'unavailable',
 ]);
 
-/** Kept by the history bound whatever its age: still running, or its result still to fetch. */
+/**
+ * Kept by the history bound whatever its age: still running, its result still to fetch, or a start that may
+ * have happened and waits for the user to decide (its record is all that says so).
+ */
 export function isKept(r: Pick<RunRecord, 'state'>): boolean {
-  return isInFlight(r) || r.state === 'unavailable';
+  return isInFlight(r) || r.state === 'unavailable' || r.state === 'mayHaveStarted';
 }
 
 /** One record as read from disk, normalized; undefined when it is not a run record. */
@@ -94,8 +97,17 @@ export function parseRunRecord(r: unknown): RunRecord | undefined {
   if (!validRecord(r)) {
     return undefined;
   }
+  // Waiting on DocuTray without an execution id is not a state a run can be in: its start may have
+  // happened (a hand edit, a damaged write), so it is never sent again by itself.
+  const lostId = (r.state === 'ENQUEUED' || r.state === 'PROCESSING') && typeof r.executionId !== 'string';
   return {
     ...r,
+    ...(lostId
+      ? {
+          state: 'mayHaveStarted' as const,
+          error: { kind: 'startUncertain', message: 'The run was waiting on DocuTray without an execution id.' },
+        }
+      : {}),
     sourceName: typeof r.sourceName === 'string' ? r.sourceName : r.source,
     stepName: typeof r.stepName === 'string' ? r.stepName : r.stepId,
     updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.startedAt,
@@ -170,31 +182,78 @@ export function serializeHistory(runs: readonly RunRecord[]): string {
   return JSON.stringify(file, null, 1);
 }
 
+/** A batch's runs, which the bound keeps or drops together (see boundHistory). */
+export interface RunGroup {
+  id: string;
+  runIds: readonly string[];
+  /** Still to send or to see finish: every run of it stays. */
+  alive: boolean;
+  createdAt: number;
+}
+
 /**
- * Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight and unavailable runs
- * always stay, and so do runs `keep` protects (a result some window is showing).
+ * Newest first, at most `maxRuns`, dropping the oldest finished runs; in-flight, unavailable and
+ * may-have-started runs always stay, and so do runs `keep` protects (a result some window is showing).
+ *
+ * A batch (`groups`) is kept or dropped whole, so that it never shows documents whose runs are gone: an
+ * alive batch stays whole, the newest ended batch too (its results were just made), and an older ended
+ * batch goes whole when it no longer fits — its runs that must stay (above) stay on their own.
  */
 export function boundHistory(
   runs: readonly RunRecord[],
   maxRuns: number,
   keep: (r: RunRecord) => boolean = () => false,
-): { kept: RunRecord[]; dropped: RunRecord[] } {
-  const sorted = [...runs].sort((a, b) => b.startedAt - a.startedAt);
-  const kept: RunRecord[] = [];
-  const dropped: RunRecord[] = [];
-  const always = (r: RunRecord) => isKept(r) || keep(r);
-  let finishedBudget = Math.max(0, maxRuns - sorted.filter(always).length);
-  for (const r of sorted) {
-    if (always(r)) {
-      kept.push(r);
-    } else if (finishedBudget > 0) {
-      kept.push(r);
-      finishedBudget--;
-    } else {
-      dropped.push(r);
+  groups: readonly RunGroup[] = [],
+): { kept: RunRecord[]; dropped: RunRecord[]; droppedGroups: string[] } {
+  const groupOf = new Map<string, RunGroup>();
+  for (const g of groups) {
+    for (const id of g.runIds) {
+      groupOf.set(id, g);
     }
   }
-  return { kept, dropped };
+  const always = (r: RunRecord) => isKept(r) || keep(r) || !!groupOf.get(r.id)?.alive;
+  type Unit = { at: number; runs: RunRecord[]; group?: RunGroup };
+  const units: Unit[] = [];
+  const byGroup = new Map<string, Unit>();
+  for (const r of runs) {
+    const g = groupOf.get(r.id);
+    if (!g) {
+      units.push({ at: r.startedAt, runs: [r] });
+      continue;
+    }
+    let u = byGroup.get(g.id);
+    if (!u) {
+      u = { at: g.createdAt, runs: [], group: g };
+      byGroup.set(g.id, u);
+      units.push(u);
+    }
+    u.runs.push(r);
+  }
+  units.sort((a, b) => b.at - a.at);
+  const kept: RunRecord[] = [];
+  const dropped: RunRecord[] = [];
+  const droppedGroups: string[] = [];
+  let budget = Math.max(0, maxRuns - runs.filter(always).length);
+  let newestEndedSeen = false;
+  for (const u of units) {
+    const droppable = u.runs.filter(r => !always(r));
+    kept.push(...u.runs.filter(always));
+    const wholeAnyway = u.group && !u.group.alive && !newestEndedSeen;
+    if (u.group && !u.group.alive) {
+      newestEndedSeen = true;
+    }
+    if (wholeAnyway || droppable.length <= budget) {
+      kept.push(...droppable);
+      budget = Math.max(0, budget - droppable.length);
+    } else if (u.group) {
+      dropped.push(...droppable);
+      droppedGroups.push(u.group.id);
+    } else {
+      dropped.push(...droppable);
+    }
+  }
+  kept.sort((a, b) => b.startedAt - a.startedAt);
+  return { kept, dropped, droppedGroups };
 }
 
 /** What to do with a run found in flight when the window opens. */

@@ -55,7 +55,16 @@ export function transition(
   const waiting = isInFlight(run);
   switch (event.type) {
     case 'started':
-      return waiting && run.state === 'starting' ? { state: 'ENQUEUED', executionId: event.executionId } : undefined;
+      if (run.executionId) {
+        return undefined;
+      }
+      // A start whose answer came late (after the window froze, or after it was marked uncertain) is no
+      // longer uncertain: it has its id, and is followed like any other.
+      return run.state === 'starting'
+        ? { state: 'ENQUEUED', executionId: event.executionId }
+        : run.state === 'mayHaveStarted'
+          ? { state: 'ENQUEUED', executionId: event.executionId, finishedAt: undefined, error: undefined }
+          : undefined;
     case 'status':
       if (!waiting || !run.executionId) {
         return undefined;
@@ -191,4 +200,31 @@ export function planRetry<R extends Pick<RunRecord, 'state' | 'executionId' | 'r
     }
   }
   return plan;
+}
+
+/** Failures a second try can mend: the service or the network was in the way, not the document or the step. */
+const PASSING_KINDS: ReadonlySet<string> = new Set([
+  'connection',
+  'server',
+  'timeout',
+  'rateLimited',
+  'invalidResponse',
+]);
+
+/**
+ * What "Retry Failed" may do for a run that ended without its result: `start` again a document that surely
+ * never started (its start failed for a passing reason: DocuTray could not start it, the connection was
+ * refused before sending), `poll` again an execution whose result did not come (DocuTray did not answer in
+ * time). Never for the step's own ERROR (it would fail, and be billed, again), a refusal, an execution
+ * DocuTray refuses to show (403/404), or a start that may have happened.
+ */
+export function failureRetry(r: Pick<RunRecord, 'state' | 'executionId' | 'error'>): 'start' | 'poll' | undefined {
+  const passing = !!r.error && PASSING_KINDS.has(r.error.kind);
+  if (r.state === 'failed' && !r.executionId && passing) {
+    return 'start';
+  }
+  if (r.state === 'unavailable' && r.executionId && passing) {
+    return 'poll';
+  }
+  return undefined;
 }

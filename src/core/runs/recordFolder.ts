@@ -95,6 +95,8 @@ export interface RecordKind<T extends { id: string; owner?: string }> {
   noun: string;
   parse(value: unknown): T | undefined;
   serialize(record: T): string;
+  /** Told of each record read (a batch sets aside its damaged entries here). */
+  afterRead?(record: T, file: string): Promise<void>;
 }
 
 export interface RecordFolderOptions {
@@ -157,6 +159,8 @@ export class RecordFolder<T extends { id: string; owner?: string }> {
     const record = this.kind.parse(parsed);
     if (!record) {
       await this.moveAside(file, `a ${noun} record was not a ${noun}`);
+    } else {
+      await this.kind.afterRead?.(record, file);
     }
     return record;
   }
@@ -181,6 +185,23 @@ export class RecordFolder<T extends { id: string; owner?: string }> {
   async write(record: T): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await writeAtomic(this.fileOf(record.id), this.kind.serialize(record));
+  }
+
+  /**
+   * Changes a record its owner holds: read fresh, changed by `change`, written back — only while `me` still
+   * owns it (a window that lost it while frozen never writes itself back). Undefined when it is gone or not
+   * `me`'s, or when `change` returns undefined (nothing to write).
+   */
+  async updateOwned(id: string, me: string, change: (stored: T) => T | undefined): Promise<T | undefined> {
+    const stored = await this.read(id);
+    if (!stored || stored.owner !== me) {
+      return undefined;
+    }
+    const next = change(stored);
+    if (next) {
+      await this.write(next);
+    }
+    return next;
   }
 
   /** Creates a record only where none is; false when one was there. */

@@ -17,6 +17,7 @@
 import { mkdir, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord } from './history';
+import { transition } from './lifecycle';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
 import { RecordFolder, StoreProblem, code, stamp, writeAtomic } from './recordFolder';
 import { safeFileNamePart } from '../results/naming';
@@ -99,6 +100,56 @@ export class RunStore {
       return undefined;
     }
     const next: RunRecord = { ...stored, ...change, id: stored.id };
+    await this.write(next);
+    return next;
+  }
+
+  /**
+   * Creates a run only where none is: the fence before a start. False when a record with this id exists
+   * (another window, or this one before a freeze, got there first): then nothing may be sent for it.
+   */
+  create(run: RunRecord): Promise<boolean> {
+    return this.records.create(run);
+  }
+
+  /**
+   * Like `update`, but the change is worked out from the stored record as read now (a takeover must not act
+   * on a copy another window has changed since). `change` returns undefined to leave it as it is.
+   */
+  async updateWith(
+    id: string,
+    me: string,
+    change: (stored: RunRecord) => Partial<RunRecord> | undefined,
+  ): Promise<RunRecord | undefined> {
+    const stored = await this.read(id);
+    if (!stored || !mayWrite(stored, me)) {
+      return undefined;
+    }
+    const patch = change(stored);
+    if (!patch) {
+      return stored;
+    }
+    const next: RunRecord = { ...stored, ...patch, id: stored.id };
+    await this.write(next);
+    return next;
+  }
+
+  /**
+   * Records the execution id DocuTray gave a start, whoever owns the run by now: a window that was frozen
+   * while its start was on the wire writes the id when the answer arrives, so the window that took the run
+   * over polls it instead of leaving it "may have started". The one write a non-owner makes; it never
+   * replaces an id already recorded.
+   */
+  async recordStart(id: string, change: Partial<RunRecord> & { executionId: string }): Promise<RunRecord | undefined> {
+    const stored = await this.read(id);
+    if (!stored || stored.executionId) {
+      return stored;
+    }
+    const started = transition(stored, { type: 'started', executionId: change.executionId });
+    if (!started) {
+      return stored;
+    }
+    const next: RunRecord = { ...stored, ...change, ...started, id: stored.id };
     await this.write(next);
     return next;
   }

@@ -44,3 +44,14 @@ export function hasNotificationLink(text: string): boolean {
   NOTIFICATION_LINK.lastIndex = 0;
   return found;
 }
+
+/**
+ * For markdown: the text as a code span, shown exactly (inside a code span a backslash escape would show as
+ * a backslash): fenced by one more backtick than the longest run of backticks in it.
+ */
+export function markdownCode(value: string): string {
+  const longest = Math.max(0, ...(value.match(/`+/g) ?? []).map(r => r.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = value.startsWith('`') || value.endsWith('`') ? ' ' : '';
+  return `${fence}${pad}${value.replace(/\r\n|[\r\n]/g, ' ')}${pad}${fence}`;
+}

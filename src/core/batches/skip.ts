@@ -1,5 +1,5 @@
 /**
- * Skip what is done (issue 14): a document's SHA-256 plus the step id identify work already paid
+ * Skip what is done: a document's SHA-256 plus the step id identify work already paid
  * for. At a batch's start, the files whose (hash, step) already has a successful run are either
  * skipped (their earlier result reused), run again, or the user is asked — `docutray.batch.reprocess`:
  *   ask     (default) "12 of 120 were already processed by this step — skip them?"
@@ -8,7 +8,7 @@
  * A single explicit run on one file always runs. Only a SUCCESS counts as done: a failed run is
  * never a reason to skip.
  */
-import { updateFile, type BatchRecord } from './batch';
+import type { BatchRecord } from './record';
 
 export type ReprocessMode = 'ask' | 'skip' | 'always';
 
@@ -97,9 +97,17 @@ function withSkips(all: readonly string[], alreadyDone: SkipDecision['alreadyDon
   return { run: all.filter(u => !skipped.has(u)), skip: alreadyDone, alreadyDone, needsAnswer: false };
 }
 
-/** Marks the skipped files of a batch (state `skipped`, the reused execution). Updates the record. */
-export function markSkipped(batch: BatchRecord, decision: SkipDecision, now: number): void {
-  for (const s of decision.skip) {
-    updateFile(batch, s.uri, { state: 'skipped', reusedExecutionId: s.run.executionId, sha256: s.run.sha256 }, now);
+/** Marks the skipped documents of a batch: their earlier result is reused, nothing is sent. Updates the record. */
+export function markSkipped(batch: BatchRecord, decision: SkipDecision): void {
+  const reused = new Map(decision.skip.map(s => [s.uri, s.run]));
+  for (const doc of batch.documents) {
+    const run = reused.get(doc.uri);
+    if (run) {
+      doc.reused = {
+        executionId: run.executionId,
+        sha256: run.sha256,
+        ...(run.finishedAt !== undefined ? { finishedAt: run.finishedAt } : {}),
+      };
+    }
   }
 }

@@ -5,9 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { once } from 'node:events';
-import { sha256OfFile, sha256OfStream } from '../../src/core/documents/hash';
-import { createBatch } from '../../src/core/runs/batch';
-import { applySkipAnswer, buildDoneIndex, decideSkips, markSkipped, type DoneRun } from '../../src/core/runs/skip';
+import { sha256OfFile, sha256OfStream } from '../../../../src/core/documents/hash';
+import { createBatch, documentState } from '../../../../src/core/batches/record';
+import {
+  applySkipAnswer,
+  buildDoneIndex,
+  decideSkips,
+  markSkipped,
+  type DoneRun,
+} from '../../../../src/core/batches/skip';
 
 const H = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -66,12 +72,13 @@ describe('skip what is done', () => {
 
   it('marks skipped files in the batch with the reused execution', () => {
     const b = createBatch({ stepId: 'invoice', files: files.map(f => ({ uri: f.uri })), now: 0 });
-    markSkipped(b, decideSkips(files, 'invoice', index, 'skip'), 10);
+    markSkipped(b, decideSkips(files, 'invoice', index, 'skip'));
     assert.deepEqual(
-      b.files.map(f => f.state),
+      b.documents.map(d => documentState(d, undefined)),
       ['skipped', 'pending', 'pending', 'pending'],
     );
-    assert.equal(b.files[0].reusedExecutionId, 'e-new');
+    assert.equal(b.documents[0].reused?.executionId, 'e-new');
+    assert.equal(b.documents[0].reused?.sha256, H('a'));
   });
 
   describe('streaming SHA-256', () => {

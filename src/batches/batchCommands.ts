@@ -1,0 +1,387 @@
+import vscode = require('vscode');
+import { l10n } from 'vscode';
+import { sha256OfFile } from '../core/documents/hash';
+import { SUPPORTED_EXTENSIONS, isSupportedFileName } from '../core/documents/mime';
+import { documentGlob, excludeRules, searchExcludeGlob } from '../core/batches/folder';
+import { type BatchRecord, type BatchScope, estimateBatch } from '../core/batches/record';
+import { type SkipDecision, applySkipAnswer, buildDoneIndex, decideSkips } from '../core/batches/skip';
+import { recentDurations } from '../core/runs/history';
+import { durationModel } from '../core/polling/planner';
+import { runPool } from '../core/runs/pool';
+import type { StepDefinition } from '../core/runs/steps';
+import { plainText } from '../core/text/plainText';
+import { fileName } from '../runs/documentSource';
+import type { Services } from '../services';
+import * as settings from '../settings';
+import { ensureApiKey } from '../commands/apiKey';
+import { isBatchNode } from './batchTree';
+import { listNames } from './batchMessages';
+
+/** How many documents are hashed at once before a batch (streamed, 1 MiB at a time each). */
+const HASH_CONCURRENCY = 4;
+
+/** Options a keybinding, another extension or a test may pass. */
+export interface BatchArgs {
+  stepId?: string;
+  folder?: vscode.Uri;
+}
+
+/**
+ * Every PDF and image under `folder`, leaving out what `files.exclude` (the patterns set to true) and
+ * `docutray.batch.exclude` name — every pattern, braces included (core/batches/folder.ts). `unusable`: the
+ * patterns that could not be read, for the confirmation to name.
+ */
+export async function findDocuments(
+  folder: vscode.Uri,
+  token?: vscode.CancellationToken,
+): Promise<{ uris: vscode.Uri[]; unusable: string[] }> {
+  const rules = excludeRules(settings.filesExclude(folder), settings.batchExclude(folder));
+  const exclude = searchExcludeGlob(rules.patterns);
+  // The exclude is matched against paths relative to the include's base: search from the workspace folder
+  // (its subfolder as a prefix) so workspace-relative patterns of files.exclude apply.
+  const root = vscode.workspace.getWorkspaceFolder(folder);
+  const sub = root ? vscode.workspace.asRelativePath(folder, false) : '';
+  const fromRoot = root && sub && sub !== folder.fsPath && folder.toString() !== root.uri.toString();
+  const include = fromRoot
+    ? new vscode.RelativePattern(root, `${escapeGlob(sub)}/${documentGlob(SUPPORTED_EXTENSIONS)}`)
+    : new vscode.RelativePattern(folder, documentGlob(SUPPORTED_EXTENSIONS));
+  const found = await vscode.workspace.findFiles(include, exclude ?? null, undefined, token);
+  const base = root?.uri ?? folder;
+  const uris = found
+    .filter(u => isSupportedFileName(fileName(u)))
+    // The search could not take every pattern (a comma in one, say): every document is matched against all.
+    .filter(u => !rules.excludes(relativeTo(base, u)))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  return { uris, unusable: rules.unusable };
+}
+
+function relativeTo(base: vscode.Uri, uri: vscode.Uri): string {
+  const prefix = base.path.endsWith('/') ? base.path : `${base.path}/`;
+  return uri.path.startsWith(prefix) ? uri.path.slice(prefix.length) : uri.path.replace(/^\//, '');
+}
+
+/** A path as a glob that matches only itself (glob characters in folder names taken literally). */
+function escapeGlob(path: string): string {
+  return path.replace(/[[\]{}*?]/g, c => `[${c}]`);
+}
+
+/** `docutray.runStepOnWorkspace`: the workspace folder (picked when there are several) as a batch. */
+export async function runStepOnWorkspace(s: Services, arg0?: unknown): Promise<BatchRecord | undefined> {
+  const args = (arg0 && typeof arg0 === 'object' && !(arg0 instanceof vscode.Uri) ? arg0 : {}) as BatchArgs;
+  let folder = args.folder ?? (arg0 instanceof vscode.Uri ? arg0 : undefined);
+  if (!folder) {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (!folders.length) {
+      void vscode.window.showInformationMessage(l10n.t('DocuTray: open a folder to run a step on its documents.'));
+      return undefined;
+    }
+    folder =
+      folders.length === 1
+        ? folders[0].uri
+        : (await vscode.window.showWorkspaceFolderPick({ placeHolder: l10n.t('Run a DocuTray step on which folder?') }))
+            ?.uri;
+  }
+  return folder ? runStepOnFolder(s, folder, args.stepId) : undefined;
+}
+
+/** A folder from the explorer (or the workspace): every document under it, as one batch, after one question. */
+export async function runStepOnFolder(
+  s: Services,
+  folder: vscode.Uri,
+  stepId?: string,
+): Promise<BatchRecord | undefined> {
+  if (!(await ensureApiKey(s))) {
+    return undefined;
+  }
+  const { uris, unusable } = await findDocuments(folder);
+  const where = folderLabel(folder);
+  if (!uris.length) {
+    void vscode.window.showInformationMessage(
+      l10n.t(
+        'DocuTray: no PDFs or images in {0} (files.exclude and docutray.batch.exclude leave some out).',
+        plainText(where),
+      ),
+    );
+    return undefined;
+  }
+  const step = await s.steps.choose(stepId, l10n.t('Run a DocuTray step on {0} documents in {1}', uris.length, where));
+  if (!step) {
+    return undefined;
+  }
+  const scope: BatchScope = { kind: 'folder', uri: folder.toString(), label: where };
+  return prepareAndRun(s, step, uris, scope, { confirm: true, unusable });
+}
+
+/** Several files picked together (the explorer's multi-selection): one batch; asked only about reusing results. */
+export async function runFilesAsBatch(
+  s: Services,
+  uris: vscode.Uri[],
+  step: StepDefinition,
+): Promise<BatchRecord | undefined> {
+  return prepareAndRun(s, step, uris, { kind: 'files', count: uris.length }, { confirm: false, unusable: [] });
+}
+
+/** `invoices/` (workspace-relative), or the folder's name. */
+function folderLabel(folder: vscode.Uri): string {
+  const rel = vscode.workspace.asRelativePath(folder, true);
+  const label = rel && rel !== folder.fsPath ? rel : fileName(folder);
+  return label.endsWith('/') ? label : `${label}/`;
+}
+
+/**
+ * Reads (hashes) the documents, applies the skip rule, asks one question that counts what will be sent,
+ * then runs the batch. Nothing to send ends with a message and no batch.
+ */
+async function prepareAndRun(
+  s: Services,
+  step: StepDefinition,
+  uris: vscode.Uri[],
+  scope: BatchScope,
+  opts: { confirm: boolean; unusable: string[] },
+): Promise<BatchRecord | undefined> {
+  const hashes = await hashAll(uris);
+  if (!hashes) {
+    return undefined; // cancelled while reading
+  }
+  const decision = await skipRule(s, step, uris, hashes, scope);
+  const answer = await askOnce(s, step, uris.length, decision, scope, opts);
+  if (!answer) {
+    return undefined;
+  }
+  const send = answer.run.length;
+  if (send === 0) {
+    void vscode.window.showInformationMessage(
+      l10n.t(
+        'DocuTray: all {0} documents were already processed by {1}: nothing to send. Their results are in the Runs view.',
+        uris.length,
+        plainText(step.name),
+      ),
+    );
+    return undefined;
+  }
+  return s.batches.run({
+    step,
+    scope,
+    files: uris.map(uri => ({ uri, label: vscode.workspace.asRelativePath(uri, false) })),
+    skip: answer,
+  });
+}
+
+/** SHA-256 of each `file:` document (others stay unhashed and simply run), a few at a time; undefined when cancelled. */
+async function hashAll(uris: vscode.Uri[]): Promise<(string | undefined)[] | undefined> {
+  return vscode.window.withProgress(
+    {
+      location: vscode.ProgressLocation.Notification,
+      title: l10n.t('DocuTray: reading {0} documents', uris.length),
+      cancellable: true,
+    },
+    async (progress, token) => {
+      const abort = new AbortController();
+      const sub = token.onCancellationRequested(() => abort.abort());
+      let done = 0;
+      try {
+        const settled = await runPool(uris, HASH_CONCURRENCY, async uri => {
+          const h =
+            uri.scheme === 'file' && !abort.signal.aborted
+              ? await sha256OfFile(uri.fsPath, { signal: abort.signal }).catch(() => undefined)
+              : undefined;
+          if (++done % 10 === 0) {
+            progress.report({ message: l10n.t('{0} of {1} read', done, uris.length) });
+          }
+          return h;
+        });
+        return abort.signal.aborted ? undefined : settled.map(r => (r.status === 'fulfilled' ? r.value : undefined));
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+/** The skip rule: documents this step already processed (same SHA-256, a SUCCESS). */
+async function skipRule(
+  s: Services,
+  step: StepDefinition,
+  uris: vscode.Uri[],
+  hashes: (string | undefined)[],
+  scope: BatchScope,
+): Promise<SkipDecision> {
+  const runs = await s.runs.history.all();
+  const index = buildDoneIndex(
+    runs
+      .filter(r => r.sha256 && r.executionId)
+      .map(r => ({
+        sha256: r.sha256 as string,
+        stepId: r.stepId,
+        executionId: r.executionId as string,
+        status: r.state,
+        finishedAt: r.finishedAt,
+        runId: r.id,
+      })),
+  );
+  const where = scope.kind === 'folder' ? vscode.Uri.parse(scope.uri) : uris[0];
+  return decideSkips(
+    uris.map((uri, i) => ({ uri: uri.toString(), sha256: hashes[i] })),
+    step.id,
+    index,
+    settings.batchReprocess(where),
+  );
+}
+
+/**
+ * The one question before a batch, counting what will be sent: "Run Invoice on invoices/? 24 documents, 20
+ * already processed by Invoice." — Skip Them (4 to send, about 9 requests) / Process All 24. Without
+ * anything already processed (or with `docutray.batch.reprocess` set to skip or always), just Run — and a
+ * selection of files (`confirm` false) is not asked at all then. Undefined: cancelled.
+ */
+async function askOnce(
+  s: Services,
+  step: StepDefinition,
+  total: number,
+  decision: SkipDecision,
+  scope: BatchScope,
+  opts: { confirm: boolean; unusable: string[] },
+): Promise<SkipDecision | undefined> {
+  const name = plainText(step.name);
+  const subject = plainText(scope.kind === 'folder' ? scope.label : l10n.t('{0} files', total));
+  const estimate = await estimator(s, step);
+  const unusable = opts.unusable.length
+    ? l10n.t('These exclude patterns could not be read and exclude nothing: {0}.', listNames(opts.unusable, 10))
+    : undefined;
+  if (decision.needsAnswer) {
+    const skipped = applySkipAnswer(decision, 'skip');
+    const toSend = skipped.run.length;
+    const skip = l10n.t('Skip Them ({0} to send, about {1} requests)', toSend, estimate(toSend).requests);
+    const all = l10n.t('Process All {0}', total);
+    const answer = await vscode.window.showInformationMessage(
+      l10n.t(
+        'Run {0} on {1}? {2} documents, {3} already processed by {0}.',
+        name,
+        subject,
+        total,
+        decision.alreadyDone.length,
+      ),
+      {
+        modal: true,
+        detail: [
+          l10n.t('Skipped documents reuse their earlier results. Processing them again is billed again.'),
+          l10n.t('Processing all: about {0} requests{1}.', estimate(total).requests, estimate(total).time),
+          unusable,
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      },
+      skip,
+      all,
+    );
+    return answer === skip ? skipped : answer === all ? applySkipAnswer(decision, 'reprocess') : undefined;
+  }
+  if (!opts.confirm && !unusable) {
+    return decision;
+  }
+  const toSend = decision.run.length;
+  if (toSend === 0) {
+    return decision; // nothing to ask about: the caller says so
+  }
+  const e = estimate(toSend);
+  const head =
+    decision.skip.length > 0
+      ? l10n.t(
+          'Run {0} on {1}? {2} documents, {3} already processed (skipped): {4} to send, about {5} requests{6}.',
+          name,
+          subject,
+          total,
+          decision.skip.length,
+          toSend,
+          e.requests,
+          e.time,
+        )
+      : l10n.t('Run {0} on {1}? {2} documents, about {3} requests{4}.', name, subject, toSend, e.requests, e.time);
+  const run = l10n.t('Run');
+  const answer = await vscode.window.showInformationMessage(
+    head,
+    { modal: true, ...(unusable ? { detail: unusable } : {}) },
+    run,
+  );
+  return answer === run ? decision : undefined;
+}
+
+/** Requests and rough time for N documents at the key's current limit ("" while the limit is not known). */
+async function estimator(
+  s: Services,
+  step: StepDefinition,
+): Promise<(n: number) => { requests: number; time: string }> {
+  const budget = await s.clients.currentBudget();
+  const state = budget?.state();
+  const median = durationModel(recentDurations(await s.runs.history.all(), step.id))?.medianMs;
+  return n => {
+    const est = estimateBatch(n, state?.source === 'server' ? state : undefined, median);
+    const time =
+      est.durationMs === undefined
+        ? ''
+        : l10n.t(
+            ', roughly {0} at the current limit',
+            est.durationMs < 60_000
+              ? l10n.t('{0} s', Math.max(1, Math.ceil(est.durationMs / 1000)))
+              : l10n.t('{0} min', Math.round(est.durationMs / 60_000)),
+          );
+    return { requests: est.requests, time };
+  };
+}
+
+function batchIdOf(arg: unknown): string | undefined {
+  if (isBatchNode(arg)) {
+    return arg.batch.id;
+  }
+  return typeof arg === 'string' ? arg : undefined;
+}
+
+function requireBatchId(arg: unknown): string {
+  const id = batchIdOf(arg);
+  if (!id) {
+    throw new Error(l10n.t('Pick a batch in the DocuTray Runs view.'));
+  }
+  return id;
+}
+
+/** `docutray.batches.cancel` on a batch node (or its id); without one, every batch this window drives. */
+export function cancelBatchCommand(s: Services, arg: unknown): boolean {
+  const id = batchIdOf(arg);
+  return id ? s.batches.cancel(id) : s.batches.cancelAll() > 0;
+}
+
+/** `docutray.batches.resume` on a batch node (or its id). */
+export async function resumeBatchCommand(s: Services, arg: unknown): Promise<boolean> {
+  const id = requireBatchId(arg);
+  if (!(await ensureApiKey(s))) {
+    return false;
+  }
+  return s.batches.resumeBatch(id);
+}
+
+/** `docutray.batches.review`: the documents that may have started, to send again only after a modal. */
+export async function reviewBatchCommand(s: Services, arg: unknown): Promise<number> {
+  const id = requireBatchId(arg);
+  if (!(await ensureApiKey(s))) {
+    return 0;
+  }
+  return s.batches.review(id);
+}
+
+/** `docutray.batches.retryFailed`: what failed for a passing reason runs again (never a step's own ERROR). */
+export async function retryFailedCommand(s: Services, arg: unknown): Promise<BatchRecord | undefined> {
+  const id = requireBatchId(arg);
+  if (!(await ensureApiKey(s))) {
+    return undefined;
+  }
+  return s.batches.retryFailed(id);
+}
+
+/** `docutray.batches.revealFolder`: the folder a batch ran on, in the explorer. */
+export async function revealBatchFolder(_s: Services, arg: unknown): Promise<void> {
+  const batch = isBatchNode(arg) ? arg.batch : undefined;
+  if (batch?.scope?.kind !== 'folder') {
+    throw new Error(l10n.t('This batch did not run on a folder.'));
+  }
+  await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.parse(batch.scope.uri));
+}

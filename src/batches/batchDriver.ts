@@ -1,0 +1,300 @@
+import vscode = require('vscode');
+import type { RequestBudget } from '../core/api/budget';
+import type { DocuTrayClient } from '../core/api/client';
+import { DocuTrayError, StepFailedError } from '../core/api/errors';
+import type { Execution } from '../core/api/types';
+import { type BatchRecord, documentsOf, lookupIn } from '../core/batches/record';
+import {
+  BatchRunner,
+  LostBatchError,
+  type RunnerEnd,
+  type RunnerEvent,
+  type RunnerJob,
+  NotRecordedError,
+} from '../core/batches/runner';
+import { type RunRecord, executionDurationMs, isInFlight, recentDurations } from '../core/runs/history';
+import { type RunEvent, transition } from '../core/runs/lifecycle';
+import { expandMetadata } from '../core/runs/metadata';
+import { formatRunSource, workspaceSource } from '../core/runs/source';
+import { displayStepName } from '../core/runs/steps';
+import type { StoredResult } from '../core/results/storedResult';
+import type { ScopedLog } from '../log';
+import { documentInput, fileName, metadataVariables } from '../runs/documentSource';
+import type { RunHistory } from '../runs/runHistory';
+import type { RunService } from '../runs/runService';
+import * as settings from '../settings';
+import type { BatchRecords } from './batchRecords';
+
+/** What a drive needs from the rest of the window. */
+export interface DriverContext {
+  history: RunHistory;
+  records: BatchRecords;
+  runs: Pick<RunService, 'storeResult' | 'afterResult'>;
+  client: DocuTrayClient;
+  budget: RequestBudget;
+  log: ScopedLog;
+}
+
+/**
+ * One drive of one batch this window owns: the batch runner (core/batches/runner.ts) decides what to send;
+ * this keeps each document's run record, which is the document's state (core/batches/record.ts).
+ *
+ * The fence before every start: this window still owns the batch (looked up on disk after a freeze), and
+ * the document's run record is created exclusively — if any window created it first, nothing is sent. The
+ * execution id of a start DocuTray answered is recorded whoever owns the batch by then. A result is stored
+ * before its run says SUCCESS; nothing is held for the whole batch.
+ */
+export class BatchDriver {
+  private readonly abort = new AbortController();
+  private runner: BatchRunner | undefined;
+  /** Documents (run ids) this drive saw end: never followed again. */
+  private readonly ended = new Set<string>();
+  /** Results stored by a status answer, until its event records the run (then dropped). */
+  private readonly stored = new Map<string, StoredResult>();
+  private readonly uris = new Map<string, string>();
+
+  constructor(
+    private readonly batch: BatchRecord,
+    private readonly ctx: DriverContext,
+  ) {}
+
+  get id(): string {
+    return this.batch.id;
+  }
+
+  cancel(): void {
+    this.abort.abort();
+  }
+
+  get cancelled(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  /**
+   * Follows the batch's runs that learnt their execution id since the drive began (a start another window
+   * sent before this one took the batch over, whose answer came afterwards).
+   */
+  sync(runs: readonly RunRecord[]): void {
+    if (!this.runner) {
+      return;
+    }
+    const byId = lookupIn(runs);
+    for (const d of documentsOf(this.batch, byId)) {
+      if (d.run && isInFlight(d.run) && d.run.executionId && !this.ended.has(d.run.id)) {
+        this.runner.follow({ key: d.run.id, executionId: d.run.executionId });
+      }
+    }
+  }
+
+  /**
+   * Runs the batch to its end (or until cancelled, paused, stopped by an error every document would meet,
+   * or lost to another window). `onChange` is told after each document's change; `onDocumentEnded` when a
+   * document the drive began with ends (for the status bar).
+   */
+  async run(hooks: { onChange(): void; onDocumentEnded(ok: boolean): void }): Promise<RunnerEnd> {
+    const { history, budget } = this.ctx;
+    const all = await history.all();
+    const docs = documentsOf(this.batch, lookupIn(all));
+    const pending = docs.filter(d => d.state === 'pending').map(d => ({ key: d.doc.runId, uri: d.doc.uri }));
+    const waiting = docs
+      .filter(d => d.run && isInFlight(d.run) && d.run.executionId)
+      .map(d => ({ key: d.doc.runId, executionId: d.run?.executionId as string }));
+    docs.forEach(d => this.uris.set(d.doc.runId, d.doc.uri));
+    const open = new Set([...pending.map(p => p.key), ...waiting.map(w => w.key)]);
+    const end = (key: string, ok: boolean) => {
+      this.ended.add(key);
+      if (open.delete(key)) {
+        hooks.onDocumentEnded(ok);
+      }
+    };
+    this.runner = new BatchRunner(
+      this.batch.stepId,
+      pending,
+      waiting,
+      {
+        budget,
+        durations: recentDurations(all, this.batch.stepId),
+        stillOwned: () => this.owned(),
+        start: (doc, signal) => this.start(doc.key, doc.uri, signal),
+        status: (job, signal) => this.status(job, signal),
+        onEvent: event => {
+          void this.record(event, end).finally(() => hooks.onChange());
+        },
+      },
+      {
+        maxUploads: settings.maxConcurrentRuns(),
+        pollTimeoutMs: settings.pollTimeoutMs(),
+        signal: this.abort.signal,
+      },
+    );
+    try {
+      const result = await this.runner.run();
+      await this.writes;
+      return result;
+    } finally {
+      // What did not end (cancelled, paused, lost) leaves the status bar too, as not done.
+      for (const key of [...open]) {
+        open.delete(key);
+        hooks.onDocumentEnded(false);
+      }
+    }
+  }
+
+  /** Every run-record write of this drive, in order. */
+  private writes: Promise<void> = Promise.resolve();
+
+  /** Whether this window still owns the batch: certain while its lease is fresh, else looked up on disk. */
+  private async owned(): Promise<boolean> {
+    const { history, records } = this.ctx;
+    if (history.presence.leaseFresh()) {
+      return records.get(this.batch.id)?.owner === history.me;
+    }
+    await history.presence.renew();
+    const b = await records.refresh(this.batch.id);
+    return b?.owner === history.me;
+  }
+
+  private async start(key: string, uriText: string, signal: AbortSignal): Promise<Execution> {
+    const { history, client, log } = this.ctx;
+    if (!(await this.owned())) {
+      throw new LostBatchError(this.batch.id);
+    }
+    const uri = vscode.Uri.parse(uriText, true);
+    const doc = this.batch.documents.find(d => d.runId === key);
+    const now = Date.now();
+    const run: RunRecord = {
+      id: key,
+      source: formatRunSource(workspaceSource(uriText)),
+      sourceName: doc?.label ?? fileName(uri),
+      stepId: this.batch.stepId,
+      stepName: this.batch.stepName ?? this.batch.stepId,
+      state: 'starting',
+      startedAt: now,
+      updatedAt: now,
+      batchId: this.batch.id,
+      owner: history.me,
+    };
+    let created: boolean;
+    try {
+      created = await history.create(run);
+    } catch (e) {
+      // A run that cannot be recorded is not started: after a reload nothing would say it may have.
+      throw new NotRecordedError(`${run.sourceName}: ${(e as Error).message}`);
+    }
+    if (!created) {
+      log.warn(`batch ${this.batch.id}: ${run.sourceName} has a run already (another window): not sent here`);
+      throw new LostBatchError(this.batch.id);
+    }
+    const input = await documentInput(uri);
+    const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));
+    const e = await client.startStep(this.batch.stepId, input, { signal, priority: 'batch', metadata });
+    // Recorded at once, whoever owns the batch by now: a start that was on the wire is never lost.
+    await history.recordStart(key, {
+      executionId: e.id,
+      ...(e.stepName
+        ? {
+            serviceStepName: e.stepName,
+            stepName: displayStepName(
+              { id: this.batch.stepId, name: this.batch.stepName ?? this.batch.stepId },
+              e.stepName,
+            ),
+          }
+        : {}),
+      ...(e.documentSha256 ? { sha256: e.documentSha256 } : {}),
+    });
+    return e;
+  }
+
+  private async status(job: RunnerJob, signal: AbortSignal): Promise<Execution> {
+    const e = await this.ctx.client.getStatus(job.executionId, { signal, priority: 'batch' });
+    if (e.status === 'SUCCESS' || e.status === 'ERROR') {
+      // On disk before the run says it ended (a failure to store: looked at again later).
+      const run = await this.ctx.history.get(job.key);
+      const result = await this.ctx.runs.storeResult(run ?? this.shape(job.key), e);
+      this.stored.set(job.key, result);
+    }
+    return e;
+  }
+
+  /** What a document's run says when its record could not be read back. */
+  private shape(key: string) {
+    const uri = this.uris.get(key) ?? key;
+    return {
+      stepId: this.batch.stepId,
+      stepName: this.batch.stepName ?? this.batch.stepId,
+      source: formatRunSource(workspaceSource(uri)),
+      sourceName: fileName(vscode.Uri.parse(uri)),
+    };
+  }
+
+  /** Keeps the document's run record in line with what happened (in order, one write after another). */
+  private record(event: RunnerEvent, end: (key: string, ok: boolean) => void): Promise<void> {
+    const next = this.writes
+      .then(() => this.write(event, end))
+      .catch(e => this.ctx.log.warn(`batch ${this.batch.id}: could not record a run: ${(e as Error).message}`));
+    this.writes = next;
+    return next;
+  }
+
+  private async write(event: RunnerEvent, end: (key: string, ok: boolean) => void): Promise<void> {
+    const { history } = this.ctx;
+    const apply = (key: string, ev: RunEvent, also: Partial<RunRecord> = {}) =>
+      history.updateWith(key, stored => {
+        const change = transition(stored, ev);
+        return change && { ...change, ...also };
+      });
+    switch (event.type) {
+      case 'started':
+        return;
+      case 'notSent': {
+        // Called back before a byte went out: the run record goes, and the document is pending again.
+        const run = await history.get(event.doc.key);
+        if (run?.state === 'starting' && !run.executionId && run.owner === history.me) {
+          await history.remove([run.id]);
+        }
+        return;
+      }
+      case 'startFailed': {
+        await apply(event.doc.key, { type: 'error', error: event.error });
+        end(event.doc.key, false);
+        return;
+      }
+      case 'status':
+        await apply(event.job.key, { type: 'status', status: event.execution.status });
+        return;
+      case 'finished': {
+        const result = this.stored.get(event.job.key);
+        this.stored.delete(event.job.key);
+        const e = event.execution;
+        if (e.status === 'SUCCESS') {
+          const durationMs = executionDurationMs(e);
+          const written = await apply(
+            event.job.key,
+            { type: 'succeeded' },
+            durationMs === undefined ? {} : { durationMs },
+          );
+          end(event.job.key, true);
+          if (written && result) {
+            this.ctx.runs.afterResult(result, written.sourceName);
+          }
+        } else {
+          const failure = e.error ?? { message: 'DocuTray reported an error.' };
+          const durationMs = executionDurationMs(e);
+          await apply(
+            event.job.key,
+            { type: 'error', error: new StepFailedError(e.id, failure, {}, e) },
+            durationMs === undefined ? {} : { durationMs },
+          );
+          end(event.job.key, false);
+        }
+        return;
+      }
+      case 'unavailable': {
+        const error: DocuTrayError = event.error;
+        await apply(event.job.key, { type: 'error', error });
+        end(event.job.key, false);
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,587 @@
+import vscode = require('vscode');
+import { l10n } from 'vscode';
+import {
+  type BatchDocument,
+  type BatchRecord,
+  type BatchScope,
+  type RunLookup,
+  createBatch,
+  documentsOf,
+  isBatchAlive,
+  isOpen,
+  lookupIn,
+  nextRunId,
+} from '../core/batches/record';
+import { MAX_TIMER_MS, type RunnerEnd } from '../core/batches/runner';
+import { type SkipDecision, markSkipped } from '../core/batches/skip';
+import { type RunGroup, type RunRecord, isInFlight } from '../core/runs/history';
+import { failureRetry, resumeChange, transition } from '../core/runs/lifecycle';
+import type { StepDefinition } from '../core/runs/steps';
+import { plainText } from '../core/text/plainText';
+import type { ClientFactory } from '../api/clientFactory';
+import type { ErrorPresenter } from '../errorPresenter';
+import type { ScopedLog } from '../log';
+import type { RunHistory } from '../runs/runHistory';
+import type { RunService } from '../runs/runService';
+import type { RunStatusBar } from '../runs/statusBar';
+import { BatchDriver } from './batchDriver';
+import {
+  announceEnd,
+  batchSubject,
+  describeBatch,
+  documentLabel,
+  offerReview,
+  pickToResend,
+  stepLabel,
+} from './batchMessages';
+import { BatchRecords } from './batchRecords';
+
+/** A batch to run: one step over many workspace documents, read only when their turn comes. */
+export interface BatchRunRequest {
+  step: StepDefinition;
+  files: { uri: vscode.Uri; label: string }[];
+  scope?: BatchScope;
+  /** The skip rule's decision (core/batches/skip.ts): its `skip` documents reuse earlier results. */
+  skip?: SkipDecision;
+}
+
+/** The batch's one notification, when the caller opened it already. */
+interface BatchUi {
+  progress: vscode.Progress<{ message?: string }>;
+  token: vscode.CancellationToken;
+}
+
+/**
+ * Batches: one step over many documents, paced by the key's request budget, with one notification, the
+ * status bar counting its documents, each document's run in the history (its state), results stored before
+ * a run is marked done, and one message at the end. The batch is kept as `batches/<id>.json`
+ * (core/batches/store.ts) so a reload resumes it: pending documents are sent, started ones polled, and a
+ * start that may have happened is never sent again without the user.
+ *
+ * Only the window that owns a batch drives it (batchDriver.ts); another window takes it over once that
+ * window is gone, exactly one (a claim token), and a window that lost it while frozen stops before it sends.
+ */
+export class BatchService implements vscode.Disposable {
+  private readonly drivers = new Map<string, BatchDriver>();
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly pauseTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private resuming: Promise<number> = Promise.resolve(0);
+  private syncTimer: ReturnType<typeof setTimeout> | undefined;
+  private ratePerMsSeen: number | undefined;
+
+  constructor(
+    readonly records: BatchRecords,
+    private readonly clients: ClientFactory,
+    private readonly runs: RunService,
+    private readonly statusBar: RunStatusBar,
+    private readonly errors: ErrorPresenter,
+    private readonly log: ScopedLog,
+  ) {
+    this.subscriptions.push(
+      records.onDidChange(() => this.changed.fire()),
+      // A start another window sent before this one took the batch over may answer now: follow it.
+      this.history.onDidChange(() => {
+        this.syncTimer ??= setTimeout(() => {
+          this.syncTimer = undefined;
+          const runs = this.history.snapshot();
+          this.drivers.forEach(d => d.sync(runs));
+        }, 200);
+      }),
+    );
+  }
+
+  private get history(): RunHistory {
+    return this.runs.history;
+  }
+
+  private lookup(): RunLookup {
+    return lookupIn(this.history.snapshot());
+  }
+
+  /** Every batch this window knows (loaded from the store on first use). */
+  all(): Promise<BatchRecord[]> {
+    return this.records.all();
+  }
+
+  isDriving(id: string): boolean {
+    return this.drivers.has(id);
+  }
+
+  /** Whether a live window other than this one drives the batch. */
+  drivenElsewhere(b: BatchRecord): boolean {
+    return !this.drivers.has(b.id) && !!b.owner && b.owner !== this.history.me && this.history.presence.alive(b.owner);
+  }
+
+  isAlive(b: BatchRecord): boolean {
+    return isBatchAlive(b, this.lookup());
+  }
+
+  /** "37 of 120 done · 2 failed · about 3 min left". */
+  describe(b: BatchRecord): string {
+    return describeBatch(b, this.lookup(), { driving: this.drivers.has(b.id), ratePerMs: this.ratePerMsSeen });
+  }
+
+  /** The batches as the history bound sees them (undefined before they were read: every batch run stays). */
+  groups(): RunGroup[] | undefined {
+    const known = this.records.known();
+    if (!known) {
+      return undefined;
+    }
+    const runs = this.history.snapshot();
+    const lookup = lookupIn(runs);
+    return known.map(b => ({
+      id: b.id,
+      runIds: runs.filter(r => r.batchId === b.id).map(r => r.id),
+      alive: isBatchAlive(b, lookup) || this.drivers.has(b.id),
+      createdAt: b.createdAt,
+    }));
+  }
+
+  /**
+   * Starts a batch in this window: the batch is recorded (owned by this window), then run to its end under
+   * one notification (resolves when it ends).
+   */
+  async run(request: BatchRunRequest): Promise<BatchRecord> {
+    await this.records.all();
+    const batch = createBatch({
+      stepId: request.step.id,
+      stepName: request.step.name,
+      scope: request.scope,
+      files: request.files.map(f => ({ uri: f.uri.toString(), label: f.label })),
+      now: Date.now(),
+    });
+    batch.owner = this.history.me;
+    if (request.skip) {
+      markSkipped(batch, request.skip);
+    }
+    await this.records.store.create(batch);
+    this.records.set(batch);
+    const skipped = batch.documents.filter(d => d.reused).length;
+    this.log.info(
+      `batch ${batch.id}: step ${batch.stepId} on ${batch.documents.length} document(s), ${skipped} skipped`,
+    );
+    await this.drive(batch);
+    return this.records.get(batch.id) ?? batch;
+  }
+
+  /** Cancels a batch this window drives (its requests under way settle first). */
+  cancel(id: string): boolean {
+    const d = this.drivers.get(id);
+    d?.cancel();
+    return !!d;
+  }
+
+  cancelAll(): number {
+    const all = [...this.drivers.values()];
+    all.forEach(d => d.cancel());
+    return all.length;
+  }
+
+  /**
+   * Picks up batches whose window is gone (closed, reloaded, crashed), each by exactly one window: unsent
+   * documents are sent, started ones polled, and documents whose start may have happened are listed for the
+   * user (never sent again by themselves). Runs in the background; returns how many.
+   */
+  resume(): Promise<number> {
+    // One at a time: the heartbeat, the activation and Refresh may all ask at once.
+    const next = this.resuming.then(
+      () => this.resumeOnce(),
+      () => this.resumeOnce(),
+    );
+    this.resuming = next.catch(() => 0);
+    return next;
+  }
+
+  private async resumeOnce(): Promise<number> {
+    await this.records.all();
+    await this.records.reload();
+    await this.history.all();
+    await this.history.presence.refresh();
+    let resumed = 0;
+    for (const b of await this.records.all()) {
+      if (this.drivers.has(b.id) || !this.isAlive(b) || this.drivenElsewhere(b) || this.waitsForPause(b)) {
+        continue;
+      }
+      const uncertain = await this.takeOver(b);
+      if (!uncertain) {
+        continue;
+      }
+      if (uncertain.length) {
+        void offerReview(b, uncertain).then(c => c && this.review(b.id));
+      }
+      resumed++;
+      void this.drive(b).catch(e => this.errors.report(e, 'resume batch'));
+    }
+    return resumed;
+  }
+
+  /** A batch paused by a long rate-limit pause resumes by itself when it is over (a timer in its owner). */
+  private waitsForPause(b: BatchRecord): boolean {
+    if (b.pausedUntil === undefined || b.pausedUntil <= Date.now()) {
+      return false;
+    }
+    if (b.owner === this.history.me || !b.owner || !this.history.presence.alive(b.owner)) {
+      this.schedulePauseEnd(b);
+    }
+    return true;
+  }
+
+  private schedulePauseEnd(b: BatchRecord): void {
+    if (this.pauseTimers.has(b.id) || b.pausedUntil === undefined) {
+      return;
+    }
+    const wait = Math.min(MAX_TIMER_MS, Math.max(0, b.pausedUntil - Date.now()));
+    const timer = setTimeout(() => {
+      this.pauseTimers.delete(b.id);
+      if (b.pausedUntil !== undefined && b.pausedUntil > Date.now()) {
+        this.schedulePauseEnd(b); // a pause longer than a timer can wait
+        return;
+      }
+      void this.resumeBatch(b.id).catch(e => this.errors.report(e, 'resume batch'));
+    }, wait);
+    timer.unref?.();
+    this.pauseTimers.set(b.id, timer);
+  }
+
+  /**
+   * Makes a batch this window's: claims it when its owner is gone (one window wins), and its runs in flight
+   * whose window is gone; a run that was starting there may have started: it becomes "may have started".
+   * Returns the documents that may have started (for the user), or undefined when this window did not get it.
+   */
+  private async takeOver(b: BatchRecord): Promise<BatchDocument[] | undefined> {
+    const me = this.history.me;
+    const from = b.owner;
+    if (from !== me) {
+      if (!(await this.records.store.claim(b.id, me, from, this.history.presence.alive))) {
+        return undefined;
+      }
+      this.log.info(`took over batch ${b.id} from ${from ? `window ${from}, gone` : 'a window'}`);
+    }
+    const fresh = (await this.records.refresh(b.id)) ?? b;
+    if (fresh.owner !== me) {
+      return undefined;
+    }
+    const alive = this.history.presence.alive;
+    const uncertain: BatchDocument[] = [];
+    for (const d of documentsOf(fresh, this.lookup())) {
+      const run = d.run;
+      if (!run || !isInFlight(run) || run.owner === me || (run.owner && alive(run.owner))) {
+        continue;
+      }
+      if (!(await this.history.store.claim(run.id, me, run.owner, alive).catch(() => false))) {
+        continue;
+      }
+      // Decided on the record as stored now: a start that answered meanwhile keeps its id and is polled.
+      const written = await this.history.updateWith(run.id, stored => transition(stored, { type: 'interrupted' }));
+      if (written?.state === 'mayHaveStarted') {
+        uncertain.push(d.doc);
+      }
+    }
+    await this.history.reload();
+    return uncertain;
+  }
+
+  /**
+   * Resume from the Runs view (or a pause that is over): a cancelled or paused batch sends its unsent
+   * documents and polls its started ones; a batch whose window is gone is taken over first. False when
+   * another live window drives it.
+   */
+  async resumeBatch(id: string): Promise<boolean> {
+    await this.records.all();
+    await this.resuming;
+    const b = (await this.records.refresh(id)) ?? this.records.get(id);
+    if (!b || this.drivers.has(id)) {
+      return false;
+    }
+    if (this.drivenElsewhere(b)) {
+      void vscode.window.showInformationMessage(l10n.t('DocuTray: another window is running this batch.'));
+      return false;
+    }
+    const uncertain = await this.takeOver(b);
+    if (!uncertain) {
+      return false;
+    }
+    const me = this.history.me;
+    const updated = await this.records.store.update(id, me, stored => {
+      const next = { ...stored };
+      delete next.cancelledAt;
+      delete next.pausedUntil;
+      delete next.endedAt;
+      return next;
+    });
+    const batch = updated ?? b;
+    this.records.set(batch);
+    // Cancelled while DocuTray ran them: polled again (never started again).
+    for (const d of documentsOf(batch, this.lookup())) {
+      if (d.run?.state === 'cancelled' && d.run.executionId) {
+        await this.history.updateWith(d.run.id, stored => resumeChange(stored));
+      }
+    }
+    const mayHaveStarted = documentsOf(batch, this.lookup()).filter(d => d.state === 'mayHaveStarted');
+    if (mayHaveStarted.length) {
+      await this.review(id);
+    }
+    if (isBatchAlive(batch, this.lookup()) && !this.drivers.has(id)) {
+      await this.drive(batch);
+    }
+    return true;
+  }
+
+  /**
+   * Review…: the documents of a batch that may have started; those the user picks (after a modal that says
+   * each may be billed twice) are sent again under a new run, the others stay as they are. The batch must
+   * be this window's: Resume claims it first, or says another window runs it.
+   */
+  async review(id: string): Promise<number> {
+    const b = this.records.get(id);
+    if (!b) {
+      return 0;
+    }
+    if (b.owner !== this.history.me && !this.drivers.has(id)) {
+      await this.resumeBatch(id);
+      return 0;
+    }
+    const runs = this.lookup();
+    const uncertain = documentsOf(b, runs).filter(d => d.state === 'mayHaveStarted');
+    if (!uncertain.length) {
+      return 0;
+    }
+    const picked = await pickToResend(
+      b,
+      uncertain.map(d => d.doc),
+      doc => runs(doc.runId)?.error?.message,
+    );
+    if (!picked?.length) {
+      return 0;
+    }
+    const send = new Set(picked.map(d => d.uri));
+    const updated = await this.records.store.update(id, this.history.me, stored => {
+      const next: BatchRecord = {
+        ...stored,
+        documents: stored.documents.map((d, i) => (send.has(d.uri) ? { ...d, runId: nextRunId(stored, d, i) } : d)),
+      };
+      delete next.endedAt;
+      return next;
+    });
+    if (!updated) {
+      void vscode.window.showInformationMessage(l10n.t('DocuTray: another window is running this batch.'));
+      return 0;
+    }
+    this.records.set(updated);
+    this.log.info(`batch ${id}: sending ${send.size} document(s) again, as the user chose`);
+    if (!this.drivers.has(id)) {
+      void this.drive(updated).catch(e => this.errors.report(e, 'batch'));
+    }
+    return send.size;
+  }
+
+  /**
+   * Retry Failed: the documents that failed for a passing reason run again as a new batch (they surely never
+   * started); those whose result did not come in time are polled again in this batch (never started again).
+   */
+  async retryFailed(id: string): Promise<BatchRecord | undefined> {
+    const b = this.records.get(id);
+    if (!b) {
+      return undefined;
+    }
+    const runs = this.lookup();
+    const docs = documentsOf(b, runs);
+    const start = docs.filter(d => d.run && failureRetry(d.run) === 'start');
+    const poll = docs.filter(d => d.run && failureRetry(d.run) === 'poll');
+    if (poll.length && (b.owner === this.history.me || (await this.takeOver(b)))) {
+      for (const d of poll) {
+        await this.history.updateWith(d.doc.runId, stored => resumeChange(stored));
+      }
+      if (!this.drivers.has(id)) {
+        void this.drive(this.records.get(id) ?? b).catch(e => this.errors.report(e, 'batch'));
+      }
+    }
+    if (!start.length) {
+      return undefined;
+    }
+    this.log.info(`retrying ${start.length} failed documents of batch ${id} as a new batch`);
+    return this.run({
+      step: { id: b.stepId, name: b.stepName ?? b.stepId },
+      scope: b.scope?.kind === 'folder' ? b.scope : { kind: 'files', count: start.length },
+      files: start.map(d => ({ uri: vscode.Uri.parse(d.doc.uri), label: documentLabel(d.doc) })),
+    });
+  }
+
+  /** Removes batches (cancelled first when running here): the batch first, then its runs and results. */
+  async remove(ids: readonly string[]): Promise<void> {
+    for (const id of ids) {
+      this.cancel(id);
+    }
+    await this.removeRecords(ids);
+    const runIds = (await this.history.all()).filter(r => r.batchId && ids.includes(r.batchId)).map(r => r.id);
+    await this.history.remove(runIds);
+  }
+
+  /** Removes batch files only (the history bound removes their runs after). */
+  async removeRecords(ids: readonly string[]): Promise<void> {
+    await this.records.store.remove(ids);
+    this.records.forget(ids);
+  }
+
+  /** Runs a batch this window owns to its end, under one notification (`ui`'s, or its own). */
+  private async drive(batch: BatchRecord, ui?: BatchUi): Promise<void> {
+    if (this.drivers.has(batch.id)) {
+      return;
+    }
+    const budget = await this.clients.currentBudget();
+    if (!budget) {
+      throw new Error(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'));
+    }
+    this.ratePerMsSeen = Number.isFinite(budget.ratePerMs) ? budget.ratePerMs : undefined;
+    const driver = new BatchDriver(batch, {
+      history: this.history,
+      records: this.records,
+      runs: this.runs,
+      client: this.clients.create(),
+      budget,
+      log: this.log,
+    });
+    this.drivers.set(batch.id, driver);
+    const open = documentsOf(batch, this.lookup()).filter(d => isOpen(d.state)).length;
+    const endOne = open ? this.statusBar.begin(open) : () => undefined;
+    let end: RunnerEnd | undefined;
+    const work = async (progress: BatchUi['progress'], token: vscode.CancellationToken) => {
+      const sub = token.onCancellationRequested(() => driver.cancel());
+      let reportTimer: ReturnType<typeof setTimeout> | undefined;
+      const report = () => {
+        reportTimer ??= setTimeout(() => {
+          reportTimer = undefined;
+          progress.report({ message: this.describe(this.records.get(batch.id) ?? batch) });
+        }, 100);
+      };
+      progress.report({ message: this.describe(batch) });
+      try {
+        end = await driver.run({
+          onChange: () => {
+            report();
+            this.changed.fire();
+          },
+          onDocumentEnded: ok => endOne(ok),
+        });
+      } finally {
+        clearTimeout(reportTimer);
+        sub.dispose();
+      }
+    };
+    try {
+      await (ui
+        ? work(ui.progress, ui.token)
+        : vscode.window.withProgress(
+            {
+              location: vscode.ProgressLocation.Notification,
+              title: l10n.t('DocuTray: {0} on {1}', plainText(stepLabel(batch)), plainText(batchSubject(batch))),
+              cancellable: true,
+            },
+            work,
+          ));
+    } finally {
+      this.drivers.delete(batch.id);
+      this.changed.fire();
+    }
+    await this.ended(batch, end ?? { kind: 'cancelled' });
+  }
+
+  /** Records how a drive ended, and says so once. */
+  private async ended(batch: BatchRecord, end: RunnerEnd): Promise<void> {
+    const me = this.history.me;
+    const now = Date.now();
+    const write = async (change: (b: BatchRecord) => BatchRecord) => {
+      const updated = await this.records.store.update(batch.id, me, change).catch(e => {
+        this.log.error(`could not save batch ${batch.id}: ${(e as Error).message}`);
+        return undefined;
+      });
+      if (updated) {
+        this.records.set(updated);
+      }
+      return updated ?? batch;
+    };
+    switch (end.kind) {
+      case 'lost':
+        this.log.warn(
+          `batch ${batch.id}: another window took it over while this one was not answering; it drives it now`,
+        );
+        await this.records.refresh(batch.id);
+        return;
+      case 'fatal':
+        this.errors.report(end.error, `batch ${stepLabel(batch)}`);
+        return;
+      case 'paused': {
+        const paused = await write(b => ({ ...b, pausedUntil: end.until }));
+        this.log.warn(`batch ${batch.id}: DocuTray asked to wait until ${new Date(end.until).toISOString()}`);
+        this.schedulePauseEnd(paused);
+        void vscode.window
+          .showWarningMessage(
+            l10n.t(
+              "DocuTray: {0} on {1} is paused: DocuTray's rate limit asks to wait until {2}. It resumes then by itself.",
+              plainText(stepLabel(batch)),
+              plainText(batchSubject(batch)),
+              new Date(end.until).toLocaleTimeString(),
+            ),
+            l10n.t('Show Runs'),
+          )
+          .then(c => c && vscode.commands.executeCommand('docutray.runs.focus'));
+        return;
+      }
+      case 'cancelled': {
+        const cancelled = await write(b => ({ ...b, cancelledAt: now, endedAt: now }));
+        this.log.info(`batch ${batch.id}: cancelled`);
+        void this.history.applyBound();
+        void announceEnd(cancelled, this.lookup()).then(c => this.act(cancelled.id, c));
+        return;
+      }
+      case 'done': {
+        const done = await write(b => ({ ...b, endedAt: now }));
+        void this.history.applyBound();
+        void announceEnd(done, this.lookup()).then(c => this.act(done.id, c));
+        return;
+      }
+    }
+  }
+
+  private act(id: string, choice: Awaited<ReturnType<typeof announceEnd>>): unknown {
+    switch (choice) {
+      case 'showRuns':
+        return vscode.commands.executeCommand('docutray.runs.focus');
+      case 'resume':
+        return this.resumeBatch(id).catch(e => this.errors.report(e, 'resume batch'));
+      case 'retryFailed':
+        return this.retryFailed(id).catch(e => this.errors.report(e, 'retry failed'));
+      case 'review':
+        return this.review(id).catch(e => this.errors.report(e, 'review'));
+      default:
+        return undefined;
+    }
+  }
+
+  /** A batch's documents as the Runs view lists them: each one's run (earlier attempts after it), or its reused result. */
+  children(batch: BatchRecord): (RunRecord | BatchDocument)[] {
+    const runs = this.history.snapshot().filter(r => r.batchId === batch.id);
+    const out: (RunRecord | BatchDocument)[] = [];
+    batch.documents.forEach((doc, index) => {
+      if (doc.reused) {
+        out.push(doc);
+        return;
+      }
+      const first = `${batch.id}.${index}`;
+      const attempts = runs.filter(r => r.id === doc.runId || r.id === first || r.id.startsWith(`${first}.`));
+      out.push(
+        ...attempts.sort((a, b) => (a.id === doc.runId ? -1 : b.id === doc.runId ? 1 : b.startedAt - a.startedAt)),
+      );
+    });
+    return out;
+  }
+
+  dispose(): void {
+    clearTimeout(this.syncTimer);
+    this.pauseTimers.forEach(t => clearTimeout(t));
+    this.subscriptions.forEach(s => s.dispose());
+    this.changed.dispose();
+  }
+}
