@@ -9,6 +9,7 @@ import {
   NotFoundError,
   QuotaExceededError,
   RateLimitError,
+  StartNotInitiatedError,
   StepFailedError,
   TimeoutError,
   UrlDownloadTimeoutError,
@@ -162,7 +163,13 @@ export class ErrorPresenter {
       case 'server':
         return {
           severity: 'error',
-          message: l10n.t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500),
+          message:
+            e instanceof StartNotInitiatedError
+              ? l10n.t(
+                  'DocuTray could not start the step ({0}): nothing started, so running it again bills it once.',
+                  e.status ?? 500,
+                )
+              : l10n.t('DocuTray had a server error ({0}). Try again later.', e.status ?? 500),
           actions: [...retryAction, showLog],
         };
       case 'connection':

@@ -24,6 +24,7 @@ function isResultFault(spec: FaultSpec): spec is ResultFault {
 const DEFAULT_MATCH: Partial<Record<FaultSpec['kind'], FaultSpec['match']>> = {
   loseStartAnswer: { method: 'POST' },
   statusOutage: { method: 'GET', path: '/api/steps-async/status/' },
+  statusForbidden: { method: 'GET', path: '/api/steps-async/status/' },
   hugeResult: { method: 'GET', path: '/api/steps-async/status/' },
   nestedResult: { method: 'GET', path: '/api/steps-async/status/' },
 };
@@ -109,13 +110,14 @@ export function resultFaultData(spec: ResultFault): string {
 /** Faults that answer instead of the route. */
 export type ReplacingFault = Extract<
   FaultSpec,
-  { kind: 'rateLimit' | 'serverError' | 'html' | 'malformedJson' | 'unsupportedContentType' }
+  { kind: 'rateLimit' | 'serverError' | 'statusForbidden' | 'html' | 'malformedJson' | 'unsupportedContentType' }
 >;
 
 export function isReplacing(spec: FaultSpec | undefined): spec is ReplacingFault {
   return (
     spec?.kind === 'rateLimit' ||
     spec?.kind === 'serverError' ||
+    spec?.kind === 'statusForbidden' ||
     spec?.kind === 'html' ||
     spec?.kind === 'malformedJson' ||
     spec?.kind === 'unsupportedContentType'
@@ -129,8 +131,13 @@ export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number)
     case 'serverError': {
       const headers: Record<string, string> =
         spec.retryAfter === undefined ? {} : { 'Retry-After': String(spec.retryAfter) };
-      return errorReply(style, 'serverError', { status: spec.status ?? 500, headers });
+      return errorReply(style, spec.notInitiated ? 'notInitiated' : 'serverError', {
+        status: spec.status ?? 500,
+        headers,
+      });
     }
+    case 'statusForbidden':
+      return errorReply(style, 'executionForbidden');
     case 'html':
       return { status: spec.status ?? 502, body: proxyPage(spec.status ?? 502), contentType: 'text/html' };
     case 'malformedJson':

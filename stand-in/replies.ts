@@ -117,6 +117,12 @@ export const ERRORS = {
     code: 'INTERNAL_ERROR',
     flat: 'Error processing request',
   },
+  notInitiated: {
+    status: 500,
+    message: 'Internal server error: Failed to initiate step processing',
+    code: 'INTERNAL_ERROR',
+    flat: 'Internal server error: Failed to initiate step processing',
+  },
 } satisfies Record<string, ErrorDef>;
 
 export type ErrorKind = keyof typeof ERRORS;

@@ -67,7 +67,13 @@ interface FaultBase {
 export type FaultSpec = FaultBase &
   (
     | { kind: 'rateLimit'; retryAfter?: number | 'http-date' | 'none'; retryAfterSeconds?: number }
-    | { kind: 'serverError'; status?: 500 | 501 | 502 | 503 | 504; retryAfter?: number }
+    /**
+     * `notInitiated`: the body DocuTray's reference gives a start it could not create ("Internal server
+     * error: Failed to initiate step processing"); nothing is started.
+     */
+    | { kind: 'serverError'; status?: 500 | 501 | 502 | 503 | 504; retryAfter?: number; notInitiated?: boolean }
+    /** Status checks answer 403 "Access denied to this execution" (the key changed under a batch). */
+    | { kind: 'statusForbidden' }
     | { kind: 'delay'; ms: number }
     | { kind: 'dropBeforeBody' }
     | { kind: 'dropAfterBody' }
@@ -415,7 +421,10 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
         kind: 'serverError',
         status: optEnum(v, 'status', where, [500, 501, 502, 503, 504] as const),
         retryAfter: optNumber(v, 'retryAfter', where, { integer: true }),
+        notInitiated: v.notInitiated === undefined ? undefined : v.notInitiated === true,
       };
+    case 'statusForbidden':
+      return { kind: 'statusForbidden' };
     case 'delay': {
       const ms = optNumber(v, 'ms', where);
       return { kind: 'delay', ms: ms ?? fail(`${where}.ms`, 'is required') };
@@ -452,7 +461,7 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
     default:
       return fail(
         `${where}.kind`,
-        'must be one of rateLimit, serverError, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult',
+        'must be one of rateLimit, serverError, statusForbidden, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult',
       );
   }
 }

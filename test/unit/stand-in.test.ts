@@ -569,6 +569,29 @@ describe('DocuTray stand-in', function () {
       assert.equal((await call('GET', '/api/usage', { headers: AUTH })).status, 501);
     });
 
+    it("serverError notInitiated: DocuTray's own answer to a start it could not create; nothing starts", async () => {
+      si.addFaults({ kind: 'serverError', notInitiated: true, match: { method: 'POST' } });
+      const res = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
+      assert.equal(res.status, 500);
+      assert.equal(
+        (res.body as { message?: string }).message,
+        'Internal server error: Failed to initiate step processing',
+      );
+      assert.equal(si.executions().length, 0);
+    });
+
+    it('statusForbidden: status checks answer 403 "Access denied to this execution" for `count` requests', async () => {
+      const started = await startJson('instant', { image_url: 'https://x.test/a.pdf' });
+      const id = (started.body as { id: string }).id;
+      si.addFaults({ kind: 'statusForbidden', count: 2 });
+      for (let i = 0; i < 2; i++) {
+        const res = await call('GET', `/api/steps-async/status/${id}`, { headers: AUTH });
+        assert.equal(res.status, 403);
+        assert.equal((res.body as { message?: string }).message, 'Access denied to this execution');
+      }
+      assert.equal((await call('GET', `/api/steps-async/status/${id}`, { headers: AUTH })).status, 200);
+    });
+
     it('delay: the request is handled (execution created) but answered late', async () => {
       si.addFaults({ kind: 'delay', ms: 400 });
       const t0 = Date.now();

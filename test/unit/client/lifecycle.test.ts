@@ -9,6 +9,7 @@ import { DocuTrayClient, FetchLike } from '../../../src/core/api/client';
 import {
   ConnectionError,
   ResponseTooLargeError,
+  StartNotInitiatedError,
   StartUncertainError,
   TimeoutError,
 } from '../../../src/core/api/errors';
@@ -92,6 +93,29 @@ describe('client: starts, outages and big answers', () => {
           ConnectionError,
       );
       assert.equal(refused, 3);
+    });
+  });
+
+  describe("a start's 5xx, in DocuTray's words", () => {
+    it('a 500 with DocuTray\'s "Failed to initiate step processing" means nothing started: not uncertain', async () => {
+      standIn.addFaults({ kind: 'serverError', notInitiated: true, match: { method: 'POST' } });
+      const err = await rejection(client.startStep(STEP, PDF));
+      assert.ok(err instanceof StartNotInitiatedError, `${err.name}: ${err.message}`);
+      assert.match(err.message, /Nothing started/);
+      assert.equal(startsOfPdf(), 0);
+    });
+
+    it('a 500 with any other body, or a 502/503/504, stays uncertain: it may have started', async () => {
+      for (const status of [500, 502, 503, 504] as const) {
+        standIn.addFaults({ kind: 'serverError', status, match: { method: 'POST' } });
+        const err = await rejection(client.startStep(STEP, PDF));
+        assert.ok(err instanceof StartUncertainError, `${status}: ${err.name}: ${err.message}`);
+      }
+    });
+
+    it('the start answer carries the SHA-256 of the bytes that were sent', async () => {
+      const started = await client.startStep(STEP, PDF);
+      assert.equal(started.documentSha256, PDF_HASH);
     });
   });
 
