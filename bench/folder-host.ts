@@ -60,7 +60,7 @@ export async function run(): Promise<void> {
   const before = (await standIn.requests()).at(-1)?.seq ?? 0;
   const heapBefore = process.memoryUsage().heapUsed;
   const t0 = t();
-  let batch: { files: { state: string }[] } | undefined;
+  let batch: { id: string } | undefined;
   try {
     batch = await vscode.commands.executeCommand('docutray.runStep', { stepId: STEP, folder: workspaceFile(FOLDER) });
   } finally {
@@ -72,7 +72,10 @@ export async function run(): Promise<void> {
   const starts = requests.filter(r => r.method === 'POST' && r.path.startsWith('/api/steps-async/'));
   const refused = requests.filter(r => r.status === 429).length;
   const perDoc = await standIn.starts();
-  const done = batch?.files.filter(f => f.state === 'succeeded').length ?? 0;
+  const api = vscode.extensions.getExtension<{ runs(): Promise<{ batchId?: string; state: string }[]> }>(
+    'docutray-community.docutray-steps',
+  )?.exports;
+  const done = ((await api?.runs()) ?? []).filter(r => r.batchId === batch?.id && r.state === 'SUCCESS').length;
   lags.sort((a, b) => a - b);
   const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? 0;
   const lines = [

@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import type { RequestBudget } from '../core/api/budget';
 import type { DocuTrayClient } from '../core/api/client';
-import { DocuTrayError, StepFailedError } from '../core/api/errors';
+import { CancelledError, DocuTrayError, StepFailedError } from '../core/api/errors';
 import type { Execution } from '../core/api/types';
 import { type BatchRecord, documentsOf, lookupIn } from '../core/batches/record';
 import {
@@ -130,12 +130,30 @@ export class BatchDriver {
     try {
       const result = await this.runner.run();
       await this.writes;
+      if (result.kind === 'cancelled') {
+        await this.cancelWaiting();
+      }
       return result;
     } finally {
       // What did not end (cancelled, paused, lost) leaves the status bar too, as not done.
       for (const key of [...open]) {
         open.delete(key);
         hooks.onDocumentEnded(false);
+      }
+    }
+  }
+
+  /**
+   * After a cancel: the documents DocuTray was still running are cancelled here (it may still finish and bill
+   * them; their ids are kept, so Resume polls them again and never starts them).
+   */
+  private async cancelWaiting(): Promise<void> {
+    const { history } = this.ctx;
+    for (const d of documentsOf(this.batch, lookupIn(history.snapshot()))) {
+      if (d.run && isInFlight(d.run) && d.run.executionId && d.run.owner === history.me) {
+        await history.updateWith(d.run.id, stored =>
+          transition(stored, { type: 'error', error: new CancelledError() }),
+        );
       }
     }
   }

@@ -91,7 +91,13 @@ export function announceEnd(batch: BatchRecord, runs: RunLookup): Promise<EndCho
   const subject = plainText(batchSubject(batch));
   const showRuns = { choice: 'showRuns' as const, title: l10n.t('Show Runs') };
   if (batch.cancelledAt !== undefined) {
-    const running = s.running;
+    // Started and cancelled here while DocuTray ran them: it may still finish (and bill) them.
+    const running = batch.documents.filter(d => {
+      const run = d.reused ? undefined : runs(d.runId);
+      return (
+        !!run?.executionId && (run.state === 'cancelled' || run.state === 'ENQUEUED' || run.state === 'PROCESSING')
+      );
+    }).length;
     return ask('info', cancelledText(step, subject, s.done, s.total, running), [
       showRuns,
       { choice: 'resume', title: l10n.t('Resume') },

@@ -45,12 +45,6 @@ export interface BatchRunRequest {
   skip?: SkipDecision;
 }
 
-/** The batch's one notification, when the caller opened it already. */
-interface BatchUi {
-  progress: vscode.Progress<{ message?: string }>;
-  token: vscode.CancellationToken;
-}
-
 /**
  * Batches: one step over many documents, paced by the key's request budget, with one notification, the
  * status bar counting its documents, each document's run in the history (its state), results stored before
@@ -404,7 +398,7 @@ export class BatchService implements vscode.Disposable {
     this.log.info(`retrying ${start.length} failed documents of batch ${id} as a new batch`);
     return this.run({
       step: { id: b.stepId, name: b.stepName ?? b.stepId },
-      scope: b.scope?.kind === 'folder' ? b.scope : { kind: 'files', count: start.length },
+      scope: { kind: 'files', count: start.length },
       files: start.map(d => ({ uri: vscode.Uri.parse(d.doc.uri), label: documentLabel(d.doc) })),
     });
   }
@@ -425,8 +419,8 @@ export class BatchService implements vscode.Disposable {
     this.records.forget(ids);
   }
 
-  /** Runs a batch this window owns to its end, under one notification (`ui`'s, or its own). */
-  private async drive(batch: BatchRecord, ui?: BatchUi): Promise<void> {
+  /** Runs a batch this window owns to its end, under its one notification. */
+  private async drive(batch: BatchRecord): Promise<void> {
     if (this.drivers.has(batch.id)) {
       return;
     }
@@ -447,7 +441,7 @@ export class BatchService implements vscode.Disposable {
     const open = documentsOf(batch, this.lookup()).filter(d => isOpen(d.state)).length;
     const endOne = open ? this.statusBar.begin(open) : () => undefined;
     let end: RunnerEnd | undefined;
-    const work = async (progress: BatchUi['progress'], token: vscode.CancellationToken) => {
+    const work = async (progress: vscode.Progress<{ message?: string }>, token: vscode.CancellationToken) => {
       const sub = token.onCancellationRequested(() => driver.cancel());
       let reportTimer: ReturnType<typeof setTimeout> | undefined;
       const report = () => {
@@ -471,16 +465,14 @@ export class BatchService implements vscode.Disposable {
       }
     };
     try {
-      await (ui
-        ? work(ui.progress, ui.token)
-        : vscode.window.withProgress(
-            {
-              location: vscode.ProgressLocation.Notification,
-              title: l10n.t('DocuTray: {0} on {1}', plainText(stepLabel(batch)), plainText(batchSubject(batch))),
-              cancellable: true,
-            },
-            work,
-          ));
+      await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: l10n.t('DocuTray: {0} on {1}', plainText(stepLabel(batch)), plainText(batchSubject(batch))),
+          cancellable: true,
+        },
+        work,
+      );
     } finally {
       this.drivers.delete(batch.id);
       this.changed.fire();

@@ -147,6 +147,10 @@ export class RunHistory implements vscode.Disposable {
       this.runs.set(d.id, d);
       return;
     }
+    if (d.updatedAt < mine.updatedAt) {
+      // Read before a newer write (a watcher's read racing this window's own write): it says nothing new.
+      return;
+    }
     if (this.drives(mine)) {
       if (d.owner === this.me) {
         return; // this window's copy is the newer one
@@ -156,6 +160,21 @@ export class RunHistory implements vscode.Disposable {
     }
     for (const key of Object.keys(mine) as (keyof RunRecord)[]) {
       if (!(key in d)) {
+        delete mine[key];
+      }
+    }
+    Object.assign(mine, d);
+  }
+
+  /** Takes a record this window has just written: it is the newest, whoever drives the run. */
+  private adopt(d: RunRecord): void {
+    const mine = this.runs.get(d.id);
+    if (!mine) {
+      this.runs.set(d.id, d);
+      return;
+    }
+    for (const key of Object.keys(mine) as (keyof RunRecord)[]) {
+      if (!(key in d) && key !== 'stage') {
         delete mine[key];
       }
     }
@@ -276,7 +295,7 @@ export class RunHistory implements vscode.Disposable {
       return undefined;
     });
     if (written) {
-      this.merge(written);
+      this.adopt(written);
       this.changed.fire(this.runs.get(id));
     }
     return written;
@@ -301,7 +320,9 @@ export class RunHistory implements vscode.Disposable {
         return undefined;
       });
     const now = written ?? (await this.store.read(id).catch(() => undefined));
-    if (now) {
+    if (written) {
+      this.adopt(written);
+    } else if (now) {
       this.merge(now);
     }
     this.changed.fire(now ? this.runs.get(id) : undefined);
@@ -373,12 +394,13 @@ export class RunHistory implements vscode.Disposable {
     if (!run) {
       return undefined;
     }
-    const stamped = { ...change, updatedAt: Date.now() };
     if (!persist) {
-      Object.assign(run, stamped);
+      // Live text only: not a new version of the record (a newer one read from disk must still win).
+      Object.assign(run, change);
       this.changed.fire(run);
       return run;
     }
+    const stamped = { ...change, updatedAt: Date.now() };
     const { stage: _stage, ...stored } = stamped;
     const written = await this.store.update(id, stored, this.me).catch(e => {
       this.log.error(`could not save run ${id}: ${(e as Error).message}`);

@@ -64,7 +64,7 @@ const UI = {
   succeeded: stepName => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
   inFlight: stepName => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
   // A folder run: the modal before it (src/commands/batchCommands.ts confirmBatch), the batch node's description.
-  batchConfirm: /Run (.+?) on (\d+) documents\? About \d+ requests/,
+  batchConfirm: /Run (.+?) on .+?\? (\d+) documents, about \d+ requests/,
   batchRun: 'Run',
   batchDone: n => new RegExp(`^${n} of ${n} done$`),
   // A value from the stand-in's example-invoice result (stand-in/server.ts).
@@ -838,15 +838,17 @@ async function main() {
   await step(
     `the "${UI.container}" view shows the batch "${batchPdfs.length} of ${batchPdfs.length} done" with the ${batchPdfs.length} PDFs under it, each started once`,
     async () => {
-      await wb.showViewContainer(page, UI.container, wb.treeRow(page, UI.invoiceStep, null, sidebar));
-      const batchRow = wb.treeRow(page, UI.invoiceStep, UI.batchDone(batchPdfs.length), sidebar);
+      // A batch is named by what it ran on, then its step and when.
+      const batchLabel = new RegExp(`^${BATCH.folder}/ · ${UI.invoiceStep.replace(/[()]/g, '\\$&')} · `);
+      await wb.showViewContainer(page, UI.container, wb.treeRow(page, batchLabel, null, sidebar));
+      const batchRow = wb.treeRow(page, batchLabel, UI.batchDone(batchPdfs.length), sidebar);
       await until(async () => (await batchRow.count()) > 0, {
         timeout: 60000,
         message: async () =>
-          `no batch node "${UI.invoiceStep}" [${batchPdfs.length} of ${batchPdfs.length} done] within 60 s: ${showRows(await runRows())}`,
+          `no batch node "${BATCH.folder}/ · ${UI.invoiceStep} · …" [${batchPdfs.length} of ${batchPdfs.length} done] within 60 s: ${showRows(await runRows())}`,
       });
       const top = (await runRows())[0];
-      if (top.label !== UI.invoiceStep || !UI.batchDone(batchPdfs.length).test(top.description)) {
+      if (!batchLabel.test(top.label) || !UI.batchDone(batchPdfs.length).test(top.description)) {
         throw new Error(`the batch is not the newest node of the view: ${showRows(await runRows())}`);
       }
       log(`  batch: ${top.label} — ${top.description} (${top.icon})`);

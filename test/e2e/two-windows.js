@@ -309,7 +309,149 @@ async function main() {
       }
     },
   );
+
+  await frozenWindow({ storage, wsA, standIn, profile, openWindow });
   return [];
+}
+
+/**
+ * A window frozen past its lease while it drives a folder batch: its extension host is stopped (SIGSTOP) for
+ * longer than LEASE_MS while B shows the Runs view, then continued. B takes the batch over; A finds out
+ * before it sends anything more; a start A had on the wire when it froze records its execution id when the
+ * answer arrives, and B polls it. Each document is started once, and each result is recorded.
+ */
+async function frozenWindow({ storage, wsA, standIn, profile }) {
+  const FOLDER = 'frozen';
+  const COUNT = 8;
+  const hashes = new Map();
+  const slowScript = standIn.standIn.steps().find(s => s.id === 'example-slow');
+  const batchFile = () => {
+    const dir = path.join(storage, 'batches');
+    for (const n of fs.existsSync(dir) ? fs.readdirSync(dir).filter(f => /^batch_[^.]+\.json$/.test(f)) : []) {
+      const b = JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8'));
+      if (b.scope && b.scope.kind === 'folder' && /frozen\/$/.test(b.scope.label)) {
+        return b;
+      }
+    }
+    return undefined;
+  };
+  const startsOf = () => {
+    const counts = new Map(standIn.standIn.starts().map(s => [s.hash, s.count]));
+    return [...hashes.entries()].map(([name, h]) => [name, counts.get(h) || 0]);
+  };
+  const runsOf = id =>
+    fs
+      .readdirSync(path.join(storage, 'runs'))
+      .filter(n => n.startsWith(`${id}.`) && n.endsWith('.json'))
+      .map(n => JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8')));
+
+  await step(
+    `A runs "Slow (example)" on ${FOLDER}/ (${COUNT} PDFs), one upload at a time, each answered 2 s late`,
+    async () => {
+      fs.mkdirSync(path.join(wsA, FOLDER), { recursive: true });
+      for (let i = 0; i < COUNT; i++) {
+        const bytes = Buffer.from(
+          `%PDF-1.4\n% frozen ${i} ${Date.now()}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`,
+          'latin1',
+        );
+        fs.writeFileSync(path.join(wsA, FOLDER, `f${i}.pdf`), bytes);
+        hashes.set(`f${i}.pdf`, crypto.createHash('sha256').update(bytes).digest('hex'));
+      }
+      // One at a time, and each start answered 2 s late: the freeze finds starts still to send, and one on the wire.
+      const settings = path.join(profile.userDataDir, 'User', 'settings.json');
+      const current = JSON.parse(fs.readFileSync(settings, 'utf8'));
+      fs.writeFileSync(settings, JSON.stringify({ ...current, 'docutray.maxConcurrentRuns': 1 }, null, 2));
+      standIn.standIn.setSteps({ ...slowScript, enqueuedMs: 200, processingMs: 3000 });
+      standIn.standIn.addFaults({
+        kind: 'delay',
+        ms: 2000,
+        count: 1000,
+        match: { method: 'POST', path: '/api/steps-async/example-slow' },
+      });
+      await pages.A.bringToFront();
+      await wb.explorerRow(pages.A, FOLDER).waitFor({ timeout: 20000 });
+      const item = await wb.openExplorerMenu(pages.A, FOLDER, { expect: 'Run DocuTray Step…' });
+      await wb.clickMenuItem(pages.A, item);
+      await wb.pick(pages.A, 'Slow (example)');
+      const dialog = pages.A.locator('.monaco-dialog-box').filter({ hasText: /documents, about \d+ requests/ });
+      await dialog.waitFor({ timeout: 20000 });
+      await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+      await until(() => startsOf().filter(([, n]) => n > 0).length >= 2, {
+        timeout: 60000,
+        message: () => `A did not start two documents: ${JSON.stringify(startsOf())}`,
+      });
+    },
+  );
+
+  let owner;
+  let pid;
+  await step("A's extension host is stopped (SIGSTOP) past the lease; B takes the batch over", async () => {
+    const b = await until(batchFile, { timeout: 10000, message: () => 'no batch file for frozen/' });
+    owner = b.owner;
+    const presence = JSON.parse(fs.readFileSync(path.join(storage, 'windows', `${owner}.json`), 'utf8'));
+    pid = presence.pid;
+    log(
+      `  batch ${b.id} driven by window ${owner} (extension host pid ${pid}); starts so far: ${JSON.stringify(startsOf())}`,
+    );
+    process.kill(pid, 'SIGSTOP');
+    h.onCleanup('continue the stopped extension host', () => {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // already gone
+      }
+    });
+    await until(() => (batchFile() || {}).owner !== owner, {
+      timeout: 90000,
+      interval: 1000,
+      message: () => `no window took the batch over while A was stopped: owner ${(batchFile() || {}).owner}`,
+    });
+    log(`  taken over by window ${batchFile().owner}; starts: ${JSON.stringify(startsOf())}`);
+    // Keep A stopped a little longer: B is driving now.
+    await new Promise(r => setTimeout(r, 3000));
+    process.kill(pid, 'SIGCONT');
+  });
+
+  await step('A continues: each document is started once, and each result is recorded', async () => {
+    const b = batchFile();
+    const runs = await until(
+      () => {
+        const r = runsOf(b.id);
+        return (
+          r.length >= COUNT &&
+          r.every(x => ['SUCCESS', 'ERROR', 'failed', 'unavailable', 'mayHaveStarted'].includes(x.state)) &&
+          r
+        );
+      },
+      {
+        timeout: 180000,
+        interval: 1000,
+        message: () => `the batch did not end: ${JSON.stringify(runsOf(b.id).map(r => [r.sourceName, r.state]))}`,
+      },
+    );
+    const starts = startsOf();
+    log(`  starts: ${starts.map(([n, c]) => `${n} ×${c}`).join(', ')}`);
+    log(`  runs: ${runs.map(r => `${r.sourceName} ${r.state}`).join(', ')}`);
+    const twice = starts.filter(([, c]) => c > 1);
+    if (twice.length) {
+      throw new Error(`documents started more than once: ${JSON.stringify(twice)}`);
+    }
+    const notDone = runs.filter(r => r.state !== 'SUCCESS');
+    if (notDone.length || runs.length !== COUNT || starts.some(([, c]) => c !== 1)) {
+      throw new Error(
+        `every document should be started once and recorded: ${JSON.stringify(runs.map(r => [r.sourceName, r.state]))}, starts ${JSON.stringify(starts)}`,
+      );
+    }
+    const logs = extensionLogs(profile.userDataDir);
+    if (!logs.some(l => /another window took it over while this one was not answering/.test(l.text))) {
+      throw new Error('window A did not say it lost the batch');
+    }
+    if (!logs.some(l => /took over batch/.test(l.text))) {
+      throw new Error('no window says it took the batch over');
+    }
+    standIn.standIn.clearFaults();
+    standIn.standIn.setSteps(slowScript);
+  });
 }
 
 (async () => {

@@ -266,10 +266,10 @@ async function treeRows(page, scope = page.locator('.part.sidebar')) {
     .then(rows => rows.map(r => ({ ...r, label: norm(r.label).trim(), description: norm(r.description).trim() })));
 }
 
-/** One tree row in the side bar with label `label` whose description matches `description` (a RegExp or text). */
+/** One tree row in the side bar labelled `label` (all of it, or a RegExp) whose description matches `description` (a RegExp or text). */
 function treeRow(page, label, description, scope = page.locator('.part.sidebar')) {
   let row = scope.locator('.monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }),
+    has: page.locator('.label-name', { hasText: label instanceof RegExp ? label : new RegExp(`^${escapeRe(label)}$`) }),
   });
   if (description) {
     row = row.filter({ has: page.locator('.label-description', { hasText: description }) });

@@ -1,14 +1,17 @@
 /**
- * Batches (issue 14) in the real extension host against the stand-in: a folder run that leaves out
- * files.exclude, docutray.batch.exclude and non-documents; skip what is done (skip / always / ask);
- * the Runs view's batch node; and a batch resumed after a "reload" (a stored batch whose window is
- * gone) that sends nothing twice and loses nothing.
+ * Batches in the real extension host against the stand-in: a folder run that leaves out what files.exclude
+ * and docutray.batch.exclude name (braces included) and non-documents, after one question that counts what
+ * it sends; the Runs view's batch node; skip what is done; Cancel and Resume; a batch resumed after a
+ * "reload" (a stored batch whose window is gone) that sends nothing twice and loses nothing; Review…;
+ * Retry Failed only where a retry helps; a status 403 that ends a batch; a document that may have started,
+ * through every button; and a batch file that lists a document twice.
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import {
   Api,
   LoggedRequest,
+  RunInfo,
   Shown,
   activate,
   closeAllEditors,
@@ -22,20 +25,20 @@ import {
   writeWorkspaceFile,
 } from './support';
 
-interface BatchFileInfo {
+interface DocInfo {
   uri: string;
   label?: string;
-  state: string;
-  executionId?: string;
-  runId?: string;
-  reusedExecutionId?: string;
+  runId: string;
+  reused?: { executionId: string };
 }
 interface BatchInfo {
   id: string;
   stepId: string;
-  files: BatchFileInfo[];
+  documents: DocInfo[];
   cancelledAt?: number;
+  owner?: string;
 }
+type Run = RunInfo & { batchId?: string; sha256?: string; durationMs?: number; error?: { kind: string } };
 type TreeApi = Api & {
   runsTree: {
     getChildren(e?: unknown): Promise<unknown[]>;
@@ -44,9 +47,10 @@ type TreeApi = Api & {
 };
 
 const FOLDER = 'batch-it';
-const RESUME_FOLDER = 'batch-resume-it';
+/** What a folder batch is named by: the folder, workspace-relative (after the workspace folder's name when there are several). */
+const folderName = (f: string) => `(?:[^/]+/)?${f}/`;
 
-/** Answers modals by their message (returns the button `answer` gives), records every message. */
+/** Answers messages by their text (the button `answer` gives), records every message. */
 function answerMessages(answer: (message: string, items: string[]) => string | undefined): {
   shown: Shown[];
   restore: () => void;
@@ -67,14 +71,11 @@ function answerMessages(answer: (message: string, items: string[]) => string | u
   return { shown, restore: () => undo.forEach(u => u()) };
 }
 
-/** The confirmation ("Run … on N documents?") answered Run; the skip question answered `skip`. */
-function confirming(skipAnswer?: 'Skip' | 'Process Again') {
+/** The one question before a folder run, answered: Run, or (when some were processed) `skipAnswer`. */
+function confirming(skipAnswer: 'skip' | 'all' = 'skip') {
   return answerMessages((message, items) => {
-    if (/^Run .* on \d+ documents\?/.test(message)) {
-      return items.includes('Run') ? 'Run' : undefined;
-    }
-    if (/already processed by this step/.test(message)) {
-      return skipAnswer;
+    if (/^Run .* on .*\? \d+ documents/.test(message)) {
+      return items.find(i => (skipAnswer === 'skip' ? /^Skip Them/.test(i) : /^Process All/.test(i))) ?? 'Run';
     }
     return undefined;
   });
@@ -101,6 +102,9 @@ function postsSince(all: LoggedRequest[], seq: number): LoggedRequest[] {
   return all.filter(r => r.seq > seq && r.method === 'POST' && r.path.startsWith('/api/steps-async/'));
 }
 
+const sentNames = async (seq: number) =>
+  postsSince(await standIn.requests(), seq).map(p => p.multipart?.files[0]?.filename as string);
+
 async function lastSeq(): Promise<number> {
   return (await standIn.requests()).at(-1)?.seq ?? 0;
 }
@@ -109,30 +113,40 @@ async function runFolder(folder: vscode.Uri, stepId = 'it-fast'): Promise<BatchI
   return vscode.commands.executeCommand<BatchInfo | undefined>('docutray.runStep', { stepId, folder });
 }
 
-/** The fixture folder run with `docutray.batch.reprocess` set: the batch, what was shown, and the last request before it. */
-async function runFixtureFolder(
-  reprocess: 'ask' | 'skip' | 'always',
-  skipAnswer?: 'Skip' | 'Process Again',
-): Promise<{ batch: BatchInfo; shown: Shown[]; seq: number }> {
-  await vscode.workspace
-    .getConfiguration()
-    .update('docutray.batch.reprocess', reprocess, vscode.ConfigurationTarget.Workspace);
-  const seq = await lastSeq();
-  const answers = confirming(skipAnswer);
-  try {
-    const batch = await runFolder(workspaceFile(FOLDER));
-    assert.ok(batch, 'the command returned the batch');
-    return { batch, shown: answers.shown, seq };
-  } finally {
-    answers.restore();
-  }
-}
-
 describe('batches', function () {
   this.timeout(90000);
   useTestSteps();
   let api: TreeApi;
   const config = () => vscode.workspace.getConfiguration();
+  const runsOf = async (batch: { id: string }) => ((await api.runs()) as Run[]).filter(r => r.batchId === batch.id);
+  /** Each document's state: its run's, `skipped` or `pending` (the one vocabulary). */
+  const statesOf = async (batch: BatchInfo) => {
+    const runs = (await api.runs()) as Run[];
+    return batch.documents.map(d => (d.reused ? 'skipped' : (runs.find(r => r.id === d.runId)?.state ?? 'pending')));
+  };
+  const nodeOf = async (id: string) =>
+    (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === id);
+  const storedBatch = async (id: string) =>
+    JSON.parse(
+      Buffer.from(
+        await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.storageUri, `batches/${id}.json`)),
+      ).toString('utf8'),
+    ) as BatchInfo;
+
+  /** The fixture folder run with `docutray.batch.reprocess` set. */
+  async function runFixtureFolder(
+    reprocess: 'ask' | 'skip' | 'always',
+    skipAnswer: 'skip' | 'all' = 'skip',
+  ): Promise<{ batch: BatchInfo | undefined; shown: Shown[]; seq: number }> {
+    await config().update('docutray.batch.reprocess', reprocess, vscode.ConfigurationTarget.Workspace);
+    const seq = await lastSeq();
+    const answers = confirming(skipAnswer);
+    try {
+      return { batch: await runFolder(workspaceFile(FOLDER)), shown: answers.shown, seq };
+    } finally {
+      answers.restore();
+    }
+  }
 
   before(async () => {
     api = (await activate()) as TreeApi;
@@ -143,6 +157,8 @@ describe('batches', function () {
     await pdfVariant(`${FOLDER}/hidden/d.pdf`, 'd'); // files.exclude
     await pdfVariant(`${FOLDER}/skipme/e.pdf`, 'e'); // docutray.batch.exclude
     await pdfVariant(`${FOLDER}/node_modules/f.pdf`, 'f'); // docutray.batch.exclude
+    await pdfVariant(`${FOLDER}/g.bak.pdf`, 'g'); // docutray.batch.exclude, a pattern with braces
+    await pdfVariant(`${FOLDER}/h.old.pdf`, 'h'); // the same pattern's other branch
     await writeWorkspaceFile(`${FOLDER}/notes.txt`, 'not a document');
     await config().update(
       'files.exclude',
@@ -151,7 +167,7 @@ describe('batches', function () {
     );
     await config().update(
       'docutray.batch.exclude',
-      ['**/node_modules/**', `**/${FOLDER}/skipme/**`],
+      ['**/node_modules/**', `**/${FOLDER}/skipme/**`, '**/*.{bak,old}.pdf'],
       vscode.ConfigurationTarget.Workspace,
     );
   });
@@ -161,148 +177,125 @@ describe('batches', function () {
     await config().update('docutray.batch.exclude', undefined, vscode.ConfigurationTarget.Workspace);
     await config().update('docutray.batch.reprocess', undefined, vscode.ConfigurationTarget.Workspace);
     await removeFolder(FOLDER);
-    await removeFolder(RESUME_FOLDER);
     await closeAllEditors();
   });
 
   const expected = [`${FOLDER}/a.pdf`, `${FOLDER}/b.png`, `${FOLDER}/sub/c.PDF`];
   let firstBatch: BatchInfo;
-  let resumed: { id: string; uris: Record<string, vscode.Uri> } | undefined;
 
-  it('runs a folder: every document once, leaving out files.exclude, docutray.batch.exclude and non-documents', async () => {
+  it('runs a folder after one question: every document once, leaving out every exclude pattern and non-documents', async () => {
     const { batch, shown, seq } = await runFixtureFolder('always');
-    assert.deepStrictEqual(batch.files.map(f => f.label).sort(), [...expected].sort());
-    const confirm = shown.find(m => /^Run .* on 3 documents\?/.test(m.message));
-    assert.ok(confirm, `the confirmation names 3 documents: ${JSON.stringify(shown)}`);
-    assert.match(confirm.message, /About 7 requests/);
-    assert.deepStrictEqual(
-      batch.files.map(f => f.state),
-      ['succeeded', 'succeeded', 'succeeded'],
+    assert.ok(batch, 'the command returned the batch');
+    assert.deepStrictEqual(batch.documents.map(d => d.label).sort(), [...expected].sort());
+    const questions = shown.filter(m => /^Run /.test(m.message));
+    assert.strictEqual(questions.length, 1, `one question: ${JSON.stringify(shown)}`);
+    assert.match(
+      questions[0].message,
+      new RegExp(`^Run it-fast on ${folderName(FOLDER)}\\? 3 documents, about 7 requests`),
     );
+    assert.deepStrictEqual(await statesOf(batch), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
     const posts = postsSince(await standIn.requests(), seq);
-    const sent = posts.map(p => p.multipart?.files[0]?.filename).sort();
-    assert.deepStrictEqual(sent, ['a.pdf', 'b.png', 'c.PDF'], 'each document started exactly once');
+    assert.deepStrictEqual(
+      posts.map(p => p.multipart?.files[0]?.filename).sort(),
+      ['a.pdf', 'b.png', 'c.PDF'],
+      'each document started exactly once; the excluded ones (braces included) never',
+    );
     for (const p of posts) {
       const name = p.multipart?.files[0]?.filename as string;
       const rel = expected.find(e => e.endsWith(`/${name}`)) as string;
       const bytes = await vscode.workspace.fs.readFile(workspaceFile(rel));
       assert.strictEqual(p.multipart?.files[0]?.sha256, sha256(bytes), `${name} sent whole`);
     }
-    // One summary at the end, naming no failure.
-    const summary = shown.filter(m => /finished on 3 documents/.test(m.message));
-    assert.strictEqual(summary.length, 1, JSON.stringify(shown));
-    // Each file's run is recorded, with the batch id, the document's hash and DocuTray's duration.
-    const runs = (await api.runs()) as unknown as Array<{
-      batchId?: string;
-      sha256?: string;
-      state: string;
-      durationMs?: number;
-      executionId?: string;
-    }>;
-    const mine = runs.filter(r => r.batchId === batch.id);
-    assert.strictEqual(mine.length, 3);
-    assert.ok(mine.every(r => r.state === 'SUCCESS' && /^[0-9a-f]{64}$/.test(r.sha256 ?? '')));
-    assert.ok(
-      mine.every(r => typeof r.durationMs === 'number'),
-      'durations kept for the planner',
+    const summary = shown.filter(m =>
+      new RegExp(`finished on ${folderName(FOLDER)} \\(3 documents\\)`).test(m.message),
     );
+    assert.strictEqual(summary.length, 1, JSON.stringify(shown));
+    // Each document's run is its state: the batch id, the hash of the bytes sent, DocuTray's duration.
+    const runs = await runsOf(batch);
+    assert.strictEqual(runs.length, 3);
+    for (const r of runs) {
+      const rel = expected.find(e => e.endsWith(`/${r.sourceName.split('/').pop()}`)) as string;
+      const bytes = await vscode.workspace.fs.readFile(workspaceFile(rel));
+      assert.strictEqual(r.sha256, sha256(bytes), 'the hash is of what was uploaded');
+      assert.strictEqual(typeof r.durationMs, 'number');
+    }
     firstBatch = batch;
   });
 
-  it('shows the batch as one node in the Runs view, its runs under it', async () => {
+  it('shows the batch as one node named by its folder, its runs under it', async () => {
     assert.ok(firstBatch, 'the folder run ran');
     const top = await api.runsTree.getChildren();
-    const node = top.find(n => (n as { kind?: string; batch?: BatchInfo }).batch?.id === firstBatch.id) as
-      { kind: string; batch: BatchInfo } | undefined;
+    const node = await nodeOf(firstBatch.id);
     assert.ok(node, 'a batch node at the top');
-    assert.strictEqual(node.kind, 'batch');
     const item = await api.runsTree.getTreeItem(node);
-    assert.strictEqual(item.label, 'it-fast');
+    assert.match(String(item.label), new RegExp(`^${folderName(FOLDER)} · it-fast · `));
     assert.match(String(item.description), /^3 of 3 done$/);
-    assert.match(item.contextValue ?? '', /\bbatch\b/);
-    assert.match(item.contextValue ?? '', /\bfinished\b/);
+    assert.match(item.contextValue ?? '', /\bbatch\b.*\bfinished\b/);
+    assert.match(item.contextValue ?? '', /\bfolder\b/);
+    const tooltip = (item.tooltip as vscode.MarkdownString).value;
+    assert.match(tooltip, /Started/);
+    assert.match(tooltip, /Ended/);
+    // Inside a code span a backslash escape shows as a backslash: ids are shown as they are.
+    assert.ok(!/`[^`]*\\[^`]*`/.test(tooltip), `no escapes shown as text: ${tooltip}`);
+    assert.match(tooltip, /`it-fast`/);
     assert.ok(
       !top.some(n => (n as { batchId?: string }).batchId === firstBatch.id),
       "the batch's runs are not at the top level",
     );
-    const children = (await api.runsTree.getChildren(node)) as Array<{ id: string; state: string; batchId: string }>;
+    const children = (await api.runsTree.getChildren(node)) as Run[];
     assert.strictEqual(children.length, 3);
-    assert.ok(children.every(c => c.batchId === firstBatch.id && c.state === 'SUCCESS' && 'id' in c));
+    assert.ok(children.every(c => c.batchId === firstBatch.id && c.state === 'SUCCESS'));
     const childItem = await api.runsTree.getTreeItem(children[0]);
     assert.match(childItem.contextValue ?? '', /\brun\b.*\bresult\b/);
   });
 
-  it('skips what this step already processed with reprocess: skip, and the skipped files say "reused"', async () => {
-    const { batch, seq } = await runFixtureFolder('skip');
-    assert.deepStrictEqual(
-      batch.files.map(f => f.state),
-      ['skipped', 'skipped', 'skipped'],
-    );
-    assert.deepStrictEqual(postsSince(await standIn.requests(), seq), [], 'nothing started');
-    const executions = new Set(firstBatch.files.map(f => f.executionId));
-    assert.ok(batch.files.every(f => f.reusedExecutionId && executions.has(f.reusedExecutionId)));
-    const top = await api.runsTree.getChildren();
-    const node = top.find(n => (n as { batch?: BatchInfo }).batch?.id === batch.id);
-    assert.ok(node);
-    const children = await api.runsTree.getChildren(node);
-    assert.strictEqual(children.length, 3);
-    for (const c of children) {
-      const item = await api.runsTree.getTreeItem(c);
-      assert.match(String(item.description), /^reused from /);
-      assert.strictEqual(item.command?.command, 'docutray.runs.openResult', 'opens the earlier result');
-    }
-    // Opening a reused file opens the earlier result.
-    const first = await api.runsTree.getTreeItem(children[0]);
-    await vscode.commands.executeCommand(first.command?.command as string, ...(first.command?.arguments ?? []));
-    const editor = await waitFor('the reused result', () => {
-      const e = vscode.window.activeTextEditor;
-      return e?.document.uri.scheme === 'docutray-result' ? e : undefined;
-    });
-    const opened = /([^/]+)\.json$/.exec(editor.document.uri.path)?.[1] ?? '';
-    assert.deepStrictEqual(
-      JSON.parse(editor.document.getText()),
-      { invoice_number: 'INV-IT-1', total: 42.5, currency: 'EUR', vendor: { name: 'Ñandú S.A.' } },
-      `the earlier result opened (${opened})`,
-    );
-  });
-
-  it('runs everything again with reprocess: always', async () => {
-    const { batch, seq, shown } = await runFixtureFolder('always');
-    assert.ok(batch.files.every(f => f.state === 'succeeded'));
-    assert.strictEqual(postsSince(await standIn.requests(), seq).length, 3);
-    assert.ok(!shown.some(m => /already processed/.test(m.message)), 'not asked');
-  });
-
-  it('asks with reprocess: ask — Skip reuses, Process Again starts', async () => {
-    await config().update('docutray.batch.reprocess', 'ask', vscode.ConfigurationTarget.Workspace);
-    let seq = await lastSeq();
-    let answers = confirming('Skip');
+  it('asks one question that counts what it sends: Skip Them reuses, Process All starts', async () => {
+    await pdfVariant(`${FOLDER}/new.pdf`, `new-${Date.now()}`);
     try {
-      const batch = await runFolder(workspaceFile(FOLDER));
+      let { batch, shown, seq } = await runFixtureFolder('ask', 'skip');
       assert.ok(batch);
-      assert.ok(batch.files.every(f => f.state === 'skipped'));
-    } finally {
-      answers.restore();
-    }
-    const asked = answers.shown.find(m => /already processed/.test(m.message));
-    assert.ok(asked);
-    assert.strictEqual(asked.message, '3 of 3 were already processed by this step — skip them?');
-    assert.deepStrictEqual(asked.items, ['Skip', 'Process Again']);
-    assert.strictEqual(postsSince(await standIn.requests(), seq).length, 0);
+      const asked = shown.filter(m => /^Run /.test(m.message));
+      assert.strictEqual(asked.length, 1, `one question: ${JSON.stringify(shown)}`);
+      assert.match(
+        asked[0].message,
+        new RegExp(`^Run it-fast on ${folderName(FOLDER)}\\? 4 documents, 3 already processed`),
+      );
+      assert.deepStrictEqual(asked[0].items, ['Skip Them (1 to send, about 3 requests)', 'Process All 4']);
+      assert.deepStrictEqual((await statesOf(batch)).sort(), ['SUCCESS', 'skipped', 'skipped', 'skipped']);
+      assert.deepStrictEqual(await sentNames(seq), ['new.pdf']);
+      const executions = new Set((await runsOf(firstBatch)).map(r => r.executionId));
+      assert.ok(batch.documents.filter(d => d.reused).every(d => executions.has(d.reused?.executionId)));
+      const node = await nodeOf(batch.id);
+      for (const c of await api.runsTree.getChildren(node)) {
+        const item = await api.runsTree.getTreeItem(c);
+        if ((c as { kind?: string }).kind === 'reused') {
+          assert.match(String(item.description), /^reused from /);
+          assert.strictEqual(item.command?.command, 'docutray.runs.openResult', 'opens the earlier result');
+        }
+      }
 
-    seq = await lastSeq();
-    answers = confirming('Process Again');
-    try {
-      const batch = await runFolder(workspaceFile(FOLDER));
+      ({ batch, shown, seq } = await runFixtureFolder('ask', 'all'));
       assert.ok(batch);
-      assert.ok(batch.files.every(f => f.state === 'succeeded'));
+      assert.deepStrictEqual(await statesOf(batch), ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
+      assert.strictEqual((await sentNames(seq)).length, 4);
     } finally {
-      answers.restore();
+      await removeFolder(`${FOLDER}/new.pdf`);
     }
-    assert.strictEqual(postsSince(await standIn.requests(), seq).length, 3);
   });
 
-  it('Cancel Batch stops it: nothing more is sent or polled, its files say cancelled, and Resume is offered', async () => {
+  it('with everything processed already and reprocess: skip, says so and makes no batch', async () => {
+    const before = (await api.runsTree.getChildren()).length;
+    const { batch, shown, seq } = await runFixtureFolder('skip');
+    assert.strictEqual(batch, undefined);
+    assert.ok(
+      shown.some(m => /all 3 documents were already processed by it-fast: nothing to send/.test(m.message)),
+      JSON.stringify(shown),
+    );
+    assert.deepStrictEqual(await sentNames(seq), []);
+    assert.strictEqual((await api.runsTree.getChildren()).length, before, 'no empty batch');
+  });
+
+  it('Cancel Batch stops it: nothing more is sent or polled, started ones keep their ids, Resume is offered', async () => {
     const folder = `${FOLDER}-cancel`;
     await removeFolder(folder);
     try {
@@ -313,11 +306,11 @@ describe('batches', function () {
       try {
         const pending = runFolder(workspaceFile(folder), 'it-slow');
         const node = await waitFor(
-          'the running batch node with both files started',
+          'the running batch node with both documents started',
           async () => {
             for (const n of await api.runsTree.getChildren()) {
               const b = (n as { batch?: BatchInfo }).batch;
-              if (b?.stepId === 'it-slow' && b.files.every(f => f.state === 'waiting')) {
+              if (b?.stepId === 'it-slow' && (await statesOf(b)).every(s => s === 'ENQUEUED' || s === 'PROCESSING')) {
                 const item = await api.runsTree.getTreeItem(n);
                 return /\brunning\b/.test(item.contextValue ?? '') ? n : undefined;
               }
@@ -332,13 +325,14 @@ describe('batches', function () {
         answers.restore();
       }
       assert.ok(batch);
-      assert.ok(batch.cancelledAt, 'cancelled');
+      assert.ok((await storedBatch(batch.id)).cancelledAt, 'cancelled');
+      const runs = await runsOf(batch);
       assert.deepStrictEqual(
-        batch.files.map(f => f.state),
+        runs.map(r => r.state),
         ['cancelled', 'cancelled'],
       );
       assert.ok(
-        batch.files.every(f => f.executionId),
+        runs.every(r => r.executionId),
         'their execution ids are kept (a resume polls them)',
       );
       const seq = await lastSeq();
@@ -347,272 +341,322 @@ describe('batches', function () {
       assert.deepStrictEqual(after, [], 'nothing sent or polled after the cancel');
       const summary = answers.shown.find(m => /cancelled, 0 of 2 done/.test(m.message));
       assert.ok(summary, JSON.stringify(answers.shown));
+      assert.match(summary.message, /may still finish them \(and bill them\)/, 'says what a cancel means for billing');
       assert.ok(summary.items.includes('Resume'));
-      const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batch?.id);
-      assert.deepStrictEqual(
-        runs.map(r => r.state),
-        ['cancelled', 'cancelled'],
-      );
-      const node = (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === batch?.id);
-      const item = await api.runsTree.getTreeItem(node);
+      const item = await api.runsTree.getTreeItem(await nodeOf(batch.id));
       assert.match(item.contextValue ?? '', /\bbatch\b.*\bcancelled\b.*\bresumable\b/);
     } finally {
       await removeFolder(folder);
     }
   });
 
-  it('resumes a batch after a reload: sends the unsent, polls the started, lists the uncertain, sends nothing twice', async () => {
-    await removeFolder(RESUME_FOLDER);
-    // r1, r2: the batch file (written debounced) still says pending, but their runs were written before
-    // their starts left: r1 was starting (uncertain), r2 had started (polled).
-    const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'u2.pdf', 'w1.pdf', 'w2.pdf', 'r1.pdf', 'r2.pdf'];
+  describe('a batch whose window went away', () => {
+    const folder = 'batch-resume-it';
+    const names = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'w1.pdf', 'w2.pdf', 'dup.pdf'];
     const uris: Record<string, vscode.Uri> = {};
-    for (const n of names) {
-      uris[n] = await pdfVariant(`${RESUME_FOLDER}/${n}`, `resume-${n}`);
-    }
-    // Two documents started directly on DocuTray: the batch's record knows their execution ids.
-    const started: Record<string, string> = {};
-    for (const n of ['w1.pdf', 'w2.pdf', 'r2.pdf']) {
-      const form = new FormData();
-      const bytes = await vscode.workspace.fs.readFile(uris[n]);
-      form.append('image', new Blob([Buffer.from(bytes)], { type: 'application/pdf' }), n);
-      const res = await fetch(`${standInUrl()}/api/steps-async/it-batch`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}` },
-        body: form,
-      });
-      assert.ok(res.ok, `direct start: ${res.status}`);
-      const body = (await res.json()) as { execution_id?: string; id?: string };
-      started[n] = (body.execution_id ?? body.id) as string;
-      assert.ok(started[n], JSON.stringify(body));
-    }
-    const seq = await lastSeq();
-    const now = Date.now();
+    let batchId: string;
     const gone = 'window-that-reloaded';
-    const batchId = `batch_it_resume_${now.toString(36)}`;
-    const runId = (n: string) => `run-it-resume-${now}-${n.replace('.pdf', '')}`;
-    const run = (n: string, state: string, executionId?: string) => ({
-      id: runId(n),
-      source: uris[n].toString(),
-      sourceName: n,
-      stepId: 'it-batch',
-      stepName: 'Batch (test)',
-      state,
-      startedAt: now - 1000,
-      updatedAt: now - 1000,
-      owner: gone,
-      batchId,
-      ...(executionId ? { executionId } : {}),
-    });
-    const batch = {
-      version: 1,
-      id: batchId,
-      stepId: 'it-batch',
-      stepName: 'Batch (test)',
-      createdAt: now - 2000,
-      startedAt: now - 1000,
-      owner: gone,
-      files: [
-        { uri: uris['p1.pdf'].toString(), label: `${RESUME_FOLDER}/p1.pdf`, state: 'pending' },
-        { uri: uris['p2.pdf'].toString(), label: `${RESUME_FOLDER}/p2.pdf`, state: 'pending' },
-        ...['u1.pdf', 'u2.pdf'].map(n => ({
-          uri: uris[n].toString(),
-          label: `${RESUME_FOLDER}/${n}`,
-          state: 'uploading',
-          runId: runId(n),
-          startedAt: now - 1000,
-        })),
-        ...['w1.pdf', 'w2.pdf'].map(n => ({
-          uri: uris[n].toString(),
-          label: `${RESUME_FOLDER}/${n}`,
-          state: 'waiting',
-          runId: runId(n),
-          executionId: started[n],
-          startedAt: now - 1000,
-        })),
-        ...['r1.pdf', 'r2.pdf'].map(n => ({
-          uri: uris[n].toString(),
-          label: `${RESUME_FOLDER}/${n}`,
-          state: 'pending',
-        })),
-      ],
-    };
-    const storage = api.storageUri;
-    const write = (path: string, value: unknown) =>
-      vscode.workspace.fs.writeFile(vscode.Uri.joinPath(storage, path), Buffer.from(JSON.stringify(value), 'utf8'));
-    await write(`runs/${runId('u1.pdf')}.json`, run('u1.pdf', 'starting'));
-    await write(`runs/${runId('u2.pdf')}.json`, run('u2.pdf', 'starting'));
-    await write(`runs/${runId('r1.pdf')}.json`, run('r1.pdf', 'starting'));
-    await write(`runs/${runId('r2.pdf')}.json`, run('r2.pdf', 'ENQUEUED', started['r2.pdf']));
-    await write(`runs/${runId('w1.pdf')}.json`, run('w1.pdf', 'ENQUEUED', started['w1.pdf']));
-    await write(`runs/${runId('w2.pdf')}.json`, run('w2.pdf', 'ENQUEUED', started['w2.pdf']));
-    await write(`batches/${batchId}.json`, batch);
 
-    const messages = answerMessages(() => undefined);
-    try {
-      // What activation does when it finds a batch alive (and what Refresh does): take over and resume.
-      await vscode.commands.executeCommand('docutray.runs.refresh');
-      const stored = await waitFor(
-        'the resumed batch to end',
-        async () => {
-          const text = Buffer.from(
-            await vscode.workspace.fs.readFile(vscode.Uri.joinPath(storage, `batches/${batchId}.json`)),
-          ).toString('utf8');
-          const b = JSON.parse(text) as BatchInfo & { owner?: string };
-          return b.files.every(f => ['succeeded', 'failed', 'uncertain'].includes(f.state)) ? b : undefined;
-        },
-        45000,
-      );
-      const state = (n: string) => stored.files.find(f => f.uri === uris[n].toString())?.state;
-      assert.strictEqual(state('p1.pdf'), 'succeeded');
-      assert.strictEqual(state('p2.pdf'), 'succeeded');
-      assert.strictEqual(state('w1.pdf'), 'succeeded');
-      assert.strictEqual(state('w2.pdf'), 'succeeded');
-      assert.strictEqual(state('u1.pdf'), 'uncertain', 'a start that may have happened is not sent again');
-      assert.strictEqual(state('u2.pdf'), 'uncertain');
-      assert.strictEqual(state('r1.pdf'), 'uncertain', 'its run was starting: not sent again');
-      assert.strictEqual(state('r2.pdf'), 'succeeded', 'its run had an execution: polled');
-      assert.notStrictEqual(stored.owner, gone, 'this window took it over');
-
-      // Nothing sent twice: only the two unsent documents were started, once each.
-      const requests = await standIn.requests();
-      const posts = postsSince(requests, seq).map(p => p.multipart?.files[0]?.filename);
-      assert.deepStrictEqual(posts.sort(), ['p1.pdf', 'p2.pdf']);
-      // The started ones were polled (not started again).
-      for (const n of ['w1.pdf', 'w2.pdf', 'r2.pdf']) {
-        assert.ok(
-          requests.some(r => r.seq > seq && r.method === 'GET' && r.path.endsWith(`/status/${started[n]}`)),
-          `${n} polled`,
-        );
+    before(async () => {
+      await removeFolder(folder);
+      for (const n of names) {
+        uris[n] = await pdfVariant(`${folder}/${n}`, `resume-${n}-${Date.now()}`);
       }
-      // Nothing lost: each file's run ended; the uncertain one is listed for the user.
-      await waitFor('the runs to be recorded', async () => {
-        const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batchId);
-        return runs.length === 8 && runs.filter(r => r.state === 'SUCCESS').length === 5 ? runs : undefined;
+    });
+    after(() => removeFolder(folder));
+
+    it('resumes after a reload: sends the unsent once, polls the started, never resends the uncertain', async () => {
+      // Two documents started directly on DocuTray: their runs know their execution ids.
+      const started: Record<string, string> = {};
+      for (const n of ['w1.pdf', 'w2.pdf']) {
+        const form = new FormData();
+        const bytes = await vscode.workspace.fs.readFile(uris[n]);
+        form.append('image', new Blob([Buffer.from(bytes)], { type: 'application/pdf' }), n);
+        const res = await fetch(`${standInUrl()}/api/steps-async/it-batch`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}` },
+          body: form,
+        });
+        assert.ok(res.ok, `direct start: ${res.status}`);
+        const body = (await res.json()) as { execution_id?: string; id?: string };
+        started[n] = (body.execution_id ?? body.id) as string;
+      }
+      const seq = await lastSeq();
+      const now = Date.now();
+      batchId = `batch_it_resume_${now.toString(36)}`;
+      const order = ['p1.pdf', 'p2.pdf', 'u1.pdf', 'w1.pdf', 'w2.pdf', 'dup.pdf'];
+      const runId = (n: string) => `${batchId}.${order.indexOf(n)}`;
+      const run = (n: string, state: string, executionId?: string) => ({
+        id: runId(n),
+        source: uris[n].toString(),
+        sourceName: n,
+        stepId: 'it-batch',
+        stepName: 'Batch (test)',
+        state,
+        startedAt: now - 1000,
+        updatedAt: now - 1000,
+        owner: gone,
+        batchId,
+        ...(executionId ? { executionId } : {}),
       });
-      const runs = (await api.runs()).filter(r => (r as unknown as { batchId?: string }).batchId === batchId);
-      assert.strictEqual(runs.find(r => r.sourceName === 'u1.pdf')?.state, 'mayHaveStarted');
-      assert.strictEqual(runs.find(r => r.sourceName === 'u2.pdf')?.state, 'mayHaveStarted');
-      const listed = messages.shown.find(m => m.severity === 'warning' && m.message.includes('u1.pdf'));
-      assert.ok(listed, `the uncertain file is listed: ${JSON.stringify(messages.shown)}`);
-      assert.ok(
-        listed.items.every(i => !/send|start|retry/i.test(i)),
-        `no one-click resend: ${listed.items.join(', ')}`,
+      const doc = (n: string) => ({ uri: uris[n].toString(), label: `${folder}/${n}`, runId: runId(n) });
+      const batch = {
+        version: 2,
+        id: batchId,
+        stepId: 'it-batch',
+        stepName: 'Batch (test)',
+        createdAt: now - 2000,
+        scope: { kind: 'folder', uri: workspaceFile(folder).toString(), label: `${folder}/` },
+        owner: gone,
+        // dup.pdf listed twice (a merge gone wrong): it must run once.
+        documents: [...order.map(doc), { ...doc('dup.pdf'), runId: `${batchId}.9` }],
+      };
+      const write = (path: string, value: unknown) =>
+        vscode.workspace.fs.writeFile(vscode.Uri.joinPath(api.storageUri, path), Buffer.from(JSON.stringify(value)));
+      await write(`runs/${runId('u1.pdf')}.json`, run('u1.pdf', 'starting'));
+      await write(`runs/${runId('w1.pdf')}.json`, run('w1.pdf', 'ENQUEUED', started['w1.pdf']));
+      // Waiting on DocuTray without its id (a damaged record): may have started, never sent again.
+      await write(`runs/${runId('w2.pdf')}.json`, run('w2.pdf', 'PROCESSING'));
+      await write(`batches/${batchId}.json`, batch);
+
+      const messages = answerMessages(() => undefined);
+      try {
+        // What activation does when it finds a batch alive (and what Refresh does): take over and resume.
+        await vscode.commands.executeCommand('docutray.runs.refresh');
+        const b = await waitFor('the batch, taken over', async () => {
+          const s = await storedBatch(batchId);
+          return s.owner !== gone ? s : undefined;
+        });
+        await waitFor(
+          'the resumed batch to end',
+          async () =>
+            (await statesOf(b)).every(s => !['pending', 'starting', 'ENQUEUED', 'PROCESSING'].includes(s))
+              ? true
+              : undefined,
+          45000,
+        );
+        const state = async (n: string) => (await statesOf(b))[order.indexOf(n)];
+        assert.strictEqual(await state('p1.pdf'), 'SUCCESS');
+        assert.strictEqual(await state('p2.pdf'), 'SUCCESS');
+        assert.strictEqual(await state('dup.pdf'), 'SUCCESS');
+        assert.strictEqual(await state('w1.pdf'), 'SUCCESS', 'its run had an execution: polled');
+        assert.strictEqual(await state('u1.pdf'), 'mayHaveStarted', 'a start that may have happened is not sent again');
+        assert.strictEqual(await state('w2.pdf'), 'mayHaveStarted', 'waiting without an id: never sent again');
+        assert.strictEqual(b.documents.length, 6, 'the document listed twice is one');
+
+        const requests = await standIn.requests();
+        assert.deepStrictEqual(
+          (await sentNames(seq)).sort(),
+          ['dup.pdf', 'p1.pdf', 'p2.pdf'],
+          'only the unsent, once each',
+        );
+        assert.ok(
+          requests.some(r => r.seq > seq && r.method === 'GET' && r.path.endsWith(`/status/${started['w1.pdf']}`)),
+        );
+        const listed = messages.shown.find(m => m.severity === 'warning' && m.message.includes('u1.pdf'));
+        assert.ok(listed, `the uncertain document is listed: ${JSON.stringify(messages.shown)}`);
+        assert.ok(
+          listed.items.every(i => !/send|start|retry/i.test(i)),
+          `no one-click resend: ${listed.items.join(', ')}`,
+        );
+        // A second resume (another reload) sends nothing more.
+        const seq2 = await lastSeq();
+        await vscode.commands.executeCommand('docutray.runs.refresh');
+        await new Promise(r => setTimeout(r, 1500));
+        assert.deepStrictEqual(await sentNames(seq2), []);
+      } finally {
+        messages.restore();
+      }
+    });
+
+    it('a document that may have started is never sent again without a modal, whatever button leads there', async () => {
+      assert.ok(batchId, 'the resume test ran');
+      const seq = await lastSeq();
+      const uncertainRun = ((await api.runs()) as Run[]).find(r => r.batchId === batchId && r.sourceName === 'u1.pdf');
+      assert.ok(uncertainRun);
+      const picks: string[][] = [];
+      const undoPick = patch(vscode.window, 'showQuickPick', (items: Array<{ label: string }>) => {
+        picks.push(items.map(i => i.label));
+        return Promise.resolve(undefined); // dismissed
+      });
+      const modals: string[] = [];
+      const messages = answerMessages((message, items) => {
+        if (/billed twice|bill it twice/i.test(message) || items.includes('Send Again')) {
+          modals.push(message);
+        }
+        return undefined; // every question dismissed
+      });
+      try {
+        const node = await nodeOf(batchId);
+        // Review… dismissed: it stays as it is.
+        await vscode.commands.executeCommand('docutray.batches.review', node);
+        // Retry Failed: never the uncertain ones.
+        await vscode.commands.executeCommand('docutray.batches.retryFailed', node);
+        // Resume: sends what was never sent (nothing), asks about the uncertain (dismissed).
+        await vscode.commands.executeCommand('docutray.batches.resume', node);
+        // The Runs view's Rerun on its run: a modal first (dismissed).
+        await vscode.commands.executeCommand('docutray.runs.rerun', uncertainRun);
+        // A reload: taken over again, not sent.
+        await vscode.commands.executeCommand('docutray.runs.refresh');
+        await new Promise(r => setTimeout(r, 1000));
+      } finally {
+        undoPick();
+        messages.restore();
+      }
+      assert.deepStrictEqual(await sentNames(seq), [], 'nothing sent');
+      assert.ok(modals.length >= 1, `the rerun asked first: ${JSON.stringify(messages.shown)}`);
+      assert.ok(picks.length >= 1, 'Review offered the documents to choose from');
+      const runs = (await api.runs()) as Run[];
+      assert.strictEqual(
+        runs.find(r => r.id === uncertainRun.id)?.state,
+        'mayHaveStarted',
+        'dismissing leaves it uncertain, not failed',
       );
-      // A second resume (another reload) sends nothing more.
-      const seq2 = await lastSeq();
-      await vscode.commands.executeCommand('docutray.runs.refresh');
-      await new Promise(r => setTimeout(r, 1500));
-      assert.deepStrictEqual(postsSince(await standIn.requests(), seq2), []);
-      resumed = { id: batchId, uris };
-    } finally {
-      messages.restore();
-    }
+      const item = await api.runsTree.getTreeItem(uncertainRun);
+      assert.ok(!/\boneClickRerun\b/.test(item.contextValue ?? ''), 'no inline one-click Rerun');
+    });
+
+    it('Review… sends a picked document once, after the modal; the others stay as they are', async () => {
+      assert.ok(batchId, 'the resume test ran');
+      const seq = await lastSeq();
+      const undo = patch(vscode.window, 'showQuickPick', (items: Array<{ label: string }>) =>
+        Promise.resolve(items.filter(i => i.label.endsWith('u1.pdf'))),
+      );
+      const messages = answerMessages((message, items) => (items.includes('Send Again') ? 'Send Again' : undefined));
+      try {
+        await vscode.commands.executeCommand('docutray.batches.review', await nodeOf(batchId));
+        await waitFor(
+          'u1 to run again',
+          async () => {
+            const b = await storedBatch(batchId);
+            const d = b.documents.find(x => x.uri === uris['u1.pdf'].toString());
+            const r = ((await api.runs()) as Run[]).find(x => x.id === d?.runId);
+            return r?.state === 'SUCCESS' ? true : undefined;
+          },
+          30000,
+        );
+      } finally {
+        undo();
+        messages.restore();
+      }
+      assert.deepStrictEqual(await sentNames(seq), ['u1.pdf'], 'only the picked one, once');
+      assert.ok(
+        messages.shown.some(m => /Send 1 documents again/.test(m.message)),
+        `a modal asked first: ${JSON.stringify(messages.shown)}`,
+      );
+      const runs = (await api.runs()) as Run[];
+      assert.strictEqual(runs.find(r => r.batchId === batchId && r.sourceName === 'w2.pdf')?.state, 'mayHaveStarted');
+      assert.ok(
+        runs.some(r => r.batchId === batchId && r.sourceName === 'u1.pdf' && r.state === 'mayHaveStarted'),
+        'the first attempt keeps its record (it may have been billed)',
+      );
+    });
   });
 
-  it('Resume Batch asks about each uncertain file: the one picked is sent once, the others are marked failed', async () => {
-    assert.ok(resumed, 'the resume test ran');
-    const { id, uris } = resumed;
-    const node = (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === id);
-    assert.ok(node, 'the batch node');
-    const before = await api.runsTree.getTreeItem(node);
-    assert.match(before.contextValue ?? '', /\bbatch\b.*\bresumable\b/, 'uncertain files left: resumable');
-    const seq = await lastSeq();
-    const picks: string[][] = [];
-    const undo = patch(vscode.window, 'showQuickPick', (items: Array<{ label: string }>) => {
-      picks.push(items.map(i => i.label));
-      return Promise.resolve(items.filter(i => i.label.endsWith('u1.pdf')));
-    });
-    const messages = answerMessages(() => undefined);
-    try {
-      await vscode.commands.executeCommand('docutray.batches.resume', node);
-      const stored = await waitFor(
-        'u1 to run and u2 to be dismissed',
-        async () => {
-          const text = Buffer.from(
-            await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.storageUri, `batches/${id}.json`)),
-          ).toString('utf8');
-          const b = JSON.parse(text) as BatchInfo;
-          const st = (n: string) => b.files.find(f => f.uri === uris[n].toString())?.state;
-          return st('u1.pdf') === 'succeeded' && st('u2.pdf') === 'failed' && st('r1.pdf') === 'failed' ? b : undefined;
-        },
-        30000,
-      );
-      assert.ok(stored.files.every(f => f.state === 'succeeded' || f.state === 'failed'));
-    } finally {
-      undo();
-      messages.restore();
-    }
-    assert.deepStrictEqual(
-      picks,
-      [[`${RESUME_FOLDER}/u1.pdf`, `${RESUME_FOLDER}/u2.pdf`, `${RESUME_FOLDER}/r1.pdf`]],
-      'each offered, once',
-    );
-    const posts = postsSince(await standIn.requests(), seq).map(p => p.multipart?.files[0]?.filename);
-    assert.deepStrictEqual(posts, ['u1.pdf'], 'only the picked one was sent, once');
-    const after = await api.runsTree.getTreeItem(
-      (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.id === id),
-    );
-    assert.match(after.contextValue ?? '', /\bfinished\b/);
-  });
-  it('Retry Failed in the summary runs the failed files again as a new batch, each once more', async () => {
+  it('Retry Failed only where a retry helps: DocuTray could not start them → a new batch, each once more', async () => {
     const folder = 'batch-retry-it';
     await removeFolder(folder);
-    await pdfVariant(`${folder}/f1.pdf`, 'retry-1');
-    await pdfVariant(`${folder}/f2.pdf`, 'retry-2');
+    await pdfVariant(`${folder}/f1.pdf`, `retry-1-${Date.now()}`);
+    await pdfVariant(`${folder}/f2.pdf`, `retry-2-${Date.now()}`);
+    await standIn.addFaults({ kind: 'serverError', notInitiated: true, count: 2, match: { method: 'POST' } });
     const seq = await lastSeq();
     let retried = 0;
     const answers = answerMessages((message, items) => {
-      if (/^Run .* on \d+ documents\?/.test(message)) {
+      if (/^Run .* on .*\? \d+ documents/.test(message)) {
         return 'Run';
       }
-      if (/Failed: /.test(message) && items.includes('Retry Failed') && retried++ === 0) {
+      if (items.includes('Retry Failed') && retried++ === 0) {
         return 'Retry Failed';
       }
       return undefined;
     });
+    let first: BatchInfo | undefined;
     try {
-      const first = await runFolder(workspaceFile(folder), 'it-failing');
-      assert.deepStrictEqual(
-        first?.files.map(f => f.state),
-        ['failed', 'failed'],
-      );
-      // The retry is a batch of its own: wait for its summary.
+      first = await runFolder(workspaceFile(folder), 'it-fast');
+      assert.ok(first);
+      assert.deepStrictEqual(await statesOf(first), ['failed', 'failed']);
       await waitFor(
         'the retried batch to end',
-        () => answers.shown.filter(m => /Failed: /.test(m.message)).length >= 2 || undefined,
+        () => answers.shown.some(m => /finished on 2 files/.test(m.message)) || undefined,
         30000,
       );
     } finally {
       answers.restore();
       await removeFolder(folder);
     }
-    const summaries = answers.shown.filter(m => /Failed: /.test(m.message));
-    assert.ok(summaries[0].items.includes('Retry Failed'), JSON.stringify(summaries[0]));
-    const sent = postsSince(await standIn.requests(), seq).map(p => p.multipart?.files[0]?.filename);
-    assert.deepStrictEqual(sent.sort(), ['f1.pdf', 'f1.pdf', 'f2.pdf', 'f2.pdf'], 'each started once per batch');
-    const batches = (await api.runsTree.getChildren()).filter(n => (n as { kind?: string }).kind === 'batch');
-    const forStep = batches.filter(n => (n as { batch: BatchInfo }).batch.stepId === 'it-failing');
-    assert.ok(forStep.length >= 2, 'two batches in the Runs view');
+    const summary = answers.shown.find(m => m.items.includes('Retry Failed'));
+    assert.ok(summary, JSON.stringify(answers.shown));
+    assert.match(summary.message, /2 × DocuTray could not start the step/, 'grouped by reason');
+    assert.deepStrictEqual(
+      (await sentNames(seq)).sort(),
+      ['f1.pdf', 'f1.pdf', 'f2.pdf', 'f2.pdf'],
+      'each sent once by the batch and once by its retry',
+    );
   });
+
+  it("offers no Retry Failed for the step's own ERROR", async () => {
+    const folder = 'batch-error-it';
+    await removeFolder(folder);
+    await pdfVariant(`${folder}/x1.pdf`, `err-1-${Date.now()}`);
+    const answers = answerMessages(message => (/^Run .* on .*\? \d+ documents/.test(message) ? 'Run' : undefined));
+    try {
+      const batch = await runFolder(workspaceFile(folder), 'it-failing');
+      assert.ok(batch);
+      assert.deepStrictEqual(await statesOf(batch), ['ERROR']);
+    } finally {
+      answers.restore();
+      await removeFolder(folder);
+    }
+    const summary = answers.shown.find(m => /Failed: /.test(m.message));
+    assert.ok(summary, JSON.stringify(answers.shown));
+    assert.match(summary.message, /No invoice found on page 1/);
+    assert.ok(!summary.items.includes('Retry Failed'), summary.items.join(', '));
+  });
+
+  it('a status 403 ends the batch: its documents unavailable with their ids, never in Retry Failed', async () => {
+    const folder = 'batch-403-it';
+    await removeFolder(folder);
+    await pdfVariant(`${folder}/k1.pdf`, `k1-${Date.now()}`);
+    await pdfVariant(`${folder}/k2.pdf`, `k2-${Date.now()}`);
+    await standIn.addFaults({ kind: 'statusForbidden', count: 1000 });
+    const answers = answerMessages(message => (/^Run .* on .*\? \d+ documents/.test(message) ? 'Run' : undefined));
+    let batch: BatchInfo | undefined;
+    try {
+      batch = await runFolder(workspaceFile(folder), 'it-fast');
+    } finally {
+      answers.restore();
+      await standIn.clearFaults();
+      await removeFolder(folder);
+    }
+    assert.ok(batch, 'the batch ended');
+    const runs = await runsOf(batch);
+    assert.deepStrictEqual(
+      runs.map(r => r.state),
+      ['unavailable', 'unavailable'],
+    );
+    assert.ok(
+      runs.every(r => r.executionId),
+      'ids kept: Check Execution can look again',
+    );
+    const summary = answers.shown.find(m => /Failed: /.test(m.message));
+    assert.ok(summary, JSON.stringify(answers.shown));
+    assert.ok(!summary.items.includes('Retry Failed'));
+  });
+
   it("shows another window's batch as it writes it, and drops it when that window removes it", async () => {
     const id = `batch_other_${Date.now().toString(36)}`;
     const file = vscode.Uri.joinPath(api.storageUri, 'batches', `${id}.json`);
     const other = {
-      version: 1,
+      version: 2,
       id,
       stepId: 'it-fast',
       stepName: 'Fast (other window)',
       createdAt: Date.now(),
-      startedAt: Date.now(),
       endedAt: Date.now(),
       owner: 'another-window',
-      files: [
-        { uri: workspaceFile('sample.pdf').toString(), label: 'sample.pdf', state: 'succeeded', endedAt: Date.now() },
-      ],
+      documents: [{ uri: workspaceFile('sample.pdf').toString(), label: 'sample.pdf', runId: `${id}.0` }],
     };
-    const shown = async () =>
-      (await api.runsTree.getChildren()).some(n => (n as { batch?: BatchInfo }).batch?.id === id);
+    const shown = async () => !!(await nodeOf(id));
     await vscode.workspace.fs.writeFile(file, Buffer.from(JSON.stringify(other), 'utf8'));
     try {
       await waitFor("the other window's batch in the Runs view", async () => (await shown()) || undefined, 10000);

@@ -149,7 +149,7 @@ export class RunStore {
     if (!started) {
       return stored;
     }
-    const next: RunRecord = { ...stored, ...change, ...started, id: stored.id };
+    const next: RunRecord = { ...stored, ...change, ...started, id: stored.id, updatedAt: this.now() };
     await this.write(next);
     return next;
   }
