@@ -25,8 +25,8 @@ import { runInNewContext } from 'node:vm';
 import { RequestBudget } from '../src/core/api/budget';
 import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
 import { DEFAULT_PLANNER, durationModel, scalePlanner, type PlannedJob } from '../src/core/polling/planner';
-import { createBatch, updateFile } from '../src/core/runs/batch';
-import { runBatch } from '../src/core/runs/batchRunner';
+import { createBatch } from '../src/core/batches/record';
+import { BatchRunner } from '../src/core/batches/runner';
 import type { RequestLogEntry } from '../stand-in/server';
 import { startStandInProcess } from './stand-in-process';
 
@@ -186,41 +186,35 @@ async function ours(
   });
   const client = new DocuTrayClient({ baseUrl: url, apiKey: key, fetch: opts.fetch, budget });
   const stepId = `batch-${jobMs}`;
-  const batch = createBatch({
-    stepId,
-    files: Array.from({ length: opts.documents }, (_, i) => ({ uri: `file:///bench/${i}.pdf` })),
-    now: Date.now(),
-  });
-  const index = new Map(batch.files.map((f, i) => [f.uri, i]));
+  const docs = Array.from({ length: opts.documents }, (_, i) => ({ key: String(i), uri: `file:///bench/${i}.pdf` }));
   const t0 = Date.now();
   let last = t0;
-  await runBatch(
-    batch,
+  let succeeded = 0;
+  await new BatchRunner(
+    stepId,
+    docs,
+    [],
     {
       budget,
-      start: (f, signal) =>
+      start: (d, signal) =>
         client.startStep(
           stepId,
-          { kind: 'bytes', data: pdf(index.get(f.uri) as number), fileName: 'doc.pdf' },
+          { kind: 'bytes', data: pdf(Number(d.key)), fileName: 'doc.pdf' },
           { signal, priority: 'batch' },
         ),
-      status: (id, signal) => client.getStatus(id, { signal, priority: 'batch' }),
+      status: (j, signal) => client.getStatus(j.executionId, { signal, priority: 'batch' }),
+      stillOwned: async () => true,
       durations: [],
-      onChange: f => {
-        if (f.state === 'succeeded') {
+      onEvent: e => {
+        if (e.type === 'finished' && e.execution.status === 'SUCCESS') {
+          succeeded++;
           last = Date.now();
         }
       },
     },
     { maxUploads: OUR_UPLOADS, maxWaiting: 1000, planner: scalePlanner(DEFAULT_PLANNER, opts.scale) },
-  );
-  return {
-    client: 'ours',
-    key,
-    jobMs,
-    wallMs: last - t0,
-    succeeded: batch.files.filter(f => f.state === 'succeeded').length,
-  };
+  ).run();
+  return { client: 'ours', key, jobMs, wallMs: last - t0, succeeded };
 }
 
 /** The SDKs' pattern, with Node's own fetch and FormData, as the Node SDK has it. */
@@ -305,17 +299,14 @@ function buildBatchState(documents: number, gc: () => void): { heapBytes: number
     })),
     now,
   });
-  const jobs: PlannedJob[] = [];
-  batch.files.forEach((f, i) => {
-    const executionId = `exec_${(now + i).toString(36)}${i}`;
-    updateFile(
-      batch,
-      f.uri,
-      { state: 'waiting', executionId, sha256: i.toString(16).padStart(8, '0').repeat(8), runId: `run_${i}` },
-      now + i,
-    );
-    jobs.push({ id: executionId, stepId: batch.stepId, startedAt: now + i, polls: 1, lastPolledAt: now + i + 1000 });
-  });
+  // What a batch in flight holds: its record, and a planned job per started document.
+  const jobs: PlannedJob[] = batch.documents.map((d, i) => ({
+    id: `exec_${(now + i).toString(36)}${i}`,
+    stepId: batch.stepId,
+    startedAt: now + i,
+    polls: 1,
+    lastPolledAt: now + i + 1000,
+  }));
   const durations = Array.from({ length: 200 }, (_, i) => 20_000 + i);
   hold.push(batch, jobs, durations, durationModel(durations));
   gc();
