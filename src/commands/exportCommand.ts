@@ -1,16 +1,25 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import * as os from 'os';
-import { ExportFormat, ExportRun, arrayPaths, exportTable, toCsv, toJson, toJsonl } from '../core/results/export';
 import {
-  ExportItem,
+  type ExportFormat,
+  type ExportRun,
+  type ExportSink,
+  type PassOptions,
+  scanTable,
+  streamTable,
+} from '../core/results/export';
+import {
+  type ExportFolder,
+  type ExportItem,
   exportFileName,
   exportItems,
-  exportLanguage,
+  fileColumn,
   isExportNode,
   runItem,
   toExportRun,
 } from '../core/results/exportRows';
+import { FileSink, TextSink } from '../core/results/exportSink';
 import type { RunRecord } from '../core/runs/history';
 import { parseRunSource } from '../core/runs/source';
 import { plainText } from '../core/text/plainText';
@@ -24,21 +33,21 @@ export interface ExportCommandOptions {
   explode?: string;
   bom?: boolean;
   delimiter?: string;
-  /** Write the export there (the exact bytes) instead of opening it in an editor. */
+  /** Write the export there without asking where. */
   saveTo?: vscode.Uri;
 }
 
 export interface ExportOutcome {
-  text: string;
+  savedTo: vscode.Uri;
   format: ExportFormat;
   rows: number;
-  /** The untitled editor's document, when it was opened. */
-  document?: vscode.Uri;
-  savedTo?: vscode.Uri;
+  /** The table's header: every column's name, in order. */
+  columns: string[];
 }
 
 const LAST_CHOICE = 'docutray.export.last';
 const FORMATS: readonly ExportFormat[] = ['csv', 'jsonl', 'json'];
+const FORMAT_LABELS: Record<ExportFormat, string> = { csv: 'CSV', jsonl: 'JSON Lines', json: 'JSON' };
 
 interface LastChoice {
   format?: ExportFormat;
@@ -58,8 +67,8 @@ function isOptions(v: unknown): v is ExportCommandOptions {
 /**
  * `docutray.runs.export`: from the Runs view, the clicked run or batch plus the selection (VS Code
  * passes both); from the view's title bar or the palette, the runs picked (all, unless you unpick).
- * Asks the format (and for CSV whether to spread one array into rows), opens the table in an
- * untitled editor and offers Save As…, which writes the exact bytes (with the BOM).
+ * Asks the format (and for CSV whether to spread one array into rows) and where to save, then writes
+ * the file as it reads the results, one at a time (see core/results/export.ts), and offers to open it.
  */
 export async function exportResults(s: Services, ...args: unknown[]): Promise<ExportOutcome | undefined> {
   const options = args.find(isOptions);
@@ -78,56 +87,127 @@ export async function exportResults(s: Services, ...args: unknown[]): Promise<Ex
     void vscode.window.showInformationMessage(l10n.t('There are no DocuTray runs to export yet.'));
     return undefined;
   }
-  const rows = await Promise.all(
-    items.map(async i => toExportRun(i, fileColumn(i), i.resultId ? await s.results.get(i.resultId) : undefined)),
-  );
-  const choice = options ?? (await choose(s, rows));
-  if (!choice) {
+  const count = items.length;
+  const last = s.globalState.get<LastChoice>(LAST_CHOICE) ?? {};
+  const format = options?.format ?? (await pickFormat(last, count));
+  if (!format) {
     return undefined;
   }
-  const format = choice.format;
-  const table = exportTable(rows, { explode: format === 'csv' ? choice.explode : undefined });
-  const text =
-    format === 'csv'
-      ? toCsv(table, {
-          bom: choice.bom ?? settings.exportCsvBom(),
-          delimiter: choice.delimiter ?? settings.exportCsvDelimiter(),
-        })
-      : format === 'jsonl'
-        ? toJsonl(table)
-        : toJson(table);
-  const outcome: ExportOutcome = { text, format, rows: table.rows.length };
-  if (choice.saveTo) {
-    await write(choice.saveTo, text);
-    return { ...outcome, savedTo: choice.saveTo };
-  }
-  const known = new Set(await vscode.languages.getLanguages());
-  const document = await vscode.workspace.openTextDocument({
-    // The editor shows the text; the BOM is for the saved file (written below, byte for byte).
-    content: text.replace(/^\uFEFF/, ''),
-    language: exportLanguage(format, known),
-  });
-  await vscode.window.showTextDocument(document, { preview: false });
-  const name = exportFileName(
-    rows.map(r => r.stepId),
-    format,
-    new Date(),
-  );
-  void offerSave(s, text, format, name, table.rows.length);
-  return { ...outcome, document: document.uri };
-}
+  const folders: ExportFolder[] = (vscode.workspace.workspaceFolders ?? []).map(f => ({
+    uri: f.uri.toString(),
+    name: f.name,
+  }));
+  // Each stored result is read when its run's turn comes, and let go before the next.
+  const read = async (item: ExportItem): Promise<ExportRun> =>
+    toExportRun(item, fileColumn(item, folders), item.resultId ? await s.results.peek(item.resultId) : undefined);
+  const scan = (explode: string | undefined) =>
+    withProgress(l10n.t('Reading {0} results…', count), count, o => scanTable(items, read, explode, o));
 
-/** The table's `file`: a workspace-relative path, the URL, or the name of an execution looked up by id. */
-function fileColumn(item: ExportItem): string {
-  const source = parseRunSource(item.source);
-  if (source?.kind === 'workspace') {
-    try {
-      return vscode.workspace.asRelativePath(vscode.Uri.parse(source.uri, true));
-    } catch {
-      return source.uri;
+  let explode = format === 'csv' ? options?.explode : undefined;
+  let shape = await scan(explode);
+  if (!shape) {
+    return undefined;
+  }
+  if (!options) {
+    const arrays = format === 'csv' ? shape.arrays : [];
+    const picked = arrays.length ? await pickExplode(last, arrays) : '';
+    if (picked === undefined) {
+      return undefined;
+    }
+    explode = picked || undefined;
+    await s.globalState.update(LAST_CHOICE, { format, explode: arrays.length ? picked : last.explode });
+    if (explode) {
+      shape = await scan(explode);
+      if (!shape) {
+        return undefined;
+      }
     }
   }
-  return source?.kind === 'url' ? source.url : (item.name ?? item.source);
+  const target = options?.saveTo ?? (await askTarget(items, format));
+  if (!target) {
+    return undefined;
+  }
+  const columns = shape.columns;
+  const table = {
+    format,
+    explode,
+    bom: format === 'csv' ? (options?.bom ?? settings.exportCsvBom()) : false,
+    delimiter: options?.delimiter ?? settings.exportCsvDelimiter(),
+  };
+  const rows = await withProgress(l10n.t('Exporting {0} runs…', count), count, o =>
+    writeFile(target, sink => streamTable(items, read, columns, table, sink, o)),
+  );
+  if (rows === undefined) {
+    return undefined;
+  }
+  s.log.scoped('export').info(`exported ${rows} rows of ${count} runs as ${format}`);
+  if (!options?.saveTo) {
+    void offerOpen(s, target, rows);
+  }
+  return { savedTo: target, format, rows, columns: columns.header() };
+}
+
+/**
+ * Runs one pass over the results under a cancellable notification; undefined when the user cancels
+ * (whatever the pass was writing is dropped).
+ */
+async function withProgress<T>(
+  title: string,
+  total: number,
+  pass: (o: PassOptions) => Promise<T>,
+): Promise<T | undefined> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    async (progress, token) => {
+      const stop = new AbortController();
+      const sub = token.onCancellationRequested(() => stop.abort());
+      let reported = 0;
+      try {
+        return await pass({
+          signal: stop.signal,
+          progress: done => {
+            // In steps of 1 % at least: a notification redrawn for each of 10,000 runs slows them down.
+            const step = Math.floor((done / total) * 100) - reported;
+            if (step >= 1) {
+              reported += step;
+              progress.report({ increment: step, message: `${done} / ${total}` });
+            }
+          },
+        });
+      } catch (e) {
+        if (stop.signal.aborted) {
+          return undefined;
+        }
+        throw e;
+      } finally {
+        sub.dispose();
+      }
+    },
+  );
+}
+
+/**
+ * Writes the file as `fill` makes it: a `file:` target piece by piece (a temporary file renamed over it
+ * at the end, so a failed or cancelled export leaves what was there); any other file system, which
+ * takes a file whole, from the text made in memory.
+ */
+async function writeFile(target: vscode.Uri, fill: (sink: ExportSink) => Promise<number>): Promise<number> {
+  if (target.scheme === 'file') {
+    const sink = await FileSink.open(target.fsPath);
+    let rows: number;
+    try {
+      rows = await fill(sink);
+    } catch (e) {
+      await sink.abort();
+      throw e;
+    }
+    await sink.commit();
+    return rows;
+  }
+  const sink = new TextSink();
+  const rows = await fill(sink);
+  await vscode.workspace.fs.writeFile(target, Buffer.from(sink.text(), 'utf8'));
+  return rows;
 }
 
 async function pickRuns(all: readonly RunRecord[]): Promise<ExportItem[] | undefined> {
@@ -152,41 +232,30 @@ async function pickRuns(all: readonly RunRecord[]): Promise<ExportItem[] | undef
   return picked?.length ? picked.map(p => runItem(p.run)) : undefined;
 }
 
-/** The format, and for CSV the array to spread: two quick picks, the last answers first. */
-async function choose(s: Services, rows: ExportRun[]): Promise<ExportCommandOptions | undefined> {
-  const last = s.globalState.get<LastChoice>(LAST_CHOICE) ?? {};
+async function pickFormat(last: LastChoice, count: number): Promise<ExportFormat | undefined> {
   const formats = [
-    { label: 'CSV', description: l10n.t('for spreadsheets (Excel, Sheets, LibreOffice)'), format: 'csv' as const },
-    { label: 'JSON Lines', description: l10n.t('one JSON object per line'), format: 'jsonl' as const },
-    { label: 'JSON', description: l10n.t('one array of objects'), format: 'json' as const },
-  ];
-  const format = (
-    await quickPick(
-      formats,
-      formats.find(f => f.format === last.format),
-      l10n.t('Export {0} runs as', rows.length),
-    )
-  )?.format;
-  if (!format) {
-    return undefined;
-  }
-  let explode: string | undefined;
-  const paths = format === 'csv' ? arrayPaths(rows.map(r => r.result)) : [];
-  if (paths.length) {
-    const keep = { label: l10n.t('Keep arrays as JSON in one cell'), path: '' };
-    const spread = paths.map(p => ({ label: l10n.t('One row per item of {0}', p), path: p }));
-    const picked = await quickPick(
-      [keep, ...spread],
-      spread.find(p => p.path === last.explode) ?? keep,
-      l10n.t('Arrays in the results'),
-    );
-    if (!picked) {
-      return undefined;
-    }
-    explode = picked.path || undefined;
-  }
-  await s.globalState.update(LAST_CHOICE, { format, explode: explode ?? (paths.length ? '' : last.explode) });
-  return { format, explode };
+    { label: FORMAT_LABELS.csv, description: l10n.t('for spreadsheets (Excel, Sheets, LibreOffice)'), format: 'csv' },
+    { label: FORMAT_LABELS.jsonl, description: l10n.t('one JSON object per line'), format: 'jsonl' },
+    { label: FORMAT_LABELS.json, description: l10n.t('one array of objects'), format: 'json' },
+  ] as const;
+  const picked = await quickPick(
+    [...formats],
+    formats.find(f => f.format === last.format),
+    l10n.t('Export {0} runs as', count),
+  );
+  return picked?.format;
+}
+
+/** For CSV, the array to spread into one row per item: '' keeps arrays as JSON; undefined on Escape. */
+async function pickExplode(last: LastChoice, arrays: readonly string[]): Promise<string | undefined> {
+  const keep = { label: l10n.t('Keep arrays as JSON in one cell'), path: '' };
+  const spread = arrays.map(p => ({ label: l10n.t('One row per item of {0}', plainText(p)), path: p }));
+  const picked = await quickPick(
+    [keep, ...spread],
+    spread.find(p => p.path === last.explode) ?? keep,
+    l10n.t('Arrays in the results'),
+  );
+  return picked?.path;
 }
 
 /** A single-choice quick pick, the last answer first; Escape gives undefined. */
@@ -199,32 +268,46 @@ function quickPick<T extends vscode.QuickPickItem>(
   return vscode.window.showQuickPick(ordered, { title, ignoreFocusOut: true });
 }
 
-async function offerSave(s: Services, text: string, format: ExportFormat, name: string, rows: number): Promise<void> {
-  const saveAs = l10n.t('Save As…');
-  const answer = await vscode.window.showInformationMessage(
-    l10n.t('Exported {0} rows to an untitled editor. Save them as {1}?', rows, plainText(name)),
-    saveAs,
+/**
+ * Where to save: a save dialog on `docutray-<step>-<date>.<ext>` in the workspace folder of the first
+ * document (the first folder, else the home folder, when it is in none).
+ */
+async function askTarget(items: readonly ExportItem[], format: ExportFormat): Promise<vscode.Uri | undefined> {
+  const name = exportFileName(
+    items.map(i => i.stepName ?? i.stepId),
+    format,
+    new Date(),
   );
-  if (answer !== saveAs) {
+  const first = parseRunSource(items[0]?.source);
+  let folder: vscode.Uri | undefined;
+  if (first?.kind === 'workspace') {
+    try {
+      folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(first.uri, true))?.uri;
+    } catch {
+      // not a URI VS Code reads: the first folder
+    }
+  }
+  folder ??= vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
+  return vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.joinPath(folder, name),
+    filters: { [FORMAT_LABELS[format]]: [format] },
+    title: l10n.t('Export {0} runs as {1}', items.length, FORMAT_LABELS[format]),
+    saveLabel: l10n.t('Export'),
+  });
+}
+
+async function offerOpen(s: Services, uri: vscode.Uri, rows: number): Promise<void> {
+  const open = l10n.t('Open');
+  const answer = await vscode.window.showInformationMessage(
+    l10n.t('Exported {0} rows to {1}.', rows, plainText(vscode.workspace.asRelativePath(uri))),
+    open,
+  );
+  if (answer !== open) {
     return;
   }
   try {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
-    const uri = await vscode.window.showSaveDialog({
-      defaultUri: vscode.Uri.joinPath(folder, name),
-      filters: { [format === 'csv' ? 'CSV' : format === 'jsonl' ? 'JSON Lines' : 'JSON']: [format] },
-      title: l10n.t('Save the DocuTray export'),
-    });
-    if (uri) {
-      await write(uri, text);
-      vscode.window.setStatusBarMessage(l10n.t('Saved {0}', vscode.workspace.asRelativePath(uri)), 5000);
-    }
+    await vscode.window.showTextDocument(uri, { preview: false });
   } catch (e) {
     s.errors.report(e, 'docutray.runs.export');
   }
-}
-
-/** The exact bytes, the CSV's BOM included (an untitled editor saved as a file may drop it). */
-async function write(uri: vscode.Uri, text: string): Promise<void> {
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(text, 'utf8'));
 }

@@ -33,14 +33,22 @@ export class ResultStore {
   }
 
   async get(executionId: string): Promise<StoredResult | undefined> {
-    const cached = this.cache.get(executionId);
-    if (cached) {
-      return cached;
-    }
+    return this.cache.get(executionId) ?? (await this.read(executionId, true));
+  }
+
+  /**
+   * A result for one look (an export reads hundreds, once each): from memory when it is there, else
+   * from disk without keeping it, so it neither stays alive nor pushes out the results in use.
+   */
+  async peek(executionId: string): Promise<StoredResult | undefined> {
+    return this.cache.get(executionId) ?? (await this.read(executionId, false));
+  }
+
+  private async read(executionId: string, keep: boolean): Promise<StoredResult | undefined> {
     try {
       const bytes = await vscode.workspace.fs.readFile(this.fileFor(executionId));
       const parsed = parseStoredResult(Buffer.from(bytes).toString('utf8'));
-      if (parsed) {
+      if (parsed && keep) {
         this.cache.set(executionId, parsed, bytes.byteLength);
       }
       return parsed;

@@ -1,6 +1,7 @@
 /**
- * Export Results as Table… (issue 14): runs of real documents through the stand-in, exported as CSV,
- * JSON Lines and JSON from view nodes (runs, a batch node), with and without the questions.
+ * Export Results as Table…: runs of real documents through the stand-in, exported as CSV, JSON Lines
+ * and JSON from view nodes (runs, a batch node), with and without the questions; the file is read back
+ * byte for byte, and no editor is left dirty.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -8,7 +9,17 @@ import * as vscode from 'vscode';
 import type { ExportOutcome } from '../../src/commands/exportCommand';
 import type { RunRecord } from '../../src/core/runs/history';
 import type { RunOutcome } from '../../src/runs/runService';
-import { TEST_STEPS, activate, patch, pdfBytes, standIn, waitFor, workspaceFile, writeWorkspaceFile } from './support';
+import {
+  TEST_STEPS,
+  activate,
+  closeAllEditors,
+  patch,
+  pdfBytes,
+  standIn,
+  waitFor,
+  workspaceFile,
+  writeWorkspaceFile,
+} from './support';
 
 const INVOICE = {
   invoice_number: 'F-2026/041',
@@ -43,9 +54,10 @@ const EXPORT_STEPS = [
     outcome: { status: 'SUCCESS', data: RECEIPT },
   },
 ];
-const HEADER =
-  'file,step,execution_id,status,started_at,finished_at,error,reused_from,' +
+const RESULT_COLUMNS =
   'invoice_number,vendor.name,vendor.address.city,vendor.address.country,total,notes,line_items,formula';
+const BOOKKEEPING = 'step,step_id,execution_id,status,started_at,finished_at,error,reused_from';
+const HEADER = `file,${RESULT_COLUMNS},${BOOKKEEPING}`;
 
 async function runOne(stepId: string, uri: vscode.Uri): Promise<RunRecord> {
   const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', {
@@ -63,13 +75,16 @@ function exportWith(...args: unknown[]): Thenable<ExportOutcome | undefined> {
 
 const iso = (ms: number | undefined) => (ms === undefined ? '' : new Date(ms).toISOString());
 
-/** Closes an untitled export without the "save?" question. */
-async function discard(uri: vscode.Uri | undefined): Promise<void> {
-  const doc = vscode.workspace.textDocuments.find(d => d.uri.toString() === uri?.toString());
-  if (doc) {
-    await vscode.window.showTextDocument(doc);
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  }
+/** The saved file, as bytes and as text. */
+function readBack(uri: vscode.Uri | undefined): { bytes: Buffer; text: string } {
+  assert.ok(uri, 'the export was saved');
+  const bytes = fs.readFileSync(uri.fsPath);
+  return { bytes, text: bytes.toString('utf8') };
+}
+
+/** Documents open in an editor that VS Code would ask to save on close. */
+function unsaved(): string[] {
+  return vscode.workspace.textDocuments.filter(d => d.isDirty || d.isUntitled).map(d => d.uri.toString());
 }
 
 describe('export results as a table', function () {
@@ -96,27 +111,29 @@ describe('export results as a table', function () {
     [invoice, receipt, failed] = [fresh(invoice), fresh(receipt), fresh(failed)];
     assert.strictEqual(invoice.state, 'SUCCESS');
     assert.strictEqual(failed.state, 'ERROR');
+    assert.strictEqual(invoice.stepName, 'Invoice (export test)', 'the step’s name, as DocuTray gave it');
   });
 
   after(async () => {
     await standIn.setSteps(TEST_STEPS);
+    await closeAllEditors();
     await vscode.workspace.fs.delete(workspaceFile(folder), { recursive: true, useTrash: false });
   });
 
-  it('CSV: dotted paths, arrays as JSON in one cell, quoting, formulas escaped, a BOM in the saved bytes', async () => {
+  it('CSV: the document’s fields after `file`, then step name and id…; quoting, formulas escaped, a BOM', async () => {
     const saveTo = workspaceFile(`${folder}/out.csv`);
     // Clicked the receipt, with all three selected (VS Code passes both).
     const out = await exportWith(receipt, [invoice, receipt, failed], { format: 'csv', saveTo });
     assert.ok(out, 'the command returned the export');
-    assert.strictEqual(out.savedTo?.toString(), saveTo.toString());
+    assert.strictEqual(out.savedTo.toString(), saveTo.toString());
     assert.strictEqual(out.rows, 3);
-    const bytes = fs.readFileSync(saveTo.fsPath);
+    const { bytes, text } = readBack(out.savedTo);
     assert.deepStrictEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'starts with the UTF-8 BOM');
-    assert.strictEqual(bytes.toString('utf8'), out.text);
-    const lines = out.text.replace(/^\uFEFF/, '').split('\r\n');
+    const lines = text.replace(/^\uFEFF/, '').split('\r\n');
     assert.strictEqual(lines.length, 5, 'header, three rows, and the final line end');
     assert.strictEqual(lines[4], '');
     assert.strictEqual(lines[0], HEADER);
+    assert.strictEqual(out.columns.join(','), HEADER);
     const items =
       '"[{""description"":""Impresión, 500 folletos"",""quantity"":500,""amount"":210},' +
       '{""description"":""Envío \\""urgente\\"""",""quantity"":1,""amount"":24.9}]"';
@@ -124,13 +141,6 @@ describe('export results as a table', function () {
       lines[1],
       [
         `"${folder}/factura ñandú, abril.pdf"`,
-        'it-export-inv',
-        invoice.executionId,
-        'SUCCESS',
-        iso(invoice.startedAt),
-        iso(invoice.finishedAt),
-        '',
-        '',
         'F-2026/041',
         '"Ñandú Servicios Gráficos, S.A."',
         'Madrid',
@@ -139,19 +149,20 @@ describe('export results as a table', function () {
         '"He said ""pay now"""',
         items,
         "'=SUM(A1:A2)",
+        invoice.stepName,
+        'it-export-inv',
+        invoice.executionId,
+        'SUCCESS',
+        iso(invoice.startedAt),
+        iso(invoice.finishedAt),
+        '',
+        '',
       ].join(','),
     );
     assert.strictEqual(
       lines[2],
       [
         `${folder}/recibo.pdf`,
-        'it-export-rcpt',
-        receipt.executionId,
-        'SUCCESS',
-        iso(receipt.startedAt),
-        iso(receipt.finishedAt),
-        '',
-        '',
         'R-7',
         '東京商事',
         '',
@@ -160,20 +171,26 @@ describe('export results as a table', function () {
         '',
         '"[{""description"":""Café"",""quantity"":3,""amount"":4}]"',
         '',
+        receipt.stepName,
+        'it-export-rcpt',
+        receipt.executionId,
+        'SUCCESS',
+        iso(receipt.startedAt),
+        iso(receipt.finishedAt),
+        '',
+        '',
       ].join(','),
     );
-    // The failed run: its error (DocuTray's message), no result fields.
-    const prefix = [
-      `${folder}/blank.pdf`,
-      'it-failing',
-      failed.executionId,
-      'ERROR',
-      iso(failed.startedAt),
-      iso(failed.finishedAt),
-    ].join(',');
-    assert.ok(lines[3].startsWith(`${prefix},`), lines[3]);
+    // The failed run: no result fields, its error (DocuTray's message).
+    const prefix = [`${folder}/blank.pdf`, ...Array<string>(8).fill(''), failed.stepName, 'it-failing'].join(',');
+    assert.ok(lines[3].startsWith(`${prefix},${failed.executionId},ERROR,${iso(failed.startedAt)},`), lines[3]);
     assert.ok(lines[3].includes('No invoice found on page 1'), lines[3]);
-    assert.ok(lines[3].endsWith(','.repeat(9)), `no reused_from, no result fields: ${lines[3]}`);
+    assert.ok(lines[3].endsWith(','), `no reused_from: ${lines[3]}`);
+    assert.deepStrictEqual(
+      fs.readdirSync(workspaceFile(folder).fsPath).filter(n => n.endsWith('.tmp')),
+      [],
+      'no temporary file left beside it',
+    );
   });
 
   it('CSV, one row per line item: the parent repeated, no BOM when asked, `;` as the delimiter', async () => {
@@ -187,39 +204,48 @@ describe('export results as a table', function () {
     });
     assert.ok(out);
     assert.strictEqual(out.rows, 4, '2 items + 1 item + the failed run');
-    const bytes = fs.readFileSync(saveTo.fsPath);
+    const { bytes, text } = readBack(out.savedTo);
     assert.strictEqual(bytes[0], 'f'.charCodeAt(0), 'no BOM');
-    const lines = out.text.split('\r\n');
+    const lines = text.split('\r\n');
     assert.strictEqual(
       lines[0],
-      'file;step;execution_id;status;started_at;finished_at;error;reused_from;invoice_number;vendor.name;' +
-        'vendor.address.city;vendor.address.country;total;notes;formula;line_items#;line_items.description;' +
-        'line_items.quantity;line_items.amount',
+      'file;invoice_number;vendor.name;vendor.address.city;vendor.address.country;total;notes;formula;' +
+        'line_items#;line_items.description;line_items.quantity;line_items.amount;' +
+        BOOKKEEPING.replace(/,/g, ';'),
     );
     const cells = (line: string) => line.split(';');
     const rows = lines.slice(1, 5).map(cells);
     assert.deepStrictEqual(
-      rows.map(r => [r[0], r[8], r[15], r[16], r[17], r[18]]),
+      rows.map(r => [r[0], r[1], r[8], r[9], r[10], r[11], r[13]]),
       [
-        [`${folder}/factura ñandú, abril.pdf`, 'F-2026/041', '1', 'Impresión, 500 folletos', '500', '210'],
-        [`${folder}/factura ñandú, abril.pdf`, 'F-2026/041', '2', '"Envío ""urgente"""', '1', '24.9'],
-        [`${folder}/recibo.pdf`, 'R-7', '1', 'Café', '3', '4'],
-        [`${folder}/blank.pdf`, '', '', '', '', ''],
+        [
+          `${folder}/factura ñandú, abril.pdf`,
+          'F-2026/041',
+          '1',
+          'Impresión, 500 folletos',
+          '500',
+          '210',
+          'it-export-inv',
+        ],
+        [`${folder}/factura ñandú, abril.pdf`, 'F-2026/041', '2', '"Envío ""urgente"""', '1', '24.9', 'it-export-inv'],
+        [`${folder}/recibo.pdf`, 'R-7', '1', 'Café', '3', '4', 'it-export-rcpt'],
+        [`${folder}/blank.pdf`, '', '', '', '', '', 'it-failing'],
       ],
     );
-    assert.strictEqual(rows[0][9], 'Ñandú Servicios Gráficos, S.A.', 'a comma needs no quotes with `;`');
+    assert.strictEqual(rows[0][2], 'Ñandú Servicios Gráficos, S.A.', 'a comma needs no quotes with `;`');
   });
 
-  it('JSON Lines and JSON: one object per row, parseable, the result fields flattened', async () => {
+  it('JSON Lines and JSON: one object per row, parseable; a run from a folder not open here by its URI', async () => {
     const jsonl = await exportWith(invoice, [invoice, receipt, failed], {
       format: 'jsonl',
       saveTo: workspaceFile(`${folder}/o.jsonl`),
     });
     assert.ok(jsonl);
-    const lines = jsonl.text.split('\n');
+    const lines = readBack(jsonl.savedTo).text.split('\n');
     assert.strictEqual(lines.pop(), '', 'ends with a line end');
     const objects = lines.map(l => JSON.parse(l) as Record<string, unknown>);
     assert.strictEqual(objects.length, 3);
+    assert.deepStrictEqual(Object.keys(objects[0]), HEADER.split(','));
     assert.strictEqual(objects[0]['vendor.address.city'], 'Madrid');
     assert.deepStrictEqual(objects[0].line_items, INVOICE.line_items);
     assert.strictEqual(objects[0].formula, '=SUM(A1:A2)', 'no formula escape outside CSV');
@@ -227,20 +253,25 @@ describe('export results as a table', function () {
     assert.strictEqual(objects[2].status, 'ERROR');
     assert.strictEqual(objects[2].total, null);
 
-    const json = await exportWith(failed, [failed, invoice], {
+    // A run another window started on its own folder (the history is shared): not a path relative to this one.
+    const elsewhere = { ...failed, id: 'run-from-another-window', source: 'file:///srv/other-project/scan.pdf' };
+    const json = await exportWith(failed, [failed, invoice, elsewhere], {
       format: 'json',
       saveTo: workspaceFile(`${folder}/o.json`),
     });
     assert.ok(json);
-    const parsed = JSON.parse(json.text) as Array<Record<string, unknown>>;
+    const parsed = JSON.parse(readBack(json.savedTo).text) as Array<Record<string, unknown>>;
     assert.deepStrictEqual(
       parsed.map(p => [p.file, p.execution_id, p.status]),
       [
         [`${folder}/blank.pdf`, failed.executionId, 'ERROR'],
         [`${folder}/factura ñandú, abril.pdf`, invoice.executionId, 'SUCCESS'],
+        ['file:///srv/other-project/scan.pdf', failed.executionId, 'ERROR'],
       ],
     );
     assert.strictEqual(parsed[1].started_at, iso(invoice.startedAt));
+    assert.strictEqual(parsed[1].step, invoice.stepName);
+    assert.strictEqual(parsed[1].step_id, 'it-export-inv');
   });
 
   it('a batch node: its files’ runs, a skipped file with the result it reuses, a file never sent', async () => {
@@ -248,8 +279,11 @@ describe('export results as a table', function () {
     const node = {
       kind: 'batch',
       batch: {
+        version: 1,
         id: 'batch_export_it',
         stepId: 'it-export-inv',
+        stepName: 'Invoices, batch',
+        createdAt: invoice.startedAt,
         files: [
           {
             uri: workspaceFile(`${folder}/factura ñandú, abril.pdf`).toString(),
@@ -269,6 +303,8 @@ describe('export results as a table', function () {
             state: 'unavailable',
             error: 'not a document DocuTray takes',
           },
+          // A batch another window ran on its own folder: the path it recorded there.
+          { uri: 'file:///srv/other-project/in/scan.pdf', label: 'in/scan.pdf', state: 'failed', error: 'refused' },
         ],
       },
     };
@@ -278,24 +314,29 @@ describe('export results as a table', function () {
       saveTo: workspaceFile(`${folder}/b.json`),
     });
     assert.ok(out);
-    const rows = JSON.parse(out.text) as Array<Record<string, unknown>>;
+    const rows = JSON.parse(readBack(out.savedTo).text) as Array<Record<string, unknown>>;
     assert.deepStrictEqual(
       rows.map(r => [r.file, r.status, r.execution_id, r.reused_from, r.invoice_number, r.error]),
       [
         [`${folder}/factura ñandú, abril.pdf`, 'SUCCESS', invoice.executionId, null, 'F-2026/041', null],
         [`${folder}/copy of factura.pdf`, 'skipped', null, invoice.executionId, 'F-2026/041', null],
         [`${folder}/notes.docx`, 'unavailable', null, null, null, 'not a document DocuTray takes'],
+        ['in/scan.pdf', 'failed', null, null, null, 'refused'],
         [`${folder}/recibo.pdf`, 'SUCCESS', receipt.executionId, null, 'R-7', null],
       ],
     );
     assert.strictEqual(rows[1].finished_at, iso(invoice.finishedAt));
-    assert.strictEqual(rows[1].step, 'it-export-inv');
+    assert.deepStrictEqual([rows[1].step, rows[1].step_id], ['Invoices, batch', 'it-export-inv']);
+    assert.strictEqual(rows[0].step, invoice.stepName, 'a file with a run: the run’s own');
   });
 
-  it('asks format and array, remembers them, opens an untitled editor and saves the exact bytes on Save As…', async () => {
+  it('asks format, array and where to save; writes the file, offers to open it; no editor left unsaved', async () => {
     const asked: string[][] = [];
     let answer: (labels: string[]) => string | undefined = () => undefined;
-    const saveTo = workspaceFile(`${folder}/saved-as.csv`);
+    let saveTo: vscode.Uri | undefined;
+    const dialogs: vscode.SaveDialogOptions[] = [];
+    const offered: string[] = [];
+    const before = unsaved();
     const undo = [
       patch(vscode.window, 'showQuickPick', async (items: readonly vscode.QuickPickItem[]) => {
         const labels = (await items).map(i => i.label);
@@ -303,96 +344,115 @@ describe('export results as a table', function () {
         const label = answer(labels);
         return (await items).find(i => i.label === label);
       }),
-      patch(vscode.window, 'showInformationMessage', async (_m: string, ...buttons: string[]) =>
-        buttons.find(b => b.startsWith('Save As')),
-      ),
+      patch(vscode.window, 'showInformationMessage', async (message: string, ...buttons: string[]) => {
+        offered.push(message);
+        return buttons.find(b => b === 'Open');
+      }),
       patch(vscode.window, 'showSaveDialog', async (o: vscode.SaveDialogOptions) => {
-        assert.match(o.defaultUri?.path ?? '', /\/docutray-runs-\d{4}-\d\d-\d\d\.csv$/);
+        dialogs.push(o);
         return saveTo;
       }),
     ];
-    const opened: vscode.Uri[] = [];
     try {
+      saveTo = workspaceFile(`${folder}/picked.csv`);
       answer = labels => labels.find(l => l === 'CSV') ?? labels.find(l => l.includes('line_items'));
       const out = await exportWith(invoice, [invoice, receipt]);
-      assert.ok(out?.document, 'opened in an editor');
-      opened.push(out.document);
+      assert.ok(out, 'exported');
       assert.deepStrictEqual(asked[0], ['CSV', 'JSON Lines', 'JSON']);
       assert.deepStrictEqual(asked[1], ['Keep arrays as JSON in one cell', 'One row per item of line_items']);
       assert.strictEqual(out.rows, 3);
-      const doc = await vscode.workspace.openTextDocument(out.document);
-      assert.strictEqual(doc.uri.scheme, 'untitled');
-      assert.ok(['csv', 'plaintext'].includes(doc.languageId), doc.languageId);
-      assert.strictEqual(doc.getText(), out.text.replace(/^\uFEFF/, ''), 'the editor shows the text without the BOM');
-      assert.ok(out.text.startsWith('\uFEFF'), 'docutray.export.csvBom is on by default');
-      const saved = await waitFor('the saved file', () =>
-        fs.existsSync(saveTo.fsPath) ? fs.readFileSync(saveTo.fsPath) : undefined,
+      // The save dialog: a meaningful name, in the documents' workspace folder.
+      const workspace = vscode.workspace.workspaceFolders?.[0]?.uri;
+      assert.ok(workspace);
+      const proposed = dialogs[0].defaultUri;
+      assert.ok(proposed);
+      assert.match(proposed.path, /\/docutray-runs-\d{4}-\d\d-\d\d\.csv$/, 'two steps: "runs"');
+      assert.strictEqual(vscode.Uri.joinPath(proposed, '..').toString(), workspace.toString());
+      assert.deepStrictEqual(Object.values(dialogs[0].filters ?? {}), [['csv']]);
+      // The exact bytes, BOM and all (docutray.export.csvBom is on by default), in the file picked.
+      const { bytes, text } = readBack(saveTo);
+      assert.strictEqual(out.savedTo.toString(), saveTo.toString());
+      assert.deepStrictEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
+      assert.ok(text.split('\r\n')[0].includes(',line_items#,line_items.description,'), 'one row per line item');
+      assert.strictEqual(text.split('\r\n').length, 5);
+      // "Open": the saved file itself, in an editor that has nothing to save.
+      const editor = await waitFor('the export in an editor', () =>
+        vscode.window.visibleTextEditors.find(e => e.document.uri.toString() === saveTo?.toString()),
       );
-      assert.deepStrictEqual([...saved.subarray(0, 3)], [0xef, 0xbb, 0xbf]);
-      assert.strictEqual(saved.toString('utf8'), out.text);
+      assert.match(offered[0], /^Exported 3 rows to export-it\/picked\.csv\.$/);
+      assert.strictEqual(editor.document.uri.scheme, 'file');
+      assert.strictEqual(editor.document.isDirty, false);
+      assert.strictEqual(editor.document.getText(), text.replace(/^\uFEFF/, ''));
+      assert.deepStrictEqual(unsaved(), before, 'no untitled or dirty editor');
 
-      // The last answers come first next time.
+      // The last answers come first next time; one step: the file is named after it.
       asked.length = 0;
       answer = labels => labels[0];
+      saveTo = workspaceFile(`${folder}/again.csv`);
       const again = await exportWith(invoice, [invoice]);
-      assert.ok(again?.document);
-      opened.push(again.document);
+      assert.ok(again);
       assert.strictEqual(asked[0][0], 'CSV');
       assert.strictEqual(asked[1][0], 'One row per item of line_items');
       assert.strictEqual(again.rows, 2);
+      assert.match(dialogs[1].defaultUri?.path ?? '', /\/docutray-Invoice \(export test\)-\d{4}-\d\d-\d\d\.csv$/);
 
-      // JSON Lines: no array question.
+      // JSON Lines: no array question, a .jsonl name.
       asked.length = 0;
       answer = labels => labels.find(l => l === 'JSON Lines');
+      saveTo = workspaceFile(`${folder}/picked.jsonl`);
       const lines = await exportWith(receipt, [receipt]);
-      assert.ok(lines?.document);
-      opened.push(lines.document);
+      assert.ok(lines);
       assert.strictEqual(asked.length, 1);
-      const linesDoc = await vscode.workspace.openTextDocument(lines.document);
-      assert.ok(['jsonl', 'plaintext'].includes(linesDoc.languageId), linesDoc.languageId);
+      assert.match(dialogs[2].defaultUri?.path ?? '', /\.jsonl$/);
+      assert.strictEqual(JSON.parse(readBack(saveTo).text).invoice_number, 'R-7');
 
-      // Escape: nothing opened, nothing written.
+      // Escape at the format, or at the save dialog: nothing written.
+      const listing = fs.readdirSync(workspaceFile(folder).fsPath).sort();
       asked.length = 0;
       answer = () => undefined;
-      const before = vscode.workspace.textDocuments.length;
       assert.strictEqual(await exportWith(invoice, [invoice]), undefined);
-      assert.strictEqual(vscode.workspace.textDocuments.length, before);
+      assert.strictEqual(dialogs.length, 3, 'not asked where');
+      answer = labels => labels.find(l => l === 'JSON');
+      saveTo = undefined;
+      assert.strictEqual(await exportWith(invoice, [invoice]), undefined);
+      assert.strictEqual(dialogs.length, 4);
+      assert.deepStrictEqual(fs.readdirSync(workspaceFile(folder).fsPath).sort(), listing);
+      assert.deepStrictEqual(unsaved(), before, 'still no untitled or dirty editor');
     } finally {
       undo.forEach(u => u());
-      for (const uri of opened) {
-        await discard(uri);
-      }
+      await closeAllEditors();
     }
   });
 
   it('from the palette or the title bar: all runs picked, Escape exports nothing', async () => {
     let offered: Array<vscode.QuickPickItem & { run?: RunRecord }> = [];
     let pick: (items: typeof offered) => unknown = () => undefined;
-    const undo = patch(
-      vscode.window,
-      'showQuickPick',
-      async (items: readonly vscode.QuickPickItem[], o?: vscode.QuickPickOptions) => {
-        offered = [...(await items)];
-        return o?.canPickMany ? pick(offered) : offered.find(i => i.label === 'JSON');
-      },
-    );
-    const opened: vscode.Uri[] = [];
+    const saveTo = workspaceFile(`${folder}/palette.json`);
+    const undo = [
+      patch(
+        vscode.window,
+        'showQuickPick',
+        async (items: readonly vscode.QuickPickItem[], o?: vscode.QuickPickOptions) => {
+          offered = [...(await items)];
+          return o?.canPickMany ? pick(offered) : offered.find(i => i.label === 'JSON');
+        },
+      ),
+      patch(vscode.window, 'showSaveDialog', async () => saveTo),
+      patch(vscode.window, 'showInformationMessage', async () => undefined),
+    ];
     try {
       pick = () => undefined;
       assert.strictEqual(await exportWith(), undefined);
       assert.ok(offered.length >= 3 && offered.every(i => i.picked), 'every run offered, picked');
+      assert.ok(!fs.existsSync(saveTo.fsPath));
 
       pick = items => items.filter(i => i.run?.id === receipt.id || i.run?.id === failed.id);
       const out = await exportWith();
-      assert.ok(out?.document);
-      opened.push(out.document);
-      const rows = JSON.parse(out.text) as Array<Record<string, unknown>>;
+      assert.ok(out);
+      const rows = JSON.parse(readBack(saveTo).text) as Array<Record<string, unknown>>;
       assert.deepStrictEqual(rows.map(r => r.execution_id).sort(), [receipt.executionId, failed.executionId].sort());
     } finally {
-      undo();
-      for (const uri of opened) {
-        await discard(uri);
-      }
+      undo.forEach(u => u());
     }
   });
 });

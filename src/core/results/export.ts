@@ -1,21 +1,36 @@
 /**
- * Export a table of runs (issue 14): one row per document — file, step, execution id, status,
- * timestamps, error — plus the result's fields flattened: objects as dotted paths (`vendor.name`),
- * arrays as JSON in one cell, or, when chosen, one row per item of one array (`line_items`: the
- * item's fields as `line_items.description`…, its 1-based position as `line_items#`, the parent's
- * fields repeated on each row). Columns are the base ones, then every result field in the order first
- * met, the same for every row (a field a row lacks is an empty cell / null).
+ * Export a table of runs: one row per document. Columns: `file` (the document), then the result's
+ * fields flattened — objects as dotted paths (`vendor.name`), arrays as JSON in one cell, or, when
+ * chosen, one row per item of one array (`line_items`: the item's fields as `line_items.description`…,
+ * its 1-based position as `line_items#`, the parent's fields repeated on each row) — then the
+ * bookkeeping columns: step (its name), step_id, execution_id, status, started_at, finished_at, error,
+ * reused_from. The result's columns are every field in the order first met, the same for every row
+ * (a field a row lacks is an empty cell / null).
+ *
+ * Rules that keep every field, whatever its name or shape:
+ * - A column is a field's path, not its name: a result field named like a bookkeeping column or
+ *   `file` is `data.<name>` (`data.file`, `data.status`); any other name already taken by another path
+ *   (`{"a.b": 1, "a": {"b": 2}}`, or a field `data.file` next to `file`) gets ` (2)`, ` (3)`… in the
+ *   order first met. `__proto__` is a field like any other.
+ * - Objects are spread into columns at most MAX_COLUMN_DEPTH levels deep; deeper, the rest is kept
+ *   whole in one cell (JSON, like an array). A cell nested deeper than JSON.stringify can take
+ *   (MAX_STRINGIFY_DEPTH) is the text TOO_DEEP_CELL instead, and the export goes on.
+ *
+ * Streaming: the table is made in two passes over the runs (scanTable, then streamTable), each reading
+ * one run's stored result at a time — the first fixes the columns, the second writes the rows to a
+ * sink as they are made — so memory does not grow with the number of runs.
  *
  * Formats: CSV per RFC 4180 (comma, CRLF line ends, a field quoted when it holds a quote, the
  * delimiter, CR or LF, quotes doubled; UTF-8, optionally with a BOM so Excel reads accented text
- * right), JSON Lines (one object per row), or a JSON array. In CSV a text cell that starts with
- * `=`, `+`, `-`, `@`, tab or CR gets a leading `'` (escapeFormulas, on by default): a document's text
- * must not become a spreadsheet formula.
+ * right), JSON Lines (one object per row), or a JSON array (one object per line). In CSV a text cell —
+ * a header cell too — that starts with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`
+ * (escapeFormulas, on by default): a document's text must not become a spreadsheet formula.
  *
  * A small writer rather than a library: csv-stringify's sync build adds 11.0 KB minified (3.5 KB
  * gzipped) to the bundle and, with CRLF record ends, leaves a field holding a bare LF unquoted unless
- * told otherwise; papaparse adds 21.6 KB (7.9 KB). This file bundles to 2.4 KB minified (1.2 KB gzipped).
+ * told otherwise; papaparse adds 21.6 KB (7.9 KB).
  */
+import { MAX_STRINGIFY_DEPTH, fitsStringify } from './storedResult';
 
 export type ExportFormat = 'csv' | 'jsonl' | 'json';
 
@@ -23,6 +38,8 @@ export type ExportFormat = 'csv' | 'jsonl' | 'json';
 export interface ExportRun {
   file: string;
   stepId: string;
+  /** The step's name as the user sees it; the id when none is known. */
+  stepName?: string;
   executionId?: string;
   status: string;
   startedAt?: string | number;
@@ -46,17 +63,19 @@ export interface ExportOptions {
   escapeFormulas?: boolean;
 }
 
-/** A cell: a scalar, or an array kept whole (JSON in CSV, an array in JSON). */
-export type Cell = string | number | boolean | null | unknown[];
+/** A cell: a scalar, or an array or object kept whole (JSON in CSV, as it is in JSON). */
+export type Cell = string | number | boolean | null | unknown[] | Record<string, unknown>;
 
-export interface ExportTable {
-  columns: string[];
-  rows: Map<string, Cell>[];
+/** A field of one row: its column's identity (`key`, from its path), the name it asks for, its cell. */
+export interface Field {
+  key: string;
+  name: string;
+  cell: Cell;
 }
 
-export const BASE_COLUMNS = [
-  'file',
+export const BOOKKEEPING_COLUMNS = [
   'step',
+  'step_id',
   'execution_id',
   'status',
   'started_at',
@@ -64,6 +83,14 @@ export const BASE_COLUMNS = [
   'error',
   'reused_from',
 ] as const;
+
+/** Objects are spread into dotted columns this many levels deep; deeper, the rest is one cell. */
+export const MAX_COLUMN_DEPTH = 32;
+
+/** The cell of a value nested too deeply to write as JSON. */
+export const TOO_DEEP_CELL = `(too deeply nested to export: more than ${MAX_STRINGIFY_DEPTH} levels)`;
+
+const RESERVED: ReadonlySet<string> = new Set(['file', ...BOOKKEEPING_COLUMNS]);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -82,27 +109,99 @@ function scalar(v: unknown): Cell {
   if (typeof v === 'bigint') {
     return v.toString();
   }
-  return JSON.stringify(v) ?? null;
+  return String(v);
+}
+
+/** An array or object kept whole, unless it is too deep to write. */
+function wholeCell(v: unknown[] | Record<string, unknown>): Cell {
+  return fitsStringify(v) ? v : TOO_DEEP_CELL;
+}
+
+function field(path: readonly string[], cell: Cell): Field {
+  return { key: JSON.stringify(path), name: path.join('.') || 'result', cell };
 }
 
 /**
- * Flattens a value into dotted-path cells: objects recurse, arrays stay whole, an empty object is
- * the cell `{}`. A non-object result becomes the single column `prefix` (or `result`).
+ * A value as fields: objects spread into dotted paths (below `path`), arrays kept whole, an empty
+ * object (not the top one) the cell `{}`, a value that is no object the single column `result` (or
+ * `path`). Without recursion, so no result is too deep for it.
  */
-export function flatten(value: unknown, prefix = '', out = new Map<string, Cell>()): Map<string, Cell> {
-  if (isObject(value)) {
-    const keys = Object.keys(value);
-    if (keys.length === 0 && prefix) {
-      out.set(prefix, '{}');
+export function flatten(value: unknown, path: readonly string[] = []): Field[] {
+  const out: Field[] = [];
+  const stack: Array<[unknown, string[]]> = [[value, [...path]]];
+  while (stack.length) {
+    const [v, p] = stack.pop() as [unknown, string[]];
+    if (isObject(v) && p.length < MAX_COLUMN_DEPTH) {
+      const keys = Object.keys(v);
+      if (keys.length === 0 && p.length) {
+        out.push(field(p, '{}'));
+      }
+      // Reversed onto the stack: taken off in the object's own order.
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push([v[keys[i]], [...p, keys[i]]]);
+      }
+    } else {
+      out.push(field(p, Array.isArray(v) || isObject(v) ? wholeCell(v) : scalar(v)));
     }
-    for (const k of keys) {
-      flatten(value[k], prefix ? `${prefix}.${k}` : k, out);
-    }
-    return out;
   }
-  const column = prefix || 'result';
-  out.set(column, Array.isArray(value) ? value : scalar(value));
   return out;
+}
+
+/** A run's result as fields (none without a result). */
+function resultFields(run: ExportRun): Field[] {
+  return run.result === undefined ? [] : flatten(run.result);
+}
+
+/** A run's rows, as fields: one, or with `explode` one per item of that array. */
+export function* runRows(fields: readonly Field[], explode?: string): Generator<readonly Field[]> {
+  const at = explode ? fields.findIndex(f => f.name === explode && Array.isArray(f.cell)) : -1;
+  if (at < 0) {
+    yield fields;
+    return;
+  }
+  const spread = fields[at];
+  const parent = fields.filter((_, i) => i !== at);
+  const items = spread.cell as unknown[];
+  if (!items.length) {
+    yield parent;
+    return;
+  }
+  const path = JSON.parse(spread.key) as string[];
+  for (let i = 0; i < items.length; i++) {
+    yield [...parent, { key: `#${spread.key}`, name: `${spread.name}#`, cell: i + 1 }, ...flatten(items[i], path)];
+  }
+}
+
+/** The result columns of a table, each a field's path with its name: first met, first named. */
+export class TableColumns {
+  private readonly names = new Map<string, string>();
+  private readonly taken = new Set<string>(RESERVED);
+
+  /** Takes a row's fields: a path not seen before becomes a column. */
+  add(fields: readonly Field[]): void {
+    for (const f of fields) {
+      if (this.names.has(f.key)) {
+        continue;
+      }
+      const wanted = RESERVED.has(f.name) ? `data.${f.name}` : f.name;
+      let name = wanted;
+      for (let n = 2; this.taken.has(name); n++) {
+        name = `${wanted} (${n})`;
+      }
+      this.taken.add(name);
+      this.names.set(f.key, name);
+    }
+  }
+
+  /** The result columns' keys, in order. */
+  keys(): string[] {
+    return [...this.names.keys()];
+  }
+
+  /** Every column's name, in order: `file`, the result's, the bookkeeping ones. */
+  header(): string[] {
+    return ['file', ...this.names.values(), ...BOOKKEEPING_COLUMNS];
+  }
 }
 
 function timestamp(v: string | number | undefined): Cell {
@@ -115,73 +214,17 @@ function timestamp(v: string | number | undefined): Cell {
   return v;
 }
 
-/** Reads a dotted path of an object. */
-function at(value: unknown, path: string): unknown {
-  let v = value;
-  for (const part of path.split('.')) {
-    if (!isObject(v)) {
-      return undefined;
-    }
-    v = v[part];
-  }
-  return v;
-}
-
-export function exportTable(runs: readonly ExportRun[], opts: Pick<ExportOptions, 'explode'> = {}): ExportTable {
-  const base = new Set<string>(BASE_COLUMNS);
-  const resultColumns: string[] = [];
-  const seen = new Set<string>();
-  const rows: Map<string, Cell>[] = [];
-  const add = (row: Map<string, Cell>, key: string, v: Cell) => {
-    // A result field named like a base column keeps its value under `data.<name>`.
-    const column = base.has(key) ? `data.${key}` : key;
-    row.set(column, v);
-    if (!seen.has(column)) {
-      seen.add(column);
-      resultColumns.push(column);
-    }
-  };
-  for (const run of runs) {
-    const head = new Map<string, Cell>([
-      ['file', run.file],
-      ['step', run.stepId],
-      ['execution_id', run.executionId ?? null],
-      ['status', run.status],
-      ['started_at', timestamp(run.startedAt)],
-      ['finished_at', timestamp(run.finishedAt)],
-      ['error', run.error ?? null],
-      ['reused_from', run.reusedFrom ?? null],
-    ]);
-    const explodePath = opts.explode;
-    const items = explodePath ? at(run.result, explodePath) : undefined;
-    const parent = new Map<string, Cell>();
-    const fields = flatten(run.result === undefined ? {} : run.result);
-    for (const [k, v] of fields) {
-      if (!(explodePath && Array.isArray(items) && k === explodePath)) {
-        parent.set(k, v);
-      }
-    }
-    const one = (extra?: Map<string, Cell>) => {
-      const row = new Map(head);
-      for (const [k, v] of parent) {
-        add(row, k, v);
-      }
-      for (const [k, v] of extra ?? []) {
-        add(row, k, v);
-      }
-      rows.push(row);
-    };
-    if (explodePath && Array.isArray(items) && items.length > 0) {
-      items.forEach((item, i) => {
-        const extra = new Map<string, Cell>([[`${explodePath}#`, i + 1]]);
-        flatten(item, explodePath, extra);
-        one(extra);
-      });
-    } else {
-      one();
-    }
-  }
-  return { columns: [...BASE_COLUMNS, ...resultColumns], rows };
+function bookkeeping(run: ExportRun): Cell[] {
+  return [
+    run.stepName ?? run.stepId,
+    run.stepId,
+    run.executionId ?? null,
+    run.status,
+    timestamp(run.startedAt),
+    timestamp(run.finishedAt),
+    run.error ?? null,
+    run.reusedFrom ?? null,
+  ];
 }
 
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -191,10 +234,10 @@ function csvField(v: Cell, delimiter: string, escapeFormulas: boolean): string {
     return '';
   }
   let s: string;
-  if (Array.isArray(v)) {
-    s = JSON.stringify(v);
-  } else if (typeof v === 'string') {
+  if (typeof v === 'string') {
     s = escapeFormulas && FORMULA_START.test(v) ? `'${v}` : v;
+  } else if (typeof v === 'object') {
+    s = JSON.stringify(v);
   } else {
     s = String(v);
   }
@@ -203,65 +246,167 @@ function csvField(v: Cell, delimiter: string, escapeFormulas: boolean): string {
     : s;
 }
 
-export function toCsv(table: ExportTable, opts: Omit<ExportOptions, 'format' | 'explode'> = {}): string {
-  const d = opts.delimiter ?? ',';
-  const escape = opts.escapeFormulas ?? true;
-  const lines = [table.columns.map(c => csvField(c, d, false)).join(d)];
-  for (const row of table.rows) {
-    lines.push(table.columns.map(c => csvField(row.get(c) ?? null, d, escape)).join(d));
+/** One row as a JSON object, written by hand so that every name — `__proto__` too — is a key. */
+function jsonObject(names: readonly string[], cells: readonly Cell[]): string {
+  return `{${names.map((n, i) => `${JSON.stringify(n)}:${JSON.stringify(cells[i])}`).join(',')}}`;
+}
+
+/** Writes a table's text in pieces: its start, each run's rows, its end. */
+export class TableWriter {
+  private readonly header: string[];
+  private readonly keys: string[];
+  rows = 0;
+
+  constructor(
+    columns: TableColumns,
+    private readonly opts: ExportOptions,
+  ) {
+    this.header = columns.header();
+    this.keys = columns.keys();
   }
-  return `${opts.bom ? '\uFEFF' : ''}${lines.join('\r\n')}\r\n`;
-}
 
-function rowObject(table: ExportTable, row: Map<string, Cell>): Record<string, Cell> {
-  const o: Record<string, Cell> = {};
-  for (const c of table.columns) {
-    o[c] = row.get(c) ?? null;
+  start(): string {
+    if (this.opts.format !== 'csv') {
+      return this.opts.format === 'json' ? '[' : '';
+    }
+    const d = this.opts.delimiter ?? ',';
+    const escape = this.opts.escapeFormulas ?? true;
+    // Header cells are result field names: as untrusted as the values.
+    return `${this.opts.bom ? '\uFEFF' : ''}${this.header.map(c => csvField(c, d, escape)).join(d)}\r\n`;
   }
-  return o;
+
+  /** The text of each row of one run, one at a time. Fields outside the columns are left out. */
+  *run(run: ExportRun): Generator<string> {
+    const tail = bookkeeping(run);
+    for (const fields of runRows(resultFields(run), this.opts.explode)) {
+      const byKey = new Map(fields.map(f => [f.key, f.cell]));
+      const cells = [run.file, ...this.keys.map(k => byKey.get(k) ?? null), ...tail];
+      this.rows++;
+      yield this.line(cells);
+    }
+  }
+
+  private line(cells: Cell[]): string {
+    switch (this.opts.format) {
+      case 'csv': {
+        const d = this.opts.delimiter ?? ',';
+        const escape = this.opts.escapeFormulas ?? true;
+        return `${cells.map(c => csvField(c, d, escape)).join(d)}\r\n`;
+      }
+      case 'jsonl':
+        return `${jsonObject(this.header, cells)}\n`;
+      case 'json':
+        return `${this.rows === 1 ? '\n' : ',\n'}${jsonObject(this.header, cells)}`;
+    }
+  }
+
+  end(): string {
+    if (this.opts.format !== 'json') {
+      return '';
+    }
+    return this.rows ? '\n]\n' : ']\n';
+  }
 }
 
-export function toJsonl(table: ExportTable): string {
-  return table.rows.map(r => JSON.stringify(rowObject(table, r))).join('\n') + (table.rows.length ? '\n' : '');
-}
-
-export function toJson(table: ExportTable): string {
-  return `${JSON.stringify(
-    table.rows.map(r => rowObject(table, r)),
-    null,
-    2,
-  )}\n`;
-}
-
-/** The whole export as text, in the chosen format. */
+/** The whole export as text, in the chosen format: for a few runs already in memory. */
 export function exportRuns(runs: readonly ExportRun[], opts: ExportOptions): string {
-  const table = exportTable(runs, opts);
-  switch (opts.format) {
-    case 'csv':
-      return toCsv(table, opts);
-    case 'jsonl':
-      return toJsonl(table);
-    case 'json':
-      return toJson(table);
+  const columns = new TableColumns();
+  for (const run of runs) {
+    for (const fields of runRows(resultFields(run), opts.explode)) {
+      columns.add(fields);
+    }
   }
+  const w = new TableWriter(columns, opts);
+  const parts = [w.start()];
+  for (const run of runs) {
+    parts.push(...w.run(run));
+  }
+  parts.push(w.end());
+  return parts.join('');
+}
+
+/** Counts the runs that hold each array column, for `arrayPaths`. */
+function countArrays(fields: readonly Field[], counts: Map<string, number>): void {
+  for (const f of new Set(fields.filter(x => Array.isArray(x.cell)).map(x => x.name))) {
+    counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
+}
+
+function mostCommon(counts: ReadonlyMap<string, number>): string[] {
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([p]) => p);
 }
 
 /** Dotted paths of the arrays in these results, most common first: the choices for "one row per item of…". */
 export function arrayPaths(results: readonly unknown[]): string[] {
   const counts = new Map<string, number>();
-  const walk = (v: unknown, prefix: string) => {
-    if (!isObject(v)) {
-      return;
+  results.forEach(r => countArrays(flatten(r), counts));
+  return mostCommon(counts);
+}
+
+/** Where an export's text goes, piece by piece. */
+export interface ExportSink {
+  write(text: string): Promise<void>;
+}
+
+export interface PassOptions {
+  /** Stops the pass (it throws the signal's reason) between two runs. */
+  signal?: AbortSignal;
+  /** Told how many runs are done. */
+  progress?: (done: number) => void;
+}
+
+/** What the first pass finds: the columns, and the arrays one could spread into rows. */
+export interface TableShape {
+  columns: TableColumns;
+  arrays: string[];
+}
+
+/**
+ * The first pass: reads each run (its stored result) once, one at a time, and keeps only its column
+ * names and array paths.
+ */
+export async function scanTable<T>(
+  items: readonly T[],
+  read: (item: T) => Promise<ExportRun>,
+  explode: string | undefined,
+  opts: PassOptions = {},
+): Promise<TableShape> {
+  const columns = new TableColumns();
+  const counts = new Map<string, number>();
+  for (let i = 0; i < items.length; i++) {
+    opts.signal?.throwIfAborted();
+    const fields = resultFields(await read(items[i]));
+    countArrays(fields, counts);
+    for (const row of runRows(fields, explode)) {
+      columns.add(row);
     }
-    for (const [k, x] of Object.entries(v)) {
-      const p = prefix ? `${prefix}.${k}` : k;
-      if (Array.isArray(x)) {
-        counts.set(p, (counts.get(p) ?? 0) + 1);
-      } else {
-        walk(x, p);
-      }
+    opts.progress?.(i + 1);
+  }
+  return { columns, arrays: mostCommon(counts) };
+}
+
+/**
+ * The second pass: reads each run again, one at a time, and writes its rows to `sink` before reading
+ * the next. Returns the number of rows.
+ */
+export async function streamTable<T>(
+  items: readonly T[],
+  read: (item: T) => Promise<ExportRun>,
+  columns: TableColumns,
+  format: ExportOptions,
+  sink: ExportSink,
+  opts: PassOptions = {},
+): Promise<number> {
+  const w = new TableWriter(columns, format);
+  await sink.write(w.start());
+  for (let i = 0; i < items.length; i++) {
+    opts.signal?.throwIfAborted();
+    const run = await read(items[i]);
+    for (const line of w.run(run)) {
+      await sink.write(line);
     }
-  };
-  results.forEach(r => walk(r, ''));
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([p]) => p);
+    opts.progress?.(i + 1);
+  }
+  await sink.write(w.end());
+  return w.rows;
 }

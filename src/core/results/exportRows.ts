@@ -1,43 +1,15 @@
 /**
- * What "Export Results as Table…" exports (issue 14): the rows' origins, from what the Runs view hands
- * a command — run records (or `{ kind: 'run', run }` nodes) and batch nodes (`{ kind: 'batch', batch }`)
- * — and the `ExportRun`s built from them once their stored results are read. Pure: the glue reads the
+ * What "Export Results as Table…" exports: the rows' origins, from what the Runs view hands a command
+ * — run records (or `{ kind: 'run', run }` nodes) and batch nodes (`{ kind: 'batch', batch }`) — and
+ * the `ExportRun`s built from them once their stored results are read. Pure: the glue reads the
  * history and the result store (src/commands/exportCommand.ts).
  */
+import type { BatchRecord } from '../runs/batch';
+import { type RunRecord, parseRunRecord } from '../runs/history';
+import { parseRunSource } from '../runs/source';
 import type { ExportFormat, ExportRun } from './export';
 import { safeFileNamePart } from './naming';
-
-/** The fields of a run record (core/runs/history.ts) an export reads. */
-export interface RunLike {
-  id: string;
-  source: string;
-  sourceName?: string;
-  stepId: string;
-  executionId?: string;
-  state: string;
-  startedAt: number;
-  finishedAt?: number;
-  error?: { message: string };
-}
-
-/** A file of a batch node, as core/runs/batch.ts keeps it. */
-export interface BatchFileLike {
-  uri: string;
-  label?: string;
-  state: string;
-  runId?: string;
-  executionId?: string;
-  reusedExecutionId?: string;
-  startedAt?: number;
-  endedAt?: number;
-  error?: string;
-}
-
-/** A Runs-view batch node. */
-export interface BatchNodeLike {
-  kind: 'batch';
-  batch: { id: string; stepId: string; files: readonly BatchFileLike[] };
-}
+import type { StoredResult } from './storedResult';
 
 /** One row's origin, before its stored result is read. */
 export interface ExportItem {
@@ -47,7 +19,10 @@ export interface ExportItem {
   source: string;
   /** A name to show when the source is not a document (an execution looked up by id). */
   name?: string;
+  /** The document's path relative to its own workspace folder, when it was recorded (a batch's files). */
+  label?: string;
   stepId: string;
+  stepName?: string;
   executionId?: string;
   status: string;
   startedAt?: number;
@@ -58,58 +33,31 @@ export interface ExportItem {
   resultId?: string;
 }
 
-/** What of a stored result (core/results/storedResult.ts) a row takes. */
-export interface StoredResultLike {
-  data?: unknown;
-  dataText?: string;
-  error?: { message: string };
+/** What of a stored result a row takes. */
+export type StoredResultPart = Partial<Pick<StoredResult, 'data' | 'dataText' | 'error'>>;
+
+/** A workspace folder open in this window: its URI (as a string) and name. */
+export interface ExportFolder {
+  uri: string;
+  name: string;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-export function isRunLike(v: unknown): v is RunLike {
-  return (
-    isObject(v) &&
-    typeof v.id === 'string' &&
-    typeof v.source === 'string' &&
-    typeof v.stepId === 'string' &&
-    typeof v.state === 'string' &&
-    typeof v.startedAt === 'number'
-  );
-}
-
-export function isBatchNode(v: unknown): v is BatchNodeLike {
-  return (
-    isObject(v) &&
-    v.kind === 'batch' &&
-    isObject(v.batch) &&
-    typeof v.batch.id === 'string' &&
-    typeof v.batch.stepId === 'string' &&
-    Array.isArray(v.batch.files)
-  );
-}
-
 /** A run record, or a view node that holds one (`{ kind: 'run', run }`). */
-function runOf(v: unknown): RunLike | undefined {
-  if (isRunLike(v)) {
-    return v;
-  }
-  return isObject(v) && isRunLike(v.run) ? v.run : undefined;
+function runOf(v: unknown): RunRecord | undefined {
+  return parseRunRecord(v) ?? (isObject(v) ? parseRunRecord(v.run) : undefined);
 }
 
-/** True when the Runs view could have passed this: a run, a run node or a batch node. */
-export function isExportNode(v: unknown): boolean {
-  return !!runOf(v) || isBatchNode(v);
-}
-
-export function runItem(run: RunLike): ExportItem {
+export function runItem(run: RunRecord): ExportItem {
   return {
     key: `run:${run.id}`,
     source: run.source,
     name: run.sourceName,
     stepId: run.stepId,
+    stepName: run.stepName,
     executionId: run.executionId,
     status: run.state,
     startedAt: run.startedAt,
@@ -120,22 +68,34 @@ export function runItem(run: RunLike): ExportItem {
 }
 
 /**
- * A batch's files as rows: the run a file names (`runId`) when the history has it; a skipped file
+ * A Runs-view batch node as rows, or undefined when `node` is not one: the one place the export knows
+ * what a batch is. Each file: the run it names (`runId`) when the history has it; a skipped file
  * (already processed, same content) as itself, with the result of the execution it reuses and
- * `reusedFrom` naming it; any other file as the batch knows it (state, execution id, error).
+ * `reusedFrom` naming it; any other file as the batch knows it (state, execution id, error). A file's
+ * label (its path in its own workspace folder) comes along, for a batch from another window's folder.
  */
-export function batchItems(node: BatchNodeLike, runById: (id: string) => RunLike | undefined): ExportItem[] {
-  const { batch } = node;
+export function batchItems(node: unknown, runById: (id: string) => RunRecord | undefined): ExportItem[] | undefined {
+  if (!isObject(node) || node.kind !== 'batch' || !isObject(node.batch)) {
+    return undefined;
+  }
+  const batch = node.batch as Partial<BatchRecord>;
+  if (typeof batch.id !== 'string' || typeof batch.stepId !== 'string' || !Array.isArray(batch.files)) {
+    return undefined;
+  }
+  const { id, stepId, stepName } = batch;
   return batch.files.map(file => {
+    const label = file.label || undefined;
     const run = file.runId ? runById(file.runId) : undefined;
     if (run && !(file.state === 'skipped' && file.reusedExecutionId)) {
-      return runItem(run);
+      return { ...runItem(run), label };
     }
     const base: ExportItem = {
-      key: `batch:${batch.id}:${file.uri}`,
+      key: `batch:${id}:${file.uri}`,
       source: file.uri,
-      name: file.label,
-      stepId: batch.stepId,
+      name: label,
+      label,
+      stepId,
+      stepName,
       status: file.state,
       startedAt: file.startedAt,
       finishedAt: file.endedAt,
@@ -148,17 +108,22 @@ export function batchItems(node: BatchNodeLike, runById: (id: string) => RunLike
   });
 }
 
+/** True when the Runs view could have passed this: a run, a run node or a batch node. */
+export function isExportNode(v: unknown): boolean {
+  return !!runOf(v) || !!batchItems(v, () => undefined);
+}
+
 /**
  * The rows the given view nodes stand for, each once, in the order given (a batch's files in the
  * batch's order). A run is read again through `runById` (the history's current copy) when it has one.
  * Anything else is ignored.
  */
-export function exportItems(nodes: readonly unknown[], runById: (id: string) => RunLike | undefined): ExportItem[] {
+export function exportItems(nodes: readonly unknown[], runById: (id: string) => RunRecord | undefined): ExportItem[] {
   const seen = new Set<string>();
   const out: ExportItem[] = [];
   for (const node of nodes) {
     const run = runOf(node);
-    const items = run ? [runItem(runById(run.id) ?? run)] : isBatchNode(node) ? batchItems(node, runById) : [];
+    const items = run ? [runItem(runById(run.id) ?? run)] : (batchItems(node, runById) ?? []);
     for (const item of items) {
       if (!seen.has(item.key)) {
         seen.add(item.key);
@@ -170,7 +135,7 @@ export function exportItems(nodes: readonly unknown[], runById: (id: string) => 
 }
 
 /** The result a stored result holds: its `data`, or its JSON text parsed (a result too deep to pretty-print). */
-export function resultData(stored: StoredResultLike | undefined): unknown {
+export function resultData(stored: StoredResultPart | undefined): unknown {
   if (!stored) {
     return undefined;
   }
@@ -184,13 +149,62 @@ export function resultData(stored: StoredResultLike | undefined): unknown {
   }
 }
 
-/** One row: `file` is what the table shows for the document (a workspace-relative path, a URL). */
-export function toExportRun(item: ExportItem, file: string, stored?: StoredResultLike): ExportRun {
+function decodeSegments(path: string): string {
+  return path
+    .split('/')
+    .map(s => {
+      try {
+        return decodeURIComponent(s);
+      } catch {
+        return s;
+      }
+    })
+    .join('/');
+}
+
+/**
+ * What the `file` column shows for a document:
+ * - in a workspace folder open in this window (the innermost, when folders nest): its path relative
+ *   to that folder, after the folder's name when several are open (as `asRelativePath` writes it);
+ * - elsewhere (a run started in another window, on another folder): its path relative to its own
+ *   folder when that was recorded (`label`: a batch's files), else its full URI — a scheme says it
+ *   is no relative path (`file:///home/ana/other/invoice.pdf`);
+ * - a URL: the URL; an execution looked up by id: its name.
+ */
+export function fileColumn(
+  item: Pick<ExportItem, 'source' | 'name' | 'label'>,
+  folders: readonly ExportFolder[],
+): string {
+  const source = parseRunSource(item.source);
+  if (source?.kind === 'url') {
+    return source.url;
+  }
+  if (source?.kind !== 'workspace') {
+    return item.name ?? item.source;
+  }
+  let best: { folder: ExportFolder; root: string } | undefined;
+  for (const folder of folders) {
+    const root = folder.uri.endsWith('/') ? folder.uri : `${folder.uri}/`;
+    const inside = source.uri.startsWith(root) && source.uri.length > root.length;
+    if (inside && (!best || root.length > best.root.length)) {
+      best = { folder, root };
+    }
+  }
+  if (best) {
+    const relative = decodeSegments(source.uri.slice(best.root.length));
+    return folders.length > 1 ? `${best.folder.name}/${relative}` : relative;
+  }
+  return item.label ?? source.uri;
+}
+
+/** One row: `file` is what the table shows for the document (see fileColumn). */
+export function toExportRun(item: ExportItem, file: string, stored?: StoredResultPart): ExportRun {
   const error = item.error ?? stored?.error?.message;
   const result = resultData(stored);
   return {
     file,
     stepId: item.stepId,
+    ...(item.stepName ? { stepName: item.stepName } : {}),
     status: item.status,
     ...(item.executionId ? { executionId: item.executionId } : {}),
     ...(item.startedAt !== undefined ? { startedAt: item.startedAt } : {}),
@@ -201,24 +215,11 @@ export function toExportRun(item: ExportItem, file: string, stored?: StoredResul
   };
 }
 
-export const EXPORT_EXTENSIONS: Record<ExportFormat, string> = { csv: 'csv', jsonl: 'jsonl', json: 'json' };
-
-/** `docutray-<step>-<yyyy-mm-dd>.<ext>` (local date); `runs` for the step when the rows have several. */
-export function exportFileName(stepIds: readonly string[], format: ExportFormat, now: Date): string {
-  const steps = [...new Set(stepIds)];
-  const step = steps.length === 1 ? safeFileNamePart(steps[0]) : 'runs';
+/** `docutray-<step>-<yyyy-mm-dd>.<ext>` (local date), the step by its name; `runs` when the rows have several. */
+export function exportFileName(steps: readonly string[], format: ExportFormat, now: Date): string {
+  const distinct = [...new Set(steps)];
+  const step = distinct.length === 1 ? safeFileNamePart(distinct[0]) : 'runs';
   const pad = (n: number) => String(n).padStart(2, '0');
   const date = `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
-  return `docutray-${step}-${date}.${EXPORT_EXTENSIONS[format]}`;
-}
-
-/**
- * The language of the editor that shows an export: `csv` / `jsonl` where some extension (or VS Code)
- * knows them, else plain text (JSON's would mark every line of JSON Lines after the first as an error).
- */
-export function exportLanguage(format: ExportFormat, known: ReadonlySet<string>): string {
-  if (format === 'json') {
-    return 'json';
-  }
-  return known.has(format) ? format : 'plaintext';
+  return `docutray-${step}-${date}.${format}`;
 }

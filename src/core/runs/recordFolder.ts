@@ -32,12 +32,13 @@ export function stamp(now: number): string {
   return new Date(now).toISOString().replace(/[:.]/g, '-');
 }
 
-function uniqueTemp(file: string): string {
+/** A name beside `file` that no other writer (window, process) uses. */
+export function uniqueTemp(file: string): string {
   return `${file}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
 }
 
 /** Renames, retrying briefly where Windows refuses to replace a file another process is reading. */
-async function renameRetrying(from: string, to: string): Promise<void> {
+export async function renameRetrying(from: string, to: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
       await rename(from, to);
