@@ -274,37 +274,27 @@ describe('export results as a table', function () {
     assert.strictEqual(parsed[1].step_id, 'it-export-inv');
   });
 
-  it('a batch node: its files’ runs, a skipped file with the result it reuses, a file never sent', async () => {
+  it('a batch node: its documents’ runs, a skipped one with the result it reuses, ones never sent', async () => {
     const copy = workspaceFile(`${folder}/copy of factura.pdf`).toString();
     const node = {
       kind: 'batch',
       batch: {
-        version: 1,
+        version: 2,
         id: 'batch_export_it',
         stepId: 'it-export-inv',
         stepName: 'Invoices, batch',
         createdAt: invoice.startedAt,
-        files: [
-          {
-            uri: workspaceFile(`${folder}/factura ñandú, abril.pdf`).toString(),
-            state: 'succeeded',
-            runId: invoice.id,
-            executionId: invoice.executionId,
-          },
+        documents: [
+          { uri: workspaceFile(`${folder}/factura ñandú, abril.pdf`).toString(), runId: invoice.id },
           {
             uri: copy,
             label: 'copy of factura.pdf',
-            state: 'skipped',
-            reusedExecutionId: invoice.executionId,
-            endedAt: invoice.finishedAt,
+            runId: 'batch_export_it.1',
+            reused: { executionId: invoice.executionId, sha256: 'a'.repeat(64), finishedAt: invoice.finishedAt },
           },
-          {
-            uri: workspaceFile(`${folder}/notes.docx`).toString(),
-            state: 'unavailable',
-            error: 'not a document DocuTray takes',
-          },
+          { uri: workspaceFile(`${folder}/notes.docx`).toString(), runId: 'batch_export_it.2' },
           // A batch another window ran on its own folder: the path it recorded there.
-          { uri: 'file:///srv/other-project/in/scan.pdf', label: 'in/scan.pdf', state: 'failed', error: 'refused' },
+          { uri: 'file:///srv/other-project/in/scan.pdf', label: 'in/scan.pdf', runId: 'batch_export_it.3' },
         ],
       },
     };
@@ -320,8 +310,8 @@ describe('export results as a table', function () {
       [
         [`${folder}/factura ñandú, abril.pdf`, 'SUCCESS', invoice.executionId, null, 'F-2026/041', null],
         [`${folder}/copy of factura.pdf`, 'skipped', null, invoice.executionId, 'F-2026/041', null],
-        [`${folder}/notes.docx`, 'unavailable', null, null, null, 'not a document DocuTray takes'],
-        ['in/scan.pdf', 'failed', null, null, null, 'refused'],
+        [`${folder}/notes.docx`, 'pending', null, null, null, null],
+        ['in/scan.pdf', 'pending', null, null, null, null],
         [`${folder}/recibo.pdf`, 'SUCCESS', receipt.executionId, null, 'R-7', null],
       ],
     );

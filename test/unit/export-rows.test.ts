@@ -11,7 +11,7 @@ import {
   toExportRun,
 } from '../../src/core/results/exportRows';
 import { deepJson } from '../../src/core/results/storedResult';
-import type { BatchFile } from '../../src/core/runs/batch';
+import type { BatchDocument } from '../../src/core/batches/record';
 import type { RunRecord } from '../../src/core/runs/history';
 import { runRecord } from './run-records';
 
@@ -39,8 +39,8 @@ const runB: RunRecord = runRecord('run-b', 'ERROR', {
 const runs = new Map([runA, runB].map(r => [r.id, r]));
 const byId = (id: string) => runs.get(id);
 
-function batch(files: BatchFile[], stepName?: string) {
-  return { kind: 'batch', batch: { version: 1, id: 'batch_1', stepId: 'invoice', stepName, createdAt: T, files } };
+function batch(documents: BatchDocument[], stepName?: string) {
+  return { kind: 'batch', batch: { version: 2, id: 'batch_1', stepId: 'invoice', stepName, createdAt: T, documents } };
 }
 
 describe('export rows: what the Runs view hands Export Results as Table…', () => {
@@ -48,9 +48,9 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
     assert.equal(isExportNode(runA), true);
     assert.equal(isExportNode({ kind: 'run', run: runA }), true);
     assert.equal(isExportNode(batch([])), true);
-    assert.equal(batchItems({ kind: 'batch', batch: { id: 'x', files: [] } }, byId), undefined, 'no step id');
+    assert.equal(batchItems({ kind: 'batch', batch: { id: 'x', documents: [] } }, byId), undefined, 'no step id');
     assert.equal(batchItems(runA, byId), undefined);
-    assert.equal(isExportNode({ kind: 'batch', batch: { id: 'x', files: [] } }), false);
+    assert.equal(isExportNode({ kind: 'batch', batch: { id: 'x', documents: [] } }), false);
     assert.equal(isExportNode({ format: 'csv' }), false);
     assert.equal(isExportNode(undefined), false);
     assert.equal(isExportNode('run-a'), false);
@@ -85,33 +85,24 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
     assert.equal(exportItems([gone], byId)[0].key, 'run:run-gone');
   });
 
-  it('expands a batch node to its files: the run a file names, a skipped file with the result it reuses', () => {
+  it('expands a batch node to its documents: the run of each, a skipped one with the result it reuses, one never sent', () => {
     const node = batch(
       [
-        { uri: 'file:///ws/a.pdf', label: 'a.pdf', state: 'succeeded', runId: 'run-a', executionId: 'exec_a' },
+        { uri: 'file:///ws/a.pdf', label: 'a.pdf', runId: 'run-a' },
         {
           uri: 'file:///ws/copy-of-a.pdf',
           label: 'copy-of-a.pdf',
-          state: 'skipped',
-          reusedExecutionId: 'exec_a',
-          endedAt: T + 5000,
+          runId: 'batch_1.1',
+          reused: { executionId: 'exec_a', sha256: 'a'.repeat(64), finishedAt: T + 5000 },
         },
-        { uri: 'file:///ws/broken.pdf', label: 'broken.pdf', state: 'unavailable', error: 'not a PDF' },
-        // Its run was removed from the history: the batch's own knowledge.
-        {
-          uri: 'file:///ws/c.pdf',
-          state: 'succeeded',
-          runId: 'run-removed',
-          executionId: 'exec_c',
-          startedAt: T,
-          endedAt: T + 1,
-        },
+        // Never sent (the batch was cancelled first): no run, no result.
+        { uri: 'file:///ws/c.pdf', label: 'c.pdf', runId: 'batch_1.2' },
       ],
       'Facturas (batch)',
     );
     const items = batchItems(node, byId) ?? [];
     assert.deepEqual(items[0], { ...exportItems([runA], byId)[0], label: 'a.pdf' });
-    assert.equal(items[1].executionId, undefined, 'a skipped file started no execution of its own');
+    assert.equal(items[1].executionId, undefined, 'a skipped document started no execution of its own');
     assert.deepEqual(items[1], {
       key: 'batch:batch_1:file:///ws/copy-of-a.pdf',
       source: 'file:///ws/copy-of-a.pdf',
@@ -120,29 +111,18 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
       stepId: 'invoice',
       stepName: 'Facturas (batch)',
       status: 'skipped',
-      startedAt: undefined,
       finishedAt: T + 5000,
-      error: undefined,
       reusedFrom: 'exec_a',
       resultId: 'exec_a',
     });
-    assert.equal(items[2].status, 'unavailable');
-    assert.equal(items[2].error, 'not a PDF');
+    assert.equal(items[2].status, 'pending');
     assert.equal(items[2].resultId, undefined);
-    assert.equal(items[3].executionId, 'exec_c');
-    assert.equal(items[3].resultId, 'exec_c');
-    assert.equal(items[3].status, 'succeeded');
 
     // The batch and one of its runs both selected: that run once.
     const both = exportItems([runA, node], byId);
     assert.deepEqual(
       both.map(i => i.key),
-      [
-        'run:run-a',
-        'batch:batch_1:file:///ws/copy-of-a.pdf',
-        'batch:batch_1:file:///ws/broken.pdf',
-        'batch:batch_1:file:///ws/c.pdf',
-      ],
+      ['run:run-a', 'batch:batch_1:file:///ws/copy-of-a.pdf', 'batch:batch_1:file:///ws/c.pdf'],
     );
   });
 

@@ -4,7 +4,7 @@
  * the `ExportRun`s built from them once their stored results are read. Pure: the glue reads the
  * history and the result store (src/commands/exportCommand.ts).
  */
-import type { BatchRecord } from '../runs/batch';
+import type { BatchRecord } from '../batches/record';
 import { type RunRecord, parseRunRecord } from '../runs/history';
 import { parseRunSource } from '../runs/source';
 import type { ExportFormat, ExportRun } from './export';
@@ -69,42 +69,44 @@ export function runItem(run: RunRecord): ExportItem {
 
 /**
  * A Runs-view batch node as rows, or undefined when `node` is not one: the one place the export knows
- * what a batch is. Each file: the run it names (`runId`) when the history has it; a skipped file
- * (already processed, same content) as itself, with the result of the execution it reuses and
- * `reusedFrom` naming it; any other file as the batch knows it (state, execution id, error). A file's
- * label (its path in its own workspace folder) comes along, for a batch from another window's folder.
+ * what a batch is. Each document: its run (whose state is the document's) when the history has it; a
+ * skipped document (already processed, same content) as itself, with the result of the execution it
+ * reuses and `reusedFrom` naming it; a document never sent as `pending`. A document's label (its path in
+ * its own workspace folder) comes along, for a batch from another window's folder.
  */
 export function batchItems(node: unknown, runById: (id: string) => RunRecord | undefined): ExportItem[] | undefined {
   if (!isObject(node) || node.kind !== 'batch' || !isObject(node.batch)) {
     return undefined;
   }
   const batch = node.batch as Partial<BatchRecord>;
-  if (typeof batch.id !== 'string' || typeof batch.stepId !== 'string' || !Array.isArray(batch.files)) {
+  if (typeof batch.id !== 'string' || typeof batch.stepId !== 'string' || !Array.isArray(batch.documents)) {
     return undefined;
   }
   const { id, stepId, stepName } = batch;
-  return batch.files.map(file => {
-    const label = file.label || undefined;
-    const run = file.runId ? runById(file.runId) : undefined;
-    if (run && !(file.state === 'skipped' && file.reusedExecutionId)) {
+  return batch.documents.map(doc => {
+    const label = doc.label || undefined;
+    const run = doc.reused ? undefined : runById(doc.runId);
+    if (run) {
       return { ...runItem(run), label };
     }
     const base: ExportItem = {
-      key: `batch:${id}:${file.uri}`,
-      source: file.uri,
+      key: `batch:${id}:${doc.uri}`,
+      source: doc.uri,
       name: label,
       label,
       stepId,
       stepName,
-      status: file.state,
-      startedAt: file.startedAt,
-      finishedAt: file.endedAt,
-      error: file.error,
+      status: 'pending',
     };
-    if (file.state === 'skipped' && file.reusedExecutionId) {
-      return { ...base, reusedFrom: file.reusedExecutionId, resultId: file.reusedExecutionId };
-    }
-    return { ...base, executionId: file.executionId, resultId: file.executionId };
+    return doc.reused
+      ? {
+          ...base,
+          status: 'skipped',
+          finishedAt: doc.reused.finishedAt,
+          reusedFrom: doc.reused.executionId,
+          resultId: doc.reused.executionId,
+        }
+      : base;
   });
 }
 
