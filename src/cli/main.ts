@@ -62,7 +62,7 @@ class Progress {
 
   line(text: string): void {
     if (this.on) {
-      const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+      const width = Math.max(20, (this.stream.columns || 80) - 1);
       const chars = Array.from(terminalText(text));
       this.stream.write(`\r\x1b[K${chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : chars.join('')}`);
       this.shown = true;
@@ -199,7 +199,7 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
   const settings = expectedSettings(prepared.settings, cmd.compare, cmd.stepId);
   const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`);
   const progress = new Progress(io.stderr, prepared.documents.length);
-  progress.line(`Reading ${prepared.documents.length} documents…`);
+  progress.line('Reading the documents and their expected results…');
   let checks: DocumentCheck[];
   try {
     checks = await checkDocuments(prepared.documents, fileIo(prepared.root), {
