@@ -54,26 +54,43 @@ export class ExpectedFolderError extends Error {
 
 /** Canonical JSON: object keys sorted, 2-space indent; `[]` and `{}` when empty. */
 export function stableStringify(value: unknown, indent = ''): string {
+  const out: string[] = [];
+  writeStable(value, indent, out);
+  return out.join('');
+}
+
+/** Appends to `out` (one join at the end: a result of megabytes is not rebuilt at every level). */
+function writeStable(value: unknown, indent: string, out: string[]): void {
   if (value === null || typeof value !== 'object') {
-    const text = JSON.stringify(value);
     // undefined, a function or a symbol have no JSON form; a result parsed from JSON has none of them.
-    return text === undefined ? 'null' : text;
+    out.push(JSON.stringify(value) ?? 'null');
+    return;
   }
   const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) {
-      return '[]';
+      out.push('[]');
+      return;
     }
-    return `[\n${value.map(v => inner + stableStringify(v, inner)).join(',\n')}\n${indent}]`;
+    out.push('[\n');
+    value.forEach((v, i) => {
+      out.push(i ? `,\n${inner}` : inner);
+      writeStable(v, inner, out);
+    });
+    out.push(`\n${indent}]`);
+    return;
   }
   const keys = Object.keys(value).sort();
   if (keys.length === 0) {
-    return '{}';
+    out.push('{}');
+    return;
   }
-  const members = keys.map(
-    k => `${inner}${JSON.stringify(k)}: ${stableStringify((value as Record<string, unknown>)[k], inner)}`,
-  );
-  return `{\n${members.join(',\n')}\n${indent}}`;
+  out.push('{\n');
+  keys.forEach((k, i) => {
+    out.push(`${i ? ',\n' : ''}${inner}${JSON.stringify(k)}: `);
+    writeStable((value as Record<string, unknown>)[k], inner, out);
+  });
+  out.push(`\n${indent}}`);
 }
 
 /** The file's text: canonical, ending with a newline. */
