@@ -20,8 +20,9 @@ export default tseslint.config(
     },
   },
   {
-    // The core is VS Code-free: it is unit-tested in plain Node and must stay that way.
-    files: ['src/core/**/*.ts'],
+    // The core is VS Code-free: it is unit-tested in plain Node and must stay that way. So is the
+    // command line, which runs in plain Node on the same core.
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
       // The typescript-eslint rule also sees `import x = require('vscode')`, which the core rule misses.
       '@typescript-eslint/no-restricted-imports': [
@@ -39,7 +40,7 @@ export default tseslint.config(
     // and so does a named import, which `l10n` uses: `l10n.t('…')` is the form `vscode-l10n-dev export`
     // finds (it does not follow `import x = require`).
     files: ['src/**/*.ts'],
-    ignores: ['src/core/**'],
+    ignores: ['src/core/**', 'src/cli/**'],
     rules: {
       '@typescript-eslint/no-require-imports': ['error', { allowAsImport: true }],
       'no-restricted-syntax': [

@@ -55,6 +55,10 @@ export class StandInState {
 
   createExecution(script: StepScript, document: DocumentInfo, now: number): Execution {
     const snapshot = structuredClone(script);
+    const name = document.filename;
+    if (name !== null && script.outcomeByFile && Object.prototype.hasOwnProperty.call(script.outcomeByFile, name)) {
+      snapshot.outcome = structuredClone(script.outcomeByFile[name]);
+    }
     if (snapshot.jitter) {
       const factor = 1 + snapshot.jitter * (2 * this.random() - 1);
       if (snapshot.enqueuedMs !== undefined) {

@@ -42,6 +42,11 @@ export interface StepScript {
    */
   jitter?: number;
   outcome: StepOutcome;
+  /**
+   * Outcomes for particular documents, by the uploaded file name: a document named here gets this
+   * outcome instead of `outcome` (tests of results that differ per document, or change between runs).
+   */
+  outcomeByFile?: Record<string, StepOutcome>;
   /** The keys that may use this step; any other accepted key gets 403 "Step not found or access denied". All when absent. */
   keys?: string[];
   /**
@@ -330,9 +335,24 @@ export function parseStep(v: unknown, where = 'step'): StepScript {
     progress: parseProgress(v, where),
     jitter: optNumber(v, 'jitter', where, { max: 0.9 }),
     outcome: parseOutcome(v.outcome, `${where}.outcome`),
+    outcomeByFile: parseOutcomeByFile(v.outcomeByFile, `${where}.outcomeByFile`),
     keys: parseStringList(v.keys, `${where}.keys`),
     statusWords: parseStatusWords(v.statusWords, `${where}.statusWords`),
   });
+}
+
+function parseOutcomeByFile(v: unknown, where: string): Record<string, StepOutcome> | undefined {
+  if (v === undefined) {
+    return undefined;
+  }
+  if (!isPlainObject(v)) {
+    fail(where, 'must map file names to outcomes');
+  }
+  const byFile: Record<string, StepOutcome> = Object.create(null);
+  for (const [name, outcome] of Object.entries(v)) {
+    byFile[name] = parseOutcome(outcome, `${where}[${JSON.stringify(name)}]`);
+  }
+  return byFile;
 }
 
 function parseStringList(v: unknown, where: string): string[] | undefined {

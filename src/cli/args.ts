@@ -1,0 +1,215 @@
+/** The command line of `docutray-steps`: what it accepts, checked before anything is read or sent. */
+import { parseArgs } from 'node:util';
+import { STRING_COMPARISONS, type StringComparison } from '../core/expected/compare';
+
+export const USAGE = `docutray-steps: run DocuTray steps on documents and check their results against expected results.
+
+Usage:
+  docutray-steps check <paths…> --step <id> [--update] [--reporter pretty|json|junit] [--output <file>]
+  docutray-steps run <paths…> --step <id> [--out <dir>]
+  docutray-steps --help | --version
+
+check   Runs the step on every PDF and image under <paths> and compares each result with its
+        expected file. Exit 0 when all match; 1 when any differs, has no expected result or has
+        no result; 2 for a usage or configuration error, a refused key, an unknown step or an
+        unreachable service. Without --update no expected file is ever written.
+          --update              write the expected files that are missing or differ; exit 0
+                                when every document has a result
+          --reporter <name>     pretty (default), json or junit
+          --output <file>       write the report to this file (a pretty report still goes to stdout)
+run     Runs the step and writes each result as JSON: with --out <dir> to
+        <dir>/<path>.<step>.json, else one JSON line per document on stdout.
+
+Options:
+  --step <id>                 the DocuTray step ID (required)
+  --root <dir>                the workspace root (default: the current folder); reports name
+                              documents relative to it
+  --settings <file>           settings to read (default: <root>/.vscode/settings.json, if any)
+  --no-settings               read no settings file
+  --concurrency <n>           documents uploaded at once, 1-16 (default: docutray.maxConcurrentRuns, 4)
+  --timeout <seconds>         give up on a document's result after this long
+                              (default: docutray.pollTimeoutSeconds, 300)
+Comparison, for check (each replaces its docutray.expected.* setting; --ignore and --array-key add):
+  --expected-folder <dir>     keep expected files under this workspace folder, not beside documents
+  --absolute-tolerance <n>    numbers this close are equal
+  --relative-tolerance <n>    numbers within this fraction of the larger are equal
+  --strings <mode>            exact, whitespace or whitespaceAndCase
+  --ignore <path>             leave this JSON path out (repeatable), e.g. processed_at, **.confidence
+  --array-key <path>=<field>  match the list at <path> by <field> (repeatable), e.g. line_items=description
+
+Environment:
+  DOCUTRAY_API_KEY            the API key (required; never printed)
+  DOCUTRAY_BASE_URL           the service (default https://app.docutray.com; http only for localhost)
+`;
+
+export type Reporter = 'pretty' | 'json' | 'junit';
+
+export interface CommonArgs {
+  paths: string[];
+  stepId: string;
+  root?: string;
+  settingsFile?: string;
+  noSettings: boolean;
+  concurrency?: number;
+  timeoutSeconds?: number;
+}
+
+export interface CompareFlags {
+  expectedFolder?: string;
+  absoluteTolerance?: number;
+  relativeTolerance?: number;
+  strings?: StringComparison;
+  ignore: string[];
+  /** [list pattern, field] */
+  arrayKeys: [string, string][];
+}
+
+export type Command =
+  | { command: 'help' }
+  | { command: 'version' }
+  | ({
+      command: 'check';
+      update: boolean;
+      reporter: Reporter;
+      output?: string;
+      compare: CompareFlags;
+    } & CommonArgs)
+  | ({ command: 'run'; out?: string } & CommonArgs);
+
+/** A command line that cannot be run: exit 2 with the message and a pointer to --help. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+const OPTIONS = {
+  step: { type: 'string' },
+  update: { type: 'boolean' },
+  reporter: { type: 'string' },
+  output: { type: 'string' },
+  out: { type: 'string' },
+  root: { type: 'string' },
+  settings: { type: 'string' },
+  'no-settings': { type: 'boolean' },
+  concurrency: { type: 'string' },
+  timeout: { type: 'string' },
+  'expected-folder': { type: 'string' },
+  'absolute-tolerance': { type: 'string' },
+  'relative-tolerance': { type: 'string' },
+  strings: { type: 'string' },
+  ignore: { type: 'string', multiple: true },
+  'array-key': { type: 'string', multiple: true },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** Flags that only one command takes. */
+const ONLY: Record<string, 'check' | 'run'> = {
+  update: 'check',
+  reporter: 'check',
+  output: 'check',
+  'expected-folder': 'check',
+  'absolute-tolerance': 'check',
+  'relative-tolerance': 'check',
+  strings: 'check',
+  ignore: 'check',
+  'array-key': 'check',
+  out: 'run',
+};
+
+function number(name: string, text: string | undefined, opts: { min: number; max?: number; integer?: boolean }) {
+  if (text === undefined) {
+    return undefined;
+  }
+  const n = Number(text);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(n) ||
+    n < opts.min ||
+    (opts.max !== undefined && n > opts.max) ||
+    (opts.integer && !Number.isInteger(n))
+  ) {
+    throw new UsageError(
+      `--${name} must be ${opts.integer ? 'a whole number' : 'a number'} of ${opts.min}${opts.max !== undefined ? ` to ${opts.max}` : ' or more'}, not "${text}".`,
+    );
+  }
+  return n;
+}
+
+export function parseCommandLine(argv: readonly string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    return { command: 'help' };
+  }
+  if (v.version) {
+    return { command: 'version' };
+  }
+  const [command, ...paths] = parsed.positionals;
+  if (command === undefined) {
+    throw new UsageError('Name a command: check or run.');
+  }
+  if (command !== 'check' && command !== 'run') {
+    throw new UsageError(`Unknown command "${command}": use check or run.`);
+  }
+  for (const [flag, only] of Object.entries(ONLY)) {
+    if ((v as Record<string, unknown>)[flag] !== undefined && only !== command) {
+      throw new UsageError(`--${flag} is an option of ${only}, not of ${command}.`);
+    }
+  }
+  if (paths.length === 0) {
+    throw new UsageError(`Name the documents or folders to ${command === 'check' ? 'check' : 'run the step on'}.`);
+  }
+  const stepId = v.step?.trim();
+  if (!stepId) {
+    throw new UsageError('Name the step: --step <id> (a step ID from the DocuTray dashboard).');
+  }
+  if (v.settings !== undefined && v['no-settings']) {
+    throw new UsageError('Give --settings or --no-settings, not both.');
+  }
+  const strings = v.strings;
+  if (strings !== undefined && !STRING_COMPARISONS.includes(strings as StringComparison)) {
+    throw new UsageError(`--strings must be one of ${STRING_COMPARISONS.join(', ')}, not "${strings}".`);
+  }
+  const arrayKeys = (v['array-key'] ?? []).map((spec): [string, string] => {
+    const at = spec.lastIndexOf('=');
+    const list = spec.slice(0, at).trim();
+    const field = spec.slice(at + 1).trim();
+    if (at <= 0 || !list || !field) {
+      throw new UsageError(`--array-key takes <list path>=<field>, like line_items=description, not "${spec}".`);
+    }
+    return [list, field];
+  });
+  const common: CommonArgs = {
+    paths,
+    stepId,
+    root: v.root,
+    settingsFile: v.settings,
+    noSettings: v['no-settings'] === true,
+    concurrency: number('concurrency', v.concurrency, { min: 1, max: 16, integer: true }),
+    timeoutSeconds: number('timeout', v.timeout, { min: 1 }),
+  };
+  const compare: CompareFlags = {
+    expectedFolder: v['expected-folder'],
+    absoluteTolerance: number('absolute-tolerance', v['absolute-tolerance'], { min: 0 }),
+    relativeTolerance: number('relative-tolerance', v['relative-tolerance'], { min: 0 }),
+    strings: strings as StringComparison | undefined,
+    ignore: v.ignore ?? [],
+    arrayKeys,
+  };
+  if (command === 'run') {
+    return { command: 'run', out: v.out, ...common };
+  }
+  const reporter = v.reporter ?? 'pretty';
+  if (reporter !== 'pretty' && reporter !== 'json' && reporter !== 'junit') {
+    throw new UsageError(`--reporter must be pretty, json or junit, not "${reporter}".`);
+  }
+  return { command: 'check', update: v.update === true, reporter, output: v.output, compare, ...common };
+}

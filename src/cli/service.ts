@@ -1,0 +1,59 @@
+/**
+ * The DocuTray service as the command line reaches it: the key from DOCUTRAY_API_KEY, the address from
+ * DOCUTRAY_BASE_URL (https, or http on loopback only: the client's endpoint rules), Node's global fetch,
+ * and one request budget for every request of the run, as the extension has one per key.
+ */
+import { RequestBudget } from '../core/api/budget';
+import { DocuTrayClient } from '../core/api/client';
+import { DEFAULT_BASE_URL } from '../core/api/endpoint';
+import { DocuTrayError } from '../core/api/errors';
+import { ConfigError } from './workspace';
+
+export const API_KEY_ENV = 'DOCUTRAY_API_KEY';
+export const BASE_URL_ENV = 'DOCUTRAY_BASE_URL';
+
+export interface Service {
+  client: DocuTrayClient;
+  budget: RequestBudget;
+}
+
+/**
+ * A client for the environment's key and service, with the key checked (`GET /api/usage`, which
+ * costs nothing and is never rate limited). Throws ConfigError without a key, the client's errors
+ * for a key refused, an address refused, a service out of reach.
+ */
+export async function connect(env: NodeJS.ProcessEnv, userAgent: string): Promise<Service> {
+  const key = env[API_KEY_ENV]?.trim();
+  if (!key) {
+    throw new ConfigError(`Set ${API_KEY_ENV} to your DocuTray API key.`);
+  }
+  const budget = new RequestBudget();
+  const client = new DocuTrayClient({
+    baseUrl: env[BASE_URL_ENV]?.trim() || DEFAULT_BASE_URL,
+    apiKey: key,
+    fetch: (url, init) => globalThis.fetch(url, init),
+    userAgent,
+    budget,
+  });
+  await client.checkKey();
+  return { client, budget };
+}
+
+/** An error that stopped the whole run, in words for a terminal, with the variable to look at. */
+export function describeFatal(e: unknown): string {
+  if (e instanceof ConfigError) {
+    return e.message;
+  }
+  if (e instanceof DocuTrayError) {
+    switch (e.kind) {
+      case 'authentication':
+        return `DocuTray refused the API key (${e.status ?? 401}). Check ${API_KEY_ENV}.`;
+      case 'insecureBaseUrl':
+      case 'connection':
+        return `${e.message} (${BASE_URL_ENV})`;
+      default:
+        return e.message;
+    }
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,262 @@
+/**
+ * Compares a step's result with the expected one, field by field: what changed, what was added and
+ * what was removed, each at its JSON path (jsonPath.ts). A field that is `null` and a field that is not
+ * there are different things: `{"a": null}` against `{}` is `a` removed.
+ *
+ * - Numbers are equal within a tolerance: absolute (|e − a| ≤ abs) or relative (|e − a| ≤ rel ×
+ *   max(|e|, |a|)), whichever is looser; both 0 (the default) means exactly equal. A number and a
+ *   numeric string are different values.
+ * - Strings are equal when identical (`exact`, the default); `whitespace` also takes leading and
+ *   trailing white space as nothing and any run of it as one space (after Unicode NFC normalisation);
+ *   `whitespaceAndCase` also ignores letter case.
+ * - Lists are compared element by element by index, or, for the lists the options name, by a key field:
+ *   line items matched by `description`, so a reordered list is no difference at all and one changed
+ *   item is reported at `line_items[description="…"]`. An element whose key repeats is matched with the
+ *   same occurrence on the other side (`#2`); elements without the key are matched by their order
+ *   among themselves.
+ * - Ignored paths leave out the field and everything below it.
+ *
+ * Pure: no I/O, no clock.
+ */
+import {
+  formatPath,
+  matchesPattern,
+  type KeyValue,
+  type PathSegment,
+  type PatternSegment,
+  parsePattern,
+} from './jsonPath';
+
+export type StringComparison = 'exact' | 'whitespace' | 'whitespaceAndCase';
+export const STRING_COMPARISONS: readonly StringComparison[] = ['exact', 'whitespace', 'whitespaceAndCase'];
+
+export interface ArrayKey {
+  /** The lists this applies to (a pattern: `line_items`, `pages[*].lines`). */
+  path: readonly PatternSegment[];
+  /** The member of each element that identifies it. */
+  field: string;
+}
+
+export interface CompareOptions {
+  /** Numbers within this absolute difference are equal (default 0). */
+  absoluteTolerance?: number;
+  /** Numbers within this fraction of the larger magnitude are equal (default 0). */
+  relativeTolerance?: number;
+  strings?: StringComparison;
+  /** Paths (patterns) left out of the comparison, with everything below them. */
+  ignore?: readonly (readonly PatternSegment[])[];
+  /** Lists matched by a key field instead of by index. The first whose path matches wins. */
+  arrayKeys?: readonly ArrayKey[];
+}
+
+export type DifferenceKind = 'changed' | 'added' | 'removed';
+
+export interface Difference {
+  kind: DifferenceKind;
+  /** The path as text (`line_items[2].amount`). */
+  path: string;
+  segments: PathSegment[];
+  /** The expected value; absent when `added`. */
+  expected?: unknown;
+  /** The actual value; absent when `removed`. */
+  actual?: unknown;
+}
+
+type JsonType = 'null' | 'array' | 'object' | 'number' | 'string' | 'boolean' | 'other';
+
+function typeOf(v: unknown): JsonType {
+  if (v === null) {
+    return 'null';
+  }
+  if (Array.isArray(v)) {
+    return 'array';
+  }
+  const t = typeof v;
+  return t === 'object' || t === 'number' || t === 'string' || t === 'boolean' ? t : 'other';
+}
+
+const hasOwn = (o: object, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/** Parses the patterns of {@link CompareOptions.ignore} from text; throws PathSyntaxError. */
+export function ignorePatterns(paths: readonly string[]): PatternSegment[][] {
+  return paths.map(p => parsePattern(p));
+}
+
+export function compareResults(expected: unknown, actual: unknown, opts: CompareOptions = {}): Difference[] {
+  return new Comparison(opts).run(expected, actual);
+}
+
+class Comparison {
+  private readonly out: Difference[] = [];
+  private readonly abs: number;
+  private readonly rel: number;
+  private readonly strings: StringComparison;
+
+  constructor(private readonly opts: CompareOptions) {
+    this.abs = Math.max(0, opts.absoluteTolerance ?? 0);
+    this.rel = Math.max(0, opts.relativeTolerance ?? 0);
+    this.strings = opts.strings ?? 'exact';
+  }
+
+  run(expected: unknown, actual: unknown): Difference[] {
+    this.walk(expected, actual, []);
+    return this.out;
+  }
+
+  private ignored(path: readonly PathSegment[]): boolean {
+    return (this.opts.ignore ?? []).some(p => matchesPattern(p, path, { prefix: true }));
+  }
+
+  private report(kind: DifferenceKind, segments: PathSegment[], e: unknown, a: unknown): void {
+    const d: Difference = { kind, path: formatPath(segments), segments };
+    if (kind !== 'added') {
+      d.expected = e;
+    }
+    if (kind !== 'removed') {
+      d.actual = a;
+    }
+    this.out.push(d);
+  }
+
+  private walk(e: unknown, a: unknown, path: PathSegment[]): void {
+    if (this.ignored(path)) {
+      return;
+    }
+    const te = typeOf(e);
+    const ta = typeOf(a);
+    if (te !== ta) {
+      this.report('changed', path, e, a);
+      return;
+    }
+    switch (te) {
+      case 'object':
+        this.objects(e as Record<string, unknown>, a as Record<string, unknown>, path);
+        return;
+      case 'array':
+        this.arrays(e as unknown[], a as unknown[], path);
+        return;
+      default:
+        if (!this.scalarsEqual(e, a)) {
+          this.report('changed', path, e, a);
+        }
+    }
+  }
+
+  private objects(e: Record<string, unknown>, a: Record<string, unknown>, path: PathSegment[]): void {
+    for (const k of Object.keys(e)) {
+      const p = [...path, { key: k }];
+      if (!hasOwn(a, k)) {
+        if (!this.ignored(p)) {
+          this.report('removed', p, e[k], undefined);
+        }
+      } else {
+        this.walk(e[k], a[k], p);
+      }
+    }
+    for (const k of Object.keys(a)) {
+      if (!hasOwn(e, k)) {
+        const p = [...path, { key: k }];
+        if (!this.ignored(p)) {
+          this.report('added', p, undefined, a[k]);
+        }
+      }
+    }
+  }
+
+  private arrays(e: unknown[], a: unknown[], path: PathSegment[]): void {
+    const key = this.opts.arrayKeys?.find(k => matchesPattern(k.path, path));
+    if (key) {
+      this.keyedArrays(e, a, path, key.field);
+      return;
+    }
+    for (let i = 0; i < Math.max(e.length, a.length); i++) {
+      this.element(e, a, i, i, [...path, { index: i }]);
+    }
+  }
+
+  /** One pair of elements (an index past the end: added or removed). */
+  private element(e: unknown[], a: unknown[], ie: number, ia: number, p: PathSegment[]): void {
+    if (ie >= e.length) {
+      if (!this.ignored(p)) {
+        this.report('added', p, undefined, a[ia]);
+      }
+    } else if (ia >= a.length) {
+      if (!this.ignored(p)) {
+        this.report('removed', p, e[ie], undefined);
+      }
+    } else {
+      this.walk(e[ie], a[ia], p);
+    }
+  }
+
+  private keyedArrays(e: unknown[], a: unknown[], path: PathSegment[], field: string): void {
+    const ge = this.group(e, field);
+    const ga = this.group(a, field);
+    const keys = [...ge.keyed.keys(), ...[...ga.keyed.keys()].filter(k => !ge.keyed.has(k))];
+    for (const k of keys) {
+      const ie = ge.keyed.get(k) ?? [];
+      const ia = ga.keyed.get(k) ?? [];
+      const repeated = ie.length > 1 || ia.length > 1;
+      for (let n = 0; n < Math.max(ie.length, ia.length); n++) {
+        const sample = n < ie.length ? e[ie[n]] : a[ia[n]];
+        const value = (sample as Record<string, unknown>)[field] as KeyValue;
+        const segment: PathSegment = repeated ? { field, value, occurrence: n + 1 } : { field, value };
+        this.element(e, a, n < ie.length ? ie[n] : Infinity, n < ia.length ? ia[n] : Infinity, [...path, segment]);
+      }
+    }
+    // Elements without the key: by their order among themselves, named by their index on their side.
+    const ue = ge.unkeyed;
+    const ua = ga.unkeyed;
+    for (let n = 0; n < Math.max(ue.length, ua.length); n++) {
+      const index = n < ue.length ? ue[n] : ua[n];
+      this.element(e, a, n < ue.length ? ue[n] : Infinity, n < ua.length ? ua[n] : Infinity, [...path, { index }]);
+    }
+  }
+
+  /** Element indexes by the canonical text of their key (in order), and those without one. */
+  private group(list: unknown[], field: string): { keyed: Map<string, number[]>; unkeyed: number[] } {
+    const keyed = new Map<string, number[]>();
+    const unkeyed: number[] = [];
+    list.forEach((item, i) => {
+      const v =
+        typeOf(item) === 'object' && hasOwn(item as object, field)
+          ? (item as Record<string, unknown>)[field]
+          : undefined;
+      const t = typeOf(v);
+      if (t === 'string' || t === 'number' || t === 'boolean' || t === 'null') {
+        const k = `${t}:${t === 'string' ? this.normalize(v as string) : String(v)}`;
+        const at = keyed.get(k);
+        if (at) {
+          at.push(i);
+        } else {
+          keyed.set(k, [i]);
+        }
+      } else {
+        unkeyed.push(i);
+      }
+    });
+    return { keyed, unkeyed };
+  }
+
+  private normalize(s: string): string {
+    if (this.strings === 'exact') {
+      return s;
+    }
+    const spaced = s.normalize('NFC').trim().replace(/\s+/gu, ' ');
+    return this.strings === 'whitespaceAndCase' ? spaced.toLowerCase() : spaced;
+  }
+
+  private scalarsEqual(e: unknown, a: unknown): boolean {
+    if (typeof e === 'number' && typeof a === 'number') {
+      if (e === a) {
+        return true;
+      }
+      const diff = Math.abs(e - a);
+      return diff <= this.abs || diff <= this.rel * Math.max(Math.abs(e), Math.abs(a));
+    }
+    if (typeof e === 'string' && typeof a === 'string') {
+      return e === a || this.normalize(e) === this.normalize(a);
+    }
+    return e === a;
+  }
+}
