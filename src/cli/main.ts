@@ -14,7 +14,7 @@ import { runDocuments, type DocumentOutcome } from '../core/expected/runDocument
 import { compareOptionsFor, readExpectedSettings, type ExpectedSettings } from '../core/expected/settings';
 import { resultFileName } from '../core/results/naming';
 import { expandMetadata } from '../core/runs/metadata';
-import type { BatchFileState } from '../core/runs/batch';
+import { type DocumentState, isOpen } from '../core/batches/record';
 import { USAGE, UsageError, parseCommandLine, type CommonArgs, type CompareFlags } from './args';
 import { jsonReport, junitReport, prettyReport, type CheckReport } from './reporters';
 import { connect, describeFatal, type Service } from './service';
@@ -31,8 +31,6 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
-const TERMINAL: ReadonlySet<BatchFileState> = new Set(['succeeded', 'failed', 'unavailable', 'cancelled', 'skipped']);
-
 function version(): string {
   try {
     const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
@@ -48,7 +46,7 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
 
 /** One line on stderr, rewritten in place; only when stderr is a terminal. */
 class Progress {
-  private readonly states = new Map<string, BatchFileState>();
+  private readonly states = new Map<string, DocumentState>();
   private shown = false;
 
   constructor(
@@ -69,10 +67,10 @@ class Progress {
     }
   }
 
-  update(id: string, state: BatchFileState): void {
+  update(id: string, state: DocumentState): void {
     this.states.set(id, state);
-    const done = [...this.states.values()].filter(s => TERMINAL.has(s)).length;
-    const running = [...this.states.values()].filter(s => s === 'uploading' || s === 'waiting').length;
+    const done = [...this.states.values()].filter(s => !isOpen(s)).length;
+    const running = [...this.states.values()].filter(s => isOpen(s) && s !== 'pending').length;
     this.line(`[${done}/${this.total}] ${running} running · ${state} ${id}`);
   }
 

@@ -417,7 +417,7 @@ describe('runDocuments: one step over many documents, through one budget', funct
     assert.deepEqual(outcomes.get('one.pdf'), { ...outcomes.get('one.pdf'), kind: 'result', data: { n: 0 } });
     assert.deepEqual((outcomes.get('two.pdf') as { data: unknown }).data, { n: 2 });
     assert.equal(outcomes.get('text.pdf')?.kind, 'unavailable');
-    assert.ok(states.includes('one.pdf waiting') && states.includes('one.pdf succeeded'));
+    assert.ok(states.includes('one.pdf ENQUEUED') && states.includes('one.pdf SUCCESS'));
     assert.deepEqual(
       standIn.starts().map(s => s.count),
       [1, 1, 1],
@@ -434,7 +434,9 @@ describe('runDocuments: one step over many documents, through one budget', funct
         code: 'EXTRACTION_FAILED',
         executionId: undefined,
         durationMs: undefined,
+        sha256: createHash('sha256').update(readFileSync(join(dir, 'a.pdf'))).digest('hex'),
       },
+      'the hash of the bytes sent comes with the outcome',
     );
     const late = await runDocuments([doc('b.pdf')], service(), { stepId: 'never', timeoutMs: 500 });
     assert.equal(late.get('b.pdf')?.kind, 'timedOut');
@@ -459,7 +461,7 @@ describe('runDocuments: one step over many documents, through one budget', funct
     const outcomes = await runDocuments([doc('a.pdf'), doc('b.pdf')], service(), {
       stepId: 'never',
       signal: abort.signal,
-      onProgress: (_id, state) => state === 'waiting' && abort.abort(),
+      onProgress: (_id, state) => state === 'ENQUEUED' && abort.abort(),
     });
     assert.deepEqual(
       [...outcomes.values()].map(o => o.kind),

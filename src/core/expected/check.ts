@@ -204,7 +204,8 @@ export async function checkDocuments(
     const text = serializeExpected({
       stepId: opts.stepId,
       document: fileName(check.document),
-      sha256,
+      // The content DocuTray processed: the bytes sent, hashed on the way out.
+      sha256: outcome.sha256 ?? sha256,
       result: outcome.data,
     });
     await io.writeText(check.expectedFile, text);

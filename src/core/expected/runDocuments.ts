@@ -2,17 +2,16 @@
  * Runs one step on many documents and says, per document, what came of it: the result, the step's
  * ERROR, a refusal, a start that may have happened without an answer, a document that could not be
  * sent, a result that did not come in time. The only place the expected-results feature touches the
- * batch runner (core/runs/batchRunner.ts): starts and polls go through the key's one request budget,
+ * batch runner (core/batches/runner.ts): starts and polls go through the key's one request budget,
  * a start that may have happened is never sent again, and a refusal that would hit every document
  * alike (the key, the step, the service out of reach, the quota) stops the run and is thrown.
  */
 import type { RequestBudget } from '../api/budget';
 import type { DocuTrayClient } from '../api/client';
-import { CancelledError, ConnectionError, DocuTrayError } from '../api/errors';
-import type { Execution } from '../api/types';
+import { ConnectionError, DocuTrayError } from '../api/errors';
 import type { DocumentInput, DocumentMetadata } from '../documents/input';
-import { createBatch, type BatchFileState } from '../runs/batch';
-import { runBatch } from '../runs/batchRunner';
+import type { DocumentState } from '../batches/record';
+import { BatchRunner } from '../batches/runner';
 
 export type DocumentOutcome = (
   | { kind: 'result'; data: unknown; executionId: string }
@@ -31,6 +30,8 @@ export type DocumentOutcome = (
 ) & {
   /** From the start request to the outcome, when the document was started. */
   durationMs?: number;
+  /** SHA-256 of the bytes sent: the content DocuTray processed (when it was a file or bytes). */
+  sha256?: string;
 };
 
 export interface DocumentToRun {
@@ -51,11 +52,11 @@ export interface RunDocumentsOptions {
   stepId: string;
   /** Documents read and uploaded at once (default 4). */
   maxUploads?: number;
-  /** A document with no result this long after its start is given up (default: never). */
+  /** A document with no result this long after its start is given up (default: 5 min). */
   timeoutMs?: number;
   signal?: AbortSignal;
-  /** A document changed state (`uploading`, `waiting`, or a terminal one). */
-  onProgress?: (id: string, state: BatchFileState) => void;
+  /** A document's state changed (the run lifecycle's words: `starting`, `ENQUEUED`, `SUCCESS`…). */
+  onProgress?: (id: string, state: DocumentState) => void;
 }
 
 /**
@@ -70,36 +71,55 @@ export async function runDocuments(
 ): Promise<Map<string, DocumentOutcome>> {
   const now = deps.now ?? Date.now;
   const byId = new Map(documents.map(d => [d.id, d]));
-  const batch = createBatch({ stepId: opts.stepId, files: documents.map(d => ({ uri: d.id })), now: now() });
-  const finished = new Map<string, Execution>();
-  const startErrors = new Map<string, unknown>();
+  const outcomes = new Map<string, DocumentOutcome>();
   const startedAt = new Map<string, number>();
-  const timedOut = new Set<string>();
+  const sha256 = new Map<string, string>();
+  const executionOf = new Map<string, string>();
+  const timeoutMs = opts.timeoutMs ?? 300_000;
+  const progress = (id: string, state: DocumentState) => opts.onProgress?.(id, state);
+  const settle = (id: string, outcome: DocumentOutcome) => {
+    const since = startedAt.get(id);
+    if (since !== undefined) {
+      outcome.durationMs = Math.max(0, now() - since);
+    }
+    const hash = sha256.get(id);
+    if (hash) {
+      outcome.sha256 = hash;
+    }
+    outcomes.set(id, outcome);
+  };
+  let unreachable: ConnectionError | undefined;
   const inner = new AbortController();
   const onAbort = () => inner.abort(opts.signal?.reason);
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   if (opts.signal?.aborted) {
     inner.abort();
   }
-  let unreachable: ConnectionError | undefined;
-
   try {
-    await runBatch(
-      batch,
+    const end = await new BatchRunner(
+      opts.stepId,
+      documents.map(d => ({ key: d.id, uri: d.id })),
+      [],
       {
         budget: deps.budget,
-        start: async (file, signal) => {
-          const doc = byId.get(file.uri)!;
+        // One process runs these: nobody else can take them over.
+        stillOwned: async () => true,
+        start: async (d, signal) => {
+          const doc = byId.get(d.key) as DocumentToRun;
+          progress(d.key, 'starting');
+          startedAt.set(d.key, now());
           try {
             const e = await deps.client.startStep(opts.stepId, doc.input, {
               signal,
               priority: 'batch',
               metadata: doc.metadata,
             });
-            startedAt.set(e.id, now());
+            if (e.documentSha256) {
+              sha256.set(d.key, e.documentSha256);
+            }
+            executionOf.set(d.key, e.id);
             return e;
           } catch (err) {
-            startErrors.set(file.uri, err);
             if (err instanceof ConnectionError) {
               // The client tried again already: the service is out of reach for every document.
               unreachable ??= err;
@@ -108,83 +128,84 @@ export async function runDocuments(
             throw err;
           }
         },
-        status: async (id, signal) => {
-          const since = startedAt.get(id);
-          if (opts.timeoutMs !== undefined && since !== undefined && now() - since > opts.timeoutMs) {
-            // Ends the job in the runner without a request; the outcome says it timed out.
-            timedOut.add(id);
-            return { id, status: 'ERROR', raw: {} };
+        status: (j, signal) => deps.client.getStatus(j.executionId, { signal, priority: 'batch' }),
+        onEvent: e => {
+          switch (e.type) {
+            case 'started':
+              progress(e.doc.key, 'ENQUEUED');
+              return;
+            case 'notSent':
+              progress(e.doc.key, 'pending');
+              return;
+            case 'startFailed': {
+              const d = e.error instanceof DocuTrayError ? e.error : undefined;
+              const message = e.error instanceof Error ? e.error.message : String(e.error);
+              progress(e.doc.key, e.uncertain ? 'mayHaveStarted' : 'failed');
+              settle(
+                e.doc.key,
+                e.uncertain
+                  ? { kind: 'uncertain', message, requestId: d?.requestId }
+                  : d && d.kind !== 'invalidInput'
+                    ? { kind: 'refused', message, status: d.status, requestId: d.requestId }
+                    : { kind: 'unavailable', message },
+              );
+              return;
+            }
+            case 'status':
+              progress(e.job.key, e.execution.status === 'PROCESSING' ? 'PROCESSING' : 'ENQUEUED');
+              return;
+            case 'finished': {
+              const x = e.execution;
+              progress(e.job.key, x.status === 'SUCCESS' ? 'SUCCESS' : 'ERROR');
+              settle(
+                e.job.key,
+                x.status === 'SUCCESS'
+                  ? { kind: 'result', data: x.data ?? null, executionId: x.id }
+                  : {
+                      kind: 'stepError',
+                      message: x.error?.message ?? 'DocuTray reported an error.',
+                      code: x.error?.code,
+                      executionId: x.id,
+                    },
+              );
+              return;
+            }
+            case 'unavailable':
+              progress(e.job.key, 'unavailable');
+              settle(
+                e.job.key,
+                e.error.kind === 'timeout'
+                  ? {
+                      kind: 'timedOut',
+                      message: `no result within ${Math.round(timeoutMs / 1000)} s (execution ${e.job.executionId}; it may still finish on DocuTray)`,
+                      executionId: e.job.executionId,
+                    }
+                  : { kind: 'refused', message: e.error.message, status: e.error.status, requestId: e.error.requestId },
+              );
+              return;
           }
-          const e = await deps.client.getStatus(id, { signal, priority: 'batch' });
-          if (e.status === 'SUCCESS' || e.status === 'ERROR') {
-            finished.set(id, e);
-          }
-          return e;
         },
-        onChange: file => opts.onProgress?.(file.uri, file.state),
       },
-      { maxUploads: opts.maxUploads, signal: inner.signal },
-    );
-  } catch (e) {
+      { maxUploads: opts.maxUploads, pollTimeoutMs: timeoutMs, signal: inner.signal },
+    ).run();
     if (unreachable) {
       throw unreachable;
     }
-    if (!(e instanceof CancelledError && opts.signal?.aborted)) {
-      throw e;
+    if (end.kind === 'fatal') {
+      throw end.error;
     }
   } finally {
     opts.signal?.removeEventListener('abort', onAbort);
   }
-
-  const outcomes = new Map<string, DocumentOutcome>();
-  const seconds = Math.round((opts.timeoutMs ?? 0) / 1000);
-  for (const file of batch.files) {
-    const id = file.executionId;
-    const execution = id === undefined ? undefined : finished.get(id);
-    const startError = startErrors.get(file.uri);
-    const details = startError instanceof DocuTrayError ? startError : undefined;
-    let outcome: DocumentOutcome;
-    if (file.state === 'succeeded' && execution && id !== undefined) {
-      outcome = { kind: 'result', data: execution.data ?? null, executionId: id };
-    } else if (file.state === 'failed' && id !== undefined && timedOut.has(id)) {
-      outcome = {
-        kind: 'timedOut',
-        message: `no result within ${seconds} s (execution ${id}; it may still finish on DocuTray)`,
-        executionId: id,
-      };
-    } else if (file.state === 'failed' && execution && id !== undefined) {
-      outcome = {
-        kind: 'stepError',
-        message: execution.error?.message ?? 'DocuTray reported an error.',
-        code: execution.error?.code,
-        executionId: id,
-      };
-    } else if (file.state === 'failed') {
-      outcome = {
-        kind: 'refused',
-        message: file.error ?? 'DocuTray refused the document.',
-        status: details?.status,
-        requestId: details?.requestId,
-      };
-    } else if (file.state === 'uncertain') {
-      outcome = {
-        kind: 'uncertain',
-        message: file.error ?? 'the start may have reached DocuTray without an answer',
-        requestId: details?.requestId,
-      };
-    } else if (file.state === 'unavailable') {
-      outcome = { kind: 'unavailable', message: file.error ?? 'the document could not be read' };
-    } else {
-      outcome = {
+  for (const d of documents) {
+    if (!outcomes.has(d.id)) {
+      const id = executionOf.get(d.id);
+      settle(d.id, {
         kind: 'notRun',
         message: id === undefined ? 'not run (cancelled)' : `cancelled while waiting for execution ${id}`,
         executionId: id,
-      };
+      });
     }
-    if (file.startedAt !== undefined && file.endedAt !== undefined) {
-      outcome.durationMs = Math.max(0, file.endedAt - file.startedAt);
-    }
-    outcomes.set(file.uri, outcome);
   }
   return outcomes;
 }
