@@ -369,7 +369,7 @@ async function frozenWindow({ storage, wsA, standIn, profile }) {
         match: { method: 'POST', path: '/api/steps-async/example-slow' },
       });
       await pages.A.bringToFront();
-      await wb.explorerRow(pages.A, FOLDER).waitFor({ timeout: 20000 });
+      await wb.showViewContainer(pages.A, 'Explorer', wb.explorerRow(pages.A, FOLDER));
       const item = await wb.openExplorerMenu(pages.A, FOLDER, { expect: 'Run DocuTray Step…' });
       await wb.clickMenuItem(pages.A, item);
       await wb.pick(pages.A, 'Slow (example)');
