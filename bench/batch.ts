@@ -1,13 +1,16 @@
 /**
  * Part 4 (`--only batch`): a batch at the rate limit. The stand-in (a child process) limits each key
- * to 60 requests a "minute", status requests included; four scenarios run side by side, each on its
- * own key (ours at once, then the SDKs' at once): 100 documents of 2 s jobs and 100 of 20 s jobs, by
+ * to 60 requests a "minute", status requests included; scenarios run side by side, each on its own key
+ * (ours at once, then the SDKs' at once): 100 documents of 2 s jobs and 100 of 20 s jobs, by
  *   - ours: the core client with one request budget (api/budget.ts), the poll planner and the batch
  *     runner (runs/batchRunner.ts), 4 uploads at once;
  *   - the SDKs' pattern: N workers (Promise.all over a shared queue), each starting a document, asking
  *     for its status at once and then every 2 s, and sleeping Retry-After on a 429 before trying the
  *     same request again (the SDKs give up after 2 retries; here they retry until it goes, so both
  *     finish every document and the comparison is time, 429s and requests).
+ * Three times over: with the `X-RateLimit-*` headers on every answer; with them on 429s only (ordinary
+ * answers carry none, as may be DocuTray's case: our budget starts at its default and probes up until a
+ * 429 says the limit); and the same without headers for 40 documents, whose lower bound is one window.
  * Time can be scaled (`--time-scale 0.1`: a "minute" of 6 s, jobs of 0.2 s and 2 s, the SDKs' poll
  * every 0.2 s): the report says so, and gives the figures in both scaled and unscaled seconds. At a
  * scale below 1 the stand-in sends `X-RateLimit-Reset` with milliseconds (the real API's whole seconds
@@ -22,7 +25,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { RequestBudget } from '../src/core/api/budget';
+import { RequestBudget, type BudgetOptions } from '../src/core/api/budget';
 import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
 import { DEFAULT_PLANNER, durationModel, scalePlanner, type PlannedJob } from '../src/core/polling/planner';
 import { createBatch } from '../src/core/batches/record';
@@ -30,8 +33,12 @@ import { BatchRunner } from '../src/core/batches/runner';
 import type { RequestLogEntry } from '../stand-in/server';
 import { startStandInProcess } from './stand-in-process';
 
+/** Which answers carry the `X-RateLimit-*` headers: every one, or 429s only. */
+export type HeaderMode = 'all' | '429';
+
 export interface BatchScenario {
   client: 'ours' | 'sdk';
+  headers: HeaderMode;
   jobMs: number;
   documents: number;
   succeeded: number;
@@ -54,6 +61,8 @@ export interface BatchData {
   sdkWorkers: number;
   sdkPollMs: number;
   ourUploads: number;
+  /** The document counts of the runs without headers on ordinary answers. */
+  documentsWithoutHeaders: number[];
   scenarios: BatchScenario[];
   memory: { documents: number; heapBytes: number; jsonBytes: number };
 }
@@ -71,6 +80,15 @@ function pdf(i: number): Buffer {
   );
 }
 
+/** The sets of scenarios: headers on every answer, then on 429s only (for `documents` and for 40). */
+function sets(documents: number): { headers: HeaderMode; documents: number }[] {
+  return [
+    { headers: 'all', documents },
+    { headers: '429', documents },
+    ...(documents !== 40 ? [{ headers: '429' as const, documents: 40 }] : []),
+  ];
+}
+
 export async function runBatchPart(opts: {
   fetch: FetchLike;
   scale: number;
@@ -80,14 +98,26 @@ export async function runBatchPart(opts: {
   dir: string;
   log: (l: string) => void;
 }): Promise<BatchData> {
-  const { scale, documents, limit } = opts;
-  const keys = { ours: JOB_LENGTHS_MS.map(ms => `ours-${ms}`), sdk: JOB_LENGTHS_MS.map(ms => `sdk-${ms}`) };
+  const { scale, limit } = opts;
+  const plan = sets(opts.documents).map((set, i) => ({
+    ...set,
+    keys: {
+      ours: JOB_LENGTHS_MS.map(ms => `ours-${i}-${ms}`),
+      sdk: JOB_LENGTHS_MS.map(ms => `sdk-${i}-${ms}`),
+    },
+  }));
+  const rateLimit = (headers: HeaderMode) => ({
+    perMinute: limit,
+    windowScale: scale,
+    resetPrecision: scale < 1 ? ('milliseconds' as const) : ('seconds' as const),
+    headers,
+  });
   const standIn = await startStandInProcess({
-    apiKey: [...keys.ours, ...keys.sdk],
+    apiKey: plan.flatMap(p => [...p.keys.ours, ...p.keys.sdk]),
     dir: opts.dir,
     config: {
       seed: opts.seed,
-      rateLimit: { perMinute: limit, windowScale: scale, resetPrecision: scale < 1 ? 'milliseconds' : 'seconds' },
+      rateLimit: rateLimit('all'),
       steps: JOB_LENGTHS_MS.map(ms => ({
         id: `batch-${ms}`,
         name: `${ms / 1000} s job`,
@@ -97,23 +127,27 @@ export async function runBatchPart(opts: {
       })),
     },
   });
-  opts.log(
-    `part 4: ${documents} documents × ${JOB_LENGTHS_MS.map(ms => `${ms / 1000} s`).join(' and ')} jobs, ours and the SDKs' pattern side by side, ${limit} requests per${scale === 1 ? '' : ` scaled (×${scale})`} minute per key`,
-  );
   try {
     const t0 = Date.now();
-    // Ours (both lengths at once), then the SDKs' pattern (both at once): the SDKs' 429 storm would
-    // otherwise load the stand-in while ours is timed (the machine has few cores).
-    const results = [
-      ...(await Promise.all(
+    const results: (RunResult & { headers: HeaderMode; documents: number })[] = [];
+    for (const set of plan) {
+      await configure(standIn.url, { rateLimit: rateLimit(set.headers) });
+      opts.log(
+        `part 4: ${set.documents} documents × ${JOB_LENGTHS_MS.map(ms => `${ms / 1000} s`).join(' and ')} jobs, ours and the SDKs' pattern side by side, ${limit} requests per${scale === 1 ? '' : ` scaled (×${scale})`} minute per key, X-RateLimit headers ${set.headers === 'all' ? 'on every answer' : 'on 429s only'}`,
+      );
+      const o = { ...opts, documents: set.documents };
+      // Ours (both lengths at once), then the SDKs' pattern (both at once): the SDKs' 429 storm would
+      // otherwise load the stand-in while ours is timed (the machine has few cores).
+      const ourRuns = await Promise.all(
         JOB_LENGTHS_MS.map((ms, i) =>
-          ours(standIn.url, keys.ours[i], ms, opts).then(r => log(opts, 'ours', ms, r, t0)),
+          ours(standIn.url, set.keys.ours[i], ms, o).then(r => log(opts, 'ours', ms, r, t0)),
         ),
-      )),
-      ...(await Promise.all(
-        JOB_LENGTHS_MS.map((ms, i) => sdk(standIn.url, keys.sdk[i], ms, opts).then(r => log(opts, 'sdk', ms, r, t0))),
-      )),
-    ];
+      );
+      const sdkRuns = await Promise.all(
+        JOB_LENGTHS_MS.map((ms, i) => sdk(standIn.url, set.keys.sdk[i], ms, o).then(r => log(opts, 'sdk', ms, r, t0))),
+      );
+      results.push(...[...ourRuns, ...sdkRuns].map(r => ({ ...r, headers: set.headers, documents: set.documents })));
+    }
     const log2 = (await (await fetch(`${standIn.url}/__stand-in/requests`)).json()) as RequestLogEntry[];
     const windowMs = 60_000 * scale;
     const scenarios = results.map(r => {
@@ -126,13 +160,14 @@ export async function runBatchPart(opts: {
         }
       }
       const lowerBoundMs = Math.max(
-        (Math.ceil((2 * documents) / limit) - 1) * windowMs,
+        (Math.ceil((2 * r.documents) / limit) - 1) * windowMs,
         r.jobMs * scale * (1 - JITTER),
       );
       const scenario: BatchScenario = {
         client: r.client,
+        headers: r.headers,
         jobMs: r.jobMs,
-        documents,
+        documents: r.documents,
         succeeded: r.succeeded,
         wallMs: r.wallMs,
         lowerBoundMs,
@@ -147,17 +182,36 @@ export async function runBatchPart(opts: {
     return {
       timeScale: scale,
       limitPerMinute: limit,
-      documents,
+      documents: opts.documents,
       jitter: JITTER,
       sdkWorkers: SDK_WORKERS,
       sdkPollMs: SDK_POLL_MS,
       ourUploads: OUR_UPLOADS,
+      documentsWithoutHeaders: plan.filter(p => p.headers === '429').map(p => p.documents),
       scenarios,
       memory: batchMemory(1000),
     };
   } finally {
     await standIn.stop();
   }
+}
+
+async function configure(url: string, config: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${url}/__stand-in/config`, { method: 'POST', body: JSON.stringify(config) });
+  if (!res.ok) {
+    throw new Error(`stand-in config: HTTP ${res.status}`);
+  }
+}
+
+/** A budget at its defaults, every duration scaled as the stand-in's windows are. */
+export function scaledBudgetOptions(scale: number): BudgetOptions {
+  return {
+    windowMsByType: { minute: 60_000 * scale, hour: 3_600_000 * scale, day: 86_400_000 * scale },
+    probeStepMs: 5000 * scale,
+    guessedWindowMarginMs: 1000 * scale,
+    fallbackPauseMs: 5000 * scale,
+    firstAnswerWaitMs: 2000 * scale,
+  };
 }
 
 interface RunResult {
@@ -181,9 +235,7 @@ async function ours(
   jobMs: number,
   opts: { fetch: FetchLike; scale: number; documents: number },
 ): Promise<RunResult> {
-  const budget = new RequestBudget({
-    windowMsByType: { minute: 60_000 * opts.scale, hour: 3_600_000 * opts.scale, day: 86_400_000 * opts.scale },
-  });
+  const budget = new RequestBudget(scaledBudgetOptions(opts.scale));
   const client = new DocuTrayClient({ baseUrl: url, apiKey: key, fetch: opts.fetch, budget });
   const stepId = `batch-${jobMs}`;
   const docs = Array.from({ length: opts.documents }, (_, i) => ({ key: String(i), uri: `file:///bench/${i}.pdf` }));

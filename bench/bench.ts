@@ -2,12 +2,14 @@
  * The client benchmark (`npm run bench`): a script, not a test. Against the DocuTray stand-in, run in
  * a child process through its CLI so that this process holds only the client:
  *   1. detection delay and status requests for jobs of 0.5–60 s, our adaptive schedule next to the
- *      SDKs' flat 2 s poll, all jobs at once;
+ *      SDKs' flat 2 s poll, all jobs at once; then single runs in a row through a request budget at its
+ *      default, with and without limit headers on the answers, next to the same runs without a budget;
  *   2. a 100 MB `path` upload by our client (peak RSS above idle, throughput) next to curl;
  *   3. the production bundles' and the VSIX's sizes, and activation in the real extension host
  *      (code-server, next to a Hello World extension), by activation-run.js in a child process;
  *   4. a batch at the rate limit (batch.ts): 100 documents of 2 s and of 20 s jobs against a stand-in
- *      limited to 60 requests a minute, our budget + planner + batch runner next to the SDKs' pattern.
+ *      limited to 60 requests a minute, our budget + planner + batch runner next to the SDKs' pattern,
+ *      with the limit headers on every answer, then on 429s only (also for 40 documents).
  * Prints a table with the targets, and writes test-output/bench/bench.json and bench.md.
  *
  *   node out/bench/bench.js [--reps 7] [--upload-reps 3] [--activation-samples 11] [--seed N]
@@ -23,7 +25,7 @@ import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
 import type { FetchLike } from '../src/core/api/client';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE } from '../src/core/polling/schedule';
-import { planJobs, runDetection, stepScripts, summarize } from './detection';
+import { planJobs, runDetection, runSingleRunsInRow, stepScripts, summarize } from './detection';
 import { runBatchPart } from './batch';
 import { buildReport, evaluateTargets, type BenchData, type UploadSummary } from './report';
 import { startStandInProcess } from './stand-in-process';
@@ -39,6 +41,10 @@ const JITTER = 0.05;
 const STAGGER_MS = 1000;
 /** 100 MB uploads after the first in each client process, timed as warm; curl runs as many per repetition. */
 const WARM_REPEATS = 3;
+/** Part 1b: single runs in a row, of this length, this far apart. */
+const SINGLE_RUNS = 10;
+const SINGLE_JOB_MS = 1000;
+const SINGLE_GAP_MS = 200;
 /** Part 4: requests per (scaled) minute per key. */
 const BATCH_LIMIT = 60;
 const OUT_DIR = join(__dirname, '..', '..', 'test-output', 'bench');
@@ -223,6 +229,7 @@ async function main(): Promise<void> {
     });
   }
   let detection: BenchData['detection'];
+  let singleRuns: BenchData['singleRuns'];
   let upload: BenchData['upload'];
   try {
     if (args.only === undefined || args.only === 'detection') {
@@ -259,6 +266,23 @@ async function main(): Promise<void> {
         summaries: summarize(runs),
         runs,
       };
+      log(
+        `part 1b: ${SINGLE_RUNS} single runs of ${SINGLE_JOB_MS / 1000} s jobs in a row, without a budget, then through a budget at its default (no limit headers, then limit headers)`,
+      );
+      const singleDir = mkdtempSync(join(tmpdir(), 'docutray-bench-single-'));
+      try {
+        singleRuns = await runSingleRunsInRow({
+          fetch: fetchFor(args.fetch),
+          dir: singleDir,
+          runs: SINGLE_RUNS,
+          jobMs: SINGLE_JOB_MS,
+          gapMs: SINGLE_GAP_MS,
+          seed: args.seed,
+          log,
+        });
+      } finally {
+        rmSync(singleDir, { recursive: true, force: true });
+      }
     }
     if (args.only === undefined || args.only === 'upload') {
       log(`part 2: writing a ${UPLOAD_BYTES / 1e6} MB file in ${dir}`);
@@ -323,6 +347,7 @@ async function main(): Promise<void> {
     environment: env,
     settings: settingsOf(args),
     detection,
+    singleRuns,
     upload,
     activation,
     batch,

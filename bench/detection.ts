@@ -6,11 +6,12 @@
  */
 import { resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { RequestBudget } from '../src/core/api/budget';
 import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
 import { isTerminal } from '../src/core/api/execution';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE, type PollSchedule } from '../src/core/polling/schedule';
 import type { StepScript } from '../stand-in/server';
-import type { StandInProcess } from './stand-in-process';
+import { startStandInProcess, type StandInProcess } from './stand-in-process';
 import { max, median, stratifiedJitter } from './stats';
 
 export type ScheduleName = 'adaptive' | 'flat2s';
@@ -223,7 +224,7 @@ function loadCore(dir: string): {
   return { DocuTrayClient: Client, schedules: { adaptive: s.ADAPTIVE_SCHEDULE, flat2s: s.FLAT_2S_SCHEDULE } };
 }
 
-async function runOne(
+export async function runOne(
   client: DocuTrayClient,
   job: DetectionJob,
   schedule: ScheduleName,
@@ -292,4 +293,128 @@ export function summarize(runs: readonly JobRun[]): DetectionSummary[] {
     }
   }
   return out;
+}
+
+/**
+ * Part 1b: single runs in a row through one request budget at its default, as a person runs a step on
+ * one file after another (the issue: five runs in a row, the last four seen 1.1–1.3 s late because
+ * the budget paced their polls at its 30-a-minute default). Against a stand-in that limits each key to
+ * 600 a minute, far above what the runs need: with the `X-RateLimit-*` headers on 429s only (ordinary
+ * answers carry none: the budget is left at its default and probes up) and on every answer; next to
+ * the same runs without a budget.
+ */
+export type SingleRunVariant = 'noBudget' | 'budgetNoHeaders' | 'budgetHeaders';
+
+export interface SingleRunSeries {
+  variant: SingleRunVariant;
+  delaysMs: number[];
+  statusRequests: number[];
+  medianDelayMs: number;
+  maxDelayMs: number;
+  /** The budget's limit after the runs (what it probed up to, or what the headers said). */
+  budgetLimit?: number;
+  rateLimited: number;
+}
+
+export interface SingleRunsData {
+  runs: number;
+  jobMs: number;
+  gapMs: number;
+  limitPerMinute: number;
+  series: SingleRunSeries[];
+}
+
+const SINGLE_STEP = 'bench-single';
+const SINGLE_LIMIT = 600;
+
+export async function runSingleRunsInRow(opts: {
+  fetch: FetchLike;
+  dir: string;
+  runs: number;
+  jobMs: number;
+  gapMs: number;
+  seed: number;
+  log: (l: string) => void;
+}): Promise<SingleRunsData> {
+  const variants: SingleRunVariant[] = ['noBudget', 'budgetNoHeaders', 'budgetHeaders'];
+  const standIn = await startStandInProcess({
+    apiKey: variants,
+    dir: opts.dir,
+    config: {
+      seed: opts.seed,
+      rateLimit: { perMinute: SINGLE_LIMIT, headers: '429' },
+      steps: [
+        ...stepScripts([]),
+        {
+          id: SINGLE_STEP,
+          name: 'single run',
+          enqueuedMs: Math.round(opts.jobMs / 2),
+          processingMs: opts.jobMs - Math.round(opts.jobMs / 2),
+          jitter: 0.05,
+          outcome: { status: 'SUCCESS', data: { ok: true } },
+        },
+      ],
+    },
+  });
+  try {
+    const series: SingleRunSeries[] = [];
+    for (const variant of variants) {
+      const headers = variant === 'budgetHeaders' ? 'all' : '429';
+      const res = await fetch(`${standIn.url}/__stand-in/config`, {
+        method: 'POST',
+        body: JSON.stringify({ rateLimit: { perMinute: SINGLE_LIMIT, headers } }),
+      });
+      if (!res.ok) {
+        throw new Error(`stand-in config: HTTP ${res.status}`);
+      }
+      const budget = variant === 'noBudget' ? undefined : new RequestBudget();
+      const client = new DocuTrayClient({
+        baseUrl: standIn.url,
+        apiKey: variant,
+        fetch: opts.fetch,
+        retry: { maxRetries: 0 },
+        budget,
+      });
+      // Untimed: one warm-up run, as in part 1 (it also is the budget's first answer).
+      await runOne(
+        client,
+        { stepId: WARMUP_STEP, nominalMs: 0, repetition: -1, durationMs: 0 },
+        'adaptive',
+        ADAPTIVE_SCHEDULE,
+        0,
+        30_000,
+      );
+      const seen: { executionId: string; seenAt: number }[] = [];
+      for (let i = 0; i < opts.runs; i++) {
+        await new Promise(r => setTimeout(r, opts.gapMs));
+        const r = await runOne(
+          client,
+          { stepId: SINGLE_STEP, nominalMs: opts.jobMs, repetition: i, durationMs: opts.jobMs },
+          'adaptive',
+          ADAPTIVE_SCHEDULE,
+          0,
+          60_000,
+        );
+        seen.push(r);
+      }
+      const byId = new Map((await standIn.executions()).map(e => [e.id, e]));
+      const delaysMs = seen.map(r => r.seenAt - (byId.get(r.executionId)?.completedAt ?? NaN));
+      const statusRequests = seen.map(r => byId.get(r.executionId)?.polls ?? NaN);
+      series.push({
+        variant,
+        delaysMs,
+        statusRequests,
+        medianDelayMs: median(delaysMs),
+        maxDelayMs: max(delaysMs),
+        budgetLimit: budget?.state().limit,
+        rateLimited: budget?.state().rateLimited ?? 0,
+      });
+      opts.log(
+        `  ${variant}: median ${Math.round(median(delaysMs))} ms after completion (${delaysMs.map(d => Math.round(d)).join(', ')})`,
+      );
+    }
+    return { runs: opts.runs, jobMs: opts.jobMs, gapMs: opts.gapMs, limitPerMinute: SINGLE_LIMIT, series };
+  } finally {
+    await standIn.stop();
+  }
 }

@@ -1,7 +1,14 @@
 /** The benchmark's figures, its targets (PASS/MISS) and their text and markdown tables. */
 import type { PollSchedule } from '../src/core/polling/schedule';
 import type { BatchData, BatchScenario } from './batch';
-import type { DetectionSummary, JobRun, RunConditions, ScheduleName } from './detection';
+import type {
+  DetectionSummary,
+  JobRun,
+  RunConditions,
+  ScheduleName,
+  SingleRunSeries,
+  SingleRunsData,
+} from './detection';
 import { fmtNumber, fmtRatio, fmtSeconds, markdownTable, max, median, min, textTable, toMB } from './stats';
 import type { UploadRun } from './upload';
 import type { FetchName } from './upload-probe';
@@ -78,6 +85,8 @@ export interface BenchData {
     summaries: DetectionSummary[];
     runs: JobRun[];
   };
+  /** Part 1b: single runs in a row through a request budget at its default (detection.ts). */
+  singleRuns?: SingleRunsData;
   upload?: {
     loadAverageAtEnd: number;
     runs: UploadRun[];
@@ -125,6 +134,8 @@ const MIN_CURL_FRACTION = 0.8;
 const MAX_BUNDLE_BYTES = 120e3;
 const MAX_ACTIVATION_MS = 15;
 const BATCH_MAX_RATIO = 1.15;
+/** Without limit headers on ordinary answers: the first window is spent probing for the limit. */
+const BATCH_MAX_RATIO_PROBING = 1.3;
 const BATCH_MAX_REQUESTS_PER_DOC = 2.5;
 
 function delayLimitMs(nominalMs: number): number {
@@ -170,6 +181,14 @@ export function evaluateTargets(data: BenchData): Target[] {
       pass: ours60.medianRequests <= flat60.medianRequests,
     });
   }
+  for (const s of data.singleRuns?.series.filter(x => x.variant !== 'noBudget') ?? []) {
+    targets.push({
+      name: `single runs in a row, budget at its default, ${s.variant === 'budgetHeaders' ? 'limit headers' : 'no limit headers'}: median detection delay`,
+      figure: fmtSeconds(s.medianDelayMs),
+      limit: `≤ ${fmtSeconds(SHORT_JOB_DELAY_MS)}`,
+      pass: s.medianDelayMs <= SHORT_JOB_DELAY_MS,
+    });
+  }
   const curl = curlSummary(data);
   if (data.upload) {
     const { uploads, corrupted } = data.upload.intact;
@@ -209,20 +228,23 @@ export function evaluateTargets(data: BenchData): Target[] {
     }
   }
   for (const s of data.batch?.scenarios.filter(x => x.client === 'ours') ?? []) {
-    const job = `${fmtJob(s.jobMs)} jobs${data.batch && data.batch.timeScale !== 1 ? ' (time scaled)' : ''}`;
+    const job = `${s.documents} × ${fmtJob(s.jobMs)} jobs, ${s.headers === 'all' ? 'limit headers' : 'no limit headers'}${data.batch && data.batch.timeScale !== 1 ? ' (time scaled)' : ''}`;
+    // With the headers the budget knows the limit from the first answer; without, one 429 teaches it.
+    const max429 = s.headers === 'all' ? 0 : 1;
+    const maxRatio = s.headers === 'all' ? BATCH_MAX_RATIO : BATCH_MAX_RATIO_PROBING;
     targets.push({
       name: `batch, ${job}: 429 answers (ours)`,
       figure: String(s.rateLimited),
-      limit: '0',
-      pass: s.rateLimited === 0,
+      limit: `≤ ${max429}`,
+      pass: s.rateLimited <= max429,
     });
     targets.push({
       name: `batch, ${job}: wall time / lower bound (ours)`,
       figure: fmtRatio(s.wallMs / s.lowerBoundMs),
-      limit: `≤ ${fmtRatio(BATCH_MAX_RATIO)}`,
-      pass: s.wallMs <= s.lowerBoundMs * BATCH_MAX_RATIO && s.succeeded === s.documents,
+      limit: `≤ ${fmtRatio(maxRatio)}`,
+      pass: s.wallMs <= s.lowerBoundMs * maxRatio && s.succeeded === s.documents,
     });
-    if (s.jobMs >= 20_000) {
+    if (s.jobMs >= 20_000 && s.headers === 'all') {
       targets.push({
         name: `batch, ${job}: requests per document (ours)`,
         figure: fmtNumber(s.requests / s.documents, 2),
@@ -323,6 +345,51 @@ function detectionTable(data: BenchData): Table | undefined {
   };
 }
 
+const SINGLE_VARIANT: Record<SingleRunSeries['variant'], string> = {
+  noBudget: 'no budget',
+  budgetNoHeaders: 'budget at its default, no limit headers',
+  budgetHeaders: 'budget, limit headers on every answer',
+};
+
+function singleRunsTable(data: BenchData): Table | undefined {
+  const d = data.singleRuns;
+  if (!d) {
+    return undefined;
+  }
+  const base = d.series.find(s => s.variant === 'noBudget');
+  const rows = d.series.map(s => [
+    SINGLE_VARIANT[s.variant],
+    fmtSeconds(s.medianDelayMs),
+    fmtSeconds(s.maxDelayMs),
+    fmtNumber(median(s.statusRequests), Number.isInteger(median(s.statusRequests)) ? 0 : 1),
+    base && s !== base ? fmtRatio(s.medianDelayMs / base.medianDelayMs) : '—',
+    s.budgetLimit === undefined ? '—' : `${s.budgetLimit} / min`,
+    String(s.rateLimited),
+    s.variant === 'noBudget'
+      ? '—'
+      : `≤ ${fmtSeconds(SHORT_JOB_DELAY_MS)} ${s.medianDelayMs <= SHORT_JOB_DELAY_MS ? 'PASS' : 'MISS'}`,
+  ]);
+  return {
+    title: `1b. Single runs in a row through the request budget — ${d.runs} runs of ${fmtJob(d.jobMs)} jobs, ${d.gapMs} ms apart, each variant on a new key and a new budget`,
+    header: [
+      'Client',
+      'Median delay',
+      'max delay',
+      'median req.',
+      'Delay / no budget',
+      'Budget limit after',
+      '429s',
+      'Target (median)',
+    ],
+    rows,
+    right: [false, true, true, true, true, true, true, false],
+    notes: [
+      `The stand-in limits each key to ${d.limitPerMinute} requests a minute, far above what the runs need, and sends the X-RateLimit-* headers on 429s only (the public reference documents none of them), then on every answer. Delay: the instant the client saw the terminal status minus the instant the stand-in completed the job.`,
+      "A budget at its default assumes 30 requests a minute until told: a person's polls are counted, not paced, and the budget probes up while they use it.",
+    ],
+  };
+}
+
 function batchTable(data: BenchData): Table | undefined {
   const b = data.batch;
   if (!b) {
@@ -331,7 +398,8 @@ function batchTable(data: BenchData): Table | undefined {
   const scaled = b.timeScale !== 1;
   const secs = (ms: number) => (scaled ? `${fmtSeconds(ms)} (${fmtSeconds(ms / b.timeScale)})` : fmtSeconds(ms));
   const rows = b.scenarios.map((s: BatchScenario) => [
-    `${fmtJob(s.jobMs)}`,
+    `${s.documents} × ${fmtJob(s.jobMs)}`,
+    s.headers === 'all' ? 'every answer' : '429s only',
     s.client === 'ours'
       ? 'ours (budget + planner)'
       : `SDKs' pattern (${b.sdkWorkers} workers, flat ${b.sdkPollMs / 1000} s)`,
@@ -346,9 +414,10 @@ function batchTable(data: BenchData): Table | undefined {
   ]);
   const m = b.memory;
   return {
-    title: `4. A batch at the rate limit — ${b.documents} documents per job length, ${b.limitPerMinute} requests per minute per key${scaled ? `, TIME SCALED ×${b.timeScale}` : ''}`,
+    title: `4. A batch at the rate limit — ${b.documents} documents per job length (and ${b.documentsWithoutHeaders.filter(n => n !== b.documents).join(', ') || 'no other count'} without limit headers), ${b.limitPerMinute} requests per minute per key${scaled ? `, TIME SCALED ×${b.timeScale}` : ''}`,
     header: [
-      'Job',
+      'Documents × job',
+      'X-RateLimit headers on',
       'Client',
       'Done',
       scaled ? 'Wall time, scaled (unscaled)' : 'Wall time',
@@ -360,7 +429,7 @@ function batchTable(data: BenchData): Table | undefined {
       'Started twice',
     ],
     rows,
-    right: [false, false, true, true, true, true, true, true, true, true],
+    right: [false, false, false, true, true, true, true, true, true, true, true],
     notes: [
       `Each scenario on its own key (ours for both lengths at once, then the SDKs' pattern for both) against one stand-in (a child process) limiting every key to ${b.limitPerMinute} requests per fixed window, status requests included; job durations jittered ±${b.jitter * 100} % (seeded).`,
       ...(scaled
@@ -374,6 +443,7 @@ function batchTable(data: BenchData): Table | undefined {
           ]
         : []),
       'Lower bound: every document needs a start and a status request; with fixed windows the 2N-th request cannot go before ⌈2N / limit⌉ − 1 whole windows have passed.',
+      "Headers on 429s only: ordinary answers carry no X-RateLimit-* headers (the public reference documents none); our budget starts from its default (30 a minute), doubles its pace every 5 s (scaled) while no 429 comes, and learns the limit from the first 429's body. Each scenario's budget is new: nothing remembered from an earlier one.",
       `Ours: the core client with one RequestBudget per key, the poll planner and the batch runner (${b.ourUploads} uploads at once, the waiting jobs unbounded up to 1,000). SDKs' pattern: ${b.sdkWorkers} workers over a shared queue, status at once and then every ${b.sdkPollMs / 1000} s, Retry-After slept on each 429 and the same request sent again (until it goes).`,
       `Memory, extension side, for a ${m.documents.toLocaleString('en')}-document batch (the record with every file waiting, execution ids, hashes and run ids; the runner's planned jobs; 200 durations): ${fmtNumber(m.heapBytes / 1e3)} KB of V8 heap after a full GC; the record as JSON ${fmtNumber(m.jsonBytes / 1e3)} KB.`,
     ],
@@ -481,9 +551,13 @@ export function buildReport(data: BenchData): { text: string; markdown: string }
   const env = data.environment;
   const heading = `DocuTray client benchmark — ${env.date}`;
   const machine = `Node ${env.node} on ${env.platform}, ${env.cores} × ${env.cpu}, ${env.memoryGB} GB, load average ${env.loadAverageAtStart[0]} at start; ${env.curl.split(' ').slice(0, 2).join(' ')}; seed ${data.settings.seed}; stand-in in a child process.`;
-  const tables = [detectionTable(data), uploadTable(data), activationTable(data), batchTable(data)].filter(
-    (t): t is Table => t !== undefined,
-  );
+  const tables = [
+    detectionTable(data),
+    singleRunsTable(data),
+    uploadTable(data),
+    activationTable(data),
+    batchTable(data),
+  ].filter((t): t is Table => t !== undefined);
   const targetRows = data.targets.map(t => [t.pass ? 'PASS' : 'MISS', t.name, t.figure, t.limit]);
   const misses = data.targets.filter(t => !t.pass).length;
   const summary = `${data.targets.length - misses} of ${data.targets.length} targets met${misses ? `, ${misses} missed` : ''}.`;

@@ -44,6 +44,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     apiKeys,
     log.scoped('http'),
     String(context.extension.packageJSON.version ?? '0.0.0'),
+    context.globalState,
   );
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();

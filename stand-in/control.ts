@@ -80,7 +80,7 @@ export class Control {
     return this.config();
   }
 
-  /** The rate limiter's counts: requests counted and refused, and each key's current windows. */
+  /** The rate limiter's counts: requests counted and refused, which answers carry its headers, and each key's current windows. */
   rateLimit(): RateLimitStats {
     return this.state.limiter.stats(this.state.settings.apiKeys, this.state.settings.rateLimit);
   }

@@ -9,6 +9,10 @@
  * `{"error":"Rate limit exceeded","limitType":"minute","limit":N,"remaining":0,"resetTime":<unix s>,"retryAfter":<s>}`.
  * A refused request is not counted. `GET /api/usage` is never limited (nor counted).
  *
+ * `headers: "429"` sends them on 429 answers only, ordinary answers carrying none: the public reference
+ * documents none of these headers and the SDKs read them only from a 429, so a client must manage
+ * with both.
+ *
  * `windowScale` shrinks every window (0.1: a "minute" lasts 6 s) for benchmarks that scale time; it
  * is reported as such. `resetPrecision: "milliseconds"` sends `X-RateLimit-Reset` with three decimals
  * (the real API sends whole seconds, a rounding that matters only when windows are scaled down).
@@ -24,6 +28,8 @@ export interface RateLimitSettings {
   /** Multiplies every window length (default 1). */
   windowScale?: number;
   resetPrecision?: 'seconds' | 'milliseconds';
+  /** Which answers carry the `X-RateLimit-*` headers: every counted one (`all`, the default) or 429s only. */
+  headers?: 'all' | '429';
 }
 
 const WINDOW_MS: Record<LimitType, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
@@ -37,6 +43,8 @@ interface Window {
 export interface RateLimitStats {
   counted: number;
   refused: number;
+  /** Which answers carry the `X-RateLimit-*` headers (see RateLimitSettings.headers). */
+  headers: 'all' | '429';
   /** Per key (by its position in the configured keys, never the key itself): the current windows. */
   keys: Record<string, Partial<Record<LimitType, { count: number; limit: number; resetAt: number }>>>;
 }
@@ -101,12 +109,20 @@ export class RateLimiter {
     )[0];
     return {
       allowed: true,
-      headers: tight ? limitHeaders(tight.type, tight.limit, tight.limit - tight.w.count, tight.w.end, settings) : {},
+      headers:
+        tight && settings.headers !== '429'
+          ? limitHeaders(tight.type, tight.limit, tight.limit - tight.w.count, tight.w.end, settings)
+          : {},
     };
   }
 
   stats(keys: readonly string[], settings: RateLimitSettings | undefined): RateLimitStats {
-    const out: RateLimitStats = { counted: this.counted, refused: this.refused, keys: {} };
+    const out: RateLimitStats = {
+      counted: this.counted,
+      refused: this.refused,
+      headers: settings?.headers ?? 'all',
+      keys: {},
+    };
     const limits = new Map(activeLimits(settings));
     for (const [key, perKey] of this.windows) {
       const name = keys.includes(key) ? `key#${keys.indexOf(key)}` : 'key#?';

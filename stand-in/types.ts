@@ -528,7 +528,7 @@ export function parseSettings(v: unknown, where = 'config'): Partial<StandInSett
   });
 }
 
-/** `{perMinute?, perHour?, perDay?, windowScale?, resetPrecision?}`; `false` or `null` turns the limiter off. */
+/** `{perMinute?, perHour?, perDay?, windowScale?, resetPrecision?, headers?}`; `false` or `null` turns the limiter off. */
 function parseRateLimit(v: unknown, where: string): RateLimitSettings | undefined {
   if (v === undefined) {
     return undefined;
@@ -545,6 +545,7 @@ function parseRateLimit(v: unknown, where: string): RateLimitSettings | undefine
     perDay: optNumber(v, 'perDay', where, { min: 1, integer: true }),
     windowScale: optNumber(v, 'windowScale', where, { min: 0.001 }),
     resetPrecision: optEnum(v, 'resetPrecision', where, ['seconds', 'milliseconds'] as const),
+    headers: optEnum(v, 'headers', where, ['all', '429'] as const),
   });
 }
 

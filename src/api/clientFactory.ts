@@ -2,6 +2,7 @@ import vscode = require('vscode');
 import { createHash } from 'node:crypto';
 import { DocuTrayClient } from '../core/api/client';
 import { BudgetRegistry, type RequestBudget } from '../core/api/budget';
+import { learnedLimitStore } from '../core/api/learnedLimits';
 import { ApiKeyStore } from './apiKeyStore';
 import { ScopedLog } from '../log';
 import * as settings from '../settings';
@@ -12,16 +13,35 @@ import * as settings from '../settings';
  * HTTP client would bypass them.
  *
  * Every client of one API key (and base URL) shares one request budget: starts, status polls and key
- * checks of every run in this window are paced together by what DocuTray's rate-limit headers say.
+ * checks of every run in this window are paced together by what DocuTray says of its rate limit. The
+ * limit a budget learns is kept in the global state (shared by every window), by a digest of base URL
+ * and key, so the next session starts at it.
  */
 export class ClientFactory {
-  private readonly budgets = new BudgetRegistry();
+  private readonly budgets: BudgetRegistry;
 
   constructor(
     private readonly apiKeys: ApiKeyStore,
     private readonly log: ScopedLog,
     private readonly extensionVersion: string,
-  ) {}
+    globalState?: vscode.Memento,
+  ) {
+    const kept =
+      globalState &&
+      learnedLimitStore(globalState, {
+        onError: e => this.log.warn(`could not remember the rate limit learned: ${String(e)}`),
+      });
+    this.budgets = new BudgetRegistry(
+      {},
+      kept && {
+        get: id => kept.get(id),
+        set: (id, limit) => {
+          this.log.info(`DocuTray's rate limit for this key: ${limit.limit} requests per ${limit.limitType}`);
+          kept.set(id, limit);
+        },
+      },
+    );
+  }
 
   /** @param apiKey a key to use instead of the stored one (to check a key before saving it) */
   create(apiKey?: string): DocuTrayClient {

@@ -315,7 +315,7 @@ async function estimator(
   const state = budget?.state();
   const median = durationModel(recentDurations(await s.runs.history.all(), step.id))?.medianMs;
   return n => {
-    const est = estimateBatch(n, state?.source === 'server' ? state : undefined, median);
+    const est = estimateBatch(n, state && state.source !== 'default' ? state : undefined, median);
     const time =
       est.durationMs === undefined
         ? ''

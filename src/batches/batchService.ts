@@ -12,7 +12,8 @@ import {
   lookupIn,
   nextRunId,
 } from '../core/batches/record';
-import { MAX_TIMER_MS, type RunnerEnd } from '../core/batches/runner';
+import { MAX_TIMER_MS } from '../core/api/retry';
+import type { RunnerEnd } from '../core/batches/runner';
 import { type SkipDecision, markSkipped } from '../core/batches/skip';
 import { type RunGroup, type RunRecord, isInFlight } from '../core/runs/history';
 import { failureRetry, resumeChange, transition } from '../core/runs/lifecycle';

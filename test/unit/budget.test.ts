@@ -1,8 +1,19 @@
 import * as assert from 'node:assert/strict';
-import { BudgetRegistry, RequestBudget, readHeaders, type BudgetTicket } from '../../src/core/api/budget';
+import {
+  BudgetRegistry,
+  RequestBudget,
+  type BudgetClock,
+  type BudgetTicket,
+  type LearnedLimit,
+} from '../../src/core/api/budget';
+import { learnedLimitStore, LEARNED_LIMITS_STATE_KEY } from '../../src/core/api/learnedLimits';
+import { MAX_TIMER_MS } from '../../src/core/api/retry';
 import { FakeClock, flush } from './fake-clock';
 
-/** A server-side fixed-window limiter on the same fake clock, answering like DocuTray (§0). */
+/**
+ * A server-side fixed-window limiter on the same fake clock, answering like DocuTray (§0): the
+ * `X-RateLimit-*` headers on every answer (`advertise`, the default) or on its 429s only.
+ */
 class FakeServer {
   private windowEnd = 0;
   private count = 0;
@@ -12,6 +23,7 @@ class FakeServer {
     private clock: FakeClock,
     readonly limit: number,
     readonly windowMs: number,
+    readonly advertise = true,
   ) {}
 
   answer(): { status: number; headers: Record<string, string>; body?: unknown } {
@@ -46,14 +58,53 @@ class FakeServer {
     this.served++;
     return {
       status: 200,
-      headers: {
-        'x-ratelimit-limit': String(this.limit),
-        'x-ratelimit-remaining': String(this.limit - this.count),
-        'x-ratelimit-reset': String(resetS),
-        'x-ratelimit-limit-type': 'minute',
-      },
+      headers: this.advertise
+        ? {
+            'x-ratelimit-limit': String(this.limit),
+            'x-ratelimit-remaining': String(this.limit - this.count),
+            'x-ratelimit-reset': String(resetS),
+            'x-ratelimit-limit-type': 'minute',
+          }
+        : {},
     };
   }
+}
+
+/**
+ * `n` requests through the budget as fast as it gives them, by `workers` at once, each answered by the
+ * server `latencyMs` later. Resolves with when the last was answered.
+ */
+async function drive(
+  clock: FakeClock,
+  budget: RequestBudget,
+  server: FakeServer,
+  n: number,
+  opts: { workers?: number; latencyMs?: number; priority?: 'interactive' | 'batch'; horizonMs?: number } = {},
+): Promise<{ lastAt: number; refusedSeen: number }> {
+  let wanted = n;
+  let lastAt = clock.now();
+  let refusedSeen = 0;
+  const worker = async () => {
+    while (wanted > 0) {
+      wanted--;
+      // One request, sent again after a 429 (through the budget, which holds it until the reset).
+      for (;;) {
+        const ticket = await budget.acquire('status', { priority: opts.priority ?? 'batch' });
+        await clock.sleep(opts.latencyMs ?? 50);
+        const a = server.answer();
+        ticket.observe(a);
+        lastAt = clock.now();
+        if (a.status !== 429) {
+          break;
+        }
+        refusedSeen++;
+      }
+    }
+  };
+  const workers = Array.from({ length: opts.workers ?? 8 }, worker);
+  await clock.advance(opts.horizonMs ?? 10 * 60_000);
+  await Promise.all(workers);
+  return { lastAt, refusedSeen };
 }
 
 /** A budget that has seen one answer (without limit headers). */
@@ -62,15 +113,20 @@ async function primed(budget: RequestBudget): Promise<RequestBudget> {
   return budget;
 }
 
+/** `n` requests queued at once; each answered with `answer` as soon as it is granted, if given. */
 function collect(
   budget: RequestBudget,
   n: number,
   priority: 'interactive' | 'batch' = 'batch',
-): { times: number[]; tickets: BudgetTicket[]; clock?: FakeClock } {
-  const out = { times: [] as number[], tickets: [] as BudgetTicket[] };
+  answer?: { status: number; headers: Record<string, string> },
+): { tickets: BudgetTicket[] } {
+  const out = { tickets: [] as BudgetTicket[] };
   for (let i = 0; i < n; i++) {
     void budget.acquire('status', { priority }).then(t => {
       out.tickets.push(t);
+      if (answer) {
+        t.observe(answer);
+      }
     });
   }
   return out;
@@ -108,20 +164,61 @@ describe('request budget', () => {
     assert.equal(got.tickets.length, 3);
   });
 
-  it('answers without limit headers: a small burst, then the conservative default rate (30/min = one per 2 s)', async () => {
-    const budget = new RequestBudget({ clock });
-    await primed(budget);
+  it('answers without limit headers: probes up from the default, doubling the pace every 5 s while requests wait', async () => {
+    const budget = await primed(new RequestBudget({ clock }));
     await clock.advance(60_000);
-    const got = collect(budget, 10);
-    await flush();
-    assert.equal(got.tickets.length, 8, 'burst of limit/4 = 8 (rounded)');
-    await clock.advance(1999);
-    assert.equal(got.tickets.length, 8);
-    await clock.advance(1);
-    assert.equal(got.tickets.length, 9);
-    await clock.advance(2000);
-    assert.equal(got.tickets.length, 10);
     assert.equal(budget.state().source, 'default');
+    assert.equal(budget.state().probing, true);
+    const got = collect(budget, 200, 'batch', { status: 200, headers: {} });
+    await flush();
+    assert.equal(got.tickets.length, 8, 'a burst of limit/4 = 8');
+    // 30 a minute is one every 2 s: two more in the first 5 s.
+    await clock.advance(4999);
+    assert.equal(got.tickets.length, 10);
+    assert.equal(budget.state().limit, 30);
+    await clock.advance(1);
+    assert.equal(budget.state().limit, 60, 'doubled after 5 s of requests waiting');
+    await clock.advance(5000);
+    assert.equal(budget.state().limit, 120);
+    await clock.advance(5000);
+    assert.equal(budget.state().limit, 240);
+    // 8 + 0.5/s for 5 s, 1/s, 2/s, then 4/s: twenty seconds in, 45 went where the default allows 18.
+    await clock.advance(5000);
+    assert.equal(got.tickets.length, 45);
+    assert.equal(budget.state().limit, 480);
+  });
+
+  it('does not probe while nothing waits: an idle budget stays at the default', async () => {
+    const budget = await primed(new RequestBudget({ clock }));
+    for (let i = 0; i < 12; i++) {
+      await clock.advance(10_000);
+      (await budget.acquire('status', { priority: 'batch' })).observe({ status: 200, headers: {} });
+    }
+    assert.equal(budget.state().limit, 30);
+  });
+
+  it('without headers, learns the limit from the first 429 body, then runs at it with no other 429', async () => {
+    const server = new FakeServer(clock, 60, 60_000, false);
+    const budget = new RequestBudget({ clock });
+    const t0 = clock.now();
+    const { lastAt, refusedSeen } = await drive(clock, budget, server, 300);
+    assert.equal(refusedSeen, 1, 'one 429 taught the limit');
+    assert.equal(server.served, 300);
+    const s = budget.state();
+    assert.deepEqual([s.source, s.limit, s.limitType, s.probing], ['learned', 60, 'minute', false]);
+    // 300 at 60 a window: at best the 300th goes at the start of the fifth window (240 s); spread
+    // within each window, with a second of margin at each window's end, by about 300 s.
+    const took = lastAt - t0;
+    assert.ok(took >= 240_000 && took <= 305_000, `took ${took} ms`);
+  });
+
+  it('probing past the most the server accepted in a window, requests go one at a time (one 429, not one per request in the air)', async () => {
+    const server = new FakeServer(clock, 45, 60_000, false);
+    const budget = new RequestBudget({ clock });
+    // Answers take long (an upload): many requests would be in the air when the limit is reached.
+    const { refusedSeen } = await drive(clock, budget, server, 100, { latencyMs: 1500, workers: 8 });
+    assert.equal(refusedSeen, 1);
+    assert.equal(budget.state().limit, 45);
   });
 
   it('learns limit, remaining and reset from the headers and paces to them', async () => {
@@ -141,7 +238,7 @@ describe('request budget', () => {
     assert.equal(s.source, 'server');
     assert.equal(s.limit, 600);
     assert.equal(s.remaining, 3);
-    const got = collect(budget, 5);
+    const got = collect(budget, 5, 'interactive');
     await flush();
     assert.equal(got.tickets.length, 3, 'only what the window has left');
     await clock.advance(reset * 1000 - clock.now());
@@ -195,8 +292,8 @@ describe('request budget', () => {
     await clock.advance(1000);
     await budget.acquire('status');
     const ac = new AbortController();
-    const cancelled = budget.acquire('status', { signal: ac.signal });
-    const next = budget.acquire('status');
+    const cancelled = budget.acquire('status', { signal: ac.signal, priority: 'batch' });
+    const next = budget.acquire('status', { priority: 'batch' });
     ac.abort(new Error('stop'));
     await assert.rejects(cancelled, /stop/);
     let got = false;
@@ -205,7 +302,10 @@ describe('request budget', () => {
     });
     await clock.advance(1000);
     assert.ok(got);
-    await assert.rejects(budget.acquire('status', { signal: AbortSignal.abort(new Error('already')) }), /already/);
+    await assert.rejects(
+      budget.acquire('status', { signal: AbortSignal.abort(new Error('already')), priority: 'batch' }),
+      /already/,
+    );
     assert.equal(budget.state().waiting, 0);
   });
 
@@ -225,31 +325,6 @@ describe('request budget', () => {
     await clock.advance(1);
     assert.equal(ready, true);
     assert.equal(budget.state().granted, 2);
-  });
-
-  it('with unadvertised: "unlimited", stops pacing when answers carry no limit headers, until a 429', async () => {
-    const budget = new RequestBudget({ clock, unadvertised: 'unlimited' });
-    (await budget.acquire('start')).observe({ status: 202, headers: {} });
-    assert.equal(budget.state().source, 'unlimited');
-    const got = collect(budget, 50);
-    await flush();
-    assert.equal(got.tickets.length, 50);
-    got.tickets[0].observe({ status: 429, headers: { 'retry-after': '3' } });
-    assert.notEqual(budget.state().source, 'unlimited');
-    let after = false;
-    void budget.acquire('status').then(() => {
-      after = true;
-    });
-    await clock.advance(2900);
-    assert.equal(after, false);
-    await clock.advance(300);
-    assert.equal(after, true);
-  });
-
-  it('keeps pacing to the default when answers carry no headers (the default mode)', async () => {
-    const budget = new RequestBudget({ clock });
-    (await budget.acquire('start')).observe({ status: 202, headers: {} });
-    assert.equal(budget.state().source, 'default');
   });
 
   it('in steady state against a 60/min fixed-window server: no 429 and close to the limit', async () => {
@@ -304,28 +379,202 @@ describe('request budget', () => {
     assert.equal(server.served - 55, 120);
   });
 
-  it('reads Retry-After as seconds or an HTTP date, and X-RateLimit-* from Headers or a record', () => {
-    const now = Date.parse('2026-01-01T00:00:00Z');
-    assert.equal(readHeaders({ 'Retry-After': '7' }, now).retryAfterMs, 7000);
-    assert.equal(readHeaders(new Headers({ 'retry-after': 'Thu, 01 Jan 2026 00:00:09 GMT' }), now).retryAfterMs, 9000);
-    assert.equal(readHeaders({ 'retry-after': '-3' }, now).retryAfterMs, undefined);
-    assert.deepEqual(
-      readHeaders(
-        new Headers({
-          'X-RateLimit-Limit': '60',
-          'X-RateLimit-Remaining': '0',
-          'X-RateLimit-Reset': '1767225660',
-          'X-RateLimit-Limit-Type': 'Minute',
-        }),
-        now,
-      ),
-      { limit: 60, remaining: 0, reset: 1767225660, limitType: 'minute', retryAfterMs: undefined },
-    );
-  });
-
   it('one budget per key', () => {
     const reg = new BudgetRegistry({ clock });
     assert.equal(reg.forKey('a'), reg.forKey('a'));
     assert.notEqual(reg.forKey('a'), reg.forKey('b'));
+  });
+
+  it("a person's polls are not paced at the default: single runs in a row keep the fast schedule", async () => {
+    const budget = await primed(new RequestBudget({ clock }));
+    // Eight runs in a row, each a start and polls on the adaptive schedule (0.2, 0.5, 0.8, 1.1, 1.4 s),
+    // half a second apart: 48 requests in 14 s, where the default allows 30 a minute.
+    const schedule = [0, 200, 500, 800, 1100, 1400];
+    let late = 0;
+    for (let run = 0; run < 8; run++) {
+      const runStart = clock.now();
+      for (const at of schedule) {
+        await clock.advance(runStart + at - clock.now());
+        const asked = clock.now();
+        let grantedAt: number | undefined;
+        void budget.acquire('status').then(t => {
+          grantedAt = clock.now();
+          t.observe({ status: 200, headers: {} });
+        });
+        await flush();
+        if (grantedAt !== asked) {
+          late++;
+          await clock.advance(60_000);
+        }
+      }
+      await clock.advance(500);
+    }
+    assert.equal(late, 0, 'every poll went at its planned instant');
+    assert.ok(budget.state().limit > 30, 'and the budget probed up on the way');
+  });
+
+  it('keeps the last requests of each window for a person: a batch may spend them only in its last tenth', async () => {
+    // Learned 60 a minute: 10 of each window are kept for interactive requests.
+    const budget = new RequestBudget({ clock, learned: { limit: 60, limitType: 'minute' } });
+    await primed(budget);
+    assert.equal(budget.state().interactiveReserve, 10);
+    const batch = collect(budget, 100, 'batch');
+    await clock.advance(40_000);
+    // 1 + 49 spent: the batch stops at the reserve, well before the window ends.
+    assert.equal(batch.tickets.length, 49);
+    assert.equal(budget.state().remaining, 10);
+    let person = 0;
+    for (let i = 0; i < 4; i++) {
+      void budget.acquire('status', { priority: 'interactive' }).then(() => person++);
+    }
+    await flush();
+    assert.equal(person, 4, "a person's requests go at once from the reserve");
+    await clock.advance(13_000);
+    assert.equal(batch.tickets.length, 49, 'not yet the last tenth');
+    await clock.advance(2500);
+    assert.equal(batch.tickets.length, 55, 'in the last tenth the batch takes what the person left');
+    assert.equal(budget.state().remaining, 0);
+  });
+
+  it('with no person about, a batch may spend the reserve from the last quarter of the window: it loses no time to it', async () => {
+    const budget = new RequestBudget({ clock, learned: { limit: 60, limitType: 'minute' } });
+    (await budget.acquire('check', { priority: 'batch' })).observe({ status: 200, headers: {} });
+    const batch = collect(budget, 100, 'batch');
+    await clock.advance(44_000);
+    assert.equal(batch.tickets.length, 49);
+    await clock.advance(2000);
+    // At its own pace (a burst of 15, then one a second) it would have spent the window by now anyway.
+    assert.equal(batch.tickets.length, 59);
+  });
+
+  it('a Retry-After of a year: the pause is bounded (a day), its end is known, and no timer is longer than allowed', async () => {
+    const delays: number[] = [];
+    const spy: BudgetClock = {
+      now: () => clock.now(),
+      setTimer: (fn, ms) => {
+        delays.push(ms);
+        return clock.setTimer(fn, ms);
+      },
+      clearTimer: h => clock.clearTimer(h),
+    };
+    const budget = new RequestBudget({ clock: spy, learned: { limit: 60, limitType: 'minute' } });
+    const t = await budget.acquire('start');
+    t.observe({
+      status: 429,
+      headers: { 'retry-after': String(365 * 86_400) },
+      body: { error: 'Rate limit exceeded' },
+    });
+    const day = 86_400_000;
+    assert.ok(budget.pausedForMs() <= day && budget.pausedForMs() > day - 1000, String(budget.pausedForMs()));
+    assert.equal(budget.pausedUntil(), clock.now() + budget.pausedForMs());
+    assert.equal(budget.state().pausedUntil, budget.pausedUntil());
+    let went = false;
+    void budget.acquire('status', { priority: 'batch' }).then(() => {
+      went = true;
+    });
+    await clock.advance(day - 2000);
+    assert.equal(went, false);
+    await clock.advance(3000);
+    assert.equal(went, true, 'it goes once the bounded pause ends');
+    assert.ok(delays.length < 10, `${delays.length} timers: no busy loop`);
+    assert.ok(
+      delays.every(ms => ms <= MAX_TIMER_MS),
+      String(delays),
+    );
+    assert.equal(budget.pausedUntil(), undefined);
+  });
+
+  it('a reset sent in milliseconds is read as such, not as a date 50,000 years away', async () => {
+    const budget = new RequestBudget({ clock });
+    const t = await budget.acquire('status');
+    t.observe({
+      status: 429,
+      headers: { 'x-ratelimit-reset': String(clock.now() + 30_000), 'x-ratelimit-limit': '60' },
+      body: {},
+    });
+    const ms = budget.pausedForMs();
+    assert.ok(ms >= 30_000 && ms <= 30_200, `paused ${ms} ms`);
+  });
+
+  it("times a reset from the answer's Date header when the local clock is 120 s behind (or ahead of) the server", async () => {
+    for (const skew of [120_000, -120_000]) {
+      const budget = new RequestBudget({ clock });
+      const server = clock.now() + skew;
+      const t = await budget.acquire('status');
+      // The server's window ends 60 s from its own now; no Retry-After to go by.
+      t.observe({
+        status: 429,
+        headers: {
+          date: new Date(server).toUTCString(),
+          'x-ratelimit-reset': String(Math.ceil(server / 1000) + 60),
+        },
+        body: { limit: 60, limitType: 'minute' },
+      });
+      const ms = budget.pausedForMs();
+      assert.ok(ms >= 60_000 && ms <= 62_200, `skew ${skew}: paused ${ms} ms, not 60 s ${skew > 0 ? '+' : '-'} 120 s`);
+      await clock.advance(70_000);
+    }
+    // Ordinary answers too: the window ends 30 s after the answer, whatever the local clock says.
+    const budget = new RequestBudget({ clock });
+    const t = await budget.acquire('status');
+    const server = clock.now() + 120_000;
+    t.observe({
+      status: 200,
+      headers: {
+        date: new Date(server).toUTCString(),
+        'x-ratelimit-limit': '60',
+        'x-ratelimit-remaining': '0',
+        'x-ratelimit-reset': String(Math.ceil(server / 1000) + 30),
+      },
+    });
+    const resetIn = (budget.state().resetAt as number) - clock.now();
+    assert.ok(resetIn >= 30_000 && resetIn <= 32_200, `window ends in ${resetIn} ms`);
+  });
+
+  it('remembers a limit the server stated, per key, and the next budget of that key starts at it (no probing, no 429)', async () => {
+    const kept = new Map<string, LearnedLimit>();
+    const store = { get: (id: string) => kept.get(id), set: (id: string, l: LearnedLimit) => void kept.set(id, l) };
+    const first = new BudgetRegistry({ clock }, store).forKey('digest-a');
+    const server = new FakeServer(clock, 60, 60_000, false);
+    await drive(clock, first, server, 80);
+    assert.equal(server.refused, 1);
+    assert.deepEqual([...kept], [['digest-a', { limit: 60, limitType: 'minute' }]]);
+    // A new session: a new registry over the same store.
+    clock = new FakeClock(clock.now() + 3_600_000);
+    const next = new BudgetRegistry({ clock }, store).forKey('digest-a');
+    const s = next.state();
+    assert.deepEqual([s.source, s.limit, s.probing], ['learned', 60, false]);
+    const again = new FakeServer(clock, 60, 60_000, false);
+    await drive(clock, next, again, 200);
+    assert.equal(again.refused, 0, 'no 429: the limit was known');
+    assert.equal(
+      new BudgetRegistry({ clock }, store).forKey('digest-b').state().source,
+      'default',
+      'another key probes',
+    );
+  });
+
+  it('keeps learned limits in a key-value state: the newest 20 keys, nonsense ignored', async () => {
+    const values = new Map<string, unknown>();
+    const state = {
+      get: <T>(k: string) => values.get(k) as T | undefined,
+      update: (k: string, v: unknown) => {
+        values.set(k, v);
+        return Promise.resolve();
+      },
+    };
+    let t = 0;
+    const store = learnedLimitStore(state, { now: () => ++t });
+    for (let i = 0; i < 25; i++) {
+      store.set(`id${i}`, { limit: 60 + i, limitType: 'minute' });
+    }
+    await flush();
+    assert.equal(store.get('id24')?.limit, 84);
+    assert.equal(store.get('id4'), undefined, 'the oldest keys are dropped');
+    assert.equal(Object.keys(values.get(LEARNED_LIMITS_STATE_KEY) as object).length, 20);
+    values.set(LEARNED_LIMITS_STATE_KEY, { a: { limit: 'many' }, b: { limit: 0, limitType: 'minute' }, c: 5 });
+    assert.equal(store.get('a'), undefined);
+    assert.equal(store.get('b'), undefined);
+    assert.equal(store.get('c'), undefined);
   });
 });

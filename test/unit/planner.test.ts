@@ -28,6 +28,20 @@ describe('poll planner', () => {
       assert.equal(m.maxMs, 50_000);
       assert.equal(durationModel([]), undefined);
     });
+    it('one freak duration does not stop polling for hours: capped by the poll timeout, and left out among many', () => {
+      const fiveHours = 5 * 3_600_000;
+      const usual = Array.from({ length: 49 }, (_, i) => 19_000 + (i % 5) * 500);
+      const m = durationModel([...usual, fiveHours]) as DurationModel;
+      assert.equal(m.samples, 49, 'the outlier is left out');
+      assert.ok(m.maxMs <= 21_000 && m.p95Ms <= 21_000, JSON.stringify(m));
+      // Few durations cannot tell an outlier: the poll timeout bounds it (a run never waits longer).
+      const few = durationModel([2000, fiveHours], 50, 300_000) as DurationModel;
+      assert.ok(few.maxMs <= 300_000 && few.p80Ms <= 300_000, JSON.stringify(few));
+      const plan = pickNextPoll([job('a', 0)], () => few, T0, DEFAULT_PLANNER, { budgetShort: true });
+      assert.ok(plan && plan.at - T0 <= 300_000, `first look after ${plan && plan.at - T0} ms`);
+      // Durations close together are all kept.
+      assert.equal(durationModel([2000, 2000, 2000, 2050])?.samples, 4);
+    });
     it('keeps only the most recent samples', () => {
       const old = Array.from({ length: 50 }, () => 60_000);
       const m = durationModel([...old, ...Array.from({ length: 10 }, () => 2000)], 10) as DurationModel;

@@ -110,6 +110,33 @@ describe('stand-in rate limiter', () => {
     assert.equal(again.headers.get('x-ratelimit-remaining'), '1');
   });
 
+  it('with headers "429": ordinary answers carry no X-RateLimit headers, the 429 carries them and its body', async () => {
+    const post = (body: unknown) =>
+      fetch(`${si.url}/__stand-in/config`, { method: 'POST', body: JSON.stringify(body) });
+    assert.equal((await post({ rateLimit: { perMinute: 2, headers: 'some' } })).status, 400);
+    assert.equal((await post({ rateLimit: { perMinute: 2, headers: '429' } })).status, 200);
+    const a = await start(si);
+    assert.equal(a.status, 202);
+    const s = await call(si, 'GET', `/api/steps-async/status/${String(a.body.id)}`);
+    assert.equal(s.status, 200);
+    for (const r of [a, s]) {
+      for (const h of ['limit', 'remaining', 'reset', 'limit-type']) {
+        assert.equal(r.headers.get(`x-ratelimit-${h}`), null, `no x-ratelimit-${h} on a ${r.status}`);
+      }
+    }
+    const refused = await start(si);
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers.get('x-ratelimit-limit'), '2');
+    assert.equal(refused.headers.get('x-ratelimit-remaining'), '0');
+    assert.equal(refused.headers.get('x-ratelimit-limit-type'), 'minute');
+    assert.ok(Number(refused.headers.get('retry-after')) >= 59);
+    assert.equal(refused.body.limit, 2);
+    assert.equal(refused.body.limitType, 'minute');
+    const stats = (await (await fetch(`${si.url}/__stand-in/ratelimit`)).json()) as { headers: string };
+    assert.equal(stats.headers, '429');
+    assert.equal(si.rateLimit().headers, '429');
+  });
+
   it('applies an hour limit beside the minute one and reports the tightest', async () => {
     si.configure({ rateLimit: { perMinute: 10, perHour: 2 } });
     const a = await start(si);

@@ -1,20 +1,36 @@
 /**
  * The request budget: one per API key, shared by every request the window sends for that key — starts,
  * status polls, key checks. DocuTray limits requests per key (per minute, hour or day; status requests
- * count) and does not publish the numbers: they come back on the answers (docutray-api.md §0, §4):
- *   `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (unix s), `X-RateLimit-Limit-Type`,
- *   and on a 429 also `Retry-After` and the body `{limitType, limit, remaining, resetTime, retryAfter}`.
+ * count) and does not publish the numbers. What an answer says of them is read by rateLimit.ts: the
+ * `X-RateLimit-*` headers when the service sends them, and a 429's body `{limitType, limit, remaining,
+ * resetTime, retryAfter}`, whose `limit` is exact.
  *
- * The budget starts from a conservative default (30 requests a minute) until an answer says more, then
- * paces to what the server says:
- *   - a request goes only while the current window has requests left (the server's `remaining`, lowered
- *     by what we sent since), and at most at the window's average rate after a small burst (a token
- *     bucket of `burst` tokens refilled at limit/window): starts and polls are spread, not burst;
- *   - on a 429 it pauses *everything* (every kind, every priority) until the reset, instead of letting
- *     each request back off on its own and hit the limit again;
- *   - waiting requests go in priority order (`interactive` before `batch` before `background`), first
- *     come first served within a priority, so a single run's polls overtake a batch's.
+ * Where the limit comes from (`source`):
+ *   - `server`: ordinary answers carry the headers; the budget follows their count and reset.
+ *   - `learned`: a 429 said the limit (or this key's limit was remembered from an earlier session):
+ *     the budget runs at it and counts its own requests per window. No probing above it: at most one
+ *     429 per key each time the plan changes.
+ *   - `default`: nothing said yet. The budget starts from a conservative default (30 a minute) and
+ *     probes up like a slow start: while requests are wanted and no 429 comes, the limit doubles every
+ *     `probeStepMs` (5 s), until a 429 teaches the real one. Past the most requests the server has
+ *     accepted in one window, requests go one at a time, so the lesson costs a single 429. (A batch paced
+ *     at half the real limit costs the user time on every document; a 429 costs one pause.)
+ *
+ * Pacing: a request goes only while the current window has requests left, and a batch's requests at
+ * most at the window's average rate after a small burst (a token bucket of `burst` tokens refilled at
+ * limit/window), so starts and polls are spread. A person's requests (`interactive`) are not paced,
+ * only counted: a single run keeps its fast poll schedule whenever the window has room, and the last
+ * `interactiveReserve` requests of each window are theirs — batch and background requests may take
+ * them only near the window's end (its last tenth while a person is about, its last quarter otherwise),
+ * when a person would soon have a new window anyway.
+ * On a 429 the budget pauses *everything* until the reset, instead of letting each request back off on
+ * its own and hit the limit again. Waiting requests go in priority order (`interactive` before `batch`
+ * before `background`), first come first served within a priority.
  * `GET /api/usage` is never limited by DocuTray (§0): `usage` requests pass at once and are not counted.
+ *
+ * Bounds: no pause lasts longer than a day (the longest DocuTray window) however far off an answer's
+ * reset; `pausedForMs()` and `pausedUntil()` say how long a pause still lasts, so the client can refuse
+ * a request a person or a batch should not wait that long for. Timers are at most MAX_TIMER_MS long.
  *
  * The clock and timers are injectable (tests drive a fake clock); every wait takes an AbortSignal.
  *
@@ -22,6 +38,11 @@
  * request; `ticket.observe({ status, headers, body })` when its answer arrives, `ticket.abandon()` when
  * none did (a transport failure: the request may have been counted, so it stays spent).
  */
+import type { HeaderSource } from './headers';
+import { MAX_RATE_LIMIT_WAIT_MS, readRateLimit } from './rateLimit';
+import { MAX_TIMER_MS } from './retry';
+
+export type { HeaderSource } from './headers';
 
 export type RequestKind = 'start' | 'status' | 'check' | 'usage';
 export type BudgetPriority = 'interactive' | 'batch' | 'background';
@@ -35,7 +56,7 @@ export interface BudgetClock {
 export const SYSTEM_CLOCK: BudgetClock = {
   now: () => Date.now(),
   setTimer: (fn, ms) => {
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(fn, Math.min(ms, MAX_TIMER_MS));
     // A pending budget timer must not keep a process (a test, a CLI) alive on its own.
     (t as { unref?: () => void }).unref?.();
     return t;
@@ -51,35 +72,47 @@ export const WINDOW_MS: Readonly<Record<string, number>> = {
   day: 86_400_000,
 };
 
+/** A limit the server stated, worth remembering for the key (never the key itself). */
+export interface LearnedLimit {
+  limit: number;
+  limitType: string;
+}
+
 export interface BudgetOptions {
   /** Requests per window assumed until the server says (default 30). */
   defaultLimit?: number;
   /** Window assumed until the server says (default `minute`). */
   defaultLimitType?: string;
-  /** Requests that may go back to back before pacing starts; default limit/4, between 1 and 15. */
+  /** Batch requests that may go back to back before pacing starts; default limit/4, between 1 and 15. */
   burst?: number;
   /**
-   * Added to the server's reset instant before a new window is trusted. An integer `X-RateLimit-Reset`
-   * may be rounded down by up to a second, so it gets `integerResetMarginMs` (default 1000) on top.
+   * Added to the server's reset instant before a new window is trusted. An integer reset may be
+   * rounded by up to a second, so it gets `integerResetMarginMs` (default 1000) on top; a window the
+   * budget guessed itself (its first request plus the window) gets `guessedWindowMarginMs` (1000).
    */
   resetMarginMs?: number;
   integerResetMarginMs?: number;
+  guessedWindowMarginMs?: number;
   /** Pause after a 429 that says nothing about when to come back (default 5 s, doubling, up to a window). */
   fallbackPauseMs?: number;
   /** Before the first answer, one request at a time — for at most this long (default 2 s). */
   firstAnswerWaitMs?: number;
   /** Window lengths per limit type (a benchmark that scales time passes scaled ones). */
   windowMsByType?: Record<string, number>;
-  /**
-   * What to do when answers carry no `X-RateLimit-*` headers at all: keep pacing to the default
-   * (`default`, conservative) or stop pacing until a 429 teaches the limit (`unlimited`).
-   */
-  unadvertised?: 'default' | 'unlimited';
+  /** While nothing says the limit: double it every this long while requests are wanted (default 5 s; 0 = never). */
+  probeStepMs?: number;
+  /** Probing stops here (default 100 × the default limit). */
+  probeCeiling?: number;
+  /** Requests per window kept for a person's requests (default limit/6, at most 10). */
+  interactiveReserve?: number;
+  /** The longest pause a 429 can cause (default a day). */
+  maxPauseMs?: number;
+  /** A limit learned for this key before (in an earlier session): start at it instead of probing. */
+  learned?: LearnedLimit;
+  /** Called when the server states a limit different from the one known, to remember it. */
+  onLearned?: (limit: LearnedLimit) => void;
   clock?: BudgetClock;
 }
-
-/** Headers as fetch gives them, or a plain record (lower-case names). */
-export type HeaderSource = { get(name: string): string | null } | Record<string, string | undefined>;
 
 export interface Observation {
   status: number;
@@ -102,13 +135,17 @@ export interface AcquireOptions {
 }
 
 export interface BudgetState {
-  /** Requests per window; `source` says whether the server said so. */
+  /** Requests per window; `source` says where the figure comes from (see the top of this file). */
   limit: number;
   limitType: string;
   windowMs: number;
-  source: 'default' | 'server' | 'unlimited';
+  source: 'default' | 'learned' | 'server';
+  /** Still probing up from the default. */
+  probing: boolean;
   /** Requests we may still send in the current window (our estimate). */
   remaining: number;
+  /** Requests of each window kept for a person's requests. */
+  interactiveReserve: number;
   /** When the current window ends (ms epoch), when known. */
   resetAt?: number;
   /** Nothing goes before this instant (after a 429). */
@@ -121,6 +158,14 @@ export interface BudgetState {
 }
 
 const PRIORITY_RANK: Record<BudgetPriority, number> = { interactive: 0, batch: 1, background: 2 };
+
+/**
+ * Batch requests may spend the interactive reserve in this last fraction of a window: the last tenth
+ * while a person has been using the key (an interactive request within a window), else the last
+ * quarter — as early as a batch paced at the window's rate (after its burst of a quarter) would want
+ * it, so a batch alone loses nothing to the reserve.
+ */
+const RESERVE_RELEASE_FRACTION = { personActive: 0.1, personAway: 0.25 };
 
 interface Waiter {
   rank: number;
@@ -135,10 +180,10 @@ interface Waiter {
 
 export class RequestBudget {
   private readonly clock: BudgetClock;
-  private readonly opts: Required<Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType'>> & {
-    burst?: number;
-    windowMsByType: Record<string, number>;
-  };
+  private readonly opts: Required<
+    Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType' | 'interactiveReserve' | 'learned' | 'onLearned'>
+  > &
+    Pick<BudgetOptions, 'burst' | 'interactiveReserve' | 'onLearned'> & { windowMsByType: Record<string, number> };
   private limit: number;
   private limitType: string;
   private windowMs: number;
@@ -147,17 +192,27 @@ export class RequestBudget {
   private windowEnd: number | undefined;
   /** True when windowEnd came from the server's reset, false when it is our guess. */
   private windowFromServer = false;
+  /** Requests granted, and answered without a 429, in the current window. */
+  private sentInWindow = 0;
+  private acceptedInWindow = 0;
+  /** Probing: the most requests the server accepted in one window (the default counts as accepted). */
+  private safe: number;
+  private lastProbeAt: number;
+  /** Probing: since the last step, a request had to wait for the pace or the window. */
+  private probeDemand = false;
   private tokens: number;
   private lastRefill: number;
-  private pausedUntil = 0;
+  private pauseEnd = 0;
   private consecutive429 = 0;
   private inFlight = 0;
   private granted = 0;
   private rateLimited = 0;
-  private sawHeaders = false;
   /** An answer (any) has arrived: until then one request at a time. */
   private answered = false;
   private firstGrantAt: number | undefined;
+  /** When a person's (interactive) request last went. */
+  private lastPersonAt: number | undefined;
+  private remembered: LearnedLimit | undefined;
   private queue: Waiter[] = [];
   private grantListeners: (() => void)[] = [];
   private seq = 0;
@@ -166,23 +221,44 @@ export class RequestBudget {
 
   constructor(opts: BudgetOptions = {}) {
     this.clock = opts.clock ?? SYSTEM_CLOCK;
+    const defaultLimit = Math.max(1, opts.defaultLimit ?? 30);
     this.opts = {
-      defaultLimit: opts.defaultLimit ?? 30,
+      defaultLimit,
       defaultLimitType: opts.defaultLimitType ?? 'minute',
       burst: opts.burst,
       resetMarginMs: opts.resetMarginMs ?? 100,
       integerResetMarginMs: opts.integerResetMarginMs ?? 1000,
+      guessedWindowMarginMs: opts.guessedWindowMarginMs ?? 1000,
       fallbackPauseMs: opts.fallbackPauseMs ?? 5000,
       firstAnswerWaitMs: opts.firstAnswerWaitMs ?? 2000,
       windowMsByType: { ...WINDOW_MS, ...opts.windowMsByType },
-      unadvertised: opts.unadvertised ?? 'default',
+      probeStepMs: opts.probeStepMs ?? 5000,
+      probeCeiling: opts.probeCeiling ?? defaultLimit * 100,
+      interactiveReserve: opts.interactiveReserve,
+      maxPauseMs: Math.min(opts.maxPauseMs ?? MAX_RATE_LIMIT_WAIT_MS, MAX_RATE_LIMIT_WAIT_MS),
+      onLearned: opts.onLearned,
     };
-    this.limit = Math.max(1, this.opts.defaultLimit);
+    this.limit = defaultLimit;
     this.limitType = this.opts.defaultLimitType;
+    const learned = opts.learned;
+    if (
+      learned &&
+      Number.isFinite(learned.limit) &&
+      learned.limit >= 1 &&
+      typeof learned.limitType === 'string' &&
+      learned.limitType in this.opts.windowMsByType
+    ) {
+      this.limit = learned.limit;
+      this.limitType = learned.limitType;
+      this.source = 'learned';
+      this.remembered = { limit: learned.limit, limitType: learned.limitType };
+    }
     this.windowMs = this.windowFor(this.limitType);
     this.remaining = this.limit;
+    this.safe = defaultLimit;
     this.tokens = this.burst;
     this.lastRefill = this.clock.now();
+    this.lastProbeAt = this.lastRefill;
   }
 
   /** Waits for a request of this kind to be allowed, and counts it. Rejects with the signal's reason. */
@@ -207,20 +283,26 @@ export class RequestBudget {
     return new Promise(resolve => this.grantListeners.push(resolve));
   }
 
-  /** Milliseconds left of the pause a 429 started (0 = not paused). */
+  /** Milliseconds left of the pause a 429 started (0 = not paused); never more than a day. */
   pausedForMs(): number {
-    return Math.max(0, this.pausedUntil - this.clock.now());
+    return Math.max(0, this.pauseEnd - this.clock.now());
   }
 
-  /** Milliseconds until a request at the front of the queue could go (0 = now). */
+  /** When the pause a 429 started ends (local ms epoch, as the budget's clock reads), or undefined when not paused. */
+  pausedUntil(): number | undefined {
+    return this.pauseEnd > this.clock.now() ? this.pauseEnd : undefined;
+  }
+
+  /** Milliseconds until a request at the front of the queue could go (0 = now; Infinity = after an answer). */
   delayUntilAvailable(): number {
-    this.refresh(this.clock.now());
-    return this.blockedFor(this.clock.now());
+    const now = this.clock.now();
+    this.refresh(now);
+    return this.blockedFor(now, this.queue[0]?.rank ?? PRIORITY_RANK.interactive);
   }
 
   /** Average requests per millisecond the current limit allows (for planning and estimates). */
   get ratePerMs(): number {
-    return this.source === 'unlimited' ? Infinity : this.limit / this.windowMs;
+    return this.limit / this.windowMs;
   }
 
   state(): BudgetState {
@@ -231,9 +313,11 @@ export class RequestBudget {
       limitType: this.limitType,
       windowMs: this.windowMs,
       source: this.source,
+      probing: this.probing,
       remaining: Math.max(0, Math.floor(this.remaining)),
+      interactiveReserve: this.reserve,
       resetAt: this.windowEnd,
-      pausedUntil: this.pausedUntil > now ? this.pausedUntil : undefined,
+      pausedUntil: this.pausedUntil(),
       inFlight: this.inFlight,
       waiting: this.queue.filter(w => !w.peek).length,
       granted: this.granted,
@@ -243,11 +327,20 @@ export class RequestBudget {
 
   /** Learns from an answer that did not come through a ticket (another component's request for the same key). */
   observe(answer: Observation): void {
-    this.learn(answer);
+    this.learn(answer, false);
   }
 
   private get burst(): number {
     return Math.max(1, this.opts.burst ?? Math.min(15, Math.max(1, Math.round(this.limit / 4))));
+  }
+
+  private get reserve(): number {
+    const r = this.opts.interactiveReserve ?? Math.min(10, Math.floor(this.limit / 6));
+    return Math.max(0, Math.min(r, this.limit - 1));
+  }
+
+  private get probing(): boolean {
+    return this.source === 'default' && this.opts.probeStepMs > 0;
   }
 
   private windowFor(type: string): number {
@@ -289,26 +382,41 @@ export class RequestBudget {
   }
 
   private refresh(now: number): void {
-    if (this.source !== 'unlimited') {
-      const elapsed = Math.max(0, now - this.lastRefill);
-      this.tokens = Math.min(this.burst, this.tokens + elapsed * (this.limit / this.windowMs));
-    }
+    const elapsed = Math.max(0, now - this.lastRefill);
+    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.ratePerMs);
     this.lastRefill = now;
     if (this.windowEnd !== undefined && now >= this.windowEnd) {
       // A new window: the full limit again, until an answer says otherwise.
       this.remaining = this.limit;
       this.windowEnd = undefined;
       this.windowFromServer = false;
+      this.sentInWindow = 0;
+      this.acceptedInWindow = 0;
     }
+    this.probeStep(now);
   }
 
-  /** How long the head of the queue must wait; 0 when a request may go now. */
-  private blockedFor(now: number): number {
-    if (this.pausedUntil > now) {
-      return this.pausedUntil - now;
+  /** Probing: doubles the limit once per step, when the step wanted more than the pace gave. */
+  private probeStep(now: number): void {
+    if (!this.probing || now - this.lastProbeAt < this.opts.probeStepMs) {
+      return;
     }
-    if (this.source === 'unlimited') {
-      return 0;
+    if ((this.probeDemand || this.sentInWindow * 2 >= this.limit) && this.limit < this.opts.probeCeiling) {
+      const grown = Math.min(this.opts.probeCeiling, this.limit * 2);
+      this.remaining += grown - this.limit;
+      this.limit = grown;
+    }
+    this.lastProbeAt = now;
+    this.probeDemand = false;
+  }
+
+  /**
+   * How long a request at this priority rank must wait: 0 when it may go now, Infinity until an answer
+   * arrives (it will pump the queue).
+   */
+  private blockedFor(now: number, rank: number): number {
+    if (this.pauseEnd > now) {
+      return this.pauseEnd - now;
     }
     if (!this.answered && this.inFlight > 0 && this.firstGrantAt !== undefined) {
       // Knowing nothing yet: one request at a time until an answer says what the limit is — but not
@@ -318,46 +426,83 @@ export class RequestBudget {
         return until - now;
       }
     }
-    if (this.remaining < 1) {
-      // Spent for this window: wait for its end (or, not knowing it, for a whole window).
-      return Math.max(1, (this.windowEnd ?? now + this.windowMs) - now);
+    const person = rank === PRIORITY_RANK.interactive;
+    const releaseAt = this.reserveReleaseAt(now);
+    const reserve = person || now >= releaseAt ? 0 : this.reserve;
+    if (this.remaining - reserve < 1) {
+      // Spent for this window (or down to the reserve): wait for its end (not knowing it, a whole window),
+      // or for the reserve's release; while probing, no longer than the next step, which may add room.
+      let until = Math.min(this.windowEnd ?? now + this.windowMs, this.remaining >= 1 ? releaseAt : Infinity);
+      if (this.probing) {
+        this.probeDemand = true;
+        until = Math.min(until, this.lastProbeAt + this.opts.probeStepMs);
+      }
+      return Math.max(1, until - now);
     }
-    if (this.tokens < 1) {
-      return Math.max(1, Math.ceil((1 - this.tokens) / (this.limit / this.windowMs)));
+    if (this.probing && this.sentInWindow >= this.safe && this.inFlight > 0) {
+      // Past the most the server has accepted in a window: one at a time, so a refusal is a single 429.
+      return Infinity;
+    }
+    if (!person && this.tokens < 1) {
+      if (this.probing) {
+        this.probeDemand = true;
+      }
+      return Math.max(1, Math.ceil((1 - this.tokens) / this.ratePerMs));
     }
     return 0;
+  }
+
+  /** When batch requests may spend this window's interactive reserve. */
+  private reserveReleaseAt(now: number): number {
+    if (this.windowEnd === undefined) {
+      return Infinity;
+    }
+    const personActive = this.lastPersonAt !== undefined && now - this.lastPersonAt < this.windowMs;
+    return (
+      this.windowEnd -
+      this.windowMs * (personActive ? RESERVE_RELEASE_FRACTION.personActive : RESERVE_RELEASE_FRACTION.personAway)
+    );
   }
 
   private pump(): void {
     const now = this.clock.now();
     this.refresh(now);
     while (this.queue.length) {
-      const wait = this.blockedFor(now);
+      const head = this.queue[0];
+      const wait = this.blockedFor(now, head.rank);
       if (wait > 0) {
-        this.schedule(now + wait);
+        if (Number.isFinite(wait)) {
+          this.schedule(now + wait);
+        } else {
+          this.unschedule();
+        }
         return;
       }
-      const waiter = this.queue.shift() as Waiter;
-      waiter.cleanup();
-      if (waiter.peek) {
-        waiter.resolve(undefined);
+      this.queue.shift();
+      head.cleanup();
+      if (head.peek) {
+        head.resolve(undefined);
         // A peek takes nothing, but lets the peeker act before the next waiter is served.
         continue;
       }
       this.take(now);
-      waiter.resolve(this.ticket(waiter.kind, true));
+      if (head.rank === PRIORITY_RANK.interactive) {
+        this.lastPersonAt = now;
+      }
+      head.resolve(this.ticket(head.kind, true));
     }
     this.unschedule();
   }
 
   private take(now: number): void {
-    if (this.windowEnd === undefined && this.source !== 'unlimited') {
-      this.windowEnd = now + this.windowMs;
+    if (this.windowEnd === undefined) {
+      this.windowEnd = now + this.windowMs + this.opts.guessedWindowMarginMs;
+      this.windowFromServer = false;
     }
-    if (this.source !== 'unlimited') {
-      this.tokens -= 1;
-    }
+    // A person's request is not paced but still spends the pace: the batch waits for it.
+    this.tokens = Math.max(-this.burst, this.tokens - 1);
     this.remaining -= 1;
+    this.sentInWindow++;
     this.inFlight++;
     this.granted++;
     this.firstGrantAt ??= now;
@@ -386,7 +531,7 @@ export class RequestBudget {
       kind,
       observe: answer => {
         if (finish()) {
-          this.learn(answer);
+          this.learn(answer, counted);
         }
       },
       abandon: () => {
@@ -397,90 +542,104 @@ export class RequestBudget {
     };
   }
 
-  private learn(answer: Observation): void {
+  /** `counted`: the request was one of this budget's grants (not a usage request, nor another's). */
+  private learn(answer: Observation, counted: boolean): void {
     this.answered = true;
     const now = this.clock.now();
     this.refresh(now);
-    const h = readHeaders(answer.headers);
-    const body = answer.status === 429 && isObject(answer.body) ? answer.body : {};
-    const limit = h.limit ?? num(body.limit);
-    const limitType = h.limitType ?? (typeof body.limitType === 'string' ? body.limitType : undefined);
-    const remaining = h.remaining ?? num(body.remaining);
-    const reset = h.reset ?? num(body.resetTime);
-    const retryAfterMs =
-      h.retryAfterMs ?? (num(body.retryAfter) !== undefined ? (num(body.retryAfter) as number) * 1000 : undefined);
-    const advertised = limit !== undefined || remaining !== undefined || reset !== undefined;
-    if (advertised) {
-      this.sawHeaders = true;
-      if (this.source !== 'server') {
-        this.source = 'server';
+    const r = readRateLimit(answer, now);
+    const refused = answer.status === 429;
+    if (r.headers && !refused) {
+      this.source = 'server';
+    }
+    if (r.limitType) {
+      this.limitType = r.limitType;
+      this.windowMs = this.windowFor(r.limitType);
+    }
+    if (r.limit !== undefined) {
+      this.limit = r.limit;
+      if (this.source === 'default') {
+        this.source = 'learned';
       }
-    } else if (
-      answer.status !== 429 &&
-      !this.sawHeaders &&
-      this.opts.unadvertised === 'unlimited' &&
-      this.source === 'default'
-    ) {
-      this.source = 'unlimited';
-    }
-    if (limitType) {
-      this.limitType = limitType;
-      this.windowMs = this.windowFor(limitType);
-    }
-    if (limit !== undefined && limit >= 1) {
-      this.limit = limit;
+      this.remember();
     }
     const resetAt =
-      reset === undefined
+      r.resetAt === undefined
         ? undefined
-        : reset * 1000 + this.opts.resetMarginMs + (Number.isInteger(reset) ? this.opts.integerResetMarginMs : 0);
-    if (resetAt !== undefined && remaining !== undefined && answer.status !== 429) {
+        : r.resetAt + this.opts.resetMarginMs + (r.resetRounded ? this.opts.integerResetMarginMs : 0);
+    if (counted && !refused && answer.status < 500) {
+      this.acceptedInWindow++;
+      this.safe = Math.max(this.safe, this.acceptedInWindow);
+    }
+    if (resetAt !== undefined && r.remaining !== undefined && !refused) {
       if (
         this.windowEnd === undefined ||
         !this.windowFromServer ||
         resetAt > this.windowEnd + this.opts.integerResetMarginMs
       ) {
-        // A window newer than the one we counted in: trust its count, minus our requests still in the air.
-        // (or than our own guess of it, whose count the server's includes).
+        // A window newer than the one we counted in (or than our own guess of it, whose count the
+        // server's includes): trust its count, minus our requests still in the air.
         this.windowEnd = resetAt;
         this.windowFromServer = true;
-        this.remaining = Math.min(remaining - this.inFlight, this.limit);
+        this.remaining = Math.min(r.remaining - this.inFlight, this.limit);
       } else if (resetAt >= this.windowEnd - this.opts.integerResetMarginMs - 1000) {
         // The same window: another window or tool may share the key, so take the lower count.
-        this.remaining = Math.min(this.remaining, remaining - this.inFlight);
+        this.remaining = Math.min(this.remaining, r.remaining - this.inFlight);
       }
       // An answer from an older window (arriving late) says nothing about this one.
-    } else if (remaining !== undefined && answer.status !== 429) {
-      this.remaining = Math.min(this.remaining, remaining - this.inFlight);
+    } else if (r.remaining !== undefined && !refused) {
+      this.remaining = Math.min(this.remaining, r.remaining - this.inFlight);
     }
-    if (answer.status === 429) {
-      this.rateLimited++;
-      this.consecutive429++;
-      const fromRetryAfter = retryAfterMs !== undefined ? now + retryAfterMs + this.opts.resetMarginMs : undefined;
-      // Retry-After is relative (immune to clock skew) but whole seconds, rounded up; the reset is
-      // absolute and may be finer. Take the reset when the two agree (within the rounding).
-      const agree =
-        resetAt !== undefined &&
-        fromRetryAfter !== undefined &&
-        resetAt <= fromRetryAfter &&
-        fromRetryAfter - resetAt <= 1000 + this.opts.integerResetMarginMs;
-      const until =
-        (agree ? resetAt : fromRetryAfter) ??
-        resetAt ??
-        now + Math.min(this.opts.fallbackPauseMs * 2 ** (this.consecutive429 - 1), this.windowMs);
-      this.pausedUntil = Math.max(this.pausedUntil, until);
-      this.remaining = 0;
-      // The server says when its window ends: our own guess of it no longer counts.
-      this.windowEnd = this.pausedUntil;
-      this.windowFromServer = true;
-      this.tokens = 0;
-      if (this.source === 'unlimited') {
-        this.source = advertised ? 'server' : 'default';
-      }
+    if (refused) {
+      this.refusedUntil(now, r.retryAfterMs, resetAt, r.limit !== undefined);
     } else if (answer.status >= 200 && answer.status < 500) {
       this.consecutive429 = 0;
     }
     this.pump();
+  }
+
+  /** A 429: pause every request until the reset, and stop probing. */
+  private refusedUntil(
+    now: number,
+    retryAfterMs: number | undefined,
+    resetAt: number | undefined,
+    told: boolean,
+  ): void {
+    this.rateLimited++;
+    this.consecutive429++;
+    const fromRetryAfter = retryAfterMs !== undefined ? now + retryAfterMs + this.opts.resetMarginMs : undefined;
+    // Retry-After is relative but whole seconds, rounded up; the reset may be finer. Take the reset
+    // when the two agree (within the rounding).
+    const agree =
+      resetAt !== undefined &&
+      fromRetryAfter !== undefined &&
+      resetAt <= fromRetryAfter &&
+      fromRetryAfter - resetAt <= 1000 + this.opts.integerResetMarginMs;
+    const until =
+      (agree ? resetAt : fromRetryAfter) ??
+      resetAt ??
+      now + Math.min(this.opts.fallbackPauseMs * 2 ** Math.min(this.consecutive429 - 1, 20), this.windowMs);
+    this.pauseEnd = Math.min(Math.max(this.pauseEnd, until), now + this.opts.maxPauseMs);
+    this.remaining = 0;
+    // The server says when its window ends: our own guess of it no longer counts.
+    this.windowEnd = this.pauseEnd;
+    this.windowFromServer = true;
+    this.tokens = 0;
+    if (this.source === 'default' && !told) {
+      // Refused without a figure: what this window took is the best guess of the limit (not remembered).
+      this.limit = Math.max(1, this.acceptedInWindow || Math.floor(this.limit / 2));
+      this.source = 'learned';
+    }
+  }
+
+  /** Tells `onLearned` about a limit the server stated, once per change. */
+  private remember(): void {
+    const known = this.remembered;
+    if (known && known.limit === this.limit && known.limitType === this.limitType) {
+      return;
+    }
+    this.remembered = { limit: this.limit, limitType: this.limitType };
+    this.opts.onLearned?.({ ...this.remembered });
   }
 
   private schedule(at: number): void {
@@ -495,7 +654,8 @@ export class RequestBudget {
         this.timerAt = Infinity;
         this.pump();
       },
-      Math.max(0, at - this.clock.now()),
+      // A far instant takes several timers: a longer one would fire at once.
+      Math.min(MAX_TIMER_MS, Math.max(0, at - this.clock.now())),
     );
   }
 
@@ -508,16 +668,34 @@ export class RequestBudget {
   }
 }
 
-/** One budget per API key (the window's runs share it). Keys are held as given and never printed. */
+/** Where learned limits are kept between sessions, by an id that is a digest (never the key). */
+export interface LearnedLimitStore {
+  get(id: string): LearnedLimit | undefined;
+  set(id: string, limit: LearnedLimit): void;
+}
+
+/**
+ * One budget per API key (the window's runs share it), by an id the caller derives from the key
+ * (a digest): the registry never sees the key. With a store, each budget starts from the limit
+ * learned for its id before, and what it learns is kept there.
+ */
 export class BudgetRegistry {
   private readonly budgets = new Map<string, RequestBudget>();
-  constructor(private readonly opts: BudgetOptions = {}) {}
+  constructor(
+    private readonly opts: BudgetOptions = {},
+    private readonly store?: LearnedLimitStore,
+  ) {}
 
-  forKey(apiKey: string): RequestBudget {
-    let b = this.budgets.get(apiKey);
+  forKey(id: string): RequestBudget {
+    let b = this.budgets.get(id);
     if (!b) {
-      b = new RequestBudget(this.opts);
-      this.budgets.set(apiKey, b);
+      const store = this.store;
+      b = new RequestBudget({
+        ...this.opts,
+        learned: store?.get(id) ?? this.opts.learned,
+        onLearned: store ? l => store.set(id, l) : this.opts.onLearned,
+      });
+      this.budgets.set(id, b);
     }
     return b;
   }
@@ -525,49 +703,4 @@ export class BudgetRegistry {
   clear(): void {
     this.budgets.clear();
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function num(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
-
-function header(h: HeaderSource | undefined, name: string): string | undefined {
-  if (!h) {
-    return undefined;
-  }
-  if (typeof (h as { get?: unknown }).get === 'function') {
-    return (h as { get(n: string): string | null }).get(name) ?? undefined;
-  }
-  const rec = h as Record<string, string | undefined>;
-  const key = Object.keys(rec).find(k => k.toLowerCase() === name);
-  return key === undefined ? undefined : rec[key];
-}
-
-/** `X-RateLimit-*` and `Retry-After` (seconds or an HTTP date) from an answer's headers. */
-export function readHeaders(
-  h: HeaderSource | undefined,
-  now = Date.now(),
-): { limit?: number; remaining?: number; reset?: number; limitType?: string; retryAfterMs?: number } {
-  const ra = header(h, 'retry-after')?.trim();
-  let retryAfterMs: number | undefined;
-  if (ra) {
-    if (/^\d+(\.\d+)?$/.test(ra)) {
-      retryAfterMs = Number(ra) * 1000;
-    } else if (/^[A-Za-z]{3},? /.test(ra) && !Number.isNaN(Date.parse(ra))) {
-      retryAfterMs = Math.max(0, Date.parse(ra) - now);
-    }
-  }
-  const type = header(h, 'x-ratelimit-limit-type')?.trim().toLowerCase();
-  return {
-    limit: num(header(h, 'x-ratelimit-limit')),
-    remaining: num(header(h, 'x-ratelimit-remaining')),
-    reset: num(header(h, 'x-ratelimit-reset')),
-    limitType: type || undefined,
-    retryAfterMs,
-  };
 }

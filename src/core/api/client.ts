@@ -31,7 +31,6 @@ import {
   PayloadTooLargeError,
   PermissionError,
   RateLimitError,
-  RateLimitInfo,
   ResponseTooLargeError,
   ServerError,
   StartNotInitiatedError,
@@ -44,9 +43,11 @@ import {
 import { normalizeExecution } from './execution';
 import type { Execution, StartedExecution } from './types';
 import { Usage, parseUsage, usageQuery } from './usage';
+import { rateLimitInfo } from './rateLimit';
 import {
   CONNECT_ONLY_CODES,
   DEFAULT_RETRY,
+  MAX_BATCH_PAUSE_MS,
   NOT_SENT_CODES,
   RetryPolicy,
   backoffDelay,
@@ -73,6 +74,11 @@ export interface ClientOptions {
   /** For a start: the whole upload and its answer (default 15 min). */
   uploadTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * The longest rate-limit pause a batch's (or background) request waits through (default 1 h,
+   * MAX_BATCH_PAUSE_MS); a person's request waits at most `retry.maxRetryAfterMs`.
+   */
+  maxBatchPauseMs?: number;
   /** Answers larger than this are not read (default {@link DEFAULT_MAX_RESPONSE_BYTES}). */
   maxResponseBytes?: number;
   /** One line per request: method, path, status, request id, time. Never the key or the document. */
@@ -234,6 +240,19 @@ export class DocuTrayClient {
     return this.waitForCompletion(started.id, { ...opts, startedAt });
   }
 
+  /**
+   * True when a rate-limit wait is longer than this request should sit through: a person's request
+   * then gives up with the 429 (a start was refused, so nothing can have started) after a minute's
+   * worth; a batch's after an hour's, and the batch pauses, saying when it resumes.
+   */
+  private outlasts(spec: Pick<RequestSpec, 'priority' | 'kind'>, waitMs: number | undefined): boolean {
+    if (spec.kind === 'usage' || waitMs === undefined) {
+      return false; // usage requests are outside the budget: never paused
+    }
+    const interactive = (spec.priority ?? 'interactive') === 'interactive';
+    return waitMs > (interactive ? this.retry.maxRetryAfterMs : (this.opts.maxBatchPauseMs ?? MAX_BATCH_PAUSE_MS));
+  }
+
   private get requestTimeout(): number {
     return this.opts.requestTimeoutMs ?? 60_000;
   }
@@ -302,7 +321,7 @@ export class DocuTrayClient {
       e instanceof RateLimitError && e.info.retryAfterSeconds !== undefined
         ? e.info.retryAfterSeconds * 1000
         : (e as { retryAfterMs?: number }).retryAfterMs;
-    if (e instanceof RateLimitError && this.opts.budget && !outlasts(spec, retryAfterMs, this.retry.maxRetryAfterMs)) {
+    if (e instanceof RateLimitError && this.opts.budget && !this.outlasts(spec, retryAfterMs)) {
       // BUDGET HOOK: the budget saw the 429 and holds every request of the key until the reset.
       return 0;
     }
@@ -321,8 +340,9 @@ export class DocuTrayClient {
     const budget = typeof this.opts.budget === 'function' ? this.opts.budget(key) : this.opts.budget;
     if (budget) {
       const pausedMs = budget.pausedForMs();
-      if (outlasts(spec, pausedMs, this.retry.maxRetryAfterMs)) {
-        // A person waits on this: say when to try again rather than sit through a long pause. Nothing is sent.
+      if (this.outlasts(spec, pausedMs)) {
+        // Longer than this request should wait (a person's: a minute; a batch's: an hour): say when
+        // to try again rather than sit through the pause. Nothing is sent.
         throw new RateLimitError({ retryAfterSeconds: Math.ceil(pausedMs / 1000) });
       }
       try {
@@ -417,7 +437,7 @@ export class DocuTrayClient {
       }
       return { status: response.status, body: parsed.json, requestId };
     }
-    const err = this.httpError(spec, response, parsed, requestId, key);
+    const err = this.httpError(spec, response, parsed, requestId, key, Date.now());
     if (!spec.idempotent && response.status === 500 && isNotInitiated(err.serverMessage)) {
       // DocuTray's own answer when it could not create the execution (its API reference): nothing started.
       throw new StartNotInitiatedError({ status: 500, requestId, serverMessage: err.serverMessage });
@@ -476,6 +496,7 @@ export class DocuTrayClient {
     parsed: ParsedBody,
     requestId: string | undefined,
     key: string,
+    receivedAt: number,
   ): DocuTrayError {
     const status = response.status;
     const body = (parsed.json ?? {}) as Record<string, unknown>;
@@ -518,7 +539,7 @@ export class DocuTrayClient {
       case 413:
         return new PayloadTooLargeError(MAX_UPLOAD_BYTES, spec.body?.documentBytes, d);
       case 429:
-        return new RateLimitError(rateLimitInfo(response.headers, body), d);
+        return new RateLimitError(rateLimitInfo({ status, headers: response.headers, body }, receivedAt), d);
     }
     if (status >= 500) {
       const err = new ServerError(d);
@@ -637,39 +658,7 @@ function extractErrors(body: Record<string, unknown>): string[] {
   );
 }
 
-function rateLimitInfo(headers: Headers, body: Record<string, unknown>): RateLimitInfo {
-  const num = (v: unknown) => {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-    return Number.isFinite(n) ? n : undefined;
-  };
-  const headerRetry = parseRetryAfter(headers.get('retry-after'));
-  const bodyRetry = num(body.retryAfter);
-  return {
-    retryAfterSeconds: headerRetry !== undefined ? headerRetry / 1000 : bodyRetry,
-    limitType:
-      headers.get('x-ratelimit-limit-type') ?? (typeof body.limitType === 'string' ? body.limitType : undefined),
-    limit: num(headers.get('x-ratelimit-limit')) ?? num(body.limit),
-    remaining: num(headers.get('x-ratelimit-remaining')) ?? num(body.remaining),
-    resetAt: num(headers.get('x-ratelimit-reset')) ?? num(body.resetTime),
-  };
-}
-
 /** A server that echoes the request must not make us show the key. */
 function redact(text: string | undefined, key: string): string | undefined {
   return text === undefined ? undefined : text.split(key).join('***');
-}
-
-/**
- * True when a wait for the rate limit is longer than a person should sit through: an interactive
- * request then gives up with the 429 (a start was refused, so nothing can have started); a batch's
- * requests wait for the reset, however long.
- */
-function outlasts(spec: Pick<RequestSpec, 'priority' | 'kind'>, waitMs: number | undefined, maxMs: number): boolean {
-  // Usage requests are outside the budget: never paused.
-  return (
-    spec.kind !== 'usage' &&
-    (spec.priority ?? 'interactive') === 'interactive' &&
-    waitMs !== undefined &&
-    waitMs > maxMs
-  );
 }

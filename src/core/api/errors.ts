@@ -4,6 +4,7 @@
  * status, the server's request id and the server's own (key-free) message travel with them.
  */
 import type { Execution, ExecutionErrorInfo } from './types';
+import { num } from '../json/fields';
 
 export type DocuTrayErrorKind =
   | 'authentication'
@@ -210,11 +211,6 @@ export interface RefusedRequest {
   requestContentType?: string;
   /** The document URL of a URL start. */
   url?: string;
-}
-
-function num(v: unknown): number | undefined {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  return Number.isFinite(n) ? n : undefined;
 }
 
 /**

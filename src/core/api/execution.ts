@@ -5,6 +5,7 @@
  * or an object. Everything else is kept in `raw`.
  */
 import { InvalidResponseError } from './errors';
+import { type Json, isObject } from '../json/fields';
 import type { Execution, ExecutionErrorInfo } from './types';
 
 /**
@@ -40,12 +41,6 @@ export function canonicalStatus(status: string): string {
 export function isTerminal(status: string): boolean {
   const kind = statusKind(status);
   return kind === 'succeeded' || kind === 'failed';
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function str(...values: unknown[]): string | undefined {

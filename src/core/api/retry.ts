@@ -8,7 +8,10 @@ export interface RetryPolicy {
   maxRetries: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** Longest Retry-After we are willing to sleep through before giving up with the error instead. */
+  /**
+   * Longest Retry-After (or rate-limit pause) a request a person waits on sits through before giving
+   * up with the error, which says when to try again.
+   */
   maxRetryAfterMs: number;
 }
 
@@ -18,6 +21,18 @@ export const DEFAULT_RETRY: RetryPolicy = {
   maxDelayMs: 8000,
   maxRetryAfterMs: 60_000,
 };
+
+/**
+ * The longest rate-limit pause a batch's request waits through (1 h): past it, the request gives up
+ * with the 429 before anything is sent, and the batch pauses, saying when it may resume.
+ */
+export const MAX_BATCH_PAUSE_MS = 3_600_000;
+
+/**
+ * The longest delay a timer takes: Node and browsers fire a longer one at once (2^31 − 1 ms is about
+ * 24.8 days), which turns a long wait into a busy loop. Longer waits are made of several timers.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
@@ -111,14 +126,27 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(signal.reason);
       return;
     }
+    const end = Date.now() + Math.max(0, ms);
+    let timer: ReturnType<typeof setTimeout>;
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
+    const arm = (left: number) => {
+      timer = setTimeout(
+        () => {
+          const rest = end - Date.now();
+          if (rest > 0 && left > MAX_TIMER_MS) {
+            arm(rest);
+            return;
+          }
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        Math.min(left, MAX_TIMER_MS),
+      );
+    };
+    arm(Math.max(0, ms));
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

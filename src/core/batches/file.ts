@@ -10,7 +10,7 @@
  * Pure: the batch store (store.ts) reads the text and writes what is set aside.
  */
 import type { RunRecord, RunState } from '../runs/history';
-import { finiteNumber, isRecord, nonEmptyString } from '../json/fields';
+import { finiteNumber, isObject, nonEmptyString } from '../json/fields';
 import { formatRunSource, workspaceSource } from '../runs/source';
 import { BATCH_VERSION, type BatchDocument, type BatchRecord, type BatchScope, runIdFor } from './record';
 
@@ -28,7 +28,7 @@ export interface ParsedBatch {
 
 /** A batch as read from disk; undefined when it is not a batch at all. */
 export function parseBatch(v: unknown): ParsedBatch | undefined {
-  if (!isRecord(v)) {
+  if (!isObject(v)) {
     return undefined;
   }
   const id = nonEmptyString(v.id);
@@ -93,7 +93,7 @@ export function parseBatch(v: unknown): ParsedBatch | undefined {
 }
 
 function parseScope(v: unknown): BatchScope | undefined {
-  if (!isRecord(v)) {
+  if (!isObject(v)) {
     return undefined;
   }
   if (v.kind === 'folder' && nonEmptyString(v.uri) && typeof v.label === 'string') {
@@ -104,7 +104,7 @@ function parseScope(v: unknown): BatchScope | undefined {
 }
 
 function fromCurrent(v: unknown): { doc: BatchDocument; run?: undefined } | undefined {
-  if (!isRecord(v)) {
+  if (!isObject(v)) {
     return undefined;
   }
   const uri = nonEmptyString(v.uri);
@@ -117,7 +117,7 @@ function fromCurrent(v: unknown): { doc: BatchDocument; run?: undefined } | unde
   if (label) {
     doc.label = label;
   }
-  if (isRecord(v.reused)) {
+  if (isObject(v.reused)) {
     const executionId = nonEmptyString(v.reused.executionId);
     const sha256 = nonEmptyString(v.reused.sha256);
     if (!executionId || !sha256) {
@@ -135,7 +135,7 @@ function fromVersion1(
   batch: BatchRecord,
   index: number,
 ): { doc: BatchDocument; run?: RunRecord } | undefined {
-  if (!isRecord(v)) {
+  if (!isObject(v)) {
     return undefined;
   }
   const uri = nonEmptyString(v.uri);

@@ -31,6 +31,7 @@ import {
   StartUncertainError,
   TimeoutError,
 } from '../api/errors';
+import { MAX_TIMER_MS } from '../api/retry';
 import type { Execution } from '../api/types';
 import { DEFAULT_PLANNER, durationModel, pickNextPoll, type PlannedJob, type PlannerOptions } from '../polling/planner';
 
@@ -104,9 +105,6 @@ export interface RunnerOptions {
   planner?: PlannerOptions;
   signal?: AbortSignal;
 }
-
-/** Timers past this fire at once in Node (2^31 − 1 ms): every wait is clamped below it. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Job extends PlannedJob {
   job: RunnerJob;

@@ -13,27 +13,44 @@
  * Everything here is pure: the caller passes the jobs, the durations and the clock reading.
  */
 import { ADAPTIVE_SCHEDULE, PollSchedule, nextPollDelay } from './schedule';
+import { DEFAULT_WAIT_TIMEOUT_MS } from './wait';
 
 export interface DurationModel {
+  /** Durations behind the model (outliers left out). */
   samples: number;
   medianMs: number;
   /** Percentiles of the recent durations (linear interpolation). */
   p80Ms: number;
   p95Ms: number;
+  /** The longest duration behind the model. */
   maxMs: number;
 }
 
 /**
  * The model of a step's durations from its most recent `maxSamples` durations (newest last), or
- * undefined without any. Non-finite and negative values are ignored.
+ * undefined without any. Non-finite and negative values are ignored. One freak duration must not stop
+ * polling for hours: every duration counts as at most `capMs` (the poll timeout: no run waits longer),
+ * and from four durations on, those far above the rest (beyond the upper quartile plus three
+ * interquartile ranges, and twice the upper quartile) are left out.
  */
-export function durationModel(samplesMs: readonly number[], maxSamples = 50): DurationModel | undefined {
-  const recent = samplesMs
+export function durationModel(
+  samplesMs: readonly number[],
+  maxSamples = 50,
+  capMs = DEFAULT_WAIT_TIMEOUT_MS,
+): DurationModel | undefined {
+  let recent = samplesMs
     .filter(d => Number.isFinite(d) && d >= 0)
     .slice(-maxSamples)
+    .map(d => Math.min(d, capMs))
     .sort((a, b) => a - b);
   if (!recent.length) {
     return undefined;
+  }
+  if (recent.length >= 4) {
+    const q1 = quantile(recent, 0.25);
+    const q3 = quantile(recent, 0.75);
+    const fence = Math.max(q3 + 3 * (q3 - q1), q3 * 2);
+    recent = recent.filter(d => d <= fence);
   }
   return {
     samples: recent.length,

@@ -8,7 +8,8 @@
  * Transient failures never end the wait: a 5xx, a 429, a lost network, an unreadable answer (a proxy's
  * page), or a laptop waking up keep it waiting, backing off (exponential with jitter, capped, never
  * sooner than Retry-After), until the timeout passes; only then does it give up, with the id, so the
- * execution can be checked later. Other refusals (401, 403, 404, an answer too large to read) end it
+ * execution can be checked later. A rate-limit pause that would outlast the timeout ends it at once with
+ * the 429, which says when to try again. Other refusals (401, 403, 404, an answer too large to read) end it
  * at once: waiting would not change them.
  */
 import {
@@ -142,6 +143,11 @@ export async function waitForExecution(
         throw e;
       }
       lastFailure = e;
+      const pauseMs = e instanceof RateLimitError ? retryAfterOf(e) : undefined;
+      if (pauseMs !== undefined && now() + pauseMs > deadline) {
+        // A rate-limit pause past the deadline: say when to try again now rather than wait it out.
+        throw e;
+      }
       outageSince ??= now();
       if ((lastLook || now() >= deadline) && !inGrace()) {
         throw timedOut();

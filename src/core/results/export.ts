@@ -31,6 +31,7 @@
  * told otherwise; papaparse adds 21.6 KB (7.9 KB).
  */
 import { MAX_STRINGIFY_DEPTH, fitsStringify } from './storedResult';
+import { isObject } from '../json/fields';
 
 export type ExportFormat = 'csv' | 'jsonl' | 'json';
 
@@ -91,10 +92,6 @@ export const MAX_COLUMN_DEPTH = 32;
 export const TOO_DEEP_CELL = `(too deeply nested to export: more than ${MAX_STRINGIFY_DEPTH} levels)`;
 
 const RESERVED: ReadonlySet<string> = new Set(['file', ...BOOKKEEPING_COLUMNS]);
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 function scalar(v: unknown): Cell {
   if (v === undefined || v === null) {

@@ -10,6 +10,7 @@ import { parseRunSource } from '../runs/source';
 import type { ExportFormat, ExportRun } from './export';
 import { safeFileNamePart } from './naming';
 import type { StoredResult } from './storedResult';
+import { isObject } from '../json/fields';
 
 /** One row's origin, before its stored result is read. */
 export interface ExportItem {
@@ -40,10 +41,6 @@ export type StoredResultPart = Partial<Pick<StoredResult, 'data' | 'dataText' | 
 export interface ExportFolder {
   uri: string;
   name: string;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** A run record, or a view node that holds one (`{ kind: 'run', run }`). */

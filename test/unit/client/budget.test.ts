@@ -77,7 +77,7 @@ describe('client with a request budget (stand-in limiter)', function () {
     await client.startStep('quick', doc(1));
     const before = si.requests().length;
     const ac = new AbortController();
-    const waiting = client.startStep('quick', doc(2), { signal: ac.signal });
+    const waiting = client.startStep('quick', doc(2), { signal: ac.signal, priority: 'batch' });
     setTimeout(() => ac.abort(), 50);
     await assert.rejects(waiting, (e: unknown) => e instanceof CancelledError && !e.mayHaveStarted);
     assert.equal(si.requests().length, before);
@@ -102,6 +102,63 @@ describe('client with a request budget (stand-in limiter)', function () {
     assert.equal(budgets.size, 1);
     assert.equal(budgets.get(KEY)?.state().limit, 5, 'the budget learned from the answers it was given');
   });
+  it('with no limit headers on ordinary answers, a batch learns the limit from one 429 and sends nothing twice', async () => {
+    const scale = 0.05; // a "minute" of 3 s
+    si.configure({ rateLimit: { perMinute: 40, windowScale: scale, resetPrecision: 'milliseconds', headers: '429' } });
+    const budget = new RequestBudget({
+      windowMsByType: { minute: 60_000 * scale },
+      probeStepMs: 5000 * scale,
+      guessedWindowMarginMs: 150,
+    });
+    const { client } = makeClient(si.url, { budget, retry: { maxRetries: 3 } });
+    const results = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => client.startStep('quick', doc(i), { priority: 'batch' })),
+    );
+    assert.equal(results.length, 60);
+    assert.equal(si.rateLimit().refused, 1, 'one 429 taught the limit');
+    const s = budget.state();
+    assert.deepEqual([s.source, s.limit, s.limitType], ['learned', 40, 'minute']);
+    assert.deepEqual(
+      si.starts().map(x => x.count),
+      Array(60).fill(1),
+      'nothing started twice',
+    );
+  });
+
+  it("a batch's request does not wait through a pause of more than an hour: it says when, and nothing is sent", async () => {
+    const budget = budgetFor();
+    const { client } = makeClient(si.url, { budget, retry: { maxRetries: 3 } });
+    si.addFaults({ kind: 'rateLimit', retryAfter: 7200, count: 1, match: { method: 'POST' } });
+    const refused = await client.startStep('quick', doc(1), { priority: 'batch' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof RateLimitError, String(refused));
+    assert.equal(refused.info.retryAfterSeconds, 7200);
+    const resumesAt = budget.pausedUntil();
+    assert.ok(resumesAt !== undefined && resumesAt > Date.now() + 7_100_000, String(resumesAt));
+    const before = si.requests().length;
+    const again = await client.startStep('quick', doc(2), { priority: 'batch' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(again instanceof RateLimitError && (again.info.retryAfterSeconds ?? 0) > 7100, String(again));
+    assert.equal(si.requests().length, before, 'nothing was sent during the pause');
+  });
+
+  it('a single run whose status polls are paused past its timeout says when to try again instead of waiting', async () => {
+    const budget = budgetFor();
+    const { client } = makeClient(si.url, { budget, retry: { maxRetries: 3 } });
+    const started = await client.startStep('quick', doc(1));
+    si.addFaults({ kind: 'rateLimit', retryAfter: 600, count: 1, match: { method: 'GET' } });
+    const refused = await client.waitForCompletion(started.id, { timeoutMs: 10_000 }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    assert.ok(refused instanceof RateLimitError, `a 429 saying when, not a wait: ${String(refused)}`);
+    assert.equal(refused.info.retryAfterSeconds, 600);
+  });
+
   it('a 429 with a long Retry-After: a start a person waits on gives up at once and says when; a batch start waits', async () => {
     const budget = budgetFor();
     const { client } = makeClient(si.url, { budget, retry: { maxRetries: 3, maxRetryAfterMs: 500 } });
