@@ -4,7 +4,15 @@
  * once and the rest of the stand-in can trust the types.
  */
 
-import type { RateLimitSettings } from './ratelimit';
+/** Per-key request limits, enforced by `ratelimit.ts`. */
+export interface RateLimitSettings {
+  perMinute?: number;
+  perHour?: number;
+  perDay?: number;
+  /** Multiplies every window length (default 1). */
+  windowScale?: number;
+  resetPrecision?: 'seconds' | 'milliseconds';
+}
 
 export type StatusIdField = 'both' | 'conversion_id' | 'execution_id';
 export type TimestampStyle = 'camel' | 'snake';
