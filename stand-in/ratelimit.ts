@@ -18,19 +18,9 @@
  * (the real API sends whole seconds, a rounding that matters only when windows are scaled down).
  */
 import type { Reply } from './replies';
+import type { RateLimitSettings } from './types';
 
 export type LimitType = 'minute' | 'hour' | 'day';
-
-export interface RateLimitSettings {
-  perMinute?: number;
-  perHour?: number;
-  perDay?: number;
-  /** Multiplies every window length (default 1). */
-  windowScale?: number;
-  resetPrecision?: 'seconds' | 'milliseconds';
-  /** Which answers carry the `X-RateLimit-*` headers: every counted one (`all`, the default) or 429s only. */
-  headers?: 'all' | '429';
-}
 
 const WINDOW_MS: Record<LimitType, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 const SETTING: Record<LimitType, keyof RateLimitSettings> = { minute: 'perMinute', hour: 'perHour', day: 'perDay' };

@@ -33,7 +33,7 @@ import {
 } from './types';
 
 export { DEFAULT_STEPS } from './default-steps';
-export type { RateLimitSettings, RateLimitStats } from './ratelimit';
+export type { RateLimitStats } from './ratelimit';
 export { LEGACY_WIRE } from './types';
 export type {
   ErrorStyle,
@@ -43,6 +43,7 @@ export type {
   FaultSpec,
   LoggedFile,
   ProgressStyle,
+  RateLimitSettings,
   RequestLogEntry,
   StandInConfig,
   StandInSettings,

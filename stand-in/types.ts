@@ -4,7 +4,17 @@
  * once and the rest of the stand-in can trust the types.
  */
 
-import type { RateLimitSettings } from './ratelimit';
+/** Per-key request limits, enforced by `ratelimit.ts`. */
+export interface RateLimitSettings {
+  perMinute?: number;
+  perHour?: number;
+  perDay?: number;
+  /** Multiplies every window length (default 1). */
+  windowScale?: number;
+  resetPrecision?: 'seconds' | 'milliseconds';
+  /** Which answers carry the `X-RateLimit-*` headers: every counted one (`all`, the default) or 429s only. */
+  headers?: 'all' | '429';
+}
 
 export type StatusIdField = 'both' | 'conversion_id' | 'execution_id';
 export type TimestampStyle = 'camel' | 'snake';

@@ -123,7 +123,7 @@ async function focused(page) {
 /** F1, type a command (">" is prefilled by F1), wait for it in the list, move to it, Enter. */
 async function runFromPalette(page, command, { beforeEnter } = {}) {
   await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
   await input.waitFor({ timeout: 10000 });
   await input.fill(`>${command}`);
   const row = quickPickRow(page, command.replace(/^[^:]+:\s*/, ''));

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs the mocha suite (out/test/integration/index.js → every out/test/integration/**/*.test.js) INSIDE a real
-// VS Code 1.139 extension host: code-server 4.139.1 (VS Code's own server + web workbench, cached by
-// real-vscode/setup.sh), opened in Debian's chromium through playwright-core, offline.
+// VS Code extension host: code-server (VS Code's own server + web workbench, cached by real-vscode/setup.sh),
+// opened in Debian's chromium through playwright-core, offline. `--vscode newest` (the default) is VS Code
+// 1.139.1 (code-server 4.139.1); `--vscode oldest` is VS Code 1.99.3 (code-server 4.99.4), the oldest release
+// package.json's engines.vscode admits.
 //
 // It starts the DocuTray stand-in in this process, writes the fixture workspace into a temp dir,
 // starts code-server with the smoke-test driver (needed for the `payload` URL parameter that loads
@@ -10,12 +12,14 @@
 // prints the extension host's output (mocha's spec reporter) and exits with the suite's result.
 // It builds nothing: `npm run test:integration` compiles first.
 //
-// usage: node test/harness/run-integration.js [--timeout SEC] [--grep PATTERN] [--ext DIR] [--tests FILE]
-//                                            [--stand-in MODULE]
-// It also sets DOCUTRAY_TEST_HOST=code-server and DOCUTRAY_TEST_LOGS_DIR (VS Code's log folder) for the suite.
-// env:   DOCUTRAY_IT_TIMEOUT (s, default 600), DOCUTRAY_TEST_GREP, DOCUTRAY_TEST_TIMEOUT (ms per test),
-//        DOCUTRAY_VSCODE_CACHE, CHROMIUM, KEEP_TMP=1 (keep the temp dir and its logs), VERBOSE=1 (page
-//        errors and offline noise too), SHOT=file.png (screenshot of the workbench at the end)
+// usage: node test/harness/run-integration.js [--vscode newest|oldest] [--timeout SEC] [--grep PATTERN]
+//                                            [--ext DIR] [--tests FILE] [--stand-in MODULE]
+// It also sets DOCUTRAY_TEST_HOST=code-server, DOCUTRAY_TEST_VSCODE (the VS Code version code-server is) and
+// DOCUTRAY_TEST_LOGS_DIR (VS Code's log folder) for the suite.
+// env:   DOCUTRAY_VSCODE (newest|oldest, when --vscode is not given), DOCUTRAY_IT_TIMEOUT (s, default 600),
+//        DOCUTRAY_TEST_GREP, DOCUTRAY_TEST_TIMEOUT (ms per test), DOCUTRAY_VSCODE_CACHE, CHROMIUM,
+//        KEEP_TMP=1 (keep the temp dir and its logs), VERBOSE=1 (page errors and offline noise too),
+//        SHOT=file.png (screenshot of the workbench at the end)
 // exit:  0 passed, 1 failed or harness error, 2 timeout (no result from the extension host), 130 SIGINT
 'use strict';
 const fs = require('fs');
@@ -84,7 +88,9 @@ async function main() {
   const ws = createWorkspace(path.join(tmp, 'workspace')).dir;
   const profile = h.createProfile(path.join(tmp, 'profile'));
 
-  setStage(`starting code-server ${cache.versions.codeServer} with the smoke-test driver`);
+  setStage(
+    `starting code-server ${cache.versions.codeServer} (VS Code ${cache.versions.vscode}) with the smoke-test driver`,
+  );
   const server = await h.startCodeServer({
     cache,
     profile,
@@ -95,6 +101,7 @@ async function main() {
       DOCUTRAY_API_KEY: apiKey,
       DOCUTRAY_STAND_IN_URL: standIn.url,
       DOCUTRAY_TEST_HOST: 'code-server',
+      DOCUTRAY_TEST_VSCODE: cache.versions.vscode,
       // VS Code's log folder (output channels are written below it), for tests that read the extension's log.
       DOCUTRAY_TEST_LOGS_DIR: path.join(profile.userDataDir, 'logs'),
       ...(GREP ? { DOCUTRAY_TEST_GREP: GREP } : {}),

@@ -24,11 +24,11 @@ describe('harness', () => {
     );
   });
 
-  it('is VS Code 1.139 (code-server 4.139) with a web UI when run by run-integration.js', function () {
+  it('is the VS Code run-integration.js started (code-server), with a web UI', function () {
     if (process.env.DOCUTRAY_TEST_HOST !== 'code-server') {
       this.skip();
     }
-    assert.match(vscode.version, /^1\.139\./);
+    assert.strictEqual(vscode.version, env('DOCUTRAY_TEST_VSCODE'));
     assert.strictEqual(vscode.env.uiKind, vscode.UIKind.Web);
     assert.ok(vscode.env.remoteName, 'remoteName is set: the Node extension host runs in the server');
   });

@@ -434,7 +434,9 @@ describe('runDocuments: one step over many documents, through one budget', funct
         code: 'EXTRACTION_FAILED',
         executionId: undefined,
         durationMs: undefined,
-        sha256: createHash('sha256').update(readFileSync(join(dir, 'a.pdf'))).digest('hex'),
+        sha256: createHash('sha256')
+          .update(readFileSync(join(dir, 'a.pdf')))
+          .digest('hex'),
       },
       'the hash of the bytes sent comes with the outcome',
     );
