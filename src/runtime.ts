@@ -7,6 +7,7 @@ import { StatusBarState } from './runs/statusBar';
 import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSystem';
 import { RunsNode, RunsView } from './runs/runsView';
 import { createServices } from './services';
+import { showUsageInView } from './api/usage';
 
 /** The API error classes, for dist/batches.js to share rather than copy (see esbuild.mjs). */
 export * as errorClasses from './core/api/errors';
@@ -27,7 +28,7 @@ export interface Runtime {
   resume(): Promise<void>;
 }
 
-/** @param runsTree the Runs view, whose description shows this month's usage */
+/** @param runsTree the Runs view, which shows this month's usage above its runs */
 export function createRuntime(
   context: vscode.ExtensionContext,
   apiKeys: ApiKeyStore,
@@ -35,9 +36,7 @@ export function createRuntime(
 ): Runtime {
   const services = createServices(context, apiKeys);
   if (runsTree) {
-    services.usage.onDidChange(() => {
-      runsTree.description = services.usage.describe();
-    });
+    context.subscriptions.push(showUsageInView(runsTree, services.usage, services.runsView));
   }
   return {
     run: commandRunner(services),
