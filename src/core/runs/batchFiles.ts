@@ -95,7 +95,7 @@ export function serializeBatch(b: StoredBatch): string {
   return JSON.stringify(b);
 }
 
-/** The run state a batch file's run shows (docs/batches.md "Per-file states"); undefined: no run to show. */
+/** The run state a batch file's run shows (docs/architecture.md, "Batches"); undefined: no run to show. */
 export function runStateOf(file: Pick<BatchFile, 'state' | 'executionId'>): RunState | undefined {
   switch (file.state) {
     case 'pending':
