@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The getting-started walkthrough in the real VS Code 1.139 web workbench (code-server 4.139.1) and
-// Debian's chromium, from a fresh profile with VS Code's default `workbench.welcomePage.walkthroughs.
-// openOnInstall` (on) and no API key:
+// Debian's chromium, from a fresh profile with VS Code's defaults for `workbench.welcomePage.walkthroughs.
+// openOnInstall` (on) and `workbench.startupEditor` (the Welcome page, shown when the window opens: VS
+// Code 1.139 opens an installed extension's walkthrough only in a window that has shown it), and no
+// API key:
 //   - the VSIX is installed the way a person does it in a window (right-click docutray-steps.vsix in the
 //     Explorer → "Install Extension VSIX"), and the walkthrough opens by itself with its five steps and
 //     their pictures;
@@ -284,7 +286,8 @@ async function main() {
   }
   const vsix = await step('packaging the VSIX into the workspace', () => packageVsix(ws));
   log(`  ${path.basename(vsix)} (${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB)`);
-  // VS Code's defaults where they matter here: walkthroughs open on install; no steps configured yet.
+  // VS Code's defaults where they matter here (the test profile's base settings turn them off): walkthroughs
+  // open on install, in a window that showed its Welcome page. No steps configured yet.
   profile = h.createProfile(path.join(tmp, 'profile'), {
     'workbench.welcomePage.walkthroughs.openOnInstall': true,
     'workbench.startupEditor': 'welcomePage',
