@@ -15,6 +15,8 @@ export interface DocuTrayApi {
   runs(): Promise<RunRecord[]>;
   /** Where runs (`runs/<run id>.json`) and results (`results/<executionId>.json`) are kept. */
   readonly storageUri: vscode.Uri;
+  /** The line the Runs view shows above its runs (this month's usage), or undefined when it shows none. */
+  runsMessage(): string | undefined;
   /** The Runs view's contents, as the tree shows them (runs, batches and their files). */
   readonly runsTree: Pick<vscode.TreeDataProvider<RunsNode>, 'getChildren' | 'getTreeItem'>;
 }
@@ -42,7 +44,7 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().run(id, args)));
   }
   const treeDataProvider = lazyTreeDataProvider(() => load().runsView, runsChanged.event);
-  // The runtime shows this month's usage in the view's description.
+  // The runtime shows this month's usage above the view's runs.
   const tree = vscode.window.createTreeView('docutray.runs', { treeDataProvider, canSelectMany: true });
   context.subscriptions.push(
     registerResultFileSystem(() => load().resultFileSystem),
@@ -56,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     status: () => load().status(),
     runs: () => load().runs(),
     storageUri: context.globalStorageUri,
+    runsMessage: () => tree.message || undefined,
     runsTree: {
       getChildren: e => load().runsView.getChildren(e),
       getTreeItem: e => load().runsView.getTreeItem(e),

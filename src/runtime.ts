@@ -7,6 +7,7 @@ import { StatusBarState } from './runs/statusBar';
 import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSystem';
 import { RunsNode, RunsView } from './runs/runsView';
 import { createServices } from './services';
+import { showUsageInView } from './api/usage';
 
 /**
  * Everything behind the commands, the results file system and the runs view. Its own bundle
@@ -24,7 +25,7 @@ export interface Runtime {
   resume(): Promise<void>;
 }
 
-/** @param runsTree the Runs view, whose description shows this month's usage */
+/** @param runsTree the Runs view, which shows this month's usage above its runs */
 export function createRuntime(
   context: vscode.ExtensionContext,
   apiKeys: ApiKeyStore,
@@ -32,9 +33,7 @@ export function createRuntime(
 ): Runtime {
   const services = createServices(context, apiKeys);
   if (runsTree) {
-    services.usage.onDidChange(() => {
-      runsTree.description = services.usage.describe();
-    });
+    context.subscriptions.push(showUsageInView(runsTree, services.usage, services.runsView));
   }
   return {
     run: commandRunner(services),

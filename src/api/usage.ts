@@ -8,10 +8,11 @@ import type { ScopedLog } from '../log';
 
 /**
  * This month's usage (`GET /api/usage`: free, never refused for quota or rate), where a user looks
- * for it: the Runs view's description and the status-bar item's tooltip. Figures come from the key
- * check and from a refresh after a run or a batch ends — one request per batch, in the background:
- * it is not a run, is never shown as one, and nothing waits for it. A failed refresh keeps the last
- * figures and is only logged.
+ * for it: the line above the Runs view's runs (see showUsageInView) and the status-bar item's tooltip.
+ * Figures come from the key check, from the Runs view being shown while this window has none, and from
+ * a refresh after a run or a batch ends — one request per batch, in the background: it is not a run,
+ * is never shown as one, and nothing waits for it. A failed refresh keeps the last figures and is only
+ * logged.
  */
 export class UsageService implements vscode.Disposable {
   private current: Usage | undefined;
@@ -43,6 +44,11 @@ export class UsageService implements vscode.Disposable {
   set(usage: Usage | undefined): void {
     this.current = usage;
     this.changed.fire(usage);
+  }
+
+  /** Fetches the figures only when this window has none yet (a failed fetch leaves none: tried again next time). */
+  ensure(): Promise<void> {
+    return this.current ? Promise.resolve() : this.refresh();
   }
 
   /** Fetches the figures again in the background; a refresh already under way is not doubled. */
@@ -80,6 +86,39 @@ export class UsageService implements vscode.Disposable {
     this.subscription.dispose();
     this.changed.dispose();
   }
+}
+
+/**
+ * Shows the usage as the Runs view's message, the line above its runs. Not as the view's description:
+ * that sits in the view's header, which VS Code folds into the side bar's title — without the
+ * description — while the view is alone in its container, as it is by default. Not while the view is
+ * empty either: a message hides the view's welcome (its first-step buttons). Showing the view fetches
+ * the figures when this window has none yet.
+ */
+export function showUsageInView(
+  tree: Pick<vscode.TreeView<unknown>, 'visible' | 'message' | 'onDidChangeVisibility'>,
+  usage: UsageService,
+  view: Pick<vscode.TreeDataProvider<unknown>, 'getChildren' | 'onDidChangeTreeData'>,
+): vscode.Disposable {
+  const update = async () => {
+    if (!tree.visible) {
+      return; // brought up to date when it is shown
+    }
+    const items = ((await view.getChildren()) ?? []).length;
+    tree.message = items > 0 ? usage.describe() : undefined;
+  };
+  const shown = () => {
+    if (tree.visible) {
+      void update();
+      void usage.ensure();
+    }
+  };
+  shown();
+  return vscode.Disposable.from(
+    tree.onDidChangeVisibility(shown),
+    usage.onDidChange(() => void update()),
+    ...(view.onDidChangeTreeData ? [view.onDidChangeTreeData(() => void update())] : []),
+  );
 }
 
 /** "November 2026", in the display language. */

@@ -5,7 +5,7 @@ export type StatusBarState = 'idle' | 'running' | 'succeeded' | 'failed';
 
 /**
  * One status-bar item for every run in this window: a spinner with counts while anything runs, then a
- * brief success or failure mark. Clicking it shows the log.
+ * brief success or failure mark. Clicking it shows the Runs view.
  */
 export class RunStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;

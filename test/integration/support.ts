@@ -162,6 +162,8 @@ export interface RunInfo {
 export interface Api {
   status(): { state: string; text: string; tooltip: string };
   runs(): Promise<RunInfo[]>;
+  /** The line above the Runs view's runs (this month's usage). */
+  runsMessage(): string | undefined;
   storageUri: vscode.Uri;
 }
 
