@@ -123,7 +123,8 @@ export async function runFilesAsBatch(
 
 /** `invoices/` (workspace-relative), or the folder's name. */
 function folderLabel(folder: vscode.Uri): string {
-  const rel = vscode.workspace.asRelativePath(folder, true);
+  // The workspace folder's name only when there are several (the API's default).
+  const rel = vscode.workspace.asRelativePath(folder);
   const label = rel && rel !== folder.fsPath ? rel : fileName(folder);
   return label.endsWith('/') ? label : `${label}/`;
 }
