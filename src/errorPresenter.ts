@@ -248,7 +248,7 @@ export class ErrorPresenter {
 
 /**
  * The messages for the statuses DocuTray's API reference gives a meaning of their own
- * (docutray-api.md §0); undefined for every other error, which ErrorPresenter words as before.
+ * (DocuTray's API reference, https://docs.docutray.com/docs/api); undefined for every other error, which ErrorPresenter words by its kind.
  */
 function presentReferenceError(
   e: DocuTrayError,

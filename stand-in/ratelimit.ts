@@ -1,5 +1,5 @@
 /**
- * A real per-key rate limiter, as DocuTray has (docutray-api.md §0): requests per minute and/or hour
+ * A real per-key rate limiter, as DocuTray has (DocuTray's API reference, https://docs.docutray.com/docs/api): requests per minute and/or hour
  * (and day), status requests counted like starts, fixed windows that begin with the first request
  * after the previous one ended. Off unless `rateLimit` is configured.
  *

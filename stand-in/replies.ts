@@ -1,7 +1,7 @@
 /**
  * Responses as values, so a route's answer can be delayed, swallowed by a drop fault or replaced,
  * and the error bodies in one place. The default, `errorStyle: "reference"`, answers exactly as
- * DocuTray's API reference lists them (docutray-api.md §0): `{"error":"Invalid API key"}`,
+ * DocuTray's API reference lists them (DocuTray's API reference, https://docs.docutray.com/docs/api): `{"error":"Invalid API key"}`,
  * `{"message":"Step not found or access denied"}`, `{"message":"Validation error","errors":[…]}`…
  * The older shapes stay as switches: `"flat"` (`{message, error}`, which satisfies the Node SDK's
  * `message` and the CLI's `error`) and `"nested"` (`{error:{code,message}}`, the shape the Python SDK

@@ -1,5 +1,5 @@
 /**
- * A local stand-in for the DocuTray API (docutray-api.md §8): a real HTTP server on 127.0.0.1 with
+ * A local stand-in for the DocuTray API (its contract: stand-in/README.md): a real HTTP server on 127.0.0.1 with
  * scripted steps, fault injection and a request log, for offline tests and benchmarks.
  *
  * Each request goes: log → take a fault → (drop before body) → read the body (streaming) →

@@ -22,7 +22,7 @@ export type TimestampStyle = 'camel' | 'snake';
 export type ErrorStyle = 'reference' | 'flat' | 'nested';
 /**
  * `reference` (the default): a start answers `{id,status,step_id,step_name}` and a status the record
- * without `step_id`/`step_name`, as the API reference shows them; `record`: both the whole record, as before.
+ * without `step_id`/`step_name`, as the API reference shows them; `record`: both, the whole record.
  */
 export type RecordShape = 'reference' | 'record';
 /** `number`: `"progress": 40`; `object`: the `{current_step,total_steps,step_name,percentage}` shape of the skills docs. */
@@ -151,7 +151,7 @@ export interface StandInConfig extends Partial<StandInSettings> {
   faults?: FaultSpec[];
 }
 
-/** The defaults speak DocuTray's API reference (docutray-api.md §0); the older variants are switches. */
+/** The defaults speak DocuTray's API reference (DocuTray's API reference, https://docs.docutray.com/docs/api); the older variants are switches. */
 export const DEFAULT_SETTINGS: StandInSettings = {
   apiKeys: ['test-key'],
   maxUploadBytes: 100 * 1024 * 1024,

@@ -1,5 +1,5 @@
 /**
- * Never a duplicate run, nothing lost (issue 11, one window): lost start answers, status outages,
+ * Never a duplicate run, nothing lost (one window): lost start answers, status outages,
  * Retry and Rerun, names that look like command links, big and deeply nested results, Refresh during
  * an upload — in the real extension host, against the stand-in's faults.
  */
@@ -118,7 +118,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     return run;
   }
 
-  it('a batch where one start\'s answer was lost: "Retry Failed" never starts that document again (item 1)', async () => {
+  it('a batch where one start\'s answer was lost: "Retry Failed" never starts that document again', async () => {
     const a = pdfBytes(`lost-a-${Date.now()}`);
     const b = pdfBytes(`lost-b-${Date.now()}`);
     const ua = await writeWorkspaceFile('lost-a.pdf', a);
@@ -147,7 +147,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     }
   });
 
-  it('a status outage longer than pollTimeoutSeconds leaves the run unavailable with its id; Check Execution polls that execution, never starts (items 1, 2)', async () => {
+  it('a status outage longer than pollTimeoutSeconds leaves the run unavailable with its id; Check Execution polls that execution, never starts', async () => {
     const bytes = pdfBytes(`outage-${Date.now()}`);
     const uri = await writeWorkspaceFile('outage.pdf', bytes);
     await config().update('pollTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
@@ -180,7 +180,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.strictEqual(await startsOf(bytes), 1, 'started once');
   });
 
-  it('a few seconds of 503s and dropped connections while waiting: the run keeps waiting and succeeds (item 2)', async () => {
+  it('a few seconds of 503s and dropped connections while waiting: the run keeps waiting and succeeds', async () => {
     const bytes = pdfBytes(`blip-${Date.now()}`);
     const uri = await writeWorkspaceFile('blip.pdf', bytes);
     await standIn.addFaults({ kind: 'statusOutage', ms: 7000, mode: 'alternate' });
@@ -189,7 +189,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.strictEqual(await startsOf(bytes), 1);
   });
 
-  it('Rerun of a run that may have started asks first, in a modal naming it; dismissed, nothing starts (item 1)', async () => {
+  it('Rerun of a run that may have started asks first, in a modal naming it; dismissed, nothing starts', async () => {
     const bytes = pdfBytes(`uncertain-${Date.now()}`);
     const uri = await writeWorkspaceFile('uncertain.pdf', bytes);
     await standIn.addFaults({ kind: 'loseStartAnswer', count: 1 });
@@ -218,7 +218,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.strictEqual(await startsOf(bytes), 1, 'not started again');
   });
 
-  it('file and step names that look like command links are shown as text in every message and progress (item 7)', async () => {
+  it('file and step names that look like command links are shown as text in every message and progress', async () => {
     const hostile = '[Open](command:workbench.action.quit).pdf';
     const uri = await writeWorkspaceFile(hostile, pdfBytes(`hostile-${Date.now()}`));
     const other = await writeWorkspaceFile('plain.pdf', pdfBytes(`plain-${Date.now()}`));
@@ -246,7 +246,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     }
   });
 
-  it('a deeply nested result is stored and shown (item 8)', async () => {
+  it('a deeply nested result is stored and shown', async () => {
     await standIn.addFaults({ kind: 'nestedResult', depth: 20_000 });
     const [deep] = await runStep('it-fast', [await writeWorkspaceFile('deep.pdf', pdfBytes(`deep-${Date.now()}`))]);
     assert.ok(deep.result, `succeeded: ${String(deep.error)}`);
@@ -257,7 +257,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.ok(editor.document.getText().startsWith('[[[['), 'shown as it came');
   });
 
-  it('a 3 MB result is stored once, compactly (item 8)', async () => {
+  it('a 3 MB result is stored once, compactly', async () => {
     await standIn.addFaults({ kind: 'hugeResult', bytes: 3_000_000 });
     const [big] = await runStep('it-fast', [await writeWorkspaceFile('big.pdf', pdfBytes(`big-${Date.now()}`))]);
     assert.ok(big.result, `succeeded: ${String(big.error)}`);
@@ -266,7 +266,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.ok(size > 3_000_000 && size < 3_300_000, `stored ${size} bytes for about 3 MB of data`);
   });
 
-  it('a result that cannot be stored keeps its execution id: the run is unavailable, and checked again later (item 8)', async () => {
+  it('a result that cannot be stored keeps its execution id: the run is unavailable, and checked again later', async () => {
     const bytes = pdfBytes(`nostore-${Date.now()}`);
     const uri = await writeWorkspaceFile('nostore.pdf', bytes);
     const results = vscode.Uri.joinPath(api.storageUri, 'results');
@@ -300,7 +300,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.strictEqual(await startsOf(bytes), 1);
   });
 
-  it('Refresh during an upload leaves the run true: it gets its id and succeeds (item 10)', async () => {
+  it('Refresh during an upload leaves the run true: it gets its id and succeeds', async () => {
     const bytes = Buffer.concat([pdfBytes(`refresh-${Date.now()}`), Buffer.alloc(30_000, 0x20)]);
     const uri = await writeWorkspaceFile('refresh.pdf', bytes);
     await standIn.addFaults({ kind: 'throttleBody', bytesPerSecond: 15_000, match: { method: 'POST' } });

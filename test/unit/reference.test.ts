@@ -1,5 +1,5 @@
 /**
- * The client and the stand-in against DocuTray's official API reference (docutray-api.md §0): the key
+ * The client and the stand-in against DocuTray's official API reference (DocuTray's API reference, https://docs.docutray.com/docs/api): the key
  * check that proves the key (GET /api/usage), this month's usage, the formats, the errors, the
  * statuses and the step name — all over loopback, against the stand-in's default (reference) shapes.
  */

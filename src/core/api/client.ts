@@ -85,7 +85,7 @@ export interface ClientOptions {
   log?: (line: string) => void;
   random?: () => number;
   /**
-   * The request budget of this key (issue 14), shared with every other client of the same key: each
+   * The request budget of this key, shared with every other client of the same key: each
    * request waits for it before going out and reports its answer to it (see BUDGET HOOK below). A
    * function gets the key each request is sent with (the stored key can change between requests).
    */
@@ -146,7 +146,7 @@ export class DocuTrayClient {
 
   /**
    * Checks the key with `GET /api/usage`, which needs a valid key (401 otherwise), spends nothing and
-   * is never refused for quota or rate (docutray-api.md §0). Resolves with this month's usage.
+   * is never refused for quota or rate (DocuTray's API reference, https://docs.docutray.com/docs/api). Resolves with this month's usage.
    * (`GET /api/auth/ok` belongs to the sign-in library and answers anyone: it proves nothing.)
    */
   checkKey(opts: { signal?: AbortSignal } = {}): Promise<Usage> {

@@ -214,7 +214,7 @@ export interface RefusedRequest {
 }
 
 /**
- * The statuses DocuTray's API reference gives a meaning of their own (docutray-api.md §0): a start's
+ * The statuses DocuTray's API reference gives a meaning of their own (DocuTray's API reference, https://docs.docutray.com/docs/api): a start's
  * 403 is about the step id, like its 404; a status's 403 about who owns the execution; 402 the quota;
  * 408 the URL download; 415 our request's Content-Type. Undefined for every other status.
  */

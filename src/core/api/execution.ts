@@ -1,6 +1,6 @@
 /**
  * The execution record as DocuTray sends it, normalised. The service and its SDKs disagree on names
- * (docutray-api.md §2.2): the id comes as `id`, `execution_id` or `conversion_id`; timestamps and the
+ * (the official SDKs, github.com/docutray/docutray-node and github.com/docutray/docutray-python): the id comes as `id`, `execution_id` or `conversion_id`; timestamps and the
  * file name come in camelCase or snake_case; the body may sit in a `data` envelope; `error` is a string
  * or an object. Everything else is kept in `raw`.
  */

@@ -1,5 +1,5 @@
 /**
- * What an answer says about DocuTray's rate limit (docutray-api.md §0, §4): the `X-RateLimit-*`
+ * What an answer says about DocuTray's rate limit (DocuTray's API reference, https://docs.docutray.com/docs/api, and the official SDKs' rate-limit errors): the `X-RateLimit-*`
  * headers (`Limit`, `Remaining`, `Reset`, `Limit-Type`), `Retry-After`, and on a 429 the body
  * `{limitType, limit, remaining, resetTime, retryAfter}`. The public reference documents none of the
  * headers, so ordinary answers may carry none of them; a 429's body is the one dependable source.

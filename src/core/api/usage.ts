@@ -1,5 +1,5 @@
 /**
- * This month's usage, as `GET /api/usage` answers it (docutray-api.md §0): the key check, free (it
+ * This month's usage, as `GET /api/usage` answers it (DocuTray's API reference, https://docs.docutray.com/docs/api): the key check, free (it
  * counts toward nothing and is never refused with 429 or 402), and the figure a user wants to see.
  */
 import { InvalidInputError, InvalidResponseError } from './errors';

@@ -1,5 +1,5 @@
 /**
- * The document a step runs on, and how it goes on the wire (docutray-api.md §2.1): exactly one source;
+ * The document a step runs on, and how it goes on the wire (DocuTray's API reference, https://docs.docutray.com/docs/api, and its SDKs): exactly one source;
  * files as multipart/form-data with the part named `image`, the real MIME type and the file name; URLs
  * and base64 as JSON. Everything DocuTray would refuse is refused here, before a byte is sent.
  */

@@ -1,5 +1,5 @@
 /**
- * Which job to poll next, and when, when many share one request budget (issue 14).
+ * Which job to poll next, and when, when many share one request budget.
  *
  * A status request that finds a job still running is a request spent for nothing. Each step's recent
  * durations (the runs keep them: the server's responseTimestamp − requestTimestamp) predict when a

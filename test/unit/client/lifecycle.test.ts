@@ -50,7 +50,7 @@ describe('client: starts, outages and big answers', () => {
       .reduce((n, s) => n + s.count, 0);
   const posts = () => standIn.requests().filter(r => r.method === 'POST' && r.path === START_PATH);
 
-  describe('a start is retried only when no byte was sent (issue 11, item 11)', () => {
+  describe('a start is retried only when no byte was sent', () => {
     it('EHOSTUNREACH after the body went out: may have started, not retried, one execution', async () => {
       const { client: c } = makeClient(standIn.url, { fetch: failingAs('EHOSTUNREACH') });
       standIn.addFaults({ kind: 'loseStartAnswer', count: 5 });
@@ -119,7 +119,7 @@ describe('client: starts, outages and big answers', () => {
     });
   });
 
-  describe('a status outage never ends the wait before the timeout (item 2)', () => {
+  describe('a status outage never ends the wait before the timeout', () => {
     it('20 failed checks (503 and dropped connections) in a row: still waiting, then SUCCESS with the same id', async () => {
       const { id } = await client.startStep(STEP, PDF);
       standIn.addFaults({ kind: 'statusOutage', ms: 1500, mode: 'alternate' });
