@@ -21,6 +21,7 @@ import { type ExportFormat, type ExportRun, exportRuns, scanTable, streamTable }
 import { toExportRun } from '../src/core/results/exportRows';
 import { FileSink } from '../src/core/results/exportSink';
 import { parseStoredResult, serializeStoredResult, type StoredResult } from '../src/core/results/storedResult';
+import { workspaceSource } from '../src/core/runs/source';
 
 type Mode = 'idle' | 'stream' | 'hold';
 
@@ -52,7 +53,7 @@ function storedResult(i: number, bytes: number): StoredResult {
     executionId: `exec_${i}`,
     stepId: 'invoice',
     stepName: 'Facturas',
-    source: `file:///ws/facturas/f-${i}.pdf`,
+    source: workspaceSource(`file:///ws/facturas/f-${i}.pdf`),
     sourceName: `f-${i}.pdf`,
     status: 'SUCCESS',
     data: {

@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { parseResultPath } from './core/results/storedResult';
-import { parseRunSource } from './core/runs/source';
+import { sourceUri } from './runs/runTargets';
 import { plainText } from './core/text/plainText';
 import { RESULT_SCHEME } from './results/resultScheme';
 import type { ApiKeyStore } from './api/apiKeyStore';
@@ -66,16 +66,9 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     {
       showing: openResults,
       holdsSource: run => {
-        const source = parseRunSource(run.source);
-        if (source?.kind !== 'workspace') {
-          return true; // a URL or an execution: any window may take it
-        }
-        try {
-          const uri = vscode.Uri.parse(source.uri, true);
-          return uri.scheme !== 'file' || !!vscode.workspace.getWorkspaceFolder(uri);
-        } catch {
-          return true;
-        }
+        // A URL or an execution: any window may take it.
+        const uri = run.source.kind === 'workspace' ? sourceUri(run.source)?.uri : undefined;
+        return !uri || uri.scheme !== 'file' || !!vscode.workspace.getWorkspaceFolder(uri);
       },
       onProblem: p =>
         void vscode.window.showWarningMessage(

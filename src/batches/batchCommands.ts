@@ -10,7 +10,7 @@ import { durationModel } from '../core/polling/planner';
 import { runPool } from '../core/runs/pool';
 import type { StepDefinition } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
-import { fileName } from '../runs/documentSource';
+import { documentUri, fileName } from '../runs/documentSource';
 import type { Services } from '../services';
 import * as settings from '../settings';
 import { ensureApiKey } from '../commands/apiKey';
@@ -220,7 +220,7 @@ async function skipRule(
         runId: r.id,
       })),
   );
-  const where = scope.kind === 'folder' ? vscode.Uri.parse(scope.uri) : uris[0];
+  const where = (scope.kind === 'folder' ? documentUri(scope.uri) : undefined) ?? uris[0];
   return decideSkips(
     uris.map((uri, i) => ({ uri: uri.toString(), sha256: hashes[i] })),
     step.id,
@@ -381,8 +381,9 @@ export async function retryFailedCommand(s: Services, arg: unknown): Promise<Bat
 /** `docutray.batches.revealFolder`: the folder a batch ran on, in the explorer. */
 export async function revealBatchFolder(_s: Services, arg: unknown): Promise<void> {
   const batch = isBatchNode(arg) ? arg.batch : undefined;
-  if (batch?.scope?.kind !== 'folder') {
+  const folder = batch?.scope?.kind === 'folder' ? documentUri(batch.scope.uri) : undefined;
+  if (!folder) {
     throw new Error(l10n.t('This batch did not run on a folder.'));
   }
-  await vscode.commands.executeCommand('revealInExplorer', vscode.Uri.parse(batch.scope.uri));
+  await vscode.commands.executeCommand('revealInExplorer', folder);
 }

@@ -1,7 +1,6 @@
-import vscode = require('vscode');
 import type { RequestBudget } from '../core/api/budget';
 import type { DocuTrayClient } from '../core/api/client';
-import { CancelledError, DocuTrayError, StepFailedError } from '../core/api/errors';
+import { CancelledError, DocuTrayError, InvalidInputError, StepFailedError } from '../core/api/errors';
 import type { Execution } from '../core/api/types';
 import { type BatchRecord, documentsOf, lookupIn } from '../core/batches/record';
 import {
@@ -15,11 +14,11 @@ import {
 import { type RunRecord, executionDurationMs, isInFlight, recentDurations } from '../core/runs/history';
 import { type RunEvent, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
-import { formatRunSource, workspaceSource } from '../core/runs/source';
+import { workspaceSource } from '../core/runs/source';
 import { displayStepName } from '../core/runs/steps';
 import type { StoredResult } from '../core/results/storedResult';
 import type { ScopedLog } from '../log';
-import { documentInput, fileName, metadataVariables } from '../runs/documentSource';
+import { documentInput, documentUri, fileName, metadataVariables } from '../runs/documentSource';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import * as settings from '../settings';
@@ -177,13 +176,13 @@ export class BatchDriver {
     if (!(await this.owned())) {
       throw new LostBatchError(this.batch.id);
     }
-    const uri = vscode.Uri.parse(uriText, true);
+    const uri = documentUri(uriText);
     const doc = this.batch.documents.find(d => d.runId === key);
     const now = Date.now();
     const run: RunRecord = {
       id: key,
-      source: formatRunSource(workspaceSource(uriText)),
-      sourceName: doc?.label ?? fileName(uri),
+      source: workspaceSource(uriText),
+      sourceName: doc?.label ?? (uri ? fileName(uri) : uriText),
       stepId: this.batch.stepId,
       stepName: this.batch.stepName ?? this.batch.stepId,
       state: 'starting',
@@ -202,6 +201,10 @@ export class BatchDriver {
     if (!created) {
       log.warn(`batch ${this.batch.id}: ${run.sourceName} has a run already (another window): not sent here`);
       throw new LostBatchError(this.batch.id);
+    }
+    if (!uri) {
+      // Recorded first, so that the document ends (failed) instead of staying "not sent" for ever.
+      throw new InvalidInputError('notAFile', `${run.sourceName} is not a document address VS Code can read.`);
     }
     const input = await documentInput(uri);
     const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));
@@ -240,8 +243,8 @@ export class BatchDriver {
     return {
       stepId: this.batch.stepId,
       stepName: this.batch.stepName ?? this.batch.stepId,
-      source: formatRunSource(workspaceSource(uri)),
-      sourceName: fileName(vscode.Uri.parse(uri)),
+      source: workspaceSource(uri),
+      sourceName: this.batch.documents.find(d => d.runId === key)?.label ?? uri.slice(uri.lastIndexOf('/') + 1),
     };
   }
 

@@ -25,6 +25,7 @@ import type { ScopedLog } from '../log';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import type { RunStatusBar } from '../runs/statusBar';
+import { documentUri } from '../runs/documentSource';
 import { BatchDriver } from './batchDriver';
 import {
   announceEnd,
@@ -400,7 +401,10 @@ export class BatchService implements vscode.Disposable {
     return this.run({
       step: { id: b.stepId, name: b.stepName ?? b.stepId },
       scope: { kind: 'files', count: start.length },
-      files: start.map(d => ({ uri: vscode.Uri.parse(d.doc.uri), label: documentLabel(d.doc) })),
+      files: start.flatMap(d => {
+        const uri = documentUri(d.doc.uri);
+        return uri ? [{ uri, label: documentLabel(d.doc) }] : [];
+      }),
     });
   }
 

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { isTerminal } from '../core/api/execution';
 import type { Execution } from '../core/api/types';
 import { RunRecord, RunState, isInFlight } from '../core/runs/history';
-import { executionSource, formatRunSource } from '../core/runs/source';
+import { executionSource } from '../core/runs/source';
 import { toStoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
 import { statusText, unknownStatusLogger } from '../runs/statusText';
@@ -100,7 +100,7 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
   const result = toStoredResult(execution, {
     stepId,
     stepName: execution.stepName ?? stepId,
-    source: formatRunSource(executionSource(execution.id)),
+    source: executionSource(execution.id),
     sourceName: execution.originalFilename ?? execution.id,
   });
   await s.results.save(result);
@@ -134,7 +134,7 @@ async function recordInRuns(s: Services, e: Execution): Promise<RunRecord> {
   const stepId = e.stepId ?? 'step';
   const run: RunRecord = {
     id: randomUUID(),
-    source: formatRunSource(executionSource(e.id)),
+    source: executionSource(e.id),
     sourceName: e.originalFilename ?? e.id,
     stepId,
     stepName: e.stepName ?? stepId,

@@ -21,7 +21,7 @@ import {
 } from '../core/results/exportRows';
 import { FileSink, TextSink } from '../core/results/exportSink';
 import type { RunRecord } from '../core/runs/history';
-import { parseRunSource } from '../core/runs/source';
+import { sourceUri } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
 import type { Services } from '../services';
 import * as settings from '../settings';
@@ -278,15 +278,9 @@ async function askTarget(items: readonly ExportItem[], format: ExportFormat): Pr
     format,
     new Date(),
   );
-  const first = parseRunSource(items[0]?.source);
-  let folder: vscode.Uri | undefined;
-  if (first?.kind === 'workspace') {
-    try {
-      folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.parse(first.uri, true))?.uri;
-    } catch {
-      // not a URI VS Code reads: the first folder
-    }
-  }
+  const first = items[0]?.source;
+  const document = first?.kind === 'workspace' ? sourceUri(first)?.uri : undefined;
+  let folder = document && vscode.workspace.getWorkspaceFolder(document)?.uri;
   folder ??= vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   return vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.joinPath(folder, name),

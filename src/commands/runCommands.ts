@@ -10,6 +10,7 @@ import { sourceUri, targetFromSource } from '../runs/runTargets';
 import { hasResult, isBatchNode } from '../runs/runsView';
 import type { Services } from '../services';
 import { saveResultCopy } from './resultCommands';
+import { sameSource } from '../core/runs/source';
 
 /** A run from a view item, a result editor's URI, or the active result editor. */
 async function runFrom(s: Services, arg: unknown): Promise<RunRecord | undefined> {
@@ -114,7 +115,7 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
       return;
     }
     // Likely pairs first: the same file with another step, or another file with the same step.
-    const score = (r: RunRecord) => (r.source === run.source ? 0 : r.stepId === run.stepId ? 1 : 2);
+    const score = (r: RunRecord) => (sameSource(r.source, run.source) ? 0 : r.stepId === run.stepId ? 1 : 2);
     candidates.sort((a, b) => score(a) - score(b) || b.startedAt - a.startedAt);
     const pick = await vscode.window.showQuickPick(
       candidates.map(r => ({

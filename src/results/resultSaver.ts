@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { StoredResult, resultDocumentText } from '../core/results/storedResult';
-import { parseRunSource } from '../core/runs/source';
+import { sourceUri } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
 import {
@@ -39,16 +39,9 @@ export class ResultSaver {
 
   /** The workspace file a result came from and the folder of this window that holds it, if any. */
   private placeOf(result: StoredResult): { source: vscode.Uri; folder?: vscode.WorkspaceFolder } | undefined {
-    const parsed = parseRunSource(result.source);
-    if (parsed?.kind !== 'workspace') {
-      return undefined; // a URL or an execution looked up by id: there is no file to save beside
-    }
-    try {
-      const source = vscode.Uri.parse(parsed.uri, true);
-      return source.scheme === 'file' ? { source, folder: vscode.workspace.getWorkspaceFolder(source) } : undefined;
-    } catch {
-      return undefined;
-    }
+    // A URL or an execution looked up by id: there is no file to save beside.
+    const source = result.source.kind === 'workspace' ? sourceUri(result.source)?.uri : undefined;
+    return source?.scheme === 'file' ? { source, folder: vscode.workspace.getWorkspaceFolder(source) } : undefined;
   }
 
   async save(result: StoredResult): Promise<vscode.Uri | undefined> {

@@ -4,6 +4,18 @@ import type { DocumentInput } from '../core/documents/input';
 import { MAX_UPLOAD_BYTES, isSupportedFileName } from '../core/documents/mime';
 import type { MetadataVariables } from '../core/runs/metadata';
 
+/**
+ * The URI a stored URI string names: the one place the glue turns a document's URI, kept as text in run
+ * records, batches and results, back into a `vscode.Uri`. Undefined when the text is not a URI.
+ */
+export function documentUri(text: string): vscode.Uri | undefined {
+  try {
+    return vscode.Uri.parse(text, true);
+  } catch {
+    return undefined;
+  }
+}
+
 export function fileName(uri: vscode.Uri): string {
   return uri.path.split('/').pop() || uri.path;
 }

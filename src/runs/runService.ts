@@ -8,7 +8,6 @@ import { RunRecord, executionDurationMs } from '../core/runs/history';
 import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/runs/pool';
-import { formatRunSource } from '../core/runs/source';
 import { type StepDefinition, displayStepName } from '../core/runs/steps';
 import { StoredResult, toStoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
@@ -138,7 +137,7 @@ export class RunService {
     const now = Date.now();
     const run: RunRecord = {
       id: randomUUID(),
-      source: formatRunSource(target.source),
+      source: target.source,
       sourceName: target.name,
       stepId: step.id,
       stepName: step.name,

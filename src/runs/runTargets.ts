@@ -1,15 +1,15 @@
 import vscode = require('vscode');
 import type { DocumentInput } from '../core/documents/input';
 import type { RunRecord } from '../core/runs/history';
-import { RunSource, parseRunSource, urlSource, urlSourceName, workspaceSource } from '../core/runs/source';
+import { RunSource, urlSource, urlSourceName, workspaceSource } from '../core/runs/source';
 import type { StoredResult } from '../core/results/storedResult';
-import { documentInput, fileName } from './documentSource';
+import { documentInput, documentUri, fileName } from './documentSource';
 
 /** One document to run a step on: a workspace file or a URL. */
 export interface RunTarget {
   /** Shown to the user and used to name the result. */
   name: string;
-  /** Where it comes from (stored in the run record as formatRunSource of it). */
+  /** Where it comes from (the run record's source). */
   source: RunSource;
   input: () => Promise<DocumentInput>;
   metadataFor?: vscode.Uri;
@@ -36,33 +36,17 @@ export function urlTarget(url: string): RunTarget {
 }
 
 /** The target a recorded run came from, for a rerun; undefined when it has no document to run again. */
-export function targetFromSource(source: string): RunTarget | undefined {
-  const parsed = parseRunSource(source);
-  if (parsed?.kind === 'url') {
-    return urlTarget(parsed.url);
+export function targetFromSource(source: RunSource): RunTarget | undefined {
+  if (source.kind === 'url') {
+    return urlTarget(source.url);
   }
-  if (parsed?.kind === 'workspace') {
-    try {
-      return fileTarget(vscode.Uri.parse(parsed.uri, true));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  const uri = source.kind === 'workspace' ? documentUri(source.uri) : undefined;
+  return uri && fileTarget(uri);
 }
 
 /** The URI to open for a run's source: the workspace file, or the URL (outside VS Code). */
-export function sourceUri(source: string): { uri: vscode.Uri; external: boolean } | undefined {
-  const parsed = parseRunSource(source);
-  try {
-    if (parsed?.kind === 'url') {
-      return { uri: vscode.Uri.parse(parsed.url, true), external: true };
-    }
-    if (parsed?.kind === 'workspace') {
-      return { uri: vscode.Uri.parse(parsed.uri, true), external: false };
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
+export function sourceUri(source: RunSource): { uri: vscode.Uri; external: boolean } | undefined {
+  const uri =
+    source.kind === 'url' ? documentUri(source.url) : source.kind === 'workspace' ? documentUri(source.uri) : undefined;
+  return uri && { uri, external: source.kind === 'url' };
 }

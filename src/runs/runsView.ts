@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
 import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
-import { hasDocument, parseRunSource } from '../core/runs/source';
+import { hasDocument } from '../core/runs/source';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
 import { lookupIn } from '../core/batches/record';
 import { RunHistory } from './runHistory';
@@ -38,7 +38,7 @@ export function hasResult(r: RunRecord): boolean {
 }
 
 function canRerun(r: RunRecord): boolean {
-  return hasDocument(parseRunSource(r.source));
+  return hasDocument(r.source);
 }
 
 /**

@@ -70,7 +70,7 @@ const UI = {
   stepDescription: 'Vendor, totals, line items',
   keyAccepted: /DocuTray API key accepted — [\d,.\s]+ pages processed in \S+ \d{4}/,
   stepSaved: 'Saved the DocuTray step "Invoices" in your settings.',
-  batchConfirm: /Run Invoices on 3 documents\? About \d+ requests/,
+  batchConfirm: /Run Invoices on invoices\/\? 3 documents, about \d+ requests/,
   batchDone: /^3 of 3 done$/,
   usageLine: /^\S+ \d{4}: [\d,.\s]+ pages processed$/,
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
@@ -457,7 +457,7 @@ async function main() {
       await dialog.waitFor({ timeout: 15000 }).catch(async () => {
         const any = await page.locator('.monaco-dialog-box').allTextContents();
         throw new Error(
-          `no dialog "Run Invoices on 3 documents? …": ${any.map(t => wb.norm(t)).join(' | ') || '(none)'}`,
+          `no dialog "Run Invoices on invoices/? 3 documents, …": ${any.map(t => wb.norm(t)).join(' | ') || '(none)'}`,
         );
       });
       log(`  dialog: "${wb.norm(await dialog.textContent()).trim()}"`);

@@ -107,7 +107,7 @@ describe('export results as a table', function () {
     // Their current records (finished times, execution ids).
     const api = await activate();
     const all = await api.runs();
-    const fresh = (r: RunRecord) => all.find(x => x.id === r.id) as RunRecord;
+    const fresh = (r: RunRecord) => all.find(x => x.id === r.id) as unknown as RunRecord;
     [invoice, receipt, failed] = [fresh(invoice), fresh(receipt), fresh(failed)];
     assert.strictEqual(invoice.state, 'SUCCESS');
     assert.strictEqual(failed.state, 'ERROR');

@@ -25,6 +25,7 @@ import {
   workspaceFile,
   writeWorkspaceFile,
 } from './support';
+import { workspaceSource } from '../../src/core/runs/source';
 
 type Rec = {
   id: string;
@@ -126,7 +127,7 @@ describe('several windows on one profile', function () {
               const id = `w${i}-${n}`;
               await w.add({
                 id,
-                source: `file:///ws/${id}.pdf`,
+                source: workspaceSource(`file:///ws/${id}.pdf`),
                 sourceName: `${id}.pdf`,
                 stepId: 's',
                 stepName: 'S',
@@ -149,7 +150,7 @@ describe('several windows on one profile', function () {
       const now = Date.now();
       await windows[0].add({
         id: 'late',
-        source: 'file:///ws/late.pdf',
+        source: workspaceSource('file:///ws/late.pdf'),
         sourceName: 'late.pdf',
         stepId: 's',
         stepName: 'S',

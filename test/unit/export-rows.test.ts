@@ -14,11 +14,12 @@ import { deepJson } from '../../src/core/results/storedResult';
 import type { BatchDocument } from '../../src/core/batches/record';
 import type { RunRecord } from '../../src/core/runs/history';
 import { runRecord } from './run-records';
+import { type RunSource, parseRunSource, urlSource, workspaceSource } from '../../src/core/runs/source';
 
 const T = Date.parse('2026-11-29T10:00:00.000Z');
 
 const runA: RunRecord = runRecord('run-a', 'SUCCESS', {
-  source: 'file:///ws/a.pdf',
+  source: workspaceSource('file:///ws/a.pdf'),
   sourceName: 'a.pdf',
   stepId: 'invoice',
   stepName: 'Facturas',
@@ -27,7 +28,7 @@ const runA: RunRecord = runRecord('run-a', 'SUCCESS', {
   finishedAt: T + 2000,
 });
 const runB: RunRecord = runRecord('run-b', 'ERROR', {
-  source: 'https://example.com/b.pdf',
+  source: urlSource('https://example.com/b.pdf'),
   sourceName: 'b.pdf',
   stepId: 'invoice',
   stepName: 'Facturas',
@@ -69,7 +70,7 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
     );
     assert.deepEqual(items[1], {
       key: 'run:run-b',
-      source: 'https://example.com/b.pdf',
+      source: urlSource('https://example.com/b.pdf'),
       name: 'b.pdf',
       stepId: 'invoice',
       stepName: 'Facturas',
@@ -105,7 +106,7 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
     assert.equal(items[1].executionId, undefined, 'a skipped document started no execution of its own');
     assert.deepEqual(items[1], {
       key: 'batch:batch_1:file:///ws/copy-of-a.pdf',
-      source: 'file:///ws/copy-of-a.pdf',
+      source: workspaceSource('file:///ws/copy-of-a.pdf'),
       name: 'copy-of-a.pdf',
       label: 'copy-of-a.pdf',
       stepId: 'invoice',
@@ -192,7 +193,7 @@ describe('export rows: the file column', () => {
   const ws: ExportFolder = { uri: 'file:///home/ana/ws', name: 'ws' };
   const docs: ExportFolder = { uri: 'file:///home/ana/docs/', name: 'Docs' };
   const col = (source: string, folders: ExportFolder[], extra: { name?: string; label?: string } = {}) =>
-    fileColumn({ source, ...extra }, folders);
+    fileColumn({ source: parseRunSource(source) as RunSource, ...extra }, folders);
 
   it('a document in the one open folder: its path relative to it, decoded', () => {
     assert.equal(col('file:///home/ana/ws/facturas/a.pdf', [ws]), 'facturas/a.pdf');

@@ -31,7 +31,7 @@ import {
 function rec(state: RunRecord['state'], executionId?: string, extra: Partial<RunRecord> = {}): RunRecord {
   return {
     id: `r-${state}-${executionId ?? ''}`,
-    source: 'file:///ws/a.pdf',
+    source: workspaceSource('file:///ws/a.pdf'),
     sourceName: 'a.pdf',
     stepId: 's',
     stepName: 'S',
@@ -138,7 +138,7 @@ describe('run lifecycle', () => {
         rec('ERROR', 'e'),
         rec('PROCESSING', 'e'),
         rec('starting'),
-        rec('failed', undefined, { source: 'docutray-execution:e' }),
+        rec('failed', undefined, { source: executionSource('e') }),
       ]) {
         assert.deepStrictEqual(retryOffer(r), { kind: 'none' }, r.state);
       }
@@ -178,7 +178,7 @@ describe('run lifecycle', () => {
         assert.ok(!inlineRerun(r), r.state);
         assert.ok(rerunMayDuplicate(r), r.state);
       }
-      assert.ok(!inlineRerun(rec('SUCCESS', 'e', { source: 'docutray-execution:e' })));
+      assert.ok(!inlineRerun(rec('SUCCESS', 'e', { source: executionSource('e') })));
     });
     it('a start is retried by itself only when no byte was sent', () => {
       assert.ok(mayRetryStart(0));

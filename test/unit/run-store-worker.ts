@@ -3,6 +3,7 @@
  * shared store directory while another process does the same. Prints one JSON line when done.
  */
 import { RunStore } from '../../src/core/runs/runStore';
+import { workspaceSource } from '../../src/core/runs/source';
 
 async function main(): Promise<void> {
   const [dir, who, countText] = process.argv.slice(2);
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
     const id = `${who}-${i}`;
     await store.write({
       id,
-      source: `file:///ws/${id}.pdf`,
+      source: workspaceSource(`file:///ws/${id}.pdf`),
       sourceName: `${id}.pdf`,
       stepId: 's',
       stepName: 'S',

@@ -11,8 +11,9 @@ import {
   serializeStoredResult,
   toStoredResult,
 } from '../../src/core/results/storedResult';
+import { workspaceSource } from '../../src/core/runs/source';
 
-const CTX = { stepId: 's', stepName: 'S', source: 'file:///ws/a.pdf', sourceName: 'a.pdf' };
+const CTX = { stepId: 's', stepName: 'S', source: workspaceSource('file:///ws/a.pdf'), sourceName: 'a.pdf' };
 
 describe('stored results', () => {
   it('keep one copy of the data: not again inside the execution record', () => {

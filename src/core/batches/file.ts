@@ -11,7 +11,7 @@
  */
 import type { RunRecord, RunState } from '../runs/history';
 import { finiteNumber, isObject, nonEmptyString } from '../json/fields';
-import { formatRunSource, workspaceSource } from '../runs/source';
+import { workspaceSource } from '../runs/source';
 import { BATCH_VERSION, type BatchDocument, type BatchRecord, type BatchScope, runIdFor } from './record';
 
 export const BATCHES_DIR = 'batches';
@@ -166,7 +166,7 @@ function fromVersion1(
   const error = nonEmptyString(v.error);
   const run: RunRecord = {
     id: doc.runId,
-    source: formatRunSource(workspaceSource(uri)),
+    source: workspaceSource(uri),
     sourceName: label ?? uri.slice(uri.lastIndexOf('/') + 1),
     stepId: batch.stepId,
     stepName: batch.stepName ?? batch.stepId,

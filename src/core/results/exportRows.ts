@@ -6,7 +6,7 @@
  */
 import type { BatchRecord } from '../batches/record';
 import { type RunRecord, parseRunRecord } from '../runs/history';
-import { parseRunSource } from '../runs/source';
+import { type RunSource, formatRunSource, workspaceSource } from '../runs/source';
 import type { ExportFormat, ExportRun } from './export';
 import { safeFileNamePart } from './naming';
 import type { StoredResult } from './storedResult';
@@ -16,8 +16,8 @@ import { isObject } from '../json/fields';
 export interface ExportItem {
   /** Identity, to list a run once when it is both selected and in a selected batch. */
   key: string;
-  /** The document: a run source string (a URI, a URL, an execution). */
-  source: string;
+  /** The document: a workspace URI, a URL, or an execution looked up by id. */
+  source: RunSource;
   /** A name to show when the source is not a document (an execution looked up by id). */
   name?: string;
   /** The document's path relative to its own workspace folder, when it was recorded (a batch's files). */
@@ -88,7 +88,7 @@ export function batchItems(node: unknown, runById: (id: string) => RunRecord | u
     }
     const base: ExportItem = {
       key: `batch:${id}:${doc.uri}`,
-      source: doc.uri,
+      source: workspaceSource(doc.uri),
       name: label,
       label,
       stepId,
@@ -174,12 +174,12 @@ export function fileColumn(
   item: Pick<ExportItem, 'source' | 'name' | 'label'>,
   folders: readonly ExportFolder[],
 ): string {
-  const source = parseRunSource(item.source);
-  if (source?.kind === 'url') {
+  const source = item.source;
+  if (source.kind === 'url') {
     return source.url;
   }
-  if (source?.kind !== 'workspace') {
-    return item.name ?? item.source;
+  if (source.kind !== 'workspace') {
+    return item.name ?? formatRunSource(source);
   }
   let best: { folder: ExportFolder; root: string } | undefined;
   for (const folder of folders) {

@@ -3,6 +3,7 @@
  * window closes. One JSON file per execution.
  */
 import type { Execution } from '../api/types';
+import { type RunSource, formatRunSource, parseRunSource } from '../runs/source';
 import { executionRecordFileName, resultFileName } from './naming';
 
 export interface StoredResult {
@@ -12,8 +13,8 @@ export interface StoredResult {
   stepName: string;
   /** The step's name as DocuTray gave it (`step_name` of the start answer). */
   serviceStepName?: string;
-  /** The document (see core/runs/source.ts): a workspace URI, an http(s) URL or an execution looked up by id. */
-  source: string;
+  /** The document: a workspace URI, an http(s) URL or an execution looked up by id (a string on disk). */
+  source: RunSource;
   /** A short name for the source: the file name, or the URL's last path segment. */
   sourceName: string;
   status: string;
@@ -43,7 +44,7 @@ function withoutData(raw: Record<string, unknown>): Record<string, unknown> {
 
 export function toStoredResult(
   execution: Execution,
-  ctx: { stepId: string; stepName: string; serviceStepName?: string; source: string; sourceName: string },
+  ctx: { stepId: string; stepName: string; serviceStepName?: string; source: RunSource; sourceName: string },
   now = new Date(),
 ): StoredResult {
   const stored: StoredResult = {
@@ -69,26 +70,22 @@ export function toStoredResult(
 
 /** The text a stored result is written as: compact, one copy of the data. */
 export function serializeStoredResult(r: StoredResult): string {
+  const stored = { ...r, source: formatRunSource(r.source) };
   try {
-    return JSON.stringify(r);
+    return JSON.stringify(stored);
   } catch {
     // A result built elsewhere with data too deep for JSON.stringify: store it as text.
-    const { data, ...rest } = r;
+    const { data, ...rest } = stored;
     return JSON.stringify({ ...rest, dataText: deepJson(data) });
   }
 }
 
 export function parseStoredResult(text: string): StoredResult | undefined {
   try {
-    const v = JSON.parse(text) as Partial<StoredResult>;
-    if (
-      v &&
-      v.version === 1 &&
-      typeof v.executionId === 'string' &&
-      typeof v.stepId === 'string' &&
-      typeof v.source === 'string'
-    ) {
-      return v as StoredResult;
+    const v = JSON.parse(text) as Partial<Omit<StoredResult, 'source'>> & { source?: unknown };
+    const source = typeof v?.source === 'string' ? parseRunSource(v.source) : undefined;
+    if (v && v.version === 1 && typeof v.executionId === 'string' && typeof v.stepId === 'string' && source) {
+      return { ...(v as Omit<StoredResult, 'source'>), source };
     }
   } catch {
     // fall through: a damaged file is treated as missing
@@ -118,7 +115,7 @@ export function executionRecordText(r: StoredResult): string {
     stepId: r.stepId,
     stepName: r.stepName,
     serviceStepName: r.serviceStepName,
-    source: r.source,
+    source: formatRunSource(r.source),
     receivedAt: r.receivedAt,
     execution: { ...r.execution, data },
   };

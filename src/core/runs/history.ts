@@ -7,6 +7,8 @@
  */
 
 /** The file, in the extension's global storage, that held the whole history before the shared store (runStore.ts); migrated once. */
+import { type RunSource, formatRunSource, parseRunSource } from './source';
+
 export const HISTORY_FILE = 'runs.json';
 
 export type RunState =
@@ -30,7 +32,8 @@ export type RunState =
 export interface RunRecord {
   /** Local id, stable across reloads. */
   id: string;
-  source: string;
+  /** Where the document came from (a string on disk: parsed when read, formatted when written). */
+  source: RunSource;
   sourceName: string;
   stepId: string;
   /** The name shown: the user's own for a configured step, else DocuTray's (see displayStepName). */
@@ -69,7 +72,7 @@ export function isInFlight(r: Pick<RunRecord, 'state'>): boolean {
 
 export interface HistoryFile {
   version: 1;
-  runs: RunRecord[];
+  runs: unknown[];
 }
 
 const STATES: ReadonlySet<string> = new Set([
@@ -97,18 +100,23 @@ export function parseRunRecord(r: unknown): RunRecord | undefined {
   if (!validRecord(r)) {
     return undefined;
   }
+  const source = typeof r.source === 'string' ? parseRunSource(r.source) : parseRunSource(formatSource(r.source));
+  if (!source) {
+    return undefined;
+  }
   // Waiting on DocuTray without an execution id is not a state a run can be in: its start may have
   // happened (a hand edit, a damaged write), so it is never sent again by itself.
   const lostId = (r.state === 'ENQUEUED' || r.state === 'PROCESSING') && typeof r.executionId !== 'string';
   return {
     ...r,
+    source,
     ...(lostId
       ? {
           state: 'mayHaveStarted' as const,
           error: { kind: 'startUncertain', message: 'The run was waiting on DocuTray without an execution id.' },
         }
       : {}),
-    sourceName: typeof r.sourceName === 'string' ? r.sourceName : r.source,
+    sourceName: typeof r.sourceName === 'string' ? r.sourceName : formatRunSource(source),
     stepName: typeof r.stepName === 'string' ? r.stepName : r.stepId,
     updatedAt: typeof r.updatedAt === 'number' ? r.updatedAt : r.startedAt,
     owner: typeof r.owner === 'string' ? r.owner : undefined,
@@ -136,12 +144,18 @@ export function recentDurations(runs: readonly RunRecord[], stepId: string, max 
     .map(r => r.durationMs as number);
 }
 
-function validRecord(r: unknown): r is RunRecord {
-  const v = r as Partial<RunRecord> | null;
+/** A source as stored (a string), or one already parsed (a record handed over in memory). */
+function formatSource(v: unknown): string | undefined {
+  const s = v as Partial<RunSource> | null;
+  return s && typeof s === 'object' && typeof s.kind === 'string' ? formatRunSource(s as RunSource) : undefined;
+}
+
+function validRecord(r: unknown): r is Omit<RunRecord, 'source'> & { source: unknown } {
+  const v = r as (Partial<Omit<RunRecord, 'source'>> & { source?: unknown }) | null;
   return (
     !!v &&
     typeof v.id === 'string' &&
-    typeof v.source === 'string' &&
+    (typeof v.source === 'string' || formatSource(v.source) !== undefined) &&
     typeof v.stepId === 'string' &&
     typeof v.state === 'string' &&
     STATES.has(v.state) &&
@@ -177,9 +191,14 @@ export function parseHistory(text: string | undefined): { runs: RunRecord[]; pro
   };
 }
 
+/** A run as written: its source formatted back to a string, its live stage left out. */
+export function storedRunRecord(r: RunRecord): Omit<RunRecord, 'source' | 'stage'> & { source: string } {
+  const { stage: _stage, ...rest } = r;
+  return { ...rest, source: formatRunSource(r.source) };
+}
+
 export function serializeHistory(runs: readonly RunRecord[]): string {
-  const file: HistoryFile = { version: 1, runs: runs.map(({ stage: _stage, ...r }) => r) };
-  return JSON.stringify(file, null, 1);
+  return JSON.stringify({ version: 1, runs: runs.map(storedRunRecord) }, null, 1);
 }
 
 /** A batch's runs, which the bound keeps or drops together (see boundHistory). */

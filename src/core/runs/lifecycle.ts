@@ -24,7 +24,7 @@
  */
 import { DocuTrayError, StepFailedError } from '../api/errors';
 import { RunRecord, isInFlight } from './history';
-import { hasDocument, parseRunSource } from './source';
+import { hasDocument } from './source';
 
 export type RunEvent =
   /** DocuTray accepted the start and gave the execution id. */
@@ -153,7 +153,7 @@ export function retryOffer(r: Pick<RunRecord, 'state' | 'executionId' | 'request
   if (r.executionId) {
     return { kind: 'poll', executionId: r.executionId };
   }
-  if (!hasDocument(parseRunSource(r.source))) {
+  if (!hasDocument(r.source)) {
     return { kind: 'none' };
   }
   return r.state === 'mayHaveStarted' ? { kind: 'confirmStart', requestId: r.requestId } : { kind: 'start' };
@@ -173,7 +173,7 @@ export function rerunMayDuplicate(r: Pick<RunRecord, 'state' | 'executionId'>): 
 
 /** Whether the Runs view may offer a one-click inline Rerun. */
 export function inlineRerun(r: Pick<RunRecord, 'state' | 'executionId' | 'source'>): boolean {
-  return hasDocument(parseRunSource(r.source)) && !rerunMayDuplicate(r);
+  return hasDocument(r.source) && !rerunMayDuplicate(r);
 }
 
 /** A start may be retried by itself only when not one byte of it was sent. */

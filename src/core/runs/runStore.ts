@@ -16,7 +16,7 @@
  */
 import { mkdir, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord } from './history';
+import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord, storedRunRecord } from './history';
 import { transition } from './lifecycle';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
 import { RecordFolder, StoreProblem, code, stamp, writeAtomic } from './recordFolder';
@@ -29,8 +29,7 @@ export const WINDOWS_DIR = 'windows';
 export const RESULTS_DIR = 'results';
 
 function serialize(r: RunRecord): string {
-  const { stage: _stage, ...rest } = r;
-  return JSON.stringify(rest, null, 1);
+  return JSON.stringify(storedRunRecord(r), null, 1);
 }
 
 export interface RunStoreOptions {

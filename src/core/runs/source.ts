@@ -1,8 +1,8 @@
 /**
  * Where a run's document came from, in one type: a workspace file (any URI scheme VS Code can read),
  * an http(s) URL DocuTray downloads itself, or an execution looked up by id (Check Execution), which
- * has no document to run again. Kept in a run record and a stored result as a string
- * ({@link formatRunSource}); read back with {@link parseRunSource}, the one place that tells them apart.
+ * has no document to run again. Written in a run record and a stored result as a string
+ * ({@link formatRunSource}) and parsed once, when the record is read ({@link parseRunSource}).
  */
 
 export const EXECUTION_SOURCE_SCHEME = 'docutray-execution';
@@ -71,4 +71,9 @@ export function urlSourceName(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** Whether two sources name the same document. */
+export function sameSource(a: RunSource, b: RunSource): boolean {
+  return formatRunSource(a) === formatRunSource(b);
 }
