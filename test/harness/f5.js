@@ -23,7 +23,7 @@ const F5 = path.join(h.REPO, '.vscode-test', 'f5');
 const ENV_FILE = path.join(F5, 'env');
 const WORKSPACE = path.join(F5, 'workspace');
 const PROFILE = path.join(F5, 'profile');
-// Where h.createProfile(PROFILE) puts them; launch.json names them (test/unit/vscode-folder.test.ts checks).
+// Where h.createProfile(PROFILE) puts them; launch.json names them (test/unit/project/vscode-folder.test.ts checks).
 const USER_DATA_DIR = path.join(PROFILE, 'user-data');
 const EXTENSIONS_DIR = path.join(PROFILE, 'extensions');
 const log = (...a) => console.log('[f5]', ...a);

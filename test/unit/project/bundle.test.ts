@@ -1,0 +1,101 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { COMMAND_IDS } from '../../../src/commands/commandIds';
+import { REPO } from '../../repo';
+
+interface Metafile {
+  outputs: Record<string, { inputs: Record<string, unknown>; imports: Array<{ path: string; external?: boolean }> }>;
+}
+
+describe('bundle: what activation loads', function () {
+  this.timeout(60000);
+  let dir: string;
+  let meta: Metafile;
+  const output = (name: string) => {
+    const key = Object.keys(meta.outputs).find(k => k.endsWith(`/${name}`));
+    assert.ok(key, `esbuild produced no ${name}: ${Object.keys(meta.outputs).join(', ')}`);
+    return { key, ...meta.outputs[key] };
+  };
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-bundle-'));
+    execFileSync(
+      process.execPath,
+      ['esbuild.mjs', '--production', `--outdir=${dir}`, `--metafile=${path.join(dir, 'meta.json')}`],
+      { cwd: REPO, stdio: 'pipe' },
+    );
+    meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as Metafile;
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('builds an entry that requires the runtime bundle instead of inlining it', () => {
+    const entry = output('extension.js');
+    assert.ok(
+      entry.imports.some(i => i.path === './runtime.js' && i.external),
+      `extension.js imports: ${JSON.stringify(entry.imports)}`,
+    );
+    assert.ok(fs.existsSync(path.join(dir, 'runtime.js')));
+    assert.ok(Object.keys(output('runtime.js').inputs).includes('src/core/api/client.ts'));
+  });
+
+  it('keeps the HTTP client, polling, documents, runs and result storage out of the entry', () => {
+    const inputs = Object.keys(output('extension.js').inputs);
+    const heavy = inputs.filter(i =>
+      /^src\/(core\/(api|polling|documents|results)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(
+        i,
+      ),
+    );
+    assert.deepEqual(heavy, [], `the entry bundle includes ${heavy.join(', ')}`);
+  });
+
+  it('keeps the MIME database (mime-types, mime-db) in its own bundle, required only when a file is refused', () => {
+    const runtime = output('runtime.js');
+    assert.ok(
+      runtime.imports.some(i => i.path === './mime-types.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
+    for (const name of ['extension.js', 'runtime.js']) {
+      const db = Object.keys(output(name).inputs).filter(i => i.includes('node_modules/mime-'));
+      assert.deepEqual(db, [], `${name} includes ${db.join(', ')}`);
+    }
+    const mime = output('mime-types.js');
+    assert.ok(Object.keys(mime.inputs).some(i => i.endsWith('mime-db/db.json')));
+    // Trimmed to the types that have extensions (160 KB → under 80 KB).
+    assert.ok(fs.statSync(path.join(dir, 'mime-types.js')).size < 80_000);
+    // It works as the runtime uses it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const lookup = (require(path.join(dir, 'mime-types.js')) as { lookup(n: string): string | false }).lookup;
+    assert.equal(lookup('notes.docx'), 'application/vnd.openxmlformats-officedocument.wordprocessingml.document');
+    assert.equal(lookup('scan.tif'), 'image/tiff');
+    // …and ships in the VSIX.
+    assert.match(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8'), /^!dist\/mime-types\.js$/m);
+  });
+
+  it('stays within the size budget: activation at most 8 KB, first use (entry + runtime) at most 250 KB', () => {
+    const entry = fs.statSync(path.join(dir, 'extension.js')).size;
+    const total = entry + fs.statSync(path.join(dir, 'runtime.js')).size;
+    assert.ok(entry <= 8 * 1024, `extension.js = ${entry} bytes`);
+    assert.ok(total <= 250 * 1024, `extension.js + runtime.js = ${total} bytes`);
+    // Batches and exports are part of the runtime: no loader threaded through the code for them.
+    const runtime = Object.keys(output('runtime.js').inputs);
+    for (const needed of [
+      'src/batches/batchService.ts',
+      'src/core/batches/runner.ts',
+      'src/commands/exportCommand.ts',
+    ]) {
+      assert.ok(runtime.includes(needed), `runtime.js lacks ${needed}`);
+    }
+  });
+
+  it('registers exactly the commands package.json contributes', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
+      contributes: { commands: Array<{ command: string }> };
+    };
+    const contributed = pkg.contributes.commands.map(c => c.command).sort();
+    assert.deepEqual([...COMMAND_IDS].sort(), contributed);
+    assert.equal(new Set(COMMAND_IDS).size, COMMAND_IDS.length, 'a command id is listed twice');
+  });
+});
