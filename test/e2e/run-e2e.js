@@ -87,7 +87,8 @@ const README_SHOTS = {
   'slow-run-progress': 'progress.png',
   'receipt-result': 'result.png',
   'reload-run-result': 'runs-view.png',
-  'batch-runs-view': 'batch.png',
+  'batch-twice-runs-view': 'batch.png',
+  'batch-again-question': 'batch-question.png',
 };
 
 // The folder a batch runs on (written next to the fixture workspace's files): its PDFs, and a .txt a
@@ -924,6 +925,65 @@ async function main() {
       await wb.parkMouse(page);
       await page.waitForTimeout(300);
       await shot('batch-runs-view', { clean: true });
+    },
+  );
+
+  // 8b. The same folder again: one question that counts what this step already processed; Process All
+  // makes a second batch, its own node named by the folder, every PDF started once more.
+  await step(
+    `the folder ${BATCH.folder}/ again: one question ("${batchPdfs.length} already processed") → "Process All ${batchPdfs.length}" → a second node`,
+    async () => {
+      const before = await invoiceStarts();
+      await wb.showViewContainer(page, UI.explorer, wb.explorerRow(page, BATCH.folder));
+      const item = await wb.openExplorerMenu(page, BATCH.folder, { expect: UI.menuItem });
+      await wb.clickMenuItem(page, item);
+      await wb.pick(page, UI.invoiceStep);
+      const dialog = page.locator('.monaco-dialog-box').filter({ hasText: /already processed by/ });
+      await dialog.waitFor({ timeout: 20000 });
+      const text = wb.norm(await dialog.textContent()).trim();
+      log(`  modal: "${text}"`);
+      const counted = new RegExp(
+        `Run ${UI.invoiceStep.replace(/[()]/g, '\\$&')} on ${BATCH.folder}/\\? ${batchPdfs.length} documents, ${batchPdfs.length} already processed`,
+      );
+      if (!counted.test(text)) {
+        throw new Error(
+          `the one question should count ${batchPdfs.length} documents, all already processed: "${text}"`,
+        );
+      }
+      await wb.parkMouse(page);
+      await shot('batch-again-question');
+      await dialog.getByRole('button', { name: `Process All ${batchPdfs.length}`, exact: true }).click();
+      await dialog.waitFor({ state: 'detached', timeout: 10000 });
+      if ((await page.locator('.monaco-dialog-box').count()) > 0) {
+        throw new Error('a second dialog followed the question: a folder run asks once');
+      }
+      const batchLabel = new RegExp(`^${BATCH.folder}/ · ${UI.invoiceStep.replace(/[()]/g, '\\$&')} · `);
+      await wb.showViewContainer(page, UI.container, wb.treeRow(page, batchLabel, null, sidebar));
+      await until(
+        async () => {
+          const rows = (await runRows()).filter(r => batchLabel.test(r.label));
+          return rows.length === 2 && rows.every(r => UI.batchDone(batchPdfs.length).test(r.description));
+        },
+        {
+          timeout: 60000,
+          message: async () => `two batch nodes on ${BATCH.folder}/, each done, expected: ${showRows(await runRows())}`,
+        },
+      );
+      const after = await invoiceStarts();
+      const more = batchPdfs.map(f => {
+        const h = batchHashes.get(f);
+        const count = s => (s.find(x => x.hash === h) || { count: 0 }).count;
+        return [f, count(after) - count(before)];
+      });
+      if (more.some(([, n]) => n !== 1)) {
+        throw new Error(`Process All should start each PDF once more: ${JSON.stringify(more)}`);
+      }
+      if (await page.locator('.notifications-toasts .notification-toast').count()) {
+        await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
+      }
+      await wb.parkMouse(page);
+      await page.waitForTimeout(300);
+      await shot('batch-twice-runs-view', { clean: true });
     },
   );
 

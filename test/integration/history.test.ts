@@ -157,7 +157,7 @@ describe('runs that last', function () {
     assert.ok(again?.[0].result, 'rerun succeeded');
     assert.notStrictEqual(again[0].result.executionId, first.result?.executionId);
     assert.strictEqual(again[0].result.stepId, 'it-fast');
-    assert.strictEqual(again[0].result.source, runInfo.source);
+    assert.deepStrictEqual(again[0].result.source, runInfo.source);
     const undo = patch(
       vscode.window,
       'showQuickPick',
@@ -171,7 +171,7 @@ describe('runs that last', function () {
       undo();
     }
     assert.strictEqual(other?.[0].result?.stepId, 'example-receipt');
-    assert.strictEqual(other?.[0].result?.source, runInfo.source);
+    assert.deepStrictEqual(other?.[0].result?.source, runInfo.source);
   });
 
   it('compares two results in a diff editor', async () => {

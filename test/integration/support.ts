@@ -151,7 +151,8 @@ export async function waitFor<T>(
 
 export interface RunInfo {
   id: string;
-  source: string;
+  /** Where the document came from (core/runs/source.ts RunSource). */
+  source: { kind: string; uri?: string; url?: string; executionId?: string };
   sourceName: string;
   stepId: string;
   stepName: string;
