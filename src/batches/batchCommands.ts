@@ -168,35 +168,51 @@ async function prepareAndRun(
   });
 }
 
-/** SHA-256 of each `file:` document (others stay unhashed and simply run), a few at a time; undefined when cancelled. */
+/** How long hashing may take before its cancellable notification shows (a few documents never flash one). */
+const HASH_QUIET_MS = 500;
+
+/**
+ * SHA-256 of each `file:` document (others stay unhashed and simply run), a few at a time; undefined when
+ * cancelled. A notification with Cancel shows only when it takes longer than a moment.
+ */
 async function hashAll(uris: vscode.Uri[]): Promise<(string | undefined)[] | undefined> {
-  return vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: l10n.t('DocuTray: reading {0} documents', uris.length),
-      cancellable: true,
-    },
-    async (progress, token) => {
-      const abort = new AbortController();
-      const sub = token.onCancellationRequested(() => abort.abort());
-      let done = 0;
-      try {
-        const settled = await runPool(uris, HASH_CONCURRENCY, async uri => {
-          const h =
-            uri.scheme === 'file' && !abort.signal.aborted
-              ? await sha256OfFile(uri.fsPath, { signal: abort.signal }).catch(() => undefined)
-              : undefined;
-          if (++done % 10 === 0) {
-            progress.report({ message: l10n.t('{0} of {1} read', done, uris.length) });
-          }
-          return h;
-        });
-        return abort.signal.aborted ? undefined : settled.map(r => (r.status === 'fulfilled' ? r.value : undefined));
-      } finally {
-        sub.dispose();
-      }
-    },
-  );
+  const abort = new AbortController();
+  let done = 0;
+  let report: (message: string) => void = () => undefined;
+  const hashing = runPool(uris, HASH_CONCURRENCY, async uri => {
+    const h =
+      uri.scheme === 'file' && !abort.signal.aborted
+        ? await sha256OfFile(uri.fsPath, { signal: abort.signal }).catch(() => undefined)
+        : undefined;
+    if (++done % 10 === 0) {
+      report(l10n.t('{0} of {1} read', done, uris.length));
+    }
+    return h;
+  });
+  const quick = await Promise.race([
+    hashing.then(() => true),
+    new Promise<false>(r => setTimeout(() => r(false), HASH_QUIET_MS)),
+  ]);
+  if (!quick) {
+    await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: l10n.t('DocuTray: reading {0} documents', uris.length),
+        cancellable: true,
+      },
+      async (progress, token) => {
+        report = message => progress.report({ message });
+        const sub = token.onCancellationRequested(() => abort.abort());
+        try {
+          await hashing;
+        } finally {
+          sub.dispose();
+        }
+      },
+    );
+  }
+  const settled = await hashing;
+  return abort.signal.aborted ? undefined : settled.map(r => (r.status === 'fulfilled' ? r.value : undefined));
 }
 
 /** The skip rule: documents this step already processed (same SHA-256, a SUCCESS). */
@@ -252,7 +268,10 @@ async function askOnce(
   if (decision.needsAnswer) {
     const skipped = applySkipAnswer(decision, 'skip');
     const toSend = skipped.run.length;
-    const skip = l10n.t('Skip Them ({0} to send, about {1} requests)', toSend, estimate(toSend).requests);
+    const skip =
+      toSend === 0
+        ? l10n.t('Skip Them (nothing to send)')
+        : l10n.t('Skip Them ({0} to send, about {1} requests)', toSend, estimate(toSend).requests);
     const all = l10n.t('Process All {0}', total);
     const answer = await vscode.window.showInformationMessage(
       l10n.t(
