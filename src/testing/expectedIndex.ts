@@ -116,7 +116,7 @@ export class ExpectedIndex implements vscode.Disposable {
   /** Once the files were looked for and the last search (after a settings change, say) is over. */
   async settled(): Promise<void> {
     await this.ready();
-    for (let seen: Promise<void> | undefined; seen !== this.latest; ) {
+    for (let seen: Promise<void> | undefined; seen !== this.latest;) {
       seen = this.latest;
       await seen;
     }

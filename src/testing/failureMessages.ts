@@ -44,9 +44,10 @@ export function differenceSummary(differences: readonly Difference[]): string {
 
 /**
  * The messages of a failed check: the first names every path that differs and carries the diff of the
- * expected and the actual result (both canonical, so only values differ), at the first path's line in the
- * expected file; each other difference gets a line of its own at its path's line (an added field: at its
- * nearest ancestor's).
+ * expected and the actual result (both canonical, so only values differ), at the expected file's `result`
+ * (VS Code shows a diff message in the editor as the two values side by side, which reads as the whole
+ * result); then each difference has a message of its own at its path's line (an added field: at its
+ * nearest ancestor's), shown there in the editor.
  */
 export function failureMessages(
   differences: readonly Difference[],
@@ -54,8 +55,8 @@ export function failureMessages(
   actual: unknown,
 ): vscode.TestMessage[] {
   const locate = resultLocator(expected.text);
-  const at = (d: Difference) => {
-    const found = locate(d.segments);
+  const at = (segments: Difference['segments']) => {
+    const found = locate(segments);
     return new vscode.Location(expected.uri, new vscode.Position(found?.line ?? 0, found?.character ?? 0));
   };
   const first = vscode.TestMessage.diff(
@@ -63,15 +64,15 @@ export function failureMessages(
     stableStringify(expected.result),
     stableStringify(actual),
   );
-  first.location = at(differences[0]);
+  first.location = at([]);
   first.contextValue = FAILED_MESSAGE_CONTEXT;
-  const others = differences.slice(1, MAX_LOCATED).map(d => {
+  const each = differences.slice(0, MAX_LOCATED).map(d => {
     const m = new vscode.TestMessage(differenceLine(d));
-    m.location = at(d);
+    m.location = at(d.segments);
     m.contextValue = FAILED_MESSAGE_CONTEXT;
     return m;
   });
-  return [first, ...others];
+  return [first, ...each];
 }
 
 /** The 0-based line of `"key":` in an expected file's header (0 when it is not there). */

@@ -215,7 +215,7 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     assert.ok(run?.batchId && run.state === 'SUCCESS', JSON.stringify(run));
   });
 
-  it("fails when the step's answer changes, naming exactly the changed paths at the first one's line, with a diff", async () => {
+  it("fails when the step's answer changes, naming exactly the changed paths, each at its line, with a diff", async () => {
     const changed = structuredClone(RESULTS['a.pdf']) as Record<string, unknown>;
     changed.total = 690;
     (changed.vendor as Record<string, unknown>).name = 'Nandu SA';
@@ -237,11 +237,13 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     assert.match(first.message, /^vendor\.vat: removed \(was "B123"\)$/m);
     const text = Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(DOCS.a)))).toString();
     const lineOf = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    // The diff at the result; each path's own message at its line.
     assert.strictEqual(first.uri, workspaceFile(expectedPathOf(DOCS.a)).toString());
-    assert.strictEqual(first.line, lineOf('"total"'));
+    assert.strictEqual(first.line, lineOf('"result"'));
     assert.deepStrictEqual(
       others.map(m => [m.message.split(':')[0], m.line]),
       [
+        ['total', lineOf('"total"')],
         ['vendor.name', lineOf('"name"')],
         ['vendor.vat', lineOf('"vat"')],
         // Added: at its nearest ancestor, the result.
