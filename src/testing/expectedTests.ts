@@ -1,5 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
+import { documentGlob } from '../core/batches/folder';
+import { SUPPORTED_EXTENSIONS } from '../core/documents/mime';
 import { evaluateResult } from '../core/expected/check';
 import { parseExpected } from '../core/expected/expectedFile';
 import { compareOptionsFor } from '../core/expected/settings';
@@ -78,6 +80,19 @@ export class ExpectedTests implements vscode.Disposable {
       this.tree = new ExpectedTestTree(controller, this.index);
       const tree = this.tree;
       void this.ready().then(() => tree.sync());
+      // A document that changed (or went) makes its tests' last results out of date.
+      const documents = vscode.workspace.createFileSystemWatcher(documentGlob(SUPPORTED_EXTENSIONS), true);
+      const outdated = (uri: vscode.Uri) => {
+        const items = this.index
+          .all()
+          .filter(e => e.documentUri?.toString() === uri.toString())
+          .map(e => tree.itemFor(e.uri))
+          .filter((i): i is vscode.TestItem => !!i);
+        if (items.length) {
+          controller.invalidateTestResults(items);
+        }
+      };
+      this.subscriptions.push(documents, documents.onDidChange(outdated), documents.onDidDelete(outdated));
     }
     const tree = this.tree;
     return {

@@ -150,6 +150,11 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
   after(async () => {
     await closeAllEditors();
     await config().update('docutray.expected.folder', undefined, vscode.ConfigurationTarget.Workspace);
+    // The suites after this one run on the workspace's documents: these are none of theirs.
+    await vscode.workspace.fs.delete(workspaceFile(FOLDER), { recursive: true, useTrash: false }).then(
+      () => undefined,
+      () => undefined,
+    );
   });
 
   it('lists a test per document and step, by folder, discovered from the expected files', async () => {
