@@ -6,7 +6,9 @@
 //   - the Testing view lists the two documents under samples/; Run Tests asks first, in a modal that says
 //     how many pages it bills; one test passes, the other fails and its failure opens in a peek, at the
 //     changed field's line in the expected file, with the diff of the expected and the actual result;
-//   - Accept as Expected in that peek rewrites the expected file, and the test turns green.
+//   - Accept as Expected in that peek rewrites the expected file, and the test turns green;
+//   - the check's runs are a batch in the DocuTray Runs view: a run's context menu and its result editor's
+//     title bar offer Accept as Expected (its document has an expected file now).
 // The picture of the failure is test-output/e2e-expected/NN-failure-diff.png; with DOCUTRAY_UPDATE_DOCS=1 a
 // run that passed copies it to docs/images/expected-results.png (the README's). The server runs WITHOUT the
 // smoke-test driver (it hides notification toasts). It builds nothing itself: `npm run test:e2e:expected`
@@ -274,6 +276,26 @@ async function main() {
     await testRow('invoice-002.pdf').locator('.codicon-testing-passed-icon').waitFor({ timeout: 15000 });
     await shot('accepted');
   });
+
+  await step(
+    "the check's runs are in the Runs view; a run and its result editor offer Accept as Expected",
+    async () => {
+      const sidebar = page.locator('.part.sidebar');
+      const batch = wb.treeRow(page, /^2 files · Invoice extract · /, null, sidebar);
+      await wb.showViewContainer(page, 'DocuTray', batch);
+      const run = wb.treeRow(page, 'samples/invoice-002.pdf', /^Invoice extract · /, sidebar);
+      if (!(await run.isVisible())) {
+        await batch.click();
+      }
+      const item = await wb.openRowMenu(page, run, 'Accept as Expected', { what: 'the run of invoice-002.pdf' });
+      await page.keyboard.press('Escape');
+      await item.waitFor({ state: 'detached' });
+      await run.click(); // opens its result
+      const title = page.locator('.editor-actions .action-label[aria-label^="Accept as Expected"]');
+      await title.first().waitFor({ timeout: 15000 });
+      await shot('result-editor');
+    },
+  );
 
   if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {
     fs.copyFileSync(picture, README_IMAGE);
