@@ -270,7 +270,11 @@ async function confirmText(ready: readonly Ready[]): Promise<{ message: string; 
 async function confirm(q: { message: string; detail: string }): Promise<boolean> {
   const run = l10n.t('Run');
   return (
-    (await vscode.window.showInformationMessage(plainText(q.message), { modal: true, detail: q.detail }, run)) === run
+    (await vscode.window.showInformationMessage(
+      plainText(q.message),
+      { modal: true, detail: plainText(q.detail) },
+      run,
+    )) === run
   );
 }
 
