@@ -93,6 +93,8 @@ const common = {
   outdir,
   metafile: !!metafile,
   external: ['vscode'],
+  // jsonc-parser's `main` is a UMD build that esbuild cannot follow; its ES module build bundles.
+  mainFields: ['module', 'main'],
   logLevel: 'silent',
 };
 const contexts = [

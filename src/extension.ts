@@ -1,4 +1,5 @@
 import vscode = require('vscode');
+import { l10n } from 'vscode';
 import { lazyTreeDataProvider, registerResultFileSystem } from './lazyProviders';
 import { ApiKeyStore } from './api/apiKeyStore';
 import { COMMAND_IDS } from './commands/commandIds';
@@ -6,6 +7,7 @@ import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } fro
 import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
 import type { RunsNode } from './runs/runsView';
+import type { CheckRunReport } from './testing/checkRun';
 
 /** What the extension offers other extensions (and its own tests). */
 export interface DocuTrayApi {
@@ -19,6 +21,10 @@ export interface DocuTrayApi {
   runsMessage(): string | undefined;
   /** The Runs view's contents, as the tree shows them (runs, batches and their files). */
   readonly runsTree: Pick<vscode.TreeDataProvider<RunsNode>, 'getChildren' | 'getTreeItem'>;
+  /** The Test Explorer's controller of expected results, once the workspace has an expected file. */
+  testController(): vscode.TestController | undefined;
+  /** What the last Test Explorer run reported of each test. */
+  lastTestRun(): CheckRunReport | undefined;
 }
 
 /**
@@ -50,6 +56,33 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     registerResultFileSystem(() => load().resultFileSystem),
     tree,
   );
+  // The Test Explorer lists the documents that have expected results. Its controller is made only in a
+  // workspace with an expected file (looked for after activation, not during it, and when one appears), so
+  // other workspaces get no Testing view from DocuTray; its items and runs load the rest on first use.
+  let tests: vscode.TestController | undefined;
+  const expectedFiles = vscode.workspace.createFileSystemWatcher('**/*.expected.json', false, true, true);
+  const offerTests = () => {
+    if (!tests) {
+      const t = (tests = vscode.tests.createTestController('docutray.expected', l10n.t('DocuTray Expected Results')));
+      const handlers = () => load().testing(t);
+      t.resolveHandler = item => handlers().resolve(item);
+      t.refreshHandler = token => handlers().refresh(token);
+      t.createRunProfile(l10n.t('Run'), vscode.TestRunProfileKind.Run, (r, token) => handlers().run(r, token), true);
+      context.subscriptions.push(t);
+      expectedFiles.dispose();
+    }
+  };
+  const lookForExpected = () =>
+    vscode.workspace.findFiles('**/*.expected.json', '**/{node_modules,.git}/**', 1).then(
+      found => found.length && offerTests(),
+      () => undefined,
+    );
+  context.subscriptions.push(
+    expectedFiles,
+    expectedFiles.onDidCreate(offerTests),
+    vscode.workspace.onDidChangeWorkspaceFolders(lookForExpected),
+  );
+  setTimeout(lookForExpected, 500);
   // The context key for menus and the walkthrough; read after activation, not during it.
   setTimeout(() => void apiKeys.refreshContext(), 0);
   // Runs left in flight by a closed or reloaded window are picked up after activation, not during it.
@@ -63,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
       getChildren: e => load().runsView.getChildren(e),
       getTreeItem: e => load().runsView.getTreeItem(e),
     },
+    testController: () => tests,
+    lastTestRun: () => runtime?.lastTestRun(),
   };
 }
 

@@ -8,6 +8,8 @@ import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSys
 import { RunsNode, RunsView } from './runs/runsView';
 import { createServices } from './services';
 import { showUsageInView } from './api/usage';
+import type { CheckRunReport } from './testing/checkRun';
+import type { TestHandlers } from './testing/expectedTests';
 
 /**
  * Everything behind the commands, the results file system and the runs view. Its own bundle
@@ -23,6 +25,10 @@ export interface Runtime {
   runs(): Promise<RunRecord[]>;
   /** Follows runs a closed or reloaded window left in flight. */
   resume(): Promise<void>;
+  /** Answers for the Test Explorer's controller of expected results (made at activation). */
+  testing(controller: vscode.TestController): TestHandlers;
+  /** What the last Test Explorer run reported of each test. */
+  lastTestRun(): CheckRunReport | undefined;
 }
 
 /** @param runsTree the Runs view, which shows this month's usage above its runs */
@@ -49,5 +55,7 @@ export function createRuntime(
       await services.runs.resume().catch(e => services.errors.report(e, 'resume'));
       await services.batches.resume().catch(e => services.errors.report(e, 'resume batches'));
     },
+    testing: controller => services.expected.attach(controller),
+    lastTestRun: () => services.expected.lastRun,
   };
 }

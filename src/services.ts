@@ -18,6 +18,7 @@ import { RunsView } from './runs/runsView';
 import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
 import { UsageService } from './api/usage';
+import { ExpectedTests } from './testing/expectedTests';
 import * as settings from './settings';
 
 /** Everything the commands need, built once, on first use after activation (no I/O here). */
@@ -33,6 +34,8 @@ export interface Services {
   steps: StepPicker;
   runsView: RunsView;
   usage: UsageService;
+  /** Expected results: the Test Explorer's tests, Accept as Expected, Compare Two Steps. */
+  expected: ExpectedTests;
   /** The extension's global state (remembered choices). */
   globalState: vscode.Memento;
 }
@@ -107,7 +110,18 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   // After a run or a batch ends (once, however many files), this month's figures are fetched again.
   statusBar.onDidBecomeIdle(() => void usage.refresh());
   usage.onDidChange(() => statusBar.setUsage(usage.describe()));
-  context.subscriptions.push(log, statusBar, history, batches.records, batches, runsView, usage);
+  const expected = new ExpectedTests({
+    batches,
+    history,
+    results,
+    runsView,
+    errors,
+    log: log.scoped('expected'),
+    // The command asks for a key (and checks it) as every run does.
+    ensureKey: async () =>
+      !!(await apiKeys.get()) || (await vscode.commands.executeCommand<boolean>('docutray.setApiKey')) === true,
+  });
+  context.subscriptions.push(log, statusBar, history, batches.records, batches, runsView, usage, expected);
   return {
     log,
     apiKeys,
@@ -120,6 +134,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     steps: new StepPicker(context.globalState),
     runsView,
     usage,
+    expected,
     globalState: context.globalState,
   };
 }

@@ -45,6 +45,22 @@ export interface BatchRunRequest {
   scope?: BatchScope;
   /** The skip rule's decision (core/batches/skip.ts): its `skip` documents reuse earlier results. */
   skip?: SkipDecision;
+  /** Run under the caller's progress instead of the batch's own notification and end message. */
+  within?: BatchWithin;
+}
+
+/**
+ * A batch that is one part of something the caller shows (a Test Explorer run, Compare Two Steps): the
+ * caller's token cancels it as the notification's Cancel would, the caller hears of each change, and the
+ * caller says how it ended (nothing is announced; a long rate-limit pause is still announced, as it
+ * resumes the batch later on its own).
+ */
+export interface BatchWithin {
+  token: vscode.CancellationToken;
+  /** The batch was recorded, or one of its documents changed. */
+  onChange(batch: BatchRecord): void;
+  /** How this drive ended: the caller reports a fatal error itself. */
+  onEnd?(end: RunnerEnd): void;
 }
 
 /**
@@ -158,7 +174,8 @@ export class BatchService implements vscode.Disposable {
     this.log.info(
       `batch ${batch.id}: step ${batch.stepId} on ${batch.documents.length} document(s), ${skipped} skipped`,
     );
-    await this.drive(batch);
+    request.within?.onChange(batch);
+    await this.drive(batch, request.within);
     return this.records.get(batch.id) ?? batch;
   }
 
@@ -424,8 +441,8 @@ export class BatchService implements vscode.Disposable {
     this.records.forget(ids);
   }
 
-  /** Runs a batch this window owns to its end, under its one notification. */
-  private async drive(batch: BatchRecord): Promise<void> {
+  /** Runs a batch this window owns to its end, under its one notification (or the caller's progress). */
+  private async drive(batch: BatchRecord, within?: BatchWithin): Promise<void> {
     if (this.drivers.has(batch.id)) {
       return;
     }
@@ -461,6 +478,7 @@ export class BatchService implements vscode.Disposable {
           onChange: () => {
             report();
             this.changed.fire();
+            within?.onChange(this.records.get(batch.id) ?? batch);
           },
           onDocumentEnded: ok => endOne(ok),
         });
@@ -470,23 +488,28 @@ export class BatchService implements vscode.Disposable {
       }
     };
     try {
-      await vscode.window.withProgress(
-        {
-          location: vscode.ProgressLocation.Notification,
-          title: l10n.t('DocuTray: {0} on {1}', plainText(stepLabel(batch)), plainText(batchSubject(batch))),
-          cancellable: true,
-        },
-        work,
-      );
+      if (within) {
+        await work({ report: () => undefined }, within.token);
+      } else {
+        await vscode.window.withProgress(
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: l10n.t('DocuTray: {0} on {1}', plainText(stepLabel(batch)), plainText(batchSubject(batch))),
+            cancellable: true,
+          },
+          work,
+        );
+      }
     } finally {
       this.drivers.delete(batch.id);
       this.changed.fire();
     }
-    await this.ended(batch, end ?? { kind: 'cancelled' });
+    await this.ended(batch, end ?? { kind: 'cancelled' }, !!within);
+    within?.onEnd?.(end ?? { kind: 'cancelled' });
   }
 
-  /** Records how a drive ended, and says so once. */
-  private async ended(batch: BatchRecord, end: RunnerEnd): Promise<void> {
+  /** Records how a drive ended, and says so once (`quiet`: the caller says it). */
+  private async ended(batch: BatchRecord, end: RunnerEnd, quiet = false): Promise<void> {
     const me = this.history.me;
     const now = Date.now();
     const write = async (change: (b: BatchRecord) => BatchRecord) => {
@@ -507,7 +530,9 @@ export class BatchService implements vscode.Disposable {
         await this.records.refresh(batch.id);
         return;
       case 'fatal':
-        this.errors.report(end.error, `batch ${stepLabel(batch)}`);
+        if (!quiet) {
+          this.errors.report(end.error, `batch ${stepLabel(batch)}`);
+        }
         return;
       case 'paused': {
         const paused = await write(b => ({ ...b, pausedUntil: end.until }));
@@ -530,13 +555,17 @@ export class BatchService implements vscode.Disposable {
         const cancelled = await write(b => ({ ...b, cancelledAt: now, endedAt: now }));
         this.log.info(`batch ${batch.id}: cancelled`);
         void this.history.applyBound();
-        void announceEnd(cancelled, this.lookup()).then(c => this.act(cancelled.id, c));
+        if (!quiet) {
+          void announceEnd(cancelled, this.lookup()).then(c => this.act(cancelled.id, c));
+        }
         return;
       }
       case 'done': {
         const done = await write(b => ({ ...b, endedAt: now }));
         void this.history.applyBound();
-        void announceEnd(done, this.lookup()).then(c => this.act(done.id, c));
+        if (!quiet) {
+          void announceEnd(done, this.lookup()).then(c => this.act(done.id, c));
+        }
         return;
       }
     }

@@ -33,6 +33,9 @@ export const COMMAND_IDS = [
   'docutray.batches.retryFailed',
   'docutray.batches.revealFolder',
   'docutray.runs.export',
+  'docutray.expected.accept',
+  'docutray.expected.create',
+  'docutray.expected.compareSteps',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -8,6 +8,8 @@ import {
   runStepOnWorkspace,
 } from '../batches/batchCommands';
 import { exportResults } from './exportCommand';
+import { recordExpected } from '../testing/acceptCommands';
+import { compareTwoSteps } from '../testing/compareSteps';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from './apiKey';
 import { checkExecution } from './checkExecution';
@@ -69,6 +71,9 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.batches.retryFailed': a => retryFailedCommand(s, a),
     'docutray.batches.revealFolder': a => revealBatchFolder(s, a),
     'docutray.runs.export': (...a) => exportResults(s, ...a),
+    'docutray.expected.accept': a => recordExpected(s, a, 'accept'),
+    'docutray.expected.create': a => recordExpected(s, a, 'create'),
+    'docutray.expected.compareSteps': a => compareTwoSteps(s, a),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(

@@ -50,6 +50,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Whether a run's document has an expected result for the run's step (set by the expected-results glue;
+   * undefined: not a result that could be one). It gives a run's item `expected` or `noExpected`.
+   */
+  expectedFor: ((r: RunRecord) => boolean | undefined) | undefined;
 
   constructor(
     private readonly history: RunHistory,
@@ -63,6 +68,11 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       }, 100);
     };
     this.subscription = vscode.Disposable.from(history.onDidChange(refresh), batches.onDidChange(refresh));
+  }
+
+  /** Shows every item again (what an item's flags depend on changed). */
+  refresh(): void {
+    this.emitter.fire(undefined);
   }
 
   async getChildren(element?: RunsNode): Promise<RunsNode[]> {
@@ -126,7 +136,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.tooltip = md;
     // `rerunnable`: Rerun is in the context menu (it asks first when the run may have started);
     // `oneClickRerun`: also inline, only when a rerun cannot bill a step that may already be running;
-    // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution.
+    // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution;
+    // `expected` / `noExpected`: Accept as Expected / Create Expected Result.
+    const expected = r.state === 'SUCCESS' && hasResult(r) ? this.expectedFor?.(r) : undefined;
     const flags = [
       'run',
       // A batch's file is cancelled with its batch (Cancel Batch), not on its own.
@@ -136,6 +148,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       canRerun(r) ? 'rerunnable' : '',
       inlineRerun(r) ? 'oneClickRerun' : '',
       retryOffer(r).kind === 'poll' ? 'checkable' : '',
+      expected === undefined ? '' : expected ? 'expected' : 'noExpected',
     ];
     item.contextValue = flags.filter(Boolean).join(' ');
     if (hasResult(r)) {

@@ -14,6 +14,7 @@ import {
   RunInfo,
   Shown,
   activate,
+  answerMessages,
   closeAllEditors,
   patch,
   sha256,
@@ -49,27 +50,6 @@ type TreeApi = Api & {
 const FOLDER = 'batch-it';
 /** What a folder batch is named by: the folder, workspace-relative (after the workspace folder's name when there are several). */
 const folderName = (f: string) => `(?:[^/]+/)?${f}/`;
-
-/** Answers messages by their text (the button `answer` gives), records every message. */
-function answerMessages(answer: (message: string, items: string[]) => string | undefined): {
-  shown: Shown[];
-  restore: () => void;
-} {
-  const shown: Shown[] = [];
-  const fake =
-    (severity: Shown['severity']) =>
-    (message: string, ...rest: unknown[]) => {
-      const items = rest.filter((r): r is string => typeof r === 'string');
-      shown.push({ severity, message, items });
-      return Promise.resolve(answer(message, items));
-    };
-  const undo = [
-    patch(vscode.window, 'showErrorMessage', fake('error')),
-    patch(vscode.window, 'showWarningMessage', fake('warning')),
-    patch(vscode.window, 'showInformationMessage', fake('info')),
-  ];
-  return { shown, restore: () => undo.forEach(u => u()) };
-}
 
 /** The one question before a folder run, answered: Run, or (when some were processed) `skipAnswer`. */
 function confirming(skipAnswer: 'skip' | 'all' = 'skip') {

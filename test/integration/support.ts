@@ -127,6 +127,31 @@ export function captureMessages(): { shown: Shown[]; restore: () => void } {
   return { shown, restore: () => undo.forEach(u => u()) };
 }
 
+/**
+ * Answers the messages the extension shows by their text (the button `answer` gives; undefined dismisses),
+ * recording every one with its modal flag and detail. Call `restore()` when done.
+ */
+export function answerMessages(answer: (message: string, items: string[]) => string | undefined): {
+  shown: (Shown & { modal?: boolean; detail?: string })[];
+  restore: () => void;
+} {
+  const shown: (Shown & { modal?: boolean; detail?: string })[] = [];
+  const fake =
+    (severity: Shown['severity']) =>
+    (message: string, ...rest: unknown[]) => {
+      const options = rest[0] && typeof rest[0] === 'object' ? (rest[0] as vscode.MessageOptions) : undefined;
+      const items = rest.filter((r): r is string => typeof r === 'string');
+      shown.push({ severity, message, items, modal: options?.modal, detail: options?.detail });
+      return Promise.resolve(answer(message, items));
+    };
+  const undo = [
+    patch(vscode.window, 'showErrorMessage', fake('error')),
+    patch(vscode.window, 'showWarningMessage', fake('warning')),
+    patch(vscode.window, 'showInformationMessage', fake('info')),
+  ];
+  return { shown, restore: () => undo.forEach(u => u()) };
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise(r => setTimeout(r, ms));
 }

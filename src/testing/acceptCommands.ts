@@ -1,0 +1,213 @@
+import vscode = require('vscode');
+import { l10n } from 'vscode';
+import { parseExpected, serializeExpected } from '../core/expected/expectedFile';
+import { SaveRefusedError } from '../core/results/saveTarget';
+import { type StoredResult, parseResultPath } from '../core/results/storedResult';
+import type { RunRecord } from '../core/runs/history';
+import { parseRunSource } from '../core/runs/source';
+import { plainText } from '../core/text/plainText';
+import { RESULT_SCHEME } from '../results/resultScheme';
+import { fileName } from '../runs/documentSource';
+import type { Services } from '../services';
+import { documentSha256 } from './documents';
+import { expectedUriFor } from './expectedIndex';
+import { writeExpectedFile } from './expectedWriter';
+import { stepLabel } from './testTree';
+
+/** What is recorded: a result of a step on a workspace document. */
+interface Accepted {
+  documentUri: vscode.Uri;
+  stepId: string;
+  result: unknown;
+  /** SHA-256 of the document the result is of, when known: the document must still be that one. */
+  sha256?: string;
+  executionId?: string;
+}
+
+export interface AcceptOutcome {
+  /** The expected file. */
+  uri: string;
+  /** Workspace-relative. */
+  path: string;
+  status: 'created' | 'updated';
+}
+
+/** The arguments of a `testing/message/*` menu command. */
+interface TestMessageArgs {
+  test?: vscode.TestItem;
+  message: vscode.TestMessage;
+}
+
+function isTestMessageArgs(arg: unknown): arg is TestMessageArgs {
+  return !!arg && typeof arg === 'object' && typeof (arg as { message?: unknown }).message === 'object';
+}
+
+function isRunRecord(arg: unknown): arg is RunRecord {
+  return !!arg && typeof arg === 'object' && 'id' in arg && 'state' in arg;
+}
+
+/** A stored result as something to record: a SUCCESS of a step on a workspace document. */
+function fromStored(result: StoredResult | undefined, run?: RunRecord): Accepted {
+  if (!result) {
+    throw new Error(l10n.t('The result is no longer stored. Run the step again to get it.'));
+  }
+  if (result.status !== 'SUCCESS') {
+    throw new Error(l10n.t('Only a successful result can be an expected result.'));
+  }
+  if (result.dataText !== undefined) {
+    throw new Error(l10n.t('This result is too deeply nested to record as an expected result.'));
+  }
+  const source = parseRunSource(result.source);
+  if (source?.kind !== 'workspace') {
+    throw new Error(
+      l10n.t('Expected results are kept beside documents in the workspace; this result is of {0}.', result.sourceName),
+    );
+  }
+  return {
+    documentUri: vscode.Uri.parse(source.uri, true),
+    stepId: result.stepId,
+    result: result.data ?? null,
+    sha256: run?.sha256,
+    executionId: result.executionId,
+  };
+}
+
+/** The result an Accept or Create was given: a failed test's, a run's in the Runs view, or a result editor's. */
+async function acceptedFrom(s: Services, arg: unknown): Promise<Accepted> {
+  if (isTestMessageArgs(arg)) {
+    const entry = arg.test && s.expected.entryOfTest(arg.test);
+    if (!arg.test || !entry?.stepId || !entry.documentUri) {
+      throw new Error(l10n.t('This test is no longer listed: run it again.'));
+    }
+    const last = s.expected.lastResults.get(arg.test.id);
+    if (last && (arg.message.actualOutput === undefined || arg.message.actualOutput === last.actualText)) {
+      return {
+        documentUri: entry.documentUri,
+        stepId: entry.stepId,
+        result: last.data,
+        sha256: last.sha256,
+        executionId: last.executionId,
+      };
+    }
+    if (arg.message.actualOutput === undefined) {
+      throw new Error(l10n.t('There is no result of this test to accept: run it again.'));
+    }
+    // A failure shown from before a reload: the result it shows, of the document its expected file names.
+    const expected = parseExpected(new TextDecoder().decode(await vscode.workspace.fs.readFile(entry.uri)));
+    return {
+      documentUri: entry.documentUri,
+      stepId: entry.stepId,
+      result: JSON.parse(arg.message.actualOutput) as unknown,
+      sha256: expected.sha256,
+    };
+  }
+  if (isRunRecord(arg)) {
+    const run = await s.runs.history.get(arg.id);
+    const result = run?.executionId ? await s.results.get(run.executionId) : undefined;
+    return fromStored(result, run);
+  }
+  const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+  const parsed = uri?.scheme === RESULT_SCHEME ? parseResultPath(uri.path) : undefined;
+  if (!parsed) {
+    throw new Error(l10n.t('Open a DocuTray result, or pick a run in the DocuTray Runs view.'));
+  }
+  return fromStored(await s.results.get(parsed.executionId), await s.runs.history.findByExecution(parsed.executionId));
+}
+
+/**
+ * Accept as Expected (a failed test, a result editor, a run) and Create Expected Result (a result of a
+ * document without one): writes the result as the document's expected result for its step, inside the
+ * workspace folder that holds the document. The document must still be the one the result is of.
+ */
+export async function recordExpected(
+  s: Services,
+  arg: unknown,
+  intent: 'accept' | 'create',
+): Promise<AcceptOutcome | undefined> {
+  const accepted = await acceptedFrom(s, arg);
+  const target = expectedUriFor(accepted.documentUri, accepted.stepId);
+  if ('refused' in target) {
+    throw new Error(
+      target.refused === 'notInWorkspace'
+        ? l10n.t(
+            '{0} is in no workspace folder open in this window: its expected result would have no place to go.',
+            fileName(accepted.documentUri),
+          )
+        : target.message,
+    );
+  }
+  let sha256: string;
+  try {
+    sha256 = await documentSha256(accepted.documentUri);
+  } catch {
+    throw new Error(l10n.t('The document {0} is not there or cannot be read.', target.document));
+  }
+  if (accepted.sha256 && accepted.sha256 !== sha256) {
+    throw new Error(
+      l10n.t(
+        '{0} changed since this result was made: run the step on it again and accept that result.',
+        target.document,
+      ),
+    );
+  }
+  const text = serializeExpected({
+    stepId: accepted.stepId,
+    document: fileName(accepted.documentUri),
+    sha256,
+    result: accepted.result,
+  });
+  let status: 'created' | 'updated' | 'exists';
+  try {
+    status = await writeExpectedFile(target, text, intent === 'create' ? 'create' : 'createOrReplace');
+    if (status === 'exists') {
+      const replace = l10n.t('Replace');
+      const answer = await vscode.window.showWarningMessage(
+        l10n.t('{0} has an expected result already. Replace it with this result?', plainText(target.path)),
+        { modal: true },
+        replace,
+      );
+      if (answer !== replace) {
+        return undefined;
+      }
+      status = await writeExpectedFile(target, text, 'createOrReplace');
+    }
+  } catch (e) {
+    if (e instanceof SaveRefusedError) {
+      s.log.scoped('expected').warn(`not written: ${e.message}`);
+      throw new Error(
+        l10n.t(
+          '{0} was not written: the place it would go leads out of the workspace folder, or is a link.',
+          target.path,
+        ),
+      );
+    }
+    throw e;
+  }
+  const done = status === 'exists' ? 'updated' : status;
+  s.log
+    .scoped('expected')
+    .info(
+      `${done} ${target.path}${accepted.executionId ? ` from execution ${accepted.executionId}` : ''} (step ${accepted.stepId})`,
+    );
+  await s.expected.written(target.uri, accepted.result, sha256);
+  const open = l10n.t('Open');
+  void vscode.window
+    .showInformationMessage(
+      done === 'created'
+        ? l10n.t(
+            'DocuTray: recorded the expected result of {0} for {1} in {2}.',
+            plainText(target.document),
+            plainText(stepLabel(accepted.stepId)),
+            plainText(target.path),
+          )
+        : l10n.t(
+            'DocuTray: updated the expected result of {0} for {1} in {2}.',
+            plainText(target.document),
+            plainText(stepLabel(accepted.stepId)),
+            plainText(target.path),
+          ),
+      open,
+    )
+    .then(c => (c === open ? vscode.window.showTextDocument(target.uri, { preview: false }) : undefined));
+  return { uri: target.uri.toString(), path: target.path, status: done };
+}

@@ -1,0 +1,204 @@
+import vscode = require('vscode');
+import { l10n } from 'vscode';
+import { documentGlob } from '../core/batches/folder';
+import { SUPPORTED_EXTENSIONS } from '../core/documents/mime';
+import { evaluateResult } from '../core/expected/check';
+import { parseExpected } from '../core/expected/expectedFile';
+import { compareOptionsFor } from '../core/expected/settings';
+import { parseResultPath } from '../core/results/storedResult';
+import type { RunRecord } from '../core/runs/history';
+import { parseRunSource } from '../core/runs/source';
+import type { BatchService } from '../batches/batchService';
+import type { ErrorPresenter } from '../errorPresenter';
+import type { ScopedLog } from '../log';
+import { RESULT_SCHEME } from '../results/resultScheme';
+import type { ResultStore } from '../results/resultStore';
+import type { RunHistory } from '../runs/runHistory';
+import type { RunsView } from '../runs/runsView';
+import { type CheckRunReport, type LastResult, runChecks } from './checkRun';
+import { type ExpectedEntry, ExpectedIndex, expectedSettings, expectedUriFor } from './expectedIndex';
+import { ExpectedTestTree } from './testTree';
+
+/** What the Test Explorer's controller (made at activation, see extension.ts) calls. */
+export interface TestHandlers {
+  resolve(item: vscode.TestItem | undefined): Promise<void>;
+  refresh(token: vscode.CancellationToken): Promise<void>;
+  run(request: vscode.TestRunRequest, token: vscode.CancellationToken): Promise<void>;
+}
+
+export interface ExpectedTestsDeps {
+  batches: BatchService;
+  history: RunHistory;
+  results: ResultStore;
+  runsView: RunsView;
+  errors: ErrorPresenter;
+  log: ScopedLog;
+  ensureKey(): Promise<boolean>;
+}
+
+/** The context key a result editor's title menu reads: `exists`, `missing`, or '' (no Accept or Create). */
+export const RESULT_EXPECTED_CONTEXT = 'docutray.resultExpected';
+
+/**
+ * Expected results in the editor: the index of expected files, the Test Explorer's tests and their runs,
+ * and what Accept as Expected and Create Expected Result need (the last result of each test; which runs
+ * and result editors have an expected file already).
+ */
+export class ExpectedTests implements vscode.Disposable {
+  readonly index: ExpectedIndex;
+  readonly lastResults = new Map<string, LastResult>();
+  /** What the last Test Explorer run reported (for the extension's own tests). */
+  lastRun: CheckRunReport | undefined;
+  private tree: ExpectedTestTree | undefined;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private indexing = false;
+
+  constructor(private readonly deps: ExpectedTestsDeps) {
+    this.index = new ExpectedIndex(deps.log);
+    this.subscriptions.push(
+      this.index,
+      this.index.onDidChange(() => {
+        this.tree?.sync();
+        deps.runsView.refresh();
+        void this.updateResultContext();
+      }),
+      vscode.window.onDidChangeActiveTextEditor(() => void this.updateResultContext()),
+    );
+    deps.runsView.expectedFor = r => this.expectedFor(r);
+    void this.updateResultContext();
+  }
+
+  /** The index, looked for once (on the first question that needs it). */
+  private ready(): Promise<void> {
+    this.indexing = true;
+    return this.index.ready();
+  }
+
+  /** Takes the Test Explorer's controller (once) and answers for it. */
+  attach(controller: vscode.TestController): TestHandlers {
+    if (!this.tree) {
+      this.tree = new ExpectedTestTree(controller, this.index);
+      const tree = this.tree;
+      void this.ready().then(() => tree.sync());
+      // A document that changed (or went) makes its tests' last results out of date.
+      const documents = vscode.workspace.createFileSystemWatcher(documentGlob(SUPPORTED_EXTENSIONS), true);
+      const outdated = (uri: vscode.Uri) => {
+        const items = this.index
+          .all()
+          .filter(e => e.documentUri?.toString() === uri.toString())
+          .map(e => tree.itemFor(e.uri))
+          .filter((i): i is vscode.TestItem => !!i);
+        if (items.length) {
+          controller.invalidateTestResults(items);
+        }
+      };
+      this.subscriptions.push(documents, documents.onDidChange(outdated), documents.onDidDelete(outdated));
+    }
+    const tree = this.tree;
+    return {
+      resolve: async () => {
+        await this.ready();
+        tree.sync();
+      },
+      refresh: async token => {
+        await this.ready();
+        await this.index.refresh(token);
+        tree.sync();
+      },
+      run: async (request, token) => {
+        // A search under way (the settings changed) says which tests there are.
+        await this.index.settled();
+        tree.sync();
+        await this.deps.errors.run('check expected results', async () => {
+          this.lastRun = await runChecks({ ...this.deps, tree, lastResults: this.lastResults }, request, token);
+        });
+      },
+    };
+  }
+
+  /** The entry of a document's test, when the Test Explorer lists it. */
+  entryOfTest(item: vscode.TestItem): ExpectedEntry | undefined {
+    return this.tree?.entryOf(item) ?? this.index.get(item.id);
+  }
+
+  /**
+   * Whether a run's result could be recorded as its document's expected result, and whether one is there:
+   * true (Accept as Expected), false (Create Expected Result), undefined (neither: not a workspace document).
+   */
+  expectedFor(run: Pick<RunRecord, 'source' | 'stepId'>): boolean | undefined {
+    const source = parseRunSource(run.source);
+    if (source?.kind !== 'workspace') {
+      return undefined;
+    }
+    let uri: vscode.Uri;
+    try {
+      uri = vscode.Uri.parse(source.uri, true);
+    } catch {
+      return undefined;
+    }
+    const target = expectedUriFor(uri, run.stepId);
+    if ('refused' in target) {
+      return undefined;
+    }
+    if (!this.indexing) {
+      void this.ready(); // the view is shown again once the files were looked for
+    }
+    return this.index.get(target.uri) !== undefined;
+  }
+
+  /** Sets the context key of the active result editor (Accept as Expected or Create Expected Result). */
+  private async updateResultContext(): Promise<void> {
+    const uri = vscode.window.activeTextEditor?.document.uri;
+    const parsed = uri?.scheme === RESULT_SCHEME ? parseResultPath(uri.path) : undefined;
+    let state = '';
+    if (parsed?.view === 'data') {
+      const result = await this.deps.results.get(parsed.executionId);
+      if (result?.status === 'SUCCESS' && this.expectedFor(result) !== undefined) {
+        await this.ready();
+        state = this.expectedFor(result) ? 'exists' : 'missing';
+      }
+    }
+    await vscode.commands.executeCommand('setContext', RESULT_EXPECTED_CONTEXT, state);
+  }
+
+  /**
+   * After an expected file was written here: it is read again at once (not when the watcher says so), and
+   * its test compares the result that was accepted with the file as written (nothing is run) — passed, so
+   * the Test Explorer shows it green.
+   */
+  async written(uri: vscode.Uri, result: unknown, sha256: string): Promise<void> {
+    const entry = await this.index.reread(uri);
+    this.tree?.sync();
+    const item = this.tree?.itemFor(uri);
+    if (!this.tree || !item || !entry?.stepId || !entry.folder) {
+      return;
+    }
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    const verdict = evaluateResult(
+      parseExpected(text, entry.stepId),
+      sha256,
+      result,
+      compareOptionsFor(expectedSettings(entry.folder.uri).settings, entry.stepId),
+    );
+    const run = this.tree.controller.createTestRun(
+      new vscode.TestRunRequest([item]),
+      l10n.t('Accepted as expected'),
+      false,
+    );
+    run.appendOutput(
+      `${l10n.t('{0} was written; the accepted result was compared with it again (nothing was run).', entry.path)}\r\n`,
+      undefined,
+      item,
+    );
+    if (verdict.status === 'passed') {
+      run.passed(item);
+    } else {
+      run.failed(item, new vscode.TestMessage(l10n.t('{0} does not hold the accepted result.', entry.path)));
+    }
+    run.end();
+  }
+
+  dispose(): void {
+    this.subscriptions.forEach(s => s.dispose());
+  }
+}

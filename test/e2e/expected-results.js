@@ -1,0 +1,336 @@
+#!/usr/bin/env node
+// Expected results in the real VS Code web workbench (code-server 4.139.1 = VS Code 1.139.1) and Debian's
+// chromium, against the DocuTray stand-in, driven as a person does:
+//   - a workspace with two sample invoices and their expected results (`*.invoice-extract.expected.json`);
+//     the step's answer for one of them changed since they were recorded;
+//   - the Testing view lists the two documents under samples/; Run Tests asks first, in a modal that says
+//     how many pages it bills; one test passes, the other fails and its failure opens in a peek, at the
+//     changed field's line in the expected file, with the diff of the expected and the actual result;
+//   - Accept as Expected in that peek rewrites the expected file, and the test turns green;
+//   - the check's runs are a batch in the DocuTray Runs view: a run's context menu and its result editor's
+//     title bar offer Accept as Expected (its document has an expected file now).
+// The picture of the failure is test-output/e2e-expected/NN-failure-diff.png; with DOCUTRAY_UPDATE_DOCS=1 a
+// run that passed copies it to docs/images/expected-results.png (the README's). The server runs WITHOUT the
+// smoke-test driver (it hides notification toasts). It builds nothing itself: `npm run test:e2e:expected`
+// compiles and bundles first.
+//
+// usage: node test/e2e/expected-results.js [--timeout SEC] [--headed]
+// env:   DOCUTRAY_E2E_TIMEOUT (s, default 240), DOCUTRAY_UPDATE_DOCS=1, DOCUTRAY_VSCODE_CACHE, CHROMIUM, KEEP_TMP=1
+// exit:  0 passed, 1 failed (the stage is named), 2 timeout, 130 SIGINT
+'use strict';
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const h = require('../../real-vscode/code-server');
+const { makePdf } = require('../../real-vscode/workspace');
+const wb = require('./workbench');
+
+const log = h.makeLog('expected');
+const argv = process.argv.slice(2);
+const argVal = (name, def) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : def;
+};
+const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '240'));
+const HEADED = argv.includes('--headed');
+const SHOTS = path.join(h.REPO, 'test-output', 'e2e-expected');
+const README_IMAGE = path.join(h.REPO, 'docs', 'images', 'expected-results.png');
+
+const STEP = { id: 'invoice-extract', name: 'Invoice extract' };
+const RECORDED = {
+  'invoice-001.pdf': {
+    currency: 'EUR',
+    invoice_number: 'INV-001',
+    line_items: [
+      { amount: 210, description: 'Impresión offset' },
+      { amount: 473.53, description: 'Diseño' },
+    ],
+    total: 683.53,
+    vendor: { name: 'Gráficas Ñandú S.A.', tax_id: 'B-12345678' },
+  },
+  'invoice-002.pdf': {
+    currency: 'EUR',
+    invoice_number: 'INV-002',
+    line_items: [{ amount: 1200, description: 'Consultoría' }],
+    total: 1452,
+    vendor: { name: 'Northwind Traders', tax_id: 'B-87654321' },
+  },
+};
+/** What the step answers now: invoice-002's total and vendor name changed. */
+const NOW = structuredClone(RECORDED);
+NOW['invoice-002.pdf'].total = 1200;
+NOW['invoice-002.pdf'].vendor.name = 'NORTHWIND TRADERS';
+
+let stage = 'starting';
+let page;
+let shotNo = 0;
+/** The failure with its diff: the README's picture. */
+let picture;
+
+async function step(name, fn) {
+  stage = name;
+  const t = Date.now();
+  log(`▶ ${name}`);
+  const r = await fn();
+  log(`  ✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
+  return r;
+}
+
+async function until(fn, { timeout = 15000, interval = 250, message }) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) {
+      return v;
+    }
+    if (Date.now() > end) {
+      throw new Error(await message());
+    }
+    await page.waitForTimeout(interval);
+  }
+}
+
+async function shot(name, { clean = false } = {}) {
+  shotNo++;
+  const file = path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  if (clean) {
+    await wb.parkMouse(page);
+    await wb.waitQuiet(page, { timeout: 5000 });
+  }
+  await page.screenshot({ path: file });
+  log(`  screenshot ${path.relative(h.REPO, file)}`);
+  return file;
+}
+
+/** The unpacked extension, as `--install-extension` lays it out (faster than packaging a VSIX). */
+function installUnpacked(extensionsDir) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
+  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  const shipped = ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'];
+  for (const f of fs.readdirSync(h.REPO).filter(f => shipped.includes(f) || /^package\.nls.*\.json$/.test(f))) {
+    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
+  }
+}
+
+/** The expected file of a sample, as `docutray-steps check --update` writes it. */
+function expectedText(name, pdf, result) {
+  const { serializeExpected } = require(path.join(h.REPO, 'out', 'src', 'core', 'expected', 'expectedFile.js'));
+  const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
+  return serializeExpected({ stepId: STEP.id, document: name, sha256, result });
+}
+
+async function main() {
+  h.installSignalHandlers();
+  const cache = h.locateCache();
+  h.requireBuilt(['dist/extension.js', 'dist/runtime.js', 'out/src/core/expected/expectedFile.js']);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const tmp = h.createRunDir('docutray-expected-');
+  const apiKey = `dt-test-${crypto.randomBytes(6).toString('hex')}`;
+  const standIn = await step('starting the DocuTray stand-in', () => h.startStandIn(apiKey));
+  standIn.standIn.setSteps({
+    id: STEP.id,
+    name: STEP.name,
+    enqueuedMs: 100,
+    processingMs: 400,
+    outcome: { status: 'SUCCESS', data: {} },
+    outcomeByFile: Object.fromEntries(Object.entries(NOW).map(([f, data]) => [f, { status: 'SUCCESS', data }])),
+  });
+
+  const ws = path.join(tmp, 'invoices-repo');
+  const samples = path.join(ws, 'samples');
+  fs.mkdirSync(samples, { recursive: true });
+  for (const [name, result] of Object.entries(RECORDED)) {
+    const pdf = makePdf(`${result.invoice_number} ${result.vendor.name.normalize('NFD').replace(/[^\x20-\x7e]/g, '')}`);
+    fs.writeFileSync(path.join(samples, name), pdf);
+    fs.writeFileSync(path.join(samples, `${name}.${STEP.id}.expected.json`), expectedText(name, pdf, result));
+  }
+  const failing = path.join(samples, `invoice-002.pdf.${STEP.id}.expected.json`);
+
+  const profile = h.createProfile(path.join(tmp, 'profile'), {
+    'docutray.steps': [{ id: STEP.id, name: STEP.name }],
+    'docutray.openResult': 'none',
+    'workbench.colorTheme': 'Default Light Modern',
+    'testing.automaticallyOpenTestResults': 'neverOpen',
+  });
+  installUnpacked(profile.extensionsDir);
+  const server = await step('starting code-server', () =>
+    h.startCodeServer({
+      cache,
+      profile,
+      folder: ws,
+      smokeTestDriver: false,
+      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
+    }),
+  );
+  const { launchBrowser } = require('../../real-vscode/browser');
+  const browser = await step('launching chromium', () =>
+    launchBrowser(tmp, { headless: !HEADED, viewport: { width: 1400, height: 860 } }),
+  );
+  h.onCleanup('chromium', () => browser.close());
+  page = browser.page;
+  page.setDefaultTimeout(20000);
+
+  await step('the window opens the repository of samples', async () => {
+    await page.goto(h.workbenchUrl(server, ws));
+    await wb.explorerRow(page, 'samples').waitFor({ timeout: 60000 });
+  });
+
+  await step("invoice-002's expected file is open (a failure opens in a peek where it is visible)", async () => {
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor();
+    await input.fill(path.basename(failing));
+    await wb.quickPickRow(page, path.basename(failing)).waitFor();
+    await page.keyboard.press('Enter');
+    await wb.waitEditorText(page, path.basename(failing), /"total": 1452/);
+  });
+
+  const testRow = name => page.locator('.part.sidebar .monaco-list-row', { hasText: name }).first();
+  await step('the Testing view lists the two samples under samples/', async () => {
+    await wb.showViewContainer(page, 'Testing', testRow('samples'));
+    await until(
+      async () => {
+        if (!(await testRow('invoice-001.pdf').isVisible())) {
+          const folder = testRow('samples');
+          if ((await folder.getAttribute('aria-expanded')) === 'false') {
+            await folder.click();
+          }
+          return false;
+        }
+        return testRow('invoice-002.pdf').isVisible();
+      },
+      {
+        timeout: 30000,
+        message: async () =>
+          `the Testing view shows: ${(await page.locator('.part.sidebar .monaco-list-row').allTextContents()).join(' | ')}`,
+      },
+    );
+  });
+
+  await step('Run Tests asks first, saying how many pages it bills', async () => {
+    await page.locator('.part.sidebar .action-label[aria-label^="Run Tests"]').first().click();
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: /Check 2 documents/ });
+    await dialog.waitFor({ timeout: 20000 });
+    const text = wb.norm(await dialog.textContent());
+    if (!/Invoice extract runs on each: DocuTray bills 2 pages\./.test(text)) {
+      throw new Error(`the question does not say what it bills: ${text}`);
+    }
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 10000 });
+  });
+
+  await step('invoice-002 fails: its expected file marks each changed field at its line', async () => {
+    await testRow('invoice-002.pdf').locator('.codicon-testing-failed-icon').waitFor({ timeout: 60000 });
+    await testRow('invoice-001.pdf').locator('.codicon-testing-passed-icon').waitFor({ timeout: 10000 });
+    // The editor shows each message after its line.
+    const marks = () => page.locator('.monaco-editor .test-error-content-widget .content').allTextContents();
+    await until(
+      async () => {
+        const texts = (await marks()).map(t => wb.norm(t).trim());
+        return texts.some(t => /^total: 1452 → 1200$/.test(t)) && texts.some(t => /^vendor\.name: /.test(t));
+      },
+      { message: async () => `the editor marks: ${(await marks()).join(' | ') || '(nothing)'}` },
+    );
+  });
+
+  await step(
+    'the failure at the result opens in a peek with the names of the changed fields and the diff',
+    async () => {
+      // The message at `"result"` carries the diff (VS Code shows it in the line as "expected != actual").
+      await page.locator('.monaco-editor .test-error-content-widget .content', { hasText: '!=' }).first().click();
+      const peek = page.locator('.monaco-editor .peekview-widget').first();
+      await peek.waitFor({ timeout: 20000 });
+      await until(async () => /2 fields differ: total, vendor\.name/.test(wb.norm(await peek.textContent())), {
+        timeout: 20000,
+        message: async () => `the peek shows: ${wb.norm(await peek.textContent()).slice(0, 400)}`,
+      });
+      // The diff of the two results sits in the peek: the expected total on one side, the actual on the other.
+      await until(
+        async () => {
+          const text = wb.norm(await peek.textContent());
+          return /"total": 1452/.test(text) && /"total": 1200/.test(text);
+        },
+        {
+          message: async () => `the peek has no diff of the totals: ${wb.norm(await peek.textContent()).slice(0, 600)}`,
+        },
+      );
+      picture = await shot('failure-diff', { clean: true });
+      const starts = standIn.standIn.starts().filter(s => s.stepId === STEP.id);
+      if (starts.length !== 2 || starts.some(s => s.count !== 1)) {
+        throw new Error(`each sample should be started once: ${JSON.stringify(starts)}`);
+      }
+    },
+  );
+
+  await step('Accept as Expected in the peek rewrites the expected file; the test turns green', async () => {
+    // The failure's own button, over the diff in the peek (the testing/message/content menu).
+    const accept = page
+      .locator('.peekview-widget', { hasText: 'Accept as Expected' })
+      .getByText('Accept as Expected', { exact: true })
+      .first();
+    await accept.waitFor({ timeout: 10000 });
+    await accept.click();
+    await until(() => /"total": 1200/.test(fs.readFileSync(failing, 'utf8')), {
+      message: () => `${failing} still holds: ${fs.readFileSync(failing, 'utf8')}`,
+    });
+    await testRow('invoice-002.pdf').locator('.codicon-testing-passed-icon').waitFor({ timeout: 15000 });
+    await shot('accepted');
+  });
+
+  await step(
+    "the check's runs are in the Runs view; a run and its result editor offer Accept as Expected",
+    async () => {
+      const sidebar = page.locator('.part.sidebar');
+      const batch = wb.treeRow(page, /^2 files · Invoice extract · /, null, sidebar);
+      await wb.showViewContainer(page, 'DocuTray', batch);
+      const run = wb.treeRow(page, 'samples/invoice-002.pdf', /^Invoice extract · /, sidebar);
+      if (!(await run.isVisible())) {
+        await batch.click();
+      }
+      const item = await wb.openRowMenu(page, run, 'Accept as Expected', { what: 'the run of invoice-002.pdf' });
+      await page.keyboard.press('Escape');
+      await item.waitFor({ state: 'detached' });
+      await run.click(); // opens its result
+      const title = page.locator('.editor-actions .action-label[aria-label^="Accept as Expected"]');
+      await title.first().waitFor({ timeout: 15000 });
+      await shot('result-editor');
+    },
+  );
+
+  if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {
+    fs.copyFileSync(picture, README_IMAGE);
+    log(`copied ${path.relative(h.REPO, picture)} to ${path.relative(h.REPO, README_IMAGE)}`);
+  }
+}
+
+(async () => {
+  let code = 0;
+  const timer = new Promise(r => setTimeout(() => r('timeout'), TIMEOUT_S * 1000).unref());
+  const t0 = Date.now();
+  try {
+    const r = await Promise.race([main(), timer]);
+    if (r === 'timeout') {
+      console.error(`\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}".`);
+      code = 2;
+    }
+  } catch (e) {
+    if (!h.signalled()) {
+      console.error(
+        `\nEXPECTED-RESULTS E2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
+      );
+      if (process.env.VERBOSE && e && e.stack) {
+        console.error(e.stack);
+      }
+    }
+    code = 1;
+  }
+  if (code !== 0 && page && !h.signalled()) {
+    await page.screenshot({ path: path.join(SHOTS, 'zz-failure.png') }).catch(() => {});
+  }
+  if (!h.signalled()) {
+    log(
+      `${code === 0 ? 'EXPECTED-RESULTS E2E PASSED' : `EXPECTED-RESULTS E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  }
+  await h.finish(code);
+})();

@@ -1,0 +1,454 @@
+/**
+ * Expected results in the real extension host, against the stand-in: the Test Explorer's tests come from
+ * the expected files (by folder); a run asks first, saying how many pages it bills, runs the step on each
+ * document through the batch runner and passes; when the step's answer changes the run fails with a message
+ * naming exactly the changed paths, at the first one's line in the expected file, and a diff; Accept as
+ * Expected rewrites the file and the next run passes; a changed document is reported, not run; Create
+ * Expected Result from a run in the Runs view; nothing is written through a link out of the workspace
+ * folder; a cancelled run sends nothing more; Compare Two Steps names the documents whose results differ.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { parseExpected, serializeExpected } from '../../src/core/expected/expectedFile';
+import type { CheckRunReport, CheckedTest } from '../../src/testing/checkRun';
+import type { StepComparison } from '../../src/testing/compareSteps';
+import {
+  Api,
+  RunInfo,
+  activate,
+  answerMessages,
+  closeAllEditors,
+  sha256,
+  standIn,
+  waitFor,
+  workspaceFile,
+  writeWorkspaceFile,
+} from './support';
+
+type TestingApi = Api & {
+  testController(): vscode.TestController | undefined;
+  lastTestRun(): CheckRunReport | undefined;
+  runsTree: { getTreeItem(e: unknown): vscode.TreeItem | Thenable<vscode.TreeItem> };
+};
+
+const FOLDER = 'expected-it';
+const STEP = 'it-expected';
+const RESULTS: Record<string, unknown> = {
+  'a.pdf': {
+    currency: 'EUR',
+    line_items: [{ amount: 210, description: 'Impresión offset' }],
+    total: 683.53,
+    vendor: { name: 'Ñandú S.A.', vat: 'B123' },
+  },
+  'b.pdf': { currency: 'USD', total: 99 },
+  'c.png': { kind: 'receipt', total: 12.5 },
+};
+const DOCS = { a: `${FOLDER}/a.pdf`, b: `${FOLDER}/b.pdf`, c: `${FOLDER}/sub/c.png` };
+
+const step = (id: string, byFile: Record<string, unknown>, processingMs = 100) => ({
+  id,
+  name: id,
+  enqueuedMs: 20,
+  processingMs,
+  outcome: { status: 'SUCCESS', data: {} },
+  outcomeByFile: Object.fromEntries(Object.entries(byFile).map(([f, data]) => [f, { status: 'SUCCESS', data }])),
+});
+
+/** Runs the first button of every modal (Run, Compare, Replace). */
+const goAhead = () => answerMessages((_m, items) => items[0]);
+
+async function docBytes(name: string, tag: string): Promise<Buffer> {
+  const from = name.endsWith('.png') ? 'sample.png' : 'sample.pdf';
+  const bytes = await vscode.workspace.fs.readFile(workspaceFile(from));
+  // Bytes after the end: still a valid document, with its own hash.
+  return Buffer.concat([Buffer.from(bytes), Buffer.from(`\n% ${tag}\n`, 'latin1')]);
+}
+
+function expectedPathOf(doc: string, stepId = STEP): string {
+  return `${doc}.${stepId}.expected.json`;
+}
+
+async function writeExpected(doc: string, result: unknown): Promise<vscode.Uri> {
+  const bytes = await vscode.workspace.fs.readFile(workspaceFile(doc));
+  return writeWorkspaceFile(
+    expectedPathOf(doc),
+    serializeExpected({ stepId: STEP, document: path.basename(doc), sha256: sha256(bytes), result }),
+  );
+}
+
+async function readExpected(doc: string) {
+  return parseExpected(Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(doc)))).toString());
+}
+
+interface Node {
+  id: string;
+  label: string;
+  description?: string;
+  error?: string;
+  children: Node[];
+}
+function treeOf(items: vscode.TestItemCollection): Node[] {
+  const out: Node[] = [];
+  items.forEach(i =>
+    out.push({
+      id: i.id,
+      label: i.label,
+      description: i.description,
+      error: typeof i.error === 'string' ? i.error : i.error?.value,
+      children: treeOf(i.children),
+    }),
+  );
+  return out.sort((a, b) => a.label.localeCompare(b.label));
+}
+
+describe('expected results: the Test Explorer, Accept as Expected, Compare Two Steps', function () {
+  this.timeout(120000);
+  let api: TestingApi;
+  const config = () => vscode.workspace.getConfiguration();
+  const starts = async () =>
+    (await standIn.requests()).filter(r => r.method === 'POST' && r.path.includes('/steps-async/'));
+  const startsOf = async (stepId: string, file: string) =>
+    (await starts()).filter(r => r.path.endsWith(`/${stepId}`) && r.multipart?.files[0]?.filename === file).length;
+
+  /** Runs the tests through VS Code (the Testing commands) and waits for the run's report. */
+  async function runTests(command: string, ...args: unknown[]): Promise<CheckRunReport> {
+    const before = api.lastTestRun();
+    await vscode.commands.executeCommand(command, ...args);
+    return waitFor('the test run to end', () => (api.lastTestRun() !== before ? api.lastTestRun() : undefined), 60000);
+  }
+  const testOf = (report: CheckRunReport, doc: string): CheckedTest => {
+    const t = report.tests.find(x => x.id === workspaceFile(expectedPathOf(doc)).toString());
+    assert.ok(t, `the run reported ${doc}: ${JSON.stringify(report.tests.map(x => [x.id, x.state]))}`);
+    return t;
+  };
+  /** Runs the tests of the expected file open in the editor (the gutter's test, "Run Tests in Current File"). */
+  async function runOne(doc: string): Promise<CheckRunReport> {
+    await vscode.window.showTextDocument(workspaceFile(expectedPathOf(doc)));
+    return runTests('testing.runCurrentFile');
+  }
+
+  before(async () => {
+    api = (await activate()) as TestingApi;
+    await standIn.setSteps([step(STEP, RESULTS)]);
+    await vscode.workspace.fs.delete(workspaceFile(FOLDER), { recursive: true, useTrash: false }).then(
+      () => undefined,
+      () => undefined,
+    );
+    await writeWorkspaceFile(DOCS.a, await docBytes('a.pdf', 'a'));
+    await writeWorkspaceFile(DOCS.b, await docBytes('b.pdf', 'b'));
+    await writeWorkspaceFile(DOCS.c, await docBytes('c.png', 'c'));
+    await writeExpected(DOCS.a, RESULTS['a.pdf']);
+    await writeExpected(DOCS.b, RESULTS['b.pdf']);
+    await writeExpected(DOCS.c, RESULTS['c.png']);
+    // Another tool's file of the same suffix is not ours; a damaged one of ours is listed with why.
+    await writeWorkspaceFile(`${FOLDER}/jest.expected.json`, '{"snapshot": 1}');
+    await writeWorkspaceFile(`${FOLDER}/broken.pdf.${STEP}.expected.json`, '{"docutrayExpected": 1, <<<<<<< HEAD');
+  });
+  after(async () => {
+    await closeAllEditors();
+    await config().update('docutray.expected.folder', undefined, vscode.ConfigurationTarget.Workspace);
+    // The suites after this one run on the workspace's documents: these are none of theirs.
+    await vscode.workspace.fs.delete(workspaceFile(FOLDER), { recursive: true, useTrash: false }).then(
+      () => undefined,
+      () => undefined,
+    );
+  });
+
+  it('lists a test per document and step, by folder, discovered from the expected files', async () => {
+    const controller = await waitFor('the test controller (made once an expected file exists)', () =>
+      api.testController(),
+    );
+    await vscode.commands.executeCommand('testing.refreshTests');
+    const tree = await waitFor('the tests to be listed', () => {
+      const t = treeOf(controller.items);
+      return t.find(n => n.label === FOLDER)?.children.length === 4 ? t : undefined;
+    });
+    const folder = tree.find(n => n.label === FOLDER) as Node;
+    assert.deepStrictEqual(
+      folder.children.map(n => [n.label, n.description, n.children.map(c => [c.label, c.description])]),
+      [
+        ['a.pdf', STEP, []],
+        ['b.pdf', STEP, []],
+        [`broken.pdf.${STEP}.expected.json`, undefined, []],
+        ['sub', undefined, [['c.png', STEP]]],
+      ],
+    );
+    const a = folder.children[0];
+    assert.strictEqual(a.id, workspaceFile(expectedPathOf(DOCS.a)).toString(), "a test's id is its expected file");
+    assert.match(folder.children[2].error ?? '', /cannot be used: it is not valid JSON/);
+    assert.ok(!JSON.stringify(tree).includes('jest.expected.json'), "another tool's file is not listed");
+  });
+
+  it('a run asks first, saying how many pages it bills, runs the step on every document once, and passes', async () => {
+    await vscode.workspace.fs.delete(workspaceFile(`${FOLDER}/broken.pdf.${STEP}.expected.json`));
+    await waitFor('the damaged file to leave the tests', () =>
+      treeOf(api.testController()!.items)
+        .find(n => n.label === FOLDER)
+        ?.children.every(n => !n.label.startsWith('broken'))
+        ? true
+        : undefined,
+    );
+    const before = { a: await startsOf(STEP, 'a.pdf'), c: await startsOf(STEP, 'c.png') };
+    const messages = goAhead();
+    let report: CheckRunReport;
+    try {
+      report = await runTests('testing.runAll');
+    } finally {
+      messages.restore();
+    }
+    const asked = messages.shown.find(m => m.modal);
+    assert.ok(asked, `a modal asked first: ${JSON.stringify(messages.shown)}`);
+    // Two one-page PDFs and an image.
+    assert.match(
+      asked.message,
+      /^Check 3 documents against their expected results\? it-expected runs on each: DocuTray bills 3 pages\.$/,
+    );
+    assert.match(asked.detail ?? '', /always runs the step/);
+    assert.deepStrictEqual(
+      [DOCS.a, DOCS.b, DOCS.c].map(d => testOf(report, d).state),
+      ['passed', 'passed', 'passed'],
+      JSON.stringify(report),
+    );
+    assert.strictEqual(await startsOf(STEP, 'a.pdf'), before.a + 1, 'a.pdf was started once');
+    assert.strictEqual(await startsOf(STEP, 'c.png'), before.c + 1, 'c.png was started once');
+    // Recorded as runs of a batch (the Runs view shows them; Accept can use their results).
+    const runs = (await api.runs()) as (RunInfo & { batchId?: string })[];
+    const run = runs.find(r => r.executionId === testOf(report, DOCS.a).executionId);
+    assert.ok(run?.batchId && run.state === 'SUCCESS', JSON.stringify(run));
+  });
+
+  it("fails when the step's answer changes, naming exactly the changed paths, each at its line, with a diff", async () => {
+    const changed = structuredClone(RESULTS['a.pdf']) as Record<string, unknown>;
+    changed.total = 690;
+    (changed.vendor as Record<string, unknown>).name = 'Nandu SA';
+    delete (changed.vendor as Record<string, unknown>).vat;
+    changed.notes = 'new field';
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'a.pdf': changed })]);
+    const report = await runOne(DOCS.a);
+    assert.strictEqual(report.tests.length, 1, 'only the test of the open expected file ran');
+    const a = testOf(report, DOCS.a);
+    assert.strictEqual(a.state, 'failed', JSON.stringify(a));
+    const [first, ...others] = a.messages;
+    // In the expected result's order, then what was added.
+    assert.strictEqual(
+      first.message.split('\n')[0],
+      '4 fields differ: total, vendor.name, vendor.vat, notes',
+      JSON.stringify(a.messages),
+    );
+    assert.match(first.message, /^total: 683\.53 → 690$/m);
+    assert.match(first.message, /^vendor\.vat: removed \(was "B123"\)$/m);
+    const text = Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(DOCS.a)))).toString();
+    const lineOf = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    // The diff at the result; each path's own message at its line.
+    assert.strictEqual(first.uri, workspaceFile(expectedPathOf(DOCS.a)).toString());
+    assert.strictEqual(first.line, lineOf('"result"'));
+    assert.deepStrictEqual(
+      others.map(m => [m.message.split(':')[0], m.line]),
+      [
+        ['total', lineOf('"total"')],
+        ['vendor.name', lineOf('"name"')],
+        ['vendor.vat', lineOf('"vat"')],
+        // Added: at its nearest ancestor, the result.
+        ['notes', lineOf('"result"')],
+      ],
+    );
+    assert.ok(first.expectedOutput && first.actualOutput, 'the first message carries the diff');
+    assert.deepStrictEqual(JSON.parse(first.expectedOutput), RESULTS['a.pdf']);
+    assert.deepStrictEqual(JSON.parse(first.actualOutput), changed);
+  });
+
+  it('Accept as Expected (on the failure) rewrites the expected file; the next run passes', async () => {
+    const failed = testOf(api.lastTestRun() as CheckRunReport, DOCS.a);
+    const item = (() => {
+      let found: vscode.TestItem | undefined;
+      const walk = (c: vscode.TestItemCollection): void =>
+        c.forEach(i => {
+          if (i.id === failed.id) {
+            found = i;
+          } else {
+            walk(i.children);
+          }
+        });
+      walk(api.testController()!.items);
+      return found;
+    })();
+    assert.ok(item, 'the failed test is listed');
+    const first = failed.messages[0];
+    const message = vscode.TestMessage.diff(
+      first.message,
+      first.expectedOutput as string,
+      first.actualOutput as string,
+    );
+    message.contextValue = 'docutray.expected.failed';
+    const before = await readExpected(DOCS.a);
+    const messages = answerMessages(() => undefined);
+    let outcome: { status: string; path: string } | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand('docutray.expected.accept', { test: item, message });
+    } finally {
+      messages.restore();
+    }
+    assert.deepStrictEqual(outcome, { uri: failed.id, path: expectedPathOf(DOCS.a), status: 'updated' });
+    const after = await readExpected(DOCS.a);
+    assert.deepStrictEqual(after.result, JSON.parse(first.actualOutput as string));
+    assert.strictEqual(after.sha256, before.sha256, 'the same document');
+    const startsBefore = await startsOf(STEP, 'a.pdf');
+    const report = await runOne(DOCS.a);
+    assert.strictEqual(testOf(report, DOCS.a).state, 'passed', JSON.stringify(report));
+    assert.strictEqual(await startsOf(STEP, 'a.pdf'), startsBefore + 1, 'the check ran the step again');
+  });
+
+  it('reports a changed document without running the step on it', async () => {
+    await writeWorkspaceFile(DOCS.b, await docBytes('b.pdf', 'b, edited'));
+    const startsBefore = await startsOf(STEP, 'b.pdf');
+    const report = await runOne(DOCS.b);
+    const b = testOf(report, DOCS.b);
+    assert.strictEqual(b.state, 'failed');
+    assert.match(b.messages[0].message, /changed since its expected result was recorded.*not run/);
+    assert.strictEqual(await startsOf(STEP, 'b.pdf'), startsBefore, 'nothing was sent');
+  });
+
+  it('Create Expected Result from a run in the Runs view; its item offers Accept as Expected afterwards', async () => {
+    const doc = `${FOLDER}/d.pdf`;
+    await writeWorkspaceFile(doc, await docBytes('d.pdf', 'd'));
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'd.pdf': { total: 1 } })]);
+    const messages = answerMessages(() => undefined);
+    let run: RunInfo | undefined;
+    try {
+      await vscode.commands.executeCommand('docutray.runStep', { stepId: STEP, uris: [workspaceFile(doc)] });
+      run = await waitFor('the run of d.pdf', async () =>
+        (await api.runs()).find(r => r.sourceName === 'd.pdf' && r.state === 'SUCCESS'),
+      );
+      const flags = async () => (await api.runsTree.getTreeItem(run)).contextValue ?? '';
+      assert.match(
+        await waitFor('the run item to say it has no expected result', async () => {
+          const f = await flags();
+          return /\bnoExpected\b/.test(f) ? f : undefined;
+        }),
+        /\bnoExpected\b/,
+      );
+      const outcome = await vscode.commands.executeCommand<{ status: string }>('docutray.expected.create', run);
+      assert.strictEqual(outcome?.status, 'created');
+      assert.deepStrictEqual((await readExpected(doc)).result, { total: 1 });
+      await waitFor('the run item to offer Accept as Expected', async () =>
+        /\bexpected\b/.test(await flags()) ? true : undefined,
+      );
+      await waitFor('the new test to be listed', () =>
+        treeOf(api.testController()!.items)
+          .find(n => n.label === FOLDER)
+          ?.children.some(n => n.label === 'd.pdf')
+          ? true
+          : undefined,
+      );
+    } finally {
+      messages.restore();
+    }
+    assert.ok(
+      messages.shown.some(m => /recorded the expected result of expected-it\/d\.pdf/.test(m.message)),
+      JSON.stringify(messages.shown),
+    );
+  });
+
+  it('writes nothing through a folder that links out of the workspace folder', async function () {
+    if (process.platform === 'win32') {
+      this.skip();
+    }
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-outside-'));
+    const link = workspaceFile('expected-link');
+    fs.rmSync(link.fsPath, { force: true, recursive: true });
+    fs.symlinkSync(outside, link.fsPath, 'dir');
+    await config().update('docutray.expected.folder', 'expected-link', vscode.ConfigurationTarget.Workspace);
+    const messages = answerMessages(() => undefined);
+    try {
+      const run = (await api.runs()).find(r => r.sourceName === 'd.pdf' && r.state === 'SUCCESS');
+      assert.ok(run);
+      const outcome = await vscode.commands.executeCommand('docutray.expected.create', run);
+      assert.strictEqual(outcome, undefined);
+      const error = await waitFor('the error', () => messages.shown.find(m => m.severity === 'error'));
+      assert.match(error.message, /was not written: the place it would go leads out of the workspace folder/);
+      assert.deepStrictEqual(fs.readdirSync(outside), [], 'nothing was written outside');
+    } finally {
+      messages.restore();
+      await config().update('docutray.expected.folder', undefined, vscode.ConfigurationTarget.Workspace);
+      fs.rmSync(link.fsPath, { force: true });
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('Cancel stops the run: what was not sent is never sent, nothing is sent twice', async () => {
+    // The settings changed back: every test is listed again.
+    await waitFor('the tests to be listed again', () =>
+      treeOf(api.testController()!.items)
+        .find(n => n.label === FOLDER)
+        ?.children.filter(n => n.label.endsWith('.pdf')).length === 3
+        ? true
+        : undefined,
+    );
+    await standIn.setSteps([step(STEP, RESULTS, 60000)]);
+    const seqBefore = (await standIn.requests()).at(-1)?.seq ?? 0;
+    const messages = goAhead();
+    try {
+      const before = api.lastTestRun();
+      void vscode.commands.executeCommand('testing.runAll');
+      await waitFor('a document to be processing on the stand-in', async () =>
+        (await standIn.executions()).some(e => e.stepId === STEP && e.status !== 'SUCCESS') ? true : undefined,
+      );
+      await vscode.commands.executeCommand('testing.cancelRun');
+      const report = await waitFor(
+        'the cancelled run to end',
+        () => (api.lastTestRun() !== before ? api.lastTestRun() : undefined),
+        30000,
+      );
+      assert.ok(report.cancelled);
+      assert.ok(
+        report.tests.every(t => t.state !== 'passed'),
+        JSON.stringify(report.tests),
+      );
+      const sent = (await standIn.requests()).filter(r => r.seq > seqBefore && r.method === 'POST');
+      const names = sent.map(r => r.multipart?.files[0]?.filename);
+      assert.strictEqual(new Set(names).size, names.length, `nothing sent twice: ${names.join(', ')}`);
+      await new Promise(r => setTimeout(r, 1500));
+      const later = (await standIn.requests()).filter(r => r.seq > seqBefore && r.method === 'POST');
+      assert.strictEqual(later.length, sent.length, 'nothing was sent after the cancel');
+    } finally {
+      messages.restore();
+      await standIn.setSteps([step(STEP, RESULTS)]);
+    }
+  });
+
+  it('Compare Two Steps runs both steps on each document and names the documents whose results differ', async () => {
+    const draft = structuredClone(RESULTS) as Record<string, Record<string, unknown>>;
+    draft['b.pdf'].total = 100;
+    await standIn.setSteps([step('it-published', RESULTS), step('it-draft', draft)]);
+    const messages = goAhead();
+    let comparison: StepComparison | undefined;
+    try {
+      comparison = await vscode.commands.executeCommand<StepComparison>('docutray.expected.compareSteps', {
+        folder: workspaceFile(FOLDER),
+        stepA: 'it-published',
+        stepB: 'it-draft',
+      });
+    } finally {
+      messages.restore();
+    }
+    assert.ok(comparison);
+    assert.deepStrictEqual(comparison.differ, [{ document: DOCS.b, paths: ['total'] }]);
+    assert.deepStrictEqual(comparison.same.sort(), [DOCS.a, `${FOLDER}/d.pdf`, DOCS.c].sort());
+    assert.deepStrictEqual(comparison.noResult, []);
+    const asked = messages.shown.find(m => m.modal);
+    assert.match(
+      asked?.message ?? '',
+      /^Compare it-published and it-draft on expected-it\/\? Both steps run on each of its 4 documents: DocuTray bills 8 pages\.$/,
+    );
+    assert.ok(
+      messages.shown.some(m => /it-published ↔ it-draft on expected-it\/: 3 same, 1 differ/.test(m.message)),
+      JSON.stringify(messages.shown),
+    );
+    for (const s of ['it-published', 'it-draft']) {
+      assert.strictEqual(await startsOf(s, 'b.pdf'), 1, `${s} ran once on b.pdf`);
+    }
+  });
+});
