@@ -4,7 +4,7 @@ import { parseExpected, serializeExpected } from '../core/expected/expectedFile'
 import { SaveRefusedError } from '../core/results/saveTarget';
 import { type StoredResult, parseResultPath } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
-import { parseRunSource } from '../core/runs/source';
+import { sourceUri } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import { fileName } from '../runs/documentSource';
@@ -57,14 +57,14 @@ function fromStored(result: StoredResult | undefined, run?: RunRecord): Accepted
   if (result.dataText !== undefined) {
     throw new Error(l10n.t('This result is too deeply nested to record as an expected result.'));
   }
-  const source = parseRunSource(result.source);
-  if (source?.kind !== 'workspace') {
+  const documentUri = result.source.kind === 'workspace' ? sourceUri(result.source)?.uri : undefined;
+  if (!documentUri) {
     throw new Error(
       l10n.t('Expected results are kept beside documents in the workspace; this result is of {0}.', result.sourceName),
     );
   }
   return {
-    documentUri: vscode.Uri.parse(source.uri, true),
+    documentUri,
     stepId: result.stepId,
     result: result.data ?? null,
     sha256: run?.sha256,

@@ -7,7 +7,7 @@ import { parseExpected } from '../core/expected/expectedFile';
 import { compareOptionsFor } from '../core/expected/settings';
 import { parseResultPath } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
-import { parseRunSource } from '../core/runs/source';
+import { sourceUri } from '../runs/runTargets';
 import type { BatchService } from '../batches/batchService';
 import type { ErrorPresenter } from '../errorPresenter';
 import type { ScopedLog } from '../log';
@@ -126,14 +126,8 @@ export class ExpectedTests implements vscode.Disposable {
    * true (Accept as Expected), false (Create Expected Result), undefined (neither: not a workspace document).
    */
   expectedFor(run: Pick<RunRecord, 'source' | 'stepId'>): boolean | undefined {
-    const source = parseRunSource(run.source);
-    if (source?.kind !== 'workspace') {
-      return undefined;
-    }
-    let uri: vscode.Uri;
-    try {
-      uri = vscode.Uri.parse(source.uri, true);
-    } catch {
+    const uri = run.source.kind === 'workspace' ? sourceUri(run.source)?.uri : undefined;
+    if (!uri) {
       return undefined;
     }
     const target = expectedUriFor(uri, run.stepId);

@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { countPages, countPdfPages, totalPages } from '../../src/core/documents/pageCount';
+import { countPages, countPdfPages, totalPages } from '../../../../src/core/documents/pageCount';
 
 /** A PDF of these objects (1-based, as written), with a header and trailer (no exact xref: not read). */
 function pdf(objects: string[], trailer = '<< /Root 1 0 R >>'): Buffer {
