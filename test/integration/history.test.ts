@@ -4,6 +4,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { parseResultLocation } from '../../src/core/results/storedResult';
 import { RunState, isKept } from '../../src/core/runs/history';
 import { ScopedLog } from '../../src/log';
 import { exists } from '../../src/results/resultSaver';
@@ -61,7 +62,7 @@ describe('runs that last', function () {
     const undo = patch(vscode.workspace, 'openTextDocument', async (...args: unknown[]) => {
       const uri = args[0];
       if (uri instanceof vscode.Uri && uri.scheme === 'docutray-result') {
-        const executionId = decodeURIComponent(uri.path.split('/')[1]);
+        const executionId = parseResultLocation(uri.path, uri.query)?.executionId;
         seen.push(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${executionId}.json`)));
       }
       return (original as (...a: unknown[]) => Promise<vscode.TextDocument>)(...args);
