@@ -108,11 +108,13 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
     void vscode.window
       .showErrorMessage(
         l10n.t(
-          'DocuTray execution {0} failed: {1}',
-          plainText(execution.id),
+          'DocuTray: {0} failed on {1}: {2} (execution {3})',
+          plainText(result.stepName),
+          plainText(result.sourceName),
           plainText(execution.error?.message ?? l10n.t('no details')),
+          plainText(execution.id),
         ),
-        l10n.t('Show Record'),
+        l10n.t('Show Execution Record'),
       )
       .then(
         c =>
