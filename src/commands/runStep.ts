@@ -89,7 +89,7 @@ export async function runStep(
   const title =
     eligible.length === 1
       ? l10n.t('Run a DocuTray step on {0}', fileName(eligible[0]))
-      : l10n.t('Run a DocuTray step on {0} files', eligible.length);
+      : l10n.t('Run a DocuTray step on {0} documents', eligible.length);
   const step = await s.steps.choose(args?.stepId, title);
   if (!step) {
     return undefined;
