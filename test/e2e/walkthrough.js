@@ -421,7 +421,7 @@ async function main() {
   });
 
   // 4. A run on a file: right-click the PDF
-  const resultTab = `${FILES.pdf}.${UI.stepId}.json`;
+  const resultTab = `${FILES.pdf} · ${UI.stepName}.json`;
   await step(`right-click ${FILES.pdf} → "${UI.menuItem}" → "${UI.stepName}": the result opens`, async () => {
     await wb.showViewContainer(page, 'Explorer', wb.explorerRow(page, FILES.pdf));
     await wb.waitQuiet(page);
