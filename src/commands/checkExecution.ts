@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
+import { askInput } from '../askInput';
 import { randomUUID } from 'node:crypto';
 import { isTerminal } from '../core/api/execution';
 import type { Execution } from '../core/api/types';
@@ -25,7 +26,7 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
     typeof arg === 'string'
       ? arg
       : (fromRun ??
-        (await vscode.window.showInputBox({
+        (await askInput({
           title: l10n.t('Check a DocuTray execution'),
           prompt: l10n.t('The execution ID (shown in the DocuTray log for every run)'),
           placeHolder: 'exec_…',
