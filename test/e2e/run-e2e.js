@@ -634,6 +634,49 @@ async function main() {
     },
   );
 
+  await step(
+    `the rerun's result editor title bar → "${UI.compareWith}" → a picker, ${FILES.pdf}'s other result first → a diff of the two runs`,
+    async () => {
+      const tabName = UI.resultTab(FILES.pdf, UI.invoiceStep);
+      await wb.tab(page, tabName).click();
+      const action = page.locator('.editor-actions').getByRole('button', { name: UI.compareWith, exact: true }).first();
+      await action.click({ timeout: 10000 });
+      await wb
+        .quickPickRow(page, FILES.pdf)
+        .waitFor({ timeout: 10000 })
+        .catch(async () => {
+          throw new Error(
+            `"${UI.compareWith}" in the title bar offers no other ${FILES.pdf} result; the quick pick shows: ${(await wb.quickPickLabels(page)).join(' | ') || '(nothing)'}`,
+          );
+        });
+      const labels = await wb.quickPickLabels(page);
+      log(`  picker: ${labels.join(' | ')}`);
+      if (labels[0] !== FILES.pdf) {
+        throw new Error(`the picker does not list ${FILES.pdf}'s other result first: ${labels.join(' | ')}`);
+      }
+      await shot('compare-title-picker');
+      await wb.pick(page, FILES.pdf);
+      // Both sides the same document and step, run at two different times: never the result with itself.
+      const side = `${wb.escapeRe(`${FILES.pdf} · ${UI.invoiceStep} · `)}(\\S+(?: \\S+)?)`;
+      const titled = new RegExp(`${side} ${UI.diffSeparator} ${side}`);
+      const tab = page.locator('.tabs-container .tab', { hasText: titled }).first();
+      await tab.waitFor({ timeout: 15000 }).catch(async () => {
+        const tabs = await page.locator('.tabs-container .tab').allTextContents();
+        throw new Error(
+          `no diff tab /${titled.source}/; the tabs are: ${tabs.map(t => wb.norm(t).trim()).join(' | ')}`,
+        );
+      });
+      const [, left, right] = titled.exec(wb.norm(await tab.textContent())) || [];
+      log(`  diff tab: ${left} ↔ ${right}`);
+      if (left === right) {
+        throw new Error(`the diff compares the result with itself: both sides ran at ${left}`);
+      }
+      await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 10000 });
+      await wb.parkMouse(page);
+      await shot('compare-from-title');
+    },
+  );
+
   // 7. A window reload in the middle of a slow run: the run is picked up and polled to its end, never started twice
   const slowPath = '/api/steps-async/example-slow';
   const reloadFile = FILES.jpg;
