@@ -186,8 +186,8 @@ describe('runs that last', function () {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputTextDiff ? input : undefined;
     });
-    assert.ok(tab.original.path.endsWith('sample.pdf.it-fast.json'), tab.original.path);
-    assert.ok(tab.modified.path.endsWith('sample.pdf.it-batch.json'), tab.modified.path);
+    assert.strictEqual(tab.original.path, '/sample.pdf · Fast (test).json');
+    assert.strictEqual(tab.modified.path, '/sample.pdf · Batch (test).json');
   });
 
   it('saves results beside the source under each overwrite policy, never losing data under ask or numbered', async () => {
