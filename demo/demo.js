@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: the whole flow in a real VS Code, against a local DocuTray stand-in, in one command.
 //   - starts the stand-in (example steps: an invoice, a receipt, a slow one, a failing one) with a demo key;
+//     the invoice and receipt steps answer each sample document with the fields printed on it
+//     (stand-in/samples.ts), so a month of invoices reads as 24 invoices, not one invoice 24 times;
 //   - writes a sample workspace (PDFs, a PNG, a JPEG) into a temp folder;
 //   - opens the extension in a real VS Code already pointed at the stand-in
 //     (DOCUTRAY_BASE_URL / DOCUTRAY_API_KEY, the extension's documented fallbacks):
@@ -56,16 +58,19 @@ function installUnpacked(profile) {
   return dest;
 }
 
+/** The sample documents and the steps that answer from them (built by `npm run compile-tests`). */
+function samples() {
+  return require(path.join(h.REPO, 'out', 'stand-in', 'samples.js'));
+}
+
 function sampleWorkspace(dir) {
   createWorkspace(dir);
-  fs.writeFileSync(path.join(dir, 'invoice-2024-0042.pdf'), makePdf('Invoice INV-2024-0042'));
-  fs.writeFileSync(path.join(dir, 'receipt-cafe.pdf'), makePdf('Receipt T-000981'));
-  // A month of invoices, to try a folder run (a batch at the rate limit) and the table export.
-  const month = path.join(dir, 'invoices-2024-11');
-  fs.mkdirSync(month, { recursive: true });
-  for (let i = 1; i <= 24; i++) {
-    const n = String(1000 + i);
-    fs.writeFileSync(path.join(month, `INV-${n}.pdf`), makePdf(`Invoice INV-${n}`));
+  // An invoice, a receipt, and a month of invoices to try a folder run (a batch at the rate limit) and the
+  // table export: each PDF shows its own number, lines and totals, and the steps answer with those.
+  for (const doc of samples().sampleDocuments()) {
+    const file = path.join(dir, ...doc.path.split('/'));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, makePdf(doc.lines));
   }
   fs.writeFileSync(
     path.join(dir, 'README.md'),
@@ -74,8 +79,9 @@ function sampleWorkspace(dir) {
       '',
       'Right-click a PDF or image in the Explorer and pick **Run DocuTray Step…**.',
       '',
-      'The steps come from a local DocuTray stand-in: *Invoice* and *Receipt* return realistic JSON,',
-      '*Slow step* takes about 20 seconds (try cancelling it), *Failing step* always fails.',
+      'The steps come from a local DocuTray stand-in: *Invoice* and *Receipt* answer with what each sample',
+      'shows (its number, vendor, lines and totals); *Slow step* takes about 20 seconds (try cancelling it),',
+      '*Failing step* always fails.',
       '',
       'Every run is kept in the **DocuTray Runs** view (the tray icon in the activity bar).',
       '',
@@ -88,12 +94,12 @@ function sampleWorkspace(dir) {
 
 async function main() {
   h.installSignalHandlers();
-  h.requireBuilt(['dist/extension.js', 'out/stand-in/server.js']);
+  h.requireBuilt(['dist/extension.js', 'out/stand-in/server.js', 'out/stand-in/samples.js']);
   const run = h.createRunDir('docutray-demo-');
   const ws = path.join(run, 'DocuTray demo');
   fs.mkdirSync(ws, { recursive: true });
   sampleWorkspace(ws);
-  const { url: standInUrl } = await h.startStandIn(API_KEY);
+  const { url: standInUrl } = await h.startStandIn(API_KEY, { steps: samples().demoSteps() });
   log(`DocuTray stand-in on ${standInUrl} (key ${API_KEY}); steps: ${STEPS.map(s => s.id).join(', ')}`);
   const env = { DOCUTRAY_BASE_URL: standInUrl, DOCUTRAY_API_KEY: API_KEY };
 

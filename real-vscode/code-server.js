@@ -524,8 +524,12 @@ function workbenchUrl(server, folder, payload) {
  */
 const STAND_IN_RATE_LIMIT = { perMinute: 600 };
 
-/** Loads the DocuTray stand-in (compiled by `npm run compile-tests`) and starts it, registered for cleanup. */
-async function startStandIn(apiKey, config = { rateLimit: STAND_IN_RATE_LIMIT }) {
+/**
+ * Loads the DocuTray stand-in (compiled by `npm run compile-tests`) and starts it, registered for cleanup.
+ * `config` adds to the rate limit (the demo's steps, say).
+ */
+async function startStandIn(apiKey, extra = {}) {
+  const config = { rateLimit: STAND_IN_RATE_LIMIT, ...extra };
   const file = path.join(REPO, 'out', 'stand-in', 'server.js');
   if (!fs.existsSync(file)) {
     throw new Error(

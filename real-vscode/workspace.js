@@ -21,14 +21,22 @@ const FILES = {
   txt: 'notes.txt',
 };
 
-/** A one-page PDF showing `text` (ASCII only), with a byte-exact xref table. */
+/**
+ * A one-page PDF showing `text` (ASCII only), with a byte-exact xref table: one line on a small page, or
+ * an array of lines down an A4 page (a sample invoice).
+ */
 function makePdf(text) {
-  const stream = Buffer.from(`BT /F1 24 Tf 30 70 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`, 'latin1');
+  const esc = s => s.replace(/[()\\]/g, '\\$&');
+  const lines = Array.isArray(text) ? text : undefined;
+  const content = lines
+    ? `BT /F1 11 Tf 16 TL 56 790 Td ${lines.map(l => `(${esc(l)}) Tj T*`).join(' ')} ET`
+    : `BT /F1 24 Tf 30 70 Td (${esc(text)}) Tj ET`;
+  const stream = Buffer.from(content, 'latin1');
   const objs = [
     Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
     Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
     Buffer.from(
-      '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 ${lines ? '595 842' : '300 144'}] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>`,
     ),
     Buffer.concat([Buffer.from(`<< /Length ${stream.length} >>\nstream\n`), stream, Buffer.from('\nendstream')]),
     Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),

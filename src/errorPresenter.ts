@@ -24,6 +24,12 @@ export interface Action {
   run: () => unknown;
 }
 
+/** What a failed run was: its document and its step (names as the user knows them). */
+export interface Subject {
+  document: string;
+  step: string;
+}
+
 export interface Presentation {
   message: string;
   actions: Action[];
@@ -52,8 +58,18 @@ export class ErrorPresenter {
     }
   }
 
-  report(e: unknown, context: string, retry?: () => unknown): void {
-    const p = this.present(e, retry);
+  /**
+   * Logs and shows one message. A run's failure names its `subject` (the document and the step) and may
+   * lead with `actions` of its own (the next steps only the run knows, like Rerun with Another Step).
+   */
+  report(
+    e: unknown,
+    context: string,
+    retry?: () => unknown,
+    run: { subject?: Subject; actions?: Action[] } = {},
+  ): void {
+    const bare = this.present(e, retry, run.subject);
+    const p = { ...bare, actions: [...(run.actions ?? []), ...bare.actions] };
     const detail =
       e instanceof DocuTrayError
         ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}${e.requestId ? ` request ${e.requestId}` : ''}: ${e.message}`
@@ -73,7 +89,24 @@ export class ErrorPresenter {
     );
   }
 
-  present(e: unknown, retry?: () => unknown): Presentation {
+  /** The message and buttons for an error; with a `subject`, the message names the document and the step. */
+  present(e: unknown, retry?: () => unknown, subject?: Subject): Presentation {
+    const p = this.presentError(e, retry);
+    if (!subject || p.severity === 'none') {
+      return p;
+    }
+    const step = subject.step;
+    const document = subject.document;
+    return {
+      ...p,
+      message:
+        e instanceof StepFailedError
+          ? l10n.t('DocuTray: {0} failed on {1}: {2}', step, document, e.failure.message)
+          : l10n.t('DocuTray: {0} on {1}: {2}', step, document, p.message.replace(/^DocuTray: /, '')),
+    };
+  }
+
+  private presentError(e: unknown, retry?: () => unknown): Presentation {
     const setKey: Action = {
       title: l10n.t('Set API Key'),
       run: () => vscode.commands.executeCommand('docutray.setApiKey'),

@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { parseResultPath } from './core/results/storedResult';
+import { parseResultLocation } from './core/results/storedResult';
 import { sourceUri } from './runs/runTargets';
 import { plainText } from './core/text/plainText';
 import { RESULT_SCHEME } from './results/resultScheme';
@@ -152,7 +152,7 @@ function openResults(): string[] {
   }
   const ids = uris
     .filter(u => u.scheme === RESULT_SCHEME)
-    .map(u => parseResultPath(u.path)?.executionId)
+    .map(u => parseResultLocation(u.path, u.query)?.executionId)
     .filter((id): id is string => !!id);
   return [...new Set(ids)];
 }

@@ -4,7 +4,8 @@
  */
 import type { StepScript } from './types';
 
-const INVOICE_DATA = {
+/** An invoice as an extraction returns it (the demo's invoice-2024-0042.pdf shows the same). */
+export const INVOICE_DATA = {
   document_type: 'invoice',
   vendor: {
     name: 'Ñandú Servicios Gráficos S.A.',
@@ -34,7 +35,8 @@ const INVOICE_DATA = {
   confidence: 0.97,
 };
 
-const RECEIPT_DATA = {
+/** A receipt as an extraction returns it (the demo's receipt-cafe.pdf shows the same). */
+export const RECEIPT_DATA = {
   document_type: 'receipt',
   merchant: { name: 'Café Zürich', address: 'Plaça de Catalunya 1, 08002 Barcelona' },
   receipt_number: 'T-000981',

@@ -260,7 +260,7 @@ async function askOnce(
   opts: { confirm: boolean; unusable: string[] },
 ): Promise<SkipDecision | undefined> {
   const name = plainText(step.name);
-  const subject = plainText(scope.kind === 'folder' ? scope.label : l10n.t('{0} files', total));
+  const subject = plainText(scope.kind === 'folder' ? scope.label : l10n.t('{0} documents', total));
   const estimate = await estimator(s, step);
   const unusable = opts.unusable.length
     ? l10n.t('These exclude patterns could not be read and exclude nothing: {0}.', listNames(opts.unusable, 10))

@@ -17,14 +17,14 @@ import { plainText } from '../core/text/plainText';
  * batch service acts on it (nothing here holds on to a batch or sends anything).
  */
 
-/** What a batch ran on: `invoices/`, or "3 files". */
+/** What a batch ran on: `invoices/`, or "3 documents". */
 export function batchSubject(batch: BatchRecord): string {
   const scope = batch.scope;
   if (scope?.kind === 'folder') {
     return scope.label.endsWith('/') ? scope.label : `${scope.label}/`;
   }
   const n = scope?.kind === 'files' ? scope.count : batch.documents.length;
-  return l10n.t('{0} files', n);
+  return l10n.t('{0} documents', n);
 }
 
 export function stepLabel(batch: BatchRecord): string {

@@ -11,6 +11,7 @@ import {
 import { failureRetry } from '../core/runs/lifecycle';
 import type { RunRecord } from '../core/runs/history';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
+import { when } from '../core/text/when';
 import { batchSubject, documentLabel, stepLabel } from './batchMessages';
 
 /*
@@ -50,11 +51,6 @@ export interface BatchTreeSource {
 }
 
 const escape = escapeMarkdown;
-
-function when(ms: number): string {
-  const d = new Date(ms);
-  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
-}
 
 export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSource): vscode.TreeItem {
   const subject = batchSubject(b);

@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
+import { askInput } from '../askInput';
 import { DocuTrayError } from '../core/api/errors';
 import type { Usage } from '../core/api/usage';
 import type { Services } from '../services';
@@ -19,7 +20,7 @@ export async function setApiKey(s: Services): Promise<boolean> {
   const log = s.log.scoped('key');
   let value: string | undefined;
   for (;;) {
-    value = await vscode.window.showInputBox({
+    value = await askInput({
       title: l10n.t('DocuTray API Key'),
       prompt: l10n.t("Paste your DocuTray API key. It is kept in VS Code's secret storage, never in settings."),
       password: true,

@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
+import { askInput } from '../askInput';
 import { randomUUID } from 'node:crypto';
 import { isTerminal } from '../core/api/execution';
 import type { Execution } from '../core/api/types';
@@ -25,7 +26,7 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
     typeof arg === 'string'
       ? arg
       : (fromRun ??
-        (await vscode.window.showInputBox({
+        (await askInput({
           title: l10n.t('Check a DocuTray execution'),
           prompt: l10n.t('The execution ID (shown in the DocuTray log for every run)'),
           placeHolder: 'exec_…',
@@ -108,11 +109,13 @@ export async function checkExecution(s: Services, arg?: unknown): Promise<string
     void vscode.window
       .showErrorMessage(
         l10n.t(
-          'DocuTray execution {0} failed: {1}',
-          plainText(execution.id),
+          'DocuTray: {0} failed on {1}: {2} (execution {3})',
+          plainText(result.stepName),
+          plainText(result.sourceName),
           plainText(execution.error?.message ?? l10n.t('no details')),
+          plainText(execution.id),
         ),
-        l10n.t('Show Record'),
+        l10n.t('Show Execution Record'),
       )
       .then(
         c =>

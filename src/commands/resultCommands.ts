@@ -1,6 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { parseResultPath, resultDocumentText } from '../core/results/storedResult';
+import { resultFileName } from '../core/results/naming';
+import { resultDocumentText } from '../core/results/storedResult';
 import { ResultFileSystem } from '../results/resultFileSystem';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import type { Services } from '../services';
@@ -15,7 +16,7 @@ function resultUri(arg: unknown): vscode.Uri | undefined {
 
 async function storedFor(s: Services, arg: unknown) {
   const uri = resultUri(arg);
-  const parsed = uri && parseResultPath(uri.path);
+  const parsed = uri && ResultFileSystem.parse(uri);
   const result = parsed && (await s.results.get(parsed.executionId));
   if (!result) {
     void vscode.window.showInformationMessage(l10n.t('Open a DocuTray result first.'));
@@ -39,7 +40,8 @@ export async function saveResultCopy(s: Services, arg?: unknown): Promise<vscode
     return undefined;
   }
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const name = ResultFileSystem.uriFor(result).path.split('/').pop() as string;
+  // Named as saved results are (`<document>.<step id>.json`), not as the tab is.
+  const name = resultFileName(result.sourceName, result.stepId);
   const target = await vscode.window.showSaveDialog({
     defaultUri: folder ? vscode.Uri.joinPath(folder, name) : undefined,
     filters: { JSON: ['json'] },

@@ -1,24 +1,23 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { RunRecord, isInFlight, isKept } from '../core/runs/history';
+import { compareCandidates } from '../core/runs/compare';
 import { rerunMayDuplicate } from '../core/runs/lifecycle';
 import { plainText } from '../core/text/plainText';
-import { parseResultPath } from '../core/results/storedResult';
 import { ResultFileSystem } from '../results/resultFileSystem';
-import { RESULT_SCHEME } from '../results/resultScheme';
 import { sourceUri, targetFromSource } from '../runs/runTargets';
-import { hasResult, isBatchNode } from '../runs/runsView';
+import { when } from '../core/text/when';
+import { isBatchNode } from '../runs/runsView';
 import type { Services } from '../services';
 import { saveResultCopy } from './resultCommands';
-import { sameSource } from '../core/runs/source';
 
 /** A run from a view item, a result editor's URI, or the active result editor. */
 async function runFrom(s: Services, arg: unknown): Promise<RunRecord | undefined> {
-  if (arg && typeof arg === 'object' && 'id' in arg && 'state' in arg) {
-    return s.runs.history.get((arg as RunRecord).id);
+  if (isRunArg(arg)) {
+    return s.runs.history.get(arg.id);
   }
   const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-  const parsed = uri?.scheme === RESULT_SCHEME ? parseResultPath(uri.path) : undefined;
+  const parsed = uri && ResultFileSystem.parse(uri);
   return parsed ? s.runs.history.findByExecution(parsed.executionId) : undefined;
 }
 
@@ -96,41 +95,67 @@ export async function copyExecutionId(s: Services, arg: unknown): Promise<string
   return run.executionId;
 }
 
-/** Opens a diff of this run's result and another's (same file with two steps, or two files with one). */
-export async function compareWith(s: Services, arg: unknown, other?: unknown): Promise<void> {
-  // From the view with two runs selected, VS Code passes the clicked run and the selection.
+function isRunArg(v: unknown): v is RunRecord {
+  return !!v && typeof v === 'object' && 'id' in v && 'state' in v;
+}
+
+/**
+ * The run to compare with, when the caller named one: the other of two runs selected in the view, or a
+ * run or result URI passed in. The editor title bar passes its editor group and index: not a run.
+ */
+function namedOther(arg: unknown, other: unknown): unknown {
   if (Array.isArray(other)) {
-    const rest = other.filter(o => (o as RunRecord)?.id !== (arg as RunRecord)?.id);
-    other = other.length === 2 ? rest[0] : undefined;
+    const rest = other.filter(o => !isRunArg(arg) || (o as RunRecord)?.id !== arg.id);
+    return other.length === 2 ? rest[0] : undefined;
   }
+  return isRunArg(other) || other instanceof vscode.Uri ? other : undefined;
+}
+
+/** "sample.pdf · Invoice · 14:03:12": what a result is to a person. */
+function resultLabel(r: RunRecord): string {
+  return `${plainText(r.sourceName)} · ${plainText(r.stepName)} · ${when(r.startedAt)}`;
+}
+
+/** The other result, picked: the same document's first, then the others', each newest first. */
+async function pickOther(s: Services, run: RunRecord): Promise<RunRecord | undefined> {
+  const { sameDocument, others } = compareCandidates(run, await s.runs.history.all());
+  if (!sameDocument.length && !others.length) {
+    void vscode.window.showInformationMessage(l10n.t('There is no other result to compare with yet.'));
+    return undefined;
+  }
+  type Item = vscode.QuickPickItem & { run?: RunRecord };
+  const item = (r: RunRecord): Item => ({
+    label: r.sourceName,
+    description: r.stepName,
+    detail: new Date(r.startedAt).toLocaleString(),
+    run: r,
+  });
+  const group = (label: string, runs: RunRecord[]): Item[] =>
+    runs.length ? [{ label, kind: vscode.QuickPickItemKind.Separator }, ...runs.map(item)] : [];
+  const pick = await vscode.window.showQuickPick<Item>(
+    [...group(l10n.t('Same document'), sameDocument), ...group(l10n.t('Other documents'), others)],
+    {
+      title: l10n.t('Compare {0} with…', resultLabel(run)),
+      placeHolder: l10n.t('Pick another result: the same document first, newest first'),
+      matchOnDescription: true,
+      matchOnDetail: true,
+      ignoreFocusOut: true,
+    },
+  );
+  return pick?.run;
+}
+
+/**
+ * Opens a diff of this run's result and another's (the same document with two steps, or two documents
+ * with one), titled with both: document, step and when each ran.
+ */
+export async function compareWith(s: Services, arg: unknown, other?: unknown): Promise<void> {
   const run = await requireRun(s, arg);
   const left = await resultOf(s, run);
-  let right: RunRecord | undefined = other ? await runFrom(s, other) : undefined;
-  if (!right) {
-    const candidates = (await s.runs.history.all()).filter(
-      r => r.id !== run.id && hasResult(r) && r.state === 'SUCCESS',
-    );
-    if (!candidates.length) {
-      void vscode.window.showInformationMessage(l10n.t('There is no other result to compare with yet.'));
-      return;
-    }
-    // Likely pairs first: the same file with another step, or another file with the same step.
-    const score = (r: RunRecord) => (sameSource(r.source, run.source) ? 0 : r.stepId === run.stepId ? 1 : 2);
-    candidates.sort((a, b) => score(a) - score(b) || b.startedAt - a.startedAt);
-    const pick = await vscode.window.showQuickPick(
-      candidates.map(r => ({
-        label: r.sourceName,
-        description: r.stepName,
-        detail: new Date(r.startedAt).toLocaleString(),
-        run: r,
-      })),
-      {
-        title: l10n.t('Compare {0} ({1}) with…', run.sourceName, run.stepName),
-        matchOnDescription: true,
-        ignoreFocusOut: true,
-      },
-    );
-    right = pick?.run;
+  const named = namedOther(arg, other);
+  let right: RunRecord | undefined = named ? await runFrom(s, named) : undefined;
+  if (!right || right.id === run.id || right.executionId === run.executionId) {
+    right = await pickOther(s, run);
   }
   if (!right) {
     return;
@@ -140,7 +165,7 @@ export async function compareWith(s: Services, arg: unknown, other?: unknown): P
     'vscode.diff',
     ResultFileSystem.uriFor(left),
     ResultFileSystem.uriFor(rightResult),
-    l10n.t('{0} ({1}) ↔ {2} ({3})', left.sourceName, left.stepName, rightResult.sourceName, rightResult.stepName),
+    l10n.t('{0} ↔ {1}', resultLabel(run), resultLabel(right)),
     { preview: false },
   );
 }

@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
+import { askInput } from '../askInput';
 import type { StepDefinition } from '../core/runs/steps';
 import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';
@@ -89,7 +90,7 @@ export async function runStep(
   const title =
     eligible.length === 1
       ? l10n.t('Run a DocuTray step on {0}', fileName(eligible[0]))
-      : l10n.t('Run a DocuTray step on {0} files', eligible.length);
+      : l10n.t('Run a DocuTray step on {0} documents', eligible.length);
   const step = await s.steps.choose(args?.stepId, title);
   if (!step) {
     return undefined;
@@ -137,7 +138,7 @@ export async function runStepOnUrl(s: Services, arg0?: unknown): Promise<RunOutc
   const url =
     args?.url ??
     (
-      await vscode.window.showInputBox({
+      await askInput({
         title: l10n.t('Run a DocuTray step on a URL'),
         prompt: l10n.t('The http(s) URL of a PDF or image. DocuTray downloads it itself.'),
         placeHolder: 'https://example.com/invoice.pdf',

@@ -1,12 +1,13 @@
 import vscode = require('vscode');
 import { ByteCache } from '../core/results/byteCache';
 import {
+  ResultNaming,
   ResultView,
   StoredResult,
   executionRecordText,
-  parseResultPath,
+  parseResultLocation,
   resultDocumentText,
-  resultPath,
+  resultLocation,
 } from '../core/results/storedResult';
 import { ResultStore } from './resultStore';
 import { RESULT_SCHEME } from './resultScheme';
@@ -31,21 +32,24 @@ export class ResultFileSystem implements ResultFileSystemReads {
 
   constructor(private readonly store: ResultStore) {}
 
-  static uriFor(
-    result: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>,
-    view: ResultView = 'data',
-  ): vscode.Uri {
-    return vscode.Uri.from({ scheme: RESULT_SCHEME, path: resultPath(result, view) });
+  static uriFor(result: ResultNaming, view: ResultView = 'data'): vscode.Uri {
+    return vscode.Uri.from({ scheme: RESULT_SCHEME, ...resultLocation(result, view) });
+  }
+
+  /** The execution (and view) a `docutray-result:` URI shows; undefined for any other URI. */
+  static parse(uri: vscode.Uri): { executionId: string; view: ResultView } | undefined {
+    return uri.scheme === RESULT_SCHEME ? parseResultLocation(uri.path, uri.query) : undefined;
   }
 
   /** The stored result behind a URI; its receivedAt tells one stored copy from a later one. */
   private async resultFor(uri: vscode.Uri): Promise<{ result: StoredResult; view: ResultView; key: string }> {
-    const parsed = parseResultPath(uri.path);
+    const parsed = parseResultLocation(uri.path, uri.query);
     const result = parsed && (await this.store.get(parsed.executionId));
     if (!parsed || !result) {
       throw vscode.FileSystemError.FileNotFound(uri);
     }
-    return { result, view: parsed.view, key: `${uri.path}|${result.receivedAt}` };
+    // Two runs of one document and step share a path: the execution tells them apart.
+    return { result, view: parsed.view, key: `${parsed.executionId}|${parsed.view}|${result.receivedAt}` };
   }
 
   private async render(uri: vscode.Uri): Promise<{ bytes: Uint8Array; key: string }> {
@@ -65,7 +69,8 @@ export class ResultFileSystem implements ResultFileSystemReads {
   }
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
-    if (uri.path === '/' || /^\/[^/]+\/?$/.test(uri.path)) {
+    // The root, and the folders of the older layout (`/<executionId>/…`); a result names its execution.
+    if (uri.path === '/' || (/^\/[^/]+\/?$/.test(uri.path) && !parseResultLocation(uri.path, uri.query))) {
       return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0 };
     }
     const { key } = await this.resultFor(uri);

@@ -34,7 +34,7 @@ export async function documentInput(uri: vscode.Uri): Promise<DocumentInput> {
   if (stat.size > MAX_UPLOAD_BYTES) {
     throw new InvalidInputError(
       'tooLarge',
-      `${name} is ${formatBytes(stat.size)}; DocuTray accepts files up to ${formatBytes(MAX_UPLOAD_BYTES)}.`,
+      `${name} is ${formatBytes(stat.size)}; DocuTray accepts documents up to ${formatBytes(MAX_UPLOAD_BYTES)}.`,
     );
   }
   return { kind: 'bytes', data: await vscode.workspace.fs.readFile(uri), fileName: name };

@@ -1,12 +1,14 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { DocuTrayError } from '../core/api/errors';
+import { DocuTrayError, NotFoundError, StepFailedError } from '../core/api/errors';
 import type { RunRecord } from '../core/runs/history';
 import { planRetry, retryOffer } from '../core/runs/lifecycle';
+import { hasDocument } from '../core/runs/source';
 import type { StepDefinition } from '../core/runs/steps';
 import type { StoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
 import type { ErrorPresenter } from '../errorPresenter';
+import { ResultFileSystem } from '../results/resultFileSystem';
 import { MessageAction, showMessage } from './runProgress';
 import type { RunOutcome, RunTarget } from './runTargets';
 
@@ -77,6 +79,104 @@ export async function confirmDuplicate(run: RunRecord): Promise<boolean> {
   return (await vscode.window.showWarningMessage(message, { modal: true, detail }, again)) === again;
 }
 
+/** A cancel by the user (not a run another window took over: that one is still running, elsewhere). */
+function isUserCancel(o: RunOutcome): boolean {
+  return (
+    o.error instanceof DocuTrayError &&
+    o.error.kind === 'cancelled' &&
+    (!o.run || o.run.state === 'cancelled' || o.run.state === 'mayHaveStarted')
+  );
+}
+
+/**
+ * What a cancelled run means: DocuTray may still finish (and bill) what it started, and Check Execution
+ * fetches the result later; a document cancelled before it was all sent cost nothing.
+ */
+function announceCancel(o: RunOutcome, step: StepDefinition, d: RunActions): void {
+  const run = o.run;
+  const name = plainText(o.target.name);
+  const stepName = plainText(run?.stepName ?? step.name);
+  if (run?.executionId) {
+    showMessage(
+      'info',
+      l10n.t(
+        'DocuTray: {0} on {1} was cancelled here, but DocuTray had started it (execution {2}) and may still finish it, and bill it. Check Execution fetches its result later.',
+        stepName,
+        name,
+        plainText(run.executionId),
+      ),
+      [{ title: l10n.t('Check Execution'), run: () => d.checkAgain(run.id) }],
+    );
+  } else if (run?.state === 'mayHaveStarted') {
+    showMessage(
+      'warning',
+      l10n.t(
+        'DocuTray: {0} on {1} was cancelled just as DocuTray received it: it may still process it, and bill it. Its execution id never arrived, so it cannot be fetched here: look for it in the DocuTray dashboard before running it again.',
+        stepName,
+        name,
+      ),
+      [{ title: l10n.t('Show Log'), run: () => vscode.commands.executeCommand('docutray.showLog') }],
+    );
+  } else {
+    showMessage(
+      'info',
+      l10n.t(
+        'DocuTray: {0} on {1} was cancelled before DocuTray had all of it: nothing started, nothing is billed.',
+        stepName,
+        name,
+      ),
+      [],
+    );
+  }
+}
+
+/** "Cancelled: 3." and, for those DocuTray had started, what that means for billing and how to get them. */
+function cancelledText(cancelled: RunOutcome[]): string {
+  const started = cancelled.filter(o => o.run?.executionId).length;
+  return started
+    ? l10n.t(
+        'Cancelled: {0}. {1} had started: DocuTray may still finish them, and bill them; Check Execution in the Runs view fetches their results later.',
+        cancelled.length,
+        started,
+      )
+    : l10n.t('Cancelled: {0}.', cancelled.length);
+}
+
+/**
+ * The next steps a failure offers besides the presenter's own: the step's own ERROR, or a step DocuTray
+ * does not know, is a question for another step (Rerun with Another Step); an ERROR's execution record
+ * says what DocuTray saw.
+ */
+function nextSteps(o: RunOutcome): MessageAction[] {
+  const run = o.run;
+  const e = o.error;
+  const stepProblem = e instanceof StepFailedError || (e instanceof NotFoundError && e.resource === 'step');
+  const actions: MessageAction[] = [];
+  if (stepProblem && run && hasDocument(o.target.source)) {
+    actions.push({
+      title: l10n.t('Rerun with Another Step'),
+      run: () => vscode.commands.executeCommand('docutray.runs.rerunWithStep', run),
+    });
+  }
+  if (e instanceof StepFailedError && run?.executionId) {
+    const executionId = run.executionId;
+    actions.push({
+      title: l10n.t('Show Execution Record'),
+      run: () =>
+        vscode.commands.executeCommand(
+          'docutray.showExecutionRecord',
+          ResultFileSystem.uriFor({
+            executionId,
+            sourceName: run.sourceName,
+            stepId: run.stepId,
+            stepName: run.stepName,
+          }),
+        ),
+    });
+  }
+  return actions;
+}
+
 /** One message at the end: the result, or what went wrong with buttons the lifecycle allows. */
 export async function announce(
   outcomes: RunOutcome[],
@@ -106,8 +206,13 @@ export async function announce(
         ),
         [{ title: l10n.t('Check Execution'), run: () => d.checkAgain(run.id) }, showLog],
       );
+    } else if (isUserCancel(o)) {
+      announceCancel(o, step, d);
     } else {
-      errors.report(o.error, `run ${step.id} on ${o.target.name}`, retryFor(o.run, o.target, step, d));
+      errors.report(o.error, `run ${step.id} on ${o.target.name}`, retryFor(o.run, o.target, step, d), {
+        subject: { document: o.target.name, step: o.run?.stepName ?? step.name },
+        actions: nextSteps(o),
+      });
     }
     return;
   }
@@ -145,7 +250,7 @@ export async function announce(
     (unavailable.length
       ? ' ' + l10n.t('Not here yet, executions kept (check later): {0}.', unavailable.map(name).join(', '))
       : '') +
-    (cancelled.length ? ' ' + l10n.t('Cancelled: {0}.', cancelled.length) : '');
+    (cancelled.length ? ' ' + cancelledText(cancelled) : '');
   const actions: MessageAction[] = [];
   if (ok.length) {
     actions.push({

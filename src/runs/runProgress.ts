@@ -25,7 +25,7 @@ export class RunProgress {
   static title(targets: readonly Named[], step: Pick<StepDefinition, 'name'>): string {
     return targets.length === 1
       ? l10n.t('DocuTray: {0} on {1}', plainText(step.name), plainText(targets[0].name))
-      : l10n.t('DocuTray: {0} on {1} files', plainText(step.name), targets.length);
+      : l10n.t('DocuTray: {0} on {1} documents', plainText(step.name), targets.length);
   }
 
   /** Runs `work` under the notification; its signal aborts when the user cancels the notification. */

@@ -4,6 +4,7 @@ import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/hi
 import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
 import { hasDocument } from '../core/runs/source';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
+import { when } from '../core/text/when';
 import { lookupIn } from '../core/batches/record';
 import { RunHistory } from './runHistory';
 import type { BatchService } from '../batches/batchService';
@@ -119,7 +120,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     const took = r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : undefined;
     const status = isInFlight(r) ? (r.stage ?? stateText(r.state)) : r.state === 'SUCCESS' ? took : stateText(r.state);
-    item.description = `${r.stepName}${status ? ` · ${status}` : ''}`;
+    item.description = [r.stepName, status, when(r.startedAt)].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (${markdownCode(r.stepId)})\n\n`);
     if (r.serviceStepName && r.serviceStepName !== r.stepName) {

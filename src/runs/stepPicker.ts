@@ -1,5 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
+import { askInput } from '../askInput';
 import { StepDefinition, orderByLastUsed, upsertStep } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
 import * as settings from '../settings';
@@ -88,7 +89,7 @@ export function validateStepId(value: string): string | undefined {
 }
 
 async function askStepId(value?: string): Promise<string | undefined> {
-  const id = await vscode.window.showInputBox({
+  const id = await askInput({
     title: l10n.t('DocuTray step ID'),
     prompt: l10n.t('The ID of a step configured in the DocuTray dashboard'),
     value,
@@ -127,7 +128,7 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   if (!id) {
     return undefined;
   }
-  const name = await vscode.window.showInputBox({
+  const name = await askInput({
     title: l10n.t('Name for step {0}', id),
     prompt: l10n.t('How the step is listed in the step picker'),
     value: editing?.name ?? id,
@@ -136,7 +137,7 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   if (name === undefined) {
     return undefined;
   }
-  const description = await vscode.window.showInputBox({
+  const description = await askInput({
     title: l10n.t('Description for step {0} (optional)', id),
     value: editing?.description ?? '',
     ignoreFocusOut: true,

@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { parseExpected, serializeExpected } from '../core/expected/expectedFile';
 import { SaveRefusedError } from '../core/results/saveTarget';
-import { type StoredResult, parseResultPath } from '../core/results/storedResult';
+import { type StoredResult, parseResultLocation } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
 import { sourceUri } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
@@ -107,7 +107,7 @@ async function acceptedFrom(s: Services, arg: unknown): Promise<Accepted> {
     return fromStored(result, run);
   }
   const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
-  const parsed = uri?.scheme === RESULT_SCHEME ? parseResultPath(uri.path) : undefined;
+  const parsed = uri?.scheme === RESULT_SCHEME ? parseResultLocation(uri.path, uri.query) : undefined;
   if (!parsed) {
     throw new Error(l10n.t('Open a DocuTray result, or pick a run in the DocuTray Runs view.'));
   }

@@ -5,7 +5,7 @@ import { SUPPORTED_EXTENSIONS } from '../core/documents/mime';
 import { evaluateResult } from '../core/expected/check';
 import { parseExpected } from '../core/expected/expectedFile';
 import { compareOptionsFor } from '../core/expected/settings';
-import { parseResultPath } from '../core/results/storedResult';
+import { parseResultLocation } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
 import { sourceUri } from '../runs/runTargets';
 import type { BatchService } from '../batches/batchService';
@@ -143,7 +143,7 @@ export class ExpectedTests implements vscode.Disposable {
   /** Sets the context key of the active result editor (Accept as Expected or Create Expected Result). */
   private async updateResultContext(): Promise<void> {
     const uri = vscode.window.activeTextEditor?.document.uri;
-    const parsed = uri?.scheme === RESULT_SCHEME ? parseResultPath(uri.path) : undefined;
+    const parsed = uri?.scheme === RESULT_SCHEME ? parseResultLocation(uri.path, uri.query) : undefined;
     let state = '';
     if (parsed?.view === 'data') {
       const result = await this.deps.results.get(parsed.executionId);

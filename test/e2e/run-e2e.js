@@ -55,7 +55,8 @@ const UI = {
   invoiceStep: 'Invoice (example)',
   receiptStep: 'Receipt (example)',
   slowStep: 'Slow (example)',
-  resultTab: (file, stepId) => `${file}.${stepId}.json`,
+  // A result's tab: the document and the step's name (the execution id is in the URI's query, not shown).
+  resultTab: (file, stepName) => `${file} · ${stepName}.json`,
   statusText: 'DocuTray',
   // The activity-bar container and its view (package.json viewsContainers / views / viewsWelcome).
   container: 'DocuTray',
@@ -66,6 +67,8 @@ const UI = {
   rerun: 'Rerun',
   openResult: 'Open Result',
   diffSeparator: '↔',
+  // A single run cancelled while DocuTray processes it (src/runs/runMessages.ts announceCancel).
+  cancelledMessage: /may still finish it, and bill it\. Check Execution fetches its result later/,
   reloadWindow: 'Developer: Reload Window',
   // A run's row: "<step name> · <duration>" once it succeeded, "<step name> · <stage>" while in flight.
   succeeded: stepName => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
@@ -334,7 +337,7 @@ async function main() {
     await wb.toast(page, FILES.pdf).waitFor({ timeout: 15000 });
     await shot('progress-notification');
   });
-  const invoiceTab = UI.resultTab(FILES.pdf, 'example-invoice');
+  const invoiceTab = UI.resultTab(FILES.pdf, UI.invoiceStep);
   let before;
   await step(`the result opens as ${invoiceTab} with the invoice JSON`, async () => {
     await wb.tab(page, invoiceTab).waitFor({ timeout: 30000 });
@@ -406,7 +409,7 @@ async function main() {
     }
     await wb.pick(page, UI.receiptStep);
   });
-  const receiptTab = UI.resultTab(FILES.png, 'example-receipt');
+  const receiptTab = UI.resultTab(FILES.png, UI.receiptStep);
   await step(`the result opens as ${receiptTab}`, async () => {
     await wb.tab(page, receiptTab).waitFor({ timeout: 30000 });
     const text = await wb.waitEditorText(page, receiptTab, UI.receiptField);
@@ -440,8 +443,12 @@ async function main() {
     log(`  status bar: "${text}" (${(/codicon-[a-z-]+/g.exec(runningStatus) || ['no icon'])[0]})`);
     await shot('status-bar-slow-run');
   });
-  await step('cancel the slow run from its notification', async () => {
-    const t = wb.toast(page, FILES.pdf);
+  await step('cancel the slow run from its notification: it says DocuTray may still finish (and bill) it', async () => {
+    // The progress notification (the one with Cancel): the message after the cancel names the file too.
+    const t = page
+      .locator('.notifications-toasts .notification-toast', { hasText: FILES.pdf })
+      .filter({ has: page.locator('.monaco-button, .action-label', { hasText: /^Cancel$/ }) })
+      .first();
     const cancel = t
       .locator('.monaco-button, .action-label')
       .filter({ hasText: /^Cancel$/ })
@@ -461,12 +468,21 @@ async function main() {
       }
       await page.waitForTimeout(250);
     }
+    const said = wb.toast(page, UI.cancelledMessage);
+    await said.waitFor({ timeout: 15000 }).catch(async () => {
+      const toasts = await page.locator('.notifications-toasts .notification-toast').allTextContents();
+      throw new Error(
+        `no message after the cancel saying /${UI.cancelledMessage.source}/; the toasts: ${toasts.map(wb.norm).join(' | ') || '(none)'}`,
+      );
+    });
+    log(`  after the cancel: "${wb.norm(await said.textContent()).trim()}"`);
     await page.waitForTimeout(500);
     await shot('slow-run-cancelled');
+    await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
   });
 
   // 5. A non-ASCII file name end to end
-  const uniTab = UI.resultTab(FILES.unicodePdf, 'example-invoice');
+  const uniTab = UI.resultTab(FILES.unicodePdf, UI.invoiceStep);
   await step(`right-click ${FILES.unicodePdf} → ${UI.invoiceStep} → ${uniTab}`, async () => {
     await wb.runFromPalette(page, 'View: Close All Editors');
     const item = await wb.openExplorerMenu(page, FILES.unicodePdf, { expect: UI.menuItem });
@@ -482,7 +498,7 @@ async function main() {
   const runRows = () => wb.treeRows(page, sidebar);
   const expectedRuns = [
     [FILES.unicodePdf, UI.succeeded(UI.invoiceStep)],
-    [FILES.pdf, new RegExp(`^${wb.escapeRe(UI.slowStep)} · cancelled$`)],
+    [FILES.pdf, new RegExp(`^${wb.escapeRe(UI.slowStep)} · cancelled · \\d`)],
     [FILES.png, UI.succeeded(UI.receiptStep)],
     [FILES.pdf, UI.succeeded(UI.invoiceStep)],
   ];
@@ -516,7 +532,10 @@ async function main() {
     },
   );
 
-  const diffTitle = `${FILES.pdf} (${UI.invoiceStep}) ${UI.diffSeparator} ${FILES.png} (${UI.receiptStep})`;
+  // "<document> · <step> · <when it ran>" on each side.
+  const diffTitle = new RegExp(
+    `${wb.escapeRe(`${FILES.pdf} · ${UI.invoiceStep} · `)}\\S.* ${UI.diffSeparator} ${wb.escapeRe(`${FILES.png} · ${UI.receiptStep} · `)}\\S`,
+  );
   await step(
     `right-click ${FILES.pdf} (${UI.invoiceStep}) → "${UI.compareWith}" → ${FILES.png} → a diff editor "…${UI.diffSeparator}…"`,
     async () => {
@@ -544,8 +563,8 @@ async function main() {
         );
       });
       const title = wb.norm(await tab.textContent()).trim();
-      if (!title.includes(diffTitle)) {
-        throw new Error(`the diff tab is titled "${title}", expected "${diffTitle}"`);
+      if (!diffTitle.test(title)) {
+        throw new Error(`the diff tab is titled "${title}", expected /${diffTitle.source}/`);
       }
       await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 10000 });
       // Both sides show their results: the invoice on the left, the receipt on the right.
@@ -602,7 +621,7 @@ async function main() {
         },
       );
       log(`  new run: ${rows[0].label} — ${rows[0].description}`);
-      const tabName = UI.resultTab(FILES.pdf, 'example-invoice');
+      const tabName = UI.resultTab(FILES.pdf, UI.invoiceStep);
       await wb.tab(page, tabName).waitFor({ timeout: 15000 });
       await wb.waitEditorText(page, tabName, UI.invoiceField);
       const startsAfter = standIn.standIn
@@ -613,6 +632,49 @@ async function main() {
       }
       await wb.parkMouse(page);
       await shot('rerun');
+    },
+  );
+
+  await step(
+    `the rerun's result editor title bar → "${UI.compareWith}" → a picker, ${FILES.pdf}'s other result first → a diff of the two runs`,
+    async () => {
+      const tabName = UI.resultTab(FILES.pdf, UI.invoiceStep);
+      await wb.tab(page, tabName).click();
+      const action = page.locator('.editor-actions').getByRole('button', { name: UI.compareWith, exact: true }).first();
+      await action.click({ timeout: 10000 });
+      await wb
+        .quickPickRow(page, FILES.pdf)
+        .waitFor({ timeout: 10000 })
+        .catch(async () => {
+          throw new Error(
+            `"${UI.compareWith}" in the title bar offers no other ${FILES.pdf} result; the quick pick shows: ${(await wb.quickPickLabels(page)).join(' | ') || '(nothing)'}`,
+          );
+        });
+      const labels = await wb.quickPickLabels(page);
+      log(`  picker: ${labels.join(' | ')}`);
+      if (labels[0] !== FILES.pdf) {
+        throw new Error(`the picker does not list ${FILES.pdf}'s other result first: ${labels.join(' | ')}`);
+      }
+      await shot('compare-title-picker');
+      await wb.pick(page, FILES.pdf);
+      // Both sides the same document and step, run at two different times: never the result with itself.
+      const side = `${wb.escapeRe(`${FILES.pdf} · ${UI.invoiceStep} · `)}(\\S+(?: \\S+)?)`;
+      const titled = new RegExp(`${side} ${UI.diffSeparator} ${side}`);
+      const tab = page.locator('.tabs-container .tab', { hasText: titled }).first();
+      await tab.waitFor({ timeout: 15000 }).catch(async () => {
+        const tabs = await page.locator('.tabs-container .tab').allTextContents();
+        throw new Error(
+          `no diff tab /${titled.source}/; the tabs are: ${tabs.map(t => wb.norm(t).trim()).join(' | ')}`,
+        );
+      });
+      const [, left, right] = titled.exec(wb.norm(await tab.textContent())) || [];
+      log(`  diff tab: ${left} ↔ ${right}`);
+      if (left === right) {
+        throw new Error(`the diff compares the result with itself: both sides ran at ${left}`);
+      }
+      await page.locator('.editor-container .monaco-diff-editor').first().waitFor({ timeout: 10000 });
+      await wb.parkMouse(page);
+      await shot('compare-from-title');
     },
   );
 
@@ -761,7 +823,7 @@ async function main() {
     await shot('reload-run-done');
   });
 
-  const slowTab = UI.resultTab(reloadFile, 'example-slow');
+  const slowTab = UI.resultTab(reloadFile, UI.slowStep);
   await step(`right-click the resumed run → "${UI.openResult}" → ${slowTab}`, async () => {
     if (await wb.toast(page, reloadFile).count()) {
       // the "finished" notification: out of the way

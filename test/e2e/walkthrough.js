@@ -7,6 +7,8 @@
 //   - the VSIX is installed the way a person does it in a window (right-click docutray-steps.vsix in the
 //     Explorer → "Install Extension VSIX"), and the walkthrough opens by itself with its five steps and
 //     their pictures;
+//   - Set API Key from the palette over the walkthrough (its step focused): the key typed on the keyboard
+//     reaches the password box, though the walkthrough takes the focus back just after the box opens;
 //   - each step is done as it says: Set API Key (its button; the key typed in the password box, checked
 //     with DocuTray), Configure Steps (its button; a step ID, a name), a right-click run on a PDF, a
 //     right-click run on a folder (the batch's dialog), the Runs view (the batch, this month's usage
@@ -366,7 +368,37 @@ async function main() {
     pictures.set('walkthrough', await screenshot('walkthrough-opened'));
   });
 
-  // 2. Set API Key: the step's button, the password box, DocuTray's check
+  // 2. Set API Key from the palette over the walkthrough: the Enter that runs it is released over the
+  // walkthrough's focused step, which takes the focus back 250 ms later; the box must keep the keyboard.
+  await step(
+    'F1 → "DocuTray: Set API Key" over the walkthrough: the key is typed (keyboard only) into the box',
+    async () => {
+      // The step has the focus, as when the walkthrough opens (a click selects it, and focuses it 250 ms later).
+      await stepButton('apiKey').locator('.step-title').click();
+      await until(async () => /getting-started-step/.test(await wb.focused(page)), {
+        timeout: 5000,
+        message: async () => `the walkthrough step did not take the focus: ${await wb.focused(page)}`,
+      });
+      await page.waitForTimeout(600); // its own delayed focus, which would close a palette opened meanwhile
+      await wb.runFromPalette(page, 'DocuTray: Set API Key');
+      const input = page.locator('.quick-input-widget input[type="password"]');
+      await input.waitFor({ timeout: 15000 });
+      // Past the moment the walkthrough takes the focus back; then keys, not fill() (which focuses the box itself).
+      await page.waitForTimeout(1500);
+      await page.keyboard.type(apiKey);
+      const typed = await input.inputValue();
+      if (typed !== apiKey) {
+        throw new Error(
+          `the box holds ${typed.length} of the ${apiKey.length} characters typed: the keyboard went to ${await wb.focused(page)}`,
+        );
+      }
+      await page.keyboard.press('Enter');
+      await wb.toast(page, 'API key accepted').waitFor({ timeout: 20000 });
+      await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
+    },
+  );
+
+  // 3. Set API Key: the step's button, the password box, DocuTray's check
   await step('"Set API Key" (the step\'s button): the key typed in the password box is checked and saved', async () => {
     await clickStepButton('apiKey', 'Set API Key');
     const input = page.locator('.quick-input-widget input[type="password"]');
@@ -388,7 +420,7 @@ async function main() {
     });
   });
 
-  // 3. Configure Steps: the step's button, a step ID, a name, a description
+  // 4. Configure Steps: the step's button, a step ID, a name, a description
   await step(`"Configure Steps" (the step's button): ${UI.stepId} named "${UI.stepName}"`, async () => {
     await clickStepButton('steps', 'Configure Steps');
     const input = page.locator('.quick-input-widget input');
@@ -420,8 +452,8 @@ async function main() {
     await walkthroughPage().waitFor({ state: 'hidden', timeout: 10000 });
   });
 
-  // 4. A run on a file: right-click the PDF
-  const resultTab = `${FILES.pdf}.${UI.stepId}.json`;
+  // 5. A run on a file: right-click the PDF
+  const resultTab = `${FILES.pdf} · ${UI.stepName}.json`;
   await step(`right-click ${FILES.pdf} → "${UI.menuItem}" → "${UI.stepName}": the result opens`, async () => {
     await wb.showViewContainer(page, 'Explorer', wb.explorerRow(page, FILES.pdf));
     await wb.waitQuiet(page);
@@ -446,7 +478,7 @@ async function main() {
     await wb.waitEditorText(page, resultTab, UI.invoiceField);
   });
 
-  // 5. A folder run: right-click invoices/ → the dialog → one batch
+  // 6. A folder run: right-click invoices/ → the dialog → one batch
   await step(
     `right-click ${BATCH.folder}/ → "${UI.menuItem}" → "${UI.stepName}": a dialog before the batch`,
     async () => {
@@ -468,14 +500,16 @@ async function main() {
     },
   );
 
-  // 6. The Runs view: the batch, the single run, this month's usage above them
+  // 7. The Runs view: the batch, the single run, this month's usage above them
   await step(
     'the Runs view: the batch "3 of 3 done" with its files, the run, and this month\'s usage above',
     async () => {
       const sidebar = page.locator('.part.sidebar');
-      await wb.showViewContainer(page, 'DocuTray', wb.treeRow(page, UI.stepName, null, sidebar));
+      // A batch is named by what it ran on, its step and when: "invoices/ · Invoices · 10:42:07".
+      const batchLabel = new RegExp(`^${wb.escapeRe(`${BATCH.folder}/ · ${UI.stepName} · `)}`);
+      await wb.showViewContainer(page, 'DocuTray', wb.treeRow(page, batchLabel, null, sidebar));
       await wb.resizeSidebar(page, 400); // the batch's files with their descriptions
-      const batchRow = wb.treeRow(page, UI.stepName, UI.batchDone, sidebar);
+      const batchRow = wb.treeRow(page, batchLabel, UI.batchDone, sidebar);
       await until(async () => (await batchRow.count()) > 0, {
         timeout: 60000,
         message: async () =>
@@ -509,7 +543,7 @@ async function main() {
     },
   );
 
-  // 7. The walkthrough again: the steps done are ticked
+  // 8. The walkthrough again: the steps done are ticked
   await step('the walkthrough ticks the steps done', async () => {
     // The last input box may still be closing: F1 then would open nothing.
     await wb.quickInput(page).waitFor({ state: 'hidden', timeout: 10000 });

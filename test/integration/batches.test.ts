@@ -557,7 +557,7 @@ describe('batches', function () {
       assert.deepStrictEqual(await statesOf(first), ['failed', 'failed']);
       await waitFor(
         'the retried batch to end',
-        () => answers.shown.some(m => /finished on 2 files/.test(m.message)) || undefined,
+        () => answers.shown.some(m => /finished on 2 documents/.test(m.message)) || undefined,
         30000,
       );
     } finally {

@@ -292,7 +292,7 @@ describe('errors and the API key', function () {
     const { outcomes, shown } = await runAndCapture('it-failing', workspaceFile('sample.pdf'));
     assert.strictEqual(outcomes?.[0].result, undefined, 'never a success');
     assert.strictEqual(errorKind(outcomes), 'stepFailed');
-    assert.match(only(shown).message, /step failed: No invoice found on page 1/);
+    assert.match(only(shown).message, /Failing \(test\) failed on sample\.pdf: No invoice found on page 1/);
   });
 
   it("ignores docutray.apiBaseUrl from a workspace's .vscode/settings.json", async () => {

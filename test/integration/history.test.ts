@@ -4,6 +4,7 @@
  */
 import * as assert from 'assert';
 import * as vscode from 'vscode';
+import { parseResultLocation } from '../../src/core/results/storedResult';
 import { RunState, isKept } from '../../src/core/runs/history';
 import { ScopedLog } from '../../src/log';
 import { exists } from '../../src/results/resultSaver';
@@ -61,7 +62,7 @@ describe('runs that last', function () {
     const undo = patch(vscode.workspace, 'openTextDocument', async (...args: unknown[]) => {
       const uri = args[0];
       if (uri instanceof vscode.Uri && uri.scheme === 'docutray-result') {
-        const executionId = decodeURIComponent(uri.path.split('/')[1]);
+        const executionId = parseResultLocation(uri.path, uri.query)?.executionId;
         seen.push(await exists(vscode.Uri.joinPath(api.storageUri, 'results', `${executionId}.json`)));
       }
       return (original as (...a: unknown[]) => Promise<vscode.TextDocument>)(...args);
@@ -185,8 +186,8 @@ describe('runs that last', function () {
       const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
       return input instanceof vscode.TabInputTextDiff ? input : undefined;
     });
-    assert.ok(tab.original.path.endsWith('sample.pdf.it-fast.json'), tab.original.path);
-    assert.ok(tab.modified.path.endsWith('sample.pdf.it-batch.json'), tab.modified.path);
+    assert.strictEqual(tab.original.path, '/sample.pdf · Fast (test).json');
+    assert.strictEqual(tab.modified.path, '/sample.pdf · Batch (test).json');
   });
 
   it('saves results beside the source under each overwrite policy, never losing data under ask or numbered', async () => {

@@ -66,13 +66,15 @@ describe('runs', function () {
     });
   }
 
-  it('opens the result as a read-only JSON document beside the source, named after file and step', async () => {
+  it('opens the result as a read-only JSON document beside the source, named after document and step name', async () => {
     const [outcome] = await run('it-fast', [workspaceFile('sample.pdf')]);
     const editor = await waitFor('the result editor', () => {
       const e = vscode.window.activeTextEditor;
       return e?.document.uri.scheme === 'docutray-result' ? e : undefined;
     });
-    assert.ok(editor.document.uri.path.endsWith('/sample.pdf.it-fast.json'), editor.document.uri.path);
+    // The tab and the breadcrumb read the path: the document and the step's name, no ids.
+    assert.strictEqual(editor.document.uri.path, '/sample.pdf · Fast (test).json');
+    assert.strictEqual(editor.document.uri.query, `execution=${outcome.result?.executionId}`);
     assert.strictEqual(editor.document.languageId, 'json');
     assert.deepStrictEqual(JSON.parse(editor.document.getText()), TEST_STEPS[0].outcome.data);
     assert.strictEqual(outcome.result?.executionId !== undefined, true);
@@ -106,14 +108,14 @@ describe('runs', function () {
       });
     await vscode.commands.executeCommand('workbench.action.closeAllGroups');
     await run('it-fast', [workspaceFile('sample.png')]);
-    const alone = await resultEditor('/sample.png.it-fast.json');
+    const alone = await resultEditor('/sample.png · Fast (test).json');
     assert.strictEqual(alone.viewColumn, vscode.ViewColumn.One, 'nothing was open: the result takes the window');
     assert.strictEqual(vscode.window.tabGroups.all.length, 1, 'no empty group left beside it');
 
     await vscode.commands.executeCommand('workbench.action.closeAllGroups');
     await vscode.window.showTextDocument(workspaceFile('notes.txt'), { viewColumn: vscode.ViewColumn.One });
     await run('it-fast', [workspaceFile('sample.pdf')]);
-    const beside = await resultEditor('/sample.pdf.it-fast.json');
+    const beside = await resultEditor('/sample.pdf · Fast (test).json');
     assert.strictEqual(beside.viewColumn, vscode.ViewColumn.Two, 'the result opens beside the open editor');
     assert.strictEqual(vscode.window.tabGroups.all.length, 2);
   });

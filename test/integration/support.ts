@@ -108,16 +108,20 @@ export function patch<T extends object>(obj: T, key: keyof T & string, value: un
 }
 
 /**
- * Records the messages the extension shows (answering none of them), so a test can assert the one
- * message a failure gives. Call `restore()` when done.
+ * Records the messages the extension shows, so a test can assert the one message a failure gives; `pick`
+ * answers them (none by default). Call `restore()` when done.
  */
-export function captureMessages(): { shown: Shown[]; restore: () => void } {
+export function captureMessages(pick: (m: Shown) => string | undefined = () => undefined): {
+  shown: Shown[];
+  restore: () => void;
+} {
   const shown: Shown[] = [];
   const fake =
     (severity: Shown['severity']) =>
     (message: string, ...rest: unknown[]) => {
-      shown.push({ severity, message, items: rest.filter((r): r is string => typeof r === 'string') });
-      return Promise.resolve(undefined);
+      const m: Shown = { severity, message, items: rest.filter((r): r is string => typeof r === 'string') };
+      shown.push(m);
+      return Promise.resolve(pick(m));
     };
   const undo = [
     patch(vscode.window, 'showErrorMessage', fake('error')),

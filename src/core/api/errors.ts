@@ -140,8 +140,8 @@ export class PayloadTooLargeError extends DocuTrayError {
     super(
       'payloadTooLarge',
       sizeBytes !== undefined && sizeBytes <= limitBytes
-        ? `The file${size} was refused as too large (413)${d.serverMessage ? `: ${d.serverMessage}` : ''}. A proxy on the way may have a lower limit than DocuTray's ${formatBytes(limitBytes)}.`
-        : `The file is too large for DocuTray${size}: the limit is ${formatBytes(limitBytes)}.`,
+        ? `The document${size} was refused as too large (413)${d.serverMessage ? `: ${d.serverMessage}` : ''}. A proxy on the way may have a lower limit than DocuTray's ${formatBytes(limitBytes)}.`
+        : `The document is too large for DocuTray${size}: the limit is ${formatBytes(limitBytes)}.`,
       d,
     );
     this.limitBytes = limitBytes;

@@ -109,7 +109,7 @@ function checkSize(fileName: string, size: number, maxBytes: number): void {
   if (size > maxBytes) {
     throw new InvalidInputError(
       'tooLarge',
-      `${fileName} is ${formatBytes(size)}; DocuTray accepts files up to ${formatBytes(maxBytes)}.`,
+      `${fileName} is ${formatBytes(size)}; DocuTray accepts documents up to ${formatBytes(maxBytes)}.`,
     );
   }
 }

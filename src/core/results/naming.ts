@@ -12,7 +12,3 @@ export function safeFileNamePart(s: string): string {
 export function resultFileName(sourceName: string, stepId: string): string {
   return `${safeFileNamePart(sourceName)}.${safeFileNamePart(stepId)}.json`;
 }
-
-export function executionRecordFileName(sourceName: string, stepId: string): string {
-  return `${safeFileNamePart(sourceName)}.${safeFileNamePart(stepId)}.execution.json`;
-}

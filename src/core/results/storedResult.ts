@@ -4,7 +4,7 @@
  */
 import type { Execution } from '../api/types';
 import { type RunSource, formatRunSource, parseRunSource } from '../runs/source';
-import { executionRecordFileName, resultFileName } from './naming';
+import { safeFileNamePart } from './naming';
 
 export interface StoredResult {
   version: 1;
@@ -210,17 +210,49 @@ export function deepJson(value: unknown): string {
 
 export type ResultView = 'data' | 'execution';
 
-/** The path of a result in the `docutray-result` scheme: `/<executionId>/<source>.<step>[.execution].json`. */
-export function resultPath(
-  r: Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'>,
-  view: ResultView = 'data',
-): string {
-  const name =
-    view === 'data' ? resultFileName(r.sourceName, r.stepId) : executionRecordFileName(r.sourceName, r.stepId);
-  return `/${encodeURIComponent(r.executionId)}/${name}`;
+/** What a result's URI needs to name it: the document and the step as people read them, and the execution. */
+export type ResultNaming = Pick<StoredResult, 'executionId' | 'sourceName' | 'stepId'> &
+  Partial<Pick<StoredResult, 'stepName'>>;
+
+/**
+ * Where a result is in the `docutray-result` scheme. The path is what the tab and the breadcrumb show:
+ * `/<document> · <step name>.json` (`….execution.json` for the execution record); the execution id,
+ * which says nothing to a person, rides in the query (`execution=<id>`).
+ */
+export function resultLocation(r: ResultNaming, view: ResultView = 'data'): { path: string; query: string } {
+  const title = `${safeFileNamePart(r.sourceName)} · ${safeFileNamePart(r.stepName?.trim() || r.stepId)}`;
+  return {
+    path: `/${title}${view === 'execution' ? '.execution' : ''}.json`,
+    query: `execution=${encodeURIComponent(r.executionId)}${view === 'execution' ? '&view=execution' : ''}`,
+  };
 }
 
-export function parseResultPath(path: string): { executionId: string; view: ResultView } | undefined {
+/**
+ * The execution and view a result URI names; undefined for any other. The older layout,
+ * `/<executionId>/<document>.<step id>[.execution].json`, is still read: editors restored from an
+ * earlier session keep their URIs.
+ */
+export function parseResultLocation(path: string, query = ''): { executionId: string; view: ResultView } | undefined {
+  // Not URLSearchParams: it would read a `+` in an id as a space.
+  const fields = new Map(
+    query
+      .split('&')
+      .map((p): [string, string] =>
+        p.includes('=') ? [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] : [p, ''],
+      ),
+  );
+  const raw = fields.get('execution');
+  if (raw) {
+    let executionId: string;
+    try {
+      executionId = decodeURIComponent(raw);
+    } catch {
+      return undefined;
+    }
+    return /^\/[^/]+\.json$/.test(path)
+      ? { executionId, view: fields.get('view') === 'execution' ? 'execution' : 'data' }
+      : undefined;
+  }
   const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
   if (!m) {
     return undefined;

@@ -14,11 +14,11 @@ import { orderByLastUsed, parseSteps, upsertStep } from '../../../../src/core/ru
 import { resultFileName, safeFileNamePart } from '../../../../src/core/results/naming';
 import { numberedName } from '../../../../src/core/results/saveTarget';
 import {
-  parseResultPath,
+  parseResultLocation,
   parseStoredResult,
   serializeStoredResult,
   resultDocumentText,
-  resultPath,
+  resultLocation,
   toStoredResult,
 } from '../../../../src/core/results/storedResult';
 import { InvalidInputError } from '../../../../src/core/api/errors';
@@ -212,9 +212,11 @@ describe('core run models', () => {
         status: 'ERROR',
         error: { message: 'no invoice', code: 'EXTRACTION_FAILED' },
       });
-      assert.strictEqual(resultPath(stored), '/exec_1/a.pdf.inv.json');
-      assert.deepStrictEqual(parseResultPath(resultPath(stored)), { executionId: 'exec_1', view: 'data' });
-      assert.deepStrictEqual(parseResultPath(resultPath(stored, 'execution')), {
+      const data = resultLocation(stored);
+      assert.deepStrictEqual(data, { path: '/a.pdf · Invoices.json', query: 'execution=exec_1' });
+      assert.deepStrictEqual(parseResultLocation(data.path, data.query), { executionId: 'exec_1', view: 'data' });
+      const record = resultLocation(stored, 'execution');
+      assert.deepStrictEqual(parseResultLocation(record.path, record.query), {
         executionId: 'exec_1',
         view: 'execution',
       });
