@@ -24,15 +24,11 @@ const path = require('path');
 const h = require('../../real-vscode/code-server');
 const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
+const { script } = require('./script');
 
-const log = h.makeLog('expected');
-const argv = process.argv.slice(2);
-const argVal = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '240'));
-const HEADED = argv.includes('--headed');
+const run = script('EXPECTED-RESULTS E2E', { logName: 'expected', defaultTimeoutS: 240 });
+const { log, step, until } = run;
+const HEADED = run.headed;
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e-expected');
 const README_IMAGE = path.join(h.REPO, 'docs', 'images', 'expected-results.png');
 
@@ -61,34 +57,10 @@ const NOW = structuredClone(RECORDED);
 NOW['invoice-002.pdf'].total = 1200;
 NOW['invoice-002.pdf'].vendor.name = 'NORTHWIND TRADERS';
 
-let stage = 'starting';
 let page;
 let shotNo = 0;
 /** The failure with its diff: the README's picture. */
 let picture;
-
-async function step(name, fn) {
-  stage = name;
-  const t = Date.now();
-  log(`▶ ${name}`);
-  const r = await fn();
-  log(`  ✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  return r;
-}
-
-async function until(fn, { timeout = 15000, interval = 250, message }) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(await message());
-    }
-    await page.waitForTimeout(interval);
-  }
-}
 
 async function shot(name, { clean = false } = {}) {
   shotNo++;
@@ -303,34 +275,4 @@ async function main() {
   }
 }
 
-(async () => {
-  let code = 0;
-  const timer = new Promise(r => setTimeout(() => r('timeout'), TIMEOUT_S * 1000).unref());
-  const t0 = Date.now();
-  try {
-    const r = await Promise.race([main(), timer]);
-    if (r === 'timeout') {
-      console.error(`\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}".`);
-      code = 2;
-    }
-  } catch (e) {
-    if (!h.signalled()) {
-      console.error(
-        `\nEXPECTED-RESULTS E2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
-      );
-      if (process.env.VERBOSE && e && e.stack) {
-        console.error(e.stack);
-      }
-    }
-    code = 1;
-  }
-  if (code !== 0 && page && !h.signalled()) {
-    await page.screenshot({ path: path.join(SHOTS, 'zz-failure.png') }).catch(() => {});
-  }
-  if (!h.signalled()) {
-    log(
-      `${code === 0 ? 'EXPECTED-RESULTS E2E PASSED' : `EXPECTED-RESULTS E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  }
-  await h.finish(code);
-})();
+run.run(main, { pages: () => ({ '': page }), shots: SHOTS });

@@ -33,15 +33,11 @@ const path = require('path');
 const h = require('../../real-vscode/code-server');
 const { createWorkspace, FILES, makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
+const { script } = require('./script');
 
-const log = h.makeLog('e2e');
-const argv = process.argv.slice(2);
-const argVal = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '300'));
-const HEADED = argv.includes('--headed');
+const run = script('E2E', { logName: 'e2e', defaultTimeoutS: 300 });
+const { log, argv, step, until } = run;
+const HEADED = run.headed;
 const SMOKE = argv.includes('--smoke');
 const TARGET = h.vscodeTarget(argv);
 const SHOTS = path.join(h.REPO, 'test-output', TARGET === 'newest' ? 'e2e' : `e2e-${TARGET}`);
@@ -106,7 +102,6 @@ const BATCH = {
   txt: 'read-me.txt',
 };
 
-let stage = 'starting';
 let page; // for the failure screenshot
 let shotNo = 0;
 const shots = new Map(); // name → file
@@ -130,21 +125,6 @@ async function shot(name, { clean = false } = {}) {
   log(`  screenshot ${path.relative(h.REPO, file)}`);
 }
 
-/** Polls `fn` until it returns a truthy value; on timeout throws `message()` (called then, so it can say what it saw). */
-async function until(fn, { timeout = 15000, interval = 250, message }) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(await message());
-    }
-    await page.waitForTimeout(interval);
-  }
-}
-
 const showRows = rows =>
   rows.length
     ? rows.map(r => `"${r.label}" [${r.description}]${r.icon ? ` (${r.icon})` : ''}`).join(', ')
@@ -157,14 +137,6 @@ async function standInControl(standIn, route) {
     throw new Error(`stand-in control ${route}: HTTP ${res.status}`);
   }
   return res.json();
-}
-async function step(name, fn) {
-  stage = name;
-  const t = Date.now();
-  log(`▶ ${name}`);
-  const r = await fn();
-  log(`  ✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  return r;
 }
 
 /** vsce package → VSIX in tmp. Returns { vsix } or { error } with vsce's complaint, verbatim. */
@@ -1072,46 +1044,4 @@ async function main() {
   return notes;
 }
 
-(async () => {
-  let code = 0;
-  h.ensureInstalled(log); // before the timer: a first install takes minutes
-  const timer = new Promise(r => setTimeout(() => r('timeout'), TIMEOUT_S * 1000).unref());
-  const t0 = Date.now();
-  try {
-    const r = await Promise.race([main(), timer]);
-    if (r === 'timeout') {
-      console.error(
-        `\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}". Raise it with --timeout SEC or DOCUTRAY_E2E_TIMEOUT.`,
-      );
-      code = 2;
-    } else if (r.length) {
-      log(`notes:\n${r.join('\n')}`);
-    }
-  } catch (e) {
-    if (!h.signalled()) {
-      console.error(
-        `\nE2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
-      );
-      if (process.env.VERBOSE && e && e.stack) {
-        console.error(e.stack);
-      }
-    }
-    code = 1;
-  }
-  if (code !== 0 && page && !h.signalled()) {
-    const f = path.join(SHOTS, 'zz-failure.png');
-    await page.screenshot({ path: f }).then(
-      () => log(`failure screenshot: ${path.relative(h.REPO, f)}`),
-      () => {},
-    );
-  }
-  if (!h.signalled()) {
-    log(
-      `${code === 0 ? 'E2E PASSED' : `E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${path.relative(h.REPO, SHOTS)}/`,
-    );
-    if (code !== 0 && process.env.KEEP_TMP !== '1') {
-      log('rerun with KEEP_TMP=1 to keep the code-server log and the profile');
-    }
-  }
-  await h.finish(code);
-})();
+run.run(main, { pages: () => ({ '': page }), shots: SHOTS, ensureInstalled: true });

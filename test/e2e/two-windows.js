@@ -21,43 +21,15 @@ const path = require('path');
 const h = require('../../real-vscode/code-server');
 const { createWorkspace, FILES } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
+const { script } = require('./script');
 
-const log = h.makeLog('two-windows');
-const argv = process.argv.slice(2);
-const argVal = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '360'));
-const HEADED = argv.includes('--headed');
+const run = script('TWO-WINDOWS E2E', { logName: 'two-windows', defaultTimeoutS: 360 });
+const { log, step, until } = run;
+const HEADED = run.headed;
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e-two-windows');
 const EXT_ID = 'docutray-community.docutray-steps';
 
-let stage = 'starting';
 const pages = {};
-
-async function step(name, fn) {
-  stage = name;
-  const t = Date.now();
-  log(`▶ ${name}`);
-  const r = await fn();
-  log(`  ✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  return r;
-}
-
-async function until(fn, { timeout = 15000, interval = 250, message }) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(await message());
-    }
-    await new Promise(r => setTimeout(r, interval));
-  }
-}
 
 /** The unpacked extension, as `--install-extension` lays it out (faster than packaging a VSIX). */
 function copyInstall(extensionsDir) {
@@ -454,36 +426,4 @@ async function frozenWindow({ storage, wsA, standIn, profile }) {
   });
 }
 
-(async () => {
-  let code = 0;
-  const timer = new Promise(r => setTimeout(() => r('timeout'), TIMEOUT_S * 1000).unref());
-  const t0 = Date.now();
-  try {
-    const r = await Promise.race([main(), timer]);
-    if (r === 'timeout') {
-      console.error(`\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}".`);
-      code = 2;
-    }
-  } catch (e) {
-    if (!h.signalled()) {
-      console.error(
-        `\nTWO-WINDOWS E2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
-      );
-      if (process.env.VERBOSE && e && e.stack) {
-        console.error(e.stack);
-      }
-    }
-    code = 1;
-  }
-  if (code !== 0 && !h.signalled()) {
-    for (const [name, page] of Object.entries(pages)) {
-      await page.screenshot({ path: path.join(SHOTS, `zz-failure-${name}.png`) }).catch(() => {});
-    }
-  }
-  if (!h.signalled()) {
-    log(
-      `${code === 0 ? 'TWO-WINDOWS E2E PASSED' : `TWO-WINDOWS E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
-    );
-  }
-  await h.finish(code);
-})();
+run.run(main, { pages: () => pages, shots: SHOTS });

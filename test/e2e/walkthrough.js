@@ -34,15 +34,11 @@ const path = require('path');
 const h = require('../../real-vscode/code-server');
 const { createWorkspace, FILES, makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
+const { script } = require('./script');
 
-const log = h.makeLog('walkthrough');
-const argv = process.argv.slice(2);
-const argVal = (name, def) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : def;
-};
-const TIMEOUT_S = Number(argVal('timeout', process.env.DOCUTRAY_E2E_TIMEOUT || '300'));
-const HEADED = argv.includes('--headed');
+const run = script('WALKTHROUGH E2E', { logName: 'walkthrough', defaultTimeoutS: 300 });
+const { log, step, until } = run;
+const HEADED = run.headed;
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e-walkthrough');
 const MEDIA = path.join(h.REPO, 'media', 'walkthrough');
 const README_IMAGES = path.join(h.REPO, 'docs', 'images');
@@ -88,36 +84,11 @@ const BATCH = {
   },
 };
 
-let stage = 'starting';
 let page;
 let profile;
 let shotNo = 0;
 /** name → { light, dark } file paths of the walkthrough's pictures; 'walkthrough' → the full window. */
 const pictures = new Map();
-
-async function step(name, fn) {
-  stage = name;
-  const t = Date.now();
-  log(`▶ ${name}`);
-  const r = await fn();
-  log(`  ✔ ${name} (${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  return r;
-}
-
-/** Polls `fn` until it returns a truthy value; on timeout throws `message()` (called then, so it can say what it saw). */
-async function until(fn, { timeout = 15000, interval = 250, message }) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > end) {
-      throw new Error(await message());
-    }
-    await page.waitForTimeout(interval);
-  }
-}
 
 function shotFile(name) {
   shotNo++;
@@ -584,39 +555,4 @@ async function main() {
   }
 }
 
-(async () => {
-  let code = 0;
-  h.ensureInstalled(log);
-  const timer = new Promise(r => setTimeout(() => r('timeout'), TIMEOUT_S * 1000).unref());
-  const t0 = Date.now();
-  try {
-    const r = await Promise.race([main(), timer]);
-    if (r === 'timeout') {
-      console.error(`\nTIMEOUT: ${TIMEOUT_S} s passed during stage "${stage}". Raise it with --timeout SEC.`);
-      code = 2;
-    }
-  } catch (e) {
-    if (!h.signalled()) {
-      console.error(
-        `\nWALKTHROUGH E2E FAILED at stage "${stage}":\n  ${((e && e.message) || String(e)).split('\n').slice(0, 8).join('\n  ')}`,
-      );
-      if (process.env.VERBOSE && e && e.stack) {
-        console.error(e.stack);
-      }
-    }
-    code = 1;
-  }
-  if (code !== 0 && page && !h.signalled()) {
-    const f = path.join(SHOTS, 'zz-failure.png');
-    await page.screenshot({ path: f }).then(
-      () => log(`failure screenshot: ${path.relative(h.REPO, f)}`),
-      () => {},
-    );
-  }
-  if (!h.signalled()) {
-    log(
-      `${code === 0 ? 'WALKTHROUGH E2E PASSED' : `WALKTHROUGH E2E FAILED (exit ${code})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${path.relative(h.REPO, SHOTS)}/`,
-    );
-  }
-  await h.finish(code);
-})();
+run.run(main, { pages: () => ({ '': page }), shots: SHOTS, ensureInstalled: true });
