@@ -19,6 +19,7 @@ import {
   waitFor,
   writeWorkspaceFile,
 } from './support';
+import { isDeepStrictEqual } from 'node:util';
 
 type PickItem = vscode.QuickPickItem & { run?: RunInfo };
 
@@ -112,7 +113,7 @@ describe('Compare with…', function () {
     assert.strictEqual(items[0].label, 'Same document', 'the same document comes first');
     const offered = runs.map(i => i.run?.executionId);
     assert.ok(!offered.includes(aFast.executionId), 'never the result itself');
-    const same = runs.filter(i => i.run?.source === aFast.source).map(i => i.run?.executionId);
+    const same = runs.filter(i => isDeepStrictEqual(i.run?.source, aFast.source)).map(i => i.run?.executionId);
     assert.deepStrictEqual(same, [aBatch.executionId, aFastOld.executionId], "a.pdf's other results, newest first");
     assert.deepStrictEqual(offered.slice(0, 2), same, 'before any other document');
     assert.strictEqual(offered[2], bFast.executionId, 'then the other documents, newest first');

@@ -20,6 +20,7 @@ import {
   waitFor,
   writeWorkspaceFile,
 } from './support';
+import { isDeepStrictEqual } from 'node:util';
 
 /** Records every message, answering the first one whose buttons include `answer` with it. */
 function answering(answer?: string): { shown: Shown[]; restore: () => void } {
@@ -155,7 +156,8 @@ describe('failures name their document and step, and the next step', function ()
         'the rerun',
         async () =>
           (await api.runs()).find(
-            r => r.stepId === 'it-fast' && r.state === 'SUCCESS' && r.source === outcomes?.[0].run?.source,
+            r =>
+              r.stepId === 'it-fast' && r.state === 'SUCCESS' && isDeepStrictEqual(r.source, outcomes?.[0].run?.source),
           ),
         20000,
       );
