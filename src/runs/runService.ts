@@ -362,14 +362,22 @@ export class RunService {
       }
       resumed++;
       this.log.info(`resuming execution ${run.executionId} (${run.sourceName}, step ${run.stepId})`);
-      void this.tracked(1, async () => [await this.pollToEnd(client, run)]).then(([o]) => {
-        if (o.result && this.history.isMine(run.id)) {
+      void this.tracked(1, async () => [await this.pollToEnd(client, run)]).then(async ([o]) => {
+        if (!this.history.isMine(run.id)) {
+          // Another window drives it now: that window says how it ended.
+          return;
+        }
+        if (o.result) {
+          // Not opened by itself: the user is doing something else since the reload.
           const result = o.result;
           showMessage(
             'info',
             l10n.t('DocuTray: {0} on {1} finished.', plainText(run.stepName), plainText(run.sourceName)),
             [{ title: l10n.t('Open Result'), run: () => this.open(result, 'active') }],
           );
+        } else {
+          // A failure says so as a run's would, naming the document and the step, with its next steps.
+          await this.announce([o], { id: run.stepId, name: run.stepName });
         }
       });
     }

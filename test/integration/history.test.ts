@@ -150,6 +150,45 @@ describe('runs that last', function () {
     );
   });
 
+  it('says how a resumed run failed, naming the document and the step, with its next steps', async () => {
+    const res = await fetch(`${standInUrl()}/api/steps-async/it-failing`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ image_url: 'https://example.com/resumed-failure.pdf' }),
+    });
+    const started = (await res.json()) as { id: string };
+    const now = Date.now();
+    const r = {
+      id: 'resume-failing',
+      source: workspaceFile('sample.pdf').toString(),
+      sourceName: 'sample.pdf',
+      stepId: 'it-failing',
+      stepName: 'Failing (test)',
+      executionId: started.id,
+      state: 'ENQUEUED',
+      startedAt: now,
+      updatedAt: now,
+      owner: 'closed-window',
+    };
+    await vscode.workspace.fs.writeFile(
+      vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`),
+      Buffer.from(JSON.stringify(r)),
+    );
+    const messages = captureMessages();
+    try {
+      assert.strictEqual(await vscode.commands.executeCommand<number>('docutray.runs.refresh'), 1, 'one run to poll');
+      const message = await waitFor('the failure message', async () =>
+        messages.shown.find(m => m.message.includes('Failing (test)')),
+      );
+      assert.strictEqual(message.severity, 'error');
+      assert.strictEqual(message.message, 'DocuTray: Failing (test) failed on sample.pdf: No invoice found on page 1');
+      assert.deepStrictEqual(message.items, ['Rerun with Another Step', 'Show Execution Record', 'Show Log']);
+    } finally {
+      messages.restore();
+    }
+    assert.strictEqual((await api.runs()).find(x => x.id === r.id)?.state, 'ERROR');
+  });
+
   it('reruns a run, and reruns it with another step', async () => {
     const first = await run('it-fast', workspaceFile('photo.jpg'));
     const runInfo = (await api.runs()).find(r => r.executionId === first.result?.executionId);
