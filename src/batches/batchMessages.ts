@@ -10,6 +10,7 @@ import {
 } from '../core/batches/record';
 import { failureRetry } from '../core/runs/lifecycle';
 import { plainText } from '../core/text/plainText';
+import { askPick } from '../ask';
 
 /*
  * What a batch says to the user: its one-line description, what it ran on, the message at its end, and
@@ -174,7 +175,7 @@ export async function pickToResend(
   docs: readonly BatchDocument[],
   reason: (doc: BatchDocument) => string | undefined,
 ): Promise<BatchDocument[] | undefined> {
-  const picked = await vscode.window.showQuickPick(
+  const picked = await askPick(
     docs.map(doc => ({ label: documentLabel(doc), description: reason(doc), doc })),
     {
       title: l10n.t('Send again? Each may have started already and may be billed twice'),

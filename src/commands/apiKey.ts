@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { askInput } from '../askInput';
+import { askInput } from '../ask';
 import { DocuTrayError } from '../core/api/errors';
 import type { Usage } from '../core/api/usage';
 import type { Services } from '../services';

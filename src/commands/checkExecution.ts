@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { askInput } from '../askInput';
+import { askInput } from '../ask';
 import { randomUUID } from 'node:crypto';
 import { isTerminal } from '../core/api/execution';
 import type { Execution } from '../core/api/types';

@@ -25,6 +25,7 @@ import { sourceUri } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
 import type { Services } from '../services';
 import * as settings from '../settings';
+import { askPick } from '../ask';
 
 /** What a test or another extension may pass instead of answering the questions. */
 export interface ExportCommandOptions {
@@ -214,7 +215,7 @@ async function pickRuns(all: readonly RunRecord[]): Promise<ExportItem[] | undef
   if (!all.length) {
     return [];
   }
-  const picked = await vscode.window.showQuickPick(
+  const picked = await askPick(
     all.map(r => ({
       label: r.sourceName,
       description: r.stepName,
@@ -265,7 +266,7 @@ function quickPick<T extends vscode.QuickPickItem>(
   title: string,
 ): Thenable<T | undefined> {
   const ordered = last ? [last, ...items.filter(i => i !== last)] : items;
-  return vscode.window.showQuickPick(ordered, { title, ignoreFocusOut: true });
+  return askPick(ordered, { title, ignoreFocusOut: true });
 }
 
 /**

@@ -10,6 +10,7 @@ import { when } from '../core/text/when';
 import { isBatchNode } from '../runs/runsView';
 import type { Services } from '../services';
 import { saveResultCopy } from './resultCommands';
+import { askPick } from '../ask';
 
 /** A run from a view item, a result editor's URI, or the active result editor. */
 async function runFrom(s: Services, arg: unknown): Promise<RunRecord | undefined> {
@@ -132,7 +133,7 @@ async function pickOther(s: Services, run: RunRecord): Promise<RunRecord | undef
   });
   const group = (label: string, runs: RunRecord[]): Item[] =>
     runs.length ? [{ label, kind: vscode.QuickPickItemKind.Separator }, ...runs.map(item)] : [];
-  const pick = await vscode.window.showQuickPick<Item>(
+  const pick = await askPick<Item>(
     [...group(l10n.t('Same document'), sameDocument), ...group(l10n.t('Other documents'), others)],
     {
       title: l10n.t('Compare {0} with…', resultLabel(run)),

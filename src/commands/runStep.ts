@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { askInput } from '../askInput';
+import { askInput } from '../ask';
 import type { StepDefinition } from '../core/runs/steps';
 import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS } from '../core/documents/mime';
 import { activeFile, fileName, selectEligible } from '../runs/documentSource';

@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { askInput } from '../askInput';
+import { askInput, askPick } from '../ask';
 import { StepDefinition, orderByLastUsed, upsertStep } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
 import * as settings from '../settings';
@@ -43,7 +43,7 @@ export class StepPicker {
       { label: `$(edit) ${l10n.t('Enter a step ID…')}`, action: 'enter', alwaysShow: true },
       { label: `$(gear) ${l10n.t('Configure steps…')}`, action: 'configure', alwaysShow: true },
     );
-    const choice = await vscode.window.showQuickPick(items, {
+    const choice = await askPick(items, {
       title,
       placeHolder: steps.length
         ? l10n.t('Pick a DocuTray step')
@@ -107,7 +107,7 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   const { steps } = settings.steps();
   let editing: StepDefinition | undefined;
   if (steps.length) {
-    const choice = await vscode.window.showQuickPick<vscode.QuickPickItem & { step?: StepDefinition }>(
+    const choice = await askPick<vscode.QuickPickItem & { step?: StepDefinition }>(
       [
         { label: `$(add) ${l10n.t('Add a step…')}` },
         { label: '', kind: vscode.QuickPickItemKind.Separator },

@@ -15,6 +15,7 @@ import type { Services } from '../services';
 import { documentPages, pagesText } from './documents';
 import { expectedSettings } from './expectedIndex';
 import { differenceSummary } from './failureMessages';
+import { askPick } from '../ask';
 
 /** Options a keybinding, another extension or a test may pass. */
 export interface CompareStepsArgs {
@@ -276,7 +277,7 @@ async function pickFolder(s: Services): Promise<vscode.Uri | undefined> {
     }
   }
   const other = l10n.t('Choose a Folder…');
-  const picked = await vscode.window.showQuickPick(
+  const picked = await askPick(
     [
       ...[...candidates.values()].map(uri => ({ label: folderLabel(uri), uri })),
       { label: other, uri: undefined as vscode.Uri | undefined },

@@ -9,6 +9,7 @@
 //     their pictures;
 //   - Set API Key from the palette over the walkthrough (its step focused): the key typed on the keyboard
 //     reaches the password box, though the walkthrough takes the focus back just after the box opens;
+//     Configure Steps likewise: its quick pick is filtered and chosen with keys only;
 //   - each step is done as it says: Set API Key (its button; the key typed in the password box, checked
 //     with DocuTray), Configure Steps (its button; a step ID, a name), a right-click run on a PDF, a
 //     right-click run on a folder (the batch's dialog), the Runs view (the batch, this month's usage
@@ -416,6 +417,38 @@ async function main() {
       timeout: 10000,
       message: () => 'the walkthrough does not tick "Add your steps" once a step is saved',
     });
+  });
+
+  // 4b. A quick pick from the palette over the walkthrough keeps the keyboard as the input box does.
+  await step(
+    'F1 → "DocuTray: Configure Steps" over the walkthrough: the pick is chosen with the keyboard only',
+    async () => {
+      await stepButton('steps').locator('.step-title').click();
+      await until(async () => /getting-started-step/.test(await wb.focused(page)), {
+        timeout: 5000,
+        message: async () => `the walkthrough step did not take the focus: ${await wb.focused(page)}`,
+      });
+      await page.waitForTimeout(600);
+      await wb.runFromPalette(page, 'DocuTray: Configure Steps');
+      await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Configure DocuTray steps' }).waitFor();
+      // Past the moment the walkthrough takes the focus back; then keys only.
+      await page.waitForTimeout(1500);
+      await page.keyboard.type('Add a step');
+      await page.keyboard.press('Enter');
+      await page
+        .locator('.quick-input-widget .quick-input-title', { hasText: 'DocuTray step ID' })
+        .waitFor({ timeout: 5000 })
+        .catch(async () => {
+          throw new Error(`the keys did not reach the pick: the keyboard went to ${await wb.focused(page)}`);
+        });
+      // The box that follows is held open against the walkthrough for its first moment, Escape too.
+      await page.waitForTimeout(1600);
+      await page.keyboard.press('Escape');
+      await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5000 });
+    },
+  );
+
+  await step("the walkthrough's tab closed", async () => {
     // The walkthrough's tab closed (its × button), so the runs below have the editor area to themselves.
     const welcome = wb.tabWithText(page, 'Welcome');
     await welcome.hover();
