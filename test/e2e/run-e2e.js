@@ -33,7 +33,7 @@ const path = require('path');
 const h = require('../../real-vscode/code-server');
 const { createWorkspace, FILES, makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
-const { script } = require('./script');
+const { emptyShots, script } = require('./script');
 
 const run = script('E2E', { logName: 'e2e', defaultTimeoutS: 300 });
 const { log, argv, step, until } = run;
@@ -181,12 +181,7 @@ async function main() {
   h.installSignalHandlers();
   const cache = h.locateCache();
   h.requireBuilt(['dist/extension.js']);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const f of fs.readdirSync(SHOTS)) {
-    if (/\.png$/.test(f)) {
-      fs.rmSync(path.join(SHOTS, f));
-    }
-  }
+  emptyShots(SHOTS);
 
   const tmp = h.createRunDir('docutray-e2e-');
   log(`temp dir ${tmp}; screenshots in ${path.relative(h.REPO, SHOTS)}/`);

@@ -3,6 +3,7 @@
 // limit, a failure screenshot of every page, one closing line, and the exit code (0 passed, 1 failed, 2
 // timeout; 130 on SIGINT, from real-vscode/code-server.js).
 'use strict';
+const fs = require('fs');
 const path = require('path');
 const h = require('../../real-vscode/code-server');
 
@@ -113,4 +114,14 @@ function script(name, { logName, defaultTimeoutS }) {
   };
 }
 
-module.exports = { script };
+/** Makes the screenshot folder `dir`, without the pictures an earlier run left in it. */
+function emptyShots(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of fs.readdirSync(dir)) {
+    if (/\.png$/.test(f)) {
+      fs.rmSync(path.join(dir, f));
+    }
+  }
+}
+
+module.exports = { script, emptyShots };

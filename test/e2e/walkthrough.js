@@ -35,7 +35,7 @@ const path = require('path');
 const h = require('../../real-vscode/code-server');
 const { createWorkspace, FILES, makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
-const { script } = require('./script');
+const { emptyShots, script } = require('./script');
 
 const run = script('WALKTHROUGH E2E', { logName: 'walkthrough', defaultTimeoutS: 300 });
 const { log, step, until } = run;
@@ -232,6 +232,21 @@ async function clickStepButton(id, label) {
   await button.click();
 }
 
+/**
+ * Runs `command` from the palette with the walkthrough step `id` focused, as when the walkthrough opens (a
+ * click selects the step, and focuses it 250 ms later): the Enter that runs the command is released over
+ * the step, which takes the focus back just after the command's prompt opens.
+ */
+async function runOverStep(id, command) {
+  await stepButton(id).locator('.step-title').click();
+  await until(async () => /getting-started-step/.test(await wb.focused(page)), {
+    timeout: 5000,
+    message: async () => `the walkthrough step did not take the focus: ${await wb.focused(page)}`,
+  });
+  await page.waitForTimeout(600); // its own delayed focus, which would close a palette opened meanwhile
+  await wb.runFromPalette(page, command);
+}
+
 /** The picture the walkthrough shows for the selected step: its src and whether it loaded. */
 async function stepImage() {
   const img = page.locator('.gettingStartedContainer .getting-started-media img').first();
@@ -243,12 +258,7 @@ async function main() {
   h.installSignalHandlers();
   const cache = h.locateCache();
   h.requireBuilt(['dist/extension.js']);
-  fs.mkdirSync(SHOTS, { recursive: true });
-  for (const f of fs.readdirSync(SHOTS)) {
-    if (/\.png$/.test(f)) {
-      fs.rmSync(path.join(SHOTS, f));
-    }
-  }
+  emptyShots(SHOTS);
   const tmp = h.createRunDir('docutray-walkthrough-');
   log(`temp dir ${tmp}; screenshots in ${path.relative(h.REPO, SHOTS)}/`);
   const apiKey = `dt-walkthrough-${crypto.randomBytes(6).toString('hex')}`;
@@ -345,14 +355,7 @@ async function main() {
   await step(
     'F1 → "DocuTray: Set API Key" over the walkthrough: the key is typed (keyboard only) into the box',
     async () => {
-      // The step has the focus, as when the walkthrough opens (a click selects it, and focuses it 250 ms later).
-      await stepButton('apiKey').locator('.step-title').click();
-      await until(async () => /getting-started-step/.test(await wb.focused(page)), {
-        timeout: 5000,
-        message: async () => `the walkthrough step did not take the focus: ${await wb.focused(page)}`,
-      });
-      await page.waitForTimeout(600); // its own delayed focus, which would close a palette opened meanwhile
-      await wb.runFromPalette(page, 'DocuTray: Set API Key');
+      await runOverStep('apiKey', 'DocuTray: Set API Key');
       const input = page.locator('.quick-input-widget input[type="password"]');
       await input.waitFor({ timeout: 15000 });
       // Past the moment the walkthrough takes the focus back; then keys, not fill() (which focuses the box itself).
@@ -423,13 +426,7 @@ async function main() {
   await step(
     'F1 → "DocuTray: Configure Steps" over the walkthrough: the pick is chosen with the keyboard only',
     async () => {
-      await stepButton('steps').locator('.step-title').click();
-      await until(async () => /getting-started-step/.test(await wb.focused(page)), {
-        timeout: 5000,
-        message: async () => `the walkthrough step did not take the focus: ${await wb.focused(page)}`,
-      });
-      await page.waitForTimeout(600);
-      await wb.runFromPalette(page, 'DocuTray: Configure Steps');
+      await runOverStep('steps', 'DocuTray: Configure Steps');
       await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Configure DocuTray steps' }).waitFor();
       // Past the moment the walkthrough takes the focus back; then keys only.
       await page.waitForTimeout(1500);

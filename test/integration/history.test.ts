@@ -21,7 +21,7 @@ import {
   pdfBytes,
   sleep,
   standIn,
-  standInUrl,
+  startElsewhere,
   waitFor,
   workspaceFile,
   writeWorkspaceFile,
@@ -44,6 +44,12 @@ describe('runs that last', function () {
   this.timeout(60000);
   let api: Api;
   const config = () => vscode.workspace.getConfiguration('docutray');
+  /** Writes a run record as a window since closed left it. */
+  const writeRun = (r: { id: string }) =>
+    vscode.workspace.fs.writeFile(
+      vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`),
+      Buffer.from(JSON.stringify(r)),
+    );
 
   before(async () => {
     api = await activate();
@@ -87,12 +93,7 @@ describe('runs that last', function () {
 
   it('resumes a run left in flight by a closed window: polls it to the end, starts nothing again', async () => {
     // A start made before "the reload", as the extension would have made it.
-    const res = await fetch(`${standInUrl()}/api/steps-async/it-batch`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ image_url: 'https://example.com/resume.pdf' }),
-    });
-    const started = (await res.json()) as { id: string };
+    const executionId = await startElsewhere('it-batch', 'https://example.com/resume.pdf');
     const now = Date.now();
     // Recorded by a window since closed (no presence file: it is gone).
     for (const r of [
@@ -102,7 +103,7 @@ describe('runs that last', function () {
         sourceName: 'resume.pdf',
         stepId: 'it-batch',
         stepName: 'Batch (test)',
-        executionId: started.id,
+        executionId,
         state: 'PROCESSING',
         startedAt: now,
         updatedAt: now,
@@ -120,10 +121,7 @@ describe('runs that last', function () {
         owner: 'closed-window',
       },
     ]) {
-      await vscode.workspace.fs.writeFile(
-        vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`),
-        Buffer.from(JSON.stringify(r)),
-      );
+      await writeRun(r);
     }
     const before = (await standIn.starts()).reduce((n, s) => n + s.count, 0);
     const messages = captureMessages();
@@ -133,7 +131,7 @@ describe('runs that last', function () {
       const done = await waitFor('the resumed run to finish', async () =>
         (await api.runs()).find(r => r.id === 'resume-1' && r.state === 'SUCCESS'),
       );
-      assert.strictEqual(done.executionId, started.id);
+      assert.strictEqual(done.executionId, executionId);
     } finally {
       messages.restore();
     }
@@ -151,12 +149,7 @@ describe('runs that last', function () {
   });
 
   it('says how a resumed run failed, naming the document and the step, with its next steps', async () => {
-    const res = await fetch(`${standInUrl()}/api/steps-async/it-failing`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ image_url: 'https://example.com/resumed-failure.pdf' }),
-    });
-    const started = (await res.json()) as { id: string };
+    const executionId = await startElsewhere('it-failing');
     const now = Date.now();
     const r = {
       id: 'resume-failing',
@@ -164,16 +157,13 @@ describe('runs that last', function () {
       sourceName: 'sample.pdf',
       stepId: 'it-failing',
       stepName: 'Failing (test)',
-      executionId: started.id,
+      executionId,
       state: 'ENQUEUED',
       startedAt: now,
       updatedAt: now,
       owner: 'closed-window',
     };
-    await vscode.workspace.fs.writeFile(
-      vscode.Uri.joinPath(api.storageUri, 'runs', `${r.id}.json`),
-      Buffer.from(JSON.stringify(r)),
-    );
+    await writeRun(r);
     const messages = captureMessages();
     try {
       assert.strictEqual(await vscode.commands.executeCommand<number>('docutray.runs.refresh'), 1, 'one run to poll');

@@ -11,6 +11,7 @@ import {
   Api,
   RunInfo,
   activate,
+  captureMessages,
   closeAllEditors,
   patch,
   pdfBytes,
@@ -21,42 +22,6 @@ import {
   waitFor,
   writeWorkspaceFile,
 } from './support';
-
-interface Message {
-  severity: string;
-  message: string;
-  items: string[];
-  modal?: boolean;
-  detail?: string;
-}
-
-/** Records every message and answers it with `pick` (undefined = dismissed). */
-function answering(pick: (m: Message) => string | undefined = () => undefined): {
-  shown: Message[];
-  restore: () => void;
-} {
-  const shown: Message[] = [];
-  const fake =
-    (severity: string) =>
-    (message: string, ...rest: unknown[]) => {
-      const options = rest.find((r): r is vscode.MessageOptions => !!r && typeof r === 'object' && !Array.isArray(r));
-      const m: Message = {
-        severity,
-        message,
-        items: rest.filter((r): r is string => typeof r === 'string'),
-        modal: options?.modal,
-        detail: options?.detail,
-      };
-      shown.push(m);
-      return Promise.resolve(pick(m));
-    };
-  const undo = [
-    patch(vscode.window, 'showErrorMessage', fake('error')),
-    patch(vscode.window, 'showWarningMessage', fake('warning')),
-    patch(vscode.window, 'showInformationMessage', fake('info')),
-  ];
-  return { shown, restore: () => undo.forEach(u => u()) };
-}
 
 /** Records the title and every message of the progress notifications shown. */
 function captureProgress(): { texts: string[]; restore: () => void } {
@@ -125,7 +90,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const ub = await writeWorkspaceFile('lost-b.pdf', b);
     await config().update('maxConcurrentRuns', 1, vscode.ConfigurationTarget.Global);
     await standIn.addFaults({ kind: 'loseStartAnswer', count: 1 });
-    const messages = answering(m => (m.items.includes('Retry Failed') ? 'Retry Failed' : undefined));
+    const messages = captureMessages(m => (m.items.includes('Retry Failed') ? 'Retry Failed' : undefined));
     try {
       const outcomes = await runStep('it-fast', [ua, ub]);
       const lost = outcomes.find(o => !o.result);
@@ -152,7 +117,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const uri = await writeWorkspaceFile('outage.pdf', bytes);
     await config().update('pollTimeoutSeconds', 10, vscode.ConfigurationTarget.Global);
     await standIn.addFaults({ kind: 'statusOutage', ms: 120_000, mode: 'alternate' });
-    const messages = answering();
+    const messages = captureMessages();
     let outcome: RunOutcome;
     try {
       [outcome] = await runStep('it-fast', [uri]);
@@ -168,7 +133,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.ok(!m.items.includes('Retry'), 'no Retry that would start again');
     // DocuTray is back; the user checks it again (from the message, or the Runs view).
     await standIn.clearFaults();
-    const again = answering();
+    const again = captureMessages();
     try {
       await vscode.commands.executeCommand('docutray.checkExecution', run);
     } finally {
@@ -193,7 +158,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const bytes = pdfBytes(`uncertain-${Date.now()}`);
     const uri = await writeWorkspaceFile('uncertain.pdf', bytes);
     await standIn.addFaults({ kind: 'loseStartAnswer', count: 1 });
-    const first = answering();
+    const first = captureMessages();
     let outcome: RunOutcome;
     try {
       [outcome] = await runStep('it-fast', [uri]);
@@ -204,7 +169,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     assert.strictEqual(run.state, 'mayHaveStarted');
     const error = first.shown.find(m => m.severity === 'error');
     assert.ok(error && !error.items.includes('Retry'), `no one-click Retry: ${JSON.stringify(first.shown)}`);
-    const messages = answering();
+    const messages = captureMessages();
     try {
       await vscode.commands.executeCommand('docutray.runs.rerun', run);
     } finally {
@@ -222,7 +187,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const hostile = '[Open](command:workbench.action.quit).pdf';
     const uri = await writeWorkspaceFile(hostile, pdfBytes(`hostile-${Date.now()}`));
     const other = await writeWorkspaceFile('plain.pdf', pdfBytes(`plain-${Date.now()}`));
-    const messages = answering();
+    const messages = captureMessages();
     const progress = captureProgress();
     try {
       await runStep('it-failing', [uri, other]);
@@ -274,7 +239,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     // A file where the results folder goes: writing any result fails.
     await vscode.workspace.fs.rename(results, aside, { overwrite: true }).then(undefined, () => undefined);
     await vscode.workspace.fs.writeFile(results, Buffer.from('not a folder'));
-    const messages = answering();
+    const messages = captureMessages();
     let outcome: RunOutcome;
     try {
       [outcome] = await runStep('it-fast', [uri]);
@@ -290,7 +255,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
       messages.shown.some(m => m.items.includes('Check Execution') && /could not be stored/.test(m.message)),
       JSON.stringify(messages.shown),
     );
-    const again = answering();
+    const again = captureMessages();
     try {
       await vscode.commands.executeCommand('docutray.checkExecution', run);
     } finally {

@@ -93,6 +93,8 @@ export interface Shown {
   severity: 'error' | 'warning' | 'info';
   message: string;
   items: string[];
+  modal?: boolean;
+  detail?: string;
 }
 
 type Patchable = Record<string, unknown>;
@@ -108,8 +110,8 @@ export function patch<T extends object>(obj: T, key: keyof T & string, value: un
 }
 
 /**
- * Records the messages the extension shows, so a test can assert the one message a failure gives; `pick`
- * answers them (none by default). Call `restore()` when done.
+ * Records the messages the extension shows (with a modal's flag and detail), so a test can assert the one
+ * message a failure gives; `pick` answers them (none by default). Call `restore()` when done.
  */
 export function captureMessages(pick: (m: Shown) => string | undefined = () => undefined): {
   shown: Shown[];
@@ -119,7 +121,12 @@ export function captureMessages(pick: (m: Shown) => string | undefined = () => u
   const fake =
     (severity: Shown['severity']) =>
     (message: string, ...rest: unknown[]) => {
+      const options = rest.find((r): r is vscode.MessageOptions => !!r && typeof r === 'object' && !Array.isArray(r));
       const m: Shown = { severity, message, items: rest.filter((r): r is string => typeof r === 'string') };
+      if (options) {
+        m.modal = options.modal;
+        m.detail = options.detail;
+      }
       shown.push(m);
       return Promise.resolve(pick(m));
     };
@@ -131,29 +138,22 @@ export function captureMessages(pick: (m: Shown) => string | undefined = () => u
   return { shown, restore: () => undo.forEach(u => u()) };
 }
 
-/**
- * Answers the messages the extension shows by their text (the button `answer` gives; undefined dismisses),
- * recording every one with its modal flag and detail. Call `restore()` when done.
- */
+/** `captureMessages` answering by the message's text and buttons (the button `answer` gives; undefined dismisses). */
 export function answerMessages(answer: (message: string, items: string[]) => string | undefined): {
-  shown: (Shown & { modal?: boolean; detail?: string })[];
+  shown: Shown[];
   restore: () => void;
 } {
-  const shown: (Shown & { modal?: boolean; detail?: string })[] = [];
-  const fake =
-    (severity: Shown['severity']) =>
-    (message: string, ...rest: unknown[]) => {
-      const options = rest[0] && typeof rest[0] === 'object' ? (rest[0] as vscode.MessageOptions) : undefined;
-      const items = rest.filter((r): r is string => typeof r === 'string');
-      shown.push({ severity, message, items, modal: options?.modal, detail: options?.detail });
-      return Promise.resolve(answer(message, items));
-    };
-  const undo = [
-    patch(vscode.window, 'showErrorMessage', fake('error')),
-    patch(vscode.window, 'showWarningMessage', fake('warning')),
-    patch(vscode.window, 'showInformationMessage', fake('info')),
-  ];
-  return { shown, restore: () => undo.forEach(u => u()) };
+  return captureMessages(m => answer(m.message, m.items));
+}
+
+/** Starts an execution on the stand-in as another (or an earlier) window would have; its id. */
+export async function startElsewhere(stepId: string, imageUrl = 'https://example.com/elsewhere.pdf'): Promise<string> {
+  const res = await fetch(`${standInUrl()}/api/steps-async/${stepId}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ image_url: imageUrl }),
+  });
+  return ((await res.json()) as { id: string }).id;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -20,7 +20,7 @@ import {
   pdfBytes,
   sleep,
   standIn,
-  standInUrl,
+  startElsewhere,
   waitFor,
   workspaceFile,
   writeWorkspaceFile,
@@ -47,16 +47,6 @@ async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
   });
   assert.ok(outcomes?.[0], 'the command returned an outcome');
   return outcomes[0];
-}
-
-/** Starts an execution on the stand-in as another window would have. */
-async function startElsewhere(stepId: string): Promise<string> {
-  const res = await fetch(`${standInUrl()}/api/steps-async/${stepId}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${process.env.DOCUTRAY_API_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ image_url: 'https://example.com/elsewhere.pdf' }),
-  });
-  return ((await res.json()) as { id: string }).id;
 }
 
 function record(id: string, over: Partial<Rec>): Rec {
