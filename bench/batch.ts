@@ -26,7 +26,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { RequestBudget, type BudgetOptions } from '../src/core/api/budget';
-import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
+import { DocuTrayClient, type FetchLike } from '../src/core/client/client';
 import { DEFAULT_PLANNER, durationModel, scalePlanner, type PlannedJob } from '../src/core/polling/planner';
 import { createBatch } from '../src/core/batches/record';
 import { BatchRunner } from '../src/core/batches/runner';

@@ -23,7 +23,7 @@ import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFi
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fetch as undiciFetch } from 'undici';
-import type { FetchLike } from '../src/core/api/client';
+import type { FetchLike } from '../src/core/client/client';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE } from '../src/core/polling/schedule';
 import { planJobs, runDetection, runSingleRunsInRow, stepScripts, summarize } from './detection';
 import { runBatchPart } from './batch';

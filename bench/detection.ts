@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RequestBudget } from '../src/core/api/budget';
-import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
+import { DocuTrayClient, type FetchLike } from '../src/core/client/client';
 import { isTerminal } from '../src/core/api/execution';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE, type PollSchedule } from '../src/core/polling/schedule';
 import type { StepScript } from '../stand-in/server';
@@ -215,7 +215,9 @@ function loadCore(dir: string): {
   schedules: Record<ScheduleName, PollSchedule>;
 } {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const { DocuTrayClient: Client } = require(`${resolve(dir)}/api/client`) as { DocuTrayClient: typeof DocuTrayClient };
+  const { DocuTrayClient: Client } = require(`${resolve(dir)}/client/client`) as {
+    DocuTrayClient: typeof DocuTrayClient;
+  };
   const s = require(`${resolve(dir)}/polling/schedule`) as {
     ADAPTIVE_SCHEDULE: PollSchedule;
     FLAT_2S_SCHEDULE: PollSchedule;

@@ -11,16 +11,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fetch as undiciFetch } from 'undici';
-import { DocuTrayClient, type FetchLike } from '../src/core/api/client';
+import { DocuTrayClient, type FetchLike } from '../src/core/client/client';
 
 /**
  * Set by bench.ts's `--client-core <dir>`: a compiled copy of src/core (say under /tmp, with a
- * prototype fix) whose api/client.js is measured instead of this tree's.
+ * prototype fix) whose client/client.js is measured instead of this tree's.
  */
 const CLIENT_CORE = process.env.DOCUTRAY_BENCH_CLIENT_CORE;
 const Client: typeof DocuTrayClient = CLIENT_CORE
   ? // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require(`${CLIENT_CORE}/api/client`) as { DocuTrayClient: typeof DocuTrayClient }).DocuTrayClient
+    (require(`${CLIENT_CORE}/client/client`) as { DocuTrayClient: typeof DocuTrayClient }).DocuTrayClient
   : DocuTrayClient;
 
 export type FetchName = 'undici' | 'global';

@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { createHash } from 'node:crypto';
-import { DocuTrayClient } from '../core/api/client';
+import { DocuTrayClient } from '../core/client/client';
 import { BudgetRegistry, type RequestBudget } from '../core/api/budget';
 import { learnedLimitStore } from '../core/api/learnedLimits';
 import { ApiKeyStore } from './apiKeyStore';

@@ -7,7 +7,7 @@ import { type BatchRecord, type BatchScope, estimateBatch } from '../core/batche
 import { type SkipDecision, applySkipAnswer, buildDoneIndex, decideSkips } from '../core/batches/skip';
 import { recentDurations } from '../core/runs/history';
 import { durationModel } from '../core/polling/planner';
-import { runPool } from '../core/runs/pool';
+import { runPool } from '../core/async/pool';
 import type { StepDefinition } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
 import { documentUri, fileName } from '../runs/documentSource';

@@ -1,5 +1,5 @@
 import type { RequestBudget } from '../core/api/budget';
-import type { DocuTrayClient } from '../core/api/client';
+import type { DocuTrayClient } from '../core/client/client';
 import { CancelledError, DocuTrayError, InvalidInputError, StepFailedError } from '../core/api/errors';
 import type { Execution } from '../core/api/types';
 import { type BatchRecord, documentsOf, lookupIn } from '../core/batches/record';

@@ -12,7 +12,7 @@ import {
   lookupIn,
   nextRunId,
 } from '../core/batches/record';
-import { MAX_TIMER_MS } from '../core/api/retry';
+import { MAX_TIMER_MS } from '../core/async/sleep';
 import type { RunnerEnd } from '../core/batches/runner';
 import { type SkipDecision, markSkipped } from '../core/batches/skip';
 import { type RunGroup, type RunRecord, isInFlight } from '../core/runs/history';

@@ -4,7 +4,7 @@
  * and one request budget for every request of the run, as the extension has one per key.
  */
 import { RequestBudget } from '../core/api/budget';
-import { DocuTrayClient } from '../core/api/client';
+import { DocuTrayClient } from '../core/client/client';
 import { DEFAULT_BASE_URL } from '../core/api/endpoint';
 import { DocuTrayError } from '../core/api/errors';
 import { ConfigError } from './workspace';

@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { ByteCache } from '../core/results/byteCache';
 import { StoredResult, parseStoredResult, serializeStoredResult } from '../core/results/storedResult';
-import { safeFileNamePart } from '../core/results/naming';
+import { safeFileNamePart } from '../core/store/fileNames';
 
 /** Results kept in memory, by the size of their files: about this much at most. */
 export const RESULT_CACHE_BYTES = 32 * 1024 * 1024;

@@ -6,7 +6,7 @@ import { evaluateResult } from '../core/expected/check';
 import { type ExpectedFile, parseExpected, stableStringify } from '../core/expected/expectedFile';
 import { compareOptionsFor } from '../core/expected/settings';
 import type { RunRecord } from '../core/runs/history';
-import { runPool } from '../core/runs/pool';
+import { runPool } from '../core/async/pool';
 import { plainText } from '../core/text/plainText';
 import type { BatchService } from '../batches/batchService';
 import type { ErrorPresenter } from '../errorPresenter';

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { sha256OfFile } from '../core/documents/hash';
 import { type PageCount, countPages, totalPages } from '../core/documents/pageCount';
-import { runPool } from '../core/runs/pool';
+import { runPool } from '../core/async/pool';
 import { fileName } from '../runs/documentSource';
 
 /** SHA-256 (hex) of a workspace document: streamed from disk for `file:`, read through VS Code otherwise. */

@@ -9,7 +9,7 @@ import {
   parseExpected,
 } from '../core/expected/expectedFile';
 import { type ExpectedSettings, readExpectedSettings } from '../core/expected/settings';
-import { runPool } from '../core/runs/pool';
+import { runPool } from '../core/async/pool';
 import type { ScopedLog } from '../log';
 import * as settings from '../settings';
 

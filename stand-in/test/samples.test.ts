@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { INVOICE_DATA } from '../default-steps';
 import { demoSteps, sampleDocuments } from '../samples';
 import { StandIn, startStandIn } from '../server';
-import { KEY, makeClient } from '../../test/unit/core/api/client/support';
+import { KEY, makeClient } from '../../test/unit/core/client/support';
 import { REPO } from '../../test/repo';
 
 // The PDF writer the demo uses (real-vscode/workspace.js), so the bytes tested are the bytes the demo writes.

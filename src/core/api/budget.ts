@@ -40,7 +40,7 @@
  */
 import type { HeaderSource } from './headers';
 import { MAX_RATE_LIMIT_WAIT_MS, readRateLimit } from './rateLimit';
-import { MAX_TIMER_MS } from './retry';
+import { MAX_TIMER_MS } from '../async/sleep';
 
 export type { HeaderSource } from './headers';
 

@@ -28,12 +28,6 @@ export const DEFAULT_RETRY: RetryPolicy = {
  */
 export const MAX_BATCH_PAUSE_MS = 3_600_000;
 
-/**
- * The longest delay a timer takes: Node and browsers fire a longer one at once (2^31 − 1 ms is about
- * 24.8 days), which turns a long wait into a busy loop. Longer waits are made of several timers.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504]);
 
 /** `Retry-After` as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
@@ -117,36 +111,4 @@ export function errorCode(err: unknown): string | undefined {
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;
-}
-
-/** Sleeps, waking early (rejecting with the signal's reason) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const end = Date.now() + Math.max(0, ms);
-    let timer: ReturnType<typeof setTimeout>;
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const arm = (left: number) => {
-      timer = setTimeout(
-        () => {
-          const rest = end - Date.now();
-          if (rest > 0 && left > MAX_TIMER_MS) {
-            arm(rest);
-            return;
-          }
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.min(left, MAX_TIMER_MS),
-      );
-    };
-    arm(Math.max(0, ms));
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

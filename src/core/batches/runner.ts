@@ -31,7 +31,7 @@ import {
   StartUncertainError,
   TimeoutError,
 } from '../api/errors';
-import { MAX_TIMER_MS } from '../api/retry';
+import { MAX_TIMER_MS } from '../async/sleep';
 import type { Execution } from '../api/types';
 import { DEFAULT_PLANNER, durationModel, pickNextPoll, type PlannedJob, type PlannerOptions } from '../polling/planner';
 

@@ -1,6 +1,6 @@
 /**
  * The batches of every window, in global storage beside the runs: one file per batch,
- * `batches/<batch id>.json`, kept as the runs are (core/runs/recordFolder.ts): written atomically, so a
+ * `batches/<batch id>.json`, kept as the runs are (core/store/recordFolder.ts): written atomically, so a
  * reader never sees half a batch and two windows never collide; damaged files moved aside, never deleted.
  *
  * A batch has an owner window (`owner`, the window id of ownership.ts): only it writes the batch while it
@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { RecordFolder, type RecordFolderOptions, createExclusive } from '../runs/recordFolder';
+import { RecordFolder, type RecordFolderOptions, createExclusive } from '../store/recordFolder';
 import type { RunRecord } from '../runs/history';
 import { BATCHES_DIR, parseBatch, serializeBatch } from './file';
 import type { BatchRecord } from './record';

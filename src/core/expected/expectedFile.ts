@@ -22,7 +22,7 @@
  * its workspace folder's URI.
  */
 import { posix } from 'node:path';
-import { safeFileNamePart } from '../results/naming';
+import { safeFileNamePart } from '../store/fileNames';
 
 export const EXPECTED_FORMAT_VERSION = 1;
 export const EXPECTED_SUFFIX = '.expected.json';

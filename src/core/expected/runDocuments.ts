@@ -7,7 +7,7 @@
  * alike (the key, the step, the service out of reach, the quota) stops the run and is thrown.
  */
 import type { RequestBudget } from '../api/budget';
-import type { DocuTrayClient } from '../api/client';
+import type { DocuTrayClient } from '../client/client';
 import { ConnectionError, DocuTrayError } from '../api/errors';
 import type { DocumentInput, DocumentMetadata } from '../documents/input';
 import type { DocumentState } from '../batches/record';

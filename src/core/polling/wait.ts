@@ -22,7 +22,8 @@ import {
 } from '../api/errors';
 import { isTerminal, statusKind } from '../api/execution';
 import type { Execution } from '../api/types';
-import { RetryPolicy, backoffDelay, sleep } from '../api/retry';
+import { RetryPolicy, backoffDelay } from '../api/retry';
+import { sleep } from '../async/sleep';
 import { ADAPTIVE_SCHEDULE, PollSchedule, nextPollDelay } from './schedule';
 
 export interface WaitOptions {

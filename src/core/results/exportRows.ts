@@ -8,7 +8,7 @@ import type { BatchRecord } from '../batches/record';
 import { type RunRecord, parseRunRecord } from '../runs/history';
 import { type RunSource, formatRunSource, workspaceSource } from '../runs/source';
 import type { ExportFormat, ExportRun } from './export';
-import { safeFileNamePart } from './naming';
+import { safeFileNamePart } from '../store/fileNames';
 import type { StoredResult } from './storedResult';
 import { isObject } from '../json/fields';
 

@@ -2,7 +2,7 @@
  * Where an export is written as it is made. Node's fs only; no `vscode`.
  */
 import { open, rm, type FileHandle } from 'node:fs/promises';
-import { renameRetrying, uniqueTemp } from '../runs/recordFolder';
+import { renameRetrying, uniqueTemp } from '../store/recordFolder';
 import type { ExportSink } from './export';
 
 /** Text is written to the file in pieces of about this many characters. */

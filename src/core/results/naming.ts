@@ -1,13 +1,5 @@
 /** Names for results: `<source file name>.<step id>.json`, safe as a file name on every platform. */
-
-export function safeFileNamePart(s: string): string {
-  const cleaned = s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
-    .replace(/^\.+/, '_')
-    .trim();
-  return cleaned.slice(0, 120) || '_';
-}
+import { safeFileNamePart } from '../store/fileNames';
 
 export function resultFileName(sourceName: string, stepId: string): string {
   return `${safeFileNamePart(sourceName)}.${safeFileNamePart(stepId)}.json`;

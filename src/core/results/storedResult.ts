@@ -4,7 +4,7 @@
  */
 import type { Execution } from '../api/types';
 import { type RunSource, formatRunSource, parseRunSource } from '../runs/source';
-import { safeFileNamePart } from './naming';
+import { safeFileNamePart } from '../store/fileNames';
 
 export interface StoredResult {
   version: 1;

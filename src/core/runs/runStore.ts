@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord, storedRunRecord } from './history';
 import { transition } from './lifecycle';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
-import { RecordFolder, StoreProblem, code, stamp, writeAtomic } from './recordFolder';
-import { safeFileNamePart } from '../results/naming';
+import { RecordFolder, StoreProblem, code, stamp, writeAtomic } from '../store/recordFolder';
+import { safeFileNamePart } from '../store/fileNames';
 
-export type { StoreProblem } from './recordFolder';
+export type { StoreProblem } from '../store/recordFolder';
 
 export const RUNS_DIR = 'runs';
 export const WINDOWS_DIR = 'windows';

@@ -12,12 +12,12 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { RequestBudget } from '../../../src/core/api/budget';
-import { DocuTrayClient } from '../../../src/core/api/client';
+import { DocuTrayClient } from '../../../src/core/client/client';
 import { AuthenticationError, ConnectionError, NotFoundError } from '../../../src/core/api/errors';
 import { parseExpected } from '../../../src/core/expected/expectedFile';
 import { runDocuments } from '../../../src/core/expected/runDocuments';
 import { startStandIn, type StandIn, type StepScript } from '../../../stand-in/server';
-import { SAMPLES, closedPort } from '../core/api/client/support';
+import { SAMPLES, closedPort } from '../core/client/support';
 import { REPO } from '../../repo';
 
 const KEY = 'dtCLIKEY_7fQ2pLx9Vr4Tm8Wz3Nb6Hc1Jk5';

@@ -38,13 +38,13 @@ describe('bundle: what activation loads', function () {
       `extension.js imports: ${JSON.stringify(entry.imports)}`,
     );
     assert.ok(fs.existsSync(path.join(dir, 'runtime.js')));
-    assert.ok(Object.keys(output('runtime.js').inputs).includes('src/core/api/client.ts'));
+    assert.ok(Object.keys(output('runtime.js').inputs).includes('src/core/client/client.ts'));
   });
 
   it('keeps the HTTP client, polling, documents, runs and result storage out of the entry', () => {
     const inputs = Object.keys(output('extension.js').inputs);
     const heavy = inputs.filter(i =>
-      /^src\/(core\/(api|polling|documents|results)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(
+      /^src\/(core\/(api|client|polling|documents|results|store)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(
         i,
       ),
     );

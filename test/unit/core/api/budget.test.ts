@@ -7,7 +7,7 @@ import {
   type LearnedLimit,
 } from '../../../../src/core/api/budget';
 import { learnedLimitStore, LEARNED_LIMITS_STATE_KEY } from '../../../../src/core/api/learnedLimits';
-import { MAX_TIMER_MS } from '../../../../src/core/api/retry';
+import { MAX_TIMER_MS } from '../../../../src/core/async/sleep';
 import { FakeClock, flush } from '../../fake-clock';
 
 /**

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DocuTrayClient } from '../../../../src/core/api/client';
+import { DocuTrayClient } from '../../../../src/core/client/client';
 import {
   AuthenticationError,
   BadRequestError,
@@ -31,7 +31,7 @@ import {
 import { describeType, typeOfName } from '../../../../src/core/documents/typeNames';
 import { displayStepName, stepToSave } from '../../../../src/core/runs/steps';
 import { StandIn } from '../../../../stand-in/server';
-import { KEY, SAMPLES, makeClient, rejection, useStandInClient } from './client/support';
+import { KEY, SAMPLES, makeClient, rejection, useStandInClient } from '../client/support';
 import { REPO } from '../../../repo';
 
 const STEP = 'cm5vm9hx30001m5cgh0p9v8qa';

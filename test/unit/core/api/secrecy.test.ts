@@ -5,7 +5,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
-import { DocuTrayClient } from '../../../../src/core/api/client';
+import { DocuTrayClient } from '../../../../src/core/client/client';
 import { DocuTrayError } from '../../../../src/core/api/errors';
 import { FaultSpec, StandIn } from '../../../../stand-in/server';
 import {
@@ -18,7 +18,7 @@ import {
   newMockAgent,
   rejection,
   useStandInClient,
-} from './client/support';
+} from '../client/support';
 
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };
 

@@ -16,7 +16,7 @@ import {
   type RunnerEvent,
 } from '../../../../src/core/batches/runner';
 import { startStandIn, type StandIn } from '../../../../stand-in/server';
-import { KEY, makeClient } from '../api/client/support';
+import { KEY, makeClient } from '../client/support';
 
 const SCALE = 0.02; // a "minute" of 1.2 s
 const LIMIT = 10;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { BATCHES_DIR } from '../../../../src/core/batches/file';
 import { createBatch } from '../../../../src/core/batches/record';
 import { BatchStore } from '../../../../src/core/batches/store';
-import type { StoreProblem } from '../../../../src/core/runs/recordFolder';
+import type { StoreProblem } from '../../../../src/core/store/recordFolder';
 
 describe('the batch store', () => {
   let dir: string;

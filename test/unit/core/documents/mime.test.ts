@@ -8,7 +8,7 @@ import {
   mimeFromName,
   sniffMime,
 } from '../../../../src/core/documents/mime';
-import { MIMES, SAMPLES, rejection } from '../api/client/support';
+import { MIMES, SAMPLES, rejection } from '../client/support';
 
 describe('MIME detection', () => {
   describe('by name', () => {

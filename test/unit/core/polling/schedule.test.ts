@@ -9,7 +9,7 @@ import {
   pollInstants,
 } from '../../../../src/core/polling/schedule';
 import { waitForExecution } from '../../../../src/core/polling/wait';
-import { rejection } from '../api/client/support';
+import { rejection } from '../client/support';
 
 function exec(status: string, extra: Partial<Execution> = {}): Execution {
   return { id: 'exec_1', status, raw: { id: 'exec_1', status }, ...extra };

@@ -1,4 +1,4 @@
-/** The pure run and result models behind the VS Code glue: steps, metadata, the pool, history, names. */
+/** The pure run and result models behind the VS Code glue: steps, metadata, history, names. */
 import * as assert from 'assert';
 import {
   boundHistory,
@@ -9,9 +9,8 @@ import {
   RunRecord,
 } from '../../../../src/core/runs/history';
 import { expandMetadata } from '../../../../src/core/runs/metadata';
-import { runPool } from '../../../../src/core/runs/pool';
 import { orderByLastUsed, parseSteps, upsertStep } from '../../../../src/core/runs/steps';
-import { resultFileName, safeFileNamePart } from '../../../../src/core/results/naming';
+import { resultFileName } from '../../../../src/core/results/naming';
 import { numberedName } from '../../../../src/core/results/saveTarget';
 import {
   parseResultLocation,
@@ -92,28 +91,6 @@ describe('core run models', () => {
     });
   });
 
-  describe('runPool', () => {
-    it('never has more than the limit in flight, keeps order, settles failures', async () => {
-      let inFlight = 0;
-      let most = 0;
-      const results = await runPool([1, 2, 3, 4, 5, 6], 2, async n => {
-        inFlight++;
-        most = Math.max(most, inFlight);
-        await new Promise(r => setTimeout(r, 10));
-        inFlight--;
-        if (n === 4) {
-          throw new Error('four');
-        }
-        return n * 10;
-      });
-      assert.strictEqual(most, 2);
-      assert.deepStrictEqual(
-        results.map(r => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
-        [10, 20, 30, 'four', 50, 60],
-      );
-    });
-  });
-
   describe('history', () => {
     it('bounds to maxRuns dropping the oldest finished runs, never one in flight', () => {
       const runs = [
@@ -179,9 +156,7 @@ describe('core run models', () => {
         resultFileName('factura-ñandú 請求書.pdf', 'invoice'),
         'factura-ñandú 請求書.pdf.invoice.json',
       );
-      assert.strictEqual(safeFileNamePart('a/b:c*?.pdf'), 'a_b_c__.pdf');
-      assert.strictEqual(safeFileNamePart('..'), '_');
-      assert.strictEqual(safeFileNamePart('.hidden'), '_hidden');
+      assert.strictEqual(resultFileName('a/b:c*?.pdf', '..'), 'a_b_c__.pdf._.json');
     });
     it('numbers a name until it is free', async () => {
       const taken = new Set(['x.s.json', 'x.s (2).json']);

@@ -5,15 +5,15 @@
  */
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { DocuTrayClient, FetchLike } from '../../../../../src/core/api/client';
+import { DocuTrayClient, FetchLike } from '../../../../src/core/client/client';
 import {
   ConnectionError,
   ResponseTooLargeError,
   StartNotInitiatedError,
   StartUncertainError,
   TimeoutError,
-} from '../../../../../src/core/api/errors';
-import { StandIn } from '../../../../../stand-in/server';
+} from '../../../../src/core/api/errors';
+import { StandIn } from '../../../../stand-in/server';
 import { FAST_RETRY, SAMPLES, closedPort, loopbackFetch, makeClient, rejection, useStandInClient } from './support';
 
 const STEP = 'step_life';

@@ -1,8 +1,8 @@
 /** The client's budget hooks, against the stand-in's real limiter. */
 import * as assert from 'node:assert/strict';
-import { RequestBudget } from '../../../../../src/core/api/budget';
-import { CancelledError, RateLimitError } from '../../../../../src/core/api/errors';
-import { startStandIn, type StandIn } from '../../../../../stand-in/server';
+import { RequestBudget } from '../../../../src/core/api/budget';
+import { CancelledError, RateLimitError } from '../../../../src/core/api/errors';
+import { startStandIn, type StandIn } from '../../../../stand-in/server';
 import { KEY, makeClient } from './support';
 
 const SCALE = 0.01; // a "minute" of 600 ms

@@ -6,16 +6,16 @@ import * as assert from 'node:assert/strict';
 import { mkdirSync, openSync, closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DocuTrayClient } from '../../../../../src/core/api/client';
+import { DocuTrayClient } from '../../../../src/core/client/client';
 import {
   InsecureBaseUrlError,
   InvalidInputError,
   InvalidInputReason,
   MissingApiKeyError,
-} from '../../../../../src/core/api/errors';
-import { DocumentInput } from '../../../../../src/core/documents/input';
-import { MAX_UPLOAD_BYTES } from '../../../../../src/core/documents/mime';
-import { StandIn } from '../../../../../stand-in/server';
+} from '../../../../src/core/api/errors';
+import { DocumentInput } from '../../../../src/core/documents/input';
+import { MAX_UPLOAD_BYTES } from '../../../../src/core/documents/mime';
+import { StandIn } from '../../../../stand-in/server';
 import { KEY, SAMPLES, TempDir, assertNoKey, loopbackFetch, makeClient, rejection, useStandInClient } from './support';
 
 const STEP = 'step_ok';

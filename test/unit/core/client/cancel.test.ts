@@ -7,10 +7,10 @@ import * as assert from 'node:assert/strict';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { DocuTrayClient } from '../../../../../src/core/api/client';
-import { CancelledError, InvalidInputError, TimeoutError } from '../../../../../src/core/api/errors';
-import { MAX_UPLOAD_BYTES } from '../../../../../src/core/documents/mime';
-import { StandIn, startStandIn } from '../../../../../stand-in/server';
+import { DocuTrayClient } from '../../../../src/core/client/client';
+import { CancelledError, InvalidInputError, TimeoutError } from '../../../../src/core/api/errors';
+import { MAX_UPLOAD_BYTES } from '../../../../src/core/documents/mime';
+import { StandIn, startStandIn } from '../../../../stand-in/server';
 import { KEY, SAMPLES, TempDir, assertNoKey, delay, makeClient, rejection } from './support';
 
 const PDF = { kind: 'bytes' as const, data: SAMPLES.pdf, fileName: 'a.pdf' };

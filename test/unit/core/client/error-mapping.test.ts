@@ -4,7 +4,7 @@
  */
 import * as assert from 'node:assert/strict';
 import { MockAgent } from 'undici';
-import { DocuTrayClient } from '../../../../../src/core/api/client';
+import { DocuTrayClient } from '../../../../src/core/client/client';
 import {
   AuthenticationError,
   BadRequestError,
@@ -21,8 +21,8 @@ import {
   StepFailedError,
   TimeoutError,
   QuotaExceededError,
-} from '../../../../../src/core/api/errors';
-import { StandIn } from '../../../../../stand-in/server';
+} from '../../../../src/core/api/errors';
+import { StandIn } from '../../../../stand-in/server';
 import {
   KEY,
   SAMPLES,

@@ -4,8 +4,8 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DocuTrayClient } from '../../../../../src/core/api/client';
-import { StandIn } from '../../../../../stand-in/server';
+import { DocuTrayClient } from '../../../../src/core/client/client';
+import { StandIn } from '../../../../stand-in/server';
 import { KEY, MIMES, SAMPLES, TempDir, makeClient, useStandInClient } from './support';
 
 const STEP = 'step_invoice';

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { MockAgent, fetch as undiciFetch } from 'undici';
-import { ClientOptions, DocuTrayClient, FetchLike } from '../../../../../src/core/api/client';
-import { DocuTrayError } from '../../../../../src/core/api/errors';
-import { StandIn, StandInSettings, StepScript, startStandIn } from '../../../../../stand-in/server';
-import { DEFAULT_SETTINGS } from '../../../../../stand-in/types';
+import { ClientOptions, DocuTrayClient, FetchLike } from '../../../../src/core/client/client';
+import { DocuTrayError } from '../../../../src/core/api/errors';
+import { StandIn, StandInSettings, StepScript, startStandIn } from '../../../../stand-in/server';
+import { DEFAULT_SETTINGS } from '../../../../stand-in/types';
 
 /** A key distinctive enough that finding it anywhere is a leak, not a coincidence. */
 export const KEY = 'dtLEAKCHECK_k9Qz7Xw2Lm4Vr8Ty6Uj3Nb5Hc1';

@@ -5,9 +5,9 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { DocuTrayClient, FetchLike } from '../../../../../src/core/api/client';
-import { ConnectionError, RateLimitError, ServerError, StartUncertainError } from '../../../../../src/core/api/errors';
-import { FaultSpec, StandIn } from '../../../../../stand-in/server';
+import { DocuTrayClient, FetchLike } from '../../../../src/core/client/client';
+import { ConnectionError, RateLimitError, ServerError, StartUncertainError } from '../../../../src/core/api/errors';
+import { FaultSpec, StandIn } from '../../../../stand-in/server';
 import {
   FAST_RETRY,
   SAMPLES,

@@ -10,7 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { safeFileNamePart } from '../results/naming';
+import { sleep } from '../async/sleep';
+import { safeFileNamePart } from './fileNames';
 
 export interface StoreProblem {
   /** The file that could not be read. */
@@ -22,10 +23,6 @@ export interface StoreProblem {
 
 export function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | null)?.code;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise(r => setTimeout(r, ms));
 }
 
 export function stamp(now: number): string {

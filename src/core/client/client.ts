@@ -14,8 +14,8 @@
  * means the step may have started: the client stops and throws StartUncertainError. Status checks and
  * the key check change nothing on the server and are retried on 429, 5xx and connection failures.
  */
-import type { BudgetPriority, BudgetTicket, RequestBudget, RequestKind } from './budget';
-import { DEFAULT_BASE_URL, apiUrl, validateBaseUrl } from './endpoint';
+import type { BudgetPriority, BudgetTicket, RequestBudget, RequestKind } from '../api/budget';
+import { DEFAULT_BASE_URL, apiUrl, validateBaseUrl } from '../api/endpoint';
 import {
   AuthenticationError,
   BadRequestError,
@@ -39,11 +39,11 @@ import {
   TimeoutError,
   formatBytes,
   referenceHttpError,
-} from './errors';
-import { normalizeExecution } from './execution';
-import type { Execution, StartedExecution } from './types';
-import { Usage, parseUsage, usageQuery } from './usage';
-import { rateLimitInfo } from './rateLimit';
+} from '../api/errors';
+import { normalizeExecution } from '../api/execution';
+import type { Execution, StartedExecution } from '../api/types';
+import { Usage, parseUsage, usageQuery } from '../api/usage';
+import { rateLimitInfo } from '../api/rateLimit';
 import {
   CONNECT_ONLY_CODES,
   DEFAULT_RETRY,
@@ -53,8 +53,8 @@ import {
   backoffDelay,
   errorCode,
   parseRetryAfter,
-  sleep,
-} from './retry';
+} from '../api/retry';
+import { sleep } from '../async/sleep';
 import { DocumentInput, DocumentMetadata, PreparedBody, prepareBody } from '../documents/input';
 import { MAX_UPLOAD_BYTES } from '../documents/mime';
 import { WaitOptions, waitForExecution } from '../polling/wait';
