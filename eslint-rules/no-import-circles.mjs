@@ -7,77 +7,15 @@
  * other), and a lazy `require()` only hides the same circle until the code that needs it runs.
  * import-x/no-cycle drops exactly those edges from its module graph, so it stays silent on such circles.
  *
- * Module references are read with TypeScript's own scanner (ts.preProcessFile, which skips comments and
- * strings) and resolved with TypeScript's resolver and the compiler options of the nearest tsconfig.json,
- * the way tsc resolves them. Files under node_modules are outside the graph.
+ * Module references are read and resolved as tsc does (moduleReferences.mjs). Files under node_modules are
+ * outside the graph.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import ts from 'typescript';
+import { edgesOf } from './moduleReferences.mjs';
 
-/** @typedef {{ specifier: string, target: string, pos: number, end: number }} Edge */
-
-/** tsconfig path ('' for none) → { options, host } */
-const configs = new Map();
-/** directory → tsconfig path ('' for none) */
-const configOfDir = new Map();
 /** file → { mtimeMs, size, edges } from its contents on disk */
 const onDisk = new Map();
-
-function configFor(file) {
-  const dir = path.dirname(file);
-  let configPath = configOfDir.get(dir);
-  if (configPath === undefined) {
-    configPath = ts.findConfigFile(dir, ts.sys.fileExists, 'tsconfig.json') ?? '';
-    configOfDir.set(dir, configPath);
-  }
-  let config = configs.get(configPath);
-  if (!config) {
-    let options = { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 };
-    if (configPath) {
-      const parsed = ts.getParsedCommandLineOfConfigFile(
-        configPath,
-        {},
-        { ...ts.sys, onUnRecoverableConfigFileDiagnostic() {} },
-      );
-      if (parsed) {
-        options = parsed.options;
-      }
-    }
-    // JavaScript files take part in circles too (the test runners are plain Node scripts).
-    options = { ...options, allowJs: true, noEmit: true };
-    config = { options, cache: ts.createModuleResolutionCache(path.dirname(configPath || file), f => f, options) };
-    configs.set(configPath, config);
-  }
-  return config;
-}
-
-/** The module references of `text` (the contents of `file`) that resolve to files of this project. */
-function edgesOf(file, text) {
-  const { options, cache } = configFor(file);
-  const mode = ts.getImpliedNodeFormatForFile(file, cache.getPackageJsonInfoCache(), ts.sys, options);
-  /** @type {Edge[]} */
-  const edges = [];
-  for (const ref of ts.preProcessFile(text, true, true).importedFiles) {
-    if (!ref.fileName.startsWith('.') && !path.isAbsolute(ref.fileName)) {
-      continue; // a package (node_modules) or a built-in: never part of a circle of ours
-    }
-    const resolved = ts.resolveModuleName(ref.fileName, file, options, ts.sys, undefined, undefined, mode);
-    const target = resolved.resolvedModule?.resolvedFileName;
-    if (
-      !target ||
-      resolved.resolvedModule.isExternalLibraryImport ||
-      target.includes(`${path.sep}node_modules${path.sep}`)
-    ) {
-      continue;
-    }
-    // TypeScript gives where the quoted specifier starts; report the whole literal, quotes included.
-    const quoted = `'"\``.includes(text[ref.pos]);
-    const end = ref.pos + ref.fileName.length + (quoted ? 2 : 0);
-    edges.push({ specifier: ref.fileName, target: path.resolve(target), pos: ref.pos, end });
-  }
-  return edges;
-}
 
 /**
  * A file's edges from disk, re-read when its size or mtime changed; `seen` memoises the stat for one lint of
@@ -170,4 +108,4 @@ const rule = {
   },
 };
 
-export default { meta: { name: 'local' }, rules: { 'no-import-circles': rule } };
+export default rule;
