@@ -6,7 +6,7 @@ import { COMMAND_IDS } from './commands/commandIds';
 import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } from './core/runs/history';
 import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
-import type { RunsNode } from './runs/runsView';
+import type { RunsNode } from './views/runsView';
 import type { CheckRunReport } from './testing/checkRun';
 
 /** What the extension offers other extensions (and its own tests). */

@@ -5,7 +5,7 @@ import type { CommandId } from './commands/commandIds';
 import type { RunRecord } from './core/runs/history';
 import { StatusBarState } from './runs/statusBar';
 import { ResultFileSystem, ResultFileSystemReads } from './results/resultFileSystem';
-import { RunsNode, RunsView } from './runs/runsView';
+import { RunsNode, RunsView } from './views/runsView';
 import { createServices } from './services';
 import { showUsageInView } from './api/usage';
 import type { CheckRunReport } from './testing/checkRun';

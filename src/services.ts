@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { parseResultLocation } from './core/results/storedResult';
-import { sourceUri } from './runs/runTargets';
+import { sourceUri } from './documents/documentSource';
 import { plainText } from './core/text/plainText';
 import { RESULT_SCHEME } from './results/resultScheme';
 import type { ApiKeyStore } from './api/apiKeyStore';
@@ -14,7 +14,7 @@ import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
 import { BatchRecords } from './batches/batchRecords';
 import { BatchService } from './batches/batchService';
-import { RunsView } from './runs/runsView';
+import { RunsView } from './views/runsView';
 import { ResultSaver } from './results/resultSaver';
 import { StepPicker } from './runs/stepPicker';
 import { UsageService } from './api/usage';

@@ -10,11 +10,11 @@ import { durationModel } from '../core/polling/planner';
 import { runPool } from '../core/async/pool';
 import type { StepDefinition } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
-import { documentUri, fileName } from '../runs/documentSource';
+import { documentUri, fileName } from '../documents/documentSource';
 import type { Services } from '../services';
 import * as settings from '../settings';
-import { ensureApiKey } from '../commands/apiKey';
-import { isBatchNode } from './batchTree';
+import { ensureApiKey } from '../api/apiKey';
+import { isBatchNode } from './batchNode';
 import { listNames } from './batchMessages';
 
 /** How many documents are hashed at once before a batch (streamed, 1 MiB at a time each). */

@@ -18,7 +18,7 @@ import { workspaceSource } from '../core/runs/source';
 import { displayStepName } from '../core/runs/steps';
 import type { StoredResult } from '../core/results/storedResult';
 import type { ScopedLog } from '../log';
-import { documentInput, documentUri, fileName, metadataVariables } from '../runs/documentSource';
+import { documentInput, documentUri, fileName, metadataVariables } from '../documents/documentSource';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import * as settings from '../settings';

@@ -25,7 +25,7 @@ import type { ScopedLog } from '../log';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import type { RunStatusBar } from '../runs/statusBar';
-import { documentUri } from '../runs/documentSource';
+import { documentUri } from '../documents/documentSource';
 import { BatchDriver } from './batchDriver';
 import {
   announceEnd,

@@ -10,7 +10,7 @@ import { toStoredResult } from '../core/results/storedResult';
 import { plainText } from '../core/text/plainText';
 import { statusText, unknownStatusLogger } from '../runs/statusText';
 import type { Services } from '../services';
-import { ensureApiKey } from './apiKey';
+import { ensureApiKey } from '../api/apiKey';
 
 /**
  * `docutray.checkExecution`: asks for an execution id, shows its status; a finished one opens as a

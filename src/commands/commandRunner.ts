@@ -11,7 +11,7 @@ import { exportResults } from './exportCommand';
 import { recordExpected } from '../testing/acceptCommands';
 import { compareTwoSteps } from '../testing/compareSteps';
 import type { CommandId } from './commandIds';
-import { clearApiKey, setApiKey } from './apiKey';
+import { clearApiKey, setApiKey } from '../api/apiKey';
 import { checkExecution } from './checkExecution';
 import { saveResultCopy, showExecutionRecord } from './resultCommands';
 import { runStep, runStepOnUrl } from './runStep';

@@ -21,7 +21,7 @@ import {
 } from '../core/results/exportRows';
 import { FileSink, TextSink } from '../core/results/exportSink';
 import type { RunRecord } from '../core/runs/history';
-import { sourceUri } from '../runs/runTargets';
+import { sourceUri } from '../documents/documentSource';
 import { plainText } from '../core/text/plainText';
 import type { Services } from '../services';
 import * as settings from '../settings';

@@ -3,13 +3,13 @@ import { l10n } from 'vscode';
 import { askInput } from '../ask';
 import type { StepDefinition } from '../core/runs/steps';
 import { SUPPORTED_EXTENSIONS, SUPPORTED_LABELS } from '../core/documents/mime';
-import { activeFile, fileName, selectEligible } from '../runs/documentSource';
+import { activeFile, fileName, selectEligible } from '../documents/documentSource';
 import { RunOutcome, RunTarget, fileTarget, urlTarget } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
 import { offerToSaveStepName } from '../runs/stepNaming';
 import type { Services } from '../services';
 import { InvalidInputError } from '../core/api/errors';
-import { ensureApiKey } from './apiKey';
+import { ensureApiKey } from '../api/apiKey';
 import { runFilesAsBatch, runStepOnFolder } from '../batches/batchCommands';
 import type { BatchRecord } from '../core/batches/record';
 

@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { StoredResult, resultDocumentText } from '../core/results/storedResult';
-import { sourceUri } from '../runs/runTargets';
+import { sourceUri } from '../documents/documentSource';
 import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
 import {

@@ -17,7 +17,7 @@ import { ScopedLog } from '../log';
 import { RunStatusBar } from './statusBar';
 import { ResultStore } from '../results/resultStore';
 import * as settings from '../settings';
-import { metadataVariables } from './documentSource';
+import { metadataVariables } from '../documents/documentSource';
 import { openResult } from '../results/resultOpener';
 import { RunHistory } from './runHistory';
 import { announce, confirmDuplicate } from './runMessages';

@@ -3,7 +3,7 @@ import type { DocumentInput } from '../core/documents/input';
 import type { RunRecord } from '../core/runs/history';
 import { RunSource, urlSource, urlSourceName, workspaceSource } from '../core/runs/source';
 import type { StoredResult } from '../core/results/storedResult';
-import { documentInput, documentUri, fileName } from './documentSource';
+import { documentInput, documentUri, fileName } from '../documents/documentSource';
 
 /** One document to run a step on: a workspace file or a URL. */
 export interface RunTarget {
@@ -42,11 +42,4 @@ export function targetFromSource(source: RunSource): RunTarget | undefined {
   }
   const uri = source.kind === 'workspace' ? documentUri(source.uri) : undefined;
   return uri && fileTarget(uri);
-}
-
-/** The URI to open for a run's source: the workspace file, or the URL (outside VS Code). */
-export function sourceUri(source: RunSource): { uri: vscode.Uri; external: boolean } | undefined {
-  const uri =
-    source.kind === 'url' ? documentUri(source.url) : source.kind === 'workspace' ? documentUri(source.uri) : undefined;
-  return uri && { uri, external: source.kind === 'url' };
 }

@@ -4,10 +4,9 @@ import { parseExpected, serializeExpected } from '../core/expected/expectedFile'
 import { SaveRefusedError } from '../core/results/saveTarget';
 import { type StoredResult, parseResultLocation } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
-import { sourceUri } from '../runs/runTargets';
 import { plainText } from '../core/text/plainText';
 import { RESULT_SCHEME } from '../results/resultScheme';
-import { fileName } from '../runs/documentSource';
+import { fileName, sourceUri } from '../documents/documentSource';
 import type { Services } from '../services';
 import { documentSha256 } from './documents';
 import { expectedUriFor } from './expectedIndex';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { sha256OfFile } from '../core/documents/hash';
 import { type PageCount, countPages, totalPages } from '../core/documents/pageCount';
 import { runPool } from '../core/async/pool';
-import { fileName } from '../runs/documentSource';
+import { fileName } from '../documents/documentSource';
 
 /** SHA-256 (hex) of a workspace document: streamed from disk for `file:`, read through VS Code otherwise. */
 export async function documentSha256(uri: vscode.Uri): Promise<string> {

@@ -3,8 +3,18 @@ import { l10n } from 'vscode';
 import { askInput } from '../ask';
 import { DocuTrayError } from '../core/api/errors';
 import type { Usage } from '../core/api/usage';
-import type { Services } from '../services';
-import { formatNumber, monthName } from '../api/usage';
+import type { Log } from '../log';
+import type { ApiKeyStore } from './apiKeyStore';
+import type { ClientFactory } from './clientFactory';
+import { type UsageService, formatNumber, monthName } from './usage';
+
+/** What the key commands use (the Services bag has all of it). */
+export interface KeyServices {
+  log: Log;
+  apiKeys: ApiKeyStore;
+  clients: ClientFactory;
+  usage: UsageService;
+}
 
 function isUsage(v: unknown): v is { usage: Usage } {
   return typeof v === 'object' && v !== null && 'usage' in v;
@@ -16,7 +26,7 @@ function isUsage(v: unknown): v is { usage: Usage } {
  * entered again; when DocuTray can't be reached, saving it unchecked is an explicit choice. Resolves
  * true when a key was saved.
  */
-export async function setApiKey(s: Services): Promise<boolean> {
+export async function setApiKey(s: KeyServices): Promise<boolean> {
   const log = s.log.scoped('key');
   let value: string | undefined;
   for (;;) {
@@ -108,7 +118,7 @@ export async function setApiKey(s: Services): Promise<boolean> {
   }
 }
 
-export async function clearApiKey(s: Services): Promise<void> {
+export async function clearApiKey(s: KeyServices): Promise<void> {
   await s.apiKeys.clear();
   s.log.scoped('key').info('API key removed from secret storage');
   const still = await s.apiKeys.getWithSource();
@@ -120,7 +130,7 @@ export async function clearApiKey(s: Services): Promise<void> {
 }
 
 /** A run without a key asks for one, then continues. Resolves false when the user gave none. */
-export async function ensureApiKey(s: Services): Promise<boolean> {
+export async function ensureApiKey(s: KeyServices): Promise<boolean> {
   if (await s.apiKeys.get()) {
     return true;
   }

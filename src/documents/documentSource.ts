@@ -3,6 +3,7 @@ import { InvalidInputError, formatBytes } from '../core/api/errors';
 import type { DocumentInput } from '../core/documents/input';
 import { MAX_UPLOAD_BYTES, isSupportedFileName } from '../core/documents/mime';
 import type { MetadataVariables } from '../core/runs/metadata';
+import type { RunSource } from '../core/runs/source';
 
 /**
  * The URI a stored URI string names: the one place the glue turns a document's URI, kept as text in run
@@ -85,4 +86,11 @@ export function activeFile(): vscode.Uri | undefined {
     return input.uri;
   }
   return vscode.window.activeTextEditor?.document.uri;
+}
+
+/** The URI to open for a run's source: the workspace file, or the URL (outside VS Code). */
+export function sourceUri(source: RunSource): { uri: vscode.Uri; external: boolean } | undefined {
+  const uri =
+    source.kind === 'url' ? documentUri(source.url) : source.kind === 'workspace' ? documentUri(source.uri) : undefined;
+  return uri && { uri, external: source.kind === 'url' };
 }

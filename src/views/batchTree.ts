@@ -12,18 +12,12 @@ import { failureRetry } from '../core/runs/lifecycle';
 import type { RunRecord } from '../core/runs/history';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
 import { when } from '../core/text/when';
-import { batchSubject, documentLabel, stepLabel } from './batchMessages';
+import { batchSubject, documentLabel, stepLabel } from '../batches/batchMessages';
 
 /*
  * The Runs view's batch nodes: a batch, named by what it ran on ("invoices/ · Invoice · 14:02", described
  * "37 of 120 done · 2 failed · about 3 min left"), and its documents' runs under it.
  */
-
-/** A batch in the Runs view (exactly this shape: commands on it take `{ kind: 'batch', batch }`). */
-export interface BatchNode {
-  kind: 'batch';
-  batch: BatchRecord;
-}
 
 /** A document of a batch that reused an earlier result (this step already processed the same content). */
 export interface ReusedNode {
@@ -32,10 +26,6 @@ export interface ReusedNode {
   doc: BatchDocument;
   /** The earlier run whose result is reused, when the history still holds it. */
   run?: RunRecord;
-}
-
-export function isBatchNode(v: unknown): v is BatchNode {
-  return !!v && typeof v === 'object' && (v as BatchNode).kind === 'batch' && !!(v as BatchNode).batch;
 }
 
 export function isReusedNode(v: unknown): v is ReusedNode {

@@ -6,12 +6,14 @@ import { hasDocument } from '../core/runs/source';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
 import { when } from '../core/text/when';
 import { lookupIn } from '../core/batches/record';
-import { RunHistory } from './runHistory';
+import { RunHistory } from '../runs/runHistory';
 import type { BatchService } from '../batches/batchService';
-import { BatchNode, ReusedNode, batchItem, isBatchNode, isReusedNode, reusedItem } from '../batches/batchTree';
+import { type BatchNode, isBatchNode } from '../batches/batchNode';
+import { ReusedNode, batchItem, isReusedNode, reusedItem } from './batchTree';
 
-export type { BatchNode, ReusedNode } from '../batches/batchTree';
-export { isBatchNode } from '../batches/batchTree';
+export type { BatchNode } from '../batches/batchNode';
+export type { ReusedNode } from './batchTree';
+export { isBatchNode } from '../batches/batchNode';
 
 export type RunsNode = RunRecord | BatchNode | ReusedNode;
 
