@@ -44,7 +44,7 @@ describe('bundle: what activation loads', function () {
   it('keeps the HTTP client, polling, documents, runs and result storage out of the entry', () => {
     const inputs = Object.keys(output('extension.js').inputs);
     const heavy = inputs.filter(i =>
-      /^src\/(core\/(api|client|polling|documents|results|store)\/|runs\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(
+      /^src\/(core\/(api|client|polling|documents|results|store)\/|documents\/|runs\/|views\/|results\/result(Store|FileSystem|Saver)|commands\/(?!commandIds)|services|errorPresenter)/.test(
         i,
       ),
     );
