@@ -11,6 +11,7 @@ import {
   type RunnerJob,
   NotRecordedError,
 } from '../core/batches/runner';
+import { startDocument } from '../core/runs/engine';
 import { type RunRecord, executionDurationMs, isInFlight, recentDurations } from '../core/runs/history';
 import { type RunEvent, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
@@ -126,14 +127,19 @@ export class BatchDriver {
         signal: this.abort.signal,
       },
     );
+    history.drivingBatches.add(this.batch.id);
     try {
       const result = await this.runner.run();
       await this.writes;
       if (result.kind === 'cancelled') {
         await this.cancelWaiting();
       }
+      if (result.kind === 'lost') {
+        await this.handOver();
+      }
       return result;
     } finally {
+      history.drivingBatches.delete(this.batch.id);
       // What did not end (cancelled, paused, lost) leaves the status bar too, as not done.
       for (const key of [...open]) {
         open.delete(key);
@@ -153,6 +159,28 @@ export class BatchDriver {
         await history.updateWith(d.run.id, stored =>
           transition(stored, { type: 'error', error: new CancelledError() }),
         );
+      }
+    }
+  }
+
+  /**
+   * After finding the batch driven by another window now: the runs this window still owns that DocuTray
+   * has (their ids recorded) go to the batch's owner, which polls them; this window sends nothing more.
+   */
+  private async handOver(): Promise<void> {
+    const { history, records, log } = this.ctx;
+    const owner = (await records.refresh(this.batch.id))?.owner;
+    if (!owner || owner === history.me) {
+      return;
+    }
+    for (const d of documentsOf(this.batch, lookupIn(await history.reload()))) {
+      if (d.run && d.run.owner === history.me && isInFlight(d.run) && d.run.executionId) {
+        const given = await history.updateWith(d.run.id, stored =>
+          stored.owner === history.me && stored.executionId ? { owner } : undefined,
+        );
+        if (given?.owner === owner) {
+          log.info(`batch ${this.batch.id}: execution ${d.run.executionId} handed over to window ${owner}`);
+        }
       }
     }
   }
@@ -208,22 +236,35 @@ export class BatchDriver {
     }
     const input = await documentInput(uri);
     const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));
-    const e = await client.startStep(this.batch.stepId, input, { signal, priority: 'batch', metadata });
-    // Recorded at once, whoever owns the batch by now: a start that was on the wire is never lost.
-    await history.recordStart(key, {
-      executionId: e.id,
-      ...(e.stepName
-        ? {
-            serviceStepName: e.stepName,
-            stepName: displayStepName(
-              { id: this.batch.stepId, name: this.batch.stepName ?? this.batch.stepId },
-              e.stepName,
-            ),
+    return startDocument(
+      client,
+      { stepId: this.batch.stepId, input, metadata, priority: 'batch', signal },
+      {
+        // Again immediately before the request goes out: the read and the budget's wait may have taken a
+        // freeze, and a window that lost the batch meanwhile sends nothing.
+        fence: async () => {
+          if (!(await this.owned())) {
+            throw new LostBatchError(this.batch.id);
           }
-        : {}),
-      ...(e.documentSha256 ? { sha256: e.documentSha256 } : {}),
-    });
-    return e;
+        },
+        // Recorded at once, whoever owns the batch by now: a start that was on the wire is never lost.
+        record: async e => {
+          await history.recordStart(key, {
+            executionId: e.id,
+            ...(e.stepName
+              ? {
+                  serviceStepName: e.stepName,
+                  stepName: displayStepName(
+                    { id: this.batch.stepId, name: this.batch.stepName ?? this.batch.stepId },
+                    e.stepName,
+                  ),
+                }
+              : {}),
+            ...(e.documentSha256 ? { sha256: e.documentSha256 } : {}),
+          });
+        },
+      },
+    );
   }
 
   private async status(job: RunnerJob, signal: AbortSignal): Promise<Execution> {

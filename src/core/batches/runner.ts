@@ -33,6 +33,7 @@ import {
 } from '../api/errors';
 import { MAX_TIMER_MS } from '../async/sleep';
 import type { Execution } from '../api/types';
+import { StartNotRecordedError } from '../runs/engine';
 import { DEFAULT_PLANNER, durationModel, pickNextPoll, type PlannedJob, type PlannerOptions } from '../polling/planner';
 
 /** A document to start. `key` is its run id. */
@@ -293,7 +294,11 @@ export class BatchRunner {
         deps.onEvent({ type: 'started', doc, execution: e });
         this.follow({ key: doc.key, executionId: e.id });
       } catch (err) {
-        if (err instanceof StartUncertainError || (err instanceof CancelledError && err.mayHaveStarted)) {
+        if (err instanceof StartNotRecordedError) {
+          // Billed, its id known here only: followed to its end all the same (the result still lands).
+          deps.onEvent({ type: 'started', doc, execution: err.execution });
+          this.follow({ key: doc.key, executionId: err.execution.id });
+        } else if (err instanceof StartUncertainError || (err instanceof CancelledError && err.mayHaveStarted)) {
           deps.onEvent({ type: 'startFailed', doc, error: err, uncertain: true });
         } else if (err instanceof CancelledError || signal.aborted || err instanceof LostBatchError) {
           deps.onEvent({ type: 'notSent', doc, error: err });
