@@ -52,6 +52,8 @@ export class BatchDriver {
   /** Results stored by a status answer, until its event records the run (then dropped). */
   private readonly stored = new Map<string, StoredResult>();
   private readonly uris = new Map<string, string>();
+  /** Run records this drive created, by run id, with their `startedAt`: nothing else of theirs is removed. */
+  private readonly created = new Map<string, number>();
 
   constructor(
     private readonly batch: BatchRecord,
@@ -82,6 +84,9 @@ export class BatchDriver {
     for (const d of documentsOf(this.batch, byId)) {
       if (d.run && isInFlight(d.run) && d.run.executionId && !this.ended.has(d.run.id)) {
         this.runner.follow({ key: d.run.id, executionId: d.run.executionId });
+      } else if (d.state === 'pending' && !this.ended.has(d.doc.runId) && !this.abort.signal.aborted) {
+        // Handed back by a window that lost the batch before its start left: sent from here.
+        this.runner.send({ key: d.doc.runId, uri: d.doc.uri });
       }
     }
   }
@@ -185,6 +190,26 @@ export class BatchDriver {
     }
   }
 
+  /**
+   * A start this window prepared and then did not send (its fence found the batch lost): the window that
+   * took the batch over has marked it "may have started", which only this one knows is not so. Its record
+   * goes, so the document is pending again and the new owner sends it — once: the record is the one this
+   * drive created (same `startedAt`), with no execution id even in its start receipt.
+   */
+  private async handBack(key: string): Promise<void> {
+    const { history, log } = this.ctx;
+    const stored = await history.store.read(key).catch(() => undefined);
+    if (
+      stored &&
+      !stored.executionId &&
+      stored.startedAt === this.created.get(key) &&
+      (stored.state === 'starting' || stored.state === 'mayHaveStarted')
+    ) {
+      await history.remove([key]);
+      log.info(`batch ${this.batch.id}: ${stored.sourceName} was not sent here; handed back as not sent`);
+    }
+  }
+
   /** Every run-record write of this drive, in order. */
   private writes: Promise<void> = Promise.resolve();
 
@@ -226,7 +251,9 @@ export class BatchDriver {
       // A run that cannot be recorded is not started: after a reload nothing would say it may have.
       throw new NotRecordedError(`${run.sourceName}: ${(e as Error).message}`);
     }
-    if (!created) {
+    if (created) {
+      this.created.set(key, run.startedAt);
+    } else {
       log.warn(`batch ${this.batch.id}: ${run.sourceName} has a run already (another window): not sent here`);
       throw new LostBatchError(this.batch.id);
     }
@@ -313,6 +340,8 @@ export class BatchDriver {
         const run = await history.get(event.doc.key);
         if (run?.state === 'starting' && !run.executionId && run.owner === history.me) {
           await history.remove([run.id]);
+        } else if (event.error instanceof LostBatchError && this.created.has(event.doc.key)) {
+          await this.handBack(event.doc.key);
         }
         return;
       }

@@ -120,6 +120,8 @@ const FATAL_KINDS = new Set(['authentication', 'missingApiKey', 'insecureBaseUrl
 export class BatchRunner {
   private readonly queue: RunnerDocument[];
   private readonly jobs = new Map<string, Job>();
+  /** Documents being started now (taken from the queue, not answered yet). */
+  private readonly starting = new Set<string>();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -150,6 +152,23 @@ export class BatchRunner {
       job,
       followedSince: now,
     });
+    this.notify();
+  }
+
+  /**
+   * Sends a document learnt while running: one pending again because the window that had prepared its start
+   * found, right before sending, that it had lost the batch (nothing went out). Ignored when it is queued,
+   * being started or followed already.
+   */
+  send(doc: RunnerDocument): void {
+    if (
+      this.starting.has(doc.key) ||
+      this.queue.some(d => d.key === doc.key) ||
+      [...this.jobs.values()].some(j => j.job.key === doc.key)
+    ) {
+      return;
+    }
+    this.queue.push(doc);
     this.notify();
   }
 
@@ -289,6 +308,7 @@ export class BatchRunner {
 
     const start = async (doc: RunnerDocument) => {
       uploads++;
+      this.starting.add(doc.key);
       try {
         const e = await deps.start(doc, signal);
         deps.onEvent({ type: 'started', doc, execution: e });
@@ -323,6 +343,7 @@ export class BatchRunner {
         }
       } finally {
         uploads--;
+        this.starting.delete(doc.key);
         this.notify();
       }
     };
