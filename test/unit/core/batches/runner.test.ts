@@ -121,17 +121,16 @@ describe('batch runner (stand-in, rate limited)', function () {
   it('sends a document handed back while it runs once, and ignores one it is starting or following already', async () => {
     const { deps, rec } = setup();
     const handedBack = { key: 'back', uri: 'file:///w/back.pdf' };
-    let runner: BatchRunner | undefined;
     const start = deps.start;
     deps.start = (d, signal) => {
       // The other window's record is removed while this one starts its own documents: told twice, and
       // about the document being started right now.
-      runner?.send(handedBack);
-      runner?.send(handedBack);
-      runner?.send(d);
+      runner.send(handedBack);
+      runner.send(handedBack);
+      runner.send(d);
       return start(d, signal);
     };
-    runner = new BatchRunner('quick', docs(2), [], deps, opts);
+    const runner = new BatchRunner('quick', docs(2), [], deps, opts);
     assert.deepEqual(await runner.run(), { kind: 'done' });
     assert.equal(rec.states.get('back'), 'SUCCESS');
     assert.deepEqual(

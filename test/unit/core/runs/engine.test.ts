@@ -9,8 +9,8 @@ import { LostBatchError } from '../../../../src/core/batches/runner';
 import { executionDurationMs } from '../../../../src/core/runs/history';
 import { StartNotRecordedError, followExecution, startDocument } from '../../../../src/core/runs/engine';
 import { ADAPTIVE_SCHEDULE, pollInstants } from '../../../../src/core/polling/schedule';
-import { SAMPLES, useStandInClient } from '../api/client/support';
-import type { DocuTrayClient } from '../../../../src/core/api/client';
+import { SAMPLES, useStandInClient } from '../client/support';
+import type { DocuTrayClient } from '../../../../src/core/client/client';
 import type { StandIn } from '../../../../stand-in/server';
 
 const STEP = { id: 'engine-step', name: 'Engine', enqueuedMs: 300, processingMs: 1500 };
