@@ -9,6 +9,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { RequestBudget } from '../src/core/api/budget';
 import { DocuTrayClient, type FetchLike } from '../src/core/client/client';
 import { isTerminal } from '../src/core/api/execution';
+import { followExecution, startDocument } from '../src/core/runs/engine';
+import { executionDurationMs } from '../src/core/runs/history';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE, type PollSchedule } from '../src/core/polling/schedule';
 import type { StepScript } from '../stand-in/server';
 import { startStandInProcess, type StandInProcess } from './stand-in-process';
@@ -305,7 +307,7 @@ export function summarize(runs: readonly JobRun[]): DetectionSummary[] {
  * answers carry none: the budget is left at its default and probes up) and on every answer; next to
  * the same runs without a budget.
  */
-export type SingleRunVariant = 'noBudget' | 'budgetNoHeaders' | 'budgetHeaders';
+export type SingleRunVariant = 'noBudget' | 'budgetNoHeaders' | 'budgetHeaders' | 'engineKnown' | 'flat2s';
 
 export interface SingleRunSeries {
   variant: SingleRunVariant;
@@ -338,7 +340,9 @@ export async function runSingleRunsInRow(opts: {
   seed: number;
   log: (l: string) => void;
 }): Promise<SingleRunsData> {
-  const variants: SingleRunVariant[] = ['noBudget', 'budgetNoHeaders', 'budgetHeaders'];
+  // engineKnown: the engine as the extension runs it (core/runs/engine.ts), the step's durations learnt from
+  // the runs before (the first knows none); flat2s: the SDKs' pattern (status at once, then every 2 s).
+  const variants: SingleRunVariant[] = ['noBudget', 'budgetNoHeaders', 'budgetHeaders', 'engineKnown', 'flat2s'];
   const standIn = await startStandInProcess({
     apiKey: variants,
     dir: opts.dir,
@@ -361,7 +365,7 @@ export async function runSingleRunsInRow(opts: {
   try {
     const series: SingleRunSeries[] = [];
     for (const variant of variants) {
-      const headers = variant === 'budgetHeaders' ? 'all' : '429';
+      const headers = variant === 'budgetHeaders' || variant === 'engineKnown' ? 'all' : '429';
       const res = await fetch(`${standIn.url}/__stand-in/config`, {
         method: 'POST',
         body: JSON.stringify({ rateLimit: { perMinute: SINGLE_LIMIT, headers } }),
@@ -369,7 +373,7 @@ export async function runSingleRunsInRow(opts: {
       if (!res.ok) {
         throw new Error(`stand-in config: HTTP ${res.status}`);
       }
-      const budget = variant === 'noBudget' ? undefined : new RequestBudget();
+      const budget = variant === 'noBudget' || variant === 'flat2s' ? undefined : new RequestBudget();
       const client = new DocuTrayClient({
         baseUrl: standIn.url,
         apiKey: variant,
@@ -387,13 +391,33 @@ export async function runSingleRunsInRow(opts: {
         30_000,
       );
       const seen: { executionId: string; seenAt: number }[] = [];
+      const durations: number[] = [];
       for (let i = 0; i < opts.runs; i++) {
         await new Promise(r => setTimeout(r, opts.gapMs));
+        if (variant === 'engineKnown') {
+          const started = await startDocument(
+            client,
+            {
+              stepId: SINGLE_STEP,
+              input: { kind: 'bytes', data: TINY_PDF, fileName: 'bench.pdf' },
+              priority: 'interactive',
+            },
+            { record: async () => {} },
+          );
+          const done = await followExecution(client, started.id, { durations: [...durations], timeoutMs: 60_000 });
+          const seenAt = Date.now();
+          const ms = executionDurationMs(done);
+          if (ms !== undefined) {
+            durations.push(ms);
+          }
+          seen.push({ executionId: started.id, seenAt });
+          continue;
+        }
         const r = await runOne(
           client,
           { stepId: SINGLE_STEP, nominalMs: opts.jobMs, repetition: i, durationMs: opts.jobMs },
-          'adaptive',
-          ADAPTIVE_SCHEDULE,
+          variant === 'flat2s' ? 'flat2s' : 'adaptive',
+          variant === 'flat2s' ? FLAT_2S_SCHEDULE : ADAPTIVE_SCHEDULE,
           0,
           60_000,
         );
@@ -402,6 +426,7 @@ export async function runSingleRunsInRow(opts: {
       const byId = new Map((await standIn.executions()).map(e => [e.id, e]));
       const delaysMs = seen.map(r => r.seenAt - (byId.get(r.executionId)?.completedAt ?? NaN));
       const statusRequests = seen.map(r => byId.get(r.executionId)?.polls ?? NaN);
+      const later = statusRequests.slice(1);
       series.push({
         variant,
         delaysMs,
@@ -412,7 +437,7 @@ export async function runSingleRunsInRow(opts: {
         rateLimited: budget?.state().rateLimited ?? 0,
       });
       opts.log(
-        `  ${variant}: median ${Math.round(median(delaysMs))} ms after completion (${delaysMs.map(d => Math.round(d)).join(', ')})`,
+        `  ${variant}: median ${Math.round(median(delaysMs))} ms after completion (${delaysMs.map(d => Math.round(d)).join(', ')}); status requests per run ${statusRequests.join(', ')} (after the first: median ${median(later)}, max ${max(later)})`,
       );
     }
     return { runs: opts.runs, jobMs: opts.jobMs, gapMs: opts.gapMs, limitPerMinute: SINGLE_LIMIT, series };

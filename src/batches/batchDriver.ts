@@ -11,6 +11,7 @@ import {
   type RunnerJob,
   NotRecordedError,
 } from '../core/batches/runner';
+import { startDocument } from '../core/runs/engine';
 import { type RunRecord, executionDurationMs, isInFlight, recentDurations } from '../core/runs/history';
 import { type RunEvent, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
@@ -51,6 +52,8 @@ export class BatchDriver {
   /** Results stored by a status answer, until its event records the run (then dropped). */
   private readonly stored = new Map<string, StoredResult>();
   private readonly uris = new Map<string, string>();
+  /** Run records this drive created, by run id, with their `startedAt`: nothing else of theirs is removed. */
+  private readonly created = new Map<string, number>();
 
   constructor(
     private readonly batch: BatchRecord,
@@ -81,6 +84,9 @@ export class BatchDriver {
     for (const d of documentsOf(this.batch, byId)) {
       if (d.run && isInFlight(d.run) && d.run.executionId && !this.ended.has(d.run.id)) {
         this.runner.follow({ key: d.run.id, executionId: d.run.executionId });
+      } else if (d.state === 'pending' && !this.ended.has(d.doc.runId) && !this.abort.signal.aborted) {
+        // Handed back by a window that lost the batch before its start left: sent from here.
+        this.runner.send({ key: d.doc.runId, uri: d.doc.uri });
       }
     }
   }
@@ -126,14 +132,19 @@ export class BatchDriver {
         signal: this.abort.signal,
       },
     );
+    history.drivingBatches.add(this.batch.id);
     try {
       const result = await this.runner.run();
       await this.writes;
       if (result.kind === 'cancelled') {
         await this.cancelWaiting();
       }
+      if (result.kind === 'lost') {
+        await this.handOver();
+      }
       return result;
     } finally {
+      history.drivingBatches.delete(this.batch.id);
       // What did not end (cancelled, paused, lost) leaves the status bar too, as not done.
       for (const key of [...open]) {
         open.delete(key);
@@ -154,6 +165,48 @@ export class BatchDriver {
           transition(stored, { type: 'error', error: new CancelledError() }),
         );
       }
+    }
+  }
+
+  /**
+   * After finding the batch driven by another window now: the runs this window still owns that DocuTray
+   * has (their ids recorded) go to the batch's owner, which polls them; this window sends nothing more.
+   */
+  private async handOver(): Promise<void> {
+    const { history, records, log } = this.ctx;
+    const owner = (await records.refresh(this.batch.id))?.owner;
+    if (!owner || owner === history.me) {
+      return;
+    }
+    for (const d of documentsOf(this.batch, lookupIn(await history.reload()))) {
+      if (d.run && d.run.owner === history.me && isInFlight(d.run) && d.run.executionId) {
+        const given = await history.updateWith(d.run.id, stored =>
+          stored.owner === history.me && stored.executionId ? { owner } : undefined,
+        );
+        if (given?.owner === owner) {
+          log.info(`batch ${this.batch.id}: execution ${d.run.executionId} handed over to window ${owner}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * A start this window prepared and then did not send (its fence found the batch lost): the window that
+   * took the batch over has marked it "may have started", which only this one knows is not so. Its record
+   * goes, so the document is pending again and the new owner sends it — once: the record is the one this
+   * drive created (same `startedAt`), with no execution id even in its start receipt.
+   */
+  private async handBack(key: string): Promise<void> {
+    const { history, log } = this.ctx;
+    const stored = await history.store.read(key).catch(() => undefined);
+    if (
+      stored &&
+      !stored.executionId &&
+      stored.startedAt === this.created.get(key) &&
+      (stored.state === 'starting' || stored.state === 'mayHaveStarted')
+    ) {
+      await history.remove([key]);
+      log.info(`batch ${this.batch.id}: ${stored.sourceName} was not sent here; handed back as not sent`);
     }
   }
 
@@ -198,7 +251,9 @@ export class BatchDriver {
       // A run that cannot be recorded is not started: after a reload nothing would say it may have.
       throw new NotRecordedError(`${run.sourceName}: ${(e as Error).message}`);
     }
-    if (!created) {
+    if (created) {
+      this.created.set(key, run.startedAt);
+    } else {
       log.warn(`batch ${this.batch.id}: ${run.sourceName} has a run already (another window): not sent here`);
       throw new LostBatchError(this.batch.id);
     }
@@ -208,22 +263,35 @@ export class BatchDriver {
     }
     const input = await documentInput(uri);
     const metadata = expandMetadata(settings.documentMetadata(uri), metadataVariables(uri));
-    const e = await client.startStep(this.batch.stepId, input, { signal, priority: 'batch', metadata });
-    // Recorded at once, whoever owns the batch by now: a start that was on the wire is never lost.
-    await history.recordStart(key, {
-      executionId: e.id,
-      ...(e.stepName
-        ? {
-            serviceStepName: e.stepName,
-            stepName: displayStepName(
-              { id: this.batch.stepId, name: this.batch.stepName ?? this.batch.stepId },
-              e.stepName,
-            ),
+    return startDocument(
+      client,
+      { stepId: this.batch.stepId, input, metadata, priority: 'batch', signal },
+      {
+        // Again immediately before the request goes out: the read and the budget's wait may have taken a
+        // freeze, and a window that lost the batch meanwhile sends nothing.
+        fence: async () => {
+          if (!(await this.owned())) {
+            throw new LostBatchError(this.batch.id);
           }
-        : {}),
-      ...(e.documentSha256 ? { sha256: e.documentSha256 } : {}),
-    });
-    return e;
+        },
+        // Recorded at once, whoever owns the batch by now: a start that was on the wire is never lost.
+        record: async e => {
+          await history.recordStart(key, {
+            executionId: e.id,
+            ...(e.stepName
+              ? {
+                  serviceStepName: e.stepName,
+                  stepName: displayStepName(
+                    { id: this.batch.stepId, name: this.batch.stepName ?? this.batch.stepId },
+                    e.stepName,
+                  ),
+                }
+              : {}),
+            ...(e.documentSha256 ? { sha256: e.documentSha256 } : {}),
+          });
+        },
+      },
+    );
   }
 
   private async status(job: RunnerJob, signal: AbortSignal): Promise<Execution> {
@@ -272,6 +340,8 @@ export class BatchDriver {
         const run = await history.get(event.doc.key);
         if (run?.state === 'starting' && !run.executionId && run.owner === history.me) {
           await history.remove([run.id]);
+        } else if (event.error instanceof LostBatchError && this.created.has(event.doc.key)) {
+          await this.handBack(event.doc.key);
         }
         return;
       }

@@ -80,6 +80,9 @@ export class RunHistory implements vscode.Disposable {
   /** Whether this window follows a run (polls it) now: a run it owns that nobody follows is taken up again. */
   following: (id: string) => boolean = () => true;
 
+  /** The batches this window drives now (their drives follow their runs). */
+  readonly drivingBatches = new Set<string>();
+
   /** This window's id: the owner of the runs it starts. */
   get me(): string {
     return this.presence.id;
@@ -186,10 +189,11 @@ export class RunHistory implements vscode.Disposable {
       return;
     }
     const watcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.joinPath(this.storageUri, RUNS_DIR), '*.json'),
+      // A run's start receipt (`<run>.json.started`) changes what its record reads as: read the record then.
+      new vscode.RelativePattern(vscode.Uri.joinPath(this.storageUri, RUNS_DIR), '*.{json,started}'),
     );
     const onFile = (uri: vscode.Uri) => {
-      this.pendingFiles.add(uri.fsPath);
+      this.pendingFiles.add(uri.fsPath.replace(/\.started$/, ''));
       if (this.debounce) {
         clearTimeout(this.debounce);
       }
@@ -506,8 +510,12 @@ export class RunHistory implements vscode.Disposable {
         r =>
           resumeDecision(r, this.me, this.presence.alive) === 'poll' ||
           resumeDecision(r, this.me, this.presence.alive) === 'markMayHaveStarted' ||
-          // Its start answered in the window that sent it after this one had taken it over: poll it here.
-          (!r.batchId && r.owner === this.me && isInFlight(r) && !!r.executionId && !this.following(r.id)),
+          // Its start answered in the window that sent it after this one had taken it over: poll it here
+          // (a batch's run, by driving its batch again).
+          (r.owner === this.me &&
+            isInFlight(r) &&
+            !!r.executionId &&
+            (r.batchId ? !this.drivingBatches.has(r.batchId) : !this.following(r.id))),
       )
     ) {
       this.orphans.fire();

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { CancelledError, DocuTrayError, StepFailedError, TimeoutError } from '../core/api/errors';
 import type { Execution } from '../core/api/types';
 import type { DocuTrayClient } from '../core/client/client';
-import { RunRecord, executionDurationMs } from '../core/runs/history';
+import { followExecution, startDocument } from '../core/runs/engine';
+import { RunRecord, executionDurationMs, recentDurations } from '../core/runs/history';
 import { RunEvent, resumeChange, transition } from '../core/runs/lifecycle';
 import { expandMetadata } from '../core/runs/metadata';
 import { runPool } from '../core/async/pool';
@@ -163,37 +164,52 @@ export class RunService {
       this.log.info(
         `run ${run.id}: ${target.name} with step ${step.id}${metadata ? ` (metadata keys: ${Object.keys(metadata).join(', ')})` : ''}`,
       );
-      // A window frozen past its lease (a debugger pause, a busy machine) may have lost the run meanwhile:
-      // it looks before it sends anything.
-      if (!(await this.history.stillOwns(run.id))) {
-        this.log.warn(`run ${run.id} (${target.name}) was taken over by another window before it was sent: not sent`);
-        throw new CancelledError();
-      }
       show(l10n.t('uploading'));
       let lastPercent = -1;
-      const started = await client.startStep(step.id, input, {
-        metadata,
-        signal: abort.signal,
-        onUploadProgress: (sent, total) => {
-          const percent = total ? Math.floor((sent / total) * 100) : undefined;
-          if (percent !== undefined && percent !== lastPercent && percent % 5 === 0) {
-            lastPercent = percent;
-            show(l10n.t('uploading {0}%', percent));
-          }
+      let recorded: RunRecord | undefined;
+      const started = await startDocument(
+        client,
+        {
+          stepId: step.id,
+          input,
+          metadata,
+          priority: 'interactive',
+          signal: abort.signal,
+          onUploadProgress: (sent, total) => {
+            const percent = total ? Math.floor((sent / total) * 100) : undefined;
+            if (percent !== undefined && percent !== lastPercent && percent % 5 === 0) {
+              lastPercent = percent;
+              show(l10n.t('uploading {0}%', percent));
+            }
+          },
         },
-      });
+        {
+          // A window frozen past its lease (a debugger pause, a busy machine) may have lost the run meanwhile:
+          // it looks immediately before the request goes out, and sends nothing if so.
+          fence: async () => {
+            if (!(await this.history.stillOwns(run.id))) {
+              this.log.warn(
+                `run ${run.id} (${target.name}) was taken over by another window before it was sent: not sent`,
+              );
+              throw new CancelledError();
+            }
+          },
+          // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id
+          // typed by hand. The hash is of the bytes sent (a later folder run skips only content that was
+          // processed). Recorded whoever owns the run by now: a start that was on the wire is never lost.
+          record: async answer => {
+            const also = {
+              stepName: displayStepName(step, answer.stepName),
+              serviceStepName: answer.stepName,
+              ...(answer.documentSha256 ? { sha256: answer.documentSha256 } : {}),
+            };
+            Object.assign(run, transition(run, { type: 'started', executionId: answer.id }), also);
+            recorded = await this.history.recordStart(run.id, { executionId: answer.id, ...also });
+          },
+        },
+      );
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
-      // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id typed
-      // by hand. The hash is of the bytes sent (a later folder run skips only content that was processed).
-      // Recorded whoever owns the run by now: a start that was on the wire is never lost.
-      const also = {
-        stepName: displayStepName(step, started.stepName),
-        serviceStepName: started.stepName,
-        ...(started.documentSha256 ? { sha256: started.documentSha256 } : {}),
-      };
-      Object.assign(run, transition(run, { type: 'started', executionId: started.id }), also);
-      const recorded = await this.history.recordStart(run.id, { executionId: started.id, ...also });
       if (recorded && recorded.owner !== this.history.me) {
         this.log.info(`${target.name}: execution ${started.id} recorded; another window follows it now`);
         return { target, run, error: new CancelledError() };
@@ -236,7 +252,9 @@ export class RunService {
     }
     let last = run.state as string;
     const unknown = unknownStatusLogger(this.log);
-    return client.waitForCompletion(executionId, {
+    return followExecution(client, executionId, {
+      // Looked at around the end the step's earlier runs predict (their durations are DocuTray's own).
+      durations: recentDurations(this.history.snapshot(), run.stepId),
       signal,
       startedAt,
       timeoutMs: settings.pollTimeoutMs(),

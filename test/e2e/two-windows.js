@@ -287,7 +287,8 @@ async function main() {
 }
 
 /**
- * A window frozen past its lease while it drives a folder batch: its extension host is stopped (SIGSTOP) for
+ * A window frozen past its lease while it drives a folder batch: its extension host is stopped (SIGSTOP) right
+ * after DocuTray answered one of its starts (the answer not recorded yet, the next start being prepared), for
  * longer than LEASE_MS while B shows the Runs view, then continued. B takes the batch over; A finds out
  * before it sends anything more; a start A had on the wire when it froze records its execution id when the
  * answer arrives, and B polls it. Each document is started once, and each result is recorded.
@@ -348,41 +349,51 @@ async function frozenWindow({ storage, wsA, standIn, profile }) {
       const dialog = pages.A.locator('.monaco-dialog-box').filter({ hasText: /documents, about \d+ requests/ });
       await dialog.waitFor({ timeout: 20000 });
       await dialog.getByRole('button', { name: 'Run', exact: true }).click();
-      await until(() => startsOf().filter(([, n]) => n > 0).length >= 2, {
-        timeout: 60000,
-        message: () => `A did not start two documents: ${JSON.stringify(startsOf())}`,
-      });
     },
   );
 
   let owner;
   let pid;
-  await step("A's extension host is stopped (SIGSTOP) past the lease; B takes the batch over", async () => {
-    const b = await until(batchFile, { timeout: 10000, message: () => 'no batch file for frozen/' });
-    owner = b.owner;
-    const presence = JSON.parse(fs.readFileSync(path.join(storage, 'windows', `${owner}.json`), 'utf8'));
-    pid = presence.pid;
-    log(
-      `  batch ${b.id} driven by window ${owner} (extension host pid ${pid}); starts so far: ${JSON.stringify(startsOf())}`,
-    );
-    process.kill(pid, 'SIGSTOP');
-    h.onCleanup('continue the stopped extension host', () => {
-      try {
-        process.kill(pid, 'SIGCONT');
-      } catch {
-        // already gone
-      }
-    });
-    await until(() => (batchFile() || {}).owner !== owner, {
-      timeout: 90000,
-      interval: 1000,
-      message: () => `no window took the batch over while A was stopped: owner ${(batchFile() || {}).owner}`,
-    });
-    log(`  taken over by window ${batchFile().owner}; starts: ${JSON.stringify(startsOf())}`);
-    // Keep A stopped a little longer: B is driving now.
-    await new Promise(r => setTimeout(r, 3000));
-    process.kill(pid, 'SIGCONT');
-  });
+  await step(
+    "A's extension host is stopped (SIGSTOP) right after a start's answer; B takes the batch over",
+    async () => {
+      const b = await until(batchFile, { timeout: 10000, message: () => 'no batch file for frozen/' });
+      owner = b.owner;
+      const presence = JSON.parse(fs.readFileSync(path.join(storage, 'windows', `${owner}.json`), 'utf8'));
+      pid = presence.pid;
+      // The moment the stand-in has answered A's second start: A has the answer (or is reading it) and has not
+      // recorded it yet, and with one upload at a time its next start is being prepared.
+      const answered = () =>
+        standIn.standIn
+          .requests()
+          .filter(r => r.method === 'POST' && r.path === '/api/steps-async/example-slow' && r.status === 202).length;
+      await until(() => answered() >= 2, {
+        timeout: 60000,
+        interval: 2,
+        message: () => `A did not start two documents: ${JSON.stringify(startsOf())}`,
+      });
+      process.kill(pid, 'SIGSTOP');
+      log(
+        `  batch ${b.id} driven by window ${owner} (extension host pid ${pid}) stopped right after start answer 2; starts so far: ${JSON.stringify(startsOf())}`,
+      );
+      h.onCleanup('continue the stopped extension host', () => {
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // already gone
+        }
+      });
+      await until(() => (batchFile() || {}).owner !== owner, {
+        timeout: 90000,
+        interval: 1000,
+        message: () => `no window took the batch over while A was stopped: owner ${(batchFile() || {}).owner}`,
+      });
+      log(`  taken over by window ${batchFile().owner}; starts: ${JSON.stringify(startsOf())}`);
+      // Keep A stopped a little longer: B is driving now.
+      await new Promise(r => setTimeout(r, 3000));
+      process.kill(pid, 'SIGCONT');
+    },
+  );
 
   await step('A continues: each document is started once, and each result is recorded', async () => {
     const b = batchFile();

@@ -82,4 +82,38 @@ describe('single-run detection without rate-limit headers', function () {
     }
     assert.strictEqual(slow, 0, `runs polled slower than the fast schedule:\n${report.join('\n')}`);
   });
+
+  it('once the step`s durations are known, each later run is looked at around its end: at most 3 status polls', async () => {
+    // An Invoice-like 1.8 s job: the fast schedule alone polls it 7 or 8 times.
+    const invoice = { id: 'it-invoice', name: 'Invoice (test)', enqueuedMs: 300, processingMs: 1500 };
+    await standIn.setSteps([
+      ...TEST_STEPS,
+      { ...STEP, outcome: { status: 'SUCCESS', data: { ok: true } } },
+      { ...invoice, outcome: { status: 'SUCCESS', data: { total: 1 } } },
+    ]);
+    const since = Date.now();
+    for (let i = 0; i < 5; i++) {
+      const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+        stepId: invoice.id,
+        uris: [workspaceFile('sample.pdf')],
+      });
+      assert.ok(outcomes?.[0]?.result, `run ${i + 1} succeeded: ${String(outcomes?.[0]?.error)}`);
+    }
+    const requests = (await standIn.requests()).filter(
+      r => r.time >= since && r.headers['authorization'] === `Bearer ${fresh}`,
+    );
+    const executions = (await standIn.executions())
+      .filter(e => e.createdAt >= since && e.stepId === invoice.id)
+      .sort((a, b) => a.createdAt - b.createdAt);
+    assert.strictEqual(executions.length, 5);
+    const polls = executions.map(
+      e => requests.filter(r => r.method === 'GET' && r.path === `/api/steps-async/status/${e.id}`).length,
+    );
+    // The first run knows nothing of the step yet: the fast schedule, more than 3 looks.
+    assert.ok(polls[0] > 3, `the first run was polled ${polls.join(', ')} times`);
+    assert.ok(
+      polls.slice(1).every(p => p >= 1 && p <= 3),
+      `runs after the first were polled ${polls.join(', ')} times (at most 3 each)`,
+    );
+  });
 });

@@ -33,6 +33,7 @@ import {
 } from '../api/errors';
 import { MAX_TIMER_MS } from '../async/sleep';
 import type { Execution } from '../api/types';
+import { StartNotRecordedError } from '../runs/engine';
 import { DEFAULT_PLANNER, durationModel, pickNextPoll, type PlannedJob, type PlannerOptions } from '../polling/planner';
 
 /** A document to start. `key` is its run id. */
@@ -119,6 +120,8 @@ const FATAL_KINDS = new Set(['authentication', 'missingApiKey', 'insecureBaseUrl
 export class BatchRunner {
   private readonly queue: RunnerDocument[];
   private readonly jobs = new Map<string, Job>();
+  /** Documents being started now (taken from the queue, not answered yet). */
+  private readonly starting = new Set<string>();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -149,6 +152,23 @@ export class BatchRunner {
       job,
       followedSince: now,
     });
+    this.notify();
+  }
+
+  /**
+   * Sends a document learnt while running: one pending again because the window that had prepared its start
+   * found, right before sending, that it had lost the batch (nothing went out). Ignored when it is queued,
+   * being started or followed already.
+   */
+  send(doc: RunnerDocument): void {
+    if (
+      this.starting.has(doc.key) ||
+      this.queue.some(d => d.key === doc.key) ||
+      [...this.jobs.values()].some(j => j.job.key === doc.key)
+    ) {
+      return;
+    }
+    this.queue.push(doc);
     this.notify();
   }
 
@@ -288,12 +308,17 @@ export class BatchRunner {
 
     const start = async (doc: RunnerDocument) => {
       uploads++;
+      this.starting.add(doc.key);
       try {
         const e = await deps.start(doc, signal);
         deps.onEvent({ type: 'started', doc, execution: e });
         this.follow({ key: doc.key, executionId: e.id });
       } catch (err) {
-        if (err instanceof StartUncertainError || (err instanceof CancelledError && err.mayHaveStarted)) {
+        if (err instanceof StartNotRecordedError) {
+          // Billed, its id known here only: followed to its end all the same (the result still lands).
+          deps.onEvent({ type: 'started', doc, execution: err.execution });
+          this.follow({ key: doc.key, executionId: err.execution.id });
+        } else if (err instanceof StartUncertainError || (err instanceof CancelledError && err.mayHaveStarted)) {
           deps.onEvent({ type: 'startFailed', doc, error: err, uncertain: true });
         } else if (err instanceof CancelledError || signal.aborted || err instanceof LostBatchError) {
           deps.onEvent({ type: 'notSent', doc, error: err });
@@ -318,6 +343,7 @@ export class BatchRunner {
         }
       } finally {
         uploads--;
+        this.starting.delete(doc.key);
         this.notify();
       }
     };

@@ -102,6 +102,11 @@ export interface StartOptions {
   priority?: BudgetPriority;
   /** Bytes of the request body sent so far, and the total when known. */
   onUploadProgress?: (sent: number, total: number | undefined) => void;
+  /**
+   * The fence: called immediately before each attempt goes out (the file read, the body built, the budget's
+   * turn granted). Throwing stops the start with that error, and nothing is sent.
+   */
+  beforeSend?: () => Promise<void> | void;
 }
 
 export interface RunOptions extends StartOptions, Omit<WaitOptions, 'signal' | 'startedAt'> {
@@ -120,6 +125,7 @@ interface RequestSpec {
   notFound: NotFoundResource;
   resourceId?: string;
   onUploadProgress?: StartOptions['onUploadProgress'];
+  beforeSend?: StartOptions['beforeSend'];
 }
 
 interface Answer {
@@ -183,6 +189,7 @@ export class DocuTrayClient {
       notFound: 'step',
       resourceId: id,
       onUploadProgress: opts.onUploadProgress,
+      beforeSend: opts.beforeSend,
     });
     try {
       const started: StartedExecution = normalizeExecution(answer.body);
@@ -352,6 +359,14 @@ export class DocuTrayClient {
         });
       } catch {
         throw new CancelledError();
+      }
+    }
+    if (spec.beforeSend) {
+      try {
+        await spec.beforeSend();
+      } catch (e) {
+        ticket?.abandon(); // nothing sent; the turn stays counted
+        throw e;
       }
     }
     const url = apiUrl(this.baseUrl, spec.path);

@@ -255,6 +255,23 @@ export function pickNextPoll(
 }
 
 /**
+ * Where a person's single run looks first when its step's durations are known (ms after the start
+ * answered): at the median duration — DocuTray's own timestamps measure from when it received the upload,
+ * so the job is usually done by then — then a short step later (half the spread to p95, 150 ms–1 s), then
+ * past p95. Three looks find all but the rare slow job; the fast schedule takes over after them. Without
+ * durations: none (the fast schedule from the start).
+ */
+export function expectedEndLooks(model: DurationModel | undefined, opts: PlannerOptions = DEFAULT_PLANNER): number[] {
+  if (!model) {
+    return [];
+  }
+  const first = Math.max(opts.interactive.firstDelayMs, Math.round(model.medianMs));
+  const second = first + Math.round(clamp((model.p95Ms - model.medianMs) / 2, 150, 1000));
+  const third = Math.max(Math.round(model.p95Ms * 1.05), second + opts.interactive.minIntervalMs);
+  return [first, second, third];
+}
+
+/**
  * Whether an interactive run can keep the adaptive schedule: the adaptive schedule asks about ten
  * times in its first three seconds, so it needs that many requests left in the window (or an
  * unknown / unlimited budget).

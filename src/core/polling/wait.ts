@@ -41,6 +41,12 @@ export interface WaitOptions {
   /** Backoff between status checks that failed transiently (default {@link TRANSIENT_BACKOFF}). */
   backoff?: RetryPolicy;
   random?: () => number;
+  /**
+   * Planned instants (ms after `startedAt`) for the first looks, in order: around the end the step's
+   * durations predict (planner.ts, `expectedEndLooks`). Past the last one, or after an outage, the
+   * schedule goes on from where it is.
+   */
+  looks?: readonly number[];
 }
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 300_000;
@@ -116,7 +122,9 @@ export async function waitForExecution(
     );
   // Polls are planned on the schedule's own instants, measured from the start, not from when the
   // previous answer arrived: otherwise each round trip's lateness adds up over a long job.
-  let planned = schedule.firstDelayMs;
+  const looks = opts.looks ?? [];
+  let look = 0;
+  let planned = looks.length ? looks[0] : schedule.firstDelayMs;
   let delay = Math.max(0, startedAt + planned - now());
   for (;;) {
     // When the next look would fall past the deadline, look once more at the deadline itself: with
@@ -157,6 +165,7 @@ export async function waitForExecution(
       opts.onTransient?.(e, delay);
       // The schedule starts again from the answer that ends the outage.
       planned = -1;
+      look = looks.length;
       continue;
     }
     lastFailure = undefined;
@@ -178,7 +187,8 @@ export async function waitForExecution(
       throw timedOut();
     }
     const elapsed = now() - startedAt;
-    planned = planned < 0 ? elapsed : planned + nextPollDelay(schedule, planned);
+    look++;
+    planned = planned < 0 ? elapsed : look < looks.length ? looks[look] : planned + nextPollDelay(schedule, planned);
     if (planned <= elapsed) {
       // Late by a whole interval (a slow answer, a suspended laptop): plan again from now.
       planned = elapsed + nextPollDelay(schedule, elapsed);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord, storedRunRecord } from './history';
 import { transition } from './lifecycle';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
-import { RecordFolder, StoreProblem, code, stamp, writeAtomic } from '../store/recordFolder';
+import { RecordFolder, StoreProblem, code, createExclusive, stamp, writeAtomic } from '../store/recordFolder';
 import { safeFileNamePart } from '../store/fileNames';
 
 export type { StoreProblem } from '../store/recordFolder';
@@ -53,7 +53,39 @@ export class RunStore {
     this.windowsDir = join(root, WINDOWS_DIR);
     this.resultsDir = join(root, RESULTS_DIR);
     this.now = options.now ?? Date.now;
-    this.records = new RecordFolder(this.runsDir, { noun: 'run', parse: parseRunRecord, serialize }, options);
+    this.records = new RecordFolder(
+      this.runsDir,
+      { noun: 'run', parse: parseRunRecord, serialize, afterRead: (r, file) => this.mergeReceipt(r, file) },
+      options,
+    );
+  }
+
+  /** The start receipt of a run: `<run file>.started`, written once, never replaced (see recordStart). */
+  receiptOf(runFile: string): string {
+    return `${runFile}.started`;
+  }
+
+  /**
+   * A record read without an execution id takes it from the run's start receipt, when there is one: a
+   * window that wrote the record from a copy read before the receipt was made (a takeover marking the
+   * run "may have started", a claim) cannot drop an id it never held.
+   */
+  private async mergeReceipt(r: RunRecord, file: string): Promise<void> {
+    if (r.executionId) {
+      return;
+    }
+    const receipt = await readReceipt(this.receiptOf(file));
+    if (!receipt) {
+      return;
+    }
+    const started = transition(r, { type: 'started', executionId: receipt.executionId });
+    Object.assign(r, receiptFields(receipt, r), started ?? { executionId: receipt.executionId });
+    r.updatedAt = Math.max(r.updatedAt, receipt.at);
+    if (!started && r.state === 'failed') {
+      // A run with an execution id is never `failed`: DocuTray has it, its result is still to be read.
+      r.state = 'unavailable';
+      r.error = { kind: 'startUncertain', message: `Started as execution ${receipt.executionId}: check it again.` };
+    }
   }
 
   fileOf(id: string): string {
@@ -135,22 +167,30 @@ export class RunStore {
 
   /**
    * Records the execution id DocuTray gave a start, whoever owns the run by now: a window that was frozen
-   * while its start was on the wire writes the id when the answer arrives, so the window that took the run
-   * over polls it instead of leaving it "may have started". The one write a non-owner makes; it never
-   * replaces an id already recorded.
+   * while its start was on the wire records the id when the answer arrives, so the window that took the run
+   * over polls it instead of leaving it "may have started". It never replaces an id already recorded.
+   *
+   * The id goes into the run's start receipt (`<run file>.started`), a file created once and never
+   * replaced, and not into the record: the record is read-then-written by its owner and by a takeover, and
+   * a write here would race theirs (one would drop the other's change, the id or the new owner). Every read
+   * of the record merges the receipt in (`mergeReceipt`), and the owner's next write keeps it. Resolves with
+   * the record as read now, the id merged in.
    */
   async recordStart(id: string, change: Partial<RunRecord> & { executionId: string }): Promise<RunRecord | undefined> {
-    const stored = await this.read(id);
-    if (!stored || stored.executionId) {
-      return stored;
+    const before = await this.read(id);
+    if (!before || before.executionId) {
+      return before;
     }
-    const started = transition(stored, { type: 'started', executionId: change.executionId });
-    if (!started) {
-      return stored;
-    }
-    const next: RunRecord = { ...stored, ...change, ...started, id: stored.id, updatedAt: this.now() };
-    await this.write(next);
-    return next;
+    const receipt: StartReceipt = {
+      executionId: change.executionId,
+      ...(change.serviceStepName ? { serviceStepName: change.serviceStepName } : {}),
+      ...(change.stepName ? { stepName: change.stepName } : {}),
+      ...(change.sha256 ? { sha256: change.sha256 } : {}),
+      at: this.now(),
+    };
+    await mkdir(this.runsDir, { recursive: true });
+    await createExclusive(this.receiptOf(this.fileOf(id)), JSON.stringify(receipt));
+    return this.read(id);
   }
 
   /** Takes over a run whose owner `from` is gone: exactly one window wins (RecordFolder.claim). */
@@ -169,6 +209,7 @@ export class RunStore {
    */
   async remove(runs: readonly Pick<RunRecord, 'id' | 'executionId'>[]): Promise<void> {
     await this.records.remove(runs.map(r => r.id));
+    await Promise.all(runs.map(r => rm(this.receiptOf(this.fileOf(r.id)), { force: true })));
     await Promise.all(
       runs.filter(r => r.executionId).map(r => rm(this.resultFileOf(r.executionId as string), { force: true })),
     );
@@ -286,4 +327,43 @@ export class RunStore {
   async removePresence(windowId: string): Promise<void> {
     await unlink(this.presenceFile(windowId)).catch(() => undefined);
   }
+}
+
+/** What a start receipt holds: the execution id of a start DocuTray answered, with what the answer said. */
+interface StartReceipt {
+  executionId: string;
+  serviceStepName?: string;
+  stepName?: string;
+  sha256?: string;
+  at: number;
+}
+
+async function readReceipt(file: string): Promise<StartReceipt | undefined> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return undefined; // none (the usual case), or one being linked into place: the record says the rest
+  }
+  const r = value as Partial<StartReceipt> | null;
+  if (!r || typeof r !== 'object' || typeof r.executionId !== 'string' || !r.executionId) {
+    return undefined;
+  }
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+  return {
+    executionId: r.executionId,
+    serviceStepName: text(r.serviceStepName),
+    stepName: text(r.stepName),
+    sha256: text(r.sha256),
+    at: typeof r.at === 'number' ? r.at : 0,
+  };
+}
+
+/** The receipt's fields a record does not have yet. */
+function receiptFields(receipt: StartReceipt, r: RunRecord): Partial<RunRecord> {
+  return {
+    ...(receipt.serviceStepName && !r.serviceStepName ? { serviceStepName: receipt.serviceStepName } : {}),
+    ...(receipt.stepName ? { stepName: receipt.stepName } : {}),
+    ...(receipt.sha256 && !r.sha256 ? { sha256: receipt.sha256 } : {}),
+  };
 }

@@ -118,6 +118,29 @@ describe('batch runner (stand-in, rate limited)', function () {
     assert.equal((deps.durations as number[]).length, 12, 'each duration learned');
   });
 
+  it('sends a document handed back while it runs once, and ignores one it is starting or following already', async () => {
+    const { deps, rec } = setup();
+    const handedBack = { key: 'back', uri: 'file:///w/back.pdf' };
+    const start = deps.start;
+    deps.start = (d, signal) => {
+      // The other window's record is removed while this one starts its own documents: told twice, and
+      // about the document being started right now.
+      runner.send(handedBack);
+      runner.send(handedBack);
+      runner.send(d);
+      return start(d, signal);
+    };
+    const runner = new BatchRunner('quick', docs(2), [], deps, opts);
+    assert.deepEqual(await runner.run(), { kind: 'done' });
+    assert.equal(rec.states.get('back'), 'SUCCESS');
+    assert.deepEqual(
+      si.starts().map(s => s.count),
+      [1, 1, 1],
+      'each document started once',
+    );
+    assert.equal(rec.events.filter(e => e.type === 'started').length, 3);
+  });
+
   it('after a reload: polls the started one, sends the unsent ones, and is never given the uncertain one', async () => {
     const { client, deps, rec } = setup();
     const started = await client.startStep('quick', {

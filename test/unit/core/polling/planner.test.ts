@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import {
+  expectedEndLooks,
   DEFAULT_PLANNER,
   adaptiveAffordable,
   durationModel,
@@ -148,5 +149,20 @@ describe('poll planner', () => {
     assert.equal(adaptiveAffordable(undefined), true);
     assert.equal(adaptiveAffordable(10), true);
     assert.equal(adaptiveAffordable(3), false);
+  });
+});
+
+describe('a single run around its expected end (expectedEndLooks)', () => {
+  it('looks at the median, a short step later, then past p95; nothing planned without durations', () => {
+    assert.deepStrictEqual(expectedEndLooks(undefined), []);
+    const tight = expectedEndLooks(durationModel([1800, 1800, 1810, 1790]));
+    assert.strictEqual(tight.length, 3);
+    assert.strictEqual(tight[0], 1800);
+    assert.ok(tight[1] - tight[0] >= 150 && tight[1] - tight[0] <= 1000, `${tight}`);
+    assert.ok(tight[2] >= tight[1] + 300, `${tight}`);
+    const spread = expectedEndLooks(durationModel([1000, 2000, 3000, 4000, 5000]));
+    assert.ok(spread[0] === 3000 && spread[1] === 3000 + 900 && spread[2] >= 4800 * 1.05 - 1, `${spread}`);
+    // Never before the fast schedule's first look, however short the step.
+    assert.ok(expectedEndLooks(durationModel([10, 12]))[0] >= 200);
   });
 });
