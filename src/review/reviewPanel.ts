@@ -43,6 +43,7 @@ class ReviewPanel {
   selected?: string;
   private shown?: Shown;
   private readonly kept = new Set<string>();
+  private lastModel?: HostMessage;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -126,7 +127,10 @@ class ReviewPanel {
     const expected = shown.expected && !shown.problem ? shown.expected.result : undefined;
     shown.rows = fieldRows(a.result, expected, { compare });
     this.shown = shown;
-    await this.post({ type: 'model', model: this.model(target, compare), key: this.key() });
+    // Not awaited: a restored panel's webview delivers messages only once the serializer has returned.
+    // The webview says `ready` when its script runs, and gets the model again then.
+    this.lastModel = { type: 'model', model: this.model(target, compare), key: this.key() };
+    void this.post(this.lastModel);
   }
 
   private key(): ReviewState['key'] {
@@ -308,6 +312,9 @@ class ReviewPanel {
           this.s.log.scoped('review').info(`${m.what} painted in ${Math.round(m.ms)} ms`);
           return;
         case 'ready':
+          if (this.lastModel) {
+            void this.post(this.lastModel);
+          }
           return;
       }
     } catch (e) {
@@ -427,7 +434,11 @@ export class ReviewPanels implements vscode.Disposable {
       if (!accepted) {
         throw new Error(l10n.t('The result is no longer stored. Run the step again to get it.'));
       }
-      await this.adopt(panel, accepted, (state as ReviewState).selected);
+      const selected = (state as ReviewState).selected;
+      this.s.log
+        .scoped('review')
+        .info(`restored the review of execution ${key.executionId} at ${selected ?? '(no field)'}`);
+      await this.adopt(panel, accepted, selected);
     } catch (e) {
       panel.dispose();
       await this.s.errors.report(e, 'review');
