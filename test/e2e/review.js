@@ -7,7 +7,7 @@
 //     and icon; selecting the vendor's name finds it in the PDF's text and says so; the total is written
 //     1.200,00 in the PDF and is found as a number;
 //   - Alt+F5 (Next Difference) moves the selection; Accept Field rewrites that field in the expected file;
-//   - after a window reload the panel comes back (WebviewPanelSerializer + setState) with its selection.
+//   - after a window reload the panel comes back (WebviewPanelSerializer + setState) with a selected field.
 // (pdf.js's legacy build without the APIs newer than Chromium 132 is test/e2e/old-engine.js.) Screenshots: test-output/e2e-review/ (DOCUTRAY_UPDATE_DOCS=1 copies the panel's to
 // docs/images/review-panel.png). It builds nothing itself: `npm run test:e2e:review` compiles and bundles.
 //
