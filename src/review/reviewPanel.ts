@@ -15,7 +15,7 @@ import {
   type WebviewMessage,
 } from '../core/review/protocol';
 import { plainText } from '../core/text/plainText';
-import { fileName } from '../runs/documentSource';
+import { fileName } from '../documents/documentSource';
 import type { Services } from '../services';
 import { acceptedFrom, fromStored, type Accepted } from '../testing/acceptCommands';
 import { documentSha256 } from '../testing/documents';
