@@ -82,6 +82,46 @@ const lazyMimeTypesPlugin = {
   },
 };
 
+/**
+ * A fourth bundle, dist/review.js: the review panel's glue (src/review/reviewPanel.ts), required by
+ * src/review/reviews.ts the first time a review opens, so first use does not pay for it.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyReviewPlugin = {
+  name: 'lazy-review',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/reviewPanel$/ }, args =>
+      args.importer.endsWith(path.join('src', 'review', 'reviews.ts'))
+        ? { path: './review.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
+ * pdf.js (pdfjs-dist, pinned exactly) is not bundled: its legacy build, worker, wasm decoders and
+ * standard fonts are copied to dist/webview/pdfjs/, which the review webview imports only when it shows
+ * a PDF. The legacy build because the modern one calls Map.prototype.getOrInsertComputed and
+ * Math.sumPrecise, which the Chromium of VS Code 1.99 lacks. Its Apache-2.0 licence goes with it.
+ */
+function copyPdfJs() {
+  const from = 'node_modules/pdfjs-dist';
+  const to = path.join(outdir, 'webview', 'pdfjs');
+  fs.mkdirSync(to, { recursive: true });
+  for (const f of ['pdf.min.mjs', 'pdf.worker.min.mjs']) {
+    fs.copyFileSync(path.join(from, 'legacy', 'build', f), path.join(to, f));
+  }
+  fs.copyFileSync(path.join(from, 'LICENSE'), path.join(to, 'LICENSE'));
+  for (const dir of ['wasm', 'standard_fonts']) {
+    fs.cpSync(path.join(from, dir), path.join(to, dir), {
+      recursive: true,
+      // The Liberation fonts are GPL (with a font exception): left out, useSystemFonts covers them; and
+      // quickjs runs a PDF's JavaScript, which this panel never does.
+      filter: f => !/Liberation|quickjs/i.test(f),
+    });
+  }
+}
+
 const common = {
   bundle: true,
   format: 'cjs',
@@ -104,10 +144,27 @@ const contexts = [
       extension: 'src/extension.ts',
       runtime: 'src/runtime.ts',
       'mime-types': 'node_modules/mime-types/index.js',
+      review: 'src/review/reviewPanel.ts',
     },
-    plugins: [lazyRuntimePlugin, lazyMimeTypesPlugin, esbuildProblemMatcherPlugin],
+    plugins: [lazyRuntimePlugin, lazyMimeTypesPlugin, lazyReviewPlugin, esbuildProblemMatcherPlugin],
+  }),
+  // The webviews' own code: for the browser, never loaded by the extension host.
+  await esbuild.context({
+    bundle: true,
+    format: 'iife',
+    minify: production,
+    sourcemap: !production,
+    sourcesContent: false,
+    platform: 'browser',
+    target: 'chrome120',
+    outdir: path.join(outdir, 'webview'),
+    metafile: !!metafile,
+    logLevel: 'silent',
+    entryPoints: { review: 'webview/review/main.ts' },
+    plugins: [esbuildProblemMatcherPlugin],
   }),
 ];
+copyPdfJs();
 if (watch) {
   await Promise.all(contexts.map(c => c.watch()));
 } else {

@@ -22,6 +22,7 @@ const FLOORS = {
     ['batches'],
     ['results'],
     ['expected'],
+    ['review'], // field rows and accuracy from the one comparison, the value search, the panel's messages
   ],
   src: [
     ['core'],
@@ -35,6 +36,7 @@ const FLOORS = {
     ['views'], // the Runs view and its batch nodes, above the runs and batches they show
     ['testing'],
     ['services.ts'], // builds the features; only the commands and the entry points take the whole bag
+    ['review'], // the review panel: its own bundle, given the services by the commands and the runtime
     ['commands'],
     ['runtime.ts', 'lazyProviders.ts'],
     ['extension.ts'],
@@ -85,6 +87,11 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts'],
     rules: { 'local/layers': ['error', { floors: FLOORS, allow: KNOWN_UPWARD_IMPORTS }] },
+  },
+  {
+    // The webviews' code runs in a browser page (webview/tsconfig.json has the DOM lib).
+    files: ['webview/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
   },
   {
     // The core is VS Code-free: it is unit-tested in plain Node and must stay that way. So is the

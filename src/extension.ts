@@ -25,6 +25,9 @@ export interface DocuTrayApi {
   testController(): vscode.TestController | undefined;
   /** What the last Test Explorer run reported of each test. */
   lastTestRun(): CheckRunReport | undefined;
+  /** What the active review panel shows: its document, selected field and rows with their verdicts. */
+  review():
+    { document: string; selected?: string; rows: { path: string; verdict: string; kept: boolean }[] } | undefined;
 }
 
 /**
@@ -55,6 +58,10 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   context.subscriptions.push(
     registerResultFileSystem(() => load().resultFileSystem),
     tree,
+    // A review panel open before a reload comes back (its state says which result it showed).
+    vscode.window.registerWebviewPanelSerializer('docutray.review', {
+      deserializeWebviewPanel: (panel, state) => load().restoreReview(panel, state),
+    }),
   );
   // The Test Explorer lists the documents that have expected results. Its controller is made only in a
   // workspace with an expected file (looked for after activation, not during it, and when one appears), so
@@ -98,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     },
     testController: () => tests,
     lastTestRun: () => runtime?.lastTestRun(),
+    review: () => runtime?.review(),
   };
 }
 

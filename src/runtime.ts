@@ -10,6 +10,7 @@ import { createServices } from './services';
 import { showUsageInView } from './api/usage';
 import type { CheckRunReport } from './testing/checkRun';
 import type { TestHandlers } from './testing/expectedTests';
+import { reviewPanels } from './review/reviews';
 
 /**
  * Everything behind the commands, the results file system and the runs view. Its own bundle
@@ -29,6 +30,10 @@ export interface Runtime {
   testing(controller: vscode.TestController): TestHandlers;
   /** What the last Test Explorer run reported of each test. */
   lastTestRun(): CheckRunReport | undefined;
+  /** Brings back a review panel after a reload (its WebviewPanelSerializer). */
+  restoreReview(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  /** What the active review panel shows (for tests). */
+  review(): ReturnType<import('./review/reviewPanel').ReviewPanels['describe']>;
 }
 
 /** @param runsTree the Runs view, which shows this month's usage above its runs */
@@ -57,5 +62,7 @@ export function createRuntime(
     },
     testing: controller => services.expected.attach(controller),
     lastTestRun: () => services.expected.lastRun,
+    restoreReview: (panel, state) => reviewPanels(services).restore(panel, state),
+    review: () => reviewPanels(services).describe(),
   };
 }

@@ -36,6 +36,13 @@ export const COMMAND_IDS = [
   'docutray.expected.accept',
   'docutray.expected.create',
   'docutray.expected.compareSteps',
+  // The review panel (src/review/).
+  'docutray.review.open',
+  'docutray.review.nextDifference',
+  'docutray.review.previousDifference',
+  'docutray.review.acceptField',
+  'docutray.review.keepExpected',
+  'docutray.review.editValue',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

@@ -10,6 +10,7 @@ import {
 import { exportResults } from './exportCommand';
 import { recordExpected } from '../testing/acceptCommands';
 import { compareTwoSteps } from '../testing/compareSteps';
+import { reviewPanels } from '../review/reviews';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from '../api/apiKey';
 import { checkExecution } from './checkExecution';
@@ -74,6 +75,12 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.expected.accept': a => recordExpected(s, a, 'accept'),
     'docutray.expected.create': a => recordExpected(s, a, 'create'),
     'docutray.expected.compareSteps': a => compareTwoSteps(s, a),
+    'docutray.review.open': async a => (await reviewPanels(s).open(a)).documentUri.toString(),
+    'docutray.review.nextDifference': () => reviewPanels(s).next(),
+    'docutray.review.previousDifference': () => reviewPanels(s).previous(),
+    'docutray.review.acceptField': () => reviewPanels(s).acceptField(),
+    'docutray.review.keepExpected': () => reviewPanels(s).keepExpected(),
+    'docutray.review.editValue': a => reviewPanels(s).editValue(a),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(

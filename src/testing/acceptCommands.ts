@@ -14,7 +14,7 @@ import { writeExpectedFile } from './expectedWriter';
 import { stepLabel } from './testTree';
 
 /** What is recorded: a result of a step on a workspace document. */
-interface Accepted {
+export interface Accepted {
   documentUri: vscode.Uri;
   stepId: string;
   result: unknown;
@@ -46,7 +46,7 @@ function isRunRecord(arg: unknown): arg is RunRecord {
 }
 
 /** A stored result as something to record: a SUCCESS of a step on a workspace document. */
-function fromStored(result: StoredResult | undefined, run?: RunRecord): Accepted {
+export function fromStored(result: StoredResult | undefined, run?: RunRecord): Accepted {
   if (!result) {
     throw new Error(l10n.t('The result is no longer stored. Run the step again to get it.'));
   }
@@ -72,7 +72,7 @@ function fromStored(result: StoredResult | undefined, run?: RunRecord): Accepted
 }
 
 /** The result an Accept or Create was given: a failed test's, a run's in the Runs view, or a result editor's. */
-async function acceptedFrom(s: Services, arg: unknown): Promise<Accepted> {
+export async function acceptedFrom(s: Services, arg: unknown): Promise<Accepted> {
   if (isTestMessageArgs(arg)) {
     const entry = arg.test && s.expected.entryOfTest(arg.test);
     if (!arg.test || !entry?.stepId || !entry.documentUri) {

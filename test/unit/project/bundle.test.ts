@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { COMMAND_IDS } from '../../../src/commands/commandIds';
 import { REPO } from '../../repo';
 
@@ -87,6 +88,36 @@ describe('bundle: what activation loads', function () {
       'src/commands/exportCommand.ts',
     ]) {
       assert.ok(runtime.includes(needed), `runtime.js lacks ${needed}`);
+    }
+  });
+
+  it('keeps the review panel (glue, webview, pdf.js) out of activation and first use, in bundles that ship', () => {
+    const runtime = output('runtime.js');
+    assert.ok(
+      runtime.imports.some(i => i.path === './review.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
+    for (const name of ['extension.js', 'runtime.js']) {
+      const review = Object.keys(output(name).inputs).filter(
+        i => /^(src\/review\/reviewPanel|webview\/)/.test(i) || i.includes('pdfjs-dist'),
+      );
+      assert.deepEqual(review, [], `${name} includes ${review.join(', ')}`);
+    }
+    assert.ok(Object.keys(output('review.js').inputs).includes('src/review/reviewPanel.ts'));
+    // The webview's own code (without pdf.js, which is copied, not bundled) stays small.
+    const webview = fs.readFileSync(path.join(dir, 'webview', 'review.js'));
+    const gz = zlib.gzipSync(webview).length;
+    assert.ok(gz <= 60 * 1024, `webview/review.js = ${gz} bytes gzipped`);
+    // pdf.js's legacy build: the modern one calls APIs the Chromium of VS Code 1.99 lacks.
+    const pdf = fs.readFileSync(path.join(dir, 'webview', 'pdfjs', 'pdf.min.mjs'), 'utf8');
+    assert.equal(
+      pdf,
+      fs.readFileSync(path.join(REPO, 'node_modules', 'pdfjs-dist', 'legacy', 'build', 'pdf.min.mjs'), 'utf8'),
+    );
+    assert.ok(!fs.existsSync(path.join(dir, 'webview', 'pdfjs', 'wasm', 'quickjs-eval.wasm')));
+    const ignore = fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8');
+    for (const line of ['!dist/review.js', '!dist/webview/**', '!ThirdPartyNotices.txt']) {
+      assert.ok(ignore.split('\n').includes(line), `.vscodeignore lacks ${line}`);
     }
   });
 

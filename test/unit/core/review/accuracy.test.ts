@@ -1,0 +1,158 @@
+/**
+ * Field accuracy across documents (src/core/review/accuracy.ts): counts per field from the same rows
+ * as the panel, worst first, "x of n", lists paired by key or position, CSV and the Markdown of
+ * `check --reporter fields`; and the numbers agree with the check engine's own differences.
+ */
+import * as assert from 'node:assert/strict';
+import { checkDocuments, type CheckIo } from '../../../../src/core/expected/check';
+import { type CompareOptions } from '../../../../src/core/expected/compare';
+import { serializeExpected } from '../../../../src/core/expected/expectedFile';
+import { parsePattern } from '../../../../src/core/expected/jsonPath';
+import {
+  accuracyCsv,
+  accuracyMarkdown,
+  fieldAccuracy,
+  fieldsReportMarkdown,
+  matchText,
+  type AccuracyDocument,
+} from '../../../../src/core/review/accuracy';
+
+const keyed: CompareOptions = { arrayKeys: [{ path: parsePattern('line_items'), field: 'description' }] };
+
+function docs(): AccuracyDocument[] {
+  const expected = (total: number, amount: number) => ({
+    total,
+    vendor: 'ACME',
+    line_items: [
+      { description: 'Bolts', amount },
+      { description: 'Nuts', amount: 5 },
+    ],
+  });
+  return [
+    { document: 'a.pdf', status: 'passed', expected: expected(15, 10), actual: expected(15, 10), compare: keyed },
+    { document: 'b.pdf', status: 'failed', expected: expected(15, 10), actual: expected(16, 10), compare: keyed },
+    {
+      document: 'c.pdf',
+      status: 'failed',
+      expected: expected(15, 10),
+      actual: { total: 15, line_items: [{ description: 'Bolts', amount: 11 }] },
+      compare: keyed,
+    },
+    { document: 'd.pdf', status: 'missing' },
+  ];
+}
+
+describe('review: field accuracy across documents', () => {
+  it('counts each field worst first, lists per element, and names the documents that differ', () => {
+    const r = fieldAccuracy(docs());
+    assert.deepEqual(r.compared, ['a.pdf', 'b.pdf', 'c.pdf']);
+    assert.deepEqual(r.notCompared, [{ document: 'd.pdf', status: 'missing' }]);
+    const by = Object.fromEntries(r.fields.map(f => [f.field, f]));
+    assert.deepEqual(
+      { ...by['total'], documents: by['total'].documents },
+      { field: 'total', compared: 3, equal: 2, differs: 1, missing: 0, extra: 0, documents: ['b.pdf'] },
+    );
+    assert.equal(matchText(by['vendor']), '2 of 3');
+    assert.equal(by['vendor'].missing, 1);
+    // 2 line items in each of 3 documents: 6 values, one amount differs and one item is missing.
+    const amount = by['line_items[*].amount'];
+    assert.equal(amount.compared, 6);
+    assert.equal(amount.equal, 4);
+    assert.equal(amount.differs, 1);
+    assert.equal(amount.missing, 1);
+    assert.deepEqual(amount.documents, ['c.pdf']);
+    assert.deepEqual(amount.pairing, { by: 'key', field: 'description' });
+    // Worst first: share equal ascending.
+    const shares = r.fields.map(f => f.equal / f.compared);
+    assert.deepEqual(
+      shares,
+      [...shares].sort((x, y) => x - y),
+    );
+    assert.equal(r.fields[r.fields.length - 1].field, 'line_items[*].description');
+  });
+
+  it('writes CSV (RFC 4180, formulas defused) and the Markdown the fields reporter prints', () => {
+    const r = fieldAccuracy([
+      ...docs(),
+      { document: '=e|f.pdf', status: 'failed', expected: { code: 1 }, actual: { code: 2 } },
+    ]);
+    const csv = accuracyCsv(r);
+    assert.ok(csv.startsWith('field,compared,equal,differs,missing,extra,match,lists paired,documents\r\n'));
+    assert.match(csv, /\r\ncode,1,0,1,0,0,0 of 1,,'=e\|f\.pdf\r\n/);
+    assert.match(csv, /line_items\[\*\]\.amount,6,4,1,1,0,4 of 6,by description,c\.pdf\r\n/);
+    const md = fieldsReportMarkdown([
+      ...docs(),
+      { document: '=e|f.pdf', status: 'failed', expected: { code: 1 }, actual: { code: 2 } },
+    ]);
+    assert.equal(md, accuracyMarkdown(r));
+    assert.match(md, /^## Field accuracy\n\n4 documents compared, 1 not compared\./);
+    assert.match(
+      md,
+      /\| `line_items\[\*\]\.amount` \| 4 of 6 \| [█░]{10} \| 1 \| 1 \| 0 \| by description \| `c\.pdf` \|/,
+    );
+    // A pipe in a document's name does not break the table.
+    assert.match(md, /`=e\\\|f\.pdf`/);
+    assert.doesNotMatch(md, /%/);
+  });
+
+  it('gives the numbers of the check engine: a differing value per difference it reports', async () => {
+    // The same documents through checkDocuments (what `docutray-steps check --reporter json` prints).
+    const results: Record<string, unknown> = {};
+    const files: Record<string, string> = {};
+    const sha = (d: string) => d.charCodeAt(0).toString(16).padStart(64, '0');
+    const input = docs().filter(d => d.expected !== undefined);
+    for (const d of input) {
+      files[`${d.document}.x.expected.json`] = serializeExpected({
+        stepId: 'x',
+        document: d.document,
+        sha256: sha(d.document),
+        result: d.expected,
+      });
+      results[d.document] = d.actual;
+    }
+    const io: CheckIo = {
+      readText: async p => files[p],
+      writeText: async () => assert.fail('a check writes nothing'),
+      sha256: async d => sha(d),
+    };
+    const checks = await checkDocuments(
+      input.map(d => d.document),
+      io,
+      {
+        stepId: 'x',
+        update: false,
+        folder: '',
+        compare: keyed,
+        run: async ds =>
+          new Map(ds.map(d => [d, { kind: 'result' as const, data: results[d], executionId: 'e', durationMs: 1 }])),
+      },
+    );
+    const r = fieldAccuracy(
+      checks.map(c => ({
+        document: c.document,
+        status: c.status,
+        expected: input.find(d => d.document === c.document)!.expected,
+        actual: results[c.document],
+        differences: c.differences,
+        compare: keyed,
+      })),
+    );
+    const fromEngine = checks.reduce((n, c) => n + (c.differences?.length ?? 0), 0);
+    const notEqual = r.fields.reduce((n, f) => n + f.differs + f.missing + f.extra, 0);
+    // c.pdf's missing "Nuts" item is one difference of the engine, spread into its two fields here.
+    assert.equal(fromEngine, 4);
+    assert.equal(notEqual, 5);
+    assert.deepEqual(
+      checks.map(c => c.status),
+      ['passed', 'failed', 'failed'],
+    );
+    assert.deepEqual(r, fieldAccuracy(input));
+  });
+
+  it('says when nothing was compared', () => {
+    const md = accuracyMarkdown(fieldAccuracy([{ document: 'x.pdf', status: 'documentChanged' }]));
+    assert.match(md, /0 documents compared, 1 not compared/);
+    assert.match(md, /No fields were compared\./);
+    assert.match(md, /- `x\.pdf`: documentChanged/);
+  });
+});

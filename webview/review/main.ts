@@ -1,0 +1,387 @@
+/**
+ * The review panel's webview: the document on the left (PDF pages through pdf.js's legacy build,
+ * rendered lazily with their text layer; an image as it is), the fields on the right with their
+ * verdicts in words and icon, a Raw JSON tab, and the field actions. Everything shown that comes from a
+ * document, a result or a setting is set with `textContent`: never HTML. The host owns the data; this
+ * page keeps only what it needs to come back after a reload (setState).
+ */
+import type {
+  HostMessage,
+  ReviewModel,
+  ReviewRowView,
+  ReviewState,
+  WebviewMessage,
+} from '../../src/core/review/protocol';
+import { locateValue, searchablePage, type SearchablePage } from '../../src/core/review/locateValue';
+import { PdfView } from './pdfView';
+import './review.css';
+
+declare function acquireVsCodeApi(): {
+  postMessage(m: WebviewMessage): void;
+  getState(): ReviewState | undefined;
+  setState(s: ReviewState): void;
+};
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+let model: ReviewModel | undefined;
+let key: ReviewState['key'] | undefined;
+let state: ReviewState | undefined = vscode.getState();
+let pdf: PdfView | undefined;
+let pageTexts: Promise<SearchablePage[]> | undefined;
+let shownDocument: string | undefined;
+
+const VERDICT_ICON: Record<ReviewRowView['verdict'], string> = {
+  equal: '✓',
+  differs: '✗',
+  missing: '−',
+  extra: '+',
+  unchecked: '·',
+  ignored: '○',
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  cls?: string,
+  text?: string,
+  attrs: Record<string, string> = {},
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) {
+    e.className = cls;
+  }
+  if (text !== undefined) {
+    e.textContent = text;
+  }
+  for (const [k, v] of Object.entries(attrs)) {
+    e.setAttribute(k, v);
+  }
+  return e;
+}
+
+function saveState(patch: Partial<ReviewState>): void {
+  if (!key) {
+    return;
+  }
+  state = { ...(state ?? { v: 1, key }), ...patch, key, v: 1 };
+  vscode.setState(state);
+}
+
+const t = (name: string, ...args: (string | number)[]) =>
+  (model?.labels[name] ?? name).replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+
+// ---------- layout ----------
+
+let docPane: HTMLElement;
+let docStatus: HTMLElement;
+let fieldsPanel: HTMLElement;
+let rawPanel: HTMLElement;
+let header: HTMLElement;
+
+function layout(): void {
+  app.textContent = '';
+  header = el('header', 'header');
+  const split = el('div', 'split');
+  const left = el('section', 'doc', undefined, { 'aria-label': t('document') });
+  const toolbar = el('div', 'toolbar', undefined, { role: 'toolbar', 'aria-label': t('document') });
+  const zoomOut = el('button', 'tool', '−', { 'aria-label': t('zoomOut'), title: t('zoomOut') });
+  const zoomIn = el('button', 'tool', '+', { 'aria-label': t('zoomIn'), title: t('zoomIn') });
+  zoomOut.addEventListener('click', () => zoom(1 / 1.25));
+  zoomIn.addEventListener('click', () => zoom(1.25));
+  docStatus = el('div', 'doc-status', '', { role: 'status', 'aria-live': 'polite' });
+  toolbar.append(zoomOut, zoomIn, docStatus);
+  docPane = el('div', 'pages', undefined, { tabindex: '0', 'aria-label': t('document') });
+  docPane.addEventListener('scroll', () => saveState({ pageScroll: docPane.scrollTop }), { passive: true });
+  left.append(toolbar, docPane);
+
+  const right = el('section', 'fields');
+  const tabs = el('div', 'tabs', undefined, { role: 'tablist' });
+  const tabFields = el('button', 'tab', t('fields'), {
+    role: 'tab',
+    id: 'tab-fields',
+    'aria-controls': 'panel-fields',
+  });
+  const tabRaw = el('button', 'tab', t('raw'), { role: 'tab', id: 'tab-raw', 'aria-controls': 'panel-raw' });
+  fieldsPanel = el('div', 'panel', undefined, {
+    role: 'tabpanel',
+    id: 'panel-fields',
+    'aria-labelledby': 'tab-fields',
+  });
+  rawPanel = el('div', 'panel raw', undefined, { role: 'tabpanel', id: 'panel-raw', 'aria-labelledby': 'tab-raw' });
+  const select = (which: 'fields' | 'raw') => {
+    for (const [tab, panel, name] of [
+      [tabFields, fieldsPanel, 'fields'],
+      [tabRaw, rawPanel, 'raw'],
+    ] as const) {
+      const on = name === which;
+      tab.setAttribute('aria-selected', String(on));
+      tab.tabIndex = on ? 0 : -1;
+      panel.hidden = !on;
+    }
+    saveState({ tab: which });
+  };
+  tabFields.addEventListener('click', () => select('fields'));
+  tabRaw.addEventListener('click', () => select('raw'));
+  tabs.addEventListener('keydown', e => {
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      const to = document.activeElement === tabFields ? tabRaw : tabFields;
+      to.focus();
+      to.click();
+      e.preventDefault();
+    }
+  });
+  tabs.append(tabFields, tabRaw);
+  right.append(tabs, fieldsPanel, rawPanel);
+  split.append(left, right);
+  app.append(header, split);
+  select(state?.tab ?? 'fields');
+}
+
+// ---------- fields ----------
+
+function renderFields(m: ReviewModel): void {
+  header.textContent = '';
+  header.append(el('h1', 'title', m.title), el('p', 'subtitle', m.subtitle));
+  fieldsPanel.textContent = '';
+  let group: string | undefined;
+  let tbody: HTMLTableSectionElement | undefined;
+  for (const row of m.rows) {
+    if (row.group !== group || !tbody) {
+      group = row.group;
+      const section = el('section', 'group');
+      if (group) {
+        section.append(el('h2', 'group-title', group));
+      }
+      const table = el('table', 'rows');
+      const head = el('thead');
+      const hr = el('tr');
+      for (const h of ['Field', 'Value', 'Verdict', '']) {
+        hr.append(el('th', undefined, h, { scope: 'col' }));
+      }
+      head.append(hr);
+      tbody = el('tbody');
+      table.append(head, tbody);
+      section.append(table);
+      fieldsPanel.append(section);
+    }
+    tbody.append(rowElement(row));
+  }
+  rawPanel.textContent = '';
+  rawPanel.append(el('pre', 'json', m.rawJson, { tabindex: '0' }));
+  const selected = m.selected ?? state?.selected;
+  if (selected) {
+    select(selected, false);
+  }
+}
+
+function rowElement(row: ReviewRowView): HTMLTableRowElement {
+  const tr = el('tr', `row verdict-${row.verdict}${row.kept ? ' kept' : ''}`, undefined, { tabindex: '-1' });
+  tr.dataset.path = row.path;
+  const name = el('th', 'name', row.label, { scope: 'row', title: row.path });
+  const value = el('td', 'value', row.actualText ?? '—');
+  const verdict = el('td', 'verdict');
+  verdict.append(
+    el('span', 'icon', VERDICT_ICON[row.verdict], { 'aria-hidden': 'true' }),
+    el('span', 'words', row.verdictText + (row.kept ? ` (${t('kept')})` : '')),
+  );
+  if (row.pairingText) {
+    verdict.append(el('span', 'pairing', row.pairingText));
+  }
+  const actions = el('td', 'actions');
+  if (row.verdict === 'differs' || row.verdict === 'missing' || row.verdict === 'extra') {
+    actions.append(action('accept', row), action('keep', row));
+  }
+  if (row.verdict !== 'ignored' && row.verdict !== 'unchecked') {
+    actions.append(action('edit', row));
+  }
+  tr.append(name, value, verdict, actions);
+  tr.addEventListener('click', e => {
+    if (!(e.target as HTMLElement).closest('button')) {
+      select(row.path, true);
+    }
+  });
+  tr.addEventListener('keydown', e => {
+    const rows = [...fieldsPanel.querySelectorAll<HTMLTableRowElement>('tr.row')];
+    const i = rows.indexOf(tr);
+    const to =
+      e.key === 'ArrowDown'
+        ? rows[i + 1]
+        : e.key === 'ArrowUp'
+          ? rows[i - 1]
+          : e.key === 'Home'
+            ? rows[0]
+            : e.key === 'End'
+              ? rows[rows.length - 1]
+              : undefined;
+    if (to) {
+      select(to.dataset.path!, true);
+      e.preventDefault();
+    } else if (e.key === 'Enter' && e.target === tr) {
+      void locate(row);
+      e.preventDefault();
+    }
+  });
+  return tr;
+}
+
+function action(kind: 'accept' | 'keep' | 'edit', row: ReviewRowView): HTMLButtonElement {
+  const b = el('button', `action ${kind}`, t(kind), { 'aria-label': `${t(kind)}: ${row.path}` });
+  b.addEventListener('click', () => vscode.postMessage({ type: kind, path: row.path }));
+  return b;
+}
+
+function select(path: string, focus: boolean): void {
+  const rows = fieldsPanel.querySelectorAll<HTMLTableRowElement>('tr.row');
+  let chosen: HTMLTableRowElement | undefined;
+  rows.forEach(r => {
+    const on = r.dataset.path === path;
+    r.classList.toggle('selected', on);
+    r.setAttribute('aria-selected', String(on));
+    r.tabIndex = on ? 0 : -1;
+    if (on) {
+      chosen = r;
+    }
+  });
+  if (!chosen) {
+    return;
+  }
+  chosen.scrollIntoView({ block: 'nearest' });
+  if (focus) {
+    chosen.focus();
+  }
+  saveState({ selected: path });
+  vscode.postMessage({ type: 'selected', path });
+  const row = model?.rows.find(r => r.path === path);
+  if (row) {
+    void locate(row);
+  }
+}
+
+// ---------- the document ----------
+
+function zoom(factor: number): void {
+  const z = Math.min(4, Math.max(0.25, (state?.zoom ?? 1) * factor));
+  saveState({ zoom: z });
+  pdf?.setZoom(z);
+  docPane.querySelector('img')?.style.setProperty('width', `${Math.round(z * 100)}%`);
+}
+
+function showDocument(m: ReviewModel): void {
+  if (shownDocument === m.document.uri) {
+    return;
+  }
+  shownDocument = m.document.uri;
+  pdf?.dispose();
+  pdf = undefined;
+  pageTexts = undefined;
+  docPane.textContent = '';
+  if (m.document.kind === 'image' && m.document.uri) {
+    const img = el('img', 'image', undefined, { alt: m.document.name, src: m.document.uri });
+    img.style.setProperty('width', `${Math.round((state?.zoom ?? 1) * 100)}%`);
+    docPane.append(img);
+    return;
+  }
+  if (m.document.kind !== 'pdf' || !m.document.uri || !m.pdfjs) {
+    docStatus.textContent = t('cannotShow');
+    return;
+  }
+  docStatus.textContent = t('loading');
+  const view = (pdf = new PdfView(docPane, m.pdfjs, state?.zoom ?? 1, t));
+  view
+    .open(m.document.uri)
+    .then(() => {
+      if (pdf !== view) {
+        return;
+      }
+      docStatus.textContent = '';
+      if (state?.pageScroll) {
+        docPane.scrollTop = state.pageScroll;
+      }
+      view.onFirstPage(() => vscode.postMessage({ type: 'painted', what: 'firstPage', ms: performance.now() }));
+      const selected = model?.rows.find(r => r.path === (model?.selected ?? state?.selected));
+      if (selected) {
+        void locate(selected);
+      }
+    })
+    .catch((e: unknown) => {
+      docStatus.textContent = t('pdfFailed', e instanceof Error ? e.message : String(e));
+    });
+}
+
+/** Searches the document's text for a field's value, and says how it went. */
+async function locate(row: ReviewRowView): Promise<void> {
+  const m = model;
+  if (!m) {
+    return;
+  }
+  if (m.document.kind === 'image') {
+    docStatus.textContent = t('imageNoText');
+    return;
+  }
+  if (!pdf || !pdf.ready) {
+    return;
+  }
+  if (row.search === undefined) {
+    docStatus.textContent = t('notSearched');
+    pdf.highlight([]);
+    return;
+  }
+  const view = pdf;
+  pageTexts ??= view.pageTexts().then(pages => pages.map(searchablePage));
+  const pages = await pageTexts;
+  if (view !== pdf) {
+    return;
+  }
+  const r = locateValue(pages, row.search, {
+    absoluteTolerance: m.tolerance.absolute,
+    relativeTolerance: m.tolerance.relative,
+  });
+  switch (r.outcome) {
+    case 'found': {
+      docStatus.textContent =
+        t('foundOn', r.matches[0].page) + (r.matches.length > 1 ? ` (${t('foundPlaces', r.matches.length)})` : '');
+      view.highlight(r.matches);
+      return;
+    }
+    case 'notFound':
+      docStatus.textContent = t('notFound');
+      break;
+    case 'noText':
+      docStatus.textContent = t('noText');
+      break;
+    case 'notSearched':
+      docStatus.textContent = t('notSearched');
+      break;
+  }
+  view.highlight([]);
+}
+
+// ---------- messages ----------
+
+window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
+  const msg = e.data;
+  if (!msg || typeof msg !== 'object') {
+    return;
+  }
+  if (msg.type === 'model') {
+    const first = !model;
+    model = msg.model;
+    key = msg.key;
+    if (first) {
+      layout();
+    }
+    renderFields(model);
+    app.setAttribute('aria-busy', 'false');
+    saveState({});
+    if (first) {
+      requestAnimationFrame(() => vscode.postMessage({ type: 'painted', what: 'fields', ms: performance.now() }));
+    }
+    showDocument(model);
+  } else if (msg.type === 'select') {
+    select(msg.path, true);
+  } else if (msg.type === 'zoom') {
+    zoom(msg.factor);
+  }
+});
+
+vscode.postMessage({ type: 'ready', state });
