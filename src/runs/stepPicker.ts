@@ -146,9 +146,24 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
     return undefined;
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
-  await settings.saveSteps(upsertStep(steps, step, editing?.id));
-  void vscode.window.showInformationMessage(
-    l10n.t('Saved the DocuTray step "{0}" in your settings.', plainText(step.name)),
-  );
+  const where = await settings.saveSteps(upsertStep(steps, step, editing?.id));
+  const open = l10n.t('Open Settings');
+  void vscode.window
+    .showInformationMessage(
+      where === 'workspace'
+        ? l10n.t(
+            'Saved the DocuTray step "{0}" in docutray.steps of this workspace\'s settings (.vscode/settings.json).',
+            plainText(step.name),
+          )
+        : l10n.t('Saved the DocuTray step "{0}" in docutray.steps of your user settings.', plainText(step.name)),
+      open,
+    )
+    .then(c =>
+      c === open
+        ? vscode.commands.executeCommand(
+            where === 'workspace' ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openSettingsJson',
+          )
+        : undefined,
+    );
   return step;
 }

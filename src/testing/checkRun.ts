@@ -14,7 +14,8 @@ import type { ScopedLog } from '../log';
 import type { ResultStore } from '../results/resultStore';
 import type { RunHistory } from '../runs/runHistory';
 import * as settings from '../settings';
-import { documentPages, documentSha256, pagesText } from './documents';
+import { documentPages, pagesText } from '../documents/pages';
+import { documentSha256 } from './documents';
 import { type ExpectedEntry, expectedSettings } from './expectedIndex';
 import { failureMessages, headerLine } from './failureMessages';
 import { type ExpectedTestTree, problemText, stepLabel } from './testTree';
@@ -486,7 +487,12 @@ async function compare(deps: CheckDeps, r: Reporter, p: Ready, run: RunRecord, w
         durationMs,
         executionId,
       );
-      r.output(l10n.t('{0}: {1} field(s) differ', where, verdict.differences.length), item);
+      r.output(
+        verdict.differences.length === 1
+          ? l10n.t('{0}: 1 field differs', where)
+          : l10n.t('{0}: {1} fields differ', where, verdict.differences.length),
+        item,
+      );
       return;
   }
 }
