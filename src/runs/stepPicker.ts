@@ -147,23 +147,10 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
   const where = await settings.saveSteps(upsertStep(steps, step, editing?.id));
-  const open = l10n.t('Open Settings');
-  void vscode.window
-    .showInformationMessage(
-      where === 'workspace'
-        ? l10n.t(
-            'Saved the DocuTray step "{0}" in docutray.steps of this workspace\'s settings (.vscode/settings.json).',
-            plainText(step.name),
-          )
-        : l10n.t('Saved the DocuTray step "{0}" in docutray.steps of your user settings.', plainText(step.name)),
-      open,
-    )
-    .then(c =>
-      c === open
-        ? vscode.commands.executeCommand(
-            where === 'workspace' ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openSettingsJson',
-          )
-        : undefined,
-    );
+  void vscode.window.showInformationMessage(
+    where === 'workspace'
+      ? l10n.t('Saved the DocuTray step "{0}" in docutray.steps of this workspace\'s settings.', plainText(step.name))
+      : l10n.t('Saved the DocuTray step "{0}" in docutray.steps of your user settings.', plainText(step.name)),
+  );
   return step;
 }
