@@ -15,7 +15,7 @@ import { documentSha256 } from './documents';
 import { expectedUriFor } from './expectedIndex';
 import { writeExpectedFile } from './expectedWriter';
 import { stepLabel } from './testTree';
-import { isBatchNode } from '../views/batchTree';
+import { isBatchNode } from '../batches/batchNode';
 import { listNames } from '../batches/batchMessages';
 
 /** What is recorded: a result of a step on a workspace document. */
