@@ -74,8 +74,34 @@ function showKeepingKeyboard<T>(
   });
 }
 
-/** `showInputBox` that keeps the keyboard over an editor that takes it back (see `showKeepingKeyboard`). */
+/**
+ * `showInputBox` that keeps the keyboard over an editor that takes it back (see `showKeepingKeyboard`), and
+ * that opens empty without an error: "Enter an API key." waits until something is typed, or until Enter is
+ * pressed on nothing (then the box opens again, saying what it needs).
+ */
 export async function askInput(options: vscode.InputBoxOptions): Promise<string | undefined> {
+  const validate = options.validateInput;
+  if (!validate || (options.value ?? '') !== '') {
+    return askInputOnce(options);
+  }
+  let typed = false;
+  const value = await askInputOnce({
+    ...options,
+    validateInput: v => {
+      if (!typed && v === '') {
+        return undefined;
+      }
+      typed = true;
+      return validate(v);
+    },
+  });
+  if (value === '' && (await validate(value))) {
+    return askInputOnce(options); // Enter on nothing: now the box says what it needs
+  }
+  return value;
+}
+
+async function askInputOnce(options: vscode.InputBoxOptions): Promise<string | undefined> {
   if (!mayTakeFocusBack()) {
     return vscode.window.showInputBox(options);
   }

@@ -98,8 +98,8 @@ export function openResultMode(): OpenResultMode {
   return v === 'active' || v === 'none' ? v : 'beside';
 }
 
-/** Saves where the list comes from: the workspace's settings when it sets steps, else the user's. */
-export async function saveSteps(list: StepDefinition[]): Promise<void> {
+/** Saves where the list comes from: the workspace's settings when it sets steps, else the user's; says which. */
+export async function saveSteps(list: StepDefinition[]): Promise<'workspace' | 'user'> {
   const inspected = config().inspect<unknown>('steps');
   const target =
     inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
@@ -108,6 +108,7 @@ export async function saveSteps(list: StepDefinition[]): Promise<void> {
     list.map(s => ({ id: s.id, name: s.name, ...(s.description ? { description: s.description } : {}) })),
     target,
   );
+  return target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
 }
 
 export function openSettings(query = '@ext:docutray-community.docutray-steps'): Thenable<unknown> {

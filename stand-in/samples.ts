@@ -6,7 +6,7 @@
  */
 import { DEFAULT_STEPS, INVOICE_DATA, RECEIPT_DATA } from './default-steps';
 import { seededRandom } from './state';
-import type { StepScript } from './types';
+import type { FaultSpec, StepScript } from './types';
 
 /** A sample document: where it goes in the demo workspace, the text its PDF shows, and what a step answers. */
 export interface SampleDocument {
@@ -49,7 +49,7 @@ const money = (n: number) => n.toFixed(2);
 /** The PDF's text: its standard font has no accented letters. */
 const ascii = (s: string) => s.normalize('NFD').replace(/[^\x20-\x7e]/g, '');
 
-/** The fields of November's invoice `n` (1–24): always the same for the same `n`. */
+/** The fields of November's invoice `n` (1–27): always the same for the same `n`. */
 export function monthInvoice(n: number): Record<string, unknown> {
   const random = seededRandom(1000 + n);
   const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
@@ -146,6 +146,60 @@ export function sampleDocuments(): SampleDocument[] {
       data,
       lines: invoiceLines(data),
     })),
+    ...[25, 26, 27].map((n, i): SampleDocument => {
+      const data = monthInvoice(n);
+      return { path: `samples/invoice-00${i + 1}.pdf`, stepId: 'example-invoice', data, lines: invoiceLines(data) };
+    }),
+  ];
+}
+
+/** What a sample's expected file holds: the result recorded for it, by its step. */
+export interface SampleExpectation {
+  /** The document's workspace-relative path. */
+  path: string;
+  stepId: SampleDocument['stepId'];
+  result: Record<string, unknown>;
+}
+
+/**
+ * The expected results the demo's `samples/` folder starts with: what the invoice step answers, except
+ * for invoice-002.pdf, recorded (as it were) before a step change moved its total and its vendor's name —
+ * so a check shows one passing and one failing document, and Accept as Expected has something to settle.
+ */
+export function sampleExpectations(documents: readonly SampleDocument[] = sampleDocuments()): SampleExpectation[] {
+  return documents
+    .filter(d => d.path.startsWith('samples/'))
+    .map(d => {
+      if (d.path !== 'samples/invoice-002.pdf') {
+        return { path: d.path, stepId: d.stepId, result: d.data };
+      }
+      const vendor = d.data.vendor as Record<string, unknown>;
+      return {
+        path: d.path,
+        stepId: d.stepId,
+        result: {
+          ...d.data,
+          vendor: { ...vendor, name: `${vendor.name as string} (old name)` },
+          total: cents((d.data.total as number) + 10),
+        },
+      };
+    });
+}
+
+/** The demo's flaky step: it answers as the invoice step does, once the faults below have played out. */
+export const FLAKY_STEP_ID = 'example-flaky';
+
+/**
+ * What makes the flaky step flaky, armed when the demo's stand-in starts: its first two starts are
+ * answered "could not initiate" (nothing started: Retry Failed sends them again), and the answer to its
+ * third start is lost although the execution runs (it may have started: Review… asks before sending it
+ * again). Every later start works, so a folder run on it shows both without the stand-in's control API.
+ */
+export function demoFaults(): FaultSpec[] {
+  const match = { method: 'POST', path: `/api/steps-async/${FLAKY_STEP_ID}` };
+  return [
+    { kind: 'serverError', status: 500, notInitiated: true, count: 2, match },
+    { kind: 'loseStartAnswer', count: 1, match },
   ];
 }
 
@@ -164,6 +218,11 @@ export function demoSteps(documents: readonly SampleDocument[] = sampleDocuments
     'example-invoice': byFile('example-invoice'),
     'example-slow': byFile('example-invoice'),
     'example-receipt': byFile('example-receipt'),
+    [FLAKY_STEP_ID]: byFile('example-invoice'),
   };
-  return DEFAULT_STEPS.map(step => (answers[step.id] ? { ...step, outcomeByFile: answers[step.id] } : step));
+  const invoice = DEFAULT_STEPS.find(s => s.id === 'example-invoice') as StepScript;
+  const flaky: StepScript = { ...invoice, id: FLAKY_STEP_ID, name: 'Example: flaky step' };
+  return [...DEFAULT_STEPS, flaky].map(step =>
+    answers[step.id] ? { ...step, outcomeByFile: answers[step.id] } : step,
+  );
 }

@@ -16,6 +16,8 @@ import * as settings from '../settings';
 import { ensureApiKey } from '../api/apiKey';
 import { isBatchNode } from './batchNode';
 import { listNames } from './batchMessages';
+import { pageCounts, pagesText } from '../documents/pages';
+import { totalPages } from '../core/documents/pageCount';
 
 /** How many documents are hashed at once before a batch (streamed, 1 MiB at a time each). */
 const HASH_CONCURRENCY = 4;
@@ -104,21 +106,32 @@ export async function runStepOnFolder(
     );
     return undefined;
   }
-  const step = await s.steps.choose(stepId, l10n.t('Run a DocuTray step on {0} documents in {1}', uris.length, where));
+  const step = await s.steps.choose(
+    stepId,
+    uris.length === 1
+      ? l10n.t('Run a DocuTray step on 1 document in {0}', where)
+      : l10n.t('Run a DocuTray step on {0} documents in {1}', uris.length, where),
+  );
   if (!step) {
     return undefined;
   }
   const scope: BatchScope = { kind: 'folder', uri: folder.toString(), label: where };
-  return prepareAndRun(s, step, uris, scope, { confirm: true, unusable });
+  return prepareAndRun(s, step, uris, scope, { unusable });
 }
 
-/** Several files picked together (the explorer's multi-selection): one batch; asked only about reusing results. */
+/** Several files picked together (the explorer's multi-selection): one batch, after the same one question. */
 export async function runFilesAsBatch(
   s: Services,
   uris: vscode.Uri[],
   step: StepDefinition,
 ): Promise<BatchRecord | undefined> {
-  return prepareAndRun(s, step, uris, { kind: 'files', count: uris.length }, { confirm: false, unusable: [] });
+  return prepareAndRun(s, step, uris, { kind: 'files', count: uris.length }, { unusable: [] });
+}
+
+/** Before separate runs on several documents (a keybinding's `uris`, files picked in a dialog): the same question. */
+export async function confirmRuns(s: Services, uris: readonly vscode.Uri[], step: StepDefinition): Promise<boolean> {
+  const all = { run: uris.map(u => u.toString()), skip: [], alreadyDone: [], needsAnswer: false };
+  return !!(await askOnce(s, step, uris, all, { kind: 'files', count: uris.length }, { unusable: [] }));
 }
 
 /** `invoices/` (workspace-relative), or the folder's name. */
@@ -138,14 +151,14 @@ async function prepareAndRun(
   step: StepDefinition,
   uris: vscode.Uri[],
   scope: BatchScope,
-  opts: { confirm: boolean; unusable: string[] },
+  opts: { unusable: string[] },
 ): Promise<BatchRecord | undefined> {
   const hashes = await hashAll(uris);
   if (!hashes) {
     return undefined; // cancelled while reading
   }
   const decision = await skipRule(s, step, uris, hashes, scope);
-  const answer = await askOnce(s, step, uris.length, decision, scope, opts);
+  const answer = await askOnce(s, step, uris, decision, scope, opts);
   if (!answer) {
     return undefined;
   }
@@ -246,22 +259,28 @@ async function skipRule(
 }
 
 /**
- * The one question before a batch, counting what will be sent: "Run Invoice on invoices/? 24 documents, 20
- * already processed by Invoice." — Skip Them (4 to send, about 9 requests) / Process All 24. Without
- * anything already processed (or with `docutray.batch.reprocess` set to skip or always), just Run — and a
- * selection of files (`confirm` false) is not asked at all then. Undefined: cancelled.
+ * The one question before a batch, in the pages DocuTray bills (requests only as the time they take): "Run
+ * Invoice on invoices/? 24 documents, 20 already processed by Invoice." — Skip Them (4 to send, 5 pages) /
+ * Process All 24; or "Run Invoice on invoices/? 24 documents: DocuTray bills 31 pages." — Run. Every run
+ * over several documents is asked, a selection of files too. Undefined: cancelled.
  */
 async function askOnce(
   s: Services,
   step: StepDefinition,
-  total: number,
+  uris: readonly vscode.Uri[],
   decision: SkipDecision,
   scope: BatchScope,
-  opts: { confirm: boolean; unusable: string[] },
+  opts: { unusable: string[] },
 ): Promise<SkipDecision | undefined> {
+  const total = uris.length;
   const name = plainText(step.name);
-  const subject = plainText(scope.kind === 'folder' ? scope.label : l10n.t('{0} documents', total));
+  const subject = plainText(scope.kind === 'folder' ? scope.label : filesSubject(uris));
   const estimate = await estimator(s, step);
+  const counts = await pageCounts(uris);
+  const pagesOf = (sent: readonly string[]) => {
+    const keep = new Set(sent);
+    return pagesText(totalPages(counts.filter((_, i) => keep.has(uris[i].toString()))));
+  };
   const unusable = opts.unusable.length
     ? l10n.t('These exclude patterns could not be read and exclude nothing: {0}.', listNames(opts.unusable, 10))
     : undefined;
@@ -271,7 +290,7 @@ async function askOnce(
     const skip =
       toSend === 0
         ? l10n.t('Skip Them (nothing to send)')
-        : l10n.t('Skip Them ({0} to send, about {1} requests)', toSend, estimate(toSend).requests);
+        : l10n.t('Skip Them ({0} to send, {1})', toSend, pagesOf(skipped.run));
     const all = l10n.t('Process All {0}', total);
     const answer = await vscode.window.showInformationMessage(
       l10n.t(
@@ -285,7 +304,8 @@ async function askOnce(
         modal: true,
         detail: [
           l10n.t('Skipped documents reuse their earlier results. Processing them again is billed again.'),
-          l10n.t('Processing all: about {0} requests{1}.', estimate(total).requests, estimate(total).time),
+          l10n.t('Processing all: DocuTray bills {0}.', pagesOf(decision.run)),
+          roughly(estimate(total)),
           unusable,
         ]
           .filter(Boolean)
@@ -296,56 +316,54 @@ async function askOnce(
     );
     return answer === skip ? skipped : answer === all ? applySkipAnswer(decision, 'reprocess') : undefined;
   }
-  if (!opts.confirm && !unusable) {
-    return decision;
-  }
   const toSend = decision.run.length;
   if (toSend === 0) {
     return decision; // nothing to ask about: the caller says so
   }
-  const e = estimate(toSend);
   const head =
     decision.skip.length > 0
       ? l10n.t(
-          'Run {0} on {1}? {2} documents, {3} already processed (skipped): {4} to send, about {5} requests{6}.',
+          'Run {0} on {1}? {2} documents, {3} already processed (skipped): {4} to send, DocuTray bills {5}.',
           name,
           subject,
           total,
           decision.skip.length,
           toSend,
-          e.requests,
-          e.time,
+          pagesOf(decision.run),
         )
-      : l10n.t('Run {0} on {1}? {2} documents, about {3} requests{4}.', name, subject, toSend, e.requests, e.time);
+      : toSend === 1
+        ? l10n.t('Run {0} on {1}? 1 document: DocuTray bills {2}.', name, subject, pagesOf(decision.run))
+        : l10n.t('Run {0} on {1}? {2} documents: DocuTray bills {3}.', name, subject, toSend, pagesOf(decision.run));
+  const detail = [roughly(estimate(toSend)), unusable].filter(Boolean).join('\n');
   const run = l10n.t('Run');
-  const answer = await vscode.window.showInformationMessage(
-    head,
-    { modal: true, ...(unusable ? { detail: unusable } : {}) },
-    run,
-  );
+  const answer = await vscode.window.showInformationMessage(head, { modal: true, ...(detail ? { detail } : {}) }, run);
   return answer === run ? decision : undefined;
 }
 
-/** Requests and rough time for N documents at the key's current limit ("" while the limit is not known). */
-async function estimator(
-  s: Services,
-  step: StepDefinition,
-): Promise<(n: number) => { requests: number; time: string }> {
+/** "Roughly 8 s at DocuTray's current rate limit." (how long the requests take; they are not billed). */
+function roughly(time: string | undefined): string | undefined {
+  return time ? l10n.t("Roughly {0} at DocuTray's current rate limit.", time) : undefined;
+}
+
+/** A selection of files, as a question and the Runs view name it: "sample.pdf", "sample.pdf + 1 more". */
+export function filesSubject(uris: readonly vscode.Uri[]): string {
+  const first = uris.length ? fileName(uris[0]) : '';
+  return uris.length > 1 ? l10n.t('{0} + {1} more', first, uris.length - 1) : first;
+}
+
+/** Rough time N documents take at the key's current limit ("8 s", "3 min"; undefined while the limit is not known). */
+async function estimator(s: Services, step: StepDefinition): Promise<(n: number) => string | undefined> {
   const budget = await s.clients.currentBudget();
   const state = budget?.state();
   const median = durationModel(recentDurations(await s.runs.history.all(), step.id))?.medianMs;
   return n => {
     const est = estimateBatch(n, state && state.source !== 'default' ? state : undefined, median);
-    const time =
-      est.durationMs === undefined
-        ? ''
-        : l10n.t(
-            ', roughly {0} at the current limit',
-            est.durationMs < 60_000
-              ? l10n.t('{0} s', Math.max(1, Math.ceil(est.durationMs / 1000)))
-              : l10n.t('{0} min', Math.round(est.durationMs / 60_000)),
-          );
-    return { requests: est.requests, time };
+    if (est.durationMs === undefined) {
+      return undefined;
+    }
+    return est.durationMs < 60_000
+      ? l10n.t('{0} s', Math.max(1, Math.ceil(est.durationMs / 1000)))
+      : l10n.t('{0} min', Math.round(est.durationMs / 60_000));
   };
 }
 

@@ -18,14 +18,19 @@ import { askPick } from '../ask';
  * batch service acts on it (nothing here holds on to a batch or sends anything).
  */
 
-/** What a batch ran on: `invoices/`, or "3 documents". */
+/** What a batch ran on: `invoices/`, or its first document and a count, "sample.pdf + 1 more". */
 export function batchSubject(batch: BatchRecord): string {
   const scope = batch.scope;
   if (scope?.kind === 'folder') {
     return scope.label.endsWith('/') ? scope.label : `${scope.label}/`;
   }
-  const n = scope?.kind === 'files' ? scope.count : batch.documents.length;
-  return l10n.t('{0} documents', n);
+  const n = batch.documents.length;
+  const first = batch.documents[0];
+  if (!first) {
+    return l10n.t('{0} documents', scope?.kind === 'files' ? scope.count : 0);
+  }
+  const name = documentLabel(first).replace(/^.*\//, '');
+  return n > 1 ? l10n.t('{0} + {1} more', name, n - 1) : name;
 }
 
 export function stepLabel(batch: BatchRecord): string {
@@ -106,9 +111,11 @@ export function announceEnd(batch: BatchRecord, runs: RunLookup): Promise<EndCho
   }
   if (s.failed + s.unavailable === 0 && s.uncertain === 0) {
     const reused = s.skipped ? ' ' + l10n.t('{0} reused earlier results.', s.skipped) : '';
-    return ask('info', l10n.t('DocuTray: {0} finished on {1} ({2} documents).', step, subject, s.total) + reused, [
-      showRuns,
-    ]);
+    const finished =
+      s.total === 1
+        ? l10n.t('DocuTray: {0} finished on {1} (1 document).', step, subject)
+        : l10n.t('DocuTray: {0} finished on {1} ({2} documents).', step, subject, s.total);
+    return ask('info', finished + reused, [showRuns]);
   }
   const parts = [l10n.t('DocuTray: {0} on {1}: {2} of {3} done.', step, subject, s.done, s.total)];
   const groups = failureGroups(batch, runs);
@@ -189,7 +196,9 @@ export async function pickToResend(
   }
   const send = l10n.t('Send Again');
   const answer = await vscode.window.showWarningMessage(
-    l10n.t('Send {0} documents again with {1}?', picked.length, plainText(stepLabel(batch))),
+    picked.length === 1
+      ? l10n.t('Send {0} again with {1}?', plainText(picked[0].label), plainText(stepLabel(batch)))
+      : l10n.t('Send {0} documents again with {1}?', picked.length, plainText(stepLabel(batch))),
     {
       modal: true,
       detail: l10n.t(

@@ -35,6 +35,8 @@ export const COMMAND_IDS = [
   'docutray.runs.export',
   'docutray.expected.accept',
   'docutray.expected.create',
+  'docutray.expected.acceptAll',
+  'docutray.expected.recordAgain',
   'docutray.expected.compareSteps',
   // The review panel (src/review/).
   'docutray.review.open',

@@ -8,7 +8,7 @@ import {
   runStepOnWorkspace,
 } from '../batches/batchCommands';
 import { exportResults } from './exportCommand';
-import { recordExpected } from '../testing/acceptCommands';
+import { acceptAllFailures, createExpected, recordAgain, recordExpected } from '../testing/acceptCommands';
 import { compareTwoSteps } from '../testing/compareSteps';
 import { reviewPanels } from '../review/reviews';
 import type { CommandId } from './commandIds';
@@ -73,7 +73,9 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.batches.revealFolder': a => revealBatchFolder(s, a),
     'docutray.runs.export': (...a) => exportResults(s, ...a),
     'docutray.expected.accept': a => recordExpected(s, a, 'accept'),
-    'docutray.expected.create': a => recordExpected(s, a, 'create'),
+    'docutray.expected.create': (a, b) => createExpected(s, a, b),
+    'docutray.expected.acceptAll': () => acceptAllFailures(s),
+    'docutray.expected.recordAgain': a => recordAgain(s, a),
     'docutray.expected.compareSteps': a => compareTwoSteps(s, a),
     'docutray.review.open': async a => (await reviewPanels(s).open(a)).documentUri.toString(),
     'docutray.review.nextDifference': () => reviewPanels(s).next(),

@@ -10,7 +10,7 @@ import { offerToSaveStepName } from '../runs/stepNaming';
 import type { Services } from '../services';
 import { InvalidInputError } from '../core/api/errors';
 import { ensureApiKey } from '../api/apiKey';
-import { runFilesAsBatch, runStepOnFolder } from '../batches/batchCommands';
+import { confirmRuns, runFilesAsBatch, runStepOnFolder } from '../batches/batchCommands';
 import type { BatchRecord } from '../core/batches/record';
 
 /** Arguments a keybinding or another extension may pass instead of explorer URIs. */
@@ -98,6 +98,9 @@ export async function runStep(
   // Several files picked together in the explorer are one batch; a single file is a single run (never skipped).
   if (eligible.length > 1 && (args?.batch || selection.length > 1)) {
     return runFilesAsBatch(s, eligible, step);
+  }
+  if (eligible.length > 1 && !(await confirmRuns(s, eligible, step))) {
+    return undefined;
   }
   return runAndOfferName(s, eligible.map(fileTarget), step);
 }

@@ -146,9 +146,11 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
     return undefined;
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
-  await settings.saveSteps(upsertStep(steps, step, editing?.id));
+  const where = await settings.saveSteps(upsertStep(steps, step, editing?.id));
   void vscode.window.showInformationMessage(
-    l10n.t('Saved the DocuTray step "{0}" in your settings.', plainText(step.name)),
+    where === 'workspace'
+      ? l10n.t('Saved the DocuTray step "{0}" in docutray.steps of this workspace\'s settings.', plainText(step.name))
+      : l10n.t('Saved the DocuTray step "{0}" in docutray.steps of your user settings.', plainText(step.name)),
   );
   return step;
 }

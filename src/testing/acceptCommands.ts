@@ -4,6 +4,9 @@ import { parseExpected, serializeExpected } from '../core/expected/expectedFile'
 import { SaveRefusedError } from '../core/results/saveTarget';
 import { type StoredResult, parseResultLocation } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
+import { fileTarget } from '../runs/runTargets';
+import * as settings from '../settings';
+import { documentPages, pagesText } from '../documents/pages';
 import { plainText } from '../core/text/plainText';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import { fileName, sourceUri } from '../documents/documentSource';
@@ -12,6 +15,8 @@ import { documentSha256 } from './documents';
 import { expectedUriFor } from './expectedIndex';
 import { writeExpectedFile } from './expectedWriter';
 import { stepLabel } from './testTree';
+import { isBatchNode } from '../batches/batchNode';
+import { listNames } from '../batches/batchMessages';
 
 /** What is recorded: a result of a step on a workspace document. */
 export interface Accepted {
@@ -28,7 +33,8 @@ export interface AcceptOutcome {
   uri: string;
   /** Workspace-relative. */
   path: string;
-  status: 'created' | 'updated';
+  /** `exists`: one of several, left as it was (it had an expected result already). */
+  status: 'created' | 'updated' | 'exists';
 }
 
 /** The arguments of a `testing/message/*` menu command. */
@@ -123,7 +129,16 @@ export async function recordExpected(
   arg: unknown,
   intent: 'accept' | 'create',
 ): Promise<AcceptOutcome | undefined> {
-  const accepted = await acceptedFrom(s, arg);
+  return writeAccepted(s, await acceptedFrom(s, arg), intent, false);
+}
+
+/** Writes one result as its document's expected result; `many`: no question and no message of its own. */
+async function writeAccepted(
+  s: Services,
+  accepted: Accepted,
+  intent: 'accept' | 'create',
+  many: boolean,
+): Promise<AcceptOutcome | undefined> {
   const target = expectedUriFor(accepted.documentUri, accepted.stepId);
   if ('refused' in target) {
     throw new Error(
@@ -158,6 +173,9 @@ export async function recordExpected(
   let status: 'created' | 'updated' | 'exists';
   try {
     status = await writeExpectedFile(target, text, intent === 'create' ? 'create' : 'createOrReplace');
+    if (status === 'exists' && many) {
+      return { uri: target.uri.toString(), path: target.path, status: 'exists' };
+    }
     if (status === 'exists') {
       const replace = l10n.t('Replace');
       const answer = await vscode.window.showWarningMessage(
@@ -189,6 +207,9 @@ export async function recordExpected(
       `${done} ${target.path}${accepted.executionId ? ` from execution ${accepted.executionId}` : ''} (step ${accepted.stepId})`,
     );
   await s.expected.written(target.uri, accepted.result, sha256);
+  if (many) {
+    return { uri: target.uri.toString(), path: target.path, status: done };
+  }
   const open = l10n.t('Open');
   void vscode.window
     .showInformationMessage(
@@ -209,4 +230,143 @@ export async function recordExpected(
     )
     .then(c => (c === open ? vscode.window.showTextDocument(target.uri, { preview: false }) : undefined));
   return { uri: target.uri.toString(), path: target.path, status: done };
+}
+
+/** What several records came to: one message for all, naming what was not recorded and why. */
+export interface ManyOutcome {
+  recorded: AcceptOutcome[];
+  existing: string[];
+  failed: { name: string; reason: string }[];
+}
+
+async function recordMany(
+  s: Services,
+  items: readonly { name: string; accepted: () => Promise<Accepted> }[],
+  intent: 'accept' | 'create',
+): Promise<ManyOutcome> {
+  const out: ManyOutcome = { recorded: [], existing: [], failed: [] };
+  for (const item of items) {
+    try {
+      const outcome = await writeAccepted(s, await item.accepted(), intent, true);
+      if (outcome?.status === 'exists') {
+        out.existing.push(outcome.path);
+      } else if (outcome) {
+        out.recorded.push(outcome);
+      }
+    } catch (e) {
+      out.failed.push({ name: item.name, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  const parts = [
+    out.recorded.length
+      ? l10n.t('DocuTray: recorded {0}.', listNames(out.recorded.map(o => o.path)))
+      : l10n.t('DocuTray: no expected result recorded.'),
+  ];
+  if (out.existing.length) {
+    parts.push(l10n.t('Already recorded, left as they were: {0}.', listNames(out.existing)));
+  }
+  if (out.failed.length) {
+    parts.push(
+      l10n.t('Not recorded: {0}', out.failed.map(f => `${plainText(f.name)}: ${plainText(f.reason)}`).join(' ')),
+    );
+  }
+  const show = out.failed.length ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+  void show(parts.join(' '));
+  return out;
+}
+
+/** The runs a Runs view command was given: the clicked one and the selected ones, a batch as its runs. */
+async function runsOf(s: Services, arg: unknown, selected: unknown): Promise<RunRecord[]> {
+  const picked = Array.isArray(selected) && selected.length ? selected : [arg];
+  const runs: RunRecord[] = [];
+  for (const p of picked) {
+    if (isBatchNode(p)) {
+      for (const d of p.batch.documents) {
+        const run = d.reused ? undefined : await s.runs.history.get(d.runId);
+        if (run?.state === 'SUCCESS') {
+          runs.push(run);
+        }
+      }
+    } else if (isRunRecord(p)) {
+      runs.push(p);
+    }
+  }
+  return [...new Map(runs.map(r => [r.id, r])).values()];
+}
+
+/**
+ * Create Expected Result on one run (or a result editor) records it; on several selected runs or a batch it
+ * records each one that has none yet, and one message says what was recorded, what was there already and
+ * what could not be (never one recorded and another skipped without a word).
+ */
+export async function createExpected(s: Services, arg: unknown, selected?: unknown): Promise<unknown> {
+  const several = (Array.isArray(selected) && selected.length > 1) || isBatchNode(arg);
+  if (!several) {
+    return recordExpected(s, arg, 'create');
+  }
+  const runs = await runsOf(s, arg, selected);
+  return recordMany(
+    s,
+    runs.map(run => ({ name: run.sourceName, accepted: () => acceptedFrom(s, run) })),
+    'create',
+  );
+}
+
+/** Accept All Failures: every test the last check failed with a result, its result recorded as expected. */
+export async function acceptAllFailures(s: Services): Promise<ManyOutcome | undefined> {
+  const failures = s.expected.failedTests();
+  if (!failures.length) {
+    void vscode.window.showInformationMessage(l10n.t('DocuTray: the last check has no failure to accept.'));
+    return undefined;
+  }
+  const accept = l10n.t('Accept All');
+  const answer = await vscode.window.showWarningMessage(
+    failures.length === 1
+      ? l10n.t('Replace the expected result of {0} with what the last check got?', plainText(failures[0].name))
+      : l10n.t('Replace the expected results of {0} documents with what the last check got?', failures.length),
+    {
+      modal: true,
+      detail: l10n.t('Nothing is run again or billed. {0}', listNames(failures.map(f => f.name))),
+    },
+    accept,
+  );
+  if (answer !== accept) {
+    return undefined;
+  }
+  return recordMany(
+    s,
+    failures.map(f => ({ name: f.name, accepted: () => acceptedFrom(s, { test: f.item, message: {} }) })),
+    'accept',
+  );
+}
+
+/**
+ * Record Again, on a document that changed since its expected result was recorded: asks first (it runs the
+ * step, and DocuTray bills it), then runs the step on the document as it is now and records that result.
+ */
+export async function recordAgain(s: Services, arg: unknown): Promise<AcceptOutcome | undefined> {
+  const entry = isTestMessageArgs(arg) && arg.test ? s.expected.entryOfTest(arg.test) : undefined;
+  if (!entry?.stepId || !entry.documentUri) {
+    throw new Error(l10n.t('This test is no longer listed: run it again.'));
+  }
+  const step = settings.steps().steps.find(st => st.id === entry.stepId) ?? { id: entry.stepId, name: entry.stepId };
+  const go = l10n.t('Run and Record');
+  const answer = await vscode.window.showWarningMessage(
+    l10n.t(
+      'Run {0} on {1} again and record its result as the expected result? DocuTray bills {2}.',
+      plainText(stepLabel(entry.stepId)),
+      plainText(entry.document ?? fileName(entry.documentUri)),
+      pagesText(await documentPages([entry.documentUri])),
+    ),
+    { modal: true },
+    go,
+  );
+  if (answer !== go) {
+    return undefined;
+  }
+  const [outcome] = await s.runs.run([fileTarget(entry.documentUri)], step);
+  if (!outcome?.run || !outcome.result) {
+    return undefined; // the run said why, as every run does
+  }
+  return recordExpected(s, outcome.run, 'accept');
 }

@@ -14,9 +14,10 @@ import type { ScopedLog } from '../log';
 import type { ResultStore } from '../results/resultStore';
 import type { RunHistory } from '../runs/runHistory';
 import * as settings from '../settings';
-import { documentPages, documentSha256, pagesText } from './documents';
+import { documentPages, pagesText } from '../documents/pages';
+import { documentSha256 } from './documents';
 import { type ExpectedEntry, expectedSettings } from './expectedIndex';
-import { failureMessages, headerLine } from './failureMessages';
+import { DOCUMENT_CHANGED_CONTEXT, failureMessages, headerLine } from './failureMessages';
 import { type ExpectedTestTree, problemText, stepLabel } from './testTree';
 
 /** A run over this many documents or more asks first, saying how many pages it bills. */
@@ -36,7 +37,14 @@ export interface LastResult {
 export interface CheckedTest {
   id: string;
   state: 'passed' | 'failed' | 'errored' | 'skipped';
-  messages: { message: string; expectedOutput?: string; actualOutput?: string; uri?: string; line?: number }[];
+  messages: {
+    message: string;
+    expectedOutput?: string;
+    actualOutput?: string;
+    uri?: string;
+    line?: number;
+    contextValue?: string;
+  }[];
   executionId?: string;
 }
 
@@ -45,6 +53,8 @@ export interface CheckRunReport {
   /** The question asked before the run, when one was. */
   asked?: string;
   cancelled: boolean;
+  /** Tests whose verdict went out of date since (their expected file was edited). */
+  outdated: string[];
 }
 
 export interface CheckDeps {
@@ -68,11 +78,28 @@ interface Ready {
   sha256: string;
 }
 
-/** The TestRun, with what it was told kept for the report. */
+/**
+ * The TestRun, with what it was told kept for the report. The run is made only once the question before it
+ * is answered (the Test Explorer does not spin while a dialog asks); what is settled before is told then.
+ */
 class Reporter {
   readonly tests = new Map<string, CheckedTest>();
+  private run: vscode.TestRun | undefined;
+  private readonly waiting: ((run: vscode.TestRun) => void)[] = [];
 
-  constructor(readonly run: vscode.TestRun) {}
+  /** Hands the run over: what was settled before it is told now, in order. */
+  begin(run: vscode.TestRun): void {
+    this.run = run;
+    this.waiting.splice(0).forEach(tell => tell(run));
+  }
+
+  private tell(what: (run: vscode.TestRun) => void): void {
+    if (this.run) {
+      what(this.run);
+    } else {
+      this.waiting.push(what);
+    }
+  }
 
   private keep(
     item: vscode.TestItem,
@@ -90,6 +117,7 @@ class Reporter {
         actualOutput: m.actualOutput,
         uri: m.location?.uri.toString(),
         line: m.location?.range.start.line,
+        contextValue: m.contextValue,
       })),
     });
   }
@@ -98,28 +126,36 @@ class Reporter {
     return this.tests.has(item.id);
   }
 
+  enqueued(item: vscode.TestItem): void {
+    this.tell(run => run.enqueued(item));
+  }
+
+  started(item: vscode.TestItem): void {
+    this.tell(run => run.started(item));
+  }
+
   passed(item: vscode.TestItem, durationMs?: number, executionId?: string): void {
     this.keep(item, 'passed', [], executionId);
-    this.run.passed(item, durationMs);
+    this.tell(run => run.passed(item, durationMs));
   }
 
   failed(item: vscode.TestItem, messages: vscode.TestMessage[], durationMs?: number, executionId?: string): void {
     this.keep(item, 'failed', messages, executionId);
-    this.run.failed(item, messages, durationMs);
+    this.tell(run => run.failed(item, messages, durationMs));
   }
 
   errored(item: vscode.TestItem, message: vscode.TestMessage, executionId?: string): void {
     this.keep(item, 'errored', [message], executionId);
-    this.run.errored(item, message);
+    this.tell(run => run.errored(item, message));
   }
 
   skipped(item: vscode.TestItem): void {
     this.keep(item, 'skipped', []);
-    this.run.skipped(item);
+    this.tell(run => run.skipped(item));
   }
 
   output(line: string, item?: vscode.TestItem): void {
-    this.run.appendOutput(`${line.replace(/\r?\n/g, '\r\n')}\r\n`, undefined, item);
+    this.tell(run => run.appendOutput(`${line.replace(/\r?\n/g, '\r\n')}\r\n`, undefined, item));
   }
 }
 
@@ -145,11 +181,14 @@ export async function runChecks(
   token: vscode.CancellationToken,
 ): Promise<CheckRunReport> {
   const items = deps.tree.leavesOf(request.include, request.exclude);
-  const run = deps.tree.controller.createTestRun(request);
-  const r = new Reporter(run);
+  const r = new Reporter();
   let asked: string | undefined;
+  let run: vscode.TestRun | undefined;
+  const begin = () => {
+    run ??= deps.tree.controller.createTestRun(request);
+    r.begin(run);
+  };
   try {
-    items.forEach(i => run.enqueued(i));
     const settled = await runPool(items, 4, item => prepare(deps, r, item));
     const ready = settled.flatMap(s => (s.status === 'fulfilled' && s.value ? [s.value] : []));
     for (const [i, s] of settled.entries()) {
@@ -162,6 +201,8 @@ export async function runChecks(
       asked = question?.message;
       const go = !question || (await confirm(question));
       if (go && (await deps.ensureKey())) {
+        begin();
+        ready.forEach(p => r.enqueued(p.item));
         await runReady(deps, r, ready, scopeOf(request, ready.length), token);
       } else if (go) {
         ready.forEach(p => r.errored(p.item, at(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'))));
@@ -176,9 +217,10 @@ export async function runChecks(
     }
     items.filter(i => !r.settled(i)).forEach(i => r.skipped(i));
   } finally {
-    run.end();
+    begin();
+    run?.end();
   }
-  return { tests: [...r.tests.values()], asked, cancelled: token.isCancellationRequested };
+  return { tests: [...r.tests.values()], asked, cancelled: token.isCancellationRequested, outdated: [] };
 }
 
 /** Reads a test's expected file and hashes its document; undefined when the test was settled here. */
@@ -222,18 +264,19 @@ async function prepare(deps: CheckDeps, r: Reporter, item: vscode.TestItem): Pro
     return undefined;
   }
   if (sha256 !== expected.sha256) {
-    r.failed(item, [
-      at(
-        l10n.t(
-          '{0} changed since its expected result was recorded (SHA-256 {1}… → {2}…): the document changed, not the step, so it was not run. To record it again, run the step on it and use Accept as Expected on the result.',
-          entry.document,
-          expected.sha256.slice(0, 12),
-          sha256.slice(0, 12),
-        ),
-        entry.uri,
-        headerLine(text, 'sha256'),
+    // Its own state, not a regression's ✗: the document changed, not the step; nothing was run.
+    const changed = at(
+      l10n.t(
+        '{0} changed since its expected result was recorded (SHA-256 {1}… → {2}…): the document changed, not the step, so it was not run. Record Again runs the step on it (billed) and records that result.',
+        entry.document,
+        expected.sha256.slice(0, 12),
+        sha256.slice(0, 12),
       ),
-    ]);
+      entry.uri,
+      headerLine(text, 'sha256'),
+    );
+    changed.contextValue = DOCUMENT_CHANGED_CONTEXT;
+    r.errored(item, changed);
     return undefined;
   }
   return { item, entry: entry as Ready['entry'], expected, text, sha256 };
@@ -316,7 +359,7 @@ async function runReady(
         case 'PROCESSING':
           if (!started.has(p.item.id)) {
             started.add(p.item.id);
-            r.run.started(p.item);
+            r.started(p.item);
           }
           break;
         case 'SUCCESS':
@@ -486,7 +529,12 @@ async function compare(deps: CheckDeps, r: Reporter, p: Ready, run: RunRecord, w
         durationMs,
         executionId,
       );
-      r.output(l10n.t('{0}: {1} field(s) differ', where, verdict.differences.length), item);
+      r.output(
+        verdict.differences.length === 1
+          ? l10n.t('{0}: 1 field differs', where)
+          : l10n.t('{0}: {1} fields differ', where, verdict.differences.length),
+        item,
+      );
       return;
   }
 }

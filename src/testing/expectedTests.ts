@@ -3,7 +3,7 @@ import { l10n } from 'vscode';
 import { documentGlob } from '../core/batches/folder';
 import { SUPPORTED_EXTENSIONS } from '../core/documents/mime';
 import { evaluateResult } from '../core/expected/check';
-import { parseExpected } from '../core/expected/expectedFile';
+import { EXPECTED_SUFFIX, parseExpected } from '../core/expected/expectedFile';
 import { compareOptionsFor } from '../core/expected/settings';
 import { parseResultLocation } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
@@ -49,6 +49,8 @@ export class ExpectedTests implements vscode.Disposable {
   readonly lastResults = new Map<string, LastResult>();
   /** What the last Test Explorer run reported (for the extension's own tests). */
   lastRun: CheckRunReport | undefined;
+  /** What this window last wrote into each expected file (its own write is no edit that outdates a test). */
+  private readonly writtenHere = new Map<string, string>();
   private tree: ExpectedTestTree | undefined;
   private readonly subscriptions: vscode.Disposable[] = [];
   private indexing = false;
@@ -93,6 +95,26 @@ export class ExpectedTests implements vscode.Disposable {
         }
       };
       this.subscriptions.push(documents, documents.onDidChange(outdated), documents.onDidDelete(outdated));
+      // An expected file edited by hand makes its test's last verdict out of date: no old green stays.
+      const expectedFiles = vscode.workspace.createFileSystemWatcher(`**/*${EXPECTED_SUFFIX}`, true, false, true);
+      this.subscriptions.push(
+        expectedFiles,
+        expectedFiles.onDidChange(async uri => {
+          const text = await vscode.workspace.fs.readFile(uri).then(
+            b => new TextDecoder().decode(b),
+            () => undefined,
+          );
+          if (text !== undefined && this.writtenHere.get(uri.toString()) === text) {
+            return; // Accept as Expected wrote it and settled its test already
+          }
+          const item = tree.itemFor(uri);
+          if (item) {
+            controller.invalidateTestResults(item);
+            this.lastRun?.outdated.push(item.id);
+            void this.updateFailuresContext();
+          }
+        }),
+      );
     }
     const tree = this.tree;
     return {
@@ -111,9 +133,27 @@ export class ExpectedTests implements vscode.Disposable {
         tree.sync();
         await this.deps.errors.run('check expected results', async () => {
           this.lastRun = await runChecks({ ...this.deps, tree, lastResults: this.lastResults }, request, token);
+          await this.updateFailuresContext();
         });
       },
     };
+  }
+
+  /** Whether Accept All Failures has something to accept (its menus show then). */
+  async updateFailuresContext(): Promise<void> {
+    await vscode.commands.executeCommand('setContext', 'docutray.expected.hasFailures', this.failedTests().length > 0);
+  }
+
+  /** The tests the last check failed with a result to accept (not a changed document, not an error). */
+  failedTests(): { item: vscode.TestItem; name: string }[] {
+    const failed = (this.lastRun?.tests ?? []).filter(
+      t => t.state === 'failed' && this.lastResults.has(t.id) && !this.lastRun?.outdated.includes(t.id),
+    );
+    return failed.flatMap(t => {
+      const item = this.tree?.itemFor(vscode.Uri.parse(t.id));
+      const entry = item && this.entryOfTest(item);
+      return item && entry ? [{ item, name: entry.document ?? entry.path }] : [];
+    });
   }
 
   /** The entry of a document's test, when the Test Explorer lists it. */
@@ -168,6 +208,7 @@ export class ExpectedTests implements vscode.Disposable {
       return;
     }
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    this.writtenHere.set(uri.toString(), text);
     const verdict = evaluateResult(
       parseExpected(text, entry.stepId),
       sha256,
@@ -184,6 +225,11 @@ export class ExpectedTests implements vscode.Disposable {
       undefined,
       item,
     );
+    const last = this.lastRun?.tests.find(t => t.id === item.id);
+    if (last && verdict.status === 'passed') {
+      last.state = 'passed';
+    }
+    void this.updateFailuresContext();
     if (verdict.status === 'passed') {
       run.passed(item);
     } else {

@@ -6,6 +6,8 @@ import { resultLocator } from '../core/expected/locate';
 
 /** The `testMessage` context of a failure that Accept as Expected can settle. */
 export const FAILED_MESSAGE_CONTEXT = 'docutray.expected.failed';
+/** The `testMessage` context of a document that changed since its expected result: Record Again settles it. */
+export const DOCUMENT_CHANGED_CONTEXT = 'docutray.expected.documentChanged';
 
 /** Paths named in a failure's first line; the rest are counted. */
 const MAX_NAMED = 20;

@@ -6,7 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { INVOICE_DATA } from '../default-steps';
-import { demoSteps, sampleDocuments } from '../samples';
+import { FLAKY_STEP_ID, demoFaults, demoSteps, sampleDocuments, sampleExpectations } from '../samples';
 import { StandIn, startStandIn } from '../server';
 import { KEY, makeClient } from '../../test/unit/core/client/support';
 import { REPO } from '../../test/repo';
@@ -57,14 +57,18 @@ describe('the demo: a stand-in that answers from the document', function () {
     const answers = await Promise.all(
       invoices.map(async d => {
         const bytes = makePdf(d.lines);
-        return { page: printed(bytes), data: await run('example-invoice', d.path.split('/').pop() as string, bytes) };
+        return {
+          path: d.path,
+          page: printed(bytes),
+          data: await run('example-invoice', d.path.split('/').pop() as string, bytes),
+        };
       }),
     );
     for (const { page, data } of answers) {
       assert.equal(data.invoice_number, page.number);
       assert.equal((data.total as number).toFixed(2), page.total, `${page.number}'s total`);
     }
-    const month = answers.filter(a => a.page.number.startsWith('INV-1'));
+    const month = answers.filter(a => a.path.startsWith('invoices-2024-11/'));
     assert.equal(month.length, 24);
     assert.equal(new Set(month.map(a => a.data.invoice_number)).size, 24, 'a different number for each');
     assert.ok(new Set(month.map(a => a.page.total)).size > 12, 'not one total for all');
@@ -101,5 +105,50 @@ describe('the demo: a stand-in that answers from the document', function () {
   it('any other document gets the step’s usual answer', async () => {
     const data = await run('example-invoice', 'mine.pdf', makePdf('Some other invoice'));
     assert.deepEqual(data, INVOICE_DATA);
+  });
+
+  it('the samples folder: every invoice has an expected result, and only invoice-002 differs from its answer', async () => {
+    const expectations = sampleExpectations();
+    assert.deepEqual(
+      expectations.map(e => e.path),
+      ['samples/invoice-001.pdf', 'samples/invoice-002.pdf', 'samples/invoice-003.pdf'],
+    );
+    const differing: string[] = [];
+    for (const e of expectations) {
+      const doc = docs.find(d => d.path === e.path);
+      assert.ok(doc);
+      const answer = await run(e.stepId, e.path.split('/').pop() as string, makePdf(doc.lines));
+      if (JSON.stringify(answer) !== JSON.stringify(e.result)) {
+        differing.push(e.path);
+        assert.notEqual(answer.total, e.result.total);
+      }
+    }
+    assert.deepEqual(differing, ['samples/invoice-002.pdf']);
+  });
+
+  it('the flaky step: two starts refused as not initiated, one answer lost, then it answers as the invoice step', async () => {
+    const steps = demoSteps().map(s => ({ ...s, enqueuedMs: 0, processingMs: 0 }));
+    const flaky = await startStandIn({ port: 0, apiKeys: [KEY], config: { steps, faults: demoFaults() } });
+    try {
+      const inv = invoices.find(d => d.path === 'invoices-2024-11/INV-1003.pdf');
+      assert.ok(inv);
+      const { client } = makeClient(flaky.url);
+      const start = () =>
+        client.startStep(FLAKY_STEP_ID, { kind: 'bytes', data: makePdf(inv.lines), fileName: 'INV-1003.pdf' });
+      const failures: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        await start().then(
+          () => failures.push('started'),
+          (e: Error) => failures.push(e.constructor.name),
+        );
+      }
+      assert.equal(failures.filter(f => f !== 'started').length, 3, failures.join(', '));
+      assert.equal(flaky.executions().length, 1, 'the lost answer’s execution runs; the refused starts made none');
+      const started = await start();
+      const done = await client.waitForCompletion(started.id, { timeoutMs: 10000 });
+      assert.equal((done.data as Record<string, unknown>).invoice_number, 'INV-1003');
+    } finally {
+      await flaky.close();
+    }
   });
 });

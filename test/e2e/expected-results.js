@@ -253,7 +253,7 @@ async function main() {
     "the check's runs are in the Runs view; a run and its result editor offer Accept as Expected",
     async () => {
       const sidebar = page.locator('.part.sidebar');
-      const batch = wb.treeRow(page, /^2 documents · Invoice extract · /, null, sidebar);
+      const batch = wb.treeRow(page, /^invoice-00\d\.pdf \+ 1 more · Invoice extract · /, null, sidebar);
       await wb.showViewContainer(page, 'DocuTray', batch);
       const run = wb.treeRow(page, 'samples/invoice-002.pdf', /^Invoice extract · /, sidebar);
       if (!(await run.isVisible())) {

@@ -70,7 +70,7 @@ const UI = {
   succeeded: stepName => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
   inFlight: stepName => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
   // A folder run: the modal before it (src/commands/batchCommands.ts confirmBatch), the batch node's description.
-  batchConfirm: /Run (.+?) on .+?\? (\d+) documents, about \d+ requests/,
+  batchConfirm: /Run (.+?) on .+?\? (\d+) documents: DocuTray bills (?:about )?\d+ pages?\./,
   batchRun: 'Run',
   batchDone: n => new RegExp(`^${n} of ${n} done$`),
   // A value from the stand-in's example-invoice result (stand-in/server.ts).
@@ -860,7 +860,7 @@ async function main() {
           .allTextContents()
           .catch(() => []);
         throw new Error(
-          `no modal "Run … on N documents? About … requests" appeared; dialogs: ${any.map(t => wb.norm(t).trim()).join(' | ') || '(none)'}`,
+          `no modal "Run … on N documents? DocuTray bills … pages" appeared; dialogs: ${any.map(t => wb.norm(t).trim()).join(' | ') || '(none)'}`,
         );
       });
       // The whole box: the message, then the buttons' labels.

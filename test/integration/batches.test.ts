@@ -15,6 +15,7 @@ import {
   Shown,
   activate,
   answerMessages,
+  captureMessages,
   closeAllEditors,
   patch,
   sha256,
@@ -54,7 +55,7 @@ const folderName = (f: string) => `(?:[^/]+/)?${f}/`;
 /** The one question before a folder run, answered: Run, or (when some were processed) `skipAnswer`. */
 function confirming(skipAnswer: 'skip' | 'all' = 'skip') {
   return answerMessages((message, items) => {
-    if (/^Run .* on .*\? \d+ documents/.test(message)) {
+    if (/^Run .* on .*\? \d+ documents?/.test(message)) {
       return items.find(i => (skipAnswer === 'skip' ? /^Skip Them/.test(i) : /^Process All/.test(i))) ?? 'Run';
     }
     return undefined;
@@ -171,7 +172,7 @@ describe('batches', function () {
     assert.strictEqual(questions.length, 1, `one question: ${JSON.stringify(shown)}`);
     assert.match(
       questions[0].message,
-      new RegExp(`^Run it-fast on ${folderName(FOLDER)}\\? 3 documents, about 7 requests`),
+      new RegExp(`^Run it-fast on ${folderName(FOLDER)}\\? 3 documents: DocuTray bills 3 pages\\.$`),
     );
     assert.deepStrictEqual(await statesOf(batch), ['SUCCESS', 'SUCCESS', 'SUCCESS']);
     const posts = postsSince(await standIn.requests(), seq);
@@ -240,7 +241,8 @@ describe('batches', function () {
         asked[0].message,
         new RegExp(`^Run it-fast on ${folderName(FOLDER)}\\? 4 documents, 3 already processed`),
       );
-      assert.deepStrictEqual(asked[0].items, ['Skip Them (1 to send, about 3 requests)', 'Process All 4']);
+      assert.deepStrictEqual(asked[0].items, ['Skip Them (1 to send, 1 page)', 'Process All 4']);
+      assert.match(asked[0].detail ?? '', /Processing all: DocuTray bills 4 pages\./);
       assert.deepStrictEqual((await statesOf(batch)).sort(), ['SUCCESS', 'skipped', 'skipped', 'skipped']);
       assert.deepStrictEqual(await sentNames(seq), ['new.pdf']);
       const executions = new Set((await runsOf(firstBatch)).map(r => r.executionId));
@@ -542,7 +544,7 @@ describe('batches', function () {
     const seq = await lastSeq();
     let retried = 0;
     const answers = answerMessages((message, items) => {
-      if (/^Run .* on .*\? \d+ documents/.test(message)) {
+      if (/^Run .* on .*\? \d+ documents?/.test(message)) {
         return 'Run';
       }
       if (items.includes('Retry Failed') && retried++ === 0) {
@@ -557,7 +559,7 @@ describe('batches', function () {
       assert.deepStrictEqual(await statesOf(first), ['failed', 'failed']);
       await waitFor(
         'the retried batch to end',
-        () => answers.shown.some(m => /finished on 2 documents/.test(m.message)) || undefined,
+        () => answers.shown.some(m => /finished on f\d\.pdf \+ 1 more \(2 documents\)/.test(m.message)) || undefined,
         30000,
       );
     } finally {
@@ -574,11 +576,51 @@ describe('batches', function () {
     );
   });
 
+  it('a selection of files asks first, in pages; dismissed, nothing is sent; run, its batch is named by its first file', async () => {
+    const folder = 'batch-selection-it';
+    await removeFolder(folder);
+    const one = await pdfVariant(`${folder}/sel-1.pdf`, `sel-1-${Date.now()}`);
+    const two = await pngVariant(`${folder}/sel-2.png`, `sel-2-${Date.now()}`);
+    await config().update('docutray.batch.reprocess', 'always', vscode.ConfigurationTarget.Workspace);
+    const selection = { stepId: 'it-fast', uris: [one, two], batch: true };
+    const seq = await lastSeq();
+    try {
+      const dismissed = captureMessages();
+      let none: BatchInfo | undefined;
+      try {
+        none = await vscode.commands.executeCommand<BatchInfo | undefined>('docutray.runStep', selection);
+      } finally {
+        dismissed.restore();
+      }
+      assert.strictEqual(none, undefined, 'dismissing the question runs nothing');
+      const asked = dismissed.shown.filter(m => m.modal);
+      assert.deepStrictEqual(
+        asked.map(m => [m.message, m.items]),
+        [['Run it-fast on sel-1.pdf + 1 more? 2 documents: DocuTray bills 2 pages.', ['Run']]],
+      );
+      assert.deepStrictEqual(await sentNames(seq), [], 'nothing sent before the answer');
+      const answers = confirming();
+      let batch: BatchInfo | undefined;
+      try {
+        batch = await vscode.commands.executeCommand<BatchInfo | undefined>('docutray.runStep', selection);
+      } finally {
+        answers.restore();
+      }
+      assert.ok(batch);
+      assert.deepStrictEqual((await sentNames(seq)).sort(), ['sel-1.pdf', 'sel-2.png']);
+      const item = await api.runsTree.getTreeItem(await nodeOf(batch.id));
+      assert.match(String(item.label), /^sel-1\.pdf \+ 1 more · it-fast · /);
+    } finally {
+      await config().update('docutray.batch.reprocess', undefined, vscode.ConfigurationTarget.Workspace);
+      await removeFolder(folder);
+    }
+  });
+
   it("offers no Retry Failed for the step's own ERROR", async () => {
     const folder = 'batch-error-it';
     await removeFolder(folder);
     await pdfVariant(`${folder}/x1.pdf`, `err-1-${Date.now()}`);
-    const answers = answerMessages(message => (/^Run .* on .*\? \d+ documents/.test(message) ? 'Run' : undefined));
+    const answers = answerMessages(message => (/^Run .* on .*\? \d+ documents?/.test(message) ? 'Run' : undefined));
     try {
       const batch = await runFolder(workspaceFile(folder), 'it-failing');
       assert.ok(batch);
@@ -599,7 +641,7 @@ describe('batches', function () {
     await pdfVariant(`${folder}/k1.pdf`, `k1-${Date.now()}`);
     await pdfVariant(`${folder}/k2.pdf`, `k2-${Date.now()}`);
     await standIn.addFaults({ kind: 'statusForbidden', count: 1000 });
-    const answers = answerMessages(message => (/^Run .* on .*\? \d+ documents/.test(message) ? 'Run' : undefined));
+    const answers = answerMessages(message => (/^Run .* on .*\? \d+ documents?/.test(message) ? 'Run' : undefined));
     let batch: BatchInfo | undefined;
     try {
       batch = await runFolder(workspaceFile(folder), 'it-fast');

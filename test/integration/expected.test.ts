@@ -124,6 +124,20 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     assert.ok(t, `the run reported ${doc}: ${JSON.stringify(report.tests.map(x => [x.id, x.state]))}`);
     return t;
   };
+  /** The listed test of this id. */
+  const findItem = (id: string): vscode.TestItem | undefined => {
+    let found: vscode.TestItem | undefined;
+    const walk = (c: vscode.TestItemCollection): void =>
+      c.forEach(i => {
+        if (i.id === id) {
+          found = i;
+        } else {
+          walk(i.children);
+        }
+      });
+    walk(api.testController()!.items);
+    return found;
+  };
   /** Runs the tests of the expected file open in the editor (the gutter's test, "Run Tests in Current File"). */
   async function runOne(doc: string): Promise<CheckRunReport> {
     await vscode.window.showTextDocument(workspaceFile(expectedPathOf(doc)));
@@ -301,14 +315,95 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     assert.strictEqual(await startsOf(STEP, 'a.pdf'), startsBefore + 1, 'the check ran the step again');
   });
 
-  it('reports a changed document without running the step on it', async () => {
-    await writeWorkspaceFile(DOCS.b, await docBytes('b.pdf', 'b, edited'));
+  it('reports a changed document in its own state without running it; Record Again asks, then runs and records', async () => {
+    const edited = await docBytes('b.pdf', 'b, edited');
+    await writeWorkspaceFile(DOCS.b, edited);
     const startsBefore = await startsOf(STEP, 'b.pdf');
     const report = await runOne(DOCS.b);
     const b = testOf(report, DOCS.b);
-    assert.strictEqual(b.state, 'failed');
+    assert.strictEqual(b.state, 'errored', 'not the regression ✗ of a failure');
     assert.match(b.messages[0].message, /changed since its expected result was recorded.*not run/);
+    assert.strictEqual(b.messages[0].contextValue, 'docutray.expected.documentChanged');
     assert.strictEqual(await startsOf(STEP, 'b.pdf'), startsBefore, 'nothing was sent');
+    const item = findItem(b.id);
+    assert.ok(item);
+    const message = new vscode.TestMessage(b.messages[0].message);
+    message.contextValue = b.messages[0].contextValue;
+    const declined = answerMessages(() => undefined);
+    try {
+      await vscode.commands.executeCommand('docutray.expected.recordAgain', { test: item, message });
+    } finally {
+      declined.restore();
+    }
+    const asked = declined.shown.find(m => m.modal);
+    assert.deepStrictEqual(
+      [asked?.message, asked?.items],
+      [
+        'Run it-expected on expected-it/b.pdf again and record its result as the expected result? DocuTray bills 1 page.',
+        ['Run and Record'],
+      ],
+    );
+    assert.strictEqual(await startsOf(STEP, 'b.pdf'), startsBefore, 'declined: nothing was sent');
+    const accepted = answerMessages((_m, items) => (items.includes('Run and Record') ? 'Run and Record' : undefined));
+    let outcome: { status: string } | undefined;
+    try {
+      outcome = await vscode.commands.executeCommand('docutray.expected.recordAgain', { test: item, message });
+    } finally {
+      accepted.restore();
+    }
+    assert.strictEqual(outcome?.status, 'updated');
+    assert.strictEqual(await startsOf(STEP, 'b.pdf'), startsBefore + 1, 'run once, after the answer');
+    const after = await readExpected(DOCS.b);
+    assert.strictEqual(after.sha256, sha256(edited), 'recorded for the document as it is now');
+    assert.deepStrictEqual(after.result, RESULTS['b.pdf']);
+  });
+
+  it('Accept All Failures records every failure of the last run; an expected file edited by hand is out of date', async () => {
+    const changedA = { ...(RESULTS['a.pdf'] as Record<string, unknown>), total: 700 };
+    const changedC = { ...(RESULTS['c.png'] as Record<string, unknown>), total: 13 };
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'a.pdf': changedA, 'c.png': changedC })]);
+    try {
+      const run = goAhead();
+      let report: CheckRunReport;
+      try {
+        report = await runTests('testing.runAll');
+      } finally {
+        run.restore();
+      }
+      assert.deepStrictEqual(
+        [DOCS.a, DOCS.b, DOCS.c].map(d => testOf(report, d).state),
+        ['failed', 'passed', 'failed'],
+      );
+      const answers = answerMessages((_m, items) => (items.includes('Accept All') ? 'Accept All' : undefined));
+      let outcome: { recorded: { path: string }[]; failed: unknown[] } | undefined;
+      try {
+        outcome = await vscode.commands.executeCommand('docutray.expected.acceptAll');
+      } finally {
+        answers.restore();
+      }
+      assert.deepStrictEqual(
+        answers.shown.filter(m => m.modal).map(m => m.message),
+        ['Replace the expected results of 2 documents with what the last check got?'],
+      );
+      assert.deepStrictEqual(outcome?.recorded.map(r => r.path).sort(), [
+        expectedPathOf(DOCS.a),
+        expectedPathOf(DOCS.c),
+      ]);
+      assert.deepStrictEqual(outcome?.failed, []);
+      assert.deepStrictEqual((await readExpected(DOCS.a)).result, changedA);
+      assert.deepStrictEqual((await readExpected(DOCS.c)).result, changedC);
+      assert.deepStrictEqual(api.lastTestRun()?.outdated, [], 'its own writes outdate nothing');
+      // Edited by hand: the green it had is out of date.
+      await writeExpected(DOCS.a, RESULTS['a.pdf']);
+      const outdated = await waitFor('the edited test to be out of date', () =>
+        api.lastTestRun()?.outdated.length ? api.lastTestRun()?.outdated : undefined,
+      );
+      assert.deepStrictEqual(outdated, [workspaceFile(expectedPathOf(DOCS.a)).toString()]);
+    } finally {
+      await standIn.setSteps([step(STEP, RESULTS)]);
+      await writeExpected(DOCS.a, RESULTS['a.pdf']);
+      await writeExpected(DOCS.c, RESULTS['c.png']);
+    }
   });
 
   it('Create Expected Result from a run in the Runs view; its item offers Accept as Expected afterwards', async () => {
@@ -350,6 +445,53 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
       messages.shown.some(m => /recorded the expected result of expected-it\/d\.pdf/.test(m.message)),
       JSON.stringify(messages.shown),
     );
+  });
+
+  it('Create Expected Result on two selected runs records both, and says so; again, it says they are there', async () => {
+    const docs = [`${FOLDER}/e.pdf`, `${FOLDER}/f.pdf`];
+    for (const d of docs) {
+      await writeWorkspaceFile(d, await docBytes(path.basename(d), d));
+    }
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'e.pdf': { total: 5 }, 'f.pdf': { total: 6 } })]);
+    const messages = answerMessages(m => (/^Run .*\? 2 documents/.test(m) ? 'Run' : undefined));
+    try {
+      await vscode.commands.executeCommand('docutray.runStep', { stepId: STEP, uris: docs.map(d => workspaceFile(d)) });
+      const runs = await waitFor('the runs of e.pdf and f.pdf', async () => {
+        const all = await api.runs();
+        const found = ['e.pdf', 'f.pdf'].map(n => all.find(r => r.sourceName === n && r.state === 'SUCCESS'));
+        return found.every(Boolean) ? (found as RunInfo[]) : undefined;
+      });
+      const first = await vscode.commands.executeCommand<{ recorded: { path: string }[] }>(
+        'docutray.expected.create',
+        runs[0],
+        runs,
+      );
+      assert.deepStrictEqual(
+        first?.recorded.map(r => r.path).sort(),
+        docs.map(d => expectedPathOf(d)),
+      );
+      assert.deepStrictEqual((await readExpected(docs[1])).result, { total: 6 });
+      const again = await vscode.commands.executeCommand<{ recorded: unknown[]; existing: string[] }>(
+        'docutray.expected.create',
+        runs[0],
+        runs,
+      );
+      assert.deepStrictEqual([again?.recorded, again?.existing.sort()], [[], docs.map(d => expectedPathOf(d))]);
+    } finally {
+      messages.restore();
+      await standIn.setSteps([step(STEP, RESULTS)]);
+      for (const d of docs) {
+        await vscode.workspace.fs.delete(workspaceFile(expectedPathOf(d))).then(undefined, () => undefined);
+        await vscode.workspace.fs.delete(workspaceFile(d)).then(undefined, () => undefined);
+      }
+    }
+    const said = messages.shown
+      .filter(m => /^DocuTray: (recorded|no expected result)/.test(m.message))
+      .map(m => m.message);
+    assert.deepStrictEqual(said, [
+      `DocuTray: recorded ${docs.map(d => expectedPathOf(d)).join(', ')}.`,
+      `DocuTray: no expected result recorded. Already recorded, left as they were: ${docs.map(d => expectedPathOf(d)).join(', ')}.`,
+    ]);
   });
 
   it('writes nothing through a folder that links out of the workspace folder', async function () {

@@ -90,7 +90,9 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const ub = await writeWorkspaceFile('lost-b.pdf', b);
     await config().update('maxConcurrentRuns', 1, vscode.ConfigurationTarget.Global);
     await standIn.addFaults({ kind: 'loseStartAnswer', count: 1 });
-    const messages = captureMessages(m => (m.items.includes('Retry Failed') ? 'Retry Failed' : undefined));
+    const messages = captureMessages(m =>
+      m.items.includes('Retry Failed') ? 'Retry Failed' : /^Run .*\? 2 documents/.test(m.message) ? 'Run' : undefined,
+    );
     try {
       const outcomes = await runStep('it-fast', [ua, ub]);
       const lost = outcomes.find(o => !o.result);
@@ -187,7 +189,7 @@ describe('run lifecycle: never a duplicate, nothing lost', function () {
     const hostile = '[Open](command:workbench.action.quit).pdf';
     const uri = await writeWorkspaceFile(hostile, pdfBytes(`hostile-${Date.now()}`));
     const other = await writeWorkspaceFile('plain.pdf', pdfBytes(`plain-${Date.now()}`));
-    const messages = captureMessages();
+    const messages = captureMessages(m => (/^Run .*\? 2 documents/.test(m.message) ? 'Run' : undefined));
     const progress = captureProgress();
     try {
       await runStep('it-failing', [uri, other]);

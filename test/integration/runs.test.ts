@@ -137,7 +137,7 @@ describe('runs', function () {
   it('runs a batch of 5 with at most docutray.maxConcurrentRuns (2) in flight, and sums it up', async () => {
     const config = vscode.workspace.getConfiguration('docutray');
     await config.update('maxConcurrentRuns', 2, vscode.ConfigurationTarget.Global);
-    const messages = captureMessages();
+    const messages = captureMessages(m => (/^Run .*\? 5 documents/.test(m.message) ? 'Run' : undefined));
     try {
       const uris = await Promise.all(
         [1, 2, 3, 4, 5].map(i => writeWorkspaceFile(`batch/doc-${i}.pdf`, pdfBytes(`batch ${i}`))),
@@ -145,6 +145,13 @@ describe('runs', function () {
       const since = Date.now();
       const outcomes = await run('it-batch', [...uris, workspaceFile('notes.txt')]);
       assert.strictEqual(outcomes.length, 5, 'notes.txt is skipped');
+      const asked = messages.shown.filter(m => m.modal);
+      assert.deepStrictEqual(
+        asked.map(m => m.message),
+        // Their pages cannot be read for sure (the test PDFs are minimal): "about".
+        ['Run it-batch on doc-1.pdf + 4 more? 5 documents: DocuTray bills about 5 pages.'],
+        'several documents run after one question, in pages',
+      );
       assert.ok(
         outcomes.every(o => o.result),
         'all succeeded',

@@ -193,7 +193,7 @@ export async function checkDocuments(
     if (!opts.update) {
       check.status = verdict!.status;
       check.differences = verdict!.differences;
-      check.message = verdict!.differences.length ? `${verdict!.differences.length} field(s) differ` : undefined;
+      check.message = verdict!.differences.length ? fieldsText(verdict!.differences.length, 'differ') : undefined;
       continue;
     }
     if (verdict?.status === 'passed') {
@@ -217,9 +217,15 @@ export async function checkDocuments(
         : 'recorded'
       : verdict.status === 'documentChanged'
         ? 'recorded again for the changed document'
-        : `recorded the new result (${verdict.differences.length} field(s) changed)`;
+        : `recorded the new result (${fieldsText(verdict.differences.length, 'changed')})`;
   }
   return entries.map(e => e.check);
+}
+
+/** "1 field differs", "2 fields differ", "1 field changed". */
+function fieldsText(n: number, verb: 'differ' | 'changed'): string {
+  const noun = n === 1 ? 'field' : 'fields';
+  return `${n} ${noun} ${verb === 'differ' && n === 1 ? 'differs' : verb}`;
 }
 
 /** 0 when every document passed (or was recorded); 1 otherwise. */
