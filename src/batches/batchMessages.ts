@@ -47,7 +47,9 @@ export function describeBatch(
   if (s.uncertain > 0) {
     parts.push(l10n.t('{0} may have started', s.uncertain));
   }
-  if (batch.cancelledAt !== undefined) {
+  if (batch.failure) {
+    parts.push(l10n.t('could not go on'));
+  } else if (batch.cancelledAt !== undefined) {
     parts.push(l10n.t('cancelled'));
   } else if (batch.pausedUntil !== undefined && batch.pausedUntil > now && s.pending + s.running > 0) {
     parts.push(l10n.t('resumes at {0}', new Date(batch.pausedUntil).toLocaleTimeString()));
