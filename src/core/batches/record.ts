@@ -192,7 +192,9 @@ export function isOpen(state: DocumentState): boolean {
  */
 export function isBatchAlive(batch: BatchRecord, runs: RunLookup): boolean {
   return (
-    batch.cancelledAt === undefined && batch.failure === undefined && documentsOf(batch, runs).some(d => isOpen(d.state))
+    batch.cancelledAt === undefined &&
+    batch.failure === undefined &&
+    documentsOf(batch, runs).some(d => isOpen(d.state))
   );
 }
 
