@@ -4,6 +4,7 @@ import {
   type BatchDocument,
   type BatchRecord,
   type RunLookup,
+  canResume,
   etaParts,
   failureGroups,
   summarizeBatch,
@@ -101,9 +102,10 @@ export function announceEnd(batch: BatchRecord, runs: RunLookup): Promise<EndCho
         !!run?.executionId && (run.state === 'cancelled' || run.state === 'ENQUEUED' || run.state === 'PROCESSING')
       );
     }).length;
+    // Resume only where it can do something: something left to send or to check.
     return ask('info', cancelledText(step, subject, s.done, s.total, running), [
       showRuns,
-      { choice: 'resume', title: l10n.t('Resume') },
+      ...(canResume(batch, runs) ? [{ choice: 'resume' as const, title: l10n.t('Resume') }] : []),
     ]);
   }
   if (s.failed + s.unavailable === 0 && s.uncertain === 0) {

@@ -583,4 +583,50 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     }
     assert.deepStrictEqual(offered, [['it-draft']], 'only the other step');
   });
+
+  it('a Test Explorer run over two steps, one unknown: one start of each, the rest not sent, one message', async () => {
+    await standIn.setSteps([step(STEP, RESULTS)]);
+    for (const doc of [DOCS.a, DOCS.b]) {
+      const bytes = await vscode.workspace.fs.readFile(workspaceFile(doc));
+      await writeWorkspaceFile(
+        `${doc}.it-typo.expected.json`,
+        serializeExpected({ stepId: 'it-typo', document: path.basename(doc), sha256: sha256(bytes), result: {} }),
+      );
+    }
+    await waitFor('the it-typo tests to be listed', () =>
+      treeOf(api.testController()!.items)
+        .find(n => n.label === FOLDER)
+        ?.children.filter(n => n.description === 'it-typo').length === 2
+        ? true
+        : undefined,
+    );
+    const postsTo = async (stepId: string) => (await starts()).filter(r => r.path.endsWith(`/${stepId}`)).length;
+    const before = { expected: await postsTo(STEP), typo: await postsTo('it-typo') };
+    const messages = answerMessages((_m, items) => (items.includes('Run') ? 'Run' : undefined));
+    let report: CheckRunReport;
+    try {
+      report = await runTests('testing.runAll');
+    } finally {
+      messages.restore();
+    }
+    assert.strictEqual(await postsTo('it-typo'), before.typo + 1, 'the unknown step: one start');
+    assert.strictEqual(await postsTo(STEP), before.expected + 1, `${STEP}: one start, not one per document`);
+    const told = messages.shown.filter(m => !m.modal);
+    assert.strictEqual(told.length, 1, `one message: ${JSON.stringify(told)}`);
+    assert.match(told[0].message, /it-typo/);
+    // One document of the known step ran; every test left was not sent, and says so as an error (not a skip).
+    assert.strictEqual(report.tests.filter(t => t.executionId).length, 1, JSON.stringify(report.tests));
+    const typo = report.tests.filter(t => t.id.includes('.it-typo.'));
+    assert.deepStrictEqual(
+      typo.map(t => t.state),
+      ['errored', 'errored'],
+    );
+    assert.deepStrictEqual(
+      report.tests.filter(t => t.state === 'skipped').map(t => t.id),
+      [],
+      'nothing reported as skipped (cancelled)',
+    );
+    const stopped = report.tests.find(t => !t.id.includes('.it-typo.') && t.state === 'errored');
+    assert.match(stopped?.messages[0]?.message ?? '', /it-typo could not run/, JSON.stringify(report.tests));
+  });
 });
