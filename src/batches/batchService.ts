@@ -786,6 +786,12 @@ export class BatchService implements vscode.Disposable {
     }
   }
 
+  /** A run of a batch's document that a later attempt replaced (Retry Failed, Review…): its batch names another. */
+  isEarlierAttempt(r: RunRecord): boolean {
+    const b = r.batchId ? this.records.get(r.batchId) : undefined;
+    return !!b && !b.documents.some(d => d.runId === r.id);
+  }
+
   /** A batch's documents as the Runs view lists them: each one's run (earlier attempts after it), or its reused result. */
   children(batch: BatchRecord): (RunRecord | BatchDocument)[] {
     const runs = this.history.snapshot().filter(r => r.batchId === batch.id);

@@ -605,6 +605,13 @@ describe('batches', function () {
         [`${id}.json`],
         'no second batch',
       );
+      const earlier = runs.find(r => r.id === `${id}.0`);
+      assert.ok(earlier);
+      const earlierItem = await api.runsTree.getTreeItem(earlier);
+      assert.ok(
+        !/\boneClickRerun\b/.test(earlierItem.contextValue ?? ''),
+        `the replaced attempt has no one-click Rerun: ${earlierItem.contextValue}`,
+      );
       const item = await api.runsTree.getTreeItem(await nodeOf(id));
       assert.ok(!/\bretryable\b/.test(item.contextValue ?? ''), `Retry Failed offered no more: ${item.contextValue}`);
       assert.ok(!/\bresumable\b/.test(item.contextValue ?? ''), `nothing to resume: ${item.contextValue}`);
