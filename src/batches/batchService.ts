@@ -399,7 +399,10 @@ export class BatchService implements vscode.Disposable {
       void vscode.window.showInformationMessage(l10n.t('DocuTray: another window is running this batch.'));
       return false;
     }
-    if (!canResume(b, this.lookup())) {
+    const resumable = canResume(b, this.lookup());
+    // Documents that may have started wait for Review…, which Resume leads to even where nothing else can go on.
+    const review = documentsOf(b, this.lookup()).some(d => d.state === 'mayHaveStarted');
+    if (!resumable && !review) {
       void vscode.window.showInformationMessage(
         b.failure
           ? l10n.t(
@@ -415,6 +418,10 @@ export class BatchService implements vscode.Disposable {
     const uncertain = await this.takeOver(b);
     if (!uncertain) {
       return false;
+    }
+    if (!resumable) {
+      await this.review(id);
+      return true;
     }
     const me = this.history.me;
     const updated = await this.records.store.update(id, me, stored => {
@@ -486,7 +493,10 @@ export class BatchService implements vscode.Disposable {
     this.records.set(updated);
     this.log.info(`batch ${id}: sending ${send.size} document(s) again, as the user chose`);
     if (!this.drivers.has(id)) {
-      void this.drive(updated).catch(e => this.errors.report(e, 'batch'));
+      // A batch that stopped (cancelled, or unable to go on) sends only the documents picked, nothing else.
+      const stopped = updated.cancelledAt !== undefined || updated.failure !== undefined;
+      const only = stopped ? new Set(updated.documents.filter(d => send.has(d.uri)).map(d => d.runId)) : undefined;
+      void this.drive(updated, undefined, { only }).catch(e => this.errors.report(e, 'batch'));
     }
     return send.size;
   }
