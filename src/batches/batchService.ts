@@ -228,25 +228,11 @@ export class BatchService implements vscode.Disposable {
       }),
     );
     const failed = firsts.findIndex(e => e.kind === 'fatal');
-    if (failed >= 0) {
-      const error = (firsts[failed] as { error: unknown }).error;
-      const step = stepLabel(batches[failed]);
-      await Promise.all(
-        batches.map((b, i) =>
-          this.ended(b, { kind: 'fatal', error: i === failed ? error : new StoppedWithError(step) }, true),
-        ),
-      );
-      const ends = batches.map((_, i): RunnerEnd => ({
-        kind: 'fatal',
-        error: i === failed ? error : new StoppedWithError(step),
-      }));
-      requests.forEach((r, i) => r.within.onEnd?.(ends[i]));
-      return { batches: batches.map(b => this.records.get(b.id) ?? b), ends, failed: { index: failed, error } };
-    }
+    const stopped = failed >= 0 ? new StoppedWithError(stepLabel(batches[failed])) : undefined;
     // Then the rest; a batch that stops for good stops the others with it.
     const ends = await Promise.all(
       batches.map(async (b, i): Promise<RunnerEnd> => {
-        let end = firsts[i];
+        let end: RunnerEnd = stopped && i !== failed ? { kind: 'fatal', error: stopped } : firsts[i];
         if (end.kind === 'done') {
           end = await this.drive(this.records.get(b.id) ?? b, requests[i].within, {
             onFatal: () => batches.forEach(other => other.id !== b.id && this.cancel(other.id)),
@@ -258,11 +244,11 @@ export class BatchService implements vscode.Disposable {
         return end;
       }),
     );
-    const late = ends.findIndex(e => e.kind === 'fatal');
+    const first = ends.findIndex(e => e.kind === 'fatal');
     return {
       batches: batches.map(b => this.records.get(b.id) ?? b),
       ends,
-      ...(late >= 0 ? { failed: { index: late, error: (ends[late] as { error: unknown }).error } } : {}),
+      ...(first >= 0 ? { failed: { index: first, error: (ends[first] as { error: unknown }).error } } : {}),
     };
   }
 
@@ -406,7 +392,7 @@ export class BatchService implements vscode.Disposable {
       void vscode.window.showInformationMessage(
         b.failure
           ? l10n.t(
-              'DocuTray: {0} on {1} cannot go on: {2} Run the step again on its documents once that is fixed.',
+              'DocuTray: {0} on {1} cannot go on: {2}',
               plainText(stepLabel(b)),
               plainText(batchSubject(b)),
               plainText(b.failure.message),
@@ -547,37 +533,37 @@ export class BatchService implements vscode.Disposable {
     const poll = docs.filter(d => d.run && failureRetry(d.run) === 'poll').map(d => d.doc.runId);
     if (!start.size && !poll.length) {
       void vscode.window.showInformationMessage(
-        l10n.t(
-          'DocuTray: nothing in {0} to retry now: its failed documents were sent again, or failed in a way a retry cannot mend.',
-          subject,
-        ),
+        l10n.t('DocuTray: nothing in {0} to retry now: a retry cannot mend what is left.', subject),
       );
       return undefined;
     }
+    const me = this.history.me;
     this.reserved.add(id);
-    const plan = await this.moveToNextAttempt(b, start, poll).catch(e => {
+    try {
+      const plan = await this.moveToNextAttempt(b, start, poll, me);
+      if (!plan) {
+        this.reserved.delete(id);
+      }
+      return plan;
+    } catch (e) {
       this.reserved.delete(id);
       throw e;
-    });
-    if (!plan) {
-      this.reserved.delete(id);
     }
-    return plan;
   }
 
   private async moveToNextAttempt(
     b: BatchRecord,
     start: ReadonlySet<string>,
     poll: readonly string[],
+    me: string,
   ): Promise<{ batch: BatchRecord; only: Set<string> } | undefined> {
     const id = b.id;
-    const me = this.history.me;
-    const subject = plainText(batchSubject(b));
-    if (b.owner !== me && (this.drivenElsewhere(b) || !(await this.takeOver(b)))) {
+    const ownedElsewhere = () =>
       void vscode.window.showInformationMessage(
-        l10n.t('DocuTray: another open window owns {0}. Use Retry Failed in that window.', subject),
+        l10n.t('DocuTray: another open window owns {0}. Use Retry Failed in that window.', plainText(batchSubject(b))),
       );
-      return undefined;
+    if (b.owner !== me && (this.drivenElsewhere(b) || !(await this.takeOver(b)))) {
+      return ownedElsewhere();
     }
     const moved: string[] = [];
     const updated = await this.records.store.update(id, me, stored => {
@@ -597,10 +583,7 @@ export class BatchService implements vscode.Disposable {
       return next;
     });
     if (!updated) {
-      void vscode.window.showInformationMessage(
-        l10n.t('DocuTray: another open window owns {0}. Use Retry Failed in that window.', subject),
-      );
-      return undefined;
+      return ownedElsewhere();
     }
     this.records.set(updated);
     for (const runId of poll) {

@@ -401,7 +401,7 @@ async function runReady(
       }
       const message =
         stoppedWith !== undefined
-          ? l10n.t('Not sent: {0} could not run, so nothing more was sent.', stoppedWith)
+          ? l10n.t('Not sent: {0} could not run.', stoppedWith)
           : ((end.error as Error)?.message ?? String(end.error));
       list.filter(p => !r.settled(p.item) && !comparing.has(p.item.id)).forEach(p => r.errored(p.item, at(message)));
     } else if (end?.kind === 'paused') {
