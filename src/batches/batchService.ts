@@ -244,7 +244,8 @@ export class BatchService implements vscode.Disposable {
         return end;
       }),
     );
-    const first = ends.findIndex(e => e.kind === 'fatal');
+    // The batch that could not go on (the others stopped with it).
+    const first = failed >= 0 ? failed : ends.findIndex(e => e.kind === 'fatal');
     return {
       batches: batches.map(b => this.records.get(b.id) ?? b),
       ends,
