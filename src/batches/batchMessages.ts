@@ -4,6 +4,7 @@ import {
   type BatchDocument,
   type BatchRecord,
   type RunLookup,
+  canResume,
   etaParts,
   failureGroups,
   summarizeBatch,
@@ -52,7 +53,9 @@ export function describeBatch(
   if (s.uncertain > 0) {
     parts.push(l10n.t('{0} may have started', s.uncertain));
   }
-  if (batch.cancelledAt !== undefined) {
+  if (batch.failure) {
+    parts.push(l10n.t('could not go on'));
+  } else if (batch.cancelledAt !== undefined) {
     parts.push(l10n.t('cancelled'));
   } else if (batch.pausedUntil !== undefined && batch.pausedUntil > now && s.pending + s.running > 0) {
     parts.push(l10n.t('resumes at {0}', new Date(batch.pausedUntil).toLocaleTimeString()));
@@ -104,9 +107,10 @@ export function announceEnd(batch: BatchRecord, runs: RunLookup): Promise<EndCho
         !!run?.executionId && (run.state === 'cancelled' || run.state === 'ENQUEUED' || run.state === 'PROCESSING')
       );
     }).length;
+    // Resume only where it can do something: something left to send or to check.
     return ask('info', cancelledText(step, subject, s.done, s.total, running), [
       showRuns,
-      { choice: 'resume', title: l10n.t('Resume') },
+      ...(canResume(batch, runs) ? [{ choice: 'resume' as const, title: l10n.t('Resume') }] : []),
     ]);
   }
   if (s.failed + s.unavailable === 0 && s.uncertain === 0) {

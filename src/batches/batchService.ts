@@ -5,6 +5,8 @@ import {
   type BatchRecord,
   type BatchScope,
   type RunLookup,
+  batchFailure,
+  canResume,
   createBatch,
   documentsOf,
   isBatchAlive,
@@ -25,17 +27,8 @@ import type { ScopedLog } from '../log';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import type { RunStatusBar } from '../runs/statusBar';
-import { documentUri } from '../documents/documentSource';
 import { BatchDriver } from './batchDriver';
-import {
-  announceEnd,
-  batchSubject,
-  describeBatch,
-  documentLabel,
-  offerReview,
-  pickToResend,
-  stepLabel,
-} from './batchMessages';
+import { announceEnd, batchSubject, describeBatch, offerReview, pickToResend, stepLabel } from './batchMessages';
 import { BatchRecords } from './batchRecords';
 
 /** A batch to run: one step over many workspace documents, read only when their turn comes. */
@@ -63,6 +56,32 @@ export interface BatchWithin {
   onEnd?(end: RunnerEnd): void;
 }
 
+/** How a drive goes: see BatchService.drive. */
+interface DriveOptions {
+  only?: ReadonlySet<string>;
+  /** The caller reserved the batch for this drive (see BatchService.reserved). */
+  reserved?: boolean;
+  record?: boolean;
+  /** Told when the drive stops for good (before it is recorded). */
+  onFatal?: () => void;
+}
+
+/** How batches run together ended: each one's end, and the first that could not go on (and why). */
+export interface TogetherResult {
+  batches: BatchRecord[];
+  ends: RunnerEnd[];
+  failed?: { index: number; error: unknown };
+}
+
+/** Why a batch of a group stopped: another batch of the group could not go on (its step named). */
+export class StoppedWithError extends Error {
+  readonly kind = 'stoppedWith';
+  constructor(readonly step: string) {
+    super(`Stopped with ${step}, which could not run.`);
+    this.name = 'StoppedWithError';
+  }
+}
+
 /**
  * Batches: one step over many documents, paced by the key's request budget, with one notification, the
  * status bar counting its documents, each document's run in the history (its state), results stored before
@@ -75,6 +94,8 @@ export interface BatchWithin {
  */
 export class BatchService implements vscode.Disposable {
   private readonly drivers = new Map<string, BatchDriver>();
+  /** Batches about to be driven here (Retry Failed between its decision and its drive): not resumed meanwhile. */
+  private readonly reserved = new Set<string>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -118,7 +139,7 @@ export class BatchService implements vscode.Disposable {
   }
 
   isDriving(id: string): boolean {
-    return this.drivers.has(id);
+    return this.drivers.has(id) || this.reserved.has(id);
   }
 
   /** Whether a live window other than this one drives the batch. */
@@ -146,7 +167,7 @@ export class BatchService implements vscode.Disposable {
     return known.map(b => ({
       id: b.id,
       runIds: runs.filter(r => r.batchId === b.id).map(r => r.id),
-      alive: isBatchAlive(b, lookup) || this.drivers.has(b.id),
+      alive: isBatchAlive(b, lookup) || this.isDriving(b.id),
       createdAt: b.createdAt,
     }));
   }
@@ -156,6 +177,14 @@ export class BatchService implements vscode.Disposable {
    * one notification (resolves when it ends).
    */
   async run(request: BatchRunRequest): Promise<BatchRecord> {
+    const batch = await this.record(request);
+    const end = await this.drive(batch, request.within);
+    request.within?.onEnd?.(end);
+    return this.records.get(batch.id) ?? batch;
+  }
+
+  /** Records a new batch, owned by this window (nothing is sent yet). */
+  private async record(request: BatchRunRequest): Promise<BatchRecord> {
     await this.records.all();
     const batch = createBatch({
       stepId: request.step.id,
@@ -175,8 +204,53 @@ export class BatchService implements vscode.Disposable {
       `batch ${batch.id}: step ${batch.stepId} on ${batch.documents.length} document(s), ${skipped} skipped`,
     );
     request.within?.onChange(batch);
-    await this.drive(batch, request.within);
-    return this.records.get(batch.id) ?? batch;
+    return batch;
+  }
+
+  /**
+   * Batches that belong together (Compare Two Steps: one step each over the same documents), each under its
+   * caller's `within`. Each proves its step with one start before any of them sends the rest, so a step that
+   * cannot run (unknown, refused) costs at most one start of each other step; when one cannot go on, none
+   * sends more, and each ends failed with the reason. Resolves when all have ended.
+   */
+  async runTogether(requests: readonly (BatchRunRequest & { within: BatchWithin })[]): Promise<TogetherResult> {
+    const batches: BatchRecord[] = [];
+    for (const request of requests) {
+      batches.push(await this.record(request));
+    }
+    // One document of each first: the first still to send.
+    const firsts = await Promise.all(
+      batches.map((b, i) => {
+        const first = documentsOf(b, this.lookup()).find(d => d.state === 'pending');
+        return first
+          ? this.drive(b, requests[i].within, { only: new Set([first.doc.runId]), record: false })
+          : Promise.resolve<RunnerEnd>({ kind: 'done' });
+      }),
+    );
+    const failed = firsts.findIndex(e => e.kind === 'fatal');
+    const stopped = failed >= 0 ? new StoppedWithError(stepLabel(batches[failed])) : undefined;
+    // Then the rest; a batch that stops for good stops the others with it.
+    const ends = await Promise.all(
+      batches.map(async (b, i): Promise<RunnerEnd> => {
+        let end: RunnerEnd = stopped && i !== failed ? { kind: 'fatal', error: stopped } : firsts[i];
+        if (end.kind === 'done') {
+          end = await this.drive(this.records.get(b.id) ?? b, requests[i].within, {
+            onFatal: () => batches.forEach(other => other.id !== b.id && this.cancel(other.id)),
+          });
+        } else {
+          await this.ended(b, end, true);
+        }
+        requests[i].within.onEnd?.(end);
+        return end;
+      }),
+    );
+    // The batch that could not go on (the others stopped with it).
+    const first = failed >= 0 ? failed : ends.findIndex(e => e.kind === 'fatal');
+    return {
+      batches: batches.map(b => this.records.get(b.id) ?? b),
+      ends,
+      ...(first >= 0 ? { failed: { index: first, error: (ends[first] as { error: unknown }).error } } : {}),
+    };
   }
 
   /** Cancels a batch this window drives (its requests under way settle first). */
@@ -214,7 +288,7 @@ export class BatchService implements vscode.Disposable {
     await this.history.presence.refresh();
     let resumed = 0;
     for (const b of await this.records.all()) {
-      if (this.drivers.has(b.id) || !this.isAlive(b) || this.drivenElsewhere(b) || this.waitsForPause(b)) {
+      if (this.isDriving(b.id) || !this.isAlive(b) || this.drivenElsewhere(b) || this.waitsForPause(b)) {
         continue;
       }
       const uncertain = await this.takeOver(b);
@@ -305,16 +379,36 @@ export class BatchService implements vscode.Disposable {
     await this.records.all();
     await this.resuming;
     const b = (await this.records.refresh(id)) ?? this.records.get(id);
-    if (!b || this.drivers.has(id)) {
+    if (!b || this.isDriving(id)) {
       return false;
     }
     if (this.drivenElsewhere(b)) {
       void vscode.window.showInformationMessage(l10n.t('DocuTray: another window is running this batch.'));
       return false;
     }
+    const resumable = canResume(b, this.lookup());
+    // Documents that may have started wait for Review…, which Resume leads to even where nothing else can go on.
+    const review = documentsOf(b, this.lookup()).some(d => d.state === 'mayHaveStarted');
+    if (!resumable && !review) {
+      void vscode.window.showInformationMessage(
+        b.failure
+          ? l10n.t(
+              'DocuTray: {0} on {1} cannot go on: {2}',
+              plainText(stepLabel(b)),
+              plainText(batchSubject(b)),
+              plainText(b.failure.message),
+            )
+          : l10n.t('DocuTray: nothing is left to send or to check in {0}.', plainText(batchSubject(b))),
+      );
+      return false;
+    }
     const uncertain = await this.takeOver(b);
     if (!uncertain) {
       return false;
+    }
+    if (!resumable) {
+      await this.review(id);
+      return true;
     }
     const me = this.history.me;
     const updated = await this.records.store.update(id, me, stored => {
@@ -322,6 +416,7 @@ export class BatchService implements vscode.Disposable {
       delete next.cancelledAt;
       delete next.pausedUntil;
       delete next.endedAt;
+      delete next.failure;
       return next;
     });
     const batch = updated ?? b;
@@ -385,44 +480,118 @@ export class BatchService implements vscode.Disposable {
     this.records.set(updated);
     this.log.info(`batch ${id}: sending ${send.size} document(s) again, as the user chose`);
     if (!this.drivers.has(id)) {
-      void this.drive(updated).catch(e => this.errors.report(e, 'batch'));
+      // A batch that stopped (cancelled, or unable to go on) sends only the documents picked, nothing else.
+      const stopped = updated.cancelledAt !== undefined || updated.failure !== undefined;
+      const only = stopped ? new Set(updated.documents.filter(d => send.has(d.uri)).map(d => d.runId)) : undefined;
+      void this.drive(updated, undefined, { only }).catch(e => this.errors.report(e, 'batch'));
     }
     return send.size;
   }
 
   /**
-   * Retry Failed: the documents that failed for a passing reason run again as a new batch (they surely never
-   * started); those whose result did not come in time are polled again in this batch (never started again).
+   * Retry Failed, in the batch itself: each document that failed for a passing reason (it surely never
+   * started) is sent again under its next run id (`<batch>.<index>.<attempt>`), so the document's state
+   * follows the new run and it is no longer offered for a retry; those whose result did not come in time are
+   * polled again (never started again). Only those documents are driven. Resolves when they have ended.
    */
   async retryFailed(id: string): Promise<BatchRecord | undefined> {
-    const b = this.records.get(id);
+    // One decision at a time: a second click finds the documents already sent again, and sends nothing.
+    const planned = this.retrying.then(
+      () => this.planRetry(id),
+      () => this.planRetry(id),
+    );
+    this.retrying = planned.catch(() => undefined);
+    const plan = await planned;
+    if (!plan) {
+      return undefined;
+    }
+    try {
+      await this.drive(plan.batch, undefined, { only: plan.only, reserved: true });
+    } finally {
+      this.reserved.delete(id);
+    }
+    return this.records.get(id) ?? plan.batch;
+  }
+
+  private retrying: Promise<unknown> = Promise.resolve();
+
+  /** Moves the retried documents to their next attempt in the stored batch; undefined when nothing is to retry. */
+  private async planRetry(id: string): Promise<{ batch: BatchRecord; only: Set<string> } | undefined> {
+    await this.records.all();
+    const b = (await this.records.refresh(id)) ?? this.records.get(id);
     if (!b) {
       return undefined;
     }
-    const runs = this.lookup();
-    const docs = documentsOf(b, runs);
-    const start = docs.filter(d => d.run && failureRetry(d.run) === 'start');
-    const poll = docs.filter(d => d.run && failureRetry(d.run) === 'poll');
-    if (poll.length && (b.owner === this.history.me || (await this.takeOver(b)))) {
-      for (const d of poll) {
-        await this.history.updateWith(d.doc.runId, stored => resumeChange(stored));
-      }
-      if (!this.drivers.has(id)) {
-        void this.drive(this.records.get(id) ?? b).catch(e => this.errors.report(e, 'batch'));
-      }
-    }
-    if (!start.length) {
+    const subject = plainText(batchSubject(b));
+    if (this.isDriving(id)) {
+      void vscode.window.showInformationMessage(
+        l10n.t('DocuTray: {0} is still running. Retry its failed documents when it has ended.', subject),
+      );
       return undefined;
     }
-    this.log.info(`retrying ${start.length} failed documents of batch ${id} as a new batch`);
-    return this.run({
-      step: { id: b.stepId, name: b.stepName ?? b.stepId },
-      scope: { kind: 'files', count: start.length },
-      files: start.flatMap(d => {
-        const uri = documentUri(d.doc.uri);
-        return uri ? [{ uri, label: documentLabel(d.doc) }] : [];
-      }),
+    const docs = documentsOf(b, this.lookup());
+    const start = new Set(docs.filter(d => d.run && failureRetry(d.run) === 'start').map(d => d.doc.runId));
+    const poll = docs.filter(d => d.run && failureRetry(d.run) === 'poll').map(d => d.doc.runId);
+    if (!start.size && !poll.length) {
+      void vscode.window.showInformationMessage(
+        l10n.t('DocuTray: nothing in {0} to retry now: a retry cannot mend what is left.', subject),
+      );
+      return undefined;
+    }
+    const me = this.history.me;
+    this.reserved.add(id);
+    try {
+      const plan = await this.moveToNextAttempt(b, start, poll, me);
+      if (!plan) {
+        this.reserved.delete(id);
+      }
+      return plan;
+    } catch (e) {
+      this.reserved.delete(id);
+      throw e;
+    }
+  }
+
+  private async moveToNextAttempt(
+    b: BatchRecord,
+    start: ReadonlySet<string>,
+    poll: readonly string[],
+    me: string,
+  ): Promise<{ batch: BatchRecord; only: Set<string> } | undefined> {
+    const id = b.id;
+    const ownedElsewhere = () =>
+      void vscode.window.showInformationMessage(
+        l10n.t('DocuTray: another open window owns {0}. Use Retry Failed in that window.', plainText(batchSubject(b))),
+      );
+    if (b.owner !== me && (this.drivenElsewhere(b) || !(await this.takeOver(b)))) {
+      return ownedElsewhere();
+    }
+    const moved: string[] = [];
+    const updated = await this.records.store.update(id, me, stored => {
+      const next: BatchRecord = {
+        ...stored,
+        documents: stored.documents.map((d, i) => {
+          // Only a document still on the run that failed: one another click moved on is left as it is.
+          if (!start.has(d.runId)) {
+            return d;
+          }
+          const runId = nextRunId(stored, d, i);
+          moved.push(runId);
+          return { ...d, runId };
+        }),
+      };
+      delete next.endedAt;
+      return next;
     });
+    if (!updated) {
+      return ownedElsewhere();
+    }
+    this.records.set(updated);
+    for (const runId of poll) {
+      await this.history.updateWith(runId, stored => resumeChange(stored));
+    }
+    this.log.info(`batch ${id}: retrying ${moved.length} document(s) that never started, polling ${poll.length} again`);
+    return { batch: updated, only: new Set([...moved, ...poll]) };
   }
 
   /** Removes batches (cancelled first when running here): the batch first, then its runs and results. */
@@ -441,17 +610,23 @@ export class BatchService implements vscode.Disposable {
     this.records.forget(ids);
   }
 
-  /** Runs a batch this window owns to its end, under its one notification (or the caller's progress). */
-  private async drive(batch: BatchRecord, within?: BatchWithin): Promise<void> {
-    if (this.drivers.has(batch.id)) {
-      return;
+  /**
+   * Runs a batch this window owns to its end, under its one notification (or the caller's progress), and
+   * records how it ended (`record` false: the caller does). `only`: the run ids this drive sends or follows
+   * (the rest of the batch is left as it is). Resolves with how the drive ended.
+   */
+  private async drive(batch: BatchRecord, within?: BatchWithin, opts: DriveOptions = {}): Promise<RunnerEnd> {
+    if (this.drivers.has(batch.id) || (this.reserved.has(batch.id) && !opts.reserved)) {
+      return { kind: 'lost' };
     }
     const budget = await this.clients.currentBudget();
     if (!budget) {
       throw new Error(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'));
     }
     this.ratePerMsSeen = Number.isFinite(budget.ratePerMs) ? budget.ratePerMs : undefined;
-    const driver = new BatchDriver(batch, {
+    const only = opts.only;
+    const part = only ? { ...batch, documents: batch.documents.filter(d => only.has(d.runId)) } : batch;
+    const driver = new BatchDriver(part, {
       history: this.history,
       records: this.records,
       runs: this.runs,
@@ -460,7 +635,7 @@ export class BatchService implements vscode.Disposable {
       log: this.log,
     });
     this.drivers.set(batch.id, driver);
-    const open = documentsOf(batch, this.lookup()).filter(d => isOpen(d.state)).length;
+    const open = documentsOf(part, this.lookup()).filter(d => isOpen(d.state)).length;
     const endOne = open ? this.statusBar.begin(open) : () => undefined;
     let end: RunnerEnd | undefined;
     const work = async (progress: vscode.Progress<{ message?: string }>, token: vscode.CancellationToken) => {
@@ -482,6 +657,9 @@ export class BatchService implements vscode.Disposable {
           },
           onDocumentEnded: ok => endOne(ok),
         });
+        if (end.kind === 'fatal') {
+          opts.onFatal?.();
+        }
       } finally {
         clearTimeout(reportTimer);
         sub.dispose();
@@ -489,6 +667,9 @@ export class BatchService implements vscode.Disposable {
     };
     try {
       if (within) {
+        if (within.token.isCancellationRequested) {
+          driver.cancel();
+        }
         await work({ report: () => undefined }, within.token);
       } else {
         await vscode.window.withProgress(
@@ -504,8 +685,11 @@ export class BatchService implements vscode.Disposable {
       this.drivers.delete(batch.id);
       this.changed.fire();
     }
-    await this.ended(batch, end ?? { kind: 'cancelled' }, !!within);
-    within?.onEnd?.(end ?? { kind: 'cancelled' });
+    const how = end ?? { kind: 'cancelled' };
+    if (opts.record !== false) {
+      await this.ended(batch, how, !!within);
+    }
+    return how;
   }
 
   /** Records how a drive ended, and says so once (`quiet`: the caller says it). */
@@ -529,11 +713,21 @@ export class BatchService implements vscode.Disposable {
         );
         await this.records.refresh(batch.id);
         return;
-      case 'fatal':
+      case 'fatal': {
+        // It cannot go on: it ends failed, with the reason in words the user reads, and sends nothing more.
+        const message =
+          end.error instanceof StoppedWithError
+            ? l10n.t('stopped with {0}, which could not run', end.error.step)
+            : this.errors.present(end.error).message;
+        const failure = { ...batchFailure(end.error, now), message };
+        await write(b => ({ ...b, failure, endedAt: now }));
+        this.log.warn(`batch ${batch.id}: stopped for good: ${failure.kind}: ${failure.message}`);
+        void this.history.applyBound();
         if (!quiet) {
           this.errors.report(end.error, `batch ${stepLabel(batch)}`);
         }
         return;
+      }
       case 'paused': {
         const paused = await write(b => ({ ...b, pausedUntil: end.until }));
         this.log.warn(`batch ${batch.id}: DocuTray asked to wait until ${new Date(end.until).toISOString()}`);
@@ -584,6 +778,12 @@ export class BatchService implements vscode.Disposable {
       default:
         return undefined;
     }
+  }
+
+  /** A run of a batch's document that a later attempt replaced (Retry Failed, Review…): its batch names another. */
+  isEarlierAttempt(r: RunRecord): boolean {
+    const b = r.batchId ? this.records.get(r.batchId) : undefined;
+    return !!b && !b.documents.some(d => d.runId === r.id);
   }
 
   /** A batch's documents as the Runs view lists them: each one's run (earlier attempts after it), or its reused result. */

@@ -18,17 +18,18 @@ export class StepPicker {
 
   /**
    * The step a command was given (by id: a keybinding, another extension, a test), as configured when it is,
-   * else the picker.
+   * else the picker. `leaveOut`: a step id the picker does not offer (the one already chosen for a comparison).
    */
-  async choose(stepId: string | undefined, title: string): Promise<StepDefinition | undefined> {
+  async choose(stepId: string | undefined, title: string, leaveOut?: string): Promise<StepDefinition | undefined> {
     if (stepId) {
       return settings.steps().steps.find(step => step.id === stepId) ?? { id: stepId, name: stepId };
     }
-    return this.pick(title);
+    return this.pick(title, leaveOut);
   }
 
-  async pick(title: string): Promise<StepDefinition | undefined> {
-    const { steps } = settings.steps();
+  async pick(title: string, leaveOut?: string): Promise<StepDefinition | undefined> {
+    const configured = settings.steps().steps;
+    const steps = configured.filter(step => step.id !== leaveOut);
     const ordered = orderByLastUsed(steps, this.state.get<string>(LAST_STEP_KEY));
     const items: PickItem[] = ordered.map(step => ({
       label: step.name,
@@ -47,9 +48,11 @@ export class StepPicker {
       title,
       placeHolder: steps.length
         ? l10n.t('Pick a DocuTray step')
-        : l10n.t(
-            'No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.',
-          ),
+        : configured.length
+          ? l10n.t('No other step is configured: enter a step ID, or add one to your settings.')
+          : l10n.t(
+              'No steps configured yet. Steps are set up in the DocuTray dashboard: enter a step ID, or add one to your settings.',
+            ),
       matchOnDescription: true,
       matchOnDetail: true,
       // Run from the palette over a webview editor (the image preview of a PNG or JPEG), the webview

@@ -8,7 +8,7 @@ import { compareOptionsFor } from '../core/expected/settings';
 import type { RunRecord } from '../core/runs/history';
 import { runPool } from '../core/async/pool';
 import { plainText } from '../core/text/plainText';
-import type { BatchService } from '../batches/batchService';
+import { type BatchService, StoppedWithError } from '../batches/batchService';
 import type { ErrorPresenter } from '../errorPresenter';
 import type { ScopedLog } from '../log';
 import type { ResultStore } from '../results/resultStore';
@@ -396,52 +396,66 @@ async function runReady(
     }
   };
 
-  await Promise.all(
-    [...byStep].map(async ([stepId, list]) => {
-      const docs = new Map(list.map(p => [p.entry.documentUri.toString(), p]));
-      const step = settings.steps().steps.find(s => s.id === stepId) ?? { id: stepId, name: stepId };
-      let batch: BatchRecord | undefined;
-      let end: RunnerEnd | undefined;
-      try {
-        await deps.batches.run({
-          step,
-          scope: byStep.size === 1 ? scope : { kind: 'files', count: list.length },
-          files: list.map(p => ({ uri: p.entry.documentUri, label: p.entry.document })),
-          within: {
-            token,
-            onChange: b => {
-              batch = b;
-              observe(b, docs, false);
-            },
-            onEnd: e => {
-              end = e;
-            },
-          },
-        });
-      } catch (e) {
-        // Nothing of this step was sent (no key, the batch could not be recorded).
-        deps.errors.report(e, `check ${stepId}`);
-        list.filter(p => !r.settled(p.item)).forEach(p => r.errored(p.item, at((e as Error).message)));
-        return;
-      }
-      if (batch) {
-        observe(batch, docs, true);
-      }
-      if (end?.kind === 'fatal') {
-        // An error every document meets (the key refused, an unknown step): shown once, on each test too.
+  const groups = [...byStep].map(([stepId, list]) => ({
+    stepId,
+    list,
+    docs: new Map(list.map(p => [p.entry.documentUri.toString(), p])),
+    batch: undefined as BatchRecord | undefined,
+    end: undefined as RunnerEnd | undefined,
+  }));
+  const requests = groups.map(g => ({
+    step: settings.steps().steps.find(s => s.id === g.stepId) ?? { id: g.stepId, name: g.stepId },
+    scope: byStep.size === 1 ? scope : ({ kind: 'files', count: g.list.length } as BatchScope),
+    files: g.list.map(p => ({ uri: p.entry.documentUri, label: p.entry.document })),
+    within: {
+      token,
+      onChange: (b: BatchRecord) => {
+        g.batch = b;
+        observe(b, g.docs, false);
+      },
+      onEnd: (e: RunnerEnd) => {
+        g.end = e;
+      },
+    },
+  }));
+  try {
+    // Several steps prove themselves with one start each before any sends the rest: a step that cannot run
+    // stops them all at once, having cost one start of each other step.
+    await (requests.length === 1 ? deps.batches.run(requests[0]) : deps.batches.runTogether(requests));
+  } catch (e) {
+    // Nothing was sent (no key, a batch could not be recorded).
+    deps.errors.report(e, `check ${groups.map(g => g.stepId).join(', ')}`);
+    groups.forEach(g =>
+      g.list.filter(p => !r.settled(p.item)).forEach(p => r.errored(p.item, at((e as Error).message))),
+    );
+    return;
+  }
+  for (const { stepId, list, docs, batch, end } of groups) {
+    // After a stop for good, what was not sent is an error of the run (said on each test), not a skip.
+    if (batch) {
+      observe(batch, docs, end?.kind !== 'fatal');
+    }
+    if (end?.kind === 'fatal') {
+      // An error every document meets (the key refused, an unknown step): shown once, on each test too. The
+      // other steps of the run stopped with it, and say which step stopped them.
+      const stoppedWith = end.error instanceof StoppedWithError ? end.error.step : undefined;
+      if (!stoppedWith) {
         deps.errors.report(end.error, `check ${stepId}`);
-        const message = (end.error as Error)?.message ?? String(end.error);
-        list.filter(p => !r.settled(p.item)).forEach(p => r.errored(p.item, at(message)));
-      } else if (end?.kind === 'paused') {
-        r.output(
-          l10n.t(
-            "DocuTray's rate limit asks to wait until {0}: the documents not run yet are run then, in the Runs view (their tests are skipped here).",
-            new Date(end.until).toLocaleTimeString(),
-          ),
-        );
       }
-    }),
-  );
+      const message =
+        stoppedWith !== undefined
+          ? l10n.t('Not sent: {0} could not run.', stoppedWith)
+          : ((end.error as Error)?.message ?? String(end.error));
+      list.filter(p => !r.settled(p.item) && !comparing.has(p.item.id)).forEach(p => r.errored(p.item, at(message)));
+    } else if (end?.kind === 'paused') {
+      r.output(
+        l10n.t(
+          "DocuTray's rate limit asks to wait until {0}: the documents not run yet are run then, in the Runs view (their tests are skipped here).",
+          new Date(end.until).toLocaleTimeString(),
+        ),
+      );
+    }
+  }
   await Promise.all(settling);
 }
 

@@ -1,7 +1,6 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { type BatchRecord, documentsOf, lookupIn } from '../core/batches/record';
-import type { RunnerEnd } from '../core/batches/runner';
 import { compareResults } from '../core/expected/compare';
 import { compareOptionsFor } from '../core/expected/settings';
 import type { StoredResult } from '../core/results/storedResult';
@@ -34,6 +33,8 @@ export interface StepComparison {
   /** Documents one step or both gave no result for (an error, a refusal, a cancel). */
   noResult: string[];
   cancelled: boolean;
+  /** A step could not run (unknown, refused): both stopped, nothing was compared. */
+  failed?: { step: string; message: string };
 }
 
 interface Pair {
@@ -66,6 +67,7 @@ export async function compareTwoSteps(s: Services, arg0?: unknown): Promise<Step
   const b = await s.steps.choose(
     args.stepB,
     l10n.t('Compare {0} on {1} with which step? (its draft copy, say)', a.name, where),
+    a.id,
   );
   if (!b) {
     return undefined;
@@ -104,9 +106,8 @@ export async function compareTwoSteps(s: Services, arg0?: unknown): Promise<Step
     return undefined;
   }
   const batches: (BatchRecord | undefined)[] = [undefined, undefined];
-  const ends: (RunnerEnd | undefined)[] = [undefined, undefined];
   const files = uris.map(uri => ({ uri, label: vscode.workspace.asRelativePath(uri, false) }));
-  const cancelled = await vscode.window.withProgress(
+  const { cancelled, together } = await vscode.window.withProgress(
     {
       location: vscode.ProgressLocation.Notification,
       title: l10n.t('DocuTray: comparing {0} and {1} on {2}', plainText(a.name), plainText(b.name), plainText(where)),
@@ -120,33 +121,47 @@ export async function compareTwoSteps(s: Services, arg0?: unknown): Promise<Step
           .filter(d => d.state === 'SUCCESS' || d.state === 'ERROR' || d.state === 'failed').length;
         progress.report({ message: l10n.t('{0} of {1} results', done, uris.length * 2) });
       };
-      await Promise.all(
-        [a, b].map((step, i) =>
-          s.batches.run({
-            step,
-            scope: { kind: 'folder', uri: folder.toString(), label: where },
-            files,
-            within: {
-              token,
-              onChange: batch => {
-                batches[i] = batch;
-                report();
-              },
-              onEnd: end => {
-                ends[i] = end;
-              },
+      // Each step proves itself with one start before either sends the rest: a step that cannot run (a
+      // typo, a step this key may not use) costs one start of the other, not a folder's worth.
+      const result = await s.batches.runTogether(
+        [a, b].map((step, i) => ({
+          step,
+          scope: { kind: 'folder' as const, uri: folder.toString(), label: where },
+          files,
+          within: {
+            token,
+            onChange: (batch: BatchRecord) => {
+              batches[i] = batch;
+              report();
             },
-          }),
-        ),
+          },
+        })),
       );
-      return token.isCancellationRequested;
+      return { cancelled: token.isCancellationRequested, together: result };
     },
   );
-  for (const end of ends) {
-    if (end?.kind === 'fatal') {
-      s.errors.report(end.error, 'compare steps');
-      break;
-    }
+  together.batches.forEach((batch, i) => (batches[i] = batch));
+  if (together.failed) {
+    // One message, naming the step that could not run; both batches ended failed with the reason.
+    const failedStep = together.failed.index === 0 ? a : b;
+    s.errors.report(together.failed.error, 'compare steps', undefined, {
+      subject: { document: where, step: failedStep.name },
+    });
+    s.log
+      .scoped('compare')
+      .info(`${a.id} ↔ ${b.id} on ${where}: stopped, ${failedStep.id} could not run; nothing more was sent`);
+    return {
+      folder: where,
+      steps: [a.id, b.id],
+      same: [],
+      differ: [],
+      noResult: files.map(f => f.label),
+      cancelled,
+      failed: {
+        step: failedStep.id,
+        message: (together.failed.error as Error)?.message ?? String(together.failed.error),
+      },
+    };
   }
   const pairs = await pairResults(s, files, batches, a, b);
   const comparison: StepComparison = {

@@ -5,6 +5,7 @@ import {
   type BatchRecord,
   type RunLookup,
   batchTimes,
+  canResume,
   documentsOf,
   summarizeBatch,
 } from '../core/batches/record';
@@ -55,17 +56,21 @@ export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSou
   const s = summarizeBatch(b, runs, Date.now());
   item.description = batches.describe(b);
   const paused = b.pausedUntil !== undefined && b.pausedUntil > Date.now();
+  // Resume only where it can work: something left to send or to check, and nothing stopping it for good.
+  const resumable = canResume(b, runs) ? ' resumable' : '';
   const state = driving
     ? 'running'
-    : b.cancelledAt !== undefined
-      ? 'cancelled resumable'
-      : alive
-        ? elsewhere
-          ? 'elsewhere'
-          : paused
-            ? 'paused resumable'
-            : 'resumable'
-        : 'finished';
+    : b.failure
+      ? `failed${resumable}`
+      : b.cancelledAt !== undefined
+        ? `cancelled${resumable}`
+        : alive
+          ? elsewhere
+            ? 'elsewhere'
+            : paused
+              ? 'paused resumable'
+              : 'resumable'
+          : 'finished';
   const docs = documentsOf(b, runs);
   const flags = [
     'batch',
@@ -79,17 +84,19 @@ export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSou
   item.iconPath =
     driving || elsewhere
       ? new vscode.ThemeIcon('sync~spin')
-      : b.cancelledAt !== undefined
-        ? new vscode.ThemeIcon('circle-slash')
-        : paused
-          ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('list.warningForeground'))
-          : failed && !s.done
-            ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
-            : failed || s.uncertain
-              ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
-              : alive
-                ? new vscode.ThemeIcon('files')
-                : new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
+      : b.failure
+        ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+        : b.cancelledAt !== undefined
+          ? new vscode.ThemeIcon('circle-slash')
+          : paused
+            ? new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('list.warningForeground'))
+            : failed && !s.done
+              ? new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed'))
+              : failed || s.uncertain
+                ? new vscode.ThemeIcon('warning', new vscode.ThemeColor('list.warningForeground'))
+                : alive
+                  ? new vscode.ThemeIcon('files')
+                  : new vscode.ThemeIcon('pass', new vscode.ThemeColor('testing.iconPassed'));
   const times = batchTimes(b, runs);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(subject)}** · ${escape(stepLabel(b))} (${markdownCode(b.stepId)})\n\n`);
@@ -119,6 +126,9 @@ export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSou
     md.appendMarkdown(
       `${escape(l10n.t("Paused by DocuTray's rate limit until {0}", new Date(b.pausedUntil as number).toLocaleString()))}\n\n`,
     );
+  }
+  if (b.failure) {
+    md.appendMarkdown(`${escape(l10n.t('Could not go on: {0}', b.failure.message))}\n\n`);
   }
   item.tooltip = md;
   return item;

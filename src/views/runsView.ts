@@ -20,7 +20,7 @@ export type RunsNode = RunRecord | BatchNode | ReusedNode;
 /** What the view needs of the batches. */
 type BatchSource = Pick<
   BatchService,
-  'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere' | 'isAlive' | 'children'
+  'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere' | 'isAlive' | 'children' | 'isEarlierAttempt'
 >;
 
 const ICONS: Record<RunState, [string, string?]> = {
@@ -149,7 +149,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       hasResult(r) ? 'result' : '',
       r.executionId ? 'execution' : '',
       canRerun(r) ? 'rerunnable' : '',
-      inlineRerun(r) ? 'oneClickRerun' : '',
+      // An earlier attempt of a batch's document (a retry replaced it) has no one-click Rerun: that
+      // document was sent again already.
+      inlineRerun(r) && !this.batches.isEarlierAttempt(r) ? 'oneClickRerun' : '',
       retryOffer(r).kind === 'poll' ? 'checkable' : '',
       expected === undefined ? '' : expected ? 'expected' : 'noExpected',
     ];

@@ -535,13 +535,27 @@ describe('batches', function () {
     });
   });
 
-  it('Retry Failed only where a retry helps: DocuTray could not start them → a new batch, each once more', async () => {
+  it('Retry Failed sends them again in the batch itself: their state follows, and it is offered no more', async () => {
     const folder = 'batch-retry-it';
     await removeFolder(folder);
-    await pdfVariant(`${folder}/f1.pdf`, `retry-1-${Date.now()}`);
-    await pdfVariant(`${folder}/f2.pdf`, `retry-2-${Date.now()}`);
+    const tag = Date.now();
+    const f1 = await pdfVariant(`${folder}/f1.pdf`, `retry-1-${tag}`);
+    const f2 = await pdfVariant(`${folder}/f2.pdf`, `retry-2-${tag}`);
+    const hashes = [sha256(await vscode.workspace.fs.readFile(f1)), sha256(await vscode.workspace.fs.readFile(f2))];
+    const startsOf = async () =>
+      Promise.all(
+        hashes.map(async h => (await standIn.starts()).find(x => x.stepId === 'it-fast' && x.hash === h)?.count ?? 0),
+      );
+    const batchFiles = async () =>
+      (
+        await Promise.resolve(vscode.workspace.fs.readDirectory(vscode.Uri.joinPath(api.storageUri, 'batches'))).catch(
+          () => [] as [string, vscode.FileType][],
+        )
+      )
+        .map(([name]) => name)
+        .filter(n => n.endsWith('.json'));
+    const filesBefore = await batchFiles();
     await standIn.addFaults({ kind: 'serverError', notInitiated: true, count: 2, match: { method: 'POST' } });
-    const seq = await lastSeq();
     let retried = 0;
     const answers = answerMessages((message, items) => {
       if (/^Run .* on .*\? \d+ documents?/.test(message)) {
@@ -557,23 +571,107 @@ describe('batches', function () {
       first = await runFolder(workspaceFile(folder), 'it-fast');
       assert.ok(first);
       assert.deepStrictEqual(await statesOf(first), ['failed', 'failed']);
+      const id = first.id;
       await waitFor(
-        'the retried batch to end',
-        () => answers.shown.some(m => /finished on f\d\.pdf \+ 1 more \(2 documents\)/.test(m.message)) || undefined,
+        'the retried documents to end in their batch',
+        async () => ((await statesOf(await storedBatch(id))).every(s => s === 'SUCCESS') ? true : undefined),
         30000,
+      );
+      await waitFor(
+        "the batch's own end message",
+        () =>
+          answers.shown.some(m => new RegExp(`finished on ${folderName(folder)} \\(2 documents\\)`).test(m.message)) ||
+          undefined,
+        30000,
+      );
+      assert.deepStrictEqual(
+        await startsOf(),
+        [1, 1],
+        'each started once by its retry (the refused starts count none)',
+      );
+
+      const stored = await storedBatch(id);
+      assert.deepStrictEqual(
+        stored.documents.map(d => d.runId),
+        [`${id}.0.2`, `${id}.1.2`],
+        'each document names its second attempt',
+      );
+      const runs = await runsOf(stored);
+      assert.deepStrictEqual(
+        runs.map(r => `${r.id.slice(id.length)} ${r.state}`).sort(),
+        ['.0 failed', '.0.2 SUCCESS', '.1 failed', '.1.2 SUCCESS'],
+        'the first attempts are kept beside the retries',
+      );
+      assert.deepStrictEqual(
+        (await batchFiles()).filter(n => !filesBefore.includes(n)),
+        [`${id}.json`],
+        'no second batch',
+      );
+      const earlier = runs.find(r => r.id === `${id}.0`);
+      assert.ok(earlier);
+      const earlierItem = await api.runsTree.getTreeItem(earlier);
+      assert.ok(
+        !/\boneClickRerun\b/.test(earlierItem.contextValue ?? ''),
+        `the replaced attempt has no one-click Rerun: ${earlierItem.contextValue}`,
+      );
+      const item = await api.runsTree.getTreeItem(await nodeOf(id));
+      assert.ok(!/\bretryable\b/.test(item.contextValue ?? ''), `Retry Failed offered no more: ${item.contextValue}`);
+      assert.ok(!/\bresumable\b/.test(item.contextValue ?? ''), `nothing to resume: ${item.contextValue}`);
+      const summary = answers.shown.find(m => m.items.includes('Retry Failed'));
+      assert.ok(summary, JSON.stringify(answers.shown));
+      assert.match(summary.message, /2 × DocuTray could not start the step/, 'grouped by reason');
+      assert.ok(
+        !answers.shown.some(m => m !== summary && m.items.includes('Retry Failed')),
+        'no later message offers it again',
+      );
+
+      // The first message's button once more, twice at once: nothing is started again.
+      const seq = await lastSeq();
+      const node = await nodeOf(id);
+      await Promise.all([
+        vscode.commands.executeCommand('docutray.batches.retryFailed', node),
+        vscode.commands.executeCommand('docutray.batches.retryFailed', node),
+      ]);
+      assert.deepStrictEqual(await sentNames(seq), [], 'nothing sent');
+      assert.deepStrictEqual(await startsOf(), [1, 1], 'still one start each');
+      assert.ok(
+        answers.shown.some(m => /nothing in .* to retry now/.test(m.message)),
+        `it says why: ${JSON.stringify(answers.shown.map(m => m.message))}`,
       );
     } finally {
       answers.restore();
       await removeFolder(folder);
     }
-    const summary = answers.shown.find(m => m.items.includes('Retry Failed'));
-    assert.ok(summary, JSON.stringify(answers.shown));
-    assert.match(summary.message, /2 × DocuTray could not start the step/, 'grouped by reason');
-    assert.deepStrictEqual(
-      (await sentNames(seq)).sort(),
-      ['f1.pdf', 'f1.pdf', 'f2.pdf', 'f2.pdf'],
-      'each sent once by the batch and once by its retry',
-    );
+  });
+
+  it('Retry Failed clicked twice at once sends each failed document once', async () => {
+    const folder = 'batch-retry-twice-it';
+    await removeFolder(folder);
+    const tag = Date.now();
+    await pdfVariant(`${folder}/t1.pdf`, `twice-1-${tag}`);
+    await pdfVariant(`${folder}/t2.pdf`, `twice-2-${tag}`);
+    await standIn.addFaults({ kind: 'serverError', notInitiated: true, count: 2, match: { method: 'POST' } });
+    const answers = confirming();
+    try {
+      const batch = await runFolder(workspaceFile(folder), 'it-fast');
+      assert.ok(batch);
+      assert.deepStrictEqual(await statesOf(batch), ['failed', 'failed']);
+      const seq = await lastSeq();
+      const node = await nodeOf(batch.id);
+      await Promise.all([
+        vscode.commands.executeCommand('docutray.batches.retryFailed', node),
+        vscode.commands.executeCommand('docutray.batches.retryFailed', node),
+      ]);
+      await waitFor(
+        'both to succeed',
+        async () => ((await statesOf(await storedBatch(batch.id))).every(s => s === 'SUCCESS') ? true : undefined),
+        30000,
+      );
+      assert.deepStrictEqual((await sentNames(seq)).sort(), ['t1.pdf', 't2.pdf'], 'once each');
+    } finally {
+      answers.restore();
+      await removeFolder(folder);
+    }
   });
 
   it('a selection of files asks first, in pages; dismissed, nothing is sent; run, its batch is named by its first file', async () => {

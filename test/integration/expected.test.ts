@@ -21,6 +21,7 @@ import {
   activate,
   answerMessages,
   closeAllEditors,
+  patch,
   sha256,
   standIn,
   waitFor,
@@ -592,5 +593,182 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     for (const s of ['it-published', 'it-draft']) {
       assert.strictEqual(await startsOf(s, 'b.pdf'), 1, `${s} ran once on b.pdf`);
     }
+  });
+
+  it('Compare Two Steps with a step that cannot run: one start of each, one message naming it, both batches failed', async () => {
+    // it-typo is unknown to DocuTray (404 "Step not found or access denied").
+    await standIn.setSteps([step('it-published', RESULTS)]);
+    const postsTo = async (stepId: string) => (await starts()).filter(r => r.path.endsWith(`/${stepId}`)).length;
+    const before = { published: await postsTo('it-published'), typo: await postsTo('it-typo') };
+    const since = Date.now();
+    const messages = answerMessages((message, items) => (items.includes('Compare') ? 'Compare' : undefined));
+    let comparison: StepComparison | undefined;
+    try {
+      comparison = await vscode.commands.executeCommand<StepComparison>('docutray.expected.compareSteps', {
+        folder: workspaceFile(FOLDER),
+        stepA: 'it-published',
+        stepB: 'it-typo',
+      });
+    } finally {
+      messages.restore();
+      await standIn.setSteps([step(STEP, RESULTS)]);
+    }
+    assert.ok(comparison);
+    assert.strictEqual(comparison.failed?.step, 'it-typo');
+    assert.strictEqual(await postsTo('it-published'), before.published + 1, 'the first step: one start, no more');
+    assert.strictEqual(await postsTo('it-typo'), before.typo + 1, 'the unknown step: one start');
+    const told = messages.shown.filter(m => !m.modal);
+    assert.strictEqual(told.length, 1, `one message: ${JSON.stringify(told)}`);
+    assert.match(told[0].message, /it-typo/, 'it names the step');
+    assert.doesNotMatch(told[0].message, /same|differ|not compared/);
+
+    const dir = vscode.Uri.joinPath(api.storageUri, 'batches');
+    const stored = async () =>
+      (
+        await Promise.all(
+          (await Promise.resolve(vscode.workspace.fs.readDirectory(dir)).catch(() => [] as [string, vscode.FileType][]))
+            .filter(([n]) => /^batch_[^.]+\.json$/.test(n))
+            .map(async ([n]) =>
+              JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(dir, n))).toString()),
+            ),
+        )
+      ).filter(b => b.createdAt >= since) as {
+        id: string;
+        stepId: string;
+        failure?: { kind: string; message: string };
+      }[];
+    const batches = await stored();
+    assert.deepStrictEqual(batches.map(b => b.stepId).sort(), ['it-published', 'it-typo']);
+    assert.strictEqual(batches.find(b => b.stepId === 'it-typo')?.failure?.kind, 'notFound', 'failed, with its reason');
+    assert.ok(batches.find(b => b.stepId === 'it-published')?.failure, 'the other stopped with it');
+
+    const tree = (
+      api as unknown as {
+        runsTree: {
+          getChildren(): Promise<unknown[]>;
+          getTreeItem(n: unknown): vscode.TreeItem | Thenable<vscode.TreeItem>;
+        };
+      }
+    ).runsTree;
+    for (const b of batches) {
+      const node = (await tree.getChildren()).find(n => (n as { batch?: { id: string } }).batch?.id === b.id);
+      assert.ok(node, `${b.stepId} in the Runs view`);
+      const item = await tree.getTreeItem(node);
+      assert.match(item.contextValue ?? '', /\bfailed\b/);
+      assert.doesNotMatch(
+        item.contextValue ?? '',
+        /\bresumable\b/,
+        'Resume is not offered: it would meet the same 404',
+      );
+      assert.match(String(item.description), /could not go on/);
+      // Resume asked anyway (a keybinding, an old menu): it says why and sends nothing.
+      const resumeMessages = answerMessages(() => undefined);
+      try {
+        const seq = (await standIn.requests()).at(-1)?.seq ?? 0;
+        assert.strictEqual(await vscode.commands.executeCommand('docutray.batches.resume', node), false);
+        assert.deepStrictEqual(
+          (await standIn.requests()).filter(r => r.seq > seq && r.method === 'POST'),
+          [],
+          'nothing sent',
+        );
+        assert.ok(
+          resumeMessages.shown.some(m => /cannot go on/.test(m.message)),
+          JSON.stringify(resumeMessages.shown),
+        );
+      } finally {
+        resumeMessages.restore();
+      }
+    }
+
+    // Clear Finished removes them.
+    const clear = answerMessages((_m, items) => (items.includes('Clear') ? 'Clear' : undefined));
+    try {
+      await vscode.commands.executeCommand('docutray.runs.clearFinished');
+    } finally {
+      clear.restore();
+    }
+    assert.deepStrictEqual(await stored(), [], 'both batches cleared');
+  });
+
+  it('Compare Two Steps: the second picker leaves out the first step', async () => {
+    await config().update(
+      'docutray.steps',
+      [
+        { id: 'it-published', name: 'Published' },
+        { id: 'it-draft', name: 'Draft' },
+      ],
+      vscode.ConfigurationTarget.Workspace,
+    );
+    const offered: string[][] = [];
+    const undo = patch(
+      vscode.window,
+      'showQuickPick',
+      async (
+        items:
+          | readonly (vscode.QuickPickItem & { step?: { id: string } })[]
+          | Thenable<readonly (vscode.QuickPickItem & { step?: { id: string } })[]>,
+      ) => {
+        offered.push((await items).flatMap(i => (i.step ? [i.step.id] : [])));
+        return undefined;
+      },
+    );
+    try {
+      await closeAllEditors();
+      const comparison = await vscode.commands.executeCommand('docutray.expected.compareSteps', {
+        folder: workspaceFile(FOLDER),
+        stepA: 'it-published',
+      });
+      assert.strictEqual(comparison, undefined, 'dismissed: nothing compared');
+    } finally {
+      undo();
+      await config().update('docutray.steps', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    assert.deepStrictEqual(offered, [['it-draft']], 'only the other step');
+  });
+
+  it('a Test Explorer run over two steps, one unknown: one start of each, the rest not sent, one message', async () => {
+    await standIn.setSteps([step(STEP, RESULTS)]);
+    for (const doc of [DOCS.a, DOCS.b]) {
+      const bytes = await vscode.workspace.fs.readFile(workspaceFile(doc));
+      await writeWorkspaceFile(
+        `${doc}.it-typo.expected.json`,
+        serializeExpected({ stepId: 'it-typo', document: path.basename(doc), sha256: sha256(bytes), result: {} }),
+      );
+    }
+    await waitFor('the it-typo tests to be listed', () =>
+      treeOf(api.testController()!.items)
+        .find(n => n.label === FOLDER)
+        ?.children.filter(n => n.description === 'it-typo').length === 2
+        ? true
+        : undefined,
+    );
+    const postsTo = async (stepId: string) => (await starts()).filter(r => r.path.endsWith(`/${stepId}`)).length;
+    const before = { expected: await postsTo(STEP), typo: await postsTo('it-typo') };
+    const messages = answerMessages((_m, items) => (items.includes('Run') ? 'Run' : undefined));
+    let report: CheckRunReport;
+    try {
+      report = await runTests('testing.runAll');
+    } finally {
+      messages.restore();
+    }
+    assert.strictEqual(await postsTo('it-typo'), before.typo + 1, 'the unknown step: one start');
+    assert.strictEqual(await postsTo(STEP), before.expected + 1, `${STEP}: one start, not one per document`);
+    const told = messages.shown.filter(m => !m.modal);
+    assert.strictEqual(told.length, 1, `one message: ${JSON.stringify(told)}`);
+    assert.match(told[0].message, /it-typo/);
+    // One document of the known step ran; every test left was not sent, and says so as an error (not a skip).
+    assert.strictEqual(report.tests.filter(t => t.executionId).length, 1, JSON.stringify(report.tests));
+    const typo = report.tests.filter(t => t.id.includes('.it-typo.'));
+    assert.deepStrictEqual(
+      typo.map(t => t.state),
+      ['errored', 'errored'],
+    );
+    assert.deepStrictEqual(
+      report.tests.filter(t => t.state === 'skipped').map(t => t.id),
+      [],
+      'nothing reported as skipped (cancelled)',
+    );
+    const stopped = report.tests.find(t => !t.id.includes('.it-typo.') && t.state === 'errored');
+    assert.match(stopped?.messages[0]?.message ?? '', /it-typo could not run/, JSON.stringify(report.tests));
   });
 });

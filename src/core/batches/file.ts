@@ -12,7 +12,14 @@
 import type { RunRecord, RunState } from '../runs/history';
 import { finiteNumber, isObject, nonEmptyString } from '../json/fields';
 import { workspaceSource } from '../runs/source';
-import { BATCH_VERSION, type BatchDocument, type BatchRecord, type BatchScope, runIdFor } from './record';
+import {
+  BATCH_VERSION,
+  type BatchDocument,
+  type BatchFailure,
+  type BatchRecord,
+  type BatchScope,
+  runIdFor,
+} from './record';
 
 export const BATCHES_DIR = 'batches';
 
@@ -60,6 +67,10 @@ export function parseBatch(v: unknown): ParsedBatch | undefined {
       batch[key] = n;
     }
   }
+  const failure = parseFailure(v.failure);
+  if (failure) {
+    batch.failure = failure;
+  }
   const parsed: ParsedBatch = { batch, problems: [], setAside: [], legacyRuns: [] };
   const uris = new Set<string>();
   const runIds = new Set<string>();
@@ -90,6 +101,16 @@ export function parseBatch(v: unknown): ParsedBatch | undefined {
     );
   }
   return parsed;
+}
+
+function parseFailure(v: unknown): BatchFailure | undefined {
+  if (!isObject(v)) {
+    return undefined;
+  }
+  const at = finiteNumber(v.at);
+  const kind = nonEmptyString(v.kind);
+  const message = typeof v.message === 'string' ? v.message : undefined;
+  return at !== undefined && kind && message !== undefined ? { at, kind, message } : undefined;
 }
 
 function parseScope(v: unknown): BatchScope | undefined {

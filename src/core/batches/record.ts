@@ -50,7 +50,55 @@ export interface BatchRecord {
   pausedUntil?: number;
   /** When its driver saw it end (a hint for activation and the tooltip; the runs are what say it ended). */
   endedAt?: number;
+  /**
+   * It could not go on (an unknown step, a refused key): it ended failed, for this reason, and sends nothing
+   * more. Its unsent documents stay unsent; Resume is offered only where it can work (`canResume`).
+   */
+  failure?: BatchFailure;
   documents: BatchDocument[];
+}
+
+/** Why a batch could not go on: the error every document would have met, as the error's kind and words. */
+export interface BatchFailure {
+  at: number;
+  kind: string;
+  message: string;
+}
+
+/**
+ * Failures that changing something outside the batch mends (a new key, a paid quota, the base URL, storage
+ * that can be written again): Resume then sends the rest. An unknown step cannot be mended: the batch names
+ * its step, so Resume would meet the same refusal.
+ */
+const MENDABLE_FAILURES: ReadonlySet<string> = new Set([
+  'authentication',
+  'missingApiKey',
+  'quotaExceeded',
+  'insecureBaseUrl',
+  'notRecorded',
+]);
+
+/** The failure a batch ends with, from the error that stopped it (its kind, else its name). */
+export function batchFailure(error: unknown, now: number): BatchFailure {
+  const kind =
+    error && typeof error === 'object' && typeof (error as { kind?: unknown }).kind === 'string'
+      ? (error as { kind: string }).kind
+      : error instanceof Error && error.name === 'NotRecordedError'
+        ? 'notRecorded'
+        : 'other';
+  const message = error instanceof Error ? error.message : String(error);
+  return { at: now, kind, message };
+}
+
+/**
+ * Whether Resume can do anything for this batch: something is left to send or to see finish, and what
+ * stopped it (if anything) can have been mended since.
+ */
+export function canResume(batch: BatchRecord, runs: RunLookup): boolean {
+  if (batch.failure && !MENDABLE_FAILURES.has(batch.failure.kind)) {
+    return false;
+  }
+  return documentsOf(batch, runs).some(d => isOpen(d.state) || (d.state === 'cancelled' && !!d.run?.executionId));
 }
 
 /** A document's state: its run's, or `pending` / `skipped` (see the top of this file). */
@@ -143,7 +191,11 @@ export function isOpen(state: DocumentState): boolean {
  * does not keep a batch alive: it waits for the user (Review…), not for the batch.
  */
 export function isBatchAlive(batch: BatchRecord, runs: RunLookup): boolean {
-  return batch.cancelledAt === undefined && documentsOf(batch, runs).some(d => isOpen(d.state));
+  return (
+    batch.cancelledAt === undefined &&
+    batch.failure === undefined &&
+    documentsOf(batch, runs).some(d => isOpen(d.state))
+  );
 }
 
 export interface BatchSummary {
@@ -200,7 +252,7 @@ export function summarizeBatch(batch: BatchRecord, runs: RunLookup, now: number,
     s.etaMs = 0;
     return s;
   }
-  if (batch.cancelledAt !== undefined) {
+  if (batch.cancelledAt !== undefined || batch.failure !== undefined) {
     return s;
   }
   const ran = docs.filter(d => d.run?.finishedAt !== undefined && (d.state === 'SUCCESS' || d.state === 'ERROR'));
@@ -222,12 +274,12 @@ export function batchTimes(batch: BatchRecord, runs: RunLookup): { startedAt?: n
   const docs = documentsOf(batch, runs);
   const starts = docs.map(d => d.run?.startedAt).filter((t): t is number => t !== undefined);
   const ends = docs.map(d => d.run?.finishedAt ?? d.doc.reused?.finishedAt).filter((t): t is number => t !== undefined);
-  const open = docs.some(d => isOpen(d.state));
+  // A batch that failed sends nothing more: its unsent documents do not keep it open.
+  const open = batch.failure === undefined && docs.some(d => isOpen(d.state));
+  const stoppedAt = batch.cancelledAt ?? batch.failure?.at;
   return {
     ...(starts.length ? { startedAt: Math.min(...starts) } : {}),
-    ...(!open && (ends.length || batch.cancelledAt !== undefined)
-      ? { endedAt: Math.max(...ends, batch.cancelledAt ?? 0) }
-      : {}),
+    ...(!open && (ends.length || stoppedAt !== undefined) ? { endedAt: Math.max(...ends, stoppedAt ?? 0) } : {}),
   };
 }
 

@@ -4,7 +4,9 @@
  */
 import * as assert from 'node:assert/strict';
 import {
+  batchFailure,
   batchTimes,
+  canResume,
   createBatch,
   documentsOf,
   failureGroups,
@@ -130,6 +132,43 @@ describe('a batch: documents whose state is their run', () => {
     assert.deepEqual(batchTimes(b, lookupIn(runs)), { startedAt: 200 });
     runs[1] = { ...runs[1], state: 'SUCCESS', finishedAt: 400 };
     assert.deepEqual(batchTimes(b, lookupIn(runs)), { startedAt: 200, endedAt: 400 });
+  });
+});
+
+describe('a batch that cannot go on (an unknown step, a refused key)', () => {
+  const unknownStep = Object.assign(new Error('DocuTray has no step "typo"'), { kind: 'notFound' });
+  const refusedKey = Object.assign(new Error('DocuTray refused the API key'), { kind: 'authentication' });
+
+  it('has ended: not alive, its unsent documents keep it open no more, and it says when it ended', () => {
+    const b = { ...batchOf(3), failure: batchFailure(unknownStep, 500) };
+    assert.deepEqual(b.failure, { at: 500, kind: 'notFound', message: 'DocuTray has no step "typo"' });
+    const runs = lookupIn([runRecord('batch_t.0', 'SUCCESS', { executionId: 'e0', finishedAt: 400 })]);
+    assert.equal(isBatchAlive(batchOf(3), runs), true, 'without the failure: two pending');
+    assert.equal(isBatchAlive(b, runs), false);
+    assert.deepEqual(batchTimes(b, runs), { startedAt: 1000, endedAt: 500 });
+    const s = summarizeBatch(b, runs, 600, { ratePerMs: 1 });
+    assert.equal(s.pending, 2, 'not sent, and said so');
+    assert.equal(s.etaMs, undefined, 'no time left to promise');
+  });
+
+  it('offers Resume only where it can work: a mended key, never an unknown step, never with nothing left', () => {
+    const runs = lookupIn([runRecord('batch_t.0', 'SUCCESS', { executionId: 'e0' })]);
+    assert.equal(canResume({ ...batchOf(2), failure: batchFailure(unknownStep, 1) }, runs), false, 'the same 404');
+    assert.equal(canResume({ ...batchOf(2), failure: batchFailure(refusedKey, 1) }, runs), true, 'after a new key');
+    const notRecorded = Object.assign(new Error('not recorded'), { name: 'NotRecordedError' });
+    assert.equal(batchFailure(notRecorded, 1).kind, 'notRecorded');
+    assert.equal(canResume({ ...batchOf(2), failure: batchFailure(notRecorded, 1) }, runs), true);
+    assert.equal(canResume({ ...batchOf(2), cancelledAt: 1 }, runs), true, 'cancelled with one unsent');
+    assert.equal(canResume({ ...batchOf(1), cancelledAt: 1 }, runs), false, 'cancelled with nothing left');
+    const cancelledWhileRunning = lookupIn([runRecord('batch_t.0', 'cancelled', { executionId: 'e0' })]);
+    assert.equal(canResume({ ...batchOf(1), cancelledAt: 1 }, cancelledWhileRunning), true, 'polled again');
+  });
+
+  it('keeps its failure in its file, and drops a failure it cannot read', () => {
+    const b = { ...batchOf(1), failure: batchFailure(refusedKey, 7) };
+    assert.deepEqual(parseBatch(JSON.parse(JSON.stringify(b)))?.batch, b);
+    const odd = parseBatch(JSON.parse(JSON.stringify({ ...b, failure: { at: 'x', kind: 1 } })));
+    assert.equal(odd?.batch.failure, undefined);
   });
 });
 
