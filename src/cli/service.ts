@@ -1,7 +1,8 @@
 /**
  * The DocuTray service as the command line reaches it: the key from DOCUTRAY_API_KEY, the address from
  * DOCUTRAY_BASE_URL (https, or http on loopback only: the client's endpoint rules), Node's global fetch,
- * and one request budget for every request of the run, as the extension has one per key.
+ * and one request budget for every request of the run, as the extension has one per key (with
+ * `--shard i/n`, a budget for 1/n of the key's limit, as the other n-1 jobs take the rest).
  */
 import { RequestBudget } from '../core/api/budget';
 import { DocuTrayClient } from '../core/client/client';
@@ -22,12 +23,17 @@ export interface Service {
  * costs nothing and is never rate limited). Throws ConfigError without a key, the client's errors
  * for a key refused, an address refused, a service out of reach.
  */
-export async function connect(env: NodeJS.ProcessEnv, userAgent: string): Promise<Service> {
+export async function connect(
+  env: NodeJS.ProcessEnv,
+  userAgent: string,
+  opts: { share?: number } = {},
+): Promise<Service> {
   const key = env[API_KEY_ENV]?.trim();
   if (!key) {
     throw new ConfigError(`Set ${API_KEY_ENV} to your DocuTray API key.`);
   }
-  const budget = new RequestBudget();
+  // `--shard i/n`: this job's part of the key's limit (budget.ts, "Shares").
+  const budget = new RequestBudget({ share: opts.share });
   const client = new DocuTrayClient({
     baseUrl: env[BASE_URL_ENV]?.trim() || DEFAULT_BASE_URL,
     apiKey: key,
