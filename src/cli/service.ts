@@ -4,7 +4,8 @@
  * and one request budget for every request of the run, as the extension has one per key (with
  * `--shard i/n`, a budget for 1/n of the key's limit, as the other n-1 jobs take the rest).
  */
-import { RequestBudget } from '../core/api/budget';
+import { RequestBudget, SYSTEM_CLOCK, type BudgetClock } from '../core/api/budget';
+import { MAX_TIMER_MS } from '../core/async/sleep';
 import { DocuTrayClient } from '../core/client/client';
 import { DEFAULT_BASE_URL } from '../core/api/endpoint';
 import { DocuTrayError } from '../core/api/errors';
@@ -17,6 +18,17 @@ export interface Service {
   client: DocuTrayClient;
   budget: RequestBudget;
 }
+
+/**
+ * The budget's clock in the command line: its timers keep the process alive. The system clock's do not
+ * (a pending wait must not hold an editor's extension host or a test open), but here a request waiting
+ * for the rate limit is the run itself: with nothing else pending, Node would exit mid-run, exit 0.
+ */
+const CLI_CLOCK: BudgetClock = {
+  now: SYSTEM_CLOCK.now,
+  setTimer: (fn, ms) => setTimeout(fn, Math.min(ms, MAX_TIMER_MS)),
+  clearTimer: SYSTEM_CLOCK.clearTimer,
+};
 
 /**
  * A client for the environment's key and service, with the key checked (`GET /api/usage`, which
@@ -33,7 +45,7 @@ export async function connect(
     throw new ConfigError(`Set ${API_KEY_ENV} to your DocuTray API key.`);
   }
   // `--shard i/n`: this job's part of the key's limit (budget.ts, "Shares").
-  const budget = new RequestBudget({ share: opts.share });
+  const budget = new RequestBudget({ share: opts.share, clock: CLI_CLOCK });
   const client = new DocuTrayClient({
     baseUrl: env[BASE_URL_ENV]?.trim() || DEFAULT_BASE_URL,
     apiKey: key,
