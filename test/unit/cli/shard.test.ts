@@ -11,7 +11,7 @@ import { join, relative } from 'node:path';
 import { connect } from '../../../src/cli/service';
 import { shardOf } from '../../../src/core/batches/shard';
 import { startStandIn, type StandIn } from '../../../stand-in/server';
-import { SAMPLES } from '../core/api/client/support';
+import { SAMPLES } from '../core/client/support';
 import { REPO } from '../../repo';
 
 const KEY = 'dtSHARDKEY_4mQ8vLx2Pr7Tn3Wz9Kb5Hc6Jd1';

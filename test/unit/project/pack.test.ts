@@ -11,7 +11,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { USAGE } from '../../../src/cli/args';
-import { closedPort } from '../core/api/client/support';
+import { closedPort } from '../core/client/support';
 import { REPO } from '../../repo';
 
 interface PackResult {
