@@ -1,6 +1,8 @@
 // The command line, `docutray-steps` (package.json `bin`): one CommonJS file for Node, dist/cli.js,
 // built by `npm ci` (the `prepare` script) so `npx docutray-steps` works in a fresh clone. It bundles
-// the VS Code-free core it shares with the extension; nothing of VS Code.
+// the VS Code-free core it shares with the extension (and jsonc-parser, mime-types: devDependencies, as
+// every bundle holds what it runs); nothing of VS Code. `npm pack` runs `prepare` too, so the tarball
+// holds this one file, and installing the tarball builds, fetches and runs nothing.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 

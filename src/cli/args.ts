@@ -29,6 +29,15 @@ Options:
   --concurrency <n>           documents uploaded at once, 1-16 (default: docutray.maxConcurrentRuns, 4)
   --timeout <seconds>         give up on a document's result after this long
                               (default: docutray.pollTimeoutSeconds, 300)
+Choosing documents (folders are walked leaving out files.exclude and docutray.batch.exclude,
+as the editor does; a document named explicitly is always taken):
+  --files-from <file|->       also take the paths listed in <file> (- = stdin): one per line,
+                              relative to the current folder, inside the root; blank lines and
+                              lines starting with # are skipped (<paths…> may then be left out)
+  --shard <i>/<n>             check only the i-th of n parts (1 <= i <= n), split by a hash of each
+                              document's path: stable as documents come and go, disjoint, and
+                              together every document. Each part also takes 1/n of the key's rate
+                              limit, so n jobs on one key do not refuse each other
 Comparison, for check (each replaces its docutray.expected.* setting; --ignore and --array-key add):
   --expected-folder <dir>     keep expected files under this workspace folder, not beside documents
   --absolute-tolerance <n>    numbers this close are equal
@@ -52,6 +61,15 @@ export interface CommonArgs {
   noSettings: boolean;
   concurrency?: number;
   timeoutSeconds?: number;
+  /** `--shard i/n`: the i-th (1-based) of n parts. */
+  shard?: Shard;
+  /** `--files-from`: a file of paths, or `-` for stdin. */
+  filesFrom?: string;
+}
+
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 export interface CompareFlags {
@@ -95,6 +113,8 @@ const OPTIONS = {
   'no-settings': { type: 'boolean' },
   concurrency: { type: 'string' },
   timeout: { type: 'string' },
+  shard: { type: 'string' },
+  'files-from': { type: 'string' },
   'expected-folder': { type: 'string' },
   'absolute-tolerance': { type: 'string' },
   'relative-tolerance': { type: 'string' },
@@ -138,6 +158,31 @@ function number(name: string, text: string | undefined, opts: { min: number; max
   return n;
 }
 
+/** At most this many parts: more jobs than that on one key would each get almost none of its limit. */
+export const MAX_SHARDS = 1000;
+
+function shard(text: string | undefined): Shard | undefined {
+  if (text === undefined) {
+    return undefined;
+  }
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || index < 1 || count < 1 || index > count || count > MAX_SHARDS) {
+    throw new UsageError(
+      `--shard takes <i>/<n>, the i-th of n parts with 1 <= i <= n <= ${MAX_SHARDS} (like --shard 2/4), not "${text}".`,
+    );
+  }
+  return { index, count };
+}
+
+function filesFrom(text: string | undefined): string | undefined {
+  if (text !== undefined && text.trim() === '') {
+    throw new UsageError('--files-from takes a file of paths, or - for stdin.');
+  }
+  return text;
+}
+
 export function parseCommandLine(argv: readonly string[]): Command {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
@@ -164,7 +209,7 @@ export function parseCommandLine(argv: readonly string[]): Command {
       throw new UsageError(`--${flag} is an option of ${only}, not of ${command}.`);
     }
   }
-  if (paths.length === 0) {
+  if (paths.length === 0 && v['files-from'] === undefined) {
     throw new UsageError(`Name the documents or folders to ${command === 'check' ? 'check' : 'run the step on'}.`);
   }
   const stepId = v.step?.trim();
@@ -195,6 +240,8 @@ export function parseCommandLine(argv: readonly string[]): Command {
     noSettings: v['no-settings'] === true,
     concurrency: number('concurrency', v.concurrency, { min: 1, max: 16, integer: true }),
     timeoutSeconds: number('timeout', v.timeout, { min: 1 }),
+    shard: shard(v.shard),
+    filesFrom: filesFrom(v['files-from']),
   };
   const compare: CompareFlags = {
     expectedFolder: v['expected-folder'],

@@ -15,11 +15,20 @@ import { compareOptionsFor, readExpectedSettings, type ExpectedSettings } from '
 import { resultFileName } from '../core/results/naming';
 import { expandMetadata } from '../core/runs/metadata';
 import { type DocumentState, isOpen } from '../core/batches/record';
+import { inShard } from '../core/batches/shard';
 import { USAGE, UsageError, parseCommandLine, type CommonArgs, type CompareFlags } from './args';
 import { jsonReport, junitReport, prettyReport, type CheckReport } from './reporters';
 import { connect, describeFatal, type Service } from './service';
 import { terminalText } from './text';
-import { ConfigError, fileIo, findDocuments, readSettingsFile, settingGetter } from './workspace';
+import {
+  ConfigError,
+  documentExcludes,
+  fileIo,
+  findDocuments,
+  readFileList,
+  readSettingsFile,
+  settingGetter,
+} from './workspace';
 
 export interface CliIo {
   argv: readonly string[];
@@ -89,13 +98,15 @@ interface Prepared {
   metadataFor: (document: string) => Record<string, unknown> | undefined;
   timeoutMs: number;
   concurrency: number;
+  /** The part of the key's rate limit this process takes: 1/n with `--shard i/n`, else 1. */
+  rateShare: number;
 }
 
 function numberSetting(value: unknown, fallback: number, min: number, max: number): number {
   return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;
 }
 
-async function prepare(args: CommonArgs, cwd: string): Promise<Prepared> {
+async function prepare(args: CommonArgs, cwd: string, stdin: NodeJS.ReadableStream = process.stdin): Promise<Prepared> {
   if (
     args.stepId === '.' ||
     args.stepId === '..' ||
@@ -124,10 +135,17 @@ async function prepare(args: CommonArgs, cwd: string): Promise<Prepared> {
   } catch (e) {
     throw new ConfigError((e as Error).message);
   }
-  const documents = await findDocuments(root, args.paths, cwd);
-  if (documents.length === 0) {
-    throw new ConfigError(`No PDFs or images under ${args.paths.join(', ')}.`);
+  const listed = args.filesFrom === undefined ? [] : await readFileList(args.filesFrom, root, cwd, stdin);
+  const paths = [...args.paths, ...listed];
+  const all = await findDocuments(root, paths, cwd, documentExcludes(settings));
+  if (all.length === 0) {
+    const named = [...args.paths, ...(args.filesFrom === undefined ? [] : [`the paths in ${args.filesFrom}`])];
+    throw new ConfigError(
+      `No PDFs or images under ${named.join(', ')} (files.exclude and docutray.batch.exclude leave some out).`,
+    );
   }
+  // A part may be empty (fewer documents than parts, or an unlucky hash): that job checks nothing.
+  const documents = args.shard ? inShard(all, args.shard) : all;
   return {
     root,
     settings,
@@ -135,6 +153,7 @@ async function prepare(args: CommonArgs, cwd: string): Promise<Prepared> {
     metadataFor: document => expandMetadata(template, vars(document)),
     timeoutMs: (args.timeoutSeconds ?? numberSetting(get('pollTimeoutSeconds'), 300, 10, 3600)) * 1000,
     concurrency: args.concurrency ?? Math.floor(numberSetting(get('maxConcurrentRuns'), 4, 1, 16)),
+    rateShare: args.shard ? 1 / args.shard.count : 1,
   };
 }
 
@@ -195,7 +214,9 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
   const startedAt = Date.now();
   const prepared = await prepare(cmd, io.cwd);
   const settings = expectedSettings(prepared.settings, cmd.compare, cmd.stepId);
-  const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`);
+  const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`, {
+    share: prepared.rateShare,
+  });
   const progress = new Progress(io.stderr, prepared.documents.length);
   progress.line('Reading the documents and their expected results…');
   let checks: DocumentCheck[];
@@ -238,7 +259,9 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
 
 async function run(cmd: Extract<ReturnType<typeof parseCommandLine>, { command: 'run' }>, io: CliIo) {
   const prepared = await prepare(cmd, io.cwd);
-  const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`);
+  const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`, {
+    share: prepared.rateShare,
+  });
   const progress = new Progress(io.stderr, prepared.documents.length);
   let outcomes: Map<string, DocumentOutcome>;
   try {

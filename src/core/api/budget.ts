@@ -28,6 +28,12 @@
  * before `background`), first come first served within a priority.
  * `GET /api/usage` is never limited by DocuTray (§0): `usage` requests pass at once and are not counted.
  *
+ * Shares: n processes on one key (a CI matrix of n jobs) each make a budget with `share: 1/n`. Every figure
+ * the server states stays the key's (the limit learned from a 429's body or the headers, what is
+ * remembered), but this budget sends at most `floor(limit × share)` requests per window (its allowance),
+ * paces at that rate, and probes and guesses in the same part: together the n stay under the key's limit
+ * instead of each taking all of it and refusing the others with 429s.
+ *
  * Bounds: no pause lasts longer than a day (the longest DocuTray window) however far off an answer's
  * reset; `pausedForMs()` and `pausedUntil()` say how long a pause still lasts, so the client can refuse
  * a request a person or a batch should not wait that long for. Timers are at most MAX_TIMER_MS long.
@@ -109,6 +115,8 @@ export interface BudgetOptions {
   maxPauseMs?: number;
   /** A limit learned for this key before (in an earlier session): start at it instead of probing. */
   learned?: LearnedLimit;
+  /** This budget's part of the key's limit, more than 0 and at most 1 (default 1: all of it). See "Shares". */
+  share?: number;
   /** Called when the server states a limit different from the one known, to remember it. */
   onLearned?: (limit: LearnedLimit) => void;
   clock?: BudgetClock;
@@ -135,8 +143,11 @@ export interface AcquireOptions {
 }
 
 export interface BudgetState {
-  /** Requests per window; `source` says where the figure comes from (see the top of this file). */
+  /** The key's requests per window; `source` says where the figure comes from (see the top of this file). */
   limit: number;
+  /** This budget's part of it (`share`) and the requests per window that makes (`floor(limit × share)`, at least 1). */
+  share: number;
+  allowance: number;
   limitType: string;
   windowMs: number;
   source: 'default' | 'learned' | 'server';
@@ -181,10 +192,11 @@ interface Waiter {
 export class RequestBudget {
   private readonly clock: BudgetClock;
   private readonly opts: Required<
-    Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType' | 'interactiveReserve' | 'learned' | 'onLearned'>
+    Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType' | 'interactiveReserve' | 'learned' | 'onLearned' | 'share'>
   > &
     Pick<BudgetOptions, 'burst' | 'interactiveReserve' | 'onLearned'> & { windowMsByType: Record<string, number> };
   private limit: number;
+  private readonly share: number;
   private limitType: string;
   private windowMs: number;
   private source: BudgetState['source'] = 'default';
@@ -238,6 +250,7 @@ export class RequestBudget {
       maxPauseMs: Math.min(opts.maxPauseMs ?? MAX_RATE_LIMIT_WAIT_MS, MAX_RATE_LIMIT_WAIT_MS),
       onLearned: opts.onLearned,
     };
+    this.share = opts.share !== undefined && opts.share > 0 && opts.share < 1 ? opts.share : 1;
     this.limit = defaultLimit;
     this.limitType = this.opts.defaultLimitType;
     const learned = opts.learned;
@@ -254,8 +267,8 @@ export class RequestBudget {
       this.remembered = { limit: learned.limit, limitType: learned.limitType };
     }
     this.windowMs = this.windowFor(this.limitType);
-    this.remaining = this.limit;
-    this.safe = defaultLimit;
+    this.remaining = this.allowance;
+    this.safe = this.allowanceOf(defaultLimit);
     this.tokens = this.burst;
     this.lastRefill = this.clock.now();
     this.lastProbeAt = this.lastRefill;
@@ -302,7 +315,7 @@ export class RequestBudget {
 
   /** Average requests per millisecond the current limit allows (for planning and estimates). */
   get ratePerMs(): number {
-    return this.limit / this.windowMs;
+    return this.allowance / this.windowMs;
   }
 
   state(): BudgetState {
@@ -310,6 +323,8 @@ export class RequestBudget {
     this.refresh(now);
     return {
       limit: this.limit,
+      share: this.share,
+      allowance: this.allowance,
       limitType: this.limitType,
       windowMs: this.windowMs,
       source: this.source,
@@ -330,13 +345,23 @@ export class RequestBudget {
     this.learn(answer, false);
   }
 
+  /** This budget's requests per window for a key limit (all of it without a share). */
+  private allowanceOf(limit: number): number {
+    // The epsilon keeps 60 × (1/3) at 20, not 19.
+    return Math.max(1, Math.floor(limit * this.share + 1e-9));
+  }
+
+  private get allowance(): number {
+    return this.allowanceOf(this.limit);
+  }
+
   private get burst(): number {
-    return Math.max(1, this.opts.burst ?? Math.min(15, Math.max(1, Math.round(this.limit / 4))));
+    return Math.max(1, this.opts.burst ?? Math.min(15, Math.max(1, Math.round(this.allowance / 4))));
   }
 
   private get reserve(): number {
-    const r = this.opts.interactiveReserve ?? Math.min(10, Math.floor(this.limit / 6));
-    return Math.max(0, Math.min(r, this.limit - 1));
+    const r = this.opts.interactiveReserve ?? Math.min(10, Math.floor(this.allowance / 6));
+    return Math.max(0, Math.min(r, this.allowance - 1));
   }
 
   private get probing(): boolean {
@@ -386,8 +411,8 @@ export class RequestBudget {
     this.tokens = Math.min(this.burst, this.tokens + elapsed * this.ratePerMs);
     this.lastRefill = now;
     if (this.windowEnd !== undefined && now >= this.windowEnd) {
-      // A new window: the full limit again, until an answer says otherwise.
-      this.remaining = this.limit;
+      // A new window: the full limit (our part of it) again, until an answer says otherwise.
+      this.remaining = this.allowance;
       this.windowEnd = undefined;
       this.windowFromServer = false;
       this.sentInWindow = 0;
@@ -401,9 +426,9 @@ export class RequestBudget {
     if (!this.probing || now - this.lastProbeAt < this.opts.probeStepMs) {
       return;
     }
-    if ((this.probeDemand || this.sentInWindow * 2 >= this.limit) && this.limit < this.opts.probeCeiling) {
+    if ((this.probeDemand || this.sentInWindow * 2 >= this.allowance) && this.limit < this.opts.probeCeiling) {
       const grown = Math.min(this.opts.probeCeiling, this.limit * 2);
-      this.remaining += grown - this.limit;
+      this.remaining += this.allowanceOf(grown) - this.allowance;
       this.limit = grown;
     }
     this.lastProbeAt = now;
@@ -581,7 +606,12 @@ export class RequestBudget {
         // server's includes): trust its count, minus our requests still in the air.
         this.windowEnd = resetAt;
         this.windowFromServer = true;
-        this.remaining = Math.min(r.remaining - this.inFlight, this.limit);
+        // With a share, the key's count is the others' too: this budget's part caps it, less what it sent
+        // into this window (the answered request and those in the air).
+        this.remaining = Math.min(
+          r.remaining - this.inFlight,
+          this.share < 1 ? this.allowance - 1 - this.inFlight : this.limit,
+        );
       } else if (resetAt >= this.windowEnd - this.opts.integerResetMarginMs - 1000) {
         // The same window: another window or tool may share the key, so take the lower count.
         this.remaining = Math.min(this.remaining, r.remaining - this.inFlight);
@@ -626,8 +656,10 @@ export class RequestBudget {
     this.windowFromServer = true;
     this.tokens = 0;
     if (this.source === 'default' && !told) {
-      // Refused without a figure: what this window took is the best guess of the limit (not remembered).
-      this.limit = Math.max(1, this.acceptedInWindow || Math.floor(this.limit / 2));
+      // Refused without a figure: what this window took is the best guess of the limit (not remembered);
+      // with a share, of this budget's part of it.
+      const mine = Math.max(1, this.acceptedInWindow || Math.floor(this.allowance / 2));
+      this.limit = Math.max(1, Math.round(mine / this.share));
       this.source = 'learned';
     }
   }

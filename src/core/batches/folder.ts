@@ -9,6 +9,23 @@
  * rules (`**`, `*`, `?`, `[…]`, `{…}`), relative to its workspace folder. Pure: no file system.
  */
 
+/** `docutray.batch.exclude`'s default, as package.json declares it (a test keeps the two equal). */
+export const DEFAULT_BATCH_EXCLUDE: readonly string[] = ['**/node_modules/**', '**/.git/**'];
+
+/**
+ * VS Code's default `files.exclude` (1.139, desktop). VS Code merges a workspace's `files.exclude` over it
+ * key by key (`"**\/.git": false` brings `.git` back); the editor gets the merged value from VS Code, the
+ * command line merges a settings file over this.
+ */
+export const DEFAULT_FILES_EXCLUDE: Readonly<Record<string, boolean>> = {
+  '**/.git': true,
+  '**/.svn': true,
+  '**/.hg': true,
+  '**/.jj': true,
+  '**/.DS_Store': true,
+  '**/Thumbs.db': true,
+};
+
 /** `**\/*.{pdf,PDF,png,PNG,…}`: every supported extension, as typed in lower and upper case. */
 export function documentGlob(extensions: readonly string[]): string {
   const all = new Set<string>();
@@ -134,6 +151,11 @@ export interface ExcludeRules {
   unusable: string[];
   /** Whether a path (relative to its workspace folder, `/`-separated) or a folder above it is excluded. */
   excludes(relativePath: string): boolean;
+  /**
+   * Whether everything below a folder (relative, `/`-separated) is excluded, so a walk need not enter it:
+   * the folder is excluded itself, or a pattern `<folder pattern>/**` matches it. False when unsure.
+   */
+  excludesFolder(relativeFolder: string): boolean;
 }
 
 /** The rules of a folder run from `files.exclude` and `docutray.batch.exclude` as the settings hold them. */
@@ -152,6 +174,7 @@ export function excludeRules(filesExclude: unknown, batchExclude: unknown): Excl
   const patterns: string[] = [];
   const unusable: string[] = [];
   const matchers: RegExp[] = [];
+  const folderMatchers: RegExp[] = [];
   for (const p of new Set(raw.map(r => r.trim().replace(/^\.\//, '').replace(/\/+$/, '')).filter(Boolean))) {
     const expanded = expandBraces(p);
     const regexps = expanded?.map(toRegExp);
@@ -161,21 +184,29 @@ export function excludeRules(filesExclude: unknown, batchExclude: unknown): Excl
     }
     patterns.push(...expanded);
     matchers.push(...(regexps as RegExp[]));
+    for (const e of expanded) {
+      const folder = e.endsWith('/**') ? toRegExp(e.slice(0, -3)) : undefined;
+      if (folder) {
+        folderMatchers.push(folder);
+      }
+    }
   }
+  const anyPrefix = (relativePath: string, against: readonly RegExp[]): boolean => {
+    const parts = relativePath.split('/').filter(Boolean);
+    // A pattern naming a folder leaves out what is inside it too.
+    for (let n = parts.length; n > 0; n--) {
+      const prefix = parts.slice(0, n).join('/');
+      if (against.some(m => m.test(prefix))) {
+        return true;
+      }
+    }
+    return false;
+  };
   return {
     patterns: [...new Set(patterns)],
     unusable,
-    excludes: relativePath => {
-      const parts = relativePath.split('/').filter(Boolean);
-      // A pattern naming a folder leaves out what is inside it too.
-      for (let n = parts.length; n > 0; n--) {
-        const prefix = parts.slice(0, n).join('/');
-        if (matchers.some(m => m.test(prefix))) {
-          return true;
-        }
-      }
-      return false;
-    },
+    excludes: relativePath => anyPrefix(relativePath, matchers),
+    excludesFolder: relativeFolder => anyPrefix(relativeFolder, matchers) || anyPrefix(relativeFolder, folderMatchers),
   };
 }
 

@@ -1,0 +1,154 @@
+/**
+ * `--shard i/n` and `--files-from` as a CI matrix uses them: the built command line spawned with plain Node
+ * against the stand-in over loopback. The n jobs record disjoint parts that together are every document,
+ * each document started once; a list on stdin; an empty part; the job's budget takes 1/n of the key.
+ */
+import * as assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { connect } from '../../../src/cli/service';
+import { shardOf } from '../../../src/core/batches/shard';
+import { startStandIn, type StandIn } from '../../../stand-in/server';
+import { SAMPLES } from '../core/client/support';
+import { REPO } from '../../repo';
+
+const KEY = 'dtSHARDKEY_4mQ8vLx2Pr7Tn3Wz9Kb5Hc6Jd1';
+const DOCUMENTS = Array.from({ length: 7 }, (_, i) => `samples/${i % 3 === 0 ? 'scans/' : ''}doc-${i}.pdf`);
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The expected files under `dir`, as their documents' workspace-relative paths. */
+function recorded(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        walk(join(d, e.name));
+      } else if (e.name.endsWith('.invoice.expected.json')) {
+        out.push(
+          relative(dir, join(d, e.name.slice(0, -'.invoice.expected.json'.length)))
+            .split('\\')
+            .join('/'),
+        );
+      }
+    }
+  };
+  walk(dir);
+  return out.sort();
+}
+
+describe('docutray-steps --shard and --files-from', function () {
+  // A job of n starts at 1/n of the default limit (30 a minute) until it learns more: a few seconds a document.
+  this.timeout(120_000);
+  let cli: string;
+  let buildDir: string;
+  let standIn: StandIn;
+  let ws: string;
+
+  before(async () => {
+    buildDir = mkdtempSync(join(tmpdir(), 'docutray-shard-build-'));
+    cli = join(buildDir, 'cli.js');
+    execFileSync(process.execPath, ['esbuild.cli.mjs', `--outfile=${cli}`], { cwd: REPO, stdio: 'pipe' });
+    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
+  });
+  after(async () => {
+    await standIn.close();
+    rmSync(buildDir, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    standIn.reset();
+    standIn.setSteps([{ id: 'invoice', outcome: { status: 'SUCCESS', data: { total: 1 } } }]);
+    ws = mkdtempSync(join(tmpdir(), 'docutray-shard-ws-'));
+    for (const d of DOCUMENTS) {
+      mkdirSync(join(ws, d, '..'), { recursive: true });
+      writeFileSync(join(ws, d), Buffer.concat([SAMPLES.pdf, Buffer.from(`\n% ${d}\n%%EOF\n`, 'latin1')]));
+    }
+  });
+  afterEach(() => rmSync(ws, { recursive: true, force: true }));
+
+  function cliRun(args: string[], stdin?: string): Promise<Run> {
+    return new Promise(done => {
+      const child = execFile(
+        process.execPath,
+        [cli, ...args],
+        {
+          cwd: ws,
+          env: { PATH: process.env.PATH, DOCUTRAY_API_KEY: KEY, DOCUTRAY_BASE_URL: standIn.url },
+          timeout: 50_000,
+        },
+        (err, stdout, stderr) => {
+          const code = err ? ((err as { code?: number | null }).code ?? null) : 0;
+          done({ code: typeof code === 'number' ? code : null, stdout, stderr });
+        },
+      );
+      child.stdin?.end(stdin ?? '');
+    });
+  }
+
+  const starts = () => standIn.starts().reduce((n, s) => n + s.count, 0);
+
+  it('three jobs record disjoint parts that together are every document, each started once', async () => {
+    const parts: string[][] = [];
+    for (const i of [1, 2, 3]) {
+      const before = recorded(ws);
+      const r = await cliRun(['check', 'samples', '--step', 'invoice', '--update', '--shard', `${i}/3`]);
+      assert.equal(r.code, 0, r.stderr);
+      const part = recorded(ws).filter(d => !before.includes(d));
+      assert.deepEqual(
+        part,
+        DOCUMENTS.filter(d => shardOf(d, 3) === i).sort(),
+        `part ${i}/3 is the documents whose path hashes there`,
+      );
+      parts.push(part);
+    }
+    assert.deepEqual(parts.flat().sort(), [...DOCUMENTS].sort());
+    assert.equal(starts(), DOCUMENTS.length, 'no document started twice, none left out');
+    // Checked whole: every document passes (one more start each, for this check).
+    const whole = await cliRun(['check', 'samples', '--step', 'invoice']);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.equal(starts(), 2 * DOCUMENTS.length);
+  });
+
+  it('takes the paths listed on stdin (comments and blank lines skipped), with a shard too', async () => {
+    const listed = DOCUMENTS.slice(0, 4);
+    const list = `# changed in this pull request\n\n${listed.join('\n')}\n`;
+    const r = await cliRun(['run', '--step', 'invoice', '--files-from', '-'], list);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map(l => (JSON.parse(l) as { document: string }).document);
+    assert.deepEqual(lines.sort(), [...listed].sort());
+    assert.equal(starts(), 4);
+    const part = listed.filter(d => shardOf(d, 2) === 2);
+    const r2 = await cliRun(['run', '--step', 'invoice', '--files-from', '-', '--shard', '2/2'], list);
+    assert.equal(r2.code, 0, r2.stderr);
+    assert.equal(r2.stdout.trim().split('\n').filter(Boolean).length, part.length);
+    const outside = await cliRun(['run', '--step', 'invoice', '--files-from', '-'], '../elsewhere.pdf\n');
+    assert.equal(outside.code, 2);
+    assert.match(outside.stderr, /line 1: \.\.\/elsewhere\.pdf is not inside the workspace root/);
+  });
+
+  it('a part with no document checks nothing and passes', async () => {
+    const only = DOCUMENTS[0];
+    const empty = shardOf(only, 2) === 1 ? 2 : 1;
+    const r = await cliRun(['check', only, '--step', 'invoice', '--update', '--shard', `${empty}/2`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(starts(), 0);
+    assert.deepEqual(recorded(ws), []);
+  });
+
+  it('gives each job a budget for 1/n of the key', async () => {
+    const env = { DOCUTRAY_API_KEY: KEY, DOCUTRAY_BASE_URL: standIn.url };
+    const { budget } = await connect(env, 'test', { share: 1 / 4 });
+    assert.deepEqual([budget.state().share, budget.state().limit, budget.state().allowance], [0.25, 30, 7]);
+    const whole = await connect(env, 'test');
+    assert.equal(whole.budget.state().share, 1);
+  });
+});
