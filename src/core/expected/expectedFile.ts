@@ -52,25 +52,43 @@ export class ExpectedFolderError extends Error {
   }
 }
 
-/** A container being written: its members in order, and how many are out. */
+/**
+ * Levels written indented, one member a line; anything deeper is written on one line (`{"a":[1,2]}`).
+ * Indentation grows with depth, so a result nested 10,000 levels deep would be some 200 MB of spaces.
+ * The recursive writer this replaced ended near 2,500 levels on Node's default stack, so every file it
+ * could write keeps its bytes.
+ */
+export const MAX_INDENTED_LEVELS = 4096;
+
+/** A container being written: its members in order, how many are out, and how it is laid out. */
 type Open =
-  | { close: string; indent: string; items: readonly unknown[]; keys?: undefined; next: number }
-  | { close: string; indent: string; items: Record<string, unknown>; keys: string[]; next: number };
+  | { close: string; indent: string; depth: number; items: readonly unknown[]; keys?: undefined; next: number }
+  | {
+      close: string;
+      indent: string;
+      depth: number;
+      items: Record<string, unknown>;
+      keys: string[];
+      next: number;
+    };
 
 /**
- * Canonical JSON: object keys sorted, 2-space indent; `[]` and `{}` when empty. Written with its own
- * stack of open containers, not by recursion: a result thousands of levels deep is written like any
- * other (the call stack would end near 2,000 levels).
+ * Canonical JSON: object keys sorted, 2-space indent; `[]` and `{}` when empty; levels past
+ * {@link MAX_INDENTED_LEVELS} on one line. Written with its own stack of open containers, not by
+ * recursion: a result thousands of levels deep is written like any other (the call stack would end near
+ * 2,000 levels).
  */
 export function stableStringify(value: unknown, indent = ''): string {
   const out = new TextBuilder();
   const sortedKeys = new SortedKeys();
   const stack: Open[] = [];
-  let pending: { value: unknown; indent: string } | undefined = { value, indent };
+  let pending: { value: unknown; indent: string; depth: number } | undefined = { value, indent, depth: 0 };
   for (;;) {
     if (pending) {
       const v = pending.value;
       const ind = pending.indent;
+      const depth = pending.depth;
+      const compact = depth >= MAX_INDENTED_LEVELS;
       pending = undefined;
       if (v === null || typeof v !== 'object') {
         out.add(scalarJson(v));
@@ -78,16 +96,23 @@ export function stableStringify(value: unknown, indent = ''): string {
         if (v.length === 0) {
           out.add('[]');
         } else {
-          out.add('[\n');
-          stack.push({ close: `\n${ind}]`, indent: `${ind}  `, items: v, next: 0 });
+          out.add(compact ? '[' : '[\n');
+          stack.push({ close: compact ? ']' : `\n${ind}]`, indent: compact ? '' : `${ind}  `, depth, items: v, next: 0 });
         }
       } else {
         const keys = sortedKeys.of(v);
         if (keys.length === 0) {
           out.add('{}');
         } else {
-          out.add('{\n');
-          stack.push({ close: `\n${ind}}`, indent: `${ind}  `, items: v as Record<string, unknown>, keys, next: 0 });
+          out.add(compact ? '{' : '{\n');
+          stack.push({
+            close: compact ? '}' : `\n${ind}}`,
+            indent: compact ? '' : `${ind}  `,
+            depth,
+            items: v as Record<string, unknown>,
+            keys,
+            next: 0,
+          });
         }
       }
     }
@@ -96,16 +121,17 @@ export function stableStringify(value: unknown, indent = ''): string {
       return out.text();
     }
     const i = top.next++;
+    const compact = top.depth >= MAX_INDENTED_LEVELS;
     if (top.keys) {
       if (i < top.keys.length) {
         const k = top.keys[i];
-        out.add(`${i ? ',\n' : ''}${top.indent}${stringJson(k)}: `);
-        pending = { value: top.items[k], indent: top.indent };
+        out.add(compact ? `${i ? ',' : ''}${stringJson(k)}:` : `${i ? ',\n' : ''}${top.indent}${stringJson(k)}: `);
+        pending = { value: top.items[k], indent: top.indent, depth: top.depth + 1 };
         continue;
       }
     } else if (i < top.items.length) {
-      out.add(i ? `,\n${top.indent}` : top.indent);
-      pending = { value: top.items[i], indent: top.indent };
+      out.add(compact ? (i ? ',' : '') : i ? `,\n${top.indent}` : top.indent);
+      pending = { value: top.items[i], indent: top.indent, depth: top.depth + 1 };
       continue;
     }
     out.add(top.close);
@@ -167,6 +193,12 @@ class TextBuilder {
   private size = 0;
 
   add(s: string): void {
+    if (s.length >= 4096) {
+      // A long piece (a deep indent, a long string) is a chunk of its own: not copied into a join.
+      this.flush();
+      this.chunks.push(s);
+      return;
+    }
     this.part.push(s);
     this.size += s.length;
     if (this.size >= 65_536) {
@@ -177,10 +209,16 @@ class TextBuilder {
   }
 
   text(): string {
-    this.chunks.push(this.part.join(''));
-    this.part = [];
-    this.size = 0;
+    this.flush();
     return this.chunks.join('');
+  }
+
+  private flush(): void {
+    if (this.part.length) {
+      this.chunks.push(this.part.join(''));
+      this.part = [];
+      this.size = 0;
+    }
   }
 }
 
