@@ -97,7 +97,13 @@ export function stableStringify(value: unknown, indent = ''): string {
           out.add('[]');
         } else {
           out.add(compact ? '[' : '[\n');
-          stack.push({ close: compact ? ']' : `\n${ind}]`, indent: compact ? '' : `${ind}  `, depth, items: v, next: 0 });
+          stack.push({
+            close: compact ? ']' : `\n${ind}]`,
+            indent: compact ? '' : `${ind}  `,
+            depth,
+            items: v,
+            next: 0,
+          });
         }
       } else {
         const keys = sortedKeys.of(v);

@@ -10,10 +10,13 @@ import { measure } from '../../hostile/measure';
 describe('exclude globs without backtracking', function () {
   this.timeout(60_000);
 
-  it('a glob with 12 * against 100 paths it does not match: < 1 s for all of them', async () => {
+  it('a glob with 12 * against 100 paths it does not match: < 1 s of processor time for all of them', async () => {
     const r = (await measure('globStars'))!;
     assert.equal(r.summary, 0, 'none of the paths matches');
-    assert.ok(r.ms < 1000, `${r.ms.toFixed(0)} ms for 100 paths`);
+    assert.ok(
+      r.cpuMs < 1000,
+      `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock) for 100 paths`,
+    );
   });
 
   it('matches as the regular expression did: *, **, ?, classes, folders', () => {

@@ -19,11 +19,14 @@ describe('page count on hostile PDFs: linear, with a bound on inflation', functi
   const pdfs = hostilePdfs(MB);
 
   for (const pdf of pdfs) {
-    it(`${pdf.name} (${pdf.what}): < ${MAX_MS} ms, < ${MAX_EXTRA_MB} MB`, async () => {
+    it(`${pdf.name} (${pdf.what}): < ${MAX_MS} ms of processor time, < ${MAX_EXTRA_MB} MB more`, async () => {
       assert.ok(pdf.bytes.length >= 0.98 * MB, `the input is ${pdf.bytes.length} bytes`);
       const r = (await measure('pageCount', pdf.bytes))!;
       assert.deepEqual(r.summary, pdf.expect);
-      assert.ok(r.ms < MAX_MS, `${pdf.name}: ${r.ms.toFixed(0)} ms`);
+      assert.ok(
+        r.cpuMs < MAX_MS,
+        `${pdf.name}: ${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`,
+      );
       assert.ok(r.extraMB < MAX_EXTRA_MB, `${pdf.name}: ${r.extraMB.toFixed(1)} MB more at the peak`);
     });
   }

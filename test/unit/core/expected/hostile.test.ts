@@ -1,7 +1,8 @@
 /**
  * Expected results on hostile input: matching ignore patterns (jsonPath.ts), locating differences
  * (locate.ts), comparing and serialising deep or large results (compare.ts, expectedFile.ts). Each is
- * measured in a process of its own (test/unit/hostile/worker.ts) against a bound far above its cost;
+ * measured in a process of its own (test/unit/hostile/worker.ts) against a bound of processor time far
+ * above its cost (the clock of a shared machine also counts others' time);
  * before, they took 75.7 s (`**.**.**.**.x` on a 200-deep result), 68.7 s (20,000 keyed differences),
  * 24 s (a 38 MB result) or overflowed the stack near 2,070 levels. bench/hostile.ts prints the numbers.
  */
@@ -16,14 +17,14 @@ import { measure } from '../../hostile/measure';
 describe('expected results on hostile input', function () {
   this.timeout(120_000);
 
-  it('ignorePaths **.**.**.**.x on a result 200 deep: < 1 s per comparison', async () => {
+  it('ignorePaths **.**.**.**.x on a result 200 deep: < 1 s of processor time per comparison', async () => {
     const r = (await measure('ignoreDeep'))!;
     // The leaf changed and no key is named x: one difference, 200 levels down (`a.a.….leaf`).
     assert.deepEqual(r.summary, [2 * 199 + 4]);
-    assert.ok(r.ms < 1000, `${r.ms.toFixed(0)} ms`);
+    assert.ok(r.cpuMs < 1000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
-  it('20,000 keyed differences located in the expected file: < 5 s for all', async () => {
+  it('20,000 keyed differences located in the expected file: < 5 s of processor time for all', async () => {
     const r = (await measure('locateKeyed'))!;
     const { differences, lines } = r.summary as { differences: number; lines: number };
     assert.equal(differences, 20_000);
@@ -32,10 +33,10 @@ describe('expected results on hostile input', function () {
       lines,
       Array.from({ length: 20_000 }, (_, i) => 8 + 5 * i).reduce((a, b) => a + b, 0),
     );
-    assert.ok(r.ms < 5000, `${r.ms.toFixed(0)} ms`);
+    assert.ok(r.cpuMs < 5000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
-  it('a result 10,000 levels deep is compared, written, read back and located: < 30 s, no RangeError', async () => {
+  it('a result 10,000 levels deep is compared, written, read back and located: < 30 s of processor time, no RangeError', async () => {
     const r = (await measure('deep'))!;
     assert.deepEqual(
       { ...(r.summary as object), bytes: undefined, listBytes: undefined },
@@ -49,13 +50,13 @@ describe('expected results on hostile input', function () {
         listBytes: undefined,
       },
     );
-    assert.ok(r.ms < 30_000, `${r.ms.toFixed(0)} ms`);
+    assert.ok(r.cpuMs < 30_000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
-  it('a 38 MB result is written as an expected file in < 15 s', async () => {
+  it('a 38 MB result is written as an expected file in < 15 s of processor time', async () => {
     const r = (await measure('serialize38'))!;
     assert.ok((r.summary as { bytes: number }).bytes > 38 * 1024 * 1024);
-    assert.ok(r.ms < 15_000, `${r.ms.toFixed(0)} ms`);
+    assert.ok(r.cpuMs < 15_000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
   it('writes levels past the indented ones on one line, still canonical (keys sorted) and the same JSON', () => {
