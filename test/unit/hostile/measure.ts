@@ -36,7 +36,9 @@ export async function measure(name: string, pdf?: Buffer, opts: MeasureOptions =
           if (error && (error as { killed?: boolean }).killed) {
             resolve(undefined);
           } else if (error) {
-            reject(new Error(`${name}: ${stderr.trim().split('\n').slice(-3).join(' | ') || error.message}`));
+            // The error's own line (a RangeError, say), not the last lines of its stack.
+            const line = stderr.split('\n').find(l => /^\w*Error\b/.test(l.trim()));
+            reject(new Error(`${name}: ${line?.trim() ?? (stderr.trim().split('\n').pop() || error.message)}`));
           } else {
             resolve(JSON.parse(stdout.trim().split('\n').pop()!) as CaseResult);
           }

@@ -36,7 +36,7 @@ describe('expected results on hostile input', function () {
     assert.ok(r.cpuMs < 5000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
-  it('a result 10,000 levels deep is compared, written, read back and located: < 30 s of processor time, no RangeError', async () => {
+  it('a result 10,000 levels deep is compared, written, read back and located: < 10 s of processor time, no RangeError', async () => {
     const r = (await measure('deep'))!;
     assert.deepEqual(
       { ...(r.summary as object), bytes: undefined, listBytes: undefined },
@@ -50,13 +50,15 @@ describe('expected results on hostile input', function () {
         listBytes: undefined,
       },
     );
-    assert.ok(r.cpuMs < 30_000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
+    assert.ok(r.cpuMs < 10_000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
-  it('a 38 MB result is written as an expected file in < 15 s of processor time', async () => {
+  // About 0.7 s and 200 MB here (JSON.stringify of it: 0.3 s, 70 MB); the recursive writer took 2.3 s and 500 MB.
+  it('a 38 MB result is written as an expected file in < 5 s of processor time, < 320 MB more memory', async () => {
     const r = (await measure('serialize38'))!;
     assert.ok((r.summary as { bytes: number }).bytes > 38 * 1024 * 1024);
-    assert.ok(r.cpuMs < 15_000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
+    assert.ok(r.extraMB < 320, `${r.extraMB.toFixed(0)} MB more at the peak`);
+    assert.ok(r.cpuMs < 5_000, `${r.cpuMs.toFixed(0)} ms of processor time (${r.ms.toFixed(0)} ms on the clock)`);
   });
 
   it('writes levels past the indented ones on one line, still canonical (keys sorted) and the same JSON', () => {
