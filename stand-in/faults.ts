@@ -110,7 +110,16 @@ export function resultFaultData(spec: ResultFault): string {
 /** Faults that answer instead of the route. */
 export type ReplacingFault = Extract<
   FaultSpec,
-  { kind: 'rateLimit' | 'serverError' | 'statusForbidden' | 'html' | 'malformedJson' | 'unsupportedContentType' }
+  {
+    kind:
+      | 'rateLimit'
+      | 'serverError'
+      | 'statusForbidden'
+      | 'html'
+      | 'malformedJson'
+      | 'unsupportedContentType'
+      | 'redirect';
+  }
 >;
 
 export function isReplacing(spec: FaultSpec | undefined): spec is ReplacingFault {
@@ -120,12 +129,22 @@ export function isReplacing(spec: FaultSpec | undefined): spec is ReplacingFault
     spec?.kind === 'statusForbidden' ||
     spec?.kind === 'html' ||
     spec?.kind === 'malformedJson' ||
-    spec?.kind === 'unsupportedContentType'
+    spec?.kind === 'unsupportedContentType' ||
+    spec?.kind === 'redirect'
   );
 }
 
-export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number): Reply {
+/** @param bearerKey the key the request carried (a `redirect` fault with `withKey` echoes it). */
+export function faultReply(spec: ReplacingFault, style: ErrorStyle, now: number, bearerKey?: string): Reply {
   switch (spec.kind) {
+    case 'redirect': {
+      let location = spec.location ?? 'https://elsewhere.invalid/moved';
+      if (spec.withKey && bearerKey) {
+        const sep = location.includes('?') ? '&' : '?';
+        location += `${sep}api_key=${bearerKey}&token=${encodeURIComponent(bearerKey)}`;
+      }
+      return { status: spec.status ?? 302, body: '', contentType: 'text/plain', headers: { Location: location } };
+    }
     case 'rateLimit':
       return rateLimitReply(spec, style, now);
     case 'serverError': {

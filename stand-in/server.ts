@@ -207,7 +207,12 @@ async function dispatch(
     outage === '503'
       ? errorReply(state.settings.errorStyle, 'serverError', { status: 503 })
       : isReplacing(fault)
-        ? faultReply(fault, state.settings.errorStyle, now)
+        ? faultReply(
+            fault,
+            state.settings.errorStyle,
+            now,
+            /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1],
+          )
         : limited(state, path, req.headers.authorization, now, () =>
             handleApi(state, { method, path, query: rawQuery, headers: req.headers, body, now }),
           );

@@ -112,6 +112,12 @@ export type FaultSpec = FaultBase &
     | { kind: 'nestedResult'; depth: number }
     /** 415 "Unsupported Content-Type…": what DocuTray answers when something on the way rewrote the request's Content-Type. */
     | { kind: 'unsupportedContentType' }
+    /**
+     * A redirect (`status`, 302 by default) to `location` (default `https://elsewhere.invalid/moved`); with
+     * `withKey`, the request's bearer key is appended as `?api_key=…` (raw) and `&token=…` (percent-encoded),
+     * as a misconfigured proxy or a hostile service would: a client must never show it.
+     */
+    | { kind: 'redirect'; status?: 301 | 302 | 303 | 307 | 308; location?: string; withKey?: boolean }
   );
 
 export type FaultKind = FaultSpec['kind'];
@@ -480,6 +486,18 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
         mode: optEnum(v, 'mode', where, ['drop', '503', 'alternate'] as const),
       };
     }
+    case 'redirect':
+      return {
+        kind: 'redirect',
+        status: optEnum(v, 'status', where, [301, 302, 303, 307, 308] as const),
+        location:
+          v.location === undefined
+            ? undefined
+            : typeof v.location === 'string'
+              ? v.location
+              : fail(`${where}.location`, 'must be a string'),
+        withKey: v.withKey === undefined ? undefined : v.withKey === true,
+      };
     case 'hugeResult': {
       const bytes = optNumber(v, 'bytes', where, { min: 1, integer: true });
       return { kind: 'hugeResult', bytes: bytes ?? fail(`${where}.bytes`, 'is required') };
@@ -491,7 +509,7 @@ function parseFaultBody(v: Json, where: string): FaultSpec {
     default:
       return fail(
         `${where}.kind`,
-        'must be one of rateLimit, serverError, statusForbidden, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult',
+        'must be one of rateLimit, serverError, statusForbidden, delay, dropBeforeBody, dropAfterBody, html, malformedJson, throttleBody, unsupportedContentType, loseStartAnswer, statusOutage, hugeResult, nestedResult, redirect',
       );
   }
 }

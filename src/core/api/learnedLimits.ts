@@ -4,7 +4,8 @@
  * window (VS Code's global state), under the digest the budget registry gets — never the key.
  */
 import type { LearnedLimit, LearnedLimitStore } from './budget';
-import { isObject, num } from '../json/fields';
+import { finiteNumber, isObject } from '../json/fields';
+import { rateLimitWindow } from './rateLimit';
 
 /** The part of VS Code's Memento the store uses. */
 export interface KeyValueState {
@@ -27,14 +28,15 @@ export function learnedLimitStore(
   opts: { now?: () => number; onError?: (e: unknown) => void } = {},
 ): LearnedLimitStore {
   const now = opts.now ?? Date.now;
-  const read = (): Record<string, Entry> => {
+  // A Map, not an object: a digest is a key of the stored record, and `__proto__` there must stay data.
+  const read = (): Map<string, Entry> => {
     const all = state.get<unknown>(LEARNED_LIMITS_STATE_KEY);
-    const out: Record<string, Entry> = {};
+    const out = new Map<string, Entry>();
     if (isObject(all)) {
       for (const [id, v] of Object.entries(all)) {
-        const limit = isObject(v) ? num(v.limit) : undefined;
-        if (isObject(v) && limit !== undefined && limit >= 1 && typeof v.limitType === 'string') {
-          out[id] = { limit, limitType: v.limitType, at: num(v.at) ?? 0 };
+        const entry = validEntry(v);
+        if (entry) {
+          out.set(id, entry);
         }
       }
     }
@@ -42,16 +44,40 @@ export function learnedLimitStore(
   };
   return {
     get: id => {
-      const e = read()[id];
+      const e = read().get(id);
       return e && { limit: e.limit, limitType: e.limitType };
     },
     set: (id, l) => {
-      const entries = Object.entries({ ...read(), [id]: { limit: l.limit, limitType: l.limitType, at: now() } })
-        .sort((a, b) => b[1].at - a[1].at)
-        .slice(0, MAX_KEYS);
+      const learned = validEntry({ limit: l.limit, limitType: l.limitType, at: now() });
+      if (!learned) {
+        return; // nothing that could not be read back is written
+      }
+      const all = read();
+      all.set(id, learned);
+      const entries = [...all].sort((a, b) => b[1].at - a[1].at).slice(0, MAX_KEYS);
       Promise.resolve(state.update(LEARNED_LIMITS_STATE_KEY, Object.fromEntries(entries))).catch(
         opts.onError ?? (() => undefined),
       );
     },
   };
+}
+
+/** Limits above this are not a per-key rate limit but a mistake in what was stored. */
+const MAX_LIMIT = 1_000_000_000;
+
+/**
+ * A stored entry read field by field (own properties only, each type-checked): another window, an
+ * older version or a hand-edited profile wrote it, and the budget paces by it.
+ */
+function validEntry(v: unknown): Entry | undefined {
+  if (!isObject(v)) {
+    return undefined;
+  }
+  const field = (k: string) => (Object.prototype.hasOwnProperty.call(v, k) ? v[k] : undefined);
+  const limit = finiteNumber(field('limit'));
+  const limitType = typeof field('limitType') === 'string' ? rateLimitWindow(field('limitType')) : undefined;
+  if (limit === undefined || limit < 1 || limit > MAX_LIMIT || limitType === undefined) {
+    return undefined;
+  }
+  return { limit, limitType, at: finiteNumber(field('at')) ?? 0 };
 }

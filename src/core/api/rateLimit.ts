@@ -25,8 +25,8 @@ export interface RateLimitAnswer {
 export interface RateLimitReading {
   /** Requests per window; from a header, or a 429's body. */
   limit?: number;
-  /** `minute`, `hour`, `day` (lower case). */
-  limitType?: string;
+  /** `second`, `minute`, `hour`, `day`: nothing else is read. */
+  limitType?: RateLimitWindow;
   remaining?: number;
   /** When the window ends, on the local clock (ms epoch). */
   resetAt?: number;
@@ -43,6 +43,29 @@ export interface RateLimitReading {
 /** Longer than any DocuTray window (a day): a wait past this is a mistake in the answer, not a limit. */
 export const MAX_RATE_LIMIT_WAIT_MS = 86_400_000;
 
+/** The windows a limit is counted in: the only `limitType`s read from an answer or a stored record. */
+export const RATE_LIMIT_WINDOWS = ['second', 'minute', 'hour', 'day'] as const;
+export type RateLimitWindow = (typeof RATE_LIMIT_WINDOWS)[number];
+
+/**
+ * A window type as an answer or a stored record may spell it (`Minute`, `minutes`), or undefined for
+ * anything else: a type is later a key into a table of window lengths, so `__proto__`, `constructor`
+ * or `toString` must never get that far.
+ */
+export function rateLimitWindow(v: unknown): RateLimitWindow | undefined {
+  if (typeof v !== 'string') {
+    return undefined;
+  }
+  const t = v.trim().toLowerCase();
+  const singular = t.endsWith('s') ? t.slice(0, -1) : t;
+  return RATE_LIMIT_WINDOWS.find(w => w === singular);
+}
+
+/** A 429 body's field, only when the body holds it itself (never one inherited from Object.prototype). */
+function own(body: object, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(body, key) ? (body as Record<string, unknown>)[key] : undefined;
+}
+
 /** Resets above this are unix milliseconds (year 5138 in seconds). */
 const MS_EPOCH_ABOVE = 1e11;
 /** Resets below this are seconds from now (2001 in unix seconds: no reset of a live answer is that old). */
@@ -56,21 +79,22 @@ const SKEW_TOLERANCE_MS = 1500;
  */
 export function readRateLimit(answer: RateLimitAnswer, receivedAt: number): RateLimitReading {
   const h = answer.headers;
-  const body = answer.status === 429 && isObject(answer.body) ? answer.body : {};
+  const body: object = answer.status === 429 && isObject(answer.body) ? answer.body : {};
   const dateMs = serverDate(header(h, 'date'));
   const headerLimit = positive(num(header(h, 'x-ratelimit-limit')));
   const headerRemaining = num(header(h, 'x-ratelimit-remaining'));
   const headerReset = num(header(h, 'x-ratelimit-reset'));
-  const headerType = header(h, 'x-ratelimit-limit-type')?.trim().toLowerCase() || undefined;
-  const bodyType = typeof body.limitType === 'string' ? body.limitType.trim().toLowerCase() || undefined : undefined;
-  const reset = headerReset ?? num(body.resetTime);
+  const headerType = rateLimitWindow(header(h, 'x-ratelimit-limit-type'));
+  const bodyType = rateLimitWindow(own(body, 'limitType'));
+  const reset = headerReset ?? num(own(body, 'resetTime'));
+  const bodyRetryAfter = num(own(body, 'retryAfter'));
   const retryAfter =
     parseRetryAfter(header(h, 'retry-after'), dateMs ?? receivedAt) ??
-    (num(body.retryAfter) !== undefined ? (num(body.retryAfter) as number) * 1000 : undefined);
-  const remaining = headerRemaining ?? num(body.remaining);
+    (bodyRetryAfter !== undefined ? bodyRetryAfter * 1000 : undefined);
+  const remaining = headerRemaining ?? num(own(body, 'remaining'));
   const resetAt = reset === undefined ? undefined : localReset(reset, receivedAt, dateMs);
   return {
-    limit: headerLimit ?? positive(num(body.limit)),
+    limit: headerLimit ?? positive(num(own(body, 'limit'))),
     limitType: headerType ?? bodyType,
     remaining: remaining === undefined ? undefined : Math.max(0, remaining),
     resetAt,

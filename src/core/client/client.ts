@@ -44,6 +44,7 @@ import { normalizeExecution } from '../api/execution';
 import type { Execution, StartedExecution } from '../api/types';
 import { Usage, parseUsage, usageQuery } from '../api/usage';
 import { rateLimitInfo } from '../api/rateLimit';
+import { mayHoldSecret, redactError, redactJson, redactSecret, redactUrl } from '../api/redact';
 import {
   CONNECT_ONLY_CODES,
   DEFAULT_RETRY,
@@ -260,6 +261,11 @@ export class DocuTrayClient {
     return waitMs > (interactive ? this.retry.maxRetryAfterMs : (this.opts.maxBatchPauseMs ?? MAX_BATCH_PAUSE_MS));
   }
 
+  /** A log line, with the key masked wherever an answer (a request id, an execution id) put it. */
+  private log(key: string, line: string): void {
+    this.opts.log?.(redactSecret(line, key));
+  }
+
   private get requestTimeout(): number {
     return this.opts.requestTimeoutMs ?? 60_000;
   }
@@ -285,11 +291,14 @@ export class DocuTrayClient {
       try {
         return await this.attempt(spec, key);
       } catch (e) {
+        // Whatever the error carries from the answer (a message, a request id, a URL) is shown or logged.
+        redactError(e, key);
         const retryAfterMs = this.retryDelay(spec, e, attempt);
         if (retryAfterMs === undefined) {
           throw e;
         }
-        this.opts.log?.(
+        this.log(
+          key,
           `${spec.method} ${spec.path} retry ${attempt + 1}/${this.retry.maxRetries} in ${retryAfterMs} ms (${(e as DocuTrayError).kind ?? 'error'})`,
         );
         try {
@@ -418,7 +427,8 @@ export class DocuTrayClient {
       ticket?.abandon(); // BUDGET HOOK 2a: no answer; the request stays counted
       if (e instanceof ResponseTooLargeError) {
         const requestId = response!.headers.get('x-request-id') ?? undefined;
-        this.opts.log?.(
+        this.log(
+          key,
           `${spec.method} ${spec.path} → ${response!.status}${requestId ? ` [${requestId}]` : ''}: answer over ${formatBytes(e.limitBytes)}, not read`,
         );
         throw spec.idempotent
@@ -434,10 +444,15 @@ export class DocuTrayClient {
       spec.signal?.removeEventListener('abort', onAbort);
     }
     const requestId = response.headers.get('x-request-id') ?? undefined;
-    this.opts.log?.(
+    this.log(
+      key,
       `${spec.method} ${spec.path} → ${response.status}${requestId ? ` [${requestId}]` : ''} in ${Date.now() - started} ms`,
     );
     const parsed = parseBody(text, response.headers.get('content-type'));
+    if (parsed.json !== undefined && mayHoldSecret(text, key)) {
+      // A service that echoes the request: the key must not reach a result, a record or a message.
+      parsed.json = redactJson(parsed.json, key);
+    }
     ticket?.observe({ status: response.status, headers: response.headers, body: parsed.json }); // BUDGET HOOK 2b: learn from the answer
     if (response.status >= 200 && response.status < 300) {
       if (parsed.json === undefined) {
@@ -515,12 +530,13 @@ export class DocuTrayClient {
   ): DocuTrayError {
     const status = response.status;
     const body = (parsed.json ?? {}) as Record<string, unknown>;
-    const serverMessage = redact(extractMessage(body, parsed), key);
+    const serverMessage = redactSecret(extractMessage(body, parsed), key);
     const d = { status, requestId, serverMessage };
     if (status >= 300 && status < 400) {
       return new HttpError({
         ...d,
-        serverMessage: `DocuTray redirected the request to ${response.headers.get('location') ?? 'another address'}; the API key is not sent there. Check the API base URL`,
+        // The Location may carry the key (a service or proxy that puts it in a query): origin and path only.
+        serverMessage: `DocuTray redirected the request to ${redactUrl(response.headers.get('location') ?? '', key, this.baseUrl) || 'another address'}; the API key is not sent there. Check the API base URL`,
       });
     }
     const operation = spec.notFound === 'step' ? 'start' : spec.notFound === 'execution' ? 'status' : 'other';
@@ -542,7 +558,7 @@ export class DocuTrayClient {
       case 400:
       case 422:
         return new BadRequestError(
-          extractErrors(body).map(m => redact(m, key) ?? m),
+          extractErrors(body).map(m => redactSecret(m, key)),
           d,
         );
       case 401:
@@ -671,9 +687,4 @@ function extractErrors(body: Record<string, unknown>): string[] {
         ? `${(e as { path?: unknown }).path ? `${String((e as { path?: unknown }).path)}: ` : ''}${(e as { message: string }).message}`
         : JSON.stringify(e),
   );
-}
-
-/** A server that echoes the request must not make us show the key. */
-function redact(text: string | undefined, key: string): string | undefined {
-  return text === undefined ? undefined : text.split(key).join('***');
 }

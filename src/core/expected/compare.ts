@@ -16,15 +16,19 @@
  *   among themselves.
  * - Ignored paths leave out the field and everything below it.
  *
- * Pure: no I/O, no clock.
+ * Pure: no I/O, no clock. Linear in the size of the two results (times the patterns' lengths), and
+ * iterative: no depth of result reaches the call stack's limit.
  */
 import {
   formatPath,
-  matchesPattern,
   type KeyValue,
   type PathSegment,
   type PatternSegment,
+  type PatternStates,
   parsePattern,
+  patternAccepts,
+  patternStart,
+  patternStep,
 } from './jsonPath';
 
 export type StringComparison = 'exact' | 'whitespace' | 'whitespaceAndCase';
@@ -86,28 +90,87 @@ export function compareResults(expected: unknown, actual: unknown, opts: Compare
   return new Comparison(opts).run(expected, actual);
 }
 
+/** A path as a chain up to the root: a child costs one link, not a copy of its parent's path. */
+interface PathLink {
+  parent: PathLink | undefined;
+  segment: PathSegment;
+}
+
+function segmentsOf(link: PathLink | undefined): PathSegment[] {
+  const out: PathSegment[] = [];
+  for (let l = link; l; l = l.parent) {
+    out.push(l.segment);
+  }
+  return out.reverse();
+}
+
+/**
+ * One pair of values to compare: either side may be absent (added, removed). `ignore` and `keys` are
+ * where each ignore pattern and each keyed-list pattern stands at this path (jsonPath's state sets).
+ */
+interface Pair {
+  e: unknown;
+  a: unknown;
+  hasE: boolean;
+  hasA: boolean;
+  path: PathLink | undefined;
+  ignore: PatternStates[];
+  keys: PatternStates[];
+}
+
+/**
+ * The walk keeps its own stack of pairs still to compare (children pushed in reverse, so differences
+ * come out in document order): a result thousands of levels deep does not reach the call stack's limit.
+ */
 class Comparison {
   private readonly out: Difference[] = [];
   private readonly abs: number;
   private readonly rel: number;
   private readonly strings: StringComparison;
+  private readonly ignore: readonly (readonly PatternSegment[])[];
+  private readonly arrayKeys: readonly ArrayKey[];
 
-  constructor(private readonly opts: CompareOptions) {
+  constructor(opts: CompareOptions) {
     this.abs = Math.max(0, opts.absoluteTolerance ?? 0);
     this.rel = Math.max(0, opts.relativeTolerance ?? 0);
     this.strings = opts.strings ?? 'exact';
+    this.ignore = opts.ignore ?? [];
+    this.arrayKeys = opts.arrayKeys ?? [];
   }
 
   run(expected: unknown, actual: unknown): Difference[] {
-    this.walk(expected, actual, []);
+    const stack: Pair[] = [
+      {
+        e: expected,
+        a: actual,
+        hasE: true,
+        hasA: true,
+        path: undefined,
+        ignore: this.ignore.map(p => patternStart(p)),
+        keys: this.arrayKeys.map(k => patternStart(k.path)),
+      },
+    ];
+    for (let pair = stack.pop(); pair; pair = stack.pop()) {
+      this.visit(pair, stack);
+    }
     return this.out;
   }
 
-  private ignored(path: readonly PathSegment[]): boolean {
-    return (this.opts.ignore ?? []).some(p => matchesPattern(p, path, { prefix: true }));
+  /** The pair one segment below `parent`. */
+  private child(parent: Pair, segment: PathSegment, e: unknown, a: unknown, hasE: boolean, hasA: boolean): Pair {
+    return {
+      e,
+      a,
+      hasE,
+      hasA,
+      path: { parent: parent.path, segment },
+      ignore: parent.ignore.map((states, i) => patternStep(this.ignore[i], states, segment)),
+      keys: parent.keys.map((states, i) => patternStep(this.arrayKeys[i].path, states, segment)),
+    };
   }
 
-  private report(kind: DifferenceKind, segments: PathSegment[], e: unknown, a: unknown): void {
+  private report(kind: DifferenceKind, link: PathLink | undefined, e: unknown, a: unknown): void {
+    const segments = segmentsOf(link);
     const d: Difference = { kind, path: formatPath(segments), segments };
     if (kind !== 'added') {
       d.expected = e;
@@ -118,8 +181,18 @@ class Comparison {
     this.out.push(d);
   }
 
-  private walk(e: unknown, a: unknown, path: PathSegment[]): void {
-    if (this.ignored(path)) {
+  private visit(pair: Pair, stack: Pair[]): void {
+    // An ignored path (or an ancestor: a pattern that matched above stops the walk there) is left out.
+    if (pair.ignore.some((states, i) => patternAccepts(this.ignore[i], states))) {
+      return;
+    }
+    const { e, a, path } = pair;
+    if (!pair.hasE) {
+      this.report('added', path, undefined, a);
+      return;
+    }
+    if (!pair.hasA) {
+      this.report('removed', path, e, undefined);
       return;
     }
     const te = typeOf(e);
@@ -128,68 +201,60 @@ class Comparison {
       this.report('changed', path, e, a);
       return;
     }
+    let children: Pair[];
     switch (te) {
       case 'object':
-        this.objects(e as Record<string, unknown>, a as Record<string, unknown>, path);
-        return;
+        children = this.objects(pair, e as Record<string, unknown>, a as Record<string, unknown>);
+        break;
       case 'array':
-        this.arrays(e as unknown[], a as unknown[], path);
-        return;
+        children = this.arrays(pair, e as unknown[], a as unknown[]);
+        break;
       default:
         if (!this.scalarsEqual(e, a)) {
           this.report('changed', path, e, a);
         }
+        return;
+    }
+    for (let i = children.length - 1; i >= 0; i--) {
+      stack.push(children[i]);
     }
   }
 
-  private objects(e: Record<string, unknown>, a: Record<string, unknown>, path: PathSegment[]): void {
+  private objects(pair: Pair, e: Record<string, unknown>, a: Record<string, unknown>): Pair[] {
+    const out: Pair[] = [];
     for (const k of Object.keys(e)) {
-      const p = [...path, { key: k }];
-      if (!hasOwn(a, k)) {
-        if (!this.ignored(p)) {
-          this.report('removed', p, e[k], undefined);
-        }
-      } else {
-        this.walk(e[k], a[k], p);
-      }
+      const inA = hasOwn(a, k);
+      out.push(this.child(pair, { key: k }, e[k], inA ? a[k] : undefined, true, inA));
     }
     for (const k of Object.keys(a)) {
       if (!hasOwn(e, k)) {
-        const p = [...path, { key: k }];
-        if (!this.ignored(p)) {
-          this.report('added', p, undefined, a[k]);
-        }
+        out.push(this.child(pair, { key: k }, undefined, a[k], false, true));
       }
     }
+    return out;
   }
 
-  private arrays(e: unknown[], a: unknown[], path: PathSegment[]): void {
-    const key = this.opts.arrayKeys?.find(k => matchesPattern(k.path, path));
+  private arrays(pair: Pair, e: unknown[], a: unknown[]): Pair[] {
+    const key = this.arrayKeys.find((k, i) => patternAccepts(k.path, pair.keys[i]));
     if (key) {
-      this.keyedArrays(e, a, path, key.field);
-      return;
+      return this.keyedArrays(pair, e, a, key.field);
     }
+    const out: Pair[] = [];
     for (let i = 0; i < Math.max(e.length, a.length); i++) {
-      this.element(e, a, i, i, [...path, { index: i }]);
+      out.push(this.element(pair, e, a, i, i, { index: i }));
     }
+    return out;
   }
 
   /** One pair of elements (an index past the end: added or removed). */
-  private element(e: unknown[], a: unknown[], ie: number, ia: number, p: PathSegment[]): void {
-    if (ie >= e.length) {
-      if (!this.ignored(p)) {
-        this.report('added', p, undefined, a[ia]);
-      }
-    } else if (ia >= a.length) {
-      if (!this.ignored(p)) {
-        this.report('removed', p, e[ie], undefined);
-      }
-    } else {
-      this.walk(e[ie], a[ia], p);
-    }
+  private element(pair: Pair, e: unknown[], a: unknown[], ie: number, ia: number, segment: PathSegment): Pair {
+    const hasE = ie < e.length;
+    const hasA = ia < a.length;
+    return this.child(pair, segment, hasE ? e[ie] : undefined, hasA ? a[ia] : undefined, hasE, hasA);
   }
 
-  private keyedArrays(e: unknown[], a: unknown[], path: PathSegment[], field: string): void {
+  private keyedArrays(pair: Pair, e: unknown[], a: unknown[], field: string): Pair[] {
+    const out: Pair[] = [];
     const ge = this.group(e, field);
     const ga = this.group(a, field);
     const keys = [...ge.keyed.keys(), ...[...ga.keyed.keys()].filter(k => !ge.keyed.has(k))];
@@ -201,7 +266,7 @@ class Comparison {
         const sample = n < ie.length ? e[ie[n]] : a[ia[n]];
         const value = (sample as Record<string, unknown>)[field] as KeyValue;
         const segment: PathSegment = repeated ? { field, value, occurrence: n + 1 } : { field, value };
-        this.element(e, a, n < ie.length ? ie[n] : Infinity, n < ia.length ? ia[n] : Infinity, [...path, segment]);
+        out.push(this.element(pair, e, a, n < ie.length ? ie[n] : Infinity, n < ia.length ? ia[n] : Infinity, segment));
       }
     }
     // Elements without the key: by their order among themselves, named by their index on their side.
@@ -209,8 +274,9 @@ class Comparison {
     const ua = ga.unkeyed;
     for (let n = 0; n < Math.max(ue.length, ua.length); n++) {
       const index = n < ue.length ? ue[n] : ua[n];
-      this.element(e, a, n < ue.length ? ue[n] : Infinity, n < ua.length ? ua[n] : Infinity, [...path, { index }]);
+      out.push(this.element(pair, e, a, n < ue.length ? ue[n] : Infinity, n < ua.length ? ua[n] : Infinity, { index }));
     }
+    return out;
   }
 
   /** Element indexes by the canonical text of their key (in order), and those without one. */

@@ -52,45 +52,180 @@ export class ExpectedFolderError extends Error {
   }
 }
 
-/** Canonical JSON: object keys sorted, 2-space indent; `[]` and `{}` when empty. */
+/**
+ * Levels written indented, one member a line; anything deeper is written on one line (`{"a":[1,2]}`).
+ * Indentation grows with depth, so a result nested 10,000 levels deep would be some 200 MB of spaces.
+ * The recursive writer this replaced ended near 2,500 levels on Node's default stack, so every file it
+ * could write keeps its bytes.
+ */
+export const MAX_INDENTED_LEVELS = 4096;
+
+/** A container being written: its members in order, how many are out, and how it is laid out. */
+type Open =
+  | { close: string; indent: string; depth: number; items: readonly unknown[]; keys?: undefined; next: number }
+  | {
+      close: string;
+      indent: string;
+      depth: number;
+      items: Record<string, unknown>;
+      keys: string[];
+      next: number;
+    };
+
+/**
+ * Canonical JSON: object keys sorted, 2-space indent; `[]` and `{}` when empty; levels past
+ * {@link MAX_INDENTED_LEVELS} on one line. Written with its own stack of open containers, not by
+ * recursion: a result thousands of levels deep is written like any other (the call stack would end near
+ * 2,000 levels).
+ */
 export function stableStringify(value: unknown, indent = ''): string {
-  const out: string[] = [];
-  writeStable(value, indent, out);
-  return out.join('');
+  const out = new TextBuilder();
+  const sortedKeys = new SortedKeys();
+  const stack: Open[] = [];
+  let pending: { value: unknown; indent: string; depth: number } | undefined = { value, indent, depth: 0 };
+  for (;;) {
+    if (pending) {
+      const v = pending.value;
+      const ind = pending.indent;
+      const depth = pending.depth;
+      const compact = depth >= MAX_INDENTED_LEVELS;
+      pending = undefined;
+      if (v === null || typeof v !== 'object') {
+        out.add(scalarJson(v));
+      } else if (Array.isArray(v)) {
+        if (v.length === 0) {
+          out.add('[]');
+        } else {
+          out.add(compact ? '[' : '[\n');
+          stack.push({
+            close: compact ? ']' : `\n${ind}]`,
+            indent: compact ? '' : `${ind}  `,
+            depth,
+            items: v,
+            next: 0,
+          });
+        }
+      } else {
+        const keys = sortedKeys.of(v);
+        if (keys.length === 0) {
+          out.add('{}');
+        } else {
+          out.add(compact ? '{' : '{\n');
+          stack.push({
+            close: compact ? '}' : `\n${ind}}`,
+            indent: compact ? '' : `${ind}  `,
+            depth,
+            items: v as Record<string, unknown>,
+            keys,
+            next: 0,
+          });
+        }
+      }
+    }
+    const top = stack[stack.length - 1];
+    if (!top) {
+      return out.text();
+    }
+    const i = top.next++;
+    const compact = top.depth >= MAX_INDENTED_LEVELS;
+    if (top.keys) {
+      if (i < top.keys.length) {
+        const k = top.keys[i];
+        out.add(compact ? `${i ? ',' : ''}${stringJson(k)}:` : `${i ? ',\n' : ''}${top.indent}${stringJson(k)}: `);
+        pending = { value: top.items[k], indent: top.indent, depth: top.depth + 1 };
+        continue;
+      }
+    } else if (i < top.items.length) {
+      out.add(compact ? (i ? ',' : '') : i ? `,\n${top.indent}` : top.indent);
+      pending = { value: top.items[i], indent: top.indent, depth: top.depth + 1 };
+      continue;
+    }
+    out.add(top.close);
+    stack.pop();
+  }
 }
 
-/** Appends to `out` (one join at the end: a result of megabytes is not rebuilt at every level). */
-function writeStable(value: unknown, indent: string, out: string[]): void {
-  if (value === null || typeof value !== 'object') {
-    // undefined, a function or a symbol have no JSON form; a result parsed from JSON has none of them.
-    out.push(JSON.stringify(value) ?? 'null');
-    return;
+/**
+ * An object's keys, sorted. The elements of a list mostly have the same keys in the same order (one
+ * record shape): the last sort is reused when the keys are the same, instead of sorting each again.
+ */
+class SortedKeys {
+  private lastKeys: string[] = [];
+  private lastSorted: string[] = [];
+
+  of(o: object): string[] {
+    const keys = Object.keys(o);
+    const last = this.lastKeys;
+    if (keys.length === last.length && keys.every((k, i) => k === last[i])) {
+      return this.lastSorted;
+    }
+    this.lastKeys = keys;
+    this.lastSorted = [...keys].sort();
+    return this.lastSorted;
   }
-  const inner = `${indent}  `;
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      out.push('[]');
+}
+
+/** Characters JSON.stringify escapes (quotes, backslash, controls, any surrogate: lone ones are escaped). */
+// eslint-disable-next-line no-control-regex -- the control characters are what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a string, without its cost for the common string that needs no escaping. */
+function stringJson(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** A scalar as JSON.stringify writes it. */
+function scalarJson(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return stringJson(v);
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      // null; undefined, a function or a symbol have no JSON form (a result parsed from JSON has none of them).
+      return v === null ? 'null' : (JSON.stringify(v) ?? 'null');
+  }
+}
+
+/**
+ * Text built from many small pieces: joined in chunks of about 64 KB, so a result of tens of megabytes
+ * is millions of short strings for a moment only, not until the end.
+ */
+class TextBuilder {
+  private readonly chunks: string[] = [];
+  private part: string[] = [];
+  private size = 0;
+
+  add(s: string): void {
+    if (s.length >= 4096) {
+      // A long piece (a deep indent, a long string) is a chunk of its own: not copied into a join.
+      this.flush();
+      this.chunks.push(s);
       return;
     }
-    out.push('[\n');
-    value.forEach((v, i) => {
-      out.push(i ? `,\n${inner}` : inner);
-      writeStable(v, inner, out);
-    });
-    out.push(`\n${indent}]`);
-    return;
+    this.part.push(s);
+    this.size += s.length;
+    if (this.size >= 65_536) {
+      this.chunks.push(this.part.join(''));
+      this.part = [];
+      this.size = 0;
+    }
   }
-  const keys = Object.keys(value).sort();
-  if (keys.length === 0) {
-    out.push('{}');
-    return;
+
+  text(): string {
+    this.flush();
+    return this.chunks.join('');
   }
-  out.push('{\n');
-  keys.forEach((k, i) => {
-    out.push(`${i ? ',\n' : ''}${inner}${JSON.stringify(k)}: `);
-    writeStable((value as Record<string, unknown>)[k], inner, out);
-  });
-  out.push(`\n${indent}}`);
+
+  private flush(): void {
+    if (this.part.length) {
+      this.chunks.push(this.part.join(''));
+      this.part = [];
+      this.size = 0;
+    }
+  }
 }
 
 /** The file's text: canonical, ending with a newline. */

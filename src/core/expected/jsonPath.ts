@@ -268,6 +268,62 @@ function segmentMatches(p: PatternSegment, s: PathSegment): boolean {
 }
 
 /**
+ * Where a pattern stands after some path segments: the sorted positions in the pattern still alive (an
+ * NFA's state set). `**` is a position that stays put on any segment; every other position moves on by
+ * one when its segment matches. Each segment costs at most the pattern's length: no backtracking, so
+ * `**.**.**.**.x` against a path 200 deep is 200 × 5 steps, not 200⁴.
+ */
+export type PatternStates = readonly number[];
+
+/** The states before the first segment: the start, and every `**` that can match nothing after it. */
+export function patternStart(pattern: readonly PatternSegment[]): PatternStates {
+  return closeOver(pattern, [], 0);
+}
+
+/** The states after one more segment (empty once the pattern cannot match any longer path). */
+export function patternStep(
+  pattern: readonly PatternSegment[],
+  states: PatternStates,
+  segment: PathSegment,
+): PatternStates {
+  const out: number[] = [];
+  for (const i of states) {
+    if (i === pattern.length) {
+      continue;
+    }
+    const p = pattern[i];
+    if ('anyDepth' in p) {
+      closeOver(pattern, out, i);
+    } else if (segmentMatches(p, segment)) {
+      closeOver(pattern, out, i + 1);
+    }
+  }
+  return out;
+}
+
+/** True when the segments so far are a whole match of the pattern. */
+export function patternAccepts(pattern: readonly PatternSegment[], states: PatternStates): boolean {
+  return states.length > 0 && states[states.length - 1] === pattern.length;
+}
+
+/**
+ * Adds state `i` and what `**` lets it skip to (`i + 1`, …) to `out`, kept sorted without repeats: the
+ * states are visited in order and each adds itself or the next, so anything not above the last one
+ * added is in already.
+ */
+function closeOver(pattern: readonly PatternSegment[], out: number[], i: number): number[] {
+  for (let j = i; j <= pattern.length; j++) {
+    if (!out.length || j > out[out.length - 1]) {
+      out.push(j);
+    }
+    if (j === pattern.length || !('anyDepth' in pattern[j])) {
+      break;
+    }
+  }
+  return out;
+}
+
+/**
  * True when the pattern matches the whole path, or (with `prefix`) the path or one of its ancestors:
  * an ignored path leaves out everything below it.
  */
@@ -276,20 +332,15 @@ export function matchesPattern(
   path: readonly PathSegment[],
   opts: { prefix?: boolean } = {},
 ): boolean {
-  const go = (pi: number, si: number): boolean => {
-    if (pi === pattern.length) {
-      return opts.prefix === true || si === path.length;
+  let states = patternStart(pattern);
+  for (const segment of path) {
+    if (opts.prefix === true && patternAccepts(pattern, states)) {
+      return true;
     }
-    const p = pattern[pi];
-    if ('anyDepth' in p) {
-      for (let k = si; k <= path.length; k++) {
-        if (go(pi + 1, k)) {
-          return true;
-        }
-      }
+    states = patternStep(pattern, states, segment);
+    if (!states.length) {
       return false;
     }
-    return si < path.length && segmentMatches(p, path[si]) && go(pi + 1, si + 1);
-  };
-  return go(0, 0);
+  }
+  return patternAccepts(pattern, states);
 }

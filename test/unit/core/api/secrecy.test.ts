@@ -6,7 +6,9 @@
 import * as assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { DocuTrayClient } from '../../../../src/core/client/client';
+import { inspect } from 'node:util';
 import { DocuTrayError } from '../../../../src/core/api/errors';
+import { redactSecret, redactUrl } from '../../../../src/core/api/redact';
 import { FaultSpec, StandIn } from '../../../../stand-in/server';
 import {
   KEY,
@@ -49,6 +51,11 @@ describe('the API key never appears in errors or logs', () => {
     ['drop before body', { kind: 'dropBeforeBody', count: 9 }],
     ['drop after body', { kind: 'dropAfterBody', count: 9 }],
     ['delay past the timeout', { kind: 'delay', ms: 1500, count: 9 }],
+    ['a redirect with the key in Location', { kind: 'redirect', withKey: true, count: 9 }],
+    [
+      'a 307 with the key in the path of Location',
+      { kind: 'redirect', status: 307, location: `https://elsewhere.invalid/${KEY}/x`, count: 9 },
+    ],
   ];
   for (const [what, fault] of faults) {
     for (const op of ['checkKey', 'startStep', 'getStatus'] as const) {
@@ -123,6 +130,57 @@ describe('the API key never appears in errors or logs', () => {
     assert.equal(err.kind, 'http');
     assertNoKey(err, l);
     await agent.close();
+  });
+
+  it('a redirect says where it went, without the key in any form', async () => {
+    standIn.addFaults({ kind: 'redirect', withKey: true, count: 1 });
+    const err = await rejection(client.checkKey());
+    assert.equal(err.status, 302);
+    assert.match(err.message, /elsewhere\.invalid\/moved.*not sent there/);
+    assert.ok(!err.message.includes(encodeURIComponent(KEY).slice(4)), err.message);
+    assertNoKey(err, logs);
+  });
+
+  it('an answer that echoes the key in its request id, execution id and result', async () => {
+    const agent = newMockAgent();
+    const { client: c, logs: l } = makeClient('https://app.docutray.com', {
+      fetch: mockFetch(agent),
+      retry: { maxRetries: 0 },
+    });
+    const json = (id: string) => ({ headers: { 'content-type': 'application/json', 'x-request-id': id } });
+    const pool = agent.get('https://app.docutray.com');
+    pool
+      .intercept({ path: '/api/steps-async/step_ok', method: 'POST' })
+      .reply(202, { id: `exec_${KEY.slice(0, 6)}`, status: 'ENQUEUED' }, json(`req-${KEY}`));
+    pool.intercept({ path: `/api/steps-async/status/exec_${KEY.slice(0, 6)}`, method: 'GET' }).reply(
+      200,
+      // \u escapes spell the key where a plain search would not see it.
+      `{"id":"exec_1","status":"ERROR","error":{"code":"X","message":"bad key \\u0064${KEY.slice(1)}"},"data":{"${KEY}":"${encodeURIComponent(KEY)}"}}`,
+      json(`req2-${encodeURIComponent(KEY)}`),
+    );
+    const err = await rejection(c.runStep('step_ok', PDF));
+    assert.equal(err.kind, 'stepFailed');
+    assertNoKey(err, l);
+    assert.ok(!inspect(err, { depth: 8 }).includes(encodeURIComponent(KEY)));
+    await agent.close();
+  });
+
+  it('masks every form the key travels in', () => {
+    const forms = [
+      KEY,
+      encodeURIComponent(`${KEY}/+=`),
+      Buffer.from(KEY).toString('base64'),
+      JSON.stringify(`a"${KEY}`),
+    ];
+    for (const f of forms) {
+      const shown = redactSecret(`before ${f} after`, KEY);
+      assert.ok(!decodeURIComponent(shown).includes(KEY), shown);
+    }
+    // Partly percent-encoded: no plain replacement finds it, so the text is withheld.
+    const mixed = `x ${KEY.slice(0, 5)}%${KEY.charCodeAt(5).toString(16)}${KEY.slice(6)} y`;
+    assert.ok(!decodeURIComponent(redactSecret(mixed, KEY)).includes(KEY));
+    assert.equal(redactUrl(`https://h.example/p?api_key=${KEY}#${KEY}`, KEY), 'https://h.example/p?…');
+    assert.equal(redactSecret('nothing secret', KEY), 'nothing secret');
   });
 
   it('connection refused', async () => {
