@@ -235,8 +235,13 @@ export async function runDocuments(
   };
 
   const start = async (docKey: string, signal: AbortSignal): Promise<Execution> => {
+    // Until a start is accepted, one at a time: each waits for the one before it to be answered.
     while (!accepted && leader) {
-      await leader.catch(() => undefined);
+      const before = leader;
+      await before.catch(() => undefined);
+      if (leader === before) {
+        leader = undefined;
+      }
     }
     if (notRecorded !== undefined) {
       throw new NotRecordedError('the journal of billed starts cannot be written');

@@ -84,7 +84,7 @@ function failing(document: string, expected: unknown, actual: unknown): Document
 
 describe('expected results: reports', () => {
   describe('junit', () => {
-    it('writes one testcase per document, a failure naming the paths that differ, an error for no result', () => {
+    it('writes one testcase per document, a failure naming the paths that differ with their values at the expected file’s line, an error for no result', () => {
       const checks: DocumentCheck[] = [
         { document: 's/ok.pdf', expectedFile: 's/ok.pdf.inv.expected.json', status: 'passed', durationMs: 1000 },
         failing('s/bad.pdf', { total: 1, vendor: { name: 'A' } }, { total: 2, vendor: { name: 'B' } }),
@@ -107,13 +107,18 @@ describe('expected results: reports', () => {
       const cases = all(xml, 'testcase');
       assert.deepEqual(
         cases.map(c => [c.attributes.name, c.attributes.classname, c.attributes.file]),
-        checks.map(c => [c.document, 'inv', c.document]),
+        checks.map(c => [c.document, 'inv', c.status === 'failed' ? c.expectedFile : c.document]),
+        'a failure points at its expected file (GitHub and GitLab annotate it there)',
       );
+      assert.equal(cases[1].attributes.line, '6', 'the first changed line');
       assert.equal(cases[0].children.length, 0);
       assert.equal(cases[0].attributes.time, '1.000');
       const [failure] = all(cases[1], 'failure');
       assert.equal(failure.attributes.type, 'failed');
-      assert.equal(failure.attributes.message, '2 fields differ: total, vendor.name');
+      assert.equal(
+        failure.attributes.message,
+        '2 fields differ in s/bad.pdf.inv.expected.json: total: 1 -> 2; vendor.name: "A" -> "B"',
+      );
       assert.match(failure.text, /^total: 1 -> 2 \(line 6\)$/m);
       assert.match(failure.text, /^vendor\.name: "A" -> "B" \(line 7\)$/m);
       assert.match(all(cases[2], 'failure')[0].attributes.message, /run with --update/);
