@@ -225,13 +225,27 @@ export async function runDocuments(
     }
   };
 
+  // Status answers being read at once: each may carry a result of megabytes, so memory is bounded by
+  // this many results, not by the number of documents waiting on DocuTray.
+  const maxReading = Math.max(1, opts.maxUploads ?? 4);
+  let reading = 0;
+  const readers: (() => void)[] = [];
   const status = async (j: RunnerJob, signal: AbortSignal): Promise<Execution> => {
-    const x = await deps.client.getStatus(j.executionId, { signal, priority: 'batch' });
-    if (x.status === 'SUCCESS' || x.status === 'ERROR') {
-      // Stored before the runner hears of it: the next poll waits for it (and so does memory).
-      await settle(j.key, finishedOutcome(x));
+    while (reading >= maxReading) {
+      await new Promise<void>(resolve => readers.push(resolve));
     }
-    return x;
+    reading++;
+    try {
+      const x = await deps.client.getStatus(j.executionId, { signal, priority: 'batch' });
+      if (x.status === 'SUCCESS' || x.status === 'ERROR') {
+        // Stored before the runner hears of it: the next poll waits for it (and so does memory).
+        await settle(j.key, finishedOutcome(x));
+      }
+      return x;
+    } finally {
+      reading--;
+      readers.shift()?.();
+    }
   };
 
   const start = async (docKey: string, signal: AbortSignal): Promise<Execution> => {
