@@ -82,17 +82,58 @@ const MAX_LISTED = 50;
 /** Longest value (characters of JSON) a report keeps; a longer one is cut. */
 const MAX_VALUE_CHARS = 2000;
 
+/**
+ * The start of a value's JSON, at most `max` characters, and whether that is all of it: built piece by
+ * piece and stopped at `max`, so a value of megabytes is never written out whole (nor is a deep one
+ * recursed into).
+ */
+export function boundedJson(value: unknown, max: number): { text: string; whole: boolean } {
+  let out = '';
+  type Frame = { kind: 'value'; v: unknown } | { kind: 'text'; t: string };
+  const stack: Frame[] = [{ kind: 'value', v: value }];
+  while (stack.length) {
+    if (out.length > max) {
+      return { text: out.slice(0, max), whole: false };
+    }
+    const f = stack.pop() as Frame;
+    if (f.kind === 'text') {
+      out += f.t;
+      continue;
+    }
+    const v = f.v;
+    if (v === null || typeof v !== 'object') {
+      const t = JSON.stringify(v) ?? 'null';
+      out += t.length > max ? t.slice(0, max + 1) : t;
+      continue;
+    }
+    const items: Frame[] = [];
+    if (Array.isArray(v)) {
+      items.push({ kind: 'text', t: '[' });
+      v.forEach((x, i) => items.push(...(i ? [{ kind: 'text' as const, t: ',' }] : []), { kind: 'value', v: x }));
+      items.push({ kind: 'text', t: ']' });
+    } else {
+      items.push({ kind: 'text', t: '{' });
+      Object.keys(v).forEach((k, i) =>
+        items.push(
+          { kind: 'text', t: `${i ? ',' : ''}${JSON.stringify(k)}:` },
+          { kind: 'value', v: (v as Record<string, unknown>)[k] },
+        ),
+      );
+      items.push({ kind: 'text', t: '}' });
+    }
+    for (let i = items.length - 1; i >= 0; i--) {
+      stack.push(items[i]);
+    }
+  }
+  return out.length > max ? { text: out.slice(0, max), whole: false } : { text: out, whole: true };
+}
+
 function keptValue(v: unknown): unknown {
   if (v === null || typeof v !== 'object') {
     return typeof v === 'string' && v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}…` : v;
   }
-  let text: string;
-  try {
-    text = JSON.stringify(v);
-  } catch {
-    return '(too deep to show)';
-  }
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}… (${text.length} characters of JSON)` : v;
+  const json = boundedJson(v, MAX_VALUE_CHARS);
+  return json.whole ? v : `${json.text}… (cut: longer than ${MAX_VALUE_CHARS} characters of JSON)`;
 }
 
 /** What a report keeps of a document's check: at most MAX_LISTED differences (the rest counted), long values cut. */

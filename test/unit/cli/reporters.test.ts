@@ -7,7 +7,14 @@
 import * as assert from 'node:assert/strict';
 import type { DocumentCheck } from '../../../src/core/expected/check';
 import { compareResults } from '../../../src/core/expected/compare';
-import { jsonReport, junitReport, prettyReport, xmlEscape, type CheckReport } from '../../../src/cli/reporters';
+import {
+  boundedJson,
+  jsonReport,
+  junitReport,
+  prettyReport,
+  xmlEscape,
+  type CheckReport,
+} from '../../../src/cli/reporters';
 import { terminalText } from '../../../src/cli/text';
 
 interface SaxParser {
@@ -218,6 +225,24 @@ describe('expected results: reports', () => {
       const text = prettyReport(report([failing('a.pdf', e, a)]));
       assert.equal(text.split('\n').filter(l => /^\s+f\d+: /.test(l)).length, 50);
       assert.match(text, /… and 10 more/);
+    });
+  });
+});
+
+describe('what a report keeps of a value', () => {
+  it('writes at most the first characters of a huge or deep value, never the whole', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) {
+      deep = [deep];
+    }
+    const cut = boundedJson(deep, 50);
+    assert.deepEqual(cut, { text: '['.repeat(50), whole: false });
+    const rows = { rows: Array.from({ length: 50_000 }, (_, i) => ({ i })) };
+    assert.equal(boundedJson(rows, 2000).text.length, 2000);
+    assert.equal(boundedJson(rows, 2000).whole, false);
+    assert.deepEqual(boundedJson({ a: [1, 'x', null, { b: true }] }, 100), {
+      text: JSON.stringify({ a: [1, 'x', null, { b: true }] }),
+      whole: true,
     });
   });
 });
