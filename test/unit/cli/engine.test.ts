@@ -20,7 +20,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStandIn, type StandIn, type StepScript } from '../../../stand-in/server';
-import { SAMPLES } from '../core/api/client/support';
+import { SAMPLES } from '../core/client/support';
 import { REPO } from '../../repo';
 
 const KEY = 'dtENGINEKEY_4kQ9pLx2Vr7Tm1Wz8Nb3Hc6Jk0';
