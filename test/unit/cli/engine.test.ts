@@ -212,6 +212,20 @@ describe('docutray-steps at scale: every promise kept', function () {
     assert.ok(everyExecutionRead(), 'the billed documents are read to their end');
   });
 
+  it('a 429 asking for 2 h: stops, naming the limit and when to retry (exit 2)', async () => {
+    addDocuments(3);
+    standIn.setSteps(step('invoice', {}, { enqueuedMs: 0, processingMs: 0 }));
+    standIn.addFaults({ kind: 'rateLimit', retryAfterSeconds: 7200, count: 1, match: { method: 'POST' } });
+    const r = await cli_(['check', 'docs', '--step', 'invoice', '--update']);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.match(
+      r.stderr,
+      /rate limit \(60 requests per minute\) asks to wait until .* \(retry at \d\d:\d\d local time\)/,
+    );
+    assert.match(r.stdout, /3 documents: 3 not started/);
+    assert.equal(standIn.executions().length, 0);
+  });
+
   it('an unknown step: the first start goes alone, nothing else is sent, exit 2 naming it', async () => {
     addDocuments(5);
     standIn.setSteps(step('invoice', {}, { enqueuedMs: 0, processingMs: 0 }));
