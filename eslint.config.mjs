@@ -13,7 +13,7 @@ const local = { meta: { name: 'local' }, rules: { 'no-import-circles': noImportC
  */
 const FLOORS = {
   'src/core': [
-    ['json', 'text', 'async'], // reading JSON from outside, plain text for messages, sleeping and a bounded pool
+    ['json', 'text', 'async', 'files'], // reading JSON from outside, plain text for messages, sleeping and a bounded pool, writes kept inside a root
     ['store'], // the record folders windows share, safe file names
     ['api'], // what the service says: errors, executions, retries, the request budget, the base URL, usage
     ['documents', 'polling'], // inputs and their upload; the poll schedule and waiting

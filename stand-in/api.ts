@@ -124,8 +124,9 @@ function startExecution(state: StandInState, rawStepId: string, req: ApiRequest,
   if (script.keys && !script.keys.includes(key)) {
     return errorReply(settings.errorStyle, 'stepForbidden');
   }
-  if (settings.quotaExceeded) {
-    return errorReply(settings.errorStyle, 'quotaExceeded', { fields: { ...settings.quotaExceeded } });
+  if (settings.quotaExceeded && state.executions.size >= (settings.quotaExceeded.afterStarts ?? 0)) {
+    const { afterStarts: _after, ...fields } = settings.quotaExceeded;
+    return errorReply(settings.errorStyle, 'quotaExceeded', { fields });
   }
   const result = documentFrom(req.body, settings);
   if ('reply' in result) {

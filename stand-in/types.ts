@@ -145,6 +145,8 @@ export interface StandInSettings {
 }
 
 export interface QuotaInfo {
+  /** The quota runs out after this many executions were started (a 402 mid-run); every start when absent. */
+  afterStarts?: number;
   quota?: number;
   used?: number;
   resetDate?: string;
@@ -404,6 +406,7 @@ function parseQuota(v: unknown, where: string): QuotaInfo | false | undefined {
     quota: optNumber(v, 'quota', where, { integer: true }),
     used: optNumber(v, 'used', where, { integer: true }),
     resetDate: optString(v, 'resetDate', where),
+    afterStarts: optNumber(v, 'afterStarts', where, { min: 0, integer: true }),
   });
 }
 

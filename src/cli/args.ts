@@ -5,20 +5,30 @@ import { STRING_COMPARISONS, type StringComparison } from '../core/expected/comp
 export const USAGE = `docutray-steps: run DocuTray steps on documents and check their results against expected results.
 
 Usage:
-  docutray-steps check <paths…> --step <id> [--update] [--reporter pretty|json|junit] [--output <file>]
+  docutray-steps check <paths…> --step <id> [-u|--update] [--reporter <name>[=<file>]]… [--output <file>]
   docutray-steps run <paths…> --step <id> [--out <dir>]
   docutray-steps --help | --version
 
 check   Runs the step on every PDF and image under <paths> and compares each result with its
-        expected file. Exit 0 when all match; 1 when any differs, has no expected result or has
-        no result; 2 for a usage or configuration error, a refused key, an unknown step or an
-        unreachable service. Without --update no expected file is ever written.
-          --update              write the expected files that are missing or differ; exit 0
-                                when every document has a result
-          --reporter <name>     pretty (default), json or junit
-          --output <file>       write the report to this file (a pretty report still goes to stdout)
+        expected file. Exit 0 when every document was checked and matches; 1 when every document
+        was checked and some differ, have no expected result or have changed; 2 when a document
+        could not be checked (no result, a step error, an interruption), for a usage or settings
+        error, a refused key, an unknown step, the quota, a long rate-limit wait, an unreachable
+        service or a report that could not be written. Without --update no file is ever written
+        but the journal. Expected files whose document is gone are listed.
+          -u, --update          record the expected files that are missing or differ, and remove
+                                those whose document is gone; exit 0 when every document has a result
+          --reporter <name>[=<file>]
+                                pretty (default), json or junit, to stdout or to <file>; repeatable:
+                                --reporter pretty --reporter junit=report.xml
+          --output <file>       write the --reporter to this file (a pretty report goes to stdout)
 run     Runs the step and writes each result as JSON: with --out <dir> to
-        <dir>/<path>.<step>.json, else one JSON line per document on stdout.
+        <dir>/<path>.<step>.json, else one JSON line per document on stdout. Exit 0 when every
+        document has a result, 2 otherwise.
+
+Every start bills: each one is written to <root>/.docutray/journal.jsonl before its result is read,
+and a later check or run of the same step reads a result not read yet instead of starting again.
+Ctrl-C stops starting documents and writes the report with what finished; a second Ctrl-C quits at once.
 
 Options:
   --step <id>                 the DocuTray step ID (required)
@@ -51,7 +61,14 @@ Environment:
   DOCUTRAY_BASE_URL           the service (default https://app.docutray.com; http only for localhost)
 `;
 
-export type Reporter = 'pretty' | 'json' | 'junit';
+export const REPORTER_NAMES = ['pretty', 'json', 'junit'] as const;
+export type Reporter = (typeof REPORTER_NAMES)[number];
+
+/** One report to write: to stdout, or to a file (cwd-relative as given). */
+export interface ReporterTarget {
+  name: Reporter;
+  file?: string;
+}
 
 export interface CommonArgs {
   paths: string[];
@@ -88,8 +105,7 @@ export type Command =
   | ({
       command: 'check';
       update: boolean;
-      reporter: Reporter;
-      output?: string;
+      reporters: ReporterTarget[];
       compare: CompareFlags;
     } & CommonArgs)
   | ({ command: 'run'; out?: string } & CommonArgs);
@@ -104,8 +120,8 @@ export class UsageError extends Error {
 
 const OPTIONS = {
   step: { type: 'string' },
-  update: { type: 'boolean' },
-  reporter: { type: 'string' },
+  update: { type: 'boolean', short: 'u' },
+  reporter: { type: 'string', multiple: true },
   output: { type: 'string' },
   out: { type: 'string' },
   root: { type: 'string' },
@@ -254,9 +270,54 @@ export function parseCommandLine(argv: readonly string[]): Command {
   if (command === 'run') {
     return { command: 'run', out: v.out, ...common };
   }
-  const reporter = v.reporter ?? 'pretty';
-  if (reporter !== 'pretty' && reporter !== 'json' && reporter !== 'junit') {
-    throw new UsageError(`--reporter must be pretty, json or junit, not "${reporter}".`);
+  return {
+    command: 'check',
+    update: v.update === true,
+    reporters: reporterTargets(v.reporter ?? [], v.output),
+    compare,
+    ...common,
+  };
+}
+
+/**
+ * `--reporter name[=file]`, repeatable, with the older `--output <file>` (the one named reporter to that
+ * file, a pretty report to stdout). One report at most goes to stdout: a pretty one when none is named
+ * for it.
+ */
+function reporterTargets(specs: readonly string[], output: string | undefined): ReporterTarget[] {
+  const targets = specs.map((spec): ReporterTarget => {
+    const at = spec.indexOf('=');
+    const name = (at < 0 ? spec : spec.slice(0, at)).trim();
+    const file = at < 0 ? undefined : spec.slice(at + 1).trim();
+    if (!(REPORTER_NAMES as readonly string[]).includes(name)) {
+      throw new UsageError(`--reporter must be ${REPORTER_NAMES.join(', ')} (optionally =<file>), not "${spec}".`);
+    }
+    if (file === '') {
+      throw new UsageError(`--reporter ${name}= needs a file name after the =.`);
+    }
+    return { name: name as Reporter, file };
+  });
+  if (output !== undefined) {
+    const toStdout = targets.filter(t => t.file === undefined);
+    if (toStdout.length > 1) {
+      throw new UsageError("--output takes one --reporter; name the others' files with --reporter <name>=<file>.");
+    }
+    if (toStdout.length) {
+      toStdout[0].file = output;
+    } else {
+      targets.push({ name: 'pretty', file: output });
+    }
   }
-  return { command: 'check', update: v.update === true, reporter, output: v.output, compare, ...common };
+  const toStdout = targets.filter(t => t.file === undefined);
+  if (toStdout.length > 1) {
+    throw new UsageError('Only one report can go to stdout: give the others a file, as --reporter junit=report.xml.');
+  }
+  if (!toStdout.length) {
+    targets.unshift({ name: 'pretty' });
+  }
+  const files = targets.filter(t => t.file !== undefined).map(t => t.file as string);
+  if (new Set(files).size !== files.length) {
+    throw new UsageError('Two reports would go to the same file.');
+  }
+  return targets;
 }

@@ -1,23 +1,38 @@
 /**
  * `docutray-steps`: the command-line twin of the extension's expected-results checks, on the same
- * VS Code-free core (src/core/expected/). Exit codes: 0 all matched (or were recorded), 1 a document
- * differs, has no expected result or got no result, 2 the check could not run (usage, settings, key,
- * step, service), 130 interrupted.
+ * VS Code-free core (src/core/expected/). Exit codes come only from a complete report: 0 every document
+ * was checked and matched (or was recorded), 1 every document was checked and some differ (or have no
+ * usable expected result), 2 some document could not be checked, or the check could not run (usage,
+ * settings, key, step, quota, service, a report or an expected file that could not be written), or the
+ * process ended before its report was written (Ctrl-C, a crash).
+ *
+ * The process stays alive until its reports are written (a timer of its own: the request budget's waits
+ * do not hold Node up, and a check that only waits for DocuTray would otherwise end silently with 0).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { checkDocuments, checkExitCode, type DocumentCheck } from '../core/expected/check';
+import { QuotaExceededError, NotFoundError, RateLimitError } from '../core/api/errors';
+import { sha256OfFile } from '../core/documents/hash';
+import { checkDocuments, checkExitCode, type DocumentCheck, type CheckStatus } from '../core/expected/check';
 import { normalizeExpectedFolder } from '../core/expected/expectedFile';
 import { PathSyntaxError, parsePattern } from '../core/expected/jsonPath';
-import { runDocuments, type DocumentOutcome } from '../core/expected/runDocuments';
+import {
+  runDocuments,
+  type AcceptedStart,
+  type DocumentOutcome,
+  type RunStop,
+  type RunSummary,
+} from '../core/expected/runDocuments';
 import { compareOptionsFor, readExpectedSettings, type ExpectedSettings } from '../core/expected/settings';
+import { removeFileInside, SaveRefusedError, writeFileInside } from '../core/files/containment';
 import { resultFileName } from '../core/results/naming';
 import { expandMetadata } from '../core/runs/metadata';
 import { type DocumentState, isOpen } from '../core/batches/record';
 import { inShard } from '../core/batches/shard';
 import { USAGE, UsageError, parseCommandLine, type CommonArgs, type CompareFlags } from './args';
-import { jsonReport, junitReport, prettyReport, type CheckReport } from './reporters';
+import { earlierStarts, Journal } from './journal';
+import { findObsoleteExpected } from './obsolete';
+import { keptForReport, REPORTERS, type CheckReport, type ObsoleteFile } from './reporters';
 import { connect, describeFatal, type Service } from './service';
 import { terminalText } from './text';
 import {
@@ -36,8 +51,10 @@ export interface CliIo {
   cwd: string;
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
-  /** Aborted on Ctrl-C. */
+  /** Aborted on Ctrl-C: no further start, no further poll; the report is written with what finished. */
   signal: AbortSignal;
+  /** Milliseconds between progress lines when stderr is not a terminal (default 10 s). */
+  progressEveryMs?: number;
 }
 
 function version(): string {
@@ -53,22 +70,69 @@ function write(stream: NodeJS.WritableStream, text: string): Promise<void> {
   return new Promise(resolve => stream.write(text, () => resolve()));
 }
 
-/** One line on stderr, rewritten in place; only when stderr is a terminal. */
+const clock = (ms: number) => new Date(ms).toTimeString().slice(0, 5);
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+}
+
+/**
+ * Where a check stands, on stderr: on a terminal one line rewritten in place; in a CI log a line at
+ * least every 10 s (done/total, differences so far, a rate-limit wait with its reason, time left).
+ */
 class Progress {
   private readonly states = new Map<string, DocumentState>();
   private shown = false;
+  private done = 0;
+  private differing = 0;
+  private notChecked = 0;
+  private readonly startedAt = Date.now();
+  private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
     private readonly total: number,
-  ) {}
+    private readonly budget: Service['budget'] | undefined,
+    everyMs: number,
+  ) {
+    if (!this.tty) {
+      this.timer = setInterval(() => this.stream.write(`docutray-steps: ${this.summary()}\n`), everyMs);
+      this.timer.unref();
+    }
+  }
 
-  private get on(): boolean {
+  private get tty(): boolean {
     return this.stream.isTTY === true;
   }
 
+  private summary(): string {
+    const running = [...this.states.values()].filter(s => isOpen(s) && s !== 'pending').length;
+    const parts = [`${this.done}/${this.total} documents done`];
+    if (this.differing) {
+      parts.push(`${this.differing} differ`);
+    }
+    if (this.notChecked) {
+      parts.push(`${this.notChecked} not checked`);
+    }
+    if (running) {
+      parts.push(`${running} running`);
+    }
+    const state = this.budget?.state();
+    if (state?.pausedUntil !== undefined) {
+      parts.push(
+        `waiting for DocuTray's rate limit (${state.limit} requests per ${state.limitType}) until ${clock(state.pausedUntil)}`,
+      );
+    }
+    if (this.done > 0 && this.done < this.total) {
+      const left = ((Date.now() - this.startedAt) / this.done) * (this.total - this.done);
+      parts.push(`about ${duration(left)} left`);
+    }
+    return parts.join(', ');
+  }
+
   line(text: string): void {
-    if (this.on) {
+    if (this.tty) {
       const width = Math.max(20, (this.stream.columns || 80) - 1);
       const chars = Array.from(terminalText(text));
       this.stream.write(`\r\x1b[K${chars.length > width ? `${chars.slice(0, width - 1).join('')}…` : chars.join('')}`);
@@ -78,12 +142,24 @@ class Progress {
 
   update(id: string, state: DocumentState): void {
     this.states.set(id, state);
-    const done = [...this.states.values()].filter(s => !isOpen(s)).length;
-    const running = [...this.states.values()].filter(s => isOpen(s) && s !== 'pending').length;
-    this.line(`[${done}/${this.total}] ${running} running · ${state} ${id}`);
+    this.line(`[${this.done}/${this.total}] ${this.summary()} · ${state} ${id}`);
+  }
+
+  settled(id: string, status: CheckStatus | 'result' | 'noResult'): void {
+    this.states.delete(id);
+    this.done++;
+    if (status === 'failed' || status === 'missing' || status === 'documentChanged' || status === 'invalidExpected') {
+      this.differing++;
+    } else if (status !== 'passed' && status !== 'created' && status !== 'updated' && status !== 'result') {
+      this.notChecked++;
+    }
+    this.line(`[${this.done}/${this.total}] ${this.summary()}`);
   }
 
   end(): void {
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
     if (this.shown) {
       this.stream.write('\r\x1b[K');
       this.shown = false;
@@ -191,23 +267,117 @@ function expectedSettings(settings: Record<string, unknown>, flags: CompareFlags
   return s;
 }
 
-function runner(service: Service, prepared: Prepared, stepId: string, io: CliIo, progress: Progress) {
-  return (documents: string[]): Promise<Map<string, DocumentOutcome>> =>
-    runDocuments(
-      documents.map(d => ({
-        id: d,
-        input: { kind: 'path', path: join(prepared.root, d) },
-        metadata: prepared.metadataFor(d),
-      })),
-      service,
-      {
-        stepId,
-        maxUploads: prepared.concurrency,
-        timeoutMs: prepared.timeoutMs,
-        signal: io.signal,
-        onProgress: (id, state) => progress.update(id, state),
+interface Engine {
+  service: Service;
+  journal: Journal;
+  /** Executions reported (their journal entries are taken out once the reports are written). */
+  reported: Set<string>;
+}
+
+/**
+ * The documents' runs, on the one core runner: each start written to the journal before it is polled,
+ * executions an earlier run billed for the same bytes read instead of started.
+ */
+async function runWithJournal(
+  engine: Engine,
+  prepared: Prepared,
+  stepId: string,
+  documents: string[],
+  io: CliIo,
+  progress: Progress,
+  onOutcome: (document: string, outcome: DocumentOutcome) => Promise<void>,
+): Promise<RunSummary> {
+  const entries = (await engine.journal.entries()).filter(e => e.stepId === stepId);
+  const resume = new Map<string, AcceptedStart>();
+  if (entries.length) {
+    const take = earlierStarts(entries, stepId);
+    for (const d of documents) {
+      const hash = await sha256OfFile(join(prepared.root, d)).catch(() => undefined);
+      const earlier = hash === undefined ? undefined : take(hash, d);
+      if (earlier) {
+        resume.set(d, { executionId: earlier.executionId, sha256: earlier.sha256 });
+      }
+    }
+  }
+  return runDocuments(
+    documents.map(d => ({
+      id: d,
+      input: { kind: 'path', path: join(prepared.root, d) },
+      metadata: prepared.metadataFor(d),
+    })),
+    engine.service,
+    {
+      stepId,
+      maxUploads: prepared.concurrency,
+      timeoutMs: prepared.timeoutMs,
+      signal: io.signal,
+      resume,
+      onProgress: (id, state) => progress.update(id, state),
+      onStarted: async (document, start) => {
+        const sha256 = start.sha256 ?? (await sha256OfFile(join(prepared.root, document)));
+        await engine.journal.record({
+          executionId: start.executionId,
+          sha256,
+          stepId,
+          document,
+          startedAt: new Date().toISOString(),
+        });
       },
-    );
+      onOutcome: async (document, outcome) => {
+        await onOutcome(document, outcome);
+        // Read and handed on: its journal entry goes once the reports are written. A result that may
+        // still come (timed out) or was not read stays in the journal for the next run.
+        if (
+          'executionId' in outcome &&
+          outcome.executionId !== undefined &&
+          outcome.kind !== 'timedOut' &&
+          outcome.kind !== 'billed'
+        ) {
+          engine.reported.add(outcome.executionId);
+        }
+      },
+    },
+  );
+}
+
+/** Why a run stopped early, in words for the report and stderr. */
+function stopMessage(stop: RunStop | undefined, stepId: string, interrupted: boolean): string | undefined {
+  if (!stop) {
+    return interrupted ? 'interrupted (Ctrl-C).' : undefined;
+  }
+  switch (stop.kind) {
+    case 'cancelled':
+      return 'interrupted (Ctrl-C): no further document was started.';
+    case 'paused':
+      return `DocuTray's rate limit (${stop.limit} requests per ${stop.limitType}) asks to wait until ${new Date(stop.until).toISOString().slice(0, 16).replace('T', ' ')} UTC (retry at ${clock(stop.until)} local time): no further document was started.`;
+    case 'fatal': {
+      const e = stop.error;
+      const what =
+        e instanceof NotFoundError && e.resource === 'step'
+          ? `DocuTray has no step \`${stepId}\` that this key may use (${e.status ?? 404}): check --step. No other document was sent.`
+          : e instanceof QuotaExceededError
+            ? `${e.message} No further document was started; those already billed were read.`
+            : e instanceof RateLimitError
+              ? e.message
+              : `${describeFatal(e)} No further document was started.`;
+      return what;
+    }
+  }
+}
+
+/** Writes one report through the containment checks; says what went wrong instead of throwing. */
+async function writeReport(root: string, cwd: string, file: string, text: string): Promise<string | undefined> {
+  const full = resolve(cwd, file);
+  try {
+    await writeFileInside(root, full, text);
+    return undefined;
+  } catch (e) {
+    const why =
+      e instanceof SaveRefusedError
+        ? e.message
+        : `${(e as NodeJS.ErrnoException).code ?? ''} ${(e as Error).message}`.trim();
+    return `the report ${full} was not written: ${why}`;
+  }
 }
 
 async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command: 'check' }>, io: CliIo) {
@@ -217,62 +387,118 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
   const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`, {
     share: prepared.rateShare,
   });
-  const progress = new Progress(io.stderr, prepared.documents.length);
+  const engine: Engine = { service, journal: new Journal(prepared.root), reported: new Set() };
+  const progress = new Progress(io.stderr, prepared.documents.length, service.budget, io.progressEveryMs ?? 10_000);
   progress.line('Reading the documents and their expected results…');
-  let checks: DocumentCheck[];
+  const reporters = cmd.reporters.map(t => ({ target: t, reporter: REPORTERS[t.name]() }));
+  const kept: DocumentCheck[] = [];
+  const onCheck = (c: DocumentCheck) => {
+    progress.settled(c.document, c.status);
+    for (const { reporter } of reporters) {
+      reporter.onCheck?.(c);
+    }
+    kept.push(keptForReport(c));
+  };
+  const problems: string[] = [];
+  let summary: RunSummary | undefined;
   try {
-    checks = await checkDocuments(prepared.documents, fileIo(prepared.root), {
+    summary = await checkDocuments(prepared.documents, fileIo(prepared.root), {
       stepId: cmd.stepId,
       update: cmd.update,
       folder: settings.folder,
       compare: compareOptionsFor(settings, cmd.stepId),
-      run: runner(service, prepared, cmd.stepId, io, progress),
+      run: (documents, onOutcome) => runWithJournal(engine, prepared, cmd.stepId, documents, io, progress, onOutcome),
+      onCheck,
     });
   } finally {
     progress.end();
   }
-  const exitCode = io.signal.aborted ? 130 : checkExitCode(checks);
+  // Expected files whose document is gone: listed, and removed by --update.
+  const obsolete: ObsoleteFile[] = [];
+  try {
+    for (const file of await findObsoleteExpected(prepared.root, cmd.paths, io.cwd, cmd.stepId, settings.folder)) {
+      const entry: ObsoleteFile = { expectedFile: file, removed: false };
+      if (cmd.update && !io.signal.aborted) {
+        try {
+          await removeFileInside(prepared.root, join(prepared.root, ...file.split('/')));
+          entry.removed = true;
+        } catch (e) {
+          entry.error = (e as Error).message;
+        }
+      }
+      obsolete.push(entry);
+    }
+  } catch (e) {
+    problems.push(`the expected files whose document is gone could not be listed: ${(e as Error).message}`);
+  }
+  const order = new Map(prepared.documents.map((d, i) => [d, i]));
+  kept.sort((a, b) => (order.get(a.document) ?? 0) - (order.get(b.document) ?? 0));
+  const stopped = stopMessage(summary?.stop, cmd.stepId, io.signal.aborted);
+  const unwritten = kept.filter(c => c.status === 'checkError').length;
+  let exitCode: number = checkExitCode(kept.map(c => c.status));
+  if (stopped || kept.length !== prepared.documents.length) {
+    exitCode = 2;
+  }
   const report: CheckReport = {
     stepId: cmd.stepId,
     update: cmd.update,
-    checks,
+    checks: kept,
     exitCode,
     durationMs: Date.now() - startedAt,
     startedAt,
+    obsolete,
+    stopped,
+    earlier: summary?.resumed ?? 0,
   };
-  const text =
-    cmd.reporter === 'json'
-      ? jsonReport(report)
-      : cmd.reporter === 'junit'
-        ? junitReport(report)
-        : prettyReport(report);
-  if (cmd.output) {
-    const file = resolve(io.cwd, cmd.output);
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, text, 'utf8');
-    await write(io.stdout, prettyReport(report));
-  } else {
-    await write(io.stdout, text);
+  // Files first, then stdout; a report that cannot be written is that report's failure only.
+  for (const { target, reporter } of reporters) {
+    if (target.file !== undefined) {
+      const problem = await writeReport(prepared.root, io.cwd, target.file, reporter.render(report));
+      if (problem) {
+        problems.push(problem);
+      }
+    }
   }
-  return exitCode;
+  for (const { target, reporter } of reporters) {
+    if (target.file === undefined) {
+      await write(io.stdout, reporter.render(report));
+    }
+  }
+  if (!problems.length) {
+    await engine.journal
+      .settle(engine.reported)
+      .catch(e => problems.push(`the journal could not be updated: ${(e as Error).message}`));
+  }
+  if (stopped) {
+    await write(io.stderr, `docutray-steps: stopped: ${terminalText(stopped)}\n`);
+  }
+  if (unwritten) {
+    await write(
+      io.stderr,
+      `docutray-steps: ${unwritten} document(s) could not be compared or recorded (see ERROR above).\n`,
+    );
+  }
+  for (const p of problems) {
+    await write(io.stderr, `docutray-steps: ${terminalText(p)}\n`);
+  }
+  return problems.length ? 2 : exitCode;
 }
 
 async function run(cmd: Extract<ReturnType<typeof parseCommandLine>, { command: 'run' }>, io: CliIo) {
   const prepared = await prepare(cmd, io.cwd);
+  const outDir = cmd.out === undefined ? undefined : resolve(io.cwd, cmd.out);
   const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`, {
     share: prepared.rateShare,
   });
-  const progress = new Progress(io.stderr, prepared.documents.length);
-  let outcomes: Map<string, DocumentOutcome>;
-  try {
-    outcomes = await runner(service, prepared, cmd.stepId, io, progress)(prepared.documents);
-  } finally {
-    progress.end();
-  }
-  const outDir = cmd.out === undefined ? undefined : resolve(io.cwd, cmd.out);
+  const engine: Engine = { service, journal: new Journal(prepared.root), reported: new Set() };
+  const progress = new Progress(io.stderr, prepared.documents.length, service.budget, io.progressEveryMs ?? 10_000);
   let allResults = true;
-  for (const document of prepared.documents) {
-    const outcome = outcomes.get(document) ?? { kind: 'notRun', message: 'not run' };
+  let told = 0;
+  const problems: string[] = [];
+  // Each result is written (or printed) as it comes, then dropped.
+  const onOutcome = async (document: string, outcome: DocumentOutcome) => {
+    told++;
+    progress.settled(document, outcome.kind === 'result' ? 'result' : 'noResult');
     allResults &&= outcome.kind === 'result';
     if (outDir === undefined) {
       const { kind, ...rest } = outcome;
@@ -281,21 +507,53 @@ async function run(cmd: Extract<ReturnType<typeof parseCommandLine>, { command: 
           ? { document, stepId: cmd.stepId, status: kind, executionId: outcome.executionId, result: outcome.data }
           : { document, stepId: cmd.stepId, status: kind, ...rest };
       await write(io.stdout, `${JSON.stringify(line)}\n`);
-      continue;
+      return;
     }
     if (outcome.kind === 'result') {
       const file = join(outDir, dirname(document), resultFileName(basename(document), cmd.stepId));
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, `${JSON.stringify(outcome.data, null, 2)}\n`, 'utf8');
-      await write(io.stdout, `OK        ${terminalText(document)} -> ${terminalText(file)}\n`);
+      try {
+        await writeFileInside(prepared.root, file, `${JSON.stringify(outcome.data, null, 2)}\n`);
+        await write(io.stdout, `OK        ${terminalText(document)} -> ${terminalText(file)}\n`);
+      } catch (e) {
+        allResults = false;
+        problems.push(`${file} was not written: ${(e as Error).message}`);
+        await write(
+          io.stdout,
+          `ERROR     ${terminalText(document)}  not written: ${terminalText((e as Error).message)}\n`,
+        );
+      }
     } else {
       await write(
         io.stdout,
-        `${outcome.kind.toUpperCase().padEnd(10)}${terminalText(document)}  ${terminalText(outcome.message)}\n`,
+        `${(outcome.kind === 'notRun' ? 'NOT STARTED' : outcome.kind.toUpperCase()).padEnd(10)}${terminalText(document)}  ${terminalText(outcome.message)}\n`,
       );
     }
+  };
+  let summary: RunSummary;
+  try {
+    summary = await runWithJournal(engine, prepared, cmd.stepId, prepared.documents, io, progress, onOutcome);
+  } finally {
+    progress.end();
   }
-  return io.signal.aborted ? 130 : allResults ? 0 : 1;
+  if (summary.resumed) {
+    await write(
+      io.stderr,
+      `docutray-steps: ${summary.resumed} document${summary.resumed === 1 ? '' : 's'} billed earlier ${summary.resumed === 1 ? 'was' : 'were'} read, not run again.\n`,
+    );
+  }
+  if (!problems.length) {
+    await engine.journal
+      .settle(engine.reported)
+      .catch(e => problems.push(`the journal could not be updated: ${(e as Error).message}`));
+  }
+  const stopped = stopMessage(summary.stop, cmd.stepId, io.signal.aborted);
+  if (stopped) {
+    await write(io.stderr, `docutray-steps: stopped: ${terminalText(stopped)}\n`);
+  }
+  for (const p of problems) {
+    await write(io.stderr, `docutray-steps: ${terminalText(p)}\n`);
+  }
+  return allResults && !stopped && !problems.length && told === prepared.documents.length ? 0 : 2;
 }
 
 /** Runs the command line; resolves with the exit code. Never throws. */
@@ -324,7 +582,7 @@ export async function main(io: CliIo): Promise<number> {
     }
     if (io.signal.aborted) {
       await write(io.stderr, 'docutray-steps: interrupted.\n');
-      return 130;
+      return 2;
     }
     const lines = describeFatal(e).split('\n').map(terminalText);
     await write(io.stderr, `docutray-steps: ${lines.join('\n')}\n`);
@@ -333,12 +591,20 @@ export async function main(io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // Until a complete report says otherwise, ending means "could not check".
+  process.exitCode = 2;
+  // The process lives until its report is written: nothing else is sure to hold Node up meanwhile.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   const abort = new AbortController();
   process.on('SIGINT', () => {
     if (abort.signal.aborted) {
-      process.exit(130);
+      // The journal is on disk already: the next run reads what was billed.
+      process.stderr.write('\ndocutray-steps: quit; the next check reads what was billed.\n');
+      process.exit(2);
     }
-    process.stderr.write('\ndocutray-steps: stopping (Ctrl-C again to quit now)…\n');
+    process.stderr.write(
+      '\ndocutray-steps: stopping: no further document is started; the report follows (Ctrl-C again to quit now)…\n',
+    );
     abort.abort();
   });
   void main({
@@ -348,5 +614,13 @@ if (require.main === module) {
     stdout: process.stdout,
     stderr: process.stderr,
     signal: abort.signal,
-  }).then(code => process.exit(code));
+  }).then(
+    code => {
+      clearInterval(keepAlive);
+      process.exitCode = code;
+      // Reports are written: whatever else is still open (an idle connection) does not hold the exit up.
+      setTimeout(() => process.exit(code), 500).unref();
+    },
+    () => clearInterval(keepAlive),
+  );
 }

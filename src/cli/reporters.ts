@@ -1,17 +1,37 @@
 /**
  * The reports of `docutray-steps check`: `pretty` for people (each document's status; for a
  * difference its path with expected -> actual), `json` for scripts (everything, values as JSON), and
- * `junit` for CI systems (one <testcase> per document; a <failure> naming the paths that differ, an
- * <error> when the step gave no result).
+ * `junit` for CI systems (one <testcase> per document; a <failure> naming the paths that differ with
+ * their values, at the expected file's changed line, an <error> when the step gave no result).
+ *
+ * A check hands each document to the reporters as soon as it is final (`onCheck`) and keeps of it only
+ * what a report shows (`keptForReport`: a bounded number of differences, long values cut), so a check of
+ * thousands of documents with results of megabytes holds none of them. A reporter that needs more (per
+ * field counts, say) takes it in its own `onCheck`; adding one is one more entry of REPORTERS.
  */
 import type { CheckStatus, DocumentCheck, LocatedDifference } from '../core/expected/check';
+import type { Reporter } from './args';
 import { shortJson, terminalText } from './text';
+
+/** An expected file whose document is gone (listed in every report, removed by --update). */
+export interface ObsoleteFile {
+  expectedFile: string;
+  removed: boolean;
+  /** Why it could not be removed. */
+  error?: string;
+}
 
 export interface CheckReport {
   stepId: string;
   update: boolean;
   checks: DocumentCheck[];
   exitCode: number;
+  /** Expected files of this step whose document is gone. */
+  obsolete?: ObsoleteFile[];
+  /** Why the check stopped before every document was done (the quota, a rate limit, Ctrl-C…). */
+  stopped?: string;
+  /** Documents read from executions an earlier run started and billed, not started again. */
+  earlier?: number;
   /** Wall time of the whole check (ms). */
   durationMs: number;
   /** When it started (ms epoch). */
@@ -31,7 +51,9 @@ export const STATUS_LABEL: Record<CheckStatus, string> = {
   uncertain: 'UNCERTAIN',
   unavailable: 'UNREADABLE',
   timedOut: 'TIMED OUT',
-  notRun: 'NOT RUN',
+  billed: 'BILLED',
+  notRun: 'NOT STARTED',
+  checkError: 'ERROR',
 };
 
 const SUMMARY_WORDS: Record<CheckStatus, string> = {
@@ -47,7 +69,9 @@ const SUMMARY_WORDS: Record<CheckStatus, string> = {
   uncertain: 'may have started (not sent again)',
   unavailable: 'unreadable',
   timedOut: 'timed out',
-  notRun: 'not run',
+  billed: 'started and billed, result not read yet',
+  notRun: 'not started',
+  checkError: 'could not be compared or recorded',
 };
 
 /** Failures: the step gave a result (or a check could not start) and it is not the expected one. */
@@ -55,6 +79,86 @@ const FAILURE_STATUSES: ReadonlySet<CheckStatus> = new Set(['failed', 'missing',
 
 /** Most differences listed for one document; the rest are counted. */
 const MAX_LISTED = 50;
+/** Longest value (characters of JSON) a report keeps; a longer one is cut. */
+const MAX_VALUE_CHARS = 2000;
+
+/**
+ * The start of a value's JSON, at most `max` characters, and whether that is all of it: built piece by
+ * piece and stopped at `max`, so a value of megabytes is never written out whole (nor is a deep one
+ * recursed into).
+ */
+export function boundedJson(value: unknown, max: number): { text: string; whole: boolean } {
+  let out = '';
+  type Frame = { kind: 'value'; v: unknown } | { kind: 'text'; t: string };
+  const stack: Frame[] = [{ kind: 'value', v: value }];
+  while (stack.length) {
+    if (out.length > max) {
+      return { text: out.slice(0, max), whole: false };
+    }
+    const f = stack.pop() as Frame;
+    if (f.kind === 'text') {
+      out += f.t;
+      continue;
+    }
+    const v = f.v;
+    if (v === null || typeof v !== 'object') {
+      const t = JSON.stringify(v) ?? 'null';
+      out += t.length > max ? t.slice(0, max + 1) : t;
+      continue;
+    }
+    const items: Frame[] = [];
+    if (Array.isArray(v)) {
+      items.push({ kind: 'text', t: '[' });
+      v.forEach((x, i) => items.push(...(i ? [{ kind: 'text' as const, t: ',' }] : []), { kind: 'value', v: x }));
+      items.push({ kind: 'text', t: ']' });
+    } else {
+      items.push({ kind: 'text', t: '{' });
+      Object.keys(v).forEach((k, i) =>
+        items.push(
+          { kind: 'text', t: `${i ? ',' : ''}${JSON.stringify(k)}:` },
+          { kind: 'value', v: (v as Record<string, unknown>)[k] },
+        ),
+      );
+      items.push({ kind: 'text', t: '}' });
+    }
+    for (let i = items.length - 1; i >= 0; i--) {
+      stack.push(items[i]);
+    }
+  }
+  return out.length > max ? { text: out.slice(0, max), whole: false } : { text: out, whole: true };
+}
+
+function keptValue(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') {
+    return typeof v === 'string' && v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}…` : v;
+  }
+  const json = boundedJson(v, MAX_VALUE_CHARS);
+  return json.whole ? v : `${json.text}… (cut: longer than ${MAX_VALUE_CHARS} characters of JSON)`;
+}
+
+/** What a report keeps of a document's check: at most MAX_LISTED differences (the rest counted), long values cut. */
+export function keptForReport(c: DocumentCheck): DocumentCheck {
+  if (!c.differences) {
+    return c;
+  }
+  const count = c.differenceCount ?? c.differences.length;
+  return {
+    ...c,
+    differenceCount: count,
+    differences: c.differences.slice(0, MAX_LISTED).map(d => {
+      const kept = { ...d } as LocatedDifference;
+      if ('expected' in d) {
+        (kept as { expected: unknown }).expected = keptValue(d.expected);
+      }
+      if ('actual' in d) {
+        (kept as { actual: unknown }).actual = keptValue(d.actual);
+      }
+      return kept;
+    }),
+  };
+}
+
+const differenceTotal = (c: DocumentCheck) => c.differenceCount ?? c.differences?.length ?? 0;
 
 export function summaryLine(checks: readonly DocumentCheck[]): string {
   const counts = new Map<CheckStatus, number>();
@@ -79,7 +183,11 @@ function explanation(c: DocumentCheck): string | undefined {
     case 'passed':
       return undefined;
     case 'failed':
-      return `${c.differences?.length ?? 0} field${c.differences?.length === 1 ? '' : 's'} differ from ${c.expectedFile}`;
+      return `${differenceTotal(c)} field${differenceTotal(c) === 1 ? '' : 's'} differ from ${c.expectedFile}`;
+    case 'billed':
+      return `${c.message}${c.message?.includes('next') ? '' : ': run the check again to read it'}`;
+    case 'notRun':
+      return `${c.message ?? 'not started'}: nothing was sent for it`;
     case 'missing':
       return `no expected result: run with --update to record ${c.expectedFile}`;
     case 'documentChanged':
@@ -105,12 +213,46 @@ export function prettyReport(r: CheckReport): string {
     for (const d of diffs.slice(0, MAX_LISTED)) {
       lines.push(`${' '.repeat(width + 4)}${terminalText(differenceLine(d, v => shortJson(v)))}`);
     }
-    if (diffs.length > MAX_LISTED) {
-      lines.push(`${' '.repeat(width + 4)}… and ${diffs.length - MAX_LISTED} more`);
+    if (differenceTotal(c) > Math.min(diffs.length, MAX_LISTED)) {
+      lines.push(`${' '.repeat(width + 4)}… and ${differenceTotal(c) - Math.min(diffs.length, MAX_LISTED)} more`);
     }
   }
+  for (const o of r.obsolete ?? []) {
+    lines.push(`${(o.removed ? 'REMOVED' : 'OBSOLETE').padEnd(width)}  ${terminalText(obsoleteLine(o))}`);
+  }
   lines.push('', `${summaryLine(r.checks)} (step ${terminalText(r.stepId)}, ${(r.durationMs / 1000).toFixed(1)} s)`);
+  for (const note of reportNotes(r)) {
+    lines.push(terminalText(note));
+  }
   return `${lines.join('\n')}\n`;
+}
+
+function obsoleteLine(o: ObsoleteFile): string {
+  return o.removed
+    ? `${o.expectedFile}  its document is gone: removed`
+    : o.error
+      ? `${o.expectedFile}  its document is gone; it could not be removed: ${o.error}`
+      : `${o.expectedFile}  its document is gone: remove it, or run with --update`;
+}
+
+/** What a report says under its documents: why it stopped, what was read from earlier starts. */
+export function reportNotes(r: CheckReport): string[] {
+  const notes: string[] = [];
+  if (r.earlier) {
+    notes.push(
+      `${r.earlier} document${r.earlier === 1 ? '' : 's'} billed earlier ${r.earlier === 1 ? 'was' : 'were'} read, not run again.`,
+    );
+  }
+  const billed = r.checks.filter(c => c.status === 'billed').length;
+  if (billed) {
+    notes.push(
+      `${billed} document${billed === 1 ? ' was' : 's were'} started and billed, result not read yet: the next check reads ${billed === 1 ? 'it' : 'them'} without starting ${billed === 1 ? 'it' : 'them'} again.`,
+    );
+  }
+  if (r.stopped) {
+    notes.push(`Stopped: ${r.stopped}`);
+  }
+  return notes;
 }
 
 export function jsonReport(r: CheckReport): string {
@@ -123,7 +265,11 @@ export function jsonReport(r: CheckReport): string {
     update: r.update,
     exitCode: r.exitCode,
     durationMs: r.durationMs,
+    complete: r.stopped === undefined,
+    stopped: r.stopped,
+    earlier: r.earlier ?? 0,
     summary: { documents: r.checks.length, ...counts },
+    obsolete: r.obsolete ?? [],
     documents: r.checks.map(c => ({
       document: c.document,
       expectedFile: c.expectedFile,
@@ -134,6 +280,8 @@ export function jsonReport(r: CheckReport): string {
       executionId: c.executionId,
       requestId: c.requestId,
       durationMs: c.durationMs,
+      earlier: c.earlier,
+      differenceCount: c.differences ? differenceTotal(c) : undefined,
       differences: c.differences?.map(d => ({
         kind: d.kind,
         path: d.path,
@@ -172,9 +320,11 @@ const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
 
 function failureMessage(c: DocumentCheck): string {
   if (c.status === 'failed') {
-    const paths = (c.differences ?? []).map(d => d.path);
-    const listed = paths.slice(0, 20).join(', ');
-    return `${paths.length} field${paths.length === 1 ? '' : 's'} differ: ${listed}${paths.length > 20 ? `, and ${paths.length - 20} more` : ''}`;
+    const total = differenceTotal(c);
+    const listed = (c.differences ?? [])
+      .slice(0, 10)
+      .map(d => differenceLine({ ...d, line: undefined }, v => shortJson(v, 60)));
+    return `${total} field${total === 1 ? '' : 's'} differ in ${c.expectedFile}: ${listed.join('; ')}${total > listed.length ? `; and ${total - listed.length} more` : ''}`;
   }
   return explanation(c) ?? STATUS_LABEL[c.status];
 }
@@ -183,6 +333,9 @@ function failureBody(c: DocumentCheck): string {
   const lines = [`${STATUS_LABEL[c.status]} ${c.document}`, `expected file: ${c.expectedFile}`];
   for (const d of c.differences ?? []) {
     lines.push(differenceLine(d, v => JSON.stringify(v) ?? 'undefined'));
+  }
+  if (differenceTotal(c) > (c.differences?.length ?? 0)) {
+    lines.push(`… and ${differenceTotal(c) - (c.differences?.length ?? 0)} more`);
   }
   if (c.executionId) {
     lines.push(`execution: ${c.executionId}`);
@@ -209,10 +362,20 @@ export function junitReport(r: CheckReport): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ${[attr('name', 'docutray-steps'), ...counts, attr('time', seconds(r.durationMs))].join(' ')}>`,
     `  <testsuite ${[attr('name', suite), ...counts, attr('time', seconds(r.durationMs)), attr('timestamp', new Date(r.startedAt).toISOString().replace(/\.\d+Z$/, ''))].join(' ')}>`,
-    `    <properties><property ${attr('name', 'stepId')} ${attr('value', r.stepId)}/></properties>`,
+    `    <properties>`,
+    `      <property ${attr('name', 'stepId')} ${attr('value', r.stepId)}/>`,
+    `      <property ${attr('name', 'complete')} ${attr('value', String(r.stopped === undefined))}/>`,
+    ...(r.obsolete ?? []).map(
+      o =>
+        `      <property ${attr('name', o.removed ? 'removedExpectedFile' : 'obsoleteExpectedFile')} ${attr('value', o.expectedFile)}/>`,
+    ),
+    `    </properties>`,
   ];
   for (const c of r.checks) {
-    const head = `    <testcase ${[attr('name', c.document), attr('classname', r.stepId), attr('file', c.document), attr('time', seconds(c.durationMs))].join(' ')}`;
+    // A failure points at the expected file's first changed line: GitHub and GitLab annotate it there.
+    const line = c.status === 'failed' ? c.differences?.find(d => d.line !== undefined)?.line : undefined;
+    const file = c.status === 'failed' ? c.expectedFile : c.document;
+    const head = `    <testcase ${[attr('name', c.document), attr('classname', r.stepId), attr('file', file), ...(line !== undefined ? [attr('line', line)] : []), attr('time', seconds(c.durationMs))].join(' ')}`;
     if (c.status === 'passed' || c.status === 'created' || c.status === 'updated') {
       out.push(`${head}/>`);
       continue;
@@ -224,6 +387,23 @@ export function junitReport(r: CheckReport): string {
       '    </testcase>',
     );
   }
+  const notes = [...(r.obsolete ?? []).map(obsoleteLine), ...reportNotes(r)];
+  if (notes.length) {
+    out.push(`    <system-out>${xmlEscape(notes.join('\n'))}</system-out>`);
+  }
   out.push('  </testsuite>', '</testsuites>');
   return `${out.join('\n')}\n`;
 }
+
+/** A report: handed each document's check as it comes (optional), then rendered once at the end. */
+export interface CheckReporter {
+  onCheck?(check: DocumentCheck): void;
+  render(report: CheckReport): string;
+}
+
+/** The reporters `--reporter` names. One more (a per-field accuracy table, say) is one more entry. */
+export const REPORTERS: Record<Reporter, () => CheckReporter> = {
+  pretty: () => ({ render: prettyReport }),
+  json: () => ({ render: jsonReport }),
+  junit: () => ({ render: junitReport }),
+};

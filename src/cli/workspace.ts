@@ -3,12 +3,12 @@
  * its settings (the `.vscode/settings.json` VS Code reads: JSON with comments and trailing commas,
  * parsed by the same parser VS Code uses), and the documents under the paths given.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { CheckIo } from '../core/expected/check';
 import { sha256OfFile } from '../core/documents/hash';
+import { writeFileInside } from '../core/files/containment';
 import { isSupportedFileName, SUPPORTED_LABELS } from '../core/documents/mime';
 import { DEFAULT_BATCH_EXCLUDE, DEFAULT_FILES_EXCLUDE, excludeRules, type ExcludeRules } from '../core/batches/folder';
 
@@ -141,7 +141,7 @@ export async function findDocuments(
   return [...found].sort();
 }
 
-/** The check's file access, relative to the root. Writes go to a temporary file renamed over the target. */
+/** The check's file access, relative to the root. Writes go through the containment checks (core/files). */
 export function fileIo(root: string): CheckIo {
   return {
     async readText(path) {
@@ -154,18 +154,8 @@ export function fileIo(root: string): CheckIo {
         throw e;
       }
     },
-    async writeText(path, text) {
-      const full = join(root, path);
-      await mkdir(dirname(full), { recursive: true });
-      const temp = `${full}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
-        await rename(temp, full);
-      } catch (e) {
-        await rm(temp, { force: true });
-        throw e;
-      }
-    },
+    // Never outside the root, never through a link (a cloned repository can hold links that lead out).
+    writeText: (path, text) => writeFileInside(root, join(root, path), text),
     sha256: path => sha256OfFile(join(root, path)),
   };
 }

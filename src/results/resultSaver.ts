@@ -4,16 +4,8 @@ import { StoredResult, resultDocumentText } from '../core/results/storedResult';
 import { sourceUri } from '../documents/documentSource';
 import { plainText } from '../core/text/plainText';
 import { join } from 'node:path';
-import {
-  OverwritePolicy,
-  SaveRefusedError,
-  ensureFolderInside,
-  entryAt,
-  numberedName,
-  planSaveFolder,
-  savedResultName,
-  writeResultFile,
-} from '../core/results/saveTarget';
+import { SaveRefusedError, ensureFolderInside, entryAt, writeResultFile } from '../core/files/containment';
+import { OverwritePolicy, numberedName, planSaveFolder, savedResultName } from '../core/results/saveTarget';
 import { ScopedLog } from '../log';
 import * as settings from '../settings';
 

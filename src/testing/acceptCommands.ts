@@ -1,7 +1,7 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { parseExpected, serializeExpected } from '../core/expected/expectedFile';
-import { SaveRefusedError } from '../core/results/saveTarget';
+import { SaveRefusedError } from '../core/files/containment';
 import { type StoredResult, parseResultLocation } from '../core/results/storedResult';
 import type { RunRecord } from '../core/runs/history';
 import { fileTarget } from '../runs/runTargets';

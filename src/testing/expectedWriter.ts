@@ -1,6 +1,6 @@
 import vscode = require('vscode');
 import { basename, dirname, join } from 'node:path';
-import { SaveRefusedError, ensureFolderInside, entryAt, isInside, writeResultFile } from '../core/results/saveTarget';
+import { SaveRefusedError, ensureFolderInside, entryAt, isInside, writeResultFile } from '../core/files/containment';
 
 /** Where an expected file goes: inside the workspace folder that holds its document. */
 export interface ExpectedTarget {

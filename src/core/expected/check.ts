@@ -23,7 +23,7 @@ import {
   type ExpectedFile,
 } from './expectedFile';
 import { resultLocator } from './locate';
-import type { DocumentOutcome } from './runDocuments';
+import type { DocumentOutcome, RunSummary } from './runDocuments';
 
 export type CheckStatus =
   | 'passed'
@@ -38,7 +38,12 @@ export type CheckStatus =
   | 'uncertain'
   | 'unavailable'
   | 'timedOut'
-  | 'notRun';
+  /** Started and billed; the run stopped before its result was read (the next run reads it). */
+  | 'billed'
+  /** Never started (the run was interrupted or stopped first). */
+  | 'notRun'
+  /** The result came, but could not be compared or recorded (an expected file that cannot be written). */
+  | 'checkError';
 
 /** The statuses that leave a check green. */
 export const PASSING_STATUSES: ReadonlySet<CheckStatus> = new Set(['passed', 'created', 'updated']);
@@ -52,12 +57,16 @@ export interface DocumentCheck {
   message?: string;
   /** For `failed` (and `updated`: what the update changed). */
   differences?: LocatedDifference[];
+  /** How many differences there were, when `differences` lists only some of them. */
+  differenceCount?: number;
   sha256?: string;
   /** The SHA-256 the expected file recorded, when it differs. */
   expectedSha256?: string;
   executionId?: string;
   requestId?: string;
   durationMs?: number;
+  /** Read from an execution an earlier, interrupted run started: not started (nor billed) again. */
+  earlier?: boolean;
 }
 
 /** A difference with the 1-based line of its path (or nearest ancestor) in the expected file. */
@@ -80,8 +89,16 @@ export interface CheckOptions {
   /** Normalised folder setting ('' = beside the documents). */
   folder: string;
   compare: CompareOptions;
-  /** Runs the step on these documents (workspace-relative); one outcome per document. */
-  run(documents: string[]): Promise<Map<string, DocumentOutcome>>;
+  /**
+   * Runs the step on these documents (workspace-relative), handing each one's outcome to `onOutcome` as it
+   * comes (awaiting it); resolves once every document had its outcome.
+   */
+  run(
+    documents: string[],
+    onOutcome: (document: string, outcome: DocumentOutcome) => Promise<void>,
+  ): Promise<RunSummary | undefined>;
+  /** A document's check, once, as soon as it is final. */
+  onCheck(check: DocumentCheck): void | Promise<void>;
 }
 
 /** What a result says against its expected file: equal, different, or of another document. */
@@ -106,81 +123,109 @@ function fileName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
 
+/** One document's check as decided before anything runs: what the run still has to settle. */
+interface Planned {
+  check: DocumentCheck;
+  /** An expected file is there, usable or not. */
+  existed: boolean;
+  /** It is usable and of this document: a result is compared with it. */
+  usable: boolean;
+}
+
+/**
+ * Checks (or records) every document, handing each document's check to `opts.onCheck` as soon as it is
+ * final; nothing of a result is kept once its check is handed over. One document's failure (a result too
+ * deep to compare, an expected file that cannot be written) is that document's, never the others'.
+ * Resolves with what the run said (why it stopped early, documents read from earlier starts).
+ */
 export async function checkDocuments(
   documents: readonly string[],
   io: CheckIo,
   opts: CheckOptions,
-): Promise<DocumentCheck[]> {
-  interface Entry {
-    check: DocumentCheck;
-    expected?: ExpectedFile;
-    text?: string;
-    /** An expected file is there, usable or not. */
-    existed: boolean;
-  }
-  const entries: Entry[] = [];
+): Promise<RunSummary | undefined> {
+  const planned = new Map<string, Planned>();
   for (const document of documents) {
     const expectedFile = expectedFilePath(document, opts.stepId, opts.folder);
     const check: DocumentCheck = { document, expectedFile, status: 'notRun' };
-    const entry: Entry = { check, existed: false };
-    entries.push(entry);
+    const entry: Planned = { check, existed: false, usable: false };
     try {
       check.sha256 = await io.sha256(document);
     } catch (e) {
       check.status = 'unavailable';
       check.message = `the document could not be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+      await opts.onCheck(check);
       continue;
     }
-    const text = await io.readText(expectedFile);
+    let text: string | undefined;
+    try {
+      text = await io.readText(expectedFile);
+    } catch (e) {
+      check.status = 'invalidExpected';
+      check.message = `${expectedFile} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
+    }
     entry.existed = text !== undefined;
-    entry.text = text;
     if (text === undefined) {
-      check.status = 'missing';
-      check.message = 'no expected result recorded';
+      if (check.status !== 'invalidExpected') {
+        check.status = 'missing';
+        check.message = 'no expected result recorded';
+      }
     } else {
       try {
-        entry.expected = parseExpected(text, opts.stepId);
-        if (entry.expected.sha256 !== check.sha256) {
+        const expected = parseExpected(text, opts.stepId);
+        if (expected.sha256 !== check.sha256) {
           check.status = 'documentChanged';
-          check.expectedSha256 = entry.expected.sha256;
-          check.message = documentChangedMessage(entry.expected.sha256, check.sha256);
+          check.expectedSha256 = expected.sha256;
+          check.message = documentChangedMessage(expected.sha256, check.sha256);
+        } else {
+          entry.usable = true;
         }
       } catch (e) {
-        if (!(e instanceof ExpectedFileError)) {
-          throw e;
-        }
         check.status = 'invalidExpected';
-        check.message = `${expectedFile} cannot be used: ${e.message}`;
+        check.message = `${expectedFile} cannot be used: ${e instanceof ExpectedFileError ? e.message : (e as Error).message}`;
       }
     }
+    if (opts.update || entry.usable) {
+      planned.set(document, entry);
+    } else {
+      await opts.onCheck(check);
+    }
   }
+  if (!planned.size) {
+    return undefined;
+  }
+  return opts.run([...planned.keys()], async (document, outcome) => {
+    const entry = planned.get(document);
+    if (!entry) {
+      return;
+    }
+    planned.delete(document);
+    await settleCheck(entry, outcome, io, opts);
+    await opts.onCheck(entry.check);
+  });
+}
 
-  const toRun = entries.filter(
-    e => e.check.sha256 !== undefined && (opts.update || (e.expected && e.check.status !== 'documentChanged')),
-  );
-  const outcomes = toRun.length ? await opts.run(toRun.map(e => e.check.document)) : new Map();
-
-  for (const { check, expected, existed, text: expectedText } of toRun) {
-    const outcome: DocumentOutcome | undefined = outcomes.get(check.document);
-    if (!outcome) {
-      check.status = 'notRun';
-      check.message = 'not run';
-      continue;
-    }
-    check.durationMs = outcome.durationMs;
-    if ('executionId' in outcome) {
-      check.executionId = outcome.executionId;
-    }
-    if ('requestId' in outcome && outcome.requestId !== undefined) {
-      check.requestId = outcome.requestId;
-    }
-    if (outcome.kind !== 'result') {
-      check.status = outcome.kind;
-      check.message = outcome.message;
-      continue;
-    }
-    const sha256 = check.sha256!;
-    const verdict = expected ? evaluateResult(expected, sha256, outcome.data, opts.compare) : undefined;
+async function settleCheck(entry: Planned, outcome: DocumentOutcome, io: CheckIo, opts: CheckOptions): Promise<void> {
+  const { check } = entry;
+  check.durationMs = outcome.durationMs;
+  check.earlier = outcome.earlier;
+  if ('executionId' in outcome && outcome.executionId !== undefined) {
+    check.executionId = outcome.executionId;
+  }
+  if ('requestId' in outcome && outcome.requestId !== undefined) {
+    check.requestId = outcome.requestId;
+  }
+  if (outcome.kind !== 'result') {
+    check.status = outcome.kind;
+    check.message = outcome.message;
+    return;
+  }
+  const sha256 = check.sha256!;
+  let verdict: ReturnType<typeof evaluateResult> | undefined;
+  try {
+    // Read again now rather than held from the start: a check of thousands of documents keeps no file.
+    const expectedText = entry.usable ? await io.readText(check.expectedFile) : undefined;
+    const expected = expectedText === undefined ? undefined : parseExpected(expectedText, opts.stepId);
+    verdict = expected ? evaluateResult(expected, sha256, outcome.data, opts.compare) : undefined;
     if (verdict?.differences.length && expectedText !== undefined) {
       const locate = resultLocator(expectedText);
       for (const d of verdict.differences as LocatedDifference[]) {
@@ -190,17 +235,31 @@ export async function checkDocuments(
         }
       }
     }
-    if (!opts.update) {
-      check.status = verdict!.status;
-      check.differences = verdict!.differences;
-      check.message = verdict!.differences.length ? fieldsText(verdict!.differences.length, 'differ') : undefined;
-      continue;
+  } catch (e) {
+    check.status = 'checkError';
+    check.message = `the result could not be compared with ${check.expectedFile}: ${(e as Error).message}`;
+    return;
+  }
+  if (!opts.update) {
+    if (!verdict) {
+      check.status = 'checkError';
+      check.message = `${check.expectedFile} is gone`;
+      return;
     }
-    if (verdict?.status === 'passed') {
-      check.status = 'passed';
-      check.message = undefined;
-      continue;
+    check.status = verdict.status;
+    check.differences = verdict.differences;
+    check.message = verdict.differences.length ? fieldsText(verdict.differences.length, 'differ') : undefined;
+    if (verdict.status === 'documentChanged') {
+      check.message = documentChangedMessage(check.sha256!, outcome.sha256 ?? sha256);
     }
+    return;
+  }
+  if (verdict?.status === 'passed') {
+    check.status = 'passed';
+    check.message = undefined;
+    return;
+  }
+  try {
     const text = serializeExpected({
       stepId: opts.stepId,
       document: fileName(check.document),
@@ -209,17 +268,23 @@ export async function checkDocuments(
       result: outcome.data,
     });
     await io.writeText(check.expectedFile, text);
-    check.status = existed ? 'updated' : 'created';
-    check.differences = verdict?.status === 'failed' ? verdict.differences : undefined;
-    check.message = !verdict
-      ? existed
-        ? 'recorded over an unusable expected file'
-        : 'recorded'
-      : verdict.status === 'documentChanged'
-        ? 'recorded again for the changed document'
-        : `recorded the new result (${fieldsText(verdict.differences.length, 'changed')})`;
+  } catch (e) {
+    check.status = 'checkError';
+    check.message = `the result could not be recorded in ${check.expectedFile}: ${(e as NodeJS.ErrnoException).code ?? ''}${(e as NodeJS.ErrnoException).code ? ' ' : ''}${(e as Error).message}`;
+    return;
   }
-  return entries.map(e => e.check);
+  const wasChecked = check.status === 'documentChanged' ? 'documentChanged' : undefined;
+  check.status = entry.existed ? 'updated' : 'created';
+  check.differences = verdict?.status === 'failed' ? verdict.differences : undefined;
+  check.message = !verdict
+    ? entry.existed
+      ? wasChecked
+        ? 'recorded again for the changed document'
+        : 'recorded over an unusable expected file'
+      : 'recorded'
+    : verdict.status === 'documentChanged'
+      ? 'recorded again for the changed document'
+      : `recorded the new result (${fieldsText(verdict.differences.length, 'changed')})`;
 }
 
 /** "1 field differs", "2 fields differ", "1 field changed". */
@@ -228,7 +293,28 @@ function fieldsText(n: number, verb: 'differ' | 'changed'): string {
   return `${n} ${noun} ${verb === 'differ' && n === 1 ? 'differs' : verb}`;
 }
 
-/** 0 when every document passed (or was recorded); 1 otherwise. */
-export function checkExitCode(checks: readonly DocumentCheck[]): 0 | 1 {
-  return checks.every(c => PASSING_STATUSES.has(c.status)) ? 0 : 1;
+/** The statuses of a document compared (or not comparable) with its expected file: what a person must look at. */
+export const DIFFERING_STATUSES: ReadonlySet<CheckStatus> = new Set([
+  'failed',
+  'missing',
+  'documentChanged',
+  'invalidExpected',
+]);
+
+/**
+ * 0 when every document passed (or was recorded); 1 when every document was checked and some differ (or
+ * have no usable expected result); 2 when some document could not be checked (no result, an error).
+ */
+export function checkExitCode(statuses: Iterable<CheckStatus>): 0 | 1 | 2 {
+  let code: 0 | 1 | 2 = 0;
+  for (const s of statuses) {
+    if (PASSING_STATUSES.has(s)) {
+      continue;
+    }
+    if (!DIFFERING_STATUSES.has(s)) {
+      return 2;
+    }
+    code = 1;
+  }
+  return code;
 }

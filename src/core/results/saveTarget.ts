@@ -2,9 +2,8 @@
  * Where a result is saved as a file, and under which name when one exists already
  * (`docutray.saveResults`, `docutray.resultsFolder`, `docutray.saveResults.overwrite`).
  */
-import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isInside } from '../files/containment';
 import { resultFileName } from './naming';
 
 export type SaveMode = 'never' | 'besideSource' | 'folder';
@@ -34,26 +33,6 @@ export function savedResultName(sourceName: string, stepId: string): string {
   return resultFileName(sourceName, stepId);
 }
 
-/*
- * Results only where they belong: inside the workspace folder that holds the source, checked on the
- * real paths (a symbolic link anywhere on the way that leads out is refused), never through a link
- * at the file's own name.
- */
-
-/** A save that would leave the workspace folder, or go through a link; nothing was written. */
-export class SaveRefusedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SaveRefusedError';
-  }
-}
-
-/** True when `candidate` is `root` or below it (both absolute, same form: lexical or both real). */
-export function isInside(root: string, candidate: string): boolean {
-  const rel = relative(root, candidate);
-  return rel === '' || (rel.split(/[\\/]/)[0] !== '..' && !isAbsolute(rel));
-}
-
 export type SavePlan = { folder: string } | { refused: string };
 
 /**
@@ -81,82 +60,4 @@ export function planSaveFolder(
   return isInside(root, folder)
     ? { folder }
     : { refused: `docutray.resultsFolder "${rf}" is not a folder inside the workspace folder` };
-}
-
-function errno(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | null)?.code;
-}
-
-/**
- * Creates `folder` (a path under `root`) part by part, checking after each that its real path is still
- * inside the real `root`: a link on the way that leads out is refused before anything is written
- * there. Returns the folder's real path.
- */
-export async function ensureFolderInside(root: string, folder: string): Promise<string> {
-  const realRoot = await realpath(root);
-  if (!isInside(root, folder)) {
-    throw new SaveRefusedError(`${folder} is not inside ${root}`);
-  }
-  let current = realRoot;
-  for (const part of relative(root, folder).split(/[\\/]/).filter(Boolean)) {
-    const next = join(current, part);
-    try {
-      await mkdir(next);
-    } catch (e) {
-      if (errno(e) !== 'EEXIST') {
-        throw e;
-      }
-    }
-    const real = await realpath(next);
-    if (!isInside(realRoot, real)) {
-      throw new SaveRefusedError(`${next} leads out of the workspace folder (to ${real})`);
-    }
-    current = real;
-  }
-  return current;
-}
-
-/** What is at `path`, without following a link there. */
-export async function entryAt(path: string): Promise<'none' | 'file' | 'link' | 'other'> {
-  try {
-    const s = await lstat(path);
-    return s.isSymbolicLink() ? 'link' : s.isFile() ? 'file' : 'other';
-  } catch (e) {
-    if (errno(e) === 'ENOENT') {
-      return 'none';
-    }
-    throw e;
-  }
-}
-
-/**
- * Writes a result file without ever following a link at its name: `create` only where nothing is
- * (an exclusive create: false when something appeared meanwhile); `replace` writes a temporary file
- * beside it and renames it over a regular file, and refuses a link.
- */
-export async function writeResultFile(path: string, text: string, how: 'create' | 'replace'): Promise<boolean> {
-  if (how === 'create') {
-    try {
-      await writeFile(path, text, { encoding: 'utf8', flag: 'wx' });
-      return true;
-    } catch (e) {
-      if (errno(e) === 'EEXIST') {
-        return false;
-      }
-      throw e;
-    }
-  }
-  const at = await entryAt(path);
-  if (at === 'link' || at === 'other') {
-    throw new SaveRefusedError(`${path} is ${at === 'link' ? 'a symbolic link' : 'not a file'}; it is not overwritten`);
-  }
-  const tmp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
-  try {
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  return true;
 }

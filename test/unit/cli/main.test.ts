@@ -15,7 +15,20 @@ import { RequestBudget } from '../../../src/core/api/budget';
 import { DocuTrayClient } from '../../../src/core/client/client';
 import { AuthenticationError, ConnectionError, NotFoundError } from '../../../src/core/api/errors';
 import { parseExpected } from '../../../src/core/expected/expectedFile';
-import { runDocuments } from '../../../src/core/expected/runDocuments';
+import {
+  runDocuments,
+  type DocumentOutcome,
+  type DocumentToRun,
+  type RunDocumentsDeps,
+  type RunDocumentsOptions,
+} from '../../../src/core/expected/runDocuments';
+
+/** runDocuments' outcomes gathered by document, with its summary. */
+async function collect(docs: DocumentToRun[], deps: RunDocumentsDeps, opts: Omit<RunDocumentsOptions, 'onOutcome'>) {
+  const outcomes = new Map<string, DocumentOutcome>();
+  const summary = await runDocuments(docs, deps, { ...opts, onOutcome: (id, o) => void outcomes.set(id, o) });
+  return Object.assign(outcomes, { summary });
+}
 import { startStandIn, type StandIn, type StepScript } from '../../../stand-in/server';
 import { SAMPLES, closedPort } from '../core/client/support';
 import { REPO } from '../../repo';
@@ -198,7 +211,7 @@ describe('docutray-steps (the command line)', function () {
     assert.match(xml, /<testsuite name="docutray-steps check invoice" tests="2" failures="1" errors="0"/);
     assert.match(
       xml,
-      /<testcase name="samples\/a\.pdf" classname="invoice" file="samples\/a\.pdf" time="[\d.]+">\s*<failure type="failed" message="3 fields differ: total, vendor\.name, vendor\.vat">/,
+      /<testcase name="samples\/a\.pdf" classname="invoice" file="samples\/a\.pdf\.invoice\.expected\.json" line="\d+" time="[\d.]+">\s*<failure type="failed" message="3 fields differ in samples\/a\.pdf\.invoice\.expected\.json: total: 683\.53 -&gt; 683\.35; vendor\.name: &quot;Ñandú Servicios Gráficos S\.A\.&quot; -&gt; &quot;Nandu&quot;; vendor\.vat: \(missing\) -&gt; null">/,
     );
     assert.match(xml, /total: 683\.53 -&gt; 683\.35 \(line \d+\)/);
     assert.match(
@@ -297,7 +310,7 @@ describe('docutray-steps (the command line)', function () {
 
     const unknown = await cliRun(['check', 'samples', '--step', 'no-such-step', '--update']);
     assert.equal(unknown.code, 2);
-    assert.match(unknown.stderr, /no step "no-such-step"/);
+    assert.match(unknown.stderr, /no step `no-such-step` that this key may use/);
 
     const noKey = await cliRun(['check', 'samples', '--step', 'invoice'], { DOCUTRAY_API_KEY: undefined });
     assert.equal(noKey.code, 2);
@@ -318,9 +331,9 @@ describe('docutray-steps (the command line)', function () {
     assert.deepEqual(snapshot(ws), before);
   });
 
-  it('exits 1 for a step that reports ERROR, writing nothing even with --update', async () => {
+  it('exits 2 (could not check) for a step that reports ERROR, writing nothing even with --update', async () => {
     const r = await cliRun(['check', 'samples/a.pdf', '--step', 'fails', '--update']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(
       r.stdout,
       /STEP ERROR\s+samples\/a\.pdf\s+the step reported an error: No invoice found \(execution exec_\d+\)/,
@@ -328,12 +341,12 @@ describe('docutray-steps (the command line)', function () {
     assert.deepEqual(readdirSync(join(ws, 'samples')).sort(), ['a.pdf', 'more', 'notes.txt']);
   });
 
-  it('never sends a start twice: an answer lost is reported as uncertain (exit 1)', async () => {
+  it('never sends a start twice: an answer lost is reported as uncertain (exit 2: not checked)', async () => {
     assert.equal((await cliRun(['check', 'samples', '--step', 'invoice', '--update'])).code, 0);
     standIn.reset();
     standIn.addFaults({ kind: 'loseStartAnswer', count: 1 });
     const r = await cliRun(['check', 'samples', '--step', 'invoice', '--concurrency', '1', '--reporter', 'junit']);
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stdout, /<error type="uncertain" message="The step may have started/);
     assert.equal(starts(), 2, 'each document started once');
     assert.ok(standIn.starts().every(s => s.count === 1));
@@ -363,7 +376,7 @@ describe('docutray-steps (the command line)', function () {
     );
 
     const failing = await cliRun(['run', 'samples/a.pdf', '--step', 'fails']);
-    assert.equal(failing.code, 1);
+    assert.equal(failing.code, 2);
     assert.equal(JSON.parse(failing.stdout).status, 'stepError');
   });
 });
@@ -408,7 +421,7 @@ describe('runDocuments: one step over many documents, through one budget', funct
     });
     standIn.addFaults({ kind: 'loseStartAnswer', match: { method: 'POST' } });
     const states: string[] = [];
-    const outcomes = await runDocuments(
+    const outcomes = await collect(
       [doc('lost.pdf'), doc('one.pdf'), doc('two.pdf'), doc('text.pdf', Buffer.from('plain text'))],
       service(),
       { stepId: 'invoice', maxUploads: 1, onProgress: (id, state) => states.push(`${id} ${state}`) },
@@ -425,7 +438,7 @@ describe('runDocuments: one step over many documents, through one budget', funct
   });
 
   it('says a step ERROR and a result that did not come in time apart', async () => {
-    const failed = await runDocuments([doc('a.pdf')], service(), { stepId: 'fails' });
+    const failed = await collect([doc('a.pdf')], service(), { stepId: 'fails' });
     assert.deepEqual(
       { ...failed.get('a.pdf'), executionId: undefined, durationMs: undefined },
       {
@@ -440,34 +453,44 @@ describe('runDocuments: one step over many documents, through one budget', funct
       },
       'the hash of the bytes sent comes with the outcome',
     );
-    const late = await runDocuments([doc('b.pdf')], service(), { stepId: 'never', timeoutMs: 500 });
+    const late = await collect([doc('b.pdf')], service(), { stepId: 'never', timeoutMs: 500 });
     assert.equal(late.get('b.pdf')?.kind, 'timedOut');
     assert.match((late.get('b.pdf') as { message: string }).message, /no result within 1 s \(execution exec_\d+/);
   });
 
-  it('throws what stops every document: a refused key, an unknown step, an unreachable service', async () => {
-    await assert.rejects(
-      runDocuments([doc('a.pdf'), doc('b.pdf')], service(standIn.url, 'dtWRONG'), { stepId: 'invoice' }),
-      AuthenticationError,
+  it('stops at what every document would meet, after one start: a refused key, an unknown step, an unreachable service', async () => {
+    const fatal = (r: { summary: { stop?: object } }) => (r.summary.stop as { error?: unknown } | undefined)?.error;
+    const wrongKey = await collect([doc('a.pdf'), doc('b.pdf')], service(standIn.url, 'dtWRONG'), {
+      stepId: 'invoice',
+    });
+    assert.ok(fatal(wrongKey) instanceof AuthenticationError);
+    const before = standIn.requests().filter(r => r.method === 'POST').length;
+    const unknown = await collect([doc('a.pdf'), doc('b.pdf'), doc('c.pdf')], service(), { stepId: 'nope' });
+    assert.ok(fatal(unknown) instanceof NotFoundError);
+    assert.equal(standIn.requests().filter(r => r.method === 'POST').length - before, 1, 'the first start goes alone');
+    assert.deepEqual(
+      [...unknown.values()].map(o => o.kind),
+      ['notRun', 'notRun', 'notRun'],
     );
-    await assert.rejects(runDocuments([doc('a.pdf'), doc('b.pdf')], service(), { stepId: 'nope' }), NotFoundError);
     const port = await closedPort();
-    await assert.rejects(
-      runDocuments([doc('a.pdf'), doc('b.pdf')], service(`http://127.0.0.1:${port}`), { stepId: 'invoice' }),
-      ConnectionError,
-    );
+    const down = await collect([doc('a.pdf'), doc('b.pdf')], service(`http://127.0.0.1:${port}`), {
+      stepId: 'invoice',
+    });
+    assert.ok(fatal(down) instanceof ConnectionError);
   });
 
   it('stops when cancelled, saying what was not run', async () => {
     const abort = new AbortController();
-    const outcomes = await runDocuments([doc('a.pdf'), doc('b.pdf')], service(), {
+    const outcomes = await collect([doc('a.pdf'), doc('b.pdf')], service(), {
       stepId: 'never',
       signal: abort.signal,
       onProgress: (_id, state) => state === 'ENQUEUED' && abort.abort(),
     });
     assert.deepEqual(
-      [...outcomes.values()].map(o => o.kind),
-      ['notRun', 'notRun'],
+      ['a.pdf', 'b.pdf'].map(d => outcomes.get(d)?.kind),
+      ['billed', 'notRun'],
+      'the document started is named billed, never not run',
     );
+    assert.equal(outcomes.summary.stop?.kind, 'cancelled');
   });
 });

@@ -7,7 +7,14 @@
 import * as assert from 'node:assert/strict';
 import type { DocumentCheck } from '../../../src/core/expected/check';
 import { compareResults } from '../../../src/core/expected/compare';
-import { jsonReport, junitReport, prettyReport, xmlEscape, type CheckReport } from '../../../src/cli/reporters';
+import {
+  boundedJson,
+  jsonReport,
+  junitReport,
+  prettyReport,
+  xmlEscape,
+  type CheckReport,
+} from '../../../src/cli/reporters';
 import { terminalText } from '../../../src/cli/text';
 
 interface SaxParser {
@@ -84,7 +91,7 @@ function failing(document: string, expected: unknown, actual: unknown): Document
 
 describe('expected results: reports', () => {
   describe('junit', () => {
-    it('writes one testcase per document, a failure naming the paths that differ, an error for no result', () => {
+    it('writes one testcase per document, a failure naming the paths that differ with their values at the expected file’s line, an error for no result', () => {
       const checks: DocumentCheck[] = [
         { document: 's/ok.pdf', expectedFile: 's/ok.pdf.inv.expected.json', status: 'passed', durationMs: 1000 },
         failing('s/bad.pdf', { total: 1, vendor: { name: 'A' } }, { total: 2, vendor: { name: 'B' } }),
@@ -107,13 +114,18 @@ describe('expected results: reports', () => {
       const cases = all(xml, 'testcase');
       assert.deepEqual(
         cases.map(c => [c.attributes.name, c.attributes.classname, c.attributes.file]),
-        checks.map(c => [c.document, 'inv', c.document]),
+        checks.map(c => [c.document, 'inv', c.status === 'failed' ? c.expectedFile : c.document]),
+        'a failure points at its expected file (GitHub and GitLab annotate it there)',
       );
+      assert.equal(cases[1].attributes.line, '6', 'the first changed line');
       assert.equal(cases[0].children.length, 0);
       assert.equal(cases[0].attributes.time, '1.000');
       const [failure] = all(cases[1], 'failure');
       assert.equal(failure.attributes.type, 'failed');
-      assert.equal(failure.attributes.message, '2 fields differ: total, vendor.name');
+      assert.equal(
+        failure.attributes.message,
+        '2 fields differ in s/bad.pdf.inv.expected.json: total: 1 -> 2; vendor.name: "A" -> "B"',
+      );
       assert.match(failure.text, /^total: 1 -> 2 \(line 6\)$/m);
       assert.match(failure.text, /^vendor\.name: "A" -> "B" \(line 7\)$/m);
       assert.match(all(cases[2], 'failure')[0].attributes.message, /run with --update/);
@@ -213,6 +225,24 @@ describe('expected results: reports', () => {
       const text = prettyReport(report([failing('a.pdf', e, a)]));
       assert.equal(text.split('\n').filter(l => /^\s+f\d+: /.test(l)).length, 50);
       assert.match(text, /… and 10 more/);
+    });
+  });
+});
+
+describe('what a report keeps of a value', () => {
+  it('writes at most the first characters of a huge or deep value, never the whole', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) {
+      deep = [deep];
+    }
+    const cut = boundedJson(deep, 50);
+    assert.deepEqual(cut, { text: '['.repeat(50), whole: false });
+    const rows = { rows: Array.from({ length: 50_000 }, (_, i) => ({ i })) };
+    assert.equal(boundedJson(rows, 2000).text.length, 2000);
+    assert.equal(boundedJson(rows, 2000).whole, false);
+    assert.deepEqual(boundedJson({ a: [1, 'x', null, { b: true }] }, 100), {
+      text: JSON.stringify({ a: [1, 'x', null, { b: true }] }),
+      whole: true,
     });
   });
 });

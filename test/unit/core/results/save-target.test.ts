@@ -21,9 +21,9 @@ import {
   ensureFolderInside,
   entryAt,
   isInside,
-  planSaveFolder,
   writeResultFile,
-} from '../../../../src/core/results/saveTarget';
+} from '../../../../src/core/files/containment';
+import { planSaveFolder } from '../../../../src/core/results/saveTarget';
 
 const posixOnly = process.platform === 'win32' ? it.skip : it;
 

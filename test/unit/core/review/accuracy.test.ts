@@ -4,7 +4,7 @@
  * `check --reporter fields`; and the numbers agree with the check engine's own differences.
  */
 import * as assert from 'node:assert/strict';
-import { checkDocuments, type CheckIo } from '../../../../src/core/expected/check';
+import { type DocumentCheck, checkDocuments, type CheckIo } from '../../../../src/core/expected/check';
 import { type CompareOptions } from '../../../../src/core/expected/compare';
 import { serializeExpected } from '../../../../src/core/expected/expectedFile';
 import { parsePattern } from '../../../../src/core/expected/jsonPath';
@@ -115,7 +115,9 @@ describe('review: field accuracy across documents', () => {
       writeText: async () => assert.fail('a check writes nothing'),
       sha256: async d => sha(d),
     };
-    const checks = await checkDocuments(
+    // Checks are handed over as each is final; ordered as the documents were given.
+    const checks: DocumentCheck[] = [];
+    await checkDocuments(
       input.map(d => d.document),
       io,
       {
@@ -123,9 +125,17 @@ describe('review: field accuracy across documents', () => {
         update: false,
         folder: '',
         compare: keyed,
-        run: async ds =>
-          new Map(ds.map(d => [d, { kind: 'result' as const, data: results[d], executionId: 'e', durationMs: 1 }])),
+        run: async (ds, onOutcome) => {
+          for (const d of ds) {
+            await onOutcome(d, { kind: 'result' as const, data: results[d], executionId: 'e', durationMs: 1 });
+          }
+          return undefined;
+        },
+        onCheck: c => void checks.push(c),
       },
+    );
+    checks.sort(
+      (a, b) => input.findIndex(d => d.document === a.document) - input.findIndex(d => d.document === b.document),
     );
     const r = fieldAccuracy(
       checks.map(c => ({
