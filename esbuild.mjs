@@ -99,6 +99,23 @@ const lazyReviewPlugin = {
 };
 
 /**
+ * A fifth bundle, dist/rare-commands.js: the table export and recording expected results
+ * (src/commands/rareCommands.ts), required by src/commands/commandRunner.ts the first time one of
+ * them runs. Data code only: the services they use come from the runtime bundle through `Services`.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyRareCommandsPlugin = {
+  name: 'lazy-rare-commands',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/rareCommands$/ }, args =>
+      args.importer.endsWith(path.join('src', 'commands', 'commandRunner.ts'))
+        ? { path: './rare-commands.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
  * pdf.js (pdfjs-dist, pinned exactly) is not bundled: its legacy build, worker, wasm decoders and
  * standard fonts are copied to dist/webview/pdfjs/, which the review webview imports only when it shows
  * a PDF. The legacy build because the modern one calls Map.prototype.getOrInsertComputed and
@@ -145,8 +162,15 @@ const contexts = [
       runtime: 'src/runtime.ts',
       'mime-types': 'node_modules/mime-types/index.js',
       review: 'src/review/reviewPanel.ts',
+      'rare-commands': 'src/commands/rareCommands.ts',
     },
-    plugins: [lazyRuntimePlugin, lazyMimeTypesPlugin, lazyReviewPlugin, esbuildProblemMatcherPlugin],
+    plugins: [
+      lazyRuntimePlugin,
+      lazyMimeTypesPlugin,
+      lazyReviewPlugin,
+      lazyRareCommandsPlugin,
+      esbuildProblemMatcherPlugin,
+    ],
   }),
   // The webviews' own code: for the browser, never loaded by the extension host.
   await esbuild.context({

@@ -7,8 +7,7 @@ import {
   reviewBatchCommand,
   runStepOnWorkspace,
 } from '../batches/batchCommands';
-import { exportResults } from './exportCommand';
-import { acceptAllFailures, createExpected, recordAgain, recordExpected } from '../testing/acceptCommands';
+import type * as RareCommands from './rareCommands';
 import { compareTwoSteps } from '../testing/compareSteps';
 import { reviewPanels } from '../review/reviews';
 import type { CommandId } from './commandIds';
@@ -36,6 +35,15 @@ type Handler = (...args: unknown[]) => Promise<unknown> | unknown;
  * fix; Retry runs the same command with the same arguments. Activation registers the ids (see
  * commandIds.ts); this runs them.
  */
+/**
+ * The export and expected-result commands, from their own bundle (see rareCommands.ts), loaded the
+ * first time one of them runs.
+ */
+function rare(): typeof RareCommands {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy rare-commands bundle
+  return require('./rareCommands') as typeof RareCommands;
+}
+
 export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => Promise<unknown> {
   const handlers: Record<CommandId, Handler> = {
     'docutray.runStep': (a, b) => runStep(s, a, b),
@@ -71,11 +79,11 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.batches.review': a => reviewBatchCommand(s, a),
     'docutray.batches.retryFailed': a => retryFailedCommand(s, a),
     'docutray.batches.revealFolder': a => revealBatchFolder(s, a),
-    'docutray.runs.export': (...a) => exportResults(s, ...a),
-    'docutray.expected.accept': a => recordExpected(s, a, 'accept'),
-    'docutray.expected.create': (a, b) => createExpected(s, a, b),
-    'docutray.expected.acceptAll': () => acceptAllFailures(s),
-    'docutray.expected.recordAgain': a => recordAgain(s, a),
+    'docutray.runs.export': (...a) => rare().exportResults(s, ...a),
+    'docutray.expected.accept': a => rare().recordExpected(s, a, 'accept'),
+    'docutray.expected.create': (a, b) => rare().createExpected(s, a, b),
+    'docutray.expected.acceptAll': () => rare().acceptAllFailures(s),
+    'docutray.expected.recordAgain': a => rare().recordAgain(s, a),
     'docutray.expected.compareSteps': a => compareTwoSteps(s, a),
     'docutray.review.open': async a => (await reviewPanels(s).open(a)).documentUri.toString(),
     'docutray.review.nextDifference': () => reviewPanels(s).next(),

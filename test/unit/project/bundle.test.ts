@@ -80,15 +80,31 @@ describe('bundle: what activation loads', function () {
     const total = entry + fs.statSync(path.join(dir, 'runtime.js')).size;
     assert.ok(entry <= 8 * 1024, `extension.js = ${entry} bytes`);
     assert.ok(total <= 250 * 1024, `extension.js + runtime.js = ${total} bytes`);
-    // Batches and exports are part of the runtime: no loader threaded through the code for them.
+    // Batches are part of the runtime: no loader threaded through the code for them.
     const runtime = Object.keys(output('runtime.js').inputs);
-    for (const needed of [
-      'src/batches/batchService.ts',
-      'src/core/batches/runner.ts',
-      'src/commands/exportCommand.ts',
-    ]) {
+    for (const needed of ['src/batches/batchService.ts', 'src/core/batches/runner.ts']) {
       assert.ok(runtime.includes(needed), `runtime.js lacks ${needed}`);
     }
+  });
+
+  it('keeps the export and the expected-result commands in their own bundle, required on their first use, shipped', () => {
+    const runtime = output('runtime.js');
+    assert.ok(
+      runtime.imports.some(i => i.path === './rare-commands.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
+    for (const name of ['extension.js', 'runtime.js']) {
+      const rare = Object.keys(output(name).inputs).filter(i =>
+        /^src\/(commands\/exportCommand|testing\/acceptCommands|core\/results\/export)/.test(i),
+      );
+      assert.deepEqual(rare, [], `${name} includes ${rare.join(', ')}`);
+    }
+    const inputs = Object.keys(output('rare-commands.js').inputs);
+    assert.ok(inputs.includes('src/commands/exportCommand.ts') && inputs.includes('src/testing/acceptCommands.ts'));
+    assert.ok(
+      fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/rare-commands.js'),
+      'the VSIX ships dist/rare-commands.js',
+    );
   });
 
   it('keeps the review panel (glue, webview, pdf.js) out of activation and first use, in bundles that ship', () => {
