@@ -3,8 +3,8 @@
  * the result, the step's ERROR, a refusal, a start that may have happened without an answer, a
  * document that could not be sent, a result that did not come in time, or a start billed whose result
  * was not read. The only place the expected-results feature touches the batch runner
- * (core/batches/runner.ts): starts and polls go through the key's one request budget, and a start that
- * may have happened is never sent again.
+ * (core/batches/runner.ts), whose starts take the one start path (core/runs/engine.ts): starts and
+ * polls go through the key's one request budget, and a start that may have happened is never sent again.
  *
  * What a run promises, because every start bills the user:
  *   - every start DocuTray accepted is handed to `onStarted` (the command line's journal) before it is
@@ -28,6 +28,7 @@ import type { Execution } from '../api/types';
 import type { DocumentInput, DocumentMetadata } from '../documents/input';
 import type { DocumentState } from '../batches/record';
 import { BatchRunner, NotRecordedError, type RunnerEvent, type RunnerJob } from '../batches/runner';
+import { startDocument } from '../runs/engine';
 
 export type DocumentOutcome = (
   | { kind: 'result'; data: unknown; executionId: string }
@@ -266,13 +267,29 @@ export async function runDocuments(
     const doc = byId.get(docKey) as DocumentToRun;
     progress(docKey, 'starting');
     startedAt.set(docKey, now());
+    // The one start path (runs/engine.ts): the id goes to the journal before the runner follows it.
     const sending = (async () => {
       try {
-        return await deps.client.startStep(opts.stepId, doc.input, {
-          signal,
-          priority: 'batch',
-          metadata: doc.metadata,
-        });
+        return await startDocument(
+          deps.client,
+          { stepId: opts.stepId, input: doc.input, metadata: doc.metadata, priority: 'batch', signal },
+          {
+            record: async e => {
+              accepted = true;
+              summary.started++;
+              if (e.documentSha256) {
+                sha256.set(docKey, e.documentSha256);
+              }
+              executionOf.set(docKey, e.id);
+              try {
+                await opts.onStarted?.(docKey, { executionId: e.id, sha256: e.documentSha256 });
+              } catch (err) {
+                // Followed all the same (it is billed); no further document is started.
+                notRecorded ??= err;
+              }
+            },
+          },
+        );
       } catch (err) {
         if (err instanceof ConnectionError) {
           // The client tried again already: the service is out of reach for every document.
@@ -285,19 +302,7 @@ export async function runDocuments(
     if (!accepted) {
       leader = sending;
     }
-    const e = await sending;
-    accepted = true;
-    summary.started++;
-    if (e.documentSha256) {
-      sha256.set(docKey, e.documentSha256);
-    }
-    executionOf.set(docKey, e.id);
-    try {
-      await opts.onStarted?.(docKey, { executionId: e.id, sha256: e.documentSha256 });
-    } catch (err) {
-      notRecorded ??= err;
-    }
-    return e;
+    return await sending;
   };
 
   const runPhase = async (pending: readonly string[], waiting: RunnerJob[], signal: AbortSignal | undefined) => {
