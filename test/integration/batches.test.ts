@@ -523,7 +523,7 @@ describe('batches', function () {
       }
       assert.deepStrictEqual(await sentNames(seq), ['u1.pdf'], 'only the picked one, once');
       assert.ok(
-        messages.shown.some(m => /Send 1 documents again/.test(m.message)),
+        messages.shown.some(m => m.modal && /^Send batch-resume-it\/u1\.pdf again with /.test(m.message)),
         `a modal asked first: ${JSON.stringify(messages.shown)}`,
       );
       const runs = (await api.runs()) as Run[];

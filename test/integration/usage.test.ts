@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
   activate,
+  answerMessages,
   patch,
   pdfBytes,
   standIn,
@@ -62,10 +63,21 @@ describe("this month's usage", function () {
     );
     const before = (await standIn.requests()).length;
     const runsBefore = (await api.runs()).length;
-    const outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
-      stepId: 'it-fast',
-      uris: files,
-    });
+    // Several documents ask first, in pages: answered as a person would.
+    const answers = answerMessages(message => (/^Run .*\? 3 documents/.test(message) ? 'Run' : undefined));
+    let outcomes: RunOutcome[] | undefined;
+    try {
+      outcomes = await vscode.commands.executeCommand<RunOutcome[]>('docutray.runStep', {
+        stepId: 'it-fast',
+        uris: files,
+      });
+    } finally {
+      answers.restore();
+    }
+    assert.ok(
+      answers.shown.some(m => m.modal && /^Run .*\? 3 documents/.test(m.message)),
+      JSON.stringify(answers.shown),
+    );
     assert.strictEqual(outcomes?.filter(o => o.result).length, 3);
     // Shown now, the view has the figures the batch's end fetched (or is fetching): no second request.
     await vscode.commands.executeCommand('docutray.runs.focus');
