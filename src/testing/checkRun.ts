@@ -332,26 +332,32 @@ async function checkGroups(
       }
     }
   });
+  // Handled from now on: a group that fails before its run is told on its tests below.
+  const checked = Promise.allSettled(checks);
   await everyGroupAsked;
-  const documents = asked.reduce((n, a) => n + a.documents.length, 0);
-  if (documents && !token.isCancellationRequested) {
-    const files = asked.flatMap(a => a.documents.map(d => a.group.items.get(d)!.entry));
-    const question = documents >= CONFIRM_FROM_DOCUMENTS ? await confirmText(files) : undefined;
-    if (question) {
-      setAsked(question.message);
+  try {
+    const documents = asked.reduce((n, a) => n + a.documents.length, 0);
+    if (documents && !token.isCancellationRequested) {
+      const files = asked.flatMap(a => a.documents.map(d => a.group.items.get(d)!.entry));
+      const question = documents >= CONFIRM_FROM_DOCUMENTS ? await confirmText(files) : undefined;
+      if (question) {
+        setAsked(question.message);
+      }
+      const go = !question || (await confirm(question));
+      if (go && (await deps.ensureKey())) {
+        begin();
+        asked.forEach(a => a.documents.forEach(d => r.enqueued(a.group.items.get(d)!.item)));
+        await runAsked(deps, r, asked, scopeOf(request, documents), token, actual, notSent);
+      } else if (go) {
+        const message = l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).');
+        asked.forEach(a => a.documents.forEach(d => r.errored(a.group.items.get(d)!.item, at(message))));
+      }
     }
-    const go = !question || (await confirm(question));
-    if (go && (await deps.ensureKey())) {
-      begin();
-      asked.forEach(a => a.documents.forEach(d => r.enqueued(a.group.items.get(d)!.item)));
-      await runAsked(deps, r, asked, scopeOf(request, documents), token, actual, notSent);
-    } else if (go) {
-      const message = l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).');
-      asked.forEach(a => a.documents.forEach(d => r.errored(a.group.items.get(d)!.item, at(message))));
-    }
+  } finally {
+    // Each group's pipeline settles what its run did not (nothing is left waiting).
+    asked.forEach(a => a.done(undefined));
   }
-  asked.forEach(a => a.done(undefined));
-  const settled = await Promise.allSettled(checks);
+  const settled = await checked;
   for (const [i, s] of settled.entries()) {
     if (s.status === 'rejected') {
       const message = String((s.reason as Error)?.message ?? s.reason);
