@@ -116,6 +116,24 @@ const lazyRareCommandsPlugin = {
 };
 
 /**
+ * A sixth bundle, dist/check-run.js: the Test Explorer's run over the core's check pipeline
+ * (src/testing/checkRun.ts, with compare, locate and the check itself), required by
+ * src/testing/expectedTests.ts the first time tests run. The services it uses come from the runtime
+ * bundle through its deps; it must not rely on `instanceof` of a class the runtime bundle defines.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyCheckRunPlugin = {
+  name: 'lazy-check-run',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/checkRun$/ }, args =>
+      args.importer.endsWith(path.join('src', 'testing', 'expectedTests.ts'))
+        ? { path: './check-run.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
  * pdf.js (pdfjs-dist, pinned exactly) is not bundled: its legacy build, worker, wasm decoders and
  * standard fonts are copied to dist/webview/pdfjs/, which the review webview imports only when it shows
  * a PDF. The legacy build because the modern one calls Map.prototype.getOrInsertComputed and
@@ -163,12 +181,14 @@ const contexts = [
       'mime-types': 'node_modules/mime-types/index.js',
       review: 'src/review/reviewPanel.ts',
       'rare-commands': 'src/commands/rareCommands.ts',
+      'check-run': 'src/testing/checkRun.ts',
     },
     plugins: [
       lazyRuntimePlugin,
       lazyMimeTypesPlugin,
       lazyReviewPlugin,
       lazyRareCommandsPlugin,
+      lazyCheckRunPlugin,
       esbuildProblemMatcherPlugin,
     ],
   }),

@@ -2,13 +2,13 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { type BatchRecord, type BatchScope, documentsOf, lookupIn } from '../core/batches/record';
 import type { RunnerEnd } from '../core/batches/runner';
-import { evaluateResult } from '../core/expected/check';
-import { type ExpectedFile, parseExpected, stableStringify } from '../core/expected/expectedFile';
+import { type CheckIo, checkDocuments, type DocumentCheck } from '../core/expected/check';
+import { parseExpected, stableStringify } from '../core/expected/expectedFile';
+import type { DocumentOutcome, RunSummary } from '../core/expected/runDocuments';
 import { compareOptionsFor } from '../core/expected/settings';
 import type { RunRecord } from '../core/runs/history';
-import { runPool } from '../core/async/pool';
 import { plainText } from '../core/text/plainText';
-import { type BatchService, StoppedWithError } from '../batches/batchService';
+import type { BatchService, StoppedWithError } from '../batches/batchService';
 import type { ErrorPresenter } from '../errorPresenter';
 import type { ScopedLog } from '../log';
 import type { ResultStore } from '../results/resultStore';
@@ -67,15 +67,6 @@ export interface CheckDeps {
   /** Asks for an API key when none is set; false when the user gave none. */
   ensureKey(): Promise<boolean>;
   lastResults: Map<string, LastResult>;
-}
-
-/** A test ready to run: its expected file read and usable, its document hashed and unchanged. */
-interface Ready {
-  item: vscode.TestItem;
-  entry: ExpectedEntry & { stepId: string; document: string; documentUri: vscode.Uri };
-  expected: ExpectedFile;
-  text: string;
-  sha256: string;
 }
 
 /**
@@ -167,13 +158,61 @@ function at(message: string, uri?: vscode.Uri, line = 0): vscode.TestMessage {
   return m;
 }
 
+/** One workspace folder's tests of one step: what one call of the core's check pipeline covers. */
+interface Group {
+  folder: vscode.WorkspaceFolder;
+  stepId: string;
+  /** By document, workspace-folder-relative. */
+  items: Map<string, { item: vscode.TestItem; entry: Entry }>;
+}
+
+type Entry = ExpectedEntry & { stepId: string; document: string; documentUri: vscode.Uri };
+
+/** A result read from storage, until its check is told. */
+interface Stored {
+  data: unknown;
+  sha256?: string;
+}
+
+/** The documents a group's check asked to run, with where their outcomes go; settled once the run ends. */
+interface Asked {
+  group: Group;
+  documents: string[];
+  onOutcome: (document: string, outcome: DocumentOutcome) => Promise<void>;
+  done: (summary: RunSummary | undefined) => void;
+}
+
+/** A file's text, or undefined when there is no such file (anything else unreadable throws). */
+async function readTextOf(uri: vscode.Uri): Promise<string | undefined> {
+  try {
+    return new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+  } catch (e) {
+    if (e instanceof vscode.FileSystemError && e.code === 'FileNotFound') {
+      return undefined;
+    }
+    throw e;
+  }
+}
+
+/** The core's I/O over a workspace folder: its paths are relative to the folder. A check never writes. */
+function folderIo(folder: vscode.WorkspaceFolder): CheckIo {
+  const uriOf = (path: string) => vscode.Uri.joinPath(folder.uri, ...path.split('/'));
+  return {
+    readText: path => readTextOf(uriOf(path)),
+    writeText: path => Promise.reject(new Error(`${path}: a check does not write expected files`)),
+    sha256: document => documentSha256(uriOf(document)),
+  };
+}
+
 /**
- * Runs the tests a request covers: each document's expected file is read and its document hashed first
- * (an unusable file or a changed document is reported without running anything); a run over several
- * documents asks first, saying how many pages it bills; then the step runs on each document as a batch per
- * step (recorded in the Runs view, paced by the key's one request budget, a start that may have happened
- * never sent again) — always, never reusing an earlier result, since a check exists to catch a step change —
- * and each result is compared with the expected one as it comes in.
+ * Runs the tests a request covers through the core's check pipeline (`checkDocuments`), one call per
+ * workspace folder and step: it reads each expected file and hashes its document first (an unusable file or
+ * a changed document is reported without running anything), then hands the rest to the run below. The run
+ * asks first when it covers several documents, saying how many pages it bills; then runs the step on each
+ * document as a batch per step (recorded in the Runs view, paced by the key's one request budget, a start
+ * that may have happened never sent again) — always, never reusing an earlier result, since a check exists
+ * to catch a step change — and hands each document's stored result back to the pipeline as its run ends.
+ * Each document's check is then told to the Test Explorer.
  */
 export async function runChecks(
   deps: CheckDeps,
@@ -189,25 +228,21 @@ export async function runChecks(
     r.begin(run);
   };
   try {
-    const settled = await runPool(items, 4, item => prepare(deps, r, item));
-    const ready = settled.flatMap(s => (s.status === 'fulfilled' && s.value ? [s.value] : []));
-    for (const [i, s] of settled.entries()) {
-      if (s.status === 'rejected' && !r.settled(items[i])) {
-        r.errored(items[i], at(String((s.reason as Error)?.message ?? s.reason)));
+    const groups = new Map<string, Group>();
+    for (const item of items) {
+      const entry = deps.tree.entryOf(item);
+      if (!entry) {
+        r.skipped(item);
+      } else if (entry.problem || !entry.stepId || !entry.document || !entry.documentUri) {
+        r.errored(item, at(problemText(entry) ?? entry.path, entry.uri));
+      } else {
+        const key = `${entry.folder.uri.toString()}\n${entry.stepId}`;
+        const group = groups.get(key) ?? { folder: entry.folder, stepId: entry.stepId, items: new Map() };
+        groups.set(key, group);
+        group.items.set(entry.document, { item, entry: entry as Entry });
       }
     }
-    if (ready.length && !token.isCancellationRequested) {
-      const question = ready.length >= CONFIRM_FROM_DOCUMENTS ? await confirmText(ready) : undefined;
-      asked = question?.message;
-      const go = !question || (await confirm(question));
-      if (go && (await deps.ensureKey())) {
-        begin();
-        ready.forEach(p => r.enqueued(p.item));
-        await runReady(deps, r, ready, scopeOf(request, ready.length), token);
-      } else if (go) {
-        ready.forEach(p => r.errored(p.item, at(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'))));
-      }
-    }
+    await checkGroups(deps, r, [...groups.values()], request, token, begin, q => (asked = q));
     if (token.isCancellationRequested) {
       r.output(
         l10n.t(
@@ -223,136 +258,271 @@ export async function runChecks(
   return { tests: [...r.tests.values()], asked, cancelled: token.isCancellationRequested, outdated: [] };
 }
 
-/** Reads a test's expected file and hashes its document; undefined when the test was settled here. */
-async function prepare(deps: CheckDeps, r: Reporter, item: vscode.TestItem): Promise<Ready | undefined> {
-  const entry = deps.tree.entryOf(item);
-  if (!entry) {
-    r.skipped(item);
-    return undefined;
-  }
-  if (entry.problem || !entry.stepId || !entry.document || !entry.documentUri) {
-    r.errored(item, at(problemText(entry) ?? entry.path, entry.uri));
-    return undefined;
-  }
-  let text: string;
-  try {
-    text = new TextDecoder().decode(await vscode.workspace.fs.readFile(entry.uri));
-  } catch {
-    r.errored(item, at(l10n.t('{0} could not be read.', entry.path)));
-    return undefined;
-  }
-  let expected: ExpectedFile;
-  try {
-    expected = parseExpected(text, entry.stepId);
-  } catch (e) {
-    r.errored(item, at(l10n.t('{0} cannot be used: {1}', entry.path, (e as Error).message), entry.uri));
-    return undefined;
-  }
-  let sha256: string;
-  try {
-    sha256 = await documentSha256(entry.documentUri);
-  } catch {
-    r.errored(
-      item,
-      at(
-        l10n.t(
-          'The document {0} is not there or cannot be read: its expected result cannot be checked.',
-          entry.document,
-        ),
-      ),
-    );
-    return undefined;
-  }
-  if (sha256 !== expected.sha256) {
-    // Its own state, not a regression's ✗: the document changed, not the step; nothing was run.
-    const changed = at(
-      l10n.t(
-        '{0} changed since its expected result was recorded (SHA-256 {1}… → {2}…): the document changed, not the step, so it was not run. Record Again runs the step on it (billed) and records that result.',
-        entry.document,
-        expected.sha256.slice(0, 12),
-        sha256.slice(0, 12),
-      ),
-      entry.uri,
-      headerLine(text, 'sha256'),
-    );
-    changed.contextValue = DOCUMENT_CHANGED_CONTEXT;
-    r.errored(item, changed);
-    return undefined;
-  }
-  return { item, entry: entry as Ready['entry'], expected, text, sha256 };
-}
-
-async function confirmText(ready: readonly Ready[]): Promise<{ message: string; detail: string }> {
-  const pages = await documentPages(ready.map(p => p.entry.documentUri));
-  const steps = new Map<string, number>();
-  ready.forEach(p => steps.set(p.entry.stepId, (steps.get(p.entry.stepId) ?? 0) + 1));
-  const [only] = steps.keys();
-  const message =
-    steps.size === 1
-      ? l10n.t(
-          'Check {0} documents against their expected results? {1} runs on each: DocuTray bills {2}.',
-          ready.length,
-          stepLabel(only),
-          pagesText(pages),
-        )
-      : l10n.t(
-          'Check {0} documents against their expected results? {1} steps run: DocuTray bills {2}.',
-          ready.length,
-          steps.size,
-          pagesText(pages),
-        );
-  const detail = [
-    l10n.t(
-      'A check always runs the step, also on documents it processed before: it is there to catch what a step change broke.',
-    ),
-    ...(steps.size > 1 ? [...steps].map(([id, n]) => l10n.t('{0}: {1} documents', stepLabel(id), n)) : []),
-  ].join('\n');
-  return { message, detail };
-}
-
-async function confirm(q: { message: string; detail: string }): Promise<boolean> {
-  const run = l10n.t('Run');
-  return (
-    (await vscode.window.showInformationMessage(
-      plainText(q.message),
-      { modal: true, detail: plainText(q.detail) },
-      run,
-    )) === run
-  );
-}
-
-/** A folder's run is named after the folder in the Runs view; anything else counts its files. */
-function scopeOf(request: vscode.TestRunRequest, count: number): BatchScope {
-  const only = request.include?.length === 1 ? request.include[0] : undefined;
-  if (only?.uri && (only.id.startsWith('dir:') || only.id.startsWith('folder:'))) {
-    const rel = vscode.workspace.asRelativePath(only.uri);
-    return { kind: 'folder', uri: only.uri.toString(), label: rel.endsWith('/') ? rel : `${rel}/` };
-  }
-  return { kind: 'files', count };
-}
-
-/** Runs the ready tests, one batch per step at once, and settles each as its document's run ends. */
-async function runReady(
+/** Checks every group through the core at once; the documents they run go out together, after one question. */
+async function checkGroups(
   deps: CheckDeps,
   r: Reporter,
-  ready: readonly Ready[],
+  groups: readonly Group[],
+  request: vscode.TestRunRequest,
+  token: vscode.CancellationToken,
+  begin: () => void,
+  setAsked: (question: string) => void,
+): Promise<void> {
+  const asked: Asked[] = [];
+  let waiting = groups.length;
+  let allAsked!: () => void;
+  const everyGroupAsked = new Promise<void>(resolve => (allAsked = resolve));
+  const arrived = () => {
+    if (--waiting === 0) {
+      allAsked();
+    }
+  };
+  if (!groups.length) {
+    allAsked();
+  }
+  /** Results read from storage, by test, until their check is told (the failure's diff shows them). */
+  const actual = new Map<string, Stored>();
+  /** Tests whose document was not run because the run could not go on: an error, not a skip. */
+  const notSent = new Set<string>();
+  const warned = new Set<string>();
+  const checks = groups.map(async group => {
+    let hasAsked = false;
+    try {
+      const { settings: s, problems } = expectedSettings(group.folder.uri);
+      if (problems.length && !warned.has(group.folder.uri.toString())) {
+        warned.add(group.folder.uri.toString());
+        void vscode.window.showWarningMessage(
+          l10n.t('DocuTray: these settings cannot be used, their defaults apply: {0}', plainText(problems.join(' '))),
+        );
+      }
+      await checkDocuments([...group.items.keys()], folderIo(group.folder), {
+        stepId: group.stepId,
+        update: false,
+        folder: s.folder,
+        compare: compareOptionsFor(s, group.stepId),
+        run: (documents, onOutcome) =>
+          new Promise<RunSummary | undefined>(done => {
+            asked.push({ group, documents, onOutcome, done });
+            hasAsked = true;
+            arrived();
+          }),
+        onCheck: async check => {
+          const t = group.items.get(check.document);
+          if (t) {
+            const stored = actual.get(t.item.id);
+            actual.delete(t.item.id);
+            if (stored && check.executionId !== undefined) {
+              // The content DocuTray processed (hashed as it was sent); the document as hashed before otherwise.
+              const sha256 = stored.sha256 ?? check.sha256 ?? '';
+              const actualText = stableStringify(stored.data);
+              deps.lastResults.set(t.item.id, {
+                executionId: check.executionId,
+                data: stored.data,
+                sha256,
+                actualText,
+              });
+            }
+            await tell(r, t, check, stored?.data, notSent.has(t.item.id));
+          }
+        },
+      });
+    } finally {
+      if (!hasAsked) {
+        arrived();
+      }
+    }
+  });
+  // Handled from now on: a group that fails before its run is told on its tests below.
+  const checked = Promise.allSettled(checks);
+  await everyGroupAsked;
+  try {
+    const documents = asked.reduce((n, a) => n + a.documents.length, 0);
+    if (documents && !token.isCancellationRequested) {
+      const files = asked.flatMap(a => a.documents.map(d => a.group.items.get(d)!.entry));
+      const question = documents >= CONFIRM_FROM_DOCUMENTS ? await confirmText(files) : undefined;
+      if (question) {
+        setAsked(question.message);
+      }
+      const go = !question || (await confirm(question));
+      if (go && (await deps.ensureKey())) {
+        begin();
+        asked.forEach(a => a.documents.forEach(d => r.enqueued(a.group.items.get(d)!.item)));
+        await runAsked(deps, r, asked, scopeOf(request, documents), token, actual, notSent);
+      } else if (go) {
+        const message = l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).');
+        asked.forEach(a => a.documents.forEach(d => r.errored(a.group.items.get(d)!.item, at(message))));
+      }
+    }
+  } finally {
+    // Each group's pipeline settles what its run did not (nothing is left waiting).
+    asked.forEach(a => a.done(undefined));
+  }
+  const settled = await checked;
+  for (const [i, s] of settled.entries()) {
+    if (s.status === 'rejected') {
+      const message = String((s.reason as Error)?.message ?? s.reason);
+      [...groups[i].items.values()].filter(t => !r.settled(t.item)).forEach(t => r.errored(t.item, at(message)));
+    }
+  }
+}
+
+/** Tells the Test Explorer a document's check, in the words it has always used. */
+async function tell(
+  r: Reporter,
+  t: { item: vscode.TestItem; entry: Entry },
+  check: DocumentCheck,
+  data: unknown,
+  notSent: boolean,
+): Promise<void> {
+  const { item, entry } = t;
+  const executionId = check.executionId;
+  const where = l10n.t('{0} ({1}): execution {2}', entry.document, stepLabel(entry.stepId), executionId ?? '');
+  switch (check.status) {
+    case 'passed':
+      r.passed(item, check.durationMs, executionId);
+      r.output(l10n.t('{0}: as expected', where), item);
+      return;
+    case 'missing':
+      r.errored(item, at(l10n.t('{0} could not be read.', entry.path)));
+      return;
+    case 'invalidExpected':
+      r.errored(
+        item,
+        check.unusable === undefined
+          ? at(l10n.t('{0} could not be read.', entry.path))
+          : at(l10n.t('{0} cannot be used: {1}', entry.path, check.unusable), entry.uri),
+      );
+      return;
+    case 'documentChanged': {
+      const text = (await readTextOf(entry.uri).catch(() => undefined)) ?? '';
+      if (executionId === undefined) {
+        // Its own state, not a regression's ✗: the document changed, not the step; nothing was run.
+        const changed = at(
+          l10n.t(
+            '{0} changed since its expected result was recorded (SHA-256 {1}… → {2}…): the document changed, not the step, so it was not run. Record Again runs the step on it (billed) and records that result.',
+            entry.document,
+            (check.expectedSha256 ?? '').slice(0, 12),
+            (check.sha256 ?? '').slice(0, 12),
+          ),
+          entry.uri,
+          headerLine(text, 'sha256'),
+        );
+        changed.contextValue = DOCUMENT_CHANGED_CONTEXT;
+        r.errored(item, changed);
+        return;
+      }
+      r.failed(
+        item,
+        [
+          at(
+            l10n.t('{0} changed while it was being checked: run it again.', entry.document),
+            entry.uri,
+            headerLine(text, 'sha256'),
+          ),
+        ],
+        check.durationMs,
+        executionId,
+      );
+      return;
+    }
+    case 'failed': {
+      const differences = check.differences ?? [];
+      const text = (await readTextOf(entry.uri)) ?? '';
+      const expected = parseExpected(text, entry.stepId);
+      r.failed(
+        item,
+        failureMessages(differences, { uri: entry.uri, text, result: expected.result }, data),
+        check.durationMs,
+        executionId,
+      );
+      r.output(
+        differences.length === 1
+          ? l10n.t('{0}: 1 field differs', where)
+          : l10n.t('{0}: {1} fields differ', where, differences.length),
+        item,
+      );
+      return;
+    }
+    case 'unavailable':
+      if (check.sha256 === undefined) {
+        r.errored(
+          item,
+          at(
+            l10n.t(
+              'The document {0} is not there or cannot be read: its expected result cannot be checked.',
+              entry.document,
+            ),
+          ),
+        );
+        return;
+      }
+      r.errored(item, at(check.message ?? check.status), executionId);
+      return;
+    case 'billed':
+    case 'notRun':
+      if (notSent) {
+        r.errored(item, at(check.message ?? check.status));
+      } else {
+        r.skipped(item);
+        r.output(check.message ?? check.status, item);
+      }
+      return;
+    default:
+      r.errored(item, at(check.message ?? check.status), executionId);
+  }
+}
+
+/**
+ * The core's `run` over the batch service: the documents every group asked for, one batch per step at
+ * once; each document's outcome goes to its group's pipeline as its run ends (a result read from storage).
+ */
+async function runAsked(
+  deps: CheckDeps,
+  r: Reporter,
+  asked: readonly Asked[],
   scope: BatchScope,
   token: vscode.CancellationToken,
+  actual: Map<string, Stored>,
+  notSent: Set<string>,
 ): Promise<void> {
-  const byStep = new Map<string, Ready[]>();
-  ready.forEach(p => byStep.set(p.entry.stepId, [...(byStep.get(p.entry.stepId) ?? []), p]));
+  interface Doc {
+    a: Asked;
+    document: string;
+    item: vscode.TestItem;
+    entry: Entry;
+  }
+  const byStep = new Map<string, Doc[]>();
+  for (const a of asked) {
+    for (const document of a.documents) {
+      const { item, entry } = a.group.items.get(document)!;
+      byStep.set(a.group.stepId, [...(byStep.get(a.group.stepId) ?? []), { a, document, item, entry }]);
+    }
+  }
   const settling: Promise<void>[] = [];
   const started = new Set<string>();
-  /** Tests whose result is being read and compared. */
-  const comparing = new Set<string>();
-  const warned = new Set<string>();
+  /** Documents whose outcome went to the pipeline. */
+  const handed = new Set<string>();
+  const hand = (p: Doc, outcome: () => Promise<DocumentOutcome>) => {
+    handed.add(p.item.id);
+    settling.push(
+      outcome()
+        .then(o => p.a.onOutcome(p.document, o))
+        .catch(e => {
+          if (!r.settled(p.item)) {
+            r.errored(p.item, at(e instanceof Error ? e.message : String(e)));
+          }
+        }),
+    );
+  };
 
-  const observe = (batch: BatchRecord, docs: Map<string, Ready>, final: boolean) => {
+  const observe = (batch: BatchRecord, docs: Map<string, Doc>, final: boolean) => {
     for (const d of documentsOf(batch, lookupIn(deps.history.snapshot()))) {
       const p = docs.get(d.doc.uri);
-      if (!p || r.settled(p.item) || comparing.has(p.item.id)) {
+      if (!p || handed.has(p.item.id)) {
         continue;
       }
+      const run = d.run as RunRecord | undefined;
+      const durationMs = run?.finishedAt !== undefined ? run.finishedAt - run.startedAt : undefined;
       switch (d.state) {
         case 'starting':
         case 'ENQUEUED':
@@ -363,38 +533,66 @@ async function runReady(
           }
           break;
         case 'SUCCESS':
-          comparing.add(p.item.id);
-          settling.push(
-            compare(deps, r, p, d.run as RunRecord, warned).catch(e =>
-              r.errored(p.item, at(e instanceof Error ? e.message : String(e))),
-            ),
-          );
+          hand(p, () => storedOutcome(deps, p.item, run as RunRecord, durationMs, actual));
           break;
         case 'ERROR':
+          hand(p, async () => ({
+            kind: 'stepError',
+            message: noResultText(run as RunRecord),
+            executionId: run?.executionId ?? '',
+            durationMs,
+          }));
+          break;
         case 'failed':
-        case 'unavailable':
+          hand(p, async () => ({
+            kind: 'refused',
+            message: noResultText(run as RunRecord),
+            executionId: run?.executionId,
+          }));
+          break;
         case 'mayHaveStarted':
-          r.errored(p.item, at(noResultText(d.run as RunRecord)), d.run?.executionId);
+          hand(p, async () => ({
+            kind: 'uncertain',
+            message: noResultText(run as RunRecord),
+            requestId: run?.requestId,
+          }));
+          break;
+        case 'unavailable':
+          // Said as the Runs view says it (with its execution), not as a document the pipeline could not read.
+          hand(p, async () => ({
+            kind: 'refused',
+            message: noResultText(run as RunRecord),
+            executionId: run?.executionId,
+          }));
           break;
         case 'cancelled':
         case 'pending':
           if (final) {
-            r.skipped(p.item);
-            r.output(
-              d.run?.executionId
-                ? l10n.t(
-                    '{0}: cancelled while DocuTray ran it (execution {1}). It may still finish and is billed.',
-                    p.entry.document,
-                    d.run.executionId,
-                  )
-                : l10n.t('{0}: not sent (cancelled), not billed.', p.entry.document),
-              p.item,
+            hand(p, async () =>
+              run?.executionId
+                ? {
+                    kind: 'billed',
+                    executionId: run.executionId,
+                    message: l10n.t(
+                      '{0}: cancelled while DocuTray ran it (execution {1}). It may still finish and is billed.',
+                      p.entry.document,
+                      run.executionId,
+                    ),
+                  }
+                : { kind: 'notRun', message: l10n.t('{0}: not sent (cancelled), not billed.', p.entry.document) },
             );
           }
           break;
       }
     }
   };
+  const notSentAll = (list: readonly Doc[], message: string) =>
+    list
+      .filter(p => !handed.has(p.item.id))
+      .forEach(p => {
+        notSent.add(p.item.id);
+        hand(p, async () => ({ kind: 'notRun', message }));
+      });
 
   const groups = [...byStep].map(([stepId, list]) => ({
     stepId,
@@ -425,9 +623,8 @@ async function runReady(
   } catch (e) {
     // Nothing was sent (no key, a batch could not be recorded).
     deps.errors.report(e, `check ${groups.map(g => g.stepId).join(', ')}`);
-    groups.forEach(g =>
-      g.list.filter(p => !r.settled(p.item)).forEach(p => r.errored(p.item, at((e as Error).message))),
-    );
+    groups.forEach(g => notSentAll(g.list, (e as Error).message));
+    await Promise.all(settling);
     return;
   }
   for (const { stepId, list, docs, batch, end } of groups) {
@@ -438,15 +635,20 @@ async function runReady(
     if (end?.kind === 'fatal') {
       // An error every document meets (the key refused, an unknown step): shown once, on each test too. The
       // other steps of the run stopped with it, and say which step stopped them.
-      const stoppedWith = end.error instanceof StoppedWithError ? end.error.step : undefined;
+      // By its kind, not `instanceof`: this bundle is loaded apart from the runtime's, which defines the class.
+      const stoppedWith =
+        (end.error as Partial<StoppedWithError> | undefined)?.kind === 'stoppedWith'
+          ? (end.error as StoppedWithError).step
+          : undefined;
       if (!stoppedWith) {
         deps.errors.report(end.error, `check ${stepId}`);
       }
-      const message =
+      notSentAll(
+        list,
         stoppedWith !== undefined
           ? l10n.t('Not sent: {0} could not run.', stoppedWith)
-          : ((end.error as Error)?.message ?? String(end.error));
-      list.filter(p => !r.settled(p.item) && !comparing.has(p.item.id)).forEach(p => r.errored(p.item, at(message)));
+          : ((end.error as Error)?.message ?? String(end.error)),
+      );
     } else if (end?.kind === 'paused') {
       r.output(
         l10n.t(
@@ -457,6 +659,77 @@ async function runReady(
     }
   }
   await Promise.all(settling);
+}
+
+/** A document's stored result as the pipeline's outcome; kept for the failure's diff and Accept as Expected. */
+async function storedOutcome(
+  deps: CheckDeps,
+  item: vscode.TestItem,
+  run: RunRecord,
+  durationMs: number | undefined,
+  actual: Map<string, Stored>,
+): Promise<DocumentOutcome> {
+  const executionId = run.executionId as string;
+  const stored = await deps.results.get(executionId);
+  if (!stored || stored.dataText !== undefined) {
+    return {
+      kind: 'refused',
+      executionId,
+      message: stored
+        ? l10n.t('The result of execution {0} is too deeply nested to compare.', executionId)
+        : l10n.t('The result of execution {0} is no longer stored.', executionId),
+    };
+  }
+  actual.set(item.id, { data: stored.data, sha256: run.sha256 });
+  return { kind: 'result', data: stored.data, executionId, durationMs, sha256: run.sha256 };
+}
+
+async function confirmText(ready: readonly Entry[]): Promise<{ message: string; detail: string }> {
+  const pages = await documentPages(ready.map(p => p.documentUri));
+  const steps = new Map<string, number>();
+  ready.forEach(p => steps.set(p.stepId, (steps.get(p.stepId) ?? 0) + 1));
+  const [only] = steps.keys();
+  const message =
+    steps.size === 1
+      ? l10n.t(
+          'Check {0} documents against their expected results? {1} runs on each: DocuTray bills {2}.',
+          ready.length,
+          stepLabel(only),
+          pagesText(pages),
+        )
+      : l10n.t(
+          'Check {0} documents against their expected results? {1} steps run: DocuTray bills {2}.',
+          ready.length,
+          steps.size,
+          pagesText(pages),
+        );
+  const detail = [
+    l10n.t(
+      'A check always runs the step, also on documents it processed before: it is there to catch what a step change broke.',
+    ),
+    ...(steps.size > 1 ? [...steps].map(([id, n]) => l10n.t('{0}: {1} documents', stepLabel(id), n)) : []),
+  ].join('\n');
+  return { message, detail };
+}
+async function confirm(q: { message: string; detail: string }): Promise<boolean> {
+  const run = l10n.t('Run');
+  return (
+    (await vscode.window.showInformationMessage(
+      plainText(q.message),
+      { modal: true, detail: plainText(q.detail) },
+      run,
+    )) === run
+  );
+}
+
+/** A folder's run is named after the folder in the Runs view; anything else counts its files. */
+function scopeOf(request: vscode.TestRunRequest, count: number): BatchScope {
+  const only = request.include?.length === 1 ? request.include[0] : undefined;
+  if (only?.uri && (only.id.startsWith('dir:') || only.id.startsWith('folder:'))) {
+    const rel = vscode.workspace.asRelativePath(only.uri);
+    return { kind: 'folder', uri: only.uri.toString(), label: rel.endsWith('/') ? rel : `${rel}/` };
+  }
+  return { kind: 'files', count };
 }
 
 /** Why a document's run gave no result, and what became of it (nothing is ever sent again by itself). */
@@ -478,77 +751,5 @@ function noResultText(run: RunRecord): string {
       );
     default:
       return l10n.t('DocuTray did not run it: {0}', why);
-  }
-}
-
-/** Compares a document's stored result with its expected one, and settles its test. */
-async function compare(deps: CheckDeps, r: Reporter, p: Ready, run: RunRecord, warned: Set<string>): Promise<void> {
-  const item = p.item;
-  const executionId = run.executionId as string;
-  const stored = await deps.results.get(executionId);
-  if (!stored || stored.dataText !== undefined) {
-    r.errored(
-      item,
-      at(
-        stored
-          ? l10n.t('The result of execution {0} is too deeply nested to compare.', executionId)
-          : l10n.t('The result of execution {0} is no longer stored.', executionId),
-      ),
-      executionId,
-    );
-    return;
-  }
-  const folderUri = p.entry.folder.uri;
-  const { settings: s, problems } = expectedSettings(folderUri);
-  if (problems.length && !warned.has(folderUri.toString())) {
-    warned.add(folderUri.toString());
-    void vscode.window.showWarningMessage(
-      l10n.t('DocuTray: these settings cannot be used, their defaults apply: {0}', plainText(problems.join(' '))),
-    );
-  }
-  // The content DocuTray processed (hashed as it was sent); the document as read before the run otherwise.
-  const sha256 = run.sha256 ?? p.sha256;
-  const verdict = evaluateResult(p.expected, sha256, stored.data, compareOptionsFor(s, p.entry.stepId));
-  const durationMs = run.finishedAt !== undefined ? run.finishedAt - run.startedAt : undefined;
-  const actualText = stableStringify(stored.data);
-  deps.lastResults.set(item.id, { executionId, data: stored.data, sha256, actualText });
-  const where = l10n.t('{0} ({1}): execution {2}', p.entry.document, stepLabel(p.entry.stepId), executionId);
-  switch (verdict.status) {
-    case 'passed':
-      r.passed(item, durationMs, executionId);
-      r.output(l10n.t('{0}: as expected', where), item);
-      return;
-    case 'documentChanged':
-      r.failed(
-        item,
-        [
-          at(
-            l10n.t('{0} changed while it was being checked: run it again.', p.entry.document),
-            p.entry.uri,
-            headerLine(p.text, 'sha256'),
-          ),
-        ],
-        durationMs,
-        executionId,
-      );
-      return;
-    case 'failed':
-      r.failed(
-        item,
-        failureMessages(
-          verdict.differences,
-          { uri: p.entry.uri, text: p.text, result: p.expected.result },
-          stored.data,
-        ),
-        durationMs,
-        executionId,
-      );
-      r.output(
-        verdict.differences.length === 1
-          ? l10n.t('{0}: 1 field differs', where)
-          : l10n.t('{0}: {1} fields differ', where, verdict.differences.length),
-        item,
-      );
-      return;
   }
 }

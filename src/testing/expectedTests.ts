@@ -15,7 +15,8 @@ import { RESULT_SCHEME } from '../results/resultScheme';
 import type { ResultStore } from '../results/resultStore';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunsView } from '../views/runsView';
-import { type CheckRunReport, type LastResult, runChecks } from './checkRun';
+import type * as CheckRun from './checkRun';
+import type { CheckRunReport, LastResult } from './checkRun';
 import { type ExpectedEntry, ExpectedIndex, expectedSettings, expectedUriFor } from './expectedIndex';
 import { ExpectedTestTree } from './testTree';
 
@@ -132,7 +133,11 @@ export class ExpectedTests implements vscode.Disposable {
         await this.index.settled();
         tree.sync();
         await this.deps.errors.run('check expected results', async () => {
-          this.lastRun = await runChecks({ ...this.deps, tree, lastResults: this.lastResults }, request, token);
+          this.lastRun = await checkRun().runChecks(
+            { ...this.deps, tree, lastResults: this.lastResults },
+            request,
+            token,
+          );
           await this.updateFailuresContext();
         });
       },
@@ -241,4 +246,13 @@ export class ExpectedTests implements vscode.Disposable {
   dispose(): void {
     this.subscriptions.forEach(s => s.dispose());
   }
+}
+
+/**
+ * The Test Explorer's run, from its own bundle (see esbuild.mjs), loaded the first time tests run so the
+ * check pipeline stays out of first use.
+ */
+function checkRun(): typeof CheckRun {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./checkRun') as typeof CheckRun;
 }

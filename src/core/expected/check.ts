@@ -67,6 +67,8 @@ export interface DocumentCheck {
   durationMs?: number;
   /** Read from an execution an earlier, interrupted run started: not started (nor billed) again. */
   earlier?: boolean;
+  /** For `invalidExpected` of a file that was read: why it cannot be used (for a reporter's own wording). */
+  unusable?: string;
 }
 
 /** A difference with the 1-based line of its path (or nearest ancestor) in the expected file. */
@@ -181,7 +183,8 @@ export async function checkDocuments(
         }
       } catch (e) {
         check.status = 'invalidExpected';
-        check.message = `${expectedFile} cannot be used: ${e instanceof ExpectedFileError ? e.message : (e as Error).message}`;
+        check.unusable = e instanceof ExpectedFileError ? e.message : (e as Error).message;
+        check.message = `${expectedFile} cannot be used: ${check.unusable}`;
       }
     }
     if (opts.update || entry.usable) {
@@ -225,7 +228,8 @@ async function settleCheck(entry: Planned, outcome: DocumentOutcome, io: CheckIo
     // Read again now rather than held from the start: a check of thousands of documents keeps no file.
     const expectedText = entry.usable ? await io.readText(check.expectedFile) : undefined;
     const expected = expectedText === undefined ? undefined : parseExpected(expectedText, opts.stepId);
-    verdict = expected ? evaluateResult(expected, sha256, outcome.data, opts.compare) : undefined;
+    // The content DocuTray processed (hashed as it was sent): a document changed during its run is not compared.
+    verdict = expected ? evaluateResult(expected, outcome.sha256 ?? sha256, outcome.data, opts.compare) : undefined;
     if (verdict?.differences.length && expectedText !== undefined) {
       const locate = resultLocator(expectedText);
       for (const d of verdict.differences as LocatedDifference[]) {

@@ -107,6 +107,24 @@ describe('bundle: what activation loads', function () {
     );
   });
 
+  it("keeps the Test Explorer's run over the check pipeline in its own bundle, required when tests first run, shipped", () => {
+    const runtime = output('runtime.js');
+    assert.ok(
+      runtime.imports.some(i => i.path === './check-run.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
+    for (const name of ['extension.js', 'runtime.js']) {
+      const check = Object.keys(output(name).inputs).filter(i => /^src\/testing\/checkRun\.ts$/.test(i));
+      assert.deepEqual(check, [], `${name} includes ${check.join(', ')}`);
+    }
+    const inputs = Object.keys(output('check-run.js').inputs);
+    assert.ok(inputs.includes('src/testing/checkRun.ts') && inputs.includes('src/core/expected/check.ts'));
+    assert.ok(
+      fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/check-run.js'),
+      'the VSIX ships dist/check-run.js',
+    );
+  });
+
   it('keeps the review panel (glue, webview, pdf.js) out of activation and first use, in bundles that ship', () => {
     const runtime = output('runtime.js');
     assert.ok(
