@@ -192,7 +192,7 @@ async function main() {
     async () => {
       // The check's run is in the Runs view: its context menu has Review Beside Document.
       const sidebar = page.locator('.part.sidebar');
-      const batch = wb.treeRow(page, /^1 documents? · Invoice extract · /, null, sidebar);
+      const batch = wb.treeRow(page, /^invoice-002\.pdf · Invoice extract · /, null, sidebar);
       await wb.showViewContainer(page, 'DocuTray', batch);
       const runRow = wb.treeRow(page, /invoice-002\.pdf/, /^Invoice extract · /, sidebar);
       if (!(await runRow.isVisible())) {
