@@ -346,7 +346,9 @@ async function frozenWindow({ storage, wsA, standIn, profile }) {
       const item = await wb.openExplorerMenu(pages.A, FOLDER, { expect: 'Run DocuTray Step…' });
       await wb.clickMenuItem(pages.A, item);
       await wb.pick(pages.A, 'Slow (example)');
-      const dialog = pages.A.locator('.monaco-dialog-box').filter({ hasText: /documents, about \d+ requests/ });
+      const dialog = pages.A.locator('.monaco-dialog-box').filter({
+        hasText: /documents: DocuTray bills (?:about )?\d+ pages?\./,
+      });
       await dialog.waitFor({ timeout: 20000 });
       await dialog.getByRole('button', { name: 'Run', exact: true }).click();
     },
