@@ -8,7 +8,7 @@
 //     1.200,00 in the PDF and is found as a number;
 //   - Alt+F5 (Next Difference) moves the selection; Accept Field rewrites that field in the expected file;
 //   - after a window reload the panel comes back (WebviewPanelSerializer + setState) with a selected field.
-// (pdf.js's legacy build without the APIs newer than Chromium 132 is test/e2e/old-engine.js.) Screenshots: test-output/e2e-review/ (DOCUTRAY_UPDATE_DOCS=1 copies the panel's to
+// Screenshots: test-output/e2e-review/ (DOCUTRAY_UPDATE_DOCS=1 copies the panel's to
 // docs/images/review-panel.png). It builds nothing itself: `npm run test:e2e:review` compiles and bundles.
 //
 // usage: node test/e2e/review.js [--timeout SEC] [--headed]
@@ -199,8 +199,11 @@ async function main() {
         await batch.click();
       }
       const item = await wb.openRowMenu(page, runRow, 'Review Beside Document', { what: 'the run of invoice-002.pdf' });
-      await item.click();
+      // A click that lands while the menu settles is ignored by the workbench: clickMenuItem sees to it.
+      await wb.clickMenuItem(page, item);
+      const clicked = Date.now();
       frame = await reviewFrame();
+      log(`  the fields are shown ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
       const total = await rowText(frame, 'total');
       if (!/✗.*differs: expected 1452 → 1200/.test(total)) {
         throw new Error(`the total row says: ${total}`);
@@ -210,6 +213,7 @@ async function main() {
         throw new Error(`the tax id row says: ${tax}`);
       }
       await frame.locator('.page canvas').first().waitFor({ timeout: 60000 });
+      log(`  the first page is drawn ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
       await frame.locator('.textLayer span').first().waitFor({ timeout: 20000 });
     },
   );

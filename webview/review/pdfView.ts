@@ -36,9 +36,28 @@ interface TextLayer {
   cancel(): void;
 }
 interface PdfJs {
-  GlobalWorkerOptions: { workerSrc: string };
+  GlobalWorkerOptions: { workerSrc: string; workerPort: Worker | null };
   getDocument(o: Record<string, unknown>): { promise: Promise<PdfDocument> };
   TextLayer: new (o: { textContentSource: TextContent; container: HTMLElement; viewport: Viewport }) => TextLayer;
+}
+
+/**
+ * pdf.js's worker, started once per page from a blob of the worker script that this page fetched. Left
+ * to itself, pdf.js starts the worker from a blob that imports the script: the webview's service worker
+ * cannot tell which webview that worker belongs to and answers the import only after its 30-second
+ * timeout, after which pdf.js falls back to parsing on the page's own thread. Fetched here, the script
+ * comes through the page, and the worker needs no request of its own (`useWorkerFetch: false` has the
+ * page fetch fonts and wasm too).
+ */
+let worker: Promise<Worker> | undefined;
+
+function startWorker(url: string): Promise<Worker> {
+  worker ??= (async () => {
+    const script = await (await fetch(url)).blob();
+    const blobUrl = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }));
+    return new Worker(blobUrl, { type: 'module' });
+  })();
+  return worker;
 }
 
 /** Pages rendered at most at a time; the rest are placeholders. */
@@ -77,11 +96,18 @@ export class PdfView {
 
   async open(uri: string): Promise<void> {
     const lib = (this.lib = (await import(/* webpackIgnore: true */ this.urls.module)) as PdfJs);
+    const [port, bytes] = await Promise.all([
+      // Without a worker of its own, pdf.js still reads the document (slowly, as described above).
+      startWorker(this.urls.worker).catch(() => ((worker = undefined), null)),
+      fetch(uri).then(r => r.arrayBuffer()),
+    ]);
     lib.GlobalWorkerOptions.workerSrc = this.urls.worker;
-    const data = new Uint8Array(await (await fetch(uri)).arrayBuffer());
+    lib.GlobalWorkerOptions.workerPort = port;
+    const data = new Uint8Array(bytes);
     this.doc = await lib.getDocument({
       data,
       isEvalSupported: false,
+      useWorkerFetch: false,
       wasmUrl: this.urls.wasm,
       standardFontDataUrl: this.urls.fonts,
       useSystemFonts: true,
