@@ -11,13 +11,23 @@ import { runPool } from '../core/async/pool';
 import type { StepDefinition } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
 import { documentUri, fileName } from '../documents/documentSource';
-import type { Services } from '../services';
+import type { KeyServices } from '../api/apiKey';
+import type { StepPicker } from '../runs/stepPicker';
+import type { RunService } from '../runs/runService';
+import type { BatchService } from './batchService';
 import * as settings from '../settings';
 import { ensureApiKey } from '../api/apiKey';
 import { isBatchNode } from './batchNode';
 import { listNames } from './batchMessages';
 import { pageCounts, pagesText } from '../documents/pages';
 import { totalPages } from '../core/documents/pageCount';
+
+/** What the batch commands use: the key (asked for when missing), the runs, the batches and the step picker. */
+interface Deps extends KeyServices {
+  runs: RunService;
+  batches: BatchService;
+  steps: StepPicker;
+}
 
 /** How many documents are hashed at once before a batch (streamed, 1 MiB at a time each). */
 const HASH_CONCURRENCY = 4;
@@ -68,7 +78,7 @@ function escapeGlob(path: string): string {
 }
 
 /** `docutray.runStepOnWorkspace`: the workspace folder (picked when there are several) as a batch. */
-export async function runStepOnWorkspace(s: Services, arg0?: unknown): Promise<BatchRecord | undefined> {
+export async function runStepOnWorkspace(s: Deps, arg0?: unknown): Promise<BatchRecord | undefined> {
   const args = (arg0 && typeof arg0 === 'object' && !(arg0 instanceof vscode.Uri) ? arg0 : {}) as BatchArgs;
   let folder = args.folder ?? (arg0 instanceof vscode.Uri ? arg0 : undefined);
   if (!folder) {
@@ -87,11 +97,7 @@ export async function runStepOnWorkspace(s: Services, arg0?: unknown): Promise<B
 }
 
 /** A folder from the explorer (or the workspace): every document under it, as one batch, after one question. */
-export async function runStepOnFolder(
-  s: Services,
-  folder: vscode.Uri,
-  stepId?: string,
-): Promise<BatchRecord | undefined> {
+export async function runStepOnFolder(s: Deps, folder: vscode.Uri, stepId?: string): Promise<BatchRecord | undefined> {
   if (!(await ensureApiKey(s))) {
     return undefined;
   }
@@ -121,7 +127,7 @@ export async function runStepOnFolder(
 
 /** Several files picked together (the explorer's multi-selection): one batch, after the same one question. */
 export async function runFilesAsBatch(
-  s: Services,
+  s: Deps,
   uris: vscode.Uri[],
   step: StepDefinition,
 ): Promise<BatchRecord | undefined> {
@@ -129,7 +135,7 @@ export async function runFilesAsBatch(
 }
 
 /** Before separate runs on several documents (a keybinding's `uris`, files picked in a dialog): the same question. */
-export async function confirmRuns(s: Services, uris: readonly vscode.Uri[], step: StepDefinition): Promise<boolean> {
+export async function confirmRuns(s: Deps, uris: readonly vscode.Uri[], step: StepDefinition): Promise<boolean> {
   const all = { run: uris.map(u => u.toString()), skip: [], alreadyDone: [], needsAnswer: false };
   return !!(await askOnce(s, step, uris, all, { kind: 'files', count: uris.length }, { unusable: [] }));
 }
@@ -147,7 +153,7 @@ function folderLabel(folder: vscode.Uri): string {
  * then runs the batch. Nothing to send ends with a message and no batch.
  */
 async function prepareAndRun(
-  s: Services,
+  s: Deps,
   step: StepDefinition,
   uris: vscode.Uri[],
   scope: BatchScope,
@@ -230,7 +236,7 @@ async function hashAll(uris: vscode.Uri[]): Promise<(string | undefined)[] | und
 
 /** The skip rule: documents this step already processed (same SHA-256, a SUCCESS). */
 async function skipRule(
-  s: Services,
+  s: Deps,
   step: StepDefinition,
   uris: vscode.Uri[],
   hashes: (string | undefined)[],
@@ -265,7 +271,7 @@ async function skipRule(
  * over several documents is asked, a selection of files too. Undefined: cancelled.
  */
 async function askOnce(
-  s: Services,
+  s: Deps,
   step: StepDefinition,
   uris: readonly vscode.Uri[],
   decision: SkipDecision,
@@ -352,7 +358,7 @@ export function filesSubject(uris: readonly vscode.Uri[]): string {
 }
 
 /** Rough time N documents take at the key's current limit ("8 s", "3 min"; undefined while the limit is not known). */
-async function estimator(s: Services, step: StepDefinition): Promise<(n: number) => string | undefined> {
+async function estimator(s: Deps, step: StepDefinition): Promise<(n: number) => string | undefined> {
   const budget = await s.clients.currentBudget();
   const state = budget?.state();
   const median = durationModel(recentDurations(await s.runs.history.all(), step.id))?.medianMs;
@@ -383,13 +389,13 @@ function requireBatchId(arg: unknown): string {
 }
 
 /** `docutray.batches.cancel` on a batch node (or its id); without one, every batch this window drives. */
-export function cancelBatchCommand(s: Services, arg: unknown): boolean {
+export function cancelBatchCommand(s: Deps, arg: unknown): boolean {
   const id = batchIdOf(arg);
   return id ? s.batches.cancel(id) : s.batches.cancelAll() > 0;
 }
 
 /** `docutray.batches.resume` on a batch node (or its id). */
-export async function resumeBatchCommand(s: Services, arg: unknown): Promise<boolean> {
+export async function resumeBatchCommand(s: Deps, arg: unknown): Promise<boolean> {
   const id = requireBatchId(arg);
   if (!(await ensureApiKey(s))) {
     return false;
@@ -398,7 +404,7 @@ export async function resumeBatchCommand(s: Services, arg: unknown): Promise<boo
 }
 
 /** `docutray.batches.review`: the documents that may have started, to send again only after a modal. */
-export async function reviewBatchCommand(s: Services, arg: unknown): Promise<number> {
+export async function reviewBatchCommand(s: Deps, arg: unknown): Promise<number> {
   const id = requireBatchId(arg);
   if (!(await ensureApiKey(s))) {
     return 0;
@@ -407,7 +413,7 @@ export async function reviewBatchCommand(s: Services, arg: unknown): Promise<num
 }
 
 /** `docutray.batches.retryFailed`: what failed for a passing reason runs again (never a step's own ERROR). */
-export async function retryFailedCommand(s: Services, arg: unknown): Promise<BatchRecord | undefined> {
+export async function retryFailedCommand(s: Deps, arg: unknown): Promise<BatchRecord | undefined> {
   const id = requireBatchId(arg);
   if (!(await ensureApiKey(s))) {
     return undefined;
@@ -416,7 +422,7 @@ export async function retryFailedCommand(s: Services, arg: unknown): Promise<Bat
 }
 
 /** `docutray.batches.revealFolder`: the folder a batch ran on, in the explorer. */
-export async function revealBatchFolder(_s: Services, arg: unknown): Promise<void> {
+export async function revealBatchFolder(_s: Deps, arg: unknown): Promise<void> {
   const batch = isBatchNode(arg) ? arg.batch : undefined;
   const folder = batch?.scope?.kind === 'folder' ? documentUri(batch.scope.uri) : undefined;
   if (!folder) {

@@ -10,13 +10,24 @@ import { documentPages, pagesText } from '../documents/pages';
 import { plainText } from '../core/text/plainText';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import { fileName, sourceUri } from '../documents/documentSource';
-import type { Services } from '../services';
+import type { Log } from '../log';
+import type { ResultStore } from '../results/resultStore';
+import type { RunService } from '../runs/runService';
+import type { ExpectedTests } from './expectedTests';
 import { documentSha256 } from './documents';
 import { expectedUriFor } from './expectedIndex';
 import { writeExpectedFile } from './expectedWriter';
 import { stepLabel } from './testTree';
 import { isBatchNode } from '../batches/batchNode';
 import { listNames } from '../batches/batchMessages';
+
+/** What accepting a result uses: its stored result, the runs it came from, the tests it turns green. */
+interface Deps {
+  log: Log;
+  results: ResultStore;
+  runs: RunService;
+  expected: ExpectedTests;
+}
 
 /** What is recorded: a result of a step on a workspace document. */
 export interface Accepted {
@@ -78,7 +89,7 @@ export function fromStored(result: StoredResult | undefined, run?: RunRecord): A
 }
 
 /** The result an Accept or Create was given: a failed test's, a run's in the Runs view, or a result editor's. */
-export async function acceptedFrom(s: Services, arg: unknown): Promise<Accepted> {
+export async function acceptedFrom(s: Deps, arg: unknown): Promise<Accepted> {
   if (isTestMessageArgs(arg)) {
     const entry = arg.test && s.expected.entryOfTest(arg.test);
     if (!arg.test || !entry?.stepId || !entry.documentUri) {
@@ -125,7 +136,7 @@ export async function acceptedFrom(s: Services, arg: unknown): Promise<Accepted>
  * workspace folder that holds the document. The document must still be the one the result is of.
  */
 export async function recordExpected(
-  s: Services,
+  s: Deps,
   arg: unknown,
   intent: 'accept' | 'create',
 ): Promise<AcceptOutcome | undefined> {
@@ -134,7 +145,7 @@ export async function recordExpected(
 
 /** Writes one result as its document's expected result; `many`: no question and no message of its own. */
 async function writeAccepted(
-  s: Services,
+  s: Deps,
   accepted: Accepted,
   intent: 'accept' | 'create',
   many: boolean,
@@ -240,7 +251,7 @@ export interface ManyOutcome {
 }
 
 async function recordMany(
-  s: Services,
+  s: Deps,
   items: readonly { name: string; accepted: () => Promise<Accepted> }[],
   intent: 'accept' | 'create',
 ): Promise<ManyOutcome> {
@@ -276,7 +287,7 @@ async function recordMany(
 }
 
 /** The runs a Runs view command was given: the clicked one and the selected ones, a batch as its runs. */
-async function runsOf(s: Services, arg: unknown, selected: unknown): Promise<RunRecord[]> {
+async function runsOf(s: Deps, arg: unknown, selected: unknown): Promise<RunRecord[]> {
   const picked = Array.isArray(selected) && selected.length ? selected : [arg];
   const runs: RunRecord[] = [];
   for (const p of picked) {
@@ -299,7 +310,7 @@ async function runsOf(s: Services, arg: unknown, selected: unknown): Promise<Run
  * records each one that has none yet, and one message says what was recorded, what was there already and
  * what could not be (never one recorded and another skipped without a word).
  */
-export async function createExpected(s: Services, arg: unknown, selected?: unknown): Promise<unknown> {
+export async function createExpected(s: Deps, arg: unknown, selected?: unknown): Promise<unknown> {
   const several = (Array.isArray(selected) && selected.length > 1) || isBatchNode(arg);
   if (!several) {
     return recordExpected(s, arg, 'create');
@@ -313,7 +324,7 @@ export async function createExpected(s: Services, arg: unknown, selected?: unkno
 }
 
 /** Accept All Failures: every test the last check failed with a result, its result recorded as expected. */
-export async function acceptAllFailures(s: Services): Promise<ManyOutcome | undefined> {
+export async function acceptAllFailures(s: Deps): Promise<ManyOutcome | undefined> {
   const failures = s.expected.failedTests();
   if (!failures.length) {
     void vscode.window.showInformationMessage(l10n.t('DocuTray: the last check has no failure to accept.'));
@@ -344,7 +355,7 @@ export async function acceptAllFailures(s: Services): Promise<ManyOutcome | unde
  * Record Again, on a document that changed since its expected result was recorded: asks first (it runs the
  * step, and DocuTray bills it), then runs the step on the document as it is now and records that result.
  */
-export async function recordAgain(s: Services, arg: unknown): Promise<AcceptOutcome | undefined> {
+export async function recordAgain(s: Deps, arg: unknown): Promise<AcceptOutcome | undefined> {
   const entry = isTestMessageArgs(arg) && arg.test ? s.expected.entryOfTest(arg.test) : undefined;
   if (!entry?.stepId || !entry.documentUri) {
     throw new Error(l10n.t('This test is no longer listed: run it again.'));

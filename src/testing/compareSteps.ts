@@ -10,11 +10,27 @@ import { findDocuments } from '../batches/batchCommands';
 import { ensureApiKey } from '../api/apiKey';
 import { ResultFileSystem } from '../results/resultFileSystem';
 import { fileName } from '../documents/documentSource';
-import type { Services } from '../services';
+import type { KeyServices } from '../api/apiKey';
+import type { ErrorPresenter } from '../errorPresenter';
+import type { ResultStore } from '../results/resultStore';
+import type { StepPicker } from '../runs/stepPicker';
+import type { RunService } from '../runs/runService';
+import type { BatchService } from '../batches/batchService';
+import type { ExpectedTests } from './expectedTests';
 import { documentPages, pagesText } from './documents';
 import { expectedSettings } from './expectedIndex';
 import { differenceSummary } from './failureMessages';
 import { askPick } from '../ask';
+
+/** What comparing two steps uses: the key, both batches, their stored results and the tests' settings. */
+interface Deps extends KeyServices {
+  errors: ErrorPresenter;
+  results: ResultStore;
+  runs: RunService;
+  batches: BatchService;
+  steps: StepPicker;
+  expected: ExpectedTests;
+}
 
 /** Options a keybinding, another extension or a test may pass. */
 export interface CompareStepsArgs {
@@ -50,7 +66,7 @@ interface Pair {
  * its settings, and the summary ("37 same, 2 differ") offers a diff per document that differs: two
  * read-only result documents, titled with the document and both steps.
  */
-export async function compareTwoSteps(s: Services, arg0?: unknown): Promise<StepComparison | undefined> {
+export async function compareTwoSteps(s: Deps, arg0?: unknown): Promise<StepComparison | undefined> {
   const args = (arg0 && typeof arg0 === 'object' && !(arg0 instanceof vscode.Uri) ? arg0 : {}) as CompareStepsArgs;
   const folder = args.folder ?? (arg0 instanceof vscode.Uri ? arg0 : await pickFolder(s));
   if (!folder) {
@@ -183,7 +199,7 @@ export async function compareTwoSteps(s: Services, arg0?: unknown): Promise<Step
 
 /** Each document's two results, compared (paths undefined: a result is missing). */
 async function pairResults(
-  s: Services,
+  s: Deps,
   files: { uri: vscode.Uri; label: string }[],
   batches: (BatchRecord | undefined)[],
   a: StepDefinition,
@@ -279,7 +295,7 @@ function folderLabel(folder: vscode.Uri): string {
 }
 
 /** The folder to compare on: the workspace folders and those holding documents with expected results first. */
-async function pickFolder(s: Services): Promise<vscode.Uri | undefined> {
+async function pickFolder(s: Deps): Promise<vscode.Uri | undefined> {
   const candidates = new Map<string, vscode.Uri>();
   for (const f of vscode.workspace.workspaceFolders ?? []) {
     candidates.set(f.uri.toString(), f.uri);
