@@ -38,7 +38,10 @@ export function stepLabel(batch: BatchRecord): string {
   return batch.stepName ?? batch.stepId;
 }
 
-/** "37 of 120 done · 2 failed · about 3 min left" (the time left only while this window drives it). */
+/**
+ * "37 of 120 succeeded · 2 failed · about 3 min left" (the time left only while this window drives it; a
+ * reused result counts as succeeded: this step processed the same content before).
+ */
 export function describeBatch(
   batch: BatchRecord,
   runs: RunLookup,
@@ -46,7 +49,7 @@ export function describeBatch(
 ): string {
   const now = opts.now ?? Date.now();
   const s = summarizeBatch(batch, runs, now, { ratePerMs: opts.ratePerMs });
-  const parts = [l10n.t('{0} of {1} done', s.done, s.total)];
+  const parts = [l10n.t('{0} of {1} succeeded', s.done, s.total)];
   if (s.failed + s.unavailable > 0) {
     parts.push(l10n.t('{0} failed', s.failed + s.unavailable));
   }
@@ -121,7 +124,7 @@ export function announceEnd(batch: BatchRecord, runs: RunLookup): Promise<EndCho
         : l10n.t('DocuTray: {0} finished on {1} ({2} documents).', step, subject, s.total);
     return ask('info', finished + reused, [showRuns]);
   }
-  const parts = [l10n.t('DocuTray: {0} on {1}: {2} of {3} done.', step, subject, s.done, s.total)];
+  const parts = [l10n.t('DocuTray: {0} on {1}: {2} of {3} succeeded.', step, subject, s.done, s.total)];
   const groups = failureGroups(batch, runs);
   if (groups.length) {
     const shown = groups
@@ -153,7 +156,7 @@ function retryable(run: Parameters<typeof failureRetry>[0] | undefined): boolean
 }
 
 function cancelledText(step: string, subject: string, done: number, total: number, running: number): string {
-  const head = l10n.t('DocuTray: {0} on {1} cancelled, {2} of {3} done.', step, subject, done, total);
+  const head = l10n.t('DocuTray: {0} on {1} cancelled, {2} of {3} succeeded.', step, subject, done, total);
   return running
     ? `${head} ${l10n.t(
         '{0} had started: DocuTray may still finish them (and bill them). Resume checks them again without sending them twice.',

@@ -217,7 +217,7 @@ export class RunService {
       show(l10n.t('queued'));
       const execution = await this.follow(client, run, abort.signal, show, now, mark);
       const result = await this.finish(run, execution, timings);
-      show(l10n.t('done'));
+      show(l10n.t('succeeded'));
       return { target, run, result };
     } catch (e) {
       await this.fail(run, e, timings);

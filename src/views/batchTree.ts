@@ -13,11 +13,13 @@ import { failureRetry } from '../core/runs/lifecycle';
 import type { RunRecord } from '../core/runs/history';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
 import { when } from '../core/text/when';
+import { pathUnder, sharedFolder, sharedFolderLabel } from '../core/batches/names';
 import { batchSubject, documentLabel, stepLabel } from '../batches/batchMessages';
 
 /*
- * The Runs view's batch nodes: a batch, named by what it ran on ("invoices/ · Invoice · 14:02", described
- * "37 of 120 done · 2 failed · about 3 min left"), and its documents' runs under it.
+ * The Runs view's batch nodes: a batch, named by what it ran on ("invoices/", "sample.pdf + 1 more") and
+ * described by its state first, then its time and step ("37 of 120 succeeded · 2 failed · about 3 min left ·
+ * 14:02:03 · Invoice"), and its documents' runs under it, named inside the folder they share.
  */
 
 /** A document of a batch that reused an earlier result (this step already processed the same content). */
@@ -45,16 +47,23 @@ const escape = escapeMarkdown;
 
 export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSource): vscode.TreeItem {
   const subject = batchSubject(b);
-  const item = new vscode.TreeItem(
-    `${subject} · ${stepLabel(b)} · ${when(b.createdAt)}`,
-    vscode.TreeItemCollapsibleState.Collapsed,
-  );
+  // What tells batches apart first (what it ran on, then how it stands); the time, the step and the folder
+  // the selected files share after: a narrow side bar cuts those.
+  const item = new vscode.TreeItem(subject, vscode.TreeItemCollapsibleState.Collapsed);
+  const folder = sharedFolderLabel(b);
   item.id = `batch:${b.id}`;
   const driving = batches.isDriving(b.id);
   const elsewhere = batches.drivenElsewhere(b);
   const alive = batches.isAlive(b);
   const s = summarizeBatch(b, runs, Date.now());
-  item.description = batches.describe(b);
+  item.description = [
+    batches.describe(b),
+    when(b.createdAt),
+    stepLabel(b),
+    b.scope?.kind === 'folder' ? '' : (folder ?? ''),
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const paused = b.pausedUntil !== undefined && b.pausedUntil > Date.now();
   // Resume only where it can work: something left to send or to check, and nothing stopping it for good.
   const resumable = canResume(b, runs) ? ' resumable' : '';
@@ -100,8 +109,8 @@ export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSou
   const times = batchTimes(b, runs);
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(`**${escape(subject)}** · ${escape(stepLabel(b))} (${markdownCode(b.stepId)})\n\n`);
-  if (b.scope?.kind === 'folder') {
-    md.appendMarkdown(`${escape(l10n.t('Folder'))}: ${escape(b.scope.label)}\n\n`);
+  if (folder) {
+    md.appendMarkdown(`${escape(l10n.t('Folder'))}: ${escape(folder)}\n\n`);
   }
   md.appendMarkdown(
     `${escape(
@@ -136,7 +145,8 @@ export function batchItem(b: BatchRecord, runs: RunLookup, batches: BatchTreeSou
 
 /** A skipped document: "reused from <date>", opening the earlier result. */
 export function reusedItem(n: ReusedNode, hasResult: (r: RunRecord) => boolean): vscode.TreeItem {
-  const name = documentLabel(n.doc);
+  const folder = sharedFolder(n.batch);
+  const name = (folder && pathUnder(folder, n.doc.uri)) || documentLabel(n.doc);
   const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
   item.id = `reused:${n.batch.id}:${n.doc.uri}`;
   item.iconPath = new vscode.ThemeIcon('history', new vscode.ThemeColor('testing.iconPassed'));
@@ -144,7 +154,7 @@ export function reusedItem(n: ReusedNode, hasResult: (r: RunRecord) => boolean):
   item.description = at !== undefined ? l10n.t('reused from {0}', new Date(at).toLocaleString()) : l10n.t('reused');
   const md = new vscode.MarkdownString(undefined, true);
   md.appendMarkdown(
-    `**${escape(name)}** · ${escape(l10n.t('already processed by this step (same content): its earlier result is reused'))}\n\n`,
+    `**${escape(documentLabel(n.doc))}** · ${escape(l10n.t('already processed by this step (same content): its earlier result is reused'))}\n\n`,
   );
   if (n.doc.reused) {
     md.appendMarkdown(`${escape(l10n.t('Execution'))}: ${markdownCode(n.doc.reused.executionId)}\n\n`);

@@ -1,11 +1,13 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
-import { RunRecord, RunState, formatDuration, isInFlight } from '../core/runs/history';
+import { RunRecord, RunState, formatDuration, isInFlight, stepDurationMs } from '../core/runs/history';
 import { inlineRerun, retryOffer } from '../core/runs/lifecycle';
 import { hasDocument } from '../core/runs/source';
 import { escapeMarkdown, markdownCode } from '../core/text/plainText';
 import { when } from '../core/text/when';
-import { lookupIn } from '../core/batches/record';
+import { type BatchRecord, lookupIn } from '../core/batches/record';
+import { documentOfRun, pathUnder, sharedFolder, sharedFolderLabel } from '../core/batches/names';
+import { batchSubject } from '../batches/batchMessages';
 import { RunHistory } from '../runs/runHistory';
 import type { BatchService } from '../batches/batchService';
 import { type BatchNode, isBatchNode } from '../batches/batchNode';
@@ -46,13 +48,15 @@ function canRerun(r: RunRecord): boolean {
 
 /**
  * "DocuTray Runs": newest first, with live stage text while a run is in flight. A batch is one node
- * ("37 of 120 done · 2 failed · about 3 min left") with its files' runs under it.
+ * ("37 of 120 succeeded · 2 failed · about 3 min left") with its files' runs under it.
  */
 export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
   private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The batches last listed, by id: a run under one is named and described inside it. */
+  private readonly parents = new Map<string, BatchRecord>();
   /**
    * Whether a run's document has an expected result for the run's step (set by the expected-results glue;
    * undefined: not a result that could be one). It gives a run's item `expected` or `noExpected`.
@@ -82,6 +86,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     const runs = await this.history.all();
     if (isBatchNode(element)) {
       const batch = element.batch;
+      this.parents.set(batch.id, batch);
       return this.batches.children(batch).map(c =>
         'state' in c
           ? c
@@ -98,6 +103,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     }
     const batches = await this.batches.all();
     const known = new Set(batches.map(b => b.id));
+    this.parents.clear();
+    for (const b of batches) {
+      this.parents.set(b.id, b);
+    }
     const top: { at: number; node: RunsNode }[] = [
       ...batches.map(b => ({ at: b.createdAt, node: { kind: 'batch', batch: b } as BatchNode })),
       ...runs.filter(r => !r.batchId || !known.has(r.batchId)).map(r => ({ at: r.startedAt, node: r })),
@@ -116,22 +125,47 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   private runItem(r: RunRecord): vscode.TreeItem {
-    const item = new vscode.TreeItem(r.sourceName, vscode.TreeItemCollapsibleState.None);
+    // Under its batch, a run shows only what differs from its siblings: its path in the batch's folder,
+    // its state and its time (the step and the folder are the batch's). At the top, the document first,
+    // then its state, its time and the step: a narrow side bar cuts the end, never what tells rows apart.
+    const parent = r.batchId ? this.parents.get(r.batchId) : undefined;
+    const name = parent ? nameInBatch(parent, r) : r.sourceName;
+    const item = new vscode.TreeItem(name, vscode.TreeItemCollapsibleState.None);
     item.id = r.id;
     const [icon, color] = ICONS[r.state];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-    const took = r.finishedAt ? formatDuration(r.finishedAt - r.startedAt) : undefined;
-    const status = isInFlight(r) ? (r.stage ?? stateText(r.state)) : r.state === 'SUCCESS' ? took : stateText(r.state);
-    item.description = [r.stepName, status, when(r.startedAt)].filter(Boolean).join(' · ');
+    const ms = r.state === 'SUCCESS' || r.state === 'ERROR' ? stepDurationMs(r) : undefined;
+    const took = ms === undefined ? undefined : formatDuration(ms);
+    item.description = [runStatus(r, took), when(r.startedAt), parent ? '' : r.stepName].filter(Boolean).join(' · ');
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${escape(r.sourceName)}** · ${escape(r.stepName)} (${markdownCode(r.stepId)})\n\n`);
     if (r.serviceStepName && r.serviceStepName !== r.stepName) {
       md.appendMarkdown(`${l10n.t('Named by DocuTray')}: ${escape(r.serviceStepName)}\n\n`);
     }
-    md.appendMarkdown(`${l10n.t('Status')}: ${stateText(r.state)}${took ? ` · ${took}` : ''}\n\n`);
-    md.appendMarkdown(`${l10n.t('Started')}: ${new Date(r.startedAt).toLocaleString()}\n\n`);
+    const folder = parent ? sharedFolderLabel(parent) : undefined;
+    if (parent) {
+      md.appendMarkdown(`${escape(l10n.t('Batch'))}: ${escape(batchSubject(parent))}\n\n`);
+    }
+    if (folder) {
+      md.appendMarkdown(`${escape(l10n.t('Folder'))}: ${escape(folder)}\n\n`);
+    }
+    md.appendMarkdown(`${escape(l10n.t('Status'))}: ${escape(runStatus(r, took))}\n\n`);
+    md.appendMarkdown(`${escape(l10n.t('Started'))}: ${escape(new Date(r.startedAt).toLocaleString())}\n\n`);
+    if (r.finishedAt !== undefined && !isInFlight(r)) {
+      md.appendMarkdown(`${escape(l10n.t('Ended'))}: ${escape(new Date(r.finishedAt).toLocaleString())}\n\n`);
+    }
+    if (took) {
+      md.appendMarkdown(
+        `${escape(r.durationMs !== undefined ? l10n.t('Took on DocuTray') : l10n.t('Took'))}: ${escape(took)}\n\n`,
+      );
+    }
     if (r.executionId) {
       md.appendMarkdown(`${escape(l10n.t('Execution'))}: ${markdownCode(r.executionId)}\n\n`);
+    }
+    if (mayStillFinish(r)) {
+      md.appendMarkdown(
+        `${escape(l10n.t('DocuTray may still finish it, and bill it. Check Execution fetches its result.'))}\n\n`,
+      );
     }
     if (r.error) {
       md.appendMarkdown(`${escape(r.error.message)}\n\n`);
@@ -139,7 +173,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     item.tooltip = md;
     // `rerunnable`: Rerun is in the context menu (it asks first when the run may have started);
     // `oneClickRerun`: also inline, only when a rerun cannot bill a step that may already be running;
-    // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution;
+    // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution, inline too;
+    // `mayStillFinish`: cancelled here after DocuTray accepted it, so it may still finish (and bill);
     // `expected` / `noExpected`: Accept as Expected / Create Expected Result.
     const expected = r.state === 'SUCCESS' && hasResult(r) ? this.expectedFor?.(r) : undefined;
     const flags = [
@@ -153,6 +188,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       // document was sent again already.
       inlineRerun(r) && !this.batches.isEarlierAttempt(r) ? 'oneClickRerun' : '',
       retryOffer(r).kind === 'poll' ? 'checkable' : '',
+      mayStillFinish(r) ? 'mayStillFinish' : '',
       expected === undefined ? '' : expected ? 'expected' : 'noExpected',
     ];
     item.contextValue = flags.filter(Boolean).join(' ');
@@ -167,6 +203,32 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     this.subscription.dispose();
     this.emitter.dispose();
   }
+}
+
+/** Cancelled here after DocuTray accepted the start: the execution may run on to its end, and be billed. */
+function mayStillFinish(r: RunRecord): boolean {
+  return r.state === 'cancelled' && !!r.executionId;
+}
+
+/** The state a row shows first: the live stage, "succeeded in 1.2 s", "cancelled — may still finish"… */
+function runStatus(r: RunRecord, took: string | undefined): string {
+  if (isInFlight(r)) {
+    return r.stage ?? stateText(r.state);
+  }
+  if (r.state === 'SUCCESS') {
+    return took ? l10n.t('succeeded in {0}', took) : stateText(r.state);
+  }
+  if (mayStillFinish(r)) {
+    return l10n.t('cancelled — may still finish');
+  }
+  return stateText(r.state);
+}
+
+/** A run's name under its batch: its path inside the folder the batch's documents share. */
+function nameInBatch(batch: BatchRecord, r: RunRecord): string {
+  const folder = sharedFolder(batch);
+  const doc = documentOfRun(batch, { id: r.id, sourceUri: r.source.kind === 'workspace' ? r.source.uri : undefined });
+  return (folder && doc && pathUnder(folder, doc.uri)) || r.sourceName;
 }
 
 function stateText(s: RunState): string {

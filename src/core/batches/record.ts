@@ -200,7 +200,7 @@ export function isBatchAlive(batch: BatchRecord, runs: RunLookup): boolean {
 
 export interface BatchSummary {
   total: number;
-  /** SUCCESS + skipped: "37 of 120 done". */
+  /** SUCCESS + skipped: "37 of 120 succeeded". */
   done: number;
   succeeded: number;
   skipped: number;
@@ -229,7 +229,7 @@ export interface EtaInputs {
 }
 
 /**
- * The numbers behind "37 of 120 done · 2 failed · about 3 min left". The ETA is the batch's own pace so far
+ * The numbers behind "37 of 120 succeeded · 2 failed · about 3 min left". The ETA is the batch's own pace so far
  * (once at least three documents ran to the end), else what the request budget allows.
  */
 export function summarizeBatch(batch: BatchRecord, runs: RunLookup, now: number, eta: EtaInputs = {}): BatchSummary {

@@ -135,6 +135,18 @@ export function executionDurationMs(e: { requestTimestamp?: string; responseTime
   return Number.isFinite(a) && Number.isFinite(b) && b >= a ? b - a : undefined;
 }
 
+/**
+ * How long a finished run's step took: DocuTray's own duration when it gave its timestamps, else from the
+ * recorded start to the end. Never from when a window took the run over (a reload, Check Execution), which
+ * would count the time nobody watched it.
+ */
+export function stepDurationMs(r: Pick<RunRecord, 'durationMs' | 'startedAt' | 'finishedAt'>): number | undefined {
+  if (r.durationMs !== undefined) {
+    return r.durationMs;
+  }
+  return r.finishedAt !== undefined && r.finishedAt >= r.startedAt ? r.finishedAt - r.startedAt : undefined;
+}
+
 /** The last `max` known durations of a step's finished runs, oldest first (for the poll planner). */
 export function recentDurations(runs: readonly RunRecord[], stepId: string, max = 50): number[] {
   return runs

@@ -6,7 +6,13 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boundHistory, executionDurationMs, parseRunRecord, recentDurations } from '../../../../src/core/runs/history';
+import {
+  boundHistory,
+  executionDurationMs,
+  parseRunRecord,
+  recentDurations,
+  stepDurationMs,
+} from '../../../../src/core/runs/history';
 import { failureRetry, transition } from '../../../../src/core/runs/lifecycle';
 import { RunStore } from '../../../../src/core/runs/runStore';
 import { runRecord } from '../../run-records';
@@ -59,6 +65,15 @@ describe('run records: sha256, durationMs, batchId', () => {
       undefined,
       'a negative span is not a duration',
     );
+  });
+
+  it("reports a run's step duration from DocuTray's timestamps, else from its recorded start", () => {
+    // Taken over an hour after it started (a reload, Check Execution): DocuTray's 2.5 s, not the hour.
+    const recovered = rec('a', 'SUCCESS', { startedAt: 1_000, finishedAt: 3_601_000, durationMs: 2_500 });
+    assert.strictEqual(stepDurationMs(recovered), 2_500);
+    assert.strictEqual(stepDurationMs({ startedAt: 1_000, finishedAt: 4_000 }), 3_000);
+    assert.strictEqual(stepDurationMs({ startedAt: 1_000 }), undefined, 'not finished');
+    assert.strictEqual(stepDurationMs({ startedAt: 5_000, finishedAt: 4_000 }), undefined, 'a clock that went back');
   });
 
   it("gives a step's recent durations, oldest first, at most N", () => {
