@@ -142,6 +142,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (r.serviceStepName && r.serviceStepName !== r.stepName) {
       md.appendMarkdown(`${l10n.t('Named by DocuTray')}: ${escape(r.serviceStepName)}\n\n`);
     }
+    const place = documentPlace(r);
+    if (place && place !== r.sourceName) {
+      md.appendMarkdown(`${escape(l10n.t('Document'))}: ${escape(place)}\n\n`);
+    }
     const folder = parent ? sharedFolderLabel(parent) : undefined;
     if (parent) {
       md.appendMarkdown(`${escape(l10n.t('Batch'))}: ${escape(batchSubject(parent))}\n\n`);
@@ -222,6 +226,22 @@ function runStatus(r: RunRecord, took: string | undefined): string {
     return l10n.t('cancelled — may still finish');
   }
   return stateText(r.state);
+}
+
+/** Where a run's document is: its workspace-relative path, or its URL. */
+function documentPlace(r: RunRecord): string | undefined {
+  switch (r.source.kind) {
+    case 'workspace':
+      try {
+        return vscode.workspace.asRelativePath(vscode.Uri.parse(r.source.uri, true));
+      } catch {
+        return r.source.uri;
+      }
+    case 'url':
+      return r.source.url;
+    case 'execution':
+      return undefined;
+  }
 }
 
 /** A run's name under its batch: its path inside the folder the batch's documents share. */

@@ -209,8 +209,9 @@ describe('batches', function () {
     const node = await nodeOf(firstBatch.id);
     assert.ok(node, 'a batch node at the top');
     const item = await api.runsTree.getTreeItem(node);
-    assert.match(String(item.label), new RegExp(`^${folderName(FOLDER)} · it-fast · `));
-    assert.match(String(item.description), /^3 of 3 done$/);
+    // What tells batches apart first: the folder, then how it stands; its time and step after.
+    assert.match(String(item.label), new RegExp(`^${folderName(FOLDER)}$`));
+    assert.match(String(item.description), /^3 of 3 succeeded · [^·]+ · it-fast$/);
     assert.match(item.contextValue ?? '', /\bbatch\b.*\bfinished\b/);
     assert.match(item.contextValue ?? '', /\bfolder\b/);
     const tooltip = (item.tooltip as vscode.MarkdownString).value;
@@ -219,6 +220,11 @@ describe('batches', function () {
     // Inside a code span a backslash escape shows as a backslash: ids are shown as they are.
     assert.ok(!/`[^`]*\\[^`]*`/.test(tooltip), `no escapes shown as text: ${tooltip}`);
     assert.match(tooltip, /`it-fast`/);
+    assert.match(
+      tooltip.replace(/\\([^\w\s])/g, '$1'),
+      new RegExp(`Folder: ${folderName(FOLDER)}`),
+      'the folder in the tooltip',
+    );
     assert.ok(
       !top.some(n => (n as { batchId?: string }).batchId === firstBatch.id),
       "the batch's runs are not at the top level",
@@ -228,6 +234,19 @@ describe('batches', function () {
     assert.ok(children.every(c => c.batchId === firstBatch.id && c.state === 'SUCCESS'));
     const childItem = await api.runsTree.getTreeItem(children[0]);
     assert.match(childItem.contextValue ?? '', /\brun\b.*\bresult\b/);
+    // Under the batch, a run shows only what differs: its path inside the folder, its state, its time.
+    const childRows = await Promise.all(children.map(async c => api.runsTree.getTreeItem(c)));
+    assert.deepStrictEqual(childRows.map(i => String(i.label)).sort(), ['a.pdf', 'b.png', 'sub/c.PDF']);
+    for (const [i, row] of childRows.entries()) {
+      assert.match(String(row.description), /^succeeded in \d+(\.\d+)? (ms|s) · [^·]+$/, 'no step, no folder');
+      // As the hover shows it: Markdown's backslash escapes taken off.
+      const tip = (row.tooltip as vscode.MarkdownString).value.replace(/\\([^\w\s])/g, '$1');
+      // The tooltip keeps what the row leaves to its parent: the whole name, the folder, the step, the times.
+      assert.ok(tip.includes(children[i].sourceName), tip);
+      assert.match(tip, new RegExp(`Folder: ${folderName(FOLDER)}`));
+      assert.match(tip, /it-fast/);
+      assert.match(tip, /Started: .+\n\nEnded: .+\n\nTook on DocuTray: /);
+    }
   });
 
   it('asks one question that counts what it sends: Skip Them reuses, Process All starts', async () => {
@@ -321,7 +340,7 @@ describe('batches', function () {
       await new Promise(r => setTimeout(r, 1500));
       const after = (await standIn.requests()).filter(r => r.seq > seq && r.path.startsWith('/api/steps-async/'));
       assert.deepStrictEqual(after, [], 'nothing sent or polled after the cancel');
-      const summary = answers.shown.find(m => /cancelled, 0 of 2 done/.test(m.message));
+      const summary = answers.shown.find(m => /cancelled, 0 of 2 succeeded/.test(m.message));
       assert.ok(summary, JSON.stringify(answers.shown));
       assert.match(summary.message, /may still finish them \(and bill them\)/, 'says what a cancel means for billing');
       assert.ok(summary.items.includes('Resume'));
@@ -707,7 +726,17 @@ describe('batches', function () {
       assert.ok(batch);
       assert.deepStrictEqual((await sentNames(seq)).sort(), ['sel-1.pdf', 'sel-2.png']);
       const item = await api.runsTree.getTreeItem(await nodeOf(batch.id));
-      assert.match(String(item.label), /^sel-1\.pdf \+ 1 more · it-fast · /);
+      assert.strictEqual(String(item.label), 'sel-1.pdf + 1 more');
+      // The files share a folder: it ends the description (after the state, the time and the step).
+      assert.match(String(item.description), new RegExp(`^2 of 2 succeeded · [^·]+ · it-fast · ${folder}/$`));
+      const rows = await Promise.all(
+        (await api.runsTree.getChildren(await nodeOf(batch.id))).map(c => api.runsTree.getTreeItem(c)),
+      );
+      assert.deepStrictEqual(
+        rows.map(r => String(r.label)).sort(),
+        ['sel-1.pdf', 'sel-2.png'],
+        'named inside their folder',
+      );
     } finally {
       await config().update('docutray.batch.reprocess', undefined, vscode.ConfigurationTarget.Workspace);
       await removeFolder(folder);

@@ -36,6 +36,25 @@ async function run(stepId: string, uri: vscode.Uri): Promise<RunOutcome> {
   return outcomes[0];
 }
 
+type TreeApi = Api & {
+  runsTree: {
+    getChildren(e?: unknown): Promise<unknown[]>;
+    getTreeItem(e: unknown): vscode.TreeItem | Thenable<vscode.TreeItem>;
+  };
+};
+
+/** The Runs view's row of a run at its top level, as VS Code gets it. */
+async function topRow(api: Api, runId: string): Promise<vscode.TreeItem> {
+  const tree = (api as TreeApi).runsTree;
+  const node = (await tree.getChildren()).find(n => (n as { id?: string }).id === runId);
+  assert.ok(node, `the run ${runId} is at the top of the Runs view`);
+  return tree.getTreeItem(node);
+}
+
+/** A tooltip as its hover shows it: Markdown's backslash escapes taken off. */
+const tooltipText = (item: vscode.TreeItem) =>
+  (item.tooltip as vscode.MarkdownString).value.replace(/\\([^\w\s])/g, '$1');
+
 async function readText(uri: vscode.Uri): Promise<string> {
   return Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
 }
@@ -89,12 +108,31 @@ describe('runs that last', function () {
       await readText(vscode.Uri.joinPath(api.storageUri, 'runs', `${latest.id}.json`)),
     ) as RunInfo;
     assert.strictEqual(stored.executionId, latest.executionId, 'the run is on disk, in its own file');
+    // Its row: the document, then its state (with DocuTray's duration), its time, and the step last.
+    const row = await topRow(api, latest.id);
+    assert.strictEqual(String(row.label), 'sample.pdf');
+    assert.match(String(row.description), /^succeeded in \d+(\.\d+)? (ms|s) · [^·]+ · Fast \(test\)$/);
+    assert.ok(!/\bdone\b/.test(String(row.description)), 'says "succeeded", not "done"');
+    const tip = tooltipText(row);
+    for (const part of [
+      'Fast (test)',
+      '`it-fast`',
+      'Status: succeeded in ',
+      'Started: ',
+      'Ended: ',
+      'Took on DocuTray: ',
+    ]) {
+      assert.ok(tip.includes(part), `the tooltip keeps ${part}: ${tip}`);
+    }
+    assert.ok(tip.includes(`\`${latest.executionId}\``), 'and the execution id');
   });
 
   it('resumes a run left in flight by a closed window: polls it to the end, starts nothing again', async () => {
     // A start made before "the reload", as the extension would have made it.
     const executionId = await startElsewhere('it-batch', 'https://example.com/resume.pdf');
     const now = Date.now();
+    // Started an hour before this window took it over: the hour is not the step's duration.
+    const startedAt = now - 3_600_000;
     // Recorded by a window since closed (no presence file: it is gone).
     for (const r of [
       {
@@ -105,8 +143,8 @@ describe('runs that last', function () {
         stepName: 'Batch (test)',
         executionId,
         state: 'PROCESSING',
-        startedAt: now,
-        updatedAt: now,
+        startedAt,
+        updatedAt: startedAt,
         owner: 'closed-window',
       },
       {
@@ -132,6 +170,16 @@ describe('runs that last', function () {
         (await api.runs()).find(r => r.id === 'resume-1' && r.state === 'SUCCESS'),
       );
       assert.strictEqual(done.executionId, executionId);
+      // The recovered run reports the step's own duration, from DocuTray's timestamps: not the hour since
+      // its recorded start, nor the time since the takeover.
+      const { durationMs, finishedAt } = done as RunInfo & { durationMs?: number; finishedAt?: number };
+      assert.ok(typeof durationMs === 'number' && durationMs < 60_000, `DocuTray's duration: ${durationMs}`);
+      assert.ok((finishedAt ?? 0) - startedAt >= 3_600_000, 'the record keeps its start');
+      const row = await topRow(api, 'resume-1');
+      assert.match(String(row.description), /^succeeded in \d+(\.\d+)? (ms|s) · /, 'seconds, not an hour');
+      const shown = /^succeeded in (\d+(?:\.\d+)?) (ms|s)/.exec(String(row.description)) as RegExpExecArray;
+      const shownMs = Number(shown[1]) * (shown[2] === 's' ? 1000 : 1);
+      assert.ok(Math.abs(shownMs - durationMs) <= 500, `${row.description} is ${durationMs} ms`);
     } finally {
       messages.restore();
     }

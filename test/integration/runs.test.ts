@@ -3,6 +3,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RunOutcome } from '../../src/runs/runService';
 import {
+  EXTENSION_ID,
   TEST_STEPS,
   activate,
   captureMessages,
@@ -16,6 +17,37 @@ import {
   workspaceFile,
   writeWorkspaceFile,
 } from './support';
+
+type TreeApi = {
+  runsTree: {
+    getChildren(e?: unknown): Promise<unknown[]>;
+    getTreeItem(e: unknown): vscode.TreeItem | Thenable<vscode.TreeItem>;
+  };
+};
+
+/** A run's row at the top of the Runs view, and whether a menu entry of the view shows on it. */
+async function rowOf(runId: string) {
+  const tree = ((await activate()) as unknown as TreeApi).runsTree;
+  const node = (await tree.getChildren()).find(n => (n as { id?: string }).id === runId);
+  assert.ok(node, `the run ${runId} is in the Runs view`);
+  const item = await tree.getTreeItem(node);
+  const menus = (
+    vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+      contributes: { menus: Record<string, { command: string; when?: string; group?: string }[]> };
+    }
+  ).contributes.menus['view/item/context'];
+  /** The groups `command` is offered in on this row (only the `viewItem =~ /…/` clauses are read). */
+  const offered = (command: string) =>
+    menus
+      .filter(m => m.command === command && m.when?.includes('view == docutray.runs'))
+      .filter(m =>
+        [...(m.when ?? '').matchAll(/(!\()?viewItem =~ \/(.+?)\/\)?/g)].every(
+          ([, not, re]) => new RegExp(re).test(item.contextValue ?? '') !== !!not,
+        ),
+      )
+      .map(m => m.group ?? '');
+  return { item, offered };
+}
 
 async function run(stepId: string, uris: vscode.Uri[]): Promise<RunOutcome[]> {
   const outcomes = await vscode.commands.executeCommand<RunOutcome[] | undefined>('docutray.runStep', { stepId, uris });
@@ -219,6 +251,19 @@ describe('runs', function () {
         [],
         'a cancel shows no error',
       );
+      // DocuTray accepted it: its row says it may still finish, and offers Check Execution, inline too.
+      const { item, offered } = await rowOf((outcome.run as { id: string }).id);
+      assert.match(String(item.description), /^cancelled — may still finish · [^·]+ · Slow \(test\)$/);
+      assert.match(item.contextValue ?? '', /\bcheckable\b/);
+      assert.match(item.contextValue ?? '', /\bmayStillFinish\b/);
+      assert.ok(
+        offered('docutray.checkExecution').some(g => g.startsWith('inline')),
+        'Check Execution inline',
+      );
+      assert.match(
+        (item.tooltip as vscode.MarkdownString).value.replace(/\\([^\w\s])/g, '$1'),
+        /may still finish it, and bill it\. Check Execution fetches its result/,
+      );
     } finally {
       messages.restore();
     }
@@ -247,6 +292,11 @@ describe('runs', function () {
     assert.strictEqual((outcome.error as { mayHaveStarted?: boolean }).mayHaveStarted, false);
     await sleep(500);
     assert.strictEqual((await standIn.executions()).length, before, 'no execution was created');
+    // Nothing started: the row says cancelled, and no more.
+    const { item, offered } = await rowOf((outcome.run as { id: string }).id);
+    assert.match(String(item.description), /^cancelled · [^·]+ · Fast \(test\)$/);
+    assert.ok(!/\b(checkable|mayStillFinish)\b/.test(item.contextValue ?? ''), item.contextValue);
+    assert.deepStrictEqual(offered('docutray.checkExecution'), [], 'no Check Execution');
   });
 
   it('shows the run in the status bar, then its outcome', async () => {
