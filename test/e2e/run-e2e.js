@@ -7,7 +7,7 @@
 // the "DocuTray" activity-bar container with its "Runs" view (welcome before any run, the runs newest
 // first, Compare with… → diff editor, Rerun); a window reload in the middle of a slow run (the run is
 // polled to its end after the reload, never started twice); a folder run (right-click invoices/ → a
-// modal naming the number of documents → one batch node "N of N done" with the PDFs under it, each
+// modal naming the number of documents → one batch node "N of N succeeded" with the PDFs under it, each
 // started once, the .txt left out); and, when everything passed, the README's screenshots copied to
 // docs/images/ when DOCUTRAY_UPDATE_DOCS=1.
 // --smoke stops after the first run (the welcome view, right-click a PDF → picker → progress → read-only
@@ -66,13 +66,23 @@ const UI = {
   // A single run cancelled while DocuTray processes it (src/runs/runMessages.ts announceCancel).
   cancelledMessage: /may still finish it, and bill it\. Check Execution fetches its result later/,
   reloadWindow: 'Developer: Reload Window',
-  // A run's row: "<step name> · <duration>" once it succeeded, "<step name> · <stage>" while in flight.
-  succeeded: stepName => new RegExp(`^${wb.escapeRe(stepName)} · \\d+(\\.\\d+)? (ms|s|min)`),
-  inFlight: stepName => new RegExp(`^${wb.escapeRe(stepName)} · (starting|reading|uploading|queued|processing)`),
+  // A run's row: the document, described by its state first, then when it started, then its step:
+  // "succeeded in 1.2 s · 10:42:07 AM · Invoice (example)", "processing · 10:42:07 AM · Slow (example)".
+  succeeded: stepName =>
+    new RegExp(`^succeeded in \\d+(\\.\\d+)? (ms|s|min)( \\d+ s)? · [^·]+ · ${wb.escapeRe(stepName)}$`),
+  inFlight: stepName =>
+    new RegExp(`^(starting|reading|uploading|queued|processing)\\b[^·]* · [^·]+ · ${wb.escapeRe(stepName)}$`),
+  // Cancelled after DocuTray accepted it: it may still finish, and Check Execution is on its row.
+  cancelledRow: stepName => new RegExp(`^cancelled — may still finish · [^·]+ · ${wb.escapeRe(stepName)}$`),
+  checkExecution: 'Check Execution…',
+  // A batch's run, under the batch that names the step: its state and its time only.
+  succeededInBatch: /^succeeded in \d+(\.\d+)? (ms|s|min)( \d+ s)? · [^·]+$/,
   // A folder run: the modal before it (src/commands/batchCommands.ts confirmBatch), the batch node's description.
   batchConfirm: /Run (.+?) on .+?\? (\d+) documents: DocuTray bills (?:about )?\d+ pages?\./,
   batchRun: 'Run',
-  batchDone: n => new RegExp(`^${n} of ${n} done$`),
+  // A batch's row: named by its folder; described by its state, then when it started and its step.
+  batchLabel: folder => new RegExp(`^${wb.escapeRe(folder)}/$`),
+  batchDone: (n, stepName) => new RegExp(`^${n} of ${n} succeeded · [^·]+ · ${wb.escapeRe(stepName)}$`),
   // A value from the stand-in's example-invoice result (stand-in/server.ts).
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
   receiptField: /"receipt_number"\s*:\s*"T-000981"/,
@@ -124,6 +134,23 @@ async function shot(name, { clean = false } = {}) {
   shots.set(name, file);
   log(`  screenshot ${path.relative(h.REPO, file)}`);
 }
+
+/** The rows whose document name the tree cuts short (an ellipsis over the name itself, not its description). */
+const clippedNames = scope =>
+  scope.locator('.monaco-list-row').evaluateAll(rows =>
+    rows
+      .map(r => {
+        const name = r.querySelector('.label-name');
+        const box = r.querySelector('.monaco-icon-label-container');
+        if (!name || !box) {
+          return undefined;
+        }
+        return name.getBoundingClientRect().right > box.getBoundingClientRect().right + 0.5
+          ? (name.textContent || '').trim()
+          : undefined;
+      })
+      .filter(Boolean),
+  );
 
 const showRows = rows =>
   rows.length
@@ -465,7 +492,7 @@ async function main() {
   const runRows = () => wb.treeRows(page, sidebar);
   const expectedRuns = [
     [FILES.unicodePdf, UI.succeeded(UI.invoiceStep)],
-    [FILES.pdf, new RegExp(`^${wb.escapeRe(UI.slowStep)} · cancelled · \\d`)],
+    [FILES.pdf, UI.cancelledRow(UI.slowStep)],
     [FILES.png, UI.succeeded(UI.receiptStep)],
     [FILES.pdf, UI.succeeded(UI.invoiceStep)],
   ];
@@ -474,8 +501,10 @@ async function main() {
     async () => {
       await wb.runFromPalette(page, 'View: Close All Editors');
       await wb.showViewContainer(page, UI.container, wb.treeRow(page, FILES.unicodePdf, null, sidebar));
-      // Wide enough for "<file> <step> · <duration>" without an ellipsis (the width is kept for the rest of the run).
-      log(`  side bar widened to ${await wb.resizeSidebar(page, 440)} px`);
+      // At the side bar's default width: each row's document name is shown whole (what tells rows apart
+      // comes first; a narrow side bar cuts the time and the step at the end).
+      const width = Math.round((await sidebar.boundingBox()).width);
+      log(`  side bar at its default width, ${width} px`);
       const matches = rows =>
         rows.length === expectedRuns.length &&
         expectedRuns.every(([label, re], i) => rows[i].label === label && re.test(rows[i].description));
@@ -493,6 +522,21 @@ async function main() {
       for (const r of rows) {
         log(`  ${r.label} — ${r.description} (${r.icon})`);
       }
+      const cut = await clippedNames(sidebar);
+      if (cut.length) {
+        throw new Error(`at the default width (${width} px) the Runs view cuts these names: ${cut.join(', ')}`);
+      }
+      // The cancelled run DocuTray had accepted: Check Execution on its row, one click away.
+      const cancelled = wb.treeRow(page, FILES.pdf, UI.cancelledRow(UI.slowStep), sidebar);
+      await cancelled.hover();
+      const inline = cancelled.locator(`.actions .action-label[aria-label^="${UI.checkExecution.replace('…', '')}"]`);
+      await until(async () => (await inline.count()) > 0, {
+        timeout: 5000,
+        message: async () =>
+          `no inline "${UI.checkExecution}" on the cancelled run; its actions: ${(
+            await cancelled.locator('.actions .action-label').evaluateAll(a => a.map(e => e.getAttribute('aria-label')))
+          ).join(' | ')}`,
+      });
       await wb.parkMouse(page);
       await page.waitForTimeout(300);
       await shot('runs-view');
@@ -880,19 +924,20 @@ async function main() {
   );
 
   await step(
-    `the "${UI.container}" view shows the batch "${batchPdfs.length} of ${batchPdfs.length} done" with the ${batchPdfs.length} PDFs under it, each started once`,
+    `the "${UI.container}" view shows the batch "${batchPdfs.length} of ${batchPdfs.length} succeeded" with the ${batchPdfs.length} PDFs under it, each started once`,
     async () => {
-      // A batch is named by what it ran on, then its step and when.
-      const batchLabel = new RegExp(`^${BATCH.folder}/ · ${UI.invoiceStep.replace(/[()]/g, '\\$&')} · `);
+      // A batch is named by what it ran on; its state, when it started and its step follow.
+      const batchLabel = UI.batchLabel(BATCH.folder);
+      const batchDone = UI.batchDone(batchPdfs.length, UI.invoiceStep);
       await wb.showViewContainer(page, UI.container, wb.treeRow(page, batchLabel, null, sidebar));
-      const batchRow = wb.treeRow(page, batchLabel, UI.batchDone(batchPdfs.length), sidebar);
+      const batchRow = wb.treeRow(page, batchLabel, batchDone, sidebar);
       await until(async () => (await batchRow.count()) > 0, {
         timeout: 60000,
         message: async () =>
-          `no batch node "${BATCH.folder}/ · ${UI.invoiceStep} · …" [${batchPdfs.length} of ${batchPdfs.length} done] within 60 s: ${showRows(await runRows())}`,
+          `no batch node "${BATCH.folder}/" [/${batchDone.source}/] within 60 s: ${showRows(await runRows())}`,
       });
       const top = (await runRows())[0];
-      if (!batchLabel.test(top.label) || !UI.batchDone(batchPdfs.length).test(top.description)) {
+      if (!batchLabel.test(top.label) || !batchDone.test(top.description)) {
         throw new Error(`the batch is not the newest node of the view: ${showRows(await runRows())}`);
       }
       log(`  batch: ${top.label} — ${top.description} (${top.icon})`);
@@ -925,15 +970,20 @@ async function main() {
       for (const c of children) {
         log(`    ${c.label} — ${c.description}`);
       }
-      const names = children.map(c => c.label.split('/').pop());
+      // Named inside the batch's folder, without the folder or the step the batch already shows.
+      const names = children.map(c => c.label);
       if (
         children.length !== batchPdfs.length ||
         [...names].sort().join('|') !== [...batchPdfs].sort().join('|') ||
-        !children.every(c => UI.succeeded(UI.invoiceStep).test(c.description))
+        !children.every(c => UI.succeededInBatch.test(c.description))
       ) {
         throw new Error(
-          `the batch's children should be the ${batchPdfs.length} PDFs of ${BATCH.folder}/ (${batchPdfs.join(', ')}; not ${BATCH.txt}), each "${UI.invoiceStep} · <duration>": ${showRows(children)}`,
+          `the batch's children should be the ${batchPdfs.length} PDFs of ${BATCH.folder}/ (${batchPdfs.join(', ')}; not ${BATCH.txt}), each "succeeded in <duration> · <time>": ${showRows(children)}`,
         );
+      }
+      const cut = await clippedNames(sidebar);
+      if (cut.length) {
+        throw new Error(`at the default width the Runs view cuts these names: ${cut.join(', ')}`);
       }
       const starts = await invoiceStarts();
       const counts = batchPdfs.map(f => {
@@ -986,12 +1036,14 @@ async function main() {
       if ((await page.locator('.monaco-dialog-box').count()) > 0) {
         throw new Error('a second dialog followed the question: a folder run asks once');
       }
-      const batchLabel = new RegExp(`^${BATCH.folder}/ · ${UI.invoiceStep.replace(/[()]/g, '\\$&')} · `);
+      const batchLabel = UI.batchLabel(BATCH.folder);
       await wb.showViewContainer(page, UI.container, wb.treeRow(page, batchLabel, null, sidebar));
       await until(
         async () => {
           const rows = (await runRows()).filter(r => batchLabel.test(r.label));
-          return rows.length === 2 && rows.every(r => UI.batchDone(batchPdfs.length).test(r.description));
+          return (
+            rows.length === 2 && rows.every(r => UI.batchDone(batchPdfs.length, UI.invoiceStep).test(r.description))
+          );
         },
         {
           timeout: 60000,
