@@ -192,9 +192,9 @@ async function main() {
     async () => {
       // The check's run is in the Runs view: its context menu has Review Beside Document.
       const sidebar = page.locator('.part.sidebar');
-      const batch = wb.treeRow(page, /^invoice-002\.pdf · Invoice extract · /, null, sidebar);
+      const batch = wb.treeRow(page, /^invoice-002\.pdf$/, /^\d+ of \d+ /, sidebar);
       await wb.showViewContainer(page, 'DocuTray', batch);
-      const runRow = wb.treeRow(page, /invoice-002\.pdf/, /^Invoice extract · /, sidebar);
+      const runRow = wb.treeRow(page, /invoice-002\.pdf/, /^succeeded in /, sidebar);
       if (!(await runRow.isVisible())) {
         await batch.click();
       }

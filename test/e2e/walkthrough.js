@@ -70,10 +70,11 @@ const UI = {
   keyAccepted: /DocuTray API key accepted — [\d,.\s]+ pages processed in \S+ \d{4}/,
   stepSaved: 'Saved the DocuTray step "Invoices" in docutray.steps of your user settings.',
   batchConfirm: /Run Invoices on invoices\/\? 3 documents: DocuTray bills (?:about )?3 pages\./,
-  batchDone: /^3 of 3 done$/,
+  batchDone: /^3 of 3 succeeded · [^·]+ · Invoices$/,
   usageLine: /^\S+ \d{4}: [\d,.\s]+ pages processed$/,
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
-  succeeded: /^Invoices · \d+(\.\d+)? (ms|s|min)/,
+  // A batch's run: its state and time (the batch shows the step).
+  succeeded: /^succeeded in \d+(\.\d+)? (ms|s|min)/,
 };
 
 const BATCH = {
@@ -503,23 +504,23 @@ async function main() {
 
   // 7. The Runs view: the batch, the single run, this month's usage above them
   await step(
-    'the Runs view: the batch "3 of 3 done" with its files, the run, and this month\'s usage above',
+    'the Runs view: the batch "3 of 3 succeeded" with its files, the run, and this month\'s usage above',
     async () => {
       const sidebar = page.locator('.part.sidebar');
-      // A batch is named by what it ran on, its step and when: "invoices/ · Invoices · 10:42:07".
-      const batchLabel = new RegExp(`^${wb.escapeRe(`${BATCH.folder}/ · ${UI.stepName} · `)}`);
+      // A batch is named by what it ran on ("invoices/"), described by its state, when and its step.
+      const batchLabel = new RegExp(`^${wb.escapeRe(`${BATCH.folder}/`)}$`);
       await wb.showViewContainer(page, 'DocuTray', wb.treeRow(page, batchLabel, null, sidebar));
       await wb.resizeSidebar(page, 400); // the batch's files with their descriptions
       const batchRow = wb.treeRow(page, batchLabel, UI.batchDone, sidebar);
       await until(async () => (await batchRow.count()) > 0, {
         timeout: 60000,
         message: async () =>
-          `no batch "${UI.stepName}" [3 of 3 done] within 60 s: ${JSON.stringify(await wb.treeRows(page))}`,
+          `no batch "${UI.stepName}" [3 of 3 succeeded] within 60 s: ${JSON.stringify(await wb.treeRows(page))}`,
       });
       if ((await batchRow.getAttribute('aria-expanded')) !== 'true') {
         await batchRow.locator('.monaco-tl-twistie').click();
       }
-      await wb.treeRow(page, `${BATCH.folder}/invoice-0103.pdf`, UI.succeeded, sidebar).waitFor({ timeout: 10000 });
+      await wb.treeRow(page, 'invoice-0103.pdf', UI.succeeded, sidebar).waitFor({ timeout: 10000 });
       const message = sidebar.locator('.tree-explorer-viewlet-tree-view .message');
       const usage = await until(
         async () => {
