@@ -7,13 +7,18 @@
 //     and icon; selecting the vendor's name finds it in the PDF's text and says so; the total is written
 //     1.200,00 in the PDF and is found as a number;
 //   - Alt+F5 (Next Difference) moves the selection; Accept Field rewrites that field in the expected file;
-//   - after a window reload the panel comes back (WebviewPanelSerializer + setState) with a selected field.
+//   - after a window reload the panel comes back (WebviewPanelSerializer + setState) with a selected field;
+//   - throughout, the webview's frames and pdf.js's worker run without the APIs the Chromium of VS Code 1.99
+//     lacks (Map/WeakMap getOrInsert*, Math.sumPrecise): the legacy pdf.js build must draw a page and its
+//     text layer without them (`--pdfjs-build modern` installs the modern build instead, which must fail);
+//   - axe-core finds nothing serious or critical in the panel, in light, dark and both high-contrast themes.
 // Screenshots: test-output/e2e-review/ (DOCUTRAY_UPDATE_DOCS=1 copies the panel's to
 // docs/images/review-panel.png). It builds nothing itself: `npm run test:e2e:review` compiles and bundles.
 //
-// usage: node test/e2e/review.js [--timeout SEC] [--headed]
+// usage: node test/e2e/review.js [--timeout SEC] [--headed] [--pdfjs-build legacy|modern]
 // exit:  0 passed, 1 failed (the stage is named), 2 timeout, 130 SIGINT
 'use strict';
+/* global window, document, location, getComputedStyle -- what runs in the browser: the init script and evaluate */
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
@@ -21,9 +26,11 @@ const h = require('../../real-vscode/code-server');
 const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
+const { expectNoSeriousFindings } = require('./axe');
 
 const run = script('REVIEW E2E', { logName: 'review', defaultTimeoutS: 300 });
 const { log, step, until } = run;
+const PDFJS_BUILD = run.argv.includes('--pdfjs-build') ? run.argv[run.argv.indexOf('--pdfjs-build') + 1] : 'legacy';
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e-review');
 const README_IMAGE = path.join(h.REPO, 'docs', 'images', 'review-panel.png');
 
@@ -46,8 +53,69 @@ const PDF_LINES = [
   'Total 1.452,00 EUR',
 ];
 
+/** The themes the panel is checked in (as the theme picker names them), and the kind each gives the webview's body. */
+const THEMES = [
+  { label: 'Light Modern', kind: 'vscode-light', file: 'light' },
+  { label: 'Dark Modern', kind: 'vscode-dark', file: 'dark' },
+  { label: 'Dark High Contrast', kind: 'vscode-high-contrast', file: 'hc-dark' },
+  { label: 'Light High Contrast', kind: 'vscode-high-contrast-light', file: 'hc-light' },
+];
+
+/**
+ * Runs in every frame before its own scripts (BrowserContext.addInitScript). In a webview's frames it
+ * deletes what the Chromium of VS Code 1.99 (132) lacks and pdf.js's modern build calls, so pdf.js loads
+ * into a page like that one; it records what it deleted (this test's Chromium may lack some already).
+ * pdf.js's worker gets no init script: the page starts it from a blob of the worker script
+ * (webview/review/pdfView.ts), so every JavaScript blob the page makes gets the same deletion in front.
+ */
+function withoutNewApis() {
+  // The content frame runs this once, while still the empty document its parent (pre/index.html) made: it
+  // keeps that window through fake.html and the document the parent writes into it.
+  const inWebview = w => {
+    try {
+      return w.location.pathname.includes('/webview/browser/pre/');
+    } catch {
+      return false; // another origin
+    }
+  };
+  if (window.__withoutNewApis || !(inWebview(window) || (window.parent !== window && inWebview(window.parent)))) {
+    return;
+  }
+  const strip = g => {
+    const removed = [];
+    const drop = (owner, name, label) => {
+      if (Object.prototype.hasOwnProperty.call(owner, name)) {
+        delete owner[name];
+        removed.push(label);
+      }
+    };
+    for (const [ctor, label] of [
+      [g.Map, 'Map'],
+      [g.WeakMap, 'WeakMap'],
+    ]) {
+      for (const m of ['getOrInsert', 'getOrInsertComputed', 'getOrInsertComputedKey']) {
+        drop(ctor.prototype, m, `${label}.prototype.${m}`);
+      }
+    }
+    drop(g.Math, 'sumPrecise', 'Math.sumPrecise');
+    return removed;
+  };
+  window.__withoutNewApis = { removed: strip(window), workers: 0 };
+  const preamble = `(${strip})(self);\n`;
+  const createObjectURL = URL.createObjectURL;
+  URL.createObjectURL = function (obj) {
+    if (obj instanceof Blob && /javascript/.test(obj.type)) {
+      window.__withoutNewApis.workers++;
+      return createObjectURL.call(URL, new Blob([preamble, obj], { type: obj.type }));
+    }
+    return createObjectURL.call(URL, obj);
+  };
+}
+
 let page;
 let shotNo = 0;
+/** Errors the webview's frames and worker logged (pdf.js logs what failed a page), for the failure message. */
+const webviewErrors = [];
 let picture;
 
 async function shot(name) {
@@ -59,12 +127,22 @@ async function shot(name) {
   return file;
 }
 
-function installUnpacked(extensionsDir) {
+function installUnpacked(extensionsDir, pdfjsBuild) {
   const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
   const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
   const shipped = ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'];
   for (const f of fs.readdirSync(h.REPO).filter(f => shipped.includes(f) || /^package\.nls.*\.json$/.test(f))) {
     fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
+  }
+  if (pdfjsBuild === 'modern') {
+    // The proof that the removal bites: the build the extension must not ship, in place of the legacy one.
+    for (const f of ['pdf.min.mjs', 'pdf.worker.min.mjs']) {
+      fs.copyFileSync(
+        path.join(h.REPO, 'node_modules', 'pdfjs-dist', 'build', f),
+        path.join(dest, 'dist', 'webview', 'pdfjs', f),
+      );
+    }
+    log('  installed the MODERN pdf.js build: the first page must fail to show');
   }
 }
 
@@ -88,6 +166,115 @@ async function reviewFrame({ timeout = 90000 } = {}) {
     { timeout, message: () => `no review webview among ${page.frames().length} frames` },
   );
   return found;
+}
+
+/**
+ * Waits for the first page's canvas and its text layer; a PDF that fails to show fails at once, with
+ * what the panel says.
+ */
+async function firstPageDrawn(frame, { timeout }) {
+  const status = frame.locator('.doc-status');
+  await until(
+    async () => {
+      const said = await status.textContent();
+      if (/could not be shown/.test(said)) {
+        throw new Error(`the panel says: ${said}`);
+      }
+      return (await frame.locator('.page canvas').count()) > 0;
+    },
+    {
+      timeout,
+      message: async () =>
+        `no page drawn; the panel says: ${await status.textContent()}; ` +
+        `errors logged: ${webviewErrors.slice(-3).join(' | ') || 'none'}`,
+    },
+  );
+  await until(async () => (await frame.locator('.textLayer span').count()) > 0, {
+    timeout: 20000,
+    message: 'a page is drawn, but no text layer',
+  });
+}
+
+/** What withoutNewApis deleted in the review frame, and how many worker scripts it prefixed. */
+async function expectOldChromium(frame) {
+  const r = await frame.evaluate(() => window.__withoutNewApis);
+  if (!r) {
+    const where = await frame.evaluate(() => `${location.href} (${typeof Map.prototype.getOrInsertComputed})`);
+    throw new Error(`the review frame ${where} ran without the test's init script`);
+  }
+  if (r.workers < 1) {
+    throw new Error("pdf.js's worker did not start from a blob the page made: it ran with every API");
+  }
+  log(
+    `  without ${r.removed.length ? r.removed.join(', ') : '(this Chromium had none of them)'}; ` +
+      `${r.workers} worker script(s) likewise`,
+  );
+}
+
+/** Picks a colour theme as a person does (Preferences: Color Theme) and waits until the panel's frame has its kind. */
+async function setTheme(frame, theme) {
+  await wb.runFromPalette(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(theme.label);
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${theme.label}\\s*$`) }),
+  });
+  await row.first().click();
+  const kind = () => frame.evaluate(() => document.body.dataset.vscodeThemeKind);
+  await until(async () => (await kind()) === theme.kind, {
+    timeout: 30000,
+    message: async () => `the panel's theme is still ${await kind()}, not ${theme.kind}`,
+  });
+}
+
+/**
+ * The panel's marks that are not text (axe checks text contrast): each must differ from what is behind it
+ * in the current theme, by a background, an outline or a border. Returns what has vanished.
+ */
+async function vanishedMarks(frame) {
+  return frame.evaluate(() => {
+    const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
+    const behind = e => {
+      for (let p = e.parentElement; p; p = p.parentElement) {
+        const c = rgba(getComputedStyle(p).backgroundColor);
+        if (c.length === 3 || c[3] > 0) {
+          return c.slice(0, 3).join();
+        }
+      }
+      return '255,255,255';
+    };
+    const shows = (c, style, width, bg) => {
+      const v = rgba(c);
+      return style !== 'none' && width !== '0px' && (v.length === 3 || v[3] > 0) && v.slice(0, 3).join() !== bg;
+    };
+    const marks = {
+      'the selected tab': ['.tab[aria-selected="true"]', ['borderBottom']],
+      'the selected field': ['tr.row.selected', ['background', 'outline']],
+      'a difference': ['.verdict-differs .words', ['background', 'outline']],
+      "the value's place in the PDF": ['.textLayer .match', ['background', 'outline']],
+    };
+    const gone = [];
+    for (const [what, [sel, ways]] of Object.entries(marks)) {
+      const e = document.querySelector(sel);
+      if (!e) {
+        gone.push(`${what} (${sel}: none on the page)`);
+        continue;
+      }
+      const s = getComputedStyle(e);
+      const bg = behind(e);
+      const seen = ways.some(w =>
+        w === 'background'
+          ? shows(s.backgroundColor, 'solid', '1px', bg)
+          : shows(s[`${w}Color`], s[`${w}Style`], s[`${w}Width`], bg),
+      );
+      if (!seen) {
+        gone.push(
+          `${what} (${sel}: ${ways.map(w => (w === 'background' ? s.backgroundColor : `${w} ${s[w]}`)).join('; ')})`,
+        );
+      }
+    }
+    return gone;
+  });
 }
 
 const rowText = async (frame, p) => wb.norm(await frame.locator(`tr.row[data-path="${p}"]`).textContent());
@@ -136,7 +323,7 @@ async function main() {
     'workbench.colorTheme': 'Default Light Modern',
     'testing.automaticallyOpenTestResults': 'neverOpen',
   });
-  installUnpacked(profile.extensionsDir);
+  installUnpacked(profile.extensionsDir, PDFJS_BUILD);
   const server = await step('starting code-server', () =>
     h.startCodeServer({
       cache,
@@ -153,6 +340,13 @@ async function main() {
   h.onCleanup('chromium', () => browser.close());
   page = browser.page;
   page.setDefaultTimeout(20000);
+  await browser.context.addInitScript(withoutNewApis);
+  page.on('console', m => {
+    if (m.type() === 'error' && /pdf|getOrInsert|sumPrecise/i.test(m.text())) {
+      webviewErrors.push(m.text().slice(0, 300));
+    }
+  });
+  page.on('pageerror', e => webviewErrors.push(String(e.message).slice(0, 300)));
 
   await step('the window opens the repository', async () => {
     await page.goto(h.workbenchUrl(server, ws));
@@ -212,9 +406,10 @@ async function main() {
       if (!/✓.*equal/.test(tax)) {
         throw new Error(`the tax id row says: ${tax}`);
       }
-      await frame.locator('.page canvas').first().waitFor({ timeout: 60000 });
-      log(`  the first page is drawn ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
-      await frame.locator('.textLayer span').first().waitFor({ timeout: 20000 });
+      // Drawn by pdf.js's legacy build in a page and a worker without what Chromium 132 lacks.
+      await firstPageDrawn(frame, { timeout: 60000 });
+      log(`  the first page and its text are drawn ${((Date.now() - clicked) / 1000).toFixed(1)} s after the click`);
+      await expectOldChromium(frame);
     },
   );
 
@@ -239,6 +434,28 @@ async function main() {
     await frame.locator('pre.json').waitFor();
     await shot('raw-json');
     await frame.locator('#tab-fields').click();
+  });
+
+  await step('axe-core finds nothing serious in the panel, in light, dark and both high-contrast themes', async () => {
+    await frame.locator('tr.row[data-path="total"] th').click();
+    await frame.locator('.textLayer .match').first().waitFor();
+    const notes = [];
+    for (const theme of THEMES) {
+      await setTheme(frame, theme);
+      await shot(`theme-${theme.file}`);
+      const gone = await vanishedMarks(frame);
+      if (gone.length) {
+        throw new Error(`in ${theme.label}, these cannot be seen: ${gone.join(', ')}`);
+      }
+      notes.push(await expectNoSeriousFindings(frame, `the review panel (${theme.label})`));
+      await frame.locator('#tab-raw').click();
+      notes.push(await expectNoSeriousFindings(frame, `its Raw JSON tab (${theme.label})`));
+      await frame.locator('#tab-fields').click();
+    }
+    await setTheme(frame, THEMES[0]);
+    for (const n of notes) {
+      log(`  ${n}`);
+    }
   });
 
   await step('Alt+F5 moves to the next difference; Accept Field rewrites only that field', async () => {
@@ -276,7 +493,7 @@ async function main() {
     await until(async () => (await frame.locator('tr.row.selected').getAttribute('data-path')) !== null, {
       message: 'no field is selected after the reload',
     });
-    await frame.locator('.page canvas').first().waitFor({ timeout: 90000 });
+    await firstPageDrawn(frame, { timeout: 90000 });
     await shot('restored');
   });
 
