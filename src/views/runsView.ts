@@ -22,7 +22,15 @@ export type RunsNode = RunRecord | BatchNode | ReusedNode;
 /** What the view needs of the batches. */
 type BatchSource = Pick<
   BatchService,
-  'all' | 'onDidChange' | 'describe' | 'isDriving' | 'drivenElsewhere' | 'isAlive' | 'children' | 'isEarlierAttempt'
+  | 'all'
+  | 'onDidChange'
+  | 'describe'
+  | 'isDriving'
+  | 'drivenElsewhere'
+  | 'isAlive'
+  | 'children'
+  | 'isEarlierAttempt'
+  | 'records'
 >;
 
 const ICONS: Record<RunState, [string, string?]> = {
@@ -193,6 +201,8 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
       inlineRerun(r) && !this.batches.isEarlierAttempt(r) ? 'oneClickRerun' : '',
       retryOffer(r).kind === 'poll' ? 'checkable' : '',
       mayStillFinish(r) ? 'mayStillFinish' : '',
+      // A batch's own run goes only with its batch (Remove on the batch): its document would look never sent.
+      r.batchId && this.batches.records.get(r.batchId) ? 'batchRun' : '',
       expected === undefined ? '' : expected ? 'expected' : 'noExpected',
     ];
     item.contextValue = flags.filter(Boolean).join(' ');

@@ -9,6 +9,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import {
+  EXTENSION_ID,
   Api,
   LoggedRequest,
   RunInfo,
@@ -234,6 +235,14 @@ describe('batches', function () {
     assert.ok(children.every(c => c.batchId === firstBatch.id && c.state === 'SUCCESS'));
     const childItem = await api.runsTree.getTreeItem(children[0]);
     assert.match(childItem.contextValue ?? '', /\brun\b.*\bresult\b/);
+    // Remove is not offered on a batch's own run (it goes with its batch), as the manifest's menu says.
+    const removeWhen = (
+      vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON as {
+        contributes: { menus: Record<string, { command: string; when?: string }[]> };
+      }
+    ).contributes.menus['view/item/context'].find(m => m.command === 'docutray.runs.remove')?.when;
+    const excluded = /!\(viewItem =~ \/(.+?)\/\)/.exec(removeWhen ?? '')?.[1];
+    assert.ok(excluded && new RegExp(excluded).test(childItem.contextValue ?? ''), `Remove hidden: ${removeWhen}`);
     // Under the batch, a run shows only what differs: its path inside the folder, its state, its time.
     const childRows = await Promise.all(children.map(async c => api.runsTree.getTreeItem(c)));
     assert.deepStrictEqual(childRows.map(i => String(i.label)).sort(), ['a.pdf', 'b.png', 'sub/c.PDF']);
