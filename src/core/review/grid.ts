@@ -115,6 +115,7 @@ export function gridModel(documents: readonly GridDocument[], words: GridWords =
   const names = table.header().slice(1, 1 + keys.length);
   const columns: GridColumn[] = [...FIXED, ...keys.map((key, i) => ({ key, name: names[i] }))];
   const columnOf = new Map(keys.map((k, i) => [k, FIXED.length + i]));
+  const paths = keys.map(k => formatPath((JSON.parse(k) as string[]).map(key => ({ key }))));
 
   const rows = documents.map((doc, index): GridRow => {
     const byKey = new Map(flat[index].map(f => [f.key, f.cell]));
@@ -122,10 +123,9 @@ export function gridModel(documents: readonly GridDocument[], words: GridWords =
       { text: doc.file, sort: doc.file },
       { text: doc.status, sort: doc.status },
       { text: words.checks[doc.check], sort: doc.check },
-      ...keys.map((k): GridCell => {
+      ...keys.map((k, i): GridCell => {
         const cell = byKey.get(k);
-        const path = formatPath((JSON.parse(k) as string[]).map(key => ({ key })));
-        return { text: cellText(cell, words), sort: cellSort(cell), path };
+        return { text: cellText(cell, words), sort: cellSort(cell), path: paths[i] };
       }),
     ];
     let failed = 0;
