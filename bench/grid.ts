@@ -23,7 +23,6 @@ import { GRID_CHUNK, type BatchHostMessage, type BatchStart } from '../src/core/
 import { gridModel, type GridDocument } from '../src/core/review/grid';
 import { fieldAccuracy } from '../src/core/review/accuracy';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const REPO = join(__dirname, '..', '..');
 
 function arg(name: string, fallback: string): string {
