@@ -25,6 +25,7 @@ import {
   toExportRun,
 } from '../core/results/exportRows';
 import type { RunRecord } from '../core/runs/history';
+import { batchSubject } from '../batches/batchMessages';
 import { sourceUri } from '../documents/documentSource';
 import type { Services } from '../services';
 import { documentSha256 } from '../testing/documents';
@@ -240,7 +241,7 @@ async function documentsOf(
       throw new Error(l10n.t('This batch is no longer stored: open the grid from the Runs view again.'));
     }
     return {
-      title: s.batches.describe(batch),
+      title: batchSubject(batch),
       stepId: batch.stepId,
       items: batchItems({ kind: 'batch', batch }, id => byId.get(id)) ?? [],
     };
