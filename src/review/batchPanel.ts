@@ -311,6 +311,7 @@ function gridWords(): GridWords {
       noResult: l10n.t('no result'),
     },
     failedFields: l10n.t('{0} fields not equal'),
+    oneFailedField: l10n.t('1 field not equal'),
   };
 }
 

@@ -119,7 +119,7 @@ describe('batch panel: a batch as a grid, with field accuracy', function () {
     const col = (name: string) => summary.columns.indexOf(name);
     const inv1 = byFile.get('inv1.pdf')!;
     assert.strictEqual(inv1.failing, true);
-    assert.strictEqual(inv1.cells[col('check')], '1 fields not equal');
+    assert.strictEqual(inv1.cells[col('check')], '1 field not equal');
     assert.strictEqual(inv1.marks[col('total')], 'differs');
     assert.strictEqual(inv1.cells[col('total')], '100');
     assert.strictEqual(inv1.cells[col('line_items')], '1 item');

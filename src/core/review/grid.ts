@@ -47,8 +47,9 @@ export interface GridWords {
   oneItem: string;
   fields: string;
   checks: Record<GridCheck, string>;
-  /** "{0} fields differ" after a failed check. */
+  /** "{0} fields not equal" after a failed check, and its singular. */
   failedFields: string;
+  oneFailedField: string;
 }
 
 export const ENGLISH_GRID_WORDS: GridWords = {
@@ -64,6 +65,7 @@ export const ENGLISH_GRID_WORDS: GridWords = {
     noResult: 'no result',
   },
   failedFields: '{0} fields not equal',
+  oneFailedField: '1 field not equal',
 };
 
 const FIXED: readonly GridColumn[] = [
@@ -147,7 +149,7 @@ export function gridModel(documents: readonly GridDocument[], words: GridWords =
           cell.path = r.path;
         }
       }
-      cells[2].text = fill(words.failedFields, failed);
+      cells[2].text = failed === 1 ? words.oneFailedField : fill(words.failedFields, failed);
     }
     return { index, failing: doc.check === 'failed', cells };
   });

@@ -109,6 +109,7 @@ describe('grid model: a batch as rows of documents', () => {
       ['file', 'status', 'check', 'total'],
     );
     assert.equal(model.rows[0].cells[2].mark, 'missing');
+    assert.equal(model.rows[0].cells[2].text, '1 field not equal');
     assert.equal(model.rows[0].cells[2].path, 'currency');
     assert.equal(model.rows[0].cells[3].mark, undefined);
   });
