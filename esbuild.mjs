@@ -99,6 +99,22 @@ const lazyReviewPlugin = {
 };
 
 /**
+ * dist/batch-panel.js: the batch panel's glue (src/review/batchPanel.ts, a batch as a grid with its field
+ * accuracy), required by src/review/batches.ts the first time a grid opens.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyBatchPanelPlugin = {
+  name: 'lazy-batch-panel',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/batchPanel$/ }, args =>
+      args.importer.endsWith(path.join('src', 'review', 'batches.ts'))
+        ? { path: './batch-panel.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
  * A fifth bundle, dist/rare-commands.js: the table export and recording expected results
  * (src/commands/rareCommands.ts), required by src/commands/commandRunner.ts the first time one of
  * them runs. Data code only: the services they use come from the runtime bundle through `Services`.
@@ -180,6 +196,7 @@ const contexts = [
       runtime: 'src/runtime.ts',
       'mime-types': 'node_modules/mime-types/index.js',
       review: 'src/review/reviewPanel.ts',
+      'batch-panel': 'src/review/batchPanel.ts',
       'rare-commands': 'src/commands/rareCommands.ts',
       'check-run': 'src/testing/checkRun.ts',
     },
@@ -187,6 +204,7 @@ const contexts = [
       lazyRuntimePlugin,
       lazyMimeTypesPlugin,
       lazyReviewPlugin,
+      lazyBatchPanelPlugin,
       lazyRareCommandsPlugin,
       lazyCheckRunPlugin,
       esbuildProblemMatcherPlugin,
@@ -204,7 +222,7 @@ const contexts = [
     outdir: path.join(outdir, 'webview'),
     metafile: !!metafile,
     logLevel: 'silent',
-    entryPoints: { review: 'webview/review/main.ts' },
+    entryPoints: { review: 'webview/review/main.ts', grid: 'webview/grid/main.ts' },
     plugins: [esbuildProblemMatcherPlugin],
   }),
 ];

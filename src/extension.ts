@@ -2,7 +2,7 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { lazyTreeDataProvider, registerResultFileSystem } from './lazyProviders';
 import { ApiKeyStore } from './api/apiKeyStore';
-import { COMMAND_IDS } from './commands/commandIds';
+import type { CommandId } from './commands/commandIds';
 import { HISTORY_FILE, RunRecord, isInFlight, parseHistory, parseRunRecord } from './core/runs/history';
 import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
@@ -49,7 +49,11 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     }
     return runtime;
   };
-  for (const id of COMMAND_IDS) {
+  // The ids the manifest contributes (a unit test keeps them equal to COMMAND_IDS, which the runner's
+  // handlers are typed by): read from the manifest, so the activation bundle does not carry the list.
+  const contributed = (context.extension.packageJSON as { contributes: { commands: { command: CommandId }[] } })
+    .contributes.commands;
+  for (const { command: id } of contributed) {
     context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => load().run(id, args)));
   }
   const treeDataProvider = lazyTreeDataProvider(() => load().runsView, runsChanged.event);
@@ -61,6 +65,9 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     // A review panel open before a reload comes back (its state says which result it showed).
     vscode.window.registerWebviewPanelSerializer('docutray.review', {
       deserializeWebviewPanel: (panel, state) => load().restoreReview(panel, state),
+    }),
+    vscode.window.registerWebviewPanelSerializer('docutray.batch', {
+      deserializeWebviewPanel: (panel, state) => load().restoreBatch(panel, state),
     }),
   );
   // The Test Explorer lists the documents that have expected results. Its controller is made only in a

@@ -10,6 +10,7 @@ import { createServices } from './services';
 import { showUsageInView } from './api/usage';
 import type { CheckRunReport } from './testing/checkRun';
 import type { TestHandlers } from './testing/expectedTests';
+import { batchPanels } from './review/batches';
 import { reviewPanels } from './review/reviews';
 
 /**
@@ -32,6 +33,8 @@ export interface Runtime {
   lastTestRun(): CheckRunReport | undefined;
   /** Brings back a review panel after a reload (its WebviewPanelSerializer). */
   restoreReview(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
+  /** Brings back a batch panel (grid) after a reload (its WebviewPanelSerializer). */
+  restoreBatch(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
   /** What the active review panel shows (for tests). */
   review(): ReturnType<import('./review/reviewPanel').ReviewPanels['describe']>;
 }
@@ -63,6 +66,7 @@ export function createRuntime(
     testing: controller => services.expected.attach(controller),
     lastTestRun: () => services.expected.lastRun,
     restoreReview: (panel, state) => reviewPanels(services).restore(panel, state),
+    restoreBatch: (panel, state) => batchPanels(services).restore(panel, state),
     review: () => reviewPanels(services).describe(),
   };
 }

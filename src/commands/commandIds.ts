@@ -45,6 +45,8 @@ export const COMMAND_IDS = [
   'docutray.review.acceptField',
   'docutray.review.keepExpected',
   'docutray.review.editValue',
+  // The batch panel: a batch or a folder's results as a grid (src/review/batchPanel.ts).
+  'docutray.batches.openGrid',
 ] as const;
 
 export type CommandId = (typeof COMMAND_IDS)[number];

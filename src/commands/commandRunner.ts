@@ -9,6 +9,7 @@ import {
 } from '../batches/batchCommands';
 import type * as RareCommands from './rareCommands';
 import { compareTwoSteps } from '../testing/compareSteps';
+import { batchPanels } from '../review/batches';
 import { reviewPanels } from '../review/reviews';
 import type { CommandId } from './commandIds';
 import { clearApiKey, setApiKey } from '../api/apiKey';
@@ -91,6 +92,7 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.review.acceptField': () => reviewPanels(s).acceptField(),
     'docutray.review.keepExpected': () => reviewPanels(s).keepExpected(),
     'docutray.review.editValue': a => reviewPanels(s).editValue(a),
+    'docutray.batches.openGrid': (a, b) => batchPanels(s).open(a, b),
   };
   const run = (id: CommandId, args: unknown[]): Promise<unknown> =>
     s.errors.run(

@@ -394,8 +394,8 @@ export class ReviewPanels implements vscode.Disposable {
     return all.find(p => p.panel.active) ?? (all.length === 1 ? all[0] : undefined);
   }
 
-  /** Opens (or shows) the review of a failed test, a run, or a result editor's result. */
-  async open(arg: unknown): Promise<ReviewPanel> {
+  /** Opens (or shows) the review of a failed test, a run, or a result editor's result; at `selected`, a field's path. */
+  async open(arg: unknown, selected?: string): Promise<ReviewPanel> {
     const accepted = await acceptedFrom(this.s, arg);
     const existing = [...this.panels].find(
       p => p.documentUri.toString() === accepted.documentUri.toString() && p.accepted.stepId === accepted.stepId,
@@ -403,7 +403,7 @@ export class ReviewPanels implements vscode.Disposable {
     if (existing) {
       existing.accepted = accepted;
       existing.panel.reveal();
-      await existing.show();
+      await existing.show(selected);
       return existing;
     }
     const panel = vscode.window.createWebviewPanel(
@@ -415,7 +415,7 @@ export class ReviewPanels implements vscode.Disposable {
         enableFindWidget: true,
       },
     );
-    return this.adopt(panel, accepted);
+    return this.adopt(panel, accepted, selected);
   }
 
   /** Brings back a panel after a reload, from the state its webview kept. */

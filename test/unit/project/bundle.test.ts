@@ -155,6 +155,28 @@ describe('bundle: what activation loads', function () {
     }
   });
 
+  it('keeps the batch panel (grid and accuracy: glue and webview) out of activation and first use, in bundles that ship', () => {
+    const runtime = output('runtime.js');
+    assert.ok(
+      runtime.imports.some(i => i.path === './batch-panel.js' && i.external),
+      `runtime.js imports: ${JSON.stringify(runtime.imports)}`,
+    );
+    for (const name of ['extension.js', 'runtime.js']) {
+      const grid = Object.keys(output(name).inputs).filter(i =>
+        /^(src\/review\/batchPanel|src\/core\/review\/grid|webview\/)/.test(i),
+      );
+      assert.deepEqual(grid, [], `${name} includes ${grid.join(', ')}`);
+    }
+    const inputs = Object.keys(output('batch-panel.js').inputs);
+    assert.ok(inputs.includes('src/review/batchPanel.ts') && inputs.includes('src/core/review/grid.ts'));
+    // The review panels are the runtime's one set, handed in: the batch bundle makes none of its own.
+    assert.ok(!inputs.includes('src/review/reviewPanel.ts') && !inputs.includes('src/review/reviews.ts'));
+    // The grid's webview code is small (a hand-written grid, no library).
+    const gz = zlib.gzipSync(fs.readFileSync(path.join(dir, 'webview', 'grid.js'))).length;
+    assert.ok(gz <= 12 * 1024, `webview/grid.js = ${gz} bytes gzipped`);
+    assert.ok(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/batch-panel.js'));
+  });
+
   it('registers exactly the commands package.json contributes', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
       contributes: { commands: Array<{ command: string }> };

@@ -1,0 +1,341 @@
+#!/usr/bin/env node
+// The batch panel (a batch as a grid, and its field accuracy) in the real VS Code web workbench
+// (code-server 4.139.1) and Debian's chromium, against the DocuTray stand-in, driven as a person does:
+//   - a folder of four invoices, three with expected results; the step's answers make two of them fail
+//     (a total, a vendor's name); the folder is run from the Explorer;
+//   - Open as Grid on the batch in the Runs view shows one row per document, failed cells marked with
+//     an icon and a word;
+//   - a click on a header sorts (aria-sort), Enter on it sorts the other way; "Only failing" keeps the
+//     two failing invoices; arrows, Home/End and PageDown move the one focused cell (roving tabindex);
+//   - Enter on the failed total opens the review panel at that document and field;
+//   - the Accuracy tab lists the fields worst first with "n of m" and a bar.
+// Screenshots: test-output/e2e-grid/. It builds nothing itself: `npm run test:e2e:grid` compiles and bundles.
+//
+// usage: node test/e2e/grid.js [--timeout SEC] [--headed]
+// exit:  0 passed, 1 failed (the stage is named), 2 timeout, 130 SIGINT
+'use strict';
+/* global document */ // the page's, in functions that run in the browser
+const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
+const h = require('../../real-vscode/code-server');
+const { makePdf } = require('../../real-vscode/workspace');
+const wb = require('./workbench');
+const { script } = require('./script');
+
+const run = script('GRID E2E', { logName: 'grid', defaultTimeoutS: 300 });
+const { log, step, until } = run;
+const SHOTS = path.join(h.REPO, 'test-output', 'e2e-grid');
+
+const STEP = { id: 'invoice-extract', name: 'Invoice extract' };
+const result = (n, total, vendor) => ({
+  invoice_number: `INV-00${n}`,
+  line_items: [{ amount: total, description: 'Consulting' }],
+  total,
+  vendor: { name: vendor },
+});
+/** What the step answers now, and what was recorded (undefined: no expected file). */
+const DOCS = [
+  { file: 'invoice-1.pdf', now: result(1, 300, 'Northwind'), recorded: result(1, 300, 'Northwind') },
+  { file: 'invoice-2.pdf', now: result(2, 1200, 'Contoso'), recorded: result(2, 1452, 'Contoso') },
+  { file: 'invoice-3.pdf', now: result(3, 80, 'FABRIKAM LTD'), recorded: result(3, 80, 'Fabrikam') },
+  { file: 'invoice-4.pdf', now: result(4, 45, 'Litware') },
+];
+
+let page;
+let shotNo = 0;
+
+async function shot(name) {
+  shotNo++;
+  const file = path.join(SHOTS, `${String(shotNo).padStart(2, '0')}-${name}.png`);
+  await wb.parkMouse(page);
+  await page.screenshot({ path: file });
+  log(`  screenshot ${path.relative(h.REPO, file)}`);
+  return file;
+}
+
+function installUnpacked(extensionsDir) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
+  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
+  const shipped = ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'];
+  for (const f of fs.readdirSync(h.REPO).filter(f => shipped.includes(f) || /^package\.nls.*\.json$/.test(f))) {
+    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
+  }
+}
+
+/** The frame (inside VS Code's webview iframe) that holds `selector`. */
+async function frameWith(selector, { timeout = 90000, what = selector } = {}) {
+  let found;
+  await until(
+    async () => {
+      for (const f of page.frames()) {
+        try {
+          if ((await f.locator(selector).count()) > 0) {
+            found = f;
+            return true;
+          }
+        } catch {
+          // a frame going away
+        }
+      }
+      return false;
+    },
+    { timeout, message: () => `no ${what} among ${page.frames().length} frames` },
+  );
+  return found;
+}
+
+/** The body rows shown, in order: each as its cells' text. */
+async function shownRows(frame) {
+  return frame.evaluate(() =>
+    [...document.querySelectorAll('.body [role=row]:not([hidden])')]
+      .sort((a, b) => Number(a.getAttribute('aria-rowindex')) - Number(b.getAttribute('aria-rowindex')))
+      .map(r => [...r.querySelectorAll('[role=gridcell]')].map(c => c.textContent.replace(/\s+/g, ' ').trim())),
+  );
+}
+
+/** Where the focused cell is: its row (aria-rowindex) and column (aria-colindex), and whether it is the one tab stop. */
+async function focusedCell(frame) {
+  return frame.evaluate(() => {
+    const a = document.activeElement;
+    const row = a?.closest('[role=row]');
+    return {
+      row: Number(row?.getAttribute('aria-rowindex')),
+      column: Number(a?.getAttribute('aria-colindex')),
+      tabStop: a?.getAttribute('tabindex') === '0',
+      tabStops: document.querySelectorAll('[role=grid] [tabindex="0"]').length,
+    };
+  });
+}
+
+async function main() {
+  h.installSignalHandlers();
+  const cache = h.locateCache();
+  h.requireBuilt([
+    'dist/extension.js',
+    'dist/batch-panel.js',
+    'dist/webview/grid.js',
+    'dist/review.js',
+    'out/src/core/expected/expectedFile.js',
+  ]);
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const tmp = h.createRunDir('docutray-grid-');
+  const apiKey = `dt-test-${crypto.randomBytes(6).toString('hex')}`;
+  const standIn = await step('starting the DocuTray stand-in', () => h.startStandIn(apiKey));
+  standIn.standIn.setSteps({
+    id: STEP.id,
+    name: STEP.name,
+    enqueuedMs: 100,
+    processingMs: 200,
+    outcome: { status: 'SUCCESS', data: {} },
+    outcomeByFile: Object.fromEntries(DOCS.map(d => [d.file, { status: 'SUCCESS', data: d.now }])),
+  });
+
+  const ws = path.join(tmp, 'invoices-repo');
+  fs.mkdirSync(path.join(ws, 'samples'), { recursive: true });
+  const { serializeExpected } = require(path.join(h.REPO, 'out', 'src', 'core', 'expected', 'expectedFile.js'));
+  for (const d of DOCS) {
+    const pdf = makePdf([d.now.vendor.name, d.now.invoice_number, `Total ${d.now.total}`]);
+    const docPath = path.join(ws, 'samples', d.file);
+    fs.writeFileSync(docPath, pdf);
+    if (d.recorded) {
+      fs.writeFileSync(
+        `${docPath}.${STEP.id}.expected.json`,
+        serializeExpected({
+          stepId: STEP.id,
+          document: d.file,
+          sha256: crypto.createHash('sha256').update(pdf).digest('hex'),
+          result: d.recorded,
+        }),
+      );
+    }
+  }
+
+  const profile = h.createProfile(path.join(tmp, 'profile'), {
+    'docutray.steps': [{ id: STEP.id, name: STEP.name }],
+    'docutray.openResult': 'none',
+    'workbench.colorTheme': 'Default Light Modern',
+    'testing.automaticallyOpenTestResults': 'neverOpen',
+  });
+  installUnpacked(profile.extensionsDir);
+  const server = await step('starting code-server', () =>
+    h.startCodeServer({
+      cache,
+      profile,
+      folder: ws,
+      smokeTestDriver: false,
+      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
+    }),
+  );
+  const { launchBrowser } = require('../../real-vscode/browser');
+  const browser = await step('launching chromium', () =>
+    launchBrowser(tmp, { headless: !run.headed, viewport: { width: 1400, height: 860 } }),
+  );
+  h.onCleanup('chromium', () => browser.close());
+  page = browser.page;
+  page.setDefaultTimeout(20000);
+
+  await step('the window opens the repository', async () => {
+    await page.goto(h.workbenchUrl(server, ws));
+    await wb.explorerRow(page, 'samples').waitFor({ timeout: 60000 });
+  });
+
+  await step('the folder runs from the Explorer: four invoices', async () => {
+    const item = await wb.openExplorerMenu(page, 'samples', { expect: 'Run DocuTray Step…' });
+    await wb.clickMenuItem(page, item);
+    await wb.pick(page, STEP.name);
+    const dialog = page.locator('.monaco-dialog-box').filter({ hasText: /4 documents/ });
+    await dialog.waitFor({ timeout: 30000 });
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click();
+    await until(() => standIn.standIn.executions().filter(e => e.status === 'SUCCESS').length >= 4, {
+      timeout: 60000,
+      message: () => `executions: ${JSON.stringify(standIn.standIn.executions().map(e => e.status))}`,
+    });
+  });
+
+  let frame;
+  await step('Open as Grid on the batch in the Runs view: one row per document, failed cells marked', async () => {
+    const sidebar = page.locator('.part.sidebar');
+    const batch = wb.treeRow(page, /^samples\//, null, sidebar);
+    await wb.showViewContainer(page, 'DocuTray', batch);
+    const item = await wb.openRowMenu(page, batch, 'Open as Grid', { what: 'the batch of samples/' });
+    await wb.clickMenuItem(page, item);
+    frame = await frameWith('#app[data-ready="true"]', { what: 'grid webview' });
+    const grid = frame.locator('[role=grid]');
+    if ((await grid.getAttribute('aria-rowcount')) !== '5') {
+      throw new Error(`aria-rowcount is ${await grid.getAttribute('aria-rowcount')}`);
+    }
+    const rows = await shownRows(frame);
+    if (rows.length !== 4) {
+      throw new Error(`rows: ${JSON.stringify(rows)}`);
+    }
+    const inv2 = rows.find(r => r[0].endsWith('invoice-2.pdf'));
+    // file, status, check, invoice_number, line_items, total, vendor.name
+    if (!/1 item/.test(inv2[4]) || !/✗ differs ?1200$/.test(inv2[5])) {
+      throw new Error(`invoice-2's row: ${JSON.stringify(inv2)}`);
+    }
+    const marked = await frame.locator('.cell.marked').count();
+    if (marked !== 3) {
+      // invoice-2: total and line_items (its amount); invoice-3: vendor.name.
+      throw new Error(`${marked} cells are marked`);
+    }
+    await shot('grid');
+  });
+
+  await step('a header click sorts ascending, Enter on it descending (aria-sort)', async () => {
+    const totalHeader = frame.locator('[role=columnheader]', { hasText: /^total/ });
+    await totalHeader.click();
+    if ((await totalHeader.getAttribute('aria-sort')) !== 'ascending') {
+      throw new Error(`aria-sort is ${await totalHeader.getAttribute('aria-sort')}`);
+    }
+    let totals = (await shownRows(frame)).map(r => Number(r[5].replace(/[^\d.]/g, '')));
+    if (totals.join() !== '45,80,300,1200') {
+      throw new Error(`ascending totals: ${totals}`);
+    }
+    await page.keyboard.press('Enter');
+    await until(async () => (await totalHeader.getAttribute('aria-sort')) === 'descending', {
+      message: 'Enter on the header did not sort descending',
+    });
+    totals = (await shownRows(frame)).map(r => Number(r[5].replace(/[^\d.]/g, '')));
+    if (totals.join() !== '1200,300,80,45') {
+      throw new Error(`descending totals: ${totals}`);
+    }
+  });
+
+  await step('"Only failing" keeps the two failing invoices; the text filter narrows further', async () => {
+    await frame.locator('.only-failing input').check();
+    const failing = (await shownRows(frame)).map(r => path.basename(r[0]));
+    if (failing.join() !== 'invoice-2.pdf,invoice-3.pdf') {
+      throw new Error(`only failing: ${failing}`);
+    }
+    await frame.locator('input.filter').fill('fabrikam');
+    const filtered = (await shownRows(frame)).map(r => path.basename(r[0]));
+    if (filtered.join() !== 'invoice-3.pdf') {
+      throw new Error(`filtered: ${filtered}`);
+    }
+    await frame.locator('input.filter').fill('');
+    await shot('only-failing');
+  });
+
+  await step('the keyboard moves the one focused cell: arrows, Home/End, PageDown', async () => {
+    await frame.locator('.body [role=row][aria-rowindex="2"] [role=gridcell][aria-colindex="1"]').click();
+    let at = await focusedCell(frame);
+    if (at.row !== 2 || at.column !== 1 || !at.tabStop || at.tabStops !== 1) {
+      throw new Error(`after the click: ${JSON.stringify(at)}`);
+    }
+    await page.keyboard.press('End');
+    at = await focusedCell(frame);
+    if (at.column !== 7) {
+      throw new Error(`after End: ${JSON.stringify(at)}`);
+    }
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowRight');
+    at = await focusedCell(frame);
+    if (at.row !== 3 || at.column !== 2 || at.tabStops !== 1) {
+      throw new Error(`after Home, ArrowDown, ArrowRight: ${JSON.stringify(at)}`);
+    }
+    await page.keyboard.press('PageDown');
+    at = await focusedCell(frame);
+    if (at.row !== 3) {
+      throw new Error(`PageDown past the last of two rows: ${JSON.stringify(at)}`);
+    }
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowUp');
+    at = await focusedCell(frame);
+    if (at.row !== 1) {
+      throw new Error(`ArrowUp twice from the second row reaches the header: ${JSON.stringify(at)}`);
+    }
+  });
+
+  await step('Enter on the failed total opens the review panel at that document and field', async () => {
+    // Row 2 (the first shown: invoice-2 sorted by total descending among the failing), column 6 (total).
+    await frame.locator('.body [role=row][aria-rowindex="2"] [role=gridcell][aria-colindex="6"]').click();
+    const cell = await focusedCell(frame);
+    if (cell.row !== 2 || cell.column !== 6) {
+      throw new Error(`focused: ${JSON.stringify(cell)}`);
+    }
+    await page.keyboard.press('Enter');
+    const review = await frameWith('tr.row.selected[data-path="total"]', { what: 'review panel at the total' });
+    const title = wb.norm(await review.locator('.title').textContent());
+    if (title !== 'invoice-2.pdf') {
+      throw new Error(`the review shows ${title}`);
+    }
+    await shot('review-from-grid');
+  });
+
+  await step('the Accuracy tab lists the fields worst first, "n of m" and a bar', async () => {
+    await wb.tabWithText(page, 'Grid: samples/').click();
+    frame = await frameWith('#app[data-ready="true"]', { what: 'grid webview again' });
+    await frame.locator('#tab-accuracy').click();
+    const rows = await frame.evaluate(() =>
+      [...document.querySelectorAll('tr.field-row')].map(r => ({
+        field: r.getAttribute('data-field'),
+        match: r.querySelector('.match-text').textContent,
+        bar: r.querySelector('.bar-fill').style.width,
+        docs: [...r.querySelectorAll('.doc-link')].map(a => a.textContent),
+      })),
+    );
+    log(`  accuracy: ${JSON.stringify(rows)}`);
+    const worst = rows.slice(0, 3).map(r => r.field);
+    for (const f of ['total', 'vendor.name', 'line_items[*].amount']) {
+      if (!worst.includes(f)) {
+        throw new Error(`the three worst fields are ${worst}`);
+      }
+    }
+    const total = rows.find(r => r.field === 'total');
+    if (
+      total.match !== '2 of 3' ||
+      Math.round(parseFloat(total.bar)) !== 67 ||
+      total.docs.join() !== 'samples/invoice-2.pdf'
+    ) {
+      throw new Error(`the total's row: ${JSON.stringify(total)}`);
+    }
+    if (rows.at(-1).match !== '3 of 3') {
+      throw new Error(`the last row: ${JSON.stringify(rows.at(-1))}`);
+    }
+    await shot('accuracy');
+  });
+}
+
+run.run(main, { pages: () => ({ '': page }), shots: SHOTS });

@@ -1,0 +1,611 @@
+/**
+ * The batch panel's webview: a batch (or a folder's results) as a grid, one row per document, and a
+ * tab with each field's accuracy across the documents. The grid is a hand-written ARIA grid (the
+ * pattern of the WAI-ARIA Authoring Practices): one cell in the tab order (roving tabindex), arrows,
+ * Home/End (Ctrl for the first/last row), PageUp/PageDown, Enter on a header sorts, Enter on a cell
+ * opens the review panel at that document and field. Rows have a fixed height and a fixed number of row
+ * elements is recycled by slot (row i always goes to slot i mod slots), whatever the number of
+ * documents. Everything that comes from a document or a setting is set with `textContent`: never HTML.
+ * Bar widths are set through CSSOM (the CSP allows no style attribute).
+ */
+import type {
+  BatchHostMessage,
+  BatchStart,
+  BatchState,
+  BatchWebviewMessage,
+} from '../../src/core/review/batchProtocol';
+import { viewRows, type CellMark, type GridRow, type SortDirection } from '../../src/core/review/gridView';
+import type { FieldAccuracy } from '../../src/core/review/accuracy';
+import './grid.css';
+
+declare function acquireVsCodeApi(): {
+  postMessage(m: BatchWebviewMessage): void;
+  getState(): BatchState | undefined;
+  setState(s: BatchState): void;
+};
+
+const vscode = acquireVsCodeApi();
+const app = document.getElementById('app')!;
+let state: BatchState | undefined = vscode.getState();
+let start: BatchStart | undefined;
+let rows: GridRow[] = [];
+let received = 0;
+let startedAt = 0;
+
+/** Row height in px: the same as `.row` in grid.css. */
+const ROW_H = 24;
+/** Rows rendered above and below the viewport. */
+const OVERSCAN = 6;
+
+const MARK_ICON: Record<CellMark, string> = { differs: '✗', missing: '−', extra: '+' };
+
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  cls?: string,
+  text?: string,
+  attrs: Record<string, string> = {},
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) {
+    e.className = cls;
+  }
+  if (text !== undefined) {
+    e.textContent = text;
+  }
+  for (const [k, v] of Object.entries(attrs)) {
+    e.setAttribute(k, v);
+  }
+  return e;
+}
+
+const t = (name: string, ...args: (string | number)[]) =>
+  (start?.labels[name] ?? name).replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+
+function saveState(patch: Partial<BatchState>): void {
+  if (!start) {
+    return;
+  }
+  state = { ...(state ?? { v: 1, key: start.key }), ...patch, key: start.key, v: 1 };
+  vscode.setState(state);
+}
+
+// ---------- layout ----------
+
+let header: HTMLElement;
+let gridPanel: HTMLElement;
+let accuracyPanel: HTMLElement;
+let filterInput: HTMLInputElement;
+let failingBox: HTMLInputElement;
+let countStatus: HTMLElement;
+let scroller: HTMLElement;
+let grid: HTMLElement;
+let headRow: HTMLElement;
+let body: HTMLElement;
+const slots: { row: HTMLElement; cells: HTMLElement[]; at: number; version: number }[] = [];
+
+/** The rows shown (indexes into `rows`) in their order, and the version they were made in. */
+let shown: number[] = [];
+let version = 0;
+/** The focused cell: the place in `shown` (-1: the header row) and the column. */
+let focus = { row: -1, column: 0 };
+
+function layout(): void {
+  app.textContent = '';
+  header = el('header', 'header');
+  const tabs = el('div', 'tabs', undefined, { role: 'tablist' });
+  const tabGrid = el('button', 'tab', t('grid'), { role: 'tab', id: 'tab-grid', 'aria-controls': 'panel-grid' });
+  const tabAcc = el('button', 'tab', t('accuracy'), {
+    role: 'tab',
+    id: 'tab-accuracy',
+    'aria-controls': 'panel-accuracy',
+  });
+  gridPanel = el('div', 'panel grid-panel', undefined, {
+    role: 'tabpanel',
+    id: 'panel-grid',
+    'aria-labelledby': 'tab-grid',
+  });
+  accuracyPanel = el('div', 'panel accuracy-panel', undefined, {
+    role: 'tabpanel',
+    id: 'panel-accuracy',
+    'aria-labelledby': 'tab-accuracy',
+  });
+  const select = (which: 'grid' | 'accuracy', focusTab = false) => {
+    for (const [tab, panel, name] of [
+      [tabGrid, gridPanel, 'grid'],
+      [tabAcc, accuracyPanel, 'accuracy'],
+    ] as const) {
+      const on = name === which;
+      tab.setAttribute('aria-selected', String(on));
+      tab.tabIndex = on ? 0 : -1;
+      panel.hidden = !on;
+      if (on && focusTab) {
+        tab.focus();
+      }
+    }
+    saveState({ tab: which });
+    if (which === 'grid') {
+      render();
+    }
+  };
+  tabGrid.addEventListener('click', () => select('grid'));
+  tabAcc.addEventListener('click', () => select('accuracy'));
+  tabs.addEventListener('keydown', e => {
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+      select(document.activeElement === tabGrid ? 'accuracy' : 'grid', true);
+      e.preventDefault();
+    }
+  });
+  tabs.append(tabGrid, tabAcc);
+
+  const toolbar = el('div', 'toolbar');
+  filterInput = el('input', 'filter', undefined, {
+    type: 'search',
+    'aria-label': t('filter'),
+    placeholder: t('filterPlaceholder'),
+  });
+  filterInput.value = state?.filter ?? '';
+  filterInput.addEventListener('input', () => {
+    saveState({ filter: filterInput.value });
+    refilter();
+  });
+  const failingLabel = el('label', 'only-failing');
+  failingBox = el('input', undefined, undefined, { type: 'checkbox' });
+  failingBox.checked = !!state?.onlyFailing;
+  failingBox.addEventListener('change', () => {
+    saveState({ onlyFailing: failingBox.checked });
+    refilter();
+  });
+  failingLabel.append(failingBox, document.createTextNode(` ${t('onlyFailing')}`));
+  countStatus = el('span', 'count', '', { role: 'status', 'aria-live': 'polite' });
+  toolbar.append(filterInput, failingLabel, countStatus);
+
+  scroller = el('div', 'scroller');
+  grid = el('div', 'grid', undefined, {
+    role: 'grid',
+    'aria-labelledby': 'title',
+    'aria-describedby': 'grid-help',
+  });
+  const head = el('div', 'head', undefined, { role: 'rowgroup' });
+  headRow = el('div', 'row head-row', undefined, { role: 'row', 'aria-rowindex': '1' });
+  head.append(headRow);
+  body = el('div', 'body', undefined, { role: 'rowgroup' });
+  grid.append(head, body);
+  scroller.append(grid);
+  scroller.addEventListener('scroll', onScroll, { passive: true });
+  grid.addEventListener('keydown', onKey);
+  grid.addEventListener('click', onClick);
+  grid.addEventListener('dblclick', onDoubleClick);
+  const help = el('p', 'help', t('help'), { id: 'grid-help' });
+  gridPanel.append(toolbar, scroller, help);
+  app.append(header, tabs, gridPanel, accuracyPanel);
+  new ResizeObserver(() => {
+    makeSlots();
+    render();
+  }).observe(scroller);
+  select(state?.tab ?? 'grid');
+}
+
+// ---------- the grid ----------
+
+function columnHeaders(): void {
+  headRow.textContent = '';
+  const s = start!;
+  s.columns.forEach((c, i) => {
+    const h = el('div', `cell colhead col-${Math.min(i, 3)}`, c.name, {
+      role: 'columnheader',
+      'aria-colindex': String(i + 1),
+      tabindex: '-1',
+      'data-column': String(i),
+    });
+    headRow.append(h);
+  });
+  grid.setAttribute('aria-colcount', String(s.columns.length));
+  markSort();
+}
+
+function markSort(): void {
+  const sort = state?.sort;
+  headRow.querySelectorAll<HTMLElement>('[role=columnheader]').forEach((h, i) => {
+    if (sort && sort.column === i) {
+      h.setAttribute('aria-sort', sort.direction);
+      h.dataset.sorted = sort.direction === 'ascending' ? '▲' : '▼';
+    } else {
+      h.removeAttribute('aria-sort');
+      delete h.dataset.sorted;
+    }
+  });
+}
+
+/**
+ * A fixed number of row elements: as many as the viewport shows, plus OVERSCAN above and below. The
+ * same for 1,000 and for 10,000 documents.
+ */
+function makeSlots(): void {
+  if (!start) {
+    return;
+  }
+  const wanted = Math.ceil(Math.max(scroller.clientHeight, ROW_H * 10) / ROW_H) + 2 * OVERSCAN;
+  if (slots.length === wanted && slots[0]?.cells.length === start.columns.length) {
+    return;
+  }
+  body.textContent = '';
+  slots.length = 0;
+  for (let k = 0; k < wanted; k++) {
+    const row = el('div', 'row', undefined, { role: 'row' });
+    const cells = start.columns.map((_, i) => {
+      const c = el('div', `cell col-${Math.min(i, 3)}`, undefined, {
+        role: 'gridcell',
+        'aria-colindex': String(i + 1),
+        tabindex: '-1',
+        'data-column': String(i),
+      });
+      row.append(c);
+      return c;
+    });
+    row.hidden = true;
+    body.append(row);
+    slots.push({ row, cells, at: -1, version: -1 });
+  }
+}
+
+function refilter(): void {
+  const t0 = performance.now();
+  shown = viewRows(rows, {
+    sort: state?.sort,
+    filter: state?.filter,
+    onlyFailing: state?.onlyFailing,
+  });
+  version++;
+  focus.row = Math.min(focus.row, shown.length - 1);
+  grid.setAttribute('aria-rowcount', String(shown.length + 1));
+  body.style.height = `${shown.length * ROW_H}px`;
+  countStatus.textContent = t('shown', shown.length, rows.length);
+  render();
+  lastViewMs = performance.now() - t0;
+}
+
+/** For the bench and the tests: how long the last sort or filter took, rendering included. */
+let lastViewMs = 0;
+
+function fillCell(c: HTMLElement, row: GridRow, column: number): void {
+  const cell = row.cells[column];
+  const name = start!.columns[column].name;
+  c.textContent = '';
+  if (cell.mark) {
+    const badge = el('span', `mark mark-${cell.mark}`);
+    badge.append(el('span', 'icon', MARK_ICON[cell.mark], { 'aria-hidden': 'true' }), ` ${t(cell.mark)}`);
+    c.append(badge, el('span', 'value', cell.text));
+    c.classList.add('marked');
+    c.dataset.mark = cell.mark;
+    c.title = `${name}: ${cell.text} (${t(cell.mark)})`;
+  } else {
+    c.textContent = cell.text;
+    c.classList.remove('marked');
+    delete c.dataset.mark;
+    c.title = cell.text;
+  }
+}
+
+function render(): void {
+  if (!start || gridPanel.hidden || slots.length === 0) {
+    return;
+  }
+  const n = slots.length;
+  const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_H) - OVERSCAN);
+  for (let i = first; i < first + n; i++) {
+    const slot = slots[i % n];
+    if (i >= shown.length) {
+      slot.row.hidden = true;
+      slot.at = -1;
+      continue;
+    }
+    if (slot.at !== i || slot.version !== version) {
+      const row = rows[shown[i]];
+      slot.at = i;
+      slot.version = version;
+      slot.row.hidden = false;
+      slot.row.style.transform = `translateY(${i * ROW_H}px)`;
+      slot.row.setAttribute('aria-rowindex', String(i + 2));
+      slot.row.dataset.row = String(i);
+      slot.row.classList.toggle('failing', row.failing);
+      slot.cells.forEach((c, column) => fillCell(c, row, column));
+    }
+  }
+  roving();
+}
+
+/** Exactly one cell in the tab order: the focused one when it is rendered, else its column's header. */
+function roving(): void {
+  grid.querySelectorAll<HTMLElement>('[tabindex="0"]').forEach(e => (e.tabIndex = -1));
+  const target = cellAt(focus.row, focus.column) ?? cellAt(-1, focus.column);
+  if (target) {
+    target.tabIndex = 0;
+  }
+}
+
+function cellAt(row: number, column: number): HTMLElement | undefined {
+  if (row < 0) {
+    return headRow.children[column] as HTMLElement | undefined;
+  }
+  const slot = slots.find(s => s.at === row && !s.row.hidden);
+  return slot?.cells[column];
+}
+
+function onScroll(): void {
+  saveState({ scroll: scroller.scrollTop });
+  render();
+}
+
+const pageRows = () => Math.max(1, Math.floor((scroller.clientHeight - ROW_H) / ROW_H));
+
+function moveTo(row: number, column: number): void {
+  const columns = start!.columns.length;
+  focus = {
+    row: Math.max(-1, Math.min(row, shown.length - 1)),
+    column: Math.max(0, Math.min(column, columns - 1)),
+  };
+  if (focus.row >= 0) {
+    // Keep the row in view below the sticky header.
+    const top = focus.row * ROW_H;
+    const viewTop = scroller.scrollTop;
+    const viewBottom = viewTop + scroller.clientHeight - ROW_H * 2;
+    if (top < viewTop) {
+      scroller.scrollTop = top;
+    } else if (top > viewBottom) {
+      scroller.scrollTop = top - (scroller.clientHeight - ROW_H * 2);
+    }
+  }
+  render();
+  const target = cellAt(focus.row, focus.column);
+  target?.focus();
+  const r = focus.row >= 0 ? rows[shown[focus.row]] : undefined;
+  saveState({ focus: r ? { row: r.index, column: focus.column } : undefined });
+}
+
+function sortBy(column: number): void {
+  const current = state?.sort;
+  const direction: SortDirection =
+    current?.column === column && current.direction === 'ascending' ? 'descending' : 'ascending';
+  saveState({ sort: { column, direction } });
+  markSort();
+  refilter();
+}
+
+function openAt(place: number, column: number): void {
+  const row = rows[shown[place]];
+  if (!row) {
+    return;
+  }
+  const path = column >= 3 ? row.cells[column].path : row.cells.find(c => c.mark)?.path;
+  vscode.postMessage({ type: 'open', row: row.index, ...(path ? { path } : {}) });
+}
+
+function onKey(e: KeyboardEvent): void {
+  if (!start) {
+    return;
+  }
+  const { row, column } = focus;
+  const last = start.columns.length - 1;
+  let handled = true;
+  switch (e.key) {
+    case 'ArrowDown':
+      moveTo(row + 1, column);
+      break;
+    case 'ArrowUp':
+      moveTo(row - 1, column);
+      break;
+    case 'ArrowRight':
+      moveTo(row, column + 1);
+      break;
+    case 'ArrowLeft':
+      moveTo(row, column - 1);
+      break;
+    case 'Home':
+      moveTo(e.ctrlKey ? 0 : row, 0);
+      break;
+    case 'End':
+      moveTo(e.ctrlKey ? shown.length - 1 : row, last);
+      break;
+    case 'PageDown':
+      moveTo(row + pageRows(), column);
+      break;
+    case 'PageUp':
+      moveTo(Math.max(0, row - pageRows()), column);
+      break;
+    case 'Enter':
+    case ' ':
+      if (row < 0) {
+        sortBy(column);
+        cellAt(-1, column)?.focus();
+      } else if (e.key === 'Enter') {
+        openAt(row, column);
+      }
+      break;
+    default:
+      handled = false;
+  }
+  if (handled) {
+    e.preventDefault();
+  }
+}
+
+function placeOf(target: EventTarget | null): { row: number; column: number } | undefined {
+  const cell = (target as HTMLElement | null)?.closest<HTMLElement>('[data-column]');
+  if (!cell) {
+    return undefined;
+  }
+  const column = Number(cell.dataset.column);
+  const rowEl = cell.closest<HTMLElement>('[data-row]');
+  return { row: rowEl ? Number(rowEl.dataset.row) : -1, column };
+}
+
+function onClick(e: MouseEvent): void {
+  const p = placeOf(e.target);
+  if (!p) {
+    return;
+  }
+  if (p.row < 0) {
+    focus = { row: -1, column: p.column };
+    sortBy(p.column);
+    cellAt(-1, p.column)?.focus();
+  } else {
+    moveTo(p.row, p.column);
+  }
+}
+
+function onDoubleClick(e: MouseEvent): void {
+  const p = placeOf(e.target);
+  if (p && p.row >= 0) {
+    openAt(p.row, p.column);
+  }
+}
+
+// ---------- accuracy ----------
+
+function renderAccuracy(s: BatchStart): void {
+  accuracyPanel.textContent = '';
+  const a = s.accuracy;
+  const bar = el('div', 'toolbar');
+  const csv = el('button', 'button', t('exportCsv'));
+  const md = el('button', 'button', t('exportMarkdown'));
+  csv.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'csv' }));
+  md.addEventListener('click', () => vscode.postMessage({ type: 'export', format: 'markdown' }));
+  bar.append(csv, md);
+  accuracyPanel.append(bar, el('p', 'intro', t('accuracyIntro', a.compared.length, a.notCompared.length)));
+  if (a.fields.length === 0) {
+    accuracyPanel.append(el('p', 'empty', t('noFields')));
+    return;
+  }
+  const table = el('table', 'accuracy', undefined, { 'aria-label': t('accuracy') });
+  const head = el('tr');
+  for (const name of ['field', 'match', 'compared', 'differsCol', 'missingCol', 'extraCol', 'paired', 'documents']) {
+    head.append(el('th', undefined, t(name), { scope: 'col' }));
+  }
+  table.append(el('thead'), el('tbody'));
+  table.tHead!.append(head);
+  const byFile = new Map<string, number>();
+  rows.forEach(r => {
+    if (!byFile.has(r.cells[0].text)) {
+      byFile.set(r.cells[0].text, r.index);
+    }
+  });
+  for (const f of a.fields) {
+    table.tBodies[0].append(accuracyRow(f, byFile));
+  }
+  accuracyPanel.append(table);
+}
+
+function accuracyRow(f: FieldAccuracy, byFile: ReadonlyMap<string, number>): HTMLTableRowElement {
+  const tr = el('tr', 'field-row', undefined, { 'data-field': f.field });
+  tr.append(el('th', 'field-name', f.field, { scope: 'row' }));
+  const match = el('td', 'match');
+  const track = el('span', 'bar', undefined, { 'aria-hidden': 'true' });
+  const fill = el('span', 'bar-fill');
+  fill.style.width = `${f.compared ? (100 * f.equal) / f.compared : 0}%`;
+  track.append(fill);
+  match.append(el('span', 'match-text', t('matchOf', f.equal, f.compared)), track);
+  tr.append(match);
+  for (const n of [f.compared, f.differs, f.missing, f.extra]) {
+    tr.append(el('td', 'num', String(n)));
+  }
+  const paired = !f.pairing ? '' : f.pairing.by === 'key' ? t('pairedBy', f.pairing.field) : t('pairedByPosition');
+  tr.append(el('td', undefined, paired));
+  const docs = el('td', 'docs');
+  const max = 10;
+  f.documents.slice(0, max).forEach((d, i) => {
+    if (i) {
+      docs.append(', ');
+    }
+    const row = byFile.get(d);
+    if (row === undefined) {
+      docs.append(d);
+      return;
+    }
+    const link = el('a', 'doc-link', d, { href: '#', 'data-row': String(row) });
+    link.addEventListener('click', e => {
+      e.preventDefault();
+      // A field outside lists is one path in each document: the review opens there.
+      const path = f.field.includes('[*]') ? undefined : f.field;
+      vscode.postMessage({ type: 'open', row, ...(path ? { path } : {}) });
+    });
+    docs.append(link);
+  });
+  if (f.documents.length > max) {
+    docs.append(` ${t('more', f.documents.length - max)}`);
+  }
+  tr.append(docs);
+  return tr;
+}
+
+// ---------- messages ----------
+
+function onStart(s: BatchStart): void {
+  const sameKey = start && JSON.stringify(start.key) === JSON.stringify(s.key);
+  start = s;
+  startedAt = performance.now();
+  if (!sameKey && state && JSON.stringify(state.key) !== JSON.stringify(s.key)) {
+    state = undefined;
+  }
+  rows = new Array<GridRow>(s.total);
+  received = 0;
+  app.setAttribute('aria-busy', 'true');
+  if (!header) {
+    layout();
+  }
+  header.textContent = '';
+  header.append(el('h1', 'title', s.title, { id: 'title' }), el('p', 'subtitle', s.subtitle));
+  columnHeaders();
+  slots.length = 0;
+  makeSlots();
+  countStatus.textContent = t('loading');
+}
+
+function onDone(): void {
+  if (!start) {
+    return;
+  }
+  rows.length = received;
+  app.setAttribute('aria-busy', 'false');
+  refilter();
+  const saved = state?.focus;
+  if (saved) {
+    const place = shown.findIndex(i => rows[i].index === saved.row);
+    focus = { row: place, column: Math.min(saved.column, start.columns.length - 1) };
+  }
+  if (state?.scroll) {
+    scroller.scrollTop = state.scroll;
+  }
+  render();
+  renderAccuracy(start);
+  requestAnimationFrame(() => {
+    app.dataset.ready = 'true';
+    vscode.postMessage({ type: 'painted', what: 'grid', ms: performance.now() - startedAt, rows: rows.length });
+  });
+}
+
+window.addEventListener('message', (e: MessageEvent<BatchHostMessage>) => {
+  const m = e.data;
+  switch (m.type) {
+    case 'start':
+      onStart(m.start);
+      return;
+    case 'rows':
+      for (let i = 0; i < m.rows.length; i++) {
+        rows[m.from + i] = m.rows[i];
+      }
+      received = Math.max(received, m.from + m.rows.length);
+      return;
+    case 'done':
+      onDone();
+      return;
+  }
+});
+
+/** For the bench and the browser tests: numbers the page knows. */
+(window as unknown as { docutrayGrid: unknown }).docutrayGrid = {
+  lastViewMs: () => lastViewMs,
+  rowElements: () => grid.querySelectorAll('[role=row]').length,
+  shown: () => shown.length,
+};
+
+vscode.postMessage({ type: 'ready', ...(state ? { state } : {}) });
