@@ -63,6 +63,10 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The rows last shown (see `refresh`). */
+  private lastShown: string | undefined;
+  /** Batches whose runs VS Code has read (their rows count in what is shown). */
+  private readonly opened = new Set<string>();
   /** The batches last listed, by id: a run under one is named and described inside it. */
   private readonly parents = new Map<string, BatchRecord>();
   /**
@@ -76,18 +80,52 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     private readonly batches: BatchSource,
   ) {
     // Fires for the whole list (at most every 100 ms: a batch changes often); ids are stable.
-    const refresh = () => {
-      this.refreshTimer ??= setTimeout(() => {
-        this.refreshTimer = undefined;
-        this.emitter.fire(undefined);
-      }, 100);
-    };
+    const refresh = () => this.refresh();
     this.subscription = vscode.Disposable.from(history.onDidChange(refresh), batches.onDidChange(refresh));
   }
 
-  /** Shows every item again (what an item's flags depend on changed). */
+  /**
+   * Shows every item again (what an item's flags depend on changed), at most every 100 ms, and only when
+   * a row would change. A refresh is not free for the person at the view: VS Code forgets every row's
+   * handle when the list refreshes, until it has read the rows again, and a context-menu command chosen in
+   * that moment gets no row. Most changes of the history (another window's lease, a record merged again)
+   * change no row.
+   */
   refresh(): void {
-    this.emitter.fire(undefined);
+    this.refreshTimer ??= setTimeout(() => {
+      void this.shown().then(
+        shown => {
+          this.refreshTimer = undefined;
+          if (shown !== this.lastShown) {
+            this.lastShown = shown;
+            this.emitter.fire(undefined);
+          }
+        },
+        () => {
+          this.refreshTimer = undefined;
+          this.lastShown = undefined;
+          this.emitter.fire(undefined);
+        },
+      );
+    }, 100);
+  }
+
+  /** The rows as VS Code would show them: the top level and the runs of every batch it has opened. */
+  private async shown(): Promise<string> {
+    const rows: string[] = [];
+    const add = async (nodes: RunsNode[]) => {
+      for (const n of nodes) {
+        const i = this.getTreeItem(n);
+        const icon = i.iconPath instanceof vscode.ThemeIcon ? [i.iconPath.id, i.iconPath.color?.id] : [];
+        const tip = typeof i.tooltip === 'string' ? i.tooltip : i.tooltip?.value;
+        rows.push(JSON.stringify([i.id, i.label, i.description, i.contextValue, i.collapsibleState, icon, tip]));
+        if (isBatchNode(n) && this.opened.has(n.batch.id)) {
+          await add(await this.getChildren(n));
+        }
+      }
+    };
+    await add(await this.getChildren());
+    return rows.join('\n');
   }
 
   async getChildren(element?: RunsNode): Promise<RunsNode[]> {
@@ -95,6 +133,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     if (isBatchNode(element)) {
       const batch = element.batch;
       this.parents.set(batch.id, batch);
+      this.opened.add(batch.id);
       return this.batches.children(batch).map(c =>
         'state' in c
           ? c

@@ -132,6 +132,32 @@ describe('runs', function () {
     assert.strictEqual(parsed.execution.status, 'SUCCESS');
   });
 
+  it('refreshes the Runs view only when a row changes: reading the same runs again keeps every row (and its handle)', async () => {
+    // VS Code forgets the rows' handles on each refresh until it has read them again; a context-menu command
+    // chosen then gets no row. So a change of the history that changes no row must not refresh the view.
+    const tree = ((await activate()) as unknown as { runsTree: { onDidChangeTreeData: vscode.Event<unknown> } })
+      .runsTree;
+    let fired = 0;
+    const subscription = tree.onDidChangeTreeData(() => fired++);
+    try {
+      await run('it-fast', [workspaceFile('sample.pdf')]);
+      // The run's own changes settle (each refresh is sent at most every 100 ms).
+      for (let last = -1; last !== fired;) {
+        last = fired;
+        await sleep(500);
+      }
+      assert.ok(fired > 0, 'the run refreshed the view');
+      const before = fired;
+      await vscode.commands.executeCommand('docutray.runs.refresh');
+      await sleep(500);
+      assert.strictEqual(fired, before, 'reading the same runs again sent no refresh');
+      await run('it-fast', [workspaceFile('sample.pdf')]);
+      await waitFor('a refresh for the new run', () => fired > before || undefined);
+    } finally {
+      subscription.dispose();
+    }
+  });
+
   it('opens the result beside an open editor, and in the only group when nothing is open', async () => {
     const resultEditor = (name: string) =>
       waitFor(`the ${name} result`, () => {
