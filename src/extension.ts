@@ -30,7 +30,7 @@ export interface DocuTrayApi {
   review():
     { document: string; selected?: string; rows: { path: string; verdict: string; kept: boolean }[] } | undefined;
   /** The walkthrough's context keys as this window set them, and the steps it completed (`state()`). */
-  walkthrough(): Pick<Walkthrough, 'state'>;
+  walkthrough(): Pick<Walkthrough, 'state' | 'forget'>;
 }
 
 /**

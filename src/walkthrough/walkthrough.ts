@@ -75,6 +75,16 @@ export class Walkthrough {
     ).catch(() => undefined);
   }
 
+  /** For the extension's own tests: forgets what it was told, so each path can be seen to tell it again. */
+  forget(): void {
+    this.done.clear();
+    for (const step of Object.keys(CONTEXT_KEYS) as (keyof typeof CONTEXT_KEYS)[]) {
+      if (step !== 'steps') {
+        this.set(step, false);
+      }
+    }
+  }
+
   state(): WalkthroughState {
     return { contextKeys: Object.fromEntries(this.keys), done: [...this.done] };
   }
