@@ -57,6 +57,22 @@ const lazyRuntimePlugin = {
 };
 
 /**
+ * dist/walkthrough.js: the walkthrough's context keys (a key, steps configured, a result opened…), which the
+ * entry requires just after activation, so that activation stays within its budget and first use is not loaded.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyWalkthroughPlugin = {
+  name: 'lazy-walkthrough',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/walkthrough\/walkthrough$/ }, args =>
+      args.importer.endsWith(path.join('src', 'extension.ts'))
+        ? { path: './walkthrough.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
  * A third bundle, dist/mime-types.js: the full MIME database (mime-types + mime-db), which
  * src/core/documents/typeNames.ts `require`s only to name the type of a file it refuses. Some 70 KB
  * even trimmed: in the runtime bundle it would double it and break the size budget, and nothing on
@@ -199,6 +215,7 @@ const contexts = [
       'batch-panel': 'src/review/batchPanel.ts',
       'rare-commands': 'src/commands/rareCommands.ts',
       'check-run': 'src/testing/checkRun.ts',
+      walkthrough: 'src/walkthrough/walkthrough.ts',
     },
     plugins: [
       lazyRuntimePlugin,
@@ -207,6 +224,7 @@ const contexts = [
       lazyBatchPanelPlugin,
       lazyRareCommandsPlugin,
       lazyCheckRunPlugin,
+      lazyWalkthroughPlugin,
       esbuildProblemMatcherPlugin,
     ],
   }),

@@ -35,6 +35,7 @@ const FLOORS = {
     ['batches'],
     ['views'], // the Runs view and its batch nodes, above the runs and batches they show
     ['testing'],
+    ['walkthrough'], // what the walkthrough's steps tick on: a bundle loaded after activation, told by the runtime
     ['services.ts'], // builds the features; only the commands and the entry points take the whole bag
     ['review'], // the review panel: its own bundle, given the services by the commands and the runtime
     ['commands'],

@@ -8,6 +8,7 @@ import type { StatusBarState } from './runs/statusBar';
 import type { Runtime } from './runtime';
 import type { RunsNode } from './views/runsView';
 import type { CheckRunReport } from './testing/checkRun';
+import type { Walkthrough } from './walkthrough/walkthrough';
 
 /** What the extension offers other extensions (and its own tests). */
 export interface DocuTrayApi {
@@ -28,6 +29,8 @@ export interface DocuTrayApi {
   /** What the active review panel shows: its document, selected field and rows with their verdicts. */
   review():
     { document: string; selected?: string; rows: { path: string; verdict: string; kept: boolean }[] } | undefined;
+  /** The walkthrough's context keys as this window set them, and the steps it completed (`state()`). */
+  walkthrough(): Pick<Walkthrough, 'state' | 'forget'>;
 }
 
 /**
@@ -40,11 +43,16 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   const runsChanged = new vscode.EventEmitter<RunsNode | undefined>();
   context.subscriptions.push(apiKeys, runsChanged);
   let runtime: Runtime | undefined;
+  let walk: Walkthrough | undefined;
+  // The walkthrough's context keys, from a small bundle of their own, loaded just after activation.
+  const walkthrough = () =>
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the walkthrough's bundle
+    (walk ??= (require('./walkthrough/walkthrough') as WalkthroughModule).startWalkthrough(context, apiKeys));
   const load = (): Runtime => {
     if (!runtime) {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy half of the extension
       const { createRuntime } = require('./runtime') as typeof import('./runtime');
-      runtime = createRuntime(context, apiKeys, tree);
+      runtime = createRuntime(context, apiKeys, tree, walkthrough);
       context.subscriptions.push(runtime.runsView.onDidChangeTreeData(e => runsChanged.fire(e ?? undefined)));
     }
     return runtime;
@@ -97,8 +105,8 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     vscode.workspace.onDidChangeWorkspaceFolders(lookForExpected),
   );
   setTimeout(lookForExpected, 500);
-  // The context key for menus and the walkthrough; read after activation, not during it.
-  setTimeout(() => void apiKeys.refreshContext(), 0);
+  // The context keys for menus and the walkthrough; read after activation, not during it.
+  setTimeout(walkthrough, 0);
   // Runs left in flight by a closed or reloaded window are picked up after activation, not during it.
   setTimeout(() => void resumeIfAny(context.globalStorageUri, () => load().resume()), 500);
   return {
@@ -106,13 +114,11 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     runs: () => load().runs(),
     storageUri: context.globalStorageUri,
     runsMessage: () => tree.message || undefined,
-    runsTree: {
-      getChildren: e => load().runsView.getChildren(e),
-      getTreeItem: e => load().runsView.getTreeItem(e),
-    },
+    runsTree: treeDataProvider,
     testController: () => tests,
     lastTestRun: () => runtime?.lastTestRun(),
     review: () => runtime?.review(),
+    walkthrough,
   };
 }
 
@@ -181,6 +187,8 @@ function batchAlive(text: string | undefined): boolean {
     return false; // damaged: the store moves it aside when it loads
   }
 }
+
+type WalkthroughModule = typeof import('./walkthrough/walkthrough');
 
 export function deactivate(): void {
   // Everything is disposed through context.subscriptions.

@@ -12,6 +12,7 @@ import type { CheckRunReport } from './testing/checkRun';
 import type { TestHandlers } from './testing/expectedTests';
 import { batchPanels } from './review/batches';
 import { reviewPanels } from './review/reviews';
+import type { Walkthrough } from './walkthrough/walkthrough';
 
 /**
  * Everything behind the commands, the results file system and the runs view. Its own bundle
@@ -39,13 +40,17 @@ export interface Runtime {
   review(): ReturnType<import('./review/reviewPanel').ReviewPanels['describe']>;
 }
 
-/** @param runsTree the Runs view, which shows this month's usage above its runs */
+/**
+ * @param runsTree the Runs view, which shows this month's usage above its runs
+ * @param walkthrough the walkthrough, told when a step's thing happened (a run, a batch, a test run…)
+ */
 export function createRuntime(
   context: vscode.ExtensionContext,
   apiKeys: ApiKeyStore,
   runsTree?: vscode.TreeView<RunsNode>,
+  walkthrough?: () => Pick<Walkthrough, 'complete'>,
 ): Runtime {
-  const services = createServices(context, apiKeys);
+  const services = createServices(context, apiKeys, step => walkthrough?.().complete(step));
   if (runsTree) {
     context.subscriptions.push(showUsageInView(runsTree, services.usage, services.runsView));
   }
@@ -63,7 +68,11 @@ export function createRuntime(
       await services.runs.resume().catch(e => services.errors.report(e, 'resume'));
       await services.batches.resume().catch(e => services.errors.report(e, 'resume batches'));
     },
-    testing: controller => services.expected.attach(controller),
+    testing: controller => {
+      const handlers = services.expected.attach(controller);
+      // A test run that ended (passed or not) is the walkthrough's Testing step done.
+      return { ...handlers, run: (r, token) => handlers.run(r, token).then(() => services.walkthrough('testing')) };
+    },
     lastTestRun: () => services.expected.lastRun,
     restoreReview: (panel, state) => reviewPanels(services).restore(panel, state),
     restoreBatch: (panel, state) => batchPanels(services).restore(panel, state),

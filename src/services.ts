@@ -20,6 +20,7 @@ import { StepPicker } from './runs/stepPicker';
 import { UsageService } from './api/usage';
 import { ExpectedTests } from './testing/expectedTests';
 import * as settings from './settings';
+import type { WalkthroughStep } from './walkthrough/walkthrough';
 
 /** Everything the commands need, built once, on first use after activation (no I/O here). */
 export interface Services {
@@ -38,10 +39,16 @@ export interface Services {
   expected: ExpectedTests;
   /** The extension's global state (remembered choices). */
   globalState: vscode.Memento;
+  /** Tells the getting-started walkthrough that a step's thing happened. */
+  walkthrough: (step: WalkthroughStep) => void;
 }
 
 /** `apiKeys` comes from activation, which keeps the `docutray.hasApiKey` context key current. */
-export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKeyStore): Services {
+export function createServices(
+  context: vscode.ExtensionContext,
+  apiKeys: ApiKeyStore,
+  walkthrough: (step: WalkthroughStep) => void = () => undefined,
+): Services {
   const log = new Log();
   const clients = new ClientFactory(
     apiKeys,
@@ -105,6 +112,10 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
   runs.onResult(async result => {
     await saver.save(result);
   });
+  // Any stored result (a file, a folder, a selection, a test run): the walkthrough's run step is done; a
+  // folder or a selection that ran to its end (not a check's batch), its batch step.
+  runs.onResult(async () => walkthrough('run'));
+  batches.onDidFinish(e => !e.quiet && walkthrough('batch'));
   const runsView = new RunsView(history, batches);
   const usage = new UsageService(clients, apiKeys, log.scoped('usage'));
   // After a run or a batch ends (once, however many files), this month's figures are fetched again.
@@ -136,6 +147,7 @@ export function createServices(context: vscode.ExtensionContext, apiKeys: ApiKey
     usage,
     expected,
     globalState: context.globalState,
+    walkthrough,
   };
 }
 

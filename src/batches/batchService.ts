@@ -98,6 +98,9 @@ export class BatchService implements vscode.Disposable {
   private readonly reserved = new Set<string>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly finished = new vscode.EventEmitter<{ batch: BatchRecord; quiet: boolean }>();
+  /** A batch this window drove ran to its end (not cancelled, not stopped); `quiet`: its caller says so (a check). */
+  readonly onDidFinish = this.finished.event;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly pauseTimers = new Map<string, ReturnType<typeof setTimeout>>();
   private resuming: Promise<number> = Promise.resolve(0);
@@ -113,6 +116,7 @@ export class BatchService implements vscode.Disposable {
     private readonly log: ScopedLog,
   ) {
     this.subscriptions.push(
+      this.finished,
       records.onDidChange(() => this.changed.fire()),
       // A start another window sent before this one took the batch over may answer now: follow it.
       this.history.onDidChange(() => {
@@ -757,6 +761,7 @@ export class BatchService implements vscode.Disposable {
       case 'done': {
         const done = await write(b => ({ ...b, endedAt: now }));
         void this.history.applyBound();
+        this.finished.fire({ batch: done, quiet });
         if (!quiet) {
           void announceEnd(done, this.lookup()).then(c => this.act(done.id, c));
         }

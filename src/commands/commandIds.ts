@@ -38,6 +38,7 @@ export const COMMAND_IDS = [
   'docutray.expected.acceptAll',
   'docutray.expected.recordAgain',
   'docutray.expected.compareSteps',
+  'docutray.copyCommandLine',
   // The review panel (src/review/).
   'docutray.review.open',
   'docutray.review.nextDifference',

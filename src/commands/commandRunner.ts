@@ -86,6 +86,7 @@ export function commandRunner(s: Services): (id: CommandId, args: unknown[]) => 
     'docutray.expected.acceptAll': () => rare().acceptAllFailures(s),
     'docutray.expected.recordAgain': a => rare().recordAgain(s, a),
     'docutray.expected.compareSteps': a => compareTwoSteps(s, a),
+    'docutray.copyCommandLine': () => rare().copyCommandLine(s),
     'docutray.review.open': async a => (await reviewPanels(s).open(a)).documentUri.toString(),
     'docutray.review.nextDifference': () => reviewPanels(s).next(),
     'docutray.review.previousDifference': () => reviewPanels(s).previous(),

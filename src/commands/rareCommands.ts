@@ -9,3 +9,4 @@
  */
 export { exportResults } from './exportCommand';
 export { acceptAllFailures, createExpected, recordAgain, recordExpected } from '../testing/acceptCommands';
+export { copyCommandLine } from './copyCommandLine';

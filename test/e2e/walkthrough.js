@@ -5,7 +5,7 @@
 // Code 1.139 opens an installed extension's walkthrough only in a window that has shown it), and no
 // API key:
 //   - the VSIX is installed the way a person does it in a window (right-click docutray-steps.vsix in the
-//     Explorer → "Install Extension VSIX"), and the walkthrough opens by itself with its five steps and
+//     Explorer → "Install Extension VSIX"), and the walkthrough opens by itself with its steps and
 //     their pictures;
 //   - Set API Key from the palette over the walkthrough (its step focused): the key typed on the keyboard
 //     reaches the password box, though the walkthrough takes the focus back just after the box opens;
@@ -56,8 +56,12 @@ const STEP_IDS = WALKTHROUGH.steps.map(s => s.id);
 const domStepId = id => `${EXT_ID}#${WALKTHROUGH.id}#${id}`;
 /** The step whose picture each shot is: the file names media/walkthrough/<name>-<theme>.png, from package.json. */
 const MEDIA_OF = Object.fromEntries(
-  WALKTHROUGH.steps.map(s => [s.id, path.basename(s.media.image.light).replace(/-light\.png$/, '')]),
+  WALKTHROUGH.steps
+    .filter(s => s.media.image)
+    .map(s => [s.id, path.basename(s.media.image.light).replace(/-light\.png$/, '')]),
 );
+/** The steps whose media is a picture this test takes (the others show a theme-aware SVG from media/). */
+const PICTURE_IDS = Object.keys(MEDIA_OF);
 const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern' };
 
 const UI = {
@@ -331,6 +335,18 @@ async function main() {
     for (const id of STEP_IDS) {
       await openStep(id);
       const want = WALKTHROUGH.steps.find(s => s.id === id);
+      if (!want.media.image) {
+        // An SVG: VS Code draws it inline, with the theme's colours.
+        const svg = page
+          .locator(
+            '.gettingStartedContainer .getting-started-media svg, .gettingStartedContainer .getting-started-media iframe',
+          )
+          .first();
+        await svg.waitFor({ timeout: 10000 }).catch(() => {
+          throw new Error(`step ${id} shows no SVG (${want.media.svg})`);
+        });
+        continue;
+      }
       const img = await until(
         async () => {
           const i = await stepImage();
@@ -371,6 +387,11 @@ async function main() {
       await page.keyboard.press('Enter');
       await wb.toast(page, 'API key accepted').waitFor({ timeout: 20000 });
       await wb.runFromPalette(page, 'Notifications: Clear All Notifications');
+      // The palette's path ticks the step as its button does.
+      await until(async () => (await stepDone('apiKey').getAttribute('aria-checked')) === 'true', {
+        timeout: 10000,
+        message: () => 'the walkthrough does not tick "Set your API key" once the key is saved from the palette',
+      });
     },
   );
 
@@ -557,17 +578,33 @@ async function main() {
       done[id] = (await stepDone(id).getAttribute('aria-checked')) === 'true';
     }
     log(`  ${STEP_IDS.map(id => `${id} ${done[id] ? '✓' : '·'}`).join(', ')}`);
-    // The folder was run from the Explorer (docutray.runStep); the batch step ticks on its own button's command.
-    const missing = ['apiKey', 'steps', 'run', 'results'].filter(id => !done[id]);
+    // Each was done by a path other than its button: the file and the folder from the Explorer's menu, the
+    // result opened by the run; the walkthrough ticks on what happened.
+    const missing = ['apiKey', 'steps', 'run', 'batch', 'results'].filter(id => !done[id]);
     if (missing.length) {
       throw new Error(`the walkthrough does not tick ${missing.join(', ')}`);
     }
     await screenshot('walkthrough-done');
   });
 
+  // 9. The command line: its step's button copies the CI line, and the step ticks
+  await step('"Copy Command Line for CI" (the step\'s button): the check line is copied, the step ticks', async () => {
+    await clickStepButton('cli', 'Copy Command Line for CI');
+    const copied = wb.toast(page, 'copied the command line').locator('.notification-list-item-message');
+    await copied.waitFor({ timeout: 20000 });
+    log(`  notification: "${wb.norm(await copied.textContent()).trim()}"`);
+    await until(async () => (await stepDone('cli').getAttribute('aria-checked')) === 'true', {
+      timeout: 10000,
+      message: () => 'the walkthrough does not tick the command line step once the line is copied',
+    });
+    await openStep('cli');
+    await wb.parkMouse(page);
+    await screenshot('walkthrough-cli-done');
+  });
+
   if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {
     await step(`copying the pictures to ${path.relative(h.REPO, MEDIA)}/ and docs/images/walkthrough.png`, async () => {
-      for (const id of STEP_IDS) {
+      for (const id of PICTURE_IDS) {
         const files = pictures.get(id);
         if (!files) {
           throw new Error(`no picture was taken for the step ${id}`);

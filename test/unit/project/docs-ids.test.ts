@@ -58,8 +58,14 @@ function contextKeys(): string[] {
         const src = fs.readFileSync(p, 'utf8');
         for (const m of src.matchAll(/'setContext',\s*(?:'([^']+)'|(\w+))/g)) {
           const name = m[1] ?? new RegExp(`const ${m[2]} = '([^']+)'`).exec(src)?.[1];
-          assert.ok(name, `${path.relative(REPO, p)}: setContext with ${m[2]}, which is not a constant string here`);
-          keys.push(name);
+          // A table of keys (`const KEYS = { step: 'docutray.…', … }`, set as KEYS[step]): each of its strings.
+          const table = m[2] && new RegExp(`const ${m[2]} = \\{([^}]*)\\}`).exec(src)?.[1];
+          const names = name ? [name] : [...(table || '').matchAll(/'(docutray\.[^']+)'/g)].map(t => t[1]);
+          assert.ok(
+            names.length,
+            `${path.relative(REPO, p)}: setContext with ${m[2]}, which is not a constant string here`,
+          );
+          keys.push(...names);
         }
       }
     }
