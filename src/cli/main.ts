@@ -14,6 +14,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { QuotaExceededError, NotFoundError, RateLimitError } from '../core/api/errors';
 import { sha256OfFile } from '../core/documents/hash';
 import { checkDocuments, checkExitCode, type DocumentCheck, type CheckStatus } from '../core/expected/check';
+import type { Difference } from '../core/expected/compare';
 import { normalizeExpectedFolder } from '../core/expected/expectedFile';
 import { PathSyntaxError, parsePattern } from '../core/expected/jsonPath';
 import {
@@ -26,13 +27,14 @@ import {
 import { compareOptionsFor, readExpectedSettings, type ExpectedSettings } from '../core/expected/settings';
 import { removeFileInside, SaveRefusedError, writeFileInside } from '../core/files/containment';
 import { resultFileName } from '../core/results/naming';
+import { documentFieldCounts, type FieldCount } from '../core/review/accuracy';
 import { expandMetadata } from '../core/runs/metadata';
 import { type DocumentState, isOpen } from '../core/batches/record';
 import { inShard } from '../core/batches/shard';
 import { USAGE, UsageError, parseCommandLine, type CommonArgs, type CompareFlags } from './args';
 import { earlierStarts, Journal } from './journal';
 import { findObsoleteExpected } from './obsolete';
-import { keptForReport, REPORTERS, type CheckReport, type ObsoleteFile } from './reporters';
+import { keptForReport, REPORTERS, type CheckReport, type KeptCheck, type ObsoleteFile } from './reporters';
 import { connect, describeFatal, type Service } from './service';
 import { terminalText } from './text';
 import {
@@ -391,11 +393,25 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
   const progress = new Progress(io.stderr, prepared.documents.length, service.budget, io.progressEveryMs ?? 10_000);
   progress.line('Reading the documents and their expected results…');
   const reporters = cmd.reporters.map(t => ({ target: t, reporter: REPORTERS[t.name]() }));
-  const kept: DocumentCheck[] = [];
+  const compare = compareOptionsFor(settings, cmd.stepId);
+  // Per-field counts of the documents compared, from their check until it is handed on (then dropped).
+  const fieldCounts = new Map<string, FieldCount[]>();
+  const onCompared = reporters.some(r => r.reporter.wantsFields)
+    ? (c: DocumentCheck, expected: unknown, actual: unknown, differences: readonly Difference[]) => {
+        try {
+          fieldCounts.set(c.document, documentFieldCounts(expected, actual, compare, differences));
+        } catch {
+          // A result too deep to count field by field: the summary lists it as not compared.
+        }
+      }
+    : undefined;
+  const kept: KeptCheck[] = [];
   const onCheck = (c: DocumentCheck) => {
     progress.settled(c.document, c.status);
+    const fields = fieldCounts.get(c.document);
+    fieldCounts.delete(c.document);
     for (const { reporter } of reporters) {
-      reporter.onCheck?.(c);
+      reporter.onCheck?.(c, fields);
     }
     kept.push(keptForReport(c));
   };
@@ -406,9 +422,10 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
       stepId: cmd.stepId,
       update: cmd.update,
       folder: settings.folder,
-      compare: compareOptionsFor(settings, cmd.stepId),
+      compare,
       run: (documents, onOutcome) => runWithJournal(engine, prepared, cmd.stepId, documents, io, progress, onOutcome),
       onCheck,
+      onCompared,
     });
   } finally {
     progress.end();
