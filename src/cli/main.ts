@@ -34,7 +34,7 @@ import { inShard } from '../core/batches/shard';
 import { USAGE, UsageError, parseCommandLine, type CommonArgs, type CompareFlags } from './args';
 import { earlierStarts, Journal } from './journal';
 import { findObsoleteExpected } from './obsolete';
-import { keptForReport, REPORTERS, type CheckReport, type KeptCheck, type ObsoleteFile } from './reporters';
+import { KeptChecks, REPORTERS, type CheckReport, type ObsoleteFile } from './reporters';
 import { connect, describeFatal, type Service } from './service';
 import { terminalText } from './text';
 import {
@@ -405,7 +405,8 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
         }
       }
     : undefined;
-  const kept: KeptCheck[] = [];
+  const keeper = new KeptChecks();
+  const kept = keeper.checks;
   const onCheck = (c: DocumentCheck) => {
     progress.settled(c.document, c.status);
     const fields = fieldCounts.get(c.document);
@@ -413,7 +414,7 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
     for (const { reporter } of reporters) {
       reporter.onCheck?.(c, fields);
     }
-    kept.push(keptForReport(c));
+    keeper.add(c);
   };
   const problems: string[] = [];
   let summary: RunSummary | undefined;

@@ -96,6 +96,11 @@ const MAX_LISTED = 50;
  * thousands of documents keeps them all to the end.
  */
 export const MAX_KEPT = 10;
+/**
+ * Most differences kept for a report in all: past them a document keeps its first one (and its count),
+ * so memory stays about constant per document however many documents differ.
+ */
+export const MAX_KEPT_IN_ALL = 10_000;
 /** Longest value (characters of JSON) a report keeps; a longer one is cut. */
 export const MAX_VALUE_CHARS = 200;
 
@@ -163,7 +168,7 @@ function keptValue(v: unknown): unknown {
  * What a report keeps of a document's check: at most MAX_KEPT differences (the rest counted) as path,
  * kind, line and values cut to MAX_VALUE_CHARS, copied; nothing else of the results.
  */
-export function keptForReport(c: DocumentCheck): KeptCheck {
+export function keptForReport(c: DocumentCheck, max = MAX_KEPT): KeptCheck {
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   const { differences, unusable, ...rest } = c;
   if (!differences) {
@@ -172,7 +177,7 @@ export function keptForReport(c: DocumentCheck): KeptCheck {
   return {
     ...rest,
     differenceCount: c.differenceCount ?? differences.length,
-    differences: differences.slice(0, MAX_KEPT).map(d => {
+    differences: differences.slice(0, max).map(d => {
       const kept: KeptDifference = { kind: d.kind, path: copied(d.path) };
       if (d.line !== undefined) {
         kept.line = d.line;
@@ -186,6 +191,20 @@ export function keptForReport(c: DocumentCheck): KeptCheck {
       return kept;
     }),
   };
+}
+
+/** The checks a report is written from, each kept small, in the order they came (see MAX_KEPT_IN_ALL). */
+export class KeptChecks {
+  readonly checks: KeptCheck[] = [];
+  private listed = 0;
+
+  constructor(private readonly inAll = MAX_KEPT_IN_ALL) {}
+
+  add(c: DocumentCheck): void {
+    const kept = keptForReport(c, this.listed < this.inAll ? MAX_KEPT : 1);
+    this.listed += kept.differences?.length ?? 0;
+    this.checks.push(kept);
+  }
 }
 
 const differenceTotal = (c: KeptCheck) => c.differenceCount ?? c.differences?.length ?? 0;
