@@ -196,6 +196,9 @@ describe('docutray-steps check --reporter fields', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^## Field accuracy of step `invoice`\n\n5 documents compared\./);
     assert.match(r.stdout, /\| `vendor\.name` \| 5 of 5 \|/);
-    assert.match(r.stdout, /\| `line_items\[\*\]\.amount` \| 10 of 10 \| [█]{10} \| 0 \| 0 \| 0 \| by position \| {2}\|/);
+    assert.match(
+      r.stdout,
+      /\| `line_items\[\*\]\.amount` \| 10 of 10 \| [█]{10} \| 0 \| 0 \| 0 \| by position \| {2}\|/,
+    );
   });
 });
