@@ -5,6 +5,9 @@
  *
  *   npm run -s compile-tests && node out/bench/cli-memory.js [documents=10000] [resultBytes=1000000]
  *
+ * `CLI_MEMORY_NODE_ARGS` adds Node flags to the command line's process (e.g. `--max-old-space-size=96`, or
+ * `--expose-gc --require ./heap-log.js` to log the heap after each collection).
+ *
  * The stand-in runs in its own process (its memory is not the command line's) and answers every status
  * with a result of about `resultBytes` (its `hugeResult` fault), at once (no step duration), under a
  * limiter too high to hold anything up (so the budget follows its headers, not its own slow start).
@@ -62,7 +65,9 @@ async function main() {
   const started = Date.now();
   let peak = 0;
   const code = await new Promise<number | null>(resolve => {
-    const child = spawn(process.execPath, [cli, 'check', 'docs', '--step', 'big'], {
+    // Node flags for the command line's process (a capped old space, a preload that logs its heap).
+    const nodeArgs = (process.env.CLI_MEMORY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, cli, 'check', 'docs', '--step', 'big'], {
       cwd: ws,
       env: { PATH: process.env.PATH, DOCUTRAY_API_KEY: KEY, DOCUTRAY_BASE_URL: standIn.url },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -19,7 +19,8 @@ check   Runs the step on every PDF and image under <paths> and compares each res
           -u, --update          record the expected files that are missing or differ, and remove
                                 those whose document is gone; exit 0 when every document has a result
           --reporter <name>[=<file>]
-                                pretty (default), json or junit, to stdout or to <file>; repeatable:
+                                pretty (default), json, junit, or fields (per-field accuracy as
+                                Markdown, for a CI job summary), to stdout or to <file>; repeatable:
                                 --reporter pretty --reporter junit=report.xml
           --output <file>       write the --reporter to this file (a pretty report goes to stdout)
 run     Runs the step and writes each result as JSON: with --out <dir> to
@@ -61,7 +62,7 @@ Environment:
   DOCUTRAY_BASE_URL           the service (default https://app.docutray.com; http only for localhost)
 `;
 
-export const REPORTER_NAMES = ['pretty', 'json', 'junit'] as const;
+export const REPORTER_NAMES = ['pretty', 'json', 'junit', 'fields'] as const;
 export type Reporter = (typeof REPORTER_NAMES)[number];
 
 /** One report to write: to stdout, or to a file (cwd-relative as given). */

@@ -11,9 +11,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { QuotaExceededError, NotFoundError, RateLimitError } from '../core/api/errors';
 import { sha256OfFile } from '../core/documents/hash';
 import { checkDocuments, checkExitCode, type DocumentCheck, type CheckStatus } from '../core/expected/check';
+import type { Difference } from '../core/expected/compare';
 import { normalizeExpectedFolder } from '../core/expected/expectedFile';
 import { PathSyntaxError, parsePattern } from '../core/expected/jsonPath';
 import {
@@ -26,13 +28,14 @@ import {
 import { compareOptionsFor, readExpectedSettings, type ExpectedSettings } from '../core/expected/settings';
 import { removeFileInside, SaveRefusedError, writeFileInside } from '../core/files/containment';
 import { resultFileName } from '../core/results/naming';
+import { documentFieldCounts, type FieldCount } from '../core/review/accuracy';
 import { expandMetadata } from '../core/runs/metadata';
 import { type DocumentState, isOpen } from '../core/batches/record';
 import { inShard } from '../core/batches/shard';
 import { USAGE, UsageError, parseCommandLine, type CommonArgs, type CompareFlags } from './args';
 import { earlierStarts, Journal } from './journal';
 import { findObsoleteExpected } from './obsolete';
-import { keptForReport, REPORTERS, type CheckReport, type ObsoleteFile } from './reporters';
+import { KeptChecks, REPORTERS, type CheckReport, type ObsoleteFile } from './reporters';
 import { connect, describeFatal, type Service } from './service';
 import { terminalText } from './text';
 import {
@@ -391,13 +394,28 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
   const progress = new Progress(io.stderr, prepared.documents.length, service.budget, io.progressEveryMs ?? 10_000);
   progress.line('Reading the documents and their expected results…');
   const reporters = cmd.reporters.map(t => ({ target: t, reporter: REPORTERS[t.name]() }));
-  const kept: DocumentCheck[] = [];
+  const compare = compareOptionsFor(settings, cmd.stepId);
+  // Per-field counts of the documents compared, from their check until it is handed on (then dropped).
+  const fieldCounts = new Map<string, FieldCount[]>();
+  const onCompared = reporters.some(r => r.reporter.wantsFields)
+    ? (c: DocumentCheck, expected: unknown, actual: unknown, differences: readonly Difference[]) => {
+        try {
+          fieldCounts.set(c.document, documentFieldCounts(expected, actual, compare, differences));
+        } catch {
+          // A result too deep to count field by field: the summary lists it as not compared.
+        }
+      }
+    : undefined;
+  const keeper = new KeptChecks();
+  const kept = keeper.checks;
   const onCheck = (c: DocumentCheck) => {
     progress.settled(c.document, c.status);
+    const fields = fieldCounts.get(c.document);
+    fieldCounts.delete(c.document);
     for (const { reporter } of reporters) {
-      reporter.onCheck?.(c);
+      reporter.onCheck?.(c, fields);
     }
-    kept.push(keptForReport(c));
+    keeper.add(c);
   };
   const problems: string[] = [];
   let summary: RunSummary | undefined;
@@ -406,9 +424,10 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
       stepId: cmd.stepId,
       update: cmd.update,
       folder: settings.folder,
-      compare: compareOptionsFor(settings, cmd.stepId),
+      compare,
       run: (documents, onOutcome) => runWithJournal(engine, prepared, cmd.stepId, documents, io, progress, onOutcome),
       onCheck,
+      onCompared,
     });
   } finally {
     progress.end();
@@ -591,6 +610,11 @@ export async function main(io: CliIo): Promise<number> {
 }
 
 if (require.main === module) {
+  // A check keeps little but reads result after result of up to megabytes, all garbage once compared:
+  // V8 then lets its heap grow to a multiple of what is live before collecting. Favouring size over speed
+  // keeps the peak near what is live (600 documents of 1 MB: 174 → ~126 MB, docs/benchmarks.md); the
+  // time a check takes is DocuTray's and its rate limit's, not this process's.
+  setFlagsFromString('--optimize-for-size');
   // Until a complete report says otherwise, ending means "could not check".
   process.exitCode = 2;
   // The process lives until its report is written: nothing else is sure to hold Node up meanwhile.

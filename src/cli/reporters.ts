@@ -4,12 +4,18 @@
  * `junit` for CI systems (one <testcase> per document; a <failure> naming the paths that differ with
  * their values, at the expected file's changed line, an <error> when the step gave no result).
  *
+ * and `fields` for a CI job summary (per field: compared, equal, differs, missing, extra, worst first, as
+ * Markdown from the core's field accuracy, the numbers the editor shows).
+ *
  * A check hands each document to the reporters as soon as it is final (`onCheck`) and keeps of it only
- * what a report shows (`keptForReport`: a bounded number of differences, long values cut), so a check of
- * thousands of documents with results of megabytes holds none of them. A reporter that needs more (per
- * field counts, say) takes it in its own `onCheck`; adding one is one more entry of REPORTERS.
+ * what a report line shows (`keptForReport`: its name, status and ids, at most MAX_KEPT changed paths with
+ * values cut to MAX_VALUE_CHARS, copied so that nothing of a result stays reachable), so a check of
+ * thousands of documents with results of megabytes holds a few kilobytes per document. A reporter that
+ * needs more takes it in its own `onCheck` and keeps only counts (`fields` gets each document's per-field
+ * counts there); adding one is one more entry of REPORTERS.
  */
 import type { CheckStatus, DocumentCheck, LocatedDifference } from '../core/expected/check';
+import { AccuracyTally, accuracyMarkdown, type FieldCount } from '../core/review/accuracy';
 import type { Reporter } from './args';
 import { shortJson, terminalText } from './text';
 
@@ -21,10 +27,16 @@ export interface ObsoleteFile {
   error?: string;
 }
 
+/** A difference as a report keeps it: path, kind, line and cut values, not the path's segments. */
+export type KeptDifference = Omit<LocatedDifference, 'segments'>;
+
+/** A document's check as a report keeps it (see `keptForReport`). */
+export type KeptCheck = Omit<DocumentCheck, 'differences' | 'unusable'> & { differences?: KeptDifference[] };
+
 export interface CheckReport {
   stepId: string;
   update: boolean;
-  checks: DocumentCheck[];
+  checks: KeptCheck[];
   exitCode: number;
   /** Expected files of this step whose document is gone. */
   obsolete?: ObsoleteFile[];
@@ -79,8 +91,18 @@ const FAILURE_STATUSES: ReadonlySet<CheckStatus> = new Set(['failed', 'missing',
 
 /** Most differences listed for one document; the rest are counted. */
 const MAX_LISTED = 50;
+/**
+ * Most differences a check keeps per document for its report (the rest are counted): a report of
+ * thousands of documents keeps them all to the end.
+ */
+export const MAX_KEPT = 10;
+/**
+ * Most differences kept for a report in all: past them a document keeps its first one (and its count),
+ * so memory stays about constant per document however many documents differ.
+ */
+export const MAX_KEPT_IN_ALL = 10_000;
 /** Longest value (characters of JSON) a report keeps; a longer one is cut. */
-const MAX_VALUE_CHARS = 2000;
+export const MAX_VALUE_CHARS = 200;
 
 /**
  * The start of a value's JSON, at most `max` characters, and whether that is all of it: built piece by
@@ -128,39 +150,66 @@ export function boundedJson(value: unknown, max: number): { text: string; whole:
   return out.length > max ? { text: out.slice(0, max), whole: false } : { text: out, whole: true };
 }
 
+/** A fresh copy of a short string: a cut of a long one would keep the long one alive (V8 slices share it). */
+const copied = (t: string): string => JSON.parse(JSON.stringify(t)) as string;
+
 function keptValue(v: unknown): unknown {
   if (v === null || typeof v !== 'object') {
-    return typeof v === 'string' && v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}…` : v;
+    return typeof v === 'string' ? copied(v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS)}…` : v) : v;
   }
   const json = boundedJson(v, MAX_VALUE_CHARS);
-  return json.whole ? v : `${json.text}… (cut: longer than ${MAX_VALUE_CHARS} characters of JSON)`;
+  // Read back from its text: a small copy, nothing shared with the result.
+  return json.whole
+    ? JSON.parse(json.text)
+    : copied(`${json.text}… (cut: longer than ${MAX_VALUE_CHARS} characters of JSON)`);
 }
 
-/** What a report keeps of a document's check: at most MAX_LISTED differences (the rest counted), long values cut. */
-export function keptForReport(c: DocumentCheck): DocumentCheck {
-  if (!c.differences) {
-    return c;
+/**
+ * What a report keeps of a document's check: at most MAX_KEPT differences (the rest counted) as path,
+ * kind, line and values cut to MAX_VALUE_CHARS, copied; nothing else of the results.
+ */
+export function keptForReport(c: DocumentCheck, max = MAX_KEPT): KeptCheck {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { differences, unusable, ...rest } = c;
+  if (!differences) {
+    return rest;
   }
-  const count = c.differenceCount ?? c.differences.length;
   return {
-    ...c,
-    differenceCount: count,
-    differences: c.differences.slice(0, MAX_LISTED).map(d => {
-      const kept = { ...d } as LocatedDifference;
+    ...rest,
+    differenceCount: c.differenceCount ?? differences.length,
+    differences: differences.slice(0, max).map(d => {
+      const kept: KeptDifference = { kind: d.kind, path: copied(d.path) };
+      if (d.line !== undefined) {
+        kept.line = d.line;
+      }
       if ('expected' in d) {
-        (kept as { expected: unknown }).expected = keptValue(d.expected);
+        kept.expected = keptValue(d.expected);
       }
       if ('actual' in d) {
-        (kept as { actual: unknown }).actual = keptValue(d.actual);
+        kept.actual = keptValue(d.actual);
       }
       return kept;
     }),
   };
 }
 
-const differenceTotal = (c: DocumentCheck) => c.differenceCount ?? c.differences?.length ?? 0;
+/** The checks a report is written from, each kept small, in the order they came (see MAX_KEPT_IN_ALL). */
+export class KeptChecks {
+  readonly checks: KeptCheck[] = [];
+  private listed = 0;
 
-export function summaryLine(checks: readonly DocumentCheck[]): string {
+  constructor(private readonly inAll = MAX_KEPT_IN_ALL) {}
+
+  add(c: DocumentCheck): void {
+    const kept = keptForReport(c, this.listed < this.inAll ? MAX_KEPT : 1);
+    this.listed += kept.differences?.length ?? 0;
+    this.checks.push(kept);
+  }
+}
+
+const differenceTotal = (c: KeptCheck) => c.differenceCount ?? c.differences?.length ?? 0;
+
+export function summaryLine(checks: readonly KeptCheck[]): string {
   const counts = new Map<CheckStatus, number>();
   for (const c of checks) {
     counts.set(c.status, (counts.get(c.status) ?? 0) + 1);
@@ -171,14 +220,14 @@ export function summaryLine(checks: readonly DocumentCheck[]): string {
   return `${checks.length} document${checks.length === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}`;
 }
 
-function differenceLine(d: LocatedDifference, value: (v: unknown) => string): string {
+function differenceLine(d: KeptDifference, value: (v: unknown) => string): string {
   const e = d.kind === 'added' ? '(missing)' : value(d.expected);
   const a = d.kind === 'removed' ? '(missing)' : value(d.actual);
   return `${d.path}: ${e} -> ${a}${d.line !== undefined ? ` (line ${d.line})` : ''}`;
 }
 
 /** Why a document did not pass, with what to do about it. */
-function explanation(c: DocumentCheck): string | undefined {
+function explanation(c: KeptCheck): string | undefined {
   switch (c.status) {
     case 'passed':
       return undefined;
@@ -318,7 +367,7 @@ export function xmlEscape(value: string, attribute = false): string {
 const attr = (name: string, value: string | number) => `${name}="${xmlEscape(String(value), true)}"`;
 const seconds = (ms: number | undefined) => ((ms ?? 0) / 1000).toFixed(3);
 
-function failureMessage(c: DocumentCheck): string {
+function failureMessage(c: KeptCheck): string {
   if (c.status === 'failed') {
     const total = differenceTotal(c);
     const listed = (c.differences ?? [])
@@ -329,7 +378,7 @@ function failureMessage(c: DocumentCheck): string {
   return explanation(c) ?? STATUS_LABEL[c.status];
 }
 
-function failureBody(c: DocumentCheck): string {
+function failureBody(c: KeptCheck): string {
   const lines = [`${STATUS_LABEL[c.status]} ${c.document}`, `expected file: ${c.expectedFile}`];
   for (const d of c.differences ?? []) {
     lines.push(differenceLine(d, v => JSON.stringify(v) ?? 'undefined'));
@@ -395,15 +444,39 @@ export function junitReport(r: CheckReport): string {
   return `${out.join('\n')}\n`;
 }
 
+/**
+ * The `fields` report: field accuracy added up as documents come (counts only), as Markdown for a CI
+ * job summary. A document compared counts per field; the others are listed as not compared.
+ */
+export function fieldsReporter(): CheckReporter {
+  const tally = new AccuracyTally();
+  return {
+    wantsFields: true,
+    onCheck: (c, fields) => tally.add(c.document, c.status, fields),
+    render: r =>
+      accuracyMarkdown(tally.report(), {
+        step: r.stepId,
+        notes: [
+          ...(r.stopped ? [`Incomplete: ${r.stopped}`] : []),
+          ...(r.update ? ['Counted against the expected results as they were before this update.'] : []),
+        ],
+      }),
+  };
+}
+
 /** A report: handed each document's check as it comes (optional), then rendered once at the end. */
 export interface CheckReporter {
-  onCheck?(check: DocumentCheck): void;
+  /** Needs each compared document's per-field counts in `onCheck`. */
+  wantsFields?: boolean;
+  /** `fields`: the document's per-field counts, when it was compared and they were asked for. */
+  onCheck?(check: DocumentCheck, fields: readonly FieldCount[] | undefined): void;
   render(report: CheckReport): string;
 }
 
-/** The reporters `--reporter` names. One more (a per-field accuracy table, say) is one more entry. */
+/** The reporters `--reporter` names. One more is one more entry. */
 export const REPORTERS: Record<Reporter, () => CheckReporter> = {
   pretty: () => ({ render: prettyReport }),
   json: () => ({ render: jsonReport }),
   junit: () => ({ render: junitReport }),
+  fields: fieldsReporter,
 };

@@ -101,6 +101,16 @@ export interface CheckOptions {
   ): Promise<RunSummary | undefined>;
   /** A document's check, once, as soon as it is final. */
   onCheck(check: DocumentCheck): void | Promise<void>;
+  /**
+   * A document whose result was compared with its expected one, before its check is final, while both
+   * results are at hand (a per-field summary counts them here): nothing of them may be kept.
+   */
+  onCompared?(
+    check: DocumentCheck,
+    expected: unknown,
+    actual: unknown,
+    differences: readonly LocatedDifference[],
+  ): void | Promise<void>;
 }
 
 /** What a result says against its expected file: equal, different, or of another document. */
@@ -238,6 +248,9 @@ async function settleCheck(entry: Planned, outcome: DocumentOutcome, io: CheckIo
           d.line = at.line + 1;
         }
       }
+    }
+    if (expected && verdict && verdict.status !== 'documentChanged') {
+      await opts.onCompared?.(check, expected.result, outcome.data, verdict.differences);
     }
   } catch (e) {
     check.status = 'checkError';

@@ -12,7 +12,7 @@
  * Pure: no I/O.
  */
 import type { CompareOptions, Difference } from '../expected/compare';
-import { fieldRows, type FieldRow, type Pairing } from './fieldRows';
+import { fieldRows, type Pairing } from './fieldRows';
 
 /** One document of the set: its expected and actual results when the check could compare them. */
 export interface AccuracyDocument {
@@ -38,8 +38,10 @@ export interface FieldAccuracy {
   extra: number;
   /** How the innermost list above the field was paired; absent for fields outside lists. */
   pairing?: Pairing;
-  /** Documents with at least one value of this field not equal, in the order given. */
+  /** Documents with at least one value of this field not equal, in the order given (the first MAX_NAMED). */
   documents: string[];
+  /** How many more documents had a value of this field not equal than `documents` names. */
+  moreDocuments?: number;
 }
 
 export interface AccuracyReport {
@@ -50,44 +52,123 @@ export interface AccuracyReport {
   notCompared: { document: string; status: string }[];
 }
 
-export const isCompared = (d: AccuracyDocument): boolean => d.expected !== undefined && d.actual !== undefined;
-
-export function fieldAccuracy(documents: readonly AccuracyDocument[]): AccuracyReport {
-  const byField = new Map<string, FieldAccuracy>();
-  const report: AccuracyReport = { fields: [], compared: [], notCompared: [] };
-  for (const doc of documents) {
-    if (!isCompared(doc)) {
-      report.notCompared.push({ document: doc.document, status: doc.status });
-      continue;
-    }
-    report.compared.push(doc.document);
-    const rows = fieldRows(doc.actual, doc.expected, { compare: doc.compare }, doc.differences);
-    addRows(byField, doc.document, rows);
-  }
-  report.fields = [...byField.values()].sort(worstFirst);
-  return report;
+/**
+ * One document's counts for one field: what a check hands on instead of the results, so a summary of
+ * thousands of documents holds no result (a few numbers per field and document, only while handed on).
+ */
+export interface FieldCount {
+  field: string;
+  equal: number;
+  differs: number;
+  missing: number;
+  extra: number;
+  pairing?: Pairing;
 }
 
-function addRows(byField: Map<string, FieldAccuracy>, document: string, rows: readonly FieldRow[]): void {
-  for (const r of rows) {
+/** Documents named per field; the rest are counted (`moreDocuments`). */
+export const MAX_NAMED = 100;
+/** Distinct fields counted per document (a result with more keys than that is not a form). */
+export const MAX_FIELDS = 2000;
+
+export const isCompared = (d: AccuracyDocument): boolean => d.expected !== undefined && d.actual !== undefined;
+
+/**
+ * One document's per-field counts, from the rows the panel shows (ignored and unchecked rows left out).
+ * `differences` may be the check's own (they must be those of `compareResults(expected, actual, compare)`).
+ * At most MAX_FIELDS fields, in the order they come.
+ */
+export function documentFieldCounts(
+  expected: unknown,
+  actual: unknown,
+  compare?: CompareOptions,
+  differences?: readonly Difference[],
+): FieldCount[] {
+  const byField = new Map<string, FieldCount>();
+  for (const r of fieldRows(actual, expected, { compare }, differences)) {
     if (r.verdict === 'ignored' || r.verdict === 'unchecked') {
       continue;
     }
     let f = byField.get(r.field);
     if (!f) {
-      f = { field: r.field, compared: 0, equal: 0, differs: 0, missing: 0, extra: 0, documents: [] };
+      if (byField.size >= MAX_FIELDS) {
+        continue;
+      }
+      f = { field: r.field, equal: 0, differs: 0, missing: 0, extra: 0 };
       if (r.pairing) {
         f.pairing = r.pairing;
       }
       byField.set(r.field, f);
     }
-    f.compared++;
     f[r.verdict]++;
-    if (r.verdict !== 'equal' && f.documents[f.documents.length - 1] !== document) {
-      f.documents.push(document);
+  }
+  return [...byField.values()];
+}
+
+/**
+ * Field accuracy added up one document at a time, as a check hands its documents on: it keeps per field
+ * only the counts and the first MAX_NAMED documents not equal, never a result. `fieldAccuracy` is this
+ * over a list, so the command line's streamed summary and the batch panel's give the same numbers.
+ */
+export class AccuracyTally {
+  private readonly byField = new Map<string, FieldAccuracy>();
+  private readonly compared: string[] = [];
+  private readonly notCompared: { document: string; status: string }[] = [];
+
+  /** A document compared (its per-field counts), or not compared (`fields` undefined) with its status. */
+  add(document: string, status: string, fields: readonly FieldCount[] | undefined): void {
+    if (!fields) {
+      this.notCompared.push({ document, status });
+      return;
+    }
+    this.compared.push(document);
+    for (const c of fields) {
+      let f = this.byField.get(c.field);
+      if (!f) {
+        f = { field: c.field, compared: 0, equal: 0, differs: 0, missing: 0, extra: 0, documents: [] };
+        if (c.pairing) {
+          f.pairing = c.pairing;
+        }
+        this.byField.set(c.field, f);
+      }
+      f.equal += c.equal;
+      f.differs += c.differs;
+      f.missing += c.missing;
+      f.extra += c.extra;
+      f.compared += c.equal + c.differs + c.missing + c.extra;
+      if (c.differs + c.missing + c.extra > 0) {
+        if (f.documents.length < MAX_NAMED) {
+          f.documents.push(document);
+        } else {
+          f.moreDocuments = (f.moreDocuments ?? 0) + 1;
+        }
+      }
     }
   }
+
+  /** The summary so far, worst first. */
+  report(): AccuracyReport {
+    return {
+      fields: [...this.byField.values()].map(f => ({ ...f, documents: [...f.documents] })).sort(worstFirst),
+      compared: [...this.compared],
+      notCompared: [...this.notCompared],
+    };
+  }
 }
+
+export function fieldAccuracy(documents: readonly AccuracyDocument[]): AccuracyReport {
+  const tally = new AccuracyTally();
+  for (const doc of documents) {
+    tally.add(
+      doc.document,
+      doc.status,
+      isCompared(doc) ? documentFieldCounts(doc.expected, doc.actual, doc.compare, doc.differences) : undefined,
+    );
+  }
+  return tally.report();
+}
+
+/** Documents not equal for a field, named or counted. */
+const notEqualDocuments = (f: FieldAccuracy): number => f.documents.length + (f.moreDocuments ?? 0);
 
 function worstFirst(a: FieldAccuracy, b: FieldAccuracy): number {
   // a.equal / a.compared < b.equal / b.compared, without division.
@@ -134,7 +215,7 @@ export function accuracyCsv(report: AccuracyReport): string {
         f.extra,
         matchText(f),
         pairingText(f.pairing),
-        f.documents.join(' '),
+        f.documents.join(' ') + (f.moreDocuments ? ` and ${f.moreDocuments} more` : ''),
       ]
         .map(csvCell)
         .join(','),
@@ -168,8 +249,12 @@ function bar(f: FieldAccuracy, width = 10): string {
 }
 
 export interface MarkdownOptions {
-  /** Title line (default "Field accuracy"). */
+  /** Title line, Markdown (default "Field accuracy", with the step when given). */
   title?: string;
+  /** The step checked, named in the default title. */
+  step?: string;
+  /** Plain-text lines said under the title (escaped). */
+  notes?: readonly string[];
   /** Most differing documents named per field; the rest are counted (default 5). */
   maxDocuments?: number;
 }
@@ -181,7 +266,11 @@ export interface MarkdownOptions {
 export function accuracyMarkdown(report: AccuracyReport, opts: MarkdownOptions = {}): string {
   const max = opts.maxDocuments ?? 5;
   const n = report.compared.length;
-  const out: string[] = [`## ${opts.title ?? 'Field accuracy'}`, ''];
+  const title = opts.title ?? `Field accuracy${opts.step !== undefined ? ` of step ${mdCode(opts.step)}` : ''}`;
+  const out: string[] = [`## ${title}`, ''];
+  for (const note of opts.notes ?? []) {
+    out.push(mdCell(note), '');
+  }
   out.push(
     `${n} document${n === 1 ? '' : 's'} compared` +
       (report.notCompared.length ? `, ${report.notCompared.length} not compared` : '') +
@@ -212,7 +301,8 @@ function table(report: AccuracyReport, max: number, out: string[]): void {
   out.push('| --- | ---: | --- | ---: | ---: | ---: | --- | --- |');
   for (const f of report.fields) {
     const docs = f.documents.slice(0, max).map(mdCode).join(', ');
-    const more = f.documents.length > max ? ` and ${f.documents.length - max} more` : '';
+    const more =
+      notEqualDocuments(f) > max ? ` and ${notEqualDocuments(f) - Math.min(max, f.documents.length)} more` : '';
     out.push(
       `| ${mdCode(f.field)} | ${matchText(f)} | ${bar(f)} | ${f.differs} | ${f.missing} | ${f.extra} | ${mdCell(pairingText(f.pairing))} | ${docs}${more} |`,
     );

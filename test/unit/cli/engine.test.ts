@@ -6,32 +6,14 @@
  * shows.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startStandIn, type StandIn, type StepScript } from '../../../stand-in/server';
-import { SAMPLES } from '../core/client/support';
-import { REPO } from '../../repo';
+import type { StandIn, StepScript } from '../../../stand-in/server';
+import { cliAndStandIn, filesUnder as files, pdf, runCli, type Run } from './support';
 
 const KEY = 'dtENGINEKEY_4kQ9pLx2Vr7Tm1Wz8Nb3Hc6Jk0';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-const pdf = (tag: string) => Buffer.concat([SAMPLES.pdf, Buffer.from(`\n% ${tag}\n%%EOF\n`, 'latin1')]);
 
 const step = (id: string, data: unknown, ms: { enqueuedMs: number; processingMs: number }): StepScript => ({
   id,
@@ -39,43 +21,16 @@ const step = (id: string, data: unknown, ms: { enqueuedMs: number; processingMs:
   outcome: { status: 'SUCCESS', data },
 });
 
-/** Every file under `dir`, relative, sorted. */
-function files(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const full = join(d, e.name);
-      if (e.isDirectory()) {
-        walk(full);
-      } else {
-        out.push(full.slice(dir.length + 1));
-      }
-    }
-  };
-  walk(dir);
-  return out.sort();
-}
-
 describe('docutray-steps at scale: every promise kept', function () {
   this.timeout(300_000);
-  let cli: string;
-  let buildDir: string;
+  const fixture = cliAndStandIn(KEY);
   let standIn: StandIn;
   let base: string;
   let ws: string;
   let outside: string;
 
-  before(async () => {
-    buildDir = mkdtempSync(join(tmpdir(), 'docutray-engine-build-'));
-    cli = join(buildDir, 'cli.js');
-    execFileSync(process.execPath, ['esbuild.cli.mjs', `--outfile=${cli}`], { cwd: REPO, stdio: 'pipe' });
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(async () => {
-    await standIn.close();
-    rmSync(buildDir, { recursive: true, force: true });
-  });
   beforeEach(() => {
+    standIn = fixture.standIn;
     standIn.reset();
     standIn.configure({ rateLimit: false as unknown as undefined, quotaExceeded: false });
     base = mkdtempSync(join(tmpdir(), 'docutray-engine-'));
@@ -95,22 +50,8 @@ describe('docutray-steps at scale: every promise kept', function () {
   }
 
   /** Spawns the command line; `onSpawn` gets the child (to send it a signal). */
-  function cli_(args: string[], onSpawn?: (child: ReturnType<typeof spawn>) => void): Promise<Run> {
-    return new Promise(done => {
-      const child = spawn(process.execPath, [cli, ...args], {
-        cwd: ws,
-        env: { PATH: process.env.PATH, DOCUTRAY_API_KEY: KEY, DOCUTRAY_BASE_URL: standIn.url },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', d => (stdout += d));
-      child.stderr.on('data', d => (stderr += d));
-      child.on('close', code => {
-        assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY), 'the API key was printed');
-        done({ code, stdout, stderr });
-      });
-      onSpawn?.(child);
-    });
+  function cli_(args: string[], onSpawn?: (child: ChildProcess) => void): Promise<Run> {
+    return runCli(fixture.cli, args, { cwd: ws, key: KEY, baseUrl: standIn.url, onSpawn });
   }
 
   const startsPerDocument = () => standIn.starts().map(s => s.count);

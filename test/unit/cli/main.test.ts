@@ -6,7 +6,6 @@
  * printed. Also the one module that drives the batch runner for it (runDocuments), directly.
  */
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +30,7 @@ async function collect(docs: DocumentToRun[], deps: RunDocumentsDeps, opts: Omit
 }
 import { startStandIn, type StandIn, type StepScript } from '../../../stand-in/server';
 import { SAMPLES, closedPort } from '../core/client/support';
-import { REPO } from '../../repo';
+import { cliAndStandIn, pdf, runCli, type Run } from './support';
 
 const KEY = 'dtCLIKEY_7fQ2pLx9Vr4Tm8Wz3Nb6Hc1Jk5';
 
@@ -49,16 +48,6 @@ const STEPS: StepScript[] = [
   { id: 'fails', outcome: { status: 'ERROR', error: { code: 'EXTRACTION_FAILED', message: 'No invoice found' } } },
   { id: 'never', outcome: { status: 'NEVER' } },
 ];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function pdf(tag: string): Buffer {
-  return Buffer.concat([SAMPLES.pdf, Buffer.from(`\n% ${tag}\n%%EOF\n`, 'latin1')]);
-}
 
 /** Every file under `dir` with its bytes, relative paths sorted: to see that nothing changed. */
 function snapshot(dir: string): Record<string, string> {
@@ -79,22 +68,12 @@ function snapshot(dir: string): Record<string, string> {
 
 describe('docutray-steps (the command line)', function () {
   this.timeout(60_000);
-  let cli: string;
-  let buildDir: string;
+  const fixture = cliAndStandIn(KEY);
   let standIn: StandIn;
   let ws: string;
 
-  before(async () => {
-    buildDir = mkdtempSync(join(tmpdir(), 'docutray-cli-build-'));
-    cli = join(buildDir, 'cli.js');
-    execFileSync(process.execPath, ['esbuild.cli.mjs', `--outfile=${cli}`], { cwd: REPO, stdio: 'pipe' });
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(async () => {
-    await standIn.close();
-    rmSync(buildDir, { recursive: true, force: true });
-  });
   beforeEach(() => {
+    standIn = fixture.standIn;
     standIn.reset();
     standIn.setSteps(STEPS);
     ws = mkdtempSync(join(tmpdir(), 'docutray-cli-ws-'));
@@ -106,23 +85,7 @@ describe('docutray-steps (the command line)', function () {
   afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
   function cliRun(args: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
-    return new Promise(done => {
-      execFile(
-        process.execPath,
-        [cli, ...args],
-        {
-          cwd: ws,
-          env: { PATH: process.env.PATH, DOCUTRAY_API_KEY: KEY, DOCUTRAY_BASE_URL: standIn.url, ...env },
-          timeout: 50_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? ((err as { code?: number | null }).code ?? null) : 0;
-          // The key must never be printed, whatever happened.
-          assert.ok(!stdout.includes(KEY) && !stderr.includes(KEY), 'the API key was printed');
-          done({ code: typeof code === 'number' ? code : null, stdout, stderr });
-        },
-      );
-    });
+    return runCli(fixture.cli, args, { cwd: ws, key: KEY, baseUrl: standIn.url, env });
   }
 
   const starts = () => standIn.starts().reduce((n, s) => n + s.count, 0);

@@ -4,91 +4,47 @@
  * each document started once; a list on stdin; an empty part; the job's budget takes 1/n of the key.
  */
 import * as assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { connect } from '../../../src/cli/service';
 import { shardOf } from '../../../src/core/batches/shard';
-import { startStandIn, type StandIn } from '../../../stand-in/server';
-import { SAMPLES } from '../core/client/support';
-import { REPO } from '../../repo';
+import type { StandIn } from '../../../stand-in/server';
+import { cliAndStandIn, filesUnder, pdf, runCli, type Run } from './support';
 
 const KEY = 'dtSHARDKEY_4mQ8vLx2Pr7Tn3Wz9Kb5Hc6Jd1';
 const DOCUMENTS = Array.from({ length: 7 }, (_, i) => `samples/${i % 3 === 0 ? 'scans/' : ''}doc-${i}.pdf`);
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** The expected files under `dir`, as their documents' workspace-relative paths. */
 function recorded(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) {
-        walk(join(d, e.name));
-      } else if (e.name.endsWith('.invoice.expected.json')) {
-        out.push(
-          relative(dir, join(d, e.name.slice(0, -'.invoice.expected.json'.length)))
-            .split('\\')
-            .join('/'),
-        );
-      }
-    }
-  };
-  walk(dir);
-  return out.sort();
+  const suffix = '.invoice.expected.json';
+  return filesUnder(dir)
+    .filter(f => f.endsWith(suffix))
+    .map(f => f.slice(0, -suffix.length))
+    .sort();
 }
 
 describe('docutray-steps --shard and --files-from', function () {
   // A job of n starts at 1/n of the default limit (30 a minute) until it learns more: a few seconds a document.
   this.timeout(120_000);
-  let cli: string;
-  let buildDir: string;
+  const fixture = cliAndStandIn(KEY);
   let standIn: StandIn;
   let ws: string;
 
-  before(async () => {
-    buildDir = mkdtempSync(join(tmpdir(), 'docutray-shard-build-'));
-    cli = join(buildDir, 'cli.js');
-    execFileSync(process.execPath, ['esbuild.cli.mjs', `--outfile=${cli}`], { cwd: REPO, stdio: 'pipe' });
-    standIn = await startStandIn({ port: 0, apiKeys: [KEY] });
-  });
-  after(async () => {
-    await standIn.close();
-    rmSync(buildDir, { recursive: true, force: true });
-  });
   beforeEach(() => {
+    standIn = fixture.standIn;
     standIn.reset();
     standIn.setSteps([{ id: 'invoice', outcome: { status: 'SUCCESS', data: { total: 1 } } }]);
     ws = mkdtempSync(join(tmpdir(), 'docutray-shard-ws-'));
     for (const d of DOCUMENTS) {
       mkdirSync(join(ws, d, '..'), { recursive: true });
-      writeFileSync(join(ws, d), Buffer.concat([SAMPLES.pdf, Buffer.from(`\n% ${d}\n%%EOF\n`, 'latin1')]));
+      writeFileSync(join(ws, d), pdf(d));
     }
   });
   afterEach(() => rmSync(ws, { recursive: true, force: true }));
 
   function cliRun(args: string[], stdin?: string): Promise<Run> {
-    return new Promise(done => {
-      const child = execFile(
-        process.execPath,
-        [cli, ...args],
-        {
-          cwd: ws,
-          env: { PATH: process.env.PATH, DOCUTRAY_API_KEY: KEY, DOCUTRAY_BASE_URL: standIn.url },
-          timeout: 50_000,
-        },
-        (err, stdout, stderr) => {
-          const code = err ? ((err as { code?: number | null }).code ?? null) : 0;
-          done({ code: typeof code === 'number' ? code : null, stdout, stderr });
-        },
-      );
-      child.stdin?.end(stdin ?? '');
-    });
+    return runCli(fixture.cli, args, { cwd: ws, key: KEY, baseUrl: standIn.url, stdin });
   }
 
   const starts = () => standIn.starts().reduce((n, s) => n + s.count, 0);

@@ -9,9 +9,12 @@ import { type CompareOptions } from '../../../../src/core/expected/compare';
 import { serializeExpected } from '../../../../src/core/expected/expectedFile';
 import { parsePattern } from '../../../../src/core/expected/jsonPath';
 import {
+  AccuracyTally,
   accuracyCsv,
   accuracyMarkdown,
+  documentFieldCounts,
   fieldAccuracy,
+  MAX_NAMED,
   fieldsReportMarkdown,
   matchText,
   type AccuracyDocument,
@@ -157,6 +160,33 @@ describe('review: field accuracy across documents', () => {
       ['passed', 'failed', 'failed'],
     );
     assert.deepEqual(r, fieldAccuracy(input));
+  });
+
+  it('adds up streamed per-document counts to the same report, naming at most MAX_NAMED documents per field', () => {
+    // As the command line does: each document's counts as its check comes, in another order, then dropped.
+    const tally = new AccuracyTally();
+    const input = docs();
+    for (const d of input) {
+      tally.add(
+        d.document,
+        d.status,
+        d.expected !== undefined ? documentFieldCounts(d.expected, d.actual, d.compare) : undefined,
+      );
+    }
+    assert.deepEqual(tally.report(), fieldAccuracy(input));
+
+    const many = new AccuracyTally();
+    for (let i = 0; i < MAX_NAMED + 7; i++) {
+      many.add(`d${i}.pdf`, 'failed', documentFieldCounts({ total: 1, code: 'a' }, { total: 2, code: 'a' }));
+    }
+    const total = many.report().fields.find(f => f.field === 'total')!;
+    assert.equal(total.differs, MAX_NAMED + 7);
+    assert.equal(total.documents.length, MAX_NAMED);
+    assert.equal(total.moreDocuments, 7);
+    assert.equal(many.report().fields.find(f => f.field === 'code')!.documents.length, 0);
+    const md = accuracyMarkdown(many.report(), { step: 'inv|1', notes: ['Incomplete: <b>stopped</b>'] });
+    assert.match(md, /^## Field accuracy of step `inv\\\|1`\n\nIncomplete: &lt;b&gt;stopped&lt;\/b&gt;\n/);
+    assert.match(md, /\| `total` \| 0 of 107 \| .* `d4\.pdf` and 102 more \|/);
   });
 
   it('says when nothing was compared', () => {
