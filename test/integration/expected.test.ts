@@ -249,9 +249,9 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     const text = Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(DOCS.a)))).toString();
     const lineOf = (s: string) => text.split('\n').findIndex(l => l.includes(s));
     const uri = workspaceFile(expectedPathOf(DOCS.a)).toString();
-    const diff = a.messages[0];
     const summary = a.messages[a.messages.length - 1];
-    const fields = a.messages.slice(1, -1);
+    const diff = a.messages[a.messages.length - 2];
+    const fields = a.messages.slice(0, -2);
     // The summary is the last message (VS Code's peek opens on a failure's last located message), at the
     // first changed line: here the result's, where the added field is. Paths in the expected result's
     // order, then what was added.
@@ -277,10 +277,11 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
         ['vendor.vat', uri, lineOf('"vat"')],
       ],
     );
-    // The whole result's diff, first, with no location: listed in Test Results, never inline.
-    assert.strictEqual(diff.uri, undefined);
+    // The whole result's diff, under the first field's mark (VS Code shows the first message of a line
+    // inline, and a diff as "actual != expected"): listed in Test Results, never inline.
+    assert.deepStrictEqual([diff.uri, diff.line], [uri, lineOf('"total"')]);
     assert.match(diff.message, /^4 fields differ: total, vendor\.name, vendor\.vat, notes/);
-    assert.ok(diff.expectedOutput && diff.actualOutput, 'the first message carries the diff');
+    assert.ok(diff.expectedOutput && diff.actualOutput, 'it carries the diff');
     assert.deepStrictEqual(JSON.parse(diff.expectedOutput), RESULTS['a.pdf']);
     assert.deepStrictEqual(JSON.parse(diff.actualOutput), changed);
   });
@@ -298,9 +299,23 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     assert.deepStrictEqual(
       a.messages.map(m => [m.message.split('\n')[0], m.line]),
       [
-        ['2 fields differ: total, vendor.name (the whole result, expected and actual)', undefined],
         ['vendor.name: "Ñandú S.A." → "Nandu SA"', lineOf('"name"')],
+        ['2 fields differ: total, vendor.name (the whole result, expected and actual)', lineOf('"name"')],
         ['2 fields differ: total, vendor.name', lineOf('"total"')],
+      ],
+    );
+    // One difference: no other mark to sit under, so the diff is at the result's closing line.
+    const one = structuredClone(changed);
+    (one.vendor as Record<string, unknown>).name = (RESULTS['a.pdf'] as { vendor: { name: string } }).vendor.name;
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'a.pdf': one })]);
+    const single = testOf(await runOne(DOCS.a), DOCS.a);
+    const lines = text.split('\n');
+    assert.strictEqual(lines[lines.length - 3], '  }', 'the result closes two lines before the end');
+    assert.deepStrictEqual(
+      single.messages.map(m => [m.message.split('\n')[0], m.line]),
+      [
+        ['1 field differs: total (the whole result, expected and actual)', lines.length - 3],
+        ['1 field differs: total', lineOf('"total"')],
       ],
     );
   });
