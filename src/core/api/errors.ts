@@ -397,7 +397,7 @@ export class StepFailedError extends DocuTrayError {
   constructor(executionId: string, failure: ExecutionErrorInfo, d: ErrorDetails = {}, execution?: Execution) {
     // The service's own words only: every place that shows it says once, in one wording, that the step
     // reported an error ("The step reported an error: …", "<step> failed on <document>: …").
-    super('stepFailed', `${failure.message}${failure.code ? ` (${failure.code})` : ''}`, d);
+    super('stepFailed', `${failure.code ? `${failure.code}: ` : ''}${failure.message}`, d);
     this.executionId = executionId;
     this.failure = failure;
     this.execution = execution;
