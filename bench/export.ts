@@ -93,7 +93,7 @@ async function child(mode: Mode, dir: string, format: ExportFormat): Promise<Chi
   const out = join(dir, `out.${format}`);
   const started = process.hrtime.bigint();
   if (mode === 'stream') {
-    const shape = await scanTable(files, read, undefined);
+    const shape = await scanTable(files, read, { format });
     const sink = await FileSink.open(out);
     await streamTable(files, read, shape.columns, { format }, sink);
     await sink.commit();

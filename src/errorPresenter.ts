@@ -2,6 +2,7 @@ import vscode = require('vscode');
 import { l10n } from 'vscode';
 import {
   BadRequestError,
+  ConnectionError,
   ContentTypeRefusedError,
   DocuTrayError,
   ExecutionAccessError,
@@ -14,7 +15,9 @@ import {
   TimeoutError,
   UrlDownloadTimeoutError,
   badRequestDetail,
+  connectionProblem,
 } from './core/api/errors';
+import { errorCode } from './core/api/retry';
 import { formatNumber } from './api/usage';
 import { plainText } from './core/text/plainText';
 import { Log, ScopedLog } from './log';
@@ -70,9 +73,11 @@ export class ErrorPresenter {
   ): void {
     const bare = this.present(e, retry, run.subject);
     const p = { ...bare, actions: [...(run.actions ?? []), ...bare.actions] };
+    // The system code of a network failure (UND_ERR_SOCKET…) goes to the log only; messages word it.
+    const code = e instanceof DocuTrayError ? errorCode(e) : undefined;
     const detail =
       e instanceof DocuTrayError
-        ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}${e.requestId ? ` request ${e.requestId}` : ''}: ${e.message}`
+        ? `${e.kind}${e.status ? ` HTTP ${e.status}` : ''}${e.requestId ? ` request ${e.requestId}` : ''}${code ? ` code ${code}` : ''}: ${e.message}`
         : e instanceof Error
           ? `${e.name}: ${e.message}`
           : String(e);
@@ -209,8 +214,9 @@ export class ErrorPresenter {
         return {
           severity: 'error',
           message: l10n.t(
-            'Could not reach DocuTray. Check your network and proxy settings (http.proxy) and the API base URL. {0}',
-            e.message,
+            'Could not reach DocuTray at {0}: {1}. Check your network, the proxy settings (http.proxy) and docutray.apiBaseUrl.',
+            e instanceof ConnectionError ? e.origin : l10n.t('the API base URL'),
+            connectionWords(e instanceof ConnectionError ? e.code : undefined),
           ),
           actions: [
             ...retryAction,
@@ -244,7 +250,7 @@ export class ErrorPresenter {
       case 'stepFailed':
         return {
           severity: 'error',
-          message: l10n.t('The DocuTray step failed: {0}', (e as StepFailedError).failure.message),
+          message: l10n.t('The step reported an error: {0}', (e as StepFailedError).failure.message),
           actions: [showLog],
         };
       case 'startUncertain':
@@ -387,4 +393,24 @@ function formatDate(text: string): string {
   return Number.isNaN(d.getTime())
     ? text
     : new Intl.DateTimeFormat(vscode.env.language, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}
+
+/** A connection failure in words, by what its system code means (never the code itself). */
+function connectionWords(code: string | undefined): string {
+  switch (connectionProblem(code)) {
+    case 'closed':
+      return l10n.t('the connection was closed by the service');
+    case 'refused':
+      return l10n.t('nothing answered at that address (the connection was refused)');
+    case 'notFound':
+      return l10n.t("the server's name could not be found");
+    case 'unreachable':
+      return l10n.t('the network could not reach the server');
+    case 'timedOut':
+      return l10n.t('the connection timed out');
+    case 'certificate':
+      return l10n.t("the server's certificate was not accepted");
+    case 'other':
+      return l10n.t('the connection failed');
+  }
 }

@@ -111,6 +111,15 @@ export async function saveSteps(list: StepDefinition[]): Promise<'workspace' | '
   return target === vscode.ConfigurationTarget.Workspace ? 'workspace' : 'user';
 }
 
+/**
+ * The file that holds this workspace's settings, as a person finds it: the `.code-workspace` file of a
+ * saved multi-root workspace, else `.vscode/settings.json` (of the one folder).
+ */
+export function workspaceSettingsFile(): string {
+  const file = vscode.workspace.workspaceFile;
+  return file && file.scheme !== 'untitled' ? (file.path.split('/').pop() ?? file.path) : '.vscode/settings.json';
+}
+
 export function openSettings(query = '@ext:docutray-community.docutray-steps'): Thenable<unknown> {
   return vscode.commands.executeCommand('workbench.action.openSettings', query);
 }

@@ -12,6 +12,7 @@ import {
 import { failureRetry } from '../core/runs/lifecycle';
 import { plainText } from '../core/text/plainText';
 import { askPick } from '../ask';
+import { withinSentence } from '../core/text/sentence';
 
 /*
  * What a batch says to the user: its one-line description, what it ran on, the message at its end, and
@@ -131,8 +132,8 @@ export function announceEnd(batch: BatchRecord, runs: RunLookup): Promise<EndCho
       .slice(0, 3)
       .map(g =>
         g.labels.length === 1
-          ? l10n.t('{0}: {1}', plainText(g.labels[0]), plainText(g.reason))
-          : l10n.t('{0} × {1}', g.labels.length, plainText(g.reason)),
+          ? l10n.t('{0}: {1}', plainText(g.labels[0]), plainText(withinSentence(g.reason)))
+          : l10n.t('{0} × {1}', g.labels.length, plainText(withinSentence(g.reason))),
       );
     const more = groups.length > 3 ? ' ' + l10n.t('(and {0} other reasons)', groups.length - 3) : '';
     parts.push(l10n.t('Failed: {0}.', shown.join('; ')) + more);

@@ -9,6 +9,7 @@ import { MAX_TIMER_MS } from '../core/async/sleep';
 import { DocuTrayClient } from '../core/client/client';
 import { DEFAULT_BASE_URL } from '../core/api/endpoint';
 import { DocuTrayError } from '../core/api/errors';
+import { errorCode } from '../core/api/retry';
 import { ConfigError } from './workspace';
 
 export const API_KEY_ENV = 'DOCUTRAY_API_KEY';
@@ -67,8 +68,12 @@ export function describeFatal(e: unknown): string {
       case 'authentication':
         return `DocuTray refused the API key (${e.status ?? 401}). Check ${API_KEY_ENV}.`;
       case 'insecureBaseUrl':
-      case 'connection':
         return `${e.message} (${BASE_URL_ENV})`;
+      case 'connection': {
+        // A terminal is read by whoever can look the system code up: the words, then the code.
+        const code = errorCode(e);
+        return `${e.message} (${code ? `${code}; ` : ''}${BASE_URL_ENV})`;
+      }
       default:
         return e.message;
     }

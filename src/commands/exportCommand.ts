@@ -102,7 +102,7 @@ export async function exportResults(s: Services, ...args: unknown[]): Promise<Ex
   const read = async (item: ExportItem): Promise<ExportRun> =>
     toExportRun(item, fileColumn(item, folders), item.resultId ? await s.results.peek(item.resultId) : undefined);
   const scan = (explode: string | undefined) =>
-    withProgress(l10n.t('Reading {0} results…', count), count, o => scanTable(items, read, explode, o));
+    withProgress(l10n.t('Reading {0} results…', count), count, o => scanTable(items, read, { format, explode }, o));
 
   let explode = format === 'csv' ? options?.explode : undefined;
   let shape = await scan(explode);

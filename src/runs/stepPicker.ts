@@ -150,10 +150,29 @@ export async function configureSteps(): Promise<StepDefinition | undefined> {
   }
   const step: StepDefinition = { id, name: name.trim() || id, description: description.trim() || undefined };
   const where = await settings.saveSteps(upsertStep(steps, step, editing?.id));
-  void vscode.window.showInformationMessage(
-    where === 'workspace'
-      ? l10n.t('Saved the DocuTray step "{0}" in docutray.steps of this workspace\'s settings.', plainText(step.name))
-      : l10n.t('Saved the DocuTray step "{0}" in docutray.steps of your user settings.', plainText(step.name)),
-  );
+  // Says where it went, and which file, with a button that opens it: a step saved in the workspace's
+  // settings is shared through the repository, one in the user's follows the user to every workspace.
+  const open = l10n.t('Open Settings File');
+  void vscode.window
+    .showInformationMessage(
+      where === 'workspace'
+        ? l10n.t(
+            'Saved the DocuTray step "{0}" in docutray.steps of this workspace\'s settings, in {1}.',
+            plainText(step.name),
+            plainText(settings.workspaceSettingsFile()),
+          )
+        : l10n.t(
+            'Saved the DocuTray step "{0}" in docutray.steps of your user settings. They are in your profile\'s settings.json, not in the workspace.',
+            plainText(step.name),
+          ),
+      open,
+    )
+    .then(choice =>
+      choice === open
+        ? vscode.commands.executeCommand(
+            where === 'workspace' ? 'workbench.action.openWorkspaceSettingsFile' : 'workbench.action.openSettingsJson',
+          )
+        : undefined,
+    );
   return step;
 }

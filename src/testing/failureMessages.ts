@@ -45,11 +45,20 @@ export function differenceSummary(differences: readonly Difference[]): string {
 }
 
 /**
- * The messages of a failed check: the first names every path that differs and carries the diff of the
- * expected and the actual result (both canonical, so only values differ), at the expected file's `result`
- * (VS Code shows a diff message in the editor as the two values side by side, which reads as the whole
- * result); then each difference has a message of its own at its path's line (an added field: at its
- * nearest ancestor's), shown there in the editor.
+ * The messages of a failed check, ordered for how VS Code shows them (its testing contribution, 1.99 to
+ * 1.139): an editor shows one inline message per line, the first one given for that line (a message
+ * without a location takes its test's, line 1 here); a diff message (one with expected and actual
+ * output) reads inline as `actual != expected` whatever its text; and the peek that opens by itself on
+ * a failure opens on the test's last message.
+ *
+ * So: each difference's own message at its path's line (an added field: at its nearest ancestor's),
+ * except at the first changed line; then the diff of the whole expected and actual result (both
+ * canonical, so only values differ), under the first of those marks so that it is never inline (with
+ * none, at the result's closing line); last the summary ("2 fields differ: total, vendor.name", then one
+ * line per difference), alone at the first changed line: that line reads the summary, and the peek opens
+ * on it, at the change, with Accept as Expected in view. The summary carries the actual result too (not
+ * the expected, which would make it a diff): Accept reads it after a reload, when the run's result is no
+ * longer in memory.
  */
 export function failureMessages(
   differences: readonly Difference[],
@@ -57,24 +66,40 @@ export function failureMessages(
   actual: unknown,
 ): vscode.TestMessage[] {
   const locate = resultLocator(expected.text);
-  const at = (segments: Difference['segments']) => {
-    const found = locate(segments);
-    return new vscode.Location(expected.uri, new vscode.Position(found?.line ?? 0, found?.character ?? 0));
-  };
-  const first = vscode.TestMessage.diff(
-    [differenceSummary(differences), ...differences.slice(0, MAX_LOCATED).map(differenceLine)].join('\n'),
+  const whole = locate([]);
+  const located = differences.slice(0, MAX_LOCATED).map(d => ({ d, at: locate(d.segments) ?? whole }));
+  const lineOf = (l: (typeof located)[number]) => l.at?.line ?? 0;
+  const firstLine = located.length ? Math.min(...located.map(lineOf)) : (whole?.line ?? 0);
+  const location = (line: number, character = 0) =>
+    new vscode.Location(expected.uri, new vscode.Position(line, character));
+  const summary = differenceSummary(differences);
+  const actualText = stableStringify(actual);
+
+  const each = located
+    .filter(l => lineOf(l) !== firstLine)
+    .map(l => {
+      const m = new vscode.TestMessage(differenceLine(l.d));
+      m.location = location(lineOf(l), l.at?.character ?? 0);
+      m.contextValue = FAILED_MESSAGE_CONTEXT;
+      return m;
+    });
+  const diff = vscode.TestMessage.diff(
+    l10n.t('{0} (the whole result, expected and actual)', summary),
     stableStringify(expected.result),
-    stableStringify(actual),
+    actualText,
   );
-  first.location = at([]);
+  diff.location = each[0]?.location ?? location(whole ? endLine(expected.text, whole.offset + whole.length) : 0);
+  diff.contextValue = FAILED_MESSAGE_CONTEXT;
+  const first = new vscode.TestMessage([summary, ...located.map(l => differenceLine(l.d))].join('\n'));
+  first.actualOutput = actualText;
+  first.location = location(firstLine);
   first.contextValue = FAILED_MESSAGE_CONTEXT;
-  const each = differences.slice(0, MAX_LOCATED).map(d => {
-    const m = new vscode.TestMessage(differenceLine(d));
-    m.location = at(d.segments);
-    m.contextValue = FAILED_MESSAGE_CONTEXT;
-    return m;
-  });
-  return [first, ...each];
+  return [...each, diff, first];
+}
+
+/** The 0-based line of the character before `offset` (where a value that ends there ends). */
+function endLine(text: string, offset: number): number {
+  return text.slice(0, Math.max(0, offset - 1)).split('\n').length - 1;
 }
 
 /** The 0-based line of `"key":` in an expected file's header (0 when it is not there). */

@@ -12,6 +12,7 @@ import {
   readExtensionLog,
   sleep,
   standIn,
+  standInUrl,
   useTestSteps,
   waitFor,
   workspaceFile,
@@ -316,6 +317,56 @@ describe('errors and the API key', function () {
     } finally {
       await vscode.workspace.fs.delete(settingsFile);
     }
+  });
+
+  it('a connection the service closes: said in words, with the address; the system code only in the log', async () => {
+    // Enough for the status request and its retries.
+    await standIn.addFaults({
+      kind: 'dropBeforeBody',
+      count: 20,
+      match: { method: 'GET', path: '/api/steps-async/status/' },
+    });
+    const messages = captureMessages();
+    try {
+      await vscode.commands.executeCommand('docutray.checkExecution', 'exec_closed_connection');
+      await waitFor('the message', () => (messages.shown.length ? true : undefined));
+    } finally {
+      messages.restore();
+    }
+    const m = only(messages.shown);
+    const origin = new URL(standInUrl()).origin;
+    assert.ok(
+      m.message.startsWith(`Could not reach DocuTray at ${origin}: the connection was closed by the service.`),
+      m.message,
+    );
+    assert.doesNotMatch(m.message, /UND_ERR|ECONN|[A-Z]{2,}_[A-Z_]{2,}/, 'no system code');
+    assert.ok(m.items.includes('Retry') && m.items.includes('Proxy Settings'), JSON.stringify(m.items));
+    const log = await waitFor('the failure in the log', () => {
+      const text = readExtensionLog();
+      return /docutray\.checkExecution: connection.* code (UND_ERR_SOCKET|ECONNRESET)/.test(text) ? text : undefined;
+    });
+    assert.match(log, /code (UND_ERR_SOCKET|ECONNRESET): Could not reach DocuTray/);
+  });
+
+  it('a start whose connection is cut after the upload: its run says why in words, never the system code', async () => {
+    await standIn.addFaults({ kind: 'dropAfterBody', match: { method: 'POST', path: '/api/steps-async/' } });
+    const { outcomes, shown } = await runAndCapture('it-fast', workspaceFile('sample.png'));
+    assert.strictEqual(errorKind(outcomes), 'startUncertain');
+    const stored = outcomes?.[0].run?.error?.message ?? '';
+    assert.match(stored, /may have started, but DocuTray's answer was lost/);
+    for (const text of [stored, only(shown).message]) {
+      assert.doesNotMatch(text, /UND_ERR|ECONN/, text);
+    }
+    // The log has the reason in words, and the code beside it.
+    const log = await waitFor('the start in the log', () => {
+      const text = readExtensionLog();
+      return /startUncertain.* code (UND_ERR_SOCKET|ECONNRESET): .*\(the connection was closed by the service\)/.test(
+        text,
+      )
+        ? text
+        : undefined;
+    });
+    assert.ok(log);
   });
 
   it('never writes the key to the log', async () => {

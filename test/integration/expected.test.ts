@@ -246,33 +246,78 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     assert.strictEqual(report.tests.length, 1, 'only the test of the open expected file ran');
     const a = testOf(report, DOCS.a);
     assert.strictEqual(a.state, 'failed', JSON.stringify(a));
-    const [first, ...others] = a.messages;
-    // In the expected result's order, then what was added.
+    const text = Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(DOCS.a)))).toString();
+    const lineOf = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    const uri = workspaceFile(expectedPathOf(DOCS.a)).toString();
+    const summary = a.messages[a.messages.length - 1];
+    const diff = a.messages[a.messages.length - 2];
+    const fields = a.messages.slice(0, -2);
+    // The summary is the last message (VS Code's peek opens on a failure's last located message), at the
+    // first changed line: here the result's, where the added field is. Paths in the expected result's
+    // order, then what was added.
     assert.strictEqual(
-      first.message.split('\n')[0],
+      summary.message.split('\n')[0],
       '4 fields differ: total, vendor.name, vendor.vat, notes',
       JSON.stringify(a.messages),
     );
-    assert.match(first.message, /^total: 683\.53 → 690$/m);
-    assert.match(first.message, /^vendor\.vat: removed \(was "B123"\)$/m);
-    const text = Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(DOCS.a)))).toString();
-    const lineOf = (s: string) => text.split('\n').findIndex(l => l.includes(s));
-    // The diff at the result; each path's own message at its line.
-    assert.strictEqual(first.uri, workspaceFile(expectedPathOf(DOCS.a)).toString());
-    assert.strictEqual(first.line, lineOf('"result"'));
+    assert.match(summary.message, /^total: 683\.53 → 690$/m);
+    assert.match(summary.message, /^vendor\.vat: removed \(was "B123"\)$/m);
+    assert.match(summary.message, /^notes: added, "new field"$/m);
+    assert.deepStrictEqual([summary.uri, summary.line], [uri, lineOf('"result"')]);
+    // Not a diff (VS Code would show it inline as "actual != expected"), but Accept can read its result.
+    assert.strictEqual(summary.expectedOutput, undefined);
+    assert.deepStrictEqual(JSON.parse(summary.actualOutput as string), changed);
+    // Each other path's own message at its line; none shares the summary's line (VS Code shows the first
+    // message of a line inline, and that must be the summary).
     assert.deepStrictEqual(
-      others.map(m => [m.message.split(':')[0], m.line]),
+      fields.map(m => [m.message.split(':')[0], m.uri, m.line]),
       [
-        ['total', lineOf('"total"')],
-        ['vendor.name', lineOf('"name"')],
-        ['vendor.vat', lineOf('"vat"')],
-        // Added: at its nearest ancestor, the result.
-        ['notes', lineOf('"result"')],
+        ['total', uri, lineOf('"total"')],
+        ['vendor.name', uri, lineOf('"name"')],
+        ['vendor.vat', uri, lineOf('"vat"')],
       ],
     );
-    assert.ok(first.expectedOutput && first.actualOutput, 'the first message carries the diff');
-    assert.deepStrictEqual(JSON.parse(first.expectedOutput), RESULTS['a.pdf']);
-    assert.deepStrictEqual(JSON.parse(first.actualOutput), changed);
+    // The whole result's diff, under the first field's mark (VS Code shows the first message of a line
+    // inline, and a diff as "actual != expected"): listed in Test Results, never inline.
+    assert.deepStrictEqual([diff.uri, diff.line], [uri, lineOf('"total"')]);
+    assert.match(diff.message, /^4 fields differ: total, vendor\.name, vendor\.vat, notes/);
+    assert.ok(diff.expectedOutput && diff.actualOutput, 'it carries the diff');
+    assert.deepStrictEqual(JSON.parse(diff.expectedOutput), RESULTS['a.pdf']);
+    assert.deepStrictEqual(JSON.parse(diff.actualOutput), changed);
+  });
+
+  it("puts the summary at the first changed line when that is a field's, and that field's own message in it", async () => {
+    const changed = structuredClone(RESULTS['a.pdf']) as Record<string, unknown>;
+    (changed.vendor as Record<string, unknown>).name = 'Nandu SA';
+    changed.total = 1;
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'a.pdf': changed })]);
+    const a = testOf(await runOne(DOCS.a), DOCS.a);
+    assert.strictEqual(a.state, 'failed', JSON.stringify(a));
+    const text = Buffer.from(await vscode.workspace.fs.readFile(workspaceFile(expectedPathOf(DOCS.a)))).toString();
+    const lineOf = (s: string) => text.split('\n').findIndex(l => l.includes(s));
+    assert.ok(lineOf('"total"') < lineOf('"name"'), text);
+    assert.deepStrictEqual(
+      a.messages.map(m => [m.message.split('\n')[0], m.line]),
+      [
+        ['vendor.name: "Ñandú S.A." → "Nandu SA"', lineOf('"name"')],
+        ['2 fields differ: total, vendor.name (the whole result, expected and actual)', lineOf('"name"')],
+        ['2 fields differ: total, vendor.name', lineOf('"total"')],
+      ],
+    );
+    // One difference: no other mark to sit under, so the diff is at the result's closing line.
+    const one = structuredClone(changed);
+    (one.vendor as Record<string, unknown>).name = (RESULTS['a.pdf'] as { vendor: { name: string } }).vendor.name;
+    await standIn.setSteps([step(STEP, { ...RESULTS, 'a.pdf': one })]);
+    const single = testOf(await runOne(DOCS.a), DOCS.a);
+    const lines = text.split('\n');
+    assert.strictEqual(lines[lines.length - 3], '  }', 'the result closes two lines before the end');
+    assert.deepStrictEqual(
+      single.messages.map(m => [m.message.split('\n')[0], m.line]),
+      [
+        ['1 field differs: total (the whole result, expected and actual)', lines.length - 3],
+        ['1 field differs: total', lineOf('"total"')],
+      ],
+    );
   });
 
   it('Accept as Expected (on the failure) rewrites the expected file; the next run passes', async () => {
@@ -291,13 +336,11 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
       return found;
     })();
     assert.ok(item, 'the failed test is listed');
-    const first = failed.messages[0];
-    const message = vscode.TestMessage.diff(
-      first.message,
-      first.expectedOutput as string,
-      first.actualOutput as string,
-    );
-    message.contextValue = 'docutray.expected.failed';
+    // The summary, where the peek opens, as VS Code hands it back to the menu's command.
+    const first = failed.messages[failed.messages.length - 1];
+    const message = new vscode.TestMessage(first.message);
+    message.actualOutput = first.actualOutput;
+    message.contextValue = first.contextValue;
     const before = await readExpected(DOCS.a);
     const messages = answerMessages(() => undefined);
     let outcome: { status: string; path: string } | undefined;

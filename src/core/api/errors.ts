@@ -295,16 +295,75 @@ export class HttpError extends DocuTrayError {
   }
 }
 
+/** What went wrong with a connection, from its system error code: what a message says instead of the code. */
+export type ConnectionProblem =
+  'closed' | 'refused' | 'notFound' | 'unreachable' | 'timedOut' | 'certificate' | 'other';
+
+const PROBLEM_OF_CODE: Readonly<Record<string, ConnectionProblem>> = {
+  UND_ERR_SOCKET: 'closed',
+  UND_ERR_CLOSED: 'closed',
+  ECONNRESET: 'closed',
+  EPIPE: 'closed',
+  ECONNABORTED: 'closed',
+  ECONNREFUSED: 'refused',
+  ENOTFOUND: 'notFound',
+  EAI_AGAIN: 'notFound',
+  EHOSTUNREACH: 'unreachable',
+  ENETUNREACH: 'unreachable',
+  EADDRNOTAVAIL: 'unreachable',
+  ETIMEDOUT: 'timedOut',
+  UND_ERR_CONNECT_TIMEOUT: 'timedOut',
+  UND_ERR_HEADERS_TIMEOUT: 'timedOut',
+  UND_ERR_BODY_TIMEOUT: 'timedOut',
+  CERT_HAS_EXPIRED: 'certificate',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'certificate',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'certificate',
+};
+
+/** The kind of a connection failure's code (undefined or unknown: `other`). */
+export function connectionProblem(code: string | undefined): ConnectionProblem {
+  return code !== undefined && Object.hasOwn(PROBLEM_OF_CODE, code) ? PROBLEM_OF_CODE[code] : 'other';
+}
+
+/**
+ * A connection failure in words (English, for the command line and stored errors; the extension words
+ * it again with l10n). Never the system code: it means nothing to a user, and stays in the log.
+ */
+export function connectionProblemText(code: string | undefined): string {
+  switch (connectionProblem(code)) {
+    case 'closed':
+      return 'the connection was closed by the service';
+    case 'refused':
+      return 'nothing answered at that address (the connection was refused)';
+    case 'notFound':
+      return "the server's name could not be found";
+    case 'unreachable':
+      return 'the network could not reach the server';
+    case 'timedOut':
+      return 'the connection timed out';
+    case 'certificate':
+      return "the server's certificate was not accepted";
+    case 'other':
+      return 'the connection failed';
+  }
+}
+
 export class ConnectionError extends DocuTrayError {
-  /** The system error code (ECONNREFUSED, ENOTFOUND, …) when there was one. */
+  /** The system error code (ECONNREFUSED, ENOTFOUND, …) when there was one: for the log, not a message. */
   readonly code?: string;
+  /** The address that could not be reached. */
+  readonly origin: string;
   constructor(origin: string, code: string | undefined, d: ErrorDetails = {}) {
     super(
       'connection',
-      `Could not reach DocuTray at ${origin}${code ? ` (${code})` : ''}. Check the network, the proxy settings and the API base URL.`,
+      `Could not reach DocuTray at ${origin}: ${connectionProblemText(code)}. Check the network, the proxy settings and the API base URL.`,
       d,
     );
     this.code = code;
+    this.origin = origin;
   }
 }
 
@@ -336,7 +395,9 @@ export class StepFailedError extends DocuTrayError {
   /** The ERROR execution record, when the failure came from one. */
   readonly execution?: Execution;
   constructor(executionId: string, failure: ExecutionErrorInfo, d: ErrorDetails = {}, execution?: Execution) {
-    super('stepFailed', `The DocuTray step failed${failure.code ? ` (${failure.code})` : ''}: ${failure.message}`, d);
+    // The service's own words only: every place that shows it says once, in one wording, that the step
+    // reported an error ("The step reported an error: …", "<step> failed on <document>: …").
+    super('stepFailed', `${failure.code ? `${failure.code}: ` : ''}${failure.message}`, d);
     this.executionId = executionId;
     this.failure = failure;
     this.execution = execution;

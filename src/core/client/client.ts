@@ -21,6 +21,7 @@ import {
   BadRequestError,
   CancelledError,
   ConnectionError,
+  connectionProblemText,
   DocuTrayError,
   HttpError,
   InvalidInputError,
@@ -515,7 +516,7 @@ export class DocuTrayClient {
       (CONNECT_ONLY_CODES.has(code) ||
         (NOT_SENT_CODES.has(code) && s.bytesSent === 0 && spec.body?.encoding !== 'json'));
     if (!spec.idempotent && !notSent) {
-      return new StartUncertainError(`the connection failed${code ? ` (${code})` : ''}`, { cause: e });
+      return new StartUncertainError(connectionProblemText(code), { cause: e });
     }
     return new ConnectionError(this.baseUrl.origin, code, { cause: e });
   }

@@ -22,7 +22,10 @@
  *
  * Formats: CSV per RFC 4180 (comma, CRLF line ends, a field quoted when it holds a quote, the
  * delimiter, CR or LF, quotes doubled; UTF-8, optionally with a BOM so Excel reads accented text
- * right), JSON Lines (one object per row), or a JSON array (one object per line). In CSV a text cell —
+ * right), JSON Lines (one object per row), or a JSON array (one object per line). JSON keeps the
+ * result nested as the step returned it (`"vendor": {"name": …}`, what a JSON reader expects), so its
+ * columns are the result's top-level fields (nestFields); only CSV, which has no nesting, spreads
+ * objects into dotted columns. With one row per item of an array, that array's place holds the item. In CSV a text cell —
  * a header cell too — that starts with `=`, `+`, `-`, `@`, tab or CR gets a leading `'`
  * (escapeFormulas, on by default): a document's text must not become a spreadsheet formula.
  *
@@ -131,7 +134,7 @@ export function flatten(value: unknown, path: readonly string[] = []): Field[] {
     if (isObject(v) && p.length < MAX_COLUMN_DEPTH) {
       const keys = Object.keys(v);
       if (keys.length === 0 && p.length) {
-        out.push(field(p, '{}'));
+        out.push(field(p, {}));
       }
       // Reversed onto the stack: taken off in the object's own order.
       for (let i = keys.length - 1; i >= 0; i--) {
@@ -148,6 +151,51 @@ export function flatten(value: unknown, path: readonly string[] = []): Field[] {
 function resultFields(run: ExportRun): Field[] {
   return run.result === undefined ? [] : flatten(run.result);
 }
+
+/**
+ * A row's flattened fields nested again, for JSON: one field per top-level key, holding its objects
+ * whole (built anew, without prototype, so a key `__proto__` is a key); the position of an exploded
+ * item stays a field of its own. Paths are arrays of keys, so `{"a.b": 1}` and `{"a": {"b": 2}}` stay
+ * apart.
+ */
+export function nestFields(fields: readonly Field[]): Field[] {
+  const out: Field[] = [];
+  const tops = new Map<string, Record<string, unknown>>();
+  for (const f of fields) {
+    const path = f.key.startsWith('#') ? [] : (JSON.parse(f.key) as string[]);
+    if (path.length <= 1) {
+      out.push(f);
+      continue;
+    }
+    let at = tops.get(path[0]);
+    if (!at) {
+      at = Object.create(null) as Record<string, unknown>;
+      tops.set(path[0], at);
+      out.push(field([path[0]], at));
+    }
+    for (const key of path.slice(1, -1)) {
+      const next: unknown = at[key];
+      if (isObject(next)) {
+        at = next;
+      } else {
+        const made = Object.create(null) as Record<string, unknown>;
+        at[key] = made;
+        at = made;
+      }
+    }
+    at[path[path.length - 1]] = f.cell;
+  }
+  return out;
+}
+
+/** A run's rows as the format writes them: flat for CSV, nested for JSON. */
+function formatRows(run: ExportRun, table: TableShapeOptions): Iterable<readonly Field[]> {
+  const rows = runRows(resultFields(run), table.explode);
+  return table.format === 'csv' ? rows : [...rows].map(nestFields);
+}
+
+/** What decides a table's columns: its format (flat or nested) and the array spread into rows. */
+export type TableShapeOptions = Pick<ExportOptions, 'format' | 'explode'>;
 
 /** A run's rows, as fields: one, or with `explode` one per item of that array. */
 export function* runRows(fields: readonly Field[], explode?: string): Generator<readonly Field[]> {
@@ -275,7 +323,7 @@ export class TableWriter {
   /** The text of each row of one run, one at a time. Fields outside the columns are left out. */
   *run(run: ExportRun): Generator<string> {
     const tail = bookkeeping(run);
-    for (const fields of runRows(resultFields(run), this.opts.explode)) {
+    for (const fields of formatRows(run, this.opts)) {
       const byKey = new Map(fields.map(f => [f.key, f.cell]));
       const cells = [run.file, ...this.keys.map(k => byKey.get(k) ?? null), ...tail];
       this.rows++;
@@ -309,7 +357,7 @@ export class TableWriter {
 export function exportRuns(runs: readonly ExportRun[], opts: ExportOptions): string {
   const columns = new TableColumns();
   for (const run of runs) {
-    for (const fields of runRows(resultFields(run), opts.explode)) {
+    for (const fields of formatRows(run, opts)) {
       columns.add(fields);
     }
   }
@@ -365,7 +413,7 @@ export interface TableShape {
 export async function scanTable<T>(
   items: readonly T[],
   read: (item: T) => Promise<ExportRun>,
-  explode: string | undefined,
+  table: TableShapeOptions,
   opts: PassOptions = {},
 ): Promise<TableShape> {
   const columns = new TableColumns();
@@ -374,8 +422,8 @@ export async function scanTable<T>(
     opts.signal?.throwIfAborted();
     const fields = resultFields(await read(items[i]));
     countArrays(fields, counts);
-    for (const row of runRows(fields, explode)) {
-      columns.add(row);
+    for (const row of runRows(fields, table.explode)) {
+      columns.add(table.format === 'csv' ? row : nestFields(row));
     }
     opts.progress?.(i + 1);
   }

@@ -5,7 +5,7 @@
  * history and the result store (src/commands/exportCommand.ts).
  */
 import type { BatchRecord } from '../batches/record';
-import { type RunRecord, parseRunRecord } from '../runs/history';
+import { type RunRecord, type RunState, parseRunRecord } from '../runs/history';
 import { type RunSource, formatRunSource, workspaceSource } from '../runs/source';
 import type { ExportFormat, ExportRun } from './export';
 import { safeFileNamePart } from '../store/fileNames';
@@ -196,6 +196,29 @@ export function fileColumn(
   return item.label ?? source.uri;
 }
 
+/**
+ * The `status` column: the words the Runs view uses for a run's state, and the batch's for a document
+ * it reused or never sent. In English whatever VS Code's language: a table is data that scripts read.
+ */
+const STATUS_WORDS: Readonly<Record<RunState | 'pending' | 'skipped', string>> = {
+  starting: 'starting',
+  ENQUEUED: 'queued',
+  PROCESSING: 'processing',
+  SUCCESS: 'succeeded',
+  ERROR: 'failed on DocuTray',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  mayHaveStarted: 'may have started',
+  unavailable: 'unavailable',
+  pending: 'not sent yet',
+  skipped: 'reused',
+};
+
+/** An item's state as the `status` column says it (a state it does not know, as it is). */
+export function statusWord(status: string): string {
+  return Object.hasOwn(STATUS_WORDS, status) ? STATUS_WORDS[status as keyof typeof STATUS_WORDS] : status;
+}
+
 /** One row: `file` is what the table shows for the document (see fileColumn). */
 export function toExportRun(item: ExportItem, file: string, stored?: StoredResultPart): ExportRun {
   const error = item.error ?? stored?.error?.message;
@@ -204,7 +227,7 @@ export function toExportRun(item: ExportItem, file: string, stored?: StoredResul
     file,
     stepId: item.stepId,
     ...(item.stepName ? { stepName: item.stepName } : {}),
-    status: item.status,
+    status: statusWord(item.status),
     ...(item.executionId ? { executionId: item.executionId } : {}),
     ...(item.startedAt !== undefined ? { startedAt: item.startedAt } : {}),
     ...(item.finishedAt !== undefined ? { finishedAt: item.finishedAt } : {}),

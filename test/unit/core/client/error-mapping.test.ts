@@ -21,7 +21,10 @@ import {
   StepFailedError,
   TimeoutError,
   QuotaExceededError,
+  connectionProblem,
+  connectionProblemText,
 } from '../../../../src/core/api/errors';
+import { NOT_SENT_CODES } from '../../../../src/core/api/retry';
 import { StandIn } from '../../../../stand-in/server';
 import {
   KEY,
@@ -235,9 +238,40 @@ describe('client errors', () => {
       assert.equal(err.kind, 'connection');
       assert.equal(err.code, 'ECONNREFUSED');
       assert.equal(err.status, undefined);
-      assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}`));
+      assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}: nothing answered at that address`));
+      assert.doesNotMatch(err.message, /ECONNREFUSED/, 'the code is for the log, not the message');
       assert.equal(l.filter(line => / retry \d\/2 /.test(line)).length, 2, l.join('\n'));
       assertNoKey(err, l);
+    });
+
+    it('a connection the service closes → ConnectionError in words ("closed by the service"), its code kept apart', async () => {
+      const { client: c, logs: l } = makeClient(standIn.url, {
+        retry: { baseDelayMs: 5, maxDelayMs: 20, maxRetries: 1 },
+      });
+      standIn.addFaults({ kind: 'dropBeforeBody', count: 2, match: { path: '/api/usage' } });
+      const err = await rejection(c.checkKey());
+      assert.ok(err instanceof ConnectionError, `${err.name}: ${err.message}`);
+      assert.ok(['UND_ERR_SOCKET', 'ECONNRESET'].includes(err.code ?? ''), err.code);
+      assert.match(err.message, /: the connection was closed by the service\. Check the network/);
+      assert.doesNotMatch(err.message, /UND_ERR|ECONN/);
+      assertNoKey(err, l);
+    });
+
+    it('every system code in words; one it does not know as "the connection failed"', () => {
+      const words = (code: string | undefined) => connectionProblemText(code);
+      assert.equal(words('UND_ERR_SOCKET'), 'the connection was closed by the service');
+      assert.equal(words('ECONNRESET'), 'the connection was closed by the service');
+      assert.equal(words('ENOTFOUND'), "the server's name could not be found");
+      assert.equal(words('UND_ERR_CONNECT_TIMEOUT'), 'the connection timed out');
+      assert.equal(words('CERT_HAS_EXPIRED'), "the server's certificate was not accepted");
+      assert.equal(words('EHOSTUNREACH'), 'the network could not reach the server');
+      assert.equal(words('E_SOMETHING_NEW'), 'the connection failed');
+      assert.equal(words(undefined), 'the connection failed');
+      assert.equal(connectionProblem('__proto__'), 'other');
+      // Each code the client tells apart (sent or not) has its words.
+      for (const code of NOT_SENT_CODES) {
+        assert.notEqual(connectionProblem(code), 'other', code);
+      }
     });
 
     it('no answer within requestTimeoutMs → TimeoutError', async () => {

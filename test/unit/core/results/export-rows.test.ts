@@ -135,7 +135,8 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
       stepId: 'invoice',
       stepName: 'Facturas',
       executionId: 'exec_a',
-      status: 'SUCCESS',
+      // The Runs view's word, not the state's internal name.
+      status: 'succeeded',
       startedAt: T,
       finishedAt: T + 2000,
       result: { total: 42, items: [1, 2] },
@@ -147,11 +148,18 @@ describe('export rows: what the Runs view hands Export Results as Table…', () 
     assert.equal(csv[0], 'file,total,items,step,step_id,execution_id,status,started_at,finished_at,error,reused_from');
     assert.equal(
       csv[1],
-      'a.pdf,42,"[1,2]",Facturas,invoice,exec_a,SUCCESS,2026-11-29T10:00:00.000Z,2026-11-29T10:00:02.000Z,,',
+      'a.pdf,42,"[1,2]",Facturas,invoice,exec_a,succeeded,2026-11-29T10:00:00.000Z,2026-11-29T10:00:02.000Z,,',
     );
     assert.equal(
       csv[2],
-      'https://example.com/b.pdf,,,Facturas,invoice,exec_b,ERROR,2026-11-29T10:00:01.000Z,2026-11-29T10:00:03.000Z,No invoice found on page 1,',
+      'https://example.com/b.pdf,,,Facturas,invoice,exec_b,failed on DocuTray,2026-11-29T10:00:01.000Z,2026-11-29T10:00:03.000Z,No invoice found on page 1,',
+    );
+    // A batch's document it reused, or never sent, in the batch's words.
+    assert.deepEqual(
+      ['skipped', 'pending', 'mayHaveStarted', 'a state of later'].map(
+        status => toExportRun({ ...a, status }, 'a.pdf', undefined).status,
+      ),
+      ['reused', 'not sent yet', 'may have started', 'a state of later'],
     );
     // The stored result's error when the run has none.
     assert.equal(toExportRun({ ...b, error: undefined }, 'b', { error: { message: 'Broken' } }).error, 'Broken');

@@ -118,7 +118,7 @@ describe('export', () => {
       [
         ['a.b.c', 1],
         ['list', [1, { x: 2 }]],
-        ['e', '{}'],
+        ['e', {}],
         ['n', null],
       ],
     );
@@ -255,17 +255,37 @@ describe('export', () => {
     assert.equal(c['line_items#'], '');
   });
 
-  it('JSON Lines and JSON: one object per row, every column, arrays as arrays, nulls for missing', () => {
+  it('JSON Lines and JSON: one object per row, the result nested as it was, nulls for missing fields', () => {
     const lines = exportRuns([invoice, failed], { format: 'jsonl' })
       .trimEnd()
       .split('\n')
       .map(l => JSON.parse(l) as Record<string, unknown>);
     assert.equal(lines.length, 2);
     assert.deepEqual(Object.keys(lines[0]), Object.keys(lines[1]), 'same keys, same order');
-    assert.equal(Object.keys(lines[0])[0], 'file');
+    assert.deepEqual(Object.keys(lines[0]), [
+      'file',
+      'vendor',
+      'total',
+      'paid',
+      'notes',
+      'line_items',
+      'empty',
+      'data.status',
+      ...BOOKKEEPING_COLUMNS,
+    ]);
     assert.ok(Array.isArray(lines[0].line_items));
     assert.equal(lines[1].total, null);
-    assert.equal(lines[0]['vendor.name'], 'Ñandú Servicios Gráficos S.A.');
+    assert.equal(lines[1].vendor, null);
+    // Nested, not flattened: the objects are the result's own.
+    assert.ok(!('vendor.name' in lines[0]), Object.keys(lines[0]).join(','));
+    const { vendor, total, paid, notes, line_items, empty } = invoice.result as Record<string, unknown>;
+    assert.deepEqual(
+      { vendor: lines[0].vendor, total: lines[0].total, paid: lines[0].paid, notes: lines[0].notes },
+      { vendor, total, paid, notes },
+    );
+    assert.deepEqual(lines[0].line_items, line_items);
+    assert.deepEqual(lines[0].empty, empty);
+    assert.equal(lines[0]['data.status'], 'booked');
     assert.equal(lines[0].step, 'Facturas');
     const json = JSON.parse(exportRuns([invoice, failed], { format: 'json' })) as unknown[];
     assert.deepEqual(json, lines);
@@ -315,8 +335,47 @@ describe('export', () => {
     );
     assert.deepEqual(JSON.parse(d[`k${'.k'.repeat(MAX_COLUMN_DEPTH - 1)}`]), deep(40 - MAX_COLUMN_DEPTH));
     const json = JSON.parse(exportRuns(runs, { format: 'json' })) as Array<Record<string, unknown>>;
-    assert.equal(json[0][spread], TOO_DEEP_CELL);
+    // Nested in JSON: the same MAX_COLUMN_DEPTH levels, then the cell that says so.
+    let at: unknown = json[0].nest;
+    for (let i = 1; i < MAX_COLUMN_DEPTH; i++) {
+      at = (at as Record<string, unknown>).k;
+    }
+    assert.equal(at, TOO_DEEP_CELL);
+    assert.equal(json[0].after, 2);
     assert.equal(json[1].list, TOO_DEEP_CELL);
+    assert.deepEqual(json[2].nest, deep(3));
+  });
+
+  it("JSON with one row per item of an array: the item in the array's place, nested, and its position", () => {
+    const lines = exportRuns([invoice, receipt], { format: 'jsonl', explode: 'line_items' })
+      .trimEnd()
+      .split('\n')
+      .map(l => JSON.parse(l) as Record<string, unknown>);
+    const items = (invoice.result as { line_items: unknown[] }).line_items;
+    assert.deepEqual(
+      lines.map(l => [l.file, l['line_items#'], l.line_items]),
+      [
+        [invoice.file, 1, items[0]],
+        [invoice.file, 2, items[1]],
+        [receipt.file, null, null],
+      ],
+    );
+    assert.deepEqual(lines[0].vendor, (invoice.result as Record<string, unknown>).vendor);
+    // A nested array: the item in its place inside its parent object.
+    const nestedRun: ExportRun = {
+      file: 'n.pdf',
+      stepId: 's',
+      status: 'SUCCESS',
+      result: { taxes: { rate: 21, lines: [{ base: 1 }, { base: 2 }] } },
+    };
+    const nested = exportRuns([nestedRun], { format: 'json', explode: 'taxes.lines' });
+    assert.deepEqual(
+      (JSON.parse(nested) as Array<Record<string, unknown>>).map(r => [r['taxes.lines#'], r.taxes]),
+      [
+        [1, { rate: 21, lines: { base: 1 } }],
+        [2, { rate: 21, lines: { base: 2 } }],
+      ],
+    );
   });
 
   it('keeps a field named __proto__, at the top and nested, in every format', () => {
@@ -327,8 +386,10 @@ describe('export', () => {
     assert.equal(row['a.__proto__'], 'two');
     assert.equal(row.b, '3');
     const line = JSON.parse(exportRuns([run], { format: 'jsonl' })) as Record<string, unknown>;
-    assert.ok(Object.hasOwn(line, '__proto__.x'));
-    assert.equal(line['__proto__.x'], 1);
+    assert.ok(Object.hasOwn(line, '__proto__'), 'an own key, not the prototype');
+    assert.deepEqual({ ...(Object.getOwnPropertyDescriptor(line, '__proto__')?.value as object) }, { x: 1 });
+    assert.ok(Object.hasOwn(line.a as object, '__proto__'));
+    assert.equal(Object.getOwnPropertyDescriptor(line.a, '__proto__')?.value, 'two');
     const bare = JSON.parse('{"__proto__":[1,2]}') as unknown;
     const one = JSON.parse(
       exportRuns([{ file: 'q', stepId: 's', status: 'SUCCESS', result: bare }], { format: 'json' }),
@@ -418,7 +479,7 @@ function countingReader(count: number, bytes: number) {
 describe('export, streamed', () => {
   it('reads one result at a time and keeps none it has written: at most 2 alive, whatever the count', async () => {
     const { items, read, stats } = countingReader(60, 256 * 1024);
-    const shape = await scanTable(items, read, undefined);
+    const shape = await scanTable(items, read, { format: 'csv' });
     assert.equal(stats.maxInFlight, 1, 'one read at a time');
     assert.ok(stats.maxAlive <= 2, `after the first pass: ${stats.maxAlive} results alive`);
     const sink = { bytes: 0, write: async (t: string) => void (sink.bytes += t.length) };
@@ -451,7 +512,7 @@ describe('export, streamed', () => {
       { format: 'jsonl' },
       { format: 'json' },
     ] as ExportOptions[]) {
-      const shape = await scanTable(runs, read, opts.explode);
+      const shape = await scanTable(runs, read, opts);
       const sink = new TextSink();
       const rows = await streamTable(runs, read, shape.columns, opts, sink);
       assert.equal(sink.text(), exportRuns(runs, opts), JSON.stringify(opts));
@@ -468,7 +529,10 @@ describe('export, streamed', () => {
       }
       return Promise.resolve(r);
     };
-    await assert.rejects(scanTable([invoice, receipt, failed], read, undefined, { signal: stop.signal }), /cancelled/);
+    await assert.rejects(
+      scanTable([invoice, receipt, failed], read, { format: 'csv' }, { signal: stop.signal }),
+      /cancelled/,
+    );
     assert.equal(reads, 2);
   });
 });
