@@ -51,8 +51,11 @@
 import type { HeaderSource } from './headers';
 import { MAX_RATE_LIMIT_WAIT_MS, readRateLimit } from './rateLimit';
 import { MAX_TIMER_MS } from '../async/sleep';
+import { LimitMemory, restoredLimit, type LearnedLimit, type LearnedLimitStore } from './limitMemory';
+import { Pace } from './pace';
 
 export type { HeaderSource } from './headers';
+export type { LearnedLimit, LearnedLimitStore } from './limitMemory';
 
 export type RequestKind = 'start' | 'status' | 'check' | 'usage';
 export type BudgetPriority = 'interactive' | 'batch' | 'background';
@@ -81,12 +84,6 @@ export const WINDOW_MS: Readonly<Record<string, number>> = {
   hour: 3_600_000,
   day: 86_400_000,
 };
-
-/** A limit the server stated, worth remembering for the key (never the key itself). */
-export interface LearnedLimit {
-  limit: number;
-  limitType: string;
-}
 
 export interface BudgetOptions {
   /** Requests per window assumed until the server says (default 30). */
@@ -223,8 +220,7 @@ export class RequestBudget {
   private lastProbeAt: number;
   /** Probing: since the last step, a request had to wait for the pace or the window. */
   private probeDemand = false;
-  private tokens: number;
-  private lastRefill: number;
+  private readonly pace: Pace;
   private pauseEnd = 0;
   private consecutive429 = 0;
   private inFlight = 0;
@@ -237,7 +233,7 @@ export class RequestBudget {
   private firstGrantAt: number | undefined;
   /** When a person's (interactive) request last went. */
   private lastPersonAt: number | undefined;
-  private remembered: LearnedLimit | undefined;
+  private readonly memory: LimitMemory;
   private queue: Waiter[] = [];
   private grantListeners: (() => void)[] = [];
   private seq = 0;
@@ -266,27 +262,25 @@ export class RequestBudget {
     this.share = opts.share !== undefined && opts.share > 0 && opts.share < 1 ? opts.share : 1;
     this.limit = defaultLimit;
     this.limitType = this.opts.defaultLimitType;
-    const learned = opts.learned;
-    if (
-      learned &&
-      Number.isFinite(learned.limit) &&
-      learned.limit >= 1 &&
-      typeof learned.limitType === 'string' &&
-      learned.limitType in this.opts.windowMsByType
-    ) {
+    const learned = restoredLimit(opts.learned, this.opts.windowMsByType);
+    if (learned) {
       this.limit = learned.limit;
       this.limitType = learned.limitType;
       this.source = 'learned';
-      this.remembered = { limit: learned.limit, limitType: learned.limitType };
     }
+    this.memory = new LimitMemory(this.opts.onLearned, learned);
     this.windowMs = this.windowFor(this.limitType);
     this.remaining = this.allowance;
     // Only a quarter of the default goes without waiting for answers: a key limited below the default
     // (16 a minute, say) then meets its limit one request at a time, and learns it from a single 429.
     this.safe = Math.max(1, Math.floor(this.allowanceOf(defaultLimit) / 4));
-    this.tokens = this.burst;
-    this.lastRefill = this.clock.now();
-    this.lastProbeAt = this.lastRefill;
+    const now = this.clock.now();
+    this.pace = new Pace(
+      () => this.burst,
+      () => this.ratePerMs,
+      now,
+    );
+    this.lastProbeAt = now;
   }
 
   /** Waits for a request of this kind to be allowed, and counts it. Rejects with the signal's reason. */
@@ -427,9 +421,7 @@ export class RequestBudget {
   }
 
   private refresh(now: number): void {
-    const elapsed = Math.max(0, now - this.lastRefill);
-    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.ratePerMs);
-    this.lastRefill = now;
+    this.pace.refill(now);
     if (this.windowEnd !== undefined && now >= this.windowEnd) {
       // A new window: the full limit (our part of it) again, until an answer says otherwise.
       this.remaining = this.allowance;
@@ -488,11 +480,12 @@ export class RequestBudget {
       // Past the most the server has accepted in a window: one at a time, so a refusal is a single 429.
       return Infinity;
     }
-    if (!person && this.source === 'default' && this.tokens < 1) {
+    const paced = !person && this.source === 'default' ? this.pace.waitMs() : 0;
+    if (paced > 0) {
       if (this.probing) {
         this.probeDemand = true;
       }
-      return Math.max(1, Math.ceil((1 - this.tokens) / this.ratePerMs));
+      return paced;
     }
     return 0;
   }
@@ -545,7 +538,7 @@ export class RequestBudget {
       this.windowFromServer = false;
     }
     // A person's request is not paced but still spends the pace: the batch waits for it.
-    this.tokens = Math.max(-this.burst, this.tokens - 1);
+    this.pace.take();
     this.remaining -= 1;
     this.sentInWindow++;
     this.inFlight++;
@@ -635,7 +628,7 @@ export class RequestBudget {
       if (this.source === 'default') {
         this.source = 'learned';
       }
-      this.remember();
+      this.memory.note(this.limit, this.limitType);
     }
     const resetAt =
       r.resetAt === undefined
@@ -703,7 +696,7 @@ export class RequestBudget {
     // The server says when its window ends: our own guess of it no longer counts.
     this.windowEnd = this.pauseEnd;
     this.windowFromServer = true;
-    this.tokens = 0;
+    this.pace.empty();
     if (this.source === 'default' && !told) {
       // Refused without a figure: what this window took is the best guess of the limit (not remembered);
       // with a share, of this budget's part of it.
@@ -711,16 +704,6 @@ export class RequestBudget {
       this.limit = Math.max(1, Math.round(mine / this.share));
       this.source = 'learned';
     }
-  }
-
-  /** Tells `onLearned` about a limit the server stated, once per change. */
-  private remember(): void {
-    const known = this.remembered;
-    if (known && known.limit === this.limit && known.limitType === this.limitType) {
-      return;
-    }
-    this.remembered = { limit: this.limit, limitType: this.limitType };
-    this.opts.onLearned?.({ ...this.remembered });
   }
 
   private schedule(at: number): void {
@@ -747,12 +730,6 @@ export class RequestBudget {
       this.timerAt = Infinity;
     }
   }
-}
-
-/** Where learned limits are kept between sessions, by an id that is a digest (never the key). */
-export interface LearnedLimitStore {
-  get(id: string): LearnedLimit | undefined;
-  set(id: string, limit: LearnedLimit): void;
 }
 
 /**

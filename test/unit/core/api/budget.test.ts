@@ -6,7 +6,6 @@ import {
   type BudgetTicket,
   type LearnedLimit,
 } from '../../../../src/core/api/budget';
-import { learnedLimitStore, LEARNED_LIMITS_STATE_KEY } from '../../../../src/core/api/learnedLimits';
 import { MAX_TIMER_MS } from '../../../../src/core/async/sleep';
 import { FakeClock, flush } from '../../fake-clock';
 
@@ -589,29 +588,5 @@ describe('request budget', () => {
       'default',
       'another key probes',
     );
-  });
-
-  it('keeps learned limits in a key-value state: the newest 20 keys, nonsense ignored', async () => {
-    const values = new Map<string, unknown>();
-    const state = {
-      get: <T>(k: string) => values.get(k) as T | undefined,
-      update: (k: string, v: unknown) => {
-        values.set(k, v);
-        return Promise.resolve();
-      },
-    };
-    let t = 0;
-    const store = learnedLimitStore(state, { now: () => ++t });
-    for (let i = 0; i < 25; i++) {
-      store.set(`id${i}`, { limit: 60 + i, limitType: 'minute' });
-    }
-    await flush();
-    assert.equal(store.get('id24')?.limit, 84);
-    assert.equal(store.get('id4'), undefined, 'the oldest keys are dropped');
-    assert.equal(Object.keys(values.get(LEARNED_LIMITS_STATE_KEY) as object).length, 20);
-    values.set(LEARNED_LIMITS_STATE_KEY, { a: { limit: 'many' }, b: { limit: 0, limitType: 'minute' }, c: 5 });
-    assert.equal(store.get('a'), undefined);
-    assert.equal(store.get('b'), undefined);
-    assert.equal(store.get('c'), undefined);
   });
 });
