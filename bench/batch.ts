@@ -369,7 +369,8 @@ export async function runLimitsPart(opts: {
   log: (l: string) => void;
 }): Promise<{ timeScale: number; jitter: number; scenarios: LimitScenario[] }> {
   const { scale } = opts;
-  const cases = opts.cases ?? LIMIT_CASES;
+  const only = process.env.BENCH_LIMITS?.split(',').map(Number);
+  const cases = (opts.cases ?? LIMIT_CASES).filter(c => !only || only.includes(c.limitPerMinute));
   const headerModes: HeaderMode[] = ['all', '429'];
   const plan = cases.flatMap((c, ci) =>
     headerModes.map(headers => ({ ...c, headers, keys: JOB_LENGTHS_MS.map(ms => `limit-${ci}-${headers}-${ms}`) })),
