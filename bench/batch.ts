@@ -149,36 +149,7 @@ export async function runBatchPart(opts: {
       results.push(...[...ourRuns, ...sdkRuns].map(r => ({ ...r, headers: set.headers, documents: set.documents })));
     }
     const log2 = (await (await fetch(`${standIn.url}/__stand-in/requests`)).json()) as RequestLogEntry[];
-    const windowMs = 60_000 * scale;
-    const scenarios = results.map(r => {
-      const mine = log2.filter(e => e.headers.authorization === `Bearer ${r.key}`);
-      const startsByDoc = new Map<string, number>();
-      for (const e of mine) {
-        if (e.method === 'POST' && e.status === 202) {
-          const h = e.multipart?.files[0]?.sha256 ?? '';
-          startsByDoc.set(h, (startsByDoc.get(h) ?? 0) + 1);
-        }
-      }
-      const lowerBoundMs = Math.max(
-        (Math.ceil((2 * r.documents) / limit) - 1) * windowMs,
-        r.jobMs * scale * (1 - JITTER),
-      );
-      const scenario: BatchScenario = {
-        client: r.client,
-        headers: r.headers,
-        jobMs: r.jobMs,
-        documents: r.documents,
-        succeeded: r.succeeded,
-        wallMs: r.wallMs,
-        lowerBoundMs,
-        requests: mine.length,
-        starts: mine.filter(e => e.method === 'POST').length,
-        statusRequests: mine.filter(e => e.method === 'GET').length,
-        rateLimited: mine.filter(e => e.status === 429).length,
-        duplicateStarts: [...startsByDoc.values()].reduce((n, c) => n + c - 1, 0),
-      };
-      return scenario;
-    });
+    const scenarios = results.map(r => scenarioOf(r, log2, limit, scale));
     return {
       timeScale: scale,
       limitPerMinute: limit,
@@ -366,4 +337,164 @@ function buildBatchState(documents: number, gc: () => void): { heapBytes: number
   const jsonBytes = Buffer.byteLength(JSON.stringify(batch));
   hold.length = 0;
   return { heapBytes, jsonBytes };
+}
+
+/** One limit of the limits part: the documents it gets (requests that fill the same number of windows). */
+export interface LimitCase {
+  limitPerMinute: number;
+  documents: number;
+}
+
+/**
+ * The same batch at a low limit and at a higher one (`--only limits`): ours only, with the headers on
+ * every answer and on 429s only. Each limit gets documents for the same number of windows of requests
+ * (12 at 16 a minute, 45 at 60: 1.5 windows of one start and one status request each), so the ratios
+ * compare what the limit does to the pace, not the batch's size.
+ */
+export const LIMIT_CASES: readonly LimitCase[] = [
+  { limitPerMinute: 16, documents: 12 },
+  { limitPerMinute: 60, documents: 45 },
+];
+
+export interface LimitScenario extends BatchScenario {
+  limitPerMinute: number;
+}
+
+export async function runLimitsPart(opts: {
+  fetch: FetchLike;
+  scale: number;
+  seed: number;
+  dir: string;
+  cases?: readonly LimitCase[];
+  log: (l: string) => void;
+}): Promise<{ timeScale: number; jitter: number; scenarios: LimitScenario[] }> {
+  const { scale } = opts;
+  const only = process.env.BENCH_LIMITS?.split(',').map(Number);
+  const cases = (opts.cases ?? LIMIT_CASES).filter(c => !only || only.includes(c.limitPerMinute));
+  const headerModes: HeaderMode[] = ['all', '429'];
+  const plan = cases.flatMap((c, ci) =>
+    headerModes.map(headers => ({ ...c, headers, keys: JOB_LENGTHS_MS.map(ms => `limit-${ci}-${headers}-${ms}`) })),
+  );
+  const rateLimit = (perMinute: number, headers: HeaderMode) => ({
+    perMinute,
+    windowScale: scale,
+    resetPrecision: scale < 1 ? ('milliseconds' as const) : ('seconds' as const),
+    headers,
+  });
+  const standIn = await startStandInProcess({
+    apiKey: plan.flatMap(p => p.keys),
+    dir: opts.dir,
+    config: {
+      seed: opts.seed,
+      rateLimit: rateLimit(cases[0].limitPerMinute, 'all'),
+      steps: JOB_LENGTHS_MS.map(ms => ({
+        id: `batch-${ms}`,
+        name: `${ms / 1000} s job`,
+        processingMs: ms * scale,
+        jitter: JITTER,
+        outcome: { status: 'SUCCESS' as const, data: { total: 1, vendor: { name: 'ACME' } } },
+      })),
+    },
+  });
+  try {
+    const t0 = Date.now();
+    const results: (RunResult & { headers: HeaderMode; documents: number; limitPerMinute: number })[] = [];
+    for (const set of plan) {
+      await configure(standIn.url, { rateLimit: rateLimit(set.limitPerMinute, set.headers) });
+      opts.log(
+        `limits: ${set.documents} documents × ${JOB_LENGTHS_MS.map(ms => `${ms / 1000} s`).join(' and ')} jobs, ${set.limitPerMinute} requests per${scale === 1 ? '' : ` scaled (×${scale})`} minute, X-RateLimit headers ${set.headers === 'all' ? 'on every answer' : 'on 429s only'}`,
+      );
+      const o = { ...opts, documents: set.documents };
+      const runs = await Promise.all(
+        JOB_LENGTHS_MS.map((ms, i) => ours(standIn.url, set.keys[i], ms, o).then(r => log(opts, 'ours', ms, r, t0))),
+      );
+      results.push(
+        ...runs.map(r => ({
+          ...r,
+          headers: set.headers,
+          documents: set.documents,
+          limitPerMinute: set.limitPerMinute,
+        })),
+      );
+    }
+    const entries = (await (await fetch(`${standIn.url}/__stand-in/requests`)).json()) as RequestLogEntry[];
+    const scenarios = results.map(r => ({
+      ...scenarioOf(r, entries, r.limitPerMinute, scale),
+      limitPerMinute: r.limitPerMinute,
+    }));
+    return { timeScale: scale, jitter: JITTER, scenarios };
+  } finally {
+    await standIn.stop();
+  }
+}
+
+/** The lower bound of N documents at L requests per fixed window: see the top of this file. */
+export function batchLowerBoundMs(documents: number, limitPerWindow: number, windowMs: number, jobMs: number): number {
+  return Math.max((Math.ceil((2 * documents) / limitPerWindow) - 1) * windowMs, jobMs * (1 - JITTER));
+}
+
+function scenarioOf(
+  r: RunResult & { headers: HeaderMode; documents: number },
+  entries: readonly RequestLogEntry[],
+  limit: number,
+  scale: number,
+): BatchScenario {
+  const mine = entries.filter(e => e.headers.authorization === `Bearer ${r.key}`);
+  if (process.env.BENCH_TRACE) {
+    const t0 = Number(mine[0]?.time ?? 0);
+    process.stderr.write(
+      `${r.key}: ${mine.map(e => `${e.method === 'POST' ? 'S' : 'P'}${e.status === 429 ? '!' : ''}@${((Number(e.time) - t0) / 1000 / scale).toFixed(1)}`).join(' ')}\n`,
+    );
+  }
+  const startsByDoc = new Map<string, number>();
+  for (const e of mine) {
+    if (e.method === 'POST' && e.status === 202) {
+      const h = e.multipart?.files[0]?.sha256 ?? '';
+      startsByDoc.set(h, (startsByDoc.get(h) ?? 0) + 1);
+    }
+  }
+  return {
+    client: r.client,
+    headers: r.headers,
+    jobMs: r.jobMs,
+    documents: r.documents,
+    succeeded: r.succeeded,
+    wallMs: r.wallMs,
+    lowerBoundMs: batchLowerBoundMs(r.documents, limit, 60_000 * scale, r.jobMs * scale),
+    requests: mine.length,
+    starts: mine.filter(e => e.method === 'POST').length,
+    statusRequests: mine.filter(e => e.method === 'GET').length,
+    rateLimited: mine.filter(e => e.status === 429).length,
+    duplicateStarts: [...startsByDoc.values()].reduce((n, c) => n + c - 1, 0),
+  };
+}
+
+/** The limits part as a table: each limit's figures side by side, per header mode and job length. */
+export function limitsTable(data: { timeScale: number; scenarios: readonly LimitScenario[] }): string {
+  const lines = [
+    `| Job | Headers on | ${data.scenarios
+      .map(s => s.limitPerMinute)
+      .filter((v, i, a) => a.indexOf(v) === i)
+      .map(l => `${l}/min: docs, wall / bound, req. / doc, 429s`)
+      .join(' | ')} |`,
+  ];
+  lines.push(
+    `| --- | --- | ${lines[0]
+      .split('|')
+      .slice(3, -1)
+      .map(() => '---')
+      .join(' | ')} |`,
+  );
+  for (const headers of ['all', '429'] as const) {
+    for (const jobMs of JOB_LENGTHS_MS) {
+      const cells = data.scenarios
+        .filter(s => s.headers === headers && s.jobMs === jobMs)
+        .map(
+          s =>
+            `${s.succeeded}/${s.documents}, ${(s.wallMs / s.lowerBoundMs).toFixed(2)}× (${(s.wallMs / 1000 / data.timeScale).toFixed(1)} s / ${(s.lowerBoundMs / 1000 / data.timeScale).toFixed(1)} s), ${(s.requests / s.documents).toFixed(2)}, ${s.rateLimited}${s.duplicateStarts ? `, ${s.duplicateStarts} STARTED TWICE` : ''}`,
+        );
+      lines.push(`| ${jobMs / 1000} s | ${headers === 'all' ? 'every answer' : '429s only'} | ${cells.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
 }

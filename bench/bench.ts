@@ -13,7 +13,7 @@
  * Prints a table with the targets, and writes test-output/bench/bench.json and bench.md.
  *
  *   node out/bench/bench.js [--reps 7] [--upload-reps 3] [--activation-samples 11] [--seed N]
- *                                [--only detection|upload|activation|batch] [--time-scale 0.1] [--batch-docs 100]
+ *                                [--only detection|upload|activation|batch|limits] [--time-scale 0.1] [--batch-docs 100]
  *                                [--fetch undici|global] [--upload-fetch undici,global] [--client-core <dir>]
  * `--client-core` measures a compiled copy of src/core instead of this tree's (a prototype fix, say).
  */
@@ -26,7 +26,7 @@ import { fetch as undiciFetch } from 'undici';
 import type { FetchLike } from '../src/core/client/client';
 import { ADAPTIVE_SCHEDULE, FLAT_2S_SCHEDULE } from '../src/core/polling/schedule';
 import { planJobs, runDetection, runSingleRunsInRow, stepScripts, summarize } from './detection';
-import { runBatchPart } from './batch';
+import { limitsTable, runBatchPart, runLimitsPart } from './batch';
 import { buildReport, evaluateTargets, type BenchData, type UploadSummary } from './report';
 import { startStandInProcess } from './stand-in-process';
 import { seededRandom } from '../stand-in/state';
@@ -53,7 +53,7 @@ interface Args {
   reps: number;
   uploadReps: number;
   seed: number;
-  only?: 'detection' | 'upload' | 'activation' | 'batch';
+  only?: 'detection' | 'upload' | 'activation' | 'batch' | 'limits';
   timeScale: number;
   batchDocs: number;
   activationSamples: number;
@@ -110,8 +110,8 @@ function parseArgs(argv: readonly string[]): Args {
         break;
       case '--only': {
         const v = value();
-        if (v !== 'detection' && v !== 'upload' && v !== 'activation' && v !== 'batch') {
-          throw new Error('--only must be detection, upload, activation or batch');
+        if (v !== 'detection' && v !== 'upload' && v !== 'activation' && v !== 'batch' && v !== 'limits') {
+          throw new Error('--only must be detection, upload, activation, batch or limits');
         }
         args.only = v;
         break;
@@ -192,6 +192,24 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'docutray-bench-'));
   const env = environment();
   log(`DocuTray client benchmark — seed ${args.seed}, ${env.node}, ${env.cores} × ${env.cpu}`);
+  if (args.only === 'limits') {
+    // The batch at 16 and at 60 requests a minute, ours only, printed side by side (not a part of the full run).
+    try {
+      const limits = await runLimitsPart({
+        fetch: fetchFor(args.fetch),
+        scale: args.timeScale,
+        seed: args.seed,
+        dir,
+        log,
+      });
+      process.stdout.write(
+        `${limitsTable(limits)}\n\nWall / bound: first request to the last document seen done, over the fixed-window lower bound (see bench/batch.ts)${args.timeScale === 1 ? '' : `; time scaled ×${args.timeScale}, seconds given unscaled`}.\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    return;
+  }
   if (args.only === 'batch') {
     // Part 4 alone: its own stand-in (rate limited), nothing else.
     try {

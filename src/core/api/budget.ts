@@ -16,11 +16,15 @@
  *     accepted in one window, requests go one at a time, so the lesson costs a single 429. (A batch paced
  *     at half the real limit costs the user time on every document; a 429 costs one pause.)
  *
- * Pacing: a request goes only while the current window has requests left, and a batch's requests at
- * most at the window's average rate after a small burst (a token bucket of `burst` tokens refilled at
- * limit/window), so starts and polls are spread. A person's requests (`interactive`) are not paced,
+ * Pacing: a request goes only while the current window has requests left. While the limit is only the
+ * default's guess, a batch's requests also go at most at the window's average rate after a small burst (a
+ * token bucket of `burst` tokens refilled at limit/window): the probe grows the guess from what that pace
+ * held back. Once the server has stated the limit (or a 429 taught it), the window's count is what bounds
+ * the batch: a batch needs its requests whatever their spread, and pacing within a window only delays
+ * the last window's (12 documents at 16 a minute ended 1.35× their bound paced). A person's requests (`interactive`) are not paced,
  * only counted: a single run keeps its fast poll schedule whenever the window has room, and the last
- * `interactiveReserve` requests of each window are theirs — batch and background requests may take
+ * `interactiveReserve` requests of each window (at least a single run's start and three looks, up to a
+ * quarter of the window) are theirs — batch and background requests may take
  * them only near the window's end (its last tenth while a person is about, its last quarter otherwise),
  * when a person would soon have a new window anyway.
  * On a 429 the budget pauses *everything* until the reset, instead of letting each request back off on
@@ -47,8 +51,11 @@
 import type { HeaderSource } from './headers';
 import { MAX_RATE_LIMIT_WAIT_MS, readRateLimit } from './rateLimit';
 import { MAX_TIMER_MS } from '../async/sleep';
+import { LimitMemory, restoredLimit, type LearnedLimit, type LearnedLimitStore } from './limitMemory';
+import { Pace } from './pace';
 
 export type { HeaderSource } from './headers';
+export type { LearnedLimit, LearnedLimitStore } from './limitMemory';
 
 export type RequestKind = 'start' | 'status' | 'check' | 'usage';
 export type BudgetPriority = 'interactive' | 'batch' | 'background';
@@ -78,18 +85,12 @@ export const WINDOW_MS: Readonly<Record<string, number>> = {
   day: 86_400_000,
 };
 
-/** A limit the server stated, worth remembering for the key (never the key itself). */
-export interface LearnedLimit {
-  limit: number;
-  limitType: string;
-}
-
 export interface BudgetOptions {
   /** Requests per window assumed until the server says (default 30). */
   defaultLimit?: number;
   /** Window assumed until the server says (default `minute`). */
   defaultLimitType?: string;
-  /** Batch requests that may go back to back before pacing starts; default limit/4, between 1 and 15. */
+  /** While the limit is the default's guess: batch requests that may go back to back before pacing starts; default limit/4, between 1 and 15. */
   burst?: number;
   /**
    * Added to the server's reset instant before a new window is trusted. An integer reset may be
@@ -168,13 +169,20 @@ export interface BudgetState {
   rateLimited: number;
 }
 
+/**
+ * The requests a person's single run takes once its step's durations are known: a start and the three
+ * looks around its expected end (polling/planner.ts `expectedEndLooks`). The reserve holds at least that
+ * many (up to a quarter of the window) so that a batch at a low limit never holds a single run back.
+ */
+const SINGLE_RUN_REQUESTS = 4;
+
 const PRIORITY_RANK: Record<BudgetPriority, number> = { interactive: 0, batch: 1, background: 2 };
 
 /**
  * Batch requests may spend the interactive reserve in this last fraction of a window: the last tenth
  * while a person has been using the key (an interactive request within a window), else the last
- * quarter — as early as a batch paced at the window's rate (after its burst of a quarter) would want
- * it, so a batch alone loses nothing to the reserve.
+ * quarter: a batch alone gets every request of each window, and waits for the last few only in a
+ * window it would otherwise end early in.
  */
 const RESERVE_RELEASE_FRACTION = { personActive: 0.1, personAway: 0.25 };
 
@@ -207,16 +215,17 @@ export class RequestBudget {
   /** Requests granted, and answered without a 429, in the current window. */
   private sentInWindow = 0;
   private acceptedInWindow = 0;
-  /** Probing: the most requests the server accepted in one window (the default counts as accepted). */
+  /** Probing: the most requests the server accepted in one window (a quarter of the default counts as accepted). */
   private safe: number;
   private lastProbeAt: number;
   /** Probing: since the last step, a request had to wait for the pace or the window. */
   private probeDemand = false;
-  private tokens: number;
-  private lastRefill: number;
+  private readonly pace: Pace;
   private pauseEnd = 0;
   private consecutive429 = 0;
   private inFlight = 0;
+  /** The grant numbers of this budget's requests still in the air (see `notCountedYet`). */
+  private readonly airborne = new Set<number>();
   private granted = 0;
   private rateLimited = 0;
   /** An answer (any) has arrived: until then one request at a time. */
@@ -224,7 +233,7 @@ export class RequestBudget {
   private firstGrantAt: number | undefined;
   /** When a person's (interactive) request last went. */
   private lastPersonAt: number | undefined;
-  private remembered: LearnedLimit | undefined;
+  private readonly memory: LimitMemory;
   private queue: Waiter[] = [];
   private grantListeners: (() => void)[] = [];
   private seq = 0;
@@ -253,25 +262,25 @@ export class RequestBudget {
     this.share = opts.share !== undefined && opts.share > 0 && opts.share < 1 ? opts.share : 1;
     this.limit = defaultLimit;
     this.limitType = this.opts.defaultLimitType;
-    const learned = opts.learned;
-    if (
-      learned &&
-      Number.isFinite(learned.limit) &&
-      learned.limit >= 1 &&
-      typeof learned.limitType === 'string' &&
-      learned.limitType in this.opts.windowMsByType
-    ) {
+    const learned = restoredLimit(opts.learned, this.opts.windowMsByType);
+    if (learned) {
       this.limit = learned.limit;
       this.limitType = learned.limitType;
       this.source = 'learned';
-      this.remembered = { limit: learned.limit, limitType: learned.limitType };
     }
+    this.memory = new LimitMemory(this.opts.onLearned, learned);
     this.windowMs = this.windowFor(this.limitType);
     this.remaining = this.allowance;
-    this.safe = this.allowanceOf(defaultLimit);
-    this.tokens = this.burst;
-    this.lastRefill = this.clock.now();
-    this.lastProbeAt = this.lastRefill;
+    // Only a quarter of the default goes without waiting for answers: a key limited below the default
+    // (16 a minute, say) then meets its limit one request at a time, and learns it from a single 429.
+    this.safe = Math.max(1, Math.floor(this.allowanceOf(defaultLimit) / 4));
+    const now = this.clock.now();
+    this.pace = new Pace(
+      () => this.burst,
+      () => this.ratePerMs,
+      now,
+    );
+    this.lastProbeAt = now;
   }
 
   /** Waits for a request of this kind to be allowed, and counts it. Rejects with the signal's reason. */
@@ -360,7 +369,12 @@ export class RequestBudget {
   }
 
   private get reserve(): number {
-    const r = this.opts.interactiveReserve ?? Math.min(10, Math.floor(this.allowance / 6));
+    const r =
+      this.opts.interactiveReserve ??
+      Math.max(
+        Math.min(10, Math.floor(this.allowance / 6)),
+        Math.min(SINGLE_RUN_REQUESTS, Math.floor(this.allowance / 4)),
+      );
     return Math.max(0, Math.min(r, this.allowance - 1));
   }
 
@@ -407,9 +421,7 @@ export class RequestBudget {
   }
 
   private refresh(now: number): void {
-    const elapsed = Math.max(0, now - this.lastRefill);
-    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.ratePerMs);
-    this.lastRefill = now;
+    this.pace.refill(now);
     if (this.windowEnd !== undefined && now >= this.windowEnd) {
       // A new window: the full limit (our part of it) again, until an answer says otherwise.
       this.remaining = this.allowance;
@@ -468,11 +480,12 @@ export class RequestBudget {
       // Past the most the server has accepted in a window: one at a time, so a refusal is a single 429.
       return Infinity;
     }
-    if (!person && this.tokens < 1) {
+    const paced = !person && this.source === 'default' ? this.pace.waitMs() : 0;
+    if (paced > 0) {
       if (this.probing) {
         this.probeDemand = true;
       }
-      return Math.max(1, Math.ceil((1 - this.tokens) / this.ratePerMs));
+      return paced;
     }
     return 0;
   }
@@ -525,7 +538,7 @@ export class RequestBudget {
       this.windowFromServer = false;
     }
     // A person's request is not paced but still spends the pace: the batch waits for it.
-    this.tokens = Math.max(-this.burst, this.tokens - 1);
+    this.pace.take();
     this.remaining -= 1;
     this.sentInWindow++;
     this.inFlight++;
@@ -542,6 +555,10 @@ export class RequestBudget {
 
   private ticket(kind: RequestKind, counted: boolean): BudgetTicket {
     let done = false;
+    const grant = this.granted;
+    if (counted) {
+      this.airborne.add(grant);
+    }
     const finish = () => {
       if (done) {
         return false;
@@ -549,6 +566,7 @@ export class RequestBudget {
       done = true;
       if (counted) {
         this.inFlight--;
+        this.airborne.delete(grant);
       }
       return true;
     };
@@ -556,7 +574,7 @@ export class RequestBudget {
       kind,
       observe: answer => {
         if (finish()) {
-          this.learn(answer, counted);
+          this.learn(answer, counted, counted ? grant : undefined);
         }
       },
       abandon: () => {
@@ -567,9 +585,33 @@ export class RequestBudget {
     };
   }
 
-  /** `counted`: the request was one of this budget's grants (not a usage request, nor another's). */
-  private learn(answer: Observation, counted: boolean): void {
+  /**
+   * Of this budget's requests in the air, those the server may not have counted when it answered: those
+   * granted after the answered one (`grant`), sent after it. Those granted before it were sent before it
+   * and are in the server's count already: subtracting them again would leave a window's requests unused
+   * (four uploads in the air at a limit of 16 are a quarter of the window). Without a grant (an answer to
+   * another component's request), all of them.
+   */
+  private notCountedYet(grant: number | undefined): number {
+    if (grant === undefined) {
+      return this.inFlight;
+    }
+    let n = 0;
+    for (const g of this.airborne) {
+      if (g > grant) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /**
+   * `counted`: the request was one of this budget's grants (not a usage request, nor another's);
+   * `grant`: its grant number.
+   */
+  private learn(answer: Observation, counted: boolean, grant?: number): void {
     this.answered = true;
+    const unseen = this.notCountedYet(grant);
     const now = this.clock.now();
     this.refresh(now);
     const r = readRateLimit(answer, now);
@@ -586,7 +628,7 @@ export class RequestBudget {
       if (this.source === 'default') {
         this.source = 'learned';
       }
-      this.remember();
+      this.memory.note(this.limit, this.limitType);
     }
     const resetAt =
       r.resetAt === undefined
@@ -609,16 +651,16 @@ export class RequestBudget {
         // With a share, the key's count is the others' too: this budget's part caps it, less what it sent
         // into this window (the answered request and those in the air).
         this.remaining = Math.min(
-          r.remaining - this.inFlight,
+          r.remaining - unseen,
           this.share < 1 ? this.allowance - 1 - this.inFlight : this.limit,
         );
       } else if (resetAt >= this.windowEnd - this.opts.integerResetMarginMs - 1000) {
         // The same window: another window or tool may share the key, so take the lower count.
-        this.remaining = Math.min(this.remaining, r.remaining - this.inFlight);
+        this.remaining = Math.min(this.remaining, r.remaining - unseen);
       }
       // An answer from an older window (arriving late) says nothing about this one.
     } else if (r.remaining !== undefined && !refused) {
-      this.remaining = Math.min(this.remaining, r.remaining - this.inFlight);
+      this.remaining = Math.min(this.remaining, r.remaining - unseen);
     }
     if (refused) {
       this.refusedUntil(now, r.retryAfterMs, resetAt, r.limit !== undefined);
@@ -654,7 +696,7 @@ export class RequestBudget {
     // The server says when its window ends: our own guess of it no longer counts.
     this.windowEnd = this.pauseEnd;
     this.windowFromServer = true;
-    this.tokens = 0;
+    this.pace.empty();
     if (this.source === 'default' && !told) {
       // Refused without a figure: what this window took is the best guess of the limit (not remembered);
       // with a share, of this budget's part of it.
@@ -662,16 +704,6 @@ export class RequestBudget {
       this.limit = Math.max(1, Math.round(mine / this.share));
       this.source = 'learned';
     }
-  }
-
-  /** Tells `onLearned` about a limit the server stated, once per change. */
-  private remember(): void {
-    const known = this.remembered;
-    if (known && known.limit === this.limit && known.limitType === this.limitType) {
-      return;
-    }
-    this.remembered = { limit: this.limit, limitType: this.limitType };
-    this.opts.onLearned?.({ ...this.remembered });
   }
 
   private schedule(at: number): void {
@@ -698,12 +730,6 @@ export class RequestBudget {
       this.timerAt = Infinity;
     }
   }
-}
-
-/** Where learned limits are kept between sessions, by an id that is a digest (never the key). */
-export interface LearnedLimitStore {
-  get(id: string): LearnedLimit | undefined;
-  set(id: string, limit: LearnedLimit): void;
 }
 
 /**

@@ -3,7 +3,7 @@
  * instead of probing for it again (and paying a 429 for it). Kept in a key-value store shared by every
  * window (VS Code's global state), under the digest the budget registry gets — never the key.
  */
-import type { LearnedLimit, LearnedLimitStore } from './budget';
+import type { LearnedLimit, LearnedLimitStore } from './limitMemory';
 import { finiteNumber, isObject } from '../json/fields';
 import { rateLimitWindow } from './rateLimit';
 

@@ -75,7 +75,7 @@ export type RunnerEnd =
   | { kind: 'lost' };
 
 export interface RunnerDeps {
-  budget: Pick<RequestBudget, 'whenAvailable' | 'afterNextGrant' | 'ratePerMs' | 'pausedForMs'>;
+  budget: Pick<RequestBudget, 'whenAvailable' | 'afterNextGrant' | 'ratePerMs' | 'pausedForMs' | 'state'>;
   /**
    * Starts the step on one document (through a client with the same budget, priority `batch`): the caller
    * fences it (still the owner, its run record created exclusively) and records the execution id as soon as
@@ -361,6 +361,24 @@ export class BatchRunner {
     const pollsLeftAfter = (jobId: string) => this.jobs.size - (this.jobs.has(jobId) ? 1 : 0) + this.queue.length;
     const canStart = () => this.queue.length > 0 && uploads < maxUploads && this.jobs.size + uploads < maxWaiting;
     const idle = () => [...this.jobs.values()].filter(j => !j.busy);
+    /**
+     * Near the batch's end, when the budget is what holds it up: the requests still needed (a start and a
+     * status request per document to start, one per job) fit in this window and the next, and this window
+     * cannot take all the starts and a poll. A probe's poll now would push a start into the last window, and its
+     * whole job length after it: starts go first. Earlier in a long batch the probe keeps polling, so that
+     * a step's duration (or a step failing every document) is learnt before most documents are sent.
+     */
+    const startsFirst = () => {
+      if (!this.queue.length || this.jobs.size + uploads >= maxWaiting) {
+        return false;
+      }
+      const s = deps.budget.state();
+      const room = s.remaining - s.interactiveReserve;
+      const needed = 2 * this.queue.length + this.jobs.size;
+      // The poll would take a start's place when the room is no more than the starts.
+      return room <= this.queue.length && needed <= room + s.allowance - s.interactiveReserve;
+    };
+    const context = () => ({ budgetShort: canStart(), startsFirst: startsFirst() });
     const due = () => [...this.jobs.values()].filter(j => !j.busy && now() - j.followedSince >= pollTimeoutMs);
 
     try {
@@ -378,9 +396,7 @@ export class BatchRunner {
         }
         // A job past its timeout gets one last look, whatever the plan says.
         const last = due()[0];
-        const plan = last
-          ? { job: last, at: now() }
-          : pickNextPoll(idle(), models, now(), planner, { budgetShort: canStart() });
+        const plan = last ? { job: last, at: now() } : pickNextPoll(idle(), models, now(), planner, context());
         const pollDue = plan !== undefined && plan.at <= now();
         if (!pollDue && !canStart()) {
           // Nothing to send now: sleep until the next planned poll, or until a request finishes.
@@ -411,9 +427,7 @@ export class BatchRunner {
         const t = now();
         const startNow = canStart();
         const overdue = due()[0];
-        const choice = overdue
-          ? { job: overdue, at: t }
-          : pickNextPoll(idle(), models, t, planner, { budgetShort: startNow });
+        const choice = overdue ? { job: overdue, at: t } : pickNextPoll(idle(), models, t, planner, context());
         let launched: Promise<void> | undefined;
         const granted = deps.budget.afterNextGrant();
         if (choice && choice.at <= t && (!startNow || pollsLeftAfter(choice.job.id) >= endReserve())) {

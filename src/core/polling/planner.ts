@@ -145,6 +145,12 @@ export type ModelLookup = (stepId: string) => DurationModel | undefined;
 export interface PlanContext {
   interactiveAffordable?: boolean;
   budgetShort?: boolean;
+  /**
+   * Documents still to start need more requests than the window has left: a probe's poll (which most
+   * likely finds its job running) waits, so that it does not push a start, and the whole job length
+   * after it, into the next window. The probe is polled as soon as the starts are sent or the window has room.
+   */
+  startsFirst?: boolean;
 }
 
 /** When each job should next be polled. */
@@ -215,6 +221,9 @@ function planOne(
     };
   }
   const isProbe = !probe || probe === job || now - probe.startedAt >= opts.probePatienceMs;
+  if (isProbe && ctx.startsFirst) {
+    return { job, at: Infinity, likelihood: 0, reason: 'probe' };
+  }
   if (!isProbe) {
     return { job, at: Infinity, likelihood: 0, reason: 'waitingForProbe' };
   }

@@ -6,7 +6,6 @@ import {
   type BudgetTicket,
   type LearnedLimit,
 } from '../../../../src/core/api/budget';
-import { learnedLimitStore, LEARNED_LIMITS_STATE_KEY } from '../../../../src/core/api/learnedLimits';
 import { MAX_TIMER_MS } from '../../../../src/core/async/sleep';
 import { FakeClock, flush } from '../../fake-clock';
 
@@ -245,6 +244,43 @@ describe('request budget', () => {
     assert.equal(got.tickets.length, 3, 'not before the reset (plus its margin)');
     await clock.advance(1200);
     assert.equal(got.tickets.length, 5);
+  });
+
+  it('once the server states its window, a batch spends it without a pace, keeping a single run its requests', async () => {
+    // 16 a minute, stated on every answer: a batch of 12 needs 24 requests, two windows whatever the pace,
+    // so pacing within a window only delays the last ones of the second window.
+    const server = new FakeServer(clock, 16, 60_000);
+    const budget = new RequestBudget({ clock });
+    (await budget.acquire('check', { priority: 'batch' })).observe(server.answer());
+    assert.equal(budget.state().interactiveReserve, 4, 'a start and the three looks of a single run');
+    const batch = collect(budget, 23, 'batch');
+    await flush();
+    assert.equal(batch.tickets.length, 11, 'all but the reserve at once');
+    let person = 0;
+    for (let i = 0; i < 4; i++) {
+      void budget.acquire('status', { priority: 'interactive' }).then(() => person++);
+    }
+    await flush();
+    assert.equal(person, 4, "a person's single run still goes at once");
+  });
+
+  it('counts requests still in the air once: those sent before an answered one are in its remaining already', async () => {
+    const budget = new RequestBudget({ clock });
+    const reset = Math.floor(clock.now() / 1000) + 60;
+    const headers = (remaining: number) => ({
+      'x-ratelimit-limit': '16',
+      'x-ratelimit-remaining': String(remaining),
+      'x-ratelimit-reset': String(reset),
+      'x-ratelimit-limit-type': 'minute',
+    });
+    (await budget.acquire('check', { priority: 'batch' })).observe({ status: 200, headers: headers(15) });
+    // Four uploads in the air; the last one sent answers first, counted with the three sent before it.
+    const uploads = await Promise.all(Array.from({ length: 4 }, () => budget.acquire('start', { priority: 'batch' })));
+    uploads[3].observe({ status: 202, headers: headers(11) });
+    assert.equal(budget.state().remaining, 11, 'not 11 − the 3 sent before it, still in the air');
+    // An answer to an earlier one: the one sent after it, still in the air, may not be in its count.
+    uploads[1].observe({ status: 202, headers: headers(11) });
+    assert.equal(budget.state().remaining, 10);
   });
 
   it('on a 429 pauses every kind and priority until the reset, learning from the body alone', async () => {
@@ -552,29 +588,5 @@ describe('request budget', () => {
       'default',
       'another key probes',
     );
-  });
-
-  it('keeps learned limits in a key-value state: the newest 20 keys, nonsense ignored', async () => {
-    const values = new Map<string, unknown>();
-    const state = {
-      get: <T>(k: string) => values.get(k) as T | undefined,
-      update: (k: string, v: unknown) => {
-        values.set(k, v);
-        return Promise.resolve();
-      },
-    };
-    let t = 0;
-    const store = learnedLimitStore(state, { now: () => ++t });
-    for (let i = 0; i < 25; i++) {
-      store.set(`id${i}`, { limit: 60 + i, limitType: 'minute' });
-    }
-    await flush();
-    assert.equal(store.get('id24')?.limit, 84);
-    assert.equal(store.get('id4'), undefined, 'the oldest keys are dropped');
-    assert.equal(Object.keys(values.get(LEARNED_LIMITS_STATE_KEY) as object).length, 20);
-    values.set(LEARNED_LIMITS_STATE_KEY, { a: { limit: 'many' }, b: { limit: 0, limitType: 'minute' }, c: 5 });
-    assert.equal(store.get('a'), undefined);
-    assert.equal(store.get('b'), undefined);
-    assert.equal(store.get('c'), undefined);
   });
 });

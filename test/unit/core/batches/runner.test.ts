@@ -118,6 +118,32 @@ describe('batch runner (stand-in, rate limited)', function () {
     assert.equal((deps.durations as number[]).length, 12, 'each duration learned');
   });
 
+  it('at a low limit, near the batch end, sends every start before a status request takes a start its place', async () => {
+    // 12 documents at 16 a window: 24 requests, two windows. A probe poll in the first would push a start,
+    // and its whole job, into the second.
+    si.configure({ rateLimit: { perMinute: 16, windowScale: 0.05, resetPrecision: 'milliseconds' } });
+    const { budget, client, deps, rec } = setup();
+    const slowUploads: RunnerDeps = {
+      ...deps,
+      budget,
+      // Uploads that take a while: the probe's first poll (after 100 ms here) comes due among the starts.
+      start: async (d, signal) => {
+        await new Promise(r => setTimeout(r, 80));
+        return client.startStep(
+          'quick',
+          { kind: 'bytes', data: pdfFor(d.uri), fileName: 'doc.pdf' },
+          { signal, priority: 'batch' },
+        );
+      },
+    };
+    const end = await new BatchRunner('quick', docs(12), [], slowUploads, opts).run();
+    assert.deepEqual(end, { kind: 'done' });
+    assert.deepEqual([...rec.states.values()], Array(12).fill('SUCCESS'));
+    const methods = si.requests().map(r => r.method);
+    assert.equal(methods.lastIndexOf('POST'), 11, `starts first: ${methods.join(' ')}`);
+    assert.equal(si.rateLimit().refused, 0);
+  });
+
   it('sends a document handed back while it runs once, and ignores one it is starting or following already', async () => {
     const { deps, rec } = setup();
     const handedBack = { key: 'back', uri: 'file:///w/back.pdf' };

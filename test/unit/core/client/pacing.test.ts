@@ -72,7 +72,9 @@ describe('client with a request budget (stand-in limiter)', function () {
   });
 
   it('a request waiting for the budget is cancelled by its signal, nothing sent', async () => {
-    const budget = new RequestBudget({ defaultLimit: 1, burst: 1 });
+    // No limit headers on ordinary answers: the budget stays at its default, 1 a minute, and holds the second.
+    si.configure({ rateLimit: { perMinute: 5, windowScale: SCALE, resetPrecision: 'milliseconds', headers: '429' } });
+    const budget = new RequestBudget({ defaultLimit: 1, burst: 1, probeStepMs: 0 });
     const { client } = makeClient(si.url, { budget });
     await client.startStep('quick', doc(1));
     const before = si.requests().length;

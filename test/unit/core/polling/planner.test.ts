@@ -89,6 +89,42 @@ describe('poll planner', () => {
       assert.ok(late.every(p => p.reason === 'probe' && Number.isFinite(p.at)));
     });
 
+    it('near the end of a batch the budget holds up, the probe waits for the starts, then polls on its schedule', () => {
+      const none = () => undefined;
+      const jobs = [job('a', 0), job('b', 500)];
+      const waiting = planPolls(jobs, none, T0 + 5000, DEFAULT_PLANNER, { budgetShort: true, startsFirst: true });
+      assert.deepEqual(
+        waiting.map(p => p.at),
+        [Infinity, Infinity],
+        'no poll takes a start its place in the window',
+      );
+      assert.equal(pickNextPoll(jobs, none, T0 + 5000, DEFAULT_PLANNER, { startsFirst: true }), undefined);
+      const [probe] = planPolls(jobs, none, T0 + 5000, DEFAULT_PLANNER, { budgetShort: true });
+      assert.equal(probe.reason, 'probe');
+      assert.equal(probe.at, T0 + DEFAULT_PLANNER.probe.firstDelayMs);
+      // A known duration is not a probe: its look at the expected end stays planned.
+      const [known] = planPolls([job('a', 0)], models, T0, DEFAULT_PLANNER, { budgetShort: true, startsFirst: true });
+      assert.equal(known.reason, 'predicted');
+      assert.ok(Number.isFinite(known.at));
+    });
+
+    it('schedules one status request per job for a known duration when the budget is short', () => {
+      // 12 jobs of a 2 s step (±5 %), the model from earlier runs of it: each looked at when almost surely done.
+      const steady = durationModel(Array.from({ length: 20 }, (_, i) => 1900 + ((i * 53) % 200))) as DurationModel;
+      const lengths = Array.from({ length: 12 }, (_, i) => 1900 + ((i * 71) % 200));
+      const pollsPerJob = lengths.map(d => {
+        let j = job('x', 0);
+        for (let polls = 1; ; polls++) {
+          const [p] = planPolls([j], () => steady, j.lastPolledAt ?? T0, DEFAULT_PLANNER, { budgetShort: true });
+          if (p.at - T0 >= d) {
+            return polls;
+          }
+          j = { ...j, polls: j.polls + 1, lastPolledAt: p.at };
+        }
+      });
+      assert.deepEqual(pollsPerJob, Array(12).fill(1));
+    });
+
     it('when the budget is short and starts wait, a job is first looked at only when it is almost surely done', () => {
       const [p] = planPolls([job('a', 0)], models, T0, DEFAULT_PLANNER, { budgetShort: true });
       assert.equal(p.at, T0 + Math.max(model.p95Ms, model.medianMs * (1 + 0.1 / Math.sqrt(model.samples))));
