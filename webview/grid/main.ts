@@ -17,6 +17,7 @@ import type {
 import { viewRows, type CellMark, type GridRow, type SortDirection } from '../../src/core/review/gridView';
 import type { FieldAccuracy } from '../../src/core/review/accuracy';
 import './grid.css';
+import { el } from '../dom';
 
 declare function acquireVsCodeApi(): {
   postMessage(m: BatchWebviewMessage): void;
@@ -38,25 +39,6 @@ const ROW_H = 24;
 const OVERSCAN = 6;
 
 const MARK_ICON: Record<CellMark, string> = { differs: '✗', missing: '−', extra: '+' };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  cls?: string,
-  text?: string,
-  attrs: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) {
-    e.className = cls;
-  }
-  if (text !== undefined) {
-    e.textContent = text;
-  }
-  for (const [k, v] of Object.entries(attrs)) {
-    e.setAttribute(k, v);
-  }
-  return e;
-}
 
 const t = (name: string, ...args: (string | number)[]) =>
   (start?.labels[name] ?? name).replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));

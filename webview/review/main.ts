@@ -15,6 +15,7 @@ import type {
 import { locateValue, searchablePage, type SearchablePage } from '../../src/core/review/locateValue';
 import { PdfView } from './pdfView';
 import './review.css';
+import { el } from '../dom';
 
 declare function acquireVsCodeApi(): {
   postMessage(m: WebviewMessage): void;
@@ -39,25 +40,6 @@ const VERDICT_ICON: Record<ReviewRowView['verdict'], string> = {
   unchecked: '·',
   ignored: '○',
 };
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  cls?: string,
-  text?: string,
-  attrs: Record<string, string> = {},
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (cls) {
-    e.className = cls;
-  }
-  if (text !== undefined) {
-    e.textContent = text;
-  }
-  for (const [k, v] of Object.entries(attrs)) {
-    e.setAttribute(k, v);
-  }
-  return e;
-}
 
 function saveState(patch: Partial<ReviewState>): void {
   if (!key) {
