@@ -120,7 +120,7 @@ export class BatchDriver {
         budget,
         durations: recentDurations(all, this.batch.stepId),
         stillOwned: () => this.owned(),
-        start: (doc, signal) => this.start(doc.key, doc.uri, signal),
+        start: (doc, signal, sending) => this.start(doc.key, doc.uri, signal, sending),
         status: (job, signal) => this.status(job, signal),
         onEvent: event => {
           void this.record(event, end).finally(() => hooks.onChange());
@@ -224,7 +224,7 @@ export class BatchDriver {
     return b?.owner === history.me;
   }
 
-  private async start(key: string, uriText: string, signal: AbortSignal): Promise<Execution> {
+  private async start(key: string, uriText: string, signal: AbortSignal, sending: () => void): Promise<Execution> {
     const { history, client, log } = this.ctx;
     if (!(await this.owned())) {
       throw new LostBatchError(this.batch.id);
@@ -273,6 +273,7 @@ export class BatchDriver {
           if (!(await this.owned())) {
             throw new LostBatchError(this.batch.id);
           }
+          sending();
         },
         // Recorded at once, whoever owns the batch by now: a start that was on the wire is never lost.
         record: async e => {

@@ -53,6 +53,8 @@ class ResultNotStoredError extends Error {
 export class RunService {
   /** Abort controllers of runs in flight in this window, by run id. */
   private readonly active = new Map<string, AbortController>();
+  /** Runs whose start has gone out and not been answered yet: billed, so only a cancel abandons them. */
+  private readonly onWire = new Set<string>();
   private readonly hooks: ResultHook[] = [];
 
   constructor(
@@ -63,8 +65,14 @@ export class RunService {
     private readonly errors: ErrorPresenter,
     private readonly log: ScopedLog,
   ) {
-    // Another window took over a run this one was driving (this one was thought gone): stop polling it.
-    history.onDidLose(id => this.active.get(id)?.abort());
+    // Another window took over a run this one was driving (this one was thought gone): stop polling it. A start
+    // on the wire is let finish: its answer is recorded for the new owner to poll (else it would be billed and
+    // left "may have started"), and the run stops there.
+    history.onDidLose(id => {
+      if (!this.onWire.has(id)) {
+        this.active.get(id)?.abort();
+      }
+    });
     history.following = id => this.active.has(id);
   }
 
@@ -193,6 +201,7 @@ export class RunService {
               );
               throw new CancelledError();
             }
+            this.onWire.add(run.id);
           },
           // DocuTray names the step in its answer: kept with the run and its result, and shown for a step id
           // typed by hand. The hash is of the bytes sent (a later folder run skips only content that was
@@ -208,6 +217,7 @@ export class RunService {
           },
         },
       );
+      this.onWire.delete(run.id);
       mark('started');
       this.log.info(`${target.name}: execution ${started.id} started for step ${step.id}`);
       if (recorded && recorded.owner !== this.history.me) {
@@ -224,6 +234,7 @@ export class RunService {
       return { target, run, error: e };
     } finally {
       batchSignal.removeEventListener('abort', onBatchAbort);
+      this.onWire.delete(run.id);
       this.active.delete(run.id);
     }
   }

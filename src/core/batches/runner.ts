@@ -79,9 +79,12 @@ export interface RunnerDeps {
   /**
    * Starts the step on one document (through a client with the same budget, priority `batch`): the caller
    * fences it (still the owner, its run record created exclusively) and records the execution id as soon as
-   * DocuTray answers, whoever owns the batch by then.
+   * DocuTray answers, whoever owns the batch by then. It calls `sending` once its fence has passed, right before
+   * the request goes out: from then on the start is billed, and only a cancel abandons it — a stop (the batch
+   * lost to another window, paused, stopped by a fatal error) lets its answer land, so its execution id is
+   * recorded and followed instead of the document being left "may have started".
    */
-  start(doc: RunnerDocument, signal: AbortSignal): Promise<Execution>;
+  start(doc: RunnerDocument, signal: AbortSignal, sending: () => void): Promise<Execution>;
   /** One status request (same client, priority `batch`); stores a finished execution's result before it returns. */
   status(job: RunnerJob, signal: AbortSignal): Promise<Execution>;
   /** Whether this window still owns the batch (cheap while its lease is fresh). */
@@ -309,8 +312,24 @@ export class BatchRunner {
     const start = async (doc: RunnerDocument) => {
       uploads++;
       this.starting.add(doc.key);
+      // Its own signal: a stop abandons the start only until it is sent; a cancel abandons it at any time.
+      const own = new AbortController();
+      let sent = false;
+      const onStop = () => {
+        if (!sent) {
+          own.abort(signal.reason);
+        }
+      };
+      const onCancel = () => own.abort(opts.signal?.reason);
+      signal.addEventListener('abort', onStop, { once: true });
+      opts.signal?.addEventListener('abort', onCancel, { once: true });
+      if (signal.aborted) {
+        onStop();
+      }
       try {
-        const e = await deps.start(doc, signal);
+        const e = await deps.start(doc, own.signal, () => {
+          sent = true;
+        });
         deps.onEvent({ type: 'started', doc, execution: e });
         this.follow({ key: doc.key, executionId: e.id });
       } catch (err) {
@@ -320,7 +339,7 @@ export class BatchRunner {
           this.follow({ key: doc.key, executionId: err.execution.id });
         } else if (err instanceof StartUncertainError || (err instanceof CancelledError && err.mayHaveStarted)) {
           deps.onEvent({ type: 'startFailed', doc, error: err, uncertain: true });
-        } else if (err instanceof CancelledError || signal.aborted || err instanceof LostBatchError) {
+        } else if (err instanceof CancelledError || own.signal.aborted || err instanceof LostBatchError) {
           deps.onEvent({ type: 'notSent', doc, error: err });
           if (err instanceof LostBatchError) {
             stop({ kind: 'lost' });
@@ -342,6 +361,8 @@ export class BatchRunner {
           deps.onEvent({ type: 'startFailed', doc, error: err, uncertain: false });
         }
       } finally {
+        signal.removeEventListener('abort', onStop);
+        opts.signal?.removeEventListener('abort', onCancel);
         uploads--;
         this.starting.delete(doc.key);
         this.notify();

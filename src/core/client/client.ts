@@ -378,6 +378,11 @@ export class DocuTrayClient {
         ticket?.abandon(); // nothing sent; the turn stays counted
         throw e;
       }
+      if (spec.signal?.aborted) {
+        // Called back while the fence was asked (its listener below would never hear it): nothing is sent.
+        ticket?.abandon();
+        throw new CancelledError();
+      }
     }
     const url = apiUrl(this.baseUrl, spec.path);
     const controller = new AbortController();

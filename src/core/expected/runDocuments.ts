@@ -249,7 +249,7 @@ export async function runDocuments(
     }
   };
 
-  const start = async (docKey: string, signal: AbortSignal): Promise<Execution> => {
+  const start = async (docKey: string, signal: AbortSignal, markSent: () => void): Promise<Execution> => {
     // Until a start is accepted, one at a time: each waits for the one before it to be answered.
     while (!accepted && leader) {
       const before = leader;
@@ -274,6 +274,8 @@ export async function runDocuments(
           deps.client,
           { stepId: opts.stepId, input: doc.input, metadata: doc.metadata, priority: 'batch', signal },
           {
+            // Sent from here on: a stop (the service out of reach, a fatal error) lets its answer land.
+            fence: async () => markSent(),
             record: async e => {
               accepted = true;
               summary.started++;
@@ -322,7 +324,7 @@ export async function runDocuments(
           budget: deps.budget,
           // One process runs these: nobody else can take them over.
           stillOwned: async () => true,
-          start: (d, s) => start(d.key, s),
+          start: (d, s, markSent) => start(d.key, s, markSent),
           status,
           onEvent,
         },

@@ -87,11 +87,11 @@ describe('batch runner (stand-in, rate limited)', function () {
     const rec = recorder();
     const deps: RunnerDeps = {
       budget,
-      start: (d, signal) =>
+      start: (d, signal, sending) =>
         client.startStep(
           stepId,
           { kind: 'bytes', data: pdfFor(d.uri), fileName: 'doc.pdf' },
-          { signal, priority: 'batch' },
+          { signal, priority: 'batch', beforeSend: sending },
         ),
       status: (j, signal) => client.getStatus(j.executionId, { signal, priority: 'batch' }),
       stillOwned: async () => true,
@@ -148,13 +148,13 @@ describe('batch runner (stand-in, rate limited)', function () {
     const { deps, rec } = setup();
     const handedBack = { key: 'back', uri: 'file:///w/back.pdf' };
     const start = deps.start;
-    deps.start = (d, signal) => {
+    deps.start = (d, signal, sending) => {
       // The other window's record is removed while this one starts its own documents: told twice, and
       // about the document being started right now.
       runner.send(handedBack);
       runner.send(handedBack);
       runner.send(d);
-      return start(d, signal);
+      return start(d, signal, sending);
     };
     const runner = new BatchRunner('quick', docs(2), [], deps, opts);
     assert.deepEqual(await runner.run(), { kind: 'done' });
@@ -227,14 +227,14 @@ describe('batch runner (stand-in, rate limited)', function () {
       [],
       {
         ...deps,
-        start: (d, signal) =>
+        start: (d, signal, sending) =>
           d.key === 'gone'
             ? client.startStep(
                 'quick',
                 { kind: 'path', path: '/nonexistent/dir/gone.pdf' },
-                { signal, priority: 'batch' },
+                { signal, priority: 'batch', beforeSend: sending },
               )
-            : deps.start(d, signal),
+            : deps.start(d, signal, sending),
       },
       opts,
     ).run();
@@ -301,6 +301,62 @@ describe('batch runner (stand-in, rate limited)', function () {
     const sent = si.starts().reduce((n, s) => n + s.count, 0);
     assert.ok(sent <= 4, `at most the starts already under way went out (${sent})`);
     assert.ok(sent < 10);
+  });
+
+  it('a start on the wire when the batch is lost is not abandoned: its answer lands and its id is recorded', async () => {
+    // A window frozen while its start was on the wire: when it wakes, its fence learns the batch is lost (the
+    // runner stops) before it reads the answer waiting for it. The answer must still be read, or the document
+    // is billed and left "may have started" with nobody to poll it.
+    si.addFaults({ kind: 'delay', ms: 300, count: 100, match: { method: 'POST', path: '/api/steps-async/quick' } });
+    const { client, deps, rec } = setup();
+    // The budget learns the limit first, so the runner looks again while the start is still on the wire.
+    await client.getUsage();
+    let markSent = () => {};
+    const sent = new Promise<void>(resolve => (markSent = resolve));
+    let asked = 0;
+    const end = await new BatchRunner(
+      'quick',
+      docs(3),
+      [],
+      {
+        ...deps,
+        start: (d, signal, sending) =>
+          deps.start(d, signal, () => {
+            sending();
+            markSent();
+          }),
+        // Owned for the first start; lost by the time the runner looks again, after that start went out.
+        stillOwned: async () => asked++ === 0 || (await sent.then(() => false)),
+      },
+      { ...opts, maxUploads: 2 },
+    ).run();
+    assert.deepEqual(end, { kind: 'lost' });
+    assert.equal(si.starts().length, 1, 'nothing more was sent after the batch was lost');
+    assert.equal(rec.states.get('d0'), 'ENQUEUED', `the start on the wire recorded its id: ${rec.states.get('d0')}`);
+    assert.equal(rec.events.filter(e => e.type === 'startFailed').length, 0);
+  });
+
+  it('a cancel still abandons a start on the wire: it may have started, and says so', async () => {
+    si.addFaults({ kind: 'delay', ms: 300, count: 100, match: { method: 'POST', path: '/api/steps-async/quick' } });
+    const { deps, rec } = setup();
+    const ac = new AbortController();
+    const end = await new BatchRunner(
+      'quick',
+      docs(1),
+      [],
+      {
+        ...deps,
+        start: (d, signal, sending) =>
+          deps.start(d, signal, () => {
+            sending();
+            setTimeout(() => ac.abort(), 50);
+          }),
+      },
+      { ...opts, signal: ac.signal },
+    ).run();
+    assert.deepEqual(end, { kind: 'cancelled' });
+    assert.equal(si.starts().length, 1);
+    assert.equal(rec.states.get('d0'), 'mayHaveStarted');
   });
 
   it('a start the fence refuses (the run exists already) is not sent, and the runner stops', async () => {
