@@ -1,9 +1,8 @@
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   BOOKKEEPING_COLUMNS,
   MAX_COLUMN_DEPTH,
@@ -17,6 +16,7 @@ import {
   type ExportRun,
 } from '../../../../src/core/results/export';
 import { FileSink, TextSink } from '../../../../src/core/results/exportSink';
+import type { AliveStats } from './exportAlive';
 
 const T = Date.parse('2026-11-29T10:00:00.000Z');
 
@@ -451,56 +451,34 @@ describe('export', () => {
   });
 });
 
-/** A reader whose results weigh `bytes` each; it counts, after a full GC, how many are still alive. */
-function countingReader(count: number, bytes: number) {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  // Each result and the array in it (a cell holds the array itself, not the result around it).
-  const refs: Array<[WeakRef<object>, WeakRef<object>]> = [];
-  const stats = { reads: 0, maxAlive: 0, inFlight: 0, maxInFlight: 0 };
-  const items = Array.from({ length: count }, (_, i) => i);
-  const read = async (i: number): Promise<ExportRun> => {
-    stats.inFlight++;
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    // A task boundary, so that no earlier result is kept only by this job, then a full collection.
-    await new Promise(r => setImmediate(r));
-    gc();
-    const alive = refs.filter(([r, a]) => r.deref() !== undefined || a.deref() !== undefined).length;
-    stats.maxAlive = Math.max(stats.maxAlive, alive);
-    stats.reads++;
-    const result = { n: i, text: `${i}`.padEnd(bytes, 'x'), items: [{ i }] };
-    refs.push([new WeakRef(result), new WeakRef(result.items)]);
-    stats.inFlight--;
-    return { file: `f${i}.pdf`, stepId: 's', status: 'SUCCESS', executionId: `e${i}`, result };
-  };
-  return { items, read, stats };
+/** Runs exportAlive.ts in a fresh process with `--expose-gc` and reads its stats. */
+function countAlive(mode: 'streamed' | 'kept', count: number, bytes: number): Promise<AliveStats> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--expose-gc', join(__dirname, 'exportAlive.js'), mode, String(count), String(bytes)],
+      { maxBuffer: 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(JSON.parse(stdout)),
+    );
+  });
 }
 
 describe('export, streamed', () => {
   it('reads one result at a time and keeps none it has written: at most 2 alive, whatever the count', async () => {
-    const { items, read, stats } = countingReader(60, 256 * 1024);
-    const shape = await scanTable(items, read, { format: 'csv' });
+    const stats = await countAlive('streamed', 60, 256 * 1024);
     assert.equal(stats.maxInFlight, 1, 'one read at a time');
-    assert.ok(stats.maxAlive <= 2, `after the first pass: ${stats.maxAlive} results alive`);
-    const sink = { bytes: 0, write: async (t: string) => void (sink.bytes += t.length) };
-    const rows = await streamTable(items, read, shape.columns, { format: 'csv' }, sink);
-    assert.equal(rows, 60);
+    assert.equal(stats.rows, 60);
     assert.equal(stats.reads, 120, 'each result read once per pass');
-    assert.equal(stats.maxInFlight, 1);
     assert.ok(stats.maxAlive <= 2, `${stats.maxAlive} results alive at once`);
-    assert.ok(sink.bytes > 60 * 256 * 1024, 'every result written');
-    assert.deepEqual(shape.arrays, ['items']);
+    assert.ok((stats.bytesWritten ?? 0) > 60 * 256 * 1024, 'every result written');
+    assert.deepEqual(stats.arrays, ['items']);
   });
 
   it('the count above can fail: a reader whose results are all kept shows them alive', async () => {
-    const { items, read, stats } = countingReader(20, 1024);
-    const kept: ExportRun[] = [];
-    for (const i of items) {
-      kept.push(await read(i));
-    }
-    await read(0);
+    const stats = await countAlive('kept', 20, 1024);
     assert.equal(stats.maxAlive, 20);
-    assert.equal(kept.length, 20);
+    assert.equal(stats.rows, 20);
   });
 
   it('streams the same text as the whole export in memory, in every format and with explode', async () => {
