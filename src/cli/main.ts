@@ -494,7 +494,7 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
   if (unwritten) {
     await write(
       io.stderr,
-      `docutray-steps: ${unwritten} document(s) could not be compared or recorded (see ERROR above).\n`,
+      `docutray-steps: ${unwritten} document${unwritten === 1 ? '' : 's'} could not be compared or recorded (see ERROR above).\n`,
     );
   }
   for (const p of problems) {
