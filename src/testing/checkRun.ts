@@ -6,7 +6,7 @@ import { type CheckIo, checkDocuments, type DocumentCheck } from '../core/expect
 import { parseExpected, stableStringify } from '../core/expected/expectedFile';
 import type { DocumentOutcome, RunSummary } from '../core/expected/runDocuments';
 import { compareOptionsFor } from '../core/expected/settings';
-import type { RunRecord } from '../core/runs/history';
+import { type RunRecord, stepDurationMs } from '../core/runs/history';
 import { plainText } from '../core/text/plainText';
 import type { BatchService, StoppedWithError } from '../batches/batchService';
 import type { ErrorPresenter } from '../errorPresenter';
@@ -522,7 +522,8 @@ async function runAsked(
         continue;
       }
       const run = d.run as RunRecord | undefined;
-      const durationMs = run?.finishedAt !== undefined ? run.finishedAt - run.startedAt : undefined;
+      // DocuTray's own duration when it gave one (a takeover's or a slow poll's wait is not the step's).
+      const durationMs = run ? stepDurationMs(run) : undefined;
       switch (d.state) {
         case 'starting':
         case 'ENQUEUED':
