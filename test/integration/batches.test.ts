@@ -4,9 +4,11 @@
  * it sends; the Runs view's batch node; skip what is done; Cancel and Resume; a batch resumed after a
  * "reload" (a stored batch whose window is gone) that sends nothing twice and loses nothing; Review…;
  * Retry Failed only where a retry helps; a status 403 that ends a batch; a document that may have started,
- * through every button; and a batch file that lists a document twice.
+ * through every button; a batch file that lists a document twice; and a start prepared here, then lost with
+ * its batch before it was sent, handed back as not sent.
  */
 import * as assert from 'assert';
+import * as os from 'os';
 import * as vscode from 'vscode';
 import {
   EXTENSION_ID,
@@ -799,6 +801,94 @@ describe('batches', function () {
     const summary = answers.shown.find(m => /Failed: /.test(m.message));
     assert.ok(summary, JSON.stringify(answers.shown));
     assert.ok(!summary.items.includes('Retry Failed'));
+  });
+
+  it('a window that loses its batch while a start waits to be sent hands the document back, not sent', async () => {
+    // This window prepared a start (its run record made) and DocuTray refused it with a 429; while the budget holds
+    // it, another window takes the batch over and marks that run "may have started", as a takeover does. Only this
+    // window knows the start never left: its fence, before the resend, finds the batch lost, sends nothing, and
+    // removes the record, so the document is pending again for the new owner to send once.
+    const folder = `${FOLDER}-handback`;
+    const other = 'window-that-took-over';
+    const heldKey = 'dt_handback_key_0123456789abcdef';
+    const PAUSE_S = 10;
+    const key = process.env.DOCUTRAY_API_KEY as string;
+    const config = vscode.workspace.getConfiguration('docutray');
+    const presence = vscode.Uri.joinPath(api.storageUri, `windows/${other}.json`);
+    const write = (uri: vscode.Uri, value: unknown) =>
+      vscode.workspace.fs.writeFile(uri, Buffer.from(JSON.stringify(value)));
+    await removeFolder(folder);
+    await pdfVariant(`${folder}/h1.pdf`, `handback-1-${Date.now()}`);
+    await pdfVariant(`${folder}/h2.pdf`, `handback-2-${Date.now()}`);
+    // A key of its own: the 429 holds every request of its key.
+    await standIn.configure({ apiKeys: [key, heldKey] });
+    process.env.DOCUTRAY_API_KEY = heldKey;
+    await config.update('maxConcurrentRuns', 1, vscode.ConfigurationTarget.Global);
+    const seq = await lastSeq();
+    await standIn.addFaults({
+      kind: 'rateLimit',
+      retryAfter: PAUSE_S,
+      count: 1,
+      match: { method: 'POST', path: '/api/steps-async/it-fast' },
+    });
+    const answers = confirming();
+    try {
+      const pending = runFolder(workspaceFile(folder));
+      const refused = await waitFor('the first start refused with a 429', async () =>
+        (await standIn.requests()).find(r => r.seq > seq && r.method === 'POST' && r.status === 429),
+      );
+      const batchRef = await waitFor('the batch file', async () => {
+        for (const n of await api.runsTree.getChildren()) {
+          const b = (n as { batch?: BatchInfo }).batch;
+          if (b?.documents.some(d => d.uri.endsWith('/h1.pdf') || d.uri.endsWith('/h2.pdf'))) {
+            return b;
+          }
+        }
+        return undefined;
+      });
+      const runs = await runsOf(batchRef);
+      assert.strictEqual(runs.length, 1, `one start prepared: ${JSON.stringify(runs.map(r => r.state))}`);
+      const prepared = runs[0] as Run & { startedAt: number };
+      assert.strictEqual(prepared.state, 'starting');
+      // The other window: alive, owner of the batch, and of the prepared run, which it marked "may have started".
+      await write(presence, { id: other, pid: process.pid, host: os.hostname(), heartbeatAt: Date.now(), showing: [] });
+      const runFile = vscode.Uri.joinPath(api.storageUri, `runs/${prepared.id}.json`);
+      const stored = JSON.parse(Buffer.from(await vscode.workspace.fs.readFile(runFile)).toString('utf8'));
+      await write(runFile, {
+        ...stored,
+        owner: other,
+        state: 'mayHaveStarted',
+        updatedAt: Date.now(),
+        error: { kind: 'startUncertain', message: 'The window closed while this run was starting.' },
+      });
+      const batchFile = vscode.Uri.joinPath(api.storageUri, `batches/${batchRef.id}.json`);
+      await write(batchFile, { ...(await storedBatch(batchRef.id)), owner: other });
+      // Read the store again now (as Refresh does), well before the 429's pause is over.
+      await vscode.commands.executeCommand('docutray.runs.refresh');
+      assert.ok(
+        Date.now() - refused.time < PAUSE_S * 1000,
+        'the store was read again before the resend (else this test proves nothing)',
+      );
+      const batch = await pending;
+      assert.ok(batch);
+      await waitFor('the prepared run handed back (its record removed)', async () =>
+        (await runsOf(batch)).length === 0 ? true : undefined,
+      );
+      const posts = postsSince(await standIn.requests(), seq);
+      assert.deepStrictEqual(
+        posts.map(p => p.status),
+        [429],
+        'nothing was sent after the batch was lost: only the refused start',
+      );
+      assert.strictEqual((await storedBatch(batch.id)).owner, other, "the batch stays the other window's");
+    } finally {
+      answers.restore();
+      process.env.DOCUTRAY_API_KEY = key;
+      await standIn.configure({ apiKeys: [key] });
+      await config.update('maxConcurrentRuns', undefined, vscode.ConfigurationTarget.Global);
+      await Promise.resolve(vscode.workspace.fs.delete(presence)).catch(() => undefined);
+      await removeFolder(folder);
+    }
   });
 
   it("shows another window's batch as it writes it, and drops it when that window removes it", async () => {
