@@ -227,6 +227,53 @@ describe('several windows on one profile', function () {
     fs.rmSync(workspaceFile('refresh').fsPath, { recursive: true, force: true });
   });
 
+  it('a run taken over while its start is on the wire records the execution id when the answer lands', async () => {
+    // This window was thought gone while its start was on the wire: another window claimed the run and marked it
+    // "may have started". The start is billed; its answer must be read and its id recorded for the new owner to
+    // poll, not abandoned when this window learns it lost the run.
+    await config().update('openResult', 'none', vscode.ConfigurationTarget.Global);
+    const src = await writeWorkspaceFile('onwire/late.pdf', pdfBytes(`onwire-${Date.now()}`));
+    const since = (await standIn.requests()).at(-1)?.seq ?? 0;
+    await standIn.addFaults({
+      kind: 'delay',
+      ms: 4000,
+      count: 1,
+      match: { method: 'POST', path: '/api/steps-async/it-fast' },
+    });
+    const other = otherWindow('window-that-took-over');
+    try {
+      const running = run('it-fast', src);
+      // On the wire: DocuTray has the request and holds its answer.
+      await waitFor('the start to reach the stand-in', async () =>
+        (await standIn.requests()).find(
+          r => r.seq > since && r.method === 'POST' && (r as { handledStatus?: number }).handledStatus === 202,
+        ),
+      );
+      const mine = (await api.runs()).find(r => r.sourceName === 'late.pdf');
+      assert.ok(mine, 'the run is recorded');
+      const file = path.join(runsDir(), `${mine.id}.json`);
+      const stored = JSON.parse(fs.readFileSync(file, 'utf8'));
+      assert.strictEqual(stored.state, 'starting');
+      fs.writeFileSync(
+        file,
+        JSON.stringify({ ...stored, owner: 'window-that-took-over', state: 'mayHaveStarted', updatedAt: Date.now() }),
+      );
+      // This window reads it now: it has lost the run while the answer is still held.
+      await vscode.commands.executeCommand('docutray.runs.refresh');
+      const outcome = await running;
+      assert.strictEqual(outcome.result, undefined, 'the new owner follows it, not this window');
+      const receipt = JSON.parse(fs.readFileSync(`${file}.started`, 'utf8')) as { executionId?: string };
+      assert.ok(receipt.executionId, 'the execution id is recorded for the new owner');
+      const execution = (await standIn.executions()).find(e => e.id === receipt.executionId);
+      assert.ok(execution, `DocuTray has execution ${receipt.executionId}`);
+      const merged = (await api.runs()).find(r => r.id === mine.id);
+      assert.strictEqual(merged?.executionId, receipt.executionId, 'the run reads with its id: polled, not uncertain');
+    } finally {
+      other.close();
+      fs.rmSync(workspaceFile('onwire').fsPath, { recursive: true, force: true });
+    }
+  });
+
   it("saves a run resumed from another window only where its source is: not in this window's folder", async () => {
     await config().update('saveResults.mode', 'folder', vscode.ConfigurationTarget.Global);
     const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'docutray-other-workspace-'));
