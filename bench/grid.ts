@@ -9,7 +9,11 @@
  *   sort     ms of a header click (sort + render), ascending then descending, median of 5;
  *   filter   ms of typing a filter and of "only failing" (filter + render), median of 5;
  *   longest  the longest task (PerformanceObserver 'longtask') while scrolling top to bottom;
- *   rows     the row elements in the page (the same for every size: recycled by slot).
+ *   rows     the row elements in the page (the same for every size: recycled by slot);
+ *   memory   the page's JS heap (CDP Performance.getMetrics, JSHeapUsedSize) after a garbage collection,
+ *            before the model arrives and after it was shown, sorted, filtered and scrolled top to
+ *            bottom: "+MB" against the target of +60 MB; "peak" is the largest heap seen between the two
+ *            without collecting (what the page needed while it worked).
  *
  *   node out/bench/grid.js [--docs 1000,10000] [--fields 30] [--headed]
  * Needs `node esbuild.mjs` first.
@@ -145,6 +149,23 @@ async function main(): Promise<void> {
       messagesJson = JSON.stringify(messages);
       await p.goto(url);
       await p.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.length > 0);
+      const cdp = await p.context().newCDPSession(p);
+      await cdp.send('Performance.enable');
+      const heap = async (collect: boolean) => {
+        if (collect) {
+          await cdp.send('HeapProfiler.collectGarbage');
+        }
+        const { metrics } = await cdp.send('Performance.getMetrics');
+        return metrics.find(m => m.name === 'JSHeapUsedSize')!.value;
+      };
+      const heapBefore = await heap(true);
+      let heapPeak = heapBefore;
+      const sample = setInterval(() => {
+        heap(false).then(
+          v => (heapPeak = Math.max(heapPeak, v)),
+          () => undefined,
+        );
+      }, 50);
       // As the host does: one message after another, each a task of its own.
       await p.evaluate(async () => {
         const all = (await (await fetch('/messages.json')).json()) as unknown[];
@@ -198,10 +219,17 @@ async function main(): Promise<void> {
       const rows = await p.evaluate(() =>
         (window as unknown as { docutrayGrid: { rowElements(): number } }).docutrayGrid.rowElements(),
       );
+      clearInterval(sample);
+      heapPeak = Math.max(heapPeak, await heap(false));
+      const heapAfter = await heap(true);
+      await cdp.detach();
+      const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
       console.log(
         `${count} × ${model.columns.length} columns: model ${modelMs.toFixed(0)} ms, ready ${painted.ms.toFixed(0)} ms, ` +
           `sort ${median(sorts).toFixed(1)} ms, filter ${median(filters).toFixed(1)} ms, only failing ${median(failing).toFixed(1)} ms, ` +
-          `longest task while scrolling ${longest.toFixed(0)} ms, row elements ${rows}`,
+          `longest task while scrolling ${longest.toFixed(0)} ms, row elements ${rows}, ` +
+          `JS heap ${mb(heapBefore)} → ${mb(heapAfter)} MB (+${mb(heapAfter - heapBefore)} MB, target ≤ +60 MB; ` +
+          `peak +${mb(heapPeak - heapBefore)} MB)`,
       );
     }
   } finally {

@@ -8,7 +8,10 @@
 //   - a value that is only on page 20 found by the panel's text search (click to "Found on page 20"):
 //     the first search of the document (reads all 20 pages' text) and a repeat, with the longest
 //     main-thread task the frame saw meanwhile (Long Tasks API);
-//   - restore: after a window reload the panel comes back; its frame's first contentful paint.
+//   - restore: after a window reload the panel comes back; its frame's first contentful paint;
+//   - memory: the JS heap of the page that holds the webview's frame (CDP Performance.getMetrics, after a
+//     garbage collection) with no review open, then with the 20-page PDF's review scrolled top to bottom,
+//     and the largest heap seen while scrolling; pdf.js's worker and the pages' canvases are not JS heap.
 // Run it alone: the machine's load shows in every number.
 //
 // usage: npm run -s compile-tests && node esbuild.mjs && node bench/review-panel.js [--rounds N] [--headed]
@@ -256,6 +259,53 @@ async function main() {
     }
   });
 
+  const memory = {};
+  await step('memory: the 20-page review scrolled top to bottom', async () => {
+    // The webview's frame runs in the workbench's process here (same origin), so the page's heap holds it.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const heap = async collect => {
+      if (collect) {
+        await cdp.send('HeapProfiler.collectGarbage');
+      }
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      return metrics.find(m => m.name === 'JSHeapUsedSize').value;
+    };
+    await closeReviewTabs();
+    await page.waitForTimeout(1000);
+    memory.before = await heap(true);
+    memory.peak = memory.before;
+    const sample = setInterval(() => {
+      heap(false).then(
+        v => (memory.peak = Math.max(memory.peak, v)),
+        () => undefined,
+      );
+    }, 100);
+    try {
+      const { frame } = await openReview(docs.twenty);
+      await frame.evaluate(async () => {
+        const pane = document.querySelector('.pages');
+        pane.scrollTop = 0;
+        while (pane.scrollTop + pane.clientHeight < pane.scrollHeight - 1) {
+          pane.scrollTop += pane.clientHeight / 2;
+          await new Promise(r => setTimeout(r, 150));
+        }
+        await new Promise(r => setTimeout(r, 1000));
+      });
+      memory.pages = await frame.evaluate(() => document.querySelectorAll('.page canvas').length);
+    } finally {
+      clearInterval(sample);
+    }
+    memory.peak = Math.max(memory.peak, await heap(false));
+    memory.after = await heap(true);
+    await cdp.detach();
+    const mb = b => (b / 2 ** 20).toFixed(1);
+    log(
+      `  JS heap ${mb(memory.before)} → ${mb(memory.after)} MB (+${mb(memory.after - memory.before)} MB), ` +
+        `peak +${mb(memory.peak - memory.before)} MB; ${memory.pages} page canvases kept at the bottom`,
+    );
+  });
+
   const restores = [];
   let lost = 0;
   await step(`restore after a window reload, ${Math.min(ROUNDS, 3)} times`, async () => {
@@ -295,6 +345,8 @@ async function main() {
     ),
     `  restore: fields after reload (median)    ${restores.length ? ms(median(restores.map(t => t.fields))) : '-'}   target ≤ 500 ms` +
       (lost ? `; ${lost} of ${lost + restores.length} reloads did not bring the panel back` : ''),
+    `  memory, 20-page PDF scrolled top to bottom: JS heap +${((memory.after - memory.before) / 2 ** 20).toFixed(1)} MB ` +
+      `(peak +${((memory.peak - memory.before) / 2 ** 20).toFixed(1)} MB)   target ≤ +150 MB`,
   ];
 }
 

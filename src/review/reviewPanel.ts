@@ -357,6 +357,10 @@ function panelLabels(): Record<string, string> {
   return {
     fields: l10n.t('Fields'),
     raw: l10n.t('Raw JSON'),
+    fieldColumn: l10n.t('Field'),
+    valueColumn: l10n.t('Value'),
+    verdictColumn: l10n.t('Verdict'),
+    actionsColumn: l10n.t('Actions'),
     accept: l10n.t('Accept Field'),
     keep: l10n.t('Keep Expected'),
     edit: l10n.t('Edit Value…'),

@@ -11,7 +11,8 @@
 //   - throughout, the webview's frames and pdf.js's worker run without the APIs the Chromium of VS Code 1.99
 //     lacks (Map/WeakMap getOrInsert*, Math.sumPrecise): the legacy pdf.js build must draw a page and its
 //     text layer without them (`--pdfjs-build modern` installs the modern build instead, which must fail);
-//   - axe-core finds nothing serious or critical in the panel, in light, dark and both high-contrast themes.
+//   - axe-core finds nothing serious or critical in the panel, in light, dark and both high-contrast themes;
+//     the fields' tables have a named header for every column (the actions' one read, not shown).
 // Screenshots: test-output/e2e-review/ (DOCUTRAY_UPDATE_DOCS=1 copies the panel's to
 // docs/images/review-panel.png). It builds nothing itself: `npm run test:e2e:review` compiles and bundles.
 //
@@ -26,7 +27,7 @@ const h = require('../../real-vscode/code-server');
 const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
-const { expectNoSeriousFindings } = require('./axe');
+const { axeViolations, expectNoSeriousFindings } = require('./axe');
 
 const run = script('REVIEW E2E', { logName: 'review', defaultTimeoutS: 300 });
 const { log, step, until } = run;
@@ -437,6 +438,27 @@ async function main() {
   });
 
   await step('axe-core finds nothing serious in the panel, in light, dark and both high-contrast themes', async () => {
+    // Each column of the fields' tables is named (the labels the panel is sent); the actions' header is
+    // read by a screen reader only.
+    const heads = await frame.evaluate(() =>
+      [...document.querySelectorAll('table.rows')].map(t =>
+        [...t.tHead.rows[0].cells].map(c => ({
+          text: c.textContent,
+          // The width of what holds the text: the cell's own, or the one element inside it.
+          width: (c.firstElementChild ?? c).getBoundingClientRect().width,
+        })),
+      ),
+    );
+    for (const head of heads) {
+      const texts = head.map(c => c.text).join('|');
+      if (texts !== 'Field|Value|Verdict|Actions' || head[3].width > 1 || head.slice(0, 3).some(c => c.width <= 1)) {
+        throw new Error(`a fields table's header: ${JSON.stringify(head)}`);
+      }
+    }
+    const unnamed = (await axeViolations(frame)).filter(v => v.id === 'empty-table-header');
+    if (unnamed.length) {
+      throw new Error(`axe-core finds table headers without a name: ${JSON.stringify(unnamed)}`);
+    }
     await frame.locator('tr.row[data-path="total"] th').click();
     await frame.locator('.textLayer .match').first().waitFor();
     const notes = [];

@@ -15,7 +15,7 @@ import type {
   BatchWebviewMessage,
 } from '../../src/core/review/batchProtocol';
 import { viewRows, type CellMark, type GridRow, type SortDirection } from '../../src/core/review/gridView';
-import type { FieldAccuracy } from '../../src/core/review/accuracy';
+import { notEqualDocuments, type FieldAccuracy } from '../../src/core/review/accuracy';
 import './grid.css';
 import { el } from '../dom';
 
@@ -512,8 +512,10 @@ function accuracyRow(f: FieldAccuracy, byFile: ReadonlyMap<string, number>): HTM
     });
     docs.append(link);
   });
-  if (f.documents.length > max) {
-    docs.append(` ${t('more', f.documents.length - max)}`);
+  // Every document not equal that is not named here: named in the model, or only counted there.
+  const more = notEqualDocuments(f) - Math.min(max, f.documents.length);
+  if (more > 0) {
+    docs.append(' ', el('span', 'more', t('more', more)));
   }
   tr.append(docs);
   return tr;

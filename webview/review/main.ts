@@ -137,9 +137,13 @@ function renderFields(m: ReviewModel): void {
       const table = el('table', 'rows');
       const head = el('thead');
       const hr = el('tr');
-      for (const h of ['Field', 'Value', 'Verdict', '']) {
-        hr.append(el('th', undefined, h, { scope: 'col' }));
+      for (const h of ['fieldColumn', 'valueColumn', 'verdictColumn']) {
+        hr.append(el('th', undefined, t(h), { scope: 'col' }));
       }
+      // The actions column shows no heading (its buttons say what they do); a screen reader still gets its name.
+      const actions = el('th', undefined, undefined, { scope: 'col' });
+      actions.append(el('span', 'visually-hidden', t('actionsColumn')));
+      hr.append(actions);
       head.append(hr);
       tbody = el('tbody');
       table.append(head, tbody);

@@ -167,8 +167,8 @@ export function fieldAccuracy(documents: readonly AccuracyDocument[]): AccuracyR
   return tally.report();
 }
 
-/** Documents not equal for a field, named or counted. */
-const notEqualDocuments = (f: FieldAccuracy): number => f.documents.length + (f.moreDocuments ?? 0);
+/** Documents not equal for a field, named or counted: what "and N more" after the first few named adds up to. */
+export const notEqualDocuments = (f: FieldAccuracy): number => f.documents.length + (f.moreDocuments ?? 0);
 
 function worstFirst(a: FieldAccuracy, b: FieldAccuracy): number {
   // a.equal / a.compared < b.equal / b.compared, without division.

@@ -8,6 +8,7 @@ import { type DocumentCheck, checkDocuments, type CheckIo } from '../../../../sr
 import { type CompareOptions } from '../../../../src/core/expected/compare';
 import { serializeExpected } from '../../../../src/core/expected/expectedFile';
 import { parsePattern } from '../../../../src/core/expected/jsonPath';
+import { KeptChecks, jsonReport } from '../../../../src/cli/reporters';
 import {
   AccuracyTally,
   accuracyCsv,
@@ -17,6 +18,7 @@ import {
   MAX_NAMED,
   fieldsReportMarkdown,
   matchText,
+  notEqualDocuments,
   type AccuracyDocument,
 } from '../../../../src/core/review/accuracy';
 
@@ -187,6 +189,109 @@ describe('review: field accuracy across documents', () => {
     const md = accuracyMarkdown(many.report(), { step: 'inv|1', notes: ['Incomplete: <b>stopped</b>'] });
     assert.match(md, /^## Field accuracy of step `inv\\\|1`\n\nIncomplete: &lt;b&gt;stopped&lt;\/b&gt;\n/);
     assert.match(md, /\| `total` \| 0 of 107 \| .* `d4\.pdf` and 102 more \|/);
+  });
+
+  it('past MAX_NAMED documents differing, counts each field as the JSON report of the same check does', async () => {
+    // 130 documents: the first 120 with a total that differs, every fourth of those without its vendor's
+    // name, every tenth from the fifth with a field the expected result lacks.
+    const n = 130;
+    const name = (i: number) => `docs/d${String(i).padStart(3, '0')}.pdf`;
+    const expected = { total: 100, vendor: { name: 'ACME' }, code: 'X' };
+    const input: AccuracyDocument[] = Array.from({ length: n }, (_, i) => {
+      const actual: Record<string, unknown> = structuredClone(expected);
+      if (i < 120) {
+        actual.total = 101;
+        if (i % 4 === 0) {
+          actual.vendor = {};
+        }
+      }
+      if (i % 10 === 5) {
+        actual.note = 'extra';
+      }
+      return { document: name(i), status: 'failed', expected, actual };
+    });
+    const files: Record<string, string> = {};
+    const sha = (d: string) => Buffer.from(d).toString('hex').padEnd(64, '0').slice(0, 64);
+    for (const d of input) {
+      files[`${d.document}.x.expected.json`] = serializeExpected({
+        stepId: 'x',
+        document: d.document,
+        sha256: sha(d.document),
+        result: d.expected,
+      });
+    }
+    const actualOf = new Map(input.map(d => [d.document, d.actual]));
+    const kept = new KeptChecks();
+    const checks: DocumentCheck[] = [];
+    await checkDocuments(
+      input.map(d => d.document),
+      {
+        readText: async p => files[p],
+        writeText: async () => assert.fail('a check writes nothing'),
+        sha256: async d => sha(d),
+      },
+      {
+        stepId: 'x',
+        update: false,
+        folder: '',
+        compare: {},
+        run: async (ds, onOutcome) => {
+          for (const d of ds) {
+            await onOutcome(d, { kind: 'result' as const, data: actualOf.get(d), executionId: 'e', durationMs: 1 });
+          }
+          return undefined;
+        },
+        onCheck: c => {
+          checks.push(c);
+          kept.add(c);
+        },
+      },
+    );
+    // What `docutray-steps check --reporter json` prints for this check, read back as a script would.
+    const json = JSON.parse(
+      jsonReport({ stepId: 'x', update: false, checks: kept.checks, exitCode: 1, durationMs: 1, startedAt: 0 }),
+    ) as { documents: { document: string; status: string; differences?: { kind: string; path: string }[] }[] };
+    const fromJson = new Map<string, { differs: number; missing: number; extra: number; documents: Set<string> }>();
+    for (const doc of json.documents) {
+      for (const d of doc.differences ?? []) {
+        const f = fromJson.get(d.path) ?? { differs: 0, missing: 0, extra: 0, documents: new Set<string>() };
+        f[d.kind === 'changed' ? 'differs' : d.kind === 'removed' ? 'missing' : 'extra']++;
+        f.documents.add(doc.document);
+        fromJson.set(d.path, f);
+      }
+    }
+    const order = new Map(input.map((d, i) => [d.document, i]));
+    checks.sort((a, b) => order.get(a.document)! - order.get(b.document)!);
+    const r = fieldAccuracy(
+      checks.map(c => ({
+        document: c.document,
+        status: c.status,
+        expected,
+        actual: actualOf.get(c.document),
+        differences: c.differences,
+      })),
+    );
+    assert.equal(json.documents.filter(d => d.status === 'failed').length, 120 + 1); // d125 only has a note
+    assert.deepEqual(
+      r.fields.filter(f => notEqualDocuments(f) > 0).map(f => f.field),
+      ['note', 'total', 'vendor.name'],
+    );
+    for (const f of r.fields) {
+      const j = fromJson.get(f.field) ?? { differs: 0, missing: 0, extra: 0, documents: new Set<string>() };
+      assert.deepEqual(
+        { field: f.field, differs: f.differs, missing: f.missing, extra: f.extra, notEqual: notEqualDocuments(f) },
+        { field: f.field, differs: j.differs, missing: j.missing, extra: j.extra, notEqual: j.documents.size },
+      );
+      assert.deepEqual(f.documents, [...j.documents].slice(0, MAX_NAMED));
+      assert.equal(f.compared, f.equal + f.differs + f.missing + f.extra);
+    }
+    const total = r.fields.find(f => f.field === 'total')!;
+    assert.deepEqual([total.compared, total.equal, total.differs], [n, 10, 120]);
+    assert.equal(total.documents.length, MAX_NAMED);
+    assert.equal(total.moreDocuments, 20);
+    assert.equal(total.documents.at(-1), name(MAX_NAMED - 1));
+    // The Markdown names five and counts the other 115, named in the report or not.
+    assert.match(accuracyMarkdown(r), /\| `total` \| 10 of 130 \| .* `docs\/d004\.pdf` and 115 more \|/);
   });
 
   it('says when nothing was compared', () => {
