@@ -80,15 +80,15 @@ class ReviewPanel {
     return this.kept.has(path);
   }
 
-  async show(selected?: string): Promise<void> {
+  /**
+   * Shows the review: the page (unless `pageFor` says the page is already the one for this document, as
+   * after a reload) and then the model.
+   */
+  async show(selected?: string, pageFor?: vscode.Uri): Promise<void> {
     this.selected = selected ?? this.selected;
-    const folder = vscode.Uri.joinPath(this.accepted.documentUri, '..');
-    this.panel.webview.options = {
-      enableScripts: true,
-      localResourceRoots: [vscode.Uri.joinPath(this.extensionUri, 'dist', 'webview'), folder],
-    };
-    this.panel.title = l10n.t('Review: {0}', fileName(this.accepted.documentUri));
-    this.panel.webview.html = reviewHtml(this.panel.webview, this.extensionUri, l10n.t('Review'));
+    if (pageFor?.toString() !== this.accepted.documentUri.toString()) {
+      reviewPage(this.panel, this.extensionUri, this.accepted.documentUri);
+    }
     await this.load();
   }
 
@@ -328,6 +328,20 @@ class ReviewPanel {
   }
 }
 
+/**
+ * The panel's page for a document: its title, the webview's options (scripts; resources only from the
+ * extension's webview folder and the document's folder) and its HTML.
+ */
+function reviewPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, documentUri?: vscode.Uri): void {
+  const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')];
+  if (documentUri) {
+    roots.push(vscode.Uri.joinPath(documentUri, '..'));
+    panel.title = l10n.t('Review: {0}', fileName(documentUri));
+  }
+  panel.webview.options = { enableScripts: true, localResourceRoots: roots };
+  panel.webview.html = reviewHtml(panel.webview, extensionUri, l10n.t('Review'));
+}
+
 async function readText(uri: vscode.Uri): Promise<string | undefined> {
   const open = vscode.workspace.textDocuments.find(d => d.uri.toString() === uri.toString());
   if (open) {
@@ -365,6 +379,7 @@ function panelLabels(): Record<string, string> {
     keep: l10n.t('Keep Expected'),
     edit: l10n.t('Edit Value…'),
     kept: l10n.t('kept'),
+    checking: l10n.t('checking against the expected result…'),
     zoomIn: l10n.t('Zoom In'),
     zoomOut: l10n.t('Zoom Out'),
     document: l10n.t('Document'),
@@ -429,6 +444,13 @@ export class ReviewPanels implements vscode.Disposable {
       if (!key || typeof key.documentUri !== 'string' || typeof key.stepId !== 'string') {
         throw new Error(l10n.t('This review cannot be restored. Open it again from a test, a run or a result.'));
       }
+      // The page first: it paints the fields it last showed from its own state while the result, the
+      // expected file and the document are read again here, and the model then replaces them.
+      // Only a document in a workspace folder lends its folder to the page before the stored result
+      // confirms it (the state is the page's own, but the page is given no other folder to read from).
+      const parsed = vscode.Uri.parse(key.documentUri, true);
+      const documentUri = vscode.workspace.getWorkspaceFolder(parsed) ? parsed : undefined;
+      reviewPage(panel, this.extensionUri, documentUri);
       let accepted: Accepted | undefined;
       if (key.executionId) {
         const result = await this.s.results.get(key.executionId);
@@ -442,17 +464,22 @@ export class ReviewPanels implements vscode.Disposable {
       this.s.log
         .scoped('review')
         .info(`restored the review of execution ${key.executionId} at ${selected ?? '(no field)'}`);
-      await this.adopt(panel, accepted, selected);
+      await this.adopt(panel, accepted, selected, documentUri);
     } catch (e) {
       panel.dispose();
       await this.s.errors.report(e, 'review');
     }
   }
 
-  private async adopt(panel: vscode.WebviewPanel, accepted: Accepted, selected?: string): Promise<ReviewPanel> {
+  private async adopt(
+    panel: vscode.WebviewPanel,
+    accepted: Accepted,
+    selected?: string,
+    pageFor?: vscode.Uri,
+  ): Promise<ReviewPanel> {
     const p: ReviewPanel = new ReviewPanel(panel, this.s, this.extensionUri, accepted, () => this.panels.delete(p));
     this.panels.add(p);
-    await p.show(selected);
+    await p.show(selected, pageFor);
     return p;
   }
 

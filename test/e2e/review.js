@@ -8,6 +8,7 @@
 //     1.200,00 in the PDF and is found as a number;
 //   - Alt+F5 (Next Difference) moves the selection; Accept Field rewrites that field in the expected file;
 //   - after a window reload the panel comes back (WebviewPanelSerializer + setState) with a selected field;
+//     it paints the fields kept in its state first (no verdicts), then the model replaces them;
 //   - throughout, the webview's frames and pdf.js's worker run without the APIs the Chromium of VS Code 1.99
 //     lacks (Map/WeakMap getOrInsert*, Math.sumPrecise): the legacy pdf.js build must draw a page and its
 //     text layer without them (`--pdfjs-build modern` installs the modern build instead, which must fail);
@@ -517,6 +518,28 @@ async function main() {
     });
     await firstPageDrawn(frame, { timeout: 90000 });
     await shot('restored');
+  });
+
+  await step('the restored page painted its saved fields first, then the model replaced them all', async () => {
+    const seen = await frame.evaluate(() => {
+      const mark = performance.getEntriesByName('docutray:snapshot')[0];
+      return {
+        snapshot: mark && { startTime: mark.startTime, rows: mark.detail?.rows },
+        model: performance.getEntriesByName('docutray:model')[0]?.startTime,
+        pending: document.querySelectorAll('tr.row.pending').length,
+        restored: document.getElementById('app').dataset.restored ?? null,
+      };
+    });
+    if (!seen.snapshot || !(seen.snapshot.rows > 0)) {
+      throw new Error('the restored page did not paint the fields kept in its state before its model came');
+    }
+    if (!(seen.model > seen.snapshot.startTime)) {
+      throw new Error('the model did not come after the snapshot');
+    }
+    if (seen.pending || seen.restored !== null) {
+      throw new Error(`after the model, ${seen.pending} rows still wait for their verdict (${seen.restored})`);
+    }
+    log(`  ${seen.snapshot.rows} fields painted from the state, then replaced by the model`);
   });
 
   if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {

@@ -7,6 +7,12 @@
  * elements is recycled by slot (row i always goes to slot i mod slots), whatever the number of
  * documents. Everything that comes from a document or a setting is set with `textContent`: never HTML.
  * Bar widths are set through CSSOM (the CSP allows no style attribute).
+ *
+ * Kept fast for 10,000 documents: sorting and filtering go through a GridIndex (sort keys and filter
+ * texts made once, ahead of need while the page is idle); scroll events only note the position and
+ * the rows are drawn once per frame; drawing reads no layout (the scroll position and the viewport's
+ * height are remembered from the scroll event and the ResizeObserver), and the grid has a fixed width,
+ * so changing a row's text lays out only that row.
  */
 import type {
   BatchHostMessage,
@@ -14,7 +20,7 @@ import type {
   BatchState,
   BatchWebviewMessage,
 } from '../../src/core/review/batchProtocol';
-import { viewRows, type CellMark, type GridRow, type SortDirection } from '../../src/core/review/gridView';
+import { GridIndex, type CellMark, type GridRow, type SortDirection } from '../../src/core/review/gridView';
 import { notEqualDocuments, type FieldAccuracy } from '../../src/core/review/accuracy';
 import './grid.css';
 import { el } from '../dom';
@@ -30,6 +36,7 @@ const app = document.getElementById('app')!;
 let state: BatchState | undefined = vscode.getState();
 let start: BatchStart | undefined;
 let rows: GridRow[] = [];
+let index: GridIndex | undefined;
 let received = 0;
 let startedAt = 0;
 
@@ -37,6 +44,9 @@ let startedAt = 0;
 const ROW_H = 24;
 /** Rows rendered above and below the viewport. */
 const OVERSCAN = 6;
+/** Column widths in px: the same as `.cell` and `.col-0` … `.col-2` in grid.css. */
+const COLUMN_W = [260, 90, 160];
+const CELL_W = 150;
 
 const MARK_ICON: Record<CellMark, string> = { differs: '✗', missing: '−', extra: '+' };
 
@@ -66,8 +76,15 @@ let body: HTMLElement;
 const slots: { row: HTMLElement; cells: HTMLElement[]; at: number; version: number }[] = [];
 
 /** The rows shown (indexes into `rows`) in their order, and the version they were made in. */
-let shown: number[] = [];
+let shown: Uint32Array = new Uint32Array(0);
 let version = 0;
+/** The scroller's scroll position and height, as last seen (never read while drawing). */
+let viewTop = 0;
+let viewHeight = 0;
+/** A frame is asked for to draw the rows (scroll events are coalesced into it). */
+let drawPending = false;
+/** The one cell in the tab order. */
+let tabStop: HTMLElement | undefined;
 /** The focused cell: the place in `shown` (-1: the header row) and the column. */
 let focus = { row: -1, column: 0 };
 
@@ -160,7 +177,8 @@ function layout(): void {
   const help = el('p', 'help', t('help'), { id: 'grid-help' });
   gridPanel.append(toolbar, scroller, help);
   app.append(header, tabs, gridPanel, accuracyPanel);
-  new ResizeObserver(() => {
+  new ResizeObserver(entries => {
+    viewHeight = entries[entries.length - 1].contentRect.height;
     makeSlots();
     render();
   }).observe(scroller);
@@ -171,6 +189,7 @@ function layout(): void {
 
 function columnHeaders(): void {
   headRow.textContent = '';
+  tabStop = undefined;
   const s = start!;
   s.columns.forEach((c, i) => {
     const h = el('div', `cell colhead col-${Math.min(i, 3)}`, c.name, {
@@ -182,6 +201,8 @@ function columnHeaders(): void {
     headRow.append(h);
   });
   grid.setAttribute('aria-colcount', String(s.columns.length));
+  // A fixed width: the grid's width never depends on the rows' texts, so drawing a row lays out only it.
+  grid.style.width = `${s.columns.reduce((w, _, i) => w + (COLUMN_W[i] ?? CELL_W), 0)}px`;
   markSort();
 }
 
@@ -206,12 +227,13 @@ function makeSlots(): void {
   if (!start) {
     return;
   }
-  const wanted = Math.ceil(Math.max(scroller.clientHeight, ROW_H * 10) / ROW_H) + 2 * OVERSCAN;
+  const wanted = Math.ceil(Math.max(viewHeight, ROW_H * 10) / ROW_H) + 2 * OVERSCAN;
   if (slots.length === wanted && slots[0]?.cells.length === start.columns.length) {
     return;
   }
   body.textContent = '';
   slots.length = 0;
+  tabStop = undefined;
   for (let k = 0; k < wanted; k++) {
     const row = el('div', 'row', undefined, { role: 'row' });
     const cells = start.columns.map((_, i) => {
@@ -232,7 +254,8 @@ function makeSlots(): void {
 
 function refilter(): void {
   const t0 = performance.now();
-  shown = viewRows(rows, {
+  index ??= new GridIndex(rows);
+  shown = index.view({
     sort: state?.sort,
     filter: state?.filter,
     onlyFailing: state?.onlyFailing,
@@ -241,6 +264,8 @@ function refilter(): void {
   focus.row = Math.min(focus.row, shown.length - 1);
   grid.setAttribute('aria-rowcount', String(shown.length + 1));
   body.style.height = `${shown.length * ROW_H}px`;
+  // A shorter grid scrolls back as far as it must (the scroll event that follows draws again).
+  viewTop = Math.max(0, Math.min(viewTop, shown.length * ROW_H + ROW_H - viewHeight));
   countStatus.textContent = t('shown', shown.length, rows.length);
   render();
   lastViewMs = performance.now() - t0;
@@ -249,23 +274,35 @@ function refilter(): void {
 /** For the bench and the tests: how long the last sort or filter took, rendering included. */
 let lastViewMs = 0;
 
+/**
+ * Writes a cell. A plain cell (nearly all of them) keeps its one text node and changes only what
+ * differs: a sort rewrites every rendered cell, and each DOM write counts.
+ */
 function fillCell(c: HTMLElement, row: GridRow, column: number): void {
   const cell = row.cells[column];
-  const name = start!.columns[column].name;
-  c.textContent = '';
   if (cell.mark) {
+    const name = start!.columns[column].name;
+    c.textContent = '';
     const badge = el('span', `mark mark-${cell.mark}`);
     badge.append(el('span', 'icon', MARK_ICON[cell.mark], { 'aria-hidden': 'true' }), ` ${t(cell.mark)}`);
     c.append(badge, el('span', 'value', cell.text));
     c.classList.add('marked');
     c.dataset.mark = cell.mark;
     c.title = `${name}: ${cell.text} (${t(cell.mark)})`;
-  } else {
-    c.textContent = cell.text;
-    c.classList.remove('marked');
-    delete c.dataset.mark;
-    c.title = cell.text;
+    return;
   }
+  const text = c.firstChild;
+  if (c.dataset.mark === undefined && text instanceof Text && !text.nextSibling) {
+    if (text.data !== cell.text) {
+      text.data = cell.text;
+      c.title = cell.text;
+    }
+    return;
+  }
+  c.textContent = cell.text;
+  c.classList.remove('marked');
+  delete c.dataset.mark;
+  c.title = cell.text;
 }
 
 function render(): void {
@@ -273,7 +310,7 @@ function render(): void {
     return;
   }
   const n = slots.length;
-  const first = Math.max(0, Math.floor(scroller.scrollTop / ROW_H) - OVERSCAN);
+  const first = Math.max(0, Math.floor(viewTop / ROW_H) - OVERSCAN);
   for (let i = first; i < first + n; i++) {
     const slot = slots[i % n];
     if (i >= shown.length) {
@@ -298,8 +335,14 @@ function render(): void {
 
 /** Exactly one cell in the tab order: the focused one when it is rendered, else its column's header. */
 function roving(): void {
-  grid.querySelectorAll<HTMLElement>('[tabindex="0"]').forEach(e => (e.tabIndex = -1));
   const target = cellAt(focus.row, focus.column) ?? cellAt(-1, focus.column);
+  if (target === tabStop) {
+    return;
+  }
+  if (tabStop) {
+    tabStop.tabIndex = -1;
+  }
+  tabStop = target;
   if (target) {
     target.tabIndex = 0;
   }
@@ -313,12 +356,27 @@ function cellAt(row: number, column: number): HTMLElement | undefined {
   return slot?.cells[column];
 }
 
+/** Notes where the grid is; the rows are drawn (and the place saved) once in the next frame. */
 function onScroll(): void {
-  saveState({ scroll: scroller.scrollTop });
-  render();
+  viewTop = scroller.scrollTop;
+  if (drawPending) {
+    return;
+  }
+  drawPending = true;
+  requestAnimationFrame(() => {
+    drawPending = false;
+    render();
+    saveState({ scroll: viewTop });
+  });
 }
 
-const pageRows = () => Math.max(1, Math.floor((scroller.clientHeight - ROW_H) / ROW_H));
+/** Scrolls to `top` and remembers it (the scroll event then has nothing left to draw). */
+function scrollTo(top: number): void {
+  viewTop = top;
+  scroller.scrollTop = top;
+}
+
+const pageRows = () => Math.max(1, Math.floor((viewHeight - ROW_H) / ROW_H));
 
 function moveTo(row: number, column: number): void {
   const columns = start!.columns.length;
@@ -329,12 +387,11 @@ function moveTo(row: number, column: number): void {
   if (focus.row >= 0) {
     // Keep the row in view below the sticky header.
     const top = focus.row * ROW_H;
-    const viewTop = scroller.scrollTop;
-    const viewBottom = viewTop + scroller.clientHeight - ROW_H * 2;
+    const viewBottom = viewTop + viewHeight - ROW_H * 2;
     if (top < viewTop) {
-      scroller.scrollTop = top;
+      scrollTo(top);
     } else if (top > viewBottom) {
-      scroller.scrollTop = top - (scroller.clientHeight - ROW_H * 2);
+      scrollTo(top - (viewHeight - ROW_H * 2));
     }
   }
   render();
@@ -531,6 +588,7 @@ function onStart(s: BatchStart): void {
     state = undefined;
   }
   rows = new Array<GridRow>(s.total);
+  index = undefined;
   received = 0;
   app.setAttribute('aria-busy', 'true');
   if (!header) {
@@ -549,6 +607,7 @@ function onDone(): void {
     return;
   }
   rows.length = received;
+  index = new GridIndex(rows);
   app.setAttribute('aria-busy', 'false');
   refilter();
   const saved = state?.focus;
@@ -557,14 +616,35 @@ function onDone(): void {
     focus = { row: place, column: Math.min(saved.column, start.columns.length - 1) };
   }
   if (state?.scroll) {
-    scroller.scrollTop = state.scroll;
+    scrollTo(state.scroll);
   }
   render();
   renderAccuracy(start);
   requestAnimationFrame(() => {
     app.dataset.ready = 'true';
     vscode.postMessage({ type: 'painted', what: 'grid', ms: performance.now() - startedAt, rows: rows.length });
+    prepareAhead(index!);
   });
+}
+
+/**
+ * Makes the sort keys and filter texts while the page is idle, a piece per task (none long), so the
+ * first sort or filter finds them made.
+ */
+function prepareAhead(of: GridIndex): void {
+  setTimeout(() => {
+    if (of !== index) {
+      return;
+    }
+    const until = performance.now() + 8;
+    let more = true;
+    while (more && performance.now() < until) {
+      more = of.prepare();
+    }
+    if (more) {
+      prepareAhead(of);
+    }
+  }, 0);
 }
 
 window.addEventListener('message', (e: MessageEvent<BatchHostMessage>) => {

@@ -4,16 +4,23 @@
  * verdicts in words and icon, a Raw JSON tab, and the field actions. Everything shown that comes from a
  * document, a result or a setting is set with `textContent`: never HTML. The host owns the data; this
  * page keeps only what it needs to come back after a reload (setState).
+ *
+ * After a reload the page paints the fields it showed last from that state (a snapshot: titles, field
+ * names and values, no verdicts) as soon as its script runs, instead of waiting for the extension host
+ * to start and send the model; those rows say "checking" and offer no action, and the model, when it
+ * comes, replaces the whole page.
  */
-import type {
-  HostMessage,
-  ReviewModel,
-  ReviewRowView,
-  ReviewState,
-  WebviewMessage,
+import {
+  restoreSnapshot,
+  type HostMessage,
+  type ReviewModel,
+  type ReviewRowView,
+  type ReviewSnapshot,
+  type ReviewState,
+  type WebviewMessage,
 } from '../../src/core/review/protocol';
-import { locateValue, searchablePage, type SearchablePage } from '../../src/core/review/locateValue';
-import { PdfView } from './pdfView';
+import { ValueSearch } from '../../src/core/review/locateValue';
+import { PdfView, yieldTask } from './pdfView';
 import './review.css';
 import { el } from '../dom';
 
@@ -29,8 +36,11 @@ let model: ReviewModel | undefined;
 let key: ReviewState['key'] | undefined;
 let state: ReviewState | undefined = vscode.getState();
 let pdf: PdfView | undefined;
-let pageTexts: Promise<SearchablePage[]> | undefined;
+/** The latest search: an older one stops at its next page when a newer one starts. */
+let searchRun = 0;
 let shownDocument: string | undefined;
+/** The snapshot painted after a reload, until the model replaces it. */
+let painted: ReviewSnapshot | undefined;
 
 const VERDICT_ICON: Record<ReviewRowView['verdict'], string> = {
   equal: '✓',
@@ -49,8 +59,18 @@ function saveState(patch: Partial<ReviewState>): void {
   vscode.setState(state);
 }
 
+/** Saves the document's scroll position at most once per SCROLL_SAVE_MS (the state carries the snapshot). */
+const SCROLL_SAVE_MS = 200;
+let scrollSave: ReturnType<typeof setTimeout> | undefined;
+function saveScroll(): void {
+  scrollSave ??= setTimeout(() => {
+    scrollSave = undefined;
+    saveState({ pageScroll: docPane.scrollTop });
+  }, SCROLL_SAVE_MS);
+}
+
 const t = (name: string, ...args: (string | number)[]) =>
-  (model?.labels[name] ?? name).replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
+  ((model ?? painted)?.labels[name] ?? name).replace(/\{(\d)\}/g, (_, i: string) => String(args[Number(i)] ?? ''));
 
 // ---------- layout ----------
 
@@ -73,7 +93,7 @@ function layout(): void {
   docStatus = el('div', 'doc-status', '', { role: 'status', 'aria-live': 'polite' });
   toolbar.append(zoomOut, zoomIn, docStatus);
   docPane = el('div', 'pages', undefined, { tabindex: '0', 'aria-label': t('document') });
-  docPane.addEventListener('scroll', () => saveState({ pageScroll: docPane.scrollTop }), { passive: true });
+  docPane.addEventListener('scroll', saveScroll, { passive: true });
   left.append(toolbar, docPane);
 
   const right = el('section', 'fields');
@@ -121,7 +141,14 @@ function layout(): void {
 
 // ---------- fields ----------
 
-function renderFields(m: ReviewModel): void {
+/**
+ * The fields of a model, or of a snapshot painted after a reload (`pending`: its rows say "checking",
+ * without verdicts or actions, until the model comes).
+ */
+function renderFields(
+  m: Pick<ReviewModel, 'title' | 'subtitle' | 'rows' | 'rawJson' | 'selected'>,
+  pending = false,
+): void {
   header.textContent = '';
   header.append(el('h1', 'title', m.title), el('p', 'subtitle', m.subtitle));
   fieldsPanel.textContent = '';
@@ -150,22 +177,32 @@ function renderFields(m: ReviewModel): void {
       section.append(table);
       fieldsPanel.append(section);
     }
-    tbody.append(rowElement(row));
+    tbody.append(rowElement(row, pending));
   }
   rawPanel.textContent = '';
   rawPanel.append(el('pre', 'json', m.rawJson, { tabindex: '0' }));
   const selected = m.selected ?? state?.selected;
-  if (selected) {
+  if (pending) {
+    fieldsPanel.querySelector(`tr.row[data-path="${CSS.escape(selected ?? '')}"]`)?.classList.add('selected');
+  } else if (selected) {
     select(selected, false);
   }
 }
 
-function rowElement(row: ReviewRowView): HTMLTableRowElement {
-  const tr = el('tr', `row verdict-${row.verdict}${row.kept ? ' kept' : ''}`, undefined, { tabindex: '-1' });
-  tr.dataset.path = row.path;
+function rowElement(row: ReviewRowView, pending: boolean): HTMLTableRowElement {
   const name = el('th', 'name', row.label, { scope: 'row', title: row.path });
   const value = el('td', 'value', row.actualText ?? '—');
   const verdict = el('td', 'verdict');
+  if (pending) {
+    // A restored snapshot: the verdict is not known until the host has compared again.
+    const tr = el('tr', 'row pending', undefined, { tabindex: '-1' });
+    tr.dataset.path = row.path;
+    verdict.append(el('span', 'icon', '…', { 'aria-hidden': 'true' }), el('span', 'words', t('checking')));
+    tr.append(name, value, verdict, el('td', 'actions'));
+    return tr;
+  }
+  const tr = el('tr', `row verdict-${row.verdict}${row.kept ? ' kept' : ''}`, undefined, { tabindex: '-1' });
+  tr.dataset.path = row.path;
   verdict.append(
     el('span', 'icon', VERDICT_ICON[row.verdict], { 'aria-hidden': 'true' }),
     el('span', 'words', row.verdictText + (row.kept ? ` (${t('kept')})` : '')),
@@ -259,7 +296,6 @@ function showDocument(m: ReviewModel): void {
   shownDocument = m.document.uri;
   pdf?.dispose();
   pdf = undefined;
-  pageTexts = undefined;
   docPane.textContent = '';
   if (m.document.kind === 'image' && m.document.uri) {
     const img = el('img', 'image', undefined, { alt: m.document.name, src: m.document.uri });
@@ -294,8 +330,13 @@ function showDocument(m: ReviewModel): void {
     });
 }
 
-/** Searches the document's text for a field's value, and says how it went. */
+/**
+ * Searches the document's text for a field's value, and says how it went. A page at a time, yielding
+ * between pages (and pdfView between chunks of a long page's items), so no task of the page is long; a
+ * newer search (another field clicked) ends this one.
+ */
 async function locate(row: ReviewRowView): Promise<void> {
+  const run = ++searchRun;
   const m = model;
   if (!m) {
     return;
@@ -313,15 +354,29 @@ async function locate(row: ReviewRowView): Promise<void> {
     return;
   }
   const view = pdf;
-  pageTexts ??= view.pageTexts().then(pages => pages.map(searchablePage));
-  const pages = await pageTexts;
-  if (view !== pdf) {
-    return;
-  }
-  const r = locateValue(pages, row.search, {
+  const search = new ValueSearch(row.search, {
     absoluteTolerance: m.tolerance.absolute,
     relativeTolerance: m.tolerance.relative,
   });
+  const current = () => run === searchRun && view === pdf;
+  if (!search.notSearched) {
+    // Every page's text asked for at once (pdf.js's worker reads them one after another without
+    // waiting for this page), then searched in order.
+    const pages = Array.from({ length: view.pageCount }, (_, i) => view.searchablePage(i + 1));
+    pages.forEach(p => p.catch(() => undefined));
+    for (const next of pages) {
+      const page = await next;
+      if (!current()) {
+        return;
+      }
+      search.add(page);
+      await yieldTask();
+      if (!current()) {
+        return;
+      }
+    }
+  }
+  const r = search.result();
   switch (r.outcome) {
     case 'found': {
       docStatus.textContent =
@@ -353,12 +408,18 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
     const first = !model;
     model = msg.model;
     key = msg.key;
+    painted = undefined;
     if (first) {
       layout();
     }
     renderFields(model);
     app.setAttribute('aria-busy', 'false');
-    saveState({});
+    delete app.dataset.restored;
+    if (first) {
+      // For the browser tests: the order of the snapshot (after a reload) and the model.
+      performance.mark('docutray:model');
+    }
+    saveState({ snapshot: restoreSnapshot(model) });
     if (first) {
       requestAnimationFrame(() => vscode.postMessage({ type: 'painted', what: 'fields', ms: performance.now() }));
     }
@@ -370,4 +431,26 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   }
 });
 
-vscode.postMessage({ type: 'ready', state });
+/** After a reload: the fields as last shown, at once, marked as being checked (see the file's comment). */
+function paintSnapshot(s: ReviewSnapshot): void {
+  painted = s;
+  layout();
+  renderFields(
+    {
+      title: s.title,
+      subtitle: s.subtitle,
+      rawJson: s.rawJson ?? '',
+      rows: s.rows.map(r => ({ ...r, verdict: 'unchecked', verdictText: '' })),
+    },
+    true,
+  );
+  app.dataset.restored = 'snapshot';
+  performance.mark('docutray:snapshot', { detail: { rows: s.rows.length } });
+}
+
+if (state?.snapshot && Array.isArray(state.snapshot.rows)) {
+  paintSnapshot(state.snapshot);
+}
+
+// The host needs the state's key and place, not the snapshot.
+vscode.postMessage({ type: 'ready', state: state && { ...state, snapshot: undefined } });

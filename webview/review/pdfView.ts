@@ -9,7 +9,27 @@
  * canvases cost some 500 MB, one page about 50 MB. Page texts for the value search are read in the
  * background, once per document.
  */
-import type { PageText, TextMatch } from '../../src/core/review/locateValue';
+import { SearchablePageBuilder, type SearchablePage, type TextMatch } from '../../src/core/review/locateValue';
+
+/** Text items made searchable in one task: a long page is read in several. */
+const ITEMS_PER_TASK = 200;
+
+/**
+ * Lets the page's other work run before going on: `scheduler.yield()` where the browser has it (it
+ * resumes ahead of other queued tasks), else a message to this page (unlike setTimeout, not held back
+ * 4 ms when nested).
+ */
+export function yieldTask(): Promise<void> {
+  const s = (globalThis as { scheduler?: { yield?: () => Promise<void> } }).scheduler;
+  if (s?.yield) {
+    return s.yield();
+  }
+  return new Promise(resolve => {
+    const c = new MessageChannel();
+    c.port1.onmessage = () => resolve();
+    c.port2.postMessage(undefined);
+  });
+}
 
 /* Just what is used of pdf.js's API (pdfjs-dist 6.5, legacy/build/pdf.mjs). */
 interface Viewport {
@@ -84,7 +104,7 @@ export class PdfView {
   private firstPage?: () => void;
   private firstPainted = false;
   private matches: TextMatch[] = [];
-  private texts?: Promise<PageText[]>;
+  private readonly texts = new Map<number, Promise<SearchablePage>>();
   private disposed = false;
 
   constructor(
@@ -233,22 +253,32 @@ export class PdfView {
     }
   }
 
-  /** Every page's text items, read once (in the background, page by page). */
-  pageTexts(): Promise<PageText[]> {
-    this.texts ??= (async () => {
-      const out: PageText[] = [];
-      for (let n = 1; n <= (this.doc?.numPages ?? 0); n++) {
+  get pageCount(): number {
+    return this.doc?.numPages ?? 0;
+  }
+
+  /**
+   * Page `n`'s text made searchable, read once per document: pdf.js reads the text in its worker, and
+   * the page folds it ITEMS_PER_TASK items per task, yielding between them.
+   */
+  searchablePage(n: number): Promise<SearchablePage> {
+    let text = this.texts.get(n);
+    if (!text) {
+      text = (async () => {
         const content = await (await this.doc!.getPage(n)).getTextContent();
-        out.push({
-          page: n,
-          items: content.items.map(i => ('str' in i ? { str: i.str, hasEOL: i.hasEOL } : { str: '' })),
-        });
-        // Yield between pages: the panel stays responsive while a long PDF is read.
-        await new Promise(r => setTimeout(r, 0));
-      }
-      return out;
-    })();
-    return this.texts;
+        const items = content.items.map(i => ('str' in i ? { str: i.str, hasEOL: i.hasEOL } : { str: '' }));
+        const builder = new SearchablePageBuilder({ page: n, items });
+        while (!builder.done) {
+          builder.add(ITEMS_PER_TASK);
+          await yieldTask();
+        }
+        return builder.result();
+      })();
+      this.texts.set(n, text);
+      // A failed read is tried again by the next search.
+      text.catch(() => this.texts.delete(n));
+    }
+    return text;
   }
 
   /** Marks the text items of the matches, and scrolls the first into view. */

@@ -86,46 +86,90 @@ export interface SearchablePage {
   items: readonly TextItem[];
 }
 
+/** Characters folded already: a page repeats few distinct characters, and Unicode folding is slow. */
+const folded = new Map<string, string>();
+
 /** One character folded for search: NFKC, no accents, lower case; '' for a combining mark. */
 function fold(ch: string): string {
-  return ch.normalize('NFKC').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  const code = ch.charCodeAt(0);
+  if (code < 0x80 && ch.length === 1) {
+    // ASCII: NFKC and NFD leave it as it is.
+    return code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : ch;
+  }
+  let f = folded.get(ch);
+  if (f === undefined) {
+    f = ch.normalize('NFKC').normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+    folded.set(ch, f);
+  }
+  return f;
+}
+
+const SPACE = /\s/u;
+
+/**
+ * A page's text made searchable a few items at a time: a caller that yields between calls of
+ * {@link add} never reads a long page in one task.
+ */
+export class SearchablePageBuilder {
+  private text = '';
+  private readonly map: ItemOffset[] = [];
+  private lastSpace = true;
+  private next = 0;
+
+  constructor(private readonly page: PageText) {}
+
+  /** Whether every item has been added. */
+  get done(): boolean {
+    return this.next >= this.page.items.length;
+  }
+
+  /** Adds up to `count` more items (joined with a space at each line end, folded, the way back kept). */
+  add(count: number = Infinity): void {
+    const items = this.page.items;
+    const end = Math.min(items.length, this.next + count);
+    for (let i = this.next; i < end; i++) {
+      const s = items[i].str ?? '';
+      let offset = 0;
+      for (const ch of s) {
+        this.push(fold(ch), { item: i, offset });
+        offset += ch.length;
+      }
+      if (items[i].hasEOL) {
+        this.push(' ', { item: i, offset: s.length });
+      }
+    }
+    this.next = end;
+  }
+
+  private push(s: string, at: ItemOffset): void {
+    for (const c of s) {
+      if (SPACE.test(c)) {
+        if (this.lastSpace) {
+          continue;
+        }
+        this.text += ' ';
+        this.map.push(at);
+        this.lastSpace = true;
+      } else {
+        this.text += c;
+        for (let k = 0; k < c.length; k++) {
+          this.map.push(at);
+        }
+        this.lastSpace = false;
+      }
+    }
+  }
+
+  /** The searchable page (after every item was added). */
+  result(): SearchablePage {
+    this.add();
+    return { page: this.page.page, text: this.text, map: this.map, items: this.page.items };
+  }
 }
 
 /** Joins a page's items (a space at each line end) and folds it, keeping the way back. */
 export function searchablePage(page: PageText): SearchablePage {
-  let text = '';
-  const map: ItemOffset[] = [];
-  let lastSpace = true;
-  const push = (s: string, at: ItemOffset) => {
-    for (const c of s) {
-      if (/\s/u.test(c)) {
-        if (lastSpace) {
-          continue;
-        }
-        text += ' ';
-        map.push(at);
-        lastSpace = true;
-      } else {
-        text += c;
-        for (let k = 0; k < c.length; k++) {
-          map.push(at);
-        }
-        lastSpace = false;
-      }
-    }
-  };
-  page.items.forEach((item, i) => {
-    const s = item.str ?? '';
-    let offset = 0;
-    for (const ch of s) {
-      push(fold(ch), { item: i, offset });
-      offset += ch.length;
-    }
-    if (item.hasEOL) {
-      push(' ', { item: i, offset: s.length });
-    }
-  });
-  return { page: page.page, text, map, items: page.items };
+  return new SearchablePageBuilder(page).result();
 }
 
 function quote(p: SearchablePage, from: number, to: number): TextMatch {
@@ -342,6 +386,62 @@ function searchPage(p: SearchablePage, q: Query, o: LocateOptions, out: TextMatc
 }
 
 /**
+ * The search for one value, a page at a time: a caller that yields between pages keeps every task
+ * short, and can drop a search a newer one replaces. {@link locateValue} is the same in one call.
+ */
+export class ValueSearch {
+  private readonly query: Query | NotSearchedReason;
+  private readonly matches: TextMatch[] = [];
+  private readonly withoutText: number[] = [];
+  private pages = 0;
+
+  constructor(
+    value: unknown,
+    private readonly options: LocateOptions = {},
+  ) {
+    this.query = queryOf(value);
+  }
+
+  /** Why the value is not searched at all (then adding pages does nothing), if it is not. */
+  get notSearched(): NotSearchedReason | undefined {
+    return typeof this.query === 'string' ? this.query : undefined;
+  }
+
+  /** Searches one more page. */
+  add(page: SearchablePage): void {
+    if (typeof this.query === 'string') {
+      return;
+    }
+    this.pages++;
+    if (page.text.trim() === '') {
+      this.withoutText.push(page.page);
+    }
+    searchPage(page, this.query, this.options, this.matches, this.options.maxMatches ?? 50);
+  }
+
+  /** What the pages added so far say. */
+  result(): LocateOutcome {
+    const q = this.query;
+    if (typeof q === 'string') {
+      return { outcome: 'notSearched', reason: q };
+    }
+    if (this.pages === 0 || this.withoutText.length === this.pages) {
+      return { outcome: 'noText', pages: this.pages };
+    }
+    const matches = [...this.matches];
+    if (matches.length === 0) {
+      return { outcome: 'notFound', kind: q.kind, pagesSearched: this.pages, pagesWithoutText: [...this.withoutText] };
+    }
+    return {
+      outcome: 'found',
+      kind: q.kind,
+      matches,
+      locations: matches.map(m => ({ page: m.page, match: m, source: 'text-search' })),
+    };
+  }
+}
+
+/**
  * Searches the pages for a field's value. `pages` may be pages already made searchable (cached per
  * document by the caller) or raw page texts.
  */
@@ -350,27 +450,11 @@ export function locateValue(
   value: unknown,
   options: LocateOptions = {},
 ): LocateOutcome {
-  const q = queryOf(value);
-  if (typeof q === 'string') {
-    return { outcome: 'notSearched', reason: q };
+  const search = new ValueSearch(value, options);
+  if (!search.notSearched) {
+    for (const p of pages) {
+      search.add('map' in p ? p : searchablePage(p));
+    }
   }
-  const searchable = pages.map(p => ('map' in p ? p : searchablePage(p)));
-  const withoutText = searchable.filter(p => p.text.trim() === '').map(p => p.page);
-  if (searchable.length === 0 || withoutText.length === searchable.length) {
-    return { outcome: 'noText', pages: searchable.length };
-  }
-  const matches: TextMatch[] = [];
-  const max = options.maxMatches ?? 50;
-  for (const p of searchable) {
-    searchPage(p, q, options, matches, max);
-  }
-  if (matches.length === 0) {
-    return { outcome: 'notFound', kind: q.kind, pagesSearched: searchable.length, pagesWithoutText: withoutText };
-  }
-  return {
-    outcome: 'found',
-    kind: q.kind,
-    matches,
-    locations: matches.map(m => ({ page: m.page, match: m, source: 'text-search' })),
-  };
+  return search.result();
 }

@@ -55,6 +55,51 @@ export interface ReviewState {
   zoom?: number;
   tab?: 'fields' | 'raw';
   pageScroll?: number;
+  /** What the panel last showed, for painting at once after a reload (see {@link restoreSnapshot}). */
+  snapshot?: ReviewSnapshot;
+}
+
+/**
+ * The fields as last shown, kept in the webview's state so that after a reload the page paints them at
+ * once, before the extension host has started and sent the model. Deliberately without verdicts, kept
+ * fields or actions: the expected file may have changed meanwhile, so the page shows these rows as
+ * "checking" until the fresh model replaces them all. Small (no document, capped in size).
+ */
+export interface ReviewSnapshot {
+  title: string;
+  subtitle: string;
+  rows: { path: string; group: string; label: string; actualText?: string }[];
+  /** The labels the page needs to lay itself out (tabs, toolbar, table headers, "checking"). */
+  labels: Record<string, string>;
+  /** The Raw JSON tab, when it fits. */
+  rawJson?: string;
+}
+
+/** The most characters (as JSON) a snapshot may take in the state; a larger panel waits for its model. */
+export const SNAPSHOT_MAX_CHARS = 32_000;
+
+/** The snapshot of a model, or none when even without its Raw JSON it is larger than `maxChars`. */
+export function restoreSnapshot(model: ReviewModel, maxChars = SNAPSHOT_MAX_CHARS): ReviewSnapshot | undefined {
+  const snapshot: ReviewSnapshot = {
+    title: model.title,
+    subtitle: model.subtitle,
+    rows: model.rows.map(r => {
+      const row: ReviewSnapshot['rows'][number] = { path: r.path, group: r.group, label: r.label };
+      if (r.actualText !== undefined) {
+        row.actualText = r.actualText;
+      }
+      return row;
+    }),
+    labels: model.labels,
+  };
+  const size = JSON.stringify(snapshot).length;
+  if (size > maxChars) {
+    return undefined;
+  }
+  if (size + JSON.stringify(model.rawJson).length + 12 <= maxChars) {
+    snapshot.rawJson = model.rawJson;
+  }
+  return snapshot;
 }
 
 export type HostMessage =
