@@ -581,21 +581,49 @@ async function main() {
     await page.waitForLoadState('domcontentloaded');
     await page.locator('.monaco-workbench').first().waitFor({ timeout: 60000 });
     await wb.activityItem(page, 'DocuTray').waitFor({ timeout: 60000 });
-    await page.waitForTimeout(2000); // editors restored
+    // The side bar (the Runs view, as it was) and the editors are restored before anything is clicked: a
+    // click on the activity bar while the side bar is still coming back would hide it.
+    await page
+      .locator('.part.sidebar')
+      .waitFor({ timeout: 15000 })
+      .catch(() => log('  (no side bar restored after the reload)'));
+    await wb.waitQuiet(page, { timeout: 15000 });
+    // The extension is active again when the Runs view lists the run (the side bar shown if it is not).
+    const sidebar = page.locator('.part.sidebar');
+    const runRow = wb.treeRow(page, FILES.pdf, UI.succeeded, sidebar);
+    await until(
+      async () => {
+        if (await runRow.isVisible()) {
+          return true;
+        }
+        // The activity-bar entry toggles the side bar: clicked only while the side bar is hidden.
+        if (!(await sidebar.isVisible())) {
+          await wb.activityItem(page, 'DocuTray').click();
+        }
+        return false;
+      },
+      {
+        timeout: 60000,
+        interval: 2000,
+        message: async () => `the Runs view shows no run of ${FILES.pdf}: ${JSON.stringify(await wb.treeRows(page))}`,
+      },
+    );
     if (await walkthroughPage().isVisible()) {
       throw new Error('the walkthrough opened by itself after the reload: the next steps would be done under it');
     }
   });
 
-  // 7c. Keep a result as expected: the run's result, from the Runs view, and its title bar's button
+  // 7c. Keep a result as expected: the run's result (its restored tab, or from the Runs view), its title bar's button
   const expectedFile = path.join(ws, `${FILES.pdf}.${UI.stepId}.expected.json`);
   await step(
-    `the run of ${FILES.pdf} opened from the Runs view → "${UI.createExpected}" in its title bar: the expected file is written`,
+    `the result of ${FILES.pdf} → "${UI.createExpected}" in its title bar: the expected file is written`,
     async () => {
-      const sidebar = page.locator('.part.sidebar');
-      const runRow = wb.treeRow(page, FILES.pdf, UI.succeeded, sidebar);
-      await wb.showViewContainer(page, 'DocuTray', runRow);
-      await runRow.click();
+      // The result's tab, as the reload restored it; else the run in the Runs view.
+      if (await wb.tab(page, resultTab).isVisible()) {
+        await wb.tab(page, resultTab).click();
+      } else {
+        await wb.treeRow(page, FILES.pdf, UI.succeeded).click();
+      }
       await wb.waitEditorText(page, resultTab, UI.invoiceField);
       const create = page.locator(`.editor-actions .action-label[aria-label^=${JSON.stringify(UI.createExpected)}]`);
       await create.first().waitFor({ timeout: 15000 });
