@@ -53,7 +53,11 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- the lazy half of the extension
       const { createRuntime } = require('./runtime') as typeof import('./runtime');
       runtime = createRuntime(context, apiKeys, tree, walkthrough);
-      context.subscriptions.push(runtime.runsView.onDidChangeTreeData(e => runsChanged.fire(e ?? undefined)));
+      context.subscriptions.push(
+        runtime.runsView.onDidChangeTreeData(e => runsChanged.fire(e ?? undefined)),
+        // Its own write makes the Test Explorer, whether or not the file watcher saw the file appear.
+        runtime.onDidWriteExpected(() => offerTests()),
+      );
     }
     return runtime;
   };
@@ -79,7 +83,8 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     }),
   );
   // The Test Explorer lists the documents that have expected results. Its controller is made only in a
-  // workspace with an expected file (looked for after activation, not during it, and when one appears), so
+  // workspace with an expected file (looked for after activation, not during it, and when one appears or
+  // is written here), so
   // other workspaces get no Testing view from DocuTray; its items and runs load the rest on first use.
   let tests: vscode.TestController | undefined;
   const expectedFiles = vscode.workspace.createFileSystemWatcher('**/*.expected.json', false, true, true);

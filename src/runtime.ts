@@ -32,6 +32,8 @@ export interface Runtime {
   testing(controller: vscode.TestController): TestHandlers;
   /** What the last Test Explorer run reported of each test. */
   lastTestRun(): CheckRunReport | undefined;
+  /** An expected file was written here (activation then offers the Test Explorer, if it has not yet). */
+  readonly onDidWriteExpected: vscode.Event<vscode.Uri>;
   /** Brings back a review panel after a reload (its WebviewPanelSerializer). */
   restoreReview(panel: vscode.WebviewPanel, state: unknown): Promise<void>;
   /** Brings back a batch panel (grid) after a reload (its WebviewPanelSerializer). */
@@ -74,6 +76,7 @@ export function createRuntime(
       return { ...handlers, run: (r, token) => handlers.run(r, token).then(() => services.walkthrough('testing')) };
     },
     lastTestRun: () => services.expected.lastRun,
+    onDidWriteExpected: services.expected.onDidWrite,
     restoreReview: (panel, state) => reviewPanels(services).restore(panel, state),
     restoreBatch: (panel, state) => batchPanels(services).restore(panel, state),
     review: () => reviewPanels(services).describe(),

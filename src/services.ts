@@ -132,6 +132,8 @@ export function createServices(
     ensureKey: async () =>
       !!(await apiKeys.get()) || (await vscode.commands.executeCommand<boolean>('docutray.setApiKey')) === true,
   });
+  // An expected file written here (Accept, Create, the review): the walkthrough's step is done.
+  expected.onDidWrite(() => walkthrough('expected'));
   context.subscriptions.push(log, statusBar, history, batches.records, batches, runsView, usage, expected);
   return {
     log,

@@ -708,7 +708,11 @@ async function confirmText(ready: readonly Entry[]): Promise<{ message: string; 
     l10n.t(
       'A check always runs the step, also on documents it processed before: it is there to catch what a step change broke.',
     ),
-    ...(steps.size > 1 ? [...steps].map(([id, n]) => l10n.t('{0}: {1} documents', stepLabel(id), n)) : []),
+    ...(steps.size > 1
+      ? [...steps].map(([id, n]) =>
+          n === 1 ? l10n.t('{0}: 1 document', stepLabel(id)) : l10n.t('{0}: {1} documents', stepLabel(id), n),
+        )
+      : []),
   ].join('\n');
   return { message, detail };
 }

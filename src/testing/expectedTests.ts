@@ -53,7 +53,13 @@ export class ExpectedTests implements vscode.Disposable {
   /** What this window last wrote into each expected file (its own write is no edit that outdates a test). */
   private readonly writtenHere = new Map<string, string>();
   private tree: ExpectedTestTree | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly didWrite = new vscode.EventEmitter<vscode.Uri>();
+  /**
+   * An expected file was written here. Told at once, not by a file watcher: the file is written through
+   * Node, and a watcher misses a file that appears before it is ready (just after a window loads).
+   */
+  readonly onDidWrite = this.didWrite.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.didWrite];
   private indexing = false;
 
   constructor(private readonly deps: ExpectedTestsDeps) {
@@ -206,6 +212,7 @@ export class ExpectedTests implements vscode.Disposable {
    * the Test Explorer shows it green.
    */
   async written(uri: vscode.Uri, result: unknown, sha256: string): Promise<void> {
+    this.didWrite.fire(uri);
     const entry = await this.index.reread(uri);
     this.tree?.sync();
     const item = this.tree?.itemFor(uri);

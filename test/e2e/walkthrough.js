@@ -13,7 +13,9 @@
 //   - each step is done as it says: Set API Key (its button; the key typed in the password box, checked
 //     with DocuTray), Configure Steps (its button; a step ID, a name), a right-click run on a PDF, a
 //     right-click run on a folder (the batch's dialog), the Runs view (the batch, this month's usage
-//     above the runs); the walkthrough ticks the steps done;
+//     above the runs); then, in the window reloaded without the walkthrough (no Welcome page), Create
+//     Expected Result on that run's result and Run Tests in the Testing view (the question, a pass); the
+//     walkthrough opened afterwards ticks every step done, these two as well;
 //   - each step's picture is taken in the Light and the Dark theme (Default Light Modern, Default Dark
 //     Modern: the profile follows the system's colour scheme, which the browser is told to switch in
 //     between), cropped to what the step is about. With
@@ -77,6 +79,7 @@ const UI = {
   batchDone: /^3 of 3 succeeded · [^·]+ · Invoices$/,
   usageLine: /^\S+ \d{4}: [\d,.\s]+ pages processed$/,
   invoiceField: /"invoice_number"\s*:\s*"INV-2024-0042"/,
+  createExpected: NLS['command.expected.create'],
   // A batch's run: its state and time (the batch shows the step).
   succeeded: /^succeeded in \d+(\.\d+)? (ms|s|min)/,
 };
@@ -566,6 +569,102 @@ async function main() {
     },
   );
 
+  // 7b. The walkthrough is not open in the window the next steps are done in: reloaded without it.
+  await step('the window reloaded with no Welcome page: the walkthrough is not open', async () => {
+    fs.writeFileSync(
+      path.join(profile.userDataDir, 'User', 'settings.json'),
+      JSON.stringify({ ...readSettings(), 'workbench.startupEditor': 'none' }, null, 2),
+    );
+    // The settings file is read again before the reload (a reload that raced it would open the Welcome page).
+    await page.waitForTimeout(1500);
+    await wb.runFromPalette(page, 'Developer: Reload Window');
+    await page.waitForLoadState('domcontentloaded');
+    await page.locator('.monaco-workbench').first().waitFor({ timeout: 60000 });
+    await wb.activityItem(page, 'DocuTray').waitFor({ timeout: 60000 });
+    // The side bar (the Runs view, as it was) and the editors are restored before anything is clicked: a
+    // click on the activity bar while the side bar is still coming back would hide it.
+    await page
+      .locator('.part.sidebar')
+      .waitFor({ timeout: 15000 })
+      .catch(() => log('  (no side bar restored after the reload)'));
+    await wb.waitQuiet(page, { timeout: 15000 });
+    // The extension is active again when the Runs view lists the run (the side bar shown if it is not).
+    const sidebar = page.locator('.part.sidebar');
+    const runRow = wb.treeRow(page, FILES.pdf, UI.succeeded, sidebar);
+    await until(
+      async () => {
+        if (await runRow.isVisible()) {
+          return true;
+        }
+        // The activity-bar entry toggles the side bar: clicked only while the side bar is hidden.
+        if (!(await sidebar.isVisible())) {
+          await wb.activityItem(page, 'DocuTray').click();
+        }
+        return false;
+      },
+      {
+        timeout: 60000,
+        interval: 2000,
+        message: async () => `the Runs view shows no run of ${FILES.pdf}: ${JSON.stringify(await wb.treeRows(page))}`,
+      },
+    );
+    if (await walkthroughPage().isVisible()) {
+      throw new Error('the walkthrough opened by itself after the reload: the next steps would be done under it');
+    }
+  });
+
+  // 7c. Keep a result as expected: the run's result (its restored tab, or from the Runs view), its title bar's button
+  const expectedFile = path.join(ws, `${FILES.pdf}.${UI.stepId}.expected.json`);
+  await step(
+    `the result of ${FILES.pdf} → "${UI.createExpected}" in its title bar: the expected file is written`,
+    async () => {
+      // The result's tab, as the reload restored it; else the run in the Runs view.
+      if (await wb.tab(page, resultTab).isVisible()) {
+        await wb.tab(page, resultTab).click();
+      } else {
+        await wb.treeRow(page, FILES.pdf, UI.succeeded).click();
+      }
+      await wb.waitEditorText(page, resultTab, UI.invoiceField);
+      const create = page.locator(`.editor-actions .action-label[aria-label^=${JSON.stringify(UI.createExpected)}]`);
+      await create.first().waitFor({ timeout: 15000 });
+      await create.first().click();
+      await until(() => fs.existsSync(expectedFile), {
+        timeout: 15000,
+        message: () => `no ${path.basename(expectedFile)} beside ${FILES.pdf}`,
+      });
+      const written = JSON.parse(fs.readFileSync(expectedFile, 'utf8'));
+      if (written.result?.invoice_number !== 'INV-2024-0042') {
+        throw new Error(`the expected file holds another result: ${JSON.stringify(written).slice(0, 300)}`);
+      }
+      await wb.parkMouse(page);
+      await screenshot('expected-created');
+    },
+  );
+
+  // 7d. Check against it: the Testing view's Run Tests, the question, the test passes
+  const testRow = name => page.locator('.part.sidebar .monaco-list-row', { hasText: name }).first();
+  await step(
+    `the Testing view → Run Tests: ${FILES.pdf} runs once and passes against its expected result`,
+    async () => {
+      await wb.showViewContainer(page, 'Testing', testRow(FILES.pdf));
+      await until(async () => testRow(FILES.pdf).isVisible(), {
+        timeout: 30000,
+        message: async () =>
+          `the Testing view shows: ${(await page.locator('.part.sidebar .monaco-list-row').allTextContents()).join(' | ')}`,
+      });
+      // One document: it runs without a question (a check over several asks first, saying what it bills).
+      const startsBefore = standIn.standIn.starts().reduce((n, s) => n + s.count, 0);
+      await page.locator('.part.sidebar .action-label[aria-label^="Run Tests"]').first().click();
+      await testRow(FILES.pdf).locator('.codicon-testing-passed-icon').waitFor({ timeout: 60000 });
+      const started = standIn.standIn.starts().reduce((n, s) => n + s.count, 0) - startsBefore;
+      if (started !== 1) {
+        throw new Error(`the check started ${started} runs, not 1 (its one document)`);
+      }
+      await wb.parkMouse(page);
+      await screenshot('testing-passed');
+    },
+  );
+
   // 8. The walkthrough again: the steps done are ticked
   await step('the walkthrough ticks the steps done', async () => {
     // The last input box may still be closing: F1 then would open nothing.
@@ -580,11 +679,18 @@ async function main() {
     log(`  ${STEP_IDS.map(id => `${id} ${done[id] ? '✓' : '·'}`).join(', ')}`);
     // Each was done by a path other than its button: the file and the folder from the Explorer's menu, the
     // result opened by the run; the walkthrough ticks on what happened.
-    const missing = ['apiKey', 'steps', 'run', 'batch', 'results'].filter(id => !done[id]);
+    // The expected result and the test run were done in a window where the walkthrough had not been open.
+    const missing = ['apiKey', 'steps', 'run', 'batch', 'results', 'expected', 'testing'].filter(id => !done[id]);
     if (missing.length) {
       throw new Error(`the walkthrough does not tick ${missing.join(', ')}`);
     }
     await screenshot('walkthrough-done');
+    // The two steps done before it opened, each expanded with its tick.
+    for (const id of ['expected', 'testing']) {
+      await openStep(id);
+      await wb.parkMouse(page);
+      await screenshot(`walkthrough-${id}-ticked`);
+    }
   });
 
   // 9. The command line: its step's button copies the CI line, and the step ticks

@@ -304,20 +304,25 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
         ['2 fields differ: total, vendor.name', lineOf('"total"')],
       ],
     );
-    // One difference: no other mark to sit under, so the diff is at the result's closing line.
+    // One difference: its line reads the field's path with expected → actual (the summary leads there), the
+    // diff sits under it, and the summary is last there; nothing at the result's closing brace.
     const one = structuredClone(changed);
     (one.vendor as Record<string, unknown>).name = (RESULTS['a.pdf'] as { vendor: { name: string } }).vendor.name;
     await standIn.setSteps([step(STEP, { ...RESULTS, 'a.pdf': one })]);
     const single = testOf(await runOne(DOCS.a), DOCS.a);
-    const lines = text.split('\n');
-    assert.strictEqual(lines[lines.length - 3], '  }', 'the result closes two lines before the end');
     assert.deepStrictEqual(
-      single.messages.map(m => [m.message.split('\n')[0], m.line]),
+      single.messages.map(m => [m.message, m.line, m.expectedOutput === undefined]),
       [
-        ['1 field differs: total (the whole result, expected and actual)', lines.length - 3],
-        ['1 field differs: total', lineOf('"total"')],
+        ['total: 683.53 → 1', lineOf('"total"'), true],
+        ['total: 683.53 → 1 (the whole result, expected and actual)', lineOf('"total"'), false],
+        ['total: 683.53 → 1', lineOf('"total"'), true],
       ],
     );
+    // The lead and the summary both carry the actual result and Accept.
+    for (const m of [single.messages[0], single.messages[2]]) {
+      assert.deepStrictEqual(JSON.parse(m.actualOutput as string), one);
+      assert.strictEqual(m.contextValue, 'docutray.expected.failed');
+    }
   });
 
   it('Accept as Expected (on the failure) rewrites the expected file; the next run passes', async () => {
