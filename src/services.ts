@@ -10,6 +10,7 @@ import { ErrorPresenter } from './errorPresenter';
 import { Log } from './log';
 import { RunStatusBar } from './runs/statusBar';
 import { ResultStore } from './results/resultStore';
+import { Following } from './runs/following';
 import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
 import { BatchRecords } from './batches/batchRecords';
@@ -59,6 +60,8 @@ export function createServices(
   const results = new ResultStore(context.globalStorageUri);
   const statusBar = new RunStatusBar();
   const errors = new ErrorPresenter(log);
+  // What this window polls and drives: the runs and batches tell it, the history asks it.
+  const following = new Following();
   // The batches, whose runs the history bound keeps or drops together (set once the batches exist).
   const batchesOf: { service?: BatchService } = {};
   const history = new RunHistory(
@@ -91,9 +94,10 @@ export function createServices(
         ),
       groups: () => batchesOf.service?.groups(),
       removeGroups: async ids => batchesOf.service?.removeRecords(ids),
+      following,
     },
   );
-  const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'));
+  const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'), following);
   const batches = new BatchService(
     new BatchRecords(context.globalStorageUri, history, log.scoped('batch')),
     clients,
@@ -101,6 +105,7 @@ export function createServices(
     statusBar,
     errors,
     log.scoped('batch'),
+    following,
   );
   batchesOf.service = batches;
   // A window that drove a run or a batch closed or crashed: this one takes it over (one window wins each).
@@ -116,7 +121,6 @@ export function createServices(
   // folder or a selection that ran to its end (not a check's batch), its batch step.
   runs.onResult(async () => walkthrough('run'));
   batches.onDidFinish(e => !e.quiet && walkthrough('batch'));
-  const runsView = new RunsView(history, batches);
   const usage = new UsageService(clients, apiKeys, log.scoped('usage'));
   // After a run or a batch ends (once, however many files), this month's figures are fetched again.
   statusBar.onDidBecomeIdle(() => void usage.refresh());
@@ -125,7 +129,6 @@ export function createServices(
     batches,
     history,
     results,
-    runsView,
     errors,
     log: log.scoped('expected'),
     // The command asks for a key (and checks it) as every run does.
@@ -134,6 +137,7 @@ export function createServices(
   });
   // An expected file written here (Accept, Create, the review): the walkthrough's step is done.
   expected.onDidWrite(() => walkthrough('expected'));
+  const runsView = new RunsView(history, batches, expected);
   context.subscriptions.push(log, statusBar, history, batches.records, batches, runsView, usage, expected);
   return {
     log,

@@ -20,6 +20,7 @@ import { displayStepName } from '../core/runs/steps';
 import type { StoredResult } from '../core/results/storedResult';
 import type { ScopedLog } from '../log';
 import { documentInput, documentUri, fileName, metadataVariables } from '../documents/documentSource';
+import type { Following } from '../runs/following';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import * as settings from '../settings';
@@ -28,6 +29,8 @@ import type { BatchRecords } from './batchRecords';
 /** What a drive needs from the rest of the window. */
 export interface DriverContext {
   history: RunHistory;
+  /** Told while this drive runs (the history then leaves the batch's runs to it). */
+  following: Pick<Following, 'startDriving' | 'stopDriving'>;
   records: BatchRecords;
   runs: Pick<RunService, 'storeResult' | 'afterResult'>;
   client: DocuTrayClient;
@@ -97,7 +100,7 @@ export class BatchDriver {
    * document the drive began with ends (for the status bar).
    */
   async run(hooks: { onChange(): void; onDocumentEnded(ok: boolean): void }): Promise<RunnerEnd> {
-    const { history, budget } = this.ctx;
+    const { history, budget, following } = this.ctx;
     const all = await history.all();
     const docs = documentsOf(this.batch, lookupIn(all));
     const pending = docs.filter(d => d.state === 'pending').map(d => ({ key: d.doc.runId, uri: d.doc.uri }));
@@ -132,7 +135,7 @@ export class BatchDriver {
         signal: this.abort.signal,
       },
     );
-    history.drivingBatches.add(this.batch.id);
+    following.startDriving(this.batch.id);
     try {
       const result = await this.runner.run();
       await this.writes;
@@ -144,7 +147,7 @@ export class BatchDriver {
       }
       return result;
     } finally {
-      history.drivingBatches.delete(this.batch.id);
+      following.stopDriving(this.batch.id);
       // What did not end (cancelled, paused, lost) leaves the status bar too, as not done.
       for (const key of [...open]) {
         open.delete(key);

@@ -24,6 +24,7 @@ import { plainText } from '../core/text/plainText';
 import type { ClientFactory } from '../api/clientFactory';
 import type { ErrorPresenter } from '../errorPresenter';
 import type { ScopedLog } from '../log';
+import type { Following } from '../runs/following';
 import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import type { RunStatusBar } from '../runs/statusBar';
@@ -114,6 +115,8 @@ export class BatchService implements vscode.Disposable {
     private readonly statusBar: RunStatusBar,
     private readonly errors: ErrorPresenter,
     private readonly log: ScopedLog,
+    /** Told while a drive runs here (see BatchDriver). */
+    private readonly following: Pick<Following, 'startDriving' | 'stopDriving'>,
   ) {
     this.subscriptions.push(
       this.finished,
@@ -632,6 +635,7 @@ export class BatchService implements vscode.Disposable {
     const part = only ? { ...batch, documents: batch.documents.filter(d => only.has(d.runId)) } : batch;
     const driver = new BatchDriver(part, {
       history: this.history,
+      following: this.following,
       records: this.records,
       runs: this.runs,
       client: this.clients.create(),

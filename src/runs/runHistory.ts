@@ -4,6 +4,7 @@ import { RunGroup, RunRecord, boundHistory, isInFlight } from '../core/runs/hist
 import { ResumeDecision, mayClaimNow, resumeDecision } from '../core/runs/ownership';
 import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
 import { ScopedLog } from '../log';
+import type { FollowingQuery } from './following';
 import { WindowPresenceKeeper } from './runOwnership';
 
 export interface RunHistoryOptions {
@@ -20,6 +21,11 @@ export interface RunHistoryOptions {
   groups?: () => RunGroup[] | undefined;
   /** Removes the batches the bound drops, before their runs go (a batch must never outlive its runs). */
   removeGroups?: (ids: string[]) => Promise<void>;
+  /**
+   * What this window follows now (runs it polls, batches it drives): a run it owns that nobody follows is taken
+   * up again. Without it every run counts as followed.
+   */
+  following?: FollowingQuery;
 }
 
 /** A run this window may now drive, claimed from a window that is gone. */
@@ -76,12 +82,6 @@ export class RunHistory implements vscode.Disposable {
       () => this.checkOwners(),
     );
   }
-
-  /** Whether this window follows a run (polls it) now: a run it owns that nobody follows is taken up again. */
-  following: (id: string) => boolean = () => true;
-
-  /** The batches this window drives now (their drives follow their runs). */
-  readonly drivingBatches = new Set<string>();
 
   /** This window's id: the owner of the runs it starts. */
   get me(): string {
@@ -515,7 +515,9 @@ export class RunHistory implements vscode.Disposable {
           (r.owner === this.me &&
             isInFlight(r) &&
             !!r.executionId &&
-            (r.batchId ? !this.drivingBatches.has(r.batchId) : !this.following(r.id))),
+            (r.batchId
+              ? !(this.options.following?.drivesBatch(r.batchId) ?? false)
+              : !(this.options.following?.followsRun(r.id) ?? true))),
       )
     ) {
       this.orphans.fire();

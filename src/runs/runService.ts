@@ -22,6 +22,7 @@ import { metadataVariables } from '../documents/documentSource';
 import { openResult } from '../results/resultOpener';
 import { RunHistory } from './runHistory';
 import { announce, confirmDuplicate } from './runMessages';
+import type { Following } from './following';
 import { RunProgress, showMessage } from './runProgress';
 import { RunOutcome, RunTarget, targetFromSource } from './runTargets';
 import { statusText, unknownStatusLogger } from './statusText';
@@ -64,6 +65,8 @@ export class RunService {
     private readonly statusBar: RunStatusBar,
     private readonly errors: ErrorPresenter,
     private readonly log: ScopedLog,
+    /** Told of each run polled (or started) here, for the history to tell it from one nobody follows. */
+    private readonly following: Following,
   ) {
     // Another window took over a run this one was driving (this one was thought gone): stop polling it. A start
     // on the wire is let finish: its answer is recorded for the new owner to poll (else it would be billed and
@@ -73,7 +76,6 @@ export class RunService {
         this.active.get(id)?.abort();
       }
     });
-    history.following = id => this.active.has(id);
   }
 
   onResult(hook: ResultHook): void {
@@ -158,6 +160,7 @@ export class RunService {
     const onBatchAbort = () => abort.abort();
     batchSignal.addEventListener('abort', onBatchAbort, { once: true });
     this.active.set(run.id, abort);
+    this.following.followRun(run.id);
     const show = this.stageReporter(run, stage);
     const timings: string[] = [];
     const mark = (name: string) => timings.push(`${name} ${Date.now() - now} ms`);
@@ -236,6 +239,7 @@ export class RunService {
       batchSignal.removeEventListener('abort', onBatchAbort);
       this.onWire.delete(run.id);
       this.active.delete(run.id);
+      this.following.unfollowRun(run.id);
     }
   }
 
@@ -417,6 +421,7 @@ export class RunService {
   private async pollToEnd(client: DocuTrayClient, run: RunRecord, stage?: (s: string) => void): Promise<RunOutcome> {
     const abort = new AbortController();
     this.active.set(run.id, abort);
+    this.following.followRun(run.id);
     const timings: string[] = [];
     const target = targetFromSource(run.source) ?? {
       name: run.sourceName,
@@ -433,6 +438,7 @@ export class RunService {
       return { target, run, error: e };
     } finally {
       this.active.delete(run.id);
+      this.following.unfollowRun(run.id);
     }
   }
 

@@ -14,7 +14,6 @@ import type { ScopedLog } from '../log';
 import { RESULT_SCHEME } from '../results/resultScheme';
 import type { ResultStore } from '../results/resultStore';
 import type { RunHistory } from '../runs/runHistory';
-import type { RunsView } from '../views/runsView';
 import type * as CheckRun from './checkRun';
 import type { CheckRunReport, LastResult } from './checkRun';
 import { type ExpectedEntry, ExpectedIndex, expectedSettings, expectedUriFor } from './expectedIndex';
@@ -31,7 +30,6 @@ export interface ExpectedTestsDeps {
   batches: BatchService;
   history: RunHistory;
   results: ResultStore;
-  runsView: RunsView;
   errors: ErrorPresenter;
   log: ScopedLog;
   ensureKey(): Promise<boolean>;
@@ -61,19 +59,22 @@ export class ExpectedTests implements vscode.Disposable {
   readonly onDidWrite = this.didWrite.event;
   private readonly subscriptions: vscode.Disposable[] = [this.didWrite];
   private indexing = false;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when expected files were found, added or removed: what `expectedFor` answers may have changed. */
+  readonly onDidChange = this.changed.event;
 
   constructor(private readonly deps: ExpectedTestsDeps) {
     this.index = new ExpectedIndex(deps.log);
     this.subscriptions.push(
       this.index,
+      this.changed,
       this.index.onDidChange(() => {
         this.tree?.sync();
-        deps.runsView.refresh();
+        this.changed.fire();
         void this.updateResultContext();
       }),
       vscode.window.onDidChangeActiveTextEditor(() => void this.updateResultContext()),
     );
-    deps.runsView.expectedFor = r => this.expectedFor(r);
     void this.updateResultContext();
   }
 

@@ -33,6 +33,16 @@ type BatchSource = Pick<
   | 'records'
 >;
 
+/**
+ * The expected results (the Test Explorer's glue, made before the view): whether a run's document has one for
+ * the run's step (undefined: not a result that could be one), which gives a run's item `expected` or
+ * `noExpected`; and when that may have changed.
+ */
+export interface ExpectedSource {
+  expectedFor(r: RunRecord): boolean | undefined;
+  readonly onDidChange: vscode.Event<void>;
+}
+
 const ICONS: Record<RunState, [string, string?]> = {
   starting: ['cloud-upload'],
   ENQUEUED: ['clock'],
@@ -69,19 +79,18 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   private readonly opened = new Set<string>();
   /** The batches last listed, by id: a run under one is named and described inside it. */
   private readonly parents = new Map<string, BatchRecord>();
-  /**
-   * Whether a run's document has an expected result for the run's step (set by the expected-results glue;
-   * undefined: not a result that could be one). It gives a run's item `expected` or `noExpected`.
-   */
-  expectedFor: ((r: RunRecord) => boolean | undefined) | undefined;
-
   constructor(
     private readonly history: RunHistory,
     private readonly batches: BatchSource,
+    private readonly expected?: ExpectedSource,
   ) {
     // Fires for the whole list (at most every 100 ms: a batch changes often); ids are stable.
     const refresh = () => this.refresh();
-    this.subscription = vscode.Disposable.from(history.onDidChange(refresh), batches.onDidChange(refresh));
+    this.subscription = vscode.Disposable.from(
+      history.onDidChange(refresh),
+      batches.onDidChange(refresh),
+      ...(expected ? [expected.onDidChange(refresh)] : []),
+    );
   }
 
   /**
@@ -227,7 +236,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     // `checkable`: it has an execution id and no result (unavailable, cancelled): Check Execution, inline too;
     // `mayStillFinish`: cancelled here after DocuTray accepted it, so it may still finish (and bill);
     // `expected` / `noExpected`: Accept as Expected / Create Expected Result.
-    const expected = r.state === 'SUCCESS' && hasResult(r) ? this.expectedFor?.(r) : undefined;
+    const expected = r.state === 'SUCCESS' && hasResult(r) ? this.expected?.expectedFor(r) : undefined;
     const flags = [
       'run',
       // A batch's file is cancelled with its batch (Cancel Batch), not on its own.
