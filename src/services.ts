@@ -13,7 +13,8 @@ import { ResultStore } from './results/resultStore';
 import { Following } from './runs/following';
 import { RunHistory } from './runs/runHistory';
 import { RunService } from './runs/runService';
-import { BatchRecords } from './batches/batchRecords';
+import { KnownBatches } from './core/batches/known';
+import { BatchRecords, openBatchStore } from './batches/batchRecords';
 import { BatchService } from './batches/batchService';
 import { RunsView } from './views/runsView';
 import { ResultSaver } from './results/resultSaver';
@@ -62,8 +63,10 @@ export function createServices(
   const errors = new ErrorPresenter(log);
   // What this window polls and drives: the runs and batches tell it, the history asks it.
   const following = new Following();
-  // The batches, whose runs the history bound keeps or drops together (set once the batches exist).
-  const batchesOf: { service?: BatchService } = {};
+  // The batches, whose runs the history bound keeps or drops together: what this window holds of them, and
+  // their store, made before the history that bounds them and the batch records that keep them current.
+  const knownBatches = new KnownBatches();
+  const batchStore = openBatchStore(context.globalStorageUri, log.scoped('batch'));
   const history = new RunHistory(
     context.globalStorageUri,
     log.scoped('history'),
@@ -92,14 +95,17 @@ export function createServices(
               )
             : l10n.t('DocuTray: could not read {0} in its storage: {1}', plainText(p.file), plainText(p.message)),
         ),
-      groups: () => batchesOf.service?.groups(),
-      removeGroups: async ids => batchesOf.service?.removeRecords(ids),
+      groups: runs => knownBatches.groups(runs, id => following.holdsBatch(id)),
+      removeGroups: async ids => {
+        await batchStore.remove(ids);
+        knownBatches.forget(ids);
+      },
       following,
     },
   );
   const runs = new RunService(clients, results, history, statusBar, errors, log.scoped('run'), following);
   const batches = new BatchService(
-    new BatchRecords(context.globalStorageUri, history, log.scoped('batch')),
+    new BatchRecords(context.globalStorageUri, batchStore, knownBatches, history, log.scoped('batch')),
     clients,
     runs,
     statusBar,
@@ -107,7 +113,6 @@ export function createServices(
     log.scoped('batch'),
     following,
   );
-  batchesOf.service = batches;
   // A window that drove a run or a batch closed or crashed: this one takes it over (one window wins each).
   history.onDidFindOrphans(() => {
     void runs.resume().catch(e => errors.report(e, 'take over runs'));

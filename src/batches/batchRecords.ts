@@ -3,11 +3,28 @@ import { l10n } from 'vscode';
 import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BATCHES_DIR } from '../core/batches/file';
+import type { KnownBatches } from '../core/batches/known';
 import type { BatchRecord } from '../core/batches/record';
 import { BatchStore } from '../core/batches/store';
 import { plainText } from '../core/text/plainText';
 import type { ScopedLog } from '../log';
 import type { RunHistory } from '../runs/runHistory';
+
+/** The store of the batches in global storage; a file that could not be read is set aside and said. */
+export function openBatchStore(storageUri: vscode.Uri, log: ScopedLog): BatchStore {
+  return new BatchStore(storageUri.fsPath, {
+    onProblem: p => log.warn(`${p.message}: ${p.movedTo ? `kept as ${p.movedTo}` : p.file}`),
+    onSetAside: (id, problems, keptAs) => {
+      log.warn(`batch ${id}: ${problems.join('; ')} (kept as ${keptAs})`);
+      void vscode.window.showWarningMessage(
+        l10n.t(
+          'DocuTray: a stored batch had entries that could not be read; they were set aside in {0} and the rest of the batch goes on.',
+          plainText(basename(keptAs)),
+        ),
+      );
+    },
+  });
+}
 
 /**
  * The batches of every window, as this window follows them: read from the store on first use, then kept
@@ -16,44 +33,34 @@ import type { RunHistory } from '../runs/runHistory';
  * run records its states stand for (created where none exists; any window may, they are the same).
  */
 export class BatchRecords implements vscode.Disposable {
-  readonly store: BatchStore;
-  private readonly batches = new Map<string, BatchRecord>();
   private loading: Promise<void> | undefined;
-  private loadedOnce = false;
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
+  private readonly unlisten: () => void;
   private watching: vscode.Disposable | undefined;
   private disposed = false;
 
   constructor(
     private readonly storageUri: vscode.Uri,
+    readonly store: BatchStore,
+    /** What this window holds of them (the history's bound reads it too). */
+    private readonly batches: KnownBatches,
     private readonly history: RunHistory,
     private readonly log: ScopedLog,
   ) {
-    this.store = new BatchStore(storageUri.fsPath, {
-      onProblem: p => this.log.warn(`${p.message}: ${p.movedTo ? `kept as ${p.movedTo}` : p.file}`),
-      onSetAside: (id, problems, keptAs) => {
-        this.log.warn(`batch ${id}: ${problems.join('; ')} (kept as ${keptAs})`);
-        void vscode.window.showWarningMessage(
-          l10n.t(
-            'DocuTray: a stored batch had entries that could not be read; they were set aside in {0} and the rest of the batch goes on.',
-            plainText(basename(keptAs)),
-          ),
-        );
-      },
-    });
+    this.unlisten = batches.onChange(() => this.changed.fire());
   }
 
   /** Every batch of every window (read from the store the first time). */
   async all(): Promise<BatchRecord[]> {
     this.loading ??= this.load();
     await this.loading;
-    return [...this.batches.values()];
+    return this.batches.list();
   }
 
   /** The batches as last read; undefined before the first read (the history bound then keeps every batch run). */
   known(): BatchRecord[] | undefined {
-    return this.loadedOnce ? [...this.batches.values()] : undefined;
+    return this.batches.known();
   }
 
   get(id: string): BatchRecord | undefined {
@@ -62,13 +69,11 @@ export class BatchRecords implements vscode.Disposable {
 
   /** Holds a batch this window has just written. */
   set(batch: BatchRecord): void {
-    this.batches.set(batch.id, batch);
-    this.changed.fire();
+    this.batches.set(batch);
   }
 
   forget(ids: readonly string[]): void {
-    ids.forEach(id => this.batches.delete(id));
-    this.changed.fire();
+    this.batches.forget(ids);
   }
 
   private async load(): Promise<void> {
@@ -91,13 +96,12 @@ export class BatchRecords implements vscode.Disposable {
       seen.add(b.id);
       await this.take(b);
     }
-    for (const id of [...this.batches.keys()]) {
+    for (const id of this.batches.ids()) {
       if (!seen.has(id) && !(await exists(this.store.fileOf(id)))) {
-        this.batches.delete(id);
+        this.batches.drop(id, true);
       }
     }
-    this.loadedOnce = true;
-    this.changed.fire();
+    this.batches.loaded();
   }
 
   /** Reads one batch file again (the one a watcher named, or one about to be acted on). */
@@ -106,7 +110,7 @@ export class BatchRecords implements vscode.Disposable {
     if (b) {
       await this.take(b);
     } else if (!(await exists(this.store.fileOf(id)))) {
-      this.batches.delete(id);
+      this.batches.drop(id, true);
     }
     this.changed.fire();
     return b;
@@ -118,7 +122,7 @@ export class BatchRecords implements vscode.Disposable {
       // An older file's states as run records: created once (whoever comes first), never over a newer record.
       await this.history.create({ ...run }).catch(() => false);
     }
-    this.batches.set(b.id, b);
+    this.batches.set(b, true);
   }
 
   /**
@@ -165,6 +169,7 @@ export class BatchRecords implements vscode.Disposable {
 
   dispose(): void {
     this.disposed = true;
+    this.unlisten();
     this.watching?.dispose();
     this.changed.dispose();
   }

@@ -17,7 +17,7 @@ import {
 import { MAX_TIMER_MS } from '../core/async/sleep';
 import type { RunnerEnd } from '../core/batches/runner';
 import { type SkipDecision, markSkipped } from '../core/batches/skip';
-import { type RunGroup, type RunRecord, isInFlight } from '../core/runs/history';
+import { type RunRecord, isInFlight } from '../core/runs/history';
 import { failureRetry, resumeChange, transition } from '../core/runs/lifecycle';
 import type { StepDefinition } from '../core/runs/steps';
 import { plainText } from '../core/text/plainText';
@@ -115,8 +115,8 @@ export class BatchService implements vscode.Disposable {
     private readonly statusBar: RunStatusBar,
     private readonly errors: ErrorPresenter,
     private readonly log: ScopedLog,
-    /** Told while a drive runs here (see BatchDriver). */
-    private readonly following: Pick<Following, 'startDriving' | 'stopDriving'>,
+    /** Told of the batches held here (driven or reserved) and while a drive runs (see BatchDriver). */
+    private readonly following: Pick<Following, 'startDriving' | 'stopDriving' | 'hold' | 'release'>,
   ) {
     this.subscriptions.push(
       this.finished,
@@ -161,22 +161,6 @@ export class BatchService implements vscode.Disposable {
   /** "37 of 120 done · 2 failed · about 3 min left". */
   describe(b: BatchRecord): string {
     return describeBatch(b, this.lookup(), { driving: this.drivers.has(b.id), ratePerMs: this.ratePerMsSeen });
-  }
-
-  /** The batches as the history bound sees them (undefined before they were read: every batch run stays). */
-  groups(): RunGroup[] | undefined {
-    const known = this.records.known();
-    if (!known) {
-      return undefined;
-    }
-    const runs = this.history.snapshot();
-    const lookup = lookupIn(runs);
-    return known.map(b => ({
-      id: b.id,
-      runIds: runs.filter(r => r.batchId === b.id).map(r => r.id),
-      alive: isBatchAlive(b, lookup) || this.isDriving(b.id),
-      createdAt: b.createdAt,
-    }));
   }
 
   /**
@@ -516,6 +500,7 @@ export class BatchService implements vscode.Disposable {
       await this.drive(plan.batch, undefined, { only: plan.only, reserved: true });
     } finally {
       this.reserved.delete(id);
+      this.following.release(id, 'reserve');
     }
     return this.records.get(id) ?? plan.batch;
   }
@@ -547,14 +532,17 @@ export class BatchService implements vscode.Disposable {
     }
     const me = this.history.me;
     this.reserved.add(id);
+    this.following.hold(id, 'reserve');
     try {
       const plan = await this.moveToNextAttempt(b, start, poll, me);
       if (!plan) {
         this.reserved.delete(id);
+        this.following.release(id, 'reserve');
       }
       return plan;
     } catch (e) {
       this.reserved.delete(id);
+      this.following.release(id, 'reserve');
       throw e;
     }
   }
@@ -643,6 +631,7 @@ export class BatchService implements vscode.Disposable {
       log: this.log,
     });
     this.drivers.set(batch.id, driver);
+    this.following.hold(batch.id, 'drive');
     const open = documentsOf(part, this.lookup()).filter(d => isOpen(d.state)).length;
     const endOne = open ? this.statusBar.begin(open) : () => undefined;
     let end: RunnerEnd | undefined;
@@ -691,6 +680,7 @@ export class BatchService implements vscode.Disposable {
       }
     } finally {
       this.drivers.delete(batch.id);
+      this.following.release(batch.id, 'drive');
       this.changed.fire();
     }
     const how = end ?? { kind: 'cancelled' };

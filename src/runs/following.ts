@@ -7,6 +7,7 @@
 export class Following {
   private readonly runs = new Set<string>();
   private readonly batches = new Set<string>();
+  private readonly held = new Map<string, Set<BatchHold>>();
 
   /** A run is polled (or being started) here from now until `unfollowRun`. */
   followRun(id: string): void {
@@ -33,7 +34,31 @@ export class Following {
   drivesBatch(batchId: string): boolean {
     return this.batches.has(batchId);
   }
+
+  /**
+   * A batch is held here (`drive`: a drive of it is under way, from its notification to its end; `reserve`: a
+   * caller reserved it for a drive about to begin) until released for that reason: the history bound keeps it.
+   */
+  hold(batchId: string, why: BatchHold): void {
+    const reasons = this.held.get(batchId) ?? new Set<BatchHold>();
+    reasons.add(why);
+    this.held.set(batchId, reasons);
+  }
+
+  release(batchId: string, why: BatchHold): void {
+    const reasons = this.held.get(batchId);
+    reasons?.delete(why);
+    if (reasons && !reasons.size) {
+      this.held.delete(batchId);
+    }
+  }
+
+  holdsBatch(batchId: string): boolean {
+    return this.held.has(batchId);
+  }
 }
 
+export type BatchHold = 'drive' | 'reserve';
+
 /** What the history asks of the registry. */
-export type FollowingQuery = Pick<Following, 'followsRun' | 'drivesBatch'>;
+export type FollowingQuery = Pick<Following, 'followsRun' | 'drivesBatch' | 'holdsBatch'>;

@@ -16,9 +16,9 @@ export interface RunHistoryOptions {
   holdsSource?: (run: RunRecord) => boolean;
   /**
    * The batches, whose runs the bound keeps or drops together; undefined while they have not been read (then
-   * every run of a batch stays). Asked once per bound.
+   * every run of a batch stays). Asked once per bound, with the runs it bounds.
    */
-  groups?: () => RunGroup[] | undefined;
+  groups?: (runs: readonly RunRecord[]) => RunGroup[] | undefined;
   /** Removes the batches the bound drops, before their runs go (a batch must never outlive its runs). */
   removeGroups?: (ids: string[]) => Promise<void>;
   /**
@@ -365,7 +365,7 @@ export class RunHistory implements vscode.Disposable {
     const all = [...this.runs.values()];
     await this.presence.refresh();
     const showing = this.presence.showingAnywhere();
-    const groups = this.options.groups?.();
+    const groups = this.options.groups?.(all);
     const { dropped, droppedGroups } = boundHistory(
       all,
       this.maxRuns(),
