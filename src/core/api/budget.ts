@@ -51,7 +51,8 @@
 import type { HeaderSource } from './headers';
 import { MAX_RATE_LIMIT_WAIT_MS, readRateLimit } from './rateLimit';
 import { MAX_TIMER_MS } from '../async/sleep';
-import { LimitMemory, restoredLimit, type LearnedLimit, type LearnedLimitStore } from './limitMemory';
+import type { LearnedLimit, LearnedLimitStore } from './limitMemory';
+import { LimitLearner } from './limitLearner';
 import { Pace } from './pace';
 
 export type { HeaderSource } from './headers';
@@ -203,11 +204,9 @@ export class RequestBudget {
     Omit<BudgetOptions, 'clock' | 'burst' | 'windowMsByType' | 'interactiveReserve' | 'learned' | 'onLearned' | 'share'>
   > &
     Pick<BudgetOptions, 'burst' | 'interactiveReserve' | 'onLearned'> & { windowMsByType: Record<string, number> };
-  private limit: number;
   private readonly share: number;
-  private limitType: string;
-  private windowMs: number;
-  private source: BudgetState['source'] = 'default';
+  /** The key's limit, its window, where the figure comes from, and how it is learnt. */
+  private readonly limits: LimitLearner;
   private remaining: number;
   private windowEnd: number | undefined;
   /** True when windowEnd came from the server's reset, false when it is our guess. */
@@ -215,11 +214,6 @@ export class RequestBudget {
   /** Requests granted, and answered without a 429, in the current window. */
   private sentInWindow = 0;
   private acceptedInWindow = 0;
-  /** Probing: the most requests the server accepted in one window (a quarter of the default counts as accepted). */
-  private safe: number;
-  private lastProbeAt: number;
-  /** Probing: since the last step, a request had to wait for the pace or the window. */
-  private probeDemand = false;
   private readonly pace: Pace;
   private pauseEnd = 0;
   private consecutive429 = 0;
@@ -233,7 +227,6 @@ export class RequestBudget {
   private firstGrantAt: number | undefined;
   /** When a person's (interactive) request last went. */
   private lastPersonAt: number | undefined;
-  private readonly memory: LimitMemory;
   private queue: Waiter[] = [];
   private grantListeners: (() => void)[] = [];
   private seq = 0;
@@ -260,27 +253,38 @@ export class RequestBudget {
       onLearned: opts.onLearned,
     };
     this.share = opts.share !== undefined && opts.share > 0 && opts.share < 1 ? opts.share : 1;
-    this.limit = defaultLimit;
-    this.limitType = this.opts.defaultLimitType;
-    const learned = restoredLimit(opts.learned, this.opts.windowMsByType);
-    if (learned) {
-      this.limit = learned.limit;
-      this.limitType = learned.limitType;
-      this.source = 'learned';
-    }
-    this.memory = new LimitMemory(this.opts.onLearned, learned);
-    this.windowMs = this.windowFor(this.limitType);
-    this.remaining = this.allowance;
-    // Only a quarter of the default goes without waiting for answers: a key limited below the default
-    // (16 a minute, say) then meets its limit one request at a time, and learns it from a single 429.
-    this.safe = Math.max(1, Math.floor(this.allowanceOf(defaultLimit) / 4));
     const now = this.clock.now();
+    this.limits = new LimitLearner(
+      {
+        defaultLimit,
+        defaultLimitType: this.opts.defaultLimitType,
+        windowMsByType: this.opts.windowMsByType,
+        probeStepMs: this.opts.probeStepMs,
+        probeCeiling: this.opts.probeCeiling,
+        share: this.share,
+        learned: opts.learned,
+        onLearned: this.opts.onLearned,
+      },
+      now,
+    );
+    this.remaining = this.allowance;
     this.pace = new Pace(
       () => this.burst,
       () => this.ratePerMs,
       now,
     );
-    this.lastProbeAt = now;
+  }
+
+  private get limit(): number {
+    return this.limits.limit;
+  }
+
+  private get windowMs(): number {
+    return this.limits.windowMs;
+  }
+
+  private get source(): BudgetState['source'] {
+    return this.limits.source;
   }
 
   /** Waits for a request of this kind to be allowed, and counts it. Rejects with the signal's reason. */
@@ -334,7 +338,7 @@ export class RequestBudget {
       limit: this.limit,
       share: this.share,
       allowance: this.allowance,
-      limitType: this.limitType,
+      limitType: this.limits.limitType,
       windowMs: this.windowMs,
       source: this.source,
       probing: this.probing,
@@ -354,14 +358,8 @@ export class RequestBudget {
     this.learn(answer, false);
   }
 
-  /** This budget's requests per window for a key limit (all of it without a share). */
-  private allowanceOf(limit: number): number {
-    // The epsilon keeps 60 × (1/3) at 20, not 19.
-    return Math.max(1, Math.floor(limit * this.share + 1e-9));
-  }
-
   private get allowance(): number {
-    return this.allowanceOf(this.limit);
+    return this.limits.allowance;
   }
 
   private get burst(): number {
@@ -379,11 +377,7 @@ export class RequestBudget {
   }
 
   private get probing(): boolean {
-    return this.source === 'default' && this.opts.probeStepMs > 0;
-  }
-
-  private windowFor(type: string): number {
-    return this.opts.windowMsByType[type] ?? this.opts.windowMsByType.minute ?? 60_000;
+    return this.limits.probing;
   }
 
   private enqueue(kind: RequestKind, peek: boolean, opts: AcquireOptions): Promise<BudgetTicket | undefined> {
@@ -430,21 +424,8 @@ export class RequestBudget {
       this.sentInWindow = 0;
       this.acceptedInWindow = 0;
     }
-    this.probeStep(now);
-  }
-
-  /** Probing: doubles the limit once per step, when the step wanted more than the pace gave. */
-  private probeStep(now: number): void {
-    if (!this.probing || now - this.lastProbeAt < this.opts.probeStepMs) {
-      return;
-    }
-    if ((this.probeDemand || this.sentInWindow * 2 >= this.allowance) && this.limit < this.opts.probeCeiling) {
-      const grown = Math.min(this.opts.probeCeiling, this.limit * 2);
-      this.remaining += this.allowanceOf(grown) - this.allowance;
-      this.limit = grown;
-    }
-    this.lastProbeAt = now;
-    this.probeDemand = false;
+    // Probing: the guess may grow by a step (its new requests are this window's too).
+    this.remaining += this.limits.probeStep(now, this.sentInWindow);
   }
 
   /**
@@ -471,20 +452,18 @@ export class RequestBudget {
       // or for the reserve's release; while probing, no longer than the next step, which may add room.
       let until = Math.min(this.windowEnd ?? now + this.windowMs, this.remaining >= 1 ? releaseAt : Infinity);
       if (this.probing) {
-        this.probeDemand = true;
-        until = Math.min(until, this.lastProbeAt + this.opts.probeStepMs);
+        this.limits.wanted();
+        until = Math.min(until, this.limits.nextProbeAt);
       }
       return Math.max(1, until - now);
     }
-    if (this.probing && this.sentInWindow >= this.safe && this.inFlight > 0) {
+    if (this.probing && this.sentInWindow >= this.limits.safe && this.inFlight > 0) {
       // Past the most the server has accepted in a window: one at a time, so a refusal is a single 429.
       return Infinity;
     }
     const paced = !person && this.source === 'default' ? this.pace.waitMs() : 0;
     if (paced > 0) {
-      if (this.probing) {
-        this.probeDemand = true;
-      }
+      this.limits.wanted();
       return paced;
     }
     return 0;
@@ -616,27 +595,14 @@ export class RequestBudget {
     this.refresh(now);
     const r = readRateLimit(answer, now);
     const refused = answer.status === 429;
-    if (r.headers && !refused) {
-      this.source = 'server';
-    }
-    if (r.limitType) {
-      this.limitType = r.limitType;
-      this.windowMs = this.windowFor(r.limitType);
-    }
-    if (r.limit !== undefined) {
-      this.limit = r.limit;
-      if (this.source === 'default') {
-        this.source = 'learned';
-      }
-      this.memory.note(this.limit, this.limitType);
-    }
+    this.limits.learn(r, refused);
     const resetAt =
       r.resetAt === undefined
         ? undefined
         : r.resetAt + this.opts.resetMarginMs + (r.resetRounded ? this.opts.integerResetMarginMs : 0);
     if (counted && !refused && answer.status < 500) {
       this.acceptedInWindow++;
-      this.safe = Math.max(this.safe, this.acceptedInWindow);
+      this.limits.accepted(this.acceptedInWindow);
     }
     if (resetAt !== undefined && r.remaining !== undefined && !refused) {
       if (
@@ -697,13 +663,7 @@ export class RequestBudget {
     this.windowEnd = this.pauseEnd;
     this.windowFromServer = true;
     this.pace.empty();
-    if (this.source === 'default' && !told) {
-      // Refused without a figure: what this window took is the best guess of the limit (not remembered);
-      // with a share, of this budget's part of it.
-      const mine = Math.max(1, this.acceptedInWindow || Math.floor(this.allowance / 2));
-      this.limit = Math.max(1, Math.round(mine / this.share));
-      this.source = 'learned';
-    }
+    this.limits.refused(this.acceptedInWindow, told);
   }
 
   private schedule(at: number): void {
