@@ -1,87 +1,19 @@
 import vscode = require('vscode');
-import { l10n } from 'vscode';
-import {
-  type BatchDocument,
-  type BatchRecord,
-  type BatchScope,
-  type RunLookup,
-  batchFailure,
-  canResume,
-  createBatch,
-  documentsOf,
-  isBatchAlive,
-  isOpen,
-  lookupIn,
-  nextRunId,
-} from '../core/batches/record';
-import { MAX_TIMER_MS } from '../core/async/sleep';
-import type { RunnerEnd } from '../core/batches/runner';
-import { type SkipDecision, markSkipped } from '../core/batches/skip';
-import { type RunRecord, isInFlight } from '../core/runs/history';
-import { failureRetry, resumeChange, transition } from '../core/runs/lifecycle';
-import type { StepDefinition } from '../core/runs/steps';
-import { plainText } from '../core/text/plainText';
+import type { BatchDocument, BatchRecord } from '../core/batches/record';
+import type { RunRecord } from '../core/runs/history';
 import type { ClientFactory } from '../api/clientFactory';
 import type { ErrorPresenter } from '../errorPresenter';
 import type { ScopedLog } from '../log';
 import type { Following } from '../runs/following';
-import type { RunHistory } from '../runs/runHistory';
 import type { RunService } from '../runs/runService';
 import type { RunStatusBar } from '../runs/statusBar';
-import { BatchDriver } from './batchDriver';
-import { announceEnd, batchSubject, describeBatch, offerReview, pickToResend, stepLabel } from './batchMessages';
-import { BatchRecords } from './batchRecords';
+import { BatchActions } from './batchActions';
+import { BatchDrives, type BatchRunRequest, type BatchWithin, type TogetherResult } from './batchDrives';
+import type { BatchRecords } from './batchRecords';
+import { BatchRows } from './batchRows';
 
-/** A batch to run: one step over many workspace documents, read only when their turn comes. */
-export interface BatchRunRequest {
-  step: StepDefinition;
-  files: { uri: vscode.Uri; label: string }[];
-  scope?: BatchScope;
-  /** The skip rule's decision (core/batches/skip.ts): its `skip` documents reuse earlier results. */
-  skip?: SkipDecision;
-  /** Run under the caller's progress instead of the batch's own notification and end message. */
-  within?: BatchWithin;
-}
-
-/**
- * A batch that is one part of something the caller shows (a Test Explorer run, Compare Two Steps): the
- * caller's token cancels it as the notification's Cancel would, the caller hears of each change, and the
- * caller says how it ended (nothing is announced; a long rate-limit pause is still announced, as it
- * resumes the batch later on its own).
- */
-export interface BatchWithin {
-  token: vscode.CancellationToken;
-  /** The batch was recorded, or one of its documents changed. */
-  onChange(batch: BatchRecord): void;
-  /** How this drive ended: the caller reports a fatal error itself. */
-  onEnd?(end: RunnerEnd): void;
-}
-
-/** How a drive goes: see BatchService.drive. */
-interface DriveOptions {
-  only?: ReadonlySet<string>;
-  /** The caller reserved the batch for this drive (see BatchService.reserved). */
-  reserved?: boolean;
-  record?: boolean;
-  /** Told when the drive stops for good (before it is recorded). */
-  onFatal?: () => void;
-}
-
-/** How batches run together ended: each one's end, and the first that could not go on (and why). */
-export interface TogetherResult {
-  batches: BatchRecord[];
-  ends: RunnerEnd[];
-  failed?: { index: number; error: unknown };
-}
-
-/** Why a batch of a group stopped: another batch of the group could not go on (its step named). */
-export class StoppedWithError extends Error {
-  readonly kind = 'stoppedWith';
-  constructor(readonly step: string) {
-    super(`Stopped with ${step}, which could not run.`);
-    this.name = 'StoppedWithError';
-  }
-}
+export { StoppedWithError } from './batchDrives';
+export type { BatchRunRequest, BatchWithin, TogetherResult } from './batchDrives';
 
 /**
  * Batches: one step over many documents, paced by the key's request budget, with one notification, the
@@ -92,52 +24,34 @@ export class StoppedWithError extends Error {
  *
  * Only the window that owns a batch drives it (batchDriver.ts); another window takes it over once that
  * window is gone, exactly one (a claim token), and a window that lost it while frozen stops before it sends.
+ *
+ * Three jobs, three classes, and this one face over them for the rest of the window: the driving
+ * (batchDrives.ts), what the user does to a batch and what an end offers (batchActions.ts), and the rows the
+ * Runs view lists (batchRows.ts).
  */
 export class BatchService implements vscode.Disposable {
-  private readonly drivers = new Map<string, BatchDriver>();
-  /** Batches about to be driven here (Retry Failed between its decision and its drive): not resumed meanwhile. */
-  private readonly reserved = new Set<string>();
-  private readonly changed = new vscode.EventEmitter<void>();
-  readonly onDidChange = this.changed.event;
-  private readonly finished = new vscode.EventEmitter<{ batch: BatchRecord; quiet: boolean }>();
+  private readonly drives: BatchDrives;
+  private readonly actions: BatchActions;
+  private readonly rows: BatchRows;
+  readonly onDidChange: vscode.Event<void>;
   /** A batch this window drove ran to its end (not cancelled, not stopped); `quiet`: its caller says so (a check). */
-  readonly onDidFinish = this.finished.event;
-  private readonly subscriptions: vscode.Disposable[] = [];
-  private readonly pauseTimers = new Map<string, ReturnType<typeof setTimeout>>();
-  private resuming: Promise<number> = Promise.resolve(0);
-  private syncTimer: ReturnType<typeof setTimeout> | undefined;
-  private ratePerMsSeen: number | undefined;
+  readonly onDidFinish: vscode.Event<{ batch: BatchRecord; quiet: boolean }>;
 
   constructor(
     readonly records: BatchRecords,
-    private readonly clients: ClientFactory,
-    private readonly runs: RunService,
-    private readonly statusBar: RunStatusBar,
-    private readonly errors: ErrorPresenter,
-    private readonly log: ScopedLog,
+    clients: ClientFactory,
+    runs: RunService,
+    statusBar: RunStatusBar,
+    errors: ErrorPresenter,
+    log: ScopedLog,
     /** Told of the batches held here (driven or reserved) and while a drive runs (see BatchDriver). */
-    private readonly following: Pick<Following, 'startDriving' | 'stopDriving' | 'hold' | 'release'>,
+    following: Pick<Following, 'startDriving' | 'stopDriving' | 'hold' | 'release'>,
   ) {
-    this.subscriptions.push(
-      this.finished,
-      records.onDidChange(() => this.changed.fire()),
-      // A start another window sent before this one took the batch over may answer now: follow it.
-      this.history.onDidChange(() => {
-        this.syncTimer ??= setTimeout(() => {
-          this.syncTimer = undefined;
-          const runs = this.history.snapshot();
-          this.drivers.forEach(d => d.sync(runs));
-        }, 200);
-      }),
-    );
-  }
-
-  private get history(): RunHistory {
-    return this.runs.history;
-  }
-
-  private lookup(): RunLookup {
-    return lookupIn(this.history.snapshot());
+    this.drives = new BatchDrives(records, clients, runs, statusBar, errors, log, following);
+    this.actions = new BatchActions(records, runs.history, this.drives, errors, log);
+    this.rows = new BatchRows(records, runs.history);
+    this.onDidChange = this.drives.onDidChange;
+    this.onDidFinish = this.drives.onDidFinish;
   }
 
   /** Every batch this window knows (loaded from the store on first use). */
@@ -146,667 +60,84 @@ export class BatchService implements vscode.Disposable {
   }
 
   isDriving(id: string): boolean {
-    return this.drivers.has(id) || this.reserved.has(id);
+    return this.drives.isDriving(id);
   }
 
   /** Whether a live window other than this one drives the batch. */
   drivenElsewhere(b: BatchRecord): boolean {
-    return !this.drivers.has(b.id) && !!b.owner && b.owner !== this.history.me && this.history.presence.alive(b.owner);
+    return this.drives.drivenElsewhere(b);
   }
 
   isAlive(b: BatchRecord): boolean {
-    return isBatchAlive(b, this.lookup());
+    return this.drives.isAlive(b);
   }
 
   /** "37 of 120 done · 2 failed · about 3 min left". */
   describe(b: BatchRecord): string {
-    return describeBatch(b, this.lookup(), { driving: this.drivers.has(b.id), ratePerMs: this.ratePerMsSeen });
+    return this.drives.describe(b);
   }
 
-  /**
-   * Starts a batch in this window: the batch is recorded (owned by this window), then run to its end under
-   * one notification (resolves when it ends).
-   */
-  async run(request: BatchRunRequest): Promise<BatchRecord> {
-    const batch = await this.record(request);
-    const end = await this.drive(batch, request.within);
-    request.within?.onEnd?.(end);
-    return this.records.get(batch.id) ?? batch;
+  /** Starts a batch in this window and runs it to its end (resolves when it ends). */
+  run(request: BatchRunRequest): Promise<BatchRecord> {
+    return this.drives.run(request);
   }
 
-  /** Records a new batch, owned by this window (nothing is sent yet). */
-  private async record(request: BatchRunRequest): Promise<BatchRecord> {
-    await this.records.all();
-    const batch = createBatch({
-      stepId: request.step.id,
-      stepName: request.step.name,
-      scope: request.scope,
-      files: request.files.map(f => ({ uri: f.uri.toString(), label: f.label })),
-      now: Date.now(),
-    });
-    batch.owner = this.history.me;
-    if (request.skip) {
-      markSkipped(batch, request.skip);
-    }
-    await this.records.store.create(batch);
-    this.records.set(batch);
-    const skipped = batch.documents.filter(d => d.reused).length;
-    this.log.info(
-      `batch ${batch.id}: step ${batch.stepId} on ${batch.documents.length} document(s), ${skipped} skipped`,
-    );
-    request.within?.onChange(batch);
-    return batch;
-  }
-
-  /**
-   * Batches that belong together (Compare Two Steps: one step each over the same documents), each under its
-   * caller's `within`. Each proves its step with one start before any of them sends the rest, so a step that
-   * cannot run (unknown, refused) costs at most one start of each other step; when one cannot go on, none
-   * sends more, and each ends failed with the reason. Resolves when all have ended.
-   */
-  async runTogether(requests: readonly (BatchRunRequest & { within: BatchWithin })[]): Promise<TogetherResult> {
-    const batches: BatchRecord[] = [];
-    for (const request of requests) {
-      batches.push(await this.record(request));
-    }
-    // One document of each first: the first still to send.
-    const firsts = await Promise.all(
-      batches.map((b, i) => {
-        const first = documentsOf(b, this.lookup()).find(d => d.state === 'pending');
-        return first
-          ? this.drive(b, requests[i].within, { only: new Set([first.doc.runId]), record: false })
-          : Promise.resolve<RunnerEnd>({ kind: 'done' });
-      }),
-    );
-    const failed = firsts.findIndex(e => e.kind === 'fatal');
-    const stopped = failed >= 0 ? new StoppedWithError(stepLabel(batches[failed])) : undefined;
-    // Then the rest; a batch that stops for good stops the others with it.
-    const ends = await Promise.all(
-      batches.map(async (b, i): Promise<RunnerEnd> => {
-        let end: RunnerEnd = stopped && i !== failed ? { kind: 'fatal', error: stopped } : firsts[i];
-        if (end.kind === 'done') {
-          end = await this.drive(this.records.get(b.id) ?? b, requests[i].within, {
-            onFatal: () => batches.forEach(other => other.id !== b.id && this.cancel(other.id)),
-          });
-        } else {
-          await this.ended(b, end, true);
-        }
-        requests[i].within.onEnd?.(end);
-        return end;
-      }),
-    );
-    // The batch that could not go on (the others stopped with it).
-    const first = failed >= 0 ? failed : ends.findIndex(e => e.kind === 'fatal');
-    return {
-      batches: batches.map(b => this.records.get(b.id) ?? b),
-      ends,
-      ...(first >= 0 ? { failed: { index: first, error: (ends[first] as { error: unknown }).error } } : {}),
-    };
+  /** Batches that belong together (Compare Two Steps): each proves its step before any sends the rest. */
+  runTogether(requests: readonly (BatchRunRequest & { within: BatchWithin })[]): Promise<TogetherResult> {
+    return this.drives.runTogether(requests);
   }
 
   /** Cancels a batch this window drives (its requests under way settle first). */
   cancel(id: string): boolean {
-    const d = this.drivers.get(id);
-    d?.cancel();
-    return !!d;
+    return this.drives.cancel(id);
   }
 
   cancelAll(): number {
-    const all = [...this.drivers.values()];
-    all.forEach(d => d.cancel());
-    return all.length;
+    return this.drives.cancelAll();
   }
 
-  /**
-   * Picks up batches whose window is gone (closed, reloaded, crashed), each by exactly one window: unsent
-   * documents are sent, started ones polled, and documents whose start may have happened are listed for the
-   * user (never sent again by themselves). Runs in the background; returns how many.
-   */
+  /** Picks up batches whose window is gone; returns how many. */
   resume(): Promise<number> {
-    // One at a time: the heartbeat, the activation and Refresh may all ask at once.
-    const next = this.resuming.then(
-      () => this.resumeOnce(),
-      () => this.resumeOnce(),
-    );
-    this.resuming = next.catch(() => 0);
-    return next;
+    return this.drives.resume();
   }
 
-  private async resumeOnce(): Promise<number> {
-    await this.records.all();
-    await this.records.reload();
-    await this.history.all();
-    await this.history.presence.refresh();
-    let resumed = 0;
-    for (const b of await this.records.all()) {
-      if (this.isDriving(b.id) || !this.isAlive(b) || this.drivenElsewhere(b) || this.waitsForPause(b)) {
-        continue;
-      }
-      const uncertain = await this.takeOver(b);
-      if (!uncertain) {
-        continue;
-      }
-      if (uncertain.length) {
-        void offerReview(b, uncertain).then(c => c && this.review(b.id));
-      }
-      resumed++;
-      void this.drive(b).catch(e => this.errors.report(e, 'resume batch'));
-    }
-    return resumed;
+  /** Resume from the Runs view: false when another live window drives it, or nothing can go on. */
+  resumeBatch(id: string): Promise<boolean> {
+    return this.actions.resumeBatch(id);
   }
 
-  /** A batch paused by a long rate-limit pause resumes by itself when it is over (a timer in its owner). */
-  private waitsForPause(b: BatchRecord): boolean {
-    if (b.pausedUntil === undefined || b.pausedUntil <= Date.now()) {
-      return false;
-    }
-    if (b.owner === this.history.me || !b.owner || !this.history.presence.alive(b.owner)) {
-      this.schedulePauseEnd(b);
-    }
-    return true;
+  /** Review…: the documents that may have started, sent again only after a modal; how many were sent. */
+  review(id: string): Promise<number> {
+    return this.actions.review(id);
   }
 
-  private schedulePauseEnd(b: BatchRecord): void {
-    if (this.pauseTimers.has(b.id) || b.pausedUntil === undefined) {
-      return;
-    }
-    const wait = Math.min(MAX_TIMER_MS, Math.max(0, b.pausedUntil - Date.now()));
-    const timer = setTimeout(() => {
-      this.pauseTimers.delete(b.id);
-      if (b.pausedUntil !== undefined && b.pausedUntil > Date.now()) {
-        this.schedulePauseEnd(b); // a pause longer than a timer can wait
-        return;
-      }
-      void this.resumeBatch(b.id).catch(e => this.errors.report(e, 'resume batch'));
-    }, wait);
-    timer.unref?.();
-    this.pauseTimers.set(b.id, timer);
-  }
-
-  /**
-   * Makes a batch this window's: claims it when its owner is gone (one window wins), and its runs in flight
-   * whose window is gone; a run that was starting there may have started: it becomes "may have started".
-   * Returns the documents that may have started (for the user), or undefined when this window did not get it.
-   */
-  private async takeOver(b: BatchRecord): Promise<BatchDocument[] | undefined> {
-    const me = this.history.me;
-    const from = b.owner;
-    if (from !== me) {
-      if (!(await this.records.store.claim(b.id, me, from, this.history.presence.alive))) {
-        return undefined;
-      }
-      this.log.info(`took over batch ${b.id} from ${from ? `window ${from}, gone` : 'a window'}`);
-    }
-    const fresh = (await this.records.refresh(b.id)) ?? b;
-    if (fresh.owner !== me) {
-      return undefined;
-    }
-    const alive = this.history.presence.alive;
-    const uncertain: BatchDocument[] = [];
-    for (const d of documentsOf(fresh, this.lookup())) {
-      const run = d.run;
-      if (!run || !isInFlight(run) || run.owner === me || (run.owner && alive(run.owner))) {
-        continue;
-      }
-      if (!(await this.history.store.claim(run.id, me, run.owner, alive).catch(() => false))) {
-        continue;
-      }
-      // Decided on the record as stored now: a start that answered meanwhile keeps its id and is polled.
-      const written = await this.history.updateWith(run.id, stored => transition(stored, { type: 'interrupted' }));
-      if (written?.state === 'mayHaveStarted') {
-        uncertain.push(d.doc);
-      }
-    }
-    await this.history.reload();
-    return uncertain;
-  }
-
-  /**
-   * Resume from the Runs view (or a pause that is over): a cancelled or paused batch sends its unsent
-   * documents and polls its started ones; a batch whose window is gone is taken over first. False when
-   * another live window drives it.
-   */
-  async resumeBatch(id: string): Promise<boolean> {
-    await this.records.all();
-    await this.resuming;
-    const b = (await this.records.refresh(id)) ?? this.records.get(id);
-    if (!b || this.isDriving(id)) {
-      return false;
-    }
-    if (this.drivenElsewhere(b)) {
-      void vscode.window.showInformationMessage(l10n.t('DocuTray: another window is running this batch.'));
-      return false;
-    }
-    const resumable = canResume(b, this.lookup());
-    // Documents that may have started wait for Review…, which Resume leads to even where nothing else can go on.
-    const review = documentsOf(b, this.lookup()).some(d => d.state === 'mayHaveStarted');
-    if (!resumable && !review) {
-      void vscode.window.showInformationMessage(
-        b.failure
-          ? l10n.t(
-              'DocuTray: {0} on {1} cannot go on: {2}',
-              plainText(stepLabel(b)),
-              plainText(batchSubject(b)),
-              plainText(b.failure.message),
-            )
-          : l10n.t('DocuTray: nothing is left to send or to check in {0}.', plainText(batchSubject(b))),
-      );
-      return false;
-    }
-    const uncertain = await this.takeOver(b);
-    if (!uncertain) {
-      return false;
-    }
-    if (!resumable) {
-      await this.review(id);
-      return true;
-    }
-    const me = this.history.me;
-    const updated = await this.records.store.update(id, me, stored => {
-      const next = { ...stored };
-      delete next.cancelledAt;
-      delete next.pausedUntil;
-      delete next.endedAt;
-      delete next.failure;
-      return next;
-    });
-    const batch = updated ?? b;
-    this.records.set(batch);
-    // Cancelled while DocuTray ran them: polled again (never started again).
-    for (const d of documentsOf(batch, this.lookup())) {
-      if (d.run?.state === 'cancelled' && d.run.executionId) {
-        await this.history.updateWith(d.run.id, stored => resumeChange(stored));
-      }
-    }
-    const mayHaveStarted = documentsOf(batch, this.lookup()).filter(d => d.state === 'mayHaveStarted');
-    if (mayHaveStarted.length) {
-      await this.review(id);
-    }
-    if (isBatchAlive(batch, this.lookup()) && !this.drivers.has(id)) {
-      await this.drive(batch);
-    }
-    return true;
-  }
-
-  /**
-   * Review…: the documents of a batch that may have started; those the user picks (after a modal that says
-   * each may be billed twice) are sent again under a new run, the others stay as they are. The batch must
-   * be this window's: Resume claims it first, or says another window runs it.
-   */
-  async review(id: string): Promise<number> {
-    const b = this.records.get(id);
-    if (!b) {
-      return 0;
-    }
-    if (b.owner !== this.history.me && !this.drivers.has(id)) {
-      await this.resumeBatch(id);
-      return 0;
-    }
-    const runs = this.lookup();
-    const uncertain = documentsOf(b, runs).filter(d => d.state === 'mayHaveStarted');
-    if (!uncertain.length) {
-      return 0;
-    }
-    const picked = await pickToResend(
-      b,
-      uncertain.map(d => d.doc),
-      doc => runs(doc.runId)?.error?.message,
-    );
-    if (!picked?.length) {
-      return 0;
-    }
-    const send = new Set(picked.map(d => d.uri));
-    const updated = await this.records.store.update(id, this.history.me, stored => {
-      const next: BatchRecord = {
-        ...stored,
-        documents: stored.documents.map((d, i) => (send.has(d.uri) ? { ...d, runId: nextRunId(stored, d, i) } : d)),
-      };
-      delete next.endedAt;
-      return next;
-    });
-    if (!updated) {
-      void vscode.window.showInformationMessage(l10n.t('DocuTray: another window is running this batch.'));
-      return 0;
-    }
-    this.records.set(updated);
-    this.log.info(`batch ${id}: sending ${send.size} document(s) again, as the user chose`);
-    if (!this.drivers.has(id)) {
-      // A batch that stopped (cancelled, or unable to go on) sends only the documents picked, nothing else.
-      const stopped = updated.cancelledAt !== undefined || updated.failure !== undefined;
-      const only = stopped ? new Set(updated.documents.filter(d => send.has(d.uri)).map(d => d.runId)) : undefined;
-      void this.drive(updated, undefined, { only }).catch(e => this.errors.report(e, 'batch'));
-    }
-    return send.size;
-  }
-
-  /**
-   * Retry Failed, in the batch itself: each document that failed for a passing reason (it surely never
-   * started) is sent again under its next run id (`<batch>.<index>.<attempt>`), so the document's state
-   * follows the new run and it is no longer offered for a retry; those whose result did not come in time are
-   * polled again (never started again). Only those documents are driven. Resolves when they have ended.
-   */
-  async retryFailed(id: string): Promise<BatchRecord | undefined> {
-    // One decision at a time: a second click finds the documents already sent again, and sends nothing.
-    const planned = this.retrying.then(
-      () => this.planRetry(id),
-      () => this.planRetry(id),
-    );
-    this.retrying = planned.catch(() => undefined);
-    const plan = await planned;
-    if (!plan) {
-      return undefined;
-    }
-    try {
-      await this.drive(plan.batch, undefined, { only: plan.only, reserved: true });
-    } finally {
-      this.reserved.delete(id);
-      this.following.release(id, 'reserve');
-    }
-    return this.records.get(id) ?? plan.batch;
-  }
-
-  private retrying: Promise<unknown> = Promise.resolve();
-
-  /** Moves the retried documents to their next attempt in the stored batch; undefined when nothing is to retry. */
-  private async planRetry(id: string): Promise<{ batch: BatchRecord; only: Set<string> } | undefined> {
-    await this.records.all();
-    const b = (await this.records.refresh(id)) ?? this.records.get(id);
-    if (!b) {
-      return undefined;
-    }
-    const subject = plainText(batchSubject(b));
-    if (this.isDriving(id)) {
-      void vscode.window.showInformationMessage(
-        l10n.t('DocuTray: {0} is still running. Retry its failed documents when it has ended.', subject),
-      );
-      return undefined;
-    }
-    const docs = documentsOf(b, this.lookup());
-    const start = new Set(docs.filter(d => d.run && failureRetry(d.run) === 'start').map(d => d.doc.runId));
-    const poll = docs.filter(d => d.run && failureRetry(d.run) === 'poll').map(d => d.doc.runId);
-    if (!start.size && !poll.length) {
-      void vscode.window.showInformationMessage(
-        l10n.t('DocuTray: nothing in {0} to retry now: a retry cannot mend what is left.', subject),
-      );
-      return undefined;
-    }
-    const me = this.history.me;
-    this.reserved.add(id);
-    this.following.hold(id, 'reserve');
-    try {
-      const plan = await this.moveToNextAttempt(b, start, poll, me);
-      if (!plan) {
-        this.reserved.delete(id);
-        this.following.release(id, 'reserve');
-      }
-      return plan;
-    } catch (e) {
-      this.reserved.delete(id);
-      this.following.release(id, 'reserve');
-      throw e;
-    }
-  }
-
-  private async moveToNextAttempt(
-    b: BatchRecord,
-    start: ReadonlySet<string>,
-    poll: readonly string[],
-    me: string,
-  ): Promise<{ batch: BatchRecord; only: Set<string> } | undefined> {
-    const id = b.id;
-    const ownedElsewhere = () =>
-      void vscode.window.showInformationMessage(
-        l10n.t('DocuTray: another open window owns {0}. Use Retry Failed in that window.', plainText(batchSubject(b))),
-      );
-    if (b.owner !== me && (this.drivenElsewhere(b) || !(await this.takeOver(b)))) {
-      return ownedElsewhere();
-    }
-    const moved: string[] = [];
-    const updated = await this.records.store.update(id, me, stored => {
-      const next: BatchRecord = {
-        ...stored,
-        documents: stored.documents.map((d, i) => {
-          // Only a document still on the run that failed: one another click moved on is left as it is.
-          if (!start.has(d.runId)) {
-            return d;
-          }
-          const runId = nextRunId(stored, d, i);
-          moved.push(runId);
-          return { ...d, runId };
-        }),
-      };
-      delete next.endedAt;
-      return next;
-    });
-    if (!updated) {
-      return ownedElsewhere();
-    }
-    this.records.set(updated);
-    for (const runId of poll) {
-      await this.history.updateWith(runId, stored => resumeChange(stored));
-    }
-    this.log.info(`batch ${id}: retrying ${moved.length} document(s) that never started, polling ${poll.length} again`);
-    return { batch: updated, only: new Set([...moved, ...poll]) };
+  /** Retry Failed, in the batch itself; resolves when the retried documents have ended. */
+  retryFailed(id: string): Promise<BatchRecord | undefined> {
+    return this.actions.retryFailed(id);
   }
 
   /** Removes batches (cancelled first when running here): the batch first, then its runs and results. */
-  async remove(ids: readonly string[]): Promise<void> {
-    for (const id of ids) {
-      this.cancel(id);
-    }
-    await this.removeRecords(ids);
-    const runIds = (await this.history.all()).filter(r => r.batchId && ids.includes(r.batchId)).map(r => r.id);
-    await this.history.remove(runIds);
+  remove(ids: readonly string[]): Promise<void> {
+    return this.actions.remove(ids);
   }
 
   /** Removes batch files only (the history bound removes their runs after). */
-  async removeRecords(ids: readonly string[]): Promise<void> {
-    await this.records.store.remove(ids);
-    this.records.forget(ids);
+  removeRecords(ids: readonly string[]): Promise<void> {
+    return this.actions.removeRecords(ids);
   }
 
-  /**
-   * Runs a batch this window owns to its end, under its one notification (or the caller's progress), and
-   * records how it ended (`record` false: the caller does). `only`: the run ids this drive sends or follows
-   * (the rest of the batch is left as it is). Resolves with how the drive ended.
-   */
-  private async drive(batch: BatchRecord, within?: BatchWithin, opts: DriveOptions = {}): Promise<RunnerEnd> {
-    if (this.drivers.has(batch.id) || (this.reserved.has(batch.id) && !opts.reserved)) {
-      return { kind: 'lost' };
-    }
-    const budget = await this.clients.currentBudget();
-    if (!budget) {
-      throw new Error(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'));
-    }
-    this.ratePerMsSeen = Number.isFinite(budget.ratePerMs) ? budget.ratePerMs : undefined;
-    const only = opts.only;
-    const part = only ? { ...batch, documents: batch.documents.filter(d => only.has(d.runId)) } : batch;
-    const driver = new BatchDriver(part, {
-      history: this.history,
-      following: this.following,
-      records: this.records,
-      runs: this.runs,
-      client: this.clients.create(),
-      budget,
-      log: this.log,
-    });
-    this.drivers.set(batch.id, driver);
-    this.following.hold(batch.id, 'drive');
-    const open = documentsOf(part, this.lookup()).filter(d => isOpen(d.state)).length;
-    const endOne = open ? this.statusBar.begin(open) : () => undefined;
-    let end: RunnerEnd | undefined;
-    const work = async (progress: vscode.Progress<{ message?: string }>, token: vscode.CancellationToken) => {
-      const sub = token.onCancellationRequested(() => driver.cancel());
-      let reportTimer: ReturnType<typeof setTimeout> | undefined;
-      const report = () => {
-        reportTimer ??= setTimeout(() => {
-          reportTimer = undefined;
-          progress.report({ message: this.describe(this.records.get(batch.id) ?? batch) });
-        }, 100);
-      };
-      progress.report({ message: this.describe(batch) });
-      try {
-        end = await driver.run({
-          onChange: () => {
-            report();
-            this.changed.fire();
-            within?.onChange(this.records.get(batch.id) ?? batch);
-          },
-          onDocumentEnded: ok => endOne(ok),
-        });
-        if (end.kind === 'fatal') {
-          opts.onFatal?.();
-        }
-      } finally {
-        clearTimeout(reportTimer);
-        sub.dispose();
-      }
-    };
-    try {
-      if (within) {
-        if (within.token.isCancellationRequested) {
-          driver.cancel();
-        }
-        await work({ report: () => undefined }, within.token);
-      } else {
-        await vscode.window.withProgress(
-          {
-            location: vscode.ProgressLocation.Notification,
-            title: l10n.t('DocuTray: {0} on {1}', plainText(stepLabel(batch)), plainText(batchSubject(batch))),
-            cancellable: true,
-          },
-          work,
-        );
-      }
-    } finally {
-      this.drivers.delete(batch.id);
-      this.following.release(batch.id, 'drive');
-      this.changed.fire();
-    }
-    const how = end ?? { kind: 'cancelled' };
-    if (opts.record !== false) {
-      await this.ended(batch, how, !!within);
-    }
-    return how;
-  }
-
-  /** Records how a drive ended, and says so once (`quiet`: the caller says it). */
-  private async ended(batch: BatchRecord, end: RunnerEnd, quiet = false): Promise<void> {
-    const me = this.history.me;
-    const now = Date.now();
-    const write = async (change: (b: BatchRecord) => BatchRecord) => {
-      const updated = await this.records.store.update(batch.id, me, change).catch(e => {
-        this.log.error(`could not save batch ${batch.id}: ${(e as Error).message}`);
-        return undefined;
-      });
-      if (updated) {
-        this.records.set(updated);
-      }
-      return updated ?? batch;
-    };
-    switch (end.kind) {
-      case 'lost':
-        this.log.warn(
-          `batch ${batch.id}: another window took it over while this one was not answering; it drives it now`,
-        );
-        await this.records.refresh(batch.id);
-        return;
-      case 'fatal': {
-        // It cannot go on: it ends failed, with the reason in words the user reads, and sends nothing more.
-        const message =
-          end.error instanceof StoppedWithError
-            ? l10n.t('stopped with {0}, which could not run', end.error.step)
-            : this.errors.present(end.error).message;
-        const failure = { ...batchFailure(end.error, now), message };
-        await write(b => ({ ...b, failure, endedAt: now }));
-        this.log.warn(`batch ${batch.id}: stopped for good: ${failure.kind}: ${failure.message}`);
-        void this.history.applyBound();
-        if (!quiet) {
-          this.errors.report(end.error, `batch ${stepLabel(batch)}`);
-        }
-        return;
-      }
-      case 'paused': {
-        const paused = await write(b => ({ ...b, pausedUntil: end.until }));
-        this.log.warn(`batch ${batch.id}: DocuTray asked to wait until ${new Date(end.until).toISOString()}`);
-        this.schedulePauseEnd(paused);
-        void vscode.window
-          .showWarningMessage(
-            l10n.t(
-              "DocuTray: {0} on {1} is paused: DocuTray's rate limit asks to wait until {2}. It resumes then by itself.",
-              plainText(stepLabel(batch)),
-              plainText(batchSubject(batch)),
-              new Date(end.until).toLocaleTimeString(),
-            ),
-            l10n.t('Show Runs'),
-          )
-          .then(c => c && vscode.commands.executeCommand('docutray.runs.focus'));
-        return;
-      }
-      case 'cancelled': {
-        const cancelled = await write(b => ({ ...b, cancelledAt: now, endedAt: now }));
-        this.log.info(`batch ${batch.id}: cancelled`);
-        void this.history.applyBound();
-        if (!quiet) {
-          void announceEnd(cancelled, this.lookup()).then(c => this.act(cancelled.id, c));
-        }
-        return;
-      }
-      case 'done': {
-        const done = await write(b => ({ ...b, endedAt: now }));
-        void this.history.applyBound();
-        this.finished.fire({ batch: done, quiet });
-        if (!quiet) {
-          void announceEnd(done, this.lookup()).then(c => this.act(done.id, c));
-        }
-        return;
-      }
-    }
-  }
-
-  private act(id: string, choice: Awaited<ReturnType<typeof announceEnd>>): unknown {
-    switch (choice) {
-      case 'showRuns':
-        return vscode.commands.executeCommand('docutray.runs.focus');
-      case 'resume':
-        return this.resumeBatch(id).catch(e => this.errors.report(e, 'resume batch'));
-      case 'retryFailed':
-        return this.retryFailed(id).catch(e => this.errors.report(e, 'retry failed'));
-      case 'review':
-        return this.review(id).catch(e => this.errors.report(e, 'review'));
-      default:
-        return undefined;
-    }
-  }
-
-  /** A run of a batch's document that a later attempt replaced (Retry Failed, Review…): its batch names another. */
+  /** A run of a batch's document that a later attempt replaced (Retry Failed, Review…). */
   isEarlierAttempt(r: RunRecord): boolean {
-    const b = r.batchId ? this.records.get(r.batchId) : undefined;
-    return !!b && !b.documents.some(d => d.runId === r.id);
+    return this.rows.isEarlierAttempt(r);
   }
 
-  /** A batch's documents as the Runs view lists them: each one's run (earlier attempts after it), or its reused result. */
+  /** A batch's documents as the Runs view lists them. */
   children(batch: BatchRecord): (RunRecord | BatchDocument)[] {
-    const runs = this.history.snapshot().filter(r => r.batchId === batch.id);
-    const out: (RunRecord | BatchDocument)[] = [];
-    batch.documents.forEach((doc, index) => {
-      if (doc.reused) {
-        out.push(doc);
-        return;
-      }
-      const first = `${batch.id}.${index}`;
-      const attempts = runs.filter(r => r.id === doc.runId || r.id === first || r.id.startsWith(`${first}.`));
-      out.push(
-        ...attempts.sort((a, b) => (a.id === doc.runId ? -1 : b.id === doc.runId ? 1 : b.startedAt - a.startedAt)),
-      );
-    });
-    return out;
+    return this.rows.children(batch);
   }
 
   dispose(): void {
-    clearTimeout(this.syncTimer);
-    this.pauseTimers.forEach(t => clearTimeout(t));
-    this.subscriptions.forEach(s => s.dispose());
-    this.changed.dispose();
+    this.actions.dispose();
+    this.drives.dispose();
   }
 }
