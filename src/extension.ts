@@ -40,7 +40,7 @@ export interface DocuTrayApi {
  */
 export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   const apiKeys = new ApiKeyStore(context.secrets);
-  const runsChanged = new vscode.EventEmitter<RunsNode | undefined>();
+  const runsChanged = new vscode.EventEmitter<RunsNode | RunsNode[] | undefined>();
   context.subscriptions.push(apiKeys, runsChanged);
   let runtime: Runtime | undefined;
   let walk: Walkthrough | undefined;

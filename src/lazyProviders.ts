@@ -35,7 +35,7 @@ export function registerResultFileSystem(provider: () => ResultFileSystemReads):
 /** A tree data provider that builds `provider()` when the view first asks for its items. */
 export function lazyTreeDataProvider<T>(
   provider: () => vscode.TreeDataProvider<T>,
-  changed: vscode.Event<T | undefined>,
+  changed: vscode.Event<T | T[] | undefined>,
 ): vscode.TreeDataProvider<T> {
   return {
     onDidChangeTreeData: changed,

@@ -19,6 +19,12 @@ export { isBatchNode } from '../batches/batchNode';
 
 export type RunsNode = RunRecord | BatchNode | ReusedNode;
 
+/** The rows as shown: their ids in order (with their depth), and each row's look by its node. */
+interface Shown {
+  order: string;
+  rows: Map<RunsNode, string>;
+}
+
 /** What the view needs of the batches. */
 type BatchSource = Pick<
   BatchService,
@@ -69,12 +75,14 @@ function canRerun(r: RunRecord): boolean {
  * ("37 of 120 succeeded · 2 failed · about 3 min left") with its files' runs under it.
  */
 export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
-  private readonly emitter = new vscode.EventEmitter<RunsNode | undefined>();
+  private readonly emitter = new vscode.EventEmitter<RunsNode | RunsNode[] | undefined>();
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The rows last shown (see `refresh`). */
-  private lastShown: string | undefined;
+  /** The rows last shown (see `refresh`): which rows, in what order, and how each looked. */
+  private lastShown: Shown | undefined;
+  /** One node per batch, kept across reads: VS Code knows a row by its node, so a row can be refreshed alone. */
+  private readonly batchNodes = new Map<string, BatchNode>();
   /** Batches whose runs VS Code has read (their rows count in what is shown). */
   private readonly opened = new Set<string>();
   /** The batches last listed, by id: a run under one is named and described inside it. */
@@ -94,20 +102,31 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   /**
-   * Shows every item again (what an item's flags depend on changed), at most every 100 ms, and only when
-   * a row would change. A refresh is not free for the person at the view: VS Code forgets every row's
-   * handle when the list refreshes, until it has read the rows again, and a context-menu command chosen in
-   * that moment gets no row. Most changes of the history (another window's lease, a record merged again)
-   * change no row.
+   * Shows what changed again, at most every 100 ms, and only the rows that changed. A refresh is not free
+   * for the person at the view: VS Code forgets every row's handle when the whole list refreshes, until it
+   * has read the rows again, and a context-menu command chosen in that moment gets no row (a running
+   * batch's row changes every few seconds). So the whole list is refreshed only when rows come, go or move;
+   * a row that only looks different (a batch's count, a run's state) is refreshed alone, and keeps its
+   * handle. Most changes of the history (another window's lease, a record merged again) change no row.
    */
   refresh(): void {
     this.refreshTimer ??= setTimeout(() => {
       void this.shown().then(
         shown => {
           this.refreshTimer = undefined;
-          if (shown !== this.lastShown) {
-            this.lastShown = shown;
+          const before = this.lastShown;
+          this.lastShown = shown;
+          // A row whose node VS Code does not hold (a record read anew) cannot be refreshed alone.
+          const unknown = (n: RunsNode) => !isReusedNode(n) && !before?.rows.has(n);
+          if (!before || before.order !== shown.order || [...shown.rows.keys()].some(unknown)) {
             this.emitter.fire(undefined);
+            return;
+          }
+          const changed = [...shown.rows]
+            .filter(([node, look]) => !isReusedNode(node) && before.rows.get(node) !== look)
+            .map(([n]) => n);
+          if (changed.length) {
+            this.emitter.fire(changed);
           }
         },
         () => {
@@ -120,21 +139,27 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   /** The rows as VS Code would show them: the top level and the runs of every batch it has opened. */
-  private async shown(): Promise<string> {
-    const rows: string[] = [];
-    const add = async (nodes: RunsNode[]) => {
+  private async shown(): Promise<Shown> {
+    const order: string[] = [];
+    const rows = new Map<RunsNode, string>();
+    const add = async (nodes: RunsNode[], depth: number) => {
       for (const n of nodes) {
         const i = this.getTreeItem(n);
         const icon = i.iconPath instanceof vscode.ThemeIcon ? [i.iconPath.id, i.iconPath.color?.id] : [];
         const tip = typeof i.tooltip === 'string' ? i.tooltip : i.tooltip?.value;
-        rows.push(JSON.stringify([i.id, i.label, i.description, i.contextValue, i.collapsibleState, icon, tip]));
+        // A row VS Code can refresh alone is one whose node it holds again at the next read: a run record (the
+        // history keeps its object) or a batch's node (kept here). A reused document's node is made at each
+        // read: its look goes into the order, so a change of it refreshes the list.
+        const look = JSON.stringify([i.label, i.description, i.contextValue, i.collapsibleState, icon, tip]);
+        order.push(`${depth}:${i.id}${isReusedNode(n) ? look : ''}`);
+        rows.set(n, look);
         if (isBatchNode(n) && this.opened.has(n.batch.id)) {
-          await add(await this.getChildren(n));
+          await add(await this.getChildren(n), depth + 1);
         }
       }
     };
-    await add(await this.getChildren());
-    return rows.join('\n');
+    await add(await this.getChildren(), 0);
+    return { order: order.join('\n'), rows };
   }
 
   async getChildren(element?: RunsNode): Promise<RunsNode[]> {
@@ -163,8 +188,17 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     for (const b of batches) {
       this.parents.set(b.id, b);
     }
+    for (const id of [...this.batchNodes.keys()].filter(id => !known.has(id))) {
+      this.batchNodes.delete(id);
+    }
+    const nodeOf = (b: BatchRecord): BatchNode => {
+      const node = this.batchNodes.get(b.id) ?? { kind: 'batch', batch: b };
+      node.batch = b;
+      this.batchNodes.set(b.id, node);
+      return node;
+    };
     const top: { at: number; node: RunsNode }[] = [
-      ...batches.map(b => ({ at: b.createdAt, node: { kind: 'batch', batch: b } as BatchNode })),
+      ...batches.map(b => ({ at: b.createdAt, node: nodeOf(b) as RunsNode })),
       ...runs.filter(r => !r.batchId || !known.has(r.batchId)).map(r => ({ at: r.startedAt, node: r })),
     ];
     return top.sort((a, b) => b.at - a.at).map(t => t.node);

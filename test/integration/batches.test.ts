@@ -260,6 +260,47 @@ describe('batches', function () {
     }
   });
 
+  it('a running batch refreshes its own row, not the whole list, so every row keeps its handle', async () => {
+    // VS Code forgets every row's handle while the whole list refreshes; a command picked from a row's menu in
+    // that moment gets no row ("Open as Grid" on a batch whose count just changed). A batch's count, a run's
+    // state: the row alone is refreshed. Only rows that come, go or move refresh the list.
+    const folder = `${FOLDER}-rows`;
+    await removeFolder(folder);
+    await pdfVariant(`${folder}/r1.pdf`, `rows-1-${Date.now()}`);
+    await pdfVariant(`${folder}/r2.pdf`, `rows-2-${Date.now()}`);
+    const events: unknown[] = [];
+    const tree = api.runsTree as unknown as { onDidChangeTreeData: vscode.Event<unknown> };
+    const subscription = tree.onDidChangeTreeData(e => events.push(e));
+    const answers = confirming();
+    try {
+      const batch = await runFolder(workspaceFile(folder), 'it-batch');
+      assert.ok(batch);
+      await waitFor('the batch row to say it ended', async () => {
+        const node = await nodeOf(batch.id);
+        return node && /2 of 2 succeeded/.test(String((await api.runsTree.getTreeItem(node)).description))
+          ? true
+          : undefined;
+      });
+      const kinds = events.map(e =>
+        Array.isArray(e) ? e.map(n => (n as { kind?: string }).kind ?? 'run').join('+') : 'all',
+      );
+      const alone = events.filter(
+        (e): e is unknown[] =>
+          Array.isArray(e) && e.some(n => (n as { batch?: { id: string } }).batch?.id === batch.id),
+      );
+      assert.ok(alone.length > 0, `the batch's row was refreshed alone as it went on: ${kinds.join(', ')}`);
+      const node = await nodeOf(batch.id);
+      assert.ok(
+        alone.every(e => e.includes(node)),
+        'the node VS Code holds, not a copy',
+      );
+    } finally {
+      subscription.dispose();
+      answers.restore();
+      await removeFolder(folder);
+    }
+  });
+
   it('asks one question that counts what it sends: Skip Them reuses, Process All starts', async () => {
     await pdfVariant(`${FOLDER}/new.pdf`, `new-${Date.now()}`);
     try {
