@@ -22,6 +22,8 @@ export interface DocuTrayApi {
   runsMessage(): string | undefined;
   /** The Runs view's contents, as the tree shows them (runs, batches and their files). */
   readonly runsTree: Pick<vscode.TreeDataProvider<RunsNode>, 'getChildren' | 'getTreeItem'>;
+  /** Settles once the Runs view has compared its rows with those it showed, and fired what changed. */
+  runsCompared(): Promise<void>;
   /** The Test Explorer's controller of expected results, once the workspace has an expected file. */
   testController(): vscode.TestController | undefined;
   /** What the last Test Explorer run reported of each test. */
@@ -120,6 +122,7 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     storageUri: context.globalStorageUri,
     runsMessage: () => tree.message || undefined,
     runsTree: treeDataProvider,
+    runsCompared: () => load().runsView.refresh(),
     testController: () => tests,
     lastTestRun: () => runtime?.lastTestRun(),
     review: () => runtime?.review(),

@@ -79,6 +79,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   readonly onDidChangeTreeData = this.emitter.event;
   private readonly subscription: vscode.Disposable;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Settles when the rows have been compared after the latest `refresh` call (see `showChanges`). */
+  private nextRefresh: { promise: Promise<void>; resolve: () => void } | undefined;
+  private disposed = false;
   /** The rows last shown (see `refresh`): which rows, in what order, and how each looked. */
   private lastShown: Shown | undefined;
   /** One node per batch, kept across reads: VS Code knows a row by its node, so a row can be refreshed alone. */
@@ -93,7 +96,7 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
     private readonly expected?: ExpectedSource,
   ) {
     // Fires for the whole list (at most every 100 ms: a batch changes often); ids are stable.
-    const refresh = () => this.refresh();
+    const refresh = () => void this.refresh();
     this.subscription = vscode.Disposable.from(
       history.onDidChange(refresh),
       batches.onDidChange(refresh),
@@ -108,34 +111,49 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
    * batch's row changes every few seconds). So the whole list is refreshed only when rows come, go or move;
    * a row that only looks different (a batch's count, a run's state) is refreshed alone, and keeps its
    * handle. Most changes of the history (another window's lease, a record merged again) change no row.
+   * Settles once the rows have been compared.
    */
-  refresh(): void {
-    this.refreshTimer ??= setTimeout(() => {
-      void this.shown().then(
-        shown => {
-          this.refreshTimer = undefined;
-          const before = this.lastShown;
-          this.lastShown = shown;
-          // A row whose node VS Code does not hold (a record read anew) cannot be refreshed alone.
-          const unknown = (n: RunsNode) => !isReusedNode(n) && !before?.rows.has(n);
-          if (!before || before.order !== shown.order || [...shown.rows.keys()].some(unknown)) {
-            this.emitter.fire(undefined);
-            return;
-          }
-          const changed = [...shown.rows]
-            .filter(([node, look]) => !isReusedNode(node) && before.rows.get(node) !== look)
-            .map(([n]) => n);
-          if (changed.length) {
-            this.emitter.fire(changed);
-          }
-        },
-        () => {
-          this.refreshTimer = undefined;
-          this.lastShown = undefined;
-          this.emitter.fire(undefined);
-        },
-      );
-    }, 100);
+  refresh(): Promise<void> {
+    if (!this.nextRefresh) {
+      let resolve = () => {};
+      const promise = new Promise<void>(r => (resolve = r));
+      this.nextRefresh = { promise, resolve };
+    }
+    this.refreshTimer ??= setTimeout(() => void this.showChanges(), 100);
+    return this.nextRefresh.promise;
+  }
+
+  /**
+   * Compares the rows with those last shown and fires what changed. One at a time: a change while the rows are
+   * being read (they are read asynchronously) is shown by the next one, never lost.
+   */
+  private async showChanges(): Promise<void> {
+    const done = this.nextRefresh;
+    this.nextRefresh = undefined;
+    try {
+      const shown = await this.shown();
+      const before = this.lastShown;
+      this.lastShown = shown;
+      // A row whose node VS Code does not hold (a record read anew) cannot be refreshed alone.
+      const unknown = (n: RunsNode) => !isReusedNode(n) && !before?.rows.has(n);
+      if (!before || before.order !== shown.order || [...shown.rows.keys()].some(unknown)) {
+        this.emitter.fire(undefined);
+      } else {
+        const changed = [...shown.rows]
+          .filter(([node, look]) => !isReusedNode(node) && before.rows.get(node) !== look)
+          .map(([n]) => n);
+        if (changed.length) {
+          this.emitter.fire(changed);
+        }
+      }
+    } catch {
+      this.lastShown = undefined;
+      this.emitter.fire(undefined);
+    } finally {
+      this.refreshTimer =
+        this.nextRefresh && !this.disposed ? setTimeout(() => void this.showChanges(), 100) : undefined;
+      done?.resolve();
+    }
   }
 
   /** The rows as VS Code would show them: the top level and the runs of every batch it has opened. */
@@ -206,6 +224,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
     if (isBatchNode(node)) {
+      // A row refreshed alone is read by the node VS Code holds: bring its batch up to date (a command given the
+      // node reads it too).
+      node.batch = this.batches.records.get(node.batch.id) ?? node.batch;
       return batchItem(node.batch, lookupIn(this.history.snapshot()), this.batches);
     }
     if (isReusedNode(node)) {
@@ -295,7 +316,9 @@ export class RunsView implements vscode.TreeDataProvider<RunsNode>, vscode.Dispo
   }
 
   dispose(): void {
+    this.disposed = true;
     clearTimeout(this.refreshTimer);
+    this.nextRefresh?.resolve();
     this.subscription.dispose();
     this.emitter.dispose();
   }

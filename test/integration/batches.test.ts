@@ -262,8 +262,8 @@ describe('batches', function () {
 
   it('a running batch refreshes its own row, not the whole list, so every row keeps its handle', async () => {
     // VS Code forgets every row's handle while the whole list refreshes; a command picked from a row's menu in
-    // that moment gets no row ("Open as Grid" on a batch whose count just changed). A batch's count, a run's
-    // state: the row alone is refreshed. Only rows that come, go or move refresh the list.
+    // that moment gets no row ("Open as Grid" on a batch whose count just changed). A batch's count or state
+    // changes its row alone; only rows that come, go or move refresh the list.
     const folder = `${FOLDER}-rows`;
     await removeFolder(folder);
     await pdfVariant(`${folder}/r1.pdf`, `rows-1-${Date.now()}`);
@@ -272,29 +272,43 @@ describe('batches', function () {
     const tree = api.runsTree as unknown as { onDidChangeTreeData: vscode.Event<unknown> };
     const subscription = tree.onDidChangeTreeData(e => events.push(e));
     const answers = confirming();
+    let pending: Thenable<BatchInfo | undefined> | undefined;
+    let node: unknown;
     try {
-      const batch = await runFolder(workspaceFile(folder), 'it-batch');
-      assert.ok(batch);
-      await waitFor('the batch row to say it ended', async () => {
-        const node = await nodeOf(batch.id);
-        return node && /2 of 2 succeeded/.test(String((await api.runsTree.getTreeItem(node)).description))
-          ? true
-          : undefined;
+      pending = runFolder(workspaceFile(folder), 'it-slow');
+      node = await waitFor('the running batch with both documents started', async () => {
+        for (const n of await api.runsTree.getChildren()) {
+          const b = (n as { batch?: BatchInfo }).batch;
+          if (b?.stepId === 'it-slow' && (await statesOf(b)).every(s => s === 'ENQUEUED' || s === 'PROCESSING')) {
+            return n;
+          }
+        }
+        return undefined;
       });
-      const kinds = events.map(e =>
-        Array.isArray(e) ? e.map(n => (n as { kind?: string }).kind ?? 'run').join('+') : 'all',
-      );
-      const alone = events.filter(
-        (e): e is unknown[] =>
-          Array.isArray(e) && e.some(n => (n as { batch?: { id: string } }).batch?.id === batch.id),
-      );
-      assert.ok(alone.length > 0, `the batch's row was refreshed alone as it went on: ${kinds.join(', ')}`);
-      const node = await nodeOf(batch.id);
+      // The view has compared its rows since the batch's row came: from here on the row only changes its look.
+      await api.runsCompared();
+      const since = events.length;
+      await vscode.commands.executeCommand('docutray.batches.cancel', node);
+      const batch = await pending;
+      pending = undefined;
+      assert.ok(batch);
+      assert.match(String((await api.runsTree.getTreeItem(node)).description), /cancelled/);
+      await api.runsCompared();
+      const after = events.slice(since);
+      const kinds = after.map(e => (Array.isArray(e) ? `${e.length} row(s)` : 'the whole list'));
+      assert.ok(!after.includes(undefined), `no whole-list refresh for a row's change: ${kinds.join(', ')}`);
       assert.ok(
-        alone.every(e => e.includes(node)),
-        'the node VS Code holds, not a copy',
+        after.some(e => Array.isArray(e) && e.includes(node)),
+        `the batch's row, by the node VS Code holds, was refreshed: ${kinds.join(', ')}`,
       );
     } finally {
+      if (pending) {
+        // A slow batch left running would be another test's.
+        const running = async () =>
+          (await api.runsTree.getChildren()).find(n => (n as { batch?: BatchInfo }).batch?.stepId === 'it-slow');
+        await vscode.commands.executeCommand('docutray.batches.cancel', node ?? (await running()));
+        await pending;
+      }
       subscription.dispose();
       answers.restore();
       await removeFolder(folder);

@@ -194,6 +194,8 @@ export interface Api {
   runs(): Promise<RunInfo[]>;
   /** The line above the Runs view's runs (this month's usage). */
   runsMessage(): string | undefined;
+  /** Settles once the Runs view has compared its rows with those it showed, and fired what changed. */
+  runsCompared(): Promise<void>;
   storageUri: vscode.Uri;
 }
 
