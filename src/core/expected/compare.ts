@@ -254,62 +254,9 @@ class Comparison {
   }
 
   private keyedArrays(pair: Pair, e: unknown[], a: unknown[], field: string): Pair[] {
-    const out: Pair[] = [];
-    const ge = this.group(e, field);
-    const ga = this.group(a, field);
-    const keys = [...ge.keyed.keys(), ...[...ga.keyed.keys()].filter(k => !ge.keyed.has(k))];
-    for (const k of keys) {
-      const ie = ge.keyed.get(k) ?? [];
-      const ia = ga.keyed.get(k) ?? [];
-      const repeated = ie.length > 1 || ia.length > 1;
-      for (let n = 0; n < Math.max(ie.length, ia.length); n++) {
-        const sample = n < ie.length ? e[ie[n]] : a[ia[n]];
-        const value = (sample as Record<string, unknown>)[field] as KeyValue;
-        const segment: PathSegment = repeated ? { field, value, occurrence: n + 1 } : { field, value };
-        out.push(this.element(pair, e, a, n < ie.length ? ie[n] : Infinity, n < ia.length ? ia[n] : Infinity, segment));
-      }
-    }
-    // Elements without the key: by their order among themselves, named by their index on their side.
-    const ue = ge.unkeyed;
-    const ua = ga.unkeyed;
-    for (let n = 0; n < Math.max(ue.length, ua.length); n++) {
-      const index = n < ue.length ? ue[n] : ua[n];
-      out.push(this.element(pair, e, a, n < ue.length ? ue[n] : Infinity, n < ua.length ? ua[n] : Infinity, { index }));
-    }
-    return out;
-  }
-
-  /** Element indexes by the canonical text of their key (in order), and those without one. */
-  private group(list: unknown[], field: string): { keyed: Map<string, number[]>; unkeyed: number[] } {
-    const keyed = new Map<string, number[]>();
-    const unkeyed: number[] = [];
-    list.forEach((item, i) => {
-      const v =
-        typeOf(item) === 'object' && hasOwn(item as object, field)
-          ? (item as Record<string, unknown>)[field]
-          : undefined;
-      const t = typeOf(v);
-      if (t === 'string' || t === 'number' || t === 'boolean' || t === 'null') {
-        const k = `${t}:${t === 'string' ? this.normalize(v as string) : String(v)}`;
-        const at = keyed.get(k);
-        if (at) {
-          at.push(i);
-        } else {
-          keyed.set(k, [i]);
-        }
-      } else {
-        unkeyed.push(i);
-      }
-    });
-    return { keyed, unkeyed };
-  }
-
-  private normalize(s: string): string {
-    if (this.strings === 'exact') {
-      return s;
-    }
-    const spaced = s.normalize('NFC').trim().replace(/\s+/gu, ' ');
-    return this.strings === 'whitespaceAndCase' ? spaced.toLowerCase() : spaced;
+    return pairByKey(e, a, field, this.strings).map(p =>
+      this.element(pair, e, a, p.expected ?? Infinity, p.actual ?? Infinity, p.segment),
+    );
   }
 
   private scalarsEqual(e: unknown, a: unknown): boolean {
@@ -321,8 +268,82 @@ class Comparison {
       return diff <= this.abs || diff <= this.rel * Math.max(Math.abs(e), Math.abs(a));
     }
     if (typeof e === 'string' && typeof a === 'string') {
-      return e === a || this.normalize(e) === this.normalize(a);
+      return e === a || normalizeString(e, this.strings) === normalizeString(a, this.strings);
     }
     return e === a;
   }
+}
+
+/** A string as `strings` compares it. */
+export function normalizeString(s: string, strings: StringComparison): string {
+  if (strings === 'exact') {
+    return s;
+  }
+  const spaced = s.normalize('NFC').trim().replace(/\s+/gu, ' ');
+  return strings === 'whitespaceAndCase' ? spaced.toLowerCase() : spaced;
+}
+
+/** Two elements the comparison pairs in a keyed list: the name it gives them, and each side's index (absent: that side lacks it). */
+export interface ElementPair {
+  segment: PathSegment;
+  expected?: number;
+  actual?: number;
+}
+
+/**
+ * The elements of two lists paired by their `field` (string keys compared as `strings` says): the expected
+ * side's keys in order, then the keys only the result has. A key that repeats pairs its occurrences in order
+ * (`#2`); elements without the key pair by their order among themselves, named by their index.
+ */
+export function pairByKey(e: unknown[], a: unknown[], field: string, strings: StringComparison): ElementPair[] {
+  const out: ElementPair[] = [];
+  const ge = groupByKey(e, field, strings);
+  const ga = groupByKey(a, field, strings);
+  const side = (indexes: readonly number[], n: number) => (n < indexes.length ? indexes[n] : undefined);
+  const keys = [...ge.keyed.keys(), ...[...ga.keyed.keys()].filter(k => !ge.keyed.has(k))];
+  for (const k of keys) {
+    const ie = ge.keyed.get(k) ?? [];
+    const ia = ga.keyed.get(k) ?? [];
+    const repeated = ie.length > 1 || ia.length > 1;
+    for (let n = 0; n < Math.max(ie.length, ia.length); n++) {
+      // Named by the expected side's key value when it has one.
+      const sample = n < ie.length ? e[ie[n]] : a[ia[n]];
+      const value = (sample as Record<string, unknown>)[field] as KeyValue;
+      const segment: PathSegment = repeated ? { field, value, occurrence: n + 1 } : { field, value };
+      out.push({ segment, expected: side(ie, n), actual: side(ia, n) });
+    }
+  }
+  const ue = ge.unkeyed;
+  const ua = ga.unkeyed;
+  for (let n = 0; n < Math.max(ue.length, ua.length); n++) {
+    out.push({ segment: { index: n < ue.length ? ue[n] : ua[n] }, expected: side(ue, n), actual: side(ua, n) });
+  }
+  return out;
+}
+
+/** Element indexes by the canonical text of their key (in order), and those without one. */
+function groupByKey(
+  list: unknown[],
+  field: string,
+  strings: StringComparison,
+): { keyed: Map<string, number[]>; unkeyed: number[] } {
+  const keyed = new Map<string, number[]>();
+  const unkeyed: number[] = [];
+  list.forEach((item, i) => {
+    const v =
+      typeOf(item) === 'object' && hasOwn(item as object, field) ? (item as Record<string, unknown>)[field] : undefined;
+    const t = typeOf(v);
+    if (t === 'string' || t === 'number' || t === 'boolean' || t === 'null') {
+      const k = `${t}:${t === 'string' ? normalizeString(v as string, strings) : String(v)}`;
+      const at = keyed.get(k);
+      if (at) {
+        at.push(i);
+      } else {
+        keyed.set(k, [i]);
+      }
+    } else {
+      unkeyed.push(i);
+    }
+  });
+  return { keyed, unkeyed };
 }

@@ -16,8 +16,8 @@
  *
  * Pure: no I/O.
  */
-import { compareResults, type CompareOptions, type Difference } from '../expected/compare';
-import { formatPath, matchesPattern, type KeyValue, type PathSegment } from '../expected/jsonPath';
+import { compareResults, pairByKey, type CompareOptions, type Difference } from '../expected/compare';
+import { formatPath, matchesPattern, type PathSegment } from '../expected/jsonPath';
 
 export type Verdict = 'equal' | 'differs' | 'missing' | 'extra' | 'unchecked' | 'ignored';
 
@@ -85,17 +85,6 @@ export function fieldRows(
     return key ? { by: 'key', field: key.field } : { by: 'position' };
   };
   const strings = opts.strings ?? 'exact';
-  const keyText = (v: KeyValue): string => {
-    if (typeof v !== 'string') {
-      return `${v === null ? 'null' : typeof v}:${String(v)}`;
-    }
-    if (strings === 'exact') {
-      return `string:${v}`;
-    }
-    const spaced = v.normalize('NFC').trim().replace(/\s+/gu, ' ');
-    return `string:${strings === 'whitespaceAndCase' ? spaced.toLowerCase() : spaced}`;
-  };
-
   /** Emits one leaf (or a whole value where a difference sits on it). */
   const emit = (
     segments: PathSegment[],
@@ -223,47 +212,13 @@ export function fieldRows(
       }
       return;
     }
-    const field = pairing.field;
-    const group = (list: unknown[]) => {
-      const keyed = new Map<string, number[]>();
-      const unkeyed: number[] = [];
-      list.forEach((item, i) => {
-        const v = isObject(item) && hasOwn(item, field) ? item[field] : undefined;
-        if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) {
-          const k = keyText(v as KeyValue);
-          const at = keyed.get(k);
-          if (at) {
-            at.push(i);
-          } else {
-            keyed.set(k, [i]);
-          }
-        } else {
-          unkeyed.push(i);
-        }
-      });
-      return { keyed, unkeyed };
-    };
-    const ga = group(a);
-    const ge = group(e);
-    // The result's order first, then the keys only the expected result has.
-    const keys = [...ga.keyed.keys(), ...[...ge.keyed.keys()].filter(k => !ga.keyed.has(k))];
-    for (const k of keys) {
-      const ia = ga.keyed.get(k) ?? [];
-      const ie = ge.keyed.get(k) ?? [];
-      const repeated = ia.length > 1 || ie.length > 1;
-      for (let n = 0; n < Math.max(ia.length, ie.length); n++) {
-        // The comparison names the element by the expected side's key value when it has one.
-        const sample = n < ie.length ? e[ie[n]] : a[ia[n]];
-        const value = (sample as Record<string, unknown>)[field] as KeyValue;
-        const segment: PathSegment = repeated ? { field, value, occurrence: n + 1 } : { field, value };
-        walk(a[ia[n]], n < ia.length, e[ie[n]], n < ie.length, [...segments, segment], pairing);
-      }
-    }
-    for (let n = 0; n < Math.max(ga.unkeyed.length, ge.unkeyed.length); n++) {
-      const index = n < ge.unkeyed.length ? ge.unkeyed[n] : ga.unkeyed[n];
-      const ia = ga.unkeyed[n];
-      const ie = ge.unkeyed[n];
-      walk(a[ia], ia !== undefined, e[ie], ie !== undefined, [...segments, { index }], pairing);
+    // The comparison's own pairing, shown in the result's order; elements only the expected result has after.
+    const last = Number.MAX_SAFE_INTEGER;
+    const pairs = pairByKey(e, a, pairing.field, strings).sort((x, y) => (x.actual ?? last) - (y.actual ?? last));
+    for (const { actual: ia, expected: ie, segment } of pairs) {
+      const valueA = ia !== undefined ? a[ia] : undefined;
+      const valueE = ie !== undefined ? e[ie] : undefined;
+      walk(valueA, ia !== undefined, valueE, ie !== undefined, [...segments, segment], pairing);
     }
   };
 

@@ -104,6 +104,32 @@ describe('review: field rows with verdicts', () => {
     assert.ok(lines(rows).includes('differs items[2].n'), lines(rows).join('\n'));
   });
 
+  it('pairs keys the string rule takes as equal, as the comparison does, and shows them in the result order', () => {
+    const opts: CompareOptions = {
+      strings: 'whitespaceAndCase',
+      arrayKeys: [{ path: parsePattern('items'), field: 'sku' }],
+    };
+    const expected = {
+      items: [
+        { sku: 'Envío  Rápido', n: 1 },
+        { sku: 'B', n: 2 },
+      ],
+    };
+    const actual = {
+      items: [
+        { sku: 'b', n: 2 },
+        { sku: ' envío rápido ', n: 1 },
+      ],
+    };
+    const rows = assertAgrees(actual, expected, opts);
+    assert.deepEqual(lines(rows), [
+      'equal items[sku="B"].sku',
+      'equal items[sku="B"].n',
+      'equal items[sku="Envío  Rápido"].sku',
+      'equal items[sku="Envío  Rápido"].n',
+    ]);
+  });
+
   it('pairs other lists by position and says so', () => {
     const rows = assertAgrees({ tags: ['a', 'x', 'c'] }, { tags: ['a', 'b'] }, {});
     assert.deepEqual(lines(rows), ['equal tags[0]', 'differs tags[1]', 'extra tags[2]']);
