@@ -228,7 +228,8 @@ const contexts = [
       esbuildProblemMatcherPlugin,
     ],
   }),
-  // The webviews' own code: for the browser, never loaded by the extension host.
+  // The webviews' own code: for the browser, never loaded by the extension host. `elements` is the
+  // vscode-elements components both pages use (webview/elements.ts), loaded before each page's script.
   await esbuild.context({
     bundle: true,
     format: 'iife',
@@ -240,7 +241,7 @@ const contexts = [
     outdir: path.join(outdir, 'webview'),
     metafile: !!metafile,
     logLevel: 'silent',
-    entryPoints: { review: 'webview/review/main.ts', grid: 'webview/grid/main.ts' },
+    entryPoints: { review: 'webview/review/main.ts', grid: 'webview/grid/main.ts', elements: 'webview/elements.ts' },
     plugins: [esbuildProblemMatcherPlugin],
   }),
 ];

@@ -383,6 +383,7 @@ function panelLabels(): Record<string, string> {
     zoomIn: l10n.t('Zoom In'),
     zoomOut: l10n.t('Zoom Out'),
     document: l10n.t('Document'),
+    resizeSplit: l10n.t('Resize the document and the fields (Left and Right arrow keys)'),
     page: l10n.t('Page {0}'),
     loading: l10n.t('Loading the document…'),
     cannotShow: l10n.t('This document cannot be shown here. Open it with another editor.'),

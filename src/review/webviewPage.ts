@@ -3,8 +3,9 @@ import vscode = require('vscode');
 /**
  * A webview's page, the same for every panel: a strict CSP from `default-src 'none'` (scripts and styles
  * only from the extension's webview folder; no inline script, no style attribute), the page's one
- * stylesheet and script from `dist/webview/`, and an empty `#app` its script fills. Everything the page
- * shows comes in a message and is set as text.
+ * stylesheet and script from `dist/webview/`, after the script that defines the vscode-elements
+ * components the pages use (tabs, split layout: webview/elements.ts), and an empty `#app` its script
+ * fills. Everything the page shows comes in a message and is set as text.
  */
 export function webviewPage(
   webview: vscode.Webview,
@@ -25,6 +26,7 @@ export function webviewPage(
 </head>
 <body>
 <main id="app" aria-busy="true"></main>
+<script src="${esc(asset('elements.js').toString())}"></script>
 <script src="${esc(asset(`${page.name}.js`).toString())}"></script>
 </body>
 </html>`;

@@ -8,12 +8,14 @@
 //   - a click on a header sorts (aria-sort), Enter on it sorts the other way; "Only failing" keeps the
 //     two failing invoices; arrows, Home/End and PageDown move the one focused cell (roving tabindex);
 //   - Enter on the failed total opens the review panel at that document and field;
+//   - the tabs (vscode-tabs) switch with the arrow keys, and Tab goes from a tab into its panel's grid;
 //   - the Accuracy tab lists the fields worst first with "n of m" and a bar;
 //   - axe-core finds nothing serious or critical in the grid and in the Accuracy tab, in light, dark and
 //     both high-contrast themes, and the marks that are not text (a failed cell, the selected tab, the
 //     focused cell, a bar) stay visible in each;
 //   - a second folder of MAX_NAMED + 4 invoices, all with a differing total: the Accuracy tab names ten of
-//     them and says "and N more" for all the others, those the model names and those it only counts.
+//     them and says "and N more" for all the others, those the model names and those it only counts;
+//   - no frame reports a Content Security Policy violation.
 // Screenshots: test-output/e2e-grid/ (DOCUTRAY_UPDATE_DOCS=1 copies the grid's to docs/images/grid.png).
 // It builds nothing itself: `npm run test:e2e:grid` compiles and bundles.
 //
@@ -159,8 +161,13 @@ async function setTheme(frame, theme) {
 async function vanishedMarks(frame, marks) {
   return frame.evaluate(marks => {
     const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
+    // Up the tree, out of a component's shadow root to its element.
+    const up = e => e.parentElement ?? e.getRootNode().host ?? null;
+    // `a >>> b`: b inside the shadow root of a (vscode-elements draw their marks there).
+    const find = sel =>
+      sel.split(' >>> ').reduce((at, part, i) => at && (i ? at.shadowRoot : at)?.querySelector(part), document);
     const behind = e => {
-      for (let p = e.parentElement; p; p = p.parentElement) {
+      for (let p = up(e); p; p = up(p)) {
         const c = rgba(getComputedStyle(p).backgroundColor);
         if (c.length === 3 || c[3] > 0) {
           return c.slice(0, 3).join();
@@ -189,7 +196,7 @@ async function vanishedMarks(frame, marks) {
     const gone = [];
     for (const [what, [sel, ways, min]] of Object.entries(marks)) {
       least = min ?? 1;
-      const e = document.querySelector(sel);
+      const e = find(sel);
       if (!e) {
         gone.push(`${what} (${sel}: none on the page)`);
         continue;
@@ -212,12 +219,12 @@ async function vanishedMarks(frame, marks) {
 }
 
 const GRID_MARKS = {
-  'the selected tab': ['.tab[aria-selected="true"]', ['borderBottom']],
+  'the selected tab': ['vscode-tab-header[aria-selected="true"] >>> .wrapper', ['borderBottom']],
   'a failed cell': ['.cell.marked', ['background', 'outline']],
   'the focused cell': ['.body .cell:focus', ['outline']],
 };
 const ACCURACY_MARKS = {
-  'the selected tab': ['.tab[aria-selected="true"]', ['borderBottom']],
+  'the selected tab': ['vscode-tab-header[aria-selected="true"] >>> .wrapper', ['borderBottom']],
   "a bar's track": ['.bar', ['borderTop'], 3],
   "a bar's fill": ['.bar-fill', ['background'], 3],
 };
@@ -303,6 +310,7 @@ async function main() {
   h.onCleanup('chromium', () => browser.close());
   page = browser.page;
   page.setDefaultTimeout(20000);
+  const cspViolations = wb.collectCspViolations(page);
 
   await step('the window opens the repository', async () => {
     await page.goto(h.workbenchUrl(server, ws));
@@ -459,7 +467,45 @@ async function main() {
   await step('the Accuracy tab lists the fields worst first, "n of m" and a bar', async () => {
     await wb.tabWithText(page, 'Grid: samples/').click();
     frame = await frameWith('#app[data-ready="true"]', { what: 'grid webview again' });
-    await frame.locator('#tab-accuracy').click();
+    // By keyboard, through vscode-tabs: the arrows select (and focus) the other tab and show its panel.
+    const tabs = () =>
+      frame.evaluate(() => ({
+        shown: [...document.querySelectorAll('vscode-tab-panel')]
+          .filter(p => p.checkVisibility())
+          .map(p => p.dataset.tab)
+          .join(),
+        selected: document.querySelector('vscode-tab-header[aria-selected="true"]')?.dataset.tab,
+        focused: document.activeElement?.dataset?.tab,
+      }));
+    const expectTab = async (key, after) =>
+      until(
+        async () => {
+          const s = await tabs();
+          return s.shown === key && s.selected === key && s.focused === key;
+        },
+        { message: async () => `after ${after}: ${JSON.stringify(await tabs())}` },
+      );
+    await frame.locator('vscode-tab-header[data-tab="grid"]').focus();
+    await page.keyboard.press('ArrowRight');
+    await expectTab('accuracy', 'ArrowRight on Grid');
+    await page.keyboard.press('ArrowLeft');
+    await expectTab('grid', 'ArrowLeft on Accuracy');
+    // From the tab, Tab reaches the grid's one tab stop after the filter and "Only failing".
+    for (const expected of ['filter', 'checkbox', 'grid']) {
+      await page.keyboard.press('Tab');
+      const where = await frame.evaluate(() => {
+        const a = document.activeElement;
+        return a?.closest('[role=grid]') ? 'grid' : a?.classList.contains('filter') ? 'filter' : a?.type;
+      });
+      if (where !== expected) {
+        throw new Error(`Tab from the Grid tab reaches ${where} where ${expected} comes`);
+      }
+    }
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('ArrowRight');
+    await expectTab('accuracy', 'Shift+Tab back to the Grid tab, ArrowRight');
     const rows = await frame.evaluate(() =>
       [...document.querySelectorAll('tr.field-row')].map(r => ({
         field: r.getAttribute('data-field'),
@@ -495,7 +541,7 @@ async function main() {
       const notes = [];
       for (const theme of THEMES) {
         await setTheme(frame, theme);
-        await frame.locator('#tab-grid').click();
+        await frame.locator('vscode-tab-header[data-tab="grid"]').click();
         await frame.locator('.body [role=row][aria-rowindex="2"] .cell.marked').first().click();
         await shot(`theme-${theme.file}-grid`);
         let gone = await vanishedMarks(frame, GRID_MARKS);
@@ -507,7 +553,7 @@ async function main() {
           throw new Error(`in ${theme.label}, the focus on a failed cell does not show: ${JSON.stringify(outlines)}`);
         }
         notes.push(await expectNoSeriousFindings(frame, `the grid (${theme.label})`));
-        await frame.locator('#tab-accuracy').click();
+        await frame.locator('vscode-tab-header[data-tab="accuracy"]').click();
         await shot(`theme-${theme.file}-accuracy`);
         gone = await vanishedMarks(frame, ACCURACY_MARKS);
         if (gone.length) {
@@ -555,7 +601,7 @@ async function main() {
       frame = await frameWith(`#app[data-ready="true"] [role=grid][aria-rowcount="${BULK.length + 1}"]`, {
         what: 'the grid of bulk/',
       });
-      await frame.locator('#tab-accuracy').click();
+      await frame.locator('vscode-tab-header[data-tab="accuracy"]').click();
       const total = await frame.evaluate(() => {
         const r = document.querySelector('tr.field-row[data-field="total"]');
         return {
@@ -579,6 +625,12 @@ async function main() {
       await shot('accuracy-more');
     },
   );
+
+  await step('no Content Security Policy violation in any frame', async () => {
+    if (cspViolations.length) {
+      throw new Error(`the console reports:\n  ${cspViolations.join('\n  ')}`);
+    }
+  });
 
   if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {
     fs.copyFileSync(picture, README_IMAGE);

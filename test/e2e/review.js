@@ -12,8 +12,11 @@
 //   - throughout, the webview's frames and pdf.js's worker run without the APIs the Chromium of VS Code 1.99
 //     lacks (Map/WeakMap getOrInsert*, Math.sumPrecise): the legacy pdf.js build must draw a page and its
 //     text layer without them (`--pdfjs-build modern` installs the modern build instead, which must fail);
+//   - the tabs (vscode-tabs) switch with the arrow keys; the divider (vscode-split-layout) moves with the
+//     arrow keys, Home/End and a mouse drag, and comes back where it was after the reload;
 //   - axe-core finds nothing serious or critical in the panel, in light, dark and both high-contrast themes;
-//     the fields' tables have a named header for every column (the actions' one read, not shown).
+//     the fields' tables have a named header for every column (the actions' one read, not shown);
+//   - no frame reports a Content Security Policy violation.
 // Screenshots: test-output/e2e-review/ (DOCUTRAY_UPDATE_DOCS=1 copies the panel's to
 // docs/images/review-panel.png). It builds nothing itself: `npm run test:e2e:review` compiles and bundles.
 //
@@ -236,8 +239,13 @@ async function setTheme(frame, theme) {
 async function vanishedMarks(frame) {
   return frame.evaluate(() => {
     const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
+    // Up the tree, out of a component's shadow root to its element.
+    const up = e => e.parentElement ?? e.getRootNode().host ?? null;
+    // `a >>> b`: b inside the shadow root of a (vscode-elements draw their marks there).
+    const find = sel =>
+      sel.split(' >>> ').reduce((at, part, i) => at && (i ? at.shadowRoot : at)?.querySelector(part), document);
     const behind = e => {
-      for (let p = e.parentElement; p; p = p.parentElement) {
+      for (let p = up(e); p; p = up(p)) {
         const c = rgba(getComputedStyle(p).backgroundColor);
         if (c.length === 3 || c[3] > 0) {
           return c.slice(0, 3).join();
@@ -250,14 +258,14 @@ async function vanishedMarks(frame) {
       return style !== 'none' && width !== '0px' && (v.length === 3 || v[3] > 0) && v.slice(0, 3).join() !== bg;
     };
     const marks = {
-      'the selected tab': ['.tab[aria-selected="true"]', ['borderBottom']],
+      'the selected tab': ['vscode-tab-header[aria-selected="true"] >>> .wrapper', ['borderBottom']],
       'the selected field': ['tr.row.selected', ['background', 'outline']],
       'a difference': ['.verdict-differs .words', ['background', 'outline']],
       "the value's place in the PDF": ['.textLayer .match', ['background', 'outline']],
     };
     const gone = [];
     for (const [what, [sel, ways]] of Object.entries(marks)) {
-      const e = document.querySelector(sel);
+      const e = find(sel);
       if (!e) {
         gone.push(`${what} (${sel}: none on the page)`);
         continue;
@@ -349,6 +357,7 @@ async function main() {
     }
   });
   page.on('pageerror', e => webviewErrors.push(String(e.message).slice(0, 300)));
+  const cspViolations = wb.collectCspViolations(page);
 
   await step('the window opens the repository', async () => {
     await page.goto(h.workbenchUrl(server, ws));
@@ -432,11 +441,98 @@ async function main() {
     await until(async () => /Not found in the document's text/.test(await status.textContent()), {
       message: async () => `for "NORTHWIND TRADERS LTD" the status says: ${await status.textContent()}`,
     });
-    await frame.locator('#tab-raw').click();
+    await frame.locator('vscode-tab-header[data-tab="raw"]').click();
     await frame.locator('pre.json').waitFor();
     await shot('raw-json');
-    await frame.locator('#tab-fields').click();
+    await frame.locator('vscode-tab-header[data-tab="fields"]').click();
   });
+
+  await step(
+    'the tabs and the divider (vscode-elements) by keyboard: arrows switch tabs, move the divider',
+    async () => {
+      // The components rendered, styled by constructable stylesheets under the panel's CSP.
+      const styled = await frame.evaluate(() =>
+        ['vscode-tabs', 'vscode-tab-header', 'vscode-split-layout'].map(
+          n => `${n}: ${document.querySelector(n)?.shadowRoot?.adoptedStyleSheets.length ?? 'no shadow root'}`,
+        ),
+      );
+      if (styled.some(s => !/: [1-9]/.test(s))) {
+        throw new Error(`a component has no styles: ${styled.join(', ')}`);
+      }
+      const tab = k => frame.locator(`vscode-tab-header[data-tab="${k}"]`);
+      const state = () =>
+        frame.evaluate(() => ({
+          shown: [...document.querySelectorAll('vscode-tab-panel')]
+            .filter(p => p.checkVisibility())
+            .map(p => p.dataset.tab)
+            .join(),
+          selected: document.querySelector('vscode-tab-header[aria-selected="true"]')?.dataset.tab,
+          focused: document.activeElement?.dataset?.tab,
+        }));
+      const expectTab = async (key, after) =>
+        until(
+          async () => {
+            const s = await state();
+            return s.shown === key && s.selected === key && s.focused === key;
+          },
+          { message: async () => `after ${after}: ${JSON.stringify(await state())}` },
+        );
+      await tab('fields').focus();
+      await page.keyboard.press('ArrowRight');
+      await expectTab('raw', 'ArrowRight on Fields');
+      if (!(await frame.locator('pre.json').isVisible())) {
+        throw new Error('the Raw JSON tab is selected, but its JSON is not shown');
+      }
+      await page.keyboard.press('ArrowLeft');
+      await expectTab('fields', 'ArrowLeft on Raw JSON');
+      // Tab goes from the tab straight into its panel's content (the panel is no tab stop of its own).
+      await page.keyboard.press('Tab');
+      const into = await frame.evaluate(() => document.activeElement?.closest('vscode-tab-panel')?.dataset.tab);
+      if (into !== 'fields') {
+        throw new Error(`Tab from the Fields tab focuses ${into ?? 'something outside its panel'}`);
+      }
+
+      const divider = frame.locator('[role=separator]');
+      const at = async () => ({
+        now: Number(await divider.getAttribute('aria-valuenow')),
+        width: await frame.locator('#document-pane').evaluate(e => e.getBoundingClientRect().width),
+      });
+      const first = await at();
+      await divider.focus();
+      await page.keyboard.press('ArrowLeft');
+      await page.keyboard.press('ArrowLeft');
+      await until(
+        async () => {
+          const now = await at();
+          return now.now === first.now - 10 && now.width < first.width - 40;
+        },
+        { message: async () => `two ArrowLeft from ${JSON.stringify(first)}: ${JSON.stringify(await at())}` },
+      );
+      // The mouse drags the component's own handle (in its shadow root, which Playwright's CSS reaches).
+      const before = await at();
+      const handle = await frame.locator('vscode-split-layout .handle').boundingBox();
+      await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(handle.x + handle.width / 2 + 120, handle.y + handle.height / 2, { steps: 8 });
+      await page.mouse.up();
+      await until(
+        async () => {
+          const now = await at();
+          return now.now > before.now && now.width > before.width + 60;
+        },
+        { message: async () => `a drag 120 px right from ${JSON.stringify(before)}: ${JSON.stringify(await at())}` },
+      );
+      // Home to the narrowest document, then two steps: 30 %, kept in the state for the reload below.
+      await divider.focus();
+      await page.keyboard.press('Home');
+      await page.keyboard.press('ArrowRight');
+      await page.keyboard.press('ArrowRight');
+      await until(async () => (await at()).now === 30, {
+        message: async () => `Home, ArrowRight ×2: ${JSON.stringify(await at())}`,
+      });
+      await shot('divider-by-keyboard');
+    },
+  );
 
   await step('axe-core finds nothing serious in the panel, in light, dark and both high-contrast themes', async () => {
     // Each column of the fields' tables is named (the labels the panel is sent); the actions' header is
@@ -471,9 +567,9 @@ async function main() {
         throw new Error(`in ${theme.label}, these cannot be seen: ${gone.join(', ')}`);
       }
       notes.push(await expectNoSeriousFindings(frame, `the review panel (${theme.label})`));
-      await frame.locator('#tab-raw').click();
+      await frame.locator('vscode-tab-header[data-tab="raw"]').click();
       notes.push(await expectNoSeriousFindings(frame, `its Raw JSON tab (${theme.label})`));
-      await frame.locator('#tab-fields').click();
+      await frame.locator('vscode-tab-header[data-tab="fields"]').click();
     }
     await setTheme(frame, THEMES[0]);
     for (const n of notes) {
@@ -517,6 +613,11 @@ async function main() {
       message: 'no field is selected after the reload',
     });
     await firstPageDrawn(frame, { timeout: 90000 });
+    // The divider where the keyboard left it.
+    const split = await frame.locator('[role=separator]').getAttribute('aria-valuenow');
+    if (split !== '30') {
+      throw new Error(`after the reload the divider is at ${split} %, not 30 %`);
+    }
     await shot('restored');
   });
 
@@ -540,6 +641,12 @@ async function main() {
       throw new Error(`after the model, ${seen.pending} rows still wait for their verdict (${seen.restored})`);
     }
     log(`  ${seen.snapshot.rows} fields painted from the state, then replaced by the model`);
+  });
+
+  await step('no Content Security Policy violation in any frame', async () => {
+    if (cspViolations.length) {
+      throw new Error(`the console reports:\n  ${cspViolations.join('\n  ')}`);
+    }
   });
 
   if (process.env.DOCUTRAY_UPDATE_DOCS === '1') {

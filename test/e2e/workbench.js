@@ -366,6 +366,21 @@ async function resizeSidebar(page, width) {
   return (await page.locator('.part.sidebar').boundingBox()).width;
 }
 
+/**
+ * Collects what the page's frames log about the Content Security Policy (a blocked script, style or
+ * stylesheet): Chromium reports each violation on the console of the frame it happened in, and the
+ * page's console event carries every frame's. Returns the list it fills.
+ */
+function collectCspViolations(page) {
+  const seen = [];
+  page.on('console', m => {
+    if (/Content Security Policy|Refused to (apply|load|execute|create|connect|frame)/i.test(m.text())) {
+      seen.push(`${m.text().slice(0, 300)} (${m.location().url || 'no url'})`);
+    }
+  });
+  return seen;
+}
+
 /** A tab whose visible label contains `text` (a diff editor's tab shows its title, not a resource name). */
 function tabWithText(page, text) {
   return page.locator('.tabs-container .tab', { hasText: text }).first();
@@ -398,6 +413,7 @@ module.exports = {
   openRowMenu,
   parkMouse,
   resizeSidebar,
+  collectCspViolations,
   isBusy,
   waitQuiet,
 };

@@ -24,6 +24,7 @@ import { GridIndex, type CellMark, type GridRow, type SortDirection } from '../.
 import { notEqualDocuments, type FieldAccuracy } from '../../src/core/review/accuracy';
 import './grid.css';
 import { el } from '../dom';
+import { makeTabs } from '../tabs';
 
 declare function acquireVsCodeApi(): {
   postMessage(m: BatchWebviewMessage): void;
@@ -91,50 +92,21 @@ let focus = { row: -1, column: 0 };
 function layout(): void {
   app.textContent = '';
   header = el('header', 'header');
-  const tabs = el('div', 'tabs', undefined, { role: 'tablist' });
-  const tabGrid = el('button', 'tab', t('grid'), { role: 'tab', id: 'tab-grid', 'aria-controls': 'panel-grid' });
-  const tabAcc = el('button', 'tab', t('accuracy'), {
-    role: 'tab',
-    id: 'tab-accuracy',
-    'aria-controls': 'panel-accuracy',
-  });
-  gridPanel = el('div', 'panel grid-panel', undefined, {
-    role: 'tabpanel',
-    id: 'panel-grid',
-    'aria-labelledby': 'tab-grid',
-  });
-  accuracyPanel = el('div', 'panel accuracy-panel', undefined, {
-    role: 'tabpanel',
-    id: 'panel-accuracy',
-    'aria-labelledby': 'tab-accuracy',
-  });
-  const select = (which: 'grid' | 'accuracy', focusTab = false) => {
-    for (const [tab, panel, name] of [
-      [tabGrid, gridPanel, 'grid'],
-      [tabAcc, accuracyPanel, 'accuracy'],
-    ] as const) {
-      const on = name === which;
-      tab.setAttribute('aria-selected', String(on));
-      tab.tabIndex = on ? 0 : -1;
-      panel.hidden = !on;
-      if (on && focusTab) {
-        tab.focus();
+  const tabs = makeTabs(
+    [
+      { key: 'grid', label: t('grid'), panelClass: 'grid-panel' },
+      { key: 'accuracy', label: t('accuracy'), panelClass: 'accuracy-panel' },
+    ],
+    state?.tab ?? 'grid',
+    which => {
+      saveState({ tab: which });
+      if (which === 'grid') {
+        render();
       }
-    }
-    saveState({ tab: which });
-    if (which === 'grid') {
-      render();
-    }
-  };
-  tabGrid.addEventListener('click', () => select('grid'));
-  tabAcc.addEventListener('click', () => select('accuracy'));
-  tabs.addEventListener('keydown', e => {
-    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
-      select(document.activeElement === tabGrid ? 'accuracy' : 'grid', true);
-      e.preventDefault();
-    }
-  });
-  tabs.append(tabGrid, tabAcc);
+    },
+  );
+  gridPanel = tabs.panels.grid;
+  accuracyPanel = tabs.panels.accuracy;
 
   const toolbar = el('div', 'toolbar');
   filterInput = el('input', 'filter', undefined, {
@@ -176,13 +148,12 @@ function layout(): void {
   grid.addEventListener('dblclick', onDoubleClick);
   const help = el('p', 'help', t('help'), { id: 'grid-help' });
   gridPanel.append(toolbar, scroller, help);
-  app.append(header, tabs, gridPanel, accuracyPanel);
+  app.append(header, tabs.element);
   new ResizeObserver(entries => {
     viewHeight = entries[entries.length - 1].contentRect.height;
     makeSlots();
     render();
   }).observe(scroller);
-  select(state?.tab ?? 'grid');
 }
 
 // ---------- the grid ----------

@@ -23,6 +23,8 @@ import { ValueSearch } from '../../src/core/review/locateValue';
 import { PdfView, yieldTask } from './pdfView';
 import './review.css';
 import { el } from '../dom';
+import { makeSplit } from '../split';
+import { makeTabs } from '../tabs';
 
 declare function acquireVsCodeApi(): {
   postMessage(m: WebviewMessage): void;
@@ -83,8 +85,7 @@ let header: HTMLElement;
 function layout(): void {
   app.textContent = '';
   header = el('header', 'header');
-  const split = el('div', 'split');
-  const left = el('section', 'doc', undefined, { 'aria-label': t('document') });
+  const left = el('section', 'doc', undefined, { id: 'document-pane', 'aria-label': t('document') });
   const toolbar = el('div', 'toolbar', undefined, { role: 'toolbar', 'aria-label': t('document') });
   const zoomOut = el('button', 'tool', '−', { 'aria-label': t('zoomOut'), title: t('zoomOut') });
   const zoomIn = el('button', 'tool', '+', { 'aria-label': t('zoomIn'), title: t('zoomIn') });
@@ -97,46 +98,23 @@ function layout(): void {
   left.append(toolbar, docPane);
 
   const right = el('section', 'fields');
-  const tabs = el('div', 'tabs', undefined, { role: 'tablist' });
-  const tabFields = el('button', 'tab', t('fields'), {
-    role: 'tab',
-    id: 'tab-fields',
-    'aria-controls': 'panel-fields',
+  const tabs = makeTabs(
+    [
+      { key: 'fields', label: t('fields') },
+      { key: 'raw', label: t('raw'), panelClass: 'raw' },
+    ],
+    state?.tab ?? 'fields',
+    tab => saveState({ tab }),
+  );
+  fieldsPanel = tabs.panels.fields;
+  rawPanel = tabs.panels.raw;
+  right.append(tabs.element);
+  const split = makeSplit(left, right, {
+    position: state?.split,
+    label: t('resizeSplit'),
+    onChange: position => saveState({ split: position }),
   });
-  const tabRaw = el('button', 'tab', t('raw'), { role: 'tab', id: 'tab-raw', 'aria-controls': 'panel-raw' });
-  fieldsPanel = el('div', 'panel', undefined, {
-    role: 'tabpanel',
-    id: 'panel-fields',
-    'aria-labelledby': 'tab-fields',
-  });
-  rawPanel = el('div', 'panel raw', undefined, { role: 'tabpanel', id: 'panel-raw', 'aria-labelledby': 'tab-raw' });
-  const select = (which: 'fields' | 'raw') => {
-    for (const [tab, panel, name] of [
-      [tabFields, fieldsPanel, 'fields'],
-      [tabRaw, rawPanel, 'raw'],
-    ] as const) {
-      const on = name === which;
-      tab.setAttribute('aria-selected', String(on));
-      tab.tabIndex = on ? 0 : -1;
-      panel.hidden = !on;
-    }
-    saveState({ tab: which });
-  };
-  tabFields.addEventListener('click', () => select('fields'));
-  tabRaw.addEventListener('click', () => select('raw'));
-  tabs.addEventListener('keydown', e => {
-    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
-      const to = document.activeElement === tabFields ? tabRaw : tabFields;
-      to.focus();
-      to.click();
-      e.preventDefault();
-    }
-  });
-  tabs.append(tabFields, tabRaw);
-  right.append(tabs, fieldsPanel, rawPanel);
-  split.append(left, right);
   app.append(header, split);
-  select(state?.tab ?? 'fields');
 }
 
 // ---------- fields ----------

@@ -55,6 +55,8 @@ export interface ReviewState {
   zoom?: number;
   tab?: 'fields' | 'raw';
   pageScroll?: number;
+  /** Where the divider between the document and the fields is, in percent of the panel's width. */
+  split?: number;
   /** What the panel last showed, for painting at once after a reload (see {@link restoreSnapshot}). */
   snapshot?: ReviewSnapshot;
 }

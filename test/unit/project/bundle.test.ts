@@ -177,6 +177,47 @@ describe('bundle: what activation loads', function () {
     assert.ok(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/batch-panel.js'));
   });
 
+  it('keeps vscode-elements (only tabs and the split layout) and Lit in their own webview bundle, shipped', () => {
+    const fromElements = (i: string) => /node_modules\/(@vscode-elements|lit|lit-html|lit-element|@lit)\//.test(i);
+    // Only the webviews' shared bundle holds them: not the extension host's bundles, nor the pages' own.
+    for (const [key, out] of Object.entries(meta.outputs)) {
+      if (key.endsWith('.js') && !key.endsWith('/webview/elements.js')) {
+        const found = Object.keys(out.inputs).filter(fromElements);
+        assert.deepEqual(found, [], `${key} includes ${found.join(', ')}`);
+      }
+    }
+    const inputs = Object.keys(output('webview/elements.js').inputs);
+    const components = new Set(
+      inputs
+        .flatMap(i => /@vscode-elements\/elements\/dist\/([^/]+)\//.exec(i)?.[1] ?? [])
+        .filter(c => c !== 'includes'),
+    );
+    assert.deepEqual(
+      [...components].sort(),
+      ['vscode-split-layout', 'vscode-tab-header', 'vscode-tab-panel', 'vscode-tabs'],
+      'only the components the pages use, each by its own module (not the main module of the library)',
+    );
+    assert.ok(!inputs.some(i => /codicon/i.test(i)), 'no icon font: none of these components shows an icon');
+    const gz = zlib.gzipSync(fs.readFileSync(path.join(dir, 'webview', 'elements.js'))).length;
+    assert.ok(gz <= 16 * 1024, `webview/elements.js = ${gz} bytes gzipped`);
+    assert.ok(fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/webview/*.js'));
+    assert.match(
+      fs.readFileSync(path.join(REPO, 'ThirdPartyNotices.txt'), 'utf8'),
+      /@vscode-elements\/elements 2\.5\.1/,
+    );
+  });
+
+  it('calls no API the Chromium of VS Code 1.99 (132) lacks, in any webview bundle', () => {
+    // Newer than Chromium 132, and what a library might call without a fallback. Syntax is lowered by
+    // esbuild (target chrome120); APIs are not, so a name here fails the oldest VS Code at run time.
+    const newer =
+      /\b(getOrInsert(Computed)?|sumPrecise|RegExp\.escape|Error\.isError|Float16Array|f16round|fromBase64|toBase64|setFromBase64|fromHex|setFromHex|Iterator\.concat|Atomics\.pause|Math\.clamp)\b/g;
+    for (const name of ['elements.js', 'review.js', 'grid.js']) {
+      const found = fs.readFileSync(path.join(dir, 'webview', name), 'utf8').match(newer);
+      assert.equal(found, null, `webview/${name} calls ${found?.join(', ')}`);
+    }
+  });
+
   it('registers exactly the commands package.json contributes', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as {
       contributes: { commands: Array<{ command: string }> };
