@@ -7,6 +7,7 @@
  */
 import type { VscodeSplitLayout } from '@vscode-elements/elements/dist/vscode-split-layout/vscode-split-layout.js';
 import { el } from './dom';
+import './split.css';
 
 /** Neither pane narrower than this, in percent (the component stops the mouse there too). */
 const MIN = 20;
@@ -15,8 +16,8 @@ const MAX = 100 - MIN;
 const STEP = 5;
 
 /**
- * `start` and `end` side by side, the divider at `position` percent (half way when none); `start` gets
- * the keyboard's divider at its end edge, so it must be positioned (`position: relative`) and have an id.
+ * `start` and `end` side by side, the divider at `position` percent (half way when none); `start` (which
+ * must have an id) gets the keyboard's divider at its end edge.
  */
 export function makeSplit(
   start: HTMLElement,

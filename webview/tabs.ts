@@ -6,10 +6,13 @@
  *
  * The component moves the focus with the arrow keys and selects on click or Enter; here the arrows also
  * select (the tabs' panels are cheap to show, so selection follows focus), and the panels are shown or
- * hidden at once, so a page that draws on selection sees the panel it selected.
+ * hidden at once, so a page that draws on selection sees the panel it selected. Tab goes from the
+ * selected tab to its panel (a tab stop of its own, as the component makes it: a host with a negative
+ * tabindex would take its content out of the tab order too), then into the panel's content.
  */
 import type { VscodeTabs } from '@vscode-elements/elements/dist/vscode-tabs/vscode-tabs.js';
 import { el } from './dom';
+import './tabs.css';
 
 export interface Tabs<K extends string> {
   /** The `vscode-tabs` element, to place in the page. */
@@ -36,9 +39,6 @@ export function makeTabs<K extends string>(
     const panel = el('vscode-tab-panel', `panel${tab.panelClass ? ` ${tab.panelClass}` : ''}`, undefined, {
       'data-tab': tab.key,
     });
-    // Not a tab stop of its own (the component makes it one): every panel here has focusable content,
-    // which Tab reaches straight from the tab, as before the component.
-    panel.tabIndex = -1;
     headers.push(header);
     panels[tab.key] = panel;
   }

@@ -490,20 +490,26 @@ async function main() {
     await expectTab('accuracy', 'ArrowRight on Grid');
     await page.keyboard.press('ArrowLeft');
     await expectTab('grid', 'ArrowLeft on Accuracy');
-    // From the tab, Tab reaches the grid's one tab stop after the filter and "Only failing".
-    for (const expected of ['filter', 'checkbox', 'grid']) {
+    // From the tab, Tab reaches its panel, then the grid's one tab stop after the filter and "Only failing".
+    for (const expected of ['panel', 'filter', 'checkbox', 'grid']) {
       await page.keyboard.press('Tab');
       const where = await frame.evaluate(() => {
         const a = document.activeElement;
-        return a?.closest('[role=grid]') ? 'grid' : a?.classList.contains('filter') ? 'filter' : a?.type;
+        return a?.localName === 'vscode-tab-panel'
+          ? 'panel'
+          : a?.closest('[role=grid]')
+            ? 'grid'
+            : a?.classList.contains('filter')
+              ? 'filter'
+              : a?.type;
       });
       if (where !== expected) {
         throw new Error(`Tab from the Grid tab reaches ${where} where ${expected} comes`);
       }
     }
-    await page.keyboard.press('Shift+Tab');
-    await page.keyboard.press('Shift+Tab');
-    await page.keyboard.press('Shift+Tab');
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press('Shift+Tab');
+    }
     await page.keyboard.press('ArrowRight');
     await expectTab('accuracy', 'Shift+Tab back to the Grid tab, ArrowRight');
     const rows = await frame.evaluate(() =>

@@ -485,11 +485,20 @@ async function main() {
       }
       await page.keyboard.press('ArrowLeft');
       await expectTab('fields', 'ArrowLeft on Raw JSON');
-      // Tab goes from the tab straight into its panel's content (the panel is no tab stop of its own).
-      await page.keyboard.press('Tab');
-      const into = await frame.evaluate(() => document.activeElement?.closest('vscode-tab-panel')?.dataset.tab);
-      if (into !== 'fields') {
-        throw new Error(`Tab from the Fields tab focuses ${into ?? 'something outside its panel'}`);
+      // Tab goes from the tab to its panel, then into the panel's content.
+      const focused = () =>
+        frame.evaluate(() => {
+          const a = document.activeElement;
+          return a?.localName === 'vscode-tab-panel'
+            ? `panel ${a.dataset.tab}`
+            : `${a?.localName} in ${a?.closest('vscode-tab-panel')?.dataset.tab}`;
+        });
+      for (const expected of [/^panel fields$/, /^(tr|button) in fields$/]) {
+        await page.keyboard.press('Tab');
+        const where = await focused();
+        if (!expected.test(where)) {
+          throw new Error(`Tab from the Fields tab reaches ${where}, not ${expected}`);
+        }
       }
 
       const divider = frame.locator('[role=separator]');
