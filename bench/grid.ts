@@ -80,7 +80,7 @@ function page(): string {
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <link rel="stylesheet" href="/grid.css"><title>grid bench</title></head>
 <body class="vscode-light"><main id="app" aria-busy="true"></main>
-<script src="/stub.js"></script><script src="/grid.js"></script></body></html>`;
+<script src="/stub.js"></script><script src="/elements.js"></script><script src="/grid.js"></script></body></html>`;
 }
 
 /** The messages of the size being measured, fetched by the page: posted from inside it, not through the driver. */
@@ -90,6 +90,8 @@ function serve(): Promise<{ server: Server; url: string }> {
   const files: Record<string, [string, string]> = {
     '/': ['text/html', page()],
     '/stub.js': ['text/javascript', STUB],
+    // The components the page uses (tabs), loaded before it as the panel's page does (webviewPage.ts).
+    '/elements.js': ['text/javascript', readFileSync(join(REPO, 'dist', 'webview', 'elements.js'), 'utf8')],
     '/grid.js': ['text/javascript', readFileSync(join(REPO, 'dist', 'webview', 'grid.js'), 'utf8')],
     '/grid.css': ['text/css', readFileSync(join(REPO, 'dist', 'webview', 'grid.css'), 'utf8')],
   };
