@@ -23,8 +23,8 @@ check   Runs the step on every PDF and image under <paths> and compares each res
                                 Markdown, for a CI job summary), to stdout or to <file>; repeatable:
                                 --reporter pretty --reporter junit=report.xml
           --output <file>       write the --reporter to this file (a pretty report goes to stdout)
-run     Runs the step and writes each result as JSON: with --out <dir> to
-        <dir>/<path>.<step>.json, else one JSON line per document on stdout. Exit 0 when every
+run     Runs the step and writes each result as JSON: with --out <dir> (a folder inside the root)
+        to <dir>/<path>.<step>.json, else one JSON line per document on stdout. Exit 0 when every
         document has a result, 2 otherwise.
 
 Every start bills: each one is written to <root>/.docutray/journal.jsonl before its result is read,

@@ -26,7 +26,7 @@ import {
   type RunSummary,
 } from '../core/expected/runDocuments';
 import { compareOptionsFor, readExpectedSettings, type ExpectedSettings } from '../core/expected/settings';
-import { removeFileInside, SaveRefusedError, writeFileInside } from '../core/files/containment';
+import { isInside, removeFileInside, SaveRefusedError, writeFileInside } from '../core/files/containment';
 import { resultFileName } from '../core/results/naming';
 import { documentFieldCounts, type FieldCount } from '../core/review/accuracy';
 import { expandMetadata } from '../core/runs/metadata';
@@ -113,7 +113,7 @@ class Progress {
     const running = [...this.states.values()].filter(s => isOpen(s) && s !== 'pending').length;
     const parts = [`${this.done}/${this.total} documents done`];
     if (this.differing) {
-      parts.push(`${this.differing} differ`);
+      parts.push(`${this.differing} ${this.differing === 1 ? 'differs' : 'differ'}`);
     }
     if (this.notChecked) {
       parts.push(`${this.notChecked} not checked`);
@@ -506,6 +506,12 @@ async function check(cmd: Extract<ReturnType<typeof parseCommandLine>, { command
 async function run(cmd: Extract<ReturnType<typeof parseCommandLine>, { command: 'run' }>, io: CliIo) {
   const prepared = await prepare(cmd, io.cwd);
   const outDir = cmd.out === undefined ? undefined : resolve(io.cwd, cmd.out);
+  // Refused before anything starts: every start bills, and results are never written outside the root.
+  if (outDir !== undefined && !isInside(prepared.root, outDir)) {
+    throw new ConfigError(
+      `--out ${outDir} is not inside the workspace root ${prepared.root}: pick a folder inside it, or pass --root.`,
+    );
+  }
   const service = await connect(io.env, `docutray-steps-cli/${version()} node/${process.versions.node}`, {
     share: prepared.rateShare,
   });

@@ -216,8 +216,13 @@ export function summaryLine(checks: readonly KeptCheck[]): string {
   }
   const parts = (Object.keys(STATUS_LABEL) as CheckStatus[])
     .filter(s => counts.has(s))
-    .map(s => `${counts.get(s)} ${SUMMARY_WORDS[s]}`);
+    .map(s => `${counts.get(s)} ${s === 'failed' && counts.get(s) === 1 ? 'differs' : SUMMARY_WORDS[s]}`);
   return `${checks.length} document${checks.length === 1 ? '' : 's'}: ${parts.join(', ') || 'none'}`;
+}
+
+/** "1 field differs", "2 fields differ". */
+function fieldsDiffer(n: number): string {
+  return n === 1 ? '1 field differs' : `${n} fields differ`;
 }
 
 function differenceLine(d: KeptDifference, value: (v: unknown) => string): string {
@@ -232,7 +237,7 @@ function explanation(c: KeptCheck): string | undefined {
     case 'passed':
       return undefined;
     case 'failed':
-      return `${differenceTotal(c)} field${differenceTotal(c) === 1 ? '' : 's'} differ from ${c.expectedFile}`;
+      return `${fieldsDiffer(differenceTotal(c))} from ${c.expectedFile}`;
     case 'billed':
       return `${c.message}${c.message?.includes('next') ? '' : ': run the check again to read it'}`;
     case 'notRun':
@@ -373,7 +378,7 @@ function failureMessage(c: KeptCheck): string {
     const listed = (c.differences ?? [])
       .slice(0, 10)
       .map(d => differenceLine({ ...d, line: undefined }, v => shortJson(v, 60)));
-    return `${total} field${total === 1 ? '' : 's'} differ in ${c.expectedFile}: ${listed.join('; ')}${total > listed.length ? `; and ${total - listed.length} more` : ''}`;
+    return `${fieldsDiffer(total)} in ${c.expectedFile}: ${listed.join('; ')}${total > listed.length ? `; and ${total - listed.length} more` : ''}`;
   }
   return explanation(c) ?? STATUS_LABEL[c.status];
 }

@@ -338,6 +338,19 @@ describe('docutray-steps (the command line)', function () {
       INVOICE,
     );
 
+    // An --out outside the root is refused before anything is started (and billed), not after.
+    const startsBefore = starts();
+    const outside = mkdtempSync(join(tmpdir(), 'docutray-cli-out-'));
+    try {
+      const refused = await cliRun(['run', 'samples', '--step', 'invoice', '--out', outside]);
+      assert.equal(refused.code, 2, refused.stdout);
+      assert.match(refused.stderr, /--out .* is not inside the workspace root .*: pick a folder inside it/);
+      assert.equal(starts(), startsBefore);
+      assert.deepEqual(readdirSync(outside), []);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+
     const failing = await cliRun(['run', 'samples/a.pdf', '--step', 'fails']);
     assert.equal(failing.code, 2);
     assert.equal(JSON.parse(failing.stdout).status, 'stepError');

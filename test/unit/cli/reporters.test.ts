@@ -204,7 +204,10 @@ describe('expected results: reports', () => {
       assert.match(text, /^\s+v: \{"n":"x"\} -> \(missing\)/m);
       assert.match(text, /^\s+w: \(missing\) -> 1/m);
       assert.match(text, /UNCERTAIN\s+s\/lost\.pdf {2}The answer was lost\. It was not sent again: .*request id req_4/);
-      assert.match(text, /3 documents: 1 passed, 1 differ, 1 may have started \(not sent again\) \(step inv, 2\.5 s\)/);
+      assert.match(
+        text,
+        /3 documents: 1 passed, 1 differs, 1 may have started \(not sent again\) \(step inv, 2\.5 s\)/,
+      );
     });
 
     it('lets no control character from the data reach the terminal', () => {
