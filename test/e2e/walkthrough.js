@@ -255,6 +255,33 @@ async function runOverStep(id, command) {
   await wb.runFromPalette(page, command);
 }
 
+/**
+ * The colours a step's SVG is drawn in, wherever VS Code put it (inline, or in a webview's frame): the first
+ * shape's fill (its background) and each text's fill; undefined while it is not shown.
+ */
+async function svgColours(file) {
+  const source = fs.readFileSync(path.join(h.REPO, 'media', 'walkthrough', file), 'utf8');
+  const marker = /<text[^>]*>(?:<tspan[^>]*>)?([^<]+)</.exec(source)[1].trim();
+  for (const frame of page.frames()) {
+    const colours = await frame
+      .evaluate(m => {
+        const svg = [...globalThis.document.querySelectorAll('svg')].find(e => e.textContent.includes(m));
+        const shape = svg && svg.querySelector('rect');
+        if (!shape) {
+          return undefined;
+        }
+        const fill = e => globalThis.getComputedStyle(e).fill;
+        const texts = [...svg.querySelectorAll('text, tspan')].filter(e => !e.querySelector('tspan'));
+        return { background: fill(shape), text: texts.map(fill) };
+      }, marker)
+      .catch(() => undefined);
+    if (colours) {
+      return colours;
+    }
+  }
+  return undefined;
+}
+
 /** The picture the walkthrough shows for the selected step: its src and whether it loaded. */
 async function stepImage() {
   const img = page.locator('.gettingStartedContainer .getting-started-media img').first();
@@ -348,6 +375,16 @@ async function main() {
         await svg.waitFor({ timeout: 10000 }).catch(() => {
           throw new Error(`step ${id} shows no SVG (${want.media.svg})`);
         });
+        // Drawn in the theme's colours, not all black: VS Code's webview for it drops <style> and style="".
+        const colours = await until(() => svgColours(path.basename(want.media.svg)), {
+          timeout: 10000,
+          message: async () => `step ${id}'s SVG (${want.media.svg}) is not drawn`,
+        });
+        if (colours.text.some(c => c === colours.background) || new Set(colours.text).size < 2) {
+          throw new Error(
+            `step ${id}'s SVG (${want.media.svg}) draws its text in ${[...new Set(colours.text)].join(', ')} on ${colours.background}: the theme's colours did not apply`,
+          );
+        }
         continue;
       }
       const img = await until(
