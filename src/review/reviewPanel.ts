@@ -108,7 +108,7 @@ class ReviewPanel {
       compare = compareOptionsFor(expectedSettings(target.folder.uri).settings, a.stepId);
       const text = await readText(target.uri);
       if (text === undefined) {
-        shown.problem = l10n.t('No expected result yet: use Accept as Expected to record this result.');
+        shown.problem = l10n.t('No expected result yet: use Create Expected Result to record this result.');
       } else {
         try {
           shown.expected = parseExpected(text, a.stepId);

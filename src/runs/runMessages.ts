@@ -154,7 +154,7 @@ function nextSteps(o: RunOutcome): MessageAction[] {
   const actions: MessageAction[] = [];
   if (stepProblem && run && hasDocument(o.target.source)) {
     actions.push({
-      title: l10n.t('Rerun with Another Step'),
+      title: l10n.t('Rerun with Another Step…'),
       run: () => vscode.commands.executeCommand('docutray.runs.rerunWithStep', run),
     });
   }

@@ -42,7 +42,7 @@ export class StepPicker {
     }
     items.push(
       { label: `$(edit) ${l10n.t('Enter a step ID…')}`, action: 'enter', alwaysShow: true },
-      { label: `$(gear) ${l10n.t('Configure steps…')}`, action: 'configure', alwaysShow: true },
+      { label: `$(gear) ${l10n.t('Configure Steps…')}`, action: 'configure', alwaysShow: true },
     );
     const choice = await askPick(items, {
       title,

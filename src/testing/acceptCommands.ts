@@ -254,8 +254,9 @@ async function recordMany(
   s: Deps,
   items: readonly { name: string; accepted: () => Promise<Accepted> }[],
   intent: 'accept' | 'create',
+  notRecordable: readonly { name: string; reason: string }[] = [],
 ): Promise<ManyOutcome> {
-  const out: ManyOutcome = { recorded: [], existing: [], failed: [] };
+  const out: ManyOutcome = { recorded: [], existing: [], failed: [...notRecordable] };
   for (const item of items) {
     try {
       const outcome = await writeAccepted(s, await item.accepted(), intent, true);
@@ -286,23 +287,38 @@ async function recordMany(
   return out;
 }
 
-/** The runs a Runs view command was given: the clicked one and the selected ones, a batch as its runs. */
-async function runsOf(s: Deps, arg: unknown, selected: unknown): Promise<RunRecord[]> {
+/**
+ * The runs a Runs view command was given: the clicked one and the selected ones, a batch as its runs; and
+ * the batch documents that have no result of their own to record, to be named rather than left out silently.
+ */
+async function runsOf(
+  s: Deps,
+  arg: unknown,
+  selected: unknown,
+): Promise<{ runs: RunRecord[]; noResult: { name: string; reason: string }[] }> {
   const picked = Array.isArray(selected) && selected.length ? selected : [arg];
   const runs: RunRecord[] = [];
+  const noResult: { name: string; reason: string }[] = [];
   for (const p of picked) {
     if (isBatchNode(p)) {
       for (const d of p.batch.documents) {
         const run = d.reused ? undefined : await s.runs.history.get(d.runId);
         if (run?.state === 'SUCCESS') {
           runs.push(run);
+        } else {
+          noResult.push({
+            name: d.label ?? run?.sourceName ?? d.uri,
+            reason: d.reused
+              ? l10n.t('its result is reused from an earlier run: create it from that run.')
+              : l10n.t('this batch has no result for it.'),
+          });
         }
       }
     } else if (isRunRecord(p)) {
       runs.push(p);
     }
   }
-  return [...new Map(runs.map(r => [r.id, r])).values()];
+  return { runs: [...new Map(runs.map(r => [r.id, r])).values()], noResult };
 }
 
 /**
@@ -315,11 +331,12 @@ export async function createExpected(s: Deps, arg: unknown, selected?: unknown):
   if (!several) {
     return recordExpected(s, arg, 'create');
   }
-  const runs = await runsOf(s, arg, selected);
+  const { runs, noResult } = await runsOf(s, arg, selected);
   return recordMany(
     s,
     runs.map(run => ({ name: run.sourceName, accepted: () => acceptedFrom(s, run) })),
     'create',
+    noResult,
   );
 }
 
@@ -337,7 +354,11 @@ export async function acceptAllFailures(s: Deps): Promise<ManyOutcome | undefine
       : l10n.t('Replace the expected results of {0} documents with what the last check got?', failures.length),
     {
       modal: true,
-      detail: l10n.t('Nothing is run again or billed. {0}', listNames(failures.map(f => f.name))),
+      // One document is named in the question already; several are listed here.
+      detail:
+        failures.length === 1
+          ? l10n.t('Nothing is run again or billed.')
+          : l10n.t('Nothing is run again or billed. {0}', listNames(failures.map(f => f.name))),
     },
     accept,
   );

@@ -230,11 +230,11 @@ export class ExpectedTests implements vscode.Disposable {
     );
     const run = this.tree.controller.createTestRun(
       new vscode.TestRunRequest([item]),
-      l10n.t('Accepted as expected'),
+      l10n.t('Recorded as expected'),
       false,
     );
     run.appendOutput(
-      `${l10n.t('{0} was written; the accepted result was compared with it again (nothing was run).', entry.path)}\r\n`,
+      `${l10n.t('{0} was written; the recorded result was compared with it again (nothing was run).', entry.path)}\r\n`,
       undefined,
       item,
     );
@@ -246,7 +246,7 @@ export class ExpectedTests implements vscode.Disposable {
     if (verdict.status === 'passed') {
       run.passed(item);
     } else {
-      run.failed(item, new vscode.TestMessage(l10n.t('{0} does not hold the accepted result.', entry.path)));
+      run.failed(item, new vscode.TestMessage(l10n.t('{0} does not hold the recorded result.', entry.path)));
     }
     run.end();
   }

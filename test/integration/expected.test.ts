@@ -543,6 +543,55 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     ]);
   });
 
+  it('Create Expected Result on a batch records its results and names the document it has none for', async () => {
+    const docs = [`${FOLDER}/g.pdf`, `${FOLDER}/h.pdf`];
+    for (const d of docs) {
+      await writeWorkspaceFile(d, await docBytes(path.basename(d), d));
+    }
+    const withError = step(STEP, { ...RESULTS, 'g.pdf': { total: 7 } });
+    withError.outcomeByFile['h.pdf'] = { status: 'ERROR', error: 'Unreadable scan' } as never;
+    await standIn.setSteps([withError]);
+    const messages = answerMessages(m => (/^Run .*\? 2 documents/.test(m) ? 'Run' : undefined));
+    const tree = (api as unknown as { runsTree: { getChildren(): Promise<unknown[]> } }).runsTree;
+    try {
+      await vscode.commands.executeCommand('docutray.runStep', { stepId: STEP, uris: docs.map(d => workspaceFile(d)) });
+      const node = await waitFor('the batch of g.pdf and h.pdf, ended', async () => {
+        const all = await api.runs();
+        const g = all.find(r => r.sourceName === 'g.pdf' && r.state === 'SUCCESS');
+        const h = all.find(r => r.sourceName === 'h.pdf' && r.state !== 'RUNNING' && r.state !== 'QUEUED');
+        return g && h
+          ? (await tree.getChildren()).find(n =>
+              (n as { batch?: { documents: { runId: string }[] } }).batch?.documents.some(d => d.runId === g.id),
+            )
+          : undefined;
+      });
+      const outcome = await vscode.commands.executeCommand<{
+        recorded: { path: string }[];
+        failed: { name: string; reason: string }[];
+      }>('docutray.expected.create', node);
+      assert.deepStrictEqual(
+        outcome?.recorded.map(r => r.path),
+        [expectedPathOf(docs[0])],
+      );
+      assert.deepStrictEqual(
+        outcome?.failed.map(f => f.name),
+        [docs[1]],
+      );
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(workspaceFile(expectedPathOf(docs[1])))));
+    } finally {
+      messages.restore();
+      await standIn.setSteps([step(STEP, RESULTS)]);
+      for (const d of docs) {
+        await vscode.workspace.fs.delete(workspaceFile(expectedPathOf(d))).then(undefined, () => undefined);
+        await vscode.workspace.fs.delete(workspaceFile(d)).then(undefined, () => undefined);
+      }
+    }
+    const said = messages.shown.filter(m => /^DocuTray: recorded/.test(m.message)).map(m => m.message);
+    assert.deepStrictEqual(said, [
+      `DocuTray: recorded ${expectedPathOf(docs[0])}. Not recorded: ${docs[1]}: this batch has no result for it.`,
+    ]);
+  });
+
   it('writes nothing through a folder that links out of the workspace folder', async function () {
     if (process.platform === 'win32') {
       this.skip();

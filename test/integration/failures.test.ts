@@ -119,19 +119,19 @@ describe('failures name their document and step, and the next step', function ()
     const { message } = await failWith('it-failing');
     assert.strictEqual(message.severity, 'error');
     assert.strictEqual(message.message, 'DocuTray: Failing (test) failed on scan-0042.pdf: No invoice found on page 1');
-    assert.deepStrictEqual(message.items, ['Rerun with Another Step', 'Show Execution Record', 'Show Log']);
+    assert.deepStrictEqual(message.items, ['Rerun with Another Step…', 'Show Execution Record', 'Show Log']);
   });
 
   it('an unknown step: Rerun with Another Step beside Configure Steps', async () => {
     const { message } = await failWith('no-such-step');
-    assert.ok(message.items.includes('Rerun with Another Step'), JSON.stringify(message.items));
+    assert.ok(message.items.includes('Rerun with Another Step…'), JSON.stringify(message.items));
     assert.ok(message.items.includes('Configure Steps'), JSON.stringify(message.items));
   });
 
   it('a failure another step cannot mend offers no Rerun with Another Step', async () => {
     await standIn.configure({ maxUploadBytes: 64 });
     const { message } = await failWith('it-fast');
-    assert.ok(!message.items.includes('Rerun with Another Step'), JSON.stringify(message.items));
+    assert.ok(!message.items.includes('Rerun with Another Step…'), JSON.stringify(message.items));
     assert.ok(!message.items.includes('Show Execution Record'), JSON.stringify(message.items));
   });
 
@@ -151,7 +151,7 @@ describe('failures name their document and step, and the next step', function ()
     );
     try {
       const before = (await api.runs()).length;
-      const { outcomes } = await failWith('it-failing', 'Rerun with Another Step');
+      const { outcomes } = await failWith('it-failing', 'Rerun with Another Step…');
       const rerun = await waitFor(
         'the rerun',
         async () =>

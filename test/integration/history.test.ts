@@ -221,7 +221,7 @@ describe('runs that last', function () {
       );
       assert.strictEqual(message.severity, 'error');
       assert.strictEqual(message.message, 'DocuTray: Failing (test) failed on sample.pdf: No invoice found on page 1');
-      assert.deepStrictEqual(message.items, ['Rerun with Another Step', 'Show Execution Record', 'Show Log']);
+      assert.deepStrictEqual(message.items, ['Rerun with Another Step…', 'Show Execution Record', 'Show Log']);
     } finally {
       messages.restore();
     }

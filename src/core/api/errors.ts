@@ -426,7 +426,7 @@ export class StartNotInitiatedError extends DocuTrayError {
   constructor(d: ErrorDetails = {}) {
     super(
       'server',
-      `DocuTray could not start the step (${d.status ?? 500}${d.serverMessage ? `: ${d.serverMessage}` : ''}). Nothing started: run it again.`,
+      `DocuTray could not start the step (${d.status ?? 500}${d.serverMessage ? `: ${d.serverMessage}` : ''}). Nothing started, so sending it again bills it once.`,
       d,
     );
   }
