@@ -544,7 +544,8 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
   });
 
   it('Create Expected Result on a batch records its results and names the document it has none for', async () => {
-    const docs = [`${FOLDER}/g.pdf`, `${FOLDER}/h.pdf`];
+    const folder = `${FOLDER}/batch-gh`;
+    const docs = [`${folder}/g.pdf`, `${folder}/h.pdf`];
     for (const d of docs) {
       await writeWorkspaceFile(d, await docBytes(path.basename(d), d));
     }
@@ -552,23 +553,28 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     withError.outcomeByFile['h.pdf'] = { status: 'ERROR', error: 'Unreadable scan' } as never;
     await standIn.setSteps([withError]);
     const messages = answerMessages(m => (/^Run .*\? 2 documents/.test(m) ? 'Run' : undefined));
-    const tree = (api as unknown as { runsTree: { getChildren(): Promise<unknown[]> } }).runsTree;
     try {
-      await vscode.commands.executeCommand('docutray.runStep', { stepId: STEP, uris: docs.map(d => workspaceFile(d)) });
-      const node = await waitFor('the batch of g.pdf and h.pdf, ended', async () => {
-        const all = await api.runs();
-        const g = all.find(r => r.sourceName === 'g.pdf' && r.state === 'SUCCESS');
-        const h = all.find(r => r.sourceName === 'h.pdf' && r.state !== 'RUNNING' && r.state !== 'QUEUED');
-        return g && h
-          ? (await tree.getChildren()).find(n =>
-              (n as { batch?: { documents: { runId: string }[] } }).batch?.documents.some(d => d.runId === g.id),
-            )
-          : undefined;
+      const started = await vscode.commands.executeCommand<{ id: string } | undefined>('docutray.runStep', {
+        stepId: STEP,
+        folder: workspaceFile(folder),
+      });
+      assert.ok(started, 'a batch');
+      const stored = async () =>
+        JSON.parse(
+          Buffer.from(
+            await vscode.workspace.fs.readFile(vscode.Uri.joinPath(api.storageUri, 'batches', `${started.id}.json`)),
+          ).toString('utf8'),
+        ) as { documents: { runId: string }[] };
+      const batch = await waitFor('the batch of g.pdf and h.pdf, ended', async () => {
+        const b = await stored();
+        const runs = await api.runs();
+        const states = b.documents.map(d => runs.find(r => r.id === d.runId)?.state).sort();
+        return states.join() === 'ERROR,SUCCESS' ? b : undefined;
       });
       const outcome = await vscode.commands.executeCommand<{
         recorded: { path: string }[];
         failed: { name: string; reason: string }[];
-      }>('docutray.expected.create', node);
+      }>('docutray.expected.create', { kind: 'batch', batch });
       assert.deepStrictEqual(
         outcome?.recorded.map(r => r.path),
         [expectedPathOf(docs[0])],
@@ -581,10 +587,7 @@ describe('expected results: the Test Explorer, Accept as Expected, Compare Two S
     } finally {
       messages.restore();
       await standIn.setSteps([step(STEP, RESULTS)]);
-      for (const d of docs) {
-        await vscode.workspace.fs.delete(workspaceFile(expectedPathOf(d))).then(undefined, () => undefined);
-        await vscode.workspace.fs.delete(workspaceFile(d)).then(undefined, () => undefined);
-      }
+      await vscode.workspace.fs.delete(workspaceFile(folder), { recursive: true }).then(undefined, () => undefined);
     }
     const said = messages.shown.filter(m => /^DocuTray: recorded/.test(m.message)).map(m => m.message);
     assert.deepStrictEqual(said, [
