@@ -148,7 +148,7 @@ function readyBlock(url, standInUrl, cli) {
     '    - Right-click invoice-2024-0042.pdf → Run DocuTray Step… → Invoice.',
     '    - Right-click invoices-2024-11 → Run DocuTray Step… → Flaky step, then Retry Failed and Review… on the batch.',
     '    - The Testing view (the flask): run the expected results of samples/ — invoice-002.pdf fails.',
-    '    - The command line, in another terminal:',
+    '    - The command line, docutray-steps, in another terminal (add --help for its options):',
     '',
     `      ${cli}`,
     '',
