@@ -11,6 +11,7 @@ import {
 } from '../core/batches/record';
 import { failureRetry, resumeChange } from '../core/runs/lifecycle';
 import { plainText } from '../core/text/plainText';
+import { documentPages, pagesText } from '../documents/pages';
 import type { ErrorPresenter } from '../errorPresenter';
 import type { ScopedLog } from '../log';
 import type { RunHistory } from '../runs/runHistory';
@@ -215,6 +216,15 @@ export class BatchActions implements vscode.Disposable {
       );
       return undefined;
     }
+    if (
+      start.size > 1 &&
+      !(await this.confirmRetry(
+        b,
+        docs.filter(d => start.has(d.doc.runId)),
+      ))
+    ) {
+      return undefined;
+    }
     const me = this.history.me;
     this.drives.reserve(id);
     try {
@@ -227,6 +237,27 @@ export class BatchActions implements vscode.Disposable {
       this.drives.release(id);
       throw e;
     }
+  }
+
+  /**
+   * Every run over several documents asks first, in pages: a retry sends them again, and DocuTray bills them
+   * (they never started, so nothing is billed twice).
+   */
+  private async confirmRetry(b: BatchRecord, docs: readonly { doc: { uri: string } }[]): Promise<boolean> {
+    const pages = pagesText(await documentPages(docs.map(d => vscode.Uri.parse(d.doc.uri))));
+    const run = l10n.t('Run');
+    const answer = await vscode.window.showInformationMessage(
+      l10n.t(
+        'Run {0} on {1} again? {2} documents failed before DocuTray started them: it bills {3}.',
+        plainText(stepLabel(b)),
+        plainText(batchSubject(b)),
+        docs.length,
+        pages,
+      ),
+      { modal: true },
+      run,
+    );
+    return answer === run;
   }
 
   private async moveToNextAttempt(

@@ -729,20 +729,36 @@ describe('batches', function () {
     }
   });
 
-  it('Retry Failed clicked twice at once sends each failed document once', async () => {
+  it('Retry Failed asks first, in pages; clicked twice at once it asks once and sends each failed document once', async () => {
     const folder = 'batch-retry-twice-it';
     await removeFolder(folder);
     const tag = Date.now();
     await pdfVariant(`${folder}/t1.pdf`, `twice-1-${tag}`);
     await pdfVariant(`${folder}/t2.pdf`, `twice-2-${tag}`);
     await standIn.addFaults({ kind: 'serverError', notInitiated: true, count: 2, match: { method: 'POST' } });
-    const answers = confirming();
+    const retryQuestion = /^Run .* again\? 2 documents failed before DocuTray started them: it bills \d+ pages?\.$/;
+    let dismiss = true;
+    const answers = answerMessages(message =>
+      retryQuestion.test(message) && dismiss
+        ? undefined
+        : /^Run .* on .*\? \d+ documents?/.test(message)
+          ? 'Run'
+          : undefined,
+    );
     try {
       const batch = await runFolder(workspaceFile(folder), 'it-fast');
       assert.ok(batch);
       assert.deepStrictEqual(await statesOf(batch), ['failed', 'failed']);
       const seq = await lastSeq();
       const node = await nodeOf(batch.id);
+      // Dismissed: nothing is sent, and the documents are still there to retry.
+      await vscode.commands.executeCommand('docutray.batches.retryFailed', node);
+      const asked = () => answers.shown.filter(m => retryQuestion.test(m.message));
+      assert.equal(asked().length, 1, JSON.stringify(answers.shown.map(m => m.message)));
+      assert.equal(asked()[0].modal, true, 'a modal question');
+      assert.deepStrictEqual(await sentNames(seq), [], 'nothing sent when the question is dismissed');
+      assert.deepStrictEqual(await statesOf(await storedBatch(batch.id)), ['failed', 'failed']);
+      dismiss = false;
       await Promise.all([
         vscode.commands.executeCommand('docutray.batches.retryFailed', node),
         vscode.commands.executeCommand('docutray.batches.retryFailed', node),
@@ -753,6 +769,7 @@ describe('batches', function () {
         30000,
       );
       assert.deepStrictEqual((await sentNames(seq)).sort(), ['t1.pdf', 't2.pdf'], 'once each');
+      assert.equal(asked().length, 2, 'the second click found nothing left to ask about');
     } finally {
       answers.restore();
       await removeFolder(folder);
