@@ -78,9 +78,9 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
     tree,
     // A review panel open before a reload comes back (its state says which result it showed). Its page is
     // set here, from a small bundle, and paints the fields it last showed from its own state; the rest of
-    // the extension loads and reads the result again once the page has painted (see restoreReviewPage).
+    // the extension loads and reads the result again after it (see restoreReviewPage).
     vscode.window.registerWebviewPanelSerializer('docutray.review', {
-      deserializeWebviewPanel: async (panel, state) =>
+      deserializeWebviewPanel: (panel, state) =>
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- the page's small bundle
         (require('./review/reviewPage') as ReviewPageModule).restoreReviewPage(panel, context.extensionUri, state, () =>
           load().restoreReview(panel, state),

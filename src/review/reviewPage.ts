@@ -9,9 +9,6 @@ import { reviewHtml } from './reviewHtml';
  * last showed (from its own state) before the rest of the extension loads, instead of after it.
  */
 
-/** How long a restored panel's page may take to run its script before the review is read again anyway. */
-const READY_WAIT_MS = 3000;
-
 /**
  * The panel's page for a document: its title, the webview's options (scripts; resources only from the
  * extension's webview folder and the document's folder) and its HTML.
@@ -46,39 +43,18 @@ export function restoredDocument(state: unknown): { valid: boolean; documentUri?
 
 /**
  * Sets a restored panel's page from its state (if the state names a review; else the review refuses it),
- * and calls `restore` (which loads the rest of the extension and reads the result, the expected file and
- * the document again) once the page has run its script and painted, which it says with its first message,
- * or after READY_WAIT_MS. Until then the page's stylesheet and script, which the workbench fetches for it,
- * do not wait behind that work: on a loaded machine the extension host's loading and its reads (which go
- * through the workbench) held them back by hundreds of milliseconds. Not if the panel is closed first.
+ * then calls `restore` (which loads the rest of the extension and reads the result, the expected file and
+ * the document again) in a task of its own, so that the page goes to the workbench first.
  */
 export function restoreReviewPage(
   panel: vscode.WebviewPanel,
   extensionUri: vscode.Uri,
   state: unknown,
   restore: () => Promise<void>,
-): void {
+): Promise<void> {
   const { valid, documentUri } = restoredDocument(state);
-  if (!valid) {
-    void Promise.resolve().then(restore);
-    return;
+  if (valid) {
+    reviewPage(panel, extensionUri, documentUri);
   }
-  reviewPage(panel, extensionUri, documentUri);
-  let waiting = true;
-  const stop = () => {
-    waiting = false;
-    clearTimeout(timer);
-    painted.dispose();
-    closed.dispose();
-  };
-  const go = () => {
-    if (waiting) {
-      stop();
-      void Promise.resolve().then(restore);
-    }
-  };
-  // A restored webview's messages come once the serializer has returned, which it does at once.
-  const painted = panel.webview.onDidReceiveMessage(go);
-  const closed = panel.onDidDispose(stop);
-  const timer = setTimeout(go, READY_WAIT_MS);
+  return new Promise<void>(resolve => setTimeout(resolve, 0)).then(restore);
 }
