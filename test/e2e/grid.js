@@ -7,6 +7,8 @@
 //     an icon and a word;
 //   - a click on a header sorts (aria-sort), Enter on it sorts the other way; "Only failing" keeps the
 //     two failing invoices; arrows, Home/End and PageDown move the one focused cell (roving tabindex);
+//   - in a narrow window the rows and the header draw only the columns in view, in order, with
+//     aria-colcount and aria-colindex; arrows, Home and End reach the last column, which is drawn and focused;
 //   - Enter on the failed total opens the review panel at that document and field;
 //   - the tabs (vscode-tabs) switch with the arrow keys, and Tab goes from a tab into its panel's grid;
 //   - the Accuracy tab lists the fields worst first with "n of m" and a bar;
