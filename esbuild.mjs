@@ -73,6 +73,23 @@ const lazyWalkthroughPlugin = {
 };
 
 /**
+ * dist/review-page.js: a review panel's page (src/review/reviewPage.ts, some 1.5 KB), which the entry's
+ * serializer requires to set a restored panel's page before the rest of the extension loads: in the entry
+ * itself it would take activation over its budget.
+ * @type {import('esbuild').Plugin}
+ */
+const lazyReviewPagePlugin = {
+  name: 'lazy-review-page',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/review\/reviewPage$/ }, args =>
+      args.importer.endsWith(path.join('src', 'extension.ts'))
+        ? { path: './review-page.js', external: true }
+        : undefined,
+    );
+  },
+};
+
+/**
  * A third bundle, dist/mime-types.js: the full MIME database (mime-types + mime-db), which
  * src/core/documents/typeNames.ts `require`s only to name the type of a file it refuses. Some 70 KB
  * even trimmed: in the runtime bundle it would double it and break the size budget, and nothing on
@@ -216,6 +233,7 @@ const contexts = [
       'rare-commands': 'src/commands/rareCommands.ts',
       'check-run': 'src/testing/checkRun.ts',
       walkthrough: 'src/walkthrough/walkthrough.ts',
+      'review-page': 'src/review/reviewPage.ts',
     },
     plugins: [
       lazyRuntimePlugin,
@@ -225,6 +243,7 @@ const contexts = [
       lazyRareCommandsPlugin,
       lazyCheckRunPlugin,
       lazyWalkthroughPlugin,
+      lazyReviewPagePlugin,
       esbuildProblemMatcherPlugin,
     ],
   }),

@@ -9,6 +9,9 @@
  *   sort     ms of a header click (sort + render), ascending then descending, median of 5;
  *   filter   ms of typing a filter and of "only failing" (filter + render), median of 5;
  *   longest  the longest task (PerformanceObserver 'longtask') while scrolling top to bottom;
+ *   per frame  the page's main-thread time while scrolling (CDP Performance.getMetrics: all tasks, and of
+ *            them style, layout and script) divided by the frames scrolled: the page's work per frame,
+ *            which the machine's load stretches less than the longest task;
  *   rows     the row elements in the page (the same for every size: recycled by slot);
  *   memory   the page's JS heap (CDP Performance.getMetrics, JSHeapUsedSize) after a garbage collection,
  *            before the model arrives and after it was shown, sorted, filtered and scrolled top to
@@ -206,6 +209,16 @@ async function main(): Promise<void> {
         failing.push(await timed('failing'));
       }
       // Scroll top to bottom in steps of about five rows a frame, watching for long tasks.
+      const durations = async () => {
+        const { metrics } = await cdp.send('Performance.getMetrics');
+        const m = (name: string) => metrics.find(x => x.name === name)?.value ?? 0;
+        return [m('TaskDuration'), m('RecalcStyleDuration'), m('LayoutDuration'), m('ScriptDuration')];
+      };
+      const before = await durations();
+      const frames = await p.evaluate(() => {
+        const s = document.querySelector<HTMLElement>('.scroller')!;
+        return Math.ceil((s.scrollHeight - s.clientHeight) / 120);
+      });
       const longest = await p.evaluate(async () => {
         const w = window as unknown as { __longest: number };
         const s = document.querySelector<HTMLElement>('.scroller')!;
@@ -218,9 +231,11 @@ async function main(): Promise<void> {
         await new Promise(r => setTimeout(r, 100));
         return w.__longest;
       });
+      const spent = (await durations()).map((d, i) => ((d - before[i]) * 1000) / frames);
       const rows = await p.evaluate(() =>
         (window as unknown as { docutrayGrid: { rowElements(): number } }).docutrayGrid.rowElements(),
       );
+      const cells = await p.evaluate(() => document.querySelectorAll('[role=gridcell]').length);
       clearInterval(sample);
       heapPeak = Math.max(heapPeak, await heap(false));
       const heapAfter = await heap(true);
@@ -229,7 +244,9 @@ async function main(): Promise<void> {
       console.log(
         `${count} × ${model.columns.length} columns: model ${modelMs.toFixed(0)} ms, ready ${painted.ms.toFixed(0)} ms, ` +
           `sort ${median(sorts).toFixed(1)} ms, filter ${median(filters).toFixed(1)} ms, only failing ${median(failing).toFixed(1)} ms, ` +
-          `longest task while scrolling ${longest.toFixed(0)} ms, row elements ${rows}, ` +
+          `longest task while scrolling ${longest.toFixed(0)} ms, per frame ${spent[0].toFixed(1)} ms ` +
+          `(style ${spent[1].toFixed(1)}, layout ${spent[2].toFixed(1)}, script ${spent[3].toFixed(1)}) over ${frames} frames, ` +
+          `row elements ${rows}, cell elements ${cells}, ` +
           `JS heap ${mb(heapBefore)} → ${mb(heapAfter)} MB (+${mb(heapAfter - heapBefore)} MB, target ≤ +60 MB; ` +
           `peak +${mb(heapPeak - heapBefore)} MB)`,
       );

@@ -27,6 +27,11 @@ const { script } = require('../test/e2e/script');
 const run = script('REVIEW PANEL BENCH', { logName: 'bench-review', defaultTimeoutS: 900 });
 const { log, step, until } = run;
 const ROUNDS = Number(run.argv.includes('--rounds') ? run.argv[run.argv.indexOf('--rounds') + 1] : 5);
+/**
+ * `--throttle N` slows the page's CPU N times (CDP Emulation.setCPUThrottlingRate) during the search only:
+ * to find which task of the search grows long (its long animation frames name the scripts), not to measure.
+ */
+const THROTTLE = Number(run.argv.includes('--throttle') ? run.argv[run.argv.indexOf('--throttle') + 1] : 1);
 const STEP = { id: 'invoice-extract', name: 'Invoice extract' };
 const DATA = { invoice_number: 'INV-2040', total: 9876.54, vendor: { name: 'Contoso Pharmaceuticals' } };
 
@@ -106,6 +111,44 @@ async function frameTimes(frame) {
     () => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? Number.NaN,
   );
   return { fields, firstPage };
+}
+
+/**
+ * Where a restored panel's time goes, on one clock (epoch ms, from each document's performance.timeOrigin):
+ * the reload, the workbench page's start, the webview's outer frame (the workbench creates it), the inner
+ * frame (created when the host's HTML arrives), then inside it: its HTML, its stylesheet and script fetched,
+ * the script running, the snapshot painted, the first contentful paint, and the host's model.
+ */
+async function restoreBreakdown(frame, reloadAt) {
+  const pageOrigin = await page.evaluate(() => performance.timeOrigin);
+  const outer = frame.parentFrame();
+  const outerOrigin = outer ? await outer.evaluate(() => performance.timeOrigin).catch(() => Number.NaN) : Number.NaN;
+  const inner = await frame.evaluate(() => {
+    const mark = n => performance.getEntriesByName(n)[0]?.startTime ?? Number.NaN;
+    const nav = performance.getEntriesByType('navigation')[0];
+    const res = n => performance.getEntriesByType('resource').find(r => r.name.split('?')[0].endsWith(n));
+    return {
+      origin: performance.timeOrigin,
+      html: nav ? nav.responseEnd : Number.NaN,
+      css: res('review.css')?.responseEnd ?? Number.NaN,
+      js: res('review.js')?.responseEnd ?? Number.NaN,
+      script: mark('docutray:script'),
+      snapshot: mark('docutray:snapshot'),
+      fcp: mark('first-contentful-paint'),
+      model: mark('docutray:model'),
+    };
+  });
+  const r = x => Math.round(x);
+  return {
+    pageStart: r(pageOrigin - reloadAt),
+    outerFrame: r(outerOrigin - reloadAt),
+    innerFrame: r(inner.origin - reloadAt),
+    inner: Object.fromEntries(
+      Object.entries(inner)
+        .filter(([k]) => k !== 'origin')
+        .map(([k, v]) => [k, r(v)]),
+    ),
+  };
 }
 
 async function closeReviewTabs() {
@@ -225,6 +268,8 @@ async function main() {
     if (await frame.locator('tr.row.selected').count()) {
       throw new Error('a field is selected already: its search has read the pages, the first search would not');
     }
+    const cdp = THROTTLE > 1 ? await page.context().newCDPSession(page) : undefined;
+    await cdp?.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
     for (const pass of ['first search of the document', 'again']) {
       if (pass === 'again') {
         await frame.locator('tr.row[data-path="invoice_number"] th').click();
@@ -235,6 +280,31 @@ async function main() {
         // name says whose it was ('self' for this frame's).
         const obs = new PerformanceObserver(l => long.push(...l.getEntries().map(e => [e.name, e.duration])));
         obs.observe({ type: 'longtask' });
+        // Which of the frame's scripts a long frame ran (Long Animation Frames, where the browser has them).
+        const frames = [];
+        const loaf = new PerformanceObserver(l =>
+          frames.push(
+            ...l.getEntries().map(e => ({
+              duration: Math.round(e.duration),
+              blocking: Math.round(e.blockingDuration),
+              renderStart: Math.round(e.renderStart ? e.renderStart - e.startTime : 0),
+              layout: Math.round(e.styleAndLayoutStart ? e.duration - (e.styleAndLayoutStart - e.startTime) : 0),
+              scripts: e.scripts.map(x => ({
+                invoker: x.invoker,
+                fn: x.sourceFunctionName,
+                src: String(x.sourceURL).split('/').pop(),
+                at: x.sourceCharPosition,
+                duration: Math.round(x.duration),
+                forcedLayout: Math.round(x.forcedStyleAndLayoutDuration),
+              })),
+            })),
+          ),
+        );
+        try {
+          loaf.observe({ type: 'long-animation-frame' });
+        } catch {
+          // not in this browser
+        }
         const status = document.querySelector('.doc-status');
         const t0 = performance.now();
         document.querySelector('tr.row[data-path="total"] th').click();
@@ -250,13 +320,25 @@ async function main() {
         const took = performance.now() - t0;
         await new Promise(r => setTimeout(r, 100));
         obs.disconnect();
+        loaf.disconnect();
         const longest = name =>
           Math.max(0, ...long.filter(([n]) => name === undefined || n === name).map(([, d]) => d));
-        return { took, longest: longest('self'), longestAny: longest(), status: status.textContent };
+        return {
+          took,
+          longest: longest('self'),
+          longestAny: longest(),
+          status: status.textContent,
+          frames: frames.filter(f => f.duration >= 50),
+        };
       });
       search.push({ pass, ...r });
       log(`  ${pass}: ${ms(r.took)} ("${r.status}"), longest task ${ms(r.longest)} (any frame's ${ms(r.longestAny)})`);
+      for (const f of r.frames) {
+        log(`    long animation frame: ${JSON.stringify(f)}`);
+      }
     }
+    await cdp?.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+    await cdp?.detach();
   });
 
   const memory = {};
@@ -313,6 +395,7 @@ async function main() {
       // The workbench stores its open editors on a timer and when the window unloads; give it the
       // timer's chance, so a reload measures restoring rather than whether the last store made it.
       await page.waitForTimeout(5000);
+      const reloadAt = Date.now();
       await page.reload();
       await wb.explorerRow(page, docs.one).waitFor({ timeout: 120000 });
       let frame;
@@ -327,6 +410,9 @@ async function main() {
       const t = await frameTimes(frame);
       restores.push(t);
       log(`  restored: fields ${ms(t.fields)}, first page ${ms(t.firstPage)}`);
+      log(
+        `    breakdown (ms after the reload; inner: ms on the inner frame's clock): ${JSON.stringify(await restoreBreakdown(frame, reloadAt))}`,
+      );
     }
   });
 

@@ -76,9 +76,15 @@ export function activate(context: vscode.ExtensionContext): DocuTrayApi {
   context.subscriptions.push(
     registerResultFileSystem(() => load().resultFileSystem),
     tree,
-    // A review panel open before a reload comes back (its state says which result it showed).
+    // A review panel open before a reload comes back (its state says which result it showed). Its page is
+    // set here, from a small bundle, and paints the fields it last showed from its own state; the rest of
+    // the extension loads and reads the result again after it (see restoreReviewPage).
     vscode.window.registerWebviewPanelSerializer('docutray.review', {
-      deserializeWebviewPanel: (panel, state) => load().restoreReview(panel, state),
+      deserializeWebviewPanel: (panel, state) =>
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- the page's small bundle
+        (require('./review/reviewPage') as ReviewPageModule).restoreReviewPage(panel, context.extensionUri, state, () =>
+          load().restoreReview(panel, state),
+        ),
     }),
     vscode.window.registerWebviewPanelSerializer('docutray.batch', {
       deserializeWebviewPanel: (panel, state) => load().restoreBatch(panel, state),
@@ -197,6 +203,7 @@ function batchAlive(text: string | undefined): boolean {
 }
 
 type WalkthroughModule = typeof import('./walkthrough/walkthrough');
+type ReviewPageModule = typeof import('./review/reviewPage');
 
 export function deactivate(): void {
   // Everything is disposed through context.subscriptions.

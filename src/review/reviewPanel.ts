@@ -21,7 +21,7 @@ import { acceptedFrom, fromStored, type Accepted } from '../testing/acceptComman
 import { documentSha256 } from '../testing/documents';
 import { expectedSettings, expectedUriFor } from '../testing/expectedIndex';
 import { stepLabel } from '../testing/testTree';
-import { reviewHtml } from './reviewHtml';
+import { restoredDocument, reviewPage } from './reviewPage';
 
 export const REVIEW_VIEW_TYPE = 'docutray.review';
 
@@ -328,20 +328,6 @@ class ReviewPanel {
   }
 }
 
-/**
- * The panel's page for a document: its title, the webview's options (scripts; resources only from the
- * extension's webview folder and the document's folder) and its HTML.
- */
-function reviewPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, documentUri?: vscode.Uri): void {
-  const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')];
-  if (documentUri) {
-    roots.push(vscode.Uri.joinPath(documentUri, '..'));
-    panel.title = l10n.t('Review: {0}', fileName(documentUri));
-  }
-  panel.webview.options = { enableScripts: true, localResourceRoots: roots };
-  panel.webview.html = reviewHtml(panel.webview, extensionUri, l10n.t('Review'));
-}
-
 async function readText(uri: vscode.Uri): Promise<string | undefined> {
   const open = vscode.workspace.textDocuments.find(d => d.uri.toString() === uri.toString());
   if (open) {
@@ -442,16 +428,13 @@ export class ReviewPanels implements vscode.Disposable {
   async restore(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const key = (state as ReviewState | undefined)?.key;
     try {
-      if (!key || typeof key.documentUri !== 'string' || typeof key.stepId !== 'string') {
+      const { valid, documentUri } = restoredDocument(state);
+      if (!key || !valid) {
         throw new Error(l10n.t('This review cannot be restored. Open it again from a test, a run or a result.'));
       }
-      // The page first: it paints the fields it last showed from its own state while the result, the
-      // expected file and the document are read again here, and the model then replaces them.
-      // Only a document in a workspace folder lends its folder to the page before the stored result
-      // confirms it (the state is the page's own, but the page is given no other folder to read from).
-      const parsed = vscode.Uri.parse(key.documentUri, true);
-      const documentUri = vscode.workspace.getWorkspaceFolder(parsed) ? parsed : undefined;
-      reviewPage(panel, this.extensionUri, documentUri);
+      // The page is set already (restoreReviewPage, from the activation bundle): it paints the fields it
+      // last showed from its own state while the result, the expected file and the document are read
+      // again here, and the model then replaces them.
       let accepted: Accepted | undefined;
       if (key.executionId) {
         const result = await this.s.results.get(key.executionId);

@@ -7,6 +7,8 @@
 //     an icon and a word;
 //   - a click on a header sorts (aria-sort), Enter on it sorts the other way; "Only failing" keeps the
 //     two failing invoices; arrows, Home/End and PageDown move the one focused cell (roving tabindex);
+//   - in a narrow window the rows and the header draw only the columns in view, in order, with
+//     aria-colcount and aria-colindex; arrows, Home and End reach the last column, which is drawn and focused;
 //   - Enter on the failed total opens the review panel at that document and field;
 //   - the tabs (vscode-tabs) switch with the arrow keys, and Tab goes from a tab into its panel's grid;
 //   - the Accuracy tab lists the fields worst first with "n of m" and a bar;
@@ -447,6 +449,84 @@ async function main() {
       throw new Error(`ArrowUp twice from the second row reaches the header: ${JSON.stringify(at)}`);
     }
   });
+
+  await step(
+    'in a narrow editor only the columns in view are drawn, and the keyboard reaches the last one',
+    async () => {
+      // A narrow window: the editor shows some 350 px of the grid's 1,110, so its rows draw only some columns.
+      await page.setViewportSize({ width: 760, height: 860 });
+      const drawn = () =>
+        frame.evaluate(() => {
+          const rows = [...document.querySelectorAll('.body [role=row]:not([hidden])')];
+          const head = [...document.querySelectorAll('[role=columnheader]')];
+          const cols = el => Number(el.getAttribute('aria-colindex'));
+          return {
+            colcount: document.querySelector('[role=grid]').getAttribute('aria-colcount'),
+            header: head.map(cols),
+            headerNames: head.map(h => h.textContent),
+            rows: rows.map(r => [...r.querySelectorAll('[role=gridcell]')].map(cols)),
+          };
+        });
+      let d;
+      await until(async () => (d = await drawn()).header.length < 7, {
+        message: () => `the narrow grid still draws every column: ${JSON.stringify(d)}`,
+      });
+      const inOrder = cs => cs.every((c, i) => i === 0 || c === cs[i - 1] + 1);
+      const check = (what, first, last) => {
+        if (d.colcount !== '7') {
+          throw new Error(`${what}: aria-colcount is ${d.colcount}`);
+        }
+        // The header and every row draw the same columns, in order, from `first` to at least `last`.
+        for (const cs of [d.header, ...d.rows]) {
+          if (!inOrder(cs) || cs[0] !== first || cs[cs.length - 1] < last || cs.length !== d.header.length) {
+            throw new Error(`${what}: drawn columns ${JSON.stringify(d)}`);
+          }
+        }
+      };
+      await frame.locator('.body [role=row][aria-rowindex="2"] [role=gridcell][aria-colindex="1"]').click();
+      d = await drawn();
+      check('at the first column', 1, 2);
+      if (d.header.includes(7)) {
+        throw new Error(`the last column is drawn while the first is in view: ${JSON.stringify(d)}`);
+      }
+      // Arrow keys to a column out of view scroll it in: its cell is drawn and focused.
+      for (let i = 0; i < 6; i++) {
+        await page.keyboard.press('ArrowRight');
+      }
+      let at = await focusedCell(frame);
+      d = await drawn();
+      if (at.row !== 2 || at.column !== 7 || !at.tabStop || at.tabStops !== 1) {
+        throw new Error(`after six ArrowRight: ${JSON.stringify(at)}`);
+      }
+      check('at the last column', d.header[0], 7);
+      if (d.header.includes(1) || d.headerNames[d.header.indexOf(7)] !== 'vendor.name') {
+        throw new Error(`at the last column, the header draws ${JSON.stringify(d)}`);
+      }
+      // Row 2 is invoice-2 (only failing, by total descending): its vendor's name, drawn in the recycled cell.
+      const text = await frame.evaluate(() => document.activeElement.textContent);
+      if (text !== 'Contoso') {
+        throw new Error(`the focused last cell says ${JSON.stringify(text)}`);
+      }
+      await page.keyboard.press('Home');
+      at = await focusedCell(frame);
+      d = await drawn();
+      if (at.column !== 1 || !at.tabStop || at.tabStops !== 1) {
+        throw new Error(`after Home: ${JSON.stringify(at)}`);
+      }
+      check('back at the first column', 1, 2);
+      await page.keyboard.press('End');
+      at = await focusedCell(frame);
+      if (at.column !== 7 || at.tabStops !== 1) {
+        throw new Error(`after End in the narrow grid: ${JSON.stringify(at)}`);
+      }
+      await shot('narrow-grid-last-column');
+      await page.keyboard.press('Home');
+      await page.setViewportSize({ width: 1400, height: 860 });
+      await until(async () => (await drawn()).header.length === 7, {
+        message: 'the wide grid draws every column again',
+      });
+    },
+  );
 
   await step('Enter on the failed total opens the review panel at that document and field', async () => {
     // Row 2 (the first shown: invoice-2 sorted by total descending among the failing), column 6 (total).

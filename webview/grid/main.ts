@@ -5,7 +5,10 @@
  * Home/End (Ctrl for the first/last row), PageUp/PageDown, Enter on a header sorts, Enter on a cell
  * opens the review panel at that document and field. Rows have a fixed height and a fixed number of row
  * elements is recycled by slot (row i always goes to slot i mod slots), whatever the number of
- * documents. Everything that comes from a document or a setting is set with `textContent`: never HTML.
+ * documents. Columns are drawn the same way: each row (and the header) holds only the columns in view and
+ * one either side, and `aria-colcount`/`aria-colindex` say where they are among all the columns; the cells
+ * stay in column order in the DOM, so assistive technology reads them in order. Everything that comes from
+ * a document or a setting is set with `textContent`: never HTML.
  * Bar widths are set through CSSOM (the CSP allows no style attribute).
  *
  * Kept fast for 10,000 documents: sorting and filtering go through a GridIndex (sort keys and filter
@@ -48,6 +51,9 @@ const OVERSCAN = 6;
 /** Column widths in px: the same as `.cell` and `.col-0` … `.col-2` in grid.css. */
 const COLUMN_W = [260, 90, 160];
 const CELL_W = 150;
+const columnWidth = (i: number) => COLUMN_W[i] ?? CELL_W;
+/** The width class of column i (`.col-0` … `.col-2`; the others are `.col-3`, of the plain `.cell` width). */
+const widthClass = (i: number) => `col-${Math.min(i, 3)}`;
 
 const MARK_ICON: Record<CellMark, string> = { differs: '✗', missing: '−', extra: '+' };
 
@@ -74,7 +80,21 @@ let scroller: HTMLElement;
 let grid: HTMLElement;
 let headRow: HTMLElement;
 let body: HTMLElement;
-const slots: { row: HTMLElement; cells: HTMLElement[]; at: number; version: number }[] = [];
+/**
+ * The row elements, recycled by slot. Each holds `span` cells, which show the columns `col` … `col + span - 1`
+ * (cell k shows column col + k); `cols[k]` is the column cell k was last written for.
+ */
+const slots: { row: HTMLElement; cells: HTMLElement[]; cols: Int32Array; at: number; version: number; col: number }[] =
+  [];
+/** The header's cells, as many as a row's, showing the same columns. */
+let headCells: HTMLElement[] = [];
+let headCols = new Int32Array(0);
+/** Each column's left edge in px, and the grid's width at the end (columns + 1 entries). */
+let columnLeft = new Float64Array(1);
+/** How many columns a row draws: the most the view can show at once, plus one either side. */
+let span = 0;
+/** The first column drawn, as the rows and the header were last drawn. */
+let drawnColumn = -1;
 
 /** The rows shown (indexes into `rows`) in their order, and the version they were made in. */
 let shown: Uint32Array = new Uint32Array(0);
@@ -82,6 +102,8 @@ let version = 0;
 /** The scroller's scroll position and height, as last seen (never read while drawing). */
 let viewTop = 0;
 let viewHeight = 0;
+let viewLeft = 0;
+let viewWidth = 0;
 /** A frame is asked for to draw the rows (scroll events are coalesced into it). */
 let drawPending = false;
 /** The one cell in the tab order. */
@@ -144,13 +166,23 @@ function layout(): void {
   scroller.append(grid);
   scroller.addEventListener('scroll', onScroll, { passive: true });
   grid.addEventListener('keydown', onKey);
+  // A cell focused by Tab (the tab stop) or the mouse is where the arrows move from.
+  grid.addEventListener('focusin', e => {
+    const p = placeOf(e.target);
+    if (p) {
+      focus = p;
+    }
+  });
   grid.addEventListener('click', onClick);
   grid.addEventListener('dblclick', onDoubleClick);
+  grid.addEventListener('pointerover', onPointerOver);
   const help = el('p', 'help', t('help'), { id: 'grid-help' });
   gridPanel.append(toolbar, scroller, help);
   app.append(header, tabs.element);
   new ResizeObserver(entries => {
-    viewHeight = entries[entries.length - 1].contentRect.height;
+    const box = entries[entries.length - 1].contentRect;
+    viewHeight = box.height;
+    viewWidth = box.width;
     makeSlots();
     render();
   }).observe(scroller);
@@ -159,28 +191,76 @@ function layout(): void {
 // ---------- the grid ----------
 
 function columnHeaders(): void {
-  headRow.textContent = '';
-  tabStop = undefined;
   const s = start!;
-  s.columns.forEach((c, i) => {
-    const h = el('div', `cell colhead col-${Math.min(i, 3)}`, c.name, {
-      role: 'columnheader',
-      'aria-colindex': String(i + 1),
-      tabindex: '-1',
-      'data-column': String(i),
-    });
-    headRow.append(h);
-  });
+  columnLeft = new Float64Array(s.columns.length + 1);
+  s.columns.forEach((_, i) => (columnLeft[i + 1] = columnLeft[i] + columnWidth(i)));
   grid.setAttribute('aria-colcount', String(s.columns.length));
   // A fixed width: the grid's width never depends on the rows' texts, so drawing a row lays out only it.
-  grid.style.width = `${s.columns.reduce((w, _, i) => w + (COLUMN_W[i] ?? CELL_W), 0)}px`;
+  grid.style.width = `${columnLeft[s.columns.length]}px`;
+}
+
+/** The most columns a view `width` px wide shows at once (partly or whole), plus one either side. */
+function spanFor(width: number): number {
+  const n = columnLeft.length - 1;
+  let most = 0;
+  for (let c = 0, j = 0; c < n; c++) {
+    j = Math.max(j, c);
+    while (j < n && columnLeft[j] < columnLeft[c] + width) {
+      j++;
+    }
+    most = Math.max(most, j - c);
+  }
+  return Math.min(n, most + 2);
+}
+
+/** The first column to draw for the view's left edge: one before the first in view, as far as `span` allows. */
+function firstColumn(): number {
+  const n = columnLeft.length - 1;
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (columnLeft[mid] <= viewLeft) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return Math.max(0, Math.min(lo - 1, n - span));
+}
+
+/** Points a cell at another column: its place for assistive technology, the mouse and its width. */
+function moveCell(c: HTMLElement, from: number, to: number): void {
+  c.setAttribute('aria-colindex', String(to + 1));
+  c.dataset.column = String(to);
+  if (from < 0 || widthClass(from) !== widthClass(to)) {
+    if (from >= 0) {
+      c.classList.remove(widthClass(from));
+    }
+    c.classList.add(widthClass(to));
+  }
+}
+
+/** The header's cells for the columns from `first`, with their names and sort marks. */
+function drawHeader(first: number): void {
+  const s = start!;
+  headRow.style.paddingLeft = `${columnLeft[first]}px`;
+  for (let k = 0; k < headCells.length; k++) {
+    const h = headCells[k];
+    const column = first + k;
+    if (headCols[k] !== column) {
+      moveCell(h, headCols[k], column);
+      headCols[k] = column;
+      h.textContent = s.columns[column].name;
+    }
+  }
   markSort();
 }
 
 function markSort(): void {
   const sort = state?.sort;
-  headRow.querySelectorAll<HTMLElement>('[role=columnheader]').forEach((h, i) => {
-    if (sort && sort.column === i) {
+  headCells.forEach((h, k) => {
+    if (sort && sort.column === headCols[k]) {
       h.setAttribute('aria-sort', sort.direction);
       h.dataset.sorted = sort.direction === 'ascending' ? '▲' : '▼';
     } else {
@@ -199,27 +279,33 @@ function makeSlots(): void {
     return;
   }
   const wanted = Math.ceil(Math.max(viewHeight, ROW_H * 10) / ROW_H) + 2 * OVERSCAN;
-  if (slots.length === wanted && slots[0]?.cells.length === start.columns.length) {
+  // Before the first layout the view's width is not known yet: the window's is an upper bound.
+  const columns = spanFor(viewWidth || window.innerWidth);
+  if (slots.length === wanted && span === columns && headCells.length === columns) {
     return;
   }
+  span = columns;
+  drawnColumn = -1;
+  headRow.textContent = '';
+  headCells = [];
+  headCols = new Int32Array(span).fill(-1);
+  for (let k = 0; k < span; k++) {
+    headCells.push(el('div', 'cell colhead', undefined, { role: 'columnheader', tabindex: '-1' }));
+  }
+  headRow.append(...headCells);
   body.textContent = '';
   slots.length = 0;
   tabStop = undefined;
-  for (let k = 0; k < wanted; k++) {
+  for (let r = 0; r < wanted; r++) {
     const row = el('div', 'row', undefined, { role: 'row' });
-    const cells = start.columns.map((_, i) => {
-      const c = el('div', `cell col-${Math.min(i, 3)}`, undefined, {
-        role: 'gridcell',
-        'aria-colindex': String(i + 1),
-        tabindex: '-1',
-        'data-column': String(i),
-      });
-      row.append(c);
-      return c;
-    });
+    const cells: HTMLElement[] = [];
+    for (let k = 0; k < span; k++) {
+      cells.push(el('div', 'cell', undefined, { role: 'gridcell', tabindex: '-1' }));
+    }
+    row.append(...cells);
     row.hidden = true;
     body.append(row);
-    slots.push({ row, cells, at: -1, version: -1 });
+    slots.push({ row, cells, cols: new Int32Array(span).fill(-1), at: -1, version: -1, col: -1 });
   }
 }
 
@@ -252,28 +338,54 @@ let lastViewMs = 0;
 function fillCell(c: HTMLElement, row: GridRow, column: number): void {
   const cell = row.cells[column];
   if (cell.mark) {
-    const name = start!.columns[column].name;
     c.textContent = '';
     const badge = el('span', `mark mark-${cell.mark}`);
     badge.append(el('span', 'icon', MARK_ICON[cell.mark], { 'aria-hidden': 'true' }), ` ${t(cell.mark)}`);
     c.append(badge, el('span', 'value', cell.text));
     c.classList.add('marked');
     c.dataset.mark = cell.mark;
-    c.title = `${name}: ${cell.text} (${t(cell.mark)})`;
+    untitle(c);
     return;
   }
   const text = c.firstChild;
   if (c.dataset.mark === undefined && text instanceof Text && !text.nextSibling) {
     if (text.data !== cell.text) {
       text.data = cell.text;
-      c.title = cell.text;
+      untitle(c);
     }
     return;
   }
   c.textContent = cell.text;
   c.classList.remove('marked');
   delete c.dataset.mark;
-  c.title = cell.text;
+  untitle(c);
+}
+
+/**
+ * The cell with a tooltip: its whole text (a cell may cut it off), made when the pointer comes to the
+ * cell rather than each time a cell is drawn, so that scrolling writes half as much to the page.
+ */
+let titled: HTMLElement | undefined;
+
+function untitle(c: HTMLElement): void {
+  if (c === titled) {
+    c.removeAttribute('title');
+    titled = undefined;
+  }
+}
+
+function onPointerOver(e: PointerEvent): void {
+  const p = placeOf(e.target);
+  const c = (e.target as HTMLElement | null)?.closest<HTMLElement>('[role=gridcell]');
+  const cell = p && p.row >= 0 ? rows[shown[p.row]]?.cells[p.column] : undefined;
+  if (!c || !cell || c === titled) {
+    return;
+  }
+  if (titled) {
+    titled.removeAttribute('title');
+  }
+  titled = c;
+  c.title = cell.mark ? `${start!.columns[p!.column].name}: ${cell.text} (${t(cell.mark)})` : cell.text;
 }
 
 function render(): void {
@@ -282,6 +394,11 @@ function render(): void {
   }
   const n = slots.length;
   const first = Math.max(0, Math.floor(viewTop / ROW_H) - OVERSCAN);
+  const col = firstColumn();
+  if (col !== drawnColumn) {
+    drawnColumn = col;
+    drawHeader(col);
+  }
   for (let i = first; i < first + n; i++) {
     const slot = slots[i % n];
     if (i >= shown.length) {
@@ -289,24 +406,43 @@ function render(): void {
       slot.at = -1;
       continue;
     }
-    if (slot.at !== i || slot.version !== version) {
+    if (slot.at !== i || slot.version !== version || slot.col !== col) {
       const row = rows[shown[i]];
+      if (slot.at !== i) {
+        slot.row.style.transform = `translateY(${i * ROW_H}px)`;
+        slot.row.setAttribute('aria-rowindex', String(i + 2));
+        slot.row.dataset.row = String(i);
+      }
+      if (slot.col !== col) {
+        slot.row.style.paddingLeft = `${columnLeft[col]}px`;
+        slot.col = col;
+      }
       slot.at = i;
       slot.version = version;
       slot.row.hidden = false;
-      slot.row.style.transform = `translateY(${i * ROW_H}px)`;
-      slot.row.setAttribute('aria-rowindex', String(i + 2));
-      slot.row.dataset.row = String(i);
       slot.row.classList.toggle('failing', row.failing);
-      slot.cells.forEach((c, column) => fillCell(c, row, column));
+      for (let k = 0; k < span; k++) {
+        const c = slot.cells[k];
+        if (slot.cols[k] !== col + k) {
+          moveCell(c, slot.cols[k], col + k);
+          slot.cols[k] = col + k;
+        }
+        fillCell(c, row, col + k);
+      }
     }
   }
   roving();
 }
 
-/** Exactly one cell in the tab order: the focused one when it is rendered, else its column's header. */
+/**
+ * Exactly one cell in the tab order: the focused one when it is rendered, else its column's header, else
+ * (its column scrolled out of view) the nearest header drawn.
+ */
 function roving(): void {
-  const target = cellAt(focus.row, focus.column) ?? cellAt(-1, focus.column);
+  const target =
+    cellAt(focus.row, focus.column) ??
+    cellAt(-1, focus.column) ??
+    cellAt(-1, Math.max(drawnColumn, Math.min(focus.column, drawnColumn + span - 1)));
   if (target === tabStop) {
     return;
   }
@@ -320,16 +456,25 @@ function roving(): void {
 }
 
 function cellAt(row: number, column: number): HTMLElement | undefined {
-  if (row < 0) {
-    return headRow.children[column] as HTMLElement | undefined;
+  const k = column - drawnColumn;
+  if (drawnColumn < 0 || k < 0 || k >= span) {
+    return undefined;
   }
-  const slot = slots.find(s => s.at === row && !s.row.hidden);
-  return slot?.cells[column];
+  if (row < 0) {
+    return headCells[k];
+  }
+  for (const s of slots) {
+    if (s.at === row && s.col === drawnColumn && !s.row.hidden) {
+      return s.cells[k];
+    }
+  }
+  return undefined;
 }
 
 /** Notes where the grid is; the rows are drawn (and the place saved) once in the next frame. */
 function onScroll(): void {
   viewTop = scroller.scrollTop;
+  viewLeft = scroller.scrollLeft;
   if (drawPending) {
     return;
   }
@@ -345,6 +490,12 @@ function onScroll(): void {
 function scrollTo(top: number): void {
   viewTop = top;
   scroller.scrollTop = top;
+}
+
+/** Scrolls sideways to `left` and remembers it, as scrollTo does. */
+function scrollLeftTo(left: number): void {
+  viewLeft = left;
+  scroller.scrollLeft = left;
 }
 
 const pageRows = () => Math.max(1, Math.floor((viewHeight - ROW_H) / ROW_H));
@@ -364,6 +515,14 @@ function moveTo(row: number, column: number): void {
     } else if (top > viewBottom) {
       scrollTo(top - (viewHeight - ROW_H * 2));
     }
+  }
+  // Keep the column in view: a column out of view has no cells to focus.
+  const left = columnLeft[focus.column];
+  const right = columnLeft[focus.column + 1];
+  if (left < viewLeft) {
+    scrollLeftTo(left);
+  } else if (viewWidth > 0 && right > viewLeft + viewWidth) {
+    scrollLeftTo(Math.min(left, right - viewWidth));
   }
   render();
   const target = cellAt(focus.row, focus.column);
@@ -640,6 +799,7 @@ window.addEventListener('message', (e: MessageEvent<BatchHostMessage>) => {
 (window as unknown as { docutrayGrid: unknown }).docutrayGrid = {
   lastViewMs: () => lastViewMs,
   rowElements: () => grid.querySelectorAll('[role=row]').length,
+  cellElements: () => grid.querySelectorAll('[role=gridcell]').length,
   shown: () => shown.length,
 };
 

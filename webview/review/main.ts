@@ -32,6 +32,8 @@ declare function acquireVsCodeApi(): {
   setState(s: ReviewState): void;
 };
 
+// For the bench: when the page's script starts to run (after its fetch and parse).
+performance.mark('docutray:script');
 const vscode = acquireVsCodeApi();
 const app = document.getElementById('app')!;
 let model: ReviewModel | undefined;

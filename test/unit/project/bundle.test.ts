@@ -155,6 +155,24 @@ describe('bundle: what activation loads', function () {
     }
   });
 
+  it("sets a restored review panel's page from a small bundle of its own, without the review's or the runtime's code", () => {
+    const entry = output('extension.js');
+    assert.ok(
+      entry.imports.some(i => i.path === './review-page.js' && i.external),
+      `extension.js imports: ${JSON.stringify(entry.imports)}`,
+    );
+    const inputs = Object.keys(output('review-page.js').inputs);
+    assert.ok(inputs.includes('src/review/reviewPage.ts'), inputs.join(', '));
+    const heavy = inputs.filter(i => !/^src\/review\/(reviewPage|reviewHtml|webviewPage)\.ts$/.test(i));
+    assert.deepEqual(heavy, [], `review-page.js includes ${heavy.join(', ')}`);
+    const size = fs.statSync(path.join(dir, 'review-page.js')).size;
+    assert.ok(size <= 4 * 1024, `review-page.js = ${size} bytes`);
+    assert.ok(
+      fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/review-page.js'),
+      'the VSIX ships dist/review-page.js',
+    );
+  });
+
   it('keeps the batch panel (grid and accuracy: glue and webview) out of activation and first use, in bundles that ship', () => {
     const runtime = output('runtime.js');
     assert.ok(
