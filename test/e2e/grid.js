@@ -33,6 +33,7 @@ const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
 const { expectNoSeriousFindings } = require('./axe');
+const { expectTabShown, vanishedMarks } = require('./webviewChecks');
 
 const run = script('GRID E2E', { logName: 'grid', defaultTimeoutS: 300 });
 const { log, step, until } = run;
@@ -152,72 +153,6 @@ async function setTheme(frame, theme) {
     timeout: 30000,
     message: async () => `the panel's theme is still ${await kind()}, not ${theme.kind}`,
   });
-}
-
-/**
- * The panel's marks that are not text (axe checks text contrast): each of `marks` (what → [selector,
- * ways, least contrast ratio]) must differ from what is behind it in the current theme by a background,
- * an outline or a border, by at least that ratio when given (WCAG's 3:1 for graphics). Returns what has
- * vanished.
- */
-async function vanishedMarks(frame, marks) {
-  return frame.evaluate(marks => {
-    const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
-    // Up the tree, out of a component's shadow root to its element.
-    const up = e => e.parentElement ?? e.getRootNode().host ?? null;
-    // `a >>> b`: b inside the shadow root of a (vscode-elements draw their marks there).
-    const find = sel =>
-      sel.split(' >>> ').reduce((at, part, i) => at && (i ? at.shadowRoot : at)?.querySelector(part), document);
-    const behind = e => {
-      for (let p = up(e); p; p = up(p)) {
-        const c = rgba(getComputedStyle(p).backgroundColor);
-        if (c.length === 3 || c[3] > 0) {
-          return c.slice(0, 3).join();
-        }
-      }
-      return '255,255,255';
-    };
-    const luminance = rgb =>
-      rgb
-        .map(v => v / 255)
-        .map(v => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
-        .reduce((l, v, i) => l + v * [0.2126, 0.7152, 0.0722][i], 0);
-    const ratio = (a, b) => {
-      const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
-      return (x + 0.05) / (y + 0.05);
-    };
-    let least = 1;
-    const shows = (c, style, width, bg) => {
-      const v = rgba(c);
-      if (style === 'none' || width === '0px' || (v.length === 4 && v[3] === 0) || v.slice(0, 3).join() === bg) {
-        return false;
-      }
-      // A colour with transparency has no one ratio: it only has to differ.
-      return v.length === 4 && v[3] < 1 ? least <= 1 : ratio(v.slice(0, 3), bg.split(',').map(Number)) >= least;
-    };
-    const gone = [];
-    for (const [what, [sel, ways, min]] of Object.entries(marks)) {
-      least = min ?? 1;
-      const e = find(sel);
-      if (!e) {
-        gone.push(`${what} (${sel}: none on the page)`);
-        continue;
-      }
-      const s = getComputedStyle(e);
-      const bg = behind(e);
-      const seen = ways.some(w =>
-        w === 'background'
-          ? shows(s.backgroundColor, 'solid', '1px', bg)
-          : shows(s[`${w}Color`], s[`${w}Style`], s[`${w}Width`], bg),
-      );
-      if (!seen) {
-        gone.push(
-          `${what} (${sel}: ${ways.map(w => (w === 'background' ? s.backgroundColor : `${w} ${s[w]}`)).join('; ')})`,
-        );
-      }
-    }
-    return gone;
-  }, marks);
 }
 
 const GRID_MARKS = {
@@ -548,23 +483,7 @@ async function main() {
     await wb.tabWithText(page, 'Grid: samples/').click();
     frame = await frameWith('#app[data-ready="true"]', { what: 'grid webview again' });
     // By keyboard, through vscode-tabs: the arrows select (and focus) the other tab and show its panel.
-    const tabs = () =>
-      frame.evaluate(() => ({
-        shown: [...document.querySelectorAll('vscode-tab-panel')]
-          .filter(p => p.checkVisibility())
-          .map(p => p.dataset.tab)
-          .join(),
-        selected: document.querySelector('vscode-tab-header[aria-selected="true"]')?.dataset.tab,
-        focused: document.activeElement?.dataset?.tab,
-      }));
-    const expectTab = async (key, after) =>
-      until(
-        async () => {
-          const s = await tabs();
-          return s.shown === key && s.selected === key && s.focused === key;
-        },
-        { message: async () => `after ${after}: ${JSON.stringify(await tabs())}` },
-      );
+    const expectTab = (key, after) => expectTabShown(frame, until, key, after);
     await frame.locator('vscode-tab-header[data-tab="grid"]').focus();
     await page.keyboard.press('ArrowRight');
     await expectTab('accuracy', 'ArrowRight on Grid');

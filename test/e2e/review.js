@@ -23,7 +23,7 @@
 // usage: node test/e2e/review.js [--timeout SEC] [--headed] [--pdfjs-build legacy|modern]
 // exit:  0 passed, 1 failed (the stage is named), 2 timeout, 130 SIGINT
 'use strict';
-/* global window, document, location, getComputedStyle -- what runs in the browser: the init script and evaluate */
+/* global window, document, location -- what runs in the browser: the init script and evaluate */
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
@@ -32,6 +32,7 @@ const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
 const { axeViolations, expectNoSeriousFindings } = require('./axe');
+const { expectTabShown, vanishedMarks } = require('./webviewChecks');
 
 const run = script('REVIEW E2E', { logName: 'review', defaultTimeoutS: 300 });
 const { log, step, until } = run;
@@ -232,60 +233,13 @@ async function setTheme(frame, theme) {
   });
 }
 
-/**
- * The panel's marks that are not text (axe checks text contrast): each must differ from what is behind it
- * in the current theme, by a background, an outline or a border. Returns what has vanished.
- */
-async function vanishedMarks(frame) {
-  return frame.evaluate(() => {
-    const rgba = c => (c.match(/[\d.]+/g) || []).map(Number);
-    // Up the tree, out of a component's shadow root to its element.
-    const up = e => e.parentElement ?? e.getRootNode().host ?? null;
-    // `a >>> b`: b inside the shadow root of a (vscode-elements draw their marks there).
-    const find = sel =>
-      sel.split(' >>> ').reduce((at, part, i) => at && (i ? at.shadowRoot : at)?.querySelector(part), document);
-    const behind = e => {
-      for (let p = up(e); p; p = up(p)) {
-        const c = rgba(getComputedStyle(p).backgroundColor);
-        if (c.length === 3 || c[3] > 0) {
-          return c.slice(0, 3).join();
-        }
-      }
-      return '255,255,255';
-    };
-    const shows = (c, style, width, bg) => {
-      const v = rgba(c);
-      return style !== 'none' && width !== '0px' && (v.length === 3 || v[3] > 0) && v.slice(0, 3).join() !== bg;
-    };
-    const marks = {
-      'the selected tab': ['vscode-tab-header[aria-selected="true"] >>> .wrapper', ['borderBottom']],
-      'the selected field': ['tr.row.selected', ['background', 'outline']],
-      'a difference': ['.verdict-differs .words', ['background', 'outline']],
-      "the value's place in the PDF": ['.textLayer .match', ['background', 'outline']],
-    };
-    const gone = [];
-    for (const [what, [sel, ways]] of Object.entries(marks)) {
-      const e = find(sel);
-      if (!e) {
-        gone.push(`${what} (${sel}: none on the page)`);
-        continue;
-      }
-      const s = getComputedStyle(e);
-      const bg = behind(e);
-      const seen = ways.some(w =>
-        w === 'background'
-          ? shows(s.backgroundColor, 'solid', '1px', bg)
-          : shows(s[`${w}Color`], s[`${w}Style`], s[`${w}Width`], bg),
-      );
-      if (!seen) {
-        gone.push(
-          `${what} (${sel}: ${ways.map(w => (w === 'background' ? s.backgroundColor : `${w} ${s[w]}`)).join('; ')})`,
-        );
-      }
-    }
-    return gone;
-  });
-}
+/** The review panel's marks that are not text, each to differ from what is behind it (see webviewChecks.js). */
+const REVIEW_MARKS = {
+  'the selected tab': ['vscode-tab-header[aria-selected="true"] >>> .wrapper', ['borderBottom']],
+  'the selected field': ['tr.row.selected', ['background', 'outline']],
+  'a difference': ['.verdict-differs .words', ['background', 'outline']],
+  "the value's place in the PDF": ['.textLayer .match', ['background', 'outline']],
+};
 
 const rowText = async (frame, p) => wb.norm(await frame.locator(`tr.row[data-path="${p}"]`).textContent());
 
@@ -460,23 +414,7 @@ async function main() {
         throw new Error(`a component has no styles: ${styled.join(', ')}`);
       }
       const tab = k => frame.locator(`vscode-tab-header[data-tab="${k}"]`);
-      const state = () =>
-        frame.evaluate(() => ({
-          shown: [...document.querySelectorAll('vscode-tab-panel')]
-            .filter(p => p.checkVisibility())
-            .map(p => p.dataset.tab)
-            .join(),
-          selected: document.querySelector('vscode-tab-header[aria-selected="true"]')?.dataset.tab,
-          focused: document.activeElement?.dataset?.tab,
-        }));
-      const expectTab = async (key, after) =>
-        until(
-          async () => {
-            const s = await state();
-            return s.shown === key && s.selected === key && s.focused === key;
-          },
-          { message: async () => `after ${after}: ${JSON.stringify(await state())}` },
-        );
+      const expectTab = (key, after) => expectTabShown(frame, until, key, after);
       await tab('fields').focus();
       await page.keyboard.press('ArrowRight');
       await expectTab('raw', 'ArrowRight on Fields');
@@ -571,7 +509,7 @@ async function main() {
     for (const theme of THEMES) {
       await setTheme(frame, theme);
       await shot(`theme-${theme.file}`);
-      const gone = await vanishedMarks(frame);
+      const gone = await vanishedMarks(frame, REVIEW_MARKS);
       if (gone.length) {
         throw new Error(`in ${theme.label}, these cannot be seen: ${gone.join(', ')}`);
       }
