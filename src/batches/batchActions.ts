@@ -195,6 +195,54 @@ export class BatchActions implements vscode.Disposable {
 
   /** Moves the retried documents to their next attempt in the stored batch; undefined when nothing is to retry. */
   private async planRetry(id: string): Promise<{ batch: BatchRecord; only: Set<string> } | undefined> {
+    let found = await this.retryable(id);
+    if (found && found.start.size > 1) {
+      const asked = found.start;
+      if (
+        !(await this.confirmRetry(
+          found.batch,
+          found.docs.filter(d => asked.has(d.doc.runId)),
+        ))
+      ) {
+        return undefined;
+      }
+      // The question took its time: read the batch again (another window, or this one, may have moved it on)
+      // and send no more than was asked about.
+      found = await this.retryable(id);
+      if (found) {
+        found.start = new Set([...found.start].filter(runId => asked.has(runId)));
+      }
+    }
+    if (!found) {
+      return undefined;
+    }
+    const me = this.history.me;
+    this.drives.reserve(id);
+    try {
+      const plan = await this.moveToNextAttempt(found.batch, found.start, found.poll, me);
+      if (!plan) {
+        this.drives.release(id);
+      }
+      return plan;
+    } catch (e) {
+      this.drives.release(id);
+      throw e;
+    }
+  }
+
+  /**
+   * The batch as stored and what in it a retry can mend: the documents to start again and the runs to poll
+   * again. Undefined (and says why) when it is running here or nothing can be retried.
+   */
+  private async retryable(id: string): Promise<
+    | {
+        batch: BatchRecord;
+        docs: ReturnType<typeof documentsOf>;
+        start: Set<string>;
+        poll: string[];
+      }
+    | undefined
+  > {
     await this.records.all();
     const b = (await this.records.refresh(id)) ?? this.records.get(id);
     if (!b) {
@@ -216,27 +264,7 @@ export class BatchActions implements vscode.Disposable {
       );
       return undefined;
     }
-    if (
-      start.size > 1 &&
-      !(await this.confirmRetry(
-        b,
-        docs.filter(d => start.has(d.doc.runId)),
-      ))
-    ) {
-      return undefined;
-    }
-    const me = this.history.me;
-    this.drives.reserve(id);
-    try {
-      const plan = await this.moveToNextAttempt(b, start, poll, me);
-      if (!plan) {
-        this.drives.release(id);
-      }
-      return plan;
-    } catch (e) {
-      this.drives.release(id);
-      throw e;
-    }
+    return { batch: b, docs, start, poll };
   }
 
   /**
