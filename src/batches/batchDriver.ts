@@ -86,7 +86,9 @@ export class BatchDriver {
     const byId = lookupIn(runs);
     for (const d of documentsOf(this.batch, byId)) {
       if (d.run && isInFlight(d.run) && d.run.executionId && !this.ended.has(d.run.id)) {
-        this.runner.follow({ key: d.run.id, executionId: d.run.executionId });
+        if (this.runner.follow({ key: d.run.id, executionId: d.run.executionId })) {
+          this.ctx.log.info(`batch ${this.batch.id}: follows execution ${d.run.executionId} of ${d.run.sourceName}`);
+        }
       } else if (d.state === 'pending' && !this.ended.has(d.doc.runId) && !this.abort.signal.aborted) {
         // Handed back by a window that lost the batch before its start left: sent from here.
         this.runner.send({ key: d.doc.runId, uri: d.doc.uri });

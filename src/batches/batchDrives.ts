@@ -379,6 +379,9 @@ export class BatchDrives implements vscode.Disposable {
       if (written?.state === 'mayHaveStarted') {
         uncertain.push(d.doc);
       }
+      this.log.info(
+        `batch ${fresh.id}: ${run.sourceName} taken over ${written?.executionId ? `as execution ${written.executionId}` : `as ${written?.state ?? 'unwritten'}`}`,
+      );
     }
     await this.history.reload();
     return uncertain;

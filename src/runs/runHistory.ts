@@ -299,6 +299,13 @@ export class RunHistory implements vscode.Disposable {
       return undefined;
     });
     if (written) {
+      if (written.owner && written.owner !== this.me) {
+        this.log.info(
+          written.executionId === change.executionId
+            ? `recorded execution ${change.executionId} of ${written.sourceName} for window ${written.owner}, which drives it now`
+            : `execution ${change.executionId} of ${written.sourceName} not recorded: it has ${written.executionId ?? 'none'}`,
+        );
+      }
       this.adopt(written);
       this.changed.fire(this.runs.get(id));
     }
@@ -496,6 +503,25 @@ export class RunHistory implements vscode.Disposable {
     const held = new Set([...this.runs.keys()].map(id => basename(this.store.fileOf(id))));
     if (files && (files.length !== held.size || files.some(f => !held.has(f)))) {
       await this.readAll();
+      this.changed.fire(undefined);
+    }
+    // A start receipt whose event was dropped: the run held here still lacks the execution id it records
+    // (a start another window sent before this one took the run over), and nobody would poll it.
+    const byFile = new Map([...this.runs.values()].map(r => [basename(this.store.fileOf(r.id)), r]));
+    const unseen = ((await this.store.receiptedFileNames().catch(() => undefined)) ?? []).filter(
+      f => byFile.get(f) && !byFile.get(f)?.executionId,
+    );
+    for (const f of unseen) {
+      const run = byFile.get(f) as RunRecord;
+      const d = await this.store.readAt(this.store.fileOf(run.id)).catch(() => undefined);
+      if (d?.executionId) {
+        this.merge(d);
+        if (run.executionId) {
+          this.log.info(`read the start receipt of ${run.sourceName}: execution ${run.executionId}`);
+        }
+      }
+    }
+    if (unseen.length) {
       this.changed.fire(undefined);
     }
     for (const r of [...this.runs.values()].filter(x => this.drives(x))) {

@@ -312,11 +312,19 @@ async function frozenWindow({ storage, wsA, standIn, profile }) {
     const counts = new Map(standIn.standIn.starts().map(s => [s.hash, s.count]));
     return [...hashes.entries()].map(([name, h]) => [name, counts.get(h) || 0]);
   };
+  // Each run as the extension reads it: a record without an execution id whose start receipt has one is in
+  // flight (the late answer of a start sent before the takeover), whatever its file still says.
   const runsOf = id =>
     fs
       .readdirSync(path.join(storage, 'runs'))
       .filter(n => n.startsWith(`${id}.`) && n.endsWith('.json'))
-      .map(n => JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8')));
+      .map(n => {
+        const r = JSON.parse(fs.readFileSync(path.join(storage, 'runs', n), 'utf8'));
+        const receipt = path.join(storage, 'runs', `${n}.started`);
+        return !r.executionId && fs.existsSync(receipt)
+          ? { ...r, state: `${r.state}, started as ${JSON.parse(fs.readFileSync(receipt, 'utf8')).executionId}` }
+          : r;
+      });
 
   await step(
     `A runs "Slow (example)" on ${FOLDER}/ (${COUNT} PDFs), one upload at a time, each answered 2 s late`,
@@ -399,40 +407,56 @@ async function frozenWindow({ storage, wsA, standIn, profile }) {
 
   await step('A continues: each document is started once, and each result is recorded', async () => {
     const b = batchFile();
-    const runs = await until(
-      () => {
-        const r = runsOf(b.id);
-        return (
-          r.length >= COUNT &&
-          r.every(x => ['SUCCESS', 'ERROR', 'failed', 'unavailable', 'mayHaveStarted'].includes(x.state)) &&
-          r
-        );
-      },
-      {
-        timeout: 180000,
-        interval: 1000,
-        message: () => `the batch did not end: ${JSON.stringify(runsOf(b.id).map(r => [r.sourceName, r.state]))}`,
-      },
-    );
-    const starts = startsOf();
-    log(`  starts: ${starts.map(([n, c]) => `${n} ×${c}`).join(', ')}`);
-    log(`  runs: ${runs.map(r => `${r.sourceName} ${r.state}`).join(', ')}`);
-    const twice = starts.filter(([, c]) => c > 1);
-    if (twice.length) {
-      throw new Error(`documents started more than once: ${JSON.stringify(twice)}`);
-    }
-    const notDone = runs.filter(r => r.state !== 'SUCCESS');
-    if (notDone.length || runs.length !== COUNT || starts.some(([, c]) => c !== 1)) {
-      throw new Error(
-        `every document should be started once and recorded: ${JSON.stringify(runs.map(r => [r.sourceName, r.state]))}, starts ${JSON.stringify(starts)}`,
+    // On a failure: what each window said about this batch, and which start receipts are on disk.
+    const diagnose = () => {
+      for (const l of extensionLogs(profile.userDataDir)) {
+        const lines = l.text.split('\n').filter(t => t.includes(b.id) || /frozen\/|f\d\.pdf/.test(t));
+        log(`  ${path.relative(profile.userDataDir, l.file)}:\n${lines.map(t => `    ${t}`).join('\n')}`);
+      }
+      const receipts = fs
+        .readdirSync(path.join(storage, 'runs'))
+        .filter(n => n.startsWith(`${b.id}.`) && n.endsWith('.started'));
+      log(`  start receipts: ${receipts.join(', ') || 'none'}`);
+    };
+    try {
+      const runs = await until(
+        () => {
+          const r = runsOf(b.id);
+          return (
+            r.length >= COUNT &&
+            r.every(x => ['SUCCESS', 'ERROR', 'failed', 'unavailable', 'mayHaveStarted'].includes(x.state)) &&
+            r
+          );
+        },
+        {
+          timeout: 180000,
+          interval: 1000,
+          message: () => `the batch did not end: ${JSON.stringify(runsOf(b.id).map(r => [r.sourceName, r.state]))}`,
+        },
       );
-    }
-    const logs = extensionLogs(profile.userDataDir);
-    if (!logs.some(l => /another window took it over while this one was not answering/.test(l.text))) {
-      throw new Error('window A did not say it lost the batch');
-    }
-    if (!logs.some(l => /took over batch/.test(l.text))) {
-      throw new Error('no window says it took the batch over');
+      const starts = startsOf();
+      log(`  starts: ${starts.map(([n, c]) => `${n} ×${c}`).join(', ')}`);
+      log(`  runs: ${runs.map(r => `${r.sourceName} ${r.state}`).join(', ')}`);
+      const twice = starts.filter(([, c]) => c > 1);
+      if (twice.length) {
+        throw new Error(`documents started more than once: ${JSON.stringify(twice)}`);
+      }
+      const notDone = runs.filter(r => r.state !== 'SUCCESS');
+      if (notDone.length || runs.length !== COUNT || starts.some(([, c]) => c !== 1)) {
+        throw new Error(
+          `every document should be started once and recorded: ${JSON.stringify(runs.map(r => [r.sourceName, r.state]))}, starts ${JSON.stringify(starts)}`,
+        );
+      }
+      const logs = extensionLogs(profile.userDataDir);
+      if (!logs.some(l => /another window took it over while this one was not answering/.test(l.text))) {
+        throw new Error('window A did not say it lost the batch');
+      }
+      if (!logs.some(l => /took over batch/.test(l.text))) {
+        throw new Error('no window says it took the batch over');
+      }
+    } catch (e) {
+      diagnose();
+      throw e;
     }
     standIn.standIn.clearFaults();
     standIn.standIn.setSteps(slowScript);

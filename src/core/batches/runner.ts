@@ -140,10 +140,13 @@ export class BatchRunner {
     }
   }
 
-  /** Follows a job learnt while running (another window's start answered after this one took the batch). */
-  follow(job: RunnerJob): void {
+  /**
+   * Follows a job learnt while running (another window's start answered after this one took the batch);
+   * false when it is followed already.
+   */
+  follow(job: RunnerJob): boolean {
     if (this.jobs.has(job.executionId)) {
-      return;
+      return false;
     }
     const now = (this.deps.now ?? Date.now)();
     this.jobs.set(job.executionId, {
@@ -156,6 +159,7 @@ export class BatchRunner {
       followedSince: now,
     });
     this.notify();
+    return true;
   }
 
   /**

@@ -115,6 +115,13 @@ export class RunStore {
     return this.records.fileNames();
   }
 
+  /** The names of the run files (`<id>.json`) that have a start receipt, without reading them. */
+  async receiptedFileNames(): Promise<string[]> {
+    const suffix = this.receiptOf('');
+    const names = await readdir(this.runsDir).catch(e => (code(e) === 'ENOENT' ? [] : Promise.reject(e)));
+    return names.filter(n => n.endsWith(`.json${suffix}`)).map(n => n.slice(0, -suffix.length));
+  }
+
   /** Writes a run whole (the window that creates it, or its owner). */
   write(run: RunRecord): Promise<void> {
     return this.records.write(run);

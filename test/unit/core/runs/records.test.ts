@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   boundHistory,
   executionDurationMs,
@@ -213,6 +213,16 @@ describe('the run store: the writes that fence a start across windows', () => {
     assert.equal(written?.owner, 'B', 'still B: B polls it');
     assert.equal(written?.error, undefined);
     assert.equal((await store.recordStart('r', { executionId: 'e2' }))?.executionId, 'e1');
+  });
+
+  it('names the run files that have a start receipt, for a window whose watcher missed one', async () => {
+    const store = new RunStore(dir);
+    assert.deepEqual(await new RunStore(join(dir, 'none')).receiptedFileNames(), [], 'no runs folder yet');
+    await store.create(rec('r1', 'starting', { owner: 'A' }));
+    await store.create(rec('r2', 'starting', { owner: 'A' }));
+    await store.recordStart('r2', { executionId: 'e2' });
+    assert.deepEqual(await store.receiptedFileNames(), [basename(store.fileOf('r2'))]);
+    assert.deepEqual((await store.fileNames()).sort(), [basename(store.fileOf('r1')), basename(store.fileOf('r2'))].sort());
   });
 
   it('updates from the record as stored now, and only for its owner', async () => {
