@@ -73,9 +73,9 @@ const lazyWalkthroughPlugin = {
 };
 
 /**
- * dist/review-page.js: a review panel's page (src/review/reviewPage.ts, some 1.5 KB), which the entry's
- * serializer requires to set a restored panel's page before the rest of the extension loads: in the entry
- * itself it would take activation over its budget.
+ * dist/review-page.js: a review panel's page and its restored fields (src/review/reviewPage.ts, some 5 KB),
+ * which the entry's serializer requires to set a restored panel's page before the rest of the extension
+ * loads: in the entry itself it would take activation over its budget.
  * @type {import('esbuild').Plugin}
  */
 const lazyReviewPagePlugin = {

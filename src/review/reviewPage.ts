@@ -1,26 +1,65 @@
 import vscode = require('vscode');
 import { l10n } from 'vscode';
 import { posix } from 'path';
+import { createHash } from 'crypto';
+import { readFile } from 'fs/promises';
+import type { ReviewState } from '../core/review/protocol';
+import { snapshotMarkup, snapshotSplitRule } from '../core/review/snapshotMarkup';
 import { reviewHtml } from './reviewHtml';
+import type { PaintedPage } from './webviewPage';
 
 /*
  * The review panel's page, kept apart from the review's code (dist/review.js) and small: the activation
- * bundle sets a restored panel's page with it at once, so that after a reload the page paints the fields it
- * last showed (from its own state) before the rest of the extension loads, instead of after it.
+ * bundle sets a restored panel's page with it at once, with the fields it last showed (from its own state)
+ * and its stylesheet in the HTML, so that after a reload they paint before the page's files are fetched and
+ * the rest of the extension loads, instead of after.
  */
 
 /**
  * The panel's page for a document: its title, the webview's options (scripts; resources only from the
  * extension's webview folder and the document's folder) and its HTML.
  */
-export function reviewPage(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, documentUri?: vscode.Uri): void {
+export function reviewPage(
+  panel: vscode.WebviewPanel,
+  extensionUri: vscode.Uri,
+  documentUri?: vscode.Uri,
+  painted?: PaintedPage,
+): void {
   const roots = [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')];
   if (documentUri) {
     roots.push(vscode.Uri.joinPath(documentUri, '..'));
     panel.title = l10n.t('Review: {0}', posix.basename(documentUri.path));
   }
   panel.webview.options = { enableScripts: true, localResourceRoots: roots };
-  panel.webview.html = reviewHtml(panel.webview, extensionUri, l10n.t('Review'));
+  panel.webview.html = reviewHtml(panel.webview, extensionUri, l10n.t('Review'), painted);
+}
+
+/**
+ * A restored page painted from the snapshot its state keeps (the fields as last shown), with the panel's
+ * stylesheet in it; undefined when the state keeps none or the stylesheet cannot be read (the page's
+ * script then waits for its model).
+ */
+async function paintedFrom(state: unknown, extensionUri: vscode.Uri): Promise<PaintedPage | undefined> {
+  const s = state as Partial<ReviewState> | undefined;
+  const snapshot = s?.snapshot;
+  if (!snapshot || typeof snapshot !== 'object' || !Array.isArray(snapshot.rows)) {
+    return undefined;
+  }
+  let css: string;
+  try {
+    css = await readFile(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', 'review.css').fsPath, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const style = `${css}\n${snapshotSplitRule(s.split)}`;
+  if (/<\/style/i.test(style)) {
+    return undefined;
+  }
+  return {
+    markup: snapshotMarkup(snapshot, { selected: s.selected, tab: s.tab }),
+    style,
+    styleHash: createHash('sha256').update(style, 'utf8').digest('base64'),
+  };
 }
 
 /**
@@ -53,8 +92,9 @@ export function restoreReviewPage(
   restore: () => Promise<void>,
 ): Promise<void> {
   const { valid, documentUri } = restoredDocument(state);
-  if (valid) {
-    reviewPage(panel, extensionUri, documentUri);
-  }
-  return new Promise<void>(resolve => setTimeout(resolve, 0)).then(restore);
+  const painted = valid ? paintedFrom(state, extensionUri) : Promise.resolve(undefined);
+  return painted
+    .then(page => valid && reviewPage(panel, extensionUri, documentUri, page))
+    .then(() => new Promise<void>(resolve => setTimeout(resolve, 0)))
+    .then(restore);
 }

@@ -578,8 +578,9 @@ async function main() {
         restored: document.getElementById('app').dataset.restored ?? null,
       };
     });
+    // The mark is made only where the page's HTML, written by the host from the state, carried the fields.
     if (!seen.snapshot || !(seen.snapshot.rows > 0)) {
-      throw new Error('the restored page did not paint the fields kept in its state before its model came');
+      throw new Error("the restored page's HTML did not carry the fields kept in its state before its model came");
     }
     if (!(seen.model > seen.snapshot.startTime)) {
       throw new Error('the model did not come after the snapshot');
@@ -587,7 +588,7 @@ async function main() {
     if (seen.pending || seen.restored !== null) {
       throw new Error(`after the model, ${seen.pending} rows still wait for their verdict (${seen.restored})`);
     }
-    log(`  ${seen.snapshot.rows} fields painted from the state, then replaced by the model`);
+    log(`  ${seen.snapshot.rows} fields painted from the state in the page's HTML, then replaced by the model`);
   });
 
   await step('no Content Security Policy violation in any frame', async () => {

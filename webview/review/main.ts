@@ -5,10 +5,10 @@
  * document, a result or a setting is set with `textContent`: never HTML. The host owns the data; this
  * page keeps only what it needs to come back after a reload (setState).
  *
- * After a reload the page paints the fields it showed last from that state (a snapshot: titles, field
- * names and values, no verdicts) as soon as its script runs, instead of waiting for the extension host
- * to start and send the model; those rows say "checking" and offer no action, and the model, when it
- * comes, replaces the whole page.
+ * After a reload the host has written the fields it showed last into the page's HTML, from that state (a
+ * snapshot: titles, field names and values, no verdicts: src/core/review/snapshotMarkup.ts), so they paint
+ * before this script is even fetched; it adopts them into its layout, those rows say "checking" and offer
+ * no action, and the model, when it comes, replaces them all.
  */
 import {
   restoreSnapshot,
@@ -20,6 +20,7 @@ import {
   type WebviewMessage,
 } from '../../src/core/review/protocol';
 import { ValueSearch } from '../../src/core/review/locateValue';
+import { SNAPSHOT_ID } from '../../src/core/review/snapshotMarkup';
 import { PdfView, yieldTask } from './pdfView';
 import './review.css';
 import { el } from '../dom';
@@ -121,14 +122,8 @@ function layout(): void {
 
 // ---------- fields ----------
 
-/**
- * The fields of a model, or of a snapshot painted after a reload (`pending`: its rows say "checking",
- * without verdicts or actions, until the model comes).
- */
-function renderFields(
-  m: Pick<ReviewModel, 'title' | 'subtitle' | 'rows' | 'rawJson' | 'selected'>,
-  pending = false,
-): void {
+/** The fields of a model, with their verdicts and actions. */
+function renderFields(m: Pick<ReviewModel, 'title' | 'subtitle' | 'rows' | 'rawJson' | 'selected'>): void {
   header.textContent = '';
   header.append(el('h1', 'title', m.title), el('p', 'subtitle', m.subtitle));
   fieldsPanel.textContent = '';
@@ -157,30 +152,20 @@ function renderFields(
       section.append(table);
       fieldsPanel.append(section);
     }
-    tbody.append(rowElement(row, pending));
+    tbody.append(rowElement(row));
   }
   rawPanel.textContent = '';
   rawPanel.append(el('pre', 'json', m.rawJson, { tabindex: '0' }));
   const selected = m.selected ?? state?.selected;
-  if (pending) {
-    fieldsPanel.querySelector(`tr.row[data-path="${CSS.escape(selected ?? '')}"]`)?.classList.add('selected');
-  } else if (selected) {
+  if (selected) {
     select(selected, false);
   }
 }
 
-function rowElement(row: ReviewRowView, pending: boolean): HTMLTableRowElement {
+function rowElement(row: ReviewRowView): HTMLTableRowElement {
   const name = el('th', 'name', row.label, { scope: 'row', title: row.path });
   const value = el('td', 'value', row.actualText ?? '—');
   const verdict = el('td', 'verdict');
-  if (pending) {
-    // A restored snapshot: the verdict is not known until the host has compared again.
-    const tr = el('tr', 'row pending', undefined, { tabindex: '-1' });
-    tr.dataset.path = row.path;
-    verdict.append(el('span', 'icon', '…', { 'aria-hidden': 'true' }), el('span', 'words', t('checking')));
-    tr.append(name, value, verdict, el('td', 'actions'));
-    return tr;
-  }
   const tr = el('tr', `row verdict-${row.verdict}${row.kept ? ' kept' : ''}`, undefined, { tabindex: '-1' });
   tr.dataset.path = row.path;
   verdict.append(
@@ -411,25 +396,26 @@ window.addEventListener('message', (e: MessageEvent<HostMessage>) => {
   }
 });
 
-/** After a reload: the fields as last shown, at once, marked as being checked (see the file's comment). */
-function paintSnapshot(s: ReviewSnapshot): void {
+/**
+ * After a reload: the host painted the fields as last shown into the page (see the file's comment); they
+ * move into the page's layout as they are, still marked as being checked, until the model replaces them.
+ */
+function adoptSnapshot(s: ReviewSnapshot, shown: HTMLElement): void {
   painted = s;
+  const title = shown.querySelector('.header');
+  const fields = shown.querySelector('.panel[data-tab="fields"]');
+  const raw = shown.querySelector('.panel[data-tab="raw"]');
   layout();
-  renderFields(
-    {
-      title: s.title,
-      subtitle: s.subtitle,
-      rawJson: s.rawJson ?? '',
-      rows: s.rows.map(r => ({ ...r, verdict: 'unchecked', verdictText: '' })),
-    },
-    true,
-  );
+  header.append(...(title ? [...title.childNodes] : []));
+  fieldsPanel.append(...(fields ? [...fields.childNodes] : []));
+  rawPanel.append(...(raw ? [...raw.childNodes] : []));
   app.dataset.restored = 'snapshot';
-  performance.mark('docutray:snapshot', { detail: { rows: s.rows.length } });
+  performance.mark('docutray:snapshot', { detail: { rows: fieldsPanel.querySelectorAll('tr.row').length } });
 }
 
-if (state?.snapshot && Array.isArray(state.snapshot.rows)) {
-  paintSnapshot(state.snapshot);
+const shownSnapshot = document.getElementById(SNAPSHOT_ID);
+if (shownSnapshot && state?.snapshot && Array.isArray(state.snapshot.rows)) {
+  adoptSnapshot(state.snapshot, shownSnapshot);
 }
 
 // The host needs the state's key and place, not the snapshot.

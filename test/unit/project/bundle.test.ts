@@ -163,10 +163,13 @@ describe('bundle: what activation loads', function () {
     );
     const inputs = Object.keys(output('review-page.js').inputs);
     assert.ok(inputs.includes('src/review/reviewPage.ts'), inputs.join(', '));
-    const heavy = inputs.filter(i => !/^src\/review\/(reviewPage|reviewHtml|webviewPage)\.ts$/.test(i));
+    const heavy = inputs.filter(
+      i => !/^src\/review\/(reviewPage|reviewHtml|webviewPage)\.ts$|^src\/core\/review\/snapshotMarkup\.ts$/.test(i),
+    );
     assert.deepEqual(heavy, [], `review-page.js includes ${heavy.join(', ')}`);
     const size = fs.statSync(path.join(dir, 'review-page.js')).size;
-    assert.ok(size <= 4 * 1024, `review-page.js = ${size} bytes`);
+    // It draws the restored fields (snapshotMarkup) too: about 5 KB, read only when a review comes back.
+    assert.ok(size <= 6 * 1024, `review-page.js = ${size} bytes`);
     assert.ok(
       fs.readFileSync(path.join(REPO, '.vscodeignore'), 'utf8').split('\n').includes('!dist/review-page.js'),
       'the VSIX ships dist/review-page.js',
