@@ -222,7 +222,10 @@ describe('the run store: the writes that fence a start across windows', () => {
     await store.create(rec('r2', 'starting', { owner: 'A' }));
     await store.recordStart('r2', { executionId: 'e2' });
     assert.deepEqual(await store.receiptedFileNames(), [basename(store.fileOf('r2'))]);
-    assert.deepEqual((await store.fileNames()).sort(), [basename(store.fileOf('r1')), basename(store.fileOf('r2'))].sort());
+    assert.deepEqual(
+      (await store.fileNames()).sort(),
+      [basename(store.fileOf('r1')), basename(store.fileOf('r2'))].sort(),
+    );
   });
 
   it('updates from the record as stored now, and only for its owner', async () => {
