@@ -1,5 +1,5 @@
 import vscode = require('vscode');
-import { escapeHtml } from '../core/review/snapshotMarkup';
+import { escapeHtml } from '../core/text/plainText';
 
 /**
  * A webview's page, the same for every panel: a strict CSP from `default-src 'none'` (scripts and styles

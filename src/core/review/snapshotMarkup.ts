@@ -1,3 +1,4 @@
+import { escapeHtml } from '../text/plainText';
 import type { ReviewSnapshot, ReviewState } from './protocol';
 
 /*
@@ -11,13 +12,6 @@ import type { ReviewSnapshot, ReviewState } from './protocol';
  * and its result; the labels from the page's state) is escaped: it is data, never markup. The page's CSP
  * runs no inline script in any case.
  */
-
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Text or an attribute value, escaped for HTML. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, c => ESCAPES[c]);
-}
 
 /** The id of the element the page's script adopts. */
 export const SNAPSHOT_ID = 'snapshot';

@@ -34,6 +34,13 @@ export function escapeMarkdown(value: string): string {
   );
 }
 
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** For HTML the host writes (a webview's page): text or an attribute value, its five markup characters escaped. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, c => HTML_ESCAPES[c]);
+}
+
 /** What VS Code's notification renderer makes a link of (a copy of its regex, for tests and checks). */
 export const NOTIFICATION_LINK = /\[([^\]]+)\]\(((?:https?:\/\/|command:|file:)[^)\s]+)(?: (["'])(.+?)(\3))?\)/gi;
 

@@ -1,6 +1,12 @@
 /** Text from data renders as text: no link (no command: link) from a file name, a setting or DocuTray. */
 import * as assert from 'assert';
-import { ZERO_WIDTH_SPACE, escapeMarkdown, hasNotificationLink, plainText } from '../../../../src/core/text/plainText';
+import {
+  ZERO_WIDTH_SPACE,
+  escapeHtml,
+  escapeMarkdown,
+  hasNotificationLink,
+  plainText,
+} from '../../../../src/core/text/plainText';
 
 describe('plain text in messages', () => {
   const hostile = '[Open](command:workbench.action.quit).pdf';
@@ -35,5 +41,12 @@ describe('plain text in messages', () => {
   it('escapes markdown for tooltips', () => {
     assert.strictEqual(escapeMarkdown(hostile), '\\[Open\\]\\(command:workbench\\.action\\.quit\\)\\.pdf');
     assert.strictEqual(escapeMarkdown('<img src=x>&*_`#!'), '&lt;img src=x&gt;&amp;\\*\\_\\`\\#\\!');
+  });
+
+  it('escapes the five characters HTML gives meaning to, and nothing else', () => {
+    assert.strictEqual(
+      escapeHtml(`<a href="x" title='y'>&amp;</a> é 1,160.00`),
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt; é 1,160.00',
+    );
   });
 });
