@@ -23,6 +23,7 @@ const path = require('path');
 const h = require('../real-vscode/code-server');
 const wb = require('../test/e2e/workbench');
 const { script } = require('../test/e2e/script');
+const { openWorkbench } = require('../test/e2e/session');
 
 const run = script('REVIEW PANEL BENCH', { logName: 'bench-review', defaultTimeoutS: 900 });
 const { log, step, until } = run;
@@ -199,32 +200,21 @@ async function main() {
   twenty[19].push('Total 9.876,54 EUR');
   fs.writeFileSync(path.join(ws, docs.twenty), makePages(twenty));
 
-  const profile = h.createProfile(path.join(tmp, 'profile'), {
-    'docutray.steps': [{ id: STEP.id, name: STEP.name }],
-    'docutray.openResult': 'active',
-    'workbench.colorTheme': 'Default Light Modern',
+  const opened = await openWorkbench({
+    step,
+    tmp,
+    cache,
+    folder: ws,
+    docutray: STEP,
+    settings: {
+      'docutray.openResult': 'active',
+    },
+    standIn,
+    apiKey,
+    headless: !run.headed,
   });
-  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
-  const dest = path.join(profile.extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  for (const f of ['package.json', 'package.nls.json', 'dist', 'media', 'l10n', 'README.md', 'LICENSE']) {
-    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
-  }
-  const server = await step('starting code-server', () =>
-    h.startCodeServer({
-      cache,
-      profile,
-      folder: ws,
-      smokeTestDriver: false,
-      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
-    }),
-  );
-  const { launchBrowser } = require('../real-vscode/browser');
-  const browser = await step('launching chromium', () =>
-    launchBrowser(tmp, { headless: !run.headed, viewport: { width: 1400, height: 860 } }),
-  );
-  h.onCleanup('chromium', () => browser.close());
-  page = browser.page;
-  page.setDefaultTimeout(20000);
+  page = opened.page;
+  const { server } = opened;
   await step('the window opens the folder', async () => {
     await page.goto(h.workbenchUrl(server, ws));
     await wb.explorerRow(page, docs.one).waitFor({ timeout: 60000 });

@@ -26,6 +26,7 @@ const h = require('../../real-vscode/code-server');
 const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
+const { openWorkbench } = require('./session');
 
 const run = script('EXPECTED-RESULTS E2E', { logName: 'expected', defaultTimeoutS: 240 });
 const { log, step, until } = run;
@@ -75,16 +76,6 @@ async function shot(name, { clean = false } = {}) {
   return file;
 }
 
-/** The unpacked extension, as `--install-extension` lays it out (faster than packaging a VSIX). */
-function installUnpacked(extensionsDir) {
-  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
-  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  const shipped = ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'];
-  for (const f of fs.readdirSync(h.REPO).filter(f => shipped.includes(f) || /^package\.nls.*\.json$/.test(f))) {
-    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
-  }
-}
-
 /** The expected file of a sample, as `docutray-steps check --update` writes it. */
 function expectedText(name, pdf, result) {
   const { serializeExpected } = require(path.join(h.REPO, 'out', 'src', 'core', 'expected', 'expectedFile.js'));
@@ -119,29 +110,18 @@ async function main() {
   }
   const failing = path.join(samples, `invoice-002.pdf.${STEP.id}.expected.json`);
 
-  const profile = h.createProfile(path.join(tmp, 'profile'), {
-    'docutray.steps': [{ id: STEP.id, name: STEP.name }],
-    'docutray.openResult': 'none',
-    'workbench.colorTheme': 'Default Light Modern',
-    'testing.automaticallyOpenTestResults': 'neverOpen',
+  const opened = await openWorkbench({
+    step,
+    tmp,
+    cache,
+    folder: ws,
+    docutray: STEP,
+    standIn,
+    apiKey,
+    headless: !HEADED,
   });
-  installUnpacked(profile.extensionsDir);
-  const server = await step('starting code-server', () =>
-    h.startCodeServer({
-      cache,
-      profile,
-      folder: ws,
-      smokeTestDriver: false,
-      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
-    }),
-  );
-  const { launchBrowser } = require('../../real-vscode/browser');
-  const browser = await step('launching chromium', () =>
-    launchBrowser(tmp, { headless: !HEADED, viewport: { width: 1400, height: 860 } }),
-  );
-  h.onCleanup('chromium', () => browser.close());
-  page = browser.page;
-  page.setDefaultTimeout(20000);
+  page = opened.page;
+  const { server } = opened;
 
   await step('the window opens the repository of samples', async () => {
     await page.goto(h.workbenchUrl(server, ws));
@@ -149,12 +129,7 @@ async function main() {
   });
 
   await step("invoice-002's expected file is open (a failure opens in a peek where it is visible)", async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor();
-    await input.fill(path.basename(failing));
-    await wb.quickPickRow(page, path.basename(failing)).waitFor();
-    await page.keyboard.press('Enter');
+    await wb.quickOpen(page, path.basename(failing));
     await wb.waitEditorText(page, path.basename(failing), /"total": 1452/);
   });
 

@@ -32,21 +32,14 @@ const h = require('../../real-vscode/code-server');
 const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
+const { openWorkbench } = require('./session');
 const { expectNoSeriousFindings } = require('./axe');
-const { expectTabShown, vanishedMarks } = require('./webviewChecks');
+const { THEMES, expectTabShown, setTheme, vanishedMarks } = require('./webviewChecks');
 
 const run = script('GRID E2E', { logName: 'grid', defaultTimeoutS: 300 });
 const { log, step, until } = run;
 const SHOTS = path.join(h.REPO, 'test-output', 'e2e-grid');
 const README_IMAGE = path.join(h.REPO, 'docs', 'images', 'grid.png');
-
-/** The themes the panel is checked in (as the theme picker names them), and the kind each gives the webview's body. */
-const THEMES = [
-  { label: 'Light Modern', kind: 'vscode-light', file: 'light' },
-  { label: 'Dark Modern', kind: 'vscode-dark', file: 'dark' },
-  { label: 'Dark High Contrast', kind: 'vscode-high-contrast', file: 'hc-dark' },
-  { label: 'Light High Contrast', kind: 'vscode-high-contrast-light', file: 'hc-light' },
-];
 
 const STEP = { id: 'invoice-extract', name: 'Invoice extract' };
 const result = (n, total, vendor) => ({
@@ -83,15 +76,6 @@ async function shot(name) {
   await page.screenshot({ path: file });
   log(`  screenshot ${path.relative(h.REPO, file)}`);
   return file;
-}
-
-function installUnpacked(extensionsDir) {
-  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
-  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  const shipped = ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'];
-  for (const f of fs.readdirSync(h.REPO).filter(f => shipped.includes(f) || /^package\.nls.*\.json$/.test(f))) {
-    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
-  }
 }
 
 /** The frame (inside VS Code's webview iframe) that holds `selector`. */
@@ -136,22 +120,6 @@ async function focusedCell(frame) {
       tabStop: a?.getAttribute('tabindex') === '0',
       tabStops: document.querySelectorAll('[role=grid] [tabindex="0"]').length,
     };
-  });
-}
-
-/** Picks a colour theme as a person does (Preferences: Color Theme) and waits until the panel's frame has its kind. */
-async function setTheme(frame, theme) {
-  await wb.runFromPalette(page, 'Preferences: Color Theme');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(theme.label);
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${theme.label}\\s*$`) }),
-  });
-  await row.first().click();
-  const kind = () => frame.evaluate(() => document.body.dataset.vscodeThemeKind);
-  await until(async () => (await kind()) === theme.kind, {
-    timeout: 30000,
-    message: async () => `the panel's theme is still ${await kind()}, not ${theme.kind}`,
   });
 }
 
@@ -223,30 +191,21 @@ async function main() {
     }
   }
 
-  const profile = h.createProfile(path.join(tmp, 'profile'), {
-    'docutray.steps': [{ id: STEP.id, name: STEP.name }],
-    'docutray.openResult': 'none',
-    'docutray.maxConcurrentRuns': 16,
-    'workbench.colorTheme': 'Default Light Modern',
-    'testing.automaticallyOpenTestResults': 'neverOpen',
+  const opened = await openWorkbench({
+    step,
+    tmp,
+    cache,
+    folder: ws,
+    docutray: STEP,
+    settings: {
+      'docutray.maxConcurrentRuns': 16,
+    },
+    standIn,
+    apiKey,
+    headless: !run.headed,
   });
-  installUnpacked(profile.extensionsDir);
-  const server = await step('starting code-server', () =>
-    h.startCodeServer({
-      cache,
-      profile,
-      folder: ws,
-      smokeTestDriver: false,
-      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
-    }),
-  );
-  const { launchBrowser } = require('../../real-vscode/browser');
-  const browser = await step('launching chromium', () =>
-    launchBrowser(tmp, { headless: !run.headed, viewport: { width: 1400, height: 860 } }),
-  );
-  h.onCleanup('chromium', () => browser.close());
-  page = browser.page;
-  page.setDefaultTimeout(20000);
+  page = opened.page;
+  const { server } = opened;
   const cspViolations = wb.collectCspViolations(page);
 
   await step('the window opens the repository', async () => {
@@ -545,7 +504,7 @@ async function main() {
     async () => {
       const notes = [];
       for (const theme of THEMES) {
-        await setTheme(frame, theme);
+        await setTheme(page, frame, theme, until);
         await frame.locator('vscode-tab-header[data-tab="grid"]').click();
         await frame.locator('.body [role=row][aria-rowindex="2"] .cell.marked').first().click();
         await shot(`theme-${theme.file}-grid`);
@@ -566,7 +525,7 @@ async function main() {
         }
         notes.push(await expectNoSeriousFindings(frame, `the Accuracy tab (${theme.label})`));
       }
-      await setTheme(frame, THEMES[0]);
+      await setTheme(page, frame, THEMES[0], until);
       for (const n of notes) {
         log(`  ${n}`);
       }

@@ -31,8 +31,9 @@ const h = require('../../real-vscode/code-server');
 const { makePdf } = require('../../real-vscode/workspace');
 const wb = require('./workbench');
 const { script } = require('./script');
+const { openWorkbench } = require('./session');
 const { axeViolations, expectNoSeriousFindings } = require('./axe');
-const { expectTabShown, vanishedMarks } = require('./webviewChecks');
+const { THEMES, expectTabShown, setTheme, vanishedMarks } = require('./webviewChecks');
 
 const run = script('REVIEW E2E', { logName: 'review', defaultTimeoutS: 300 });
 const { log, step, until } = run;
@@ -57,14 +58,6 @@ const PDF_LINES = [
   'Date 15 de enero de 2024',
   'Consulting 1.200,00',
   'Total 1.452,00 EUR',
-];
-
-/** The themes the panel is checked in (as the theme picker names them), and the kind each gives the webview's body. */
-const THEMES = [
-  { label: 'Light Modern', kind: 'vscode-light', file: 'light' },
-  { label: 'Dark Modern', kind: 'vscode-dark', file: 'dark' },
-  { label: 'Dark High Contrast', kind: 'vscode-high-contrast', file: 'hc-dark' },
-  { label: 'Light High Contrast', kind: 'vscode-high-contrast-light', file: 'hc-light' },
 ];
 
 /**
@@ -133,23 +126,18 @@ async function shot(name) {
   return file;
 }
 
-function installUnpacked(extensionsDir, pdfjsBuild) {
-  const pkg = JSON.parse(fs.readFileSync(path.join(h.REPO, 'package.json'), 'utf8'));
-  const dest = path.join(extensionsDir, `${pkg.publisher}.${pkg.name}-${pkg.version}`);
-  const shipped = ['package.json', 'dist', 'media', 'l10n', 'README.md', 'CHANGELOG.md', 'LICENSE'];
-  for (const f of fs.readdirSync(h.REPO).filter(f => shipped.includes(f) || /^package\.nls.*\.json$/.test(f))) {
-    fs.cpSync(path.join(h.REPO, f), path.join(dest, f), { recursive: true });
+/** `--pdfjs-build modern`: the proof that the removal bites, the build the extension must not ship in place of the legacy one. */
+function usePdfjsBuild(dest, build) {
+  if (build !== 'modern') {
+    return;
   }
-  if (pdfjsBuild === 'modern') {
-    // The proof that the removal bites: the build the extension must not ship, in place of the legacy one.
-    for (const f of ['pdf.min.mjs', 'pdf.worker.min.mjs']) {
-      fs.copyFileSync(
-        path.join(h.REPO, 'node_modules', 'pdfjs-dist', 'build', f),
-        path.join(dest, 'dist', 'webview', 'pdfjs', f),
-      );
-    }
-    log('  installed the MODERN pdf.js build: the first page must fail to show');
+  for (const f of ['pdf.min.mjs', 'pdf.worker.min.mjs']) {
+    fs.copyFileSync(
+      path.join(h.REPO, 'node_modules', 'pdfjs-dist', 'build', f),
+      path.join(dest, 'dist', 'webview', 'pdfjs', f),
+    );
   }
+  log('  installed the MODERN pdf.js build: the first page must fail to show');
 }
 
 /** The review webview's frame (the inner frame of VS Code's webview iframe), once it shows fields. */
@@ -217,22 +205,6 @@ async function expectOldChromium(frame) {
   );
 }
 
-/** Picks a colour theme as a person does (Preferences: Color Theme) and waits until the panel's frame has its kind. */
-async function setTheme(frame, theme) {
-  await wb.runFromPalette(page, 'Preferences: Color Theme');
-  const input = page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill(theme.label);
-  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
-    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${theme.label}\\s*$`) }),
-  });
-  await row.first().click();
-  const kind = () => frame.evaluate(() => document.body.dataset.vscodeThemeKind);
-  await until(async () => (await kind()) === theme.kind, {
-    timeout: 30000,
-    message: async () => `the panel's theme is still ${await kind()}, not ${theme.kind}`,
-  });
-}
-
 /** The review panel's marks that are not text, each to differ from what is behind it (see webviewChecks.js). */
 const REVIEW_MARKS = {
   'the selected tab': ['vscode-tab-header[aria-selected="true"] >>> .wrapper', ['borderBottom']],
@@ -281,30 +253,20 @@ async function main() {
     }),
   );
 
-  const profile = h.createProfile(path.join(tmp, 'profile'), {
-    'docutray.steps': [{ id: STEP.id, name: STEP.name }],
-    'docutray.openResult': 'none',
-    'workbench.colorTheme': 'Default Light Modern',
-    'testing.automaticallyOpenTestResults': 'neverOpen',
+  const opened = await openWorkbench({
+    step,
+    tmp,
+    cache,
+    folder: ws,
+    docutray: STEP,
+    standIn,
+    apiKey,
+    headless: !run.headed,
+    installed: dest => usePdfjsBuild(dest, PDFJS_BUILD),
   });
-  installUnpacked(profile.extensionsDir, PDFJS_BUILD);
-  const server = await step('starting code-server', () =>
-    h.startCodeServer({
-      cache,
-      profile,
-      folder: ws,
-      smokeTestDriver: false,
-      env: { DOCUTRAY_BASE_URL: standIn.url, DOCUTRAY_API_KEY: apiKey },
-    }),
-  );
-  const { launchBrowser } = require('../../real-vscode/browser');
-  const browser = await step('launching chromium', () =>
-    launchBrowser(tmp, { headless: !run.headed, viewport: { width: 1400, height: 860 } }),
-  );
-  h.onCleanup('chromium', () => browser.close());
-  page = browser.page;
-  page.setDefaultTimeout(20000);
-  await browser.context.addInitScript(withoutNewApis);
+  page = opened.page;
+  const { server } = opened;
+  await opened.browser.context.addInitScript(withoutNewApis);
   page.on('console', m => {
     if (m.type() === 'error' && /pdf|getOrInsert|sumPrecise/i.test(m.text())) {
       webviewErrors.push(m.text().slice(0, 300));
@@ -319,12 +281,7 @@ async function main() {
   });
 
   await step("the expected file is open (the failure's peek opens there)", async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor();
-    await input.fill(path.basename(expectedPath));
-    await wb.quickPickRow(page, path.basename(expectedPath)).waitFor();
-    await page.keyboard.press('Enter');
+    await wb.quickOpen(page, path.basename(expectedPath));
     await wb.waitEditorText(page, path.basename(expectedPath), /"total": 1452/);
   });
 
@@ -507,7 +464,7 @@ async function main() {
     await frame.locator('.textLayer .match').first().waitFor();
     const notes = [];
     for (const theme of THEMES) {
-      await setTheme(frame, theme);
+      await setTheme(page, frame, theme, until);
       await shot(`theme-${theme.file}`);
       const gone = await vanishedMarks(frame, REVIEW_MARKS);
       if (gone.length) {
@@ -518,7 +475,7 @@ async function main() {
       notes.push(await expectNoSeriousFindings(frame, `its Raw JSON tab (${theme.label})`));
       await frame.locator('vscode-tab-header[data-tab="fields"]').click();
     }
-    await setTheme(frame, THEMES[0]);
+    await setTheme(page, frame, THEMES[0], until);
     for (const n of notes) {
       log(`  ${n}`);
     }

@@ -370,12 +370,7 @@ async function main() {
     await wb.tab(page, invoiceTab).waitFor({ state: 'detached', timeout: 10000 });
   });
   await step(`open ${FILES.png} (Ctrl+P)`, async () => {
-    await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ timeout: 10000 });
-    await input.fill(FILES.png);
-    await wb.quickPickRow(page, FILES.png).waitFor();
-    await page.keyboard.press('Enter');
+    await wb.quickOpen(page, FILES.png);
     await wb.tab(page, FILES.png).waitFor({ timeout: 15000 });
     // The image preview is a webview (an iframe outside the editor's DOM); it puts the image's size in the status bar.
     await wb.statusItem(page, '200x120').waitFor({ timeout: 20000 });

@@ -1,6 +1,32 @@
 // Checks a webview's page in its own frame: marks that are not text (axe checks text contrast) and the
-// vscode-elements tabs both panels use. Shared by the review and grid browser tests.
+// vscode-elements tabs both panels use, in each of the themes they are checked in. Shared by the review
+// and grid browser tests.
 'use strict';
+const wb = require('./workbench');
+
+/** The themes a panel is checked in (as the theme picker names them), and the kind each gives the webview's body. */
+const THEMES = [
+  { label: 'Light Modern', kind: 'vscode-light', file: 'light' },
+  { label: 'Dark Modern', kind: 'vscode-dark', file: 'dark' },
+  { label: 'Dark High Contrast', kind: 'vscode-high-contrast', file: 'hc-dark' },
+  { label: 'Light High Contrast', kind: 'vscode-high-contrast-light', file: 'hc-light' },
+];
+
+/** Picks a colour theme as a person does (Preferences: Color Theme) and waits until the panel's frame has its kind. */
+async function setTheme(page, frame, theme, until) {
+  await wb.runFromPalette(page, 'Preferences: Color Theme');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill(theme.label);
+  const row = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').filter({
+    has: page.locator('.label-name', { hasText: new RegExp(`^\\s*${theme.label}\\s*$`) }),
+  });
+  await row.first().click();
+  const kind = () => frame.evaluate(() => document.body.dataset.vscodeThemeKind);
+  await until(async () => (await kind()) === theme.kind, {
+    timeout: 30000,
+    message: async () => `the panel's theme is still ${await kind()}, not ${theme.kind}`,
+  });
+}
 /* global document, getComputedStyle -- evaluated in the webview frame */
 
 /**
@@ -92,4 +118,4 @@ function expectTabShown(frame, until, key, after) {
   );
 }
 
-module.exports = { vanishedMarks, tabState, expectTabShown };
+module.exports = { THEMES, setTheme, vanishedMarks, tabState, expectTabShown };

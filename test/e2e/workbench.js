@@ -155,6 +155,16 @@ async function runFromPalette(page, command, { beforeEnter } = {}) {
   await page.keyboard.press('Enter');
 }
 
+/** Ctrl+P, the file's name, wait for it in the list, Enter: the file opens in an editor (Quick Open). */
+async function quickOpen(page, name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget .quick-input-box input');
+  await input.waitFor({ timeout: 10000 });
+  await input.fill(name);
+  await quickPickRow(page, name).waitFor();
+  await page.keyboard.press('Enter');
+}
+
 /** A notification toast whose text contains `text`. */
 function toast(page, text) {
   return page.locator('.notifications-toasts .notification-toast', { hasText: text }).first();
@@ -399,6 +409,7 @@ module.exports = {
   pick,
   focused,
   runFromPalette,
+  quickOpen,
   toast,
   tab,
   tabWithText,
