@@ -25,6 +25,7 @@ import type {
 } from '../../src/core/review/batchProtocol';
 import { GridIndex, type CellMark, type GridRow, type SortDirection } from '../../src/core/review/gridView';
 import { notEqualDocuments, type FieldAccuracy } from '../../src/core/review/accuracy';
+import '../page.css';
 import './grid.css';
 import { el } from '../dom';
 import { makeTabs } from '../tabs';

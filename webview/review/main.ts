@@ -22,6 +22,7 @@ import {
 import { ValueSearch } from '../../src/core/review/locateValue';
 import { SNAPSHOT_ID } from '../../src/core/review/snapshotMarkup';
 import { PdfView, yieldTask } from './pdfView';
+import '../page.css';
 import './review.css';
 import { el } from '../dom';
 import { makeSplit } from '../split';
