@@ -1,10 +1,10 @@
 import vscode = require('vscode');
-import { basename } from 'node:path';
 import { RunGroup, RunRecord, boundHistory, isInFlight } from '../core/runs/history';
 import { ResumeDecision, mayClaimNow, resumeDecision } from '../core/runs/ownership';
 import { RUNS_DIR, RunStore, StoreProblem } from '../core/runs/runStore';
 import { ScopedLog } from '../log';
 import type { FollowingQuery } from './following';
+import { RunFilesWatch } from './runFilesWatch';
 import { WindowPresenceKeeper } from './runOwnership';
 
 export interface RunHistoryOptions {
@@ -37,9 +37,9 @@ export interface Resumable {
 /**
  * Every run of every window, in the store they share (core/runs/runStore.ts: one file per run in
  * global storage). Loaded on first use, not at activation. This window keeps the records in memory
- * (the Runs view reads them) and follows the store with a file watcher, so another window's runs
- * appear here; a record this window is driving stays as this window has it (with its live stage)
- * until it finishes. Only the records that change are written, so no window erases another's.
+ * (the Runs view reads them) and follows the store (RunFilesWatch: a file watcher, and a listing on each
+ * heartbeat), so another window's runs appear here; a record this window is driving stays as this window
+ * has it (with its live stage) until it finishes. Only the records that change are written, so no window erases another's.
  */
 export class RunHistory implements vscode.Disposable {
   readonly store: RunStore;
@@ -55,11 +55,10 @@ export class RunHistory implements vscode.Disposable {
   private readonly orphans = new vscode.EventEmitter<void>();
   /** Fires when a run in flight has lost its window (closed, reloaded, crashed): someone should take it over. */
   readonly onDidFindOrphans = this.orphans.event;
-  private watcher: vscode.Disposable | undefined;
+  /** Keeps `runs` in step with what other windows write. */
+  private readonly files: RunFilesWatch;
   /** When this window first saw each orphaned run (for the grace left to a window holding its source). */
   private readonly goneSince = new Map<string, number>();
-  private pendingFiles = new Set<string>();
-  private debounce: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly storageUri: vscode.Uri,
@@ -75,6 +74,23 @@ export class RunHistory implements vscode.Disposable {
         this.options.onProblem?.(p);
       },
     });
+    this.files = new RunFilesWatch(
+      storageUri,
+      this.store,
+      {
+        held: () => this.runs.values(),
+        take: d => this.merge(d),
+        gone: id => {
+          const r = this.runs.get(id);
+          if (r && !this.drives(r)) {
+            this.runs.delete(id);
+          }
+        },
+        readAll: () => this.readAll(),
+        changed: () => this.changed.fire(undefined),
+      },
+      log,
+    );
     this.presence = new WindowPresenceKeeper(
       this.store,
       log,
@@ -110,7 +126,7 @@ export class RunHistory implements vscode.Disposable {
     await vscode.workspace.fs
       .createDirectory(vscode.Uri.joinPath(this.storageUri, RUNS_DIR))
       .then(undefined, e => this.log.warn(`could not create the runs folder: ${(e as Error).message}`));
-    this.watch();
+    this.files.start();
     void this.store.sweep().then(
       swept => swept.length && this.log.info(`swept ${swept.length} orphaned file(s): ${swept.join(', ')}`),
       () => undefined,
@@ -182,45 +198,6 @@ export class RunHistory implements vscode.Disposable {
       }
     }
     Object.assign(mine, d);
-  }
-
-  private watch(): void {
-    if (this.watcher) {
-      return;
-    }
-    const watcher = vscode.workspace.createFileSystemWatcher(
-      // A run's start receipt (`<run>.json.started`) changes what its record reads as: read the record then.
-      new vscode.RelativePattern(vscode.Uri.joinPath(this.storageUri, RUNS_DIR), '*.{json,started}'),
-    );
-    const onFile = (uri: vscode.Uri) => {
-      this.pendingFiles.add(uri.fsPath.replace(/\.started$/, ''));
-      if (this.debounce) {
-        clearTimeout(this.debounce);
-      }
-      this.debounce = setTimeout(() => void this.readPending(), 150);
-    };
-    this.watcher = vscode.Disposable.from(
-      watcher,
-      watcher.onDidCreate(onFile),
-      watcher.onDidChange(onFile),
-      watcher.onDidDelete(onFile),
-    );
-  }
-
-  /** Reads the files the watcher named: another window's new, changed or removed runs. */
-  private async readPending(): Promise<void> {
-    const files = [...this.pendingFiles];
-    this.pendingFiles.clear();
-    for (const file of files) {
-      const id = [...this.runs.values()].find(r => this.store.fileOf(r.id) === file)?.id;
-      const record = await this.store.readAt(file).catch(() => undefined);
-      if (record) {
-        this.merge(record);
-      } else if (id && !this.drives(this.runs.get(id) as RunRecord)) {
-        this.runs.delete(id);
-      }
-    }
-    this.changed.fire(undefined);
   }
 
   /** Reads the store again (the Refresh action): every window's runs, and damage moved aside. */
@@ -497,33 +474,7 @@ export class RunHistory implements vscode.Disposable {
 
   /** Every heartbeat: notices a run this window lost, and runs whose window is gone. */
   private async checkOwners(): Promise<void> {
-    // The watcher is the fast path, but watchers drop events (seen in the extension host's test runs):
-    // when the run files on disk are not the runs held here, read them again.
-    const files = await this.store.fileNames().catch(() => undefined);
-    const held = new Set([...this.runs.keys()].map(id => basename(this.store.fileOf(id))));
-    if (files && (files.length !== held.size || files.some(f => !held.has(f)))) {
-      await this.readAll();
-      this.changed.fire(undefined);
-    }
-    // A start receipt whose event was dropped: the run held here still lacks the execution id it records
-    // (a start another window sent before this one took the run over), and nobody would poll it.
-    const byFile = new Map([...this.runs.values()].map(r => [basename(this.store.fileOf(r.id)), r]));
-    const unseen = ((await this.store.receiptedFileNames().catch(() => undefined)) ?? []).filter(
-      f => byFile.get(f) && !byFile.get(f)?.executionId,
-    );
-    for (const f of unseen) {
-      const run = byFile.get(f) as RunRecord;
-      const d = await this.store.readAt(this.store.fileOf(run.id)).catch(() => undefined);
-      if (d?.executionId) {
-        this.merge(d);
-        if (run.executionId) {
-          this.log.info(`read the start receipt of ${run.sourceName}: execution ${run.executionId}`);
-        }
-      }
-    }
-    if (unseen.length) {
-      this.changed.fire(undefined);
-    }
+    await this.files.check();
     for (const r of [...this.runs.values()].filter(x => this.drives(x))) {
       const d = await this.store.read(r.id).catch(() => undefined);
       if (d && d.owner !== this.me) {
@@ -551,10 +502,7 @@ export class RunHistory implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.debounce) {
-      clearTimeout(this.debounce);
-    }
-    this.watcher?.dispose();
+    this.files.dispose();
     this.presence.dispose();
     this.changed.dispose();
     this.lost.dispose();
