@@ -136,6 +136,7 @@ async function main(): Promise<void> {
       const start: BatchStart = {
         v: 1,
         key: { batchId: 'bench' },
+        build: count,
         title: `bench ${count}`,
         subtitle: '',
         columns: model.columns,

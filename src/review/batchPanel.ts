@@ -59,6 +59,8 @@ class BatchPanel {
   private shown: Shown[] = [];
   private model?: GridModel;
   private start?: BatchStart;
+  /** How many models this panel has made (BatchStart.build). */
+  private builds = 0;
   private sending?: Promise<void>;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -114,6 +116,7 @@ class BatchPanel {
     this.start = {
       v: BATCH_PROTOCOL,
       key: this.key,
+      build: ++this.builds,
       title,
       subtitle: l10n.t(
         '{0} · {1} documents, {2} failing their expected results',

@@ -244,10 +244,14 @@ async function main() {
     if ((await grid.getAttribute('aria-rowcount')) !== '5') {
       throw new Error(`aria-rowcount is ${await grid.getAttribute('aria-rowcount')}`);
     }
-    const rows = await shownRows(frame);
-    if (rows.length !== 4) {
-      throw new Error(`rows: ${JSON.stringify(rows)}`);
-    }
+    // The panel draws a new model when a result or an expected file changes: read the rows once it has.
+    const rows = await until(
+      async () => {
+        const shown = await shownRows(frame);
+        return shown.length === 4 && (await frame.locator('#app').getAttribute('data-ready')) === 'true' && shown;
+      },
+      { timeout: 15000, message: async () => `rows: ${JSON.stringify(await shownRows(frame))}` },
+    );
     const inv2 = rows.find(r => r[0].endsWith('invoice-2.pdf'));
     // file, status, check, invoice_number, line_items, total, vendor.name
     if (!/1 item/.test(inv2[4]) || !/✗ differs ?1200$/.test(inv2[5])) {

@@ -715,6 +715,8 @@ function onStart(s: BatchStart): void {
   const sameKey = start && JSON.stringify(start.key) === JSON.stringify(s.key);
   start = s;
   startedAt = performance.now();
+  // Ready again once this model is drawn.
+  delete app.dataset.ready;
   if (!sameKey && state && JSON.stringify(state.key) !== JSON.stringify(s.key)) {
     state = undefined;
   }
@@ -778,8 +780,17 @@ function prepareAhead(of: GridIndex): void {
   }, 0);
 }
 
+/** A sending of the model the page has whole already (see BatchStart.build): its messages are passed over. */
+let repeated = false;
+
 window.addEventListener('message', (e: MessageEvent<BatchHostMessage>) => {
   const m = e.data;
+  if (m.type === 'start') {
+    repeated = !!index && start?.build === m.start.build && JSON.stringify(start.key) === JSON.stringify(m.start.key);
+  }
+  if (repeated) {
+    return;
+  }
   switch (m.type) {
     case 'start':
       onStart(m.start);

@@ -18,6 +18,11 @@ export type BatchKey = { batchId: string } | { folder: string; stepId: string };
 export interface BatchStart {
   v: typeof BATCH_PROTOCOL;
   key: BatchKey;
+  /**
+   * Which model of this panel it is (counted by the host): the same model sent again (when the page says
+   * it is ready, which it may after it got the first sending) is not drawn again.
+   */
+  build: number;
   title: string;
   subtitle: string;
   columns: GridColumn[];
