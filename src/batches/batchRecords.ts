@@ -39,6 +39,11 @@ export class BatchRecords implements vscode.Disposable {
   private readonly unlisten: () => void;
   private watching: vscode.Disposable | undefined;
   private disposed = false;
+  /**
+   * How many times this window has written each batch: a read that began before one of its writes holds what
+   * it wrote before, and must not replace the newer record it holds.
+   */
+  private readonly writes = new Map<string, number>();
 
   constructor(
     private readonly storageUri: vscode.Uri,
@@ -69,7 +74,12 @@ export class BatchRecords implements vscode.Disposable {
 
   /** Holds a batch this window has just written. */
   set(batch: BatchRecord): void {
+    this.writes.set(batch.id, this.written(batch.id) + 1);
     this.batches.set(batch);
+  }
+
+  private written(id: string): number {
+    return this.writes.get(id) ?? 0;
   }
 
   forget(ids: readonly string[]): void {
@@ -84,6 +94,7 @@ export class BatchRecords implements vscode.Disposable {
 
   /** Reads every stored batch again; a batch missing from the listing is dropped only once its file is gone. */
   async reload(): Promise<void> {
+    const before = new Map(this.writes);
     const stored = await this.store.list().catch(e => {
       this.log.error(`could not read the batches: ${(e as Error).message}`);
       return undefined;
@@ -94,7 +105,7 @@ export class BatchRecords implements vscode.Disposable {
     const seen = new Set<string>();
     for (const b of stored) {
       seen.add(b.id);
-      await this.take(b);
+      await this.take(b, before.get(b.id) ?? 0);
     }
     for (const id of this.batches.ids()) {
       if (!seen.has(id) && !(await exists(this.store.fileOf(id)))) {
@@ -106,23 +117,36 @@ export class BatchRecords implements vscode.Disposable {
 
   /** Reads one batch file again (the one a watcher named, or one about to be acted on). */
   async refresh(id: string): Promise<BatchRecord | undefined> {
-    const b = await this.store.read(id).catch(() => undefined);
-    if (b) {
-      await this.take(b);
-    } else if (!(await exists(this.store.fileOf(id)))) {
-      this.batches.drop(id, true);
+    for (;;) {
+      const before = this.written(id);
+      const b = await this.store.read(id).catch(() => undefined);
+      if (b) {
+        if (!(await this.take(b, before))) {
+          continue; // written here while it was read: read what was written
+        }
+      } else if (!(await exists(this.store.fileOf(id))) && this.written(id) === before) {
+        this.batches.drop(id, true);
+      }
+      this.changed.fire();
+      return b;
     }
-    this.changed.fire();
-    return b;
   }
 
-  private async take(b: BatchRecord): Promise<void> {
+  /**
+   * Holds a batch read from the store, unless this window wrote it since the read began (`writesBefore`: how
+   * many times it had then): what it holds is newer. Returns whether it took it.
+   */
+  private async take(b: BatchRecord, writesBefore: number): Promise<boolean> {
     const legacy = this.store.notesOf(b)?.legacyRuns ?? [];
     for (const run of legacy) {
       // An older file's states as run records: created once (whoever comes first), never over a newer record.
       await this.history.create({ ...run }).catch(() => false);
     }
+    if (this.written(b.id) !== writesBefore) {
+      return false;
+    }
     this.batches.set(b, true);
+    return true;
   }
 
   /**
