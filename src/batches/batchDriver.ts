@@ -342,9 +342,15 @@ export class BatchDriver {
       case 'started':
         return;
       case 'notSent': {
-        // Called back before a byte went out: the run record goes, and the document is pending again.
+        // Called back before a byte went out: the run record goes, and the document is pending again — only
+        // the record this drive created (one another drive created may be on the wire).
         const run = await history.get(event.doc.key);
-        if (run?.state === 'starting' && !run.executionId && run.owner === history.me) {
+        if (
+          run?.state === 'starting' &&
+          !run.executionId &&
+          run.owner === history.me &&
+          this.created.get(event.doc.key) === run.startedAt
+        ) {
           await history.remove([run.id]);
         } else if (event.error instanceof LostBatchError && this.created.has(event.doc.key)) {
           await this.handBack(event.doc.key);

@@ -91,6 +91,12 @@ export class BatchDrives implements vscode.Disposable {
   private readonly drivers = new Map<string, BatchDriver>();
   /** Batches about to be driven here (Retry Failed between its decision and its drive): not resumed meanwhile. */
   private readonly reserved = new Set<string>();
+  /**
+   * Batches whose drive has begun and has not made its driver yet (it waits for the budget first): a second
+   * drive asked meanwhile (a resume on the heartbeat and one from Refresh) finds the batch driven, so no two
+   * drives of one batch ever run in a window.
+   */
+  private readonly entering = new Set<string>();
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.changed.event;
   private readonly finished = new vscode.EventEmitter<{ batch: BatchRecord; quiet: boolean }>();
@@ -148,7 +154,7 @@ export class BatchDrives implements vscode.Disposable {
 
   /** Driven here now, or reserved for a drive about to start. */
   isDriving(id: string): boolean {
-    return this.drivers.has(id) || this.reserved.has(id);
+    return this.drivers.has(id) || this.entering.has(id) || this.reserved.has(id);
   }
 
   /** A drive of the batch runs in this window now. */
@@ -393,10 +399,16 @@ export class BatchDrives implements vscode.Disposable {
    * (the rest of the batch is left as it is). Resolves with how the drive ended.
    */
   async drive(batch: BatchRecord, within?: BatchWithin, opts: DriveOptions = {}): Promise<RunnerEnd> {
-    if (this.drivers.has(batch.id) || (this.reserved.has(batch.id) && !opts.reserved)) {
+    if (this.drivers.has(batch.id) || this.entering.has(batch.id) || (this.reserved.has(batch.id) && !opts.reserved)) {
       return { kind: 'lost' };
     }
-    const budget = await this.clients.currentBudget();
+    this.entering.add(batch.id);
+    let budget: Awaited<ReturnType<typeof this.clients.currentBudget>>;
+    try {
+      budget = await this.clients.currentBudget();
+    } finally {
+      this.entering.delete(batch.id);
+    }
     if (!budget) {
       throw new Error(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'));
     }

@@ -489,7 +489,11 @@ describe('batches', function () {
       const messages = answerMessages(() => undefined);
       try {
         // What activation does when it finds a batch alive (and what Refresh does): take over and resume.
-        await vscode.commands.executeCommand('docutray.runs.refresh');
+        // Twice at once (Refresh while the heartbeat resumes): one drive, each document sent once.
+        await Promise.all([
+          vscode.commands.executeCommand('docutray.runs.refresh'),
+          vscode.commands.executeCommand('docutray.runs.refresh'),
+        ]);
         const b = await waitFor('the batch, taken over', async () => {
           const s = await storedBatch(batchId);
           return s.owner !== gone ? s : undefined;
