@@ -78,20 +78,23 @@ export class RunFilesWatch implements vscode.Disposable {
 
   /** What the watcher may have missed, read again (see the class comment). */
   async check(): Promise<void> {
-    const files = await this.store.fileNames().catch(() => undefined);
+    const listing = await this.store.listing().catch(() => undefined);
+    if (!listing) {
+      return;
+    }
     const held = new Set([...this.copy.held()].map(r => basename(this.store.fileOf(r.id))));
-    if (files && (files.length !== held.size || files.some(f => !held.has(f)))) {
+    if (listing.files.length !== held.size || listing.files.some(f => !held.has(f))) {
       await this.copy.readAll();
       this.copy.changed();
     }
     // A start receipt whose event was dropped: the run held here still lacks the execution id it records
     // (a start another window sent before this one took the run over), and nobody would poll it.
     const byFile = new Map([...this.copy.held()].map(r => [basename(this.store.fileOf(r.id)), r]));
-    const unseen = ((await this.store.receiptedFileNames().catch(() => undefined)) ?? []).filter(
-      f => byFile.get(f) && !byFile.get(f)?.executionId,
-    );
-    for (const f of unseen) {
-      const run = byFile.get(f) as RunRecord;
+    const unseen = listing.receipted.flatMap(f => {
+      const run = byFile.get(f);
+      return run && !run.executionId ? [run] : [];
+    });
+    for (const run of unseen) {
       const d = await this.store.readAt(this.store.fileOf(run.id)).catch(() => undefined);
       if (d?.executionId) {
         this.copy.take(d);

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord, storedRunRecord } from './history';
 import { transition } from './lifecycle';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
-import { RecordFolder, StoreProblem, code, createExclusive, stamp, writeAtomic } from '../store/recordFolder';
+import { RecordFolder, StoreProblem, code, createExclusive, isRecordFile, stamp, writeAtomic } from '../store/recordFolder';
 import { safeFileNamePart } from '../store/fileNames';
 
 export type { StoreProblem } from '../store/recordFolder';
@@ -110,16 +110,20 @@ export class RunStore {
     return this.records.list();
   }
 
-  /** The names of the run files (`<id>.json`), without reading them. */
-  fileNames(): Promise<string[]> {
-    return this.records.fileNames();
-  }
-
-  /** The names of the run files (`<id>.json`) that have a start receipt, without reading them. */
-  async receiptedFileNames(): Promise<string[]> {
+  /**
+   * From one listing of the folder, without reading a file: the run files (`<id>.json`), and those of them
+   * that have a start receipt.
+   */
+  async listing(): Promise<{ files: string[]; receipted: string[] }> {
+    const names = await this.records.names();
     const suffix = this.receiptOf('');
-    const names = await readdir(this.runsDir).catch(e => (code(e) === 'ENOENT' ? [] : Promise.reject(e)));
-    return names.filter(n => n.endsWith(`.json${suffix}`)).map(n => n.slice(0, -suffix.length));
+    return {
+      files: names.filter(isRecordFile),
+      receipted: names
+        .filter(n => n.endsWith(suffix))
+        .map(n => n.slice(0, -suffix.length))
+        .filter(isRecordFile),
+    };
   }
 
   /** Writes a run whole (the window that creates it, or its owner). */

@@ -25,6 +25,11 @@ export function code(e: unknown): string | undefined {
   return (e as NodeJS.ErrnoException | null)?.code;
 }
 
+/** A record's file name (`<id>.json`), as opposed to a temporary or a companion file beside it. */
+export function isRecordFile(name: string): boolean {
+  return name.endsWith('.json');
+}
+
 export function stamp(now: number): string {
   return new Date(now).toISOString().replace(/[:.]/g, '-');
 }
@@ -175,8 +180,12 @@ export class RecordFolder<T extends { id: string; owner?: string }> {
 
   /** The names of the record files (`<id>.json`), without reading them. */
   async fileNames(): Promise<string[]> {
-    const names = await readdir(this.dir).catch(e => (code(e) === 'ENOENT' ? [] : Promise.reject(e)));
-    return names.filter(n => n.endsWith('.json'));
+    return (await this.names()).filter(isRecordFile);
+  }
+
+  /** The names of every file in the folder (none while it does not exist yet). */
+  names(): Promise<string[]> {
+    return readdir(this.dir).catch(e => (code(e) === 'ENOENT' ? [] : Promise.reject(e)));
   }
 
   /** Writes a record whole (the window that creates it, or its owner). */

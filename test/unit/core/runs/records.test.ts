@@ -217,13 +217,13 @@ describe('the run store: the writes that fence a start across windows', () => {
 
   it('names the run files that have a start receipt, for a window whose watcher missed one', async () => {
     const store = new RunStore(dir);
-    assert.deepEqual(await new RunStore(join(dir, 'none')).receiptedFileNames(), [], 'no runs folder yet');
+    assert.deepEqual((await new RunStore(join(dir, 'none')).listing()).receipted, [], 'no runs folder yet');
     await store.create(rec('r1', 'starting', { owner: 'A' }));
     await store.create(rec('r2', 'starting', { owner: 'A' }));
     await store.recordStart('r2', { executionId: 'e2' });
-    assert.deepEqual(await store.receiptedFileNames(), [basename(store.fileOf('r2'))]);
+    assert.deepEqual((await store.listing()).receipted, [basename(store.fileOf('r2'))]);
     assert.deepEqual(
-      (await store.fileNames()).sort(),
+      (await store.listing()).files.sort(),
       [basename(store.fileOf('r1')), basename(store.fileOf('r2'))].sort(),
     );
   });
