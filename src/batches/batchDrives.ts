@@ -403,12 +403,7 @@ export class BatchDrives implements vscode.Disposable {
       return { kind: 'lost' };
     }
     this.entering.add(batch.id);
-    let budget: Awaited<ReturnType<typeof this.clients.currentBudget>>;
-    try {
-      budget = await this.clients.currentBudget();
-    } finally {
-      this.entering.delete(batch.id);
-    }
+    const budget = await this.clients.currentBudget().finally(() => this.entering.delete(batch.id));
     if (!budget) {
       throw new Error(l10n.t('Set your DocuTray API key first (DocuTray: Set API Key).'));
     }

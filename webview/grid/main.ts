@@ -19,6 +19,7 @@
  */
 import type {
   BatchHostMessage,
+  BatchKey,
   BatchStart,
   BatchState,
   BatchWebviewMessage,
@@ -712,12 +713,12 @@ function accuracyRow(f: FieldAccuracy, byFile: ReadonlyMap<string, number>): HTM
 // ---------- messages ----------
 
 function onStart(s: BatchStart): void {
-  const sameKey = start && JSON.stringify(start.key) === JSON.stringify(s.key);
+  const sameKey = start && isKey(start.key, s.key);
   start = s;
   startedAt = performance.now();
   // Ready again once this model is drawn.
   delete app.dataset.ready;
-  if (!sameKey && state && JSON.stringify(state.key) !== JSON.stringify(s.key)) {
+  if (!sameKey && state && !isKey(state.key, s.key)) {
     state = undefined;
   }
   rows = new Array<GridRow>(s.total);
@@ -780,13 +781,18 @@ function prepareAhead(of: GridIndex): void {
   }, 0);
 }
 
+/** Whether two batch keys name the same batch (keys are small plain objects the host made alike). */
+function isKey(a: BatchKey, b: BatchKey): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** A sending of the model the page has whole already (see BatchStart.build): its messages are passed over. */
 let repeated = false;
 
 window.addEventListener('message', (e: MessageEvent<BatchHostMessage>) => {
   const m = e.data;
   if (m.type === 'start') {
-    repeated = !!index && start?.build === m.start.build && JSON.stringify(start.key) === JSON.stringify(m.start.key);
+    repeated = !!index && start?.build === m.start.build && isKey(start.key, m.start.key);
   }
   if (repeated) {
     return;
