@@ -19,7 +19,15 @@ import { join } from 'node:path';
 import { HISTORY_FILE, RunRecord, parseHistory, parseRunRecord, storedRunRecord } from './history';
 import { transition } from './lifecycle';
 import { WindowPresence, mayWrite, parsePresence } from './ownership';
-import { RecordFolder, StoreProblem, code, createExclusive, isRecordFile, stamp, writeAtomic } from '../store/recordFolder';
+import {
+  RecordFolder,
+  StoreProblem,
+  code,
+  createExclusive,
+  isRecordFile,
+  stamp,
+  writeAtomic,
+} from '../store/recordFolder';
 import { safeFileNamePart } from '../store/fileNames';
 
 export type { StoreProblem } from '../store/recordFolder';
